@@ -1,0 +1,13 @@
+// Benchmarks that need the library in-process. Each area adds a case; scripts/bench/*.sh run them beside the peers.
+import Foundation
+
+let args = Array(CommandLine.arguments.dropFirst())
+guard let name = args.first else {
+  print("usage: ckit-bench NAME [ARGS...]")
+  exit(2)
+}
+switch name {
+default:
+  print("ckit-bench: unknown benchmark \(name)")
+  exit(2)
+}

@@ -1,0 +1,29 @@
+# The two commands of the README: `make demo` (the main job) and `make test` (the whole suite).
+SWIFT ?= swift
+JOBS ?= $(shell nproc)
+
+.PHONY: deps build demo test lint format bench
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -j $(JOBS)
+
+# Pulls the busybox image from a local registry (started here, stopped after) and runs `echo hello world` in it.
+demo: deps
+	@bash scripts/demo.sh
+
+lint:
+	$(SWIFT) format lint --strict -r Package.swift Sources Tests
+
+format:
+	$(SWIFT) format -i -r Package.swift Sources Tests
+
+# Everything: formatting, the build, every test on the real kernel. Runs as root; in CI a skipped privileged
+# test is a failure.
+test: deps
+	@bash scripts/test.sh
+
+bench: deps
+	@bash scripts/bench.sh

@@ -1,0 +1,149 @@
+// swift-tools-version: 6.1
+// ContainerKit: an embeddable Swift library for running Linux containers.
+//
+// The folder tree shows the layering: `Sources/ImageStore/*` is the image side, `Sources/ContainerKit/*` the
+// runtime side, `Sources/Examples/*` the sample tools. Lower layers never import upper ones:
+//
+//   OCI  <-  LayerFS, RegistryClient, DockerfileParser  <-  ImageStore
+//   OCI  <-  CContainerKit, Namespaces, Cgroups  <-  ContainerKit (joins ImageStore)  <-  Builder
+import PackageDescription
+
+let package = Package(
+  name: "ContainerKit",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "ContainerKit", targets: ["ContainerKit"]),
+    .library(name: "ImageStore", targets: ["ImageStore"]),
+    .library(name: "Builder", targets: ["Builder"]),
+    .library(name: "DockerfileParser", targets: ["DockerfileParser"]),
+    .executable(name: "ckit", targets: ["ckit"]),
+    .executable(name: "ckit-runtime", targets: ["ckit-runtime"]),
+    .executable(name: "dockerfile-ast", targets: ["dockerfile-ast"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+  ],
+  targets: [
+    // MARK: System libraries
+    .systemLibrary(
+      name: "CArchive", path: "Sources/ImageStore/CArchive", pkgConfig: "libarchive",
+      providers: [.apt(["libarchive-dev"])]),
+    .systemLibrary(
+      name: "CSeccomp", path: "Sources/ContainerKit/CSeccomp", pkgConfig: "libseccomp",
+      providers: [.apt(["libseccomp-dev"])]),
+
+    // MARK: Image side
+    .target(
+      name: "OCI",
+      dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+      path: "Sources/ImageStore/OCI"),
+    .target(
+      name: "LayerFS",
+      dependencies: [
+        "OCI", "CArchive", .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ],
+      path: "Sources/ImageStore/LayerFS"),
+    .target(
+      name: "RegistryClient",
+      dependencies: [
+        "OCI",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Sources/ImageStore/RegistryClient"),
+    .target(
+      name: "DockerfileParser",
+      path: "Sources/ImageStore/DockerfileParser"),
+    .target(
+      name: "ImageStore",
+      dependencies: [
+        "OCI", "LayerFS", "RegistryClient", .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Sources/ImageStore/ImageStore"),
+
+    // MARK: Runtime side
+    .target(
+      name: "CContainerKit",
+      path: "Sources/ContainerKit/CContainerKit"),
+    .target(
+      name: "Namespaces",
+      dependencies: ["OCI", "CContainerKit", "CSeccomp", .product(name: "SystemPackage", package: "swift-system")],
+      path: "Sources/ContainerKit/Namespaces"),
+    .target(
+      name: "Cgroups",
+      dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
+      path: "Sources/ContainerKit/Cgroups"),
+    .target(
+      name: "ContainerKit",
+      dependencies: [
+        "OCI", "Namespaces", "Cgroups", "ImageStore", "LayerFS",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ],
+      path: "Sources/ContainerKit/ContainerKit"),
+    .target(
+      name: "Builder",
+      dependencies: ["ContainerKit", "ImageStore", "DockerfileParser", "LayerFS", "OCI"],
+      path: "Sources/ContainerKit/Builder"),
+
+    // MARK: Sample tools
+    .executableTarget(
+      name: "ckit",
+      dependencies: [
+        "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/Examples/ckit"),
+    .executableTarget(
+      name: "ckit-runtime",
+      dependencies: [
+        "ContainerKit", "OCI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/Examples/ckit-runtime"),
+    .executableTarget(
+      name: "dockerfile-ast",
+      dependencies: ["DockerfileParser"],
+      path: "Sources/Examples/dockerfile-ast"),
+
+    // MARK: Benchmarks (run by scripts/bench.sh in release, with --scratch-path .build-bench)
+    .executableTarget(
+      name: "ckit-bench",
+      dependencies: [
+        "ContainerKit", "ImageStore", "Builder", "DockerfileParser", "RegistryClient", "LayerFS", "Cgroups",
+        "Namespaces", "OCI",
+      ],
+      path: "Benchmarks/ckit-bench"),
+
+    // MARK: Tests
+    .target(
+      name: "TestSupport",
+      dependencies: ["OCI"],
+      path: "Tests/TestSupport"),
+    .testTarget(name: "OCITests", dependencies: ["OCI", "TestSupport"]),
+    .testTarget(name: "LayerFSTests", dependencies: ["LayerFS", "OCI", "TestSupport"]),
+    .testTarget(
+      name: "RegistryClientTests", dependencies: ["RegistryClient", "ImageStore", "OCI", "TestSupport"]),
+    .testTarget(
+      name: "DockerfileParserTests", dependencies: ["DockerfileParser", "TestSupport"]),
+    .testTarget(
+      name: "ImageStoreTests", dependencies: ["ImageStore", "LayerFS", "OCI", "TestSupport"]),
+    .testTarget(name: "NamespacesTests", dependencies: ["Namespaces", "OCI", "TestSupport"]),
+    .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "OCI", "TestSupport"]),
+    .testTarget(
+      name: "ContainerKitTests", dependencies: ["ContainerKit", "ImageStore", "OCI", "TestSupport"]),
+    .testTarget(
+      name: "BuilderTests", dependencies: ["Builder", "ContainerKit", "ImageStore", "TestSupport"]),
+    .testTarget(
+      name: "IntegrationTests", dependencies: ["ContainerKit", "ImageStore", "OCI", "TestSupport"]),
+  ]
+)

@@ -1,0 +1,2 @@
+#include "CContainerKit.h"
+int ck_placeholder(void) { return 0; }

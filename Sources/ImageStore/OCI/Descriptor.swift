@@ -1,0 +1,20 @@
+/// A typed, sized pointer to a blob, as in manifests and indexes.
+public struct Descriptor: Hashable, Sendable, Codable {
+  public var mediaType: String
+  public var digest: Digest
+  public var size: Int64
+  public var urls: [String]?
+  public var annotations: [String: String]?
+  public var platform: Platform?
+  public var artifactType: String?
+
+  public init(
+    mediaType: String, digest: Digest, size: Int64, annotations: [String: String]? = nil, platform: Platform? = nil
+  ) {
+    self.mediaType = mediaType
+    self.digest = digest
+    self.size = size
+    self.annotations = annotations
+    self.platform = platform
+  }
+}
