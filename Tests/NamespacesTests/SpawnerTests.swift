@@ -1,3 +1,4 @@
+import CContainerKit
 import Foundation
 import Namespaces
 import OCI
@@ -10,7 +11,7 @@ struct SpawnerTests {
   /// Runs `plan` with stdout and stderr on one pipe; returns the output, the exec failure if any, and the status.
   static func run(_ plan: ChildPlan) throws -> (output: String, failure: ChildError?, status: Int32) {
     var p: [Int32] = [-1, -1]
-    guard pipe2(&p, O_CLOEXEC) == 0 else { throw POSIXError(.EIO) }
+    guard ck_pipe(&p) == 0 else { throw POSIXError(.EIO) }
     var io = Spawner.IO()
     io.stdout = p[1]
     io.stderr = p[1]

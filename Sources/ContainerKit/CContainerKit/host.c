@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
@@ -52,3 +53,7 @@ int ck_set_winsize(int fd, uint16_t rows, uint16_t cols) {
   struct winsize ws = {.ws_row = rows, .ws_col = cols};
   return ioctl(fd, TIOCSWINSZ, &ws) != 0 ? -errno : 0;
 }
+
+int ck_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
+
+int ck_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC) != 0 ? -errno : 0; }

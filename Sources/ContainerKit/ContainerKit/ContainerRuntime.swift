@@ -1,3 +1,4 @@
+import CContainerKit
 import Cgroups
 import Foundation
 import Namespaces
@@ -48,6 +49,11 @@ public struct ContainerRuntime: Sendable {
     do { return try Spec.decode(data) } catch { throw .invalidConfig("\(error)") }
   }
 
+  static func resolveSpec(_ spec: Spec?, bundle: String) throws(ContainerError) -> Spec {
+    if let spec { return spec }
+    return try loadSpec(bundle: bundle)
+  }
+
   /// Creates a container: namespaces, cgroup, rootfs, all set up; its program waits for ``Container/start()``.
   ///
   /// - Parameters:
@@ -60,7 +66,7 @@ public struct ContainerRuntime: Sendable {
     try Self.validate(id: id)
     let bundlePath = bundle.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
       ?? FileManager.default.currentDirectoryPath
-    let spec = try spec ?? Self.loadSpec(bundle: bundlePath)
+    let spec = try Self.resolveSpec(spec, bundle: bundlePath)
 
     var plan: ChildPlan
     do {
@@ -93,7 +99,7 @@ public struct ContainerRuntime: Sendable {
       guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else {
         throw ContainerError.system(call: "mkfifo", object: fifo, errno: errno)
       }
-      let fifoFD = open(fifo, O_PATH | O_CLOEXEC)
+      let fifoFD = open(fifo, Int32(CK_O_PATH) | O_CLOEXEC)
       guard fifoFD >= 0 else { throw ContainerError.system(call: "open", object: fifo, errno: errno) }
       defer { close(fifoFD) }
 

@@ -79,7 +79,7 @@ struct PreparedIO {
       var fds: [Int32] = []
       for i in 0..<3 {
         var p: [Int32] = [-1, -1]
-        guard pipe2(&p, O_CLOEXEC) == 0 else {
+        guard ck_pipe(&p) == 0 else {
           for fd in fds { Glibc.close(fd) }
           throw .system(call: "pipe2", object: "stdio", errno: errno)
         }

@@ -24,7 +24,8 @@ public struct ChildError: Error, Sendable, Equatable, CustomStringConvertible {
     return object.isEmpty ? "\(step): \(reason)" : "\(step): \(object): \(reason)"
   }
 
-  static func reason(_ code: Int32) -> String {
+  /// strerror, lower-cased as Go prints it.
+  public static func reason(_ code: Int32) -> String {
     guard let c = strerror(code) else { return "errno \(code)" }
     let s = String(cString: c)
     guard let first = s.first else { return s }

@@ -27,6 +27,10 @@ public struct ChildPlan: Sendable, Hashable {
   public struct Join: Sendable, Hashable {
     public var type: Spec.NamespaceType
     public var path: String
+    public init(type: Spec.NamespaceType, path: String) {
+      self.type = type
+      self.path = path
+    }
   }
 
   public struct Capabilities: Sendable, Hashable {
@@ -35,6 +39,15 @@ public struct ChildPlan: Sendable, Hashable {
     public var permitted: UInt64 = 0
     public var inheritable: UInt64 = 0
     public var ambient: UInt64 = 0
+    public init(
+      bounding: UInt64 = 0, effective: UInt64 = 0, permitted: UInt64 = 0, inheritable: UInt64 = 0, ambient: UInt64 = 0
+    ) {
+      self.bounding = bounding
+      self.effective = effective
+      self.permitted = permitted
+      self.inheritable = inheritable
+      self.ambient = ambient
+    }
   }
 
   public var newNamespaces: Set<Spec.NamespaceType> = []

@@ -1,3 +1,4 @@
+import CContainerKit
 import CSeccomp
 import OCI
 
@@ -90,7 +91,7 @@ public enum SeccompCompiler {
 
   /// libseccomp writes the program to an fd: a memfd here, read back whole.
   static func export(_ ctx: scmp_filter_ctx) throws(NamespaceError) -> [UInt8] {
-    let fd = memfd_create("ckit-seccomp", UInt32(MFD_CLOEXEC))
+    let fd = ck_memfd("ckit-seccomp")
     guard fd >= 0 else { throw .system(call: "memfd_create", object: "seccomp", errno: errno) }
     defer { close(fd) }
     let rc = seccomp_export_bpf(ctx, fd)

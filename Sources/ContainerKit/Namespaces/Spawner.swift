@@ -111,11 +111,18 @@ public enum Spawner {
     maps.map { "\($0.containerID) \($0.hostID) \($0.size)\n" }.joined()
   }
 
-  static let cloneFlags: [Spec.NamespaceType: UInt64] = [
-    .pid: UInt64(CLONE_NEWPID), .network: UInt64(CLONE_NEWNET), .mount: UInt64(CLONE_NEWNS),
-    .ipc: UInt64(CLONE_NEWIPC), .uts: UInt64(CLONE_NEWUTS), .user: UInt64(CLONE_NEWUSER),
-    .cgroup: UInt64(CLONE_NEWCGROUP), .time: 0x80,
-  ]
+  static let cloneFlags: [Spec.NamespaceType: UInt64] = {
+    var m: [Spec.NamespaceType: UInt64] = [:]
+    m[.pid] = UInt64(CK_CLONE_NEWPID)
+    m[.network] = UInt64(CK_CLONE_NEWNET)
+    m[.mount] = UInt64(CK_CLONE_NEWNS)
+    m[.ipc] = UInt64(CK_CLONE_NEWIPC)
+    m[.uts] = UInt64(CK_CLONE_NEWUTS)
+    m[.user] = UInt64(CK_CLONE_NEWUSER)
+    m[.cgroup] = UInt64(CK_CLONE_NEWCGROUP)
+    m[.time] = UInt64(CK_CLONE_NEWTIME)
+    return m
+  }()
 
   static func layout(_ p: ChildPlan, io: IO, syncFD: Int32, joinFDs: [Int32], arena: CArena) -> ck_plan {
     var c = ck_plan()

@@ -131,6 +131,21 @@ struct ck_plan {
   const char *const *envp;
 };
 
+/* clone(2) namespace flags, for Swift (Glibc's module does not export them). */
+enum {
+  CK_CLONE_NEWTIME = 0x00000080,
+  CK_CLONE_NEWNS = 0x00020000,
+  CK_CLONE_NEWCGROUP = 0x02000000,
+  CK_CLONE_NEWUTS = 0x04000000,
+  CK_CLONE_NEWIPC = 0x08000000,
+  CK_CLONE_NEWUSER = 0x10000000,
+  CK_CLONE_NEWPID = 0x20000000,
+  CK_CLONE_NEWNET = 0x40000000,
+};
+
+/* open(2) O_PATH, likewise missing from Glibc's Swift module. */
+enum { CK_O_PATH = 010000000 };
+
 /* Clones the child and runs the plan in it. Returns the pid (of the direct child; with double_fork the
  * final pid arrives as CK_MSG_PID), or -errno. */
 pid_t ck_spawn(const struct ck_plan *plan);
@@ -141,6 +156,9 @@ int ck_pidfd_send_signal(int pidfd, int sig);
 int ck_send_fd(int socket_fd, int fd);
 int ck_open_pty(int *master, int *slave);
 int ck_set_winsize(int fd, uint16_t rows, uint16_t cols);
+int ck_memfd(const char *name);
+/* pipe2(O_CLOEXEC): no other thread's child may inherit either end. */
+int ck_pipe(int fds[2]);
 
 #ifdef __cplusplus
 }
