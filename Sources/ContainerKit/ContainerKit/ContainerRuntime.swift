@@ -105,7 +105,7 @@ public struct ContainerRuntime: Sendable {
 
       if let cgroups {
         let path = Self.cgroupPath(spec.linux?.cgroupsPath, parent: cgroupParent, id: id)
-        try cgroups.create(path, resources: spec.linux?.resources)
+        try cgroups.create(path, resources: DefaultDevices.apply(spec.linux?.resources, devices: spec.linux?.devices))
         cgroupPath = path
       }
       let prepared = try PreparedIO(io)
