@@ -1,8 +1,8 @@
 import ContainerKit
 import Foundation
 import OCI
-import Testing
 import TestSupport
+import Testing
 
 /// Limits applied through the cgroup driver, observed from the kernel: the process killed, the fork refused, the
 /// file read back.
@@ -70,7 +70,8 @@ struct CgroupLimitTests {
       let f = try RuntimeFixture(scratch)
       // Counting and cleaning up with shell builtins only: once the limit is reached no fork works.
       // The inner shell forks until refused and gives up; the outer one counts what is left.
-      let script = "sh -c 'i=0; while [ $i -lt 30 ]; do sleep 5 & i=$((i+1)); done'; "
+      let script =
+        "sh -c 'i=0; while [ $i -lt 30 ]; do sleep 5 & i=$((i+1)); done'; "
         + "n=0; for p in /proc/[0-9]*; do n=$((n+1)); done; echo $n; kill -9 -1"
       var spec = f.spec(["sh", "-c", script])
       var resources = LinuxResources()

@@ -2,8 +2,8 @@ import ContainerKit
 import Foundation
 import Namespaces
 import OCI
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Runtime on the real kernel", .enabled(if: isRoot, "requires root"))
 struct LifecycleTests {

@@ -24,8 +24,9 @@ public final class Container: Sendable {
     var execError: ChildError?
   }
 
-  init(runtime: ContainerRuntime, record: ContainerRecord, channel: SyncChannel?, streams: ProcessStreams, isChild: Bool)
-  {
+  init(
+    runtime: ContainerRuntime, record: ContainerRecord, channel: SyncChannel?, streams: ProcessStreams, isChild: Bool
+  ) {
     self.runtime = runtime
     self.record = record
     self.streams = streams

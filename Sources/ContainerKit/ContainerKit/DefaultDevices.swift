@@ -21,7 +21,8 @@ enum DefaultDevices {
     guard var r = resources, let own = r.devices, !own.isEmpty else { return resources }
     var rules = own + Self.rules
     for d in devices ?? [] {
-      rules.append(.init(allow: true, type: d.type == "u" ? "c" : d.type, major: d.major, minor: d.minor, access: "rwm"))
+      rules.append(
+        .init(allow: true, type: d.type == "u" ? "c" : d.type, major: d.major, minor: d.minor, access: "rwm"))
     }
     r.devices = rules
     return r
