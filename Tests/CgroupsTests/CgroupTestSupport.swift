@@ -1,10 +1,11 @@
 import Glibc
+import TestSupport
 
 @testable import Cgroups
 
 /// Shared helpers: unique cgroup parents per test (tests run in parallel) and host facts to gate on.
 enum CgroupTest {
-  static var isRoot: Bool { getuid() == 0 }
+  static var isRoot: Bool { TestSupport.isRoot }
 
   /// This host's mounts, or empty ones when mountinfo cannot be read.
   static let mounts: CgroupMounts = {
