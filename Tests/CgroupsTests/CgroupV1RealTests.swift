@@ -130,6 +130,19 @@ struct CgroupV1RealTests {
     try driver.delete(path)
   }
 
+  @Test func deleteOfAFrozenCgroupKillsItsProcesses() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/frozen-delete"
+    try driver.create(path, resources: nil)
+    let child = try ChildProcess("exec sleep 30")
+    try driver.addProcess(child.pid, to: path)
+    try driver.freeze(path)
+    try driver.delete(path)  // `docker rm -f` of a paused container
+    #expect(child.wait() != nil)
+    #expect(child.terminatingSignal == SIGKILL)
+    #expect(leftovers(path).isEmpty)
+  }
+
   @Test func statsReportRealUsage() throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/stats"

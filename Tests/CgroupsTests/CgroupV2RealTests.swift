@@ -61,6 +61,19 @@ struct CgroupV2RealTests {
     #expect(child.wait() != nil)
   }
 
+  @Test func deleteOfAFrozenCgroupKillsItsProcesses() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/frozen-delete"
+    try driver.create(path, resources: nil)
+    let child = try ChildProcess("exec sleep 30")
+    try driver.addProcess(child.pid, to: path)
+    try driver.freeze(path)
+    try driver.delete(path)
+    #expect(child.wait() != nil)
+    #expect(child.terminatingSignal == SIGKILL)
+    #expect(!CgroupTest.exists(driver.directory(for: path)!))
+  }
+
   @Test func deleteKillsEveryProcessWithCgroupKill() throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/c3"
