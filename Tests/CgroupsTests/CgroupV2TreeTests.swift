@@ -40,7 +40,6 @@ struct CgroupV2TreeTests {
     resources.blockIO?.throttleReadBpsDevice = [.init(major: 8, minor: 0, rate: 1_048_576)]
     resources.hugepageLimits = [.init(pageSize: "2MB", limit: 4 << 20)]
     resources.unified = ["memory.high": "50331648"]
-    resources.devices = [.init(allow: false, access: "rwm")]  // eBPF on v2: accepted, not applied here
 
     try driver.create(path, resources: resources)
 

@@ -25,6 +25,7 @@ public struct CgroupV2Driver: CgroupDriver {
     do {
       try enableControllers(for: writes, cgroup: cgroup)
       try apply(writes, in: cgroup.directory(under: root))
+      try applyDevices(resources?.devices, in: cgroup.directory(under: root))
     } catch {
       for directory in created.reversed() { rmdir(directory) }
       throw error
@@ -37,6 +38,7 @@ public struct CgroupV2Driver: CgroupDriver {
     let writes = try CgroupV2Mapping.writes(for: resources)
     try enableControllers(for: writes, cgroup: cgroup)
     try apply(writes, in: directory)
+    try applyDevices(resources.devices, in: directory)
   }
 
   public func addProcess(_ pid: Int32, to path: String) throws(CgroupError) {
@@ -155,6 +157,12 @@ public struct CgroupV2Driver: CgroupDriver {
         throw .controllerUnavailable(controller: write.controller ?? write.file, path: directory)
       }
     }
+  }
+
+  /// Device rules (followed by the defaults every runtime grants) as an eBPF program on the cgroup.
+  private func applyDevices(_ rules: [LinuxResources.DeviceRule]?, in directory: String) throws(CgroupError) {
+    guard let rules else { return }
+    try CgroupBPF.apply(try CgroupDeviceFilter(rules: rules + Cgroups.defaultAllowedDevices), to: directory)
   }
 
   private func frozen(_ directory: String) throws(CgroupError) -> Bool {
