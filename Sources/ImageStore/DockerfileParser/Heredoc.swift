@@ -11,8 +11,7 @@ public struct Heredoc: Sendable, Hashable {
   /// The body as written, every line with its newline, terminator excluded.
   public var content: String
 
-  public init(name: String, fileDescriptor: UInt = 0, expand: Bool = true, chomp: Bool = false, content: String = "")
-  {
+  public init(name: String, fileDescriptor: UInt = 0, expand: Bool = true, chomp: Bool = false, content: String = "") {
     self.name = name
     self.fileDescriptor = fileDescriptor
     self.expand = expand
