@@ -102,6 +102,21 @@ struct CgroupV2TreeTests {
     #expect(try driver.processes(in: path) == [4242])
   }
 
+  @Test func unlimitedSwapWithoutSwapAccountingIsNoError() throws {
+    let (root, _) = Self.makeTree(controllers: "memory")
+    defer { CgroupTest.removeTree(root) }
+    mkdir(root + "/parent/noswap", 0o755)
+    CgroupTest.write("", to: root + "/parent/noswap/memory.max")
+    var resources = LinuxResources()
+    resources.memory = .init(limit: 1 << 20, swap: -1)
+    try CgroupV2Driver(root: root).create("parent/noswap", resources: resources)
+    #expect(CgroupTest.read(root + "/parent/noswap/memory.max") == "1048576")
+    resources.memory = .init(limit: 1 << 20, swap: 2 << 20)
+    #expect(throws: CgroupError.controllerUnavailable(controller: "memory", path: root + "/parent/noswap")) {
+      try CgroupV2Driver(root: root).update("parent/noswap", resources: resources)
+    }
+  }
+
   @Test func missingControllerIsATypedErrorAndLeavesNothing() throws {
     let (root, _) = Self.makeTree(controllers: "cpu pids")
     defer { CgroupTest.removeTree(root) }

@@ -266,6 +266,8 @@ public struct CgroupV1Driver: CgroupDriver {
       } catch .writeFailed(_, _, let code) where code == EINVAL {
         deferred.append((file, write))
       } catch .writeFailed(_, _, let code) where code == ENOENT {
+        // Without swap accounting there is no memsw file; "unlimited" is then already true.
+        if write.file == "memory.memsw.limit_in_bytes" && write.value == "-1" { continue }
         throw .controllerUnavailable(controller: "\(controller) (\(write.file))", path: directory)
       }
     }

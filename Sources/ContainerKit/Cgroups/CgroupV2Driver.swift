@@ -154,6 +154,8 @@ public struct CgroupV2Driver: CgroupDriver {
       do {
         try CgroupFS.write(write.value, to: file)
       } catch .writeFailed(_, _, let code) where code == ENOENT {
+        // Without swap accounting there is no memory.swap.max; "unlimited" is then already true.
+        if write.file == "memory.swap.max" && write.value == "max" { continue }
         throw .controllerUnavailable(controller: write.controller ?? write.file, path: directory)
       }
     }
