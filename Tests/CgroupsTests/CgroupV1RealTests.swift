@@ -1,5 +1,7 @@
+import Dispatch
 import Glibc
 import OCI
+import Synchronization
 import Testing
 
 @testable import Cgroups
@@ -60,6 +62,27 @@ struct CgroupV1RealTests {
 
     try driver.delete(path)
     #expect(leftovers(path).isEmpty)
+  }
+
+  @Test func concurrentCreatesUnderAFreshParentAllGetACpuset() throws {
+    defer { try? driver.delete(parent) }
+    let failures = Mutex<[String]>([])
+    let driver = self.driver
+    let parent = self.parent
+    DispatchQueue.concurrentPerform(iterations: 8) { index in
+      do {
+        try driver.create("\(parent)/c\(index)", resources: nil)
+      } catch {
+        failures.withLock { $0.append("\(error)") }
+      }
+    }
+    #expect(failures.withLock { $0 } == [])
+    for index in 0..<8 {
+      #expect(file("cpuset", "\(parent)/c\(index)", "cpuset.cpus")?.isEmpty == false)
+      #expect(file("cpuset", "\(parent)/c\(index)", "cpuset.mems")?.isEmpty == false)
+    }
+    try driver.delete(parent)
+    #expect(leftovers(parent).isEmpty)
   }
 
   @Test func memoryLimitIsEnforcedByTheOOMKiller() throws {
