@@ -60,6 +60,14 @@ struct CgroupV1RealTests {
     #expect(stats.memory?.limit == 256 << 20)
     #expect(stats.pids == .init(current: 0, limit: 10))
 
+    var unlimited = LinuxResources()
+    unlimited.memory = .init(limit: -1)
+    try driver.update(path, resources: unlimited)
+    #expect(try driver.stats(path).memory?.limit == nil)
+    if CgroupTest.exists(CgroupTest.mounts.v1["memory"]! + "/memory.memsw.limit_in_bytes") {
+      #expect(file("memory", path, "memory.memsw.limit_in_bytes") == String(CgroupV1Driver.unlimitedMemory))
+    }
+
     try driver.delete(path)
     #expect(leftovers(path).isEmpty)
   }
