@@ -93,6 +93,26 @@ struct CgroupV1RealTests {
     #expect(leftovers(parent).isEmpty)
   }
 
+  @Test func cpuQuotaThrottlesAndCpusetPinsARealProcess() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/cpu"
+    var resources = LinuxResources()
+    resources.cpu = .init(quota: 10_000, period: 100_000, cpus: "0")  // 10% of one CPU, on CPU 0
+    try driver.create(path, resources: resources)
+    let child = try ChildProcess("read _; while :; do :; done")
+    try driver.addProcess(child.pid, to: path)
+    child.release()
+    #expect(CgroupTest.read("/proc/\(child.pid)/status")?.contains("Cpus_allowed_list:\t0\n") == true)
+    usleep(450_000)
+    let cpu = try #require(try driver.stats(path).cpu)
+    #expect(cpu.throttledPeriods >= 2)
+    #expect(cpu.throttledNanoseconds > 0)
+    // A spinning shell would take ~450 ms of CPU unthrottled; 10% leaves ~45 ms (+ one period of slack).
+    #expect(cpu.usageNanoseconds < 150_000_000)
+    try driver.delete(path)
+    #expect(child.wait() != nil)
+  }
+
   @Test func memoryLimitIsEnforcedByTheOOMKiller() throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/oom"
