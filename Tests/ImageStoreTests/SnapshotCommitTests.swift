@@ -9,8 +9,6 @@ import Testing
   import Glibc
 #endif
 
-
-
 enum DriverKind: String, CaseIterable, Sendable {
   case overlay, vfs
   var driver: any SnapshotDriver { self == .overlay ? OverlayDriver() : VFSDriver() }
