@@ -102,6 +102,18 @@ struct CgroupV2TreeTests {
     #expect(try driver.processes(in: path) == [4242])
   }
 
+  @Test func blkioWeightGoesToBFQWhenTheCgroupHasIt() throws {
+    let (root, path) = Self.makeTree(controllers: "io")
+    defer { CgroupTest.removeTree(root) }
+    let leaf = root + "/" + path
+    CgroupTest.write("", to: leaf + "/io.bfq.weight")
+    var resources = LinuxResources()
+    resources.blockIO = .init(weight: 500)
+    try CgroupV2Driver(root: root).create(path, resources: resources)
+    #expect(CgroupTest.read(leaf + "/io.bfq.weight") == "500")  // BFQ takes the blkio range unconverted
+    #expect(CgroupTest.read(leaf + "/io.weight") == "")
+  }
+
   @Test func unlimitedSwapWithoutSwapAccountingIsNoError() throws {
     let (root, _) = Self.makeTree(controllers: "memory")
     defer { CgroupTest.removeTree(root) }

@@ -1,17 +1,14 @@
 import Glibc
 
+/// glibc's `syscall(2)`, bound by symbol name: the C declaration is variadic and so not imported into Swift.
+/// Bound at link time rather than through `dlsym` so it also works in a fully static binary (where `dlsym` finds
+/// nothing). The call passes integer and pointer arguments only, which the x86-64 and AArch64 calling conventions
+/// place in the same registers for Swift and C, and glibc's `syscall` (assembly) reads no variadic state.
+@_silgen_name("syscall")
+private func cgroupSyscall(_ number: Int, _ command: Int, _ attributes: UnsafeMutableRawPointer?, _ size: Int) -> Int
+
 /// The two `bpf(2)` commands the device filter needs: load a program, attach it to a cgroup directory.
-///
-/// `syscall(2)` is variadic and so not callable from Swift; it is looked up once and called through a fixed
-/// four-argument signature, which is how the Linux ABIs pass variadic integer arguments anyway.
 enum CgroupBPF {
-  private typealias Syscall = @convention(c) (Int, Int, UnsafeMutableRawPointer?, Int) -> Int
-
-  private static let syscallFunction: Syscall? = {
-    guard let symbol = dlsym(nil, "syscall") else { return nil }
-    return unsafeBitCast(symbol, to: Syscall.self)
-  }()
-
   #if arch(x86_64)
     private static let bpfNumber = 321
   #elseif arch(arm64)
@@ -88,11 +85,11 @@ enum CgroupBPF {
   }
 
   private static func call(_ command: Int, _ attributes: UnsafeMutableRawPointer?, _ size: Int) -> Int {
-    guard let syscallFunction, bpfNumber >= 0 else {
+    guard bpfNumber >= 0 else {
       errno = ENOSYS
       return -1
     }
-    return syscallFunction(bpfNumber, command, attributes, size)
+    return cgroupSyscall(bpfNumber, command, attributes, size)
   }
 
   private static func address(_ pointer: UnsafeRawPointer?) -> UInt64 {

@@ -150,9 +150,16 @@ public struct CgroupV2Driver: CgroupDriver {
 
   private func apply(_ writes: [CgroupWrite], in directory: String) throws(CgroupError) {
     for write in writes {
-      let file = directory + "/" + write.file
+      var file = directory + "/" + write.file
+      var value = write.value
+      if let preferred = write.preferredFile, let preferredValue = write.preferredValue,
+        CgroupFS.exists(directory + "/" + preferred)
+      {
+        file = directory + "/" + preferred
+        value = preferredValue
+      }
       do {
-        try CgroupFS.write(write.value, to: file)
+        try CgroupFS.write(value, to: file)
       } catch .writeFailed(_, _, let code) where code == ENOENT {
         // Without swap accounting there is no memory.swap.max; "unlimited" is then already true.
         if write.file == "memory.swap.max" && write.value == "max" { continue }
