@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `ckit-runtime` against bundles made by `runc spec`: the same bundle that runc and crun run, unchanged but for
 /// the program and `terminal: false`.
