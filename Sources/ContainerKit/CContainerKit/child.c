@@ -118,6 +118,8 @@ static void ck_load_seccomp(const struct ck_plan *plan) {
     ck_fail(plan, "load seccomp filter", errno, "linux.seccomp", 1);
 }
 
+/* Identity changes go through raw system calls: glibc's setresuid/setgroups broadcast the change to every thread
+ * it knows of, and after clone() from a threaded parent those threads do not exist: the call would wait forever. */
 static void ck_identity(const struct ck_plan *plan) {
   if (plan->set_caps) {
     for (int cap = 0; cap <= plan->cap_last; cap++) {
@@ -128,11 +130,11 @@ static void ck_identity(const struct ck_plan *plan) {
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) ck_fail(plan, "keep capabilities", errno, "", 1);
   }
   if (plan->group_count >= 0) {
-    if (setgroups((size_t)plan->group_count, (const gid_t *)plan->groups) != 0 && errno != EPERM)
+    if (syscall(SYS_setgroups, (size_t)plan->group_count, (const gid_t *)plan->groups) != 0 && errno != EPERM)
       ck_fail(plan, "setgroups", errno, "process.user.additionalGids", 1);
   }
-  if (setresgid(plan->gid, plan->gid, plan->gid) != 0) ck_fail(plan, "setgid", errno, "process.user.gid", 1);
-  if (setresuid(plan->uid, plan->uid, plan->uid) != 0) ck_fail(plan, "setuid", errno, "process.user.uid", 1);
+  if (syscall(SYS_setresgid, plan->gid, plan->gid, plan->gid) != 0) ck_fail(plan, "setgid", errno, "process.user.gid", 1);
+  if (syscall(SYS_setresuid, plan->uid, plan->uid, plan->uid) != 0) ck_fail(plan, "setuid", errno, "process.user.uid", 1);
   if (plan->set_caps) {
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) ck_fail(plan, "keep capabilities", errno, "", 1);
     struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
@@ -254,8 +256,8 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
   if (r != 1) _exit(1);
 
   if (plan->new_user_ns) {
-    if (setresgid(0, 0, 0) != 0) ck_fail(plan, "become root of the user namespace", errno, "gid 0", 1);
-    if (setresuid(0, 0, 0) != 0) ck_fail(plan, "become root of the user namespace", errno, "uid 0", 1);
+    if (syscall(SYS_setresgid, 0, 0, 0) != 0) ck_fail(plan, "become root of the user namespace", errno, "gid 0", 1);
+    if (syscall(SYS_setresuid, 0, 0, 0) != 0) ck_fail(plan, "become root of the user namespace", errno, "uid 0", 1);
   }
   if (!plan->double_fork) {
     for (int i = 0; i < plan->join_count; i++) {
