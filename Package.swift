@@ -83,8 +83,10 @@ let package = Package(
       name: "Cgroups",
       dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
       path: "Sources/ContainerKit/Cgroups"),
+    // Not "Network": AsyncHTTPClient's `#if canImport(Network)` would take a module of that name for Apple's
+    // Network framework and fail to build on Linux.
     .target(
-      name: "Network",
+      name: "ContainerNetwork",
       dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
       path: "Sources/ContainerKit/Network"),
     // The per-container monitor that outlives `ckit`: holds stdio, writes logs, records the exit code. C, so that
@@ -95,7 +97,7 @@ let package = Package(
     .target(
       name: "ContainerKit",
       dependencies: [
-        "OCI", "Namespaces", "Cgroups", "Network", "ImageStore", "LayerFS",
+        "OCI", "Namespaces", "Cgroups", "ContainerNetwork", "ImageStore", "LayerFS",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "SystemPackage", package: "swift-system"),
       ],
@@ -109,7 +111,7 @@ let package = Package(
     .executableTarget(
       name: "ckit",
       dependencies: [
-        "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI",
+        "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI", "ContainerNetwork",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Examples/ckit"),
@@ -147,7 +149,7 @@ let package = Package(
     .testTarget(
       name: "ImageStoreTests", dependencies: ["ImageStore", "LayerFS", "OCI", "TestSupport"]),
     .testTarget(name: "NamespacesTests", dependencies: ["Namespaces", "OCI", "TestSupport"]),
-    .testTarget(name: "NetworkTests", dependencies: ["Network", "OCI", "TestSupport"]),
+    .testTarget(name: "NetworkTests", dependencies: ["ContainerNetwork", "OCI", "TestSupport"]),
     .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "OCI", "TestSupport"]),
     .testTarget(
       name: "ContainerKitTests", dependencies: ["ContainerKit", "ImageStore", "OCI", "TestSupport"]),
@@ -155,5 +157,7 @@ let package = Package(
       name: "BuilderTests", dependencies: ["Builder", "ContainerKit", "ImageStore", "TestSupport"]),
     .testTarget(
       name: "IntegrationTests", dependencies: ["ContainerKit", "ImageStore", "OCI", "TestSupport"]),
+    // ckit's own logic (formatting, templates, state, argument handling) and ckit-monitor, unit-tested.
+    .testTarget(name: "CkitTests", dependencies: ["ckit", "ContainerNetwork", "TestSupport"]),
   ]
 )

@@ -1,4 +1,4 @@
-import Network
+import ContainerNetwork
 import Testing
 
 @Suite struct AddressTests {

@@ -1,5 +1,5 @@
+import ContainerNetwork
 import Foundation
-import Network
 import TestSupport
 import Testing
 
@@ -74,7 +74,8 @@ struct BridgeTests {
     let other = try FreePort.next()
     #expect(throws: NetworkError.self) {
       try PortReservation.bind([
-        PortMapping(hostPort: other, containerPort: 1), PortMapping(hostIP: "127.0.0.1", hostPort: port, containerPort: 2),
+        PortMapping(hostPort: other, containerPort: 1),
+        PortMapping(hostIP: "127.0.0.1", hostPort: port, containerPort: 2),
       ])
     }
     let again = try PortReservation.bind([PortMapping(hostPort: other, containerPort: 1)])

@@ -1,5 +1,5 @@
+import ContainerNetwork
 import Foundation
-import Network
 import Testing
 
 @Suite struct HostFilesTests {

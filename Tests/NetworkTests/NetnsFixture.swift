@@ -1,5 +1,5 @@
+import ContainerNetwork
 import Foundation
-import Network
 import TestSupport
 
 /// A named network namespace and a bridge with names and a subnet unique to one test, removed by `cleanup()`.

@@ -1,4 +1,4 @@
-import Network
+import ContainerNetwork
 import Testing
 
 @Suite struct PortMappingTests {
@@ -20,7 +20,8 @@ import Testing
   }
 
   @Test(arguments: [
-    ("abc:80", "Invalid hostPort: abc"), ("80:abc", "Invalid containerPort: abc"), ("80:80/sctp", "Invalid proto: sctp"),
+    ("abc:80", "Invalid hostPort: abc"), ("80:abc", "Invalid containerPort: abc"),
+    ("80:80/sctp", "Invalid proto: sctp"),
     ("1.2.3:80:80", "Invalid ip address: 1.2.3"), ("70000:80", "Invalid hostPort: 70000"),
     ("8000-8001:80", "Invalid ranges specified for container and host Ports"), ("1:2:3:4", "Invalid port format"),
     ("", "No port specified"), ("80:0", "Invalid containerPort: 0"),

@@ -60,7 +60,9 @@ public struct Bridge: Sendable, Hashable, Codable {
 
   static func isValidInterfaceName(_ s: String) -> Bool {
     !s.isEmpty && s.utf8.count <= 15
-      && s.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
+      && s.unicodeScalars.allSatisfy {
+        $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0))
+      }
   }
 }
 

@@ -59,9 +59,11 @@ public enum HostFiles {
     let files: [(String, String, String)]
     switch mode {
     case .host:
-      let hostHosts = (try? String(contentsOfFile: "/etc/hosts", encoding: .utf8)) ?? hosts(hostname: hostname, address: nil)
+      let hostHosts =
+        (try? String(contentsOfFile: "/etc/hosts", encoding: .utf8)) ?? hosts(hostname: hostname, address: nil)
       files = [
-        ("/etc/hosts", "hosts", hostHosts), ("/etc/resolv.conf", "resolv.conf", resolvConf(host: hostResolv, keepLoopback: true)),
+        ("/etc/hosts", "hosts", hostHosts),
+        ("/etc/resolv.conf", "resolv.conf", resolvConf(host: hostResolv, keepLoopback: true)),
         ("/etc/hostname", "hostname", Self.hostname(hostname)),
       ]
     default:

@@ -42,7 +42,9 @@ public enum NATRules {
 
   public static func isInstalled(bridge: Bridge) throws -> Bool {
     let tables = try NetCommand.run(["nft", "list", "tables", "ip"])
-    return tables.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces) == "table ip \(tableName(bridge: bridge))" }
+    return tables.split(separator: "\n").contains {
+      $0.trimmingCharacters(in: .whitespaces) == "table ip \(tableName(bridge: bridge))"
+    }
   }
 
   /// The rules as nft prints them, for inspection and tests.

@@ -31,9 +31,11 @@ enum NetCommand {
 
   static func resolve(_ tool: String) throws -> String {
     if tool.hasPrefix("/") { return tool }
-    for dir in ["/usr/sbin", "/sbin", "/usr/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
+    for dir in ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+    where FileManager.default.isExecutableFile(atPath: "\(dir)/\(tool)") {
       return "\(dir)/\(tool)"
     }
-    throw NetworkError.commandFailed(command: [tool], status: 127, output: "\(tool) not found (install iproute2/nftables)")
+    throw NetworkError.commandFailed(
+      command: [tool], status: 127, output: "\(tool) not found (install iproute2/nftables)")
   }
 }

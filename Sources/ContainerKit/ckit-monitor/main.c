@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -37,6 +38,8 @@ enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_UN
 
 static struct {
   const char *state_path, *log_path, *attach_path;
+  /* With a runtime that detaches (`runc run -d` style), the file where it writes the container's pid. */
+  const char *pid_file;
   long long log_max_size;
   int log_max_files;
   int tty, keep_stdin, foreground;
@@ -63,6 +66,7 @@ static struct {
   int manual_stop;
   int exit_code;
   int running;
+  int handed_off; /* st.pid is the container's init, reparented to us, not the runtime process */
   struct timespec started, finished;
   struct logfile log;
 } st = {.out_fd = -1, .err_fd = -1, .in_fd = -1, .pty_fd = -1, .listen_fd = -1};
@@ -201,6 +205,7 @@ static void spawn(void) {
   }
   st.pid = pid;
   st.running = 1;
+  st.handed_off = 0;
   clock_gettime(CLOCK_REALTIME, &st.started);
   if (opt.tty) {
     close(slave);
@@ -222,6 +227,41 @@ static void kill_child(int sig) {
   /* The child leads its own session; signal the group so shells' children go too, then the leader itself. */
   if (sig == SIGKILL) kill(-st.pid, SIGKILL);
   kill(st.pid, sig);
+}
+
+/* Children reaped before we knew they were the container (the runtime exits, its child is reparented to us). */
+static struct {
+  pid_t pid;
+  int status;
+} early[16];
+
+static void remember_exit(pid_t pid, int status) {
+  static int next;
+  early[next].pid = pid;
+  early[next].status = status;
+  next = (next + 1) % 16;
+}
+
+/* After the runtime process exited 0: the container init from the pid file becomes the process we watch. Returns
+ * 1 if it is (still) running, 0 if it already ended (its status in *status), -1 if there is no valid pid. */
+static int hand_off(int *status) {
+  char buf[32] = {0};
+  int fd = open(opt.pid_file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  pid_t pid = n > 0 ? (pid_t)atoi(buf) : 0;
+  if (pid <= 0) return -1;
+  st.pid = pid;
+  st.handed_off = 1;
+  write_state("running", "");
+  for (int i = 0; i < 16; i++)
+    if (early[i].pid == pid) {
+      *status = early[i].status;
+      return 0;
+    }
+  if (waitpid(pid, status, WNOHANG) == pid) return 0;
+  return 1;
 }
 
 static int should_restart(void) {
@@ -278,7 +318,7 @@ static void usage(void) {
   fprintf(stderr, "usage: ckit-monitor [--state F] [--log F] [--log-max-size N] [--log-max-files N] [--attach SOCK]\n"
                   "  [--tty] [--stdin] [--foreground] [--sync-fd N] [--stdin-fd N] [--stdout-fd N] [--stderr-fd N]\n"
                   "  [--restart POLICY] [--stop-signal N] [--tty-size ROWSxCOLS] [--publish FD:PROTO:IP:PORT]...\n"
-                  "  [--exit-command ARG]... -- COMMAND [ARG...]\n");
+                  "  [--pid-file F] [--exit-command ARG]... -- COMMAND [ARG...]\n");
   exit(125);
 }
 
@@ -294,6 +334,7 @@ static void parse_args(int argc, char **argv) {
     else if (ARG("--log-max-size")) opt.log_max_size = atoll(v);
     else if (ARG("--log-max-files")) opt.log_max_files = atoi(v);
     else if (ARG("--attach")) opt.attach_path = v;
+    else if (ARG("--pid-file")) opt.pid_file = v;
     else if (strcmp(a, "--tty") == 0) opt.tty = 1;
     else if (strcmp(a, "--stdin") == 0) opt.keep_stdin = 1;
     else if (strcmp(a, "--foreground") == 0) opt.foreground = 1;
@@ -356,6 +397,8 @@ int main(int argc, char **argv) {
   if (opt.stderr_fd >= 0) fcntl(opt.stderr_fd, F_SETFD, FD_CLOEXEC);
   if (opt.stdin_fd >= 0) fcntl(opt.stdin_fd, F_SETFD, FD_CLOEXEC);
   if (!opt.foreground) setsid();
+  /* Orphans of the container's runtime (its init, once a detaching runtime exits) become ours to reap. */
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   sigset_t mask;
@@ -425,7 +468,15 @@ int main(int argc, char **argv) {
             int status;
             pid_t p;
             while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
-              if (p != st.pid || !st.running) continue;
+              if (p != st.pid || !st.running) {
+                remember_exit(p, status);
+                continue;
+              }
+              if (opt.pid_file && !st.handed_off && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                int r = hand_off(&status);
+                if (r == 1) continue;
+                if (r < 0) status = 125 << 8;
+              }
               on_exit_status(status);
               if (should_restart()) {
                 struct timespec now;
