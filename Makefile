@@ -15,10 +15,10 @@ demo: deps
 	@bash scripts/demo.sh
 
 lint:
-	$(SWIFT) format lint --strict -r Package.swift Sources Tests
+	$(SWIFT) format lint --strict -r Package.swift Sources Tests Benchmarks
 
 format:
-	$(SWIFT) format -i -r Package.swift Sources Tests
+	$(SWIFT) format -i -r Package.swift Sources Tests Benchmarks
 
 # Everything: formatting, the build, every test on the real kernel. Runs as root; in CI a skipped privileged
 # test is a failure.

@@ -86,9 +86,18 @@ let package = Package(
       dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
       path: "Sources/ContainerKit/Cgroups"),
     .target(
+      name: "Network",
+      dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
+      path: "Sources/ContainerKit/Network"),
+    // The per-container monitor that outlives `ckit`: holds stdio, writes logs, records the exit code. C, so that
+    // a thousand of them fit in the density budget.
+    .executableTarget(
+      name: "ckit-monitor",
+      path: "Sources/ContainerKit/ckit-monitor"),
+    .target(
       name: "ContainerKit",
       dependencies: [
-        "OCI", "Namespaces", "Cgroups", "ImageStore", "LayerFS",
+        "OCI", "Namespaces", "Cgroups", "Network", "ImageStore", "LayerFS",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "SystemPackage", package: "swift-system"),
       ],
@@ -140,6 +149,7 @@ let package = Package(
     .testTarget(
       name: "ImageStoreTests", dependencies: ["ImageStore", "LayerFS", "OCI", "TestSupport"]),
     .testTarget(name: "NamespacesTests", dependencies: ["Namespaces", "OCI", "TestSupport"]),
+    .testTarget(name: "NetworkTests", dependencies: ["Network", "OCI", "TestSupport"]),
     .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "OCI", "TestSupport"]),
     .testTarget(
       name: "ContainerKitTests", dependencies: ["ContainerKit", "ImageStore", "OCI", "TestSupport"]),

@@ -1,0 +1,2 @@
+/* Placeholder: the per-container monitor, filled in by the ckit issue. */
+int main(void) { return 0; }

@@ -1,0 +1,135 @@
+import Foundation
+
+/// A real registry (Debian's `docker-registry`, distribution v2) on 127.0.0.1 and a free port, with storage in a
+/// temp dir, stopped by PID when the value is released or `stop()` is called.
+///
+/// Variants (TLS, auth) build on `start(configYAML:)`.
+public final class LocalRegistry: @unchecked Sendable {
+  public let port: Int
+  public let storage: URL
+  private let process: Process
+  private let lock = NSLock()
+  private var stopped = false
+
+  /// `127.0.0.1:PORT`, the registry part of references into it.
+  public var host: String { "127.0.0.1:\(port)" }
+
+  /// Starts a registry; with `busybox`, pushes the busybox fixture as `library/busybox:latest` (skopeo).
+  public static func start(busybox: Bool = true) throws -> LocalRegistry {
+    let registry = try start { port, storage in
+      """
+      version: 0.1
+      log:
+        level: error
+        accesslog:
+          disabled: true
+      storage:
+        filesystem:
+          rootdirectory: \(storage.path)
+        delete:
+          enabled: true
+      http:
+        addr: 127.0.0.1:\(port)
+      """
+    }
+    if busybox {
+      try registry.push(layout: try BusyboxImage.layout(), tag: BusyboxImage.tag, to: "library/busybox:latest")
+    }
+    return registry
+  }
+
+  /// Starts a registry with a config built from the chosen port and storage dir; waits until `/v2/` answers.
+  public static func start(configYAML: (Int, URL) throws -> String, scheme: String = "http") throws -> LocalRegistry {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/docker-registry") else {
+      throw FixtureError.missingTool("docker-registry; run scripts/install-deps.sh")
+    }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-registry-\(UUID().uuidString)")
+    let storage = dir.appendingPathComponent("storage")
+    try FileManager.default.createDirectory(at: storage, withIntermediateDirectories: true)
+    var lastError: any Error = FixtureError.broken("registry did not start")
+    for _ in 0..<5 {
+      let port = try FreePort.next()
+      let config = dir.appendingPathComponent("config.yml")
+      try configYAML(port, storage).write(to: config, atomically: true, encoding: .utf8)
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
+      p.arguments = ["serve", config.path]
+      let log = dir.appendingPathComponent("registry.log")
+      FileManager.default.createFile(atPath: log.path, contents: nil)
+      let handle = try FileHandle(forWritingTo: log)
+      p.standardOutput = handle
+      p.standardError = handle
+      p.standardInput = FileHandle.nullDevice
+      try p.run()
+      let registry = LocalRegistry(port: port, storage: storage, process: p)
+      do {
+        try registry.waitUntilReady(scheme: scheme)
+        return registry
+      } catch {
+        registry.stop()
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        lastError = FixtureError.broken("registry on port \(port): \(error); log: \(text.suffix(2000))")
+      }
+    }
+    throw lastError
+  }
+
+  private init(port: Int, storage: URL, process: Process) {
+    self.port = port
+    self.storage = storage
+    self.process = process
+  }
+
+  deinit { stop() }
+
+  private func waitUntilReady(scheme: String) throws {
+    let deadline = Date().addingTimeInterval(15)
+    while Date() < deadline {
+      guard process.isRunning else { throw FixtureError.broken("docker-registry exited \(process.terminationStatus)") }
+      if scheme == "https" {
+        // TLS variants: a TCP connect that succeeds is enough here; their own fixture checks further.
+        if (try? HTTPProbe.get(port: port, path: "/v2/", timeout: 1)) != nil { return }
+        if canConnect() { return }
+      } else if let r = try? HTTPProbe.get(port: port, path: "/v2/", timeout: 1), r.status == 200 || r.status == 401 {
+        return
+      }
+      usleep(50_000)
+    }
+    throw FixtureError.timeout("registry on 127.0.0.1:\(port)")
+  }
+
+  private func canConnect() -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &addr) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    } == 0
+  }
+
+  /// Pushes an OCI layout's tag into `repository:tag` with skopeo (an independent client).
+  public func push(layout: URL, tag: String, to repoTag: String) throws {
+    try Command.run([
+      "skopeo", "copy", "--quiet", "--dest-tls-verify=false", "oci:\(layout.path):\(tag)",
+      "docker://\(host)/\(repoTag)",
+    ])
+  }
+
+  /// Ends the registry process (only the one this fixture started) and removes its storage.
+  public func stop() {
+    lock.lock()
+    defer { lock.unlock() }
+    guard !stopped else { return }
+    stopped = true
+    if process.isRunning {
+      kill(process.processIdentifier, SIGTERM)
+      process.waitUntilExit()
+    }
+    try? FileManager.default.removeItem(at: storage.deletingLastPathComponent())
+  }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Synchronization
+
+/// A temp state directory for one test, and everything the test left behind in the kernel.
+///
+/// `withScratchRoot` cleans up whether the body returns or throws: it kills the processes registered here (only
+/// those: tests end only what they started), unmounts every mount below the directory (deepest first), removes the
+/// cgroup directories registered here and deletes the tree.
+public final class ScratchRoot: Sendable {
+  public let path: URL
+  private let pids = Mutex<[Int32]>([])
+  private let cgroups = Mutex<[String]>([])
+
+  init() throws {
+    path = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-test-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
+  }
+
+  /// A subdirectory, created.
+  public func directory(_ name: String) throws -> URL {
+    let url = path.appendingPathComponent(name)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  /// Ends `pid` with SIGKILL at cleanup if it is still there.
+  public func register(pid: Int32) { pids.withLock { $0.append(pid) } }
+
+  /// Removes the cgroup directory `absolutePath` (and any children) at cleanup.
+  public func register(cgroup absolutePath: String) { cgroups.withLock { $0.append(absolutePath) } }
+
+  /// Mount points at or below `path`, deepest first.
+  public func mounts() -> [String] {
+    MountTable.mountPoints().filter { $0 == path.path || $0.hasPrefix(path.path + "/") }
+      .sorted { $0.count > $1.count }
+  }
+
+  func cleanup() {
+    for pid in pids.withLock({ $0 }) {
+      kill(pid, SIGKILL)
+      var status: Int32 = 0
+      _ = waitpid(pid, &status, WNOHANG)
+    }
+    for _ in 0..<3 {
+      let left = mounts()
+      if left.isEmpty { break }
+      for m in left { umount2(m, Int32(MNT_DETACH)) }
+    }
+    for cg in cgroups.withLock({ $0 }).sorted(by: { $0.count > $1.count }) {
+      Self.removeCgroup(cg)
+    }
+    try? FileManager.default.removeItem(at: path)
+  }
+
+  /// cgroup directories can only be removed with rmdir, children first.
+  static func removeCgroup(_ dir: String) {
+    if let children = try? FileManager.default.contentsOfDirectory(atPath: dir) {
+      for c in children {
+        var isDir: ObjCBool = false
+        let p = dir + "/" + c
+        if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue { removeCgroup(p) }
+      }
+    }
+    for _ in 0..<50 {
+      if rmdir(dir) == 0 || errno == ENOENT { return }
+      usleep(20_000)
+    }
+  }
+}
+
+/// Runs `body` with a fresh scratch root and cleans up after it, also when it throws.
+public func withScratchRoot<T>(_ body: (ScratchRoot) async throws -> T) async throws -> T {
+  let root = try ScratchRoot()
+  defer { root.cleanup() }
+  return try await body(root)
+}
+
+/// The current mount table, read from /proc/self/mountinfo.
+public enum MountTable {
+  /// Mount points, unescaped (mountinfo writes space, tab, newline and backslash as octal escapes).
+  public static func mountPoints() -> [String] {
+    guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").compactMap { line in
+      let fields = line.split(separator: " ")
+      guard fields.count > 4 else { return nil }
+      return unescape(String(fields[4]))
+    }
+  }
+
+  static func unescape(_ s: String) -> String {
+    guard s.contains("\\") else { return s }
+    var out = [UInt8]()
+    let b = Array(s.utf8)
+    var i = 0
+    while i < b.count {
+      if b[i] == UInt8(ascii: "\\"), i + 3 < b.count,
+        let v = UInt8(String(decoding: b[(i + 1)...(i + 3)], as: UTF8.self), radix: 8)
+      {
+        out.append(v)
+        i += 4
+      } else {
+        out.append(b[i])
+        i += 1
+      }
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+}
