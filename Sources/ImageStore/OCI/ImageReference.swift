@@ -239,9 +239,8 @@ public struct ImageReference: Hashable, Sendable, Codable, CustomStringConvertib
         throw .invalidReference(whole, reason: "invalid port \"\(port)\" in registry \"\(domain)\"")
       }
     }
-    guard !host.isEmpty || domain.hasPrefix("[") else {
-      throw .invalidReference(whole, reason: "empty registry host")
-    }
+    if domain.hasPrefix("[") { return }
+    guard !host.isEmpty else { throw .invalidReference(whole, reason: "empty registry host") }
     for component in host.split(separator: ".", omittingEmptySubsequences: false) {
       let b = Array(component.utf8)
       guard !b.isEmpty, isAlnum(b[0]), isAlnum(b[b.count - 1]), b.allSatisfy({ isAlnum($0) || $0 == 0x2d }) else {

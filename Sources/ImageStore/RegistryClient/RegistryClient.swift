@@ -237,7 +237,7 @@ public final class RegistryClient: Sendable {
       let body = try await collect(r, reference: repository, what: "tag list")
       if r.status == .notFound { throw RegistryError.unknownRepository(repository) }
       guard r.status == .ok else { throw unexpected(r.status, body: body, reference: repository, operation: "tag list") }
-      guard let page = try? JSONDecoder().decode(Page.self, from: Data(buffer: body)) else {
+      guard let page = try? JSONDecoder().decode(Page.self, from: Data(body.readableBytesView)) else {
         throw RegistryError.malformedResponse(registry: repository.domain, what: "tag list", reason: "not JSON")
       }
       out += page.tags ?? []
@@ -266,7 +266,7 @@ public final class RegistryClient: Sendable {
           registry: registry, reference: "catalog", operation: "catalog", status: Int(r.status.code),
           detail: RegistryErrorBody.summary(body) ?? "")
       }
-      guard let page = try? JSONDecoder().decode(Page.self, from: Data(buffer: body)) else {
+      guard let page = try? JSONDecoder().decode(Page.self, from: Data(body.readableBytesView)) else {
         throw RegistryError.malformedResponse(registry: registry, what: "catalog", reason: "not JSON")
       }
       out += page.repositories ?? []
@@ -315,7 +315,7 @@ public final class RegistryClient: Sendable {
         detail: RegistryErrorBody.summary(body) ?? "")
     }
     do {
-      return Array((try JSONDecoder().decode(Page.self, from: Data(buffer: body)).results ?? []).prefix(limit))
+      return Array((try JSONDecoder().decode(Page.self, from: Data(body.readableBytesView)).results ?? []).prefix(limit))
     } catch {
       throw RegistryError.malformedResponse(registry: registry, what: "search results", reason: "\(error)")
     }

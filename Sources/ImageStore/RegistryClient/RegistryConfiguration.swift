@@ -62,7 +62,7 @@ public struct RegistryConfiguration: Sendable {
     self.userAgent = userAgent
   }
 
-  /// Whether `host` may be spoken to over plain http or with unverified TLS.
+  /// Whether `host` is listed in `insecureRegistries` (with or without its port): plain http and unverified TLS.
   public func isInsecure(_ host: String) -> Bool {
     if insecureRegistries.contains(host) { return true }
     if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]"),
@@ -70,7 +70,13 @@ public struct RegistryConfiguration: Sendable {
     {
       return true
     }
-    return ImageReference.isLoopback(host: host)
+    return false
+  }
+
+  /// Whether `host` may fall back to plain http: insecure registries, and loopback as in Docker. Loopback over
+  /// https is still verified, so a TLS registry on 127.0.0.1 is as trustworthy as anywhere else.
+  public func allowsPlainHTTP(_ host: String) -> Bool {
+    isInsecure(host) || ImageReference.isLoopback(host: host)
   }
 
   /// The `DOCKER_CONFIG`-aware path of Docker's client configuration.

@@ -124,9 +124,6 @@ final class RegistryTransport: Sendable {
 
   static func describe(_ error: any Error) -> String {
     if let e = error as? HTTPClientError { return e.description }
-    if let e = error as? NIOConnectionError {
-      return "connection failed: " + (e.connectionErrors.first.map { "\($0.error)" } ?? "\(e)")
-    }
     return "\(error)"
   }
 
@@ -204,15 +201,20 @@ final class RegistryTransport: Sendable {
     if let e = await state.endpoint(for: registry) { return e }
     let apiHost = registry == ImageReference.dockerHubDomain ? ImageReference.dockerHubAPIHost : registry
     let tls = try tlsConfiguration(for: registry)
-    let insecure = configuration.isInsecure(registry)
     var lastError: (any Error)?
-    for scheme in insecure ? ["https", "http"] : ["https"] {
+    for scheme in configuration.allowsPlainHTTP(registry) ? ["https", "http"] : ["https"] {
       var req = HTTPClientRequest(url: "\(scheme)://\(apiHost)/v2/")
       req.headers.add(name: "User-Agent", value: configuration.userAgent)
       if scheme == "https" { req.tlsConfiguration = tls }
       do {
         let resp = try await client(forHost: apiHost, scheme: scheme).execute(req, timeout: .seconds(30))
         _ = try? await resp.body.collect(upTo: 1 << 16)
+        // Plain http to a TLS port gets a 400; only a registry's answer settles the scheme.
+        guard scheme == "https" || resp.status == .ok || resp.status == .unauthorized else {
+          throw RegistryError.unexpectedResponse(
+            registry: registry, reference: reference, operation: "ping", status: Int(resp.status.code),
+            detail: "not a registry API over \(scheme)")
+        }
         if resp.status == .unauthorized {
           let challenges = resp.headers["WWW-Authenticate"].flatMap { AuthChallenge.parse($0) }
           if let c = challenges.first(where: { $0.scheme == .bearer }) ?? challenges.first {
@@ -223,9 +225,11 @@ final class RegistryTransport: Sendable {
         await state.setEndpoint(e, for: registry)
         return e
       } catch {
-        lastError = error
+        // Keep the https failure (a certificate problem, say): it explains more than the http one.
+        if lastError == nil { lastError = error }
       }
     }
+    if let e = lastError as? RegistryError { throw e }
     throw RegistryError.unreachable(
       registry: registry, reference: reference, reason: lastError.map(Self.describe) ?? "no endpoint")
   }
@@ -247,7 +251,7 @@ final class RegistryTransport: Sendable {
           throw RegistryError.credentials(registry: registry, reason: "client certificate \(f) has no matching .key")
         }
         tls.certificateChain = try NIOSSLCertificate.fromPEMFile(dir + "/" + f).map { .certificate($0) }
-        tls.privateKey = .file(key)
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
       }
     } catch let e as RegistryError {
       throw e
@@ -373,7 +377,7 @@ final class RegistryTransport: Sendable {
       var access_token: String?
       var expires_in: Int?
     }
-    guard let t = try? JSONDecoder().decode(TokenResponse.self, from: Data(buffer: bytes)),
+    guard let t = try? JSONDecoder().decode(TokenResponse.self, from: Data(bytes.readableBytesView)),
       let value = t.token ?? t.access_token, !value.isEmpty
     else {
       throw RegistryError.malformedResponse(registry: registry, what: "token response", reason: "no token field")
@@ -423,11 +427,11 @@ struct RegistryErrorBody: Decodable {
   var errors: [Entry]?
 
   static func codes(_ bytes: ByteBuffer) -> [String] {
-    (try? JSONDecoder().decode(Self.self, from: Data(buffer: bytes)))?.errors?.compactMap(\.code) ?? []
+    (try? JSONDecoder().decode(Self.self, from: Data(bytes.readableBytesView)))?.errors?.compactMap(\.code) ?? []
   }
 
   static func summary(_ bytes: ByteBuffer) -> String? {
-    guard let errors = (try? JSONDecoder().decode(Self.self, from: Data(buffer: bytes)))?.errors, !errors.isEmpty
+    guard let errors = (try? JSONDecoder().decode(Self.self, from: Data(bytes.readableBytesView)))?.errors, !errors.isEmpty
     else { return nil }
     return errors.map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
   }
