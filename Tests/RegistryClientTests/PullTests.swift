@@ -1,8 +1,8 @@
 import Foundation
 import OCI
 import RegistryClient
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Pull from a real registry")
 struct PullTests {

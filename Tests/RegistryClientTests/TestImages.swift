@@ -26,7 +26,7 @@ enum TestImages {
   static func make(
     in store: MemoryContentStore, layerSizes: [Int], platform: Platform = Platform(architecture: "amd64")
   ) throws -> Descriptor {
-    let layers = layerSizes.map { store.add(randomBytes($0), mediaType: MediaType.ociLayerGzip) }
+    let layers = layerSizes.map { store.add(randomBytes($0), mediaType: MediaType.ociLayer) }
     let config = ImageConfiguration(
       created: "2026-01-01T00:00:00Z", platform: platform,
       rootfs: .init(diffIDs: layers.map(\.digest)))

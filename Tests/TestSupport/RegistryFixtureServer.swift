@@ -20,7 +20,10 @@ public final class RegistryFixtureServer: Sendable {
       guard let q = target.split(separator: "?", maxSplits: 1).dropFirst().first else { return [] }
       return q.split(separator: "&").map { item in
         let kv = item.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
-        return (kv[0].replacingOccurrences(of: "+", with: " "), kv.count > 1 ? kv[1].replacingOccurrences(of: "+", with: " ") : "")
+        return (
+          kv[0].replacingOccurrences(of: "+", with: " "),
+          kv.count > 1 ? kv[1].replacingOccurrences(of: "+", with: " ") : ""
+        )
       }
     }
   }
@@ -129,6 +132,8 @@ public final class RegistryFixtureServer: Sendable {
       let n = recv(fd, &buf, buf.count, 0)
       if n <= 0 { return nil }
       data.append(contentsOf: buf[0..<n])
+      // A TLS ClientHello (clients probing https first) is not HTTP: close at once so they fall back quickly.
+      guard let first = data.first, (0x41...0x5a).contains(first) else { return nil }
       headEnd = data.firstRange(of: Array("\r\n\r\n".utf8))
     }
     guard let headEnd else { return nil }

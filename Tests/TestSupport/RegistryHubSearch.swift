@@ -28,7 +28,8 @@ public final class HubSearchFixture: Sendable {
   public static let defaultEntries = [
     Entry(name: "busybox", description: "Busybox base image.", stars: 3412, official: true),
     Entry(name: "progrium/busybox", description: "", stars: 72, official: false, automated: true),
-    Entry(name: "radial/busyboxplus", description: "Full-chain, Internet enabled, busybox made from scratch.",
+    Entry(
+      name: "radial/busyboxplus", description: "Full-chain, Internet enabled, busybox made from scratch.",
       stars: 55, official: false),
     Entry(name: "alpine", description: "A minimal Docker image based on Alpine Linux.", stars: 11000, official: true),
   ]

@@ -87,7 +87,8 @@ public struct ImageReference: Hashable, Sendable, Codable, CustomStringConvertib
     try Self.validatePath(path, in: string)
     if let tag { try Self.validateTag(tag, in: string) }
     guard name.utf8.count <= Self.maxNameLength else {
-      throw .invalidReference(string, reason: "repository name must not be longer than \(Self.maxNameLength) characters")
+      throw .invalidReference(
+        string, reason: "repository name must not be longer than \(Self.maxNameLength) characters")
     }
     self.domain = domain
     self.path = path

@@ -5,9 +5,12 @@ import Foundation
 /// a `docker login` done on this machine works here, and a `login` here works for Docker.
 public struct DockerCredentialStore: Sendable {
   public let configPath: String
+  /// Directories searched for `docker-credential-*`; `nil` means `$PATH`.
+  public let helperSearchPath: [String]?
 
-  public init(configPath: String) {
+  public init(configPath: String, helperSearchPath: [String]? = nil) {
     self.configPath = configPath
+    self.helperSearchPath = helperSearchPath
   }
 
   /// The key Docker uses in `auths` and with helpers for `registry` (`docker.io` is `https://index.docker.io/v1/`).
@@ -23,7 +26,8 @@ public struct DockerCredentialStore: Sendable {
     if let helpers = config["credHelpers"] as? [String: String], let helper = helpers[registry] ?? helpers[server] {
       return try helperGet(helper, server: server, registry: registry)
     }
-    if let auths = config["auths"] as? [String: Any], let entry = Self.entry(in: auths, server: server, registry: registry)
+    if let auths = config["auths"] as? [String: Any],
+      let entry = Self.entry(in: auths, server: server, registry: registry)
     {
       if let token = entry["identitytoken"] as? String, !token.isEmpty { return .identityToken(token) }
       if let auth = entry["auth"] as? String, !auth.isEmpty {
@@ -125,12 +129,16 @@ public struct DockerCredentialStore: Sendable {
   }
 
   /// Runs `docker-credential-NAME VERB`; returns `nil` for "credentials not found".
-  private func runHelper(_ helper: String, verb: String, input: Data, registry: String) throws(RegistryError) -> Data?
-  {
+  private func runHelper(_ helper: String, verb: String, input: Data, registry: String) throws(RegistryError) -> Data? {
     let name = "docker-credential-" + helper
-    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
-      .split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    guard let path else { throw .credentials(registry: registry, reason: "credential helper \(name) not found in PATH") }
+    let dirs =
+      helperSearchPath
+      ?? (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(
+        String.init)
+    let path = dirs.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    guard let path else {
+      throw .credentials(registry: registry, reason: "credential helper \(name) not found in PATH")
+    }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = [verb]

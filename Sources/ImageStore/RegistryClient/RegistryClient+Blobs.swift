@@ -28,7 +28,9 @@ extension RegistryClient {
         target: "/v2/\(reference.path)/blobs/\(descriptor.digest)", scopes: ["repository:\(reference.path):pull"],
         operation: "blob fetch", reference: reference.description, registry: reference.domain))
     let body = try await collect(r, reference: reference, what: "blob \(descriptor.digest)", limit: 64 << 20)
-    if r.status == .notFound { throw RegistryError.blobUnknown(reference: reference.description, blob: descriptor.digest) }
+    if r.status == .notFound {
+      throw RegistryError.blobUnknown(reference: reference.description, blob: descriptor.digest)
+    }
     guard r.status == .ok else { throw unexpected(r.status, body: body, reference: reference, operation: "blob fetch") }
     let bytes = Array(buffer: body)
     var h = DigestHasher(descriptor.digest.algorithm)
@@ -124,17 +126,29 @@ extension RegistryClient {
         try writer.commit()
         report(descriptor.size, .complete)
         return transferred
-      } catch let error as RegistryError {
+      } catch let error as RegistryError where !error.isConnectionFailure {
         writer.abort()
         report(writer.offset, .failed(error.description))
         throw error
       } catch {
-        let retryable = error is RetryableStatus || RegistryTransport.isTransient(error)
-        guard retryable, attempt < configuration.maxAttempts, !Task.isCancelled, !(error is CancellationError) else {
-          writer.abort()
-          let reason = (error as? RetryableStatus).map { "HTTP \($0.code)" } ?? RegistryTransport.describe(error)
+        let cancelled = Task.isCancelled || error is CancellationError
+        let retryable =
+          error is RetryableStatus || (error as? RegistryError)?.isConnectionFailure == true
+          || RegistryTransport.isTransient(error)
+        guard retryable, attempt < configuration.maxAttempts, !cancelled else {
+          let reason: String =
+            switch error {
+            case let e as RetryableStatus: "HTTP \(e.code)"
+            case RegistryError.unreachable(_, _, let r): r
+            default: RegistryTransport.describe(error)
+            }
           report(writer.offset, .failed(reason))
-          if error is CancellationError { throw error }
+          // A cancelled pull (another blob failed) leaves nothing; a lost connection keeps what arrived intact in
+          // the store's ingest, so the next pull resumes with Range.
+          if cancelled {
+            writer.abort()
+            throw error
+          }
           throw RegistryError.unreachable(
             registry: reference.domain, reference: reference.description,
             reason: "downloading blob \(digest): \(reason)")

@@ -43,7 +43,8 @@ extension RegistryClient {
     }
     let pushed = try await putManifest(bytes, mediaType: target.mediaType, to: reference)
     guard pushed.digest == target.digest else {
-      throw RegistryError.digestMismatch(reference: reference.description, expected: target.digest, actual: pushed.digest)
+      throw RegistryError.digestMismatch(
+        reference: reference.description, expected: target.digest, actual: pushed.digest)
     }
     return target
   }

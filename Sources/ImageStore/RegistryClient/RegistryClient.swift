@@ -236,7 +236,9 @@ public final class RegistryClient: Sendable {
           reference: repository.name, registry: repository.domain))
       let body = try await collect(r, reference: repository, what: "tag list")
       if r.status == .notFound { throw RegistryError.unknownRepository(repository) }
-      guard r.status == .ok else { throw unexpected(r.status, body: body, reference: repository, operation: "tag list") }
+      guard r.status == .ok else {
+        throw unexpected(r.status, body: body, reference: repository, operation: "tag list")
+      }
       guard let page = try? JSONDecoder().decode(Page.self, from: Data(body.readableBytesView)) else {
         throw RegistryError.malformedResponse(registry: repository.domain, what: "tag list", reason: "not JSON")
       }
@@ -315,7 +317,8 @@ public final class RegistryClient: Sendable {
         detail: RegistryErrorBody.summary(body) ?? "")
     }
     do {
-      return Array((try JSONDecoder().decode(Page.self, from: Data(body.readableBytesView)).results ?? []).prefix(limit))
+      return Array(
+        (try JSONDecoder().decode(Page.self, from: Data(body.readableBytesView)).results ?? []).prefix(limit))
     } catch {
       throw RegistryError.malformedResponse(registry: registry, what: "search results", reason: "\(error)")
     }

@@ -32,6 +32,12 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
   /// Credentials configuration (Docker's config.json or a credential helper) that cannot be used.
   case credentials(registry: String, reason: String)
 
+  /// Whether the registry could not be reached (as opposed to answering something wrong): worth a retry.
+  public var isConnectionFailure: Bool {
+    if case .unreachable = self { return true }
+    return false
+  }
+
   public var description: String {
     switch self {
     case .unknownTag(let r):

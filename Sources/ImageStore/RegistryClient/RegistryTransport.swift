@@ -52,7 +52,9 @@ final class RegistryTransport: Sendable {
   }
 
   func client(forHost host: String, scheme: String) -> HTTPClient {
-    guard configuration.proxy.proxy(forHost: host, scheme: scheme) != nil, let c = proxied[scheme] else { return direct }
+    guard configuration.proxy.proxy(forHost: host, scheme: scheme) != nil, let c = proxied[scheme] else {
+      return direct
+    }
     return c
   }
 
@@ -160,7 +162,8 @@ final class RegistryTransport: Sendable {
         let challenges = resp.headers["WWW-Authenticate"].flatMap { AuthChallenge.parse($0) }
         guard let challenge = challenges.first(where: { $0.scheme == .bearer }) ?? challenges.first else {
           throw RegistryError.unauthorized(
-            registry: request.registry, reference: request.reference, detail: "401 without a WWW-Authenticate challenge")
+            registry: request.registry, reference: request.reference, detail: "401 without a WWW-Authenticate challenge"
+          )
         }
         await state.setChallenge(challenge, for: request.registry)
         var scopes = request.scopes
@@ -300,7 +303,8 @@ final class RegistryTransport: Sendable {
       return "Basic " + Data("\(u):\(p)".utf8).base64EncodedString()
     case .bearer:
       guard let realm = challenge.realm else {
-        throw RegistryError.unauthorized(registry: registry, reference: reference, detail: "Bearer challenge without realm")
+        throw RegistryError.unauthorized(
+          registry: registry, reference: reference, detail: "Bearer challenge without realm")
       }
       let key = TokenKey(realm: realm, service: challenge.service ?? "", scopes: scopes, user: creds?.username ?? "")
       if let t = await state.token(for: key) { return "Bearer " + t }
@@ -359,7 +363,9 @@ final class RegistryTransport: Sendable {
       }
     }
     req.headers.add(name: "User-Agent", value: configuration.userAgent)
-    if scheme == "https" { req.tlsConfiguration = try tlsConfiguration(for: host + (components.port.map { ":\($0)" } ?? "")) }
+    if scheme == "https" {
+      req.tlsConfiguration = try tlsConfiguration(for: host + (components.port.map { ":\($0)" } ?? ""))
+    }
     let resp: HTTPClientResponse
     let bytes: ByteBuffer
     do {
@@ -431,7 +437,8 @@ struct RegistryErrorBody: Decodable {
   }
 
   static func summary(_ bytes: ByteBuffer) -> String? {
-    guard let errors = (try? JSONDecoder().decode(Self.self, from: Data(bytes.readableBytesView)))?.errors, !errors.isEmpty
+    guard let errors = (try? JSONDecoder().decode(Self.self, from: Data(bytes.readableBytesView)))?.errors,
+      !errors.isEmpty
     else { return nil }
     return errors.map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
   }

@@ -13,9 +13,10 @@ public struct SearchResult: Sendable, Hashable, Codable {
     case isAutomated = "is_automated"
   }
 
-  public init(name: String, description: String = "", starCount: Int = 0, isOfficial: Bool = false,
-    isAutomated: Bool = false)
-  {
+  public init(
+    name: String, description: String = "", starCount: Int = 0, isOfficial: Bool = false,
+    isAutomated: Bool = false
+  ) {
     self.name = name
     self.description = description
     self.starCount = starCount
