@@ -1,0 +1,127 @@
+import Foundation
+import OCI
+
+extension RegistryClient {
+  /// Resolves `reference` to the manifest for `platform`: fetches the manifest or index, and for an index the
+  /// entry for the platform (default: `configuration.defaultPlatform`), each verified against its digest.
+  public func resolve(_ reference: ImageReference, platform: Platform? = nil) async throws -> (
+    target: Descriptor, targetBytes: [UInt8], manifest: Descriptor, manifestBytes: [UInt8]
+  ) {
+    let platform = platform ?? configuration.defaultPlatform
+    let (target, targetBytes) = try await fetchManifest(reference)
+    var descriptor = target
+    var bytes = targetBytes
+    var depth = 0
+    while MediaType.isIndex(descriptor.mediaType) {
+      depth += 1
+      let index = try decode(ImageIndex.self, bytes, what: "image index", reference: reference)
+      guard depth <= 4, let entry = index.manifest(for: platform) else {
+        throw RegistryError.noMatchingPlatform(
+          reference, platform: platform, available: index.manifests.compactMap(\.platform))
+      }
+      let (d, b) = try await fetchManifest(reference.withDigest(entry.digest))
+      guard d.size == entry.size else {
+        throw RegistryError.sizeMismatch(
+          reference: reference.description, blob: entry.digest, expected: entry.size, actual: d.size)
+      }
+      descriptor = Descriptor(
+        mediaType: MediaType.isIndex(d.mediaType) ? d.mediaType : entry.mediaType, digest: entry.digest,
+        size: entry.size, platform: entry.platform)
+      bytes = b
+    }
+    guard MediaType.isManifest(descriptor.mediaType) else {
+      throw RegistryError.unsupportedMediaType(reference, mediaType: descriptor.mediaType)
+    }
+    return (target, targetBytes, descriptor, bytes)
+  }
+
+  /// Pulls `reference` into `store`: config and layers streamed in parallel (bounded by
+  /// `configuration.maxConcurrentTransfers`), present blobs skipped, each verified; then the manifest and index, so a
+  /// manifest in the store always has its blobs.
+  ///
+  /// `progress` gets one event stream for all blobs (see `LayerProgress`); it is not finished here, so one stream
+  /// can follow several pulls. Use `pullWithProgress` for a stream that ends with the pull.
+  public func pull(
+    _ reference: ImageReference, platform: Platform? = nil, into store: any ContentStore,
+    progress: AsyncStream<LayerProgress>.Continuation? = nil
+  ) async throws -> PulledImage {
+    let resolved = try await resolve(reference, platform: platform)
+    let manifest = try decode(ImageManifest.self, resolved.manifestBytes, what: "image manifest", reference: reference)
+    for layer in manifest.layers {
+      progress?.yield(
+        LayerProgress(
+          digest: layer.digest, mediaType: layer.mediaType, bytesDone: 0, bytesTotal: layer.size, state: .waiting))
+    }
+    var blobs = [manifest.config]
+    var seen = Set([manifest.config.digest])
+    for l in manifest.layers where seen.insert(l.digest).inserted { blobs.append(l) }
+    let limit = configuration.maxConcurrentTransfers
+    let (count, bytes) = try await withThrowingTaskGroup(of: Int64.self) { group in
+      var next = 0
+      var count = 0
+      var bytes: Int64 = 0
+      while next < blobs.count, next < limit {
+        let b = blobs[next]
+        group.addTask { try await self.fetchBlob(b, from: reference, into: store, progress: progress) }
+        next += 1
+      }
+      while let n = try await group.next() {
+        if n > 0 {
+          count += 1
+          bytes += n
+        }
+        if next < blobs.count {
+          let b = blobs[next]
+          group.addTask { try await self.fetchBlob(b, from: reference, into: store, progress: progress) }
+          next += 1
+        }
+      }
+      return (count, bytes)
+    }
+    try await Self.put(resolved.manifestBytes, as: resolved.manifest, into: store)
+    if resolved.target.digest != resolved.manifest.digest {
+      try await Self.put(resolved.targetBytes, as: resolved.target, into: store)
+    }
+    let config = try await store.data(for: manifest.config.digest)
+    return PulledImage(
+      reference: reference, target: resolved.target, manifestDescriptor: resolved.manifest, manifest: manifest,
+      configBytes: config, downloadedBlobs: count, downloadedBytes: bytes)
+  }
+
+  /// `pull` with a progress stream that finishes when the pull does; iterate the stream, then await the task.
+  public func pullWithProgress(
+    _ reference: ImageReference, platform: Platform? = nil, into store: any ContentStore
+  ) -> (progress: AsyncStream<LayerProgress>, result: Task<PulledImage, any Error>) {
+    let (stream, continuation) = AsyncStream<LayerProgress>.makeStream(bufferingPolicy: .bufferingNewest(4096))
+    let task = Task {
+      defer { continuation.finish() }
+      return try await self.pull(reference, platform: platform, into: store, progress: continuation)
+    }
+    return (stream, task)
+  }
+
+  /// Writes small verified content (manifests) through the store's ingest, skipping what is present.
+  static func put(_ bytes: [UInt8], as descriptor: Descriptor, into store: any ContentStore) async throws {
+    if await store.contains(descriptor.digest) { return }
+    let w = try await store.ingest(descriptor)
+    if w.offset != 0 {
+      w.abort()
+      return try await put(bytes, as: descriptor, into: store)
+    }
+    do {
+      try bytes.withUnsafeBytes { try w.write($0) }
+      try w.commit()
+    } catch {
+      w.abort()
+      throw error
+    }
+  }
+
+  func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], what: String, reference: ImageReference) throws -> T {
+    do {
+      return try SpecJSON.decode(T.self, from: Data(bytes), what: "\(what) of \(reference.familiarDescription)")
+    } catch {
+      throw RegistryError.malformedResponse(registry: reference.domain, what: what, reason: error.description)
+    }
+  }
+}
