@@ -18,6 +18,7 @@ struct Rm: AsyncParsableCommand {
         try await lifecycle.stop(record, timeout: 0)
       }
       try await lifecycle.cleanup(record, removeIfAuto: false)
+      try await lifecycle.engine.remove(record, root: global.state)
       try store.remove(id: record.id)
     }
   }

@@ -19,6 +19,7 @@ struct System: AsyncParsableCommand {
       var deleted = [String]()
       for r in try store.all() where !store.status(r).isRunning {
         try await lifecycle.cleanup(r, removeIfAuto: false)
+        try await lifecycle.engine.remove(r, root: global.state)
         try store.remove(id: r.id)
         deleted.append(r.id)
       }

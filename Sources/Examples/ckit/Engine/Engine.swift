@@ -25,15 +25,19 @@ protocol Engine: Sendable {
   func push(_ reference: String, quiet: Bool) async throws
   func commit(_ record: ContainerRecord, reference: String?, message: String?, author: String?, changes: [String])
     async throws -> String
-  /// Prepares the container's root filesystem and OCI bundle; returns the argv the monitor runs (the OCI
-  /// runtime's foreground `run`).
+  /// Prepares the container's root filesystem and OCI bundle; returns the argv the monitor runs and, for a
+  /// runtime that detaches, the file where it writes the container's pid.
   func prepare(_ record: ContainerRecord, root: StateRoot, netnsPath: String?, hostFiles: [String: String])
-    async throws -> [String]
-  /// Releases what `prepare` made (mounts, bundle), after the container exited.
+    async throws -> (argv: [String], pidFile: String?)
+  /// Releases the runtime's state for a container that exited (its filesystem stays for restart and commit).
   func release(_ record: ContainerRecord, root: StateRoot) async throws
+  /// Deletes the container's filesystem (`rm`).
+  func remove(_ record: ContainerRecord, root: StateRoot) async throws
+  /// Whether the container's last run ended by the OOM killer; asked before `release`.
+  func oomKilled(_ record: ContainerRecord) -> Bool
 }
 
-/// The engine used until the library's image store and runtime are available: every operation says so.
+/// An engine without images or runtime (kept for commands' tests of argument handling): every operation says so.
 struct UnavailableEngine: Engine {
   func missing(_ what: String) -> CkitError {
     .unsupported("\(what) is not available in this build: the image store / runtime backend is not wired in yet")
@@ -51,11 +55,13 @@ struct UnavailableEngine: Engine {
     async throws -> String
   { throw missing("commit") }
   func prepare(_ record: ContainerRecord, root: StateRoot, netnsPath: String?, hostFiles: [String: String])
-    async throws -> [String]
+    async throws -> (argv: [String], pidFile: String?)
   { throw missing("running containers") }
   func release(_ record: ContainerRecord, root: StateRoot) async throws {}
+  func remove(_ record: ContainerRecord, root: StateRoot) async throws {}
+  func oomKilled(_ record: ContainerRecord) -> Bool { false }
 }
 
 enum Engines {
-  static func current(_ root: StateRoot) -> any Engine { UnavailableEngine() }
+  static func current(_ root: StateRoot) -> any Engine { LibraryEngine(root: root) }
 }

@@ -17,7 +17,21 @@ struct Lifecycle {
 
   static func netnsName(_ id: String) -> String { "ckit-\(id.prefix(12))" }
 
-  func bridgeNetwork() -> BridgeNetwork { BridgeNetwork(stateDirectory: root.network) }
+  /// The bridge for this state root: `ckit0` on 10.89.0.0/16 unless `network/bridge.json` names another
+  /// (`{"name": "ckb1", "subnet": "10.201.7.0/24"}`), so that separate roots (tests) never share addresses.
+  func bridgeNetwork() -> BridgeNetwork {
+    struct Config: Decodable {
+      var name: String
+      var subnet: String
+    }
+    if let data = FileManager.default.contents(atPath: root.network + "/bridge.json"),
+      let c = try? JSONDecoder().decode(Config.self, from: data), let subnet = try? IPv4Subnet(c.subnet),
+      let bridge = try? Bridge(name: c.name, subnet: subnet)
+    {
+      return BridgeNetwork(bridge: bridge, stateDirectory: root.network)
+    }
+    return BridgeNetwork(stateDirectory: root.network)
+  }
 
   /// Starts a created or exited container. Returns the monitor's pid and, in the foreground, the sync fd on which
   /// `exit CODE` will arrive.
@@ -68,7 +82,8 @@ struct Lifecycle {
       let hostFiles = try await HostFiles.write(
         to: root.containerDir(id), hostname: record.config.hostname, address: address,
         mode: record.hostConfig.networkMode)
-      let argv = try await engine.prepare(record, root: root, netnsPath: netnsPath, hostFiles: hostFiles)
+      let (argv, pidFile) = try await engine.prepare(record, root: root, netnsPath: netnsPath, hostFiles: hostFiles)
+      record.oomKilled = false
       try store.save(record)
 
       let (maxSize, maxFiles) = (record.hostConfig.logMaxSize, record.hostConfig.logMaxFiles)
@@ -78,6 +93,7 @@ struct Lifecycle {
         "--restart", record.hostConfig.restartPolicy.description,
         "--stop-signal", String((try? Signals.parse(record.config.stopSignal)) ?? SIGTERM),
       ]
+      if let pidFile { args += ["--pid-file", pidFile] }
       if record.config.tty { args.append("--tty") }
       if record.config.openStdin { args.append("--stdin") }
       var fds = [Int32]()
@@ -166,9 +182,14 @@ struct Lifecycle {
     if record.hostConfig.networkMode == .bridge || record.hostConfig.networkMode == .none {
       try? await NetworkNamespace(name: Self.netnsName(record.id)).remove()
     }
+    if engine.oomKilled(record), var latest = try? store.load(id: record.id), !latest.oomKilled {
+      latest.oomKilled = true
+      try? store.save(latest)
+    }
     try? await engine.release(record, root: root)
     try? FileManager.default.removeItem(atPath: root.attachSocket(record.id))
     if removeIfAuto, record.hostConfig.autoRemove {
+      try? await engine.remove(record, root: root)
       try store.remove(id: record.id)
     }
   }
