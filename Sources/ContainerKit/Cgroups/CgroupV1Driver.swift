@@ -274,11 +274,13 @@ public struct CgroupV1Driver: CgroupDriver {
     }
   }
 
-  private func freezeDirectory(_ directory: String) throws(CgroupError) {
+  private func freezeDirectory(_ directory: String, timeoutMilliseconds: Int? = nil) throws(CgroupError) {
     let file = directory + "/freezer.state"
     try CgroupFS.write("FROZEN", to: file)
     var polls = 0
-    try waitFor(operation: "freeze", path: directory) { () throws(CgroupError) in
+    try CgroupFS.waitUntil(
+      timeoutMilliseconds: timeoutMilliseconds ?? self.timeoutMilliseconds, operation: "freeze", path: directory
+    ) { () throws(CgroupError) in
       let state = try CgroupFS.value(file)
       if state == "FROZEN" { return true }
       polls += 1
@@ -296,7 +298,8 @@ public struct CgroupV1Driver: CgroupDriver {
       var pids = Set<Int32>()
       for directory in directories { pids.formUnion(try CgroupV2Driver.treePids(directory)) }
       if pids.isEmpty { return true }
-      if let freezer { try? freezeDirectory(freezer) }
+      // Exiting tasks can keep the cgroup FREEZING; a short try is enough, the loop kills again anyway.
+      if let freezer { try? freezeDirectory(freezer, timeoutMilliseconds: 100) }
       for pid in pids where pid > 1 { kill(pid, SIGKILL) }
       if let freezer { try CgroupFS.write("THAWED", to: freezer + "/freezer.state") }
       return false

@@ -95,8 +95,13 @@ enum CgroupV1Mapping {
       try CgroupV2Mapping.checkFileComponent(hugepage.pageSize, field: "hugepageLimits.pageSize")
       writes.append(.init("hugetlb", "hugetlb.\(hugepage.pageSize).limit_in_bytes", String(hugepage.limit)))
     }
-    for (index, rule) in (resources.devices ?? []).enumerated() {
-      writes.append(try deviceWrite(rule, field: "devices[\(index)]"))
+    if let devices = resources.devices {
+      for (index, rule) in devices.enumerated() {
+        writes.append(try deviceWrite(rule, field: "devices[\(index)]"))
+      }
+      for rule in Cgroups.defaultAllowedDevices {
+        writes.append(try deviceWrite(rule, field: "defaultAllowedDevices"))
+      }
     }
     if let network = resources.network {
       if let classID = network.classID {
