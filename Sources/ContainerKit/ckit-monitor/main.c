@@ -128,7 +128,21 @@ static void write_all(int fd, const char *data, size_t len) {
   }
 }
 
+/* What a detaching runtime printed before handing over: its error, if it failed to start the process. */
+static char runtime_err[512];
+static size_t runtime_err_len;
+
 static void on_output(int stream, const char *data, size_t len) {
+  if (opt.pid_file && !st.handed_off) {
+    for (size_t i = 0; i < len; i++) {
+      if (runtime_err_len == sizeof(runtime_err) - 1) {
+        memmove(runtime_err, runtime_err + 256, runtime_err_len - 256);
+        runtime_err_len -= 256;
+      }
+      runtime_err[runtime_err_len++] = data[i];
+    }
+    runtime_err[runtime_err_len] = 0;
+  }
   log_write(&st.log, stream, data, len);
   int tee = stream == 2 ? opt.stderr_fd : opt.stdout_fd;
   if (tee >= 0) write_all(tee, data, len);
@@ -374,6 +388,7 @@ static void open_attach_socket(void) {
 
 static void run_exit_command(void) {
   if (opt.exit_argc == 0) return;
+  pid_t me = getpid();
   pid_t pid = fork();
   if (pid == 0) {
     sigset_t none;
@@ -385,13 +400,35 @@ static void run_exit_command(void) {
     dup2(null, 1);
     dup2(null, 2);
     for (int fd = 3; fd < 1024; fd++) close(fd);
+    char pid[16];
+    snprintf(pid, sizeof(pid), "%d", (int)me);
+    setenv("CKIT_MONITOR_PID", pid, 1);
     execv(opt.exit_argv[0], opt.exit_argv);
     _exit(127);
   }
 }
 
+/* Closes every fd the caller leaked to us (a socketpair its own parent watches, say) except those named on the
+ * command line: an inherited fd held for the container's lifetime would make the caller's parent wait forever. */
+static void close_stray_fds(void) {
+  int keep[MAX_PROXIES + 8];
+  int n = 0;
+  keep[n++] = opt.sync_fd;
+  keep[n++] = opt.stdin_fd;
+  keep[n++] = opt.stdout_fd;
+  keep[n++] = opt.stderr_fd;
+  for (int i = 0; i < opt.nproxies; i++) keep[n++] = opt.proxies[i].listen_fd;
+  for (int fd = 3; fd < 1024; fd++) {
+    int kept = 0;
+    for (int i = 0; i < n; i++)
+      if (keep[i] == fd) kept = 1;
+    if (!kept) close(fd);
+  }
+}
+
 int main(int argc, char **argv) {
   parse_args(argc, argv);
+  close_stray_fds();
   if (opt.sync_fd >= 0) fcntl(opt.sync_fd, F_SETFD, FD_CLOEXEC);
   if (opt.stdout_fd >= 0) fcntl(opt.stdout_fd, F_SETFD, FD_CLOEXEC);
   if (opt.stderr_fd >= 0) fcntl(opt.stderr_fd, F_SETFD, FD_CLOEXEC);
@@ -476,6 +513,17 @@ int main(int argc, char **argv) {
                 int r = hand_off(&status);
                 if (r == 1) continue;
                 if (r < 0) status = 125 << 8;
+              } else if (opt.pid_file && !st.handed_off) {
+                /* The runtime could not start the process: docker's codes, 127 for a missing command, 126 for
+                 * one that cannot be run, 125 for anything else. */
+                if (st.out_fd >= 0) pump(st.out_fd, 1);
+                if (st.err_fd >= 0) pump(st.err_fd, 2);
+                if (strcasestr(runtime_err, "not found") || strcasestr(runtime_err, "no such file"))
+                  status = 127 << 8;
+                else if (strcasestr(runtime_err, "permission denied"))
+                  status = 126 << 8;
+                else
+                  status = 125 << 8;
               }
               on_exit_status(status);
               if (should_restart()) {

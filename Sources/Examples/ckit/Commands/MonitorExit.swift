@@ -12,6 +12,8 @@ struct MonitorExit: AsyncParsableCommand {
   func run() async throws {
     let store = global.containers
     guard let record = try? store.load(id: id) else { return }
-    try await Lifecycle(root: global.state, engine: Engines.current(global.state)).cleanup(record, removeIfAuto: true)
+    let monitor = ProcessInfo.processInfo.environment["CKIT_MONITOR_PID"].flatMap { Int32($0) }
+    try await Lifecycle(root: global.state, engine: Engines.current(global.state))
+      .cleanup(record, removeIfAuto: true, onlyForMonitor: monitor)
   }
 }

@@ -12,7 +12,8 @@ enum CommitChanges {
       case "CMD": c.cmd = commandForm(arg)
       case "ENTRYPOINT": c.entrypoint = commandForm(arg)
       case "ENV":
-        let kv = arg.contains("=") ? arg : arg.replacingOccurrences(of: " ", with: "=", options: [], range: arg.range(of: " "))
+        let kv =
+          arg.contains("=") ? arg : arg.replacingOccurrences(of: " ", with: "=", options: [], range: arg.range(of: " "))
         let key = kv.split(separator: "=").first.map(String.init) ?? ""
         c.env = (c.env ?? []).filter { !$0.hasPrefix(key + "=") } + [kv]
       case "WORKDIR": c.workingDir = arg
@@ -23,7 +24,9 @@ enum CommitChanges {
         c.exposedPorts = ports
       case "LABEL":
         var labels = c.labels ?? [:]
-        let kv = arg.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        let kv = arg.split(separator: "=", maxSplits: 1).map {
+          $0.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
         labels[kv[0]] = kv.count > 1 ? kv[1] : ""
         c.labels = labels
       case "STOPSIGNAL": c.stopSignal = arg

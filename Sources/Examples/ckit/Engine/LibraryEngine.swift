@@ -89,7 +89,8 @@ struct LibraryEngine: Engine {
   func images() async throws -> [ImageSummary] {
     let store = try await store()
     let rows: [(id: String, name: String, created: String?, size: Int64)]
-    do { rows = try await store.images().map { ("\($0.id)", "\($0.repository):\($0.tag)", $0.created, $0.size) } } catch {
+    do { rows = try await store.images().map { ("\($0.id)", "\($0.repository):\($0.tag)", $0.created, $0.size) } } catch
+    {
       throw CkitError.backend(error.description)
     }
     var byID = [String: ImageSummary]()
@@ -137,7 +138,10 @@ struct LibraryEngine: Engine {
     let store = try await store()
     let img = try await resolved(reference)
     var lines = [String]()
-    let names = img.names.isEmpty ? [reference] : (img.names.contains { Self.familiar($0) == reference || $0 == reference } ? [reference] : img.names)
+    let names =
+      img.names.isEmpty
+      ? [reference]
+      : (img.names.contains { Self.familiar($0) == reference || $0 == reference } ? [reference] : img.names)
     for n in names {
       do { try await store.untag(n) } catch { throw CkitError.backend(error.description) }
       lines.append("Untagged: \(Self.familiar((try? ImageName.normalize(n)) ?? n))")
@@ -163,7 +167,9 @@ struct LibraryEngine: Engine {
       throw CkitError.invalidArgument("invalid reference format")
     }
     let store = try await store()
-    if !quiet { FileHandle.standardOutput.write(Data("The push refers to repository [\(ref.domain)/\(ref.path)]\n".utf8)) }
+    if !quiet {
+      FileHandle.standardOutput.write(Data("The push refers to repository [\(ref.domain)/\(ref.path)]\n".utf8))
+    }
     let pushed: Descriptor
     do {
       pushed = try await RegistryClient.withClient { client in
@@ -193,7 +199,9 @@ struct LibraryEngine: Engine {
         createdBy: "ckit commit \(record.shortID)", changes: changes.isEmpty ? nil : config, tag: reference)
       return "\(img.id)"
     } catch {
-      if case .snapshotNotFound = error { throw CkitError.invalidArgument("container \(record.shortID) has no filesystem yet (never started)") }
+      if case .snapshotNotFound = error {
+        throw CkitError.invalidArgument("container \(record.shortID) has no filesystem yet (never started)")
+      }
       throw CkitError.backend(error.description)
     }
   }
@@ -205,8 +213,9 @@ struct LibraryEngine: Engine {
   {
     let store = try await store()
     let rootfs: String
-    if let snap = try? await store.snapshot(id: record.id), FileManager.default.fileExists(atPath: snap.rootfs + "/bin")
-      || (try? FileManager.default.contentsOfDirectory(atPath: snap.rootfs))?.isEmpty == false
+    if let snap = try? await store.snapshot(id: record.id),
+      FileManager.default.fileExists(atPath: snap.rootfs + "/bin")
+        || (try? FileManager.default.contentsOfDirectory(atPath: snap.rootfs))?.isEmpty == false
     {
       rootfs = snap.rootfs
     } else {
@@ -229,7 +238,9 @@ struct LibraryEngine: Engine {
     let pidFile = root.containerDir(record.id) + "/container.pid"
     try? FileManager.default.removeItem(atPath: pidFile)
     // Leftover runtime state (a restart, or a run that ended unseen) would make `run` refuse the ID.
-    _ = Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", record.id])
+    if FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) {
+      Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", record.id])
+    }
     let run = [runtime, "--root", runtimeRoot, "run", "-d", "--pid-file", pidFile, "--bundle", bundle, record.id]
     if record.hostConfig.restartPolicy.name != "no" {
       // Restarts re-run the command: clear the previous run's runtime state first.
@@ -243,8 +254,8 @@ struct LibraryEngine: Engine {
   }
 
   func release(_ record: ContainerRecord, root: StateRoot) async throws {
-    if let runtime = try? Self.runtimePath() {
-      _ = Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", record.id])
+    if let runtime = try? Self.runtimePath(), FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) {
+      Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", record.id])
     }
   }
 

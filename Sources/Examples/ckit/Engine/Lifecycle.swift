@@ -35,12 +35,26 @@ struct Lifecycle {
 
   /// Starts a created or exited container. Returns the monitor's pid and, in the foreground, the sync fd on which
   /// `exit CODE` will arrive.
+  /// Holds the container's lock (a file in its directory) for the duration of `body`: start and the cleanups
+  /// from stop, rm, the monitor's exit command and the sweep never interleave.
+  func withContainerLock<T>(_ id: String, _ body: () async throws -> T) async throws -> T {
+    let fd = open(root.containerDir(id) + "/lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+    if fd >= 0 { flock(fd, LOCK_EX) }
+    defer { if fd >= 0 { close(fd) } }
+    return try await body()
+  }
+
   func start(_ id: String, foreground: Foreground?) async throws -> (monitor: pid_t, syncFD: Int32) {
+    _ = try store.load(id: id)
+    return try await withContainerLock(id) { try await startLocked(id, foreground: foreground) }
+  }
+
+  private func startLocked(_ id: String, foreground: Foreground?) async throws -> (monitor: pid_t, syncFD: Int32) {
     var record = try store.load(id: id)
     let status = store.status(record)
     if status.isRunning { return (status.monitorPid, -1) }
     // Leftovers from a run that ended unseen (monitor killed): release them first.
-    try await cleanup(record, removeIfAuto: false)
+    try await cleanupLocked(record, removeIfAuto: false)
     if let m = store.monitorState(id) { record.restartCountBase += m.RestartCount }
 
     var netnsPath: String? = nil
@@ -137,7 +151,7 @@ struct Lifecycle {
       return (pid, foreground == nil ? -1 : pipeFDs[0])
     } catch {
       for r in reservations { r.close() }
-      try? await cleanup(record, removeIfAuto: false)
+      try? await cleanupLocked(record, removeIfAuto: false)
       throw error
     }
   }
@@ -169,13 +183,18 @@ struct Lifecycle {
 
   /// Releases network, ports and root filesystem of a container that is not running; with `removeIfAuto`, also
   /// removes a `--rm` container. Safe to repeat and to race (a lock per container).
-  func cleanup(_ record: ContainerRecord, removeIfAuto: Bool) async throws {
+  func cleanup(_ record: ContainerRecord, removeIfAuto: Bool, onlyForMonitor: Int32? = nil) async throws {
+    guard FileManager.default.fileExists(atPath: root.containerDir(record.id)) else { return }
+    try await withContainerLock(record.id) {
+      // The exit command of a monitor that has since been replaced (stop, then start) must not undo the new run.
+      if let onlyForMonitor, let m = store.monitorState(record.id), m.MonitorPid != onlyForMonitor { return }
+      try await cleanupLocked(record, removeIfAuto: removeIfAuto)
+    }
+  }
+
+  private func cleanupLocked(_ record: ContainerRecord, removeIfAuto: Bool) async throws {
     let status = store.status(record)
     if status.isRunning { return }
-    let lockPath = root.containerDir(record.id) + "/cleanup.lock"
-    let fd = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-    if fd >= 0 { flock(fd, LOCK_EX) }
-    defer { if fd >= 0 { close(fd) } }
     if record.hostConfig.networkMode == .bridge {
       try? await bridgeNetwork().disconnect(containerID: record.id, hostInterface: record.endpoint?.hostInterface)
     }

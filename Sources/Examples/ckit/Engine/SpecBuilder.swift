@@ -21,9 +21,13 @@ enum SpecBuilder {
     var spec = Spec.container(
       rootfs: rootfs, args: r.argv, env: r.config.env,
       cwd: r.config.workingDir.isEmpty ? "/" : r.config.workingDir, hostname: r.config.hostname)
+    // 1.0.2: the version every runtime in use accepts (crun and runc refuse newer ones they do not know).
+    spec.ociVersion = "1.0.2"
     spec.root = Spec.Root(path: rootfs, readonly: r.hostConfig.readonlyRootfs)
     if var process = spec.process {
       process.user = try user(r.config.user, rootfs: rootfs)
+      // The host's limits are inherited, as docker does without --ulimit; a fixed 1M may exceed nr_open.
+      process.rlimits = nil
       var caps = Set(Spec.defaultCapabilities)
       if r.hostConfig.privileged {
         caps = Set(allCapabilities)
@@ -43,7 +47,9 @@ enum SpecBuilder {
       if r.hostConfig.networkMode == .host { spec.hostname = nil }
       linux.namespaces = namespaces
       var res = LinuxResources()
-      if r.hostConfig.memory > 0 { res.memory = LinuxResources.Memory(limit: r.hostConfig.memory, swap: r.hostConfig.memory) }
+      if r.hostConfig.memory > 0 {
+        res.memory = LinuxResources.Memory(limit: r.hostConfig.memory, swap: r.hostConfig.memory)
+      }
       if r.hostConfig.nanoCPUs > 0 || r.hostConfig.cpuShares > 0 {
         var cpu = LinuxResources.CPU()
         if r.hostConfig.nanoCPUs > 0 {
@@ -118,7 +124,9 @@ enum SpecBuilder {
       uid = n
       gid = lookup("/etc/passwd", parts[0]).map(\.1) ?? n
       if let entry = (try? String(contentsOfFile: rootfs + "/etc/passwd", encoding: .utf8))?.split(separator: "\n")
-        .map({ $0.split(separator: ":", omittingEmptySubsequences: false) }).first(where: { $0.count >= 4 && $0[2] == parts[0] }),
+        .map({ $0.split(separator: ":", omittingEmptySubsequences: false) }).first(where: {
+          $0.count >= 4 && $0[2] == parts[0]
+        }),
         let g = UInt32(entry[3])
       {
         gid = g
