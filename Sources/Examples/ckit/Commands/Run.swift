@@ -54,8 +54,17 @@ enum CreateFlow {
       id: id, image: imageRef, imageID: image.id, imageConfig: image.defaults,
       command: Array(imageAndCommand.dropFirst()),
       autoRemove: autoRemove)
-    try ContainerStore(root: global.state).create(record)
-    return record
+    var named = record
+    for attempt in 0..<20 {
+      do {
+        try ContainerStore(root: global.state).create(named)
+        return named
+      } catch CkitError.nameInUse where options.name == nil && attempt < 19 {
+        // A generated name that is taken: docker draws again, adding a digit after the first tries.
+        named.name = NameGenerator.random() + (attempt >= 3 ? String(Int.random(in: 0...9)) : "")
+      }
+    }
+    return named
   }
 }
 
