@@ -23,6 +23,15 @@ import Testing
     let u = reason("FROM a\n\nRUNN make\n")
     #expect(u?.description == "line 3: unknown instruction: RUNN (did you mean RUN?)")
     #expect(reason("FROM a\nFOO bar\n")?.reason == .unknownInstruction("FOO", suggestion: nil))
+    #expect(reason("FROM a\nexpse 80\n")?.description == "line 2: unknown instruction: expse (did you mean EXPOSE?)")
+    #expect(reason("FROM a\nMAINTAINER --boo joe\n")?.description == "line 2: unknown flag: --boo")
+    #expect(reason("FROM a\nCOPY\t\n\t\tquux \\\n      bar\n")?.reason == .noDestination("COPY"))
+    for keyword in ["MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"] {
+      #expect(reason("FROM a\n\(keyword)\n")?.reason == .exactlyOneArgument(keyword))
+    }
+    for keyword in ["ENV", "LABEL", "ONBUILD", "HEALTHCHECK", "EXPOSE", "VOLUME", "ARG", "SHELL"] {
+      #expect(reason("FROM a\n\(keyword)\n")?.reason == .atLeastOneArgument(keyword))
+    }
     #expect(reason("RUN x\n")?.reason == .noBuildStage)
     #expect(reason("ARG a\n")?.reason == .noStages)
   }

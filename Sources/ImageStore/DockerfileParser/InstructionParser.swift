@@ -281,8 +281,8 @@ enum InstructionParser {
       guard node.isJSON else { throw .notJSON("SHELL") }
       return .shell(a)
     default:
-      let name = node.keyword.uppercased()
-      throw .unknownInstruction(name, suggestion: Suggest.closest(name, in: keywords))
+      // Named as written, as BuildKit does ("unknown instruction: foo").
+      throw .unknownInstruction(node.keyword, suggestion: Suggest.closest(node.keyword, in: keywords))
     }
   }
 
