@@ -202,3 +202,14 @@ import Testing
 }
 
 struct Unexpected: Error {}
+
+@Suite struct RunHeredocTests {
+  @Test func shebangBodiesRunAsScriptFiles() throws {
+    let f = try Dockerfile(
+      parsing: "FROM a\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\nRUN <<EOF\necho hi\nEOF\n")
+    guard case .run(let py) = f.stages[0].instructions[0].value, case .run(let sh) = f.stages[0].instructions[1].value
+    else { throw Unexpected() }
+    #expect(py.scriptFile?.content == "#!/usr/bin/env python3\nprint(1)\n")
+    #expect(sh.scriptFile == nil && sh.shellScript == "echo hi\n")
+  }
+}

@@ -174,3 +174,21 @@ import Testing
     #expect(try dump("RUN a\tb \u{7}\u{A0}é") == "(run \"a\\tb \\a\\u00a0é\")")
   }
 }
+
+@Suite struct SyntaxTreeWarningTests {
+  @Test func emptyContinuationLinesWarnOncePerInstruction() throws {
+    let t = try SyntaxTree.parse(
+      "FROM alpine\nRUN something \\\n\n    following \\\n\n    more\nRUN another \\\n\n    thing\n"
+        + "RUN non-indented \\\n# comment\n   after-comment\n")
+    #expect(t.warnings.count == 2)
+    #expect(
+      t.nodes.map(\.arguments) == [
+        ["alpine"], ["something     following     more"], ["another     thing"], ["non-indented    after-comment"],
+      ])
+  }
+
+  @Test func invalidUTF8IsReplacedNotFatal() throws {
+    let t = try SyntaxTree.parse(bytes: Array("FROM a\nRUN echo ".utf8) + [0xFF, 0xC3] + Array("\n".utf8))
+    #expect(t.nodes[1].arguments == ["echo \u{FFFD}\u{FFFD}"])
+  }
+}
