@@ -9,6 +9,7 @@ guard let name = args.first else {
 switch name {
 case "cgroups": try await CgroupsBenchmark.run(Array(args.dropFirst()))
 case "layerfs": try await LayerFSBenchmark.run(Array(args.dropFirst()))
+case "parser": try await ParserBenchmark.run(Array(args.dropFirst()))
 default:
   print("ckit-bench: unknown benchmark \(name)")
   exit(2)
