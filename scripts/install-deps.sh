@@ -11,7 +11,7 @@ PACKAGES=(
   # networking
   iproute2 nftables iptables
   # benchmarks
-  hyperfine
+  hyperfine libarchive-tools
 )
 
 missing=()
