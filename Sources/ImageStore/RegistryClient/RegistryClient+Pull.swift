@@ -66,26 +66,42 @@ extension RegistryClient {
     var seen = Set([manifest.config.digest])
     for l in manifest.layers where seen.insert(l.digest).inserted { blobs.append(l) }
     let limit = configuration.maxConcurrentTransfers
-    let (count, bytes) = try await withThrowingTaskGroup(of: Int64.self) { group in
+    let (count, bytes) = try await withThrowingTaskGroup(of: Result<Int64, any Error>.self) { group in
       var next = 0
       var count = 0
       var bytes: Int64 = 0
-      while next < blobs.count, next < limit {
+      // A lost connection lets the other transfers run on (each keeps what it got, for the next pull to resume);
+      // any other failure (a corrupt blob) cancels them, so that nothing of the image is left behind.
+      var connectionFailure: (any Error)?
+      func add() {
         let b = blobs[next]
-        group.addTask { try await self.fetchBlob(b, from: reference, into: store, progress: progress) }
         next += 1
-      }
-      while let n = try await group.next() {
-        if n > 0 {
-          count += 1
-          bytes += n
-        }
-        if next < blobs.count {
-          let b = blobs[next]
-          group.addTask { try await self.fetchBlob(b, from: reference, into: store, progress: progress) }
-          next += 1
+        group.addTask {
+          do {
+            return .success(try await self.fetchBlob(b, from: reference, into: store, progress: progress))
+          } catch {
+            return .failure(error)
+          }
         }
       }
+      while next < blobs.count, next < limit { add() }
+      while let result = try await group.next() {
+        switch result {
+        case .success(let n):
+          if n > 0 {
+            count += 1
+            bytes += n
+          }
+        case .failure(let error):
+          guard (error as? RegistryError)?.isConnectionFailure == true else {
+            group.cancelAll()
+            throw error
+          }
+          if connectionFailure == nil { connectionFailure = error }
+        }
+        if connectionFailure == nil, next < blobs.count { add() }
+      }
+      if let connectionFailure { throw connectionFailure }
       return (count, bytes)
     }
     try await Self.put(resolved.manifestBytes, as: resolved.manifestDescriptor, into: store)
