@@ -12,6 +12,8 @@ PACKAGES=(
   iproute2 nftables iptables
   # benchmarks
   hyperfine libarchive-tools
+  # tests: crafted tarballs (python3 tarfile), zstd-compressed layers
+  python3 zstd
 )
 
 missing=()

@@ -20,8 +20,6 @@ private func xattr(_ path: String, _ name: String) -> [UInt8]? {
   return n < 0 ? nil : Array(buf[0..<n])
 }
 
-
-
 @Suite struct UnpackTests {
   @Test(.enabled(if: isRoot, "requires root"))
   func unpacksEveryEntryKindWithMetadata() async throws {
