@@ -10,6 +10,9 @@ public final class RegistryProxy: Sendable {
     case corruptBlobs
     /// Serves `bytes` of the first blob larger than that, then closes every connection and the listener.
     case stopDuringBlob(afterBytes: Int)
+    /// Answers blob GETs with `307` to `http://127.0.0.1:PORT/<same path>`, as registries backed by object
+    /// storage do.
+    case redirectBlobs(toPort: Int)
   }
 
   public let upstreamPort: Int
@@ -29,6 +32,10 @@ public final class RegistryProxy: Sendable {
     let server = try RegistryFixtureServer { request, client in
       let isBlob = request.method == "GET" && request.path.contains("/blobs/sha256:")
       if isBlob { counter.value.withLock { $0 += 1 } }
+      if isBlob, case .redirectBlobs(let port) = mode {
+        return .response(
+          status: 307, headers: ["Location": "http://127.0.0.1:\(port)\(request.path)?sig=fixture"], body: [])
+      }
       Self.forward(request, to: upstreamPort, client: client, isBlob: isBlob, mode: mode) { box.server?.stop() }
       return .handled
     }

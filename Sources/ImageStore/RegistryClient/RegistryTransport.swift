@@ -142,7 +142,8 @@ final class RegistryTransport: Sendable {
       req.method = method
       req.headers = request.headers
       req.headers.replaceOrAdd(name: "User-Agent", value: configuration.userAgent)
-      let sameHost = URLComponents(string: url)?.host == URLComponents(string: endpoint.base)?.host
+      // Same origin (scheme, host and port): only there do the registry's credentials and TLS settings apply.
+      let sameHost = Self.origin(url) == Self.origin(endpoint.base)
       if sameHost, let authorized { req.headers.replaceOrAdd(name: "Authorization", value: authorized) }
       if let body {
         req.body = .bytes(body)
@@ -190,6 +191,11 @@ final class RegistryTransport: Sendable {
       }
       return r
     }
+  }
+
+  static func origin(_ url: String) -> String? {
+    guard let c = URLComponents(string: url), let scheme = c.scheme, let host = c.host else { return nil }
+    return "\(scheme)://\(host.lowercased()):\(c.port ?? (scheme == "https" ? 443 : 80))"
   }
 
   // MARK: Endpoints and auth
