@@ -169,8 +169,10 @@ final class RegistryTransport: Sendable {
         await state.setChallenge(challenge, for: request.registry)
         var scopes = request.scopes
         if let s = challenge.scope { scopes += s.split(separator: " ").map(String.init) }
+        // A 401 with a cached token means it expired or lacks a scope: fetch a new one.
         authorized = try await freshAuthorization(
-          for: endpoint, challenge: challenge, scopes: Array(Set(scopes)).sorted(), reference: request.reference)
+          for: endpoint, challenge: challenge, scopes: Array(Set(scopes)).sorted(), reference: request.reference,
+          forceRefresh: true)
         sentAuthRetry = true
         continue
       }
@@ -290,8 +292,7 @@ final class RegistryTransport: Sendable {
   private func authorization(for endpoint: Endpoint, scopes: [String], reference: String) async -> String? {
     let registry = Self.registry(of: endpoint)
     guard let challenge = await state.challenge(for: registry) else { return nil }
-    return try? await freshAuthorization(
-      for: endpoint, challenge: challenge, scopes: scopes, reference: reference, onlyCached: false)
+    return try? await freshAuthorization(for: endpoint, challenge: challenge, scopes: scopes, reference: reference)
   }
 
   static func registry(of endpoint: Endpoint) -> String {
@@ -301,7 +302,7 @@ final class RegistryTransport: Sendable {
   }
 
   func freshAuthorization(
-    for endpoint: Endpoint, challenge: AuthChallenge, scopes: [String], reference: String, onlyCached: Bool = false
+    for endpoint: Endpoint, challenge: AuthChallenge, scopes: [String], reference: String, forceRefresh: Bool = false
   ) async throws -> String? {
     let registry = Self.registry(of: endpoint)
     let creds = try await credentials(for: registry)
@@ -318,7 +319,7 @@ final class RegistryTransport: Sendable {
           registry: registry, reference: reference, detail: "Bearer challenge without realm")
       }
       let key = TokenKey(realm: realm, service: challenge.service ?? "", scopes: scopes, user: creds?.username ?? "")
-      if let t = await state.token(for: key) { return "Bearer " + t }
+      if !forceRefresh, let t = await state.token(for: key) { return "Bearer " + t }
       let token = try await fetchToken(
         realm: realm, service: challenge.service, scopes: scopes, credentials: creds, registry: registry,
         reference: reference)
