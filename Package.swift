@@ -45,7 +45,8 @@ let package = Package(
       path: "Sources/ImageStore/OCI"),
     .target(
       name: "CLayerFS",
-      path: "Sources/ImageStore/CLayerFS"),
+      path: "Sources/ImageStore/CLayerFS",
+      linkerSettings: [.linkedLibrary("isal")]),
     .target(
       name: "LayerFS",
       dependencies: [
