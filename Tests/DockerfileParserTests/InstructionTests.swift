@@ -186,6 +186,8 @@ import Testing
     #expect(
       reason("FROM a\nHEALTHCHECK --timeout=soon CMD x\n")?.reason == .invalidDuration(flag: "timeout", value: "soon"))
     #expect(reason("FROM a\nHEALTHCHECK --retries=-1 CMD x\n")?.reason == .invalidRetries("-1"))
+    #expect(reason("FROM a\nHEALTHCHECK --interval=9223372036854775807ns CMD x\n") != nil)
+    #expect(reason("FROM a\nHEALTHCHECK --interval=99999999999h CMD x\n") != nil)
     #expect(reason("FROM a\nHEALTHCHECK --foo=1 CMD x\n") != nil)
   }
 
