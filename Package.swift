@@ -27,6 +27,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.36.0"),
   ],
   targets: [
     // MARK: System libraries
@@ -43,9 +44,12 @@ let package = Package(
       dependencies: [.product(name: "Crypto", package: "swift-crypto")],
       path: "Sources/ImageStore/OCI"),
     .target(
+      name: "CLayerFS",
+      path: "Sources/ImageStore/CLayerFS"),
+    .target(
       name: "LayerFS",
       dependencies: [
-        "OCI", "CArchive", .product(name: "Crypto", package: "swift-crypto"),
+        "OCI", "CArchive", "CLayerFS", .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "SystemPackage", package: "swift-system"),
       ],
       path: "Sources/ImageStore/LayerFS"),
@@ -56,6 +60,7 @@ let package = Package(
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
       ],

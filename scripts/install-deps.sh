@@ -11,7 +11,9 @@ PACKAGES=(
   # networking
   iproute2 nftables iptables
   # benchmarks
-  hyperfine
+  hyperfine libarchive-tools
+  # tests: crafted tarballs (python3 tarfile), zstd-compressed layers
+  python3 zstd
 )
 
 missing=()
