@@ -45,7 +45,8 @@ let package = Package(
       path: "Sources/ImageStore/OCI"),
     .target(
       name: "CLayerFS",
-      path: "Sources/ImageStore/CLayerFS"),
+      path: "Sources/ImageStore/CLayerFS",
+      linkerSettings: [.linkedLibrary("isal")]),
     .target(
       name: "LayerFS",
       dependencies: [
@@ -88,8 +89,8 @@ let package = Package(
       name: "Cgroups",
       dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
       path: "Sources/ContainerKit/Cgroups"),
-    // Not "Network": AsyncHTTPClient's `#if canImport(Network)` would take a module of that name for Apple's
-    // Network framework and fail to build on Linux.
+    // Not named `Network`: AsyncHTTPClient tests `#if canImport(Network)` for Apple's framework, and a module of
+    // that name in the build directory makes it reach for NIOTransportServices.
     .target(
       name: "ContainerNetwork",
       dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],

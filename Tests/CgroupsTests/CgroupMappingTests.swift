@@ -67,6 +67,22 @@ struct CgroupMappingTests {
     #expect(writes.contains(.init("devices", "devices.allow", "c 1:9 rwm")))
   }
 
+  @Test func deviceFilterFollowsV1Semantics() throws {
+    // Only rules after the last all-devices rule matter; its allow is the default (last instruction pair).
+    let filter = try CgroupDeviceFilter(rules: [
+      .init(allow: true, type: "c", major: 1, minor: 3, access: "rwm"), .init(allow: false, access: "rwm"),
+      .init(allow: true, type: "c", major: 1, minor: 5, access: "rwm"),
+    ])
+    let movDefault = filter.instructions[filter.instructions.count - 2]
+    #expect(movDefault & 0xFF == 0xB7 && movDefault >> 32 == 0)  // r0 = 0: deny by default
+    // 6 loads + (type, major, minor tests, r0 =, exit) for the one remaining rule + default pair.
+    #expect(filter.instructions.count == 6 + 5 + 2)
+    let allowAll = try CgroupDeviceFilter(rules: [])
+    #expect(allowAll.instructions.last.map { $0 & 0xFF } == 0x95)
+    #expect(allowAll.instructions[allowAll.instructions.count - 2] >> 32 == 1)
+    #expect(throws: CgroupError.self) { try CgroupDeviceFilter(rules: [.init(allow: true, type: "q")]) }
+  }
+
   @Test func statParsers() {
     let io = CgroupV2Driver.parseIOStat(
       "8:0 rbytes=100 wbytes=200 rios=3 wios=4 dbytes=0 dios=0\n253:0 rbytes=1 wbytes=2 rios=1 wios=1\n")

@@ -1,5 +1,7 @@
+import Dispatch
 import Glibc
 import OCI
+import Synchronization
 import Testing
 
 @testable import Cgroups
@@ -58,8 +60,57 @@ struct CgroupV1RealTests {
     #expect(stats.memory?.limit == 256 << 20)
     #expect(stats.pids == .init(current: 0, limit: 10))
 
+    var unlimited = LinuxResources()
+    unlimited.memory = .init(limit: -1)
+    try driver.update(path, resources: unlimited)
+    #expect(try driver.stats(path).memory?.limit == nil)
+    if CgroupTest.exists(CgroupTest.mounts.v1["memory"]! + "/memory.memsw.limit_in_bytes") {
+      #expect(file("memory", path, "memory.memsw.limit_in_bytes") == String(CgroupV1Driver.unlimitedMemory))
+    }
+
     try driver.delete(path)
     #expect(leftovers(path).isEmpty)
+  }
+
+  @Test func concurrentCreatesUnderAFreshParentAllGetACpuset() throws {
+    defer { try? driver.delete(parent) }
+    let failures = Mutex<[String]>([])
+    let driver = self.driver
+    let parent = self.parent
+    DispatchQueue.concurrentPerform(iterations: 8) { index in
+      do {
+        try driver.create("\(parent)/c\(index)", resources: nil)
+      } catch {
+        failures.withLock { $0.append("\(error)") }
+      }
+    }
+    #expect(failures.withLock { $0 } == [])
+    for index in 0..<8 {
+      #expect(file("cpuset", "\(parent)/c\(index)", "cpuset.cpus")?.isEmpty == false)
+      #expect(file("cpuset", "\(parent)/c\(index)", "cpuset.mems")?.isEmpty == false)
+    }
+    try driver.delete(parent)
+    #expect(leftovers(parent).isEmpty)
+  }
+
+  @Test func cpuQuotaThrottlesAndCpusetPinsARealProcess() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/cpu"
+    var resources = LinuxResources()
+    resources.cpu = .init(quota: 10_000, period: 100_000, cpus: "0")  // 10% of one CPU, on CPU 0
+    try driver.create(path, resources: resources)
+    let child = try ChildProcess("read _; while :; do :; done")
+    try driver.addProcess(child.pid, to: path)
+    child.release()
+    #expect(CgroupTest.read("/proc/\(child.pid)/status")?.contains("Cpus_allowed_list:\t0\n") == true)
+    usleep(450_000)
+    let cpu = try #require(try driver.stats(path).cpu)
+    #expect(cpu.throttledPeriods >= 2)
+    #expect(cpu.throttledNanoseconds > 0)
+    // A spinning shell would take ~450 ms of CPU unthrottled; 10% leaves ~45 ms (+ one period of slack).
+    #expect(cpu.usageNanoseconds < 150_000_000)
+    try driver.delete(path)
+    #expect(child.wait() != nil)
   }
 
   @Test func memoryLimitIsEnforcedByTheOOMKiller() throws {

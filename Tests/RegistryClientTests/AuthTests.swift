@@ -1,6 +1,7 @@
 import Foundation
 import OCI
 import RegistryClient
+import Synchronization
 import TestSupport
 import Testing
 
@@ -106,4 +107,47 @@ struct AuthTests {
     }
     #expect(tok.tokenRequests.last?.hasPrefix(tok.username + " ") == true)
   }
+}
+
+@Suite("Redirects")
+struct RedirectTests {
+  @Test func blobRedirectToAnotherHostGetsNoAuthorization() async throws {
+    let tok = try TokenAuthRegistry.start()
+    defer { tok.stop() }
+    let source = MemoryContentStore()
+    let manifest = try TestImages.make(in: source, layerSizes: [5000, 7000])
+    let ref = try ImageReference(parsing: "\(tok.host)/team/redirected:1")
+    try await withClient(makeClient()) { client in
+      try await client.login(
+        registry: tok.host, credentials: .basic(username: tok.username, password: tok.password), persist: false)
+      try await client.push(manifest, from: source, to: ref)
+    }
+    // "Object storage": serves blobs by digest and records the Authorization header it was sent.
+    let seen = SeenHeaders()
+    let blobs = source.state.withLock { $0.blobs }
+    let storage = try RegistryFixtureServer { request, _ in
+      seen.record(request.headers["authorization"] ?? "")
+      guard let d = request.path.split(separator: "/").last, let digest = try? Digest(parsing: String(d)),
+        let bytes = blobs[digest]
+      else { return .response(status: 404, headers: [:], body: []) }
+      return .response(status: 200, headers: ["Content-Type": "application/octet-stream"], body: bytes)
+    }
+    defer { storage.stop() }
+    let proxy = try RegistryProxy(upstreamPort: tok.registry.port, mode: .redirectBlobs(toPort: storage.port))
+    defer { proxy.stop() }
+    let viaProxy = try ImageReference(parsing: "\(proxy.host)/team/redirected:1")
+    let store = MemoryContentStore()
+    let pulled = try await withClient(makeClient()) { try await $0.pull(viaProxy, into: store) }
+    #expect(pulled.manifestDescriptor.digest == manifest.digest)
+    #expect(store.digests == source.digests)
+    #expect(proxy.blobRequests == 3)
+    #expect(seen.all.count == 3)
+    #expect(seen.all.allSatisfy { $0.isEmpty })
+  }
+}
+
+final class SeenHeaders: Sendable {
+  private let values = Mutex<[String]>([])
+  func record(_ v: String) { values.withLock { $0.append(v) } }
+  var all: [String] { values.withLock { $0 } }
 }

@@ -60,3 +60,37 @@ struct FaultTests {
     #expect(store.digests == source.digests)
   }
 }
+
+@Suite("Transient failures and refused formats")
+struct TransientTests {
+  @Test func serviceUnavailableIsRetried() async throws {
+    let registry = try LocalRegistry.start(busybox: true)
+    defer { registry.stop() }
+    let proxy = try RegistryProxy(upstreamPort: registry.port, mode: .unavailableFirst(count: 2))
+    defer { proxy.stop() }
+    let ref = try ImageReference(parsing: "\(proxy.host)/library/busybox:latest")
+    let store = MemoryContentStore()
+    let pulled = try await withClient(makeClient(maxAttempts: 4, concurrency: 1)) {
+      try await $0.pull(ref, into: store)
+    }
+    let blobs = 1 + pulled.manifest.layers.count
+    #expect(proxy.blobRequests == blobs + 2)
+    #expect(store.digests.count == blobs + 1)
+  }
+
+  @Test func schema1IsRefusedClearly() async throws {
+    let server = try RegistryFixtureServer { request, _ in
+      if request.path == "/v2/" { return .response(status: 200, headers: [:], body: Array("{}".utf8)) }
+      let body = #"{"schemaVersion":1,"name":"old/img","tag":"latest","fsLayers":[],"history":[]}"#
+      return .response(
+        status: 200,
+        headers: ["Content-Type": "application/vnd.docker.distribution.manifest.v1+prettyjws"], body: Array(body.utf8))
+    }
+    defer { server.stop() }
+    let ref = try ImageReference(parsing: "\(server.host)/old/img:latest")
+    await #expect(throws: RegistryError.schema1Unsupported(ref)) {
+      try await withClient(makeClient()) { try await $0.pull(ref, into: MemoryContentStore()) }
+    }
+    #expect(RegistryError.schema1Unsupported(ref).description.contains("schema1"))
+  }
+}

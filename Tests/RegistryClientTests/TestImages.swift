@@ -44,13 +44,15 @@ enum TestImages {
 
 /// A client for loopback fixtures with quick retries and private credentials (never the user's config.json).
 func makeClient(
-  certs: URL? = nil, configDir: URL? = nil, maxAttempts: Int = 3, chunk: Int? = nil, hubSearch: String? = nil
+  certs: URL? = nil, configDir: URL? = nil, maxAttempts: Int = 3, chunk: Int? = nil, hubSearch: String? = nil,
+  concurrency: Int = 3
 ) -> RegistryClient {
   let dir = configDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("ckit-none-\(UUID())")
   return RegistryClient(
     configuration: RegistryConfiguration(
       certificatesDirectory: certs?.path ?? "/nonexistent-ckit-certs",
-      dockerConfigPath: dir.appendingPathComponent("config.json").path, maxAttempts: maxAttempts,
+      dockerConfigPath: dir.appendingPathComponent("config.json").path, maxConcurrentTransfers: concurrency,
+      maxAttempts: maxAttempts,
       retryBaseDelay: .milliseconds(20), connectTimeout: .seconds(5), readTimeout: .seconds(20),
       uploadChunkSize: chunk, hubSearchEndpoint: hubSearch ?? "http://127.0.0.1:9/v1/search", proxy: .none))
 }

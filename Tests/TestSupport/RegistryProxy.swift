@@ -10,6 +10,11 @@ public final class RegistryProxy: Sendable {
     case corruptBlobs
     /// Serves `bytes` of the first blob larger than that, then closes every connection and the listener.
     case stopDuringBlob(afterBytes: Int)
+    /// Answers blob GETs with `307` to `http://127.0.0.1:PORT/<same path>`, as registries backed by object
+    /// storage do.
+    case redirectBlobs(toPort: Int)
+    /// Answers the first `count` blob GETs with `503`, then passes through: transient registry trouble.
+    case unavailableFirst(count: Int)
   }
 
   public let upstreamPort: Int
@@ -28,7 +33,18 @@ public final class RegistryProxy: Sendable {
     let box = ServerBox()
     let server = try RegistryFixtureServer { request, client in
       let isBlob = request.method == "GET" && request.path.contains("/blobs/sha256:")
-      if isBlob { counter.value.withLock { $0 += 1 } }
+      let seen =
+        isBlob
+        ? counter.value.withLock {
+          $0 += 1; return $0
+        } : 0
+      if isBlob, case .unavailableFirst(let n) = mode, seen <= n {
+        return .response(status: 503, headers: [:], body: Array("try again".utf8))
+      }
+      if isBlob, case .redirectBlobs(let port) = mode {
+        return .response(
+          status: 307, headers: ["Location": "http://127.0.0.1:\(port)\(request.path)?sig=fixture"], body: [])
+      }
       Self.forward(request, to: upstreamPort, client: client, isBlob: isBlob, mode: mode) { box.server?.stop() }
       return .handled
     }

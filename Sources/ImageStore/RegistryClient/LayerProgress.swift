@@ -15,6 +15,10 @@ public struct LayerProgress: Sendable, Hashable {
     case retrying(attempt: Int)
     /// Verified and committed.
     case complete
+    /// Being unpacked into the image store (after `complete` or `alreadyExists`).
+    case extracting
+    /// Unpacked: ready to run.
+    case unpacked
     case failed(String)
   }
 

@@ -27,3 +27,26 @@ public struct PulledImage: Sendable, Hashable {
     self.downloadedBytes = downloadedBytes
   }
 }
+
+/// A reference resolved to one platform's manifest, before any blob is fetched.
+public struct ResolvedImage: Sendable, Hashable {
+  public var reference: ImageReference
+  /// What the reference names: an index or the manifest itself.
+  public var target: Descriptor
+  public var targetBytes: [UInt8]
+  public var manifestDescriptor: Descriptor
+  public var manifestBytes: [UInt8]
+  public var manifest: ImageManifest
+
+  public init(
+    reference: ImageReference, target: Descriptor, targetBytes: [UInt8], manifestDescriptor: Descriptor,
+    manifestBytes: [UInt8], manifest: ImageManifest
+  ) {
+    self.reference = reference
+    self.target = target
+    self.targetBytes = targetBytes
+    self.manifestDescriptor = manifestDescriptor
+    self.manifestBytes = manifestBytes
+    self.manifest = manifest
+  }
+}

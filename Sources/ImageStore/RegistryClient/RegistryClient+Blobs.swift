@@ -62,6 +62,18 @@ extension RegistryClient {
       return 0
     }
     var writer = try await store.ingest(descriptor)
+    if writer.offset == descriptor.size {
+      // Completed by someone else meanwhile, or a whole partial left by an interrupted pull: the store verifies,
+      // and a partial that does not verify is downloaded again.
+      do {
+        try writer.commit()
+        report(descriptor.size, .alreadyExists)
+        return 0
+      } catch {
+        writer.abort()
+        writer = try await store.ingest(descriptor)
+      }
+    }
     // Bytes written before this call (a resumed ingest) were hashed by the store; only the store can verify then.
     var hasher: DigestHasher? = writer.offset == 0 ? DigestHasher(digest.algorithm) : nil
     var transferred: Int64 = 0

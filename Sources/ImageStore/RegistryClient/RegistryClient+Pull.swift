@@ -4,9 +4,7 @@ import OCI
 extension RegistryClient {
   /// Resolves `reference` to the manifest for `platform`: fetches the manifest or index, and for an index the
   /// entry for the platform (default: `configuration.defaultPlatform`), each verified against its digest.
-  public func resolve(_ reference: ImageReference, platform: Platform? = nil) async throws -> (
-    target: Descriptor, targetBytes: [UInt8], manifest: Descriptor, manifestBytes: [UInt8]
-  ) {
+  public func resolve(_ reference: ImageReference, platform: Platform? = nil) async throws -> ResolvedImage {
     let platform = platform ?? configuration.defaultPlatform
     let (target, targetBytes) = try await fetchManifest(reference)
     var descriptor = target
@@ -32,7 +30,10 @@ extension RegistryClient {
     guard MediaType.isManifest(descriptor.mediaType) else {
       throw RegistryError.unsupportedMediaType(reference, mediaType: descriptor.mediaType)
     }
-    return (target, targetBytes, descriptor, bytes)
+    let manifest = try decode(ImageManifest.self, bytes, what: "image manifest", reference: reference)
+    return ResolvedImage(
+      reference: reference, target: target, targetBytes: targetBytes, manifestDescriptor: descriptor,
+      manifestBytes: bytes, manifest: manifest)
   }
 
   /// Pulls `reference` into `store`: config and layers streamed in parallel (bounded by
@@ -45,8 +46,17 @@ extension RegistryClient {
     _ reference: ImageReference, platform: Platform? = nil, into store: any ContentStore,
     progress: AsyncStream<LayerProgress>.Continuation? = nil
   ) async throws -> PulledImage {
-    let resolved = try await resolve(reference, platform: platform)
-    let manifest = try decode(ImageManifest.self, resolved.manifestBytes, what: "image manifest", reference: reference)
+    try await pull(try await resolve(reference, platform: platform), into: store, progress: progress)
+  }
+
+  /// Pulls what `resolve` found: the second half of `pull`, for callers that need the manifest before the blobs
+  /// arrive (to unpack layers while others download).
+  public func pull(
+    _ resolved: ResolvedImage, into store: any ContentStore,
+    progress: AsyncStream<LayerProgress>.Continuation? = nil
+  ) async throws -> PulledImage {
+    let reference = resolved.reference
+    let manifest = resolved.manifest
     for layer in manifest.layers {
       progress?.yield(
         LayerProgress(
@@ -56,35 +66,52 @@ extension RegistryClient {
     var seen = Set([manifest.config.digest])
     for l in manifest.layers where seen.insert(l.digest).inserted { blobs.append(l) }
     let limit = configuration.maxConcurrentTransfers
-    let (count, bytes) = try await withThrowingTaskGroup(of: Int64.self) { group in
+    let (count, bytes) = try await withThrowingTaskGroup(of: Result<Int64, any Error>.self) { group in
       var next = 0
       var count = 0
       var bytes: Int64 = 0
-      while next < blobs.count, next < limit {
+      // A lost connection lets the other transfers run on (each keeps what it got, for the next pull to resume);
+      // any other failure (a corrupt blob) cancels them, so that nothing of the image is left behind.
+      var connectionFailure: (any Error)?
+      func add() {
         let b = blobs[next]
-        group.addTask { try await self.fetchBlob(b, from: reference, into: store, progress: progress) }
         next += 1
-      }
-      while let n = try await group.next() {
-        if n > 0 {
-          count += 1
-          bytes += n
-        }
-        if next < blobs.count {
-          let b = blobs[next]
-          group.addTask { try await self.fetchBlob(b, from: reference, into: store, progress: progress) }
-          next += 1
+        group.addTask {
+          do {
+            return .success(try await self.fetchBlob(b, from: reference, into: store, progress: progress))
+          } catch {
+            return .failure(error)
+          }
         }
       }
+      while next < blobs.count, next < limit { add() }
+      while let result = try await group.next() {
+        switch result {
+        case .success(let n):
+          if n > 0 {
+            count += 1
+            bytes += n
+          }
+        case .failure(let error):
+          guard (error as? RegistryError)?.isConnectionFailure == true else {
+            group.cancelAll()
+            throw error
+          }
+          if connectionFailure == nil { connectionFailure = error }
+        }
+        if connectionFailure == nil, next < blobs.count { add() }
+      }
+      if let connectionFailure { throw connectionFailure }
       return (count, bytes)
     }
-    try await Self.put(resolved.manifestBytes, as: resolved.manifest, into: store)
-    if resolved.target.digest != resolved.manifest.digest {
+    try await Self.put(resolved.manifestBytes, as: resolved.manifestDescriptor, into: store)
+    if resolved.target.digest != resolved.manifestDescriptor.digest {
       try await Self.put(resolved.targetBytes, as: resolved.target, into: store)
     }
     let config = try await store.data(for: manifest.config.digest)
     return PulledImage(
-      reference: reference, target: resolved.target, manifestDescriptor: resolved.manifest, manifest: manifest,
+      reference: reference, target: resolved.target, manifestDescriptor: resolved.manifestDescriptor,
+      manifest: manifest,
       configBytes: config, downloadedBlobs: count, downloadedBytes: bytes)
   }
 

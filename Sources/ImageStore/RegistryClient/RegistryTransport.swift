@@ -142,7 +142,8 @@ final class RegistryTransport: Sendable {
       req.method = method
       req.headers = request.headers
       req.headers.replaceOrAdd(name: "User-Agent", value: configuration.userAgent)
-      let sameHost = URLComponents(string: url)?.host == URLComponents(string: endpoint.base)?.host
+      // Same origin (scheme, host and port): only there do the registry's credentials and TLS settings apply.
+      let sameHost = Self.origin(url) == Self.origin(endpoint.base)
       if sameHost, let authorized { req.headers.replaceOrAdd(name: "Authorization", value: authorized) }
       if let body {
         req.body = .bytes(body)
@@ -168,8 +169,10 @@ final class RegistryTransport: Sendable {
         await state.setChallenge(challenge, for: request.registry)
         var scopes = request.scopes
         if let s = challenge.scope { scopes += s.split(separator: " ").map(String.init) }
+        // A 401 with a cached token means it expired or lacks a scope: fetch a new one.
         authorized = try await freshAuthorization(
-          for: endpoint, challenge: challenge, scopes: Array(Set(scopes)).sorted(), reference: request.reference)
+          for: endpoint, challenge: challenge, scopes: Array(Set(scopes)).sorted(), reference: request.reference,
+          forceRefresh: true)
         sentAuthRetry = true
         continue
       }
@@ -192,6 +195,11 @@ final class RegistryTransport: Sendable {
     }
   }
 
+  static func origin(_ url: String) -> String? {
+    guard let c = URLComponents(string: url), let scheme = c.scheme, let host = c.host else { return nil }
+    return "\(scheme)://\(host.lowercased()):\(c.port ?? (scheme == "https" ? 443 : 80))"
+  }
+
   // MARK: Endpoints and auth
 
   struct Endpoint: Sendable {
@@ -205,7 +213,12 @@ final class RegistryTransport: Sendable {
     let apiHost = registry == ImageReference.dockerHubDomain ? ImageReference.dockerHubAPIHost : registry
     let tls = try tlsConfiguration(for: registry)
     var lastError: (any Error)?
-    for scheme in configuration.allowsPlainHTTP(registry) ? ["https", "http"] : ["https"] {
+    // Loopback registries are nearly always plain http (and may be); asking http first saves a failed TLS
+    // handshake per client. Elsewhere https comes first, as in Docker.
+    let schemes =
+      ImageReference.isLoopback(host: registry)
+      ? ["http", "https"] : configuration.isInsecure(registry) ? ["https", "http"] : ["https"]
+    for scheme in schemes {
       var req = HTTPClientRequest(url: "\(scheme)://\(apiHost)/v2/")
       req.headers.add(name: "User-Agent", value: configuration.userAgent)
       if scheme == "https" { req.tlsConfiguration = tls }
@@ -229,7 +242,7 @@ final class RegistryTransport: Sendable {
         return e
       } catch {
         // Keep the https failure (a certificate problem, say): it explains more than the http one.
-        if lastError == nil { lastError = error }
+        if lastError == nil || scheme == "https" { lastError = error }
       }
     }
     if let e = lastError as? RegistryError { throw e }
@@ -279,8 +292,7 @@ final class RegistryTransport: Sendable {
   private func authorization(for endpoint: Endpoint, scopes: [String], reference: String) async -> String? {
     let registry = Self.registry(of: endpoint)
     guard let challenge = await state.challenge(for: registry) else { return nil }
-    return try? await freshAuthorization(
-      for: endpoint, challenge: challenge, scopes: scopes, reference: reference, onlyCached: false)
+    return try? await freshAuthorization(for: endpoint, challenge: challenge, scopes: scopes, reference: reference)
   }
 
   static func registry(of endpoint: Endpoint) -> String {
@@ -290,7 +302,7 @@ final class RegistryTransport: Sendable {
   }
 
   func freshAuthorization(
-    for endpoint: Endpoint, challenge: AuthChallenge, scopes: [String], reference: String, onlyCached: Bool = false
+    for endpoint: Endpoint, challenge: AuthChallenge, scopes: [String], reference: String, forceRefresh: Bool = false
   ) async throws -> String? {
     let registry = Self.registry(of: endpoint)
     let creds = try await credentials(for: registry)
@@ -307,7 +319,7 @@ final class RegistryTransport: Sendable {
           registry: registry, reference: reference, detail: "Bearer challenge without realm")
       }
       let key = TokenKey(realm: realm, service: challenge.service ?? "", scopes: scopes, user: creds?.username ?? "")
-      if let t = await state.token(for: key) { return "Bearer " + t }
+      if !forceRefresh, let t = await state.token(for: key) { return "Bearer " + t }
       let token = try await fetchToken(
         realm: realm, service: challenge.service, scopes: scopes, credentials: creds, registry: registry,
         reference: reference)
