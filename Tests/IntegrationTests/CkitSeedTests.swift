@@ -117,6 +117,10 @@ struct CkitSeedTests {
       #expect(logs.count > firstRun + 1)
       #expect(logs.allSatisfy { $0.hasSuffix("hello world") })
       #expect(try env.ckit(["logs", "--tail", "1", "talker"]).stdout == "hello world\n")
+      let exec = try env.ckit(["exec", "-e", "GREETING=hi", "talker", "sh", "-c", "echo $GREETING; hostname; exit 5"])
+      #expect(exec.status == 5, "\(exec.stderr)")
+      #expect(exec.stdout.hasPrefix("hi\n\(id.prefix(12))"))
+      #expect(try env.ckit(["top", "talker"]).stdout.contains("while true"))
       #expect(try env.ckit(["rm", "-f", "talker"]).status == 0)
       #expect(try env.ckit(["ps", "-aq"]).stdout.isEmpty)
     }

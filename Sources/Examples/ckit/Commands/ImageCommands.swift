@@ -284,7 +284,10 @@ struct Exec: AsyncParsableCommand {
     let status = store.status(record)
     guard status.isRunning else { throw CkitError.containerNotRunning(record.id) }
     if status.phase == .paused { throw CkitError.containerPaused(record.id) }
-    throw CkitError.unsupported("exec is not available in this build: the runtime is not wired into ckit yet")
+    let code = try await Engines.current(global.state).exec(
+      record, argv: Array(containerAndCommand.dropFirst()),
+      options: ExecOptions(env: env, user: user, workdir: workdir, tty: tty && isatty(0) == 1, detach: detach))
+    if code != 0 { throw ContainerExit(code: code) }
   }
 }
 

@@ -35,6 +35,17 @@ protocol Engine: Sendable {
   func remove(_ record: ContainerRecord, root: StateRoot) async throws
   /// Whether the container's last run ended by the OOM killer; asked before `release`.
   func oomKilled(_ record: ContainerRecord) -> Bool
+  /// Runs a process in a running container with ckit's own stdio; returns its exit code.
+  func exec(_ record: ContainerRecord, argv: [String], options: ExecOptions) async throws -> Int32
+}
+
+/// `exec`'s flags, as the runtime's `exec` takes them.
+struct ExecOptions {
+  var env: [String] = []
+  var user: String? = nil
+  var workdir: String? = nil
+  var tty = false
+  var detach = false
 }
 
 /// An engine without images or runtime (kept for commands' tests of argument handling): every operation says so.
@@ -60,6 +71,9 @@ struct UnavailableEngine: Engine {
   func release(_ record: ContainerRecord, root: StateRoot) async throws {}
   func remove(_ record: ContainerRecord, root: StateRoot) async throws {}
   func oomKilled(_ record: ContainerRecord) -> Bool { false }
+  func exec(_ record: ContainerRecord, argv: [String], options: ExecOptions) async throws -> Int32 {
+    throw missing("exec")
+  }
 }
 
 enum Engines {

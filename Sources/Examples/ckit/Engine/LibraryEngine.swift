@@ -277,6 +277,36 @@ struct LibraryEngine: Engine {
     return false
   }
 
+  func exec(_ record: ContainerRecord, argv: [String], options: ExecOptions) async throws -> Int32 {
+    let runtime = try Self.runtimePath()
+    var args = [runtime, "--root", runtimeRoot, "exec"]
+    if options.tty { args.append("-t") }
+    if options.detach { args.append("-d") }
+    for e in options.env { args += ["--env", ContainerOptions.expandEnv(e)] }
+    if let w = options.workdir { args += ["--cwd", w] }
+    if let u = options.user {
+      let rootfs = (try? await store().snapshot(id: record.id))?.rootfs ?? "/"
+      let user = try SpecBuilder.user(u, rootfs: rootfs)
+      args += ["--user", "\(user.uid):\(user.gid)"]
+    }
+    args += [record.id] + argv
+    return try Self.runInheriting(args)
+  }
+
+  /// Runs `argv` with ckit's stdin, stdout and stderr and returns its exit status (128+N for a signal).
+  static func runInheriting(_ argv: [String]) throws -> Int32 {
+    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { for p in cargs { free(p) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, argv[0], nil, nil, &cargs, environ)
+    guard rc == 0 else { throw CkitError.backend("\(argv[0]): \(String(cString: strerror(rc)))") }
+    signal(SIGINT, SIG_IGN)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    if status & 0x7f == 0 { return (status >> 8) & 0xff }
+    return 128 + (status & 0x7f)
+  }
+
   @discardableResult
   static func runQuietly(_ argv: [String]) -> Int32 {
     let p = Process()
