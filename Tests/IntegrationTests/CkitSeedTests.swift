@@ -20,7 +20,7 @@ struct CkitSeedTests {
       let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
       bridge = "ckb\(tag)"
       let net = try scratch.directory("network")
-      try #"{"name": "\#(bridge)", "subnet": "10.\#(Int.random(in: 200...250)).\#(Int.random(in: 0...255)).0/24"}"#
+      try #"{"name": "\#(bridge)", "subnet": "10.\#(Int.random(in: 225...250)).\#(Int.random(in: 0...255)).0/24"}"#
         .write(to: net.appendingPathComponent("bridge.json"), atomically: true, encoding: .utf8)
     }
 

@@ -12,8 +12,8 @@ final class NetnsFixture: @unchecked Sendable {
   init() throws {
     let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
     netns = "ckt-\(tag)"
-    // A random /24 in 10.200-250.x.0: away from the default ckit0 subnet.
-    let subnet = try IPv4Subnet("10.\(Int.random(in: 200...250)).\(Int.random(in: 0...255)).0/24")
+    // A random /24 in 10.200-224.x.0: away from ckit0 and from the ckit end-to-end tests (10.225-250).
+    let subnet = try IPv4Subnet("10.\(Int.random(in: 200...224)).\(Int.random(in: 0...255)).0/24")
     bridge = try Bridge(name: "ckb\(tag)", subnet: subnet)
     stateDir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-net-\(tag)").path
     try Command.run(["ip", "netns", "add", netns])
