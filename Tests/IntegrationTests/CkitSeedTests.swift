@@ -68,6 +68,11 @@ struct CkitSeedTests {
       #expect(code.status == 3)
       let missing = try env.ckit(["run", "--rm", env.image, "/no/such/binary"])
       #expect(missing.status == 127)
+      let missingDetached = try env.ckit(["run", "-d", env.image, "/no/such/binary"])
+      #expect(missingDetached.status == 127)
+      #expect(missingDetached.stderr.contains("no such file or directory"), "\(missingDetached.stderr)")
+      #expect(missingDetached.stdout.isEmpty)
+      #expect(try env.ckit(["system", "prune", "-f"]).status == 0)
 
       // Wrong input: one line each, 125, nothing created.
       let unknown = try env.ckit(["run", "\(env.registry.host)/library/nosuch:latest", "true"])

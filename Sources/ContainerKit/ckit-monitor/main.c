@@ -268,6 +268,9 @@ static int hand_off(int *status) {
   if (pid <= 0) return -1;
   st.pid = pid;
   st.handed_off = 1;
+  /* Only now is the container's process known: tell the caller (with a detaching runtime the first line waits
+   * for this, so a runtime that fails reports `exit N` instead). */
+  if (opt.sync_fd >= 0) dprintf(opt.sync_fd, "%d\n", pid);
   write_state("running", "");
   for (int i = 0; i < 16; i++)
     if (early[i].pid == pid) {
@@ -451,7 +454,7 @@ int main(int argc, char **argv) {
   if (opt.stdin_fd >= 0 && opt.tty) fcntl(opt.stdin_fd, F_SETFL, fcntl(opt.stdin_fd, F_GETFL) | O_NONBLOCK);
 
   spawn();
-  if (opt.sync_fd >= 0) dprintf(opt.sync_fd, "%d\n", st.pid);
+  if (opt.sync_fd >= 0 && !opt.pid_file) dprintf(opt.sync_fd, "%d\n", st.pid);
 
   long long restart_at_ms = -1; /* monotonic time of a pending restart */
   int backoff_ms = 100;

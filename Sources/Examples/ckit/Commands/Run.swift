@@ -22,7 +22,10 @@ struct Run: AsyncParsableCommand {
     let record = try await CreateFlow.create(
       global: global, options: options, engine: engine, imageAndCommand: imageAndCommand, autoRemove: rm)
     if detach {
-      _ = try await lifecycle.start(record.id, foreground: nil)
+      do { _ = try await lifecycle.start(record.id, foreground: nil) } catch let failure as StartFailure {
+        FileHandle.standardError.write(Data("ckit: \(failure.message)\n".utf8))
+        throw ContainerExit(code: failure.code)
+      }
       print(record.id)
       return
     }
@@ -122,7 +125,17 @@ enum ForegroundRun {
     // The terminal's ^C reaches the monitor too (same process group), which forwards it to the container.
     signal(SIGINT, SIG_IGN)
     let stdin = attachStdin ?? record.config.openStdin
-    let (monitor, sync) = try await lifecycle.start(record.id, foreground: .init(stdin: stdin, tty: tty))
+    let monitor: pid_t
+    let sync: Int32
+    do {
+      (monitor, sync) = try await lifecycle.start(record.id, foreground: .init(stdin: stdin, tty: tty))
+    } catch let failure as StartFailure {
+      // The monitor already wrote the runtime's message to our stderr.
+      raw?.restore()
+      let latest = (try? lifecycle.store.load(id: record.id)) ?? record
+      try? await lifecycle.cleanup(latest, removeIfAuto: true)
+      return failure.code
+    }
     var code: Int32 = 125
     while let line = MonitorLauncher.readLine(sync) {
       if line.hasPrefix("exit "), let c = Int32(line.dropFirst(5)) { code = c }

@@ -147,6 +147,14 @@ struct Lifecycle {
         close(pipeFDs[0])
         throw CkitError.backend("cannot start container \(id.prefix(12)): monitor failed")
       }
+      if first.hasPrefix("exit "), let code = Int32(first.dropFirst(5)) {
+        // The runtime could not start the process (126/127/125): docker's run fails with the runtime's words.
+        close(pipeFDs[0])
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let last = JSONLog.read(path: root.logPath(id)).last?.log.trimmingCharacters(in: .whitespacesAndNewlines)
+        throw StartFailure(code: code, message: last ?? "container \(id.prefix(12)) exited \(code) at start")
+      }
       if foreground == nil { close(pipeFDs[0]) }
       return (pid, foreground == nil ? -1 : pipeFDs[0])
     } catch {
@@ -223,4 +231,10 @@ struct Lifecycle {
     let ids = Set(records.map(\.id))
     _ = try? await bridgeNetwork().ipam.reclaim { ids.contains($0) }
   }
+}
+
+/// The container's process could not be started; `code` is docker's (125, 126 or 127).
+struct StartFailure: Error {
+  var code: Int32
+  var message: String
 }
