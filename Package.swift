@@ -43,9 +43,12 @@ let package = Package(
       dependencies: [.product(name: "Crypto", package: "swift-crypto")],
       path: "Sources/ImageStore/OCI"),
     .target(
+      name: "CLayerFS",
+      path: "Sources/ImageStore/CLayerFS"),
+    .target(
       name: "LayerFS",
       dependencies: [
-        "OCI", "CArchive", .product(name: "Crypto", package: "swift-crypto"),
+        "OCI", "CArchive", "CLayerFS", .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "SystemPackage", package: "swift-system"),
       ],
       path: "Sources/ImageStore/LayerFS"),

@@ -7,6 +7,7 @@ guard let name = args.first else {
   exit(2)
 }
 switch name {
+case "layerfs": try await LayerFSBenchmark.run(Array(args.dropFirst()))
 default:
   print("ckit-bench: unknown benchmark \(name)")
   exit(2)

@@ -1,0 +1,93 @@
+#define _GNU_SOURCE
+#include "CLayerFS.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+const int CK_O_PATH = O_PATH;
+const uint64_t CK_RESOLVE_IN_ROOT = RESOLVE_IN_ROOT;
+const uint64_t CK_RESOLVE_BENEATH = RESOLVE_BENEATH;
+const uint64_t CK_RESOLVE_NO_MAGICLINKS = RESOLVE_NO_MAGICLINKS;
+const uint64_t CK_RESOLVE_NO_SYMLINKS = RESOLVE_NO_SYMLINKS;
+const uint64_t CK_RESOLVE_NO_XDEV = RESOLVE_NO_XDEV;
+
+int ck_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve) {
+  struct open_how how;
+  memset(&how, 0, sizeof(how));
+  how.flags = flags;
+  how.mode = mode;
+  how.resolve = resolve;
+  long r;
+  do {
+    r = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+  } while (r < 0 && (errno == EINTR || errno == EAGAIN));
+  return (int)r;
+}
+
+int ck_mount_overlay(const char *target, const char *const *lowers, int nlowers, const char *upper,
+                     const char *work, const char **failed_step) {
+  int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
+  if (fsfd < 0) {
+    *failed_step = "fsopen";
+    return -1;
+  }
+  int saved;
+  for (int i = 0; i < nlowers; i++) {
+    if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) < 0) {
+      *failed_step = "fsconfig lowerdir+";
+      goto fail;
+    }
+  }
+  if (upper != NULL) {
+    if (fsconfig(fsfd, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0) {
+      *failed_step = "fsconfig upperdir";
+      goto fail;
+    }
+    if (fsconfig(fsfd, FSCONFIG_SET_STRING, "workdir", work, 0) < 0) {
+      *failed_step = "fsconfig workdir";
+      goto fail;
+    }
+  }
+  if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+    *failed_step = "fsconfig create";
+    goto fail;
+  }
+  int mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+  if (mfd < 0) {
+    *failed_step = "fsmount";
+    goto fail;
+  }
+  if (move_mount(mfd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+    *failed_step = "move_mount";
+    saved = errno;
+    close(mfd);
+    close(fsfd);
+    errno = saved;
+    return -1;
+  }
+  close(mfd);
+  close(fsfd);
+  return 0;
+fail:
+  saved = errno;
+  close(fsfd);
+  errno = saved;
+  return -1;
+}
+
+int ck_overlay_supported(void) {
+  int fd = fsopen("overlay", FSOPEN_CLOEXEC);
+  if (fd < 0) return 0;
+  close(fd);
+  return 1;
+}
+
+dev_t ck_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }
+unsigned int ck_major(dev_t dev) { return major(dev); }
+unsigned int ck_minor(dev_t dev) { return minor(dev); }

@@ -1,0 +1,36 @@
+// Thin wrappers over Linux system calls that Swift cannot call directly (no glibc wrapper, or variadic).
+#ifndef CLAYERFS_H
+#define CLAYERFS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+
+/// O_PATH, hidden from Swift behind _GNU_SOURCE.
+extern const int CK_O_PATH;
+
+/// openat2(2) with `struct open_how`; returns the fd or -1 with errno set.
+int ck_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
+
+/// RESOLVE_* flags of openat2(2), re-exported because <linux/openat2.h> macros are not imported as constants.
+extern const uint64_t CK_RESOLVE_IN_ROOT;
+extern const uint64_t CK_RESOLVE_BENEATH;
+extern const uint64_t CK_RESOLVE_NO_MAGICLINKS;
+extern const uint64_t CK_RESOLVE_NO_SYMLINKS;
+extern const uint64_t CK_RESOLVE_NO_XDEV;
+
+/// Mounts overlayfs at `target` with the new mount API, passing each lower directory with its own `lowerdir+`
+/// call so that the number of layers is not limited by the one-page mount data of mount(2).
+/// `lowers` is top-most first. Returns 0, or -1 with errno set and `*failed_step` naming the failed call.
+int ck_mount_overlay(const char *target, const char *const *lowers, int nlowers, const char *upper,
+                     const char *work, const char **failed_step);
+
+/// Whether overlayfs can be instantiated here (fsopen succeeds).
+int ck_overlay_supported(void);
+
+/// makedev(3) for the device numbers of tar entries.
+dev_t ck_makedev(unsigned int major, unsigned int minor);
+unsigned int ck_major(dev_t dev);
+unsigned int ck_minor(dev_t dev);
+
+#endif

@@ -1,0 +1,74 @@
+import Foundation
+import LayerFS
+import OCI
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// `images.json`: name -> manifest or index descriptor. Replaced atomically under the store lock.
+struct ImageRecords: Codable, Sendable {
+  var images: [String: Descriptor] = [:]
+}
+
+/// `layers/<alg>-<hex>/layer.json`, written last when a layer is unpacked: its presence marks the layer complete.
+struct LayerRecord: Codable, Sendable {
+  var diffID: Digest
+  var digest: Digest
+  var size: Int64
+  var uncompressedSize: Int64
+}
+
+/// `leases/<name>.json`: blobs an in-flight pull or build holds against `gc`.
+struct LeaseRecord: Codable, Sendable {
+  var digests: [Digest]
+}
+
+/// Whole-store lock: an `flock` on `<root>/lock`, so the CLI and a daemon on one state directory serialize their
+/// read-modify-write of records; readers need none (files are replaced by rename).
+enum StoreLock {
+  static func with<T: Sendable>(_ root: String, _ body: @escaping @Sendable () throws(ImageStoreError) -> T)
+    async throws(ImageStoreError) -> T
+  {
+    try await BlockingWork.run("ckit-lock") { () throws(ImageStoreError) in
+      let path = root + "/lock"
+      let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+      guard fd >= 0 else { throw .layer(.io(operation: "open", path: path, errno: errno)) }
+      defer { close(fd) }
+      var r: Int32
+      repeat { r = flock(fd, LOCK_EX) } while r != 0 && errno == EINTR
+      guard r == 0 else { throw .layer(.io(operation: "flock", path: path, errno: errno)) }
+      return try body()
+    }
+  }
+}
+
+enum JSONFile {
+  static func read<T: Decodable>(_ type: T.Type, _ path: String) throws(ImageStoreError) -> T? {
+    guard FileOps.exists(path) else { return nil }
+    let bytes: [UInt8]
+    do throws(LayerFSError) { bytes = try FileOps.readFile(path) } catch { throw .layer(error) }
+    do throws(OCIError) { return try SpecJSON.decode(T.self, from: Data(bytes), what: path) } catch {
+      throw .oci(error)
+    }
+  }
+
+  static func write(_ value: some Encodable, _ path: String) throws(ImageStoreError) {
+    let data: Data
+    do { data = try SpecJSON.encode(value) } catch {
+      throw .invalidArchive(path, reason: "cannot encode: \(error)")
+    }
+    do throws(LayerFSError) { try FileOps.writeAtomically(path, Array(data)) } catch { throw .layer(error) }
+  }
+}
+
+extension Date {
+  /// RFC 3339 with nanoseconds dropped, as Docker writes `created`.
+  var rfc3339: String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime]
+    return f.string(from: self)
+  }
+}

@@ -1,0 +1,199 @@
+import CArchive
+import CLayerFS
+import OCI
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+
+/// Writes a layer tar stream (PAX, as Docker and containerd write them), optionally gzip-compressed, into a sink,
+/// hashing the uncompressed stream (diffID) and the output (digest) as the bytes go by.
+///
+/// Two libarchive writers are chained: a tar writer whose output callback hashes and feeds a `raw` writer with
+/// the gzip filter, whose output callback hashes again and hands the bytes to the sink.
+public final class LayerTarWriter {
+  public typealias Sink = (UnsafeRawBufferPointer) throws(LayerFSError) -> Void
+
+  private let sink: Sink
+  private let gzip: Bool
+  private var tar: OpaquePointer?
+  private var compressor: OpaquePointer?
+  private var diffHasher = DigestHasher(.sha256)
+  private var outHasher = DigestHasher(.sha256)
+  public private(set) var uncompressedSize: Int64 = 0
+  public private(set) var compressedSize: Int64 = 0
+  private var pendingError: LayerFSError?
+  private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+
+  /// `gzipLevel` nil writes an uncompressed tar.
+  public init(gzipLevel: Int? = 6, sink: @escaping Sink) throws(LayerFSError) {
+    self.sink = sink
+    self.gzip = gzipLevel != nil
+    let me = Unmanaged.passUnretained(self).toOpaque()
+    if let level = gzipLevel {
+      guard let c = archive_write_new() else { throw .archive(entry: nil, message: "archive_write_new failed") }
+      compressor = c
+      archive_write_add_filter_gzip(c)
+      archive_write_set_format_raw(c)
+      archive_write_set_bytes_per_block(c, 0)
+      _ = archive_write_set_filter_option(c, "gzip", "compression-level", "\(level)")
+      // Docker's and Go's gzip writers store no name and no timestamp: keep the bytes reproducible.
+      _ = archive_write_set_filter_option(c, "gzip", "timestamp", nil)
+      let cb: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeRawPointer?, Int) -> Int = {
+        _, ctx, buf, len in
+        guard let ctx, let buf else { return -1 }
+        return Unmanaged<LayerTarWriter>.fromOpaque(ctx).takeUnretainedValue().emit(
+          UnsafeRawBufferPointer(start: buf, count: len))
+      }
+      guard archive_write_open(c, me, nil, cb, nil) == ARCHIVE_OK else {
+        throw .archive(entry: nil, message: LayerInput.errorString(c))
+      }
+      let e = archive_entry_new()
+      archive_entry_set_pathname(e, "layer.tar")
+      archive_entry_set_filetype(e, FileType.regular)
+      guard archive_write_header(c, e) == ARCHIVE_OK else {
+        archive_entry_free(e)
+        throw .archive(entry: nil, message: LayerInput.errorString(c))
+      }
+      archive_entry_free(e)
+    }
+    guard let t = archive_write_new() else { throw .archive(entry: nil, message: "archive_write_new failed") }
+    tar = t
+    archive_write_set_format_pax_restricted(t)
+    archive_write_set_bytes_per_block(t, 10240)
+    archive_write_set_bytes_in_last_block(t, 1)
+    let cb: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeRawPointer?, Int) -> Int = {
+      _, ctx, buf, len in
+      guard let ctx, let buf else { return -1 }
+      return Unmanaged<LayerTarWriter>.fromOpaque(ctx).takeUnretainedValue().tarOutput(
+        UnsafeRawBufferPointer(start: buf, count: len))
+    }
+    guard archive_write_open(t, me, nil, cb, nil) == ARCHIVE_OK else {
+      throw .archive(entry: nil, message: LayerInput.errorString(t))
+    }
+  }
+
+  deinit {
+    if let tar { archive_write_free(tar) }
+    if let compressor { archive_write_free(compressor) }
+    buffer.deallocate()
+  }
+
+  private func tarOutput(_ bytes: UnsafeRawBufferPointer) -> Int {
+    diffHasher.update(bytes)
+    uncompressedSize += Int64(bytes.count)
+    if let compressor {
+      let n = archive_write_data(compressor, bytes.baseAddress, bytes.count)
+      return n < 0 ? -1 : bytes.count
+    }
+    return emit(bytes)
+  }
+
+  private func emit(_ bytes: UnsafeRawBufferPointer) -> Int {
+    do throws(LayerFSError) {
+      try sink(bytes)
+      outHasher.update(bytes)
+      compressedSize += Int64(bytes.count)
+      return bytes.count
+    } catch {
+      pendingError = pendingError ?? error
+      return -1
+    }
+  }
+
+  /// One entry of the layer. `source` is where a regular file's content is read from (nil for other kinds).
+  public struct Entry {
+    public var path: String
+    public var type: mode_t  // FileType.regular, FileType.directory, ...
+    public var permissions: mode_t
+    public var uid: UInt32 = 0
+    public var gid: UInt32 = 0
+    public var size: Int64 = 0
+    public var mtime: timespec = timespec()
+    public var rdev: dev_t = 0
+    public var symlinkTarget: String?
+    public var hardlinkTarget: String?
+    public var xattrs: [(String, [UInt8])] = []
+    public var source: String?
+
+    public init(path: String, type: mode_t, permissions: mode_t) {
+      self.path = path
+      self.type = type
+      self.permissions = permissions
+    }
+
+    /// An OCI whiteout file.
+    public static func whiteout(_ path: String) -> Entry {
+      var e = Entry(path: path, type: FileType.regular, permissions: 0)
+      e.mtime = timespec()
+      return e
+    }
+  }
+
+  public func add(_ entry: Entry) throws(LayerFSError) {
+    guard let tar else { return }
+    let e = archive_entry_new()
+    defer { archive_entry_free(e) }
+    archive_entry_copy_pathname(e, entry.path)
+    archive_entry_set_uid(e, la_int64_t(entry.uid))
+    archive_entry_set_gid(e, la_int64_t(entry.gid))
+    archive_entry_set_mtime(e, time_t(entry.mtime.tv_sec), entry.mtime.tv_nsec)
+    archive_entry_set_perm(e, entry.permissions & 0o7777)
+    if let h = entry.hardlinkTarget {
+      archive_entry_set_filetype(e, FileType.regular)
+      archive_entry_copy_hardlink(e, h)
+      archive_entry_set_size(e, 0)
+    } else {
+      archive_entry_set_filetype(e, UInt32(entry.type))
+      switch entry.type {
+      case FileType.regular: archive_entry_set_size(e, entry.size)
+      case FileType.symlink: archive_entry_copy_symlink(e, entry.symlinkTarget ?? "")
+      case FileType.characterDevice, FileType.blockDevice:
+        archive_entry_set_rdevmajor(e, dev_t(ck_major(entry.rdev)))
+        archive_entry_set_rdevminor(e, dev_t(ck_minor(entry.rdev)))
+      default: break
+      }
+    }
+    for (name, value) in entry.xattrs {
+      value.withUnsafeBytes { archive_entry_xattr_add_entry(e, name, $0.baseAddress, $0.count) }
+    }
+    guard archive_write_header(tar, e) >= ARCHIVE_WARN else {
+      throw pendingError ?? .archive(entry: entry.path, message: LayerInput.errorString(tar))
+    }
+    if entry.type == FileType.regular, entry.hardlinkTarget == nil, entry.size > 0, let source = entry.source {
+      let fd = try FileOps.open(source, O_RDONLY | O_NOFOLLOW)
+      defer { close(fd) }
+      var left = entry.size
+      while left > 0 {
+        let n = try FileOps.read(fd, into: buffer.baseAddress!, count: min(buffer.count, Int(left)), path: source)
+        guard n > 0 else {
+          throw .sizeMismatch(
+            what: "file \(source) (changed while committing)", expected: entry.size, actual: entry.size - left)
+        }
+        guard archive_write_data(tar, buffer.baseAddress, n) == n else {
+          throw pendingError ?? .archive(entry: entry.path, message: LayerInput.errorString(tar))
+        }
+        left -= Int64(n)
+      }
+    }
+  }
+
+  /// Ends the tar stream and the compressor; returns (diffID, digest).
+  public func finish() throws(LayerFSError) -> (diffID: Digest, digest: Digest) {
+    if let tar {
+      guard archive_write_close(tar) == ARCHIVE_OK else {
+        throw pendingError ?? .archive(entry: nil, message: LayerInput.errorString(tar))
+      }
+    }
+    if let compressor {
+      guard archive_write_close(compressor) == ARCHIVE_OK else {
+        throw pendingError ?? .archive(entry: nil, message: LayerInput.errorString(compressor))
+      }
+    }
+    if let e = pendingError { throw e }
+    let diffID = diffHasher.finalize()
+    return (diffID, gzip ? outHasher.finalize() : diffID)
+  }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import ImageStore
+import LayerFS
+import OCI
+
+/// Builds small images straight into a store: gzip layers from `TarFixture` entries, an OCI config and manifest.
+enum TestImage {
+  static func make(in store: ImageStore, name: String, layers: [[TarFixture.Entry]], scratch: String) async throws
+    -> Image
+  {
+    var descs: [Descriptor] = []
+    var diffIDs: [Digest] = []
+    for (i, entries) in layers.enumerated() {
+      let path = try TarFixture.write(entries, to: scratch + "/layer-\(UUID().uuidString.prefix(6))-\(i).tar")
+      let raw = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
+      diffIDs.append(.sha256(of: raw))
+      try TarFixture.run("/usr/bin/gzip", ["-n", "-f", path])
+      let gz = try Array(Data(contentsOf: URL(fileURLWithPath: path + ".gz")))
+      try? FileManager.default.removeItem(atPath: path + ".gz")
+      descs.append(try await store.content.write(gz, mediaType: MediaType.ociLayerGzip))
+    }
+    var config = ImageConfiguration(created: "2024-01-01T00:00:00Z", rootfs: .init(diffIDs: diffIDs))
+    var cc = ImageConfiguration.ContainerConfig()
+    cc.cmd = ["/bin/sh"]
+    config.config = cc
+    let configDesc = try await store.content.write(Array(try SpecJSON.encode(config)), mediaType: MediaType.ociConfig)
+    let manifest = ImageManifest(config: configDesc, layers: descs)
+    let m = try await store.content.write(Array(try SpecJSON.encode(manifest)), mediaType: MediaType.ociManifest)
+    try await store.setImage(name: name, descriptor: m)
+    return try await store.image(named: name)
+  }
+
+  static let base: [[TarFixture.Entry]] = [
+    [
+      .dir("etc"), .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"), .file("etc/group", "root:x:0:\n"),
+      .dir("var"), .dir("var/cache"), .file("var/cache/a", "a"), .file("var/cache/b", "b"), .dir("bin"),
+      .file("bin/tool", "#!/bin/sh\n", mode: 0o755),
+    ],
+    [.dir("etc"), .file("etc/motd", "welcome\n"), .dir("var"), .dir("var/cache"), .file("var/cache/.wh.b")],
+  ]
+}
