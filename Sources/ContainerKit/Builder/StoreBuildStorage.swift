@@ -1,0 +1,69 @@
+import Foundation
+import ImageStore
+import OCI
+
+/// `BuildStorage` over the project's `ImageStore`: base images by name, overlay (or vfs) snapshots for steps,
+/// the store's commit for layers, and config + manifest blobs for each state.
+public struct StoreBuildStorage: BuildStorage {
+  public let store: ImageStore
+  /// Fetches a missing base image into the store (a registry pull); nil when only local images may be used.
+  public let pull: (@Sendable (String) async throws -> Void)?
+
+  public init(store: ImageStore, pull: (@Sendable (String) async throws -> Void)? = nil) {
+    self.store = store
+    self.pull = pull
+  }
+
+  public func baseImage(_ reference: String, platform: Platform, pull force: Bool) async throws -> BuildState {
+    if force, let pull { try await pull(reference) }
+    let image: Image
+    do {
+      image = try await store.image(named: reference)
+    } catch {
+      guard !force, let pull else { throw BuildError.unknownBase(reference) }
+      try await pull(reference)
+      do { image = try await store.image(named: reference) } catch { throw BuildError.unknownBase(reference) }
+    }
+    return BuildState(config: image.config, layers: image.manifest.layers, cacheID: image.id)
+  }
+
+  /// Writes `state`'s config and manifest as blobs and reads it back as a store image.
+  func materialize(_ state: BuildState) async throws -> (image: Image, manifest: Descriptor) {
+    let configBytes = Array(try SpecJSON.encode(state.config))
+    let configDesc = try await store.content.write(configBytes, mediaType: MediaType.ociConfig)
+    let manifest = ImageManifest(mediaType: MediaType.ociManifest, config: configDesc, layers: state.layers)
+    let manifestBytes = Array(try SpecJSON.encode(manifest))
+    let desc = try await store.content.write(manifestBytes, mediaType: MediaType.ociManifest)
+    return (try await store.image(named: desc.digest.description), desc)
+  }
+
+  public func mount(_ state: BuildState, id: String) async throws -> BuildMount {
+    let (image, _) = try await materialize(state)
+    let snap = try await store.prepareSnapshot(for: image, id: id)
+    return BuildMount(id: id, rootfs: URL(fileURLWithPath: snap.rootfs))
+  }
+
+  public func commit(_ mount: BuildMount, onto state: BuildState, createdBy: String) async throws -> BuildState {
+    let (parent, _) = try await materialize(state)
+    let snap = try await store.snapshot(id: mount.id)
+    let image = try await store.commit(snapshot: snap, parent: parent, createdBy: createdBy)
+    return BuildState(
+      config: image.config, layers: image.manifest.layers, cmdSetInStage: state.cmdSetInStage,
+      cacheID: state.cacheID)
+  }
+
+  public func release(_ mount: BuildMount) async {
+    try? await store.removeSnapshot(id: mount.id)
+  }
+
+  public func hasLayers(_ state: BuildState) async -> Bool {
+    for l in state.layers where !(await store.content.contains(l.digest)) { return false }
+    return true
+  }
+
+  public func storeImage(_ state: BuildState, tags: [String]) async throws -> StoredImage {
+    let (image, desc) = try await materialize(state)
+    for t in tags { try await store.setImage(name: t, descriptor: desc) }
+    return StoredImage(manifest: desc, imageID: image.id)
+  }
+}
