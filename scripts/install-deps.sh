@@ -12,6 +12,8 @@ PACKAGES=(
   iproute2 nftables iptables
   # benchmarks
   hyperfine
+  # builder comparison (tests and scripts/bench/build.sh)
+  buildah
 )
 
 missing=()

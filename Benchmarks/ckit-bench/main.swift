@@ -8,6 +8,7 @@ guard let name = args.first else {
 }
 switch name {
 case "layerfs": try await LayerFSBenchmark.run(Array(args.dropFirst()))
+case "build": try await BuildBenchmark.run(Array(args.dropFirst()))
 default:
   print("ckit-bench: unknown benchmark \(name)")
   exit(2)

@@ -27,24 +27,38 @@ public struct StoreBuildStorage: BuildStorage {
     return BuildState(config: image.config, layers: image.manifest.layers, cacheID: image.id)
   }
 
-  /// Writes `state`'s config and manifest as blobs and reads it back as a store image.
-  func materialize(_ state: BuildState) async throws -> (image: Image, manifest: Descriptor) {
+  /// Writes `state`'s config and manifest as blobs (skipping blobs already present: a cached rebuild writes
+  /// nothing) and returns the manifest's descriptor and the image ID.
+  func writeBlobs(_ state: BuildState) async throws -> (manifest: Descriptor, imageID: Digest) {
     let configBytes = Array(try SpecJSON.encode(state.config))
-    let configDesc = try await store.content.write(configBytes, mediaType: MediaType.ociConfig)
+    let configDesc = try await writeIfMissing(configBytes, mediaType: MediaType.ociConfig)
     let manifest = ImageManifest(mediaType: MediaType.ociManifest, config: configDesc, layers: state.layers)
-    let manifestBytes = Array(try SpecJSON.encode(manifest))
-    let desc = try await store.content.write(manifestBytes, mediaType: MediaType.ociManifest)
-    return (try await store.image(named: desc.digest.description), desc)
+    let desc = try await writeIfMissing(Array(try SpecJSON.encode(manifest)), mediaType: MediaType.ociManifest)
+    return (desc, configDesc.digest)
+  }
+
+  private func writeIfMissing(_ bytes: [UInt8], mediaType: String) async throws -> Descriptor {
+    let digest = Digest.sha256(of: bytes)
+    if await store.content.contains(digest) {
+      return Descriptor(mediaType: mediaType, digest: digest, size: Int64(bytes.count))
+    }
+    return try await store.content.write(bytes, mediaType: mediaType)
+  }
+
+  /// `state` as a store image (what snapshots and commits are made from).
+  func materialize(_ state: BuildState) async throws -> Image {
+    let (desc, _) = try await writeBlobs(state)
+    return try await store.image(named: desc.digest.description)
   }
 
   public func mount(_ state: BuildState, id: String) async throws -> BuildMount {
-    let (image, _) = try await materialize(state)
+    let image = try await materialize(state)
     let snap = try await store.prepareSnapshot(for: image, id: id)
     return BuildMount(id: id, rootfs: URL(fileURLWithPath: snap.rootfs))
   }
 
   public func commit(_ mount: BuildMount, onto state: BuildState, createdBy: String) async throws -> BuildState {
-    let (parent, _) = try await materialize(state)
+    let parent = try await materialize(state)
     let snap = try await store.snapshot(id: mount.id)
     let image = try await store.commit(snapshot: snap, parent: parent, createdBy: createdBy)
     return BuildState(
@@ -62,8 +76,12 @@ public struct StoreBuildStorage: BuildStorage {
   }
 
   public func storeImage(_ state: BuildState, tags: [String]) async throws -> StoredImage {
-    let (image, desc) = try await materialize(state)
-    for t in tags { try await store.setImage(name: t, descriptor: desc) }
-    return StoredImage(manifest: desc, imageID: image.id)
+    let (desc, id) = try await writeBlobs(state)
+    for t in tags {
+      // A rebuild that changed nothing finds its tags in place: no record rewrite (and no fsync).
+      if let current = try? await store.image(named: t), current.descriptor.digest == desc.digest { continue }
+      try await store.setImage(name: t, descriptor: desc)
+    }
+    return StoredImage(manifest: desc, imageID: id)
   }
 }
