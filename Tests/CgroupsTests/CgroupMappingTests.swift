@@ -57,10 +57,30 @@ struct CgroupMappingTests {
     ]
     let writes = try CgroupV1Mapping.writes(for: resources)
     #expect(
-      writes == [
+      writes.prefix(3) == [
         .init("devices", "devices.deny", "a"), .init("devices", "devices.allow", "c 1:3 rwm"),
         .init("devices", "devices.allow", "c 136:* rw"),
       ])
+    // The defaults every runtime grants follow the bundle's rules.
+    #expect(writes.count == 3 + Cgroups.defaultAllowedDevices.count)
+    #expect(writes.contains(.init("devices", "devices.allow", "c *:* m")))
+    #expect(writes.contains(.init("devices", "devices.allow", "c 1:9 rwm")))
+  }
+
+  @Test func deviceFilterFollowsV1Semantics() throws {
+    // Only rules after the last all-devices rule matter; its allow is the default (last instruction pair).
+    let filter = try CgroupDeviceFilter(rules: [
+      .init(allow: true, type: "c", major: 1, minor: 3, access: "rwm"), .init(allow: false, access: "rwm"),
+      .init(allow: true, type: "c", major: 1, minor: 5, access: "rwm"),
+    ])
+    let movDefault = filter.instructions[filter.instructions.count - 2]
+    #expect(movDefault & 0xFF == 0xB7 && movDefault >> 32 == 0)  // r0 = 0: deny by default
+    // 6 loads + (type, major, minor tests, r0 =, exit) for the one remaining rule + default pair.
+    #expect(filter.instructions.count == 6 + 5 + 2)
+    let allowAll = try CgroupDeviceFilter(rules: [])
+    #expect(allowAll.instructions.last.map { $0 & 0xFF } == 0x95)
+    #expect(allowAll.instructions[allowAll.instructions.count - 2] >> 32 == 1)
+    #expect(throws: CgroupError.self) { try CgroupDeviceFilter(rules: [.init(allow: true, type: "q")]) }
   }
 
   @Test func statParsers() {

@@ -1,10 +1,11 @@
 import Glibc
+import TestSupport
 
 @testable import Cgroups
 
 /// Shared helpers: unique cgroup parents per test (tests run in parallel) and host facts to gate on.
 enum CgroupTest {
-  static var isRoot: Bool { getuid() == 0 }
+  static var isRoot: Bool { TestSupport.isRoot }
 
   /// This host's mounts, or empty ones when mountinfo cannot be read.
   static let mounts: CgroupMounts = {
@@ -14,6 +15,16 @@ enum CgroupTest {
 
   static var hasV1: Bool { isRoot && mounts.v1["memory"] != nil && mounts.v1["pids"] != nil }
   static var hasUnified: Bool { isRoot && mounts.unified != nil }
+
+  /// The blkio weight file a child cgroup gets on this kernel (the weights are not shown on the root), found by
+  /// creating a probe cgroup; nil when neither CFQ's nor BFQ's is there.
+  static let blkioWeightFile: String? = {
+    guard isRoot, let blkio = mounts.v1["blkio"] else { return nil }
+    let probe = blkio + "/" + uniqueParent()
+    guard mkdir(probe, 0o755) == 0 else { return nil }
+    defer { rmdir(probe) }
+    return ["blkio.weight", "blkio.bfq.weight"].first { exists(probe + "/" + $0) }
+  }()
 
   /// A parent name no other test (or run) uses.
   static func uniqueParent() -> String {
@@ -55,6 +66,11 @@ enum CgroupTest {
     guard fd >= 0 else { return }
     _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
     close(fd)
+  }
+
+  static func size(_ path: String) -> Int {
+    var info = stat()
+    return stat(path, &info) == 0 ? Int(info.st_size) : -1
   }
 
   static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }

@@ -1,5 +1,7 @@
+import Dispatch
 import Glibc
 import OCI
+import Synchronization
 import Testing
 
 @testable import Cgroups
@@ -58,8 +60,57 @@ struct CgroupV1RealTests {
     #expect(stats.memory?.limit == 256 << 20)
     #expect(stats.pids == .init(current: 0, limit: 10))
 
+    var unlimited = LinuxResources()
+    unlimited.memory = .init(limit: -1)
+    try driver.update(path, resources: unlimited)
+    #expect(try driver.stats(path).memory?.limit == nil)
+    if CgroupTest.exists(CgroupTest.mounts.v1["memory"]! + "/memory.memsw.limit_in_bytes") {
+      #expect(file("memory", path, "memory.memsw.limit_in_bytes") == String(CgroupV1Driver.unlimitedMemory))
+    }
+
     try driver.delete(path)
     #expect(leftovers(path).isEmpty)
+  }
+
+  @Test func concurrentCreatesUnderAFreshParentAllGetACpuset() throws {
+    defer { try? driver.delete(parent) }
+    let failures = Mutex<[String]>([])
+    let driver = self.driver
+    let parent = self.parent
+    DispatchQueue.concurrentPerform(iterations: 8) { index in
+      do {
+        try driver.create("\(parent)/c\(index)", resources: nil)
+      } catch {
+        failures.withLock { $0.append("\(error)") }
+      }
+    }
+    #expect(failures.withLock { $0 } == [])
+    for index in 0..<8 {
+      #expect(file("cpuset", "\(parent)/c\(index)", "cpuset.cpus")?.isEmpty == false)
+      #expect(file("cpuset", "\(parent)/c\(index)", "cpuset.mems")?.isEmpty == false)
+    }
+    try driver.delete(parent)
+    #expect(leftovers(parent).isEmpty)
+  }
+
+  @Test func cpuQuotaThrottlesAndCpusetPinsARealProcess() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/cpu"
+    var resources = LinuxResources()
+    resources.cpu = .init(quota: 10_000, period: 100_000, cpus: "0")  // 10% of one CPU, on CPU 0
+    try driver.create(path, resources: resources)
+    let child = try ChildProcess("read _; while :; do :; done")
+    try driver.addProcess(child.pid, to: path)
+    child.release()
+    #expect(CgroupTest.read("/proc/\(child.pid)/status")?.contains("Cpus_allowed_list:\t0\n") == true)
+    usleep(450_000)
+    let cpu = try #require(try driver.stats(path).cpu)
+    #expect(cpu.throttledPeriods >= 2)
+    #expect(cpu.throttledNanoseconds > 0)
+    // A spinning shell would take ~450 ms of CPU unthrottled; 10% leaves ~45 ms (+ one period of slack).
+    #expect(cpu.usageNanoseconds < 150_000_000)
+    try driver.delete(path)
+    #expect(child.wait() != nil)
   }
 
   @Test func memoryLimitIsEnforcedByTheOOMKiller() throws {
@@ -130,6 +181,19 @@ struct CgroupV1RealTests {
     try driver.delete(path)
   }
 
+  @Test func deleteOfAFrozenCgroupKillsItsProcesses() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/frozen-delete"
+    try driver.create(path, resources: nil)
+    let child = try ChildProcess("exec sleep 30")
+    try driver.addProcess(child.pid, to: path)
+    try driver.freeze(path)
+    try driver.delete(path)  // `docker rm -f` of a paused container
+    #expect(child.wait() != nil)
+    #expect(child.terminatingSignal == SIGKILL)
+    #expect(leftovers(path).isEmpty)
+  }
+
   @Test func statsReportRealUsage() throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/stats"
@@ -189,17 +253,17 @@ struct CgroupV1RealTests {
     defer { try? driver.delete(parent) }
     let path = parent + "/devices"
     var resources = LinuxResources()
-    resources.devices = [
-      .init(allow: false, access: "rwm"), .init(allow: true, type: "c", major: 1, minor: 3, access: "rwm"),
-    ]
+    resources.devices = [.init(allow: false, access: "rwm")]  // what `runc spec` writes
     try driver.create(path, resources: resources)
-    #expect(file("devices", path, "devices.list") == "c 1:3 rwm")
+    let list = file("devices", path, "devices.list") ?? ""
+    #expect(list.contains("c 1:3 rwm") && list.contains("c 136:* rwm") && !list.contains("a *:* rwm"))
+    // /dev/null (1:3) is a default and opens; /dev/loop-control (10:237) is denied.
     let child = try ChildProcess(
-      "read _; cat /dev/null || exit 2; if head -c1 /dev/zero >/dev/null; then exit 1; fi; exit 0")
+      "read _; head -c0 /dev/null || exit 2; if head -c0 /dev/loop-control; then exit 1; fi; exit 0")
     try driver.addProcess(child.pid, to: path)
     child.release()
     #expect(child.wait() != nil)
-    #expect(child.exitCode == 0)  // /dev/null (1:3) opens, /dev/zero (1:5) does not
+    #expect(child.exitCode == 0)
     try driver.delete(path)
   }
 
@@ -217,27 +281,23 @@ struct CgroupV1RealTests {
     try driver.delete(path)
   }
 
-  @Test(
-    .enabled(
-      if: CgroupTest.exists((CgroupTest.mounts.v1["blkio"] ?? "/nonexistent") + "/blkio.weight")
-        || CgroupTest.exists((CgroupTest.mounts.v1["blkio"] ?? "/nonexistent") + "/blkio.bfq.weight"),
-      "this kernel's blkio controller exposes no weight file (no BFQ/CFQ scheduler)"))
+  @Test(.enabled(if: CgroupTest.blkioWeightFile != nil, "this kernel's blkio controller exposes no weight file"))
   func blockIOWeightIsReadBack() throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/weight"
     var resources = LinuxResources()
     resources.blockIO = .init(weight: 300)
     try driver.create(path, resources: resources)
-    let weight = file("blkio", path, "blkio.weight") ?? file("blkio", path, "blkio.bfq.weight")
-    #expect(weight?.hasSuffix("300") == true)
+    // blkio.weight (CFQ) reads "300", blkio.bfq.weight reads "default 300".
+    let weight = file("blkio", path, CgroupTest.blkioWeightFile ?? "blkio.weight")
+    #expect(weight == "300" || weight == "default 300")
     try driver.delete(path)
+    #expect(leftovers(path).isEmpty)
   }
 
-  @Test func missingBlkioWeightIsATypedError() throws {
+  @Test(.enabled(if: CgroupTest.blkioWeightFile == nil, "this kernel's blkio controller has a weight file"))
+  func missingBlkioWeightIsATypedError() throws {
     defer { try? driver.delete(parent) }
-    guard let blkio = CgroupTest.mounts.v1["blkio"], !CgroupTest.exists(blkio + "/blkio.weight"),
-      !CgroupTest.exists(blkio + "/blkio.bfq.weight")
-    else { return }
     var resources = LinuxResources()
     resources.blockIO = .init(weight: 300)
     #expect(throws: CgroupError.self) { try driver.create(parent + "/noweight", resources: resources) }

@@ -38,7 +38,7 @@ struct CgroupV2RealTests {
     let counter = CgroupTest.temporaryDirectory()
     defer { CgroupTest.removeTree(counter) }
     try driver.create(path, resources: nil)
-    let child = try ChildProcess("read _; i=0; while :; do i=$((i+1)); echo $i > \(counter)/n; done")
+    let child = try ChildProcess("read _; while :; do echo . >> \(counter)/n; done")
     try driver.addProcess(child.pid, to: path)
     child.release()
     usleep(50_000)
@@ -46,18 +46,65 @@ struct CgroupV2RealTests {
     try driver.freeze(path)
     #expect(try driver.isFrozen(path))
     #expect(CgroupTest.read(driver.directory(for: path)! + "/cgroup.events")?.contains("frozen 1") == true)
-    let frozenAt = CgroupTest.read(counter + "/n")
+    let frozenAt = CgroupTest.size(counter + "/n")
+    #expect(frozenAt > 0)
     usleep(100_000)
-    #expect(CgroupTest.read(counter + "/n") == frozenAt)
+    #expect(CgroupTest.size(counter + "/n") == frozenAt)
 
     try driver.thaw(path)
     #expect(try !driver.isFrozen(path))
     usleep(100_000)
-    #expect(CgroupTest.read(counter + "/n") != frozenAt)
+    #expect(CgroupTest.size(counter + "/n") > frozenAt)
     #expect(try driver.stats(path).cpu?.usageNanoseconds ?? 0 > 0)
 
     try driver.delete(path)
     #expect(child.wait() != nil)
+  }
+
+  @Test func deleteOfAFrozenCgroupKillsItsProcesses() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/frozen-delete"
+    try driver.create(path, resources: nil)
+    let child = try ChildProcess("exec sleep 30")
+    try driver.addProcess(child.pid, to: path)
+    try driver.freeze(path)
+    try driver.delete(path)
+    #expect(child.wait() != nil)
+    #expect(child.terminatingSignal == SIGKILL)
+    #expect(!CgroupTest.exists(driver.directory(for: path)!))
+  }
+
+  @Test func deviceRulesAreEnforcedByAnEBPFProgram() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/devices"
+    var resources = LinuxResources()
+    resources.devices = [
+      .init(allow: false, access: "rwm"),  // what `runc spec` writes; the defaults (null, zero...) follow
+      .init(allow: true, type: "c", major: 10, minor: 237, access: "rw"),  // loop-control
+      .init(allow: false, type: "c", major: 10, minor: 237, access: "w"),  // ...but not for writing: last rule wins
+    ]
+    try driver.create(path, resources: resources)
+    let child = try ChildProcess(
+      """
+      read _; head -c0 /dev/null || exit 2; head -c0 /dev/loop-control || exit 3; \
+      if (exec 3>/dev/loop-control); then exit 4; fi; if head -c0 /dev/kmsg; then exit 5; fi; exit 0
+      """)
+    try driver.addProcess(child.pid, to: path)
+    child.release()
+    #expect(child.wait() != nil)
+    #expect(child.exitCode == 0)
+
+    // update replaces the program: now loop-control may be written too.
+    var update = LinuxResources()
+    update.devices = [.init(allow: false, access: "rwm"), .init(allow: true, type: "c", major: 10, access: "rw")]
+    try driver.update(path, resources: update)
+    let second = try ChildProcess(
+      "read _; (exec 3>/dev/loop-control) || exit 4; if head -c0 /dev/kmsg; then exit 5; fi; exit 0")
+    try driver.addProcess(second.pid, to: path)
+    second.release()
+    #expect(second.wait() != nil)
+    #expect(second.exitCode == 0)
+    try driver.delete(path)
   }
 
   @Test func deleteKillsEveryProcessWithCgroupKill() throws {

@@ -40,7 +40,6 @@ struct CgroupV2TreeTests {
     resources.blockIO?.throttleReadBpsDevice = [.init(major: 8, minor: 0, rate: 1_048_576)]
     resources.hugepageLimits = [.init(pageSize: "2MB", limit: 4 << 20)]
     resources.unified = ["memory.high": "50331648"]
-    resources.devices = [.init(allow: false, access: "rwm")]  // eBPF on v2: accepted, not applied here
 
     try driver.create(path, resources: resources)
 
@@ -103,6 +102,33 @@ struct CgroupV2TreeTests {
     #expect(try driver.processes(in: path) == [4242])
   }
 
+  @Test func blkioWeightGoesToBFQWhenTheCgroupHasIt() throws {
+    let (root, path) = Self.makeTree(controllers: "io")
+    defer { CgroupTest.removeTree(root) }
+    let leaf = root + "/" + path
+    CgroupTest.write("", to: leaf + "/io.bfq.weight")
+    var resources = LinuxResources()
+    resources.blockIO = .init(weight: 500)
+    try CgroupV2Driver(root: root).create(path, resources: resources)
+    #expect(CgroupTest.read(leaf + "/io.bfq.weight") == "500")  // BFQ takes the blkio range unconverted
+    #expect(CgroupTest.read(leaf + "/io.weight") == "")
+  }
+
+  @Test func unlimitedSwapWithoutSwapAccountingIsNoError() throws {
+    let (root, _) = Self.makeTree(controllers: "memory")
+    defer { CgroupTest.removeTree(root) }
+    mkdir(root + "/parent/noswap", 0o755)
+    CgroupTest.write("", to: root + "/parent/noswap/memory.max")
+    var resources = LinuxResources()
+    resources.memory = .init(limit: 1 << 20, swap: -1)
+    try CgroupV2Driver(root: root).create("parent/noswap", resources: resources)
+    #expect(CgroupTest.read(root + "/parent/noswap/memory.max") == "1048576")
+    resources.memory = .init(limit: 1 << 20, swap: 2 << 20)
+    #expect(throws: CgroupError.controllerUnavailable(controller: "memory", path: root + "/parent/noswap")) {
+      try CgroupV2Driver(root: root).update("parent/noswap", resources: resources)
+    }
+  }
+
   @Test func missingControllerIsATypedErrorAndLeavesNothing() throws {
     let (root, _) = Self.makeTree(controllers: "cpu pids")
     defer { CgroupTest.removeTree(root) }
@@ -116,5 +142,49 @@ struct CgroupV2TreeTests {
     #expect(throws: CgroupError.notFound(path: root + "/parent/missing")) {
       try driver.update("parent/missing", resources: resources)
     }
+  }
+}
+
+/// The v1 driver on directories shaped like a hybrid host whose hugetlb lives only on cgroup2 (as on this VM):
+/// v1 resources go to their hierarchies, hugetlb and `unified` entries to the unified tree.
+@Suite("CgroupV1Driver on a hybrid-shaped tree")
+struct CgroupHybridTreeTests {
+  @Test func hugetlbAndUnifiedGoToTheUnifiedTree() throws {
+    let base = CgroupTest.temporaryDirectory()
+    defer { CgroupTest.removeTree(base) }
+    for hierarchy in ["memory", "pids", "unified"] {
+      mkdir(base + "/" + hierarchy, 0o755)
+      mkdir(base + "/" + hierarchy + "/p", 0o755)
+      mkdir(base + "/" + hierarchy + "/p/c", 0o755)
+    }
+    CgroupTest.write("", to: base + "/memory/p/c/memory.limit_in_bytes")
+    CgroupTest.write("", to: base + "/pids/p/c/pids.max")
+    CgroupTest.write("hugetlb\n", to: base + "/unified/cgroup.controllers")
+    CgroupTest.write("", to: base + "/unified/cgroup.subtree_control")
+    CgroupTest.write("", to: base + "/unified/p/cgroup.subtree_control")
+    CgroupTest.write("", to: base + "/unified/p/c/hugetlb.2MB.max")
+    CgroupTest.write("", to: base + "/unified/p/c/hugetlb.1GB.max")
+    let mounts = CgroupMounts(
+      v1: ["memory": base + "/memory", "pids": base + "/pids"], unified: base + "/unified")
+    let driver = CgroupV1Driver(mounts: mounts)
+    var resources = LinuxResources()
+    resources.memory = .init(limit: 8 << 20)
+    resources.pids = .init(limit: 5)
+    resources.hugepageLimits = [.init(pageSize: "2MB", limit: 2 << 20)]
+    resources.unified = ["hugetlb.1GB.max": "0"]
+
+    try driver.create("p/c", resources: resources)
+    #expect(CgroupTest.read(base + "/memory/p/c/memory.limit_in_bytes") == "8388608")
+    #expect(CgroupTest.read(base + "/pids/p/c/pids.max") == "5")
+    #expect(CgroupTest.read(base + "/unified/p/c/hugetlb.2MB.max") == "2097152")
+    #expect(CgroupTest.read(base + "/unified/p/c/hugetlb.1GB.max") == "0")
+    #expect(CgroupTest.read(base + "/unified/cgroup.subtree_control") == "+hugetlb")
+
+    // Without a unified tree, hugetlb has nowhere to go: a typed error, nothing created.
+    let v1Only = CgroupV1Driver(mounts: CgroupMounts(v1: mounts.v1))
+    #expect(throws: CgroupError.controllerUnavailable(controller: "hugetlb/unified", path: "p/other")) {
+      try v1Only.create("p/other", resources: resources)
+    }
+    #expect(!CgroupTest.exists(base + "/memory/p/other"))
   }
 }

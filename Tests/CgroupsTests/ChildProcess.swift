@@ -9,7 +9,8 @@ final class ChildProcess {
 
   init(_ script: String) throws(ChildError) {
     var fds: [Int32] = [0, 0]
-    guard pipe2(&fds, O_CLOEXEC) == 0 else { throw ChildError(step: "pipe2", errno: errno) }
+    guard pipe(&fds) == 0 else { throw ChildError(step: "pipe", errno: errno) }
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }

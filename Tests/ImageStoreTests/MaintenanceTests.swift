@@ -116,3 +116,62 @@ import Testing
     }
   }
 }
+
+@Suite struct FailedUnpackTests {
+  /// A hostile layer in a stored image: prepare fails naming the entry, nothing is written outside, and the
+  /// half-unpacked layer is left as a failed temporary that gc removes.
+  @Test(.enabled(if: isRoot, "requires root")) func hostileLayerFailsPrepareAndGCRemovesTheRemains() async throws {
+    try await withScratchRoot { scratch in
+      let root = try scratch.directory("store")
+      let store = try await ImageStore(root: root, driver: OverlayDriver())
+      let img = try await TestImage.make(
+        in: store, name: "evil:1", layers: [[.file("ok", "fine"), .file("../../escaped", "x")]],
+        scratch: scratch.path.path)
+      do {
+        _ = try await store.prepareSnapshot(for: img, id: "victim")
+        Issue.record("prepare of a hostile layer succeeded")
+      } catch let ImageStoreError.layer(.unsafeEntry(entry, _)) {
+        #expect(entry == "../../escaped")
+      }
+      #expect(!FileOps.exists(scratch.path.path + "/escaped") && !FileOps.exists(root.path + "/escaped"))
+      #expect(try FileOps.listDirectory(root.path + "/snapshots").isEmpty)
+      let leftovers = try FileOps.listDirectory(root.path + "/layers").filter { $0.hasPrefix(".tmp-") }
+      #expect(leftovers.count == 1)
+      #expect(try await store.fsck(verifyBlobs: false).problems.contains(.orphanLayer(leftovers[0])))
+      let report = try await store.gc()
+      #expect(report.removedTemporaries >= 1)
+      #expect(try FileOps.listDirectory(root.path + "/layers").filter { $0.hasPrefix(".tmp-") }.isEmpty)
+    }
+  }
+
+  /// An index (as a multi-platform pull stores it) resolves to this platform's manifest; other platforms' blobs
+  /// need not be present, and gc keeps what the index reaches.
+  @Test func indexResolvesToThePlatformManifest() async throws {
+    try await withScratchRoot { scratch in
+      let store = try await ImageStore(root: try scratch.directory("store"), driver: VFSDriver())
+      let img = try await TestImage.make(
+        in: store, name: "tmp:1", layers: [[.file("f", "here")]], scratch: scratch.path.path)
+      let absent = Descriptor(
+        mediaType: MediaType.ociManifest, digest: .sha256(of: Array("elsewhere".utf8)), size: 9,
+        platform: Platform(architecture: "s390x"))
+      var here = img.descriptor
+      here.platform = .current
+      let index = ImageIndex(manifests: [absent, here])
+      let idx = try await store.content.write(Array(try SpecJSON.encode(index)), mediaType: MediaType.ociIndex)
+      try await store.setImage(name: "multi:1", descriptor: idx)
+      try await store.untag("tmp:1")
+      let resolved = try await store.image(named: "multi:1")
+      #expect(resolved.descriptor.digest == img.descriptor.digest)
+      #expect(resolved.names == ["multi:1"])
+      let gc = try await store.gc()
+      #expect(gc.removedBlobs.isEmpty)
+      #expect(try await store.fsck().isClean)
+      let s390 = try await ImageStore(
+        root: scratch.path.appendingPathComponent("store"), driver: VFSDriver(),
+        platform: Platform(architecture: "s390x"))
+      await #expect(throws: ImageStoreError.self) {
+        _ = try await s390.prepareSnapshot(for: try await s390.image(named: "multi:1"), id: "x")
+      }
+    }
+  }
+}

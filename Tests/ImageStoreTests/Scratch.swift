@@ -11,6 +11,8 @@ struct Scratch {
     path = base
   }
 
+  init(path: String) { self.path = path }
+
   func remove() {
     try? FileOps.removeTree(path)
   }

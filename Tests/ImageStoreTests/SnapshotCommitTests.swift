@@ -19,8 +19,11 @@ enum DriverKind: String, CaseIterable, Sendable {
   /// are gone in a container of the new image, while the old image still has them.
   @Test(.enabled(if: isRoot, "requires root"), arguments: DriverKind.allCases)
   func deletionsSurviveCommitAndTheParentIsUnchanged(_ kind: DriverKind) async throws {
-    let dir = try Scratch("seed-\(kind.rawValue)")
-    defer { dir.remove() }
+    try await withScratchRoot { scratch in try await seed(kind, scratch) }
+  }
+
+  func seed(_ kind: DriverKind, _ scratch: ScratchRoot) async throws {
+    let dir = Scratch(path: scratch.path.path)
     let store = try await ImageStore(root: URL(fileURLWithPath: dir.path + "/store"), driver: kind.driver)
     let base = try await TestImage.make(in: store, name: "test/base:1", layers: TestImage.base, scratch: dir.path)
 
@@ -50,7 +53,6 @@ enum DriverKind: String, CaseIterable, Sendable {
     let reread = try await store.image(named: "test/base:2")
     #expect(reread.id == committed.id)
     let c2 = try await store.prepareSnapshot(for: reread, id: "c2")
-    defer { Task { try? await store.removeSnapshot(id: "c2") } }
     #expect(!FileManager.default.fileExists(atPath: c2.rootfs + "/etc/passwd"))
     #expect(FileManager.default.fileExists(atPath: c2.rootfs + "/etc/group"))
     #expect(try FileOps.listDirectory(c2.rootfs + "/var/cache") == ["new"])
@@ -70,14 +72,15 @@ enum DriverKind: String, CaseIterable, Sendable {
 
   @Test(.enabled(if: isRoot, "requires root"))
   func overlayMountsManyLayers() async throws {
-    let dir = try Scratch("many")
-    defer { dir.remove() }
-    let store = try await ImageStore(root: URL(fileURLWithPath: dir.path + "/store"), driver: OverlayDriver())
-    let layers = (0..<40).map { i in [TarFixture.Entry.dir("d"), .file("d/f\(i)", "\(i)")] }
-    let img = try await TestImage.make(in: store, name: "many:latest", layers: layers, scratch: dir.path)
-    let s = try await store.prepareSnapshot(for: img, id: "many")
-    #expect(try FileOps.listDirectory(s.rootfs + "/d").count == 40)
-    try await store.removeSnapshot(s)
+    try await withScratchRoot { scratch in
+      let dir = Scratch(path: scratch.path.path)
+      let store = try await ImageStore(root: URL(fileURLWithPath: dir.path + "/store"), driver: OverlayDriver())
+      let layers = (0..<40).map { i in [TarFixture.Entry.dir("d"), .file("d/f\(i)", "\(i)")] }
+      let img = try await TestImage.make(in: store, name: "many:latest", layers: layers, scratch: dir.path)
+      let s = try await store.prepareSnapshot(for: img, id: "many")
+      #expect(try FileOps.listDirectory(s.rootfs + "/d").count == 40)
+      try await store.removeSnapshot(s)
+    }
   }
 
   @Test func badSnapshotIDsAreRefused() async throws {

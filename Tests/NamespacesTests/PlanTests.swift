@@ -39,14 +39,17 @@ struct PlanTests {
     #expect { _ = try SeccompCompiler.compile(bad) } throws: { "\($0)".contains("linux.seccomp.defaultAction") }
     bad = profile
     bad.syscalls?[1].args?[0].op = "SCMP_CMP_ALMOST"
-    #expect { _ = try SeccompCompiler.compile(bad) } throws: { "\($0)".contains("linux.seccomp.syscalls[1].args[0].op") }
+    #expect { _ = try SeccompCompiler.compile(bad) } throws: {
+      "\($0)".contains("linux.seccomp.syscalls[1].args[0].op")
+    }
   }
 
   @Test("joined namespaces: user first, and a pid namespace takes the double fork")
   func joinOrder() throws {
     var spec = Spec.container(rootfs: "/r", args: ["true"])
     spec.linux?.namespaces = [
-      Spec.Namespace(.mount), Spec.Namespace(.network, path: "/proc/1/ns/net"), Spec.Namespace(.user, path: "/proc/1/ns/user"),
+      Spec.Namespace(.mount), Spec.Namespace(.network, path: "/proc/1/ns/net"),
+      Spec.Namespace(.user, path: "/proc/1/ns/user"),
     ]
     let plan = try ChildPlan(spec: spec, bundle: "/") { _ in false }
     #expect(plan.join.map(\.type) == [.user, .network])

@@ -7,7 +7,10 @@ import Testing
 struct RuntimeSpecTests {
   /// A `config.json` written by the peer tool itself, so the decoder is tested against what it really emits.
   static func peerSpec(_ tool: String) throws -> Data? {
-    guard let exe = ["/usr/sbin/\(tool)", "/usr/bin/\(tool)"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+    guard
+      let exe = ["/usr/sbin/\(tool)", "/usr/bin/\(tool)"].first(where: {
+        FileManager.default.isExecutableFile(atPath: $0)
+      })
     else { return nil }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-spec-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -45,7 +48,8 @@ struct RuntimeSpecTests {
 
   @Test("a wrong type names the field")
   func malformedFieldIsNamed() throws {
-    let json = #"{"ociVersion":"1.0.2","process":{"user":{"uid":0,"gid":0},"args":["sh"],"cwd":"/"},"#
+    let json =
+      #"{"ociVersion":"1.0.2","process":{"user":{"uid":0,"gid":0},"args":["sh"],"cwd":"/"},"#
       + #""root":{"path":"rootfs"},"linux":{"namespaces":[{"type":"pid"},{"type":"bogus"}]}}"#
     #expect {
       _ = try Spec.decode(Data(json.utf8))
@@ -80,7 +84,9 @@ struct RuntimeSpecTests {
     spec.linux?.uidMappings = [Spec.IDMapping(containerID: 0, hostID: 100_000, size: 65536)]
     spec.linux?.seccomp = Spec.Seccomp(
       defaultAction: "SCMP_ACT_ALLOW",
-      syscalls: [.init(names: ["mkdir"], action: "SCMP_ACT_ERRNO", args: [.init(index: 1, value: 2, op: "SCMP_CMP_EQ")])])
+      syscalls: [
+        .init(names: ["mkdir"], action: "SCMP_ACT_ERRNO", args: [.init(index: 1, value: 2, op: "SCMP_CMP_EQ")])
+      ])
     let data = try SpecJSON.encode(spec)
     #expect(try Spec.decode(data) == spec)
   }

@@ -2,8 +2,8 @@ import CContainerKit
 import Foundation
 import Namespaces
 import OCI
-import Testing
 import TestSupport
+import Testing
 
 /// The C child on the real kernel, without a rootfs: namespaces, hostname, errors reported as (step, errno, object).
 @Suite("Spawner: the C child on the real kernel", .enabled(if: isRoot, "requires root"))

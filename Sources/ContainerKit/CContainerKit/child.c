@@ -32,7 +32,8 @@ static pid_t ck_clone(uint64_t flags) {
   struct clone_args args;
   memset(&args, 0, sizeof args);
   args.flags = flags;
-  args.exit_signal = SIGCHLD;
+  /* clone3 refuses an exit signal with CLONE_PARENT: the sibling inherits the caller's (SIGCHLD). */
+  args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
   long pid = syscall(SYS_clone3, &args, sizeof args);
   if (pid < 0 && errno == ENOSYS && !(flags & CLONE_NEWTIME))
     pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);

@@ -3,7 +3,9 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <linux/openat2.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -58,6 +60,131 @@ static int ck_make_file(const char *path) {
   return 0;
 }
 
+/* openat2 below the rootfs with every symlink resolved as if the rootfs were "/": an image's symlink cannot send
+ * a mount (or a mkdir) onto the host. */
+static int ck_open_in_root(int rootfd, const char *rel, int flags) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (uint64_t)(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  return (int)syscall(SYS_openat2, rootfd, rel[0] != '\0' ? rel : ".", &how, sizeof how);
+}
+
+/* Creates what is missing of `destination` (directories, and the last component as `kind`) inside the rootfs and
+ * writes the real host path of the result to `out`. Returns 0, or -1 with errno. */
+static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destination, int kind, char *out, size_t size,
+                                 int depth);
+
+static int ck_resolve_dest(const struct ck_plan *plan, const char *destination, int kind, char *out, size_t size) {
+  return ck_resolve_dest_depth(plan, destination, kind, out, size, 0);
+}
+
+static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destination, int kind, char *out, size_t size,
+                                 int depth) {
+  if (depth > 8) {
+    errno = ELOOP;
+    return -1;
+  }
+  int rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) return -1;
+  char rel[CK_PATH];
+  const char *d = destination;
+  while (*d == '/') d++;
+  ck_join(rel, sizeof rel, d, NULL);
+  size_t n = ck_strlen(rel);
+  while (n > 0 && rel[n - 1] == '/') rel[--n] = '\0';
+  int fd = -1;
+  for (size_t i = 0; i <= n; i++) {
+    if (rel[i] != '/' && rel[i] != '\0') continue;
+    int last = rel[i] == '\0';
+    char saved = rel[i];
+    rel[i] = '\0';
+    fd = ck_open_in_root(rootfd, rel, O_PATH);
+    if (fd < 0 && errno == ENOENT) {
+      /* Create the component inside its (already resolved) parent. */
+      size_t j = i;
+      while (j > 0 && rel[j - 1] != '/') j--;
+      char name[256];
+      ck_join(name, sizeof name, rel + j, NULL);
+      if (j > 0) rel[j - 1] = '\0';
+      int parent = ck_open_in_root(rootfd, j > 0 ? rel : "", O_PATH | O_DIRECTORY);
+      if (j > 0) rel[j - 1] = '/';
+      if (parent < 0) {
+        int e = errno;
+        close(rootfd);
+        errno = e;
+        return -1;
+      }
+      int r;
+      if (last && kind == CK_DEST_FILE) {
+        r = openat(parent, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (r >= 0) close(r);
+      } else {
+        r = mkdirat(parent, name, 0755);
+      }
+      int e = errno;
+      if (r < 0 && e == EEXIST) {
+        /* A dangling symlink: create its target, resolved inside the rootfs too. */
+        char target[CK_PATH];
+        ssize_t tl = readlinkat(parent, name, target, sizeof target - 1);
+        if (tl > 0) {
+          target[tl] = '\0';
+          char full[CK_PATH];
+          if (target[0] == '/') {
+            ck_join(full, sizeof full, target, NULL);
+          } else {
+            ck_join(full, sizeof full, "/", rel);
+            size_t fl = ck_strlen(full);
+            while (fl > 0 && full[fl - 1] != '/') fl--;
+            full[fl] = '\0';
+            ck_join(full, sizeof full, full, target);
+          }
+          char ignored[CK_PATH];
+          if (ck_resolve_dest_depth(plan, full, last ? kind : CK_DEST_DIR, ignored, sizeof ignored, depth + 1) == 0)
+            r = 0;
+        }
+      }
+      e = errno;
+      close(parent);
+      if (r < 0 && e != EEXIST) {
+        close(rootfd);
+        errno = e;
+        return -1;
+      }
+      fd = ck_open_in_root(rootfd, rel, O_PATH);
+    }
+    rel[i] = saved;
+    if (fd < 0) {
+      int e = errno;
+      close(rootfd);
+      errno = e;
+      return -1;
+    }
+    if (!last) close(fd);
+    else break;
+  }
+  close(rootfd);
+  char link[64], num[24];
+  int v = fd, k = 0;
+  char tmp[24];
+  do {
+    tmp[k++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v > 0);
+  for (int i = 0; i < k; i++) num[i] = tmp[k - 1 - i];
+  num[k] = '\0';
+  ck_join(link, sizeof link, "/proc/self/fd/", num);
+  ssize_t len = readlink(link, out, size - 1);
+  int e = errno;
+  close(fd);
+  if (len < 0) {
+    errno = e;
+    return -1;
+  }
+  out[len] = '\0';
+  return 0;
+}
+
 static __attribute__((noreturn)) void ck_mount_fail(const struct ck_plan *plan, const struct ck_mount *m) {
   int e = errno;
   char object[CK_PATH];
@@ -74,11 +201,15 @@ static void ck_remount_bind(const struct ck_plan *plan, const struct ck_mount *m
 
 static void ck_mount_one(const struct ck_plan *plan, const struct ck_mount *m) {
   char dest[CK_PATH];
-  ck_join(dest, sizeof dest, plan->rootfs, m->destination);
-  if (m->dest_kind == CK_DEST_FILE) {
-    if (ck_make_file(dest) != 0) ck_mount_fail(plan, m);
-  } else if (ck_mkdir_p(dest, 0755) != 0) {
-    ck_mount_fail(plan, m);
+  if (ck_resolve_dest(plan, m->destination, m->dest_kind, dest, sizeof dest) != 0) {
+    if (errno != ENOSYS) ck_mount_fail(plan, m);
+    /* No openat2 (before Linux 5.6): plain paths. */
+    ck_join(dest, sizeof dest, plan->rootfs, m->destination);
+    if (m->dest_kind == CK_DEST_FILE) {
+      if (ck_make_file(dest) != 0) ck_mount_fail(plan, m);
+    } else if (ck_mkdir_p(dest, 0755) != 0) {
+      ck_mount_fail(plan, m);
+    }
   }
   if (m->bind != CK_BIND_NONE) {
     unsigned long flags = MS_BIND | (m->bind == CK_RBIND ? MS_REC : 0);

@@ -20,6 +20,8 @@ public enum CgroupError: Error, Sendable, Hashable, CustomStringConvertible {
   case writeFailed(file: String, value: String, errno: Int32)
   /// A control file held something this driver cannot parse.
   case unexpectedContent(file: String, content: String)
+  /// The v2 device filter (an eBPF program) could not be loaded or attached; `operation` carries the verifier log.
+  case deviceFilterFailed(path: String, operation: String, errno: Int32)
   /// The kernel did not reach the expected state in time (freeze, emptying before delete).
   case timeout(operation: String, path: String)
 
@@ -38,6 +40,8 @@ public enum CgroupError: Error, Sendable, Hashable, CustomStringConvertible {
     case .writeFailed(let file, let value, let errno): "write \"\(value)\" to \(file): \(Self.message(errno))"
     case .unexpectedContent(let file, let content): "unexpected content in \(file): \"\(content)\""
     case .timeout(let operation, let path): "\(operation) \(path): timed out"
+    case .deviceFilterFailed(let path, let operation, let errno):
+      "device filter for \(path): \(operation): \(Self.message(errno))"
     }
   }
 

@@ -52,7 +52,7 @@ public struct CgroupV1Driver: CgroupDriver {
       for hierarchy in hierarchies {
         let made = try CgroupFS.makeDirectories(root: hierarchy, relative: cgroup.components)
         created += made
-        if hierarchy == mounts.v1["cpuset"] { try inheritCpuset(made) }
+        if hierarchy == mounts.v1["cpuset"] { try inheritCpuset(hierarchy, cgroup) }
       }
       try apply(writes ?? [], cgroup: cgroup)
       if let unifiedDriver {
@@ -231,16 +231,18 @@ public struct CgroupV1Driver: CgroupDriver {
   }
 
   /// A new v1 cpuset cgroup starts with empty cpus and mems, and the kernel refuses tasks until both are set:
-  /// each new level copies its parent's, top-down.
-  private func inheritCpuset(_ created: [String]) throws(CgroupError) {
-    for directory in created {
-      guard let slash = directory.lastIndex(of: "/") else { continue }
-      let parent = String(directory[..<slash])
+  /// each level copies its parent's, top-down. Every level is checked, not only the ones this call made: a
+  /// parent created a moment ago by a concurrent `create` may not have been filled yet.
+  private func inheritCpuset(_ hierarchy: String, _ cgroup: CgroupPath) throws(CgroupError) {
+    var parent = hierarchy
+    for component in cgroup.components {
+      let directory = parent + "/" + component
       for file in ["cpuset.cpus", "cpuset.mems"] {
         if try CgroupFS.value(directory + "/" + file).isEmpty {
           try CgroupFS.write(try CgroupFS.value(parent + "/" + file), to: directory + "/" + file)
         }
       }
+      parent = directory
     }
   }
 
@@ -266,6 +268,8 @@ public struct CgroupV1Driver: CgroupDriver {
       } catch .writeFailed(_, _, let code) where code == EINVAL {
         deferred.append((file, write))
       } catch .writeFailed(_, _, let code) where code == ENOENT {
+        // Without swap accounting there is no memsw file; "unlimited" is then already true.
+        if write.file == "memory.memsw.limit_in_bytes" && write.value == "-1" { continue }
         throw .controllerUnavailable(controller: "\(controller) (\(write.file))", path: directory)
       }
     }
@@ -274,11 +278,13 @@ public struct CgroupV1Driver: CgroupDriver {
     }
   }
 
-  private func freezeDirectory(_ directory: String) throws(CgroupError) {
+  private func freezeDirectory(_ directory: String, timeoutMilliseconds: Int? = nil) throws(CgroupError) {
     let file = directory + "/freezer.state"
     try CgroupFS.write("FROZEN", to: file)
     var polls = 0
-    try waitFor(operation: "freeze", path: directory) { () throws(CgroupError) in
+    try CgroupFS.waitUntil(
+      timeoutMilliseconds: timeoutMilliseconds ?? self.timeoutMilliseconds, operation: "freeze", path: directory
+    ) { () throws(CgroupError) in
       let state = try CgroupFS.value(file)
       if state == "FROZEN" { return true }
       polls += 1
@@ -296,7 +302,8 @@ public struct CgroupV1Driver: CgroupDriver {
       var pids = Set<Int32>()
       for directory in directories { pids.formUnion(try CgroupV2Driver.treePids(directory)) }
       if pids.isEmpty { return true }
-      if let freezer { try? freezeDirectory(freezer) }
+      // Exiting tasks can keep the cgroup FREEZING; a short try is enough, the loop kills again anyway.
+      if let freezer { try? freezeDirectory(freezer, timeoutMilliseconds: 100) }
       for pid in pids where pid > 1 { kill(pid, SIGKILL) }
       if let freezer { try CgroupFS.write("THAWED", to: freezer + "/freezer.state") }
       return false

@@ -9,6 +9,11 @@ enum CgroupV1Mapping {
       if let limit = memory.limit, limit != 0 {
         writes.append(.init("memory", "memory.limit_in_bytes", String(limit < 0 ? -1 : limit)))
       }
+      if memory.limit == -1 && (memory.swap ?? 0) == 0 {
+        // Unlimited memory with swap unset means both unlimited (runc does the same): the old memsw limit would
+        // otherwise still cap the cgroup.
+        writes.append(.init("memory", "memory.memsw.limit_in_bytes", "-1"))
+      }
       if let swap = memory.swap, swap != 0 {
         if let limit = memory.limit, swap > 0, limit > 0, swap < limit {
           throw .invalidResource(field: "memory.swap", reason: "memory+swap \(swap) is below the memory limit \(limit)")
@@ -95,8 +100,13 @@ enum CgroupV1Mapping {
       try CgroupV2Mapping.checkFileComponent(hugepage.pageSize, field: "hugepageLimits.pageSize")
       writes.append(.init("hugetlb", "hugetlb.\(hugepage.pageSize).limit_in_bytes", String(hugepage.limit)))
     }
-    for (index, rule) in (resources.devices ?? []).enumerated() {
-      writes.append(try deviceWrite(rule, field: "devices[\(index)]"))
+    if let devices = resources.devices {
+      for (index, rule) in devices.enumerated() {
+        writes.append(try deviceWrite(rule, field: "devices[\(index)]"))
+      }
+      for rule in Cgroups.defaultAllowedDevices {
+        writes.append(try deviceWrite(rule, field: "defaultAllowedDevices"))
+      }
     }
     if let network = resources.network {
       if let classID = network.classID {

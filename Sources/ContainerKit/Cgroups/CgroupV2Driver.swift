@@ -25,6 +25,7 @@ public struct CgroupV2Driver: CgroupDriver {
     do {
       try enableControllers(for: writes, cgroup: cgroup)
       try apply(writes, in: cgroup.directory(under: root))
+      try applyDevices(resources?.devices, in: cgroup.directory(under: root))
     } catch {
       for directory in created.reversed() { rmdir(directory) }
       throw error
@@ -37,6 +38,7 @@ public struct CgroupV2Driver: CgroupDriver {
     let writes = try CgroupV2Mapping.writes(for: resources)
     try enableControllers(for: writes, cgroup: cgroup)
     try apply(writes, in: directory)
+    try applyDevices(resources.devices, in: directory)
   }
 
   public func addProcess(_ pid: Int32, to path: String) throws(CgroupError) {
@@ -148,13 +150,28 @@ public struct CgroupV2Driver: CgroupDriver {
 
   private func apply(_ writes: [CgroupWrite], in directory: String) throws(CgroupError) {
     for write in writes {
-      let file = directory + "/" + write.file
+      var file = directory + "/" + write.file
+      var value = write.value
+      if let preferred = write.preferredFile, let preferredValue = write.preferredValue,
+        CgroupFS.exists(directory + "/" + preferred)
+      {
+        file = directory + "/" + preferred
+        value = preferredValue
+      }
       do {
-        try CgroupFS.write(write.value, to: file)
+        try CgroupFS.write(value, to: file)
       } catch .writeFailed(_, _, let code) where code == ENOENT {
+        // Without swap accounting there is no memory.swap.max; "unlimited" is then already true.
+        if write.file == "memory.swap.max" && write.value == "max" { continue }
         throw .controllerUnavailable(controller: write.controller ?? write.file, path: directory)
       }
     }
+  }
+
+  /// Device rules (followed by the defaults every runtime grants) as an eBPF program on the cgroup.
+  private func applyDevices(_ rules: [LinuxResources.DeviceRule]?, in directory: String) throws(CgroupError) {
+    guard let rules else { return }
+    try CgroupBPF.apply(try CgroupDeviceFilter(rules: rules + Cgroups.defaultAllowedDevices), to: directory)
   }
 
   private func frozen(_ directory: String) throws(CgroupError) -> Bool {

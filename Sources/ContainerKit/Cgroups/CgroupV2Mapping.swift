@@ -44,12 +44,15 @@ enum CgroupV2Mapping {
     }
     if let blockIO = resources.blockIO {
       if let weight = blockIO.weight, weight != 0 {
-        writes.append(.init("io", "io.weight", "default \(try ioWeight(blkioWeight: weight, field: "blockIO.weight"))"))
+        let converted = try ioWeight(blkioWeight: weight, field: "blockIO.weight")
+        writes.append(.init("io", "io.weight", "default \(converted)", preferring: "io.bfq.weight", String(weight)))
       }
       for device in blockIO.weightDevice ?? [] {
         guard let weight = device.weight, weight != 0 else { continue }
         let converted = try ioWeight(blkioWeight: weight, field: "blockIO.weightDevice")
-        writes.append(.init("io", "io.weight", "\(device.major):\(device.minor) \(converted)"))
+        let device = "\(device.major):\(device.minor)"
+        writes.append(
+          .init("io", "io.weight", "\(device) \(converted)", preferring: "io.bfq.weight", "\(device) \(weight)"))
       }
       let throttles: [([LinuxResources.BlockIO.ThrottleDevice]?, String)] = [
         (blockIO.throttleReadBpsDevice, "rbps"), (blockIO.throttleWriteBpsDevice, "wbps"),

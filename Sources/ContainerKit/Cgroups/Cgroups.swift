@@ -1,3 +1,5 @@
+import OCI
+
 /// Entry point: finds how this host mounts cgroups and returns the matching driver.
 public enum Cgroups {
   /// The parent cgroup containers go under unless the caller picks another.
@@ -7,6 +9,22 @@ public enum Cgroups {
   public static func path(for id: String, parent: String = defaultParent) -> String {
     parent.isEmpty ? id : parent + "/" + id
   }
+
+  /// Devices every container may use whatever its rules say (null, zero, full, random, urandom, tty, console,
+  /// ptmx, pts, and mknod of any node), appended after `linux.resources.devices` as runc and crun do: a bundle
+  /// from `runc spec` denies everything and relies on these.
+  public static let defaultAllowedDevices: [LinuxResources.DeviceRule] = [
+    .init(allow: true, type: "c", access: "m"), .init(allow: true, type: "b", access: "m"),
+    .init(allow: true, type: "c", major: 1, minor: 3, access: "rwm"),
+    .init(allow: true, type: "c", major: 1, minor: 5, access: "rwm"),
+    .init(allow: true, type: "c", major: 1, minor: 7, access: "rwm"),
+    .init(allow: true, type: "c", major: 1, minor: 8, access: "rwm"),
+    .init(allow: true, type: "c", major: 1, minor: 9, access: "rwm"),
+    .init(allow: true, type: "c", major: 5, minor: 0, access: "rwm"),
+    .init(allow: true, type: "c", major: 5, minor: 1, access: "rwm"),
+    .init(allow: true, type: "c", major: 5, minor: 2, access: "rwm"),
+    .init(allow: true, type: "c", major: 136, access: "rwm"),
+  ]
 
   /// Reads `mountInfo` and returns the driver for this host.
   ///

@@ -24,8 +24,9 @@ public final class Container: Sendable {
     var execError: ChildError?
   }
 
-  init(runtime: ContainerRuntime, record: ContainerRecord, channel: SyncChannel?, streams: ProcessStreams, isChild: Bool)
-  {
+  init(
+    runtime: ContainerRuntime, record: ContainerRecord, channel: SyncChannel?, streams: ProcessStreams, isChild: Bool
+  ) {
     self.runtime = runtime
     self.record = record
     self.streams = streams
@@ -163,19 +164,16 @@ public final class Container: Sendable {
   {
     if status == .paused { try resume() }
     try? kill(signal)
-    let exited = await withTaskGroup(of: ExitStatus?.self) { group in
-      group.addTask { await self.wait() }
-      group.addTask {
-        try? await Task.sleep(for: timeout)
-        return nil
-      }
-      let first = await group.next() ?? nil
-      group.cancelAll()
-      return first
+    // Polls rather than racing `wait()` in a task group: the group would wait for the waiter it cancels.
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while ProcInfo.isAlive(pid, startTime: record.pidStartTime), clock.now < deadline {
+      try? await Task.sleep(for: .milliseconds(5))
     }
-    if let exited { return exited }
-    try? kill(SIGKILL, all: true)
-    try? kill(SIGKILL)
+    if ProcInfo.isAlive(pid, startTime: record.pidStartTime) {
+      try? kill(SIGKILL, all: true)
+      try? kill(SIGKILL)
+    }
     return await wait()
   }
 

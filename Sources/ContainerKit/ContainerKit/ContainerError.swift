@@ -28,8 +28,9 @@ public enum ContainerError: Error, Sendable, CustomStringConvertible {
     case .setup(let e): e.description
     case .cgroup(let e): e.description
     case .hook(let name, let path, let reason): "\(name) hook \(path): \(reason)"
-    case .system(let call, let object, let errno): NamespaceError.system(call: call, object: object, errno: errno)
-      .description
+    case .system(let call, let object, let errno):
+      NamespaceError.system(call: call, object: object, errno: errno)
+        .description
     }
   }
 

@@ -27,15 +27,15 @@ public struct ContainerRuntime: Sendable {
   }
 
   /// A runtime with the host's cgroup driver, detected from /proc/self/mountinfo.
-  public static func detectingCgroups(root: String = "/run/ckit", cgroupParent: String = "ckit") -> ContainerRuntime
-  {
+  public static func detectingCgroups(root: String = "/run/ckit", cgroupParent: String = "ckit") -> ContainerRuntime {
     ContainerRuntime(root: root, cgroupParent: cgroupParent, cgroups: try? Cgroups.detect())
   }
 
   func directory(_ id: String) -> URL { root.appendingPathComponent(id) }
 
   static func validate(id: String) throws(ContainerError) {
-    let ok = !id.isEmpty && id != "." && id != ".." && id.count <= 1024
+    let ok =
+      !id.isEmpty && id != "." && id != ".." && id.count <= 1024
       && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
     if !ok { throw .invalidID(id) }
   }
@@ -64,7 +64,8 @@ public struct ContainerRuntime: Sendable {
     id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, useInit: Bool = false
   ) async throws(ContainerError) -> Container {
     try Self.validate(id: id)
-    let bundlePath = bundle.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+    let bundlePath =
+      bundle.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
       ?? FileManager.default.currentDirectoryPath
     let spec = try Self.resolveSpec(spec, bundle: bundlePath)
 
@@ -105,7 +106,7 @@ public struct ContainerRuntime: Sendable {
 
       if let cgroups {
         let path = Self.cgroupPath(spec.linux?.cgroupsPath, parent: cgroupParent, id: id)
-        try cgroups.create(path, resources: spec.linux?.resources)
+        try cgroups.create(path, resources: DefaultDevices.apply(spec.linux?.resources, devices: spec.linux?.devices))
         cgroupPath = path
       }
       let prepared = try PreparedIO(io)

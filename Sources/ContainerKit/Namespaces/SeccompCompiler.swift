@@ -55,7 +55,8 @@ public enum SeccompCompiler {
           seccomp_rule_add_array(ctx, act, nr, UInt32($0.count), $0.baseAddress)
         }
         if rc != 0 {
-          throw .invalidConfig(field: field, reason: "libseccomp refused the rule for \(name): \(ChildError.reason(-rc))")
+          throw .invalidConfig(
+            field: field, reason: "libseccomp refused the rule for \(name): \(ChildError.reason(-rc))")
         }
       }
     }

@@ -31,7 +31,10 @@ public struct SyncChannel: Sendable {
     switch msg.kind {
     case Int32(CK_MSG_ERROR):
       let step = withUnsafeBytes(of: msg.step) { Self.string($0) }
-      let object = withUnsafeBytes(of: msg.object) { Self.string($0) }
+      var object = withUnsafeBytes(of: msg.object) { Self.string($0) }
+      if step == "setrlimit", let n = Int32(object), let name = ResourceLimit.numbers.first(where: { $0.value == n }) {
+        object = name.key
+      }
       return .error(ChildError(step: step, errno: msg.err, object: object, exitStatus: msg.value))
     case Int32(CK_MSG_HOOKS): return .hooks
     case Int32(CK_MSG_CREATED): return .created

@@ -53,10 +53,12 @@ struct GlobalOptions {
     } else {
       line = "level=error msg=\"\(message)\"\n"
     }
-    if let h = FileHandle(forWritingAtPath: log) ?? {
-      FileManager.default.createFile(atPath: log, contents: nil)
-      return FileHandle(forWritingAtPath: log)
-    }() {
+    if let h = FileHandle(forWritingAtPath: log)
+      ?? {
+        FileManager.default.createFile(atPath: log, contents: nil)
+        return FileHandle(forWritingAtPath: log)
+      }()
+    {
       h.seekToEndOfFile()
       h.write(Data(line.utf8))
       try? h.close()

@@ -14,6 +14,12 @@ struct RuntimeCommand: ParsableCommand {
     ])
 }
 
+/// What every subcommand does. ArgumentParser's own async dispatch picks the synchronous `run()` of an
+/// existential command here, so the tool dispatches through this instead.
+protocol Subcommand {
+  func execute() async throws
+}
+
 var runtime: ContainerRuntime {
   ContainerRuntime.detectingCgroups(root: global.root, cgroupParent: global.cgroupParent)
 }
@@ -45,23 +51,23 @@ struct CreateOptions: ParsableArguments {
   }
 }
 
-struct Create: AsyncParsableCommand {
+struct Create: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Create a container; `start` runs its program.")
   @OptionGroup var options: CreateOptions
-  func run() async throws { _ = try await options.create() }
+  func execute() async throws { _ = try await options.create() }
 }
 
-struct Start: AsyncParsableCommand {
+struct Start: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Run the program of a created container.")
   @Argument var id: String
-  func run() async throws { try await runtime.container(id: id).start() }
+  func execute() async throws { try await runtime.container(id: id).start() }
 }
 
-struct Run: AsyncParsableCommand {
+struct Run: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Create, start, wait and delete a container.")
   @OptionGroup var options: CreateOptions
   @Flag(name: [.short, .long], help: "Do not wait: leave the container running.") var detach = false
-  func run() async throws {
+  func execute() async throws {
     let c = try await options.create()
     do {
       try await c.start()
@@ -77,31 +83,31 @@ struct Run: AsyncParsableCommand {
   }
 }
 
-struct State: ParsableCommand {
+struct State: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Print the OCI state of a container as JSON.")
   @Argument var id: String
-  func run() throws {
+  func execute() async throws {
     let data = try SpecJSON.encode(try runtime.container(id: id).state())
     print(String(decoding: data, as: UTF8.self))
   }
 }
 
-struct Kill: ParsableCommand {
+struct Kill: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Send a signal (default SIGTERM) to a container.")
   @Flag(name: [.short, .long], help: "Signal every process of the container.") var all = false
   @Argument var id: String
   @Argument var signal: String = "SIGTERM"
-  func run() throws {
+  func execute() async throws {
     guard let sig = Signals.number(signal) else { throw ValidationError("unknown signal \"\(signal)\"") }
     try runtime.container(id: id).kill(sig, all: all)
   }
 }
 
-struct Delete: AsyncParsableCommand {
+struct Delete: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Delete a container (its processes with --force).")
   @Flag(name: [.short, .long]) var force = false
   @Argument var id: String
-  func run() async throws {
+  func execute() async throws {
     do {
       try await runtime.container(id: id).delete(force: force)
     } catch ContainerError.notFound where force {
@@ -110,23 +116,23 @@ struct Delete: AsyncParsableCommand {
   }
 }
 
-struct Pause: ParsableCommand {
+struct Pause: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Freeze every process of a container.")
   @Argument var id: String
-  func run() throws { try runtime.container(id: id).pause() }
+  func execute() async throws { try runtime.container(id: id).pause() }
 }
 
-struct Resume: ParsableCommand {
+struct Resume: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Thaw a paused container.")
   @Argument var id: String
-  func run() throws { try runtime.container(id: id).resume() }
+  func execute() async throws { try runtime.container(id: id).resume() }
 }
 
-struct List: ParsableCommand {
+struct List: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(commandName: "list", abstract: "List containers.", aliases: ["ps"])
   @Option(name: [.short, .long], help: "table or json") var format = "table"
   @Flag(name: [.short, .long], help: "Only ids.") var quiet = false
-  func run() throws {
+  func execute() async throws {
     let states = runtime.list().map { $0.state() }
     if quiet {
       for s in states { print(s.id) }
@@ -141,10 +147,10 @@ struct List: ParsableCommand {
   }
 }
 
-struct SpecCommand: ParsableCommand {
+struct SpecCommand: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(commandName: "spec", abstract: "Write a default config.json.")
   @Option(name: [.short, .long]) var bundle: String = "."
-  func run() throws {
+  func execute() async throws {
     var spec = Spec.container(rootfs: "rootfs", args: ["sh"], hostname: "ckit")
     spec.process?.terminal = true
     spec.root?.readonly = true
@@ -158,7 +164,7 @@ struct SpecCommand: ParsableCommand {
   }
 }
 
-struct Exec: AsyncParsableCommand {
+struct Exec: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Run another program in a running container.")
   @Option(name: .long, help: "A process.json (the spec's process object) instead of the arguments.") var process:
     String?
@@ -172,7 +178,7 @@ struct Exec: AsyncParsableCommand {
   @Argument var id: String
   @Argument(parsing: .captureForPassthrough) var command: [String] = []
 
-  func run() async throws {
+  func execute() async throws {
     let c = try runtime.container(id: id)
     var p: Spec.Process
     if let process {

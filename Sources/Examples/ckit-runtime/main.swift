@@ -7,8 +7,8 @@ let (options, rest) = GlobalOptions.parse(Array(CommandLine.arguments.dropFirst(
 global = options
 do {
   var command = try RuntimeCommand.parseAsRoot(rest)
-  if var async = command as? AsyncParsableCommand {
-    try await async.run()
+  if let sub = command as? any Subcommand {
+    try await sub.execute()
   } else {
     try command.run()
   }
@@ -17,6 +17,15 @@ do {
   exit(e.exitStatus)
 } catch let e as ExitCode {
   exit(e.rawValue)
+} catch let e as ValidationError {
+  global.report(e.message)
+  exit(1)
+} catch let e as CleanExit {
+  RuntimeCommand.exit(withError: e)
 } catch {
-  RuntimeCommand.exit(withError: error)
+  if RuntimeCommand.exitCode(for: error) != .success || "\(type(of: error))".contains("Parser") {
+    RuntimeCommand.exit(withError: error)
+  }
+  global.report("\(error)")
+  exit(1)
 }

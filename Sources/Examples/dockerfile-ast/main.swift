@@ -17,7 +17,7 @@ guard let data = FileManager.default.contents(atPath: path) else {
 }
 do {
   let tree = try SyntaxTree.parse(bytes: [UInt8](data))
-  if check { _ = tree }
+  if check { _ = try Dockerfile(tree) }
   print(tree.dump())
 } catch {
   FileHandle.standardError.write(Data("dockerfile-ast: \(path): \(error)\n".utf8))

@@ -95,7 +95,8 @@ public struct DockerfileError: Error, Sendable, Hashable, CustomStringConvertibl
       case .healthcheckUnknownType(let t): return "Unknown type \(GoText.quote(t)) in HEALTHCHECK (try CMD)"
       case .invalidDuration(let f, let v): return "invalid duration \(GoText.quote(v)) for --\(f)"
       case .durationTooShort(let f): return "Interval \(GoText.quote(f)) cannot be less than 1ms"
-      case .invalidRetries(let v): return "invalid value \(GoText.quote(v)) for --retries: must be a non-negative integer"
+      case .invalidRetries(let v):
+        return "invalid value \(GoText.quote(v)) for --retries: must be a non-negative integer"
       case .emptyVolume: return "VOLUME specified can not be an empty string"
       case .notJSON(let i): return "\(i) requires the arguments to be in JSON form"
       case .noBuildStage: return "no build stage in current context"

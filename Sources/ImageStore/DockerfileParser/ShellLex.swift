@@ -79,6 +79,11 @@ public struct ShellLexError: Error, Sendable, Hashable, CustomStringConvertible 
   public var word: String
   public var kind: Kind
 
+  public init(word: String, kind: Kind) {
+    self.word = word
+    self.kind = kind
+  }
+
   public enum Kind: Error, Sendable, Hashable, CustomStringConvertible {
     case unterminated(String)
     case missingBrace
@@ -87,6 +92,8 @@ public struct ShellLexError: Error, Sendable, Hashable, CustomStringConvertible 
     case unsupportedModifier(String)
     case unsetVariable(String, message: String)
     case invalidPattern(String, reason: String)
+    /// More than `ShellWordScanner.maxDepth` nested `${...}`: refused rather than risk the stack.
+    case nestingTooDeep
 
     public var description: String {
       switch self {
@@ -97,6 +104,7 @@ public struct ShellLexError: Error, Sendable, Hashable, CustomStringConvertible 
       case .unsupportedModifier(let m): return "unsupported modifier (\(m)) in substitution"
       case .unsetVariable(let n, let m): return "\(n): \(m)"
       case .invalidPattern(let p, let r): return "invalid pattern (\(p)) in substitution: \(r)"
+      case .nestingTooDeep: return "substitutions nested too deeply"
       }
     }
   }
@@ -117,6 +125,8 @@ struct ShellWordScanner {
   var pos = 0
   // The escape mode of the innermost processStopOn, which double quotes consult (as BuildKit's field does).
   var rawEscapesState = false
+  var depth = 0
+  static let maxDepth = 64
 
   init(
     b: UnsafeBufferPointer<UInt8>, escape: UInt8, rawQuotes: Bool, skipProcessQuotes: Bool, skipUnsetEnv: Bool,
@@ -210,13 +220,17 @@ struct ShellWordScanner {
     }
   }
 
-  mutating func processStopOn(_ stop: UInt8?, rawEscapes: Bool, wantWords: Bool) throws(Kind) -> ([UInt8], [String])
-  {
+  mutating func processStopOn(_ stop: UInt8?, rawEscapes: Bool, wantWords: Bool) throws(Kind) -> ([UInt8], [String]) {
     var result: [UInt8] = []
     var words = Words(enabled: wantWords)
     let savedRaw = rawEscapesState
     rawEscapesState = rawEscapes
-    defer { rawEscapesState = savedRaw }
+    depth += 1
+    defer {
+      rawEscapesState = savedRaw
+      depth -= 1
+    }
+    if depth > Self.maxDepth { throw .nestingTooDeep }
     while let ch = peekByte() {
       if let stop, ch == stop {
         pos += 1
@@ -416,8 +430,8 @@ struct ShellWordScanner {
     let isEmpty = value?.isEmpty ?? true
     switch ch {
     case 0x2D:
-      if value == nil || (nullIsUnset && isEmpty) { return word }
-      return Array(value!.utf8)
+      guard let value, !(nullIsUnset && isEmpty) else { return word }
+      return Array(value.utf8)
     case 0x2B:
       if value == nil || (nullIsUnset && isEmpty) { return [] }
       return word

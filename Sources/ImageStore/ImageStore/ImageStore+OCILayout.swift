@@ -78,12 +78,15 @@ extension ImageStore {
     let w = try await content.ingestWriter(d)
     try await BlockingWork.run("ckit-import") { () throws(ImageStoreError) in
       if w.offset == d.size { return try w.commitTyped() }
-      if w.offset > 0 { w.abort() }
-      let writer = w.offset > 0 ? nil : w
-      guard let writer else { throw .invalidArchive(path, reason: "concurrent partial ingest") }
+      let writer = w
       let fd: Int32
       do throws(LayerFSError) { fd = try FileOps.open(path, O_RDONLY) } catch { throw .layer(error) }
       defer { close(fd) }
+      // Resume an interrupted ingest of this blob where it stopped.
+      guard lseek(fd, off_t(w.offset), SEEK_SET) == off_t(w.offset) else {
+        writer.abort()
+        throw .layer(.io(operation: "seek", path: path, errno: errno))
+      }
       let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
       defer { buf.deallocate() }
       while true {

@@ -28,6 +28,8 @@ final class LayerInput {
   private var innerDone = false
   /// The first I/O error met inside a libarchive callback, rethrown by the caller.
   var pendingError: LayerFSError?
+  /// Off when the consumer of the uncompressed stream hashes it on its own thread (`PipelinedLayerInput`).
+  var hashesUncompressed = true
 
   init(fd: Int32, displayName: String, algorithm: Digest.Algorithm) throws(LayerFSError) {
     self.fd = fd
@@ -110,7 +112,7 @@ final class LayerInput {
       }
       return -1
     }
-    if compression != .none {
+    if compression != .none && hashesUncompressed {
       uncompressedHasher.update(UnsafeRawBufferPointer(start: block, count: size))
     }
     uncompressedSize += Int64(size)

@@ -31,8 +31,10 @@ public enum LayerUnpacker {
   public static func unpackSync(fd: Int32, displayName: String, into root: String, options: UnpackOptions)
     throws(LayerFSError) -> UnpackResult
   {
-    let input = try LayerInput(
+    let input = try PipelinedLayerInput(
       fd: fd, displayName: displayName, algorithm: options.expectedDigest?.algorithm ?? .sha256)
+    var finished = false
+    defer { if !finished { input.cancel() } }
     guard let a = archive_read_new() else { throw .archive(entry: nil, message: "archive_read_new failed") }
     defer { archive_read_free(a) }
     archive_read_support_format_tar(a)
@@ -41,7 +43,7 @@ public enum LayerUnpacker {
       @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int = {
         _, ctx, out in
         guard let ctx, let out else { return -1 }
-        return Unmanaged<LayerInput>.fromOpaque(ctx).takeUnretainedValue().nextUncompressed(out)
+        return Unmanaged<PipelinedLayerInput>.fromOpaque(ctx).takeUnretainedValue().next(out)
       }
     let extractor = try Extractor(root: root, options: options)
     defer { extractor.close() }
@@ -65,6 +67,7 @@ public enum LayerUnpacker {
       lastEntry = try extractor.extract(entry, from: a)
     }
     try extractor.finish()
+    finished = true
     let (digest, diffID) = try input.finish()
     if let expected = options.expectedDigest, expected != digest {
       throw .digestMismatch(what: "layer \(displayName)", expected: expected, actual: digest)

@@ -19,7 +19,8 @@ extension Spec {
   public static let defaultMounts: [Mount] = [
     Mount(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
     Mount(
-      destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]
+      destination: "/dev", type: "tmpfs", source: "tmpfs",
+      options: ["nosuid", "strictatime", "mode=755", "size=65536k"]
     ),
     Mount(
       destination: "/dev/pts", type: "devpts", source: "devpts",
@@ -32,14 +33,14 @@ extension Spec {
   ]
 
   /// A spec with Docker's defaults for running `args` in `rootfs`: new pid, mount, ipc, uts and network
-  /// namespaces, default capabilities, masked and read-only /proc paths, no new privileges.
+  /// namespaces, default capabilities, the caller's rlimits (raising them needs CAP_SYS_RESOURCE), masked and read-only /proc paths, no new privileges.
   public static func container(
-    rootfs: String, args: [String], env: [String] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+    rootfs: String, args: [String],
+    env: [String] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
     cwd: String = "/", hostname: String? = nil
   ) -> Spec {
     var process = Process(args: args, env: env, cwd: cwd)
     process.capabilities = .all(defaultCapabilities)
-    process.rlimits = [Rlimit(type: "RLIMIT_NOFILE", hard: 1_048_576, soft: 1_048_576)]
     var linux = Linux(namespaces: [
       Namespace(.pid), Namespace(.network), Namespace(.ipc), Namespace(.uts), Namespace(.mount),
     ])

@@ -30,9 +30,11 @@ extension Spec {
     if Set(types).count != types.count {
       throw .invalidField("linux.namespaces", reason: "a namespace type appears twice")
     }
-    if types.contains(.user), linux?.uidMappings?.isEmpty ?? true, !(linux?.namespaces ?? []).contains(where: {
-      $0.type == .user && $0.path != nil
-    }) {
+    if types.contains(.user), linux?.uidMappings?.isEmpty ?? true,
+      !(linux?.namespaces ?? []).contains(where: {
+        $0.type == .user && $0.path != nil
+      })
+    {
       throw .invalidField("linux.uidMappings", reason: "a new user namespace needs uid mappings")
     }
     if let hostname, !hostname.isEmpty, !types.contains(.uts) {
