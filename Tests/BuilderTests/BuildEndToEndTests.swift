@@ -309,4 +309,25 @@ struct BuildEndToEndTests {
 
     }
   }
+
+  @Test(.enabled(if: isRoot, "requires root")) func runMountsCacheBindAndTmpfs() async throws {
+    try await withScratchRoot { scratch in
+      let e = try await env(scratch)
+      try FileTree.write(["src/input.txt": "from the context\n"], in: e.context)
+      let dockerfile = """
+        FROM busybox
+        RUN --mount=type=cache,target=/var/cache/app --mount=type=bind,source=src,target=/mnt/src \\
+            --mount=type=tmpfs,target=/scratch \\
+            echo run >> /var/cache/app/count && wc -l < /var/cache/app/count > /runs \\
+            && cat /mnt/src/input.txt > /copied && touch /scratch/x && ! touch /mnt/src/ro 2>/dev/null
+        """
+      _ = try await build(e, dockerfile, BuildOptions(tags: ["mnt:1"]))
+      #expect(try await runImage(e, "mnt:1", ["cat", "/copied"]).1 == "from the context\n")
+      #expect(try await runImage(e, "mnt:1", ["cat", "/runs"]).1 == "1\n")
+      // The cache mount outlives the build: a --no-cache rebuild sees the first run's file.
+      _ = try await build(e, dockerfile, BuildOptions(tags: ["mnt:2"], noCache: true))
+      #expect(try await runImage(e, "mnt:2", ["cat", "/runs"]).1 == "2\n")
+      #expect(try await runImage(e, "mnt:2", ["ls", "/var/cache/app"]).1 == "", "cache contents stay out of the layer")
+    }
+  }
 }
