@@ -9,7 +9,9 @@ command -v buildah >/dev/null || { echo "build.sh: buildah missing (scripts/inst
 swift build -c release --scratch-path .build-bench --product ckit-bench >/dev/null
 BENCH=$PWD/.build-bench/release/ckit-bench
 
-WORK=$(mktemp -d /tmp/ckit-bench-build.XXXXXX)
+# buildah names a pulled layout after its path, which must be lowercase.
+WORK=/tmp/ckit-bench-build-$$
+mkdir -p "$WORK"
 BA=(buildah --root "$WORK/buildah" --runroot "$WORK/buildah-run" --storage-driver overlay)
 cleanup() {
   "${BA[@]}" rm --all >/dev/null 2>&1 || true
