@@ -43,7 +43,7 @@ enum BuildBenchmark {
   static func open(_ root: String, _ ctx: String) async throws -> (ImageBuilder, BuildContext, String) {
     let rootURL = URL(fileURLWithPath: root)
     let store = try await ImageStore(root: rootURL)
-    let runtime = ContainerRuntime(root: root + "/run", cgroupParent: "ckit-bench-build")
+    let runtime = ContainerRuntime.detectingCgroups(root: root + "/run", cgroupParent: "ckit-bench-build")
     let builder = try ImageBuilder(
       storage: StoreBuildStorage(store: store), executor: RuntimeBuildExecutor(runtime: runtime), root: rootURL)
     let context = try BuildContext(directory: URL(fileURLWithPath: ctx))

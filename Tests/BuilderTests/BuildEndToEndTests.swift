@@ -42,9 +42,7 @@ struct BuildEndToEndTests {
     let store = try await ImageStore(root: root)
     _ = try await store.importOCILayout(at: try BusyboxImage.layout(), tag: "busybox:latest")
     let parent = "ckit-build-test-\(UUID().uuidString.prefix(8))"
-    // Without a cgroup driver: with the detected one, the runtime's wait does not reap an exited RUN process
-    // (it stays a zombie in its cgroup), which is the runtime's to fix; builds then run outside cgroups.
-    let runtime = ContainerRuntime(root: try scratch.directory("run").path, cgroupParent: parent)
+    let runtime = ContainerRuntime.detectingCgroups(root: try scratch.directory("run").path, cgroupParent: parent)
     for dir in Self.cgroupDirectories(parent) { scratch.register(cgroup: dir) }
     let builder = try ImageBuilder(
       storage: StoreBuildStorage(store: store), executor: RuntimeBuildExecutor(runtime: runtime), root: root)
@@ -209,6 +207,7 @@ struct BuildEndToEndTests {
       #expect(try await e.store.snapshots().isEmpty)
       #expect(scratch.mounts() == [], "no overlay left mounted")
       #expect(e.runtime.list().isEmpty, "no container left")
+      #expect(e.runtime.cgroups != nil, "RUN containers are placed in cgroups")
       #expect(Self.leftoverCgroups(e.runtime) == [], "no cgroup left")
     }
   }

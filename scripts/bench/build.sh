@@ -18,6 +18,7 @@ cleanup() {
   "${BA[@]}" rmi --all --force >/dev/null 2>&1 || true
   umount -R "$WORK/buildah/overlay" >/dev/null 2>&1 || true
   rm -rf "$WORK"
+  for d in /sys/fs/cgroup/*/ckit-bench-build; do rmdir "$d" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 
