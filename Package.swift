@@ -110,7 +110,11 @@ let package = Package(
       path: "Sources/ContainerKit/ContainerKit"),
     .target(
       name: "Builder",
-      dependencies: ["ContainerKit", "ImageStore", "DockerfileParser", "LayerFS", "OCI"],
+      dependencies: [
+        "ContainerKit", "ImageStore", "DockerfileParser", "LayerFS", "OCI", "CArchive",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ],
       path: "Sources/ContainerKit/Builder"),
 
     // MARK: Sample tools
