@@ -27,6 +27,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.36.0"),
   ],
   targets: [
     // MARK: System libraries
@@ -44,7 +45,8 @@ let package = Package(
       path: "Sources/ImageStore/OCI"),
     .target(
       name: "CLayerFS",
-      path: "Sources/ImageStore/CLayerFS"),
+      path: "Sources/ImageStore/CLayerFS",
+      linkerSettings: [.linkedLibrary("isal")]),
     .target(
       name: "LayerFS",
       dependencies: [
@@ -59,6 +61,7 @@ let package = Package(
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -86,8 +89,10 @@ let package = Package(
       name: "Cgroups",
       dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
       path: "Sources/ContainerKit/Cgroups"),
+    // Not named `Network`: AsyncHTTPClient tests `#if canImport(Network)` for Apple's framework, and a module of
+    // that name in the build directory makes it reach for NIOTransportServices.
     .target(
-      name: "Network",
+      name: "ContainerNetwork",
       dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
       path: "Sources/ContainerKit/Network"),
     // The per-container monitor that outlives `ckit`: holds stdio, writes logs, records the exit code. C, so that
@@ -98,21 +103,25 @@ let package = Package(
     .target(
       name: "ContainerKit",
       dependencies: [
-        "OCI", "Namespaces", "Cgroups", "Network", "ImageStore", "LayerFS",
+        "OCI", "Namespaces", "Cgroups", "ContainerNetwork", "ImageStore", "LayerFS",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "SystemPackage", package: "swift-system"),
       ],
       path: "Sources/ContainerKit/ContainerKit"),
     .target(
       name: "Builder",
-      dependencies: ["ContainerKit", "ImageStore", "DockerfileParser", "LayerFS", "OCI"],
+      dependencies: [
+        "ContainerKit", "ImageStore", "DockerfileParser", "LayerFS", "OCI", "CArchive",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ],
       path: "Sources/ContainerKit/Builder"),
 
     // MARK: Sample tools
     .executableTarget(
       name: "ckit",
       dependencies: [
-        "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI",
+        "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI", "ContainerNetwork",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Examples/ckit"),
@@ -150,7 +159,7 @@ let package = Package(
     .testTarget(
       name: "ImageStoreTests", dependencies: ["ImageStore", "LayerFS", "OCI", "TestSupport"]),
     .testTarget(name: "NamespacesTests", dependencies: ["Namespaces", "OCI", "TestSupport"]),
-    .testTarget(name: "NetworkTests", dependencies: ["Network", "OCI", "TestSupport"]),
+    .testTarget(name: "NetworkTests", dependencies: ["ContainerNetwork", "OCI", "TestSupport"]),
     .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "OCI", "TestSupport"]),
     .testTarget(
       name: "ContainerKitTests", dependencies: ["ContainerKit", "ImageStore", "OCI", "TestSupport"]),
@@ -158,5 +167,7 @@ let package = Package(
       name: "BuilderTests", dependencies: ["Builder", "ContainerKit", "ImageStore", "TestSupport"]),
     .testTarget(
       name: "IntegrationTests", dependencies: ["ContainerKit", "ImageStore", "OCI", "TestSupport"]),
+    // ckit's own logic (formatting, templates, state, argument handling) and ckit-monitor, unit-tested.
+    .testTarget(name: "CkitTests", dependencies: ["ckit", "ContainerNetwork", "TestSupport"]),
   ]
 )

@@ -23,6 +23,15 @@ import Testing
     let u = reason("FROM a\n\nRUNN make\n")
     #expect(u?.description == "line 3: unknown instruction: RUNN (did you mean RUN?)")
     #expect(reason("FROM a\nFOO bar\n")?.reason == .unknownInstruction("FOO", suggestion: nil))
+    #expect(reason("FROM a\nexpse 80\n")?.description == "line 2: unknown instruction: expse (did you mean EXPOSE?)")
+    #expect(reason("FROM a\nMAINTAINER --boo joe\n")?.description == "line 2: unknown flag: --boo")
+    #expect(reason("FROM a\nCOPY\t\n\t\tquux \\\n      bar\n")?.reason == .noDestination("COPY"))
+    for keyword in ["MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"] {
+      #expect(reason("FROM a\n\(keyword)\n")?.reason == .exactlyOneArgument(keyword))
+    }
+    for keyword in ["ENV", "LABEL", "ONBUILD", "HEALTHCHECK", "EXPOSE", "VOLUME", "ARG", "SHELL"] {
+      #expect(reason("FROM a\n\(keyword)\n")?.reason == .atLeastOneArgument(keyword))
+    }
     #expect(reason("RUN x\n")?.reason == .noBuildStage)
     #expect(reason("ARG a\n")?.reason == .noStages)
   }
@@ -53,6 +62,13 @@ import Testing
     #expect(f.stage(named: "BUILD")?.index == 0)
     #expect(f.stage(named: "1")?.baseImage == "scratch")
     #expect(f.stages[0].instructions[0].range == SourceRange(start: 3, end: 3))
+    let deps = try Dockerfile(
+      parsing: "FROM golang AS build\nFROM build AS test\nFROM scratch\nCOPY --from=build /a /a\n"
+        + "RUN --mount=type=bind,from=test,target=/t --mount=type=cache,target=/c x\nCOPY --from=0 /b /b\n"
+        + "COPY --from=nginx:latest /c /c\n")
+    #expect(deps.dependencies(of: deps.stages[0]) == [])
+    #expect(deps.dependencies(of: deps.stages[1]) == [0])
+    #expect(deps.dependencies(of: deps.stages[2]) == [0, 1])
     #expect(reason("FROM a AS 1x\n")?.reason == .invalidStageName("1x"))
     #expect(reason("FROM a AS b\nFROM c AS B\n")?.reason == .duplicateStageName("b"))
     #expect(reason("FROM a b\n")?.reason == .fromArguments)
@@ -177,6 +193,8 @@ import Testing
     #expect(
       reason("FROM a\nHEALTHCHECK --timeout=soon CMD x\n")?.reason == .invalidDuration(flag: "timeout", value: "soon"))
     #expect(reason("FROM a\nHEALTHCHECK --retries=-1 CMD x\n")?.reason == .invalidRetries("-1"))
+    #expect(reason("FROM a\nHEALTHCHECK --interval=9223372036854775807ns CMD x\n") != nil)
+    #expect(reason("FROM a\nHEALTHCHECK --interval=99999999999h CMD x\n") != nil)
     #expect(reason("FROM a\nHEALTHCHECK --foo=1 CMD x\n") != nil)
   }
 
@@ -193,3 +211,14 @@ import Testing
 }
 
 struct Unexpected: Error {}
+
+@Suite struct RunHeredocTests {
+  @Test func shebangBodiesRunAsScriptFiles() throws {
+    let f = try Dockerfile(
+      parsing: "FROM a\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\nRUN <<EOF\necho hi\nEOF\n")
+    guard case .run(let py) = f.stages[0].instructions[0].value, case .run(let sh) = f.stages[0].instructions[1].value
+    else { throw Unexpected() }
+    #expect(py.scriptFile?.content == "#!/usr/bin/env python3\nprint(1)\n")
+    #expect(sh.scriptFile == nil && sh.shellScript == "echo hi\n")
+  }
+}

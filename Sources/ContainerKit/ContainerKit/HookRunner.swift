@@ -21,11 +21,13 @@ enum HookRunner {
       } else {
         p.environment = [:]
       }
-      let stdin = Pipe()
+      // The state goes in through an unlinked temp file, not a pipe: a hook that exits without reading its stdin
+      // must not raise SIGPIPE in the embedding process.
+      let stdin: FileHandle
+      do { stdin = try stateFile(input) } catch { throw .hook(name: name, path: hook.path, reason: "\(error)") }
+      defer { try? stdin.close() }
       p.standardInput = stdin
       do { try p.run() } catch { throw .hook(name: name, path: hook.path, reason: "\(error)") }
-      try? stdin.fileHandleForWriting.write(contentsOf: input)
-      try? stdin.fileHandleForWriting.close()
       let deadline = hook.timeout.map { Date().addingTimeInterval(TimeInterval($0)) }
       while p.isRunning {
         if let deadline, Date() > deadline {
@@ -40,5 +42,16 @@ enum HookRunner {
         throw .hook(name: name, path: hook.path, reason: "exited with status \(p.terminationStatus)")
       }
     }
+  }
+
+  static func stateFile(_ input: Data) throws -> FileHandle {
+    var template = Array("/tmp/ckit-hook-state.XXXXXX".utf8CString)
+    let fd = mkstemp(&template)
+    guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    unlink(String(cString: template))
+    let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    try handle.write(contentsOf: input)
+    try handle.seek(toOffset: 0)
+    return handle
   }
 }

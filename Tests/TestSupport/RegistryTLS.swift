@@ -1,0 +1,79 @@
+import Foundation
+
+/// A registry behind TLS with a CA generated for this run (openssl) and htpasswd Basic auth, plus a
+/// `certs.d`-layout directory holding the CA, as Docker expects it under `/etc/docker/certs.d/HOST:PORT/ca.crt`.
+public final class SecureLocalRegistry: Sendable {
+  public let registry: LocalRegistry
+  /// Pass as `certificatesDirectory`: contains `127.0.0.1:PORT/ca.crt`.
+  public let certsDirectory: URL
+  public let username: String
+  public let password: String
+  private let dir: URL
+
+  public var host: String { registry.host }
+
+  public static func start(username: String = "ckit", password: String = "s3cret-pass") throws -> SecureLocalRegistry {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-tls-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let p = dir.path
+    try Command.run([
+      "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+      "-keyout", "\(p)/ca.key", "-out", "\(p)/ca.crt", "-days", "2", "-subj", "/CN=ckit test CA",
+    ])
+    try Command.run([
+      "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+      "-keyout", "\(p)/server.key", "-out", "\(p)/server.csr", "-subj", "/CN=127.0.0.1",
+    ])
+    try "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
+      .write(toFile: "\(p)/ext.cnf", atomically: true, encoding: .utf8)
+    try Command.run([
+      "openssl", "x509", "-req", "-in", "\(p)/server.csr", "-CA", "\(p)/ca.crt", "-CAkey", "\(p)/ca.key",
+      "-CAcreateserial", "-out", "\(p)/server.crt", "-days", "2", "-extfile", "\(p)/ext.cnf",
+    ])
+    let htpasswd = try Command.run(["htpasswd", "-Bbn", username, password]).stdout
+    try htpasswd.write(toFile: "\(p)/htpasswd", atomically: true, encoding: .utf8)
+    let registry = try LocalRegistry.start(
+      configYAML: { port, storage in
+        """
+        version: 0.1
+        log:
+          level: error
+          accesslog:
+            disabled: true
+        storage:
+          filesystem:
+            rootdirectory: \(storage.path)
+        auth:
+          htpasswd:
+            realm: ckit-basic-realm
+            path: \(p)/htpasswd
+        http:
+          addr: 127.0.0.1:\(port)
+          tls:
+            certificate: \(p)/server.crt
+            key: \(p)/server.key
+        """
+      }, scheme: "https")
+    let certs = dir.appendingPathComponent("certs.d")
+    let hostDir = certs.appendingPathComponent(registry.host)
+    try FileManager.default.createDirectory(at: hostDir, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: "\(p)/ca.crt", toPath: hostDir.appendingPathComponent("ca.crt").path)
+    return SecureLocalRegistry(
+      registry: registry, certsDirectory: certs, username: username, password: password, dir: dir)
+  }
+
+  private init(registry: LocalRegistry, certsDirectory: URL, username: String, password: String, dir: URL) {
+    self.registry = registry
+    self.certsDirectory = certsDirectory
+    self.username = username
+    self.password = password
+    self.dir = dir
+  }
+
+  deinit { stop() }
+
+  public func stop() {
+    registry.stop()
+    try? FileManager.default.removeItem(at: dir)
+  }
+}
