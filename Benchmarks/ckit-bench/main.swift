@@ -7,8 +7,11 @@ guard let name = args.first else {
   exit(2)
 }
 switch name {
+case "cgroups": try await CgroupsBenchmark.run(Array(args.dropFirst()))
 case "layerfs": try await LayerFSBenchmark.run(Array(args.dropFirst()))
+case "parser": try await ParserBenchmark.run(Array(args.dropFirst()))
 case "pull": try await PullBenchmark.run(Array(args.dropFirst()))
+case "runtime": try await RuntimeBenchmark.run(Array(args.dropFirst()))
 default:
   print("ckit-bench: unknown benchmark \(name)")
   exit(2)

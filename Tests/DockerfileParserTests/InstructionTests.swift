@@ -23,6 +23,15 @@ import Testing
     let u = reason("FROM a\n\nRUNN make\n")
     #expect(u?.description == "line 3: unknown instruction: RUNN (did you mean RUN?)")
     #expect(reason("FROM a\nFOO bar\n")?.reason == .unknownInstruction("FOO", suggestion: nil))
+    #expect(reason("FROM a\nexpse 80\n")?.description == "line 2: unknown instruction: expse (did you mean EXPOSE?)")
+    #expect(reason("FROM a\nMAINTAINER --boo joe\n")?.description == "line 2: unknown flag: --boo")
+    #expect(reason("FROM a\nCOPY\t\n\t\tquux \\\n      bar\n")?.reason == .noDestination("COPY"))
+    for keyword in ["MAINTAINER", "WORKDIR", "USER", "STOPSIGNAL"] {
+      #expect(reason("FROM a\n\(keyword)\n")?.reason == .exactlyOneArgument(keyword))
+    }
+    for keyword in ["ENV", "LABEL", "ONBUILD", "HEALTHCHECK", "EXPOSE", "VOLUME", "ARG", "SHELL"] {
+      #expect(reason("FROM a\n\(keyword)\n")?.reason == .atLeastOneArgument(keyword))
+    }
     #expect(reason("RUN x\n")?.reason == .noBuildStage)
     #expect(reason("ARG a\n")?.reason == .noStages)
   }
@@ -193,3 +202,14 @@ import Testing
 }
 
 struct Unexpected: Error {}
+
+@Suite struct RunHeredocTests {
+  @Test func shebangBodiesRunAsScriptFiles() throws {
+    let f = try Dockerfile(
+      parsing: "FROM a\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\nRUN <<EOF\necho hi\nEOF\n")
+    guard case .run(let py) = f.stages[0].instructions[0].value, case .run(let sh) = f.stages[0].instructions[1].value
+    else { throw Unexpected() }
+    #expect(py.scriptFile?.content == "#!/usr/bin/env python3\nprint(1)\n")
+    #expect(sh.scriptFile == nil && sh.shellScript == "echo hi\n")
+  }
+}

@@ -130,6 +130,40 @@ import Testing
     #expect(try Heredoc.parse(word: "a<<b") == nil)
   }
 
+  @Test func heredocDelimiterForms() throws {
+    let t = try SyntaxTree.parse(
+      """
+      FROM a
+      RUN <<  EOF
+      EOF
+      RUN << -EOF
+      -EOF
+      RUN <<- T
+      \tT
+      RUN <<eo'f'
+      eof
+      RUN <<eo\\'f
+      eo'f
+      RUN <<'e'o\\'f
+      eo'f
+      RUN <<'one two'
+      one two
+      RUN <<$EOF
+      $EOF
+      RUN "<<NOHEREDOC"
+      USER <<INVALID
+      INVALID
+      """)
+    let docs = t.nodes.dropFirst().map { $0.heredocs.map { "\($0.name)|\($0.expand)|\($0.chomp)" } }
+    #expect(
+      docs == [
+        ["EOF|true|false"], ["-EOF|true|false"], ["T|true|true"], ["eof|false|false"], ["eo'f|true|false"],
+        ["eo'f|false|false"], ["one two|false|false"], ["$EOF|true|false"], [], [], [],
+      ])
+    #expect(throws: DockerfileError.Reason.self) { try Heredoc.parse(word: "<<'EOF") }
+    #expect(try Heredoc.parse(word: "<<EOF sh") == nil)
+  }
+
   @Test func emptyAndUnknown() throws {
     #expect(throws: DockerfileError(line: 0, reason: .noInstructions)) { try SyntaxTree.parse("# just a comment\n\n") }
     // Unknown instructions survive parsing (BuildKit dumps them with one empty argument) and fail typing.
@@ -138,5 +172,23 @@ import Testing
 
   @Test func dumpQuotesLikeGo() throws {
     #expect(try dump("RUN a\tb \u{7}\u{A0}é") == "(run \"a\\tb \\a\\u00a0é\")")
+  }
+}
+
+@Suite struct SyntaxTreeWarningTests {
+  @Test func emptyContinuationLinesWarnOncePerInstruction() throws {
+    let t = try SyntaxTree.parse(
+      "FROM alpine\nRUN something \\\n\n    following \\\n\n    more\nRUN another \\\n\n    thing\n"
+        + "RUN non-indented \\\n# comment\n   after-comment\n")
+    #expect(t.warnings.count == 2)
+    #expect(
+      t.nodes.map(\.arguments) == [
+        ["alpine"], ["something     following     more"], ["another     thing"], ["non-indented    after-comment"],
+      ])
+  }
+
+  @Test func invalidUTF8IsReplacedNotFatal() throws {
+    let t = try SyntaxTree.parse(bytes: Array("FROM a\nRUN echo ".utf8) + [0xFF, 0xC3] + Array("\n".utf8))
+    #expect(t.nodes[1].arguments == ["echo \u{FFFD}\u{FFFD}"])
   }
 }

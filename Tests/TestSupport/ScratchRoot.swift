@@ -79,12 +79,28 @@ public func withScratchRoot<T>(_ body: (ScratchRoot) async throws -> T) async th
 public enum MountTable {
   /// Mount points, unescaped (mountinfo writes space, tab, newline and backslash as octal escapes).
   public static func mountPoints() -> [String] {
-    guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+    let text = String(decoding: readProcFile("/proc/thread-self/mountinfo"), as: UTF8.self)
     return text.split(separator: "\n").compactMap { line in
       let fields = line.split(separator: " ")
       guard fields.count > 4 else { return nil }
       return unescape(String(fields[4]))
     }
+  }
+
+  /// procfs files report size 0, so they are read to EOF with plain read(2).
+  static func readProcFile(_ path: String) -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return [] }
+    defer { close(fd) }
+    var out = [UInt8]()
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = read(fd, &buf, buf.count)
+      if n < 0, errno == EINTR { continue }
+      if n <= 0 { break }
+      out.append(contentsOf: buf[0..<n])
+    }
+    return out
   }
 
   static func unescape(_ s: String) -> String {

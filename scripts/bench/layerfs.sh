@@ -19,19 +19,19 @@ import os, random, sys
 root = sys.argv[1]; rnd = random.Random(42)
 words = [bytes(rnd.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(rnd.randint(2, 9))) for _ in range(4000)]
 n = 0
-for d in range(220):
+for d in range(200):
     dd = os.path.join(root, "usr", f"d{d:03}", f"sub{d % 7}")
     os.makedirs(dd, exist_ok=True)
     for f in range(30):
-        size = int(rnd.lognormvariate(8.6, 1.25)) + 1
-        if n % 2:
+        size = int(rnd.lognormvariate(9.12, 1.25)) + 1
+        if n % 3 == 0:
             data = rnd.randbytes(size)
         else:
             out = bytearray()
             while len(out) < size: out += rnd.choice(words) + b" "
             data = bytes(out[:size])
         with open(os.path.join(dd, f"f{f:02}"), "wb") as fh: fh.write(data)
-        if f % 10 == 0: os.symlink(f"f{f:02}", os.path.join(dd, f"l{f:02}"))
+        if f % 20 == 0: os.symlink(f"f{f:02}", os.path.join(dd, f"l{f:02}"))
         n += 1
 PY
 tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf "$T/big.tar" -C "$T/tree" .
@@ -50,7 +50,7 @@ umoci raw add-layer --image "$T/oci:big" "$T/big.tar" >/dev/null
 unpack_bench() { # name blob umoci-image
   local name=$1 blob=$2 image=$3
   echo "== unpack: $name ($(du -k "$blob" | cut -f1) KB compressed)"
-  hyperfine -N --warmup 1 --runs "${RUNS:-8}" --export-json "$T/$name.json" \
+  hyperfine --warmup 1 --runs "${RUNS:-8}" --export-json "$T/$name.json" \
     --prepare "rm -rf $T/out $T/bundle && mkdir $T/out" \
     -n ckit "$bench layerfs unpack $blob $T/out" \
     -n bsdtar "bsdtar -xpf $blob -C $T/out" \
@@ -73,9 +73,9 @@ mkdir -p "$T/upper"
 cp -a "$T/tree/usr" "$T/upper/"
 while [ "$(du -sm "$T/upper" | cut -f1)" -gt 50 ]; do rm -rf "$(ls -d "$T"/upper/usr/d* | tail -1)"; done
 echo "== commit: $(du -sm "$T/upper" | cut -f1) MB change, $(find "$T/upper" | wc -l) entries"
-hyperfine -N --warmup 1 --runs "${RUNS:-5}" --export-json "$T/commit.json" \
+hyperfine --warmup 1 --runs "${RUNS:-5}" --export-json "$T/commit.json" \
   -n ckit "$bench layerfs commit $T/upper $T/commit.tar.gz" \
-  -n "tar -c | gzip" "sh -c 'tar -cf - -C $T/upper . | gzip -6 > $T/peer.tar.gz'" 2>&1 | grep -vE "^\s*$"
+  -n "tar -c | gzip" "tar -cf - -C $T/upper . | gzip -6 > $T/peer.tar.gz" 2>&1 | grep -vE "^\s*$"
 python3 - "$T/commit.json" <<'PY'
 import json, sys
 r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}

@@ -1,2 +1,351 @@
-#include "CContainerKit.h"
-int ck_placeholder(void) { return 0; }
+/* The child: from clone() to execve(), only system calls, following the plan the parent prepared. */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#endif
+
+static pid_t ck_clone(uint64_t flags) {
+  struct clone_args args;
+  memset(&args, 0, sizeof args);
+  args.flags = flags;
+  /* clone3 refuses an exit signal with CLONE_PARENT: the sibling inherits the caller's (SIGCHLD). */
+  args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
+  long pid = syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && errno == ENOSYS && !(flags & CLONE_NEWTIME))
+    pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, 0, 0, 0, 0);
+  return (pid_t)pid;
+}
+
+static void ck_reset_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < _NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    (void)sigaction(sig, &sa, NULL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  (void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void ck_write_file(const struct ck_plan *plan, const char *step, const char *path, const char *value) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC | O_TRUNC);
+  if (fd < 0) ck_fail(plan, step, errno, path, 1);
+  size_t n = ck_strlen(value);
+  if (write(fd, value, n) != (ssize_t)n) ck_fail(plan, step, errno, path, 1);
+  close(fd);
+}
+
+static void ck_itoa(char *buf, size_t size, long v) {
+  char tmp[32];
+  int n = 0, neg = v < 0;
+  unsigned long u = neg ? (unsigned long)(-v) : (unsigned long)v;
+  do {
+    tmp[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u > 0 && n < 30);
+  size_t i = 0;
+  if (neg && i + 1 < size) buf[i++] = '-';
+  while (n > 0 && i + 1 < size) buf[i++] = tmp[--n];
+  buf[i] = '\0';
+}
+
+static void ck_kernel_settings(const struct ck_plan *plan) {
+  if (plan->hostname != NULL && sethostname(plan->hostname, ck_strlen(plan->hostname)) != 0)
+    ck_fail(plan, "sethostname", errno, plan->hostname, 1);
+  if (plan->domainname != NULL && setdomainname(plan->domainname, ck_strlen(plan->domainname)) != 0)
+    ck_fail(plan, "setdomainname", errno, plan->domainname, 1);
+  for (int i = 0; i < plan->sysctl_count; i++)
+    ck_write_file(plan, "sysctl", plan->sysctl_files[i], plan->sysctl_values[i]);
+  if (plan->set_oom_score_adj) {
+    char v[32];
+    ck_itoa(v, sizeof v, plan->oom_score_adj);
+    ck_write_file(plan, "oom_score_adj", "/proc/self/oom_score_adj", v);
+  }
+  for (int i = 0; i < plan->rlimit_count; i++) {
+    struct rlimit64 rl = {.rlim_cur = plan->rlimits[i].soft, .rlim_max = plan->rlimits[i].hard};
+    if (setrlimit64(plan->rlimits[i].resource, &rl) != 0) {
+      char name[32];
+      ck_itoa(name, sizeof name, plan->rlimits[i].resource);
+      ck_fail(plan, "setrlimit", errno, name, 1);
+    }
+  }
+}
+
+static void ck_stdio(const struct ck_plan *plan) {
+  if (setsid() < 0) ck_fail(plan, "setsid", errno, "", 1);
+  if (plan->console_fd >= 0) {
+    if (ioctl(plan->console_fd, TIOCSCTTY, 0) != 0) ck_fail(plan, "set controlling terminal", errno, "pty", 1);
+    for (int i = 0; i < 3; i++)
+      if (dup2(plan->console_fd, i) < 0) ck_fail(plan, "dup2", errno, "pty", 1);
+    return;
+  }
+  for (int i = 0; i < 3; i++) {
+    if (plan->stdio[i] < 0 || plan->stdio[i] == i) continue;
+    if (dup2(plan->stdio[i], i) < 0) ck_fail(plan, "dup2", errno, "stdio", 1);
+  }
+}
+
+static void ck_load_seccomp(const struct ck_plan *plan) {
+  if (plan->seccomp_filter == NULL) return;
+  struct sock_fprog prog = {.len = (unsigned short)plan->seccomp_len, .filter = (struct sock_filter *)plan->seccomp_filter};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, plan->seccomp_flags, &prog) != 0)
+    ck_fail(plan, "load seccomp filter", errno, "linux.seccomp", 1);
+}
+
+static void ck_identity(const struct ck_plan *plan) {
+  if (plan->set_caps) {
+    for (int cap = 0; cap <= plan->cap_last; cap++) {
+      if (plan->cap_bounding & (1ULL << cap)) continue;
+      if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+        ck_fail(plan, "drop bounding capability", errno, "process.capabilities.bounding", 1);
+    }
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) ck_fail(plan, "keep capabilities", errno, "", 1);
+  }
+  if (plan->group_count >= 0) {
+    if (setgroups((size_t)plan->group_count, (const gid_t *)plan->groups) != 0 && errno != EPERM)
+      ck_fail(plan, "setgroups", errno, "process.user.additionalGids", 1);
+  }
+  if (setresgid(plan->gid, plan->gid, plan->gid) != 0) ck_fail(plan, "setgid", errno, "process.user.gid", 1);
+  if (setresuid(plan->uid, plan->uid, plan->uid) != 0) ck_fail(plan, "setuid", errno, "process.user.uid", 1);
+  if (plan->set_caps) {
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) ck_fail(plan, "keep capabilities", errno, "", 1);
+    struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    for (int i = 0; i < 2; i++) {
+      data[i].effective = (uint32_t)(plan->cap_effective >> (32 * i));
+      data[i].permitted = (uint32_t)(plan->cap_permitted >> (32 * i));
+      data[i].inheritable = (uint32_t)(plan->cap_inheritable >> (32 * i));
+    }
+    if (syscall(SYS_capset, &hdr, data) != 0) ck_fail(plan, "capset", errno, "process.capabilities", 1);
+    for (int cap = 0; cap <= plan->cap_last; cap++) {
+      if (!(plan->cap_ambient & (1ULL << cap))) continue;
+      /* Raising needs the capability in permitted and inheritable; runc's default spec lists ambient capabilities
+       * without inheritable ones, so a refusal is not an error (as in runc). */
+      (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+    }
+  }
+}
+
+/* pid 1 for images without an init: runs the program as its child, forwards signals to it, reaps every zombie,
+ * and exits as the program did. */
+static __attribute__((noreturn)) void ck_init_loop(pid_t child) {
+  sigset_t all;
+  sigfillset(&all);
+  for (;;) {
+    siginfo_t info;
+    int sig = sigwaitinfo(&all, &info);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      (void)kill(child, sig);
+      continue;
+    }
+    int status;
+    pid_t p;
+    while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+      if (p != child) continue;
+      if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+      _exit(128 + WTERMSIG(status));
+    }
+  }
+}
+
+static const char *ck_getenv(const struct ck_plan *plan, const char *name) {
+  size_t n = ck_strlen(name);
+  for (int i = 0; plan->envp != NULL && plan->envp[i] != NULL; i++) {
+    const char *e = plan->envp[i];
+    if (strncmp(e, name, n) == 0 && e[n] == '=') return e + n + 1;
+  }
+  return NULL;
+}
+
+static __attribute__((noreturn)) void ck_exec(const struct ck_plan *plan) {
+  const char *file = plan->argv[0];
+  int err = ENOENT;
+  if (strchr(file, '/') != NULL) {
+    execve(file, (char *const *)plan->argv, (char *const *)plan->envp);
+    err = errno;
+  } else {
+    const char *path = ck_getenv(plan, "PATH");
+    if (path == NULL) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    char candidate[4096];
+    while (*path != '\0') {
+      size_t len = 0;
+      while (path[len] != '\0' && path[len] != ':') len++;
+      if (len > 0 && len + ck_strlen(file) + 2 < sizeof candidate) {
+        memcpy(candidate, path, len);
+        candidate[len] = '/';
+        ck_join(candidate + len + 1, sizeof candidate - len - 1, file, NULL);
+        execve(candidate, (char *const *)plan->argv, (char *const *)plan->envp);
+        if (errno != ENOENT && errno != ENOTDIR) err = errno;
+      }
+      path += len;
+      if (*path == ':') path++;
+    }
+  }
+  ck_fail(plan, "exec", err, file, err == ENOENT ? 127 : 126);
+}
+
+/* Closes every fd the plan does not name. Other threads of the parent may have pipes or sync sockets of other
+ * containers open at the moment of the clone; holding them would keep those from ever seeing EOF. */
+static void ck_close_others(const struct ck_plan *plan) {
+  int keep[32];
+  int n = 0;
+  keep[n++] = plan->sync_fd;
+  if (plan->exec_fifo_fd >= 0) keep[n++] = plan->exec_fifo_fd;
+  if (plan->console_fd >= 0) keep[n++] = plan->console_fd;
+  for (int i = 0; i < 3; i++)
+    if (plan->stdio[i] >= 0) keep[n++] = plan->stdio[i];
+  for (int i = 0; i < plan->join_count && n < 32; i++) keep[n++] = plan->join_fds[i];
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+      int t = keep[j];
+      keep[j] = keep[j - 1];
+      keep[j - 1] = t;
+    }
+  unsigned int next = 3;
+  for (int i = 0; i < n; i++) {
+    if (keep[i] < 3 || (unsigned int)keep[i] < next) continue;
+    if ((unsigned int)keep[i] > next) (void)syscall(SYS_close_range, next, (unsigned int)keep[i] - 1, 0);
+    next = (unsigned int)keep[i] + 1;
+  }
+  (void)syscall(SYS_close_range, next, ~0U, 0);
+}
+
+static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
+  char go;
+  ck_close_others(plan);
+  /* Not dumpable until execve: no process in the container may open /proc/PID/exe of this host binary
+   * (CVE-2019-5736); execve makes the program dumpable again. */
+  (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  (void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  ck_reset_signals();
+
+  /* Wait for the parent: uid/gid maps written, cgroup joined. */
+  ssize_t r;
+  do {
+    r = read(plan->sync_fd, &go, 1);
+  } while (r < 0 && errno == EINTR);
+  if (r != 1) _exit(1);
+
+  if (plan->new_user_ns) {
+    if (setresgid(0, 0, 0) != 0) ck_fail(plan, "become root of the user namespace", errno, "gid 0", 1);
+    if (setresuid(0, 0, 0) != 0) ck_fail(plan, "become root of the user namespace", errno, "uid 0", 1);
+  }
+  if (!plan->double_fork) {
+    for (int i = 0; i < plan->join_count; i++) {
+      if (plan->join_types[i] == CLONE_NEWUSER) continue; /* joined before the clone */
+      if (setns(plan->join_fds[i], plan->join_types[i]) != 0) ck_fail(plan, "setns", errno, "namespace path", 1);
+    }
+  }
+
+  if (plan->rootfs != NULL) {
+    ck_setup_rootfs(plan);
+    ck_finish_rootfs(plan);
+  } else if (plan->join_count > 0) {
+    if (chdir("/") != 0) ck_fail(plan, "chdir", errno, "/", 1);
+  }
+  ck_kernel_settings(plan);
+  ck_stdio(plan);
+  if (plan->cwd != NULL && chdir(plan->cwd) != 0) ck_fail(plan, "cwd", errno, plan->cwd, 1);
+  if (plan->set_umask) umask(plan->umask);
+  else umask(022);
+
+  /* No host fd may reach the program (CVE-2024-21626): everything past stdio closes on exec. */
+  if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+    for (int fd = 3; fd < 65536; fd++) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+
+  ck_send(plan, CK_MSG_CREATED, 0, 0, "created", "");
+  if (plan->exec_fifo_fd >= 0) {
+    char fifo[64];
+    char num[32];
+    ck_itoa(num, sizeof num, plan->exec_fifo_fd);
+    ck_join(fifo, sizeof fifo, "/proc/self/fd/", num);
+    int fd;
+    do {
+      fd = open(fifo, O_WRONLY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) ck_fail(plan, "open exec fifo", errno, fifo, 1);
+    if (write(fd, "0", 1) != 1) ck_fail(plan, "write exec fifo", errno, fifo, 1);
+    close(fd);
+    close(plan->exec_fifo_fd);
+  }
+
+  if (!plan->no_new_privs) ck_load_seccomp(plan);
+  ck_identity(plan);
+  if (plan->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    ck_fail(plan, "no_new_privs", errno, "process.noNewPrivileges", 1);
+  if (plan->no_new_privs) ck_load_seccomp(plan);
+
+  if (plan->use_init) {
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    pid_t child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (child < 0) ck_fail(plan, "fork init", errno, "", 1);
+    if (child > 0) {
+      /* pid 1 keeps nothing of ours open: the parent learns of the exec from the sync socket's EOF. */
+      syscall(SYS_close_range, 3, ~0U, 0);
+      ck_init_loop(child);
+    }
+    sigprocmask(SIG_SETMASK, &none, NULL);
+  }
+  ck_exec(plan);
+}
+
+pid_t ck_spawn(const struct ck_plan *plan) {
+  if (!plan->double_fork) {
+    /* A user namespace to join must be joined by the parent's clone... which a threaded parent cannot do: so
+     * joining a user namespace always takes the double fork. */
+    pid_t pid = ck_clone(plan->clone_flags);
+    if (pid < 0) return -errno;
+    if (pid == 0) ck_child(plan);
+    return pid;
+  }
+  pid_t pid = ck_clone(0);
+  if (pid < 0) return -errno;
+  if (pid > 0) return pid;
+  /* First stage: join the namespaces (user first), then fork the process that lives in them, as a sibling, so the
+   * caller can wait for it. */
+  ck_close_others(plan);
+  ck_reset_signals();
+  for (int i = 0; i < plan->join_count; i++) {
+    if (setns(plan->join_fds[i], plan->join_types[i]) != 0) ck_fail(plan, "setns", errno, "namespace path", 1);
+  }
+  pid_t child = ck_clone(plan->clone_flags | CLONE_PARENT);
+  if (child < 0) ck_fail(plan, "clone", errno, "", 1);
+  if (child == 0) ck_child(plan);
+  ck_send(plan, CK_MSG_PID, 0, child, "pid", "");
+  _exit(0);
+}
+
+int ck_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
+int ck_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }

@@ -34,7 +34,7 @@ public struct Heredoc: Sendable, Hashable {
   }
 
   /// Parses a word such as `<<-"EOF"` into a heredoc without content; nil when the word is not one.
-  /// Mirrors BuildKit: `^(\d*)<<(-?)([^<]*)$`, the delimiter lexed as one shell word.
+  /// Mirrors BuildKit: `^(\d*)<<(-?)\s*([^<]*)$`, the delimiter lexed as one shell word.
   public static func parse(word: String) throws(DockerfileError.Reason) -> Heredoc? {
     let b = Array(word.utf8)
     var i = 0
@@ -47,6 +47,8 @@ public struct Heredoc: Sendable, Hashable {
       chomp = true
       i += 1
     }
+    // `<< EOF` and `<<- EOF` are heredocs too (BuildKit's `\s*` after the operator).
+    while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0C || b[i] == 0x0D { i += 1 }
     let rest = b[i...]
     if rest.isEmpty || rest.contains(0x3C) { return nil }
     var fd: UInt = 0

@@ -85,6 +85,16 @@ public struct Run: Sendable, Hashable {
     self.heredocs = heredocs
   }
 
+  /// The heredoc BuildKit runs as a program file instead of through the shell: `RUN <<EOF` whose body starts with
+  /// `#!` is written to a file and executed directly, so `#!/usr/bin/env python3` bodies work.
+  public var scriptFile: Heredoc? {
+    guard case .shell(let line) = command, heredocs.count == 1, let first = heredocs.first,
+      (try? Heredoc.parse(word: GoText.trimSpace(line)))?.name == first.name,
+      first.effectiveContent.hasPrefix("#!")
+    else { return nil }
+    return first
+  }
+
   /// What the shell should run, BuildKit style: `RUN <<EOF` runs the body; `RUN cmd <<EOF` keeps the heredoc
   /// syntax for the shell, with each body and terminator appended. Nil for exec form.
   public var shellScript: String? {

@@ -17,8 +17,23 @@ enum InstructionParser {
     func bool(_ n: String) -> Bool { values[n] == "true" }
   }
 
+  static let noFlags: [String: FlagKind] = [:]
+  static let fromFlags: [String: FlagKind] = ["platform": .string]
+  static let runFlags: [String: FlagKind] = ["mount": .strings, "network": .string, "security": .string]
+  static let addFlags: [String: FlagKind] = [
+    "chown": .string, "chmod": .string, "link": .bool, "keep-git-dir": .bool, "checksum": .string, "unpack": .bool,
+    "exclude": .strings,
+  ]
+  static let copyFlags: [String: FlagKind] = [
+    "chown": .string, "chmod": .string, "from": .string, "link": .bool, "parents": .bool, "exclude": .strings,
+  ]
+  static let healthcheckFlags: [String: FlagKind] = [
+    "interval": .string, "timeout": .string, "start-period": .string, "start-interval": .string, "retries": .string,
+  ]
+
   static func parseFlags(_ raw: [String], _ spec: [String: FlagKind]) throws(DockerfileError.Reason) -> Flags {
     var out = Flags()
+    if raw.isEmpty { return out }
     var used: Set<String> = []
     for arg in raw {
       if arg == "--" { break }
@@ -106,7 +121,6 @@ enum InstructionParser {
 
   static func parseReason(_ node: Node) throws(DockerfileError.Reason) -> Instruction {
     let a = node.arguments
-    let name = node.keyword.uppercased()
     switch node.command {
     case "from":
       var stageName: String?
@@ -117,10 +131,10 @@ enum InstructionParser {
       } else if a.count != 1 {
         throw .fromArguments
       }
-      let f = try parseFlags(node.flags, ["platform": .string])
+      let f = try parseFlags(node.flags, fromFlags)
       return .from(From(image: a[0], name: stageName, platform: f.string("platform")))
     case "run":
-      let f = try parseFlags(node.flags, ["mount": .strings, "network": .string, "security": .string])
+      let f = try parseFlags(node.flags, runFlags)
       var mounts: [RunMount] = []
       for m in f.lists["mount"] ?? [] { mounts.append(try RunMount(parsing: m)) }
       var network: NetworkMode?
@@ -140,34 +154,29 @@ enum InstructionParser {
       return .run(
         Run(command: commandForm(node), mounts: mounts, network: network, security: security, heredocs: node.heredocs))
     case "cmd":
-      _ = try parseFlags(node.flags, [:])
+      _ = try parseFlags(node.flags, noFlags)
       return .cmd(commandForm(node))
     case "entrypoint":
-      _ = try parseFlags(node.flags, [:])
+      _ = try parseFlags(node.flags, noFlags)
       return .entrypoint(commandForm(node))
     case "label":
-      _ = try parseFlags(node.flags, [:])
+      _ = try parseFlags(node.flags, noFlags)
       return .label(try keyValues(node, "LABEL"))
     case "env":
-      _ = try parseFlags(node.flags, [:])
+      _ = try parseFlags(node.flags, noFlags)
       return .env(try keyValues(node, "ENV"))
     case "maintainer":
       guard a.count == 1 else { throw .exactlyOneArgument("MAINTAINER") }
-      _ = try parseFlags(node.flags, [:])
+      _ = try parseFlags(node.flags, noFlags)
       return .maintainer(a[0])
     case "expose":
       guard !a.isEmpty else { throw .atLeastOneArgument("EXPOSE") }
-      _ = try parseFlags(node.flags, [:])
-      for p in a where !p.contains("$") { _ = try PortSpec(parsing: p) }
+      _ = try parseFlags(node.flags, noFlags)
+      for p in a where !p.utf8.contains(0x24) { _ = try PortSpec(parsing: p) }
       return .expose(a)
     case "add":
       guard a.count >= 2 else { throw .noDestination("ADD") }
-      let f = try parseFlags(
-        node.flags,
-        [
-          "chown": .string, "chmod": .string, "link": .bool, "keep-git-dir": .bool, "checksum": .string,
-          "unpack": .bool, "exclude": .strings,
-        ])
+      let f = try parseFlags(node.flags, addFlags)
       let (src, dest) = try sources(node, "ADD")
       return .add(
         Add(
@@ -176,12 +185,7 @@ enum InstructionParser {
           unpack: f.string("unpack").map { $0 == "true" }, excludes: f.lists["exclude"] ?? []))
     case "copy":
       guard a.count >= 2 else { throw .noDestination("COPY") }
-      let f = try parseFlags(
-        node.flags,
-        [
-          "chown": .string, "chmod": .string, "from": .string, "link": .bool, "parents": .bool,
-          "exclude": .strings,
-        ])
+      let f = try parseFlags(node.flags, copyFlags)
       let (src, dest) = try sources(node, "COPY")
       return .copy(
         Copy(
@@ -190,7 +194,7 @@ enum InstructionParser {
           excludes: f.lists["exclude"] ?? []))
     case "volume":
       guard !a.isEmpty else { throw .atLeastOneArgument("VOLUME") }
-      _ = try parseFlags(node.flags, [:])
+      _ = try parseFlags(node.flags, noFlags)
       var vols: [String] = []
       for v in a {
         let t = GoText.trimSpace(v)
@@ -200,15 +204,15 @@ enum InstructionParser {
       return .volume(vols)
     case "user":
       guard a.count == 1 else { throw .exactlyOneArgument("USER") }
-      _ = try parseFlags(node.flags, [:])
+      _ = try parseFlags(node.flags, noFlags)
       return .user(User(parsing: a[0]))
     case "workdir":
       guard a.count == 1 else { throw .exactlyOneArgument("WORKDIR") }
-      _ = try parseFlags(node.flags, [:])
+      _ = try parseFlags(node.flags, noFlags)
       return .workdir(a[0])
     case "arg":
       guard !a.isEmpty else { throw .atLeastOneArgument("ARG") }
-      _ = try parseFlags(node.flags, [:])
+      _ = try parseFlags(node.flags, noFlags)
       var decls: [ArgDeclaration] = []
       for w in a {
         if let eq = w.firstIndex(of: "=") {
@@ -222,7 +226,7 @@ enum InstructionParser {
       return .arg(decls)
     case "onbuild":
       guard var sub = node.subcommand else { throw .atLeastOneArgument("ONBUILD") }
-      _ = try parseFlags(node.flags, [:])
+      _ = try parseFlags(node.flags, noFlags)
       let trigger = sub.keyword.uppercased()
       switch trigger {
       case "ONBUILD": throw .onbuildChaining
@@ -235,7 +239,7 @@ enum InstructionParser {
       return .onbuild(Onbuild(expression: expression, trigger: try? parseReason(sub)))
     case "stopsignal":
       guard a.count == 1 else { throw .exactlyOneArgument("STOPSIGNAL") }
-      _ = try parseFlags(node.flags, [:])
+      _ = try parseFlags(node.flags, noFlags)
       return .stopSignal(a[0])
     case "healthcheck":
       guard let first = a.first else { throw .atLeastOneArgument("HEALTHCHECK") }
@@ -245,12 +249,7 @@ enum InstructionParser {
         guard rest.isEmpty else { throw .healthcheckNoneArguments }
         return .healthcheck(.none)
       }
-      let f = try parseFlags(
-        node.flags,
-        [
-          "interval": .string, "timeout": .string, "start-period": .string, "start-interval": .string,
-          "retries": .string,
-        ])
+      let f = try parseFlags(node.flags, healthcheckFlags)
       guard typ == "CMD" else { throw .healthcheckUnknownType(typ) }
       let form: CommandForm = node.isJSON ? .exec(rest) : .shell(rest.joined(separator: " "))
       switch form {
@@ -277,12 +276,13 @@ enum InstructionParser {
             startPeriod: try duration("start-period"), startInterval: try duration("start-interval"),
             retries: retries)))
     case "shell":
-      _ = try parseFlags(node.flags, [:])
+      _ = try parseFlags(node.flags, noFlags)
       guard !a.isEmpty else { throw .atLeastOneArgument("SHELL") }
       guard node.isJSON else { throw .notJSON("SHELL") }
       return .shell(a)
     default:
-      throw .unknownInstruction(name, suggestion: Suggest.closest(name, in: keywords))
+      // Named as written, as BuildKit does ("unknown instruction: foo").
+      throw .unknownInstruction(node.keyword, suggestion: Suggest.closest(node.keyword, in: keywords))
     }
   }
 

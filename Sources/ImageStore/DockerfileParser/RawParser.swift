@@ -218,6 +218,14 @@ enum RawParser {
     return heredocCommands.contains(n.command) && !n.isJSON
   }
 
+  static func isBareOperator(_ w: String) -> Bool {
+    var u = Substring(w).utf8.drop { $0 >= 0x30 && $0 <= 0x39 }
+    guard u.starts(with: [0x3C, 0x3C]) else { return false }
+    u = u.dropFirst(2)
+    if u.first == 0x2D { u = u.dropFirst() }
+    return u.isEmpty
+  }
+
   /// BuildKit's `heredocsFromLine`: lex the whole line keeping quotes and escapes, then try each word.
   static func heredocs(in line: [UInt8]) throws(DockerfileError.Reason) -> [Heredoc] {
     // A heredoc word always contains "<<" literally, so most lines can skip the lexer.
@@ -239,8 +247,16 @@ enum RawParser {
       return []
     }
     var docs: [Heredoc] = []
-    for w in words {
+    var k = 0
+    while k < words.count {
+      var w = words[k]
+      // A bare operator (`<<`, `<<-`, `3<<`) takes the next word as its delimiter.
+      if k + 1 < words.count, isBareOperator(w) {
+        w += " " + words[k + 1]
+        k += 1
+      }
       if let h = try Heredoc.parse(word: w) { docs.append(h) }
+      k += 1
     }
     return docs
   }

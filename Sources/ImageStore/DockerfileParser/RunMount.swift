@@ -43,7 +43,7 @@ public struct RunMount: Sendable, Hashable {
     var roAuto = true
     for field in fields {
       let parts = field.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-      let key = parts[0].lowercased()
+      let key = GoText.asciiLower(String(parts[0]))
       if parts.count == 1 {
         switch key {
         case "readonly", "ro":
@@ -65,7 +65,7 @@ public struct RunMount: Sendable, Hashable {
         }
       }
       var value = String(parts[1])
-      let deferred = value.contains("$")
+      let deferred = value.utf8.contains(0x24)
       if key == "from" && deferred {
         throw .invalidMount("'from' doesn't support variable expansion, define alias stage instead")
       }
@@ -175,6 +175,9 @@ public struct RunMount: Sendable, Hashable {
 
   /// Go's `encoding/csv` reading one record (the mount syntax is CSV so values may be quoted).
   static func csvFields(_ s: String) throws(DockerfileError.Reason) -> [String] {
+    if !s.utf8.contains(0x22) {
+      return s.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    }
     var fields: [String] = []
     let b = Array(s.unicodeScalars)
     var i = 0

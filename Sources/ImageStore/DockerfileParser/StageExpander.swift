@@ -168,7 +168,7 @@ public struct StageExpander: Sendable {
       case .run(var r):
         var mounts: [RunMount] = []
         for m in r.mounts {
-          if m.raw.contains("$") {
+          if m.raw.utf8.contains(0x24) {
             do throws(DockerfileError.Reason) {
               mounts.append(
                 try RunMount(

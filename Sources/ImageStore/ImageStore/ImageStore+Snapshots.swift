@@ -106,10 +106,12 @@ extension ImageStore {
     snapshot: Snapshot, parent: Image? = nil, message: String? = nil, author: String? = nil,
     createdBy: String? = nil, changes: ImageConfiguration.ContainerConfig? = nil, tag: String? = nil
   ) async throws(ImageStoreError) -> Image {
-    let base: Image
-    if let parent { base = parent } else { base = try await resolve(snapshotDescriptor(snapshot), names: []) }
+    // The diff is against the image the snapshot was made from; the new image stacks on `parent` (the same
+    // image unless the caller rebases the change, as a build cache might).
+    let origin = try await resolve(snapshotDescriptor(snapshot), names: [])
+    let base = parent ?? origin
     let d = driver(named: snapshot.driver)
-    let layers = try await layerRefs(for: base)
+    let layers = try await layerRefs(for: origin)
     let blob = try content.newBlob()
     let writer: LayerTarWriter
     do { writer = try LayerTarWriter(gzipLevel: 6) { (b) throws(LayerFSError) in try blob.write(b) } } catch {

@@ -1,5 +1,166 @@
 #ifndef CCONTAINERKIT_H
 #define CCONTAINERKIT_H
-/* The post-clone child of a container, in C: filled in by the runtime issue. */
-int ck_placeholder(void);
+/*
+ * The post-clone half of a container start, in C.
+ *
+ * A Swift process is multithreaded, so after clone() only async-signal-safe code may run in the child. The parent
+ * prepares everything in Swift (a `ck_plan`: flat arrays of C strings and integers, a compiled seccomp BPF program)
+ * and calls `ck_spawn`; the child only walks the plan with system calls. Failures travel back to the parent over the
+ * sync socket as a `ck_message` (step, errno, object), never as a bare exit code.
+ */
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Messages on the sync socket (SOCK_SEQPACKET), child to parent. EOF after CK_MSG_CREATED means the exec worked. */
+enum {
+  CK_MSG_ERROR = 1,   /* step, err, object say what failed; the child exits */
+  CK_MSG_HOOKS = 2,   /* rootfs mounted, before pivot_root: run prestart/createRuntime hooks, then send "g" */
+  CK_MSG_CREATED = 3, /* everything set up; waiting on the exec fifo (or about to exec) */
+  CK_MSG_PID = 4,     /* double fork: `value` is the pid of the process that will exec */
+};
+
+struct ck_message {
+  int32_t kind;
+  int32_t err;
+  int32_t value;
+  char step[48];
+  char object[1024];
+};
+
+enum {
+  CK_BIND_NONE = 0,
+  CK_BIND = 1,
+  CK_RBIND = 2,
+};
+
+enum {
+  CK_DEST_DIR = 0,
+  CK_DEST_FILE = 1,
+};
+
+struct ck_mount {
+  const char *source;
+  const char *destination; /* absolute path inside the container */
+  const char *fstype;
+  const char *data;
+  unsigned long flags;       /* MS_RDONLY, MS_NOSUID... without MS_BIND/MS_REC */
+  unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC), or 0 */
+  int bind;                  /* CK_BIND_NONE, CK_BIND, CK_RBIND */
+  int dest_kind;             /* CK_DEST_DIR or CK_DEST_FILE: what to create when the destination is missing */
+  const char *fallback_source; /* when the mount is refused (EPERM, e.g. sysfs in a user namespace): rbind this */
+};
+
+struct ck_device {
+  const char *path;      /* inside the container */
+  const char *host_path; /* bind this when mknod is not allowed (user namespace) or when set and prefer_bind */
+  uint32_t mode;         /* S_IFCHR/S_IFBLK/S_IFIFO | permissions */
+  uint32_t major, minor;
+  uint32_t uid, gid;
+  int prefer_bind;
+};
+
+struct ck_rlimit {
+  int resource;
+  uint64_t soft, hard;
+};
+
+struct ck_plan {
+  /* process creation */
+  uint64_t clone_flags;   /* CLONE_NEW* to create */
+  const int *join_fds;    /* namespaces to join (open fds of /proc/PID/ns/X), user namespace first */
+  const int *join_types;  /* CLONE_NEW* of each */
+  int join_count;
+  int double_fork;        /* join a pid namespace: fork once more (CLONE_PARENT) so the new process is in it */
+  int new_user_ns;        /* become root of the new user namespace once the parent wrote the maps */
+  int sync_fd;            /* child end of the sync socket */
+
+  /* filesystem (skipped when rootfs is NULL: exec into a running container) */
+  const char *rootfs;
+  unsigned long rootfs_propagation;
+  int rootfs_readonly;
+  int no_pivot;
+  const struct ck_mount *mounts;
+  int mount_count;
+  const struct ck_device *devices;
+  int device_count;
+  int dev_symlinks; /* /dev is a fresh tmpfs: add fd, stdin, stdout, stderr, ptmx links */
+  const char *const *masked_paths;
+  int masked_count;
+  const char *const *readonly_paths;
+  int readonly_count;
+  int hooks_barrier;
+
+  /* kernel settings */
+  const char *hostname;
+  const char *domainname;
+  const char *const *sysctl_files; /* /proc/sys/... */
+  const char *const *sysctl_values;
+  int sysctl_count;
+  const struct ck_rlimit *rlimits;
+  int rlimit_count;
+  int oom_score_adj;
+  int set_oom_score_adj;
+
+  /* stdio */
+  int stdio[3];    /* dup'ed onto 0, 1, 2 when >= 0 */
+  int console_fd;  /* pty slave: controlling terminal and 0, 1, 2; -1 for none */
+  int exec_fifo_fd; /* O_PATH fd of the exec fifo: block on it until `start`; -1 to go on at once */
+
+  /* identity and privileges */
+  const char *cwd;
+  int set_umask;
+  uint32_t umask;
+  uint32_t uid, gid;
+  const uint32_t *groups;
+  int group_count;
+  int set_caps;
+  int cap_last;
+  uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+  int no_new_privs;
+  const void *seccomp_filter; /* struct sock_filter[] */
+  int seccomp_len;
+  unsigned int seccomp_flags;
+
+  /* the program */
+  int use_init; /* a minimal pid 1 forks the program, reaps zombies, forwards signals */
+  const char *const *argv;
+  const char *const *envp;
+};
+
+/* clone(2) namespace flags, for Swift (Glibc's module does not export them). */
+enum {
+  CK_CLONE_NEWTIME = 0x00000080,
+  CK_CLONE_NEWNS = 0x00020000,
+  CK_CLONE_NEWCGROUP = 0x02000000,
+  CK_CLONE_NEWUTS = 0x04000000,
+  CK_CLONE_NEWIPC = 0x08000000,
+  CK_CLONE_NEWUSER = 0x10000000,
+  CK_CLONE_NEWPID = 0x20000000,
+  CK_CLONE_NEWNET = 0x40000000,
+};
+
+/* open(2) O_PATH, likewise missing from Glibc's Swift module. */
+enum { CK_O_PATH = 010000000 };
+
+/* Clones the child and runs the plan in it. Returns the pid (of the direct child; with double_fork the
+ * final pid arrives as CK_MSG_PID), or -errno. */
+pid_t ck_spawn(const struct ck_plan *plan);
+
+/* Host-side helpers kept in C because they are plain system calls with awkward Swift signatures. */
+int ck_pidfd_open(pid_t pid);
+int ck_pidfd_send_signal(int pidfd, int sig);
+int ck_send_fd(int socket_fd, int fd);
+int ck_open_pty(int *master, int *slave);
+int ck_set_winsize(int fd, uint16_t rows, uint16_t cols);
+int ck_memfd(const char *name);
+/* pipe2(O_CLOEXEC): no other thread's child may inherit either end. */
+int ck_pipe(int fds[2]);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,0 +1,59 @@
+/* Host-side helpers: plain system calls whose C signatures are awkward from Swift. */
+#define _GNU_SOURCE
+#include "CContainerKit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+int ck_send_fd(int socket_fd, int fd) {
+  char byte = 0;
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  memset(&u, 0, sizeof u);
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  return sendmsg(socket_fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+int ck_open_pty(int *master, int *slave) {
+  int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m < 0) return -errno;
+  char name[128];
+  if (grantpt(m) != 0 || unlockpt(m) != 0 || ptsname_r(m, name, sizeof name) != 0) {
+    int e = errno;
+    close(m);
+    return -e;
+  }
+  int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (s < 0) {
+    int e = errno;
+    close(m);
+    return -e;
+  }
+  *master = m;
+  *slave = s;
+  return 0;
+}
+
+int ck_set_winsize(int fd, uint16_t rows, uint16_t cols) {
+  struct winsize ws = {.ws_row = rows, .ws_col = cols};
+  return ioctl(fd, TIOCSWINSZ, &ws) != 0 ? -errno : 0;
+}
+
+int ck_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
+
+int ck_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC) != 0 ? -errno : 0; }

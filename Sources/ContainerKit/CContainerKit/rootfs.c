@@ -1,0 +1,316 @@
+/* The container's filesystem: its mounts, /dev, pivot_root, masked and read-only paths. Runs in the child. */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <errno.h>
+#include <linux/openat2.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define CK_PATH 4096
+
+/* Flags a remount must keep: in a user namespace the kernel refuses to clear them ("locked" flags). */
+static unsigned long ck_locked_flags(const char *path) {
+  struct statvfs st;
+  if (statvfs(path, &st) != 0) return 0;
+  return st.f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_RDONLY);
+}
+
+static int ck_mkdir_p(char *path, mode_t mode) {
+  size_t n = ck_strlen(path);
+  for (size_t i = 1; i <= n; i++) {
+    if (path[i] == '/' || path[i] == '\0') {
+      char saved = path[i];
+      path[i] = '\0';
+      int r = mkdir(path, mode);
+      int e = errno;
+      path[i] = saved;
+      if (r != 0 && e != EEXIST) {
+        errno = e;
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+static int ck_make_parent(const char *path) {
+  char parent[CK_PATH];
+  ck_join(parent, sizeof parent, path, NULL);
+  size_t n = ck_strlen(parent);
+  while (n > 0 && parent[n - 1] != '/') n--;
+  if (n <= 1) return 0;
+  parent[n - 1] = '\0';
+  return ck_mkdir_p(parent, 0755);
+}
+
+static int ck_make_file(const char *path) {
+  if (ck_make_parent(path) != 0) return -1;
+  struct stat st;
+  if (lstat(path, &st) == 0) return 0;
+  int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return -1;
+  close(fd);
+  return 0;
+}
+
+/* openat2 below the rootfs with every symlink resolved as if the rootfs were "/": an image's symlink cannot send
+ * a mount (or a mkdir) onto the host. */
+static int ck_open_in_root(int rootfd, const char *rel, int flags) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (uint64_t)(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  return (int)syscall(SYS_openat2, rootfd, rel[0] != '\0' ? rel : ".", &how, sizeof how);
+}
+
+/* Creates what is missing of `destination` (directories, and the last component as `kind`) inside the rootfs and
+ * writes the real host path of the result to `out`. Returns 0, or -1 with errno. */
+static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destination, int kind, char *out, size_t size,
+                                 int depth);
+
+static int ck_resolve_dest(const struct ck_plan *plan, const char *destination, int kind, char *out, size_t size) {
+  return ck_resolve_dest_depth(plan, destination, kind, out, size, 0);
+}
+
+static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destination, int kind, char *out, size_t size,
+                                 int depth) {
+  if (depth > 8) {
+    errno = ELOOP;
+    return -1;
+  }
+  int rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) return -1;
+  char rel[CK_PATH];
+  const char *d = destination;
+  while (*d == '/') d++;
+  ck_join(rel, sizeof rel, d, NULL);
+  size_t n = ck_strlen(rel);
+  while (n > 0 && rel[n - 1] == '/') rel[--n] = '\0';
+  int fd = -1;
+  for (size_t i = 0; i <= n; i++) {
+    if (rel[i] != '/' && rel[i] != '\0') continue;
+    int last = rel[i] == '\0';
+    char saved = rel[i];
+    rel[i] = '\0';
+    fd = ck_open_in_root(rootfd, rel, O_PATH);
+    if (fd < 0 && errno == ENOENT) {
+      /* Create the component inside its (already resolved) parent. */
+      size_t j = i;
+      while (j > 0 && rel[j - 1] != '/') j--;
+      char name[256];
+      ck_join(name, sizeof name, rel + j, NULL);
+      if (j > 0) rel[j - 1] = '\0';
+      int parent = ck_open_in_root(rootfd, j > 0 ? rel : "", O_PATH | O_DIRECTORY);
+      if (j > 0) rel[j - 1] = '/';
+      if (parent < 0) {
+        int e = errno;
+        close(rootfd);
+        errno = e;
+        return -1;
+      }
+      int r;
+      if (last && kind == CK_DEST_FILE) {
+        r = openat(parent, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (r >= 0) close(r);
+      } else {
+        r = mkdirat(parent, name, 0755);
+      }
+      int e = errno;
+      if (r < 0 && e == EEXIST) {
+        /* A dangling symlink: create its target, resolved inside the rootfs too. */
+        char target[CK_PATH];
+        ssize_t tl = readlinkat(parent, name, target, sizeof target - 1);
+        if (tl > 0) {
+          target[tl] = '\0';
+          char full[CK_PATH];
+          if (target[0] == '/') {
+            ck_join(full, sizeof full, target, NULL);
+          } else {
+            ck_join(full, sizeof full, "/", rel);
+            size_t fl = ck_strlen(full);
+            while (fl > 0 && full[fl - 1] != '/') fl--;
+            full[fl] = '\0';
+            ck_join(full, sizeof full, full, target);
+          }
+          char ignored[CK_PATH];
+          if (ck_resolve_dest_depth(plan, full, last ? kind : CK_DEST_DIR, ignored, sizeof ignored, depth + 1) == 0)
+            r = 0;
+        }
+      }
+      e = errno;
+      close(parent);
+      if (r < 0 && e != EEXIST) {
+        close(rootfd);
+        errno = e;
+        return -1;
+      }
+      fd = ck_open_in_root(rootfd, rel, O_PATH);
+    }
+    rel[i] = saved;
+    if (fd < 0) {
+      int e = errno;
+      close(rootfd);
+      errno = e;
+      return -1;
+    }
+    if (!last) close(fd);
+    else break;
+  }
+  close(rootfd);
+  char link[64], num[24];
+  int v = fd, k = 0;
+  char tmp[24];
+  do {
+    tmp[k++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v > 0);
+  for (int i = 0; i < k; i++) num[i] = tmp[k - 1 - i];
+  num[k] = '\0';
+  ck_join(link, sizeof link, "/proc/self/fd/", num);
+  ssize_t len = readlink(link, out, size - 1);
+  int e = errno;
+  close(fd);
+  if (len < 0) {
+    errno = e;
+    return -1;
+  }
+  out[len] = '\0';
+  return 0;
+}
+
+static __attribute__((noreturn)) void ck_mount_fail(const struct ck_plan *plan, const struct ck_mount *m) {
+  int e = errno;
+  char object[CK_PATH];
+  ck_join(object, sizeof object, m->source != NULL ? m->source : m->fstype, " on ");
+  ck_join(object, sizeof object, object, m->destination);
+  ck_fail(plan, "mount", e, object, 1);
+}
+
+static void ck_remount_bind(const struct ck_plan *plan, const struct ck_mount *m, const char *dest) {
+  unsigned long flags = MS_BIND | MS_REMOUNT | m->flags | (m->bind == CK_RBIND ? MS_REC : 0);
+  flags |= ck_locked_flags(dest) & ~MS_RDONLY;
+  if (mount(NULL, dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
+}
+
+static void ck_mount_one(const struct ck_plan *plan, const struct ck_mount *m) {
+  char dest[CK_PATH];
+  if (ck_resolve_dest(plan, m->destination, m->dest_kind, dest, sizeof dest) != 0) {
+    if (errno != ENOSYS) ck_mount_fail(plan, m);
+    /* No openat2 (before Linux 5.6): plain paths. */
+    ck_join(dest, sizeof dest, plan->rootfs, m->destination);
+    if (m->dest_kind == CK_DEST_FILE) {
+      if (ck_make_file(dest) != 0) ck_mount_fail(plan, m);
+    } else if (ck_mkdir_p(dest, 0755) != 0) {
+      ck_mount_fail(plan, m);
+    }
+  }
+  if (m->bind != CK_BIND_NONE) {
+    unsigned long flags = MS_BIND | (m->bind == CK_RBIND ? MS_REC : 0);
+    if (mount(m->source, dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
+    if (m->flags != 0) ck_remount_bind(plan, m, dest);
+  } else if (mount(m->source, dest, m->fstype, m->flags, m->data) != 0) {
+    if ((errno != EPERM && errno != EACCES && errno != EBUSY) || m->fallback_source == NULL) ck_mount_fail(plan, m);
+    /* sysfs without a network namespace of our own, mqueue without an ipc one...: the host's, read-only. */
+    if (mount(m->fallback_source, dest, NULL, MS_BIND | MS_REC, NULL) != 0) ck_mount_fail(plan, m);
+    if (m->flags & MS_RDONLY) {
+      unsigned long flags = MS_BIND | MS_REMOUNT | MS_REC | MS_RDONLY | ck_locked_flags(dest);
+      if (mount(NULL, dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
+    }
+  }
+  if (m->propagation != 0 && mount(NULL, dest, NULL, m->propagation, NULL) != 0) ck_mount_fail(plan, m);
+}
+
+static void ck_make_device(const struct ck_plan *plan, const struct ck_device *d) {
+  char path[CK_PATH];
+  ck_join(path, sizeof path, plan->rootfs, d->path);
+  if (ck_make_parent(path) != 0) ck_fail(plan, "create device", errno, d->path, 1);
+  if (!d->prefer_bind && !plan->new_user_ns) {
+    unlink(path);
+    if (mknod(path, d->mode, makedev(d->major, d->minor)) == 0) {
+      if (chmod(path, d->mode & 07777) != 0 || chown(path, d->uid, d->gid) != 0)
+        ck_fail(plan, "create device", errno, d->path, 1);
+      return;
+    }
+    if (errno != EPERM || d->host_path == NULL) ck_fail(plan, "create device", errno, d->path, 1);
+  }
+  if (d->host_path == NULL) ck_fail(plan, "create device", EPERM, d->path, 1);
+  if (ck_make_file(path) != 0) ck_fail(plan, "create device", errno, d->path, 1);
+  if (mount(d->host_path, path, NULL, MS_BIND, NULL) != 0) ck_fail(plan, "bind device", errno, d->path, 1);
+}
+
+static void ck_dev_symlinks(const struct ck_plan *plan) {
+  static const char *const links[][2] = {
+      {"/proc/self/fd", "/dev/fd"},     {"/proc/self/fd/0", "/dev/stdin"}, {"/proc/self/fd/1", "/dev/stdout"},
+      {"/proc/self/fd/2", "/dev/stderr"}, {"pts/ptmx", "/dev/ptmx"},
+  };
+  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+    char path[CK_PATH];
+    ck_join(path, sizeof path, plan->rootfs, links[i][1]);
+    if (symlink(links[i][0], path) != 0 && errno != EEXIST) ck_fail(plan, "symlink", errno, links[i][1], 1);
+  }
+}
+
+void ck_setup_rootfs(const struct ck_plan *plan) {
+  umask(022);
+  /* Nothing we mount may propagate back to the host. */
+  if (mount(NULL, "/", NULL, MS_REC | (plan->rootfs_propagation ? plan->rootfs_propagation : MS_SLAVE), NULL) != 0)
+    ck_fail(plan, "set rootfs propagation", errno, "/", 1);
+  /* pivot_root needs the new root to be a mount point. */
+  if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) != 0)
+    ck_fail(plan, "bind rootfs", errno, plan->rootfs, 1);
+  for (int i = 0; i < plan->mount_count; i++) ck_mount_one(plan, &plan->mounts[i]);
+  for (int i = 0; i < plan->device_count; i++) ck_make_device(plan, &plan->devices[i]);
+  if (plan->dev_symlinks) ck_dev_symlinks(plan);
+
+  if (plan->hooks_barrier) {
+    char go;
+    ck_send(plan, CK_MSG_HOOKS, 0, 0, "hooks", "");
+    if (read(plan->sync_fd, &go, 1) != 1) _exit(1);
+  }
+
+  if (chdir(plan->rootfs) != 0) ck_fail(plan, "chdir", errno, plan->rootfs, 1);
+  if (plan->no_pivot) {
+    if (mount(plan->rootfs, "/", NULL, MS_MOVE, NULL) != 0) ck_fail(plan, "move rootfs", errno, plan->rootfs, 1);
+    if (chroot(".") != 0) ck_fail(plan, "chroot", errno, plan->rootfs, 1);
+  } else {
+    if (syscall(SYS_pivot_root, ".", ".") != 0) ck_fail(plan, "pivot_root", errno, plan->rootfs, 1);
+    /* The old root now sits on top of the new one: detach it, without the unmount reaching the host. */
+    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) != 0) ck_fail(plan, "make old root slave", errno, "/", 1);
+    if (umount2(".", MNT_DETACH) != 0) ck_fail(plan, "unmount old root", errno, "/", 1);
+  }
+  if (chdir("/") != 0) ck_fail(plan, "chdir", errno, "/", 1);
+}
+
+void ck_finish_rootfs(const struct ck_plan *plan) {
+  struct stat st;
+  for (int i = 0; i < plan->masked_count; i++) {
+    const char *p = plan->masked_paths[i];
+    if (stat(p, &st) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) continue;
+      ck_fail(plan, "mask", errno, p, 1);
+    }
+    int r = S_ISDIR(st.st_mode) ? mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k")
+                                : mount("/dev/null", p, NULL, MS_BIND, NULL);
+    if (r != 0) ck_fail(plan, "mask", errno, p, 1);
+  }
+  for (int i = 0; i < plan->readonly_count; i++) {
+    const char *p = plan->readonly_paths[i];
+    if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) != 0) {
+      if (errno == ENOENT) continue;
+      ck_fail(plan, "make readonly", errno, p, 1);
+    }
+    unsigned long flags = MS_BIND | MS_REMOUNT | MS_REC | MS_RDONLY | ck_locked_flags(p);
+    if (mount(NULL, p, NULL, flags, NULL) != 0) ck_fail(plan, "make readonly", errno, p, 1);
+  }
+  if (plan->rootfs_readonly) {
+    unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | ck_locked_flags("/");
+    if (mount(NULL, "/", NULL, flags, NULL) != 0) ck_fail(plan, "make rootfs readonly", errno, "/", 1);
+  }
+}

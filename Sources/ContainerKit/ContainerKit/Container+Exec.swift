@@ -1,0 +1,62 @@
+import Foundation
+import Namespaces
+import OCI
+
+extension Container {
+  /// Namespace files of /proc/PID/ns by spec type.
+  static let nsFiles: [Spec.NamespaceType: String] = [
+    .pid: "pid", .network: "net", .mount: "mnt", .ipc: "ipc", .uts: "uts", .user: "user", .cgroup: "cgroup",
+    .time: "time",
+  ]
+
+  /// Runs another program in the running container: it joins all the container's namespaces and its cgroup, and
+  /// gets the container's security settings (capabilities, seccomp, no_new_privs) unless `process` sets its own.
+  /// Throws when the program cannot be executed.
+  public func exec(_ process: Spec.Process, io: ProcessIO = .pipes) async throws(ContainerError) -> ContainerProcess {
+    let status = self.status
+    guard status == .running || status == .created else {
+      throw .wrongState(id: id, operation: "exec into", status: status)
+    }
+    var plan = ChildPlan()
+    for ns in spec.linux?.namespaces ?? [] {
+      guard let file = Self.nsFiles[ns.type] else { continue }
+      plan.join.append(ChildPlan.Join(type: ns.type, path: "/proc/\(pid)/ns/\(file)"))
+    }
+    // A user namespace is entered first; the pid namespace makes the double fork that puts the program inside.
+    plan.join.sort { a, b in a.type == .user && b.type != .user }
+    var p = process
+    if p.capabilities == nil { p.capabilities = spec.process?.capabilities }
+    do {
+      try plan.apply(process: p, field: "process")
+      if let profile = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(profile) }
+    } catch {
+      throw .invalidConfig(error.description)
+    }
+    let prepared = try PreparedIO(io)
+    defer { prepared.closeChildEnds() }
+    let child: Spawner.Child
+    do {
+      child = try Spawner.spawn(
+        plan, io: prepared.child,
+        place: { pid in
+          if let path = self.cgroupPath, let cgroups = self.runtime.cgroups { try cgroups.addProcess(pid, to: path) }
+        })
+    } catch {
+      prepared.streams.close()
+      throw ContainerError.wrap(error)
+    }
+    defer { child.channel.close() }
+    let failure: ChildError?
+    do { failure = try child.channel.awaitExec() } catch {
+      prepared.streams.close()
+      throw .setup(error)
+    }
+    if let failure {
+      var s: Int32 = 0
+      waitpid(child.pid, &s, 0)
+      prepared.streams.close()
+      throw .child(failure)
+    }
+    return ContainerProcess(pid: child.pid, streams: prepared.streams)
+  }
+}

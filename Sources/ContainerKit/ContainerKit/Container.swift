@@ -1,0 +1,236 @@
+import CContainerKit
+import Cgroups
+import Dispatch
+import Foundation
+import Namespaces
+import OCI
+import Synchronization
+
+/// One container: created by ``ContainerRuntime/create(id:bundle:spec:io:useInit:)`` or found on disk by
+/// ``ContainerRuntime/container(id:)``. Its state is always read fresh from the kernel (is the pid alive, is the
+/// cgroup frozen, is the exec fifo still there), so every process that looks at it agrees.
+public final class Container: Sendable {
+  public let runtime: ContainerRuntime
+  let record: ContainerRecord
+  /// The caller's ends of the init's stdio (empty for `.inherit`, or when found on disk).
+  public let streams: ProcessStreams
+  /// The init is this process's child: `wait` can reap it and read its exit status.
+  let isChild: Bool
+  private let local: Mutex<Local>
+
+  struct Local {
+    var channel: SyncChannel?
+    var waiter: Task<ExitStatus, Never>?
+    var execError: ChildError?
+  }
+
+  init(
+    runtime: ContainerRuntime, record: ContainerRecord, channel: SyncChannel?, streams: ProcessStreams, isChild: Bool
+  ) {
+    self.runtime = runtime
+    self.record = record
+    self.streams = streams
+    self.isChild = isChild
+    local = Mutex(Local(channel: channel))
+  }
+
+  deinit { local.withLock { $0.channel?.close() } }
+
+  public var id: String { record.id }
+  /// The init's pid in the host's pid namespace.
+  public var pid: Int32 { record.pid }
+  public var bundle: String { record.bundle }
+  public var spec: Spec { record.spec }
+  public var cgroupPath: String? { record.cgroupPath }
+
+  var directory: URL { runtime.directory(id) }
+  var fifoPath: String { directory.appendingPathComponent("exec.fifo").path }
+
+  /// The OCI state, as `runc state` prints it.
+  public func state() -> ContainerState {
+    let status = self.status
+    var s = ContainerState(
+      id: id, status: status, pid: status == .stopped ? nil : pid, bundle: bundle, annotations: spec.annotations)
+    s.rootfs = record.rootfs
+    s.created = record.created
+    s.owner = ""
+    if status == .stopped { s.pid = 0 }
+    return s
+  }
+
+  public var status: ContainerStatus {
+    guard ProcInfo.isAlive(pid, startTime: record.pidStartTime) else { return .stopped }
+    if access(fifoPath, F_OK) == 0 { return .created }
+    if let path = cgroupPath, let cgroups = runtime.cgroups, (try? cgroups.isFrozen(path)) == true { return .paused }
+    return .running
+  }
+
+  /// Lets the program run: the init, blocked on the exec fifo since `create`, execs it now. Throws when the
+  /// program cannot be executed (`exec: /bin/nope: no such file or directory`; its exit status is 127).
+  public func start() async throws(ContainerError) {
+    let status = self.status
+    guard status == .created else { throw .wrongState(id: id, operation: "start", status: status) }
+    let fd = open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard fd >= 0 else { throw .system(call: "open", object: fifoPath, errno: errno) }
+    defer { close(fd) }
+    var got = false
+    for _ in 0..<5000 {
+      var byte: UInt8 = 0
+      let n = read(fd, &byte, 1)
+      if n == 1 {
+        got = true
+        break
+      }
+      if !ProcInfo.isAlive(pid, startTime: record.pidStartTime) { break }
+      var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      _ = poll(&p, 1, 2)
+    }
+    unlink(fifoPath)
+    guard got else { throw .wrongState(id: id, operation: "start", status: .stopped) }
+    let channel = local.withLock { $0.channel }
+    if let channel {
+      let failure: ChildError?
+      do { failure = try channel.awaitExec() } catch { throw .setup(error) }
+      local.withLock {
+        $0.channel?.close()
+        $0.channel = nil
+        $0.execError = failure
+      }
+      if let failure { throw .child(failure) }
+    }
+    var st = state()
+    st.status = .running
+    try? HookRunner.run(spec.hooks?.poststart, name: "poststart", state: st)
+  }
+
+  /// Signals the init, or with `all` every process of the container's cgroup.
+  public func kill(_ signal: Int32 = SIGTERM, all: Bool = false) throws(ContainerError) {
+    guard ProcInfo.isAlive(pid, startTime: record.pidStartTime) else {
+      throw .wrongState(id: id, operation: "kill", status: .stopped)
+    }
+    if all, let path = cgroupPath, let cgroups = runtime.cgroups {
+      let pids: [Int32]
+      do { pids = try cgroups.processes(in: path) } catch { throw .cgroup(error) }
+      for p in pids { _ = Glibc.kill(p, signal) }
+      return
+    }
+    guard Glibc.kill(pid, signal) == 0 else { throw .system(call: "kill", object: "pid \(pid)", errno: errno) }
+  }
+
+  /// Waits for the init to exit. For a container created by another process the exit code is unknown (the
+  /// kernel gives it only to the parent): the status then has neither code nor signal.
+  public func wait() async -> ExitStatus {
+    let task = local.withLock { l -> Task<ExitStatus, Never> in
+      if let t = l.waiter { return t }
+      let pid = self.pid
+      let start = record.pidStartTime
+      let isChild = self.isChild
+      let t = Task { await Self.reap(pid: pid, startTime: start, isChild: isChild) }
+      l.waiter = t
+      return t
+    }
+    var status = await task.value
+    if status.signal == SIGKILL, let path = cgroupPath, let cgroups = runtime.cgroups,
+      let n = try? cgroups.oomKillCount(path), n > 0
+    {
+      status.oomKilled = true
+    }
+    return status
+  }
+
+  static func reap(pid: Int32, startTime: UInt64, isChild: Bool) async -> ExitStatus {
+    await withCheckedContinuation { cont in
+      DispatchQueue.global().async {
+        if isChild {
+          var s: Int32 = 0
+          while waitpid(pid, &s, 0) < 0 {
+            if errno != EINTR {
+              cont.resume(returning: ExitStatus())
+              return
+            }
+          }
+          cont.resume(returning: ExitStatus(waitStatus: s))
+          return
+        }
+        while ProcInfo.isAlive(pid, startTime: startTime) { usleep(5000) }
+        cont.resume(returning: ExitStatus())
+      }
+    }
+  }
+
+  /// The stop signal, then SIGKILL to every process of the container once `timeout` passed.
+  public func stop(timeout: Duration = .seconds(10), signal: Int32 = SIGTERM) async throws(ContainerError)
+    -> ExitStatus
+  {
+    if status == .paused { try resume() }
+    try? kill(signal)
+    // Polls rather than racing `wait()` in a task group: the group would wait for the waiter it cancels.
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while ProcInfo.isAlive(pid, startTime: record.pidStartTime), clock.now < deadline {
+      try? await Task.sleep(for: .milliseconds(5))
+    }
+    if ProcInfo.isAlive(pid, startTime: record.pidStartTime) {
+      try? kill(SIGKILL, all: true)
+      try? kill(SIGKILL)
+    }
+    return await wait()
+  }
+
+  /// Freezes every process of the container (cgroup freezer).
+  public func pause() throws(ContainerError) {
+    let status = self.status
+    guard status == .running else { throw .wrongState(id: id, operation: "pause", status: status) }
+    guard let path = cgroupPath, let cgroups = runtime.cgroups else {
+      throw .invalidConfig("cannot pause container \"\(id)\": it has no cgroup")
+    }
+    do { try cgroups.freeze(path) } catch { throw .cgroup(error) }
+  }
+
+  public func resume() throws(ContainerError) {
+    let status = self.status
+    guard status == .paused else { throw .wrongState(id: id, operation: "resume", status: status) }
+    guard let path = cgroupPath, let cgroups = runtime.cgroups else { return }
+    do { try cgroups.thaw(path) } catch { throw .cgroup(error) }
+  }
+
+  /// The cgroup's accounting: memory, cpu, pids, io.
+  public func stats() throws(ContainerError) -> CgroupStats {
+    guard let path = cgroupPath, let cgroups = runtime.cgroups else {
+      throw .invalidConfig("container \"\(id)\" has no cgroup")
+    }
+    do { return try cgroups.stats(path) } catch { throw .cgroup(error) }
+  }
+
+  /// Removes the container: its processes (with `force`, even when running), its cgroup and its state, then runs
+  /// the poststop hooks.
+  public func delete(force: Bool = false) async throws(ContainerError) {
+    let status = self.status
+    if status == .running || status == .paused {
+      guard force else { throw .wrongState(id: id, operation: "delete", status: status) }
+    }
+    if status != .stopped {
+      if status == .paused { try? resume() }
+      try? kill(SIGKILL, all: true)
+      try? kill(SIGKILL)
+      if status == .paused, let path = cgroupPath { try? runtime.cgroups?.thaw(path) }
+      _ = await wait()
+    } else if isChild {
+      _ = await wait()
+    }
+    if let path = cgroupPath, let cgroups = runtime.cgroups {
+      do { try cgroups.delete(path) } catch { throw .cgroup(error) }
+    }
+    var st = state()
+    st.status = .stopped
+    try? FileManager.default.removeItem(at: directory)
+    try? HookRunner.run(spec.hooks?.poststop, name: "poststop", state: st)
+  }
+
+  /// Resizes the terminal of a `.terminal` container.
+  public func resize(rows: UInt16, columns: UInt16) throws(ContainerError) {
+    guard let fd = streams.terminal else { throw .invalidConfig("container \"\(id)\" has no terminal") }
+    let rc = ck_set_winsize(fd, rows, columns)
+    if rc != 0 { throw .system(call: "ioctl TIOCSWINSZ", object: "terminal", errno: -rc) }
+  }
+}

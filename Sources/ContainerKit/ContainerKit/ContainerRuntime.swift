@@ -1,0 +1,186 @@
+import CContainerKit
+import Cgroups
+import Foundation
+import Namespaces
+import OCI
+
+/// The entry point of the runtime: where container state lives and which cgroup driver places containers.
+///
+/// ```swift
+/// let runtime = ContainerRuntime(root: "/run/ckit")
+/// let c = try await runtime.create(id: "web", spec: .container(rootfs: "/srv/rootfs", args: ["echo", "hi"]))
+/// try await c.start(); let status = try await c.wait()
+/// ```
+/// State is kept on disk under `root`, so another process (another `ContainerRuntime` on the same root) can find,
+/// signal and delete what this one created.
+public struct ContainerRuntime: Sendable {
+  public let root: URL
+  /// Cgroup paths of containers without `linux.cgroupsPath` go under this parent: `<parent>/<id>`.
+  public let cgroupParent: String
+  /// nil runs containers without cgroups (no limits, no pause, `kill --all` signals only the init).
+  public let cgroups: (any CgroupDriver)?
+
+  public init(root: String = "/run/ckit", cgroupParent: String = "ckit", cgroups: (any CgroupDriver)? = nil) {
+    self.root = URL(fileURLWithPath: root)
+    self.cgroupParent = cgroupParent
+    self.cgroups = cgroups
+  }
+
+  /// A runtime with the host's cgroup driver, detected from /proc/self/mountinfo.
+  public static func detectingCgroups(root: String = "/run/ckit", cgroupParent: String = "ckit") -> ContainerRuntime {
+    ContainerRuntime(root: root, cgroupParent: cgroupParent, cgroups: try? Cgroups.detect())
+  }
+
+  func directory(_ id: String) -> URL { root.appendingPathComponent(id) }
+
+  static func validate(id: String) throws(ContainerError) {
+    let ok =
+      !id.isEmpty && id != "." && id != ".." && id.count <= 1024
+      && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }
+    if !ok { throw .invalidID(id) }
+  }
+
+  /// Reads `<bundle>/config.json`; errors name the field.
+  public static func loadSpec(bundle: String) throws(ContainerError) -> Spec {
+    let path = URL(fileURLWithPath: bundle).appendingPathComponent("config.json").path
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw .invalidConfig("cannot read \(path): \(ChildError.reason(ENOENT))")
+    }
+    do { return try Spec.decode(data) } catch { throw .invalidConfig("\(error)") }
+  }
+
+  static func resolveSpec(_ spec: Spec?, bundle: String) throws(ContainerError) -> Spec {
+    if let spec { return spec }
+    return try loadSpec(bundle: bundle)
+  }
+
+  /// Creates a container: namespaces, cgroup, rootfs, all set up; its program waits for ``Container/start()``.
+  ///
+  /// - Parameters:
+  ///   - bundle: resolves relative paths of `spec` (`root.path`, bind sources); its config.json is read when `spec`
+  ///     is nil.
+  ///   - useInit: run a minimal pid 1 that reaps zombies and forwards signals, for images without an init.
+  public func create(
+    id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, useInit: Bool = false
+  ) async throws(ContainerError) -> Container {
+    try Self.validate(id: id)
+    let bundlePath =
+      bundle.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+      ?? FileManager.default.currentDirectoryPath
+    let spec = try Self.resolveSpec(spec, bundle: bundlePath)
+
+    var plan: ChildPlan
+    do {
+      plan = try ChildPlan(spec: spec, bundle: bundlePath) { path in
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
+      }
+      if let profile = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(profile) }
+    } catch {
+      throw .invalidConfig(error.description)
+    }
+    guard plan.newNamespaces.contains(.mount) || plan.join.contains(where: { $0.type == .mount }) else {
+      throw .invalidConfig("invalid config: linux.namespaces: a mount namespace is required")
+    }
+    plan.useInit = useInit
+    if let rootfs = plan.rootfs, !FileManager.default.fileExists(atPath: rootfs) {
+      throw .invalidConfig("invalid config: root.path: \(rootfs) does not exist")
+    }
+
+    let dir = directory(id)
+    try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    guard mkdir(dir.path, 0o711) == 0 else {
+      if errno == EEXIST { throw .alreadyExists(id: id) }
+      throw .system(call: "mkdir", object: dir.path, errno: errno)
+    }
+    var cgroupPath: String? = nil
+    var streams = ProcessStreams()
+    do {
+      let fifo = dir.appendingPathComponent("exec.fifo").path
+      guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else {
+        throw ContainerError.system(call: "mkfifo", object: fifo, errno: errno)
+      }
+      let fifoFD = open(fifo, Int32(CK_O_PATH) | O_CLOEXEC)
+      guard fifoFD >= 0 else { throw ContainerError.system(call: "open", object: fifo, errno: errno) }
+      defer { close(fifoFD) }
+
+      if let cgroups {
+        let path = Self.cgroupPath(spec.linux?.cgroupsPath, parent: cgroupParent, id: id)
+        try cgroups.create(path, resources: DefaultDevices.apply(spec.linux?.resources, devices: spec.linux?.devices))
+        cgroupPath = path
+      }
+      let prepared = try PreparedIO(io)
+      defer { prepared.closeChildEnds() }
+      streams = prepared.streams
+      var childIO = prepared.child
+      childIO.execFifo = fifoFD
+
+      let created = ISO8601DateFormatter().string(from: Date())
+      let child = try Spawner.spawn(
+        plan, io: childIO,
+        place: { pid in
+          if let cgroupPath, let cgroups { try cgroups.addProcess(pid, to: cgroupPath) }
+        },
+        hooks: { pid in
+          var state = ContainerState(id: id, status: .creating, pid: pid, bundle: bundlePath)
+          state.annotations = spec.annotations
+          try HookRunner.run(spec.hooks?.prestart, name: "prestart", state: state)
+          try HookRunner.run(spec.hooks?.createRuntime, name: "createRuntime", state: state)
+        })
+      let record = ContainerRecord(
+        id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: child.pid,
+        pidStartTime: ProcInfo.stat(child.pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
+        spec: spec)
+      do {
+        try record.save(dir.appendingPathComponent("state.json"))
+      } catch {
+        kill(child.pid, SIGKILL)
+        var s: Int32 = 0
+        waitpid(child.pid, &s, 0)
+        child.channel.close()
+        throw error
+      }
+      return Container(runtime: self, record: record, channel: child.channel, streams: streams, isChild: true)
+    } catch {
+      streams.close()
+      if let cgroupPath, let cgroups { try? cgroups.delete(cgroupPath) }
+      try? FileManager.default.removeItem(at: dir)
+      throw ContainerError.wrap(error)
+    }
+  }
+
+  /// The container `id` as recorded under `root`, for any process to signal, inspect or delete.
+  public func container(id: String) throws(ContainerError) -> Container {
+    try Self.validate(id: id)
+    let record = try ContainerRecord.load(directory(id).appendingPathComponent("state.json"), id: id)
+    return Container(runtime: self, record: record, channel: nil, streams: ProcessStreams(), isChild: false)
+  }
+
+  /// Every container recorded under `root`.
+  public func list() -> [Container] {
+    let ids = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+    return ids.sorted().compactMap { try? container(id: $0) }
+  }
+
+  /// Create, start and wait in one: what `docker run` does without the image part.
+  public func run(id: String, spec: Spec, io: ProcessIO = .inherit) async throws(ContainerError) -> ExitStatus {
+    let c = try await create(id: id, spec: spec, io: io)
+    do {
+      try await c.start()
+    } catch {
+      _ = try? await c.wait()
+      try? await c.delete(force: true)
+      throw error
+    }
+    let status = await c.wait()
+    try await c.delete(force: true)
+    return status
+  }
+
+  static func cgroupPath(_ configured: String?, parent: String, id: String) -> String {
+    if let configured, !configured.isEmpty {
+      return String(configured.drop { $0 == "/" })
+    }
+    return parent.isEmpty ? id : "\(parent)/\(id)"
+  }
+}

@@ -1,0 +1,148 @@
+import OCI
+
+extension ChildPlan {
+  /// The standard devices of a container's /dev, as `runc spec` and Docker give them.
+  static let defaultDevices: [(String, UInt32, UInt32)] = [
+    ("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7), ("/dev/random", 1, 8), ("/dev/urandom", 1, 9),
+    ("/dev/tty", 5, 0),
+  ]
+
+  /// The plan for a container's first process from its config. `bundle` resolves relative paths (`root.path`,
+  /// bind sources); `isFile` tells a bind source that is not a directory (the destination is then created as a
+  /// file).
+  public init(spec: Spec, bundle: String, isFile: (String) -> Bool) throws(NamespaceError) {
+    self.init()
+    do { try spec.validate() } catch {
+      guard case .invalidField(let field, let reason) = error else { throw .invalidConfig(field: "?", reason: "") }
+      throw .invalidConfig(field: field, reason: reason)
+    }
+    guard let process = spec.process, let root = spec.root else {
+      throw .invalidConfig(field: "process", reason: "missing")
+    }
+    let linux = spec.linux ?? Spec.Linux()
+    for ns in linux.namespaces ?? [] {
+      if let path = ns.path, !path.isEmpty {
+        join.append(Join(type: ns.type, path: path))
+      } else {
+        newNamespaces.insert(ns.type)
+      }
+    }
+    // The user namespace is joined first: the others are owned by it.
+    join.sort { a, b in a.type == .user && b.type != .user }
+    uidMappings = linux.uidMappings ?? []
+    gidMappings = linux.gidMappings ?? []
+
+    rootfs = Self.resolve(root.path, in: bundle)
+    rootfsReadonly = root.readonly ?? false
+    if let p = linux.rootfsPropagation {
+      guard let flags = MountOptions.propagation(p) else {
+        throw .invalidConfig(field: "linux.rootfsPropagation", reason: "unknown propagation \"\(p)\"")
+      }
+      rootfsPropagation = flags
+    }
+    var hasDev = false
+    for m in spec.mounts ?? [] {
+      var step = MountStep(
+        source: m.source, destination: m.destination, type: m.type, options: MountOptions(m.options ?? []))
+      if m.type == "bind", step.options.bind == .none { step.options.bind = .bind }
+      if step.options.bind != .none, let source = m.source {
+        let path = Self.resolve(source, in: bundle)
+        step.source = path
+        step.destinationIsFile = isFile(path)
+      }
+      switch m.type {
+      case "sysfs": step.fallbackSource = "/sys"
+      case "mqueue": step.fallbackSource = "/dev/mqueue"
+      case "cgroup", "cgroup2":
+        // A private view of the cgroup tree needs a cgroup namespace and, on this v1 hybrid host, one mount per
+        // controller; until then the container sees an empty read-only tmpfs, never the host's tree.
+        step.type = "tmpfs"
+        step.source = "tmpfs"
+        step.options.flags |= MountOptions.rdonly
+        step.options.data = ["mode=755"]
+      default: break
+      }
+      if m.destination == "/dev" { hasDev = true }
+      mounts.append(step)
+    }
+    if hasDev {
+      devSymlinks = true
+      for (path, major, minor) in Self.defaultDevices {
+        devices.append(DeviceStep(path: path, hostPath: path, mode: 0o020666, major: major, minor: minor))
+      }
+    }
+    for (i, d) in (linux.devices ?? []).enumerated() {
+      let kind: UInt32
+      switch d.type {
+      case "c", "u": kind = 0o020000
+      case "b": kind = 0o060000
+      case "p": kind = 0o010000
+      default: throw .invalidConfig(field: "linux.devices[\(i)].type", reason: "unknown device type \"\(d.type)\"")
+      }
+      devices.removeAll { $0.path == d.path }
+      devices.append(
+        DeviceStep(
+          path: d.path, hostPath: d.path, mode: kind | (d.fileMode ?? 0o666) & 0o7777,
+          major: UInt32(truncatingIfNeeded: d.major ?? 0), minor: UInt32(truncatingIfNeeded: d.minor ?? 0),
+          uid: d.uid ?? 0, gid: d.gid ?? 0))
+    }
+    maskedPaths = linux.maskedPaths ?? []
+    readonlyPaths = linux.readonlyPaths ?? []
+    hooksBarrier = !(spec.hooks?.prestart ?? []).isEmpty || !(spec.hooks?.createRuntime ?? []).isEmpty
+
+    if newNamespaces.contains(.uts) {
+      hostname = spec.hostname
+      domainname = spec.domainname
+    }
+    for (key, value) in (linux.sysctl ?? [:]).sorted(by: { $0.key < $1.key }) {
+      guard !key.isEmpty, !key.contains("/"), !key.contains("..") else {
+        throw .invalidConfig(field: "linux.sysctl.\(key)", reason: "not a sysctl name")
+      }
+      sysctlPairs.append(Sysctl(file: "/proc/sys/" + key.replacingDots(), value: value))
+    }
+    try apply(process: process, field: "process")
+  }
+
+  /// The process part, shared with `exec`: identity, privileges, limits, program.
+  public mutating func apply(process: Spec.Process, field: String) throws(NamespaceError) {
+    guard let args = process.args, !args.isEmpty else {
+      throw .invalidConfig(field: "\(field).args", reason: "must not be empty")
+    }
+    argv = args
+    env = process.env ?? []
+    cwd = process.cwd
+    uid = process.user.uid
+    gid = process.user.gid
+    umask = process.user.umask
+    additionalGids = process.user.additionalGids ?? []
+    noNewPrivileges = process.noNewPrivileges ?? false
+    oomScoreAdj = process.oomScoreAdj
+    rlimits = []
+    for (i, r) in (process.rlimits ?? []).enumerated() {
+      guard let n = ResourceLimit.numbers[r.type] else {
+        throw .invalidConfig(field: "\(field).rlimits[\(i)].type", reason: "unknown rlimit \"\(r.type)\"")
+      }
+      rlimits.append(Rlimit(resource: n, soft: r.soft, hard: r.hard))
+    }
+    if let caps = process.capabilities {
+      let f = "\(field).capabilities"
+      capabilities = Capabilities(
+        bounding: try Capability.mask(caps.bounding, field: f + ".bounding"),
+        effective: try Capability.mask(caps.effective, field: f + ".effective"),
+        permitted: try Capability.mask(caps.permitted, field: f + ".permitted"),
+        inheritable: try Capability.mask(caps.inheritable, field: f + ".inheritable"),
+        ambient: try Capability.mask(caps.ambient, field: f + ".ambient"))
+    } else {
+      capabilities = nil
+    }
+  }
+
+  static func resolve(_ path: String, in bundle: String) -> String {
+    if path.hasPrefix("/") { return path }
+    return bundle.hasSuffix("/") ? bundle + path : bundle + "/" + path
+  }
+}
+
+extension String {
+  fileprivate func replacingDots() -> String { String(map { $0 == "." ? "/" : $0 }) }
+}

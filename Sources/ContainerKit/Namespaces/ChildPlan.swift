@@ -1,0 +1,102 @@
+import OCI
+
+/// Everything the post-clone child does, decided in Swift before the clone: the C child only walks it.
+///
+/// A value type so that it can be built, inspected and tested without a kernel; ``Spawner`` lays it out as C.
+public struct ChildPlan: Sendable, Hashable {
+  public struct MountStep: Sendable, Hashable {
+    public var source: String?
+    public var destination: String
+    public var type: String?
+    public var options: MountOptions
+    public var destinationIsFile = false
+    /// What to bind (recursively) when the kernel refuses the mount, e.g. sysfs without our own network namespace.
+    public var fallbackSource: String?
+  }
+
+  public struct DeviceStep: Sendable, Hashable {
+    public var path: String
+    public var hostPath: String?
+    public var mode: UInt32
+    public var major: UInt32
+    public var minor: UInt32
+    public var uid: UInt32 = 0
+    public var gid: UInt32 = 0
+  }
+
+  public struct Join: Sendable, Hashable {
+    public var type: Spec.NamespaceType
+    public var path: String
+    public init(type: Spec.NamespaceType, path: String) {
+      self.type = type
+      self.path = path
+    }
+  }
+
+  public struct Capabilities: Sendable, Hashable {
+    public var bounding: UInt64 = 0
+    public var effective: UInt64 = 0
+    public var permitted: UInt64 = 0
+    public var inheritable: UInt64 = 0
+    public var ambient: UInt64 = 0
+    public init(
+      bounding: UInt64 = 0, effective: UInt64 = 0, permitted: UInt64 = 0, inheritable: UInt64 = 0, ambient: UInt64 = 0
+    ) {
+      self.bounding = bounding
+      self.effective = effective
+      self.permitted = permitted
+      self.inheritable = inheritable
+      self.ambient = ambient
+    }
+  }
+
+  public var newNamespaces: Set<Spec.NamespaceType> = []
+  public var join: [Join] = []
+  public var uidMappings: [Spec.IDMapping] = []
+  public var gidMappings: [Spec.IDMapping] = []
+
+  /// nil when joining a running container (exec): its filesystem is already there.
+  public var rootfs: String?
+  public var rootfsPropagation: UInt = 0
+  public var rootfsReadonly = false
+  public var noPivot = false
+  public var mounts: [MountStep] = []
+  public var devices: [DeviceStep] = []
+  public var devSymlinks = false
+  public var maskedPaths: [String] = []
+  public var readonlyPaths: [String] = []
+  public var hooksBarrier = false
+
+  public var hostname: String?
+  public var domainname: String?
+  public struct Sysctl: Sendable, Hashable {
+    public var file: String
+    public var value: String
+  }
+  public var sysctlPairs: [Sysctl] = []
+  public var rlimits: [Rlimit] = []
+  public struct Rlimit: Sendable, Hashable {
+    public var resource: Int32
+    public var soft: UInt64
+    public var hard: UInt64
+  }
+  public var oomScoreAdj: Int?
+
+  public var cwd: String?
+  public var umask: UInt32?
+  public var uid: UInt32 = 0
+  public var gid: UInt32 = 0
+  public var additionalGids: [UInt32]?
+  public var capabilities: Capabilities?
+  public var noNewPrivileges = false
+  public var seccomp: SeccompCompiler.Program?
+
+  public var useInit = false
+  public var argv: [String] = []
+  public var env: [String] = []
+
+  public init() {}
+
+  /// Joining a pid or user namespace needs one more fork after setns (see ``Spawner``).
+  public var needsDoubleFork: Bool { join.contains { $0.type == .pid || $0.type == .user } }
+}

@@ -1,0 +1,221 @@
+import CContainerKit
+import OCI
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Starts a container process from a ``ChildPlan``: lays the plan out as C, clones, and walks the handshake with
+/// the child (id maps, cgroup placement, hooks) until it is set up and waiting.
+public enum Spawner {
+  /// The fds the child's stdio come from (-1 keeps the parent's), a pty slave, and the exec fifo.
+  public struct IO: Sendable {
+    public var stdin: Int32 = -1
+    public var stdout: Int32 = -1
+    public var stderr: Int32 = -1
+    public var console: Int32 = -1
+    /// An `O_PATH` fd of the exec fifo: the child blocks opening it for writing until `start` reads it.
+    public var execFifo: Int32 = -1
+    public init() {}
+  }
+
+  /// A set-up child: its pid (in the host's pid namespace) and the channel that reports the final exec.
+  public struct Child: Sendable {
+    public var pid: Int32
+    public var channel: SyncChannel
+  }
+
+  /// Spawns the child and returns once it is set up (`created`). `place` runs after the clone and before the
+  /// child goes on (cgroup placement); `hooks` at the hooks barrier, before pivot_root. On any failure the child is
+  /// killed and reaped, and the error says what failed.
+  public static func spawn(
+    _ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }, hooks: (Int32) throws -> Void = { _ in }
+  ) throws -> Child {
+    var joinFDs: [Int32] = []
+    defer { for fd in joinFDs { close(fd) } }
+    for j in plan.join {
+      let fd = open(j.path, O_RDONLY | O_CLOEXEC)
+      guard fd >= 0 else { throw NamespaceError.system(call: "open namespace", object: j.path, errno: errno) }
+      joinFDs.append(fd)
+    }
+    var pair: [Int32] = [-1, -1]
+    guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+      throw NamespaceError.system(call: "socketpair", object: "sync socket", errno: errno)
+    }
+    let channel = SyncChannel(fd: pair[0])
+    var first: Int32 = -1
+    do {
+      let arena = CArena()
+      var c = layout(plan, io: io, syncFD: pair[1], joinFDs: joinFDs, arena: arena)
+      first = ck_spawn(&c)
+      close(pair[1])
+      guard first > 0 else { throw NamespaceError.system(call: "clone", object: "container process", errno: -first) }
+    } catch {
+      channel.close()
+      throw error
+    }
+    var stage1: Int32 = plan.needsDoubleFork ? first : -1
+    var pid: Int32 = plan.needsDoubleFork ? -1 : first
+    do {
+      if stage1 > 0 {
+        let m = try channel.receive()
+        var status: Int32 = 0
+        _ = waitpid(stage1, &status, 0)
+        stage1 = -1
+        switch m {
+        case .pid(let p): pid = p
+        case .error(let e): throw e
+        default: throw NamespaceError.childVanished(pid: first, status: status)
+        }
+      }
+      if plan.newNamespaces.contains(.user) {
+        try SysFile.write("/proc/\(pid)/uid_map", mapText(plan.uidMappings))
+        try SysFile.write(
+          "/proc/\(pid)/gid_map", mapText(plan.gidMappings.isEmpty ? plan.uidMappings : plan.gidMappings))
+      }
+      try place(pid)
+      try channel.proceed()
+      while true {
+        let m = try channel.receive()
+        switch m {
+        case .hooks:
+          try hooks(pid)
+          try channel.proceed()
+        case .created:
+          return Child(pid: pid, channel: channel)
+        case .error(let e):
+          var status: Int32 = 0
+          _ = waitpid(pid, &status, 0)
+          pid = -1
+          throw e
+        case .pid, nil:
+          var status: Int32 = 0
+          _ = waitpid(pid, &status, 0)
+          let vanished = pid
+          pid = -1
+          throw NamespaceError.childVanished(pid: vanished, status: status)
+        }
+      }
+    } catch {
+      for p in [stage1, pid] where p > 0 {
+        kill(p, SIGKILL)
+        var s: Int32 = 0
+        _ = waitpid(p, &s, 0)
+      }
+      channel.close()
+      throw error
+    }
+  }
+
+  static func mapText(_ maps: [Spec.IDMapping]) -> String {
+    maps.map { "\($0.containerID) \($0.hostID) \($0.size)\n" }.joined()
+  }
+
+  static let cloneFlags: [Spec.NamespaceType: UInt64] = {
+    var m: [Spec.NamespaceType: UInt64] = [:]
+    m[.pid] = UInt64(CK_CLONE_NEWPID)
+    m[.network] = UInt64(CK_CLONE_NEWNET)
+    m[.mount] = UInt64(CK_CLONE_NEWNS)
+    m[.ipc] = UInt64(CK_CLONE_NEWIPC)
+    m[.uts] = UInt64(CK_CLONE_NEWUTS)
+    m[.user] = UInt64(CK_CLONE_NEWUSER)
+    m[.cgroup] = UInt64(CK_CLONE_NEWCGROUP)
+    m[.time] = UInt64(CK_CLONE_NEWTIME)
+    return m
+  }()
+
+  static func layout(_ p: ChildPlan, io: IO, syncFD: Int32, joinFDs: [Int32], arena: CArena) -> ck_plan {
+    var c = ck_plan()
+    c.clone_flags = p.newNamespaces.reduce(0) { $0 | (cloneFlags[$1] ?? 0) }
+    c.join_fds = arena.array(joinFDs)
+    c.join_types = arena.array(p.join.map { Int32(truncatingIfNeeded: cloneFlags[$0.type] ?? 0) })
+    c.join_count = Int32(joinFDs.count)
+    c.double_fork = p.needsDoubleFork ? 1 : 0
+    c.new_user_ns = p.newNamespaces.contains(.user) ? 1 : 0
+    c.sync_fd = syncFD
+
+    c.rootfs = arena.string(p.rootfs)
+    c.rootfs_propagation = p.rootfsPropagation
+    c.rootfs_readonly = p.rootfsReadonly ? 1 : 0
+    c.no_pivot = p.noPivot ? 1 : 0
+    c.mounts = arena.array(
+      p.mounts.map { m in
+        var cm = ck_mount()
+        cm.source = arena.string(m.source ?? m.type)
+        cm.destination = arena.string(m.destination)
+        cm.fstype = arena.string(m.type)
+        cm.data = m.options.data.isEmpty ? nil : arena.string(m.options.data.joined(separator: ","))
+        cm.flags = m.options.flags
+        cm.propagation = m.options.propagation
+        cm.bind = m.options.bind.rawValue
+        cm.dest_kind = m.destinationIsFile ? Int32(CK_DEST_FILE) : Int32(CK_DEST_DIR)
+        cm.fallback_source = arena.string(m.fallbackSource)
+        return cm
+      })
+    c.mount_count = Int32(p.mounts.count)
+    c.devices = arena.array(
+      p.devices.map { d in
+        var cd = ck_device()
+        cd.path = arena.string(d.path)
+        cd.host_path = arena.string(d.hostPath)
+        cd.mode = d.mode
+        cd.major = d.major
+        cd.minor = d.minor
+        cd.uid = d.uid
+        cd.gid = d.gid
+        return cd
+      })
+    c.device_count = Int32(p.devices.count)
+    c.dev_symlinks = p.devSymlinks ? 1 : 0
+    c.masked_paths = arena.strings(p.maskedPaths)
+    c.masked_count = Int32(p.maskedPaths.count)
+    c.readonly_paths = arena.strings(p.readonlyPaths)
+    c.readonly_count = Int32(p.readonlyPaths.count)
+    c.hooks_barrier = p.hooksBarrier ? 1 : 0
+
+    c.hostname = arena.string(p.hostname)
+    c.domainname = arena.string(p.domainname)
+    c.sysctl_files = arena.strings(p.sysctlPairs.map(\.file))
+    c.sysctl_values = arena.strings(p.sysctlPairs.map(\.value))
+    c.sysctl_count = Int32(p.sysctlPairs.count)
+    c.rlimits = arena.array(p.rlimits.map { ck_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) })
+    c.rlimit_count = Int32(p.rlimits.count)
+    c.oom_score_adj = Int32(truncatingIfNeeded: p.oomScoreAdj ?? 0)
+    c.set_oom_score_adj = p.oomScoreAdj == nil ? 0 : 1
+
+    c.stdio = (io.stdin, io.stdout, io.stderr)
+    c.console_fd = io.console
+    c.exec_fifo_fd = io.execFifo
+
+    c.cwd = arena.string(p.cwd)
+    c.set_umask = p.umask == nil ? 0 : 1
+    c.umask = p.umask ?? 0o022
+    c.uid = p.uid
+    c.gid = p.gid
+    if let groups = p.additionalGids {
+      c.groups = arena.array(groups)
+      c.group_count = Int32(groups.count)
+    } else {
+      c.group_count = -1
+    }
+    if let caps = p.capabilities {
+      c.set_caps = 1
+      c.cap_last = Int32(Capability.last)
+      c.cap_bounding = caps.bounding
+      c.cap_effective = caps.effective
+      c.cap_permitted = caps.permitted
+      c.cap_inheritable = caps.inheritable
+      c.cap_ambient = caps.ambient
+    }
+    c.no_new_privs = p.noNewPrivileges ? 1 : 0
+    if let s = p.seccomp {
+      c.seccomp_filter = arena.bytes(s.filter)
+      c.seccomp_len = Int32(s.instructionCount)
+      c.seccomp_flags = s.flags
+    }
+    c.use_init = p.useInit ? 1 : 0
+    c.argv = arena.strings(p.argv)
+    c.envp = arena.strings(p.env)
+    return c
+  }
+}

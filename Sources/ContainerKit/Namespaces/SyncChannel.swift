@@ -1,0 +1,68 @@
+import CContainerKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The parent's end of the sync socket with a child: the child reports progress and failures on it; the parent
+/// tells it to go on. EOF means the child's program was exec'ed (the socket is close-on-exec).
+public struct SyncChannel: Sendable {
+  public let fd: Int32
+
+  public enum Message: Sendable, Equatable {
+    case error(ChildError)
+    case hooks
+    case created
+    case pid(Int32)
+  }
+
+  public init(fd: Int32) { self.fd = fd }
+
+  /// The next message, or nil at EOF. Blocks: the child answers within the setup time of a container.
+  public func receive() throws(NamespaceError) -> Message? {
+    var msg = ck_message()
+    while true {
+      let n = withUnsafeMutableBytes(of: &msg) { recv(fd, $0.baseAddress, $0.count, 0) }
+      if n < 0, errno == EINTR { continue }
+      if n < 0 { throw .system(call: "recv", object: "sync socket", errno: errno) }
+      if n == 0 { return nil }
+      break
+    }
+    switch msg.kind {
+    case Int32(CK_MSG_ERROR):
+      let step = withUnsafeBytes(of: msg.step) { Self.string($0) }
+      var object = withUnsafeBytes(of: msg.object) { Self.string($0) }
+      if step == "setrlimit", let n = Int32(object), let name = ResourceLimit.numbers.first(where: { $0.value == n }) {
+        object = name.key
+      }
+      return .error(ChildError(step: step, errno: msg.err, object: object, exitStatus: msg.value))
+    case Int32(CK_MSG_HOOKS): return .hooks
+    case Int32(CK_MSG_CREATED): return .created
+    case Int32(CK_MSG_PID): return .pid(msg.value)
+    default: throw .system(call: "recv", object: "sync socket: unknown message \(msg.kind)", errno: EPROTO)
+    }
+  }
+
+  /// Lets the child go on past its current barrier.
+  public func proceed() throws(NamespaceError) {
+    var go: UInt8 = UInt8(ascii: "g")
+    let n = send(fd, &go, 1, Int32(MSG_NOSIGNAL))
+    if n != 1 { throw .system(call: "send", object: "sync socket", errno: errno) }
+  }
+
+  /// After `start`: nil when the program was exec'ed, or why it could not be.
+  public func awaitExec() throws(NamespaceError) -> ChildError? {
+    while let m = try receive() {
+      if case .error(let e) = m { return e }
+    }
+    return nil
+  }
+
+  public func close() { _ = Glibc.close(fd) }
+
+  static func string(_ raw: UnsafeRawBufferPointer) -> String {
+    let bytes = raw.bindMemory(to: UInt8.self)
+    let end = bytes.firstIndex(of: 0) ?? bytes.count
+    return String(decoding: bytes[0..<end], as: UTF8.self)
+  }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// The options runc takes before the subcommand (`ckit-runtime --root /run/x run ...`), parsed by hand because
+/// they precede the subcommand name.
+struct GlobalOptions {
+  var root = "/run/ckit"
+  var log: String?
+  var logFormat = "text"
+  var cgroupParent = "ckit"
+
+  /// Splits `args` into the global options and the subcommand with its own arguments.
+  static func parse(_ args: [String]) -> (GlobalOptions, [String]) {
+    var g = GlobalOptions()
+    var i = 0
+    func value(_ name: String) -> String? {
+      let a = args[i]
+      if a.hasPrefix(name + "=") { return String(a.dropFirst(name.count + 1)) }
+      if a == name, i + 1 < args.count {
+        i += 1
+        return args[i]
+      }
+      return nil
+    }
+    while i < args.count, args[i].hasPrefix("-") {
+      let a = args[i]
+      if a.hasPrefix("--root") {
+        g.root = value("--root") ?? g.root
+      } else if a.hasPrefix("--log-format") {
+        g.logFormat = value("--log-format") ?? g.logFormat
+      } else if a.hasPrefix("--log") {
+        g.log = value("--log")
+      } else if a.hasPrefix("--cgroup-parent") {
+        g.cgroupParent = value("--cgroup-parent") ?? g.cgroupParent
+      } else if a == "--help" || a == "-h" || a == "--version" || a == "-v" {
+        break
+      }
+      // --debug, --systemd-cgroup, --rootless=...: accepted for compatibility, no effect.
+      i += 1
+    }
+    return (g, Array(args[i...]))
+  }
+
+  /// Writes an error the way runc does: to stderr, and to --log (as JSON with --log-format json).
+  func report(_ message: String) {
+    FileHandle.standardError.write(Data("ckit-runtime: \(message)\n".utf8))
+    guard let log else { return }
+    let line: String
+    if logFormat == "json" {
+      let time = ISO8601DateFormatter().string(from: Date())
+      let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        .replacingOccurrences(of: "\n", with: "\\n")
+      line = "{\"level\":\"error\",\"msg\":\"\(escaped)\",\"time\":\"\(time)\"}\n"
+    } else {
+      line = "level=error msg=\"\(message)\"\n"
+    }
+    if let h = FileHandle(forWritingAtPath: log)
+      ?? {
+        FileManager.default.createFile(atPath: log, contents: nil)
+        return FileHandle(forWritingAtPath: log)
+      }()
+    {
+      h.seekToEndOfFile()
+      h.write(Data(line.utf8))
+      try? h.close()
+    }
+  }
+}
+
+/// Global options reach the subcommands through here: ArgumentParser builds the commands itself.
+nonisolated(unsafe) var global = GlobalOptions()

@@ -1,0 +1,52 @@
+extension Spec {
+  /// The capabilities Docker grants by default: enough for ordinary programs, none that reach the host.
+  public static let defaultCapabilities = [
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
+    "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+  ]
+
+  public static let defaultMaskedPaths = [
+    "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+    "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+  ]
+
+  public static let defaultReadonlyPaths = [
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+  ]
+
+  /// The mounts every container gets, as Docker and `runc spec` lay them out.
+  public static let defaultMounts: [Mount] = [
+    Mount(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
+    Mount(
+      destination: "/dev", type: "tmpfs", source: "tmpfs",
+      options: ["nosuid", "strictatime", "mode=755", "size=65536k"]
+    ),
+    Mount(
+      destination: "/dev/pts", type: "devpts", source: "devpts",
+      options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]),
+    Mount(
+      destination: "/dev/shm", type: "tmpfs", source: "shm",
+      options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]),
+    Mount(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
+    Mount(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]),
+  ]
+
+  /// A spec with Docker's defaults for running `args` in `rootfs`: new pid, mount, ipc, uts and network
+  /// namespaces, default capabilities, the caller's rlimits (raising them needs CAP_SYS_RESOURCE), masked and read-only /proc paths, no new privileges.
+  public static func container(
+    rootfs: String, args: [String],
+    env: [String] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+    cwd: String = "/", hostname: String? = nil
+  ) -> Spec {
+    var process = Process(args: args, env: env, cwd: cwd)
+    process.capabilities = .all(defaultCapabilities)
+    var linux = Linux(namespaces: [
+      Namespace(.pid), Namespace(.network), Namespace(.ipc), Namespace(.uts), Namespace(.mount),
+    ])
+    linux.maskedPaths = defaultMaskedPaths
+    linux.readonlyPaths = defaultReadonlyPaths
+    return Spec(
+      process: process, root: Root(path: rootfs), hostname: hostname, mounts: defaultMounts, linux: linux)
+  }
+}

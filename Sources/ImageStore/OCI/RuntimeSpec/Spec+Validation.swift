@@ -1,0 +1,44 @@
+import Foundation
+
+extension Spec {
+  /// Decodes a bundle's `config.json`; the error names the field that is malformed.
+  public static func decode(_ data: Data) throws(OCIError) -> Spec {
+    try SpecJSON.decode(Spec.self, from: data, what: "config.json")
+  }
+
+  /// Checks what the runtime relies on, before anything is created, so a bad config fails with the field's name
+  /// instead of half way through container setup.
+  public func validate() throws(SpecError) {
+    guard let process else { throw .invalidField("process", reason: "missing") }
+    guard let args = process.args, !args.isEmpty else {
+      throw .invalidField("process.args", reason: "must not be empty")
+    }
+    guard process.cwd.hasPrefix("/") else {
+      throw .invalidField("process.cwd", reason: "must be an absolute path, got \"\(process.cwd)\"")
+    }
+    guard let root, !root.path.isEmpty else { throw .invalidField("root.path", reason: "missing") }
+    for (i, m) in (mounts ?? []).enumerated() where !m.destination.hasPrefix("/") {
+      throw .invalidField("mounts[\(i)].destination", reason: "must be absolute, got \"\(m.destination)\"")
+    }
+    for (i, e) in (process.env ?? []).enumerated() where !e.contains("=") {
+      throw .invalidField("process.env[\(i)]", reason: "\"\(e)\" is not KEY=VALUE")
+    }
+    for (i, r) in (process.rlimits ?? []).enumerated() where r.soft > r.hard {
+      throw .invalidField("process.rlimits[\(i)]", reason: "soft limit above hard limit")
+    }
+    let types = (linux?.namespaces ?? []).map(\.type)
+    if Set(types).count != types.count {
+      throw .invalidField("linux.namespaces", reason: "a namespace type appears twice")
+    }
+    if types.contains(.user), linux?.uidMappings?.isEmpty ?? true,
+      !(linux?.namespaces ?? []).contains(where: {
+        $0.type == .user && $0.path != nil
+      })
+    {
+      throw .invalidField("linux.uidMappings", reason: "a new user namespace needs uid mappings")
+    }
+    if let hostname, !hostname.isEmpty, !types.contains(.uts) {
+      throw .invalidField("hostname", reason: "setting a hostname needs a uts namespace")
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import Glibc
+import Testing
+
+@testable import Cgroups
+
+/// The `CgroupDriver` contract, run against both real drivers on this host: the runtime relies on it without
+/// knowing which one it got.
+@Suite("CgroupDriver contract", .enabled(if: CgroupTest.hasV1 && CgroupTest.hasUnified, "requires root, v1 and v2"))
+struct CgroupDriverContractTests {
+  static let drivers: [any CgroupDriver] = [
+    CgroupV1Driver(mounts: CgroupTest.mounts), CgroupV2Driver(root: CgroupTest.mounts.unified ?? "/sys/fs/cgroup"),
+  ]
+
+  @Test(arguments: drivers)
+  func lifecycle(driver: any CgroupDriver) throws {
+    let parent = CgroupTest.uniqueParent()
+    defer { try? driver.delete(parent) }
+    let path = Cgroups.path(for: "contract", parent: parent)
+    try driver.create(path, resources: nil)
+    try driver.create(path, resources: nil)  // re-creating an existing cgroup is fine
+    #expect((driver.directory(for: path) != nil) == (driver.version == .v2))
+
+    let child = try ChildProcess("exec sleep 30")
+    try driver.addProcess(child.pid, to: path)
+    #expect(try driver.processes(in: path) == [child.pid])
+    #expect(try !driver.isFrozen(path))
+    try driver.freeze(path)
+    #expect(try driver.isFrozen(path))
+    try driver.thaw(path)
+    #expect(try !driver.isFrozen(path))
+    #expect(try driver.stats(path).cpu != nil)
+
+    try driver.delete(path)
+    #expect(child.wait() != nil && child.terminatingSignal == SIGKILL)
+    #expect(throws: CgroupError.self) { try driver.processes(in: path) }
+    #expect(throws: CgroupError.self) { try driver.addProcess(child.pid, to: path) }
+    try driver.delete(path)  // idempotent
+  }
+}

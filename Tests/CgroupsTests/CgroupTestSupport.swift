@@ -1,0 +1,84 @@
+import Glibc
+import TestSupport
+
+@testable import Cgroups
+
+/// Shared helpers: unique cgroup parents per test (tests run in parallel) and host facts to gate on.
+enum CgroupTest {
+  static var isRoot: Bool { TestSupport.isRoot }
+
+  /// This host's mounts, or empty ones when mountinfo cannot be read.
+  static let mounts: CgroupMounts = {
+    guard let text = try? CgroupFS.read("/proc/self/mountinfo") else { return CgroupMounts() }
+    return CgroupMounts(mountInfo: text)
+  }()
+
+  static var hasV1: Bool { isRoot && mounts.v1["memory"] != nil && mounts.v1["pids"] != nil }
+  static var hasUnified: Bool { isRoot && mounts.unified != nil }
+
+  /// The blkio weight file a child cgroup gets on this kernel (the weights are not shown on the root), found by
+  /// creating a probe cgroup; nil when neither CFQ's nor BFQ's is there.
+  static let blkioWeightFile: String? = {
+    guard isRoot, let blkio = mounts.v1["blkio"] else { return nil }
+    let probe = blkio + "/" + uniqueParent()
+    guard mkdir(probe, 0o755) == 0 else { return nil }
+    defer { rmdir(probe) }
+    return ["blkio.weight", "blkio.bfq.weight"].first { exists(probe + "/" + $0) }
+  }()
+
+  /// A parent name no other test (or run) uses.
+  static func uniqueParent() -> String {
+    "ckit-test-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
+  }
+
+  /// A fresh temporary directory.
+  static func temporaryDirectory() -> String {
+    var template = Array("/tmp/ckit-cgroups-XXXXXX".utf8CString)
+    return template.withUnsafeMutableBufferPointer { buffer in
+      guard let base = buffer.baseAddress, mkdtemp(base) != nil else { return "/tmp/ckit-cgroups-failed" }
+      return String(cString: base)
+    }
+  }
+
+  static func removeTree(_ path: String) {
+    guard let dir = opendir(path) else {
+      unlink(path)
+      return
+    }
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+      }
+      if name == "." || name == ".." { continue }
+      let child = path + "/" + name
+      if entry.pointee.d_type == UInt8(DT_DIR) { removeTree(child) } else { unlink(child) }
+    }
+    closedir(dir)
+    rmdir(path)
+  }
+
+  static func read(_ file: String) -> String? {
+    try? CgroupFS.value(file)
+  }
+
+  static func write(_ text: String, to file: String) {
+    let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return }
+    _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+    close(fd)
+  }
+
+  static func size(_ path: String) -> Int {
+    var info = stat()
+    return stat(path, &info) == 0 ? Int(info.st_size) : -1
+  }
+
+  static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+  /// Whether `pid` still exists (a zombie counts as gone: it can no longer run).
+  static func isAlive(_ pid: Int32) -> Bool {
+    guard let stat = read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return false }
+    let state = stat[stat.index(close, offsetBy: 2)]
+    return state != "Z" && state != "X"
+  }
+}

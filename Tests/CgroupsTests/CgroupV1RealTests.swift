@@ -1,0 +1,324 @@
+import Dispatch
+import Glibc
+import OCI
+import Synchronization
+import Testing
+
+@testable import Cgroups
+
+/// The v1 driver on this kernel's real v1 controllers: limits read back from the files and enforced on real
+/// processes.
+@Suite("CgroupV1Driver on the real v1 controllers", .enabled(if: CgroupTest.hasV1, "requires root and v1 controllers"))
+struct CgroupV1RealTests {
+  let driver: CgroupV1Driver = CgroupV1Driver(mounts: CgroupTest.mounts)
+  let parent = CgroupTest.uniqueParent()
+
+  func file(_ controller: String, _ path: String, _ name: String) -> String? {
+    CgroupTest.read((CgroupTest.mounts.v1[controller] ?? "/nonexistent") + "/" + path + "/" + name)
+  }
+
+  func leftovers(_ path: String) -> [String] {
+    var dirs = driver.hierarchies.map { $0 + "/" + path }
+    if let unified = CgroupTest.mounts.unified { dirs.append(unified + "/" + path) }
+    return dirs.filter(CgroupTest.exists)
+  }
+
+  @Test func limitsAreWrittenAndReadBack() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/limits"
+    var resources = LinuxResources()
+    resources.memory = .init(limit: 64 << 20, reservation: 32 << 20, swap: 64 << 20)
+    resources.cpu = .init(shares: 512, quota: 50_000, period: 100_000, cpus: "0", mems: "0")
+    resources.pids = .init(limit: 64)
+    try driver.create(path, resources: resources)
+
+    #expect(file("memory", path, "memory.limit_in_bytes") == "67108864")
+    #expect(file("memory", path, "memory.soft_limit_in_bytes") == "33554432")
+    if CgroupTest.exists(CgroupTest.mounts.v1["memory"]! + "/memory.memsw.limit_in_bytes") {
+      #expect(file("memory", path, "memory.memsw.limit_in_bytes") == "67108864")
+    }
+    #expect(file("cpu", path, "cpu.shares") == "512")
+    #expect(file("cpu", path, "cpu.cfs_quota_us") == "50000")
+    #expect(file("cpu", path, "cpu.cfs_period_us") == "100000")
+    #expect(file("cpuset", path, "cpuset.cpus") == "0")
+    #expect(file("cpuset", path, "cpuset.mems") == "0")
+    #expect(file("cpuset", parent, "cpuset.cpus")?.isEmpty == false)  // inherited so the level accepts tasks
+    #expect(file("pids", path, "pids.max") == "64")
+
+    // Raising the limit above the current memsw limit needs memsw first: the driver finds the order.
+    var update = LinuxResources()
+    update.memory = .init(limit: 256 << 20, swap: 256 << 20)
+    update.cpu = .init(quota: 20_000, period: 50_000)
+    update.pids = .init(limit: 10)
+    try driver.update(path, resources: update)
+    #expect(file("memory", path, "memory.limit_in_bytes") == "268435456")
+    #expect(file("cpu", path, "cpu.cfs_quota_us") == "20000")
+    #expect(file("cpu", path, "cpu.cfs_period_us") == "50000")
+    #expect(file("pids", path, "pids.max") == "10")
+
+    let stats = try driver.stats(path)
+    #expect(stats.memory?.limit == 256 << 20)
+    #expect(stats.pids == .init(current: 0, limit: 10))
+
+    var unlimited = LinuxResources()
+    unlimited.memory = .init(limit: -1)
+    try driver.update(path, resources: unlimited)
+    #expect(try driver.stats(path).memory?.limit == nil)
+    if CgroupTest.exists(CgroupTest.mounts.v1["memory"]! + "/memory.memsw.limit_in_bytes") {
+      #expect(file("memory", path, "memory.memsw.limit_in_bytes") == String(CgroupV1Driver.unlimitedMemory))
+    }
+
+    try driver.delete(path)
+    #expect(leftovers(path).isEmpty)
+  }
+
+  @Test func concurrentCreatesUnderAFreshParentAllGetACpuset() throws {
+    defer { try? driver.delete(parent) }
+    let failures = Mutex<[String]>([])
+    let driver = self.driver
+    let parent = self.parent
+    DispatchQueue.concurrentPerform(iterations: 8) { index in
+      do {
+        try driver.create("\(parent)/c\(index)", resources: nil)
+      } catch {
+        failures.withLock { $0.append("\(error)") }
+      }
+    }
+    #expect(failures.withLock { $0 } == [])
+    for index in 0..<8 {
+      #expect(file("cpuset", "\(parent)/c\(index)", "cpuset.cpus")?.isEmpty == false)
+      #expect(file("cpuset", "\(parent)/c\(index)", "cpuset.mems")?.isEmpty == false)
+    }
+    try driver.delete(parent)
+    #expect(leftovers(parent).isEmpty)
+  }
+
+  @Test func cpuQuotaThrottlesAndCpusetPinsARealProcess() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/cpu"
+    var resources = LinuxResources()
+    resources.cpu = .init(quota: 10_000, period: 100_000, cpus: "0")  // 10% of one CPU, on CPU 0
+    try driver.create(path, resources: resources)
+    let child = try ChildProcess("read _; while :; do :; done")
+    try driver.addProcess(child.pid, to: path)
+    child.release()
+    #expect(CgroupTest.read("/proc/\(child.pid)/status")?.contains("Cpus_allowed_list:\t0\n") == true)
+    usleep(450_000)
+    let cpu = try #require(try driver.stats(path).cpu)
+    #expect(cpu.throttledPeriods >= 2)
+    #expect(cpu.throttledNanoseconds > 0)
+    // A spinning shell would take ~450 ms of CPU unthrottled; 10% leaves ~45 ms (+ one period of slack).
+    #expect(cpu.usageNanoseconds < 150_000_000)
+    try driver.delete(path)
+    #expect(child.wait() != nil)
+  }
+
+  @Test func memoryLimitIsEnforcedByTheOOMKiller() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/oom"
+    var resources = LinuxResources()
+    resources.memory = .init(limit: 32 << 20, swap: 32 << 20)
+    try driver.create(path, resources: resources)
+    #expect(try driver.oomKillCount(path) == 0)
+
+    // tail keeps a newline-free stream in memory: 256 MiB against a 32 MiB limit.
+    let child = try ChildProcess("read _; head -c 268435456 /dev/zero | tail; exit $?")
+    try driver.addProcess(child.pid, to: path)
+    child.release()
+    #expect(child.wait(timeoutMilliseconds: 20_000) != nil)
+    #expect(child.exitCode == 128 + SIGKILL)  // the shell reports tail's SIGKILL
+    #expect(try driver.oomKillCount(path) >= 1)
+    let stats = try driver.stats(path)
+    #expect((stats.memory?.peak ?? 0) > 16 << 20)
+    #expect((stats.memory?.peak ?? .max) <= 32 << 20)
+    try driver.delete(path)
+  }
+
+  @Test func pidsLimitStopsAForkLoop() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/pids"
+    var resources = LinuxResources()
+    resources.pids = .init(limit: 6)
+    try driver.create(path, resources: resources)
+
+    let child = try ChildProcess("read _; i=0; while [ $i -lt 30 ]; do sleep 30 & i=$((i+1)); done; exit 0")
+    try driver.addProcess(child.pid, to: path)
+    child.release()
+    #expect(child.wait(timeoutMilliseconds: 10_000) != nil)
+    let refused = CgroupFS.keyedValues(file("pids", path, "pids.events") ?? "")["max"] ?? 0
+    #expect(refused > 0)
+    let stats = try driver.stats(path)
+    #expect(stats.pids?.limit == 6)
+    #expect((stats.pids?.current ?? 99) <= 6)
+    let survivors = try driver.processes(in: path)
+    #expect(!survivors.isEmpty && survivors.count <= 6)
+
+    try driver.delete(path)
+    for pid in survivors { #expect(!CgroupTest.isAlive(pid)) }
+    #expect(leftovers(path).isEmpty)
+  }
+
+  @Test func freezerFreezesAndThaws() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/freezer"
+    try driver.create(path, resources: nil)
+    let child = try ChildProcess("exec sleep 30")
+    try driver.addProcess(child.pid, to: path)
+
+    try driver.freeze(path)
+    #expect(try driver.isFrozen(path))
+    #expect(file("freezer", path, "freezer.state") == "FROZEN")
+    // A v1-frozen task does not even act on SIGKILL until thawed.
+    kill(child.pid, SIGKILL)
+    usleep(100_000)
+    #expect(child.isRunning)
+
+    try driver.thaw(path)
+    #expect(try !driver.isFrozen(path))
+    #expect(file("freezer", path, "freezer.state") == "THAWED")
+    #expect(child.wait() != nil)
+    #expect(child.terminatingSignal == SIGKILL)
+    try driver.delete(path)
+  }
+
+  @Test func deleteOfAFrozenCgroupKillsItsProcesses() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/frozen-delete"
+    try driver.create(path, resources: nil)
+    let child = try ChildProcess("exec sleep 30")
+    try driver.addProcess(child.pid, to: path)
+    try driver.freeze(path)
+    try driver.delete(path)  // `docker rm -f` of a paused container
+    #expect(child.wait() != nil)
+    #expect(child.terminatingSignal == SIGKILL)
+    #expect(leftovers(path).isEmpty)
+  }
+
+  @Test func statsReportRealUsage() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/stats"
+    var resources = LinuxResources()
+    resources.memory = .init(limit: 128 << 20)
+    try driver.create(path, resources: resources)
+    let child = try ChildProcess("read _; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 30")
+    try driver.addProcess(child.pid, to: path)
+    child.release()
+    var stats = try driver.stats(path)
+    for _ in 0..<300 where (stats.cpu?.usageNanoseconds ?? 0) < 5_000_000 {
+      usleep(10_000)
+      stats = try driver.stats(path)
+    }
+    #expect((stats.cpu?.usageNanoseconds ?? 0) >= 5_000_000)
+    #expect((stats.memory?.usage ?? 0) > 0)
+    #expect(stats.memory?.limit == 128 << 20)
+    #expect(stats.pids?.current == 1)
+    #expect(stats.io != nil)
+    #expect(try driver.processes(in: path) == [child.pid])
+    try driver.delete(path)
+    #expect(child.wait() != nil)
+  }
+
+  @Test func deleteKillsLeftoversInNestedCgroupsAndRemovesEveryDirectory() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/nested"
+    try driver.create(path, resources: nil)
+    try driver.create(path + "/inner", resources: nil)
+    let outer = try ChildProcess("read _; sleep 30 & exec sleep 30")
+    let inner = try ChildProcess("exec sleep 30")
+    try driver.addProcess(outer.pid, to: path)
+    try driver.addProcess(inner.pid, to: path + "/inner")
+    outer.release()
+    if let unified = CgroupTest.mounts.unified {
+      // Hybrid host: the process is tracked in the unified tree too.
+      #expect(CgroupTest.read("/proc/\(inner.pid)/cgroup")?.contains("0::/\(path)/inner") == true)
+      #expect(CgroupTest.exists(unified + "/" + path + "/inner"))
+    }
+    var pids: [Int32] = []
+    for _ in 0..<200 where pids.count < 2 {
+      usleep(10_000)
+      pids = try driver.processes(in: path)
+    }
+    #expect(pids.count == 2)
+
+    try driver.delete(path)
+    #expect(outer.wait() != nil && outer.terminatingSignal == SIGKILL)
+    #expect(inner.wait() != nil && inner.terminatingSignal == SIGKILL)
+    for pid in pids { #expect(!CgroupTest.isAlive(pid)) }
+    #expect(leftovers(path).isEmpty)
+    try driver.delete(parent)
+    #expect(leftovers(parent).isEmpty)
+  }
+
+  @Test func deviceRulesAreEnforced() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/devices"
+    var resources = LinuxResources()
+    resources.devices = [.init(allow: false, access: "rwm")]  // what `runc spec` writes
+    try driver.create(path, resources: resources)
+    let list = file("devices", path, "devices.list") ?? ""
+    #expect(list.contains("c 1:3 rwm") && list.contains("c 136:* rwm") && !list.contains("a *:* rwm"))
+    // /dev/null (1:3) is a default and opens; /dev/loop-control (10:237) is denied.
+    let child = try ChildProcess(
+      "read _; head -c0 /dev/null || exit 2; if head -c0 /dev/loop-control; then exit 1; fi; exit 0")
+    try driver.addProcess(child.pid, to: path)
+    child.release()
+    #expect(child.wait() != nil)
+    #expect(child.exitCode == 0)
+    try driver.delete(path)
+  }
+
+  @Test func blockIOThrottleIsReadBack() throws {
+    defer { try? driver.delete(parent) }
+    let device = try #require(Self.firstBlockDevice(), "no block device in /sys/block")
+    let path = parent + "/blkio"
+    var resources = LinuxResources()
+    resources.blockIO = .init()
+    resources.blockIO?.throttleReadBpsDevice = [.init(major: device.major, minor: device.minor, rate: 1_048_576)]
+    resources.blockIO?.throttleWriteIOPSDevice = [.init(major: device.major, minor: device.minor, rate: 100)]
+    try driver.create(path, resources: resources)
+    #expect(file("blkio", path, "blkio.throttle.read_bps_device") == "\(device.major):\(device.minor) 1048576")
+    #expect(file("blkio", path, "blkio.throttle.write_iops_device") == "\(device.major):\(device.minor) 100")
+    try driver.delete(path)
+  }
+
+  @Test(.enabled(if: CgroupTest.blkioWeightFile != nil, "this kernel's blkio controller exposes no weight file"))
+  func blockIOWeightIsReadBack() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/weight"
+    var resources = LinuxResources()
+    resources.blockIO = .init(weight: 300)
+    try driver.create(path, resources: resources)
+    // blkio.weight (CFQ) reads "300", blkio.bfq.weight reads "default 300".
+    let weight = file("blkio", path, CgroupTest.blkioWeightFile ?? "blkio.weight")
+    #expect(weight == "300" || weight == "default 300")
+    try driver.delete(path)
+    #expect(leftovers(path).isEmpty)
+  }
+
+  @Test(.enabled(if: CgroupTest.blkioWeightFile == nil, "this kernel's blkio controller has a weight file"))
+  func missingBlkioWeightIsATypedError() throws {
+    defer { try? driver.delete(parent) }
+    var resources = LinuxResources()
+    resources.blockIO = .init(weight: 300)
+    #expect(throws: CgroupError.self) { try driver.create(parent + "/noweight", resources: resources) }
+    #expect(leftovers(parent + "/noweight").isEmpty)
+  }
+
+  static func firstBlockDevice() -> (major: Int64, minor: Int64)? {
+    guard let dir = opendir("/sys/block") else { return nil }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+      }
+      if !name.hasPrefix(".") && !name.hasPrefix("loop") && !name.hasPrefix("ram") { names.append(name) }
+    }
+    for name in names.sorted() {
+      guard let dev = CgroupTest.read("/sys/block/\(name)/dev") else { continue }
+      let parts = dev.split(separator: ":")
+      if parts.count == 2, let major = Int64(parts[0]), let minor = Int64(parts[1]) { return (major, minor) }
+    }
+    return nil
+  }
+}

@@ -1,0 +1,148 @@
+import Glibc
+import OCI
+import Testing
+
+@testable import Cgroups
+
+/// The v2 driver on this kernel's real cgroup2 mount. v1 holds the resource controllers here, so this covers what
+/// the unified tree does on its own: directories, placement, freeze, kill.
+@Suite(
+  "CgroupV2Driver on the real unified mount", .enabled(if: CgroupTest.hasUnified, "requires root and a cgroup2 mount"))
+struct CgroupV2RealTests {
+  let driver = CgroupV2Driver(root: CgroupTest.mounts.unified ?? "/sys/fs/cgroup")
+  let parent = CgroupTest.uniqueParent()
+
+  @Test func createPlaceAndDelete() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/c1"
+    try driver.create(path, resources: nil)
+    let directory = try #require(driver.directory(for: path))
+    #expect(CgroupTest.exists(directory + "/cgroup.procs"))
+
+    let child = try ChildProcess("exec sleep 30")
+    try driver.addProcess(child.pid, to: path)
+    #expect(try driver.processes(in: path) == [child.pid])
+    #expect(CgroupTest.read("/proc/\(child.pid)/cgroup")?.contains("0::/\(path)") == true)
+    #expect(try driver.stats(path).cpu != nil)
+
+    try driver.delete(path)
+    #expect(child.wait() != nil)
+    #expect(child.terminatingSignal == SIGKILL)
+    #expect(!CgroupTest.exists(directory))
+    try driver.delete(path)  // deleting twice is fine
+  }
+
+  @Test func freezeStopsTheProcessAndThawResumesIt() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/c2"
+    let counter = CgroupTest.temporaryDirectory()
+    defer { CgroupTest.removeTree(counter) }
+    try driver.create(path, resources: nil)
+    let child = try ChildProcess("read _; while :; do echo . >> \(counter)/n; done")
+    try driver.addProcess(child.pid, to: path)
+    child.release()
+    usleep(50_000)
+
+    try driver.freeze(path)
+    #expect(try driver.isFrozen(path))
+    #expect(CgroupTest.read(driver.directory(for: path)! + "/cgroup.events")?.contains("frozen 1") == true)
+    let frozenAt = CgroupTest.size(counter + "/n")
+    #expect(frozenAt > 0)
+    usleep(100_000)
+    #expect(CgroupTest.size(counter + "/n") == frozenAt)
+
+    try driver.thaw(path)
+    #expect(try !driver.isFrozen(path))
+    usleep(100_000)
+    #expect(CgroupTest.size(counter + "/n") > frozenAt)
+    #expect(try driver.stats(path).cpu?.usageNanoseconds ?? 0 > 0)
+
+    try driver.delete(path)
+    #expect(child.wait() != nil)
+  }
+
+  @Test func deleteOfAFrozenCgroupKillsItsProcesses() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/frozen-delete"
+    try driver.create(path, resources: nil)
+    let child = try ChildProcess("exec sleep 30")
+    try driver.addProcess(child.pid, to: path)
+    try driver.freeze(path)
+    try driver.delete(path)
+    #expect(child.wait() != nil)
+    #expect(child.terminatingSignal == SIGKILL)
+    #expect(!CgroupTest.exists(driver.directory(for: path)!))
+  }
+
+  @Test func deviceRulesAreEnforcedByAnEBPFProgram() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/devices"
+    var resources = LinuxResources()
+    resources.devices = [
+      .init(allow: false, access: "rwm"),  // what `runc spec` writes; the defaults (null, zero...) follow
+      .init(allow: true, type: "c", major: 10, minor: 237, access: "rw"),  // loop-control
+      .init(allow: false, type: "c", major: 10, minor: 237, access: "w"),  // ...but not for writing: last rule wins
+    ]
+    try driver.create(path, resources: resources)
+    let child = try ChildProcess(
+      """
+      read _; head -c0 /dev/null || exit 2; head -c0 /dev/loop-control || exit 3; \
+      if (exec 3>/dev/loop-control); then exit 4; fi; if head -c0 /dev/kmsg; then exit 5; fi; exit 0
+      """)
+    try driver.addProcess(child.pid, to: path)
+    child.release()
+    #expect(child.wait() != nil)
+    #expect(child.exitCode == 0)
+
+    // update replaces the program: now loop-control may be written too.
+    var update = LinuxResources()
+    update.devices = [.init(allow: false, access: "rwm"), .init(allow: true, type: "c", major: 10, access: "rw")]
+    try driver.update(path, resources: update)
+    let second = try ChildProcess(
+      "read _; (exec 3>/dev/loop-control) || exit 4; if head -c0 /dev/kmsg; then exit 5; fi; exit 0")
+    try driver.addProcess(second.pid, to: path)
+    second.release()
+    #expect(second.wait() != nil)
+    #expect(second.exitCode == 0)
+    try driver.delete(path)
+  }
+
+  @Test func deleteKillsEveryProcessWithCgroupKill() throws {
+    defer { try? driver.delete(parent) }
+    let path = parent + "/c3"
+    try driver.create(path, resources: nil)
+    let child = try ChildProcess("read _; sleep 30 & sleep 30")
+    try driver.addProcess(child.pid, to: path)
+    child.release()
+    var pids: [Int32] = []
+    for _ in 0..<200 where pids.count < 3 {
+      usleep(10_000)
+      pids = try driver.processes(in: path)
+    }
+    #expect(pids.count == 3)  // sh, and its two sleeps
+
+    try driver.delete(path)
+    #expect(child.wait() != nil)
+    #expect(child.terminatingSignal == SIGKILL)
+    for pid in pids where pid != child.pid {
+      #expect(!CgroupTest.isAlive(pid))
+    }
+    #expect(!CgroupTest.exists(driver.directory(for: path)!))
+    try driver.delete(parent)
+    #expect(!CgroupTest.exists(driver.directory(for: parent)!))
+  }
+
+  @Test(
+    .enabled(
+      if: !(CgroupTest.read((CgroupTest.mounts.unified ?? "") + "/cgroup.controllers") ?? "memory").contains("memory"),
+      "this host's unified tree has the memory controller"))
+  func resourceWithoutItsControllerFails() throws {
+    defer { try? driver.delete(parent) }
+    var resources = LinuxResources()
+    resources.memory = .init(limit: 1 << 24)
+    #expect(throws: CgroupError.controllerUnavailable(controller: "memory", path: driver.root + "/" + parent + "/c4")) {
+      try driver.create(parent + "/c4", resources: resources)
+    }
+    #expect(!CgroupTest.exists(driver.root + "/" + parent))
+  }
+}

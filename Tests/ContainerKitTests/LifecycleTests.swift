@@ -1,0 +1,312 @@
+import ContainerKit
+import Foundation
+import Namespaces
+import OCI
+import TestSupport
+import Testing
+
+@Suite("Runtime on the real kernel", .enabled(if: isRoot, "requires root"))
+struct LifecycleTests {
+  @Test("pid 1 inside, host pids invisible")
+  func pidNamespace() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let r = try await f.run(f.spec(["sh", "-c", "echo $$; ls /proc | grep -cE '^[0-9]+$'"]), id: "pidns")
+      let lines = r.out.split(separator: "\n")
+      #expect(lines.first == "1")
+      // sh, ls and grep: the host's hundreds of processes are not there.
+      #expect((Int(lines.last ?? "") ?? 99) <= 3)
+      #expect(r.status.code == 0)
+      #expect(f.leftovers(id: "pidns").isEmpty)
+    }
+  }
+
+  @Test("hostname is set")
+  func hostname() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let r = try await f.run(f.spec(["hostname"], hostname: "ckit-box"))
+      #expect(r.out == "ckit-box\n")
+    }
+  }
+
+  @Test("a read-only rootfs refuses writes")
+  func readonlyRootfs() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["sh", "-c", "touch /written; echo $?"])
+      spec.root?.readonly = true
+      let r = try await f.run(spec)
+      #expect(r.out == "1\n")
+      #expect(r.err.contains("Read-only file system"))
+      #expect(!FileManager.default.fileExists(atPath: f.rootfs.appendingPathComponent("written").path))
+    }
+  }
+
+  /// /proc/kcore is masked too, but this kernel has none; /proc/timer_list has content on the host.
+  @Test("masked /proc/timer_list reads empty, /proc/sys is read-only")
+  func maskedPaths() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let host = try String(contentsOfFile: "/proc/timer_list", encoding: .utf8)
+      #expect(!host.isEmpty)
+      let r = try await f.run(
+        f.spec(["sh", "-c", "wc -c < /proc/timer_list; echo 1 > /proc/sys/kernel/ns_last_pid; echo w=$?"]))
+      #expect(r.out == "0\nw=1\n")
+    }
+  }
+
+  @Test("without CAP_SYS_ADMIN, mount and sethostname fail inside")
+  func noSysAdmin() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let r = try await f.run(
+        f.spec(["sh", "-c", "mount -t tmpfs t /mnt; echo m=$?; hostname other; echo h=$?; hostname"], hostname: "kept"))
+      #expect(r.out == "m=255\nh=1\nkept\n" || r.out == "m=1\nh=1\nkept\n")
+      #expect(r.err.contains("Operation not permitted") || r.err.contains("Permission denied"))
+    }
+  }
+
+  @Test("no fd beyond 0-2 is open inside")
+  func noLeakedFDs() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      // Some fds open in the test process that must not reach the container.
+      let extra = open("/etc/hostname", O_RDONLY)
+      defer { close(extra) }
+      let r = try await f.run(f.spec(["sh", "-c", "ls /proc/$$/fd; readlink /proc/$$/cwd"]))
+      #expect(r.out == "0\n1\n2\n/\n")
+    }
+  }
+
+  @Test("a missing binary: 'exec: /bin/nope: no such file or directory' and exit 127")
+  func missingBinary() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let c = try await f.runtime.create(id: "nope", spec: f.spec(["/bin/nope"]), io: .null)
+      scratch.register(pid: c.pid)
+      await #expect {
+        try await c.start()
+      } throws: { error in
+        "\(error)" == "exec: /bin/nope: no such file or directory"
+      }
+      let status = await c.wait()
+      #expect(status.code == 127)
+      try await c.delete()
+      #expect(f.leftovers(id: "nope").isEmpty)
+    }
+  }
+
+  @Test("a bad cwd has its own message")
+  func badCwd() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["true"])
+      spec.process?.cwd = "/does/not/exist"
+      await #expect {
+        _ = try await f.runtime.create(id: "cwd", spec: spec, io: .null)
+      } throws: { error in
+        "\(error)" == "cwd: /does/not/exist: no such file or directory"
+      }
+      #expect(f.leftovers(id: "cwd").isEmpty)
+    }
+  }
+
+  @Test("an invalid config is a clear error naming the field")
+  func invalidConfig() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["true"])
+      spec.process?.args = []
+      await #expect {
+        _ = try await f.runtime.create(id: "bad", spec: spec)
+      } throws: { "\($0)" == "invalid config: process.args: must not be empty" }
+      spec = f.spec(["true"])
+      spec.mounts?.append(Spec.Mount(destination: "relative", type: "tmpfs", source: "tmpfs"))
+      await #expect {
+        _ = try await f.runtime.create(id: "bad", spec: spec)
+      } throws: { "\($0)".contains("mounts[6].destination") }
+      let bundle = scratch.path.appendingPathComponent("badbundle")
+      try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
+      try Data(#"{"ociVersion":"1.0.0","process":{"user":{"uid":"root","gid":0},"args":["sh"],"cwd":"/"}}"#.utf8)
+        .write(to: bundle.appendingPathComponent("config.json"))
+      await #expect {
+        _ = try await f.runtime.create(id: "bad", bundle: bundle.path)
+      } throws: { "\($0)".contains("process.user.uid") }
+      #expect(f.leftovers(id: "bad").isEmpty)
+    }
+  }
+
+  @Test("create, then start: states created, running, stopped; state is found by another runtime")
+  func lifecycle() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let c = try await f.runtime.create(id: "life", spec: f.spec(["sleep", "30"]), io: .null)
+      scratch.register(pid: c.pid)
+      #expect(c.state().status == .created)
+      let other = ContainerRuntime(root: f.runtime.root.path, cgroupParent: f.cgroupParent, cgroups: f.runtime.cgroups)
+      let seen = try other.container(id: "life")
+      #expect(seen.pid == c.pid)
+      try await c.start()
+      #expect(seen.state().status == .running)
+      await #expect(throws: ContainerError.self) { try await seen.delete() }
+      try seen.kill(SIGKILL)
+      let status = await c.wait()
+      #expect(status.signal == SIGKILL)
+      #expect(seen.state().status == .stopped)
+      try await seen.delete()
+      #expect(throws: ContainerError.self) { try other.container(id: "life") }
+      #expect(f.leftovers(id: "life").isEmpty)
+    }
+  }
+
+  @Test("stop of a process ignoring SIGTERM ends by SIGKILL after the timeout")
+  func stopEscalates() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let c = try await f.runtime.create(
+        id: "stubborn", spec: f.spec(["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"]),
+        io: .pipes)
+      scratch.register(pid: c.pid)
+      try await c.start()
+      var buf = [UInt8](repeating: 0, count: 6)
+      _ = read(c.streams.stdout ?? -1, &buf, 6)  // "ready\n": the trap is set
+      let clock = ContinuousClock()
+      let started = clock.now
+      let status = try await c.stop(timeout: .milliseconds(300))
+      #expect(clock.now - started >= .milliseconds(300))
+      #expect(status.signal == SIGKILL)
+      try await c.delete()
+      c.streams.close()
+      #expect(f.leftovers(id: "stubborn").isEmpty)
+    }
+  }
+
+  @Test("exec into a running container sees its filesystem and pid namespace")
+  func execJoins() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let c = try await f.runtime.create(
+        id: "execd", spec: f.spec(["sh", "-c", "echo inside > /tmp/marker; exec sleep 30"]), io: .null)
+      scratch.register(pid: c.pid)
+      try await c.start()
+      var marker = ""
+      for _ in 0..<200 where marker.isEmpty {
+        marker = (try? String(contentsOf: f.rootfs.appendingPathComponent("tmp/marker"), encoding: .utf8)) ?? ""
+        if marker.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+      }
+      let p = try await c.exec(
+        Spec.Process(args: ["sh", "-c", "cat /tmp/marker /proc/1/comm; echo $$; hostname"]), io: .pipes)
+      var streams = p.streams
+      streams.closeStdin()
+      let out = await RuntimeFixture.drain(streams.stdout)
+      _ = await RuntimeFixture.drain(streams.stderr)
+      let status = await p.wait()
+      #expect(status.code == 0)
+      let lines = out.split(separator: "\n").map(String.init)
+      #expect(lines.prefix(2) == ["inside", "sleep"])
+      // A pid of the container's namespace, not the host's.
+      #expect((Int(lines.count > 2 ? lines[2] : "") ?? 0) < 100)
+      #expect(lines.count > 2 && Int32(lines[2]) != p.pid)
+      await #expect { _ = try await c.exec(Spec.Process(args: ["/bin/nope"]), io: .null) } throws: {
+        "\($0)" == "exec: /bin/nope: no such file or directory"
+      }
+      try await c.delete(force: true)
+      #expect(f.leftovers(id: "execd").isEmpty)
+    }
+  }
+
+  @Test("a pty: the program's stdio is a terminal")
+  func terminal() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let c = try await f.runtime.create(
+        id: "tty", spec: f.spec(["sh", "-c", "test -t 0 && test -t 1 && echo tty; stty size"]),
+        io: .terminal(rows: 33, columns: 101))
+      scratch.register(pid: c.pid)
+      try await c.start()
+      let master = try #require(c.streams.terminal)
+      var out = [UInt8]()
+      var buf = [UInt8](repeating: 0, count: 256)
+      while true {
+        let n = read(master, &buf, 256)
+        if n <= 0 { break }
+        out += buf[0..<n]
+      }
+      let status = await c.wait()
+      #expect(status.code == 0)
+      #expect(String(decoding: out, as: UTF8.self) == "tty\r\n33 101\r\n")
+      try await c.delete()
+      c.streams.close()
+    }
+  }
+
+  @Test("a seccomp profile from the spec is enforced")
+  func seccomp() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["sh", "-c", "mkdir /tmp/d; echo $?"])
+      spec.linux?.seccomp = Spec.Seccomp(
+        defaultAction: "SCMP_ACT_ALLOW",
+        syscalls: [.init(names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: UInt32(EACCES))])
+      let r = try await f.run(spec)
+      #expect(r.out == "1\n")
+      #expect(r.err.contains("Permission denied"))
+    }
+  }
+
+  @Test("a user namespace maps container root to a host range")
+  func userNamespace() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      try Command.run(["chown", "-R", "200000:200000", f.rootfs.path])
+      var spec = f.spec(["sh", "-c", "id -u; touch /tmp/owned"])
+      spec.linux?.namespaces?.append(Spec.Namespace(.user))
+      spec.linux?.uidMappings = [Spec.IDMapping(containerID: 0, hostID: 200_000, size: 65536)]
+      spec.linux?.gidMappings = [Spec.IDMapping(containerID: 0, hostID: 200_000, size: 65536)]
+      let r = try await f.run(spec)
+      #expect(r.err == "")
+      #expect(r.out == "0\n")
+      let attrs = try FileManager.default.attributesOfItem(atPath: f.rootfs.appendingPathComponent("tmp/owned").path)
+      #expect((attrs[.ownerAccountID] as? NSNumber)?.intValue == 200_000)
+      #expect((attrs[.groupOwnerAccountID] as? NSNumber)?.intValue == 200_000)
+    }
+  }
+
+  @Test("minimal init: pid 1 reaps and forwards, the program's status comes back")
+  func minimalInit() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let c = try await f.runtime.create(
+        id: "init", spec: f.spec(["sh", "-c", "echo $$; exit 7"]), io: .pipes, useInit: true)
+      scratch.register(pid: c.pid)
+      var streams = c.streams
+      streams.closeStdin()
+      try await c.start()
+      let out = await RuntimeFixture.drain(streams.stdout)
+      _ = await RuntimeFixture.drain(streams.stderr)
+      #expect(out == "2\n")  // the program is pid 2: the init is pid 1
+      #expect(await c.wait().code == 7)
+      try await c.delete()
+    }
+  }
+
+  @Test("a symlink in the image cannot send a mount onto the host")
+  func symlinkedMountDestination() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let host = try scratch.directory("host-target")
+      try FileManager.default.createDirectory(
+        at: f.rootfs.appendingPathComponent("mnt"), withIntermediateDirectories: true)
+      try FileManager.default.createSymbolicLink(
+        atPath: f.rootfs.appendingPathComponent("mnt/link").path, withDestinationPath: host.path)
+      var spec = f.spec(["sh", "-c", "touch /mnt/link/sub/x && ls /mnt/link/sub"])
+      spec.mounts?.append(Spec.Mount(destination: "/mnt/link/sub", type: "tmpfs", source: "tmpfs"))
+      let r = try await f.run(spec)
+      #expect(r.out == "x\n")
+      // Resolved inside the rootfs: the host directory the link names got nothing.
+      #expect(try FileManager.default.contentsOfDirectory(atPath: host.path).isEmpty)
+      #expect(FileManager.default.fileExists(atPath: f.rootfs.path + host.path + "/sub"))
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `ckit-runtime` against bundles made by `runc spec`: the same bundle that runc and crun run, unchanged but for
+/// the program and `terminal: false`.
+@Suite("ckit-runtime CLI", .enabled(if: isRoot, "requires root"))
+struct RuntimeCLITests {
+  static var binary: String {
+    RepoPaths.root.appendingPathComponent(".build/debug/ckit-runtime").path
+  }
+
+  /// A `runc spec` bundle with a busybox rootfs running `args`.
+  static func bundle(_ scratch: ScratchRoot, args: [String]) throws -> URL {
+    let bundle = try scratch.directory("bundle")
+    try Command.run(["cp", "-a", try BusyboxImage.rootfsTemplate().path, bundle.appendingPathComponent("rootfs").path])
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/sbin/runc")
+    p.arguments = ["spec"]
+    p.currentDirectoryURL = bundle
+    try p.run()
+    p.waitUntilExit()
+    let url = bundle.appendingPathComponent("config.json")
+    var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    var process = try #require(config["process"] as? [String: Any])
+    process["terminal"] = false
+    process["args"] = args
+    config["process"] = process
+    try JSONSerialization.data(withJSONObject: config).write(to: url)
+    return bundle
+  }
+
+  /// Runs the CLI with this test's state root and a cgroup parent of its own, removed at cleanup.
+  static func cli(_ scratch: ScratchRoot, _ args: [String]) throws -> CommandResult {
+    let parent = cgroupParent(scratch)
+    for dir in RuntimeFixture.cgroupDirectories(parent) { scratch.register(cgroup: dir) }
+    return try Command.run(
+      [binary, "--root", scratch.path.appendingPathComponent("state").path, "--cgroup-parent", parent] + args,
+      check: false)
+  }
+
+  static func cgroupParent(_ scratch: ScratchRoot) -> String { "ckit-cli-" + scratch.path.lastPathComponent }
+
+  @Test("run: the program's output and exit code, nothing left behind")
+  func run() async throws {
+    try await withScratchRoot { scratch in
+      let bundle = try Self.bundle(scratch, args: ["sh", "-c", "hostname; echo $$; exit 3"])
+      let r = try Self.cli(scratch, ["run", "--bundle", bundle.path, "cli-run"])
+      #expect(r.stdout == "runc\n1\n")
+      #expect(r.status == 3)
+      #expect(!FileManager.default.fileExists(atPath: scratch.path.appendingPathComponent("state/cli-run").path))
+      #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/\(Self.cgroupParent(scratch))/cli-run"))
+    }
+  }
+
+  @Test("create, state, start, kill, delete from separate processes")
+  func lifecycle() async throws {
+    try await withScratchRoot { scratch in
+      let bundle = try Self.bundle(scratch, args: ["sleep", "30"])
+      let pidFile = scratch.path.appendingPathComponent("pid").path
+      let created = try Self.cli(scratch, ["create", "--bundle", bundle.path, "--pid-file", pidFile, "cli-life"])
+      #expect(created.status == 0, "\(created.stderr)")
+      let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)))
+      scratch.register(pid: pid)
+      var state = try Self.cli(scratch, ["state", "cli-life"])
+      #expect(state.stdout.contains(#""status":"created""#))
+      #expect(state.stdout.contains(#""pid":\#(pid)"#))
+      #expect(try Self.cli(scratch, ["start", "cli-life"]).status == 0)
+      state = try Self.cli(scratch, ["state", "cli-life"])
+      #expect(state.stdout.contains(#""status":"running""#))
+      let list = try Self.cli(scratch, ["list", "-q"])
+      #expect(list.stdout == "cli-life\n")
+      let refused = try Self.cli(scratch, ["delete", "cli-life"])
+      #expect(refused.status != 0)
+      #expect(refused.stderr.contains("cannot delete container \"cli-life\": it is running"))
+      #expect(try Self.cli(scratch, ["kill", "cli-life", "KILL"]).status == 0)
+      for _ in 0..<400 where kill(pid, 0) == 0 {
+        // Not our child: its parent (init or a subreaper) reaps it.
+        usleep(5000)
+      }
+      state = try Self.cli(scratch, ["state", "cli-life"])
+      #expect(state.stdout.contains(#""status":"stopped""#))
+      #expect(try Self.cli(scratch, ["delete", "cli-life"]).status == 0)
+      #expect(try Self.cli(scratch, ["state", "cli-life"]).stderr.contains("container \"cli-life\" does not exist"))
+    }
+  }
+
+  @Test("a missing binary: the message and exit 127; --log-format json logs it")
+  func missingBinary() async throws {
+    try await withScratchRoot { scratch in
+      let bundle = try Self.bundle(scratch, args: ["/bin/nope"])
+      let log = scratch.path.appendingPathComponent("log.json").path
+      let r = try Self.cli(scratch, ["--log", log, "--log-format", "json", "run", "--bundle", bundle.path, "nope"])
+      #expect(r.status == 127)
+      #expect(r.stderr.contains("exec: /bin/nope: no such file or directory"))
+      let logged = try String(contentsOfFile: log, encoding: .utf8)
+      #expect(logged.hasPrefix(#"{"level":"error","msg":"exec: /bin/nope: no such file or directory""#))
+    }
+  }
+}
