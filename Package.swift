@@ -45,7 +45,8 @@ let package = Package(
       path: "Sources/ImageStore/OCI"),
     .target(
       name: "CLayerFS",
-      path: "Sources/ImageStore/CLayerFS"),
+      path: "Sources/ImageStore/CLayerFS",
+      linkerSettings: [.linkedLibrary("isal")]),
     .target(
       name: "LayerFS",
       dependencies: [
@@ -88,8 +89,10 @@ let package = Package(
       name: "Cgroups",
       dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
       path: "Sources/ContainerKit/Cgroups"),
+    // Not named `Network`: AsyncHTTPClient tests `#if canImport(Network)` for Apple's framework, and a module of
+    // that name in the build directory makes it reach for NIOTransportServices.
     .target(
-      name: "Network",
+      name: "ContainerNetwork",
       dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
       path: "Sources/ContainerKit/Network"),
     // The per-container monitor that outlives `ckit`: holds stdio, writes logs, records the exit code. C, so that
@@ -100,7 +103,7 @@ let package = Package(
     .target(
       name: "ContainerKit",
       dependencies: [
-        "OCI", "Namespaces", "Cgroups", "Network", "ImageStore", "LayerFS",
+        "OCI", "Namespaces", "Cgroups", "ContainerNetwork", "ImageStore", "LayerFS",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "SystemPackage", package: "swift-system"),
       ],
@@ -152,7 +155,7 @@ let package = Package(
     .testTarget(
       name: "ImageStoreTests", dependencies: ["ImageStore", "LayerFS", "OCI", "TestSupport"]),
     .testTarget(name: "NamespacesTests", dependencies: ["Namespaces", "OCI", "TestSupport"]),
-    .testTarget(name: "NetworkTests", dependencies: ["Network", "OCI", "TestSupport"]),
+    .testTarget(name: "NetworkTests", dependencies: ["ContainerNetwork", "OCI", "TestSupport"]),
     .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "OCI", "TestSupport"]),
     .testTarget(
       name: "ContainerKitTests", dependencies: ["ContainerKit", "ImageStore", "OCI", "TestSupport"]),

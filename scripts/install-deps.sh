@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # build
   libarchive-dev zlib1g-dev libseccomp-dev pkg-config
+  # LayerFS: ISA-L igzip inflate
+  libisal-dev
   # fixtures: a real image, a real registry, peers for interop and benchmarks
   busybox-static docker-registry skopeo umoci crun runc apache2-utils openssl
   # networking

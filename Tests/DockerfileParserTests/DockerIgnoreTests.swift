@@ -48,15 +48,15 @@ import Testing
     #expect(throws: DockerIgnoreError.self) { try DockerIgnore(patterns: ["a\\"]) }
   }
 
-  @Test func dockerfileSpecificIgnoreFileWins() throws {
+  @Test func dockerfileSpecificIgnoreFileWins() async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dockerignore-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     try "*.log\n".write(to: dir.appendingPathComponent(".dockerignore"), atomically: true, encoding: .utf8)
     let dockerfile = dir.appendingPathComponent("sub/Dockerfile").path
-    #expect(try DockerIgnore.load(contextDirectory: dir.path, dockerfile: dockerfile).matches("x.log"))
+    #expect(try await DockerIgnore.load(contextDirectory: dir.path, dockerfile: dockerfile).matches("x.log"))
     try "*.bin\n".write(toFile: dockerfile + ".dockerignore", atomically: true, encoding: .utf8)
-    let specific = try DockerIgnore.load(contextDirectory: dir.path, dockerfile: dockerfile)
+    let specific = try await DockerIgnore.load(contextDirectory: dir.path, dockerfile: dockerfile)
     #expect(specific.matches("x.bin") && !specific.matches("x.log"))
     #expect(DockerIgnore.locate(contextDirectory: dir.appendingPathComponent("sub").path) == nil)
   }

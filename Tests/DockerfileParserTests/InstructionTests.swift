@@ -62,6 +62,13 @@ import Testing
     #expect(f.stage(named: "BUILD")?.index == 0)
     #expect(f.stage(named: "1")?.baseImage == "scratch")
     #expect(f.stages[0].instructions[0].range == SourceRange(start: 3, end: 3))
+    let deps = try Dockerfile(
+      parsing: "FROM golang AS build\nFROM build AS test\nFROM scratch\nCOPY --from=build /a /a\n"
+        + "RUN --mount=type=bind,from=test,target=/t --mount=type=cache,target=/c x\nCOPY --from=0 /b /b\n"
+        + "COPY --from=nginx:latest /c /c\n")
+    #expect(deps.dependencies(of: deps.stages[0]) == [])
+    #expect(deps.dependencies(of: deps.stages[1]) == [0])
+    #expect(deps.dependencies(of: deps.stages[2]) == [0, 1])
     #expect(reason("FROM a AS 1x\n")?.reason == .invalidStageName("1x"))
     #expect(reason("FROM a AS b\nFROM c AS B\n")?.reason == .duplicateStageName("b"))
     #expect(reason("FROM a b\n")?.reason == .fromArguments)
@@ -186,6 +193,8 @@ import Testing
     #expect(
       reason("FROM a\nHEALTHCHECK --timeout=soon CMD x\n")?.reason == .invalidDuration(flag: "timeout", value: "soon"))
     #expect(reason("FROM a\nHEALTHCHECK --retries=-1 CMD x\n")?.reason == .invalidRetries("-1"))
+    #expect(reason("FROM a\nHEALTHCHECK --interval=9223372036854775807ns CMD x\n") != nil)
+    #expect(reason("FROM a\nHEALTHCHECK --interval=99999999999h CMD x\n") != nil)
     #expect(reason("FROM a\nHEALTHCHECK --foo=1 CMD x\n") != nil)
   }
 

@@ -2,6 +2,7 @@ import Foundation
 import ImageStore
 import LayerFS
 import OCI
+import TestSupport
 
 /// Builds small images straight into a store: gzip layers from `TarFixture` entries, an OCI config and manifest.
 enum TestImage {

@@ -236,3 +236,43 @@ private func xattr(_ path: String, _ name: String) -> [UInt8]? {
     #expect(try String(contentsOfFile: victim, encoding: .utf8) == "original")
   }
 }
+
+@Suite struct GzipStreamTests {
+  /// Concatenated gzip members are one stream (as `pigz`, some registries and `cat a.gz b.gz` produce);
+  /// the diffID is that of the whole tar and the digest that of every byte of the blob.
+  @Test func concatenatedMembersAreOneStream() async throws {
+    let dir = try Scratch("gzip")
+    defer { dir.remove() }
+    let entries: [TarFixture.Entry] = (0..<50).map { .file("f\($0)", String(repeating: "\($0)", count: 5_000)) }
+    let tar = try TarFixture.write(entries, to: dir.path + "/l.tar")
+    let raw = try Array(Data(contentsOf: URL(fileURLWithPath: tar)))
+    let half = raw.count / 2
+    try Data(raw[..<half]).write(to: URL(fileURLWithPath: dir.path + "/a"))
+    try Data(raw[half...]).write(to: URL(fileURLWithPath: dir.path + "/b"))
+    try TarFixture.run("/usr/bin/gzip", ["-n", dir.path + "/a", dir.path + "/b"])
+    let blob =
+      try Array(Data(contentsOf: URL(fileURLWithPath: dir.path + "/a.gz")))
+      + Array(Data(contentsOf: URL(fileURLWithPath: dir.path + "/b.gz")))
+    try Data(blob).write(to: URL(fileURLWithPath: dir.path + "/layer.gz"))
+    try FileOps.makeDirectories(dir.path + "/root")
+    let r = try await LayerUnpacker.unpack(layerAt: dir.path + "/layer.gz", into: dir.path + "/root")
+    #expect(r.compression == .gzip)
+    #expect(r.diffID == .sha256(of: raw))
+    #expect(r.digest == .sha256(of: blob))
+    #expect(r.uncompressedSize == Int64(raw.count))
+    #expect(try FileOps.listDirectory(dir.path + "/root").count == 50)
+  }
+
+  @Test func truncatedGzipIsAnError() async throws {
+    let dir = try Scratch("gzip-cut")
+    defer { dir.remove() }
+    let entries: [TarFixture.Entry] = (0..<20).map { .file("f\($0)", String(repeating: "x\($0)", count: 20_000)) }
+    let path = try TarFixture.write(entries, to: dir.path + "/l.tar", compression: "gzip")
+    let blob = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
+    try Data(blob[..<(blob.count / 2)]).write(to: URL(fileURLWithPath: path))
+    try FileOps.makeDirectories(dir.path + "/root")
+    await #expect(throws: LayerFSError.self) {
+      _ = try await LayerUnpacker.unpack(layerAt: path, into: dir.path + "/root")
+    }
+  }
+}

@@ -2,6 +2,8 @@
 #include "CLayerFS.h"
 
 #include <errno.h>
+#include <isa-l/igzip_lib.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <string.h>
@@ -91,3 +93,35 @@ int ck_overlay_supported(void) {
 dev_t ck_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }
 unsigned int ck_major(dev_t dev) { return major(dev); }
 unsigned int ck_minor(dev_t dev) { return minor(dev); }
+
+struct ck_gunzip {
+  struct inflate_state state;
+};
+
+ck_gunzip *ck_gunzip_new(void) {
+  ck_gunzip *g = calloc(1, sizeof(*g));
+  if (g == NULL) return NULL;
+  isal_inflate_init(&g->state);
+  g->state.crc_flag = ISAL_GZIP;
+  return g;
+}
+
+void ck_gunzip_free(ck_gunzip *g) { free(g); }
+
+void ck_gunzip_reset(ck_gunzip *g) {
+  isal_inflate_reset(&g->state);
+  g->state.crc_flag = ISAL_GZIP;
+}
+
+int ck_gunzip_run(ck_gunzip *g, const uint8_t *in, size_t in_len, size_t *consumed, uint8_t *out, size_t out_cap,
+                  size_t *produced, int *finished) {
+  g->state.next_in = (uint8_t *)in;
+  g->state.avail_in = (uint32_t)in_len;
+  g->state.next_out = out;
+  g->state.avail_out = (uint32_t)out_cap;
+  int r = isal_inflate(&g->state);
+  *consumed = in_len - g->state.avail_in;
+  *produced = out_cap - g->state.avail_out;
+  *finished = g->state.block_state == ISAL_BLOCK_FINISH;
+  return r < 0 ? r : 0;
+}

@@ -90,7 +90,7 @@ public struct DockerIgnore: Sendable, Hashable {
   }
 
   /// Loads the applicable ignore file; an empty matcher when there is none.
-  public static func load(contextDirectory: String, dockerfile: String? = nil) throws -> DockerIgnore {
+  public static func load(contextDirectory: String, dockerfile: String? = nil) async throws -> DockerIgnore {
     guard let path = locate(contextDirectory: contextDirectory, dockerfile: dockerfile) else {
       return try DockerIgnore(patterns: [])
     }

@@ -59,6 +59,29 @@ public struct Dockerfile: Sendable, Hashable {
     if stages.isEmpty { throw DockerfileError(line: 0, reason: .noStages) }
   }
 
+  /// Stages this stage needs built first: its FROM when it names another stage, `COPY --from` and
+  /// `RUN --mount=from=` references (by name or index). Unresolved names are images or contexts, not stages.
+  /// Call on the expanded form when references use variables.
+  public func dependencies(of stage: Stage) -> [Int] {
+    var refs: [String] = []
+    if stage.baseImage.lowercased() != "scratch" { refs.append(stage.baseImage) }
+    for located in stage.instructions {
+      switch located.value {
+      case .copy(let c): if let f = c.from { refs.append(f) }
+      case .run(let r): refs += r.mounts.compactMap(\.from)
+      default: break
+      }
+    }
+    var out: [Int] = []
+    for r in refs {
+      // FROM only names stages by name; an index there is an image reference.
+      guard let s = self.stage(named: r), s.index != stage.index, !out.contains(s.index) else { continue }
+      if r == stage.baseImage && Int(r) != nil { continue }
+      out.append(s.index)
+    }
+    return out
+  }
+
   /// The stage a `--from`/`FROM` reference names: a stage name (case-insensitive) or an index.
   public func stage(named reference: String) -> Stage? {
     let lower = reference.lowercased()

@@ -46,7 +46,8 @@ enum GoDuration {
       default: return nil
       }
       total += (intPart + frac) * ns
-      if total > 9.223372036854775807e18 { return nil }
+      // 2^63 itself does not fit in Int64.
+      if total >= 9.223372036854775807e18 { return nil }
     }
     let v = Int64(total.rounded())
     return .nanoseconds(negative ? -v : v)

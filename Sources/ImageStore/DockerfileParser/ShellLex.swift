@@ -430,8 +430,8 @@ struct ShellWordScanner {
     let isEmpty = value?.isEmpty ?? true
     switch ch {
     case 0x2D:
-      if value == nil || (nullIsUnset && isEmpty) { return word }
-      return Array(value!.utf8)
+      guard let value, !(nullIsUnset && isEmpty) else { return word }
+      return Array(value.utf8)
     case 0x2B:
       if value == nil || (nullIsUnset && isEmpty) { return [] }
       return word

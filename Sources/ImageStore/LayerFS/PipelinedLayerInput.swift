@@ -1,5 +1,12 @@
+import CLayerFS
 import Foundation
 import OCI
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
 
 /// Splits unpacking over two threads: a producer reads the blob, hashes the compressed bytes and inflates them;
 /// the consumer (the tar reader writing files) hashes the uncompressed bytes as it takes them. Inflate and file
@@ -7,8 +14,15 @@ import OCI
 ///
 /// Buffers circulate between a free list and a ready queue (bounded, so memory stays at a few MiB); the buffer the
 /// tar reader holds is recycled on its next call, as libarchive's read-callback contract allows.
+///
+/// gzip (the common case) is inflated with ISA-L's igzip when the blob can be peeked at (a file, not a pipe);
+/// other compressions, and pipes, go through libarchive's filters.
 final class PipelinedLayerInput {
-  private let input: LayerInput
+  private let input: LayerInput?
+  private let fd: Int32
+  private let displayName: String
+  private var compressedHasher: DigestHasher
+  private var isalCompressedSize: Int64 = 0
   private let condition = NSCondition()
   private var free: [UnsafeMutableRawBufferPointer] = []
   private var ready: [(UnsafeMutableRawBufferPointer, Int)] = []
@@ -22,13 +36,24 @@ final class PipelinedLayerInput {
   private let hashHere: Bool
   private(set) var uncompressedSize: Int64 = 0
 
-  var compression: LayerCompression { input.compression }
-  var compressedSize: Int64 { input.compressedSize }
+  var compression: LayerCompression { input?.compression ?? .gzip }
+  var compressedSize: Int64 { input?.compressedSize ?? isalCompressedSize }
 
   init(fd: Int32, displayName: String, algorithm: Digest.Algorithm) throws(LayerFSError) {
-    input = try LayerInput(fd: fd, displayName: displayName, algorithm: algorithm)
-    input.hashesUncompressed = false
-    hashHere = input.compression != .none || algorithm != .sha256
+    self.fd = fd
+    self.displayName = displayName
+    self.compressedHasher = DigestHasher(algorithm)
+    var magic: (UInt8, UInt8) = (0, 0)
+    let peeked = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
+    if peeked == 2 && magic == (0x1f, 0x8b) {
+      input = nil
+      hashHere = true
+    } else {
+      let i = try LayerInput(fd: fd, displayName: displayName, algorithm: algorithm)
+      i.hashesUncompressed = false
+      input = i
+      hashHere = i.compression != .none || algorithm != .sha256
+    }
     for _ in 0..<8 {
       let b = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
       all.append(b)
@@ -59,6 +84,7 @@ final class PipelinedLayerInput {
   }
 
   private func produce() {
+    guard let input else { return produceWithISAL() }
     var failure: LayerFSError?
     produceLoop: do {
       guard var buf = takeFree() else { break produceLoop }
@@ -89,6 +115,123 @@ final class PipelinedLayerInput {
       if failure == nil {
         do throws(LayerFSError) { compressedDigest = try input.finish().compressed } catch { failure = error }
       }
+    }
+    condition.lock()
+    producerError = failure
+    producerDone = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// The igzip path: read, hash, inflate straight into the buffers the tar reader consumes (no copy).
+  private func produceWithISAL() {
+    var failure: LayerFSError?
+    isal: do {
+      guard let g = ck_gunzip_new() else {
+        failure = .archive(entry: nil, message: "out of memory")
+        break isal
+      }
+      defer { ck_gunzip_free(g) }
+      let inBuf = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+      defer { inBuf.deallocate() }
+      var start = 0
+      var end = 0
+      var eof = false
+      var atBoundary = false
+      var trailing = false
+      var inMember = false
+      guard var out = takeFree() else { break isal }
+      var filled = 0
+      while true {
+        if start == end && !eof {
+          let n: Int
+          do throws(LayerFSError) {
+            n = try FileOps.read(fd, into: inBuf.baseAddress!, count: inBuf.count, path: displayName)
+          } catch {
+            failure = error
+            break
+          }
+          if n == 0 {
+            eof = true
+          } else {
+            compressedHasher.update(UnsafeRawBufferPointer(rebasing: inBuf[0..<n]))
+            isalCompressedSize += Int64(n)
+          }
+          start = 0
+          end = n
+        }
+        if trailing {
+          // Bytes after the last gzip member: hashed (they are part of the blob), not inflated.
+          if eof { break }
+          start = end
+          continue
+        }
+        if start == end {
+          if !inMember {
+            if eof { break }
+            continue
+          }
+          // Within a member: read more first; at the end of input, run once more to flush igzip's output.
+          if !eof { continue }
+        }
+        if atBoundary {
+          if end - start < 2 && !eof && start > 0 {
+            // Keep the partial magic at the front and read more behind it.
+            inBuf.baseAddress!.copyMemory(from: inBuf.baseAddress! + start, byteCount: end - start)
+            end -= start
+            start = 0
+            let more: Int
+            do throws(LayerFSError) {
+              more = try FileOps.read(
+                fd, into: inBuf.baseAddress! + end, count: inBuf.count - end, path: displayName)
+            } catch {
+              failure = error
+              break
+            }
+            if more == 0 { eof = true }
+            compressedHasher.update(UnsafeRawBufferPointer(rebasing: inBuf[end..<(end + more)]))
+            isalCompressedSize += Int64(more)
+            end += more
+          }
+          if end - start >= 2 && inBuf[start] == 0x1f && inBuf[start + 1] == 0x8b {
+            ck_gunzip_reset(g)
+            atBoundary = false
+          } else {
+            trailing = true
+            continue
+          }
+        }
+        var consumed = 0
+        var produced = 0
+        var finished: Int32 = 0
+        let r = ck_gunzip_run(
+          g, inBuf.baseAddress!.assumingMemoryBound(to: UInt8.self) + start, end - start, &consumed,
+          out.baseAddress!.assumingMemoryBound(to: UInt8.self) + filled, out.count - filled, &produced, &finished)
+        guard r == 0 else {
+          failure = .archive(entry: nil, message: "\(displayName): gzip data error (igzip \(r))")
+          break
+        }
+        inMember = finished == 0
+        start += consumed
+        filled += produced
+        if filled == out.count {
+          enqueue(out, filled)
+          guard let next = takeFree() else { break isal }
+          out = next
+          filled = 0
+        }
+        if finished != 0 {
+          atBoundary = true
+        } else if eof && start == end && produced == 0 {
+          failure = .archive(entry: nil, message: "\(displayName): truncated gzip stream")
+          break
+        } else if consumed == 0 && produced == 0 && filled < out.count && start < end {
+          failure = .archive(entry: nil, message: "\(displayName): gzip stream makes no progress")
+          break
+        }
+      }
+      if filled > 0 { enqueue(out, filled) } else { returnBuffer(out) }
+      if failure == nil { compressedDigest = compressedHasher.finalize() }
     }
     condition.lock()
     producerError = failure

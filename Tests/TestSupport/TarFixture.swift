@@ -1,29 +1,45 @@
 import Foundation
-import LayerFS
 
 /// Builds tarballs for tests with python3's tarfile, which writes exactly what it is told, hostile entries included.
-enum TarFixture {
-  struct Entry {
-    var name: String
-    var type: String = "file"  // file, dir, symlink, hardlink, chr, blk, fifo
-    var data: String = ""
-    var link: String = ""
-    var mode: Int = 0o644
-    var uid: Int = 0
-    var gid: Int = 0
-    var mtime: Int = 1_600_000_000
-    var devmajor: Int = 0
-    var devminor: Int = 0
-    var xattrs: [String: String] = [:]
+public enum TarFixture {
+  public struct Entry: Sendable {
+    public var name: String
+    public var type: String = "file"  // file, dir, symlink, hardlink, chr, blk, fifo
+    public var data: String = ""
+    public var link: String = ""
+    public var mode: Int = 0o644
+    public var uid: Int = 0
+    public var gid: Int = 0
+    public var mtime: Int = 1_600_000_000
+    public var devmajor: Int = 0
+    public var devminor: Int = 0
+    public var xattrs: [String: String] = [:]
 
-    static func file(_ name: String, _ data: String = "", mode: Int = 0o644) -> Entry {
+    public init(
+      name: String, type: String = "file", data: String = "", link: String = "", mode: Int = 0o644, uid: Int = 0,
+      gid: Int = 0, mtime: Int = 1_600_000_000, devmajor: Int = 0, devminor: Int = 0, xattrs: [String: String] = [:]
+    ) {
+      self.name = name
+      self.type = type
+      self.data = data
+      self.link = link
+      self.mode = mode
+      self.uid = uid
+      self.gid = gid
+      self.mtime = mtime
+      self.devmajor = devmajor
+      self.devminor = devminor
+      self.xattrs = xattrs
+    }
+
+    public static func file(_ name: String, _ data: String = "", mode: Int = 0o644) -> Entry {
       Entry(name: name, data: data, mode: mode)
     }
-    static func dir(_ name: String, mode: Int = 0o755) -> Entry { Entry(name: name, type: "dir", mode: mode) }
-    static func symlink(_ name: String, to target: String) -> Entry {
+    public static func dir(_ name: String, mode: Int = 0o755) -> Entry { Entry(name: name, type: "dir", mode: mode) }
+    public static func symlink(_ name: String, to target: String) -> Entry {
       Entry(name: name, type: "symlink", link: target, mode: 0o777)
     }
-    static func hardlink(_ name: String, to target: String) -> Entry {
+    public static func hardlink(_ name: String, to target: String) -> Entry {
       Entry(name: name, type: "hardlink", link: target)
     }
   }
@@ -54,7 +70,7 @@ enum TarFixture {
   /// Writes a tar of `entries` to `path`, then compresses it with `compression` ("gzip", "zstd" or nil), which
   /// replaces `path` with the compressed file. Returns `path`.
   @discardableResult
-  static func write(_ entries: [Entry], to path: String, compression: String? = nil) throws -> String {
+  public static func write(_ entries: [Entry], to path: String, compression: String? = nil) throws -> String {
     let json = entries.map { e -> [String: Any] in
       [
         "name": e.name, "type": e.type, "data": e.data, "link": e.link, "mode": e.mode, "uid": e.uid,
@@ -78,29 +94,9 @@ enum TarFixture {
     return path
   }
 
-  struct CommandFailed: Error, CustomStringConvertible {
-    var description: String
-  }
-
   /// Runs a tool, failing the test setup on a non-zero exit; returns stdout.
   @discardableResult
-  static func run(_ tool: String, _ args: [String]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: tool)
-    p.arguments = args
-    let out = Pipe()
-    let err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-      throw CommandFailed(
-        description: "\(tool) \(args.joined(separator: " ")): exit \(p.terminationStatus): "
-          + String(decoding: e, as: UTF8.self))
-    }
-    return String(decoding: o, as: UTF8.self)
+  public static func run(_ tool: String, _ args: [String]) throws -> String {
+    try Command.run([tool] + args).stdout
   }
 }
