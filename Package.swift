@@ -110,14 +110,18 @@ let package = Package(
       path: "Sources/ContainerKit/ContainerKit"),
     .target(
       name: "Builder",
-      dependencies: ["ContainerKit", "ImageStore", "DockerfileParser", "LayerFS", "OCI"],
+      dependencies: [
+        "ContainerKit", "ImageStore", "DockerfileParser", "LayerFS", "OCI", "CArchive",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ],
       path: "Sources/ContainerKit/Builder"),
 
     // MARK: Sample tools
     .executableTarget(
       name: "ckit",
       dependencies: [
-        "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI",
+        "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI", "ContainerNetwork",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Examples/ckit"),
@@ -163,5 +167,7 @@ let package = Package(
       name: "BuilderTests", dependencies: ["Builder", "ContainerKit", "ImageStore", "TestSupport"]),
     .testTarget(
       name: "IntegrationTests", dependencies: ["ContainerKit", "ImageStore", "OCI", "TestSupport"]),
+    // ckit's own logic (formatting, templates, state, argument handling) and ckit-monitor, unit-tested.
+    .testTarget(name: "CkitTests", dependencies: ["ckit", "ContainerNetwork", "TestSupport"]),
   ]
 )

@@ -16,6 +16,8 @@ PACKAGES=(
   hyperfine libarchive-tools
   # tests: crafted tarballs (python3 tarfile), zstd-compressed layers
   python3 zstd
+  # builder comparison (tests and scripts/bench/build.sh)
+  buildah
 )
 
 missing=()

@@ -9,6 +9,7 @@ guard let name = args.first else {
 switch name {
 case "cgroups": try await CgroupsBenchmark.run(Array(args.dropFirst()))
 case "layerfs": try await LayerFSBenchmark.run(Array(args.dropFirst()))
+case "build": try await BuildBenchmark.run(Array(args.dropFirst()))
 case "parser": try await ParserBenchmark.run(Array(args.dropFirst()))
 case "pull": try await PullBenchmark.run(Array(args.dropFirst()))
 case "runtime": try await RuntimeBenchmark.run(Array(args.dropFirst()))

@@ -1,0 +1,92 @@
+import Foundation
+
+/// The files a build may read: a directory, or a tar stream unpacked into one (what a daemon receives), filtered by
+/// its `.dockerignore`.
+///
+/// Excluded files are invisible to COPY and ADD and do not take part in their cache keys, so editing an ignored file
+/// never invalidates the cache.
+public struct BuildContext: Sendable {
+  /// The directory holding the context's files.
+  public let root: URL
+  let matcher: IgnoreMatcher
+  /// Whether `root` was unpacked from a stream by us and should be removed by `discard()`.
+  let ownsRoot: Bool
+
+  /// A directory context; `.dockerignore` at its root, if present, is applied.
+  public init(directory: URL) throws(BuildError) {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
+      throw .contextUnreadable(directory.path, reason: "not a directory")
+    }
+    root = directory.resolvingSymlinksInPath()
+    matcher = try Self.loadIgnore(root)
+    ownsRoot = false
+  }
+
+  /// A context received as a tar stream (plain or compressed) on `fd`, unpacked below `scratch`.
+  /// Call `discard()` when the build is over.
+  public init(tarStream fd: Int32, scratch: URL) throws(BuildError) {
+    let dir = scratch.appendingPathComponent("context-\(UUID().uuidString.prefix(8))")
+    do {
+      try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    } catch {
+      throw .contextUnreadable(dir.path, reason: "\(error)")
+    }
+    do {
+      try ArchiveExtractor.extract(fd: fd, into: dir, what: "build context stream")
+    } catch {
+      try? FileManager.default.removeItem(at: dir)
+      throw error
+    }
+    root = dir.resolvingSymlinksInPath()
+    matcher = try Self.loadIgnore(root)
+    ownsRoot = true
+  }
+
+  /// A context with explicit exclude patterns (the `.dockerignore` syntax) instead of the file.
+  public init(directory: URL, excludes: [String]) throws(BuildError) {
+    root = directory.resolvingSymlinksInPath()
+    matcher = try IgnoreMatcher(patterns: excludes)
+    ownsRoot = false
+  }
+
+  /// Removes a context that was unpacked from a stream.
+  public func discard() {
+    if ownsRoot { try? FileManager.default.removeItem(at: root) }
+  }
+
+  /// Whether `path` (relative to the context root) is excluded by `.dockerignore`.
+  public func isExcluded(_ path: String) -> Bool {
+    matcher.excludes(path)
+  }
+
+  /// Every file and directory the build can see, relative to the root, sorted.
+  public func files() throws(BuildError) -> [String] {
+    var out: [String] = []
+    try walk("", into: &out)
+    return out.sorted()
+  }
+
+  private func walk(_ rel: String, into out: inout [String]) throws(BuildError) {
+    let dir = rel.isEmpty ? root.path : root.path + "/" + rel
+    let names: [String]
+    do { names = try FileManager.default.contentsOfDirectory(atPath: dir) } catch {
+      throw .contextUnreadable(dir, reason: "\(error)")
+    }
+    for name in names {
+      let child = rel.isEmpty ? name : rel + "/" + name
+      let excluded = matcher.excludes(child)
+      var st = stat()
+      guard lstat(root.path + "/" + child, &st) == 0 else { continue }
+      let isDir = (st.st_mode & S_IFMT) == S_IFDIR
+      if !excluded { out.append(child) }
+      if isDir, !excluded || matcher.hasExceptions { try walk(child, into: &out) }
+    }
+  }
+
+  static func loadIgnore(_ root: URL) throws(BuildError) -> IgnoreMatcher {
+    let url = root.appendingPathComponent(".dockerignore")
+    guard let data = FileManager.default.contents(atPath: url.path) else { return try IgnoreMatcher(patterns: []) }
+    return try IgnoreMatcher(dockerignore: String(decoding: data, as: UTF8.self))
+  }
+}

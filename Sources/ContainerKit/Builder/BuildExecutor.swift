@@ -1,0 +1,62 @@
+import Foundation
+
+/// Runs a RUN step's process in a container on a prepared root filesystem. `RuntimeBuildExecutor` is the
+/// conformance over `ContainerRuntime`.
+public protocol BuildExecutor: Sendable {
+  /// Runs `request` to completion, streaming its combined stdout and stderr to `output`; returns the exit code
+  /// (128 + signal for a killed process). Nothing of the container may be left when it returns or throws.
+  func run(_ request: RunRequest, output: @escaping @Sendable ([UInt8]) -> Void) async throws -> Int32
+}
+
+/// One RUN, resolved: argv, environment, user and mounts, ready for a container.
+public struct RunRequest: Sendable, Hashable {
+  /// Unique per step (container ID, cgroup name).
+  public var id: String
+  public var rootfs: URL
+  public var args: [String]
+  public var env: [String]
+  public var cwd: String
+  public var uid: UInt32
+  public var gid: UInt32
+  public var additionalGids: [UInt32]
+  /// `--network`: `none` (default here: no networking is set up for builds) or `host`.
+  public var network: String
+  /// `--mount=type=bind|cache|tmpfs`, with host sources already resolved.
+  public var mounts: [RunMount]
+
+  public init(
+    id: String, rootfs: URL, args: [String], env: [String], cwd: String = "/", uid: UInt32 = 0, gid: UInt32 = 0,
+    additionalGids: [UInt32] = [], network: String = "none", mounts: [RunMount] = []
+  ) {
+    self.id = id
+    self.rootfs = rootfs
+    self.args = args
+    self.env = env
+    self.cwd = cwd
+    self.uid = uid
+    self.gid = gid
+    self.additionalGids = additionalGids
+    self.network = network
+    self.mounts = mounts
+  }
+}
+
+/// A RUN `--mount`, resolved to a host path (bind, cache) or a fresh tmpfs.
+public struct RunMount: Sendable, Hashable {
+  public enum Kind: String, Sendable, Hashable {
+    case bind, cache, tmpfs
+  }
+  public var kind: Kind
+  /// Host path (bind, cache); unused for tmpfs.
+  public var source: String
+  /// Path in the container.
+  public var target: String
+  public var readOnly: Bool
+
+  public init(kind: Kind, source: String = "", target: String, readOnly: Bool = false) {
+    self.kind = kind
+    self.source = source
+    self.target = target
+    self.readOnly = readOnly
+  }
+}

@@ -1,0 +1,116 @@
+import DockerfileParser
+import Foundation
+import OCI
+import Synchronization
+
+extension BuildSession {
+  /// RUN: in a container on a snapshot of the current state, with the stage's SHELL, ENV, USER, WORKDIR and the
+  /// ARGs in scope in its environment; its writes become the next layer.
+  func run(_ node: Node, state: inout BuildState, scope: StageScope) async throws {
+    var a = node.arguments
+    if let doc = node.heredocs.first, !node.isJSON, a.count == 1,
+      a[0].trimmingCharacters(in: .whitespaces)
+        .hasPrefix("<<")
+    {
+      a = [doc.effectiveContent]
+    }
+    let form: CommandForm = node.isJSON ? .exec(a) : .shell(a.joined(separator: " "))
+    let config = state.config.config ?? ImageConfiguration.ContainerConfig()
+    let argv = form.argv(shell: config.shell ?? MetadataInstruction.defaultShell)
+    guard !argv.isEmpty else { throw BuildError.invalidInstruction("RUN", reason: "empty command") }
+    let network = node.flag("network") ?? options.network
+    let mountSpecs = node.flags("mount")
+
+    // The ARGs a RUN sees, as the classic builder records them: `|2 A=1 B=2 /bin/sh -c ...`.
+    let envNames = Set((config.env ?? []).map { String($0.split(separator: "=", maxSplits: 1)[0]) })
+    let args = scope.args.filter { !envNames.contains($0.key) }.sorted { $0.key < $1.key }
+    var createdBy = argv.joined(separator: " ")
+    if !args.isEmpty {
+      createdBy = "|\(args.count) " + args.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + " " + createdBy
+    }
+    let keyText = (["RUN"] + node.flags).joined(separator: " ") + " " + form.text
+    let key = CacheKey(
+      parent: state.cacheID, instruction: keyText, args: args.map { KeyValue($0.key, $0.value) },
+      platform: state.config.platform)
+    if let hit = lookup(key) {
+      state = hit
+      return
+    }
+    let env = (config.env ?? []) + args.map { "\($0.key)=\($0.value)" }
+    let cwd = config.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
+    let user = config.user ?? ""
+    let executor = builder.executor
+    let progress = self.progress
+    let mountRoot = builder.cacheMounts
+    let contextRoot = context.root
+    let display = form.text
+    var next = try await withMount(state, createdBy: createdBy) { m in
+      let users = UserDatabase(rootfs: m.rootfs)
+      let ids: (uid: UInt32, gid: UInt32, additional: [UInt32]) =
+        user.isEmpty ? (0, 0, []) : try users.resolveUser(user)
+      let mounts = try mountSpecs.map { try Self.runMount($0, cacheRoot: mountRoot, context: contextRoot) }
+      let request = RunRequest(
+        id: m.id, rootfs: m.rootfs, args: argv, env: env, cwd: cwd, uid: ids.uid, gid: ids.gid,
+        additionalGids: ids.additional, network: network, mounts: mounts)
+      progress(.running(containerID: m.id.replacingOccurrences(of: "ckit-build-", with: "")))
+      let tail = OutputTail()
+      let code = try await executor.run(request) { bytes in
+        tail.append(bytes)
+        progress(.output(bytes))
+      }
+      if code != 0 {
+        throw BuildError.runFailed(command: display, exitCode: code, output: tail.text)
+      }
+    }
+    next.cacheID = key.digest
+    try builder.cache.store(next, for: key)
+    state = next
+  }
+
+  /// `--mount=type=cache|bind|tmpfs,target=...`: cache directories persist under the builder's root, keyed by
+  /// `id` (default: the target); bind sources come from the context, read-only unless `rw`.
+  static func runMount(_ spec: String, cacheRoot: URL, context: URL) throws -> RunMount {
+    var fields: [String: String] = [:]
+    for part in spec.split(separator: ",") {
+      let kv = part.split(separator: "=", maxSplits: 1)
+      fields[String(kv[0]).lowercased()] = kv.count > 1 ? String(kv[1]) : "true"
+    }
+    let type = fields["type"] ?? "bind"
+    guard let target = fields["target"] ?? fields["dst"] ?? fields["destination"] else {
+      throw BuildError.invalidInstruction("RUN --mount", reason: "\"\(spec)\": target is required")
+    }
+    switch type {
+    case "cache":
+      let id = fields["id"] ?? target
+      let dir = cacheRoot.appendingPathComponent(Digest.sha256(of: Array(id.utf8)).encoded)
+      try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+      return RunMount(kind: .cache, source: dir.path, target: target)
+    case "bind":
+      if fields["from"] != nil {
+        throw BuildError.invalidInstruction("RUN --mount", reason: "\"\(spec)\": bind from a stage is not supported")
+      }
+      let src = ScopedPath.resolve(fields["source"] ?? fields["src"] ?? "/", in: context)
+      let rw = fields["rw"] == "true" || fields["readwrite"] == "true"
+      return RunMount(kind: .bind, source: src.path, target: target, readOnly: !rw)
+    case "tmpfs":
+      return RunMount(kind: .tmpfs, target: target)
+    default:
+      throw BuildError.invalidInstruction("RUN --mount", reason: "\"\(spec)\": unsupported type \(type)")
+    }
+  }
+}
+
+/// The last 64 KiB of a RUN's output, kept for the error message when it fails.
+final class OutputTail: Sendable {
+  private let buffer = Mutex<[UInt8]>([])
+  static let limit = 64 * 1024
+
+  func append(_ bytes: [UInt8]) {
+    buffer.withLock {
+      $0.append(contentsOf: bytes)
+      if $0.count > Self.limit { $0.removeFirst($0.count - Self.limit) }
+    }
+  }
+
+  var text: String { buffer.withLock { String(decoding: $0, as: UTF8.self) } }
+}

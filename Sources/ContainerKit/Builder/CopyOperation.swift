@@ -1,0 +1,155 @@
+import Foundation
+import OCI
+
+/// COPY and ADD on real files: finds the sources (wildcards, directories, `.dockerignore`), digests them for the
+/// cache key, and writes them into a root filesystem with Docker's destination rules.
+///
+/// Resolution and copying are separate so that a cache hit costs only the digest: no destination is touched.
+struct CopyOperation: Sendable {
+  /// One source after wildcard expansion.
+  struct Source: Sendable, Hashable {
+    /// As written in the Dockerfile.
+    var pattern: String
+    /// Relative to the source root; empty for the root itself.
+    var relative: String
+    var isDirectory: Bool
+  }
+
+  /// One file below a source, relative to it (empty for the source itself).
+  struct Entry {
+    var relative: String
+    var path: String
+    var info: stat
+  }
+
+  let instruction: CopyInstruction
+  let source: CopySource
+  let sources: [Source]
+  let excludes: IgnoreMatcher
+
+  /// Expands the instruction's sources against `source`; a source matching nothing is an error naming it.
+  init(_ instruction: CopyInstruction, from source: CopySource) throws(BuildError) {
+    self.instruction = instruction
+    self.source = source
+    self.excludes = try IgnoreMatcher(patterns: instruction.excludes)
+    var found: [Source] = []
+    for pattern in instruction.sources {
+      let matches = try Self.expand(pattern, in: source)
+      if matches.isEmpty { throw .sourceNotFound(pattern, instruction: instruction.keyword) }
+      found += matches
+    }
+    sources = found
+  }
+
+  static func hasWildcard(_ s: String) -> Bool { s.contains { $0 == "*" || $0 == "?" || $0 == "[" } }
+
+  private static func expand(_ pattern: String, in source: CopySource) throws(BuildError) -> [Source] {
+    let clean = IgnoreMatcher.clean(pattern)
+    let root = source.root
+    if clean.isEmpty { return [Source(pattern: pattern, relative: "", isDirectory: true)] }
+    if !hasWildcard(clean) {
+      if source.isExcluded(clean) { return [] }
+      let host = ScopedPath.resolve(clean, in: root)
+      var st = stat()
+      guard stat(host.path, &st) == 0 else { return [] }
+      let rel = String(host.path.dropFirst(root.path.count)).trimmingPrefix("/")
+      return [Source(pattern: pattern, relative: String(rel), isDirectory: (st.st_mode & S_IFMT) == S_IFDIR)]
+    }
+    var current: [String] = [""]
+    let parts = clean.split(separator: "/").map(String.init)
+    for (i, part) in parts.enumerated() {
+      var next: [String] = []
+      for base in current {
+        let dir = base.isEmpty ? root.path : root.path + "/" + base
+        if hasWildcard(part) {
+          guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+          for name in names.sorted() where fnmatch(part, name, FNM_PERIOD) == 0 {
+            next.append(base.isEmpty ? name : base + "/" + name)
+          }
+        } else {
+          next.append(base.isEmpty ? part : base + "/" + part)
+        }
+      }
+      current = next.filter { rel in
+        var st = stat()
+        guard lstat(root.path + "/" + rel, &st) == 0 else { return false }
+        return i == parts.count - 1 || (st.st_mode & S_IFMT) == S_IFDIR
+      }
+    }
+    return current.filter { !source.isExcluded($0) }.map { rel in
+      var st = stat()
+      let host = ScopedPath.resolve(rel, in: root)
+      let isDir = stat(host.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+      return Source(pattern: pattern, relative: rel, isDirectory: isDir)
+    }
+  }
+
+  /// The files of one source, parents before children. A top-level symlink is followed (Docker follows the path
+  /// given); symlinks below are kept as links.
+  func entries(of s: Source) throws(BuildError) -> [Entry] {
+    let root = source.root
+    let top = ScopedPath.resolve(s.relative, in: root)
+    var st = stat()
+    guard stat(top.path, &st) == 0 else { throw .sourceNotFound(s.pattern, instruction: instruction.keyword) }
+    var out = [Entry(relative: "", path: top.path, info: st)]
+    if s.isDirectory { try walk(top.path, rel: "", contextBase: s.relative, into: &out) }
+    return out
+  }
+
+  private func walk(_ dir: String, rel: String, contextBase: String, into out: inout [Entry]) throws(BuildError) {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
+      throw .io(path: dir, errno: errno)
+    }
+    for name in names.sorted() {
+      let childRel = rel.isEmpty ? name : rel + "/" + name
+      let ctxRel = contextBase.isEmpty ? childRel : contextBase + "/" + childRel
+      if source.isExcluded(ctxRel) || (!excludes.isEmpty && excludes.excludes(childRel)) { continue }
+      let path = dir + "/" + name
+      var st = stat()
+      guard lstat(path, &st) == 0 else { throw .io(path: path, errno: errno) }
+      out.append(Entry(relative: childRel, path: path, info: st))
+      if (st.st_mode & S_IFMT) == S_IFDIR { try walk(path, rel: childRel, contextBase: contextBase, into: &out) }
+    }
+  }
+
+  /// The content digest of every source: names, types, modes, owners, sizes, link targets and contents, in a fixed
+  /// order; modification times are left out (as Docker does) so a `touch` alone does not invalidate the cache.
+  func digest() throws(BuildError) -> Digest {
+    var h = DigestHasher()
+    for s in sources {
+      h.update(Array("source \(s.pattern) \(s.relative) \(s.isDirectory)\n".utf8))
+      for e in try entries(of: s) {
+        let st = e.info
+        let type = st.st_mode & S_IFMT
+        var line = "\(e.relative)\0\(type)\0\(st.st_mode & 0o7777)\0\(st.st_uid):\(st.st_gid)\0"
+        if type == S_IFLNK {
+          line += ScopedPath.readLink(e.path) ?? ""
+        } else if type == S_IFREG {
+          line += "\(st.st_size)\0" + (try Self.fileDigest(e.path)).description
+        } else if type == S_IFCHR || type == S_IFBLK {
+          line += "\(st.st_rdev)"
+        }
+        h.update(Array((line + "\n").utf8))
+      }
+    }
+    return h.finalize()
+  }
+
+  static func fileDigest(_ path: String) throws(BuildError) -> Digest {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw .io(path: path, errno: errno) }
+    defer { close(fd) }
+    var h = DigestHasher()
+    var buf = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw .io(path: path, errno: errno)
+      }
+      if n == 0 { break }
+      buf.withUnsafeBytes { h.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    }
+    return h.finalize()
+  }
+}

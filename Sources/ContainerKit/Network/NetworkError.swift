@@ -1,0 +1,31 @@
+import Foundation
+
+/// Errors from container networking. Each names the object that was wrong, in docker's words where docker has them,
+/// so that `ckit` can print them as they are.
+public enum NetworkError: Error, Sendable, Equatable, CustomStringConvertible {
+  case invalidAddress(String)
+  case invalidSubnet(String)
+  case invalidPortSpec(String, reason: String)
+  case invalidNetworkMode(String)
+  case portInUse(hostIP: String, port: Int, proto: PortProtocol)
+  case addressPoolExhausted(subnet: String)
+  case commandFailed(command: [String], status: Int32, output: String)
+  case stateFile(path: String, reason: String)
+  case socket(operation: String, errno: Int32)
+
+  public var description: String {
+    switch self {
+    case .invalidAddress(let a): "invalid IPv4 address: \(a)"
+    case .invalidSubnet(let s): "invalid subnet: \(s)"
+    case .invalidPortSpec(let spec, let reason): "invalid port specification \"\(spec)\": \(reason)"
+    case .invalidNetworkMode(let m): "network \(m) not found"
+    case .portInUse(let ip, let port, let proto):
+      "Bind for \(ip.isEmpty ? "0.0.0.0" : ip):\(port)\(proto == .udp ? "/udp" : "") failed: port is already allocated"
+    case .addressPoolExhausted(let s): "no available IPv4 addresses in \(s)"
+    case .commandFailed(let command, let status, let output):
+      "\(command.joined(separator: " ")) exited \(status): \(output.trimmingCharacters(in: .whitespacesAndNewlines))"
+    case .stateFile(let path, let reason): "network state \(path): \(reason)"
+    case .socket(let op, let e): "\(op): \(String(cString: strerror(e)))"
+    }
+  }
+}

@@ -1,0 +1,210 @@
+import ArgumentParser
+import ContainerNetwork
+import Foundation
+
+/// The options `run` and `create` share, docker's names and short forms.
+struct ContainerOptions: ParsableArguments {
+  @Flag(name: .shortAndLong, help: "Keep STDIN open even if not attached") var interactive = false
+  @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY") var tty = false
+  @Option(name: .shortAndLong, help: "Set environment variables") var env: [String] = []
+  @Option(name: .customLong("env-file"), help: "Read in a file of environment variables") var envFile: [String] = []
+  @Option(name: .shortAndLong, help: "Working directory inside the container") var workdir: String?
+  @Option(name: .shortAndLong, help: "Username or UID (format: <name|uid>[:<group|gid>])") var user: String?
+  @Option(help: "Assign a name to the container") var name: String?
+  @Option(name: [.customShort("h"), .long], help: "Container host name") var hostname: String?
+  @Option(name: .shortAndLong, help: "Memory limit") var memory: String?
+  @Option(help: "Number of CPUs") var cpus: String?
+  @Option(name: [.customShort("c"), .customLong("cpu-shares")], help: "CPU shares (relative weight)") var cpuShares:
+    Int64?
+  @Option(name: .customLong("pids-limit"), help: "Tune container pids limit (set -1 for unlimited)") var pidsLimit:
+    Int64?
+  @Option(name: .shortAndLong, help: "Publish a container's port(s) to the host") var publish: [String] = []
+  @Flag(name: [.customShort("P"), .customLong("publish-all")], help: "Publish all exposed ports to random ports")
+  var publishAll = false
+  @Option(help: "Expose a port or a range of ports") var expose: [String] = []
+  @Option(name: .shortAndLong, help: "Bind mount a volume") var volume: [String] = []
+  @Option(help: "Mount a tmpfs directory") var tmpfs: [String] = []
+  @Flag(name: .customLong("read-only"), help: "Mount the container's root filesystem as read only") var readOnly = false
+  @Option(name: [.customLong("network"), .customLong("net")], help: "Connect a container to a network")
+  var network: String = "bridge"
+  @Option(help: "Overwrite the default ENTRYPOINT of the image") var entrypoint: String?
+  @Flag(name: .customLong("init"), help: "Run an init inside the container that forwards signals and reaps processes")
+  var initProcess = false
+  @Option(help: "Restart policy to apply when a container exits") var restart: String = "no"
+  @Option(name: .customLong("cap-add"), help: "Add Linux capabilities") var capAdd: [String] = []
+  @Option(name: .customLong("cap-drop"), help: "Drop Linux capabilities") var capDrop: [String] = []
+  @Flag(help: "Give extended privileges to this container") var privileged = false
+  @Option(name: [.customShort("l"), .customLong("label")], help: "Set meta data on a container") var label: [String] =
+    []
+  @Option(name: .customLong("stop-signal"), help: "Signal to stop the container") var stopSignal: String?
+  @Option(name: .customLong("log-opt"), help: "Log driver options (max-size, max-file)") var logOpt: [String] = []
+
+  /// Checks every value and builds the record for `image` (whose config gives the defaults) and `command`.
+  /// Everything is validated before anything is created, so bad input leaves no trace.
+  func record(
+    id: String, image: String, imageID: String, imageConfig: ImageDefaults, command: [String], autoRemove: Bool
+  ) throws -> ContainerRecord {
+    let name = name ?? NameGenerator.random()
+    guard ContainerStore.isValidName(name) else { throw CkitError.invalidName(name) }
+    var ports = [PortMapping]()
+    for p in publish { ports += try PortMapping.parse(p) }
+    var exposed = Set(imageConfig.exposedPorts)
+    for e in expose {
+      for (port, proto) in try PortMapping.parseExposed(e) { exposed.insert("\(port)/\(proto.rawValue)") }
+    }
+    for p in ports { exposed.insert("\(p.containerPort)/\(p.proto.rawValue)") }
+    let mode = try NetworkMode(network)
+    if mode == .host || mode == NetworkMode.none, !ports.isEmpty || publishAll {
+      // Docker ignores -p with host networking but refuses it with none; ckit refuses both, naming the mode.
+      throw CkitError.invalidArgument("conflicting options: port publishing and the \(mode) network mode")
+    }
+    var envList = imageConfig.env
+    for file in envFile { envList += try Self.readEnvFile(file) }
+    for e in env { envList.append(Self.expandEnv(e)) }
+    envList = Self.dedupEnv(envList)
+    var hc = HostConfig()
+    hc.binds = try volume.map { try Self.checkVolume($0) }
+    hc.tmpfs = tmpfs
+    hc.portBindings = ports
+    hc.publishAllPorts = publishAll
+    hc.networkMode = mode
+    hc.restartPolicy = try RestartPolicy(restart)
+    if autoRemove, hc.restartPolicy.name != "no" {
+      throw CkitError.invalidArgument("Conflicting options: --restart and --rm")
+    }
+    hc.autoRemove = autoRemove
+    hc.readonlyRootfs = readOnly
+    hc.privileged = privileged
+    hc.capAdd = capAdd
+    hc.capDrop = capDrop
+    if let memory {
+      let m = try HumanFormat.parseBytes(memory)
+      guard m >= 6 * 1024 * 1024 else {
+        throw CkitError.invalidArgument("Minimum memory limit allowed is 6MB")
+      }
+      hc.memory = m
+    }
+    if let cpus {
+      guard let c = Double(cpus), c > 0, c <= Double(ProcessInfo.processInfo.activeProcessorCount) * 64 else {
+        throw CkitError.invalidArgument("invalid argument \"\(cpus)\" for \"--cpus\" flag")
+      }
+      hc.nanoCPUs = Int64(c * 1e9)
+    }
+    hc.cpuShares = cpuShares ?? 0
+    hc.pidsLimit = pidsLimit ?? 0
+    hc.initProcess = initProcess
+    (hc.logMaxSize, hc.logMaxFiles) = try logLimits()
+    if let stopSignal { _ = try Signals.parse(stopSignal) }
+    var labels = [String: String]()
+    for l in label {
+      let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
+      labels[kv[0]] = kv.count > 1 ? kv[1] : ""
+    }
+    var entry = imageConfig.entrypoint
+    var cmd = imageConfig.cmd
+    if let entrypoint {
+      entry = entrypoint.isEmpty ? nil : [entrypoint]
+      cmd = nil
+    }
+    if !command.isEmpty { cmd = command }
+    guard !(entry ?? []).isEmpty || !(cmd ?? []).isEmpty else {
+      throw CkitError.invalidArgument("No command specified")
+    }
+    var config = ContainerConfig(hostname: hostname ?? String(id.prefix(12)))
+    config.user = user ?? imageConfig.user
+    config.env = envList
+    config.cmd = cmd
+    config.entrypoint = entry
+    config.workingDir = workdir ?? imageConfig.workingDir
+    config.tty = tty
+    config.openStdin = interactive
+    config.exposedPorts = exposed.sorted()
+    config.labels = labels
+    config.stopSignal = stopSignal ?? imageConfig.stopSignal ?? "SIGTERM"
+    if mode == .host { config.hostname = hostname ?? ProcessInfo.processInfo.hostName }
+    return ContainerRecord(
+      id: id, name: name, created: Date(), image: image, imageID: imageID, config: config, hostConfig: hc)
+  }
+
+  /// The log rotation the monitor applies: docker's json-file `max-size` and `max-file`; ckit rotates at 10m
+  /// with 3 files unless told otherwise, so a chatty detached container cannot fill the disk.
+  func logLimits() throws -> (maxSize: Int64, maxFiles: Int) {
+    var size: Int64 = 10 << 20
+    var files = 3
+    for o in logOpt {
+      let kv = o.split(separator: "=", maxSplits: 1).map(String.init)
+      guard kv.count == 2 else { throw CkitError.invalidArgument("invalid log opt: \(o)") }
+      switch kv[0] {
+      case "max-size": size = try HumanFormat.parseBytes(kv[1])
+      case "max-file":
+        guard let n = Int(kv[1]), n > 0 else { throw CkitError.invalidArgument("invalid value for max-file: \(kv[1])") }
+        files = n
+      default: throw CkitError.invalidArgument("unknown log opt '\(kv[0])' for json-file log driver")
+      }
+    }
+    return (size, files)
+  }
+
+  /// `-e NAME` without a value takes the value from ckit's own environment, as docker does.
+  static func expandEnv(_ e: String) -> String {
+    if e.contains("=") { return e }
+    if let v = ProcessInfo.processInfo.environment[e] { return "\(e)=\(v)" }
+    return e
+  }
+
+  static func dedupEnv(_ list: [String]) -> [String] {
+    var order = [String]()
+    var values = [String: String]()
+    for e in list {
+      let key = String(e.split(separator: "=", maxSplits: 1).first ?? "")
+      if values[key] == nil { order.append(key) }
+      values[key] = e
+    }
+    return order.compactMap { values[$0] }
+  }
+
+  static func readEnvFile(_ path: String) throws -> [String] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+      throw CkitError.invalidArgument("open \(path): no such file or directory")
+    }
+    return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+      .filter { !$0.isEmpty && !$0.hasPrefix("#") }.map(expandEnv)
+  }
+
+  /// `-v /host:/ctr[:ro]` (bind) or `-v name:/ctr` (named volume) or `-v /ctr` (anonymous volume).
+  static func checkVolume(_ spec: String) throws -> String {
+    let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+    func bad() -> CkitError { .invalidArgument("invalid volume specification: '\(spec)'") }
+    switch parts.count {
+    case 1: guard parts[0].hasPrefix("/") else { throw bad() }
+    case 2, 3:
+      guard !parts[0].isEmpty, parts[1].hasPrefix("/") else { throw bad() }
+      if parts.count == 3 {
+        for mode in parts[2].split(separator: ",")
+        where !["ro", "rw", "z", "Z", "private", "rprivate", "shared", "rshared", "slave", "rslave", "nocopy"].contains(
+          String(mode))
+        {
+          throw CkitError.invalidArgument("invalid mode: \(mode)")
+        }
+      }
+      if !parts[0].hasPrefix("/"), !ContainerStore.isValidName(parts[0]) {
+        throw CkitError.invalidArgument(
+          "\"\(parts[0])\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path"
+        )
+      }
+    default: throw bad()
+    }
+    return spec
+  }
+}
+
+/// The defaults an image gives a container (its config's Env, Cmd, Entrypoint, ...).
+struct ImageDefaults: Equatable {
+  var env: [String] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+  var cmd: [String]? = nil
+  var entrypoint: [String]? = nil
+  var workingDir: String = ""
+  var user: String = ""
+  var exposedPorts: [String] = []
+  var stopSignal: String? = nil
+}

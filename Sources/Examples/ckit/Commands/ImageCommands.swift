@@ -1,0 +1,306 @@
+import ArgumentParser
+import Foundation
+
+struct Pull: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Download an image from a registry")
+  @OptionGroup var global: GlobalOptions
+  @Flag(name: .shortAndLong, help: "Suppress verbose output") var quiet = false
+  @Flag(name: .shortAndLong, help: "Download all tagged images in the repository") var allTags = false
+  @Option(help: "Set platform if server is multi-platform capable") var platform: String?
+  @Argument(help: "NAME[:TAG|@DIGEST]") var reference: String
+
+  func run() async throws {
+    let image = try await Engines.current(global.state).pull(reference, quiet: quiet)
+    if quiet { print(ImageReferenceText.normalized(reference)) } else { _ = image }
+  }
+}
+
+struct Images: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "List images")
+  @OptionGroup var global: GlobalOptions
+  @Flag(name: .shortAndLong, help: "Show all images (default hides intermediate images)") var all = false
+  @Flag(name: .shortAndLong, help: "Only show image IDs") var quiet = false
+  @Flag(help: "Show digests") var digests = false
+  @Flag(name: .customLong("no-trunc"), help: "Don't truncate output") var noTrunc = false
+  @Option(name: .shortAndLong, help: "Filter output based on conditions provided") var filter: [String] = []
+  @OptionGroup var format: FormatOption
+  @Argument(help: "[REPOSITORY[:TAG]]") var repository: String?
+
+  static let titles = [
+    "Repository": "REPOSITORY", "Tag": "TAG", "ID": "IMAGE ID", "CreatedSince": "CREATED", "Size": "SIZE",
+    "Digest": "DIGEST", "CreatedAt": "CREATED AT",
+  ]
+
+  func run() async throws {
+    let images = try await Engines.current(global.state).images()
+    let rows = ImageRows.rows(images, repository: repository, noTrunc: noTrunc)
+    if quiet {
+      var seen = Set<String>()
+      for r in rows where seen.insert(r["ID"]?.description ?? "").inserted { print(r["ID"]?.description ?? "") }
+      return
+    }
+    if let t = try format.template() {
+      print(try t.render(rows, titles: Self.titles), terminator: "")
+      return
+    }
+    let columns =
+      digests
+      ? ["Repository", "Tag", "Digest", "ID", "CreatedSince", "Size"]
+      : ["Repository", "Tag", "ID", "CreatedSince", "Size"]
+    var table = Table(columns.map { Self.titles[$0] ?? $0 })
+    for r in rows { table.append(columns.map { r[$0]?.description ?? "" }) }
+    print(table.render(), terminator: "")
+  }
+}
+
+/// `images` rows: one per tag (untagged images as `<none>`), newest first, docker's field names.
+enum ImageRows {
+  static func rows(_ images: [ImageSummary], repository: String?, noTrunc: Bool, now: Date = Date()) -> [TemplateValue]
+  {
+    var out = [(Date, TemplateValue)]()
+    for i in images {
+      let tags = i.repoTags.isEmpty ? ["<none>:<none>"] : i.repoTags
+      for t in tags {
+        let colon = t.lastIndex(of: ":") ?? t.endIndex
+        let repo = String(t[..<colon])
+        let tag = colon < t.endIndex ? String(t[t.index(after: colon)...]) : "<none>"
+        if let repository {
+          let (wantRepo, wantTag) = splitRef(repository)
+          if repo != wantRepo || (wantTag != nil && wantTag != tag) { continue }
+        }
+        let digest =
+          i.repoDigests.first { $0.hasPrefix(repo + "@") }.map { String($0.split(separator: "@").last ?? "") }
+          ?? "<none>"
+        let hex = i.id.hasPrefix("sha256:") ? String(i.id.dropFirst(7)) : i.id
+        out.append(
+          (
+            i.created,
+            .object([
+              ("Containers", .string("N/A")), ("CreatedAt", .string(Ps.createdAt(i.created))),
+              ("CreatedSince", .string(HumanFormat.ago(i.created, now: now))), ("Digest", .string(digest)),
+              ("ID", .string(noTrunc ? i.id : String(hex.prefix(12)))), ("Repository", .string(repo)),
+              ("Size", .string(HumanFormat.size(i.size))), ("Tag", .string(tag)),
+            ])
+          ))
+      }
+    }
+    return out.sorted { $0.0 > $1.0 }.map(\.1)
+  }
+
+  static func splitRef(_ s: String) -> (String, String?) {
+    let slash = s.lastIndex(of: "/") ?? s.startIndex
+    if let colon = s[slash...].lastIndex(of: ":") { return (String(s[..<colon]), String(s[s.index(after: colon)...])) }
+    return (s, nil)
+  }
+}
+
+struct Rmi: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Remove one or more images")
+  @OptionGroup var global: GlobalOptions
+  @Flag(name: .shortAndLong, help: "Force removal of the image") var force = false
+  @Argument(help: "IMAGE...") var images: [String]
+
+  func run() async throws {
+    let engine = Engines.current(global.state)
+    let records = try global.containers.all()
+    var errors = [String]()
+    for ref in images {
+      do {
+        let image = try await engine.image(ref)
+        if !force, let user = records.first(where: { $0.imageID == image.id }) {
+          throw CkitError.imageInUse(reference: ref, container: user.shortID)
+        }
+        for line in try await engine.removeImage(ref, force: force) { print(line) }
+      } catch { errors.append("\(error)") }
+    }
+    if !errors.isEmpty { throw CkitError.invalidArgument(errors.joined(separator: "\n")) }
+  }
+}
+
+struct Tag: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "SOURCE_IMAGE[:TAG]") var source: String
+  @Argument(help: "TARGET_IMAGE[:TAG]") var target: String
+
+  func run() async throws { try await Engines.current(global.state).tag(source, target) }
+}
+
+struct Push: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Upload an image to a registry")
+  @OptionGroup var global: GlobalOptions
+  @Flag(name: .shortAndLong, help: "Suppress verbose output") var quiet = false
+  @Argument(help: "NAME[:TAG]") var reference: String
+
+  func run() async throws { try await Engines.current(global.state).push(reference, quiet: quiet) }
+}
+
+struct Commit: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Create a new image from a container's changes")
+  @OptionGroup var global: GlobalOptions
+  @Option(name: .shortAndLong, help: "Author") var author: String?
+  @Option(name: .shortAndLong, help: "Apply Dockerfile instruction to the created image") var change: [String] = []
+  @Option(name: .shortAndLong, help: "Commit message") var message: String?
+  @Flag(name: .shortAndLong, inversion: .prefixedNo, help: "Pause container during commit") var pause = true
+  @Argument(help: "CONTAINER") var container: String
+  @Argument(help: "[REPOSITORY[:TAG]]") var reference: String?
+
+  func run() async throws {
+    let record = try global.containers.find(container)
+    for c in change {
+      let instr = c.split(separator: " ", maxSplits: 1).first.map { $0.uppercased() } ?? ""
+      guard
+        ["CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "USER", "VOLUME", "WORKDIR", "STOPSIGNAL"].contains(
+          instr)
+      else { throw CkitError.invalidArgument("\(instr) is not a valid change command") }
+    }
+    let id = try await Engines.current(global.state).commit(
+      record, reference: reference, message: message, author: author, changes: change)
+    print(id)
+  }
+}
+
+struct Build: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Build an image from a Dockerfile")
+  @OptionGroup var global: GlobalOptions
+  @Option(name: .shortAndLong, help: "Name and optionally a tag in the 'name:tag' format") var tag: [String] = []
+  @Option(name: .shortAndLong, help: "Name of the Dockerfile (default: 'PATH/Dockerfile')") var file: String?
+  @Option(name: .customLong("build-arg"), help: "Set build-time variables") var buildArg: [String] = []
+  @Option(help: "Set the target build stage to build") var target: String?
+  @Flag(name: .customLong("no-cache"), help: "Do not use cache when building the image") var noCache = false
+  @Flag(name: .shortAndLong, help: "Suppress the build output and print image ID on success") var quiet = false
+  @Argument(help: "PATH") var context: String
+
+  func run() async throws {
+    throw CkitError.unsupported("build is not available in this build: the Builder is not wired into ckit yet")
+  }
+}
+
+struct Save: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Save one or more images to a tar archive")
+  @OptionGroup var global: GlobalOptions
+  @Option(name: .shortAndLong, help: "Write to a file, instead of STDOUT") var output: String?
+  @Argument(help: "IMAGE...") var images: [String]
+
+  func run() async throws {
+    if output == nil, isatty(1) == 1 {
+      throw CkitError.invalidArgument("cowardly refusing to save to a terminal. Use the -o flag or redirect")
+    }
+    for i in images { _ = try await Engines.current(global.state).image(i) }
+    throw CkitError.unsupported("save is not available in this build: the image store is not wired into ckit yet")
+  }
+}
+
+struct Load: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Load an image from a tar archive or STDIN")
+  @OptionGroup var global: GlobalOptions
+  @Option(name: .shortAndLong, help: "Read from tar archive file, instead of STDIN") var input: String?
+  @Flag(name: .shortAndLong, help: "Suppress the load output") var quiet = false
+
+  func run() async throws {
+    throw CkitError.unsupported("load is not available in this build: the image store is not wired into ckit yet")
+  }
+}
+
+struct Import: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Import the contents from a tarball to create a filesystem image")
+  @OptionGroup var global: GlobalOptions
+  @Option(name: .shortAndLong, help: "Apply Dockerfile instruction to the created image") var change: [String] = []
+  @Option(name: .shortAndLong, help: "Set commit message for imported image") var message: String?
+  @Argument(help: "file|URL|-") var source: String
+  @Argument(help: "[REPOSITORY[:TAG]]") var reference: String?
+
+  func run() async throws {
+    throw CkitError.unsupported("import is not available in this build: the image store is not wired into ckit yet")
+  }
+}
+
+struct Export: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Export a container's filesystem as a tar archive")
+  @OptionGroup var global: GlobalOptions
+  @Option(name: .shortAndLong, help: "Write to a file, instead of STDOUT") var output: String?
+  @Argument(help: "CONTAINER") var container: String
+
+  func run() async throws {
+    _ = try global.containers.find(container)
+    throw CkitError.unsupported("export is not available in this build: the layer store is not wired into ckit yet")
+  }
+}
+
+struct Diff: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Inspect changes to files or directories on a container's filesystem")
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "CONTAINER") var container: String
+
+  func run() async throws {
+    _ = try global.containers.find(container)
+    throw CkitError.unsupported("diff is not available in this build: the layer store is not wired into ckit yet")
+  }
+}
+
+struct Cp: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Copy files/folders between a container and the local filesystem",
+    usage: "ckit cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n       ckit cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH")
+  @OptionGroup var global: GlobalOptions
+  @Flag(name: .shortAndLong, help: "Archive mode (copy all uid/gid information)") var archive = false
+  @Flag(name: [.customShort("L"), .customLong("follow-link")], help: "Always follow symbol link in SRC_PATH")
+  var followLink = false
+  @Argument var source: String
+  @Argument var destination: String
+
+  func run() async throws {
+    let refs = [source, destination].filter { $0.contains(":") && !$0.hasPrefix("/") && !$0.hasPrefix(".") }
+    guard refs.count == 1, let ref = refs.first?.split(separator: ":").first else {
+      throw CkitError.invalidArgument("must specify at least one container source")
+    }
+    _ = try global.containers.find(String(ref))
+    throw CkitError.unsupported("cp is not available in this build: the layer store is not wired into ckit yet")
+  }
+}
+
+struct Exec: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Execute a command in a running container", usage: "ckit exec [OPTIONS] CONTAINER COMMAND [ARG...]")
+  @OptionGroup var global: GlobalOptions
+  @Flag(name: .shortAndLong, help: "Detached mode: run command in the background") var detach = false
+  @Flag(name: .shortAndLong, help: "Keep STDIN open even if not attached") var interactive = false
+  @Flag(name: .shortAndLong, help: "Allocate a pseudo-TTY") var tty = false
+  @Option(name: .shortAndLong, help: "Set environment variables") var env: [String] = []
+  @Option(name: .shortAndLong, help: "Username or UID") var user: String?
+  @Option(name: .shortAndLong, help: "Working directory inside the container") var workdir: String?
+  @Flag(help: "Give extended privileges to the command") var privileged = false
+  @Argument(parsing: .postTerminator, help: "CONTAINER COMMAND [ARG...]") var containerAndCommand: [String] = []
+
+  func validate() throws {
+    guard containerAndCommand.count >= 2 else { throw ValidationError("\"ckit exec\" requires at least 2 arguments.") }
+  }
+
+  func run() async throws {
+    let store = global.containers
+    let record = try store.find(containerAndCommand[0])
+    let status = store.status(record)
+    guard status.isRunning else { throw CkitError.containerNotRunning(record.id) }
+    if status.phase == .paused { throw CkitError.containerPaused(record.id) }
+    let code = try await Engines.current(global.state).exec(
+      record, argv: Array(containerAndCommand.dropFirst()),
+      options: ExecOptions(env: env, user: user, workdir: workdir, tty: tty && isatty(0) == 1, detach: detach))
+    if code != 0 { throw ContainerExit(code: code) }
+  }
+}
+
+struct Search: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Search registries for images")
+  @OptionGroup var global: GlobalOptions
+  @Option(help: "Max number of search results") var limit: Int = 25
+  @Flag(name: .customLong("no-trunc"), help: "Don't truncate output") var noTrunc = false
+  @OptionGroup var format: FormatOption
+  @Argument(help: "TERM") var term: String
+
+  func run() async throws {
+    throw CkitError.unsupported(
+      "search needs a registry with a search API; none is configured (this machine has no network)")
+  }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+
+#if canImport(FoundationNetworking)
+  import FoundationNetworking
+#endif
+
+struct Login: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Authenticate to a registry")
+  @OptionGroup var global: GlobalOptions
+  @Option(name: .shortAndLong, help: "Username") var username: String?
+  @Option(name: .shortAndLong, help: "Password") var password: String?
+  @Flag(name: .customLong("password-stdin"), help: "Take the password from stdin") var passwordStdin = false
+  @Argument(help: "[SERVER]") var server: String = "docker.io"
+
+  func run() async throws {
+    guard let username, !username.isEmpty else {
+      throw CkitError.invalidArgument("Username is required (-u); interactive login is not supported")
+    }
+    var secret = password ?? ""
+    if passwordStdin {
+      guard password == nil else {
+        throw CkitError.invalidArgument("--password and --password-stdin are mutually exclusive")
+      }
+      secret = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        .trimmingCharacters(in: .newlines)
+    }
+    guard !secret.isEmpty else { throw CkitError.invalidArgument("Password is required") }
+    let auth = Data("\(username):\(secret)".utf8).base64EncodedString()
+    try await RegistryLogin.verify(server: server, auth: auth)
+    try DockerConfig.update { auths in auths[server] = ["auth": auth] }
+    print("Login Succeeded")
+  }
+}
+
+struct Logout: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Log out from a registry")
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "[SERVER]") var server: String = "docker.io"
+
+  func run() async throws {
+    var had = false
+    try DockerConfig.update { auths in
+      had = auths[server] != nil
+      auths[server] = nil
+    }
+    print(had ? "Removing login credentials for \(server)" : "Not logged in to \(server)")
+  }
+}
+
+/// Credentials live where docker keeps them (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`), in
+/// docker's `auths` layout, so the registry client and docker itself read the same file. Other keys are kept.
+enum DockerConfig {
+  static var path: String {
+    if let dir = ProcessInfo.processInfo.environment["DOCKER_CONFIG"], !dir.isEmpty { return dir + "/config.json" }
+    return NSHomeDirectory() + "/.docker/config.json"
+  }
+
+  static func update(_ body: (inout [String: [String: String]]) -> Void) throws {
+    var root = [String: Any]()
+    if let data = FileManager.default.contents(atPath: path) {
+      guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        throw CkitError.state(path: path, reason: "not a JSON object")
+      }
+      root = obj
+    }
+    var auths = (root["auths"] as? [String: [String: String]]) ?? [:]
+    body(&auths)
+    root["auths"] = auths
+    let dir = (path as NSString).deletingLastPathComponent
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let data = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
+    FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
+  }
+}
+
+/// `GET /v2/` with the credentials: 200 means they work (distribution spec's API version check).
+enum RegistryLogin {
+  static func verify(server: String, auth: String) async throws {
+    let host = server == "docker.io" ? "registry-1.docker.io" : server
+    let local = host.hasPrefix("127.") || host.hasPrefix("localhost")
+    var lastError = "unreachable"
+    for scheme in local ? ["http", "https"] : ["https"] {
+      guard let url = URL(string: "\(scheme)://\(host)/v2/") else { break }
+      var request = URLRequest(url: url, timeoutInterval: 10)
+      request.setValue("Basic \(auth)", forHTTPHeaderField: "Authorization")
+      do {
+        let (_, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        if status == 200 { return }
+        if status == 401 {
+          throw CkitError.invalidArgument("login attempt to \(url) failed with status: 401 Unauthorized")
+        }
+        lastError = "status \(status)"
+      } catch let e as CkitError {
+        throw e
+      } catch {
+        lastError = error.localizedDescription
+      }
+    }
+    throw CkitError.invalidArgument("Get \"https://\(host)/v2/\": \(lastError)")
+  }
+}

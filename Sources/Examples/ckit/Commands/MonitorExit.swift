@@ -1,0 +1,19 @@
+import ArgumentParser
+import Foundation
+
+/// Run by a container's monitor once the container has exited for good: releases its network and ports and, with
+/// `--rm`, removes it. Not for users; hidden from help.
+struct MonitorExit: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "monitor-exit", shouldDisplay: false)
+
+  @OptionGroup var global: GlobalOptions
+  @Argument var id: String
+
+  func run() async throws {
+    let store = global.containers
+    guard let record = try? store.load(id: id) else { return }
+    let monitor = ProcessInfo.processInfo.environment["CKIT_MONITOR_PID"].flatMap { Int32($0) }
+    try await Lifecycle(root: global.state, engine: Engines.current(global.state))
+      .cleanup(record, removeIfAuto: true, onlyForMonitor: monitor)
+  }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+
+struct Port: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "List port mappings or a specific mapping for the container")
+
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "CONTAINER") var container: String
+  @Argument(help: "PRIVATE_PORT[/PROTO]") var privatePort: String?
+
+  func run() async throws {
+    let store = global.containers
+    let record = try store.find(container)
+    let ports = store.status(record).isRunning ? record.ports : []
+    if let privatePort {
+      let parts = privatePort.split(separator: "/")
+      let proto = parts.count > 1 ? String(parts[1]) : "tcp"
+      let matches = ports.filter {
+        String($0.containerPort) == parts.first.map(String.init) && $0.proto.rawValue == proto
+      }
+      guard !matches.isEmpty else {
+        throw CkitError.invalidArgument(
+          "No public port '\(privatePort)\(parts.count > 1 ? "" : "/tcp")' published for \(container)")
+      }
+      for m in matches { print("\(m.hostIP.isEmpty ? "0.0.0.0" : m.hostIP):\(m.hostPort)") }
+      return
+    }
+    for m in ports {
+      print("\(m.containerPort)/\(m.proto.rawValue) -> \(m.hostIP.isEmpty ? "0.0.0.0" : m.hostIP):\(m.hostPort)")
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+
+struct Run: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Create and run a new container from an image", usage: "ckit run [OPTIONS] IMAGE [COMMAND] [ARG...]")
+
+  @OptionGroup var global: GlobalOptions
+  @OptionGroup var options: ContainerOptions
+  @Flag(name: .shortAndLong, help: "Run container in background and print container ID") var detach = false
+  @Flag(help: "Automatically remove the container when it exits") var rm = false
+  @Argument(parsing: .postTerminator, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
+
+  func validate() throws {
+    guard !imageAndCommand.isEmpty else { throw ValidationError("\"ckit run\" requires at least 1 argument.") }
+  }
+
+  func run() async throws {
+    let engine = Engines.current(global.state)
+    let lifecycle = Lifecycle(root: global.state, engine: engine)
+    await lifecycle.sweep()
+    let record = try await CreateFlow.create(
+      global: global, options: options, engine: engine, imageAndCommand: imageAndCommand, autoRemove: rm)
+    if detach {
+      do { _ = try await lifecycle.start(record.id, foreground: nil) } catch let failure as StartFailure {
+        FileHandle.standardError.write(Data("ckit: \(failure.message)\n".utf8))
+        throw ContainerExit(code: failure.code)
+      }
+      print(record.id)
+      return
+    }
+    let code = try await ForegroundRun.run(record: record, lifecycle: lifecycle)
+    if code != 0 { throw ContainerExit(code: code) }
+  }
+}
+
+/// Shared by run and create: resolve (and if needed pull) the image, build and save the record.
+enum CreateFlow {
+  static func create(
+    global: GlobalOptions, options: ContainerOptions, engine: any Engine, imageAndCommand: [String], autoRemove: Bool
+  ) async throws -> ContainerRecord {
+    let imageRef = imageAndCommand[0]
+    let id = ContainerStore.newID()
+    // Flags first, as docker checks them before it looks at the image: a bad -p never triggers a pull.
+    _ = try options.record(
+      id: id, image: imageRef, imageID: "", imageConfig: ImageDefaults(cmd: ["sh"]),
+      command: Array(imageAndCommand.dropFirst()), autoRemove: autoRemove)
+    try ImageReferenceText.validate(imageRef)
+    if let name = options.name, let other = try? ContainerStore(root: global.state).find(name), other.name == name {
+      throw CkitError.nameInUse(name: name, id: other.id)
+    }
+    let image: ImageSummary
+    do { image = try await engine.image(imageRef) } catch CkitError.noSuchImage {
+      image = try await engine.pull(imageRef, quiet: true)
+    }
+    let record = try options.record(
+      id: id, image: imageRef, imageID: image.id, imageConfig: image.defaults,
+      command: Array(imageAndCommand.dropFirst()),
+      autoRemove: autoRemove)
+    var named = record
+    for attempt in 0..<20 {
+      do {
+        try ContainerStore(root: global.state).create(named)
+        return named
+      } catch CkitError.nameInUse where options.name == nil && attempt < 19 {
+        // A generated name that is taken: docker draws again, adding a digit after the first tries.
+        named.name = NameGenerator.random() + (attempt >= 3 ? String(Int.random(in: 0...9)) : "")
+      }
+    }
+    return named
+  }
+}
+
+/// How docker spells a short reference in messages: `busybox` is `busybox:latest`.
+enum ImageReferenceText {
+  /// Docker's reference grammar in short: lowercase repository components, an optional tag or digest.
+  static func validate(_ ref: String) throws {
+    var rest = Substring(ref)
+    if let at = rest.firstIndex(of: "@") {
+      let digest = rest[rest.index(after: at)...]
+      guard digest.hasPrefix("sha256:"), digest.count == 71, digest.dropFirst(7).allSatisfy(\.isHexDigit) else {
+        throw CkitError.invalidArgument("invalid reference format")
+      }
+      rest = rest[..<at]
+    }
+    let slash = rest.lastIndex(of: "/") ?? rest.startIndex
+    if let colon = rest[slash...].lastIndex(of: ":") {
+      let tag = rest[rest.index(after: colon)...]
+      guard !tag.isEmpty, tag.count <= 128,
+        tag.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }),
+        tag.first != ".", tag.first != "-"
+      else { throw CkitError.invalidArgument("invalid reference format") }
+      rest = rest[..<colon]
+    }
+    let components = rest.split(separator: "/", omittingEmptySubsequences: false)
+    guard !rest.isEmpty else { throw CkitError.invalidArgument("invalid reference format") }
+    for (i, c) in components.enumerated() {
+      // The first component may be a registry host (with a port, dots or capitals).
+      if i == 0, components.count > 1, c.contains(".") || c.contains(":") || c == "localhost" { continue }
+      guard let first = c.first, first.isLowercase || first.isNumber,
+        c.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || "._-".contains($0)) })
+      else {
+        if c.contains(where: \.isUppercase) {
+          throw CkitError.invalidArgument("invalid reference format: repository name (\(rest)) must be lowercase")
+        }
+        throw CkitError.invalidArgument("invalid reference format")
+      }
+    }
+  }
+
+  static func normalized(_ ref: String) -> String {
+    if ref.contains("@") { return ref }
+    let lastSlash = ref.lastIndex(of: "/") ?? ref.startIndex
+    return ref[lastSlash...].contains(":") ? ref : ref + ":latest"
+  }
+}
+
+/// A container in the foreground: the monitor writes to our stdout/stderr (and reads our stdin with -i), we wait
+/// for its `exit CODE` and return that code, as `docker run` does.
+enum ForegroundRun {
+  static func run(record: ContainerRecord, lifecycle: Lifecycle, attachStdin: Bool? = nil) async throws -> Int32 {
+    let tty = record.config.tty && isatty(0) == 1
+    let raw = tty ? RawTerminal(fd: 0) : nil
+    defer { raw?.restore() }
+    // The terminal's ^C reaches the monitor too (same process group), which forwards it to the container.
+    signal(SIGINT, SIG_IGN)
+    let stdin = attachStdin ?? record.config.openStdin
+    let monitor: pid_t
+    let sync: Int32
+    do {
+      (monitor, sync) = try await lifecycle.start(record.id, foreground: .init(stdin: stdin, tty: tty))
+    } catch let failure as StartFailure {
+      // The monitor already wrote the runtime's message to our stderr.
+      raw?.restore()
+      let latest = (try? lifecycle.store.load(id: record.id)) ?? record
+      try? await lifecycle.cleanup(latest, removeIfAuto: true)
+      return failure.code
+    }
+    var code: Int32 = 125
+    while let line = MonitorLauncher.readLine(sync) {
+      if line.hasPrefix("exit "), let c = Int32(line.dropFirst(5)) { code = c }
+    }
+    close(sync)
+    var status: Int32 = 0
+    while waitpid(monitor, &status, 0) < 0 && errno == EINTR {}
+    raw?.restore()
+    let latest = (try? lifecycle.store.load(id: record.id)) ?? record
+    try? await lifecycle.cleanup(latest, removeIfAuto: true)
+    return code
+  }
+}
+
+/// Puts a terminal in raw mode for `-t` and restores it.
+final class RawTerminal {
+  let fd: Int32
+  var saved = termios()
+  var active = false
+
+  init?(fd: Int32) {
+    self.fd = fd
+    guard tcgetattr(fd, &saved) == 0 else { return nil }
+    var raw = saved
+    cfmakeraw(&raw)
+    active = tcsetattr(fd, TCSANOW, &raw) == 0
+  }
+
+  func restore() {
+    if active { tcsetattr(fd, TCSANOW, &saved) }
+    active = false
+  }
+}

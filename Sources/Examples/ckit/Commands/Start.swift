@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+
+struct Start: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Start one or more stopped containers")
+
+  @OptionGroup var global: GlobalOptions
+  @Flag(name: .shortAndLong, help: "Attach STDOUT/STDERR and forward signals") var attach = false
+  @Flag(name: .shortAndLong, help: "Attach container's STDIN") var interactive = false
+  @Argument(help: "CONTAINER...") var containers: [String]
+
+  func run() async throws {
+    let lifecycle = Lifecycle(root: global.state, engine: Engines.current(global.state))
+    await lifecycle.sweep()
+    if attach || interactive {
+      guard containers.count == 1 else {
+        throw CkitError.invalidArgument("you cannot start and attach multiple containers at once")
+      }
+      let record = try global.containers.find(containers[0])
+      let code = try await ForegroundRun.run(record: record, lifecycle: lifecycle, attachStdin: interactive)
+      if code != 0 { throw ContainerExit(code: code) }
+      return
+    }
+    var failed: (any Error)? = nil
+    for c in containers {
+      do {
+        let record = try global.containers.find(c)
+        _ = try await lifecycle.start(record.id, foreground: nil)
+        print(c)
+      } catch {
+        failed = error
+        FileHandle.standardError.write(Data("Error response from daemon: \(error)\n".utf8))
+      }
+    }
+    if failed != nil {
+      throw CkitError.invalidArgument("failed to start containers: \(containers.joined(separator: ", "))")
+    }
+  }
+}

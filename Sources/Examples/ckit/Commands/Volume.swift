@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+
+struct Volume: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Manage volumes", subcommands: [Create.self, Ls.self, Rm.self, Inspect.self, Prune.self])
+
+  struct Create: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a volume")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .shortAndLong, help: "Specify volume driver name") var driver = "local"
+    @Option(help: "Set metadata for a volume") var label: [String] = []
+    @Argument(help: "VOLUME") var name: String?
+
+    func run() async throws {
+      guard driver == "local" else { throw CkitError.invalidArgument("plugin \"\(driver)\" not found") }
+      var labels = [String: String]()
+      for l in label {
+        let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
+        labels[kv[0]] = kv.count > 1 ? kv[1] : ""
+      }
+      print(try VolumeStore(root: global.state).create(name, labels: labels).name)
+    }
+  }
+
+  struct Ls: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List volumes", aliases: ["list"])
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: .shortAndLong, help: "Only display volume names") var quiet = false
+    @OptionGroup var format: FormatOption
+
+    func run() async throws {
+      let volumes = VolumeStore(root: global.state).all()
+      if quiet {
+        for v in volumes { print(v.name) }
+        return
+      }
+      if let t = try format.template() {
+        print(try t.render(volumes.map(\.value), titles: ["Driver": "DRIVER", "Name": "VOLUME NAME"]), terminator: "")
+        return
+      }
+      var table = Table(["DRIVER", "VOLUME NAME"])
+      for v in volumes { table.append(["local", v.name]) }
+      print(table.render(), terminator: "")
+    }
+  }
+
+  struct Rm: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "rm", abstract: "Remove one or more volumes", aliases: ["remove"])
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: .shortAndLong, help: "Force the removal of one or more volumes") var force = false
+    @Argument(help: "VOLUME...") var names: [String]
+
+    func run() async throws {
+      let store = VolumeStore(root: global.state)
+      var errors = [String]()
+      for n in names {
+        do {
+          try store.remove(n, force: force)
+          print(n)
+        } catch CkitError.noSuchVolume(let v) where force {
+          _ = v
+        } catch {
+          errors.append("\(error)")
+        }
+      }
+      if !errors.isEmpty { throw CkitError.invalidArgument(errors.joined(separator: "\n")) }
+    }
+  }
+
+  struct Inspect: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Display detailed information on one or more volumes")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "VOLUME...") var names: [String]
+
+    func run() async throws {
+      let store = VolumeStore(root: global.state)
+      print(TemplateValue.array(try names.map { try store.get($0).value }).json(pretty: true))
+    }
+  }
+
+  struct Prune: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Remove unused local volumes")
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: .shortAndLong, help: "Do not prompt for confirmation") var force = false
+
+    func run() async throws {
+      let store = VolumeStore(root: global.state)
+      print("Deleted Volumes:")
+      for v in store.all() where (try? store.users(v.name).isEmpty) == true {
+        try store.remove(v.name, force: false)
+        print(v.name)
+      }
+    }
+  }
+}

@@ -1,0 +1,322 @@
+import Foundation
+import ImageStore
+import OCI
+import RegistryClient
+
+/// The engine over the library: ImageStore for images and container root filesystems (overlay snapshots),
+/// RegistryClient for pull and push, and an OCI runtime CLI (`ckit-runtime`, runc-compatible) run by the monitor.
+///
+/// The runtime runs detached (`run -d --pid-file`) and exits, so the only process left per container besides
+/// the container's own is the C monitor, which adopts the container's init as its subreaper.
+struct LibraryEngine: Engine {
+  let root: StateRoot
+
+  func store() async throws -> ImageStore {
+    do { return try await ImageStore(root: URL(fileURLWithPath: root.images)) } catch {
+      throw CkitError.state(path: root.images, reason: error.description)
+    }
+  }
+
+  /// `$CKIT_RUNTIME`, else `ckit-runtime` next to ckit, else on PATH.
+  static func runtimePath() throws -> String {
+    if let env = ProcessInfo.processInfo.environment["CKIT_RUNTIME"], !env.isEmpty { return env }
+    let selfDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    let candidates =
+      [selfDir.appendingPathComponent("ckit-runtime").path]
+      + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/ckit-runtime" }
+    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+      throw CkitError.backend("ckit-runtime not found next to ckit or on PATH (set CKIT_RUNTIME)")
+    }
+    return found
+  }
+
+  var runtimeRoot: String { root.path + "/runtime" }
+
+  // MARK: Images
+
+  static func familiar(_ name: String) -> String {
+    var n = name
+    for p in ["docker.io/library/", "docker.io/"] where n.hasPrefix(p) { n.removeFirst(p.count) }
+    return n
+  }
+
+  func pull(_ reference: String, quiet: Bool) async throws -> ImageSummary {
+    try ImageReferenceText.validate(reference)
+    let ref: ImageReference
+    do { ref = try ImageReference(parsing: reference) } catch {
+      throw CkitError.invalidArgument("invalid reference format: \(error.description)")
+    }
+    let store = try await store()
+    let out = FileHandle.standardOutput
+    if !quiet { out.write(Data("\(ref.tag ?? "latest"): Pulling from \(ref.path)\n".utf8)) }
+    let pulled: PulledImage
+    do {
+      pulled = try await RegistryClient.withClient { client in
+        try await client.pull(ref, into: store.content)
+      }
+    } catch {
+      throw CkitError.backend(Self.pullError(error, reference: reference))
+    }
+    let name = Self.storeName(ref)
+    do { try await store.setImage(name: name, descriptor: pulled.target) } catch {
+      throw CkitError.backend(error.description)
+    }
+    if !quiet {
+      for l in pulled.manifest.layers { out.write(Data("\(l.digest.encoded.prefix(12)): Pull complete\n".utf8)) }
+      out.write(Data("Digest: \(pulled.target.digest)\n".utf8))
+      out.write(Data("Status: Downloaded newer image for \(Self.familiar(name))\n".utf8))
+      out.write(Data("\(Self.familiar(name))\n".utf8))
+    }
+    return try await image(name)
+  }
+
+  /// Docker's wording for the usual failures: an image that is not there, a registry that is not reachable.
+  static func pullError(_ error: any Error, reference: String) -> String {
+    let text = "\(error)"
+    if text.contains("404") || text.lowercased().contains("not found") || text.contains("MANIFEST_UNKNOWN")
+      || text.contains("NAME_UNKNOWN")
+    {
+      return "pull access denied for \(reference), repository does not exist or may require 'docker login'"
+    }
+    return "Get \"\(reference)\": \(text)"
+  }
+
+  static func storeName(_ ref: ImageReference) -> String {
+    let repo = ref.domain == ImageReference.dockerHubDomain ? ref.path : "\(ref.domain)/\(ref.path)"
+    return repo + ":" + (ref.tag ?? ImageReference.defaultTag)
+  }
+
+  func images() async throws -> [ImageSummary] {
+    let store = try await store()
+    let rows: [(id: String, name: String, created: String?, size: Int64)]
+    do { rows = try await store.images().map { ("\($0.id)", "\($0.repository):\($0.tag)", $0.created, $0.size) } } catch
+    {
+      throw CkitError.backend(error.description)
+    }
+    var byID = [String: ImageSummary]()
+    for r in rows {
+      var s =
+        byID[r.id]
+        ?? ImageSummary(
+          id: r.id, repoTags: [], repoDigests: [],
+          created: r.created.flatMap(HumanFormat.parseRFC3339) ?? Date(timeIntervalSince1970: 0), size: r.size,
+          defaults: ImageDefaults())
+      s.repoTags.append(Self.familiar(r.name))
+      byID[r.id] = s
+    }
+    return byID.values.sorted { $0.created > $1.created }
+  }
+
+  func resolved(_ reference: String) async throws -> Image {
+    let store = try await store()
+    do { return try await store.image(named: reference) } catch {
+      if case .imageNotFound = error { throw CkitError.noSuchImage(reference) }
+      if case .invalidName = error { throw CkitError.invalidArgument("invalid reference format") }
+      throw CkitError.backend(error.description)
+    }
+  }
+
+  func image(_ reference: String) async throws -> ImageSummary {
+    let img = try await resolved(reference)
+    let c = img.config.config
+    var d = ImageDefaults()
+    if let env = c?.env { d.env = env }
+    d.cmd = c?.cmd
+    d.entrypoint = c?.entrypoint
+    d.workingDir = c?.workingDir ?? ""
+    d.user = c?.user ?? ""
+    d.exposedPorts = (c?.exposedPorts ?? [:]).keys.sorted()
+    d.stopSignal = c?.stopSignal
+    let size = img.manifest.layers.reduce(Int64(0)) { $0 + $1.size }
+    return ImageSummary(
+      id: "\(img.id)", repoTags: img.names.map(Self.familiar), repoDigests: [],
+      created: img.config.created.flatMap(HumanFormat.parseRFC3339) ?? Date(timeIntervalSince1970: 0), size: size,
+      defaults: d)
+  }
+
+  func removeImage(_ reference: String, force: Bool) async throws -> [String] {
+    let store = try await store()
+    let img = try await resolved(reference)
+    var lines = [String]()
+    let names =
+      img.names.isEmpty
+      ? [reference]
+      : (img.names.contains { Self.familiar($0) == reference || $0 == reference } ? [reference] : img.names)
+    for n in names {
+      do { try await store.untag(n) } catch { throw CkitError.backend(error.description) }
+      lines.append("Untagged: \(Self.familiar((try? ImageName.normalize(n)) ?? n))")
+    }
+    if (try? await store.image(named: "\(img.id)")) == nil || img.names.count <= names.count {
+      lines.append("Deleted: \(img.id)")
+    }
+    return lines
+  }
+
+  func tag(_ source: String, _ target: String) async throws {
+    try ImageReferenceText.validate(target)
+    _ = try await resolved(source)
+    do { try await store().tag(source, as: target) } catch let e as CkitError { throw e } catch {
+      throw CkitError.backend("\(error)")
+    }
+  }
+
+  func push(_ reference: String, quiet: Bool) async throws {
+    let img = try await resolved(reference)
+    let ref: ImageReference
+    do { ref = try ImageReference(parsing: reference) } catch {
+      throw CkitError.invalidArgument("invalid reference format")
+    }
+    let store = try await store()
+    if !quiet {
+      FileHandle.standardOutput.write(Data("The push refers to repository [\(ref.domain)/\(ref.path)]\n".utf8))
+    }
+    let pushed: Descriptor
+    do {
+      pushed = try await RegistryClient.withClient { client in
+        try await client.push(img.descriptor, from: store.content, to: ref)
+      }
+    } catch {
+      throw CkitError.backend("\(error)")
+    }
+    if !quiet {
+      for l in img.manifest.layers { print("\(l.digest.encoded.prefix(12)): Pushed") }
+      print("\(ref.tag ?? "latest"): digest: \(pushed.digest) size: \(pushed.size)")
+    }
+  }
+
+  func commit(_ record: ContainerRecord, reference: String?, message: String?, author: String?, changes: [String])
+    async throws -> String
+  {
+    if let reference { try ImageReferenceText.validate(reference) }
+    let store = try await store()
+    let parent = try await resolved(record.imageID)
+    var config = parent.config.config ?? ImageConfiguration.ContainerConfig()
+    try CommitChanges.apply(changes, to: &config)
+    do {
+      let snap = try await store.snapshot(id: record.id)
+      let img = try await store.commit(
+        snapshot: snap, parent: parent, message: message, author: author,
+        createdBy: "ckit commit \(record.shortID)", changes: changes.isEmpty ? nil : config, tag: reference)
+      return "\(img.id)"
+    } catch {
+      if case .snapshotNotFound = error {
+        throw CkitError.invalidArgument("container \(record.shortID) has no filesystem yet (never started)")
+      }
+      throw CkitError.backend(error.description)
+    }
+  }
+
+  // MARK: Containers
+
+  func prepare(_ record: ContainerRecord, root: StateRoot, netnsPath: String?, hostFiles: [String: String])
+    async throws -> (argv: [String], pidFile: String?)
+  {
+    let store = try await store()
+    let rootfs: String
+    if let snap = try? await store.snapshot(id: record.id),
+      FileManager.default.fileExists(atPath: snap.rootfs + "/bin")
+        || (try? FileManager.default.contentsOfDirectory(atPath: snap.rootfs))?.isEmpty == false
+    {
+      rootfs = snap.rootfs
+    } else {
+      try? await store.removeSnapshot(id: record.id)
+      let image = try await resolved(record.imageID)
+      do { rootfs = try await store.prepareSnapshot(for: image, id: record.id).rootfs } catch {
+        throw CkitError.backend(error.description)
+      }
+    }
+    let bundle = root.containerDir(record.id) + "/bundle"
+    try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
+    let spec = try SpecBuilder.build(
+      record, rootfs: rootfs, netnsPath: netnsPath, hostFiles: hostFiles, volumes: VolumeStore(root: root))
+    do {
+      try SpecJSON.encode(spec).write(to: URL(fileURLWithPath: bundle + "/config.json"), options: .atomic)
+    } catch {
+      throw CkitError.state(path: bundle + "/config.json", reason: "\(error)")
+    }
+    let runtime = try Self.runtimePath()
+    let pidFile = root.containerDir(record.id) + "/container.pid"
+    try? FileManager.default.removeItem(atPath: pidFile)
+    // Leftover runtime state (a restart, or a run that ended unseen) would make `run` refuse the ID.
+    if FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) {
+      Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", record.id])
+    }
+    let run = [runtime, "--root", runtimeRoot, "run", "-d", "--pid-file", pidFile, "--bundle", bundle, record.id]
+    if record.hostConfig.restartPolicy.name != "no" {
+      // Restarts re-run the command: clear the previous run's runtime state first.
+      let q = { (s: String) in "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+      let script =
+        "\(q(runtime)) --root \(q(runtimeRoot)) delete --force \(q(record.id)) >/dev/null 2>&1; exec "
+        + run.map(q).joined(separator: " ")
+      return (["/bin/sh", "-c", script], pidFile)
+    }
+    return (run, pidFile)
+  }
+
+  func release(_ record: ContainerRecord, root: StateRoot) async throws {
+    if let runtime = try? Self.runtimePath(), FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) {
+      Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", record.id])
+    }
+  }
+
+  func remove(_ record: ContainerRecord, root: StateRoot) async throws {
+    let store = try await store()
+    try? await store.removeSnapshot(id: record.id)
+  }
+
+  /// Whether the kernel's OOM killer ended the container (the runtime's memory cgroup for it said so).
+  func oomKilled(_ record: ContainerRecord) -> Bool {
+    for base in ["/sys/fs/cgroup/memory/ckit/\(record.id)", "/sys/fs/cgroup/memory/ckit/\(record.shortID)"] {
+      if let text = try? String(contentsOfFile: base + "/memory.oom_control", encoding: .utf8),
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("oom_kill ") }),
+        let n = Int(line.split(separator: " ").last ?? ""), n > 0
+      {
+        return true
+      }
+    }
+    return false
+  }
+
+  func exec(_ record: ContainerRecord, argv: [String], options: ExecOptions) async throws -> Int32 {
+    let runtime = try Self.runtimePath()
+    var args = [runtime, "--root", runtimeRoot, "exec"]
+    if options.tty { args.append("-t") }
+    if options.detach { args.append("-d") }
+    for e in options.env { args += ["--env", ContainerOptions.expandEnv(e)] }
+    if let w = options.workdir { args += ["--cwd", w] }
+    if let u = options.user {
+      let rootfs = (try? await store().snapshot(id: record.id))?.rootfs ?? "/"
+      let user = try SpecBuilder.user(u, rootfs: rootfs)
+      args += ["--user", "\(user.uid):\(user.gid)"]
+    }
+    args += [record.id] + argv
+    return try Self.runInheriting(args)
+  }
+
+  /// Runs `argv` with ckit's stdin, stdout and stderr and returns its exit status (128+N for a signal).
+  static func runInheriting(_ argv: [String]) throws -> Int32 {
+    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { for p in cargs { free(p) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, argv[0], nil, nil, &cargs, environ)
+    guard rc == 0 else { throw CkitError.backend("\(argv[0]): \(String(cString: strerror(rc)))") }
+    signal(SIGINT, SIG_IGN)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    if status & 0x7f == 0 { return (status >> 8) & 0xff }
+    return 128 + (status & 0x7f)
+  }
+
+  @discardableResult
+  static func runQuietly(_ argv: [String]) -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: argv[0])
+    p.arguments = Array(argv.dropFirst())
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    p.standardInput = FileHandle.nullDevice
+    guard (try? p.run()) != nil else { return -1 }
+    p.waitUntilExit()
+    return p.terminationStatus
+  }
+}

@@ -1,0 +1,240 @@
+import ContainerNetwork
+import Foundation
+
+/// Starting, stopping and cleaning up containers: the network (netns, veth, IPAM, published ports), the monitor,
+/// and the engine's root filesystem, in that order, undone in reverse. Every step is idempotent, because it runs
+/// from `ckit stop`, from the monitor's exit command and from the sweep after a kill -9, whichever comes first.
+struct Lifecycle {
+  let root: StateRoot
+  let engine: any Engine
+  var store: ContainerStore { ContainerStore(root: root) }
+
+  /// How the caller's terminal joins a foreground run.
+  struct Foreground {
+    var stdin: Bool
+    var tty: Bool
+  }
+
+  static func netnsName(_ id: String) -> String { "ckit-\(id.prefix(12))" }
+
+  /// The bridge for this state root: `ckit0` on 10.89.0.0/16 unless `network/bridge.json` names another
+  /// (`{"name": "ckb1", "subnet": "10.201.7.0/24"}`), so that separate roots (tests) never share addresses.
+  func bridgeNetwork() -> BridgeNetwork {
+    struct Config: Decodable {
+      var name: String
+      var subnet: String
+    }
+    if let data = FileManager.default.contents(atPath: root.network + "/bridge.json"),
+      let c = try? JSONDecoder().decode(Config.self, from: data), let subnet = try? IPv4Subnet(c.subnet),
+      let bridge = try? Bridge(name: c.name, subnet: subnet)
+    {
+      return BridgeNetwork(bridge: bridge, stateDirectory: root.network)
+    }
+    return BridgeNetwork(stateDirectory: root.network)
+  }
+
+  /// Starts a created or exited container. Returns the monitor's pid and, in the foreground, the sync fd on which
+  /// `exit CODE` will arrive.
+  /// Holds the container's lock (a file in its directory) for the duration of `body`: start and the cleanups
+  /// from stop, rm, the monitor's exit command and the sweep never interleave.
+  func withContainerLock<T>(_ id: String, _ body: () async throws -> T) async throws -> T {
+    let fd = open(root.containerDir(id) + "/lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+    if fd >= 0 { flock(fd, LOCK_EX) }
+    defer { if fd >= 0 { close(fd) } }
+    return try await body()
+  }
+
+  func start(_ id: String, foreground: Foreground?) async throws -> (monitor: pid_t, syncFD: Int32) {
+    _ = try store.load(id: id)
+    return try await withContainerLock(id) { try await startLocked(id, foreground: foreground) }
+  }
+
+  private func startLocked(_ id: String, foreground: Foreground?) async throws -> (monitor: pid_t, syncFD: Int32) {
+    var record = try store.load(id: id)
+    let status = store.status(record)
+    if status.isRunning { return (status.monitorPid, -1) }
+    // Leftovers from a run that ended unseen (monitor killed): release them first.
+    try await cleanupLocked(record, removeIfAuto: false)
+    if let m = store.monitorState(id) { record.restartCountBase += m.RestartCount }
+
+    var netnsPath: String? = nil
+    var address: IPv4Address? = nil
+    var reservations = [PortReservation]()
+    do {
+      switch record.hostConfig.networkMode {
+      case .host: break
+      case .none:
+        let ns = try NetworkNamespace(name: Self.netnsName(id))
+        try await ns.create()
+        netnsPath = ns.path
+      case .bridge:
+        let ns = try NetworkNamespace(name: Self.netnsName(id))
+        try await ns.create()
+        netnsPath = ns.path
+        let ep = try await bridgeNetwork().connect(containerID: id, netnsPath: ns.path)
+        record.endpoint = ep
+        address = ep.address
+      case .container(let other):
+        let o = try store.find(other)
+        guard store.status(o).isRunning else { throw CkitError.containerNotRunning(o.id) }
+        netnsPath = "/run/netns/\(Self.netnsName(o.id))"
+        address = o.endpoint?.address
+      }
+      var mappings = record.hostConfig.portBindings
+      if record.hostConfig.publishAllPorts {
+        let bound = Set(mappings.map { "\($0.containerPort)/\($0.proto.rawValue)" })
+        for e in record.config.exposedPorts where !bound.contains(e) {
+          let parts = e.split(separator: "/")
+          if let port = Int(parts[0]) {
+            mappings.append(
+              PortMapping(hostPort: 0, containerPort: port, proto: parts.count > 1 && parts[1] == "udp" ? .udp : .tcp))
+          }
+        }
+      }
+      reservations = try PortReservation.bind(mappings)
+      record.ports = reservations.map(\.mapping)
+      let hostFiles = try await HostFiles.write(
+        to: root.containerDir(id), hostname: record.config.hostname, address: address,
+        mode: record.hostConfig.networkMode)
+      let (argv, pidFile) = try await engine.prepare(record, root: root, netnsPath: netnsPath, hostFiles: hostFiles)
+      record.oomKilled = false
+      try store.save(record)
+
+      let (maxSize, maxFiles) = (record.hostConfig.logMaxSize, record.hostConfig.logMaxFiles)
+      var args = [
+        "--state", root.monitorStatePath(id), "--log", root.logPath(id), "--log-max-size", String(maxSize),
+        "--log-max-files", String(maxFiles), "--attach", root.attachSocket(id),
+        "--restart", record.hostConfig.restartPolicy.description,
+        "--stop-signal", String((try? Signals.parse(record.config.stopSignal)) ?? SIGTERM),
+      ]
+      if let pidFile { args += ["--pid-file", pidFile] }
+      if record.config.tty { args.append("--tty") }
+      if record.config.openStdin { args.append("--stdin") }
+      var fds = [Int32]()
+      if let address {
+        for r in reservations {
+          args += ["--publish", r.monitorArgument(target: address)]
+          fds.append(r.fd)
+        }
+      }
+      let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+      for a in [exe, "--root", root.path, "monitor-exit", id] { args += ["--exit-command", a] }
+      if let fg = foreground {
+        args += ["--foreground", "--stdout-fd", "1", "--stderr-fd", "2"]
+        if fg.stdin { args += ["--stdin-fd", "0"] }
+        if fg.tty {
+          var ws = winsize()
+          if ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_row > 0 {
+            args += ["--tty-size", "\(ws.ws_row)x\(ws.ws_col)"]
+          }
+        }
+        fds += [0, 1, 2]
+      }
+      let (syncRead, syncWrite) = try MonitorLauncher.makePipe()
+      let pipeFDs = [syncRead, syncWrite]
+      args += ["--sync-fd", String(pipeFDs[1]), "--"] + argv
+      let launcher = MonitorLauncher(executable: try MonitorLauncher.locate(), arguments: args, inheritedFDs: fds)
+      let pid: pid_t
+      do { pid = try launcher.spawn(syncWriteFD: pipeFDs[1]) } catch {
+        close(pipeFDs[0])
+        close(pipeFDs[1])
+        throw error
+      }
+      close(pipeFDs[1])
+      for r in reservations { r.close() }
+      reservations = []
+      guard let first = MonitorLauncher.readLine(pipeFDs[0]), !first.hasPrefix("error:") else {
+        close(pipeFDs[0])
+        throw CkitError.backend("cannot start container \(id.prefix(12)): monitor failed")
+      }
+      if first.hasPrefix("exit "), let code = Int32(first.dropFirst(5)) {
+        // The runtime could not start the process (126/127/125): docker's run fails with the runtime's words.
+        close(pipeFDs[0])
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let last = JSONLog.read(path: root.logPath(id)).last?.log.trimmingCharacters(in: .whitespacesAndNewlines)
+        throw StartFailure(code: code, message: last ?? "container \(id.prefix(12)) exited \(code) at start")
+      }
+      if foreground == nil { close(pipeFDs[0]) }
+      return (pid, foreground == nil ? -1 : pipeFDs[0])
+    } catch {
+      for r in reservations { r.close() }
+      try? await cleanupLocked(record, removeIfAuto: false)
+      throw error
+    }
+  }
+
+  /// Stops a running container: the stop signal, `timeout` seconds, then SIGKILL (docker's stop).
+  func stop(_ record: ContainerRecord, timeout: Int) async throws {
+    let status = store.status(record)
+    if status.isRunning, status.monitorPid > 0 {
+      MonitorSignal.stop(status.monitorPid)
+      if !(await waitForMonitorExit(record.id, pid: status.monitorPid, seconds: Double(timeout))) {
+        MonitorSignal.stopNow(status.monitorPid)
+        _ = await waitForMonitorExit(record.id, pid: status.monitorPid, seconds: 10)
+      }
+    }
+    try await cleanup(record, removeIfAuto: true)
+  }
+
+  func waitForMonitorExit(_ id: String, pid: pid_t, seconds: Double) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    repeat {
+      var s: Int32 = 0
+      _ = waitpid(pid, &s, WNOHANG)
+      if let m = store.monitorState(id), !m.monitorAlive { return true }
+      if kill(pid, 0) != 0 { return true }
+      try? await Task.sleep(nanoseconds: 20_000_000)
+    } while Date() < deadline
+    return false
+  }
+
+  /// Releases network, ports and root filesystem of a container that is not running; with `removeIfAuto`, also
+  /// removes a `--rm` container. Safe to repeat and to race (a lock per container).
+  func cleanup(_ record: ContainerRecord, removeIfAuto: Bool, onlyForMonitor: Int32? = nil) async throws {
+    guard FileManager.default.fileExists(atPath: root.containerDir(record.id)) else { return }
+    try await withContainerLock(record.id) {
+      // The exit command of a monitor that has since been replaced (stop, then start) must not undo the new run.
+      if let onlyForMonitor, let m = store.monitorState(record.id), m.MonitorPid != onlyForMonitor { return }
+      try await cleanupLocked(record, removeIfAuto: removeIfAuto)
+    }
+  }
+
+  private func cleanupLocked(_ record: ContainerRecord, removeIfAuto: Bool) async throws {
+    let status = store.status(record)
+    if status.isRunning { return }
+    if record.hostConfig.networkMode == .bridge {
+      try? await bridgeNetwork().disconnect(containerID: record.id, hostInterface: record.endpoint?.hostInterface)
+    }
+    if record.hostConfig.networkMode == .bridge || record.hostConfig.networkMode == .none {
+      try? await NetworkNamespace(name: Self.netnsName(record.id)).remove()
+    }
+    if engine.oomKilled(record), var latest = try? store.load(id: record.id), !latest.oomKilled {
+      latest.oomKilled = true
+      try? store.save(latest)
+    }
+    try? await engine.release(record, root: root)
+    try? FileManager.default.removeItem(atPath: root.attachSocket(record.id))
+    if removeIfAuto, record.hostConfig.autoRemove {
+      try? await engine.remove(record, root: root)
+      try store.remove(id: record.id)
+    }
+  }
+
+  /// After a kill -9 of monitors: containers whose monitor is gone but whose resources remain get them released.
+  func sweep() async {
+    guard let records = try? store.all() else { return }
+    for r in records where !store.status(r).isRunning && store.monitorState(r.id)?.Status == "running" {
+      try? await cleanup(r, removeIfAuto: true)
+    }
+    // Addresses held by containers that no longer exist at all.
+    let ids = Set(records.map(\.id))
+    _ = try? await bridgeNetwork().ipam.reclaim { ids.contains($0) }
+  }
+}
+
+/// The container's process could not be started; `code` is docker's (125, 126 or 127).
+struct StartFailure: Error {
+  var code: Int32
+  var message: String
+}

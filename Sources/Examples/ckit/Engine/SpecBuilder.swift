@@ -1,0 +1,151 @@
+import Foundation
+import OCI
+
+/// The OCI `config.json` for a container, from docker's defaults (OCI.Spec.container) and the record's options:
+/// user, workdir, env, the network namespace ckit prepared, the per-container /etc files, volumes, tmpfs, limits
+/// and capabilities.
+enum SpecBuilder {
+  static let allCapabilities = [
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
+    "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",
+    "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+  ]
+
+  static func build(
+    _ r: ContainerRecord, rootfs: String, netnsPath: String?, hostFiles: [String: String], volumes: VolumeStore
+  ) throws -> Spec {
+    var spec = Spec.container(
+      rootfs: rootfs, args: r.argv, env: r.config.env,
+      cwd: r.config.workingDir.isEmpty ? "/" : r.config.workingDir, hostname: r.config.hostname)
+    // 1.0.2: the version every runtime in use accepts (crun and runc refuse newer ones they do not know).
+    spec.ociVersion = "1.0.2"
+    spec.root = Spec.Root(path: rootfs, readonly: r.hostConfig.readonlyRootfs)
+    if var process = spec.process {
+      process.user = try user(r.config.user, rootfs: rootfs)
+      // The host's limits are inherited, as docker does without --ulimit; a fixed 1M may exceed nr_open.
+      process.rlimits = nil
+      var caps = Set(Spec.defaultCapabilities)
+      if r.hostConfig.privileged {
+        caps = Set(allCapabilities)
+      } else {
+        for c in r.hostConfig.capAdd { caps.formUnion(c.uppercased() == "ALL" ? allCapabilities : [capName(c)]) }
+        for c in r.hostConfig.capDrop {
+          if c.uppercased() == "ALL" { caps.removeAll() } else { caps.remove(capName(c)) }
+        }
+      }
+      process.capabilities = .all(caps.sorted())
+      spec.process = process
+    }
+    if var linux = spec.linux {
+      var namespaces = linux.namespaces ?? []
+      namespaces.removeAll { $0.type == .network }
+      if let netnsPath { namespaces.append(Spec.Namespace(.network, path: netnsPath)) }
+      if r.hostConfig.networkMode == .host { spec.hostname = nil }
+      linux.namespaces = namespaces
+      var res = LinuxResources()
+      if r.hostConfig.memory > 0 {
+        res.memory = LinuxResources.Memory(limit: r.hostConfig.memory, swap: r.hostConfig.memory)
+      }
+      if r.hostConfig.nanoCPUs > 0 || r.hostConfig.cpuShares > 0 {
+        var cpu = LinuxResources.CPU()
+        if r.hostConfig.nanoCPUs > 0 {
+          cpu.period = 100_000
+          cpu.quota = r.hostConfig.nanoCPUs / 10_000
+        }
+        if r.hostConfig.cpuShares > 0 { cpu.shares = UInt64(r.hostConfig.cpuShares) }
+        res.cpu = cpu
+      }
+      if r.hostConfig.pidsLimit > 0 { res.pids = LinuxResources.Pids(limit: r.hostConfig.pidsLimit) }
+      linux.resources = res
+      linux.cgroupsPath = "/ckit/\(r.id)"
+      if r.hostConfig.privileged {
+        linux.maskedPaths = nil
+        linux.readonlyPaths = nil
+      }
+      spec.linux = linux
+    }
+    var mounts = spec.mounts ?? []
+    for (target, source) in hostFiles.sorted(by: { $0.key < $1.key }) {
+      mounts.append(Spec.Mount(destination: target, type: "bind", source: source, options: ["rbind", "rprivate"]))
+    }
+    for b in r.hostConfig.binds {
+      let parts = b.split(separator: ":").map(String.init)
+      var source = parts[0]
+      var dest = parts.count > 1 ? parts[1] : parts[0]
+      let mode = parts.count > 2 ? parts[2] : "rw"
+      if parts.count == 1 {
+        source = try volumes.create(nil, labels: [:]).mountpoint
+        dest = parts[0]
+      } else if !source.hasPrefix("/") {
+        source = try volumes.create(source, labels: [:]).mountpoint
+      } else if !FileManager.default.fileExists(atPath: source) {
+        // Docker creates a missing bind source as a directory.
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+      }
+      mounts.append(
+        Spec.Mount(
+          destination: dest, type: "bind", source: source,
+          options: ["rbind", mode.split(separator: ",").contains("ro") ? "ro" : "rw"]))
+    }
+    for t in r.hostConfig.tmpfs {
+      let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
+      let opts = parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : []
+      mounts.append(
+        Spec.Mount(destination: parts[0], type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev"] + opts))
+    }
+    spec.mounts = mounts
+    return spec
+  }
+
+  static func capName(_ c: String) -> String {
+    let u = c.uppercased()
+    return u.hasPrefix("CAP_") ? u : "CAP_" + u
+  }
+
+  /// `-u name|uid[:group|gid]`, names looked up in the image's /etc/passwd and /etc/group.
+  static func user(_ spec: String, rootfs: String) throws -> Spec.User {
+    guard !spec.isEmpty else { return Spec.User(uid: 0, gid: 0) }
+    let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+    func lookup(_ file: String, _ name: String) -> (UInt32, UInt32)? {
+      guard let text = try? String(contentsOfFile: rootfs + file, encoding: .utf8) else { return nil }
+      for line in text.split(separator: "\n") {
+        let f = line.split(separator: ":", omittingEmptySubsequences: false)
+        if f.count >= 4, f[0] == name, let id = UInt32(f[2]) { return (id, UInt32(f[3]) ?? id) }
+      }
+      return nil
+    }
+    var uid: UInt32
+    var gid: UInt32
+    if let n = UInt32(parts[0]) {
+      uid = n
+      gid = lookup("/etc/passwd", parts[0]).map(\.1) ?? n
+      if let entry = (try? String(contentsOfFile: rootfs + "/etc/passwd", encoding: .utf8))?.split(separator: "\n")
+        .map({ $0.split(separator: ":", omittingEmptySubsequences: false) }).first(where: {
+          $0.count >= 4 && $0[2] == parts[0]
+        }),
+        let g = UInt32(entry[3])
+      {
+        gid = g
+      }
+    } else if let (u, g) = lookup("/etc/passwd", parts[0]) {
+      uid = u
+      gid = g
+    } else {
+      throw CkitError.invalidArgument("unable to find user \(parts[0]): no matching entries in passwd file")
+    }
+    if parts.count > 1 {
+      if let g = UInt32(parts[1]) {
+        gid = g
+      } else if let (g, _) = lookup("/etc/group", parts[1]) {
+        gid = g
+      } else {
+        throw CkitError.invalidArgument("unable to find group \(parts[1]): no matching entries in group file")
+      }
+    }
+    return Spec.User(uid: uid, gid: gid)
+  }
+}

@@ -1,0 +1,117 @@
+import Foundation
+
+/// Times and sizes as docker prints them (go-units' HumanDuration and HumanSizeWithPrecision), so columns read the
+/// same: "2 minutes ago", "Up About an hour", "4.27MB".
+enum HumanFormat {
+  static func duration(_ seconds: Double) -> String {
+    let s = Int(seconds)
+    if s < 1 { return "Less than a second" }
+    if s == 1 { return "1 second" }
+    if s < 60 { return "\(s) seconds" }
+    let minutes = Int(seconds / 60)
+    if minutes == 1 { return "About a minute" }
+    if minutes < 60 { return "\(minutes) minutes" }
+    let hours = Int(seconds / 3600 + 0.5)
+    if hours == 1 { return "About an hour" }
+    if hours < 48 { return "\(hours) hours" }
+    if hours < 24 * 7 * 2 { return "\(hours / 24) days" }
+    if hours < 24 * 30 * 2 { return "\(hours / 24 / 7) weeks" }
+    if hours < 24 * 365 * 2 { return "\(hours / 24 / 30) months" }
+    return "\(Int(seconds / 3600) / 24 / 365) years"
+  }
+
+  static func ago(_ date: Date, now: Date = Date()) -> String {
+    duration(now.timeIntervalSince(date)) + " ago"
+  }
+
+  /// Decimal units, `precision` significant digits (docker images: 3; docker ps --size: 4).
+  static func size(_ bytes: Int64, precision: Int = 3) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
+    var v = Double(bytes)
+    var i = 0
+    while v >= 1000, i < units.count - 1 {
+      v /= 1000
+      i += 1
+    }
+    return String(format: "%.\(precision)g", v) + units[i]
+  }
+
+  /// Binary units for memory (docker stats: "1.5MiB / 32MiB").
+  static func binarySize(_ bytes: Int64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var v = Double(bytes)
+    var i = 0
+    while v >= 1024, i < units.count - 1 {
+      v /= 1024
+      i += 1
+    }
+    return String(format: "%.4g", v) + units[i]
+  }
+
+  /// Parses `-m 32m`, `--memory 1g`, `--log-opt max-size=10m`: docker's RAMInBytes (binary multiples).
+  static func parseBytes(_ text: String) throws -> Int64 {
+    let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
+    var digits = lower
+    var unit = ""
+    while let last = digits.last, last.isLetter {
+      unit = String(last) + unit
+      digits.removeLast()
+    }
+    let multipliers: [String: Int64] = [
+      "": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+      "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "t": 1 << 40, "tb": 1 << 40,
+    ]
+    guard let value = Double(digits), value >= 0, let m = multipliers[unit] else {
+      throw CkitError.invalidArgument("invalid size: '\(text)'")
+    }
+    return Int64(value * Double(m))
+  }
+
+  /// Docker's ellipsis for truncated cells: `n - 1` characters and "…".
+  static func ellipsis(_ s: String, _ n: Int) -> String {
+    s.count <= n ? s : String(s.prefix(n - 1)) + "…"
+  }
+
+  /// RFC 3339 with nanoseconds, as docker's inspect prints times.
+  static func rfc3339(_ date: Date) -> String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return f.string(from: date)
+  }
+
+  static func parseRFC3339(_ s: String) -> Date? {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    // Foundation takes at most milliseconds; trim nanoseconds.
+    if let dot = s.firstIndex(of: "."), let z = s.lastIndex(where: { $0 == "Z" || $0 == "+" }), dot < z {
+      let frac = s[s.index(after: dot)..<z]
+      let trimmed =
+        String(s[..<dot]) + "." + String(frac.prefix(3)).padding(toLength: 3, withPad: "0", startingAt: 0)
+        + String(s[z...])
+      return f.date(from: trimmed)
+    }
+    f.formatOptions = [.withInternetDateTime]
+    return f.date(from: s)
+  }
+
+  /// `--since` / `--until`: RFC 3339 times, Unix timestamps, or durations relative to now (`10m`, `1h30m`).
+  static func parseSince(_ s: String, now: Date = Date()) throws -> Date {
+    if let d = parseRFC3339(s) { return d }
+    if let t = Double(s) { return Date(timeIntervalSince1970: t) }
+    var total = 0.0
+    var num = ""
+    let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600]
+    for c in s {
+      if c.isNumber || c == "." {
+        num.append(c)
+      } else if let u = units[c], let v = Double(num) {
+        total += v * u
+        num = ""
+      } else {
+        throw CkitError.invalidArgument("invalid value for \"since\": \"\(s)\"")
+      }
+    }
+    guard num.isEmpty, total > 0 else { throw CkitError.invalidArgument("invalid value for \"since\": \"\(s)\"") }
+    return now.addingTimeInterval(-total)
+  }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// The directory layout under `--root` (default `/var/lib/ckit`), shared by every `ckit` process and monitor:
+///
+///     containers/<id>/container.json   the record (ContainerRecord)
+///     containers/<id>/state.json       the monitor's live state
+///     containers/<id>/<id>-json.log    json-file logs (rotated: .1, .2 ...)
+///     containers/<id>/hosts, resolv.conf, hostname
+///     run/<short id>.sock              attach sockets (short: sun_path holds 108 bytes)
+///     network/                         IPAM state
+///     volumes/<name>/_data             named volumes
+///     images/                          the image store
+///     containers.lock                  flock held while names are checked and records created or removed
+struct StateRoot: Sendable {
+  let path: String
+
+  init(_ path: String) { self.path = path }
+
+  var containers: String { path + "/containers" }
+  var images: String { path + "/images" }
+  var volumes: String { path + "/volumes" }
+  var network: String { path + "/network" }
+  var run: String { path + "/run" }
+
+  func containerDir(_ id: String) -> String { containers + "/" + id }
+  func recordPath(_ id: String) -> String { containerDir(id) + "/container.json" }
+  func monitorStatePath(_ id: String) -> String { containerDir(id) + "/state.json" }
+  func logPath(_ id: String) -> String { containerDir(id) + "/\(id)-json.log" }
+  func attachSocket(_ id: String) -> String { run + "/\(id.prefix(12)).sock" }
+
+  func prepare() throws {
+    for dir in [path, containers, images, volumes, network, run] {
+      do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+        throw CkitError.state(path: dir, reason: "\(error.localizedDescription)")
+      }
+    }
+  }
+
+  /// Runs `body` holding the root's lock, so that two `ckit run --name x` never both win.
+  func locked<T>(_ body: () throws -> T) throws -> T {
+    try prepare()
+    let lockPath = path + "/containers.lock"
+    let fd = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw CkitError.state(path: lockPath, reason: String(cString: strerror(errno))) }
+    defer { close(fd) }
+    while flock(fd, LOCK_EX) != 0 {
+      guard errno == EINTR else { throw CkitError.state(path: lockPath, reason: String(cString: strerror(errno))) }
+    }
+    return try body()
+  }
+}

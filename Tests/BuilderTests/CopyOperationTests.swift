@@ -1,0 +1,180 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Builder
+
+@Suite("COPY and ADD on real files")
+struct CopyOperationTests {
+  /// A context and a rootfs with a passwd/group database.
+  struct Fixture {
+    let context: BuildContext
+    let rootfs: URL
+    let ctxDir: URL
+  }
+
+  func fixture(_ scratch: ScratchRoot, files: [String: String]) throws -> Fixture {
+    let ctx = try scratch.directory("ctx")
+    try FileTree.write(files, in: ctx)
+    let rootfs = try scratch.directory("rootfs")
+    try FileTree.write(
+      [
+        "etc/passwd": "root:x:0:0:root:/root:/bin/sh\nwww:x:33:34:www:/var/www:/bin/false\n",
+        "etc/group": "root:x:0:\nwww:x:34:\nstaff:x:50:www\n",
+      ], in: rootfs)
+    return Fixture(context: try BuildContext(directory: ctx), rootfs: rootfs, ctxDir: ctx)
+  }
+
+  func copy(_ f: Fixture, _ ins: CopyInstruction, workdir: String = "/") throws {
+    try CopyOperation(ins, from: .context(f.context)).apply(to: f.rootfs, workdir: workdir)
+  }
+
+  @Test(.enabled(if: isRoot, "requires root")) func fileToPathDirAndWorkdir() async throws {
+    try await withScratchRoot { scratch in
+      let f = try fixture(scratch, files: ["a.txt": "A", "b.txt": "B"])
+      try copy(f, CopyInstruction(sources: ["a.txt"], destination: "/opt/renamed"))
+      #expect(FileTree.read(f.rootfs.appendingPathComponent("opt/renamed")) == "A")
+      try copy(f, CopyInstruction(sources: ["a.txt"], destination: "/srv/new/"))
+      #expect(FileTree.read(f.rootfs.appendingPathComponent("srv/new/a.txt")) == "A")
+      try copy(f, CopyInstruction(sources: ["b.txt"], destination: "rel/"), workdir: "/app")
+      #expect(FileTree.read(f.rootfs.appendingPathComponent("app/rel/b.txt")) == "B")
+      // An existing directory takes the file inside, even without a trailing slash.
+      try copy(f, CopyInstruction(sources: ["b.txt"], destination: "/srv/new"))
+      #expect(FileTree.read(f.rootfs.appendingPathComponent("srv/new/b.txt")) == "B")
+      let st = try #require(FileTree.stat(f.rootfs.appendingPathComponent("opt/renamed")))
+      #expect(st.st_uid == 0 && st.st_gid == 0)
+    }
+  }
+
+  @Test(.enabled(if: isRoot, "requires root")) func directoryCopiesItsContentsAndKeepsModes() async throws {
+    try await withScratchRoot { scratch in
+      let f = try fixture(scratch, files: ["site/index.html": "<h1>", "site/css/a.css": "body{}"])
+      chmod(f.ctxDir.appendingPathComponent("site/index.html").path, 0o640)
+      symlink("index.html", f.ctxDir.appendingPathComponent("site/home.html").path)
+      try copy(f, CopyInstruction(sources: ["site"], destination: "/var/www"))
+      #expect(
+        FileTree.list(f.rootfs.appendingPathComponent("var/www")) == ["css", "css/a.css", "home.html", "index.html"])
+      let st = try #require(FileTree.stat(f.rootfs.appendingPathComponent("var/www/index.html")))
+      #expect(st.st_mode & 0o7777 == 0o640)
+      #expect(ScopedPath.readLink(f.rootfs.appendingPathComponent("var/www/home.html").path) == "index.html")
+    }
+  }
+
+  @Test(.enabled(if: isRoot, "requires root")) func wildcardsNeedADirectoryDestination() async throws {
+    try await withScratchRoot { scratch in
+      let f = try fixture(scratch, files: ["x1.conf": "1", "x2.conf": "2", "y.txt": "y"])
+      #expect(throws: BuildError.destinationNotDirectory("/etc/app", instruction: "COPY")) {
+        try copy(f, CopyInstruction(sources: ["x*.conf"], destination: "/etc/app"))
+      }
+      try copy(f, CopyInstruction(sources: ["x*.conf"], destination: "/etc/app/"))
+      #expect(FileTree.list(f.rootfs.appendingPathComponent("etc/app")) == ["x1.conf", "x2.conf"])
+      // A wildcard matching a single file may name a file destination.
+      try copy(f, CopyInstruction(sources: ["y.*"], destination: "/single"))
+      #expect(FileTree.read(f.rootfs.appendingPathComponent("single")) == "y")
+    }
+  }
+
+  @Test(.enabled(if: isRoot, "requires root")) func chownByNameAndChmod() async throws {
+    try await withScratchRoot { scratch in
+      let f = try fixture(scratch, files: ["d/f": "F"])
+      try copy(f, CopyInstruction(sources: ["d"], destination: "/data/out/", chown: "www:staff", chmod: "750"))
+      let file = try #require(FileTree.stat(f.rootfs.appendingPathComponent("data/out/f")))
+      #expect(file.st_uid == 33 && file.st_gid == 50)
+      #expect(file.st_mode & 0o7777 == 0o750)
+      let created = try #require(FileTree.stat(f.rootfs.appendingPathComponent("data/out")))
+      #expect(created.st_uid == 33, "directories created by COPY belong to the --chown user")
+      try copy(f, CopyInstruction(sources: ["d/f"], destination: "/num", chown: "1234"))
+      let num = try #require(FileTree.stat(f.rootfs.appendingPathComponent("num")))
+      #expect(num.st_uid == 1234 && num.st_gid == 1234)
+      #expect(throws: BuildError.unknownUser("nobody-here")) {
+        try copy(f, CopyInstruction(sources: ["d/f"], destination: "/x", chown: "nobody-here"))
+      }
+      #expect(throws: BuildError.invalidMode("rwx")) {
+        try copy(f, CopyInstruction(sources: ["d/f"], destination: "/x", chmod: "rwx"))
+      }
+    }
+  }
+
+  @Test func missingAndIgnoredSourcesAreNamed() async throws {
+    try await withScratchRoot { scratch in
+      let f = try fixture(scratch, files: ["secret.key": "k", ".dockerignore": "*.key\n"])
+      let ctx = try BuildContext(directory: f.ctxDir)
+      #expect(throws: BuildError.sourceNotFound("nothere.txt", instruction: "COPY")) {
+        _ = try CopyOperation(CopyInstruction(sources: ["nothere.txt"], destination: "/"), from: .context(ctx))
+      }
+      #expect(throws: BuildError.sourceNotFound("secret.key", instruction: "ADD")) {
+        _ = try CopyOperation(
+          CopyInstruction(sources: ["secret.key"], destination: "/", isAdd: true), from: .context(ctx))
+      }
+      #expect(throws: BuildError.sourceNotFound("*.none", instruction: "COPY")) {
+        _ = try CopyOperation(CopyInstruction(sources: ["*.none"], destination: "/d/"), from: .context(ctx))
+      }
+    }
+  }
+
+  @Test(.enabled(if: isRoot, "requires root")) func excludeFlagAndDockerignoreSkipNestedFiles() async throws {
+    try await withScratchRoot { scratch in
+      let f = try fixture(
+        scratch,
+        files: [
+          "src/a.c": "a", "src/a.o": "o", "src/sub/b.o": "o", "src/notes.tmp": "t", ".dockerignore": "src/*.tmp\n",
+        ])
+      let ctx = try BuildContext(directory: f.ctxDir)
+      try CopyOperation(
+        CopyInstruction(sources: ["src"], destination: "/build", excludes: ["*.o", "**/*.o"]), from: .context(ctx)
+      ).apply(to: f.rootfs, workdir: "/")
+      #expect(FileTree.list(f.rootfs.appendingPathComponent("build")) == ["a.c", "sub"])
+    }
+  }
+
+  @Test(.enabled(if: isRoot, "requires root")) func addExtractsLocalArchivesButCopyDoesNot() async throws {
+    try await withScratchRoot { scratch in
+      let f = try fixture(scratch, files: [:])
+      let payload = try scratch.directory("payload")
+      try FileTree.write(["top/one.txt": "1", "top/two/three.txt": "3"], in: payload)
+      for (name, flag) in [("p.tar", ""), ("p.tar.gz", "z"), ("p.tar.bz2", "j"), ("p.tar.xz", "J")] {
+        try Command.run(["tar", "-C", payload.path, "-c\(flag)f", f.ctxDir.appendingPathComponent(name).path, "top"])
+      }
+      try Command.run([
+        "tar", "-C", payload.path, "--zstd", "-cf", f.ctxDir.appendingPathComponent("p.tar.zst").path, "top",
+      ])
+      let ctx = try BuildContext(directory: f.ctxDir)
+      for name in ["p.tar", "p.tar.gz", "p.tar.bz2", "p.tar.xz", "p.tar.zst"] {
+        try CopyOperation(
+          CopyInstruction(sources: [name], destination: "/x/\(name)/", isAdd: true), from: .context(ctx)
+        )
+        .apply(to: f.rootfs, workdir: "/")
+        #expect(FileTree.read(f.rootfs.appendingPathComponent("x/\(name)/top/two/three.txt")) == "3", "\(name)")
+      }
+      try CopyOperation(CopyInstruction(sources: ["p.tar.gz"], destination: "/y/"), from: .context(ctx))
+        .apply(to: f.rootfs, workdir: "/")
+      let copied = try #require(FileTree.stat(f.rootfs.appendingPathComponent("y/p.tar.gz")))
+      #expect(copied.st_mode & S_IFMT == S_IFREG, "COPY never unpacks")
+    }
+  }
+
+  @Test(.enabled(if: isRoot, "requires root")) func symlinkInRootfsCannotEscape() async throws {
+    try await withScratchRoot { scratch in
+      let f = try fixture(scratch, files: ["a": "A"])
+      let outside = try scratch.directory("outside")
+      // An absolute link in the image points at "/outside...", which must resolve inside the rootfs.
+      symlink(outside.path, f.rootfs.appendingPathComponent("evil").path)
+      try copy(f, CopyInstruction(sources: ["a"], destination: "/evil/"))
+      #expect(FileTree.list(outside).isEmpty)
+      #expect(FileTree.read(f.rootfs.appendingPathComponent(outside.path + "/a")) == "A")
+    }
+  }
+
+  @Test(.enabled(if: isRoot, "requires root")) func copyFromAnotherRootKeepsOwners() async throws {
+    try await withScratchRoot { scratch in
+      let f = try fixture(scratch, files: [:])
+      let stage = try scratch.directory("stage")
+      try FileTree.write(["out/bin": "ELF"], in: stage)
+      chown(stage.appendingPathComponent("out/bin").path, 7, 8)
+      try CopyOperation(CopyInstruction(sources: ["/out/bin"], destination: "/usr/local/bin/"), from: .rootfs(stage))
+        .apply(to: f.rootfs, workdir: "/")
+      let st = try #require(FileTree.stat(f.rootfs.appendingPathComponent("usr/local/bin/bin")))
+      #expect(st.st_uid == 7 && st.st_gid == 8)
+    }
+  }
+}

@@ -1,1 +1,0 @@
-// Placeholder: tests come with the module's issue.

@@ -1,0 +1,176 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import ckit
+
+/// ckit-monitor, the real binary, supervising real processes.
+@Suite struct MonitorTests {
+  static var monitorPath: String {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    if dir.path.hasSuffix(".xctest/Contents/MacOS") { dir = dir.deletingLastPathComponent() }
+    return dir.appendingPathComponent("ckit-monitor").path
+  }
+
+  struct Running {
+    var pid: pid_t
+    var sync: Int32
+    var dir: String
+    var state: MonitorState? { MonitorState.read(dir + "/state.json") }
+
+    /// Waits for the monitor to exit and returns its final state.
+    func finish(timeout: Double = 10) throws -> MonitorState {
+      let deadline = Date().addingTimeInterval(timeout)
+      var status: Int32 = 0
+      while waitpid(pid, &status, WNOHANG) == 0 {
+        guard Date() < deadline else {
+          kill(pid, SIGKILL)
+          throw FixtureError.timeout("monitor \(pid)")
+        }
+        usleep(10_000)
+      }
+      close(sync)
+      return try #require(state)
+    }
+  }
+
+  func start(_ dir: URL, _ options: [String], _ command: [String]) throws -> Running {
+    let (r, w) = try MonitorLauncher.makePipe()
+    let fds = [r, w]
+    let d = dir.path
+    let args =
+      [
+        "--state", d + "/state.json", "--log", d + "/c-json.log", "--attach", d + "/a.sock", "--sync-fd",
+        String(fds[1]),
+      ]
+      + options + ["--"] + command
+    let pid = try MonitorLauncher(executable: Self.monitorPath, arguments: args).spawn(syncWriteFD: fds[1])
+    close(fds[1])
+    let first = MonitorLauncher.readLine(fds[0]) ?? ""
+    #expect(Int32(first) != nil, "sync line: \(first)")
+    return Running(pid: pid, sync: fds[0], dir: d)
+  }
+
+  @Test func logsBothStreamsAsJSONAndRecordsTheExitCode() async throws {
+    try await withScratchRoot { scratch in
+      let m = try start(
+        scratch.path, ["--foreground"], ["sh", "-c", "echo out; echo \"q\\\"uote\" >&2; printf tail; exit 3"])
+      #expect(MonitorLauncher.readLine(m.sync) == "exit 3")
+      let s = try m.finish()
+      #expect(s.Status == "exited")
+      #expect(s.ExitCode == 3)
+      let entries = JSONLog.read(path: m.dir + "/c-json.log")
+      #expect(entries.map(\.log) == ["out\n", "q\"uote\n", "tail"])
+      #expect(entries.map(\.stream) == ["stdout", "stderr", "stdout"])
+      #expect(entries.allSatisfy { abs($0.time.timeIntervalSinceNow) < 60 })
+      // The attach socket goes away with the monitor.
+      #expect(!FileManager.default.fileExists(atPath: m.dir + "/a.sock"))
+    }
+  }
+
+  @Test func execFailureIs127() async throws {
+    try await withScratchRoot { scratch in
+      let m = try start(scratch.path, [], ["/nonexistent/binary"])
+      let s = try m.finish()
+      #expect(s.ExitCode == 127)
+      #expect(JSONLog.read(path: m.dir + "/c-json.log").first?.log.contains("No such file or directory") == true)
+    }
+  }
+
+  @Test func attachReceivesOutputAndFeedsStdin() async throws {
+    try await withScratchRoot { scratch in
+      let m = try start(scratch.path, ["--stdin"], ["sh", "-c", "read x; echo got $x; echo bye >&2; exit 4"])
+      let fd = try AttachClient.connect(m.dir + "/a.sock")
+      defer { close(fd) }
+      _ = "hello\n".withCString { send(fd, $0, 6, 0) }
+      var data = [UInt8]()
+      var buf = [UInt8](repeating: 0, count: 4096)
+      var tv = timeval(tv_sec: 5, tv_usec: 0)
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+      while true {
+        let n = recv(fd, &buf, buf.count, 0)
+        if n <= 0 { break }
+        data += buf[0..<n]
+      }
+      // Frames: stdout "got hello\n", stderr "bye\n", exit "4".
+      var frames = [(UInt8, String)]()
+      var i = 0
+      while i + 8 <= data.count {
+        let len = Int(data[i + 4]) << 24 | Int(data[i + 5]) << 16 | Int(data[i + 6]) << 8 | Int(data[i + 7])
+        frames.append((data[i], String(decoding: data[(i + 8)..<(i + 8 + len)], as: UTF8.self)))
+        i += 8 + len
+      }
+      #expect(frames.map(\.0) == [1, 2, 3])
+      #expect(frames.map(\.1) == ["got hello\n", "bye\n", "4"])
+      #expect(try m.finish().ExitCode == 4)
+    }
+  }
+
+  @Test func restartPolicyOnFailureCountsRestarts() async throws {
+    try await withScratchRoot { scratch in
+      let m = try start(scratch.path, ["--restart", "on-failure:2"], ["sh", "-c", "echo run; exit 1"])
+      let s = try m.finish()
+      #expect(s.RestartCount == 2)
+      #expect(s.ExitCode == 1)
+      #expect(JSONLog.read(path: m.dir + "/c-json.log").map(\.log) == ["run\n", "run\n", "run\n"])
+    }
+  }
+
+  @Test func stopEndsAnAlwaysRestartingContainerForGood() async throws {
+    try await withScratchRoot { scratch in
+      let m = try start(scratch.path, ["--restart", "always"], ["sleep", "30"])
+      #expect(m.state?.Status == "running")
+      MonitorSignal.stop(m.pid)
+      let s = try m.finish()
+      #expect(s.Status == "exited")
+      #expect(s.ManualStop)
+      #expect(s.ExitCode == 128 + SIGTERM)
+      #expect(s.RestartCount == 0)
+    }
+  }
+
+  @Test func killForwardsTheQueuedSignal() async throws {
+    try await withScratchRoot { scratch in
+      let m = try start(
+        scratch.path, [], ["sh", "-c", "trap 'echo usr1; exit 9' USR1; while true; do sleep 0.05; done"])
+      usleep(200_000)
+      MonitorSignal.forward(m.pid, signal: SIGUSR1)
+      let s = try m.finish()
+      #expect(s.ExitCode == 9)
+      #expect(JSONLog.read(path: m.dir + "/c-json.log").map(\.log) == ["usr1\n"])
+    }
+  }
+
+  @Test func logsRotateBySize() async throws {
+    try await withScratchRoot { scratch in
+      let m = try start(
+        scratch.path, ["--log-max-size", "400", "--log-max-files", "3"],
+        ["sh", "-c", "i=0; while [ $i -lt 40 ]; do echo line$i; i=$((i+1)); done"])
+      _ = try m.finish()
+      let fm = FileManager.default
+      #expect(fm.fileExists(atPath: m.dir + "/c-json.log.1"))
+      #expect(fm.fileExists(atPath: m.dir + "/c-json.log.2"))
+      #expect(!fm.fileExists(atPath: m.dir + "/c-json.log.3"))
+      for f in ["", ".1", ".2"] {
+        let size = (try fm.attributesOfItem(atPath: m.dir + "/c-json.log" + f)[.size] as? Int) ?? 0
+        #expect(size <= 400)
+      }
+      let lines = JSONLog.read(path: m.dir + "/c-json.log").map(\.log)
+      #expect(lines.last == "line39\n")
+      #expect(lines.count < 40)  // the oldest were rotated away
+    }
+  }
+
+  /// A runtime that detaches (runc run -d style): the monitor adopts the container's process from the pid file.
+  @Test func adoptsTheProcessFromAPidFile() async throws {
+    try await withScratchRoot { scratch in
+      let pidFile = scratch.path.appendingPathComponent("pid").path
+      let m = try start(
+        scratch.path, ["--pid-file", pidFile],
+        ["sh", "-c", "sh -c 'sleep 0.3; echo from-init; exit 7' & echo $! > \(pidFile)"])
+      let s = try m.finish()
+      #expect(s.ExitCode == 7)
+      #expect(JSONLog.read(path: m.dir + "/c-json.log").map(\.log) == ["from-init\n"])
+    }
+  }
+}
