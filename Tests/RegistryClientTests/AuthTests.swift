@@ -151,3 +151,29 @@ final class SeenHeaders: Sendable {
   func record(_ v: String) { values.withLock { $0.append(v) } }
   var all: [String] { values.withLock { $0 } }
 }
+
+@Suite("Client certificates")
+struct ClientCertificateTests {
+  @Test func clientCertificateFromCertsDirectory() async throws {
+    let secure = try SecureLocalRegistry.start(requireClientCertificate: true)
+    defer { secure.stop() }
+    let source = MemoryContentStore()
+    let manifest = try TestImages.make(in: source, layerSizes: [300])
+    let ref = try ImageReference(parsing: "\(secure.host)/mtls/app:1")
+    // The CA alone is not enough: the handshake needs the client certificate.
+    await #expect {
+      try await withClient(makeClient(certs: secure.caOnlyDirectory)) {
+        try await $0.login(
+          registry: secure.host, credentials: .basic(username: secure.username, password: secure.password),
+          persist: false)
+      }
+    } throws: { ($0 as? RegistryError)?.isConnectionFailure == true }
+    try await withClient(makeClient(certs: secure.certsDirectory)) { client in
+      try await client.login(
+        registry: secure.host, credentials: .basic(username: secure.username, password: secure.password),
+        persist: false)
+      try await client.push(manifest, from: source, to: ref)
+      #expect(try await client.pull(ref, into: MemoryContentStore()).manifestDescriptor.digest == manifest.digest)
+    }
+  }
+}

@@ -32,10 +32,17 @@ struct ImageStorePullTests {
       }
 
       let target = try ImageReference(parsing: "\(registry.host)/pushed/busybox:again")
-      let pushed = try await withClient(makeClient()) { client in
+      // Streamed from the store's blob files, in 256 KiB PATCH chunks.
+      let pushed = try await withClient(makeClient(chunk: 256 * 1024)) { client in
         try await store.push("\(registry.host)/library/busybox:latest", to: target, using: client)
       }
       #expect(pushed.digest == image.descriptor.digest)
+      // And in one streamed PUT per blob.
+      let whole = try ImageReference(parsing: "\(registry.host)/pushed/whole:1")
+      try await withClient(makeClient()) { client in
+        try await store.push(image.id.description, to: whole, using: client)
+        #expect(try await client.headManifest(whole)?.digest == image.descriptor.digest)
+      }
       let raw = try Command.run(["skopeo", "inspect", "--raw", "--tls-verify=false", "docker://\(target.name):again"])
       #expect(Digest.sha256(of: Array(raw.stdout.utf8)) == image.descriptor.digest)
     }

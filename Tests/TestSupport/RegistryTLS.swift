@@ -4,15 +4,22 @@ import Foundation
 /// `certs.d`-layout directory holding the CA, as Docker expects it under `/etc/docker/certs.d/HOST:PORT/ca.crt`.
 public final class SecureLocalRegistry: Sendable {
   public let registry: LocalRegistry
-  /// Pass as `certificatesDirectory`: contains `127.0.0.1:PORT/ca.crt`.
+  /// Pass as `certificatesDirectory`: contains `127.0.0.1:PORT/ca.crt` (and the client certificate if required).
   public let certsDirectory: URL
+  /// A `certs.d` with the CA only.
+  public var caOnlyDirectory: URL { dir.appendingPathComponent("certs-ca-only.d") }
   public let username: String
   public let password: String
   private let dir: URL
 
   public var host: String { registry.host }
 
-  public static func start(username: String = "ckit", password: String = "s3cret-pass") throws -> SecureLocalRegistry {
+  /// With `requireClientCertificate`, the registry also demands a client certificate signed by the CA, and
+  /// `certsDirectory` holds one as Docker expects it (`client.cert`, `client.key`); `caOnlyDirectory` has the CA
+  /// alone.
+  public static func start(
+    username: String = "ckit", password: String = "s3cret-pass", requireClientCertificate: Bool = false
+  ) throws -> SecureLocalRegistry {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-tls-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let p = dir.path
@@ -30,6 +37,18 @@ public final class SecureLocalRegistry: Sendable {
       "openssl", "x509", "-req", "-in", "\(p)/server.csr", "-CA", "\(p)/ca.crt", "-CAkey", "\(p)/ca.key",
       "-CAcreateserial", "-out", "\(p)/server.crt", "-days", "2", "-extfile", "\(p)/ext.cnf",
     ])
+    if requireClientCertificate {
+      try Command.run([
+        "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-keyout", "\(p)/client.key", "-out", "\(p)/client.csr", "-subj", "/CN=ckit client",
+      ])
+      try "extendedKeyUsage=clientAuth\n".write(toFile: "\(p)/client.cnf", atomically: true, encoding: .utf8)
+      try Command.run([
+        "openssl", "x509", "-req", "-in", "\(p)/client.csr", "-CA", "\(p)/ca.crt", "-CAkey", "\(p)/ca.key",
+        "-CAcreateserial", "-out", "\(p)/client.cert", "-days", "2", "-extfile", "\(p)/client.cnf",
+      ])
+    }
+    let clientCAs = requireClientCertificate ? "\n    clientcas:\n      - \(p)/ca.crt" : ""
     let htpasswd = try Command.run(["htpasswd", "-Bbn", username, password]).stdout
     try htpasswd.write(toFile: "\(p)/htpasswd", atomically: true, encoding: .utf8)
     let registry = try LocalRegistry.start(
@@ -51,13 +70,21 @@ public final class SecureLocalRegistry: Sendable {
           addr: 127.0.0.1:\(port)
           tls:
             certificate: \(p)/server.crt
-            key: \(p)/server.key
+            key: \(p)/server.key\(clientCAs)
         """
       }, scheme: "https")
     let certs = dir.appendingPathComponent("certs.d")
     let hostDir = certs.appendingPathComponent(registry.host)
     try FileManager.default.createDirectory(at: hostDir, withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: "\(p)/ca.crt", toPath: hostDir.appendingPathComponent("ca.crt").path)
+    let caOnly = dir.appendingPathComponent("certs-ca-only.d").appendingPathComponent(registry.host)
+    try FileManager.default.createDirectory(at: caOnly, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(atPath: "\(p)/ca.crt", toPath: caOnly.appendingPathComponent("ca.crt").path)
+    if requireClientCertificate {
+      for f in ["client.cert", "client.key"] {
+        try FileManager.default.copyItem(atPath: "\(p)/\(f)", toPath: hostDir.appendingPathComponent(f).path)
+      }
+    }
     return SecureLocalRegistry(
       registry: registry, certsDirectory: certs, username: username, password: password, dir: dir)
   }

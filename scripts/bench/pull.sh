@@ -81,12 +81,14 @@ PY
   hyperfine --warmup 1 --runs "${RUNS:-10}" --export-json "$work/$name.json" \
     --prepare "rm -rf $work/ckit-store $work/oci $work/bundle $work/tar" \
     -n ckit "$bench pull $ref $work/ckit-store" \
+    -n ckit-blobs-only "$bench pull $ref $work/ckit-store --blobs-only" \
     -n skopeo+umoci "skopeo copy --quiet --src-tls-verify=false docker://$ref oci:$work/oci:x && umoci unpack --image $work/oci:x $work/bundle >/dev/null" \
     -n bsdtar "mkdir -p $work/tar && for l in $layers; do bsdtar -xpf \$l -C $work/tar; done"
   python3 - "$work/$name.json" "$name" <<'PY'
 import json, sys
 r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
-print(f"{sys.argv[2]}: ckit {r['ckit']*1000:.0f} ms, skopeo+umoci {r['skopeo+umoci']*1000:.0f} ms, "
+print(f"{sys.argv[2]}: ckit {r['ckit']*1000:.0f} ms (blobs only {r['ckit-blobs-only']*1000:.0f} ms), "
+      f"skopeo+umoci {r['skopeo+umoci']*1000:.0f} ms, "
       f"bsdtar {r['bsdtar']*1000:.0f} ms; ckit/(skopeo+umoci) = {r['ckit']/r['skopeo+umoci']:.2f}, "
       f"ckit/bsdtar = {r['ckit']/r['bsdtar']:.2f}")
 PY

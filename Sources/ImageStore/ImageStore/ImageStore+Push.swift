@@ -1,5 +1,14 @@
+import Foundation
 import OCI
 import RegistryClient
+
+/// Pushes stream layers from their blob files.
+extension LocalContentStore: FileBackedContentStore {
+  public func blobFilePath(_ digest: Digest) -> String? {
+    let p = path(for: digest)
+    return FileManager.default.fileExists(atPath: p) ? p : nil
+  }
+}
 
 extension ImageStore {
   /// `docker push`: uploads the image `name` (a name, digest or ID prefix; an index with all its platforms) to

@@ -185,15 +185,45 @@ extension RegistryClient {
     _ descriptor: Descriptor, bytes: [UInt8], to reference: ImageReference, mountFrom: ImageReference? = nil,
     progress: AsyncStream<LayerProgress>.Continuation? = nil
   ) async throws -> LayerProgress.State {
+    guard Int64(bytes.count) == descriptor.size else {
+      throw RegistryError.sizeMismatch(
+        reference: reference.description, blob: descriptor.digest, expected: descriptor.size,
+        actual: Int64(bytes.count))
+    }
+    return try await pushBlob(
+      descriptor, source: .bytes(bytes), to: reference, mountFrom: mountFrom, progress: progress)
+  }
+
+  /// `pushBlob` streaming from a file (a content store's blob file), never holding the blob in memory.
+  @discardableResult
+  public func pushBlob(
+    _ descriptor: Descriptor, file path: String, to reference: ImageReference, mountFrom: ImageReference? = nil,
+    progress: AsyncStream<LayerProgress>.Continuation? = nil
+  ) async throws -> LayerProgress.State {
+    try await pushBlob(descriptor, source: .file(path), to: reference, mountFrom: mountFrom, progress: progress)
+  }
+
+  enum BlobSource: Sendable {
+    case bytes([UInt8])
+    case file(String)
+  }
+
+  func pushBlob(
+    _ descriptor: Descriptor, source: BlobSource, to reference: ImageReference, mountFrom: ImageReference?,
+    progress: AsyncStream<LayerProgress>.Continuation?
+  ) async throws -> LayerProgress.State {
+    func part(_ offset: Int, _ end: Int) -> (ByteBuffer?, FileRegion?) {
+      switch source {
+      case .bytes(let b): (ByteBuffer(bytes: b[offset..<end]), nil)
+      case .file(let p): (nil, FileRegion(path: p, offset: Int64(offset), length: Int64(end - offset)))
+      }
+    }
+    let total = Int(descriptor.size)
     let digest = descriptor.digest
     func report(_ done: Int64, _ state: LayerProgress.State) {
       progress?.yield(
         LayerProgress(
           digest: digest, mediaType: descriptor.mediaType, bytesDone: done, bytesTotal: descriptor.size, state: state))
-    }
-    guard Int64(bytes.count) == descriptor.size else {
-      throw RegistryError.sizeMismatch(
-        reference: reference.description, blob: digest, expected: descriptor.size, actual: Int64(bytes.count))
     }
     if try await blobExists(digest, in: reference) {
       report(descriptor.size, .alreadyExists)
@@ -218,17 +248,18 @@ extension RegistryClient {
       throw unexpected(start.status, body: startBody, reference: reference, operation: "upload start of \(digest)")
     }
     report(0, .uploading)
-    if let chunk = configuration.uploadChunkSize, chunk > 0, bytes.count > chunk {
+    if let chunk = configuration.uploadChunkSize, chunk > 0, total > chunk {
       var offset = 0
-      while offset < bytes.count {
-        let end = min(offset + chunk, bytes.count)
+      while offset < total {
+        let end = min(offset + chunk, total)
+        let (buffer, region) = part(offset, end)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/octet-stream")
         headers.add(name: "Content-Range", value: "\(offset)-\(end - 1)")
         let r = try await transport.send(
           .init(
-            method: .PATCH, target: location, headers: headers, body: ByteBuffer(bytes: bytes[offset..<end]),
-            scopes: scopes, operation: "chunk upload of \(digest)", reference: reference.description,
+            method: .PATCH, target: location, headers: headers, body: buffer, file: region, scopes: scopes,
+            operation: "chunk upload of \(digest)", reference: reference.description,
             registry: reference.domain), retry: false)
         let body = try await collect(r, reference: reference, what: "chunk upload")
         guard r.status == .accepted, let next = r.headers.first(name: "Location") else {
@@ -250,10 +281,11 @@ extension RegistryClient {
     } else {
       var headers = HTTPHeaders()
       headers.add(name: "Content-Type", value: "application/octet-stream")
+      let (buffer, region) = part(0, total)
       let r = try await transport.send(
         .init(
           method: .PUT, target: Self.appendQuery(location, "digest=\(digest)"), headers: headers,
-          body: ByteBuffer(bytes: bytes), scopes: scopes, operation: "upload of \(digest)",
+          body: buffer, file: region, scopes: scopes, operation: "upload of \(digest)",
           reference: reference.description, registry: reference.domain), retry: false)
       let body = try await collect(r, reference: reference, what: "upload")
       guard r.status == .created else {

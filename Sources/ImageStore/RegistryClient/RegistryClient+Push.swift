@@ -29,8 +29,12 @@ extension RegistryClient {
           let b = blobs[next]
           next += 1
           group.addTask {
-            let data = try await store.data(for: b.digest)
-            try await self.pushBlob(b, bytes: data, to: reference, mountFrom: mountFrom, progress: progress)
+            if let files = store as? any FileBackedContentStore, let path = files.blobFilePath(b.digest) {
+              try await self.pushBlob(b, file: path, to: reference, mountFrom: mountFrom, progress: progress)
+            } else {
+              let data = try await store.data(for: b.digest)
+              try await self.pushBlob(b, bytes: data, to: reference, mountFrom: mountFrom, progress: progress)
+            }
           }
         }
         while next < blobs.count, next < limit { add() }

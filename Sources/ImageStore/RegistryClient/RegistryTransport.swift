@@ -66,6 +66,9 @@ final class RegistryTransport: Sendable {
     var target: String
     var headers: HTTPHeaders = [:]
     var body: ByteBuffer?
+    /// A body read from a file region (`path`, offset, length), streamed rather than held in memory; re-read on
+    /// retries and redirects.
+    var file: FileRegion?
     /// Resource scopes the request needs (`repository:a/b:pull`).
     var scopes: [String]
     /// For errors: what is being done, and to which reference.
@@ -137,6 +140,7 @@ final class RegistryTransport: Sendable {
     var redirects = 0
     var method = request.method
     var body = request.body
+    var file = request.file
     while true {
       var req = HTTPClientRequest(url: url)
       req.method = method
@@ -145,7 +149,10 @@ final class RegistryTransport: Sendable {
       // Same origin (scheme, host and port): only there do the registry's credentials and TLS settings apply.
       let sameHost = Self.origin(url) == Self.origin(endpoint.base)
       if sameHost, let authorized { req.headers.replaceOrAdd(name: "Authorization", value: authorized) }
-      if let body {
+      if let file {
+        req.body = .stream(FileChunks(region: file), length: .known(file.length))
+        req.headers.replaceOrAdd(name: "Content-Length", value: "\(file.length)")
+      } else if let body {
         req.body = .bytes(body)
         if req.headers["Content-Length"].isEmpty {
           req.headers.replaceOrAdd(name: "Content-Length", value: "\(body.readableBytes)")
@@ -188,6 +195,7 @@ final class RegistryTransport: Sendable {
         if resp.status.code == 303 || ((resp.status.code == 301 || resp.status.code == 302) && method == .POST) {
           method = .GET
           body = nil
+          file = nil
         }
         continue
       }
@@ -461,4 +469,52 @@ extension Duration {
     let (s, atto) = components
     return s * 1_000_000_000 + atto / 1_000_000_000
   }
+}
+
+/// A byte range of a file, for uploads that should not load a whole layer into memory.
+struct FileRegion: Sendable {
+  var path: String
+  var offset: Int64
+  var length: Int64
+}
+
+/// The region in 1 MiB buffers, read with `pread` as the upload asks for them.
+struct FileChunks: AsyncSequence, Sendable {
+  typealias Element = ByteBuffer
+  let region: FileRegion
+
+  struct AsyncIterator: AsyncIteratorProtocol {
+    let region: FileRegion
+    var done: Int64 = 0
+    var fd: Int32 = -1
+
+    mutating func next() async throws -> ByteBuffer? {
+      if fd < 0 {
+        fd = open(region.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+      }
+      guard done < region.length else {
+        close(fd)
+        fd = -1
+        return nil
+      }
+      let want = Int(Swift.min(Int64(1 << 20), region.length - done))
+      var buffer = ByteBufferAllocator().buffer(capacity: want)
+      let (fd, offset) = (self.fd, region.offset + done)
+      let n = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
+        let r = pread(fd, raw.baseAddress, want, off_t(offset))
+        guard r >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        return r
+      }
+      guard n > 0 else {
+        close(fd)
+        self.fd = -1
+        throw POSIXError(.EIO)
+      }
+      done += Int64(n)
+      return buffer
+    }
+  }
+
+  func makeAsyncIterator() -> AsyncIterator { AsyncIterator(region: region) }
 }
