@@ -10,9 +10,10 @@ import Testing
     return dir
   }
 
-  /// The OCI runtime the end-to-end tests run containers with: `CKIT_TEST_RUNTIME`, else runc. (ckit's default
-  /// is the project's `ckit-runtime`; its `run` subcommand does not work yet on the runtime branch.)
-  static let runtime = ProcessInfo.processInfo.environment["CKIT_TEST_RUNTIME"] ?? "/usr/sbin/runc"
+  /// The OCI runtime the end-to-end tests run containers with: the project's own `ckit-runtime` (ckit's default),
+  /// or `CKIT_TEST_RUNTIME` (e.g. /usr/sbin/runc) to check ckit against a peer.
+  static let runtime =
+    ProcessInfo.processInfo.environment["CKIT_TEST_RUNTIME"] ?? products.appendingPathComponent("ckit-runtime").path
 
   static func ckit(_ root: ScratchRoot, _ args: [String], stdin: String? = nil) throws -> CommandResult {
     var env = ProcessInfo.processInfo.environment
