@@ -1,4 +1,5 @@
 import ArgumentParser
+import Builder
 import Foundation
 
 struct Pull: AsyncParsableCommand {
@@ -169,10 +170,30 @@ struct Build: AsyncParsableCommand {
   @Option(help: "Set the target build stage to build") var target: String?
   @Flag(name: .customLong("no-cache"), help: "Do not use cache when building the image") var noCache = false
   @Flag(name: .shortAndLong, help: "Suppress the build output and print image ID on success") var quiet = false
-  @Argument(help: "PATH") var context: String
+  @Option(help: "Set metadata for an image") var label: [String] = []
+  @Flag(help: "Always attempt to pull a newer version of the image") var pull = false
+  @Argument(help: "PATH | -") var context: String
 
   func run() async throws {
-    throw CkitError.unsupported("build is not available in this build: the Builder is not wired into ckit yet")
+    for t in tag { try ImageReferenceText.validate(t) }
+    var args = [String: String]()
+    for a in buildArg {
+      let parts = a.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      // docker: `--build-arg K` takes K's value from the environment.
+      args[String(parts[0])] =
+        parts.count == 2 ? String(parts[1]) : ProcessInfo.processInfo.environment[String(parts[0])]
+    }
+    var labels = [String: String]()
+    for l in label {
+      let parts = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      labels[String(parts[0])] = parts.count == 2 ? String(parts[1]) : ""
+    }
+    let options = BuildOptions(
+      tags: tag, buildArgs: args, target: target, noCache: noCache, pull: pull, labels: labels)
+    let engine = LibraryEngine(root: global.state)
+    let id = try await engine.build(
+      BuildRequest(context: context, dockerfile: file, options: options, quiet: quiet))
+    if quiet { print(id) }
   }
 }
 
@@ -186,8 +207,7 @@ struct Save: AsyncParsableCommand {
     if output == nil, isatty(1) == 1 {
       throw CkitError.invalidArgument("cowardly refusing to save to a terminal. Use the -o flag or redirect")
     }
-    for i in images { _ = try await Engines.current(global.state).image(i) }
-    throw CkitError.unsupported("save is not available in this build: the image store is not wired into ckit yet")
+    try await LibraryEngine(root: global.state).save(images, output: output)
   }
 }
 
@@ -198,7 +218,8 @@ struct Load: AsyncParsableCommand {
   @Flag(name: .shortAndLong, help: "Suppress the load output") var quiet = false
 
   func run() async throws {
-    throw CkitError.unsupported("load is not available in this build: the image store is not wired into ckit yet")
+    let lines = try await LibraryEngine(root: global.state).load(input: input)
+    if !quiet { for l in lines { print(l) } }
   }
 }
 
@@ -212,7 +233,9 @@ struct Import: AsyncParsableCommand {
   @Argument(help: "[REPOSITORY[:TAG]]") var reference: String?
 
   func run() async throws {
-    throw CkitError.unsupported("import is not available in this build: the image store is not wired into ckit yet")
+    let id = try await LibraryEngine(root: global.state).importTarball(
+      source, reference: reference, message: message, changes: change)
+    print(id)
   }
 }
 
@@ -223,8 +246,11 @@ struct Export: AsyncParsableCommand {
   @Argument(help: "CONTAINER") var container: String
 
   func run() async throws {
-    _ = try global.containers.find(container)
-    throw CkitError.unsupported("export is not available in this build: the layer store is not wired into ckit yet")
+    if output == nil, isatty(1) == 1 {
+      throw CkitError.invalidArgument("cowardly refusing to save to a terminal. Use the -o flag or redirect")
+    }
+    let record = try global.containers.find(container)
+    try await LibraryEngine(root: global.state).export(record, output: output)
   }
 }
 
@@ -235,8 +261,8 @@ struct Diff: AsyncParsableCommand {
   @Argument(help: "CONTAINER") var container: String
 
   func run() async throws {
-    _ = try global.containers.find(container)
-    throw CkitError.unsupported("diff is not available in this build: the layer store is not wired into ckit yet")
+    let record = try global.containers.find(container)
+    for line in try await LibraryEngine(root: global.state).diff(record) { print(line) }
   }
 }
 
@@ -256,8 +282,42 @@ struct Cp: AsyncParsableCommand {
     guard refs.count == 1, let ref = refs.first?.split(separator: ":").first else {
       throw CkitError.invalidArgument("must specify at least one container source")
     }
-    _ = try global.containers.find(String(ref))
-    throw CkitError.unsupported("cp is not available in this build: the layer store is not wired into ckit yet")
+    let record = try global.containers.find(String(ref))
+    let engine = LibraryEngine(root: global.state)
+    let fm = FileManager.default
+    let cpFlags = followLink ? "-aL" : "-a"
+    let status: Int32
+    if source.hasPrefix(ref + ":") {
+      let inside = String(source.dropFirst(ref.count + 1))
+      let from = try await engine.hostPath(record, inside)
+      var st = stat()
+      guard lstat(from, &st) == 0 else {
+        throw CkitError.invalidArgument("Could not find the file \(inside) in container \(ref)")
+      }
+      if destination == "-" {
+        let url = URL(fileURLWithPath: from)
+        status = try LibraryEngine.runInheriting([
+          "/bin/tar", "-C", url.deletingLastPathComponent().path, "-cf", "-", url.lastPathComponent,
+        ])
+      } else {
+        status = try LibraryEngine.runInheriting(["/bin/cp", cpFlags, from, destination])
+      }
+    } else {
+      let inside = String(destination.dropFirst(ref.count + 1))
+      let to = try await engine.hostPath(record, inside)
+      if source == "-" {
+        guard fm.fileExists(atPath: to) else {
+          throw CkitError.invalidArgument("Could not find the file \(inside) in container \(ref)")
+        }
+        status = try LibraryEngine.runInheriting(["/bin/tar", "-C", to, "-xf", "-"])
+      } else {
+        guard fm.fileExists(atPath: source) else {
+          throw CkitError.invalidArgument("lstat \(source): no such file or directory")
+        }
+        status = try LibraryEngine.runInheriting(["/bin/cp", cpFlags, source, to])
+      }
+    }
+    if status != 0 { throw CkitError.backend("cp failed (exit \(status))") }
   }
 }
 

@@ -1,0 +1,57 @@
+import Foundation
+import ImageStore
+
+extension LibraryEngine {
+  /// The container's snapshot, or a clear error when it never ran (no filesystem yet).
+  func snapshot(_ record: ContainerRecord) async throws -> Snapshot {
+    do { return try await store().snapshot(id: record.id) } catch {
+      throw CkitError.invalidArgument("container \(record.shortID) has no filesystem yet (never started)")
+    }
+  }
+
+  /// docker diff: `A`/`C`/`D` per path in the container's overlay upper layer, sorted. A path is `C` when the
+  /// image has it, which a read-only view of the image (a throwaway snapshot) answers.
+  func diff(_ record: ContainerRecord) async throws -> [String] {
+    let snap = try await snapshot(record)
+    let upper = snap.directory + "/upper"
+    guard FileManager.default.fileExists(atPath: upper) else {
+      throw CkitError.unsupported("diff needs the overlay snapshot driver (snapshot \(snap.id) has no upper layer)")
+    }
+    let store = try await store()
+    let image = try await resolved(record.imageID)
+    let viewID = "diff-\(record.shortID)-\(UInt32.random(in: 0..<UInt32.max))"
+    let view: Snapshot
+    do { view = try await store.prepareSnapshot(for: image, id: viewID, readOnly: true) } catch {
+      throw CkitError.backend(error.description)
+    }
+    var lines = [String]()
+    let paths = (FileManager.default.enumerator(atPath: upper)?.allObjects as? [String]) ?? []
+    for rel in paths.sorted() {
+      var st = stat()
+      guard lstat(upper + "/" + rel, &st) == 0 else { continue }
+      if st.st_mode & S_IFMT == S_IFCHR && st.st_rdev == 0 {
+        lines.append("D /\(rel)")
+        continue
+      }
+      var base = stat()
+      lines.append((lstat(view.rootfs + "/" + rel, &base) == 0 ? "C /" : "A /") + rel)
+    }
+    try? await store.removeSnapshot(id: viewID)
+    return lines
+  }
+
+  /// The host path of `path` inside the container's root filesystem; `..` never climbs out of it.
+  func hostPath(_ record: ContainerRecord, _ path: String) async throws -> String {
+    let snap = try await snapshot(record)
+    var parts = [Substring]()
+    for c in path.split(separator: "/") {
+      if c == "." || c.isEmpty { continue }
+      if c == ".." {
+        _ = parts.popLast()
+      } else {
+        parts.append(c)
+      }
+    }
+    return snap.rootfs + "/" + parts.joined(separator: "/") + (path.hasSuffix("/.") ? "/." : "")
+  }
+}
