@@ -57,4 +57,66 @@ struct CkitMoreTests {
       #expect(missing.stderr.contains("Nope"), "\(missing.stderr)")
     }
   }
+
+  /// diff after a run that adds, changes and deletes; cp both ways; export then import; save, rmi, load.
+  @Test func diffCpExportImportSaveLoad() async throws {
+    try await withEnv { env in
+      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+      let made = try env.ckit([
+        "run", "--name", "c1", env.image, "sh", "-c", "mkdir /tmp/d && echo x > /tmp/d/new && rm /bin/ls",
+      ])
+      #expect(made.status == 0, "\(made.stderr)")
+      let diff = try env.ckit(["diff", "c1"])
+      #expect(diff.status == 0, "\(diff.stderr)")
+      let lines = Set(diff.stdout.split(separator: "\n").map(String.init))
+      for want in ["C /tmp", "A /tmp/d", "A /tmp/d/new", "C /bin", "D /bin/ls"] {
+        #expect(lines.contains(want), "\(want) missing from \(diff.stdout)")
+      }
+
+      let host = try env.scratch.directory("host")
+      let out = host.appendingPathComponent("out.txt").path
+      #expect(try env.ckit(["cp", "c1:/tmp/d/new", out]).status == 0)
+      #expect(try String(contentsOfFile: out, encoding: .utf8) == "x\n")
+      try "in\n".write(toFile: host.appendingPathComponent("in.txt").path, atomically: true, encoding: .utf8)
+      let cpIn = try env.ckit(["cp", host.appendingPathComponent("in.txt").path, "c1:/tmp/in.txt"])
+      #expect(cpIn.status == 0, "\(cpIn.stderr)")
+      #expect(try env.ckit(["diff", "c1"]).stdout.contains("A /tmp/in.txt"))
+      let missing = try env.ckit(["cp", "c1:/no/such", out])
+      #expect(missing.status != 0)
+      #expect(missing.stderr.contains("Could not find the file /no/such"), "\(missing.stderr)")
+
+      let tarball = host.appendingPathComponent("c1.tar").path
+      let exported = try env.ckit(["export", "c1", "-o", tarball])
+      #expect(exported.status == 0, "\(exported.stderr)")
+      let imported = try env.ckit(["import", "-c", "CMD [\"cat\", \"/tmp/in.txt\"]", tarball, "flat:1"])
+      #expect(imported.status == 0, "\(imported.stderr)")
+      #expect(imported.stdout.hasPrefix("sha256:"))
+      let flat = try env.ckit(["run", "--rm", "flat:1"])
+      #expect(flat.stdout == "in\n", "\(flat.stderr)")
+      #expect(try env.ckit(["run", "--rm", "flat:1", "ls", "/"]).status == 127)  // /bin/ls was deleted in c1
+
+      let archive = host.appendingPathComponent("flat.tar").path
+      let saved = try env.ckit(["save", "-o", archive, "flat:1"])
+      #expect(saved.status == 0, "\(saved.stderr)")
+      #expect(try env.ckit(["rmi", "flat:1"]).status == 0)
+      #expect(try env.ckit(["run", "--rm", "flat:1"]).status != 0)
+      let loaded = try env.ckit(["load", "-i", archive])
+      #expect(loaded.status == 0, "\(loaded.stderr)")
+      #expect(loaded.stdout.contains("Loaded image: flat:1"), "\(loaded.stdout)")
+      #expect(try env.ckit(["run", "--rm", "flat:1"]).stdout == "in\n")
+    }
+  }
+
+  /// search filters the registry's catalog; docker's columns.
+  @Test func searchCatalog() async throws {
+    try await withEnv { env in
+      let found = try env.ckit(["search", "\(env.registry.host)/busy"])
+      #expect(found.status == 0, "\(found.stderr)")
+      let lines = found.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+      #expect(lines.first == ["NAME", "DESCRIPTION", "STARS", "OFFICIAL"])
+      #expect(lines.dropFirst().first?.first.map(String.init) == "\(env.registry.host)/library/busybox")
+      let none = try env.ckit(["search", "\(env.registry.host)/nothing-like-this"])
+      #expect(none.stdout.split(separator: "\n").count == 1)
+    }
+  }
 }
