@@ -121,7 +121,7 @@ let package = Package(
     .executableTarget(
       name: "ckit",
       dependencies: [
-        "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI", "ContainerNetwork",
+        "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI", "ContainerNetwork", "Cgroups",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Examples/ckit"),
