@@ -132,6 +132,10 @@ let package = Package(
       ],
       path: "Sources/Examples/ckit-runtime"),
     .executableTarget(
+      name: "hello-container",
+      dependencies: ["ContainerKit", "ImageStore", "RegistryClient", "OCI"],
+      path: "Sources/Examples/hello-container"),
+    .executableTarget(
       name: "dockerfile-ast",
       dependencies: ["DockerfileParser"],
       path: "Sources/Examples/dockerfile-ast"),
