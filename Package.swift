@@ -121,7 +121,7 @@ let package = Package(
     .executableTarget(
       name: "ckit",
       dependencies: [
-        "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI", "ContainerNetwork",
+        "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI", "ContainerNetwork", "Cgroups",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Examples/ckit"),
@@ -131,6 +131,10 @@ let package = Package(
         "ContainerKit", "OCI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Examples/ckit-runtime"),
+    .executableTarget(
+      name: "hello-container",
+      dependencies: ["ContainerKit", "ImageStore", "RegistryClient", "OCI"],
+      path: "Sources/Examples/hello-container"),
     .executableTarget(
       name: "dockerfile-ast",
       dependencies: ["DockerfileParser"],

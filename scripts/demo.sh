@@ -11,6 +11,7 @@ ckit=$(swift build --show-bin-path)/ckit
 
 work=$(mktemp -d /tmp/ckit-demo.XXXXXX)
 cleanup() {
+  set +x
   "$ckit" --root "$work/state" rm -f demo >/dev/null 2>&1 || true
   scripts/fixtures/registry.sh stop "$work/registry"
   umount -R "$work/state" 2>/dev/null || true

@@ -18,6 +18,7 @@ import Testing
   static func ckit(_ root: ScratchRoot, _ args: [String], stdin: String? = nil) throws -> CommandResult {
     var env = ProcessInfo.processInfo.environment
     env["CKIT_RUNTIME"] = runtime
+    env["CKIT_CGROUP_PARENT"] = root.cgroupParent()
     return try Command.run(
       [products.appendingPathComponent("ckit").path, "--root", root.path.path] + args, stdin: stdin, check: false,
       environment: env)

@@ -29,6 +29,15 @@ public final class ScratchRoot: Sendable {
   /// Removes the cgroup directory `absolutePath` (and any children) at cleanup.
   public func register(cgroup absolutePath: String) { cgroups.withLock { $0.append(absolutePath) } }
 
+  /// A cgroup parent name of this test's own (`ckit-test-XXXXXXXX`), removed from every hierarchy at cleanup.
+  public func cgroupParent() -> String {
+    let name = path.lastPathComponent
+    let base = "/sys/fs/cgroup"
+    let controllers = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
+    for dir in controllers.map({ "\(base)/\($0)/\(name)" }) + ["\(base)/\(name)"] { register(cgroup: dir) }
+    return name
+  }
+
   /// Mount points at or below `path`, deepest first.
   public func mounts() -> [String] {
     MountTable.mountPoints().filter { $0 == path.path || $0.hasPrefix(path.path + "/") }

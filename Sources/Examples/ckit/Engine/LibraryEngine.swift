@@ -1,3 +1,4 @@
+import Cgroups
 import Foundation
 import ImageStore
 import OCI
@@ -264,17 +265,13 @@ struct LibraryEngine: Engine {
     try? await store.removeSnapshot(id: record.id)
   }
 
-  /// Whether the kernel's OOM killer ended the container (the runtime's memory cgroup for it said so).
+  /// Whether the kernel's OOM killer ended the container, read through the cgroup driver (v1 or v2) from the
+  /// cgroup the spec put it in.
   func oomKilled(_ record: ContainerRecord) -> Bool {
-    for base in ["/sys/fs/cgroup/memory/ckit/\(record.id)", "/sys/fs/cgroup/memory/ckit/\(record.shortID)"] {
-      if let text = try? String(contentsOfFile: base + "/memory.oom_control", encoding: .utf8),
-        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("oom_kill ") }),
-        let n = Int(line.split(separator: " ").last ?? ""), n > 0
-      {
-        return true
-      }
+    guard let driver = try? Cgroups.detect() else { return false }
+    return [record.id, record.shortID].contains { id in
+      ((try? driver.oomKillCount("\(SpecBuilder.cgroupParent)/\(id)")) ?? 0) > 0
     }
-    return false
   }
 
   func exec(_ record: ContainerRecord, argv: [String], options: ExecOptions) async throws -> Int32 {

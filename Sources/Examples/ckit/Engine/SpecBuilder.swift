@@ -5,6 +5,13 @@ import OCI
 /// user, workdir, env, the network namespace ckit prepared, the per-container /etc files, volumes, tmpfs, limits
 /// and capabilities.
 enum SpecBuilder {
+  /// Containers' cgroups go under `/<parent>/<id>`: `ckit` unless `CKIT_CGROUP_PARENT` names another (tests use
+  /// one of their own, so they can remove it).
+  static var cgroupParent: String {
+    let env = ProcessInfo.processInfo.environment["CKIT_CGROUP_PARENT"] ?? ""
+    return env.isEmpty || env.contains("..") ? "ckit" : env
+  }
+
   static let allCapabilities = [
     "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
     "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",
@@ -61,7 +68,7 @@ enum SpecBuilder {
       }
       if r.hostConfig.pidsLimit > 0 { res.pids = LinuxResources.Pids(limit: r.hostConfig.pidsLimit) }
       linux.resources = res
-      linux.cgroupsPath = "/ckit/\(r.id)"
+      linux.cgroupsPath = "/\(Self.cgroupParent)/\(r.id)"
       if r.hostConfig.privileged {
         linux.maskedPaths = nil
         linux.readonlyPaths = nil
