@@ -34,7 +34,7 @@ extension LibraryEngine {
     let storage = StoreBuildStorage(store: store) { reference in
       _ = try await engine.pull(reference, quiet: true)
     }
-    let runtime = ContainerRuntime.detectingCgroups(root: root.path + "/build-run", cgroupParent: "ckit-build")
+    let runtime = ContainerRuntime.detectingCgroups(root: root.path + "/build-run", cgroupParent: SpecBuilder.cgroupParent)
     let quiet = request.quiet
     do {
       let builder = try ImageBuilder(
