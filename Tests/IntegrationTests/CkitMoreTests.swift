@@ -52,6 +52,17 @@ struct CkitMoreTests {
       #expect(quiet.status == 0, "\(quiet.stderr)")
       #expect(quiet.stdout.hasPrefix("sha256:") && quiet.stdout.split(separator: "\n").count == 1, "\(quiet.stdout)")
 
+      // A context as a tar on stdin (ASCII files, so the tar is valid text for the fixture's String stdin).
+      let tar = try Command.run(["tar", "--format=ustar", "-C", ctx.path, "-cf", "-", "."]).stdout
+      let piped = try env.ckit(["build", "-q", "-t", "seed:stdin", "--label", "k=v", "-"], stdin: tar)
+      #expect(piped.status == 0, "\(piped.stderr)")
+      // The image ID is its config's digest: the label is in that blob of the store.
+      let hex = piped.stdout.trimmingCharacters(in: .whitespacesAndNewlines).dropFirst("sha256:".count)
+      let config = try String(
+        contentsOf: env.scratch.path.appendingPathComponent("images/blobs/sha256/\(hex)"), encoding: .utf8)
+      #expect(config.contains(#""Labels":{"k":"v"}"#), "\(config)")
+      #expect(try env.ckit(["run", "--rm", "seed:stdin"]).stdout == "hello from the context\n")
+
       let missing = try env.ckit(["build", "-f", "Nope", ctx.path])
       #expect(missing.status != 0)
       #expect(missing.stderr.contains("Nope"), "\(missing.stderr)")
@@ -81,6 +92,9 @@ struct CkitMoreTests {
       let cpIn = try env.ckit(["cp", host.appendingPathComponent("in.txt").path, "c1:/tmp/in.txt"])
       #expect(cpIn.status == 0, "\(cpIn.stderr)")
       #expect(try env.ckit(["diff", "c1"]).stdout.contains("A /tmp/in.txt"))
+      let streamed = try env.ckit(["cp", "c1:/tmp/d", "-"])
+      #expect(streamed.status == 0, "\(streamed.stderr)")
+      #expect(streamed.stdout.contains("d/new"), "a tar of d holds d/new")
       let missing = try env.ckit(["cp", "c1:/no/such", out])
       #expect(missing.status != 0)
       #expect(missing.stderr.contains("Could not find the file /no/such"), "\(missing.stderr)")

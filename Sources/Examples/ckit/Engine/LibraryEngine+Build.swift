@@ -34,7 +34,8 @@ extension LibraryEngine {
     let storage = StoreBuildStorage(store: store) { reference in
       _ = try await engine.pull(reference, quiet: true)
     }
-    let runtime = ContainerRuntime.detectingCgroups(root: root.path + "/build-run", cgroupParent: SpecBuilder.cgroupParent)
+    let runtime = ContainerRuntime.detectingCgroups(
+      root: root.path + "/build-run", cgroupParent: SpecBuilder.cgroupParent)
     let quiet = request.quiet
     do {
       let builder = try ImageBuilder(
