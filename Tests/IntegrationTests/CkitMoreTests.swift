@@ -118,6 +118,18 @@ struct CkitMoreTests {
       #expect(loaded.status == 0, "\(loaded.stderr)")
       #expect(loaded.stdout.contains("Loaded image: flat:1"), "\(loaded.stdout)")
       #expect(try env.ckit(["run", "--rm", "flat:1"]).stdout == "in\n")
+
+      // A gzipped tarball imports too; wrong input fails with a message naming the object.
+      _ = try Command.run(["gzip", "-k", tarball])
+      let gz = try env.ckit(["import", "-c", "CMD [\"cat\", \"/tmp/d/new\"]", tarball + ".gz", "flat:gz"])
+      #expect(gz.status == 0, "\(gz.stderr)")
+      #expect(try env.ckit(["run", "--rm", "flat:gz"]).stdout == "x\n")
+      let noImage = try env.ckit(["save", "-o", archive, "nosuch:1"])
+      #expect(noImage.status != 0 && noImage.stderr.contains("nosuch:1"), "\(noImage.stderr)")
+      let noFile = try env.ckit(["load", "-i", host.appendingPathComponent("nosuch.tar").path])
+      #expect(noFile.status != 0 && noFile.stderr.contains("nosuch.tar"), "\(noFile.stderr)")
+      let noContainer = try env.ckit(["diff", "nosuch"])
+      #expect(noContainer.status != 0 && noContainer.stderr.contains("No such container: nosuch"))
     }
   }
 

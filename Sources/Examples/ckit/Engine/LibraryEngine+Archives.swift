@@ -50,9 +50,11 @@ extension LibraryEngine {
     let path = source == "-" ? root.path + "/import-\(UUID().uuidString.prefix(8)).tar" : source
     defer { if source == "-" { try? FileManager.default.removeItem(atPath: path) } }
     if source == "-" { try Self.spool(FileHandle.standardInput, to: path) }
-    guard let bytes = FileManager.default.contents(atPath: path) else {
+    guard var bytes = FileManager.default.contents(atPath: path) else {
       throw CkitError.invalidArgument("open \(source): no such file or directory")
     }
+    // A gzipped tarball is stored as its plain tar, so that the layer's digest is also its diff ID.
+    if bytes.starts(with: [0x1f, 0x8b]) { bytes = try Self.gunzip(path, what: source) }
     var config = ImageConfiguration.ContainerConfig()
     try CommitChanges.apply(changes, to: &config)
     let store = try await store()
@@ -76,6 +78,20 @@ extension LibraryEngine {
       }
       return "\(configDesc.digest)"
     } catch let e as CkitError { throw e } catch { throw CkitError.backend("import \(source): \(error)") }
+  }
+
+  static func gunzip(_ path: String, what: String) throws -> Data {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    p.arguments = ["-dc", path]
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = FileHandle.nullDevice
+    do { try p.run() } catch { throw CkitError.backend("import \(what): gzip: \(error)") }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { throw CkitError.invalidArgument("import \(what): not a valid gzip stream") }
+    return data
   }
 
   static func spool(_ input: FileHandle, to path: String) throws {
