@@ -74,7 +74,8 @@ struct CkitMoreTests {
     try await withEnv { env in
       #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
       let made = try env.ckit([
-        "run", "--name", "c1", env.image, "sh", "-c", "mkdir /tmp/d && echo x > /tmp/d/new && rm /bin/ls",
+        "run", "--name", "c1", env.image, "sh", "-c",
+        "mkdir /tmp/d && echo x > /tmp/d/new && rm /bin/ls && ln -s /etc /tmp/etclink",
       ])
       #expect(made.status == 0, "\(made.stderr)")
       let diff = try env.ckit(["diff", "c1"])
@@ -92,6 +93,12 @@ struct CkitMoreTests {
       let cpIn = try env.ckit(["cp", host.appendingPathComponent("in.txt").path, "c1:/tmp/in.txt"])
       #expect(cpIn.status == 0, "\(cpIn.stderr)")
       #expect(try env.ckit(["diff", "c1"]).stdout.contains("A /tmp/in.txt"))
+      // A link in the container resolves inside its root filesystem, never to the host's /etc.
+      let escape = "ckit-cp-\(UInt32.random(in: 0..<UInt32.max)).txt"
+      let viaLink = try env.ckit(["cp", host.appendingPathComponent("in.txt").path, "c1:/tmp/etclink/\(escape)"])
+      #expect(viaLink.status == 0, "\(viaLink.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: "/etc/\(escape)"))
+      #expect(try env.ckit(["diff", "c1"]).stdout.contains("A /etc/\(escape)"))
       let streamed = try env.ckit(["cp", "c1:/tmp/d", "-"])
       #expect(streamed.status == 0, "\(streamed.stderr)")
       #expect(streamed.stdout.contains("d/new"), "a tar of d holds d/new")

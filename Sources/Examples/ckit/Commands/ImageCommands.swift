@@ -291,7 +291,7 @@ struct Cp: AsyncParsableCommand {
     let status: Int32
     if source.hasPrefix(ref + ":") {
       let inside = String(source.dropFirst(ref.count + 1))
-      let from = try await engine.hostPath(record, inside)
+      let from = try await engine.hostPath(record, inside, followLast: followLink)
       var st = stat()
       guard lstat(from, &st) == 0 else {
         throw CkitError.invalidArgument("Could not find the file \(inside) in container \(ref)")
