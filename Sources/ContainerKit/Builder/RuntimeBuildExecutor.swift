@@ -34,22 +34,22 @@ public struct RuntimeBuildExecutor: BuildExecutor {
           Spec.Mount(destination: m.target, type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev"]))
       }
     }
-    var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw BuildError.io(path: "pipe", errno: errno) }
-    _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-    _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+    let reader: Int32
+    let writer: Int32
+    do { (reader, writer) = try ProcessIO.makePipe() } catch { throw BuildError.io(path: "pipe", errno: errno) }
     let devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)
-    let reader = fds[0]
-    let writer = fds[1]
-    let done = Task.detached {
-      var buf = [UInt8](repeating: 0, count: 65536)
-      while true {
-        let n = buf.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
-        if n < 0, errno == EINTR { continue }
-        if n <= 0 { break }
-        output(Array(buf[0..<n]))
+    // The read loop blocks, so it gets a thread of its own rather than one of the concurrency pool's.
+    let done = Task {
+      await BlockingCall.run {
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+          let n = buf.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
+          if n < 0, errno == EINTR { continue }
+          if n <= 0 { break }
+          output(Array(buf[0..<n]))
+        }
+        close(reader)
       }
-      close(reader)
     }
     let status: ExitStatus
     do {

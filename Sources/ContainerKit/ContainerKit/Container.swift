@@ -139,22 +139,16 @@ public final class Container: Sendable {
   }
 
   static func reap(pid: Int32, startTime: UInt64, isChild: Bool) async -> ExitStatus {
-    await withCheckedContinuation { cont in
-      DispatchQueue.global().async {
-        if isChild {
-          var s: Int32 = 0
-          while waitpid(pid, &s, 0) < 0 {
-            if errno != EINTR {
-              cont.resume(returning: ExitStatus())
-              return
-            }
-          }
-          cont.resume(returning: ExitStatus(waitStatus: s))
-          return
+    await BlockingCall.run {
+      if isChild {
+        var s: Int32 = 0
+        while waitpid(pid, &s, 0) < 0 {
+          if errno != EINTR { return ExitStatus() }
         }
-        while ProcInfo.isAlive(pid, startTime: startTime) { usleep(5000) }
-        cont.resume(returning: ExitStatus())
+        return ExitStatus(waitStatus: s)
       }
+      while ProcInfo.isAlive(pid, startTime: startTime) { usleep(5000) }
+      return ExitStatus()
     }
   }
 

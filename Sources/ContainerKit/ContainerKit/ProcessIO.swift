@@ -21,6 +21,16 @@ public enum ProcessIO: Sendable, Hashable {
 
 /// The caller's ends of a process's stdio: write to `stdin`, read `stdout`/`stderr`, or both on `terminal`.
 /// The caller owns these fds and closes them (``close()``).
+extension ProcessIO {
+  /// A pipe with both ends close-on-exec from the start, so no other thread's child inherits the write end (a
+  /// reader would then never see EOF). For callers that pass `.fileDescriptors`.
+  public static func makePipe() throws(ContainerError) -> (read: Int32, write: Int32) {
+    var p: [Int32] = [0, 0]
+    guard ck_pipe(&p) == 0 else { throw .system(call: "pipe2", object: "stdio", errno: errno) }
+    return (p[0], p[1])
+  }
+}
+
 public struct ProcessStreams: Sendable, Hashable {
   public var stdin: Int32?
   public var stdout: Int32?
