@@ -73,9 +73,12 @@ struct CkitMoreTests {
   @Test func diffCpExportImportSaveLoad() async throws {
     try await withEnv { env in
       #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+      // A link the container plants where a copy will land must not send the copy to the host.
+      let probe = "ckit-cp-plant-\(UInt32.random(in: 0..<UInt32.max))"
       let made = try env.ckit([
         "run", "--name", "c1", env.image, "sh", "-c",
-        "mkdir /tmp/d && echo x > /tmp/d/new && rm /bin/ls && ln -s /etc /tmp/etclink",
+        "mkdir /tmp/d && echo x > /tmp/d/new && rm /bin/ls && ln -s /etc /tmp/etclink"
+          + " && mkdir /tmp/plant && ln -s /etc/\(probe) /tmp/plant/in.txt",
       ])
       #expect(made.status == 0, "\(made.stderr)")
       let diff = try env.ckit(["diff", "c1"])
@@ -93,6 +96,9 @@ struct CkitMoreTests {
       let cpIn = try env.ckit(["cp", host.appendingPathComponent("in.txt").path, "c1:/tmp/in.txt"])
       #expect(cpIn.status == 0, "\(cpIn.stderr)")
       #expect(try env.ckit(["diff", "c1"]).stdout.contains("A /tmp/in.txt"))
+      let planted = try env.ckit(["cp", host.appendingPathComponent("in.txt").path, "c1:/tmp/plant/"])
+      #expect(planted.status == 0, "\(planted.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: "/etc/\(probe)"), "cp followed a planted link to the host")
       // A link in the container resolves inside its root filesystem, never to the host's /etc.
       let escape = "ckit-cp-\(UInt32.random(in: 0..<UInt32.max)).txt"
       let viaLink = try env.ckit(["cp", host.appendingPathComponent("in.txt").path, "c1:/tmp/etclink/\(escape)"])

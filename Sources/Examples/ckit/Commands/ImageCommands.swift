@@ -307,17 +307,27 @@ struct Cp: AsyncParsableCommand {
     } else {
       let inside = String(destination.dropFirst(ref.count + 1))
       let to = try await engine.hostPath(record, inside)
+      var isDirectory: ObjCBool = false
+      let exists = fm.fileExists(atPath: to, isDirectory: &isDirectory)
       if source == "-" {
-        guard fm.fileExists(atPath: to) else {
+        guard exists, isDirectory.boolValue else {
           throw CkitError.invalidArgument("Could not find the file \(inside) in container \(ref)")
         }
-        status = try LibraryEngine.runInheriting(["/bin/tar", "-C", to, "-xf", "-"])
+        try LibraryEngine.untar(fd: 0, into: to, displayName: "stdin")
       } else {
         guard fm.fileExists(atPath: source) else {
           throw CkitError.invalidArgument("lstat \(source): no such file or directory")
         }
-        status = try LibraryEngine.runInheriting(["/bin/cp", cpFlags, source, to])
+        let target = URL(fileURLWithPath: to)
+        if exists && isDirectory.boolValue {
+          try LibraryEngine.copyIn(
+            host: source, into: to, as: URL(fileURLWithPath: source).standardizedFileURL.lastPathComponent)
+        } else {
+          try LibraryEngine.copyIn(
+            host: source, into: target.deletingLastPathComponent().path, as: target.lastPathComponent)
+        }
       }
+      status = 0
     }
     if status != 0 { throw CkitError.backend("cp failed (exit \(status))") }
   }
