@@ -18,8 +18,8 @@ public struct BuildOptions: Sendable {
   public var platform: Platform
   /// `--network` for RUN steps: `none` unless the caller set networking up.
   public var network: String
-  /// `--cache-from`: images whose build history may satisfy steps (matched by the cache keys recorded in
-  /// their history comments).
+  /// `--cache-from`: local images whose history may satisfy steps that miss the local cache (the classic
+  /// builder's rule: their history and layers continue the current state's, step by step).
   public var cacheFrom: [String]
 
   public init(

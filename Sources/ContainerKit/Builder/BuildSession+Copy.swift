@@ -54,6 +54,10 @@ extension BuildSession {
     let workdir = state.config.config?.workingDir ?? "/"
     let createdBy =
       "/bin/sh -c #(nop) \(keyword) \(fromState == nil ? "file" : "multi"):\(sources.encoded) in \(ins.destination)"
+    if let hit = cacheFromHit(state, createdBy: createdBy, key: key) {
+      state = hit
+      return
+    }
     let storage = self.storage
     var next = try await withMount(state, createdBy: createdBy) { m in
       if let contextOp {
@@ -112,6 +116,11 @@ extension BuildSession {
       state = hit
       return
     }
+    let createdBy = "/bin/sh -c #(nop) ADD \(ins.sources.joined(separator: " ")) in \(ins.destination)"
+    if let hit = cacheFromHit(state, createdBy: createdBy, key: key) {
+      state = hit
+      return
+    }
     if fetched.isEmpty { try await fetchAll() }
     // Copied like a plain file: downloaded archives are never unpacked.
     var plain = ins
@@ -119,9 +128,7 @@ extension BuildSession {
     plain.sources = fetched.map(\.name)
     let op = try CopyOperation(plain, from: .rootfs(downloads))
     let workdir = state.config.config?.workingDir ?? "/"
-    var next = try await withMount(
-      state, createdBy: "/bin/sh -c #(nop) ADD \(ins.sources.joined(separator: " ")) in \(ins.destination)"
-    ) { m in
+    var next = try await withMount(state, createdBy: createdBy) { m in
       try op.apply(to: m.rootfs, workdir: workdir)
     }
     next.cacheID = key.digest

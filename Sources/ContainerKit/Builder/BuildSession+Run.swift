@@ -36,6 +36,10 @@ extension BuildSession {
       state = hit
       return
     }
+    if let hit = cacheFromHit(state, createdBy: createdBy, key: key) {
+      state = hit
+      return
+    }
     let env = (config.env ?? []) + args.map { "\($0.key)=\($0.value)" }
     let cwd = config.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
     let user = config.user ?? ""

@@ -110,6 +110,11 @@ extension BuildSession {
           created: Self.now(), createdBy: "/bin/sh -c #(nop) " + ins.historyText, emptyLayer: true)
       ]
     next.config.created = Self.now()
+    let createdBy = next.config.history?.last?.createdBy ?? ""
+    if let hit = cacheFromHit(state, createdBy: createdBy, key: key, config: next.config) {
+      state = hit
+      return
+    }
     next.cacheID = key.digest
     try builder.cache.store(next, for: key)
     state = next

@@ -52,6 +52,8 @@ final class BuildSession {
   var executedSteps = 0
   /// Values of the ARGs declared before the first FROM.
   var globalArgs: [String: String] = [:]
+  /// The `--cache-from` images, loaded once at the start of the build.
+  var cacheFromStates: [BuildState] = []
 
   init(
     builder: ImageBuilder, stages: DockerfileStages, context: BuildContext, options: BuildOptions,
@@ -68,6 +70,7 @@ final class BuildSession {
   var storage: any BuildStorage { builder.storage }
 
   func run() async throws -> BuildResult {
+    await loadCacheFrom()
     for node in stages.globalArgs {
       for (name, def) in try argDeclarations(node, env: globalArgs) {
         globalArgs[name] = options.buildArgs[name] ?? def

@@ -174,6 +174,7 @@ struct Build: AsyncParsableCommand {
   @Flag(name: .shortAndLong, help: "Suppress the build output and print image ID on success") var quiet = false
   @Option(help: "Set metadata for an image") var label: [String] = []
   @Flag(help: "Always attempt to pull a newer version of the image") var pull = false
+  @Option(name: .customLong("cache-from"), help: "Images to consider as cache sources") var cacheFrom: [String] = []
   @Argument(help: "PATH | -") var context: String
 
   func run() async throws {
@@ -191,7 +192,8 @@ struct Build: AsyncParsableCommand {
       labels[String(parts[0])] = parts.count == 2 ? String(parts[1]) : ""
     }
     let options = BuildOptions(
-      tags: tag, buildArgs: args, target: target, noCache: noCache, pull: pull, labels: labels)
+      tags: tag, buildArgs: args, target: target, noCache: noCache, pull: pull, labels: labels,
+      cacheFrom: cacheFrom)
     let engine = LibraryEngine(root: global.state)
     let id = try await engine.build(
       BuildRequest(context: context, dockerfile: file, options: options, quiet: quiet))
