@@ -71,6 +71,7 @@ struct CacheFromTests {
       #expect(b.state.layers.map(\.digest) == a.state.layers.map(\.digest))
       #expect(b.state.config.rootfs.diffIDs == a.state.config.rootfs.diffIDs)
       #expect(b.state.config.history?.map(\.createdBy) == a.state.config.history?.map(\.createdBy))
+      #expect(b.imageID == a.imageID, "the same config, byte for byte: the same image")
       #expect(b.state.config.config?.cmd == ["cat", "/greeting", "/a.txt"])
       #expect(b.state.config.config?.env?.contains("GREETING=hello") == true)
 
