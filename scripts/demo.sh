@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "demo: run as root (containers need namespaces, mounts and cgroups)" >&2; exit 1; }
 
-swift build --product ckit -j "$(nproc)"
+# ckit runs containers with ckit-runtime and keeps detached ones with ckit-monitor: three products.
+for product in ckit ckit-runtime ckit-monitor; do swift build --product "$product" -j "$(nproc)"; done
 ckit=$(swift build --show-bin-path)/ckit
 
 work=$(mktemp -d /tmp/ckit-demo.XXXXXX)
