@@ -104,12 +104,14 @@ extension BuildSession {
     var next = state
     next.config = try ins.applied(to: state.config, cmdSetInStage: state.cmdSetInStage)
     if case .cmd = ins { next.cmdSetInStage = true }
+    // One timestamp for both, so that an image's `created` is its last history entry's (what `--cache-from`
+    // hits reproduce).
+    let now = Self.now()
     next.config.history =
       (next.config.history ?? []) + [
-        ImageConfiguration.History(
-          created: Self.now(), createdBy: "/bin/sh -c #(nop) " + ins.historyText, emptyLayer: true)
+        ImageConfiguration.History(created: now, createdBy: "/bin/sh -c #(nop) " + ins.historyText, emptyLayer: true)
       ]
-    next.config.created = Self.now()
+    next.config.created = now
     let createdBy = next.config.history?.last?.createdBy ?? ""
     if let hit = cacheFromHit(state, createdBy: createdBy, key: key, config: next.config) {
       state = hit
