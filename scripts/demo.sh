@@ -11,12 +11,24 @@ for product in ckit ckit-runtime ckit-monitor; do swift build --product "$produc
 ckit=$(swift build --show-bin-path)/ckit
 
 work=$(mktemp -d /tmp/ckit-demo.XXXXXX)
+# The demo leaves the machine as it found it: its own cgroup parent, and the bridge and NAT table only if it
+# was the one that made them.
+export CKIT_CGROUP_PARENT="ckit-demo-$$"
+had_bridge=$(ip link show ckit0 >/dev/null 2>&1 && echo yes || echo no)
 cleanup() {
   set +x
   "$ckit" --root "$work/state" rm -f demo >/dev/null 2>&1 || true
   scripts/fixtures/registry.sh stop "$work/registry"
   umount -R "$work/state" 2>/dev/null || true
   rm -rf "$work"
+  for dir in /sys/fs/cgroup/*/"$CKIT_CGROUP_PARENT" /sys/fs/cgroup/"$CKIT_CGROUP_PARENT"; do
+    [ -d "$dir" ] && find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null
+  done
+  if [ "$had_bridge" = no ]; then
+    ip link del ckit0 2>/dev/null || true
+    nft delete table ip ckit_ckit0 2>/dev/null || true
+  fi
+  return 0
 }
 trap cleanup EXIT
 

@@ -5,18 +5,23 @@ struct Stop: AsyncParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Stop one or more running containers")
 
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var options: StopOptions
+
+  func run() async throws {
+    let lifecycle = Lifecycle(root: global.state, engine: Engines.current(global.state))
+    try await ForEachContainer.run(options.containers, store: global.containers) { record in
+      try await lifecycle.stop(record, timeout: options.time)
+    }
+  }
+}
+
+/// What `stop` and `restart` take: the grace period before SIGKILL and the containers.
+struct StopOptions: ParsableArguments {
   @Option(
     name: [.customShort("t"), .customLong("time"), .customLong("timeout")],
     help: "Seconds to wait before killing the container")
   var time: Int = 10
   @Argument(help: "CONTAINER...") var containers: [String]
-
-  func run() async throws {
-    let lifecycle = Lifecycle(root: global.state, engine: Engines.current(global.state))
-    try await ForEachContainer.run(containers, store: global.containers) { record in
-      try await lifecycle.stop(record, timeout: time)
-    }
-  }
 }
 
 /// Docker's multi-container commands: act on each, print each name given, report failures at the end.
