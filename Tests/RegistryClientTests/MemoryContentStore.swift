@@ -40,6 +40,11 @@ final class MemoryContentStore: ContentStore {
     case verification(Digest)
   }
 
+  struct Mismatch: ContentDigestMismatch {
+    var expectedDigest: Digest
+    var actualDigest: Digest
+  }
+
   final class Writer: ContentWriter {
     let store: MemoryContentStore
     let descriptor: Descriptor
@@ -60,9 +65,14 @@ final class MemoryContentStore: ContentStore {
     }
 
     func commit() throws {
-      guard Int64(bytes.count) == descriptor.size, Digest.sha256(of: bytes) == descriptor.digest else {
+      guard Int64(bytes.count) == descriptor.size else {
         abort()
         throw StoreError.verification(descriptor.digest)
+      }
+      let actual = Digest.sha256(of: bytes)
+      guard actual == descriptor.digest else {
+        abort()
+        throw Mismatch(expectedDigest: descriptor.digest, actualDigest: actual)
       }
       let b = bytes
       store.state.withLock {

@@ -110,7 +110,13 @@ public final class BlobIngest: ContentWriter {
     if let failure { throw failure }
   }
 
-  public func commit() throws { try commitTyped() }
+  public func commit() throws {
+    do { try commitTyped() } catch .digestMismatch(let what, let expected, let actual) {
+      throw IngestDigestMismatch(
+        expectedDigest: expected, actualDigest: actual,
+        underlying: .digestMismatch(what: what, expected: expected, actual: actual))
+    }
+  }
 
   public func commitTyped() throws(ImageStoreError) {
     if finished { return }

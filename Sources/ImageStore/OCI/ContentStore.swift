@@ -26,3 +26,11 @@ public protocol ContentWriter: AnyObject {
   /// Discards what was written.
   func abort()
 }
+
+/// What a `ContentWriter.commit` throws when the bytes do not hash to the descriptor's digest. The store hashes
+/// every ingest anyway; through this its callers (the registry client) can name the blob and both digests
+/// without hashing the stream a second time.
+public protocol ContentDigestMismatch: Error {
+  var expectedDigest: Digest { get }
+  var actualDigest: Digest { get }
+}

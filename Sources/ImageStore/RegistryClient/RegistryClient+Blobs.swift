@@ -74,8 +74,7 @@ extension RegistryClient {
         writer = try await store.ingest(descriptor)
       }
     }
-    // Bytes written before this call (a resumed ingest) were hashed by the store; only the store can verify then.
-    var hasher: DigestHasher? = writer.offset == 0 ? DigestHasher(digest.algorithm) : nil
+    // The store hashes what is written and verifies on commit; the stream is not hashed a second time here.
     var transferred: Int64 = 0
     var attempt = 1
     report(writer.offset, .downloading)
@@ -94,7 +93,6 @@ extension RegistryClient {
           // The server ignored Range: start over.
           writer.abort()
           writer = try await store.ingest(descriptor)
-          hasher = writer.offset == 0 ? DigestHasher(digest.algorithm) : nil
         case 200, 206:
           break
         case 404:
@@ -115,10 +113,7 @@ extension RegistryClient {
             throw RegistryError.sizeMismatch(
               reference: reference.description, blob: digest, expected: descriptor.size, actual: writer.offset + n)
           }
-          try chunk.withUnsafeReadableBytes { raw in
-            hasher?.update(raw)
-            try writer.write(raw)
-          }
+          try chunk.withUnsafeReadableBytes { raw in try writer.write(raw) }
           transferred += n
           if writer.offset - lastReport >= step {
             lastReport = writer.offset
@@ -129,13 +124,10 @@ extension RegistryClient {
           throw RegistryError.sizeMismatch(
             reference: reference.description, blob: digest, expected: descriptor.size, actual: writer.offset)
         }
-        if let hasher {
-          let actual = hasher.finalize()
-          guard actual == digest else {
-            throw RegistryError.digestMismatch(reference: reference.description, expected: digest, actual: actual)
-          }
+        do { try writer.commit() } catch let mismatch as any ContentDigestMismatch {
+          throw RegistryError.digestMismatch(
+            reference: reference.description, expected: mismatch.expectedDigest, actual: mismatch.actualDigest)
         }
-        try writer.commit()
         report(descriptor.size, .complete)
         return transferred
       } catch let error as RegistryError where !error.isConnectionFailure {
