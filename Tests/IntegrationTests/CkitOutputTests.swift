@@ -44,4 +44,137 @@ struct CkitOutputTests {
       #expect(try env.ckit(["rm", "-f", "st"]).status == 0)
     }
   }
+
+  /// Runs ckit on a pseudo-terminal (`script`), as a user at a terminal would: stdout is a tty.
+  static func ckitOnTerminal(_ root: ScratchRoot, _ args: [String]) throws -> CommandResult {
+    var env = ProcessInfo.processInfo.environment
+    env["CKIT_RUNTIME"] = CkitCLITests.runtime
+    env["CKIT_CGROUP_PARENT"] = root.cgroupParent()
+    let argv = [CkitCLITests.products.appendingPathComponent("ckit").path, "--root", root.path.path] + args
+    let line = argv.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+    return try Command.run(["script", "-q", "-e", "-c", line, "/dev/null"], check: false, environment: env)
+  }
+
+  /// On a terminal pull draws a bar per layer, redrawn in place; piped it prints docker's status lines only.
+  @Test func pullAndPushShowProgressOnATerminalAndLinesWhenPiped() async throws {
+    try await withEnv { env in
+      let tty = try Self.ckitOnTerminal(env.scratch, ["pull", env.image])
+      #expect(tty.status == 0, "\(tty.stdout)")
+      #expect(tty.stdout.contains("latest: Pulling from library/busybox"), "\(tty.stdout)")
+      #expect(tty.stdout.contains(": Downloading ["), "\(tty.stdout)")
+      #expect(tty.stdout.contains("\u{1b}[1A\r\u{1b}[2K"), "lines redrawn in place: \(tty.stdout)")
+      #expect(tty.stdout.contains(": Pull complete"), "\(tty.stdout)")
+      #expect(tty.stdout.contains("Digest: sha256:"), "\(tty.stdout)")
+      #expect(tty.stdout.contains("Status: Downloaded newer image for \(env.image)"), "\(tty.stdout)")
+
+      try await withScratchRoot { other in
+        let piped = try CkitCLITests.ckit(other, ["pull", env.image])
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(!piped.stdout.contains("\u{1b}"), "no escapes when piped: \(piped.stdout)")
+        #expect(!piped.stdout.contains("Downloading ["), "\(piped.stdout)")
+        let lines = piped.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "latest: Pulling from library/busybox", "\(piped.stdout)")
+        #expect(lines.contains { $0.hasSuffix(": Pulling fs layer") }, "\(piped.stdout)")
+        #expect(lines.contains { $0.hasSuffix(": Pull complete") }, "\(piped.stdout)")
+        #expect(lines.contains("Status: Downloaded newer image for \(env.image)"), "\(piped.stdout)")
+        let again = try CkitCLITests.ckit(other, ["pull", env.image])
+        #expect(again.stdout.contains(": Already exists"), "\(again.stdout)")
+        #expect(again.stdout.contains("Status: Image is up to date for \(env.image)"), "\(again.stdout)")
+      }
+
+      let target = "\(env.registry.host)/ux/pushed:1"
+      #expect(try env.ckit(["tag", env.image, target]).status == 0)
+      let push = try Self.ckitOnTerminal(env.scratch, ["push", target])
+      #expect(push.status == 0, "\(push.stdout)")
+      #expect(push.stdout.contains("The push refers to repository [\(env.registry.host)/ux/pushed]"), "\(push.stdout)")
+      #expect(push.stdout.contains(": Preparing"), "\(push.stdout)")
+      #expect(push.stdout.contains(": Pushed") || push.stdout.contains(": Mounted from"), "\(push.stdout)")
+      #expect(push.stdout.contains("1: digest: sha256:"), "\(push.stdout)")
+      let repush = try env.ckit(["push", target])
+      #expect(!repush.stdout.contains("\u{1b}"))
+      #expect(repush.stdout.contains(": Layer already exists"), "\(repush.stdout)")
+    }
+  }
+
+  /// cp out: a file, a directory, a link to /etc/shadow (the container's, not the host's) and a tar on stdout.
+  @Test func cpOutResolvesInsideTheContainer() async throws {
+    try await withEnv { env in
+      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+      let made = try env.ckit([
+        "run", "--name", "files", env.image, "sh", "-c",
+        "echo container-secret > /etc/shadow && ln -s /etc/shadow /tmp/sh && mkdir -p /tmp/d/e"
+          + " && echo one > /tmp/d/one && echo two > /tmp/d/e/two && ln -s /etc /tmp/d/etc",
+      ])
+      #expect(made.status == 0, "\(made.stderr)")
+      let host = try env.scratch.directory("host").path
+      #expect(try env.ckit(["cp", "files:/tmp/d/one", host + "/one.txt"]).status == 0)
+      #expect(try String(contentsOfFile: host + "/one.txt", encoding: .utf8) == "one\n")
+      let dir = try env.ckit(["cp", "files:/tmp/d", host])
+      #expect(dir.status == 0, "\(dir.stderr)")
+      #expect(try String(contentsOfFile: host + "/d/e/two", encoding: .utf8) == "two\n")
+      #expect(try FileManager.default.destinationOfSymbolicLink(atPath: host + "/d/etc") == "/etc")
+      let followed = try env.ckit(["cp", "-L", "files:/tmp/sh", host + "/shadow"])
+      #expect(followed.status == 0, "\(followed.stderr)")
+      #expect(try String(contentsOfFile: host + "/shadow", encoding: .utf8) == "container-secret\n")
+      // Through a link in the middle of the path: the container's /etc.
+      #expect(try env.ckit(["cp", "files:/tmp/d/etc/shadow", host + "/via"]).status == 0)
+      #expect(try String(contentsOfFile: host + "/via", encoding: .utf8) == "container-secret\n")
+      let link = try env.ckit(["cp", "files:/tmp/sh", host + "/link"])
+      #expect(link.status == 0, "\(link.stderr)")
+      #expect(try FileManager.default.destinationOfSymbolicLink(atPath: host + "/link") == "/etc/shadow")
+
+      let tarFile = host + "/d.tar"
+      let streamed = try Command.run(
+        [
+          "sh", "-c", "\"$0\" --root \"$1\" cp files:/tmp/d - > \"$2\"",
+          CkitCLITests.products.appendingPathComponent("ckit").path, env.scratch.path.path, tarFile,
+        ], check: false)
+      #expect(streamed.status == 0, "\(streamed.stderr)")
+      let listed = try Command.run(["tar", "-tf", tarFile]).stdout.split(separator: "\n").map(String.init)
+      #expect(listed == ["d/", "d/e/", "d/e/two", "d/etc", "d/one"], "\(listed)")
+      let missing = try env.ckit(["cp", "files:/no/such", host])
+      #expect(missing.status != 0)
+      #expect(missing.stderr.contains("Could not find the file /no/such in container files"), "\(missing.stderr)")
+    }
+  }
+
+  /// cp in: a destination that is a link the container planted (to a host-looking path) is not followed on the
+  /// host; a directory copies whole; stdin takes a tar.
+  @Test func cpInNeverFollowsTheContainersLinksOnTheHost() async throws {
+    try await withEnv { env in
+      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+      let probe = "ckit-cp-trap-\(UInt32.random(in: 0..<UInt32.max))"
+      let made = try env.ckit([
+        "run", "--name", "in", env.image, "sh", "-c", "ln -s /etc/\(probe) /tmp/trap && ln -s / /tmp/rootlink",
+      ])
+      #expect(made.status == 0, "\(made.stderr)")
+      let host = try env.scratch.directory("src")
+      try "payload\n".write(to: host.appendingPathComponent("f.txt"), atomically: true, encoding: .utf8)
+      try FileManager.default.createDirectory(
+        at: host.appendingPathComponent("tree/sub"), withIntermediateDirectories: true)
+      try "leaf\n".write(to: host.appendingPathComponent("tree/sub/leaf"), atomically: true, encoding: .utf8)
+
+      let trap = try env.ckit(["cp", host.appendingPathComponent("f.txt").path, "in:/tmp/trap"])
+      #expect(trap.status == 0, "\(trap.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: "/etc/\(probe)"), "cp followed the container's link on the host")
+      let back = host.appendingPathComponent("back").path
+      #expect(try env.ckit(["cp", "in:/tmp/trap", back]).status == 0)
+      #expect(
+        try String(contentsOfFile: back, encoding: .utf8) == "payload\n", "the link was replaced in the container")
+
+      let viaRoot = try env.ckit(["cp", host.appendingPathComponent("tree").path, "in:/tmp/rootlink/opt"])
+      #expect(viaRoot.status == 0, "\(viaRoot.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: "/opt/sub/leaf"))
+      let leaf = host.appendingPathComponent("leaf").path
+      #expect(try env.ckit(["cp", "in:/opt/sub/leaf", leaf]).status == 0)
+      #expect(try String(contentsOfFile: leaf, encoding: .utf8) == "leaf\n")
+
+      let tar = try Command.run(["tar", "--format=ustar", "-C", host.path, "-cf", "-", "f.txt"]).stdout
+      let stdin = try env.ckit(["cp", "-", "in:/root"], stdin: tar)
+      #expect(stdin.status == 0, "\(stdin.stderr)")
+      #expect(try env.ckit(["diff", "in"]).stdout.contains("A /root/f.txt"))
+      let noDir = try env.ckit(["cp", host.appendingPathComponent("f.txt").path, "in:/no/such/x"])
+      #expect(noDir.status != 0 && noDir.stderr.contains("Could not find the file /no/such in container in"))
+    }
+  }
 }

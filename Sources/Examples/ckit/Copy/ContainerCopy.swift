@@ -1,3 +1,4 @@
+import CLayerFS
 import ContainerKit
 import Foundation
 import LayerFS
@@ -46,5 +47,28 @@ enum ContainerCopy {
     // The writer's error says why first (a missing file); the reader's follows from it.
     try await written.get()
     try unpacked.get()
+  }
+
+  /// Opens directory `path` of the tree at `root`, resolved inside it (`RESOLVE_IN_ROOT`: the container's links
+  /// lead to the container's files); nil when it is missing or not a directory. The caller writes through
+  /// `directoryPath(fd)`, that very directory, so the container cannot swap it for a link in the meantime.
+  static func openDirectory(_ path: String, in root: String) -> Int32? {
+    let rootfd = open(root, CK_O_PATH | O_DIRECTORY | O_CLOEXEC)
+    guard rootfd >= 0 else { return nil }
+    defer { close(rootfd) }
+    let fd = ck_openat2(
+      rootfd, path, UInt64(UInt32(bitPattern: CK_O_PATH | O_DIRECTORY | O_CLOEXEC)), 0,
+      CK_RESOLVE_IN_ROOT | CK_RESOLVE_NO_MAGICLINKS)
+    return fd >= 0 ? fd : nil
+  }
+
+  /// A path naming the directory held open by `fd` (a magic link to it, whatever happens to its name).
+  static func directoryPath(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
+
+  /// The parent of a container path, lexically (`/a/b` -> `/a`, `b` -> `/`).
+  static func parent(_ path: String) -> String {
+    var parts = path.split(separator: "/").map(String.init)
+    _ = parts.popLast()
+    return "/" + parts.joined(separator: "/")
   }
 }
