@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cgroups
+import ContainerEngine
 import Foundation
 
 struct Stats: AsyncParsableCommand {
