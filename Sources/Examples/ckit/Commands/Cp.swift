@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerEngine
 import ContainerKit
 import Foundation
 import LayerFS

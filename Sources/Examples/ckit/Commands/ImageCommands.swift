@@ -14,8 +14,25 @@ struct Pull: AsyncParsableCommand {
   @Argument(help: "NAME[:TAG|@DIGEST]") var reference: String
 
   func run() async throws {
-    let image = try await Engines.current(global.state).pull(reference, quiet: quiet)
-    if quiet { print(ImageReferenceText.normalized(reference)) } else { _ = image }
+    let engine = LibraryEngine(root: global.state)
+    if quiet {
+      _ = try await engine.pull(reference, progress: nil)
+      print(ImageReferenceText.normalized(reference))
+      return
+    }
+    try ImageReferenceText.validate(reference)
+    if let ref = try? ImageReference(parsing: reference) {
+      ProgressPrinter.write("\(ref.tag ?? ImageReference.defaultTag): Pulling from \(ref.path)\n")
+    }
+    let outcome = try await ProgressPrinter.run(ProgressRenderer(mode: ProgressRenderer.mode(for: 1), operation: .pull))
+    {
+      try await engine.pull(reference, progress: $0)
+    }
+    ProgressPrinter.write("Digest: \(outcome.digest)\n")
+    ProgressPrinter.write(
+      outcome.upToDate
+        ? "Status: Image is up to date for \(outcome.name)\n" : "Status: Downloaded newer image for \(outcome.name)\n")
+    ProgressPrinter.write(ImageReferenceText.normalized(reference) + "\n")
   }
 }
 
@@ -136,7 +153,24 @@ struct Push: AsyncParsableCommand {
   @Flag(name: .shortAndLong, help: "Suppress verbose output") var quiet = false
   @Argument(help: "NAME[:TAG]") var reference: String
 
-  func run() async throws { try await Engines.current(global.state).push(reference, quiet: quiet) }
+  func run() async throws {
+    let engine = LibraryEngine(root: global.state)
+    if quiet {
+      _ = try await engine.push(reference, progress: nil)
+      return
+    }
+    let image = try await engine.resolved(reference)
+    let ref: ImageReference
+    do { ref = try ImageReference(parsing: reference) } catch {
+      throw CkitError.invalidArgument("invalid reference format")
+    }
+    ProgressPrinter.write("The push refers to repository [\(ref.domain)/\(ref.path)]\n")
+    // docker lists the top layer first.
+    var renderer = ProgressRenderer(mode: ProgressRenderer.mode(for: 1), operation: .push)
+    ProgressPrinter.write(renderer.announce(image.manifest.layers.reversed()))
+    let pushed = try await ProgressPrinter.run(renderer) { try await engine.push(reference, progress: $0) }
+    ProgressPrinter.write("\(ref.tag ?? ImageReference.defaultTag): digest: \(pushed.digest) size: \(pushed.size)\n")
+  }
 }
 
 struct Commit: AsyncParsableCommand {
