@@ -177,4 +177,28 @@ struct CkitOutputTests {
       #expect(noDir.status != 0 && noDir.stderr.contains("Could not find the file /no/such in container in"))
     }
   }
+
+  /// A build whose base image is not local pulls it inside the FROM step, with docker's pull lines.
+  @Test func buildPullsItsBaseWithinTheFromStep() async throws {
+    try await withEnv { env in
+      let ctx = try env.scratch.directory("ctx")
+      try "FROM \(env.image)\nRUN echo built-here\n".write(
+        to: ctx.appendingPathComponent("Dockerfile"), atomically: true, encoding: .utf8)
+      let build = try Self.ckitOnTerminal(env.scratch, ["build", "-t", "ux:1", ctx.path])
+      #expect(build.status == 0, "\(build.stdout)")
+      let out = build.stdout.replacingOccurrences(of: "\r\n", with: "\n")
+      let step = out.range(of: "Step 1/2 : FROM \(env.image)\n")
+      let pulling = out.range(of: "latest: Pulling from library/busybox\n")
+      let status = out.range(of: "Status: Downloaded newer image for \(env.image)\n")
+      let step2 = out.range(of: "Step 2/2 : RUN echo built-here\n")
+      #expect(step != nil && pulling != nil && status != nil && step2 != nil, "\(out)")
+      if let step, let pulling, let status, let step2 {
+        #expect(step.upperBound <= pulling.lowerBound && pulling.upperBound <= status.lowerBound)
+        #expect(status.upperBound <= step2.lowerBound)
+      }
+      #expect(out.contains(": Downloading ["), "bars on a terminal: \(out)")
+      #expect(out.contains("\nbuilt-here\n"), "\(out)")
+      #expect(out.contains("Successfully tagged ux:1"), "\(out)")
+    }
+  }
 }

@@ -20,6 +20,11 @@ struct Pull: AsyncParsableCommand {
       print(ImageReferenceText.normalized(reference))
       return
     }
+    try await Self.pullShowingProgress(reference, engine: engine)
+  }
+
+  /// docker's pull output: the header, a line per layer (bars on a terminal), the digest and the status.
+  static func pullShowingProgress(_ reference: String, engine: LibraryEngine) async throws {
     try ImageReferenceText.validate(reference)
     if let ref = try? ImageReference(parsing: reference) {
       ProgressPrinter.write("\(ref.tag ?? ImageReference.defaultTag): Pulling from \(ref.path)\n")
@@ -231,7 +236,24 @@ struct Build: AsyncParsableCommand {
       cacheFrom: cacheFrom)
     let engine = LibraryEngine(root: global.state)
     let id = try await engine.build(
-      BuildRequest(context: context, dockerfile: file, options: options, quiet: quiet))
+      BuildRequest(
+        context: context, dockerfile: file, options: options,
+        progress: { event in
+          guard !quiet else { return }
+          // A RUN's output goes out byte for byte (a UTF-8 sequence may straddle two reads).
+          if case .output(let bytes) = event {
+            FileHandle.standardOutput.write(Data(bytes))
+          } else {
+            ProgressPrinter.write(event.classicText)
+          }
+        },
+        pull: { reference in
+          if quiet {
+            _ = try await engine.pull(reference, progress: nil)
+          } else {
+            try await Pull.pullShowingProgress(reference, engine: engine)
+          }
+        }))
     if quiet { print(id) }
   }
 }
