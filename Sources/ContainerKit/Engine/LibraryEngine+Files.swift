@@ -39,37 +39,4 @@ extension LibraryEngine {
     try? await store.removeSnapshot(id: viewID)
     return lines
   }
-
-  /// The host path of `path` inside the container's root filesystem, resolving the container's symlinks inside
-  /// it as the container would see them (an absolute link restarts at its root, `..` stops at it), so neither a
-  /// link nor `..` reaches the host's files. The last component is followed only when `followLast`.
-  package func hostPath(_ record: ContainerRecord, _ path: String, followLast: Bool = true) async throws -> String {
-    let rootfs = try await snapshot(record).rootfs
-    var pending = path.split(separator: "/").map(String.init)
-    var resolved = [String]()
-    var hops = 0
-    while !pending.isEmpty {
-      let c = pending.removeFirst()
-      if c == "." || c.isEmpty { continue }
-      if c == ".." {
-        _ = resolved.popLast()
-        continue
-      }
-      let candidate = rootfs + "/" + (resolved + [c]).joined(separator: "/")
-      let isLast = pending.isEmpty
-      if isLast && !followLast {
-        resolved.append(c)
-        continue
-      }
-      guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: candidate) else {
-        resolved.append(c)
-        continue
-      }
-      hops += 1
-      if hops > 40 { throw EngineError.invalidArgument("\(path): too many levels of symbolic links") }
-      if target.hasPrefix("/") { resolved = [] }
-      pending = target.split(separator: "/").map(String.init) + pending
-    }
-    return rootfs + "/" + resolved.joined(separator: "/") + (path.hasSuffix("/.") ? "/." : "")
-  }
 }
