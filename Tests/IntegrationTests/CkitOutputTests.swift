@@ -182,15 +182,15 @@ struct CkitOutputTests {
   @Test func buildPullsItsBaseWithinTheFromStep() async throws {
     try await withEnv { env in
       let ctx = try env.scratch.directory("ctx")
-      try "FROM \(env.image)\nRUN echo built-here\n".write(
+      try "FROM \(env.image)\nRUN echo built-here\nLABEL org.ckit.test=ux\n".write(
         to: ctx.appendingPathComponent("Dockerfile"), atomically: true, encoding: .utf8)
       let build = try Self.ckitOnTerminal(env.scratch, ["build", "-t", "ux:1", ctx.path])
       #expect(build.status == 0, "\(build.stdout)")
       let out = build.stdout.replacingOccurrences(of: "\r\n", with: "\n")
-      let step = out.range(of: "Step 1/2 : FROM \(env.image)\n")
+      let step = out.range(of: "Step 1/3 : FROM \(env.image)\n")
       let pulling = out.range(of: "latest: Pulling from library/busybox\n")
       let status = out.range(of: "Status: Downloaded newer image for \(env.image)\n")
-      let step2 = out.range(of: "Step 2/2 : RUN echo built-here\n")
+      let step2 = out.range(of: "Step 2/3 : RUN echo built-here\n")
       #expect(step != nil && pulling != nil && status != nil && step2 != nil, "\(out)")
       if let step, let pulling, let status, let step2 {
         #expect(step.upperBound <= pulling.lowerBound && pulling.upperBound <= status.lowerBound)
@@ -199,6 +199,13 @@ struct CkitOutputTests {
       #expect(out.contains(": Downloading ["), "bars on a terminal: \(out)")
       #expect(out.contains("\nbuilt-here\n"), "\(out)")
       #expect(out.contains("Successfully tagged ux:1"), "\(out)")
+
+      // image inspect shows the labels; a container inherits them under its own.
+      let labels = try env.ckit(["inspect", "--type", "image", "--format", "{{json .Config.Labels}}", "ux:1"])
+      #expect(labels.stdout == "{\"org.ckit.test\":\"ux\"}\n", "\(labels.stdout)\(labels.stderr)")
+      #expect(try env.ckit(["create", "--name", "lab", "--label", "own=1", "ux:1", "true"]).status == 0)
+      let inherited = try env.ckit(["inspect", "--format", "{{json .Config.Labels}}", "lab"])
+      #expect(inherited.stdout == "{\"org.ckit.test\":\"ux\",\"own\":\"1\"}\n", "\(inherited.stdout)")
     }
   }
 }

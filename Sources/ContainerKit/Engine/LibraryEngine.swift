@@ -127,6 +127,7 @@ package struct LibraryEngine: Engine {
     d.user = c?.user ?? ""
     d.exposedPorts = (c?.exposedPorts ?? [:]).keys.sorted()
     d.stopSignal = c?.stopSignal
+    d.labels = c?.labels ?? [:]
     let size = img.manifest.layers.reduce(Int64(0)) { $0 + $1.size }
     return ImageSummary(
       id: "\(img.id)", repoTags: img.names.map(Self.familiar), repoDigests: [],
