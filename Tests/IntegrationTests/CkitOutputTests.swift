@@ -208,4 +208,39 @@ struct CkitOutputTests {
       #expect(inherited.stdout == "{\"org.ckit.test\":\"ux\",\"own\":\"1\"}\n", "\(inherited.stdout)")
     }
   }
+
+  /// `diff` on the vfs driver (full copies, no upper layer) prints what the overlay path prints.
+  @Test func diffOnTheVFSDriver() async throws {
+    try await withEnv { env in
+      var vars = ProcessInfo.processInfo.environment
+      vars["CKIT_RUNTIME"] = CkitCLITests.runtime
+      vars["CKIT_CGROUP_PARENT"] = env.scratch.cgroupParent()
+      vars["CKIT_STORAGE_DRIVER"] = "vfs"
+      func ckit(_ args: [String]) throws -> CommandResult {
+        try Command.run(
+          [CkitCLITests.products.appendingPathComponent("ckit").path, "--root", env.scratch.path.path] + args,
+          check: false, environment: vars)
+      }
+      #expect(try ckit(["pull", "-q", env.image]).status == 0)
+      let run = try ckit([
+        "run", "--name", "v", env.image, "sh", "-c",
+        "mkdir /tmp/d && echo x > /tmp/d/new && rm /bin/ls && echo changed >> /etc/passwd && rm -r /home",
+      ])
+      #expect(run.status == 0, "\(run.stderr)")
+      // The snapshot is a full copy: no overlay upper directory anywhere in the state root.
+      let snapshots = env.scratch.path.appendingPathComponent("images/snapshots").path
+      let uppers = (FileManager.default.enumerator(atPath: snapshots)?.allObjects as? [String] ?? []).filter {
+        $0.hasSuffix("/upper")
+      }
+      #expect(uppers.isEmpty, "\(uppers)")
+      let diff = try ckit(["diff", "v"])
+      #expect(diff.status == 0, "\(diff.stderr)")
+      let lines = diff.stdout.split(separator: "\n").map(String.init)
+      #expect(
+        lines == [
+          "C /bin", "D /bin/ls", "C /etc", "C /etc/passwd", "D /home", "C /tmp", "A /tmp/d", "A /tmp/d/new",
+        ], "\(diff.stdout)")
+      #expect(try ckit(["rm", "v"]).status == 0)
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import Cgroups
 import Foundation
 import ImageStore
+import LayerFS
 import OCI
 import RegistryClient
 
@@ -19,7 +20,14 @@ package struct LibraryEngine: Engine {
   package init(root: StateRoot) { self.init(configuration: EngineConfiguration(root: root.path)) }
 
   package func store() async throws -> ImageStore {
-    do { return try await ImageStore(root: URL(fileURLWithPath: root.images)) } catch {
+    let driver: (any SnapshotDriver)?
+    switch configuration.storageDriver ?? ProcessInfo.processInfo.environment["CKIT_STORAGE_DRIVER"] ?? "" {
+    case "": driver = nil
+    case "overlay": driver = OverlayDriver()
+    case "vfs": driver = VFSDriver()
+    case let other: throw EngineError.invalidArgument("unknown storage driver \"\(other)\" (overlay, vfs)")
+    }
+    do { return try await ImageStore(root: URL(fileURLWithPath: root.images), driver: driver) } catch {
       throw EngineError.state(path: root.images, reason: error.description)
     }
   }
