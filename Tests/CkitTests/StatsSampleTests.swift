@@ -56,4 +56,11 @@ import Testing
       since: StatsSample(), id: "x", name: "y", hostMemory: 16 << 30, cpus: 2)
     #expect(unlimited["MemUsage"]?.description == "1MiB / 16GiB", "no limit: the host's memory")
   }
+
+  @Test func memoryUsageLeavesOutInactivePageCache() {
+    #expect(StatsSample.withoutInactiveFile(10_000, memoryStat: "cache 9000\ntotal_inactive_file 4000\n") == 6000)
+    #expect(StatsSample.withoutInactiveFile(10_000, memoryStat: "anon 100\ninactive_file 1000\n") == 9000)
+    #expect(StatsSample.withoutInactiveFile(10_000, memoryStat: "inactive_file 20000\n") == 10_000)
+    #expect(StatsSample.withoutInactiveFile(10_000, memoryStat: "") == 10_000)
+  }
 }

@@ -24,6 +24,7 @@ struct Stats: AsyncParsableCommand {
     let store = global.containers
     let driver: any CgroupDriver
     do { driver = try Cgroups.detect() } catch { throw CkitError.backend("stats: \(error)") }
+    let mounts = CgroupMounts(mountInfo: (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "")
     let hostMemory = UInt64(sysconf(Int32(_SC_PHYS_PAGES))) * UInt64(sysconf(Int32(_SC_PAGESIZE)))
     let cpus = max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
     let records =
@@ -32,7 +33,8 @@ struct Stats: AsyncParsableCommand {
     func sample() -> [StatsSample] {
       records.map { r in
         let s = store.status(r)
-        return s.isRunning ? StatsSample.read(pid: s.pid, driver: driver) ?? StatsSample() : StatsSample()
+        return s.isRunning
+          ? StatsSample.read(pid: s.pid, driver: driver, mounts: mounts) ?? StatsSample() : StatsSample()
       }
     }
     var before = sample()

@@ -20,7 +20,7 @@ struct StatsSample: Equatable {
   /// Reads container init `pid`'s cgroup (found in `/proc/<pid>/cgroup`, so it is the cgroup the container really
   /// runs in, whatever parent it was started under) and network namespace (`/proc/<pid>/net/dev`). nil when the
   /// process is gone.
-  static func read(pid: Int32, driver: any CgroupDriver) -> StatsSample? {
+  static func read(pid: Int32, driver: any CgroupDriver, mounts: CgroupMounts) -> StatsSample? {
     guard pid > 0, let cgroups = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8),
       let path = cgroupPath(cgroups)
     else { return nil }
@@ -28,6 +28,10 @@ struct StatsSample: Equatable {
     if let stats = try? driver.stats(path) {
       s.cpuNanoseconds = stats.cpu?.usageNanoseconds ?? 0
       s.memoryUsage = stats.memory?.usage ?? 0
+      let root = driver.version == .v1 ? mounts.v1["memory"] : mounts.unified
+      if let root, let text = try? String(contentsOfFile: root + "/" + path + "/memory.stat", encoding: .utf8) {
+        s.memoryUsage = withoutInactiveFile(s.memoryUsage, memoryStat: text)
+      }
       s.memoryLimit = stats.memory?.limit
       s.pids = stats.pids?.current ?? 0
       s.blockRead = stats.io?.readBytes ?? 0
@@ -38,6 +42,20 @@ struct StatsSample: Equatable {
     }
     s.systemNanoseconds = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)).map(systemNanoseconds) ?? 0
     return s
+  }
+
+  /// docker's memory usage: the cgroup's charge less its inactive page cache (`total_inactive_file` on v1,
+  /// `inactive_file` on v2), which the kernel reclaims first; a container that wrote a big file is not "using" it.
+  static func withoutInactiveFile(_ usage: UInt64, memoryStat text: String) -> UInt64 {
+    var values = [Substring: UInt64]()
+    for line in text.split(separator: "\n") {
+      let kv = line.split(separator: " ")
+      if kv.count == 2, let v = UInt64(kv[1]) { values[kv[0]] = v }
+    }
+    guard let inactive = values["total_inactive_file"] ?? values["inactive_file"], inactive < usage else {
+      return usage
+    }
+    return usage - inactive
   }
 
   /// The cgroup path from `/proc/<pid>/cgroup`: the memory controller's on a v1 (or hybrid) host, where the v1
