@@ -1,8 +1,7 @@
+import ContainerEngine
 import Foundation
 import TestSupport
 import Testing
-
-@testable import ckit
 
 /// `cp`'s two halves on a tree shaped like a container's root: links resolve inside it, tar streams list.
 @Suite struct ContainerCopyTests {

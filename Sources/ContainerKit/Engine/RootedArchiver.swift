@@ -10,14 +10,14 @@ import Foundation
 /// descriptors only: each child is opened by name relative to its parent with `O_NOFOLLOW`, and contents are read
 /// from the very inode that was checked, so a container that swaps a directory for a link while the copy runs
 /// cannot redirect it to the host.
-struct RootedArchiver {
-  enum Failure: Error, Equatable, CustomStringConvertible {
+package struct RootedArchiver: Sendable {
+  package enum Failure: Error, Equatable, CustomStringConvertible {
     /// The source path does not exist inside the root.
     case notFound(path: String)
     case system(call: String, path: String, errno: Int32)
     case archive(path: String, message: String)
 
-    var description: String {
+    package var description: String {
       switch self {
       case .notFound(let p): "Could not find the file \(p)"
       case .system(let call, let p, let e): "\(call) \(p): \(String(cString: strerror(e)))"
@@ -27,18 +27,24 @@ struct RootedArchiver {
   }
 
   /// The root directory that paths resolve in (`/` for the host).
-  var root: String
+  package var root: String
   /// Follow a symlink that is the source's last component (`cp -L`); intermediate links are always followed,
   /// inside the root.
-  var followLast = false
+  package var followLast = false
   /// Owner written for every entry (docker: the caller's, unless `cp -a`); nil keeps the files' own.
-  var owner: (uid: UInt32, gid: UInt32)?
+  package var owner: (uid: UInt32, gid: UInt32)?
+
+  package init(root: String, followLast: Bool = false, owner: (uid: UInt32, gid: UInt32)? = nil) {
+    self.root = root
+    self.followLast = followLast
+    self.owner = owner
+  }
 
   private static let atEmptyPath: Int32 = 0x1000
 
   /// Writes `path` (relative to `root`) to `fd` as a tar whose top entry is named `name` (`.` puts a directory's
   /// contents at the top). The stream is complete when this returns.
-  func write(_ path: String, as name: String, to fd: Int32) throws(Failure) {
+  package func write(_ path: String, as name: String, to fd: Int32) throws(Failure) {
     let rootfd = open(root, CK_O_PATH | O_DIRECTORY | O_CLOEXEC)
     guard rootfd >= 0 else { throw .system(call: "open", path: root, errno: errno) }
     defer { close(rootfd) }
