@@ -39,7 +39,7 @@ import Testing
         == "[=================>" + String(repeating: " ", count: 33) + "]    1.2MB/3.4MB")
     #expect(r.bar(0, 2_000) == "[>                                                  ]       0B/2kB")
     #expect(r.bar(2_000, 2_000) == "[==================================================>]      2kB/2kB")
-    let narrow = ProgressRenderer(mode: .terminal(columns: 65), operation: .pull)
+    let narrow = ProgressRenderer(mode: .terminal(columns: 70), operation: .pull)
     #expect(narrow.bar(500, 1_000) == "[==========>          ]     500B/1kB")
   }
 
@@ -117,5 +117,18 @@ import Testing
     var r = ProgressRenderer(mode: .plain, operation: .pull)
     _ = r.render(Self.event(Self.a, 5, 5, .alreadyExists))
     #expect(r.render(Self.event(Self.a, 0, 5, .waiting)) == "")
+  }
+
+  /// A line never reaches the terminal's width: a wrapped line would throw the in-place redraw off by one.
+  @Test func linesFitTheTerminal() {
+    for columns in [40, 60, 80, 100, 120] {
+      var r = ProgressRenderer(mode: .terminal(columns: columns), operation: .pull)
+      let frame = r.render(Self.event(Self.a, 1_234_567, 987_654_321, .downloading))
+      let line = frame.trimmingCharacters(in: .newlines)
+      #expect(line.count < columns, "\(columns): \(line)")
+      #expect(line.hasPrefix("aaaaaaaaaaaa: Downloading ["))
+    }
+    var wide = ProgressRenderer(mode: .terminal(columns: 120), operation: .pull)
+    #expect(wide.render(Self.event(Self.a, 1, 2, .downloading)).contains(String(repeating: " ", count: 25) + "]"))
   }
 }

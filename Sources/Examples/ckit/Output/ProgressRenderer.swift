@@ -96,12 +96,13 @@ struct ProgressRenderer {
   }
 
   /// docker's JSONProgress: `[====>     ]  1.2MB/3.4MB`, one `=` per 2% of a 50-cell bar, the count right-aligned
-  /// in 8 columns. The bar shrinks on a narrow terminal rather than wrap (a wrapped line breaks the redraw).
+  /// in 8 columns. The bar shrinks on a narrow terminal (the id, the word and the counts take about 50 columns)
+  /// rather than wrap: a wrapped line would break the redraw, which counts one line per layer.
   func bar(_ done: Int64, _ total: Int64) -> String {
     let current = HumanFormat.size(done, precision: 4)
     guard total > 0 else { return String(repeating: " ", count: max(0, 8 - current.count)) + current }
     var width = 50
-    if case .terminal(let columns) = mode, columns > 0 { width = max(10, min(50, columns - 45)) }
+    if case .terminal(let columns) = mode, columns > 0 { width = max(10, min(50, columns - 50)) }
     let filled = min(width, Int(Double(done) / Double(total) * Double(width)))
     let numbers = String(repeating: " ", count: max(0, 8 - current.count)) + current
     let counts = done > total ? numbers : numbers + "/" + HumanFormat.size(total, precision: 4)
@@ -110,7 +111,11 @@ struct ProgressRenderer {
   }
 
   private mutating func show(_ digest: Digest, _ status: String, isBar: Bool) -> String {
-    let line = "\(digest.shortID): \(status)"
+    var line = "\(digest.shortID): \(status)"
+    // Never wider than the terminal, for the same reason.
+    if case .terminal(let columns) = mode, columns > 1, line.count >= columns {
+      line = String(line.prefix(columns - 1))
+    }
     let previous = text[digest]
     if previous == line { return "" }
     text[digest] = line
