@@ -80,6 +80,9 @@ struct CkitOutputTests {
         let again = try CkitCLITests.ckit(other, ["pull", env.image])
         #expect(again.stdout.contains(": Already exists"), "\(again.stdout)")
         #expect(again.stdout.contains("Status: Image is up to date for \(env.image)"), "\(again.stdout)")
+        #expect(try CkitCLITests.ckit(other, ["pull", "-q", "--platform", "linux/amd64", env.image]).status == 0)
+        let badPlatform = try CkitCLITests.ckit(other, ["pull", "--platform", "linux/amd64/v1/x", env.image])
+        #expect(badPlatform.status != 0 && badPlatform.stderr.contains("invalid platform"), "\(badPlatform.stderr)")
       }
 
       let target = "\(env.registry.host)/ux/pushed:1"

@@ -51,10 +51,14 @@ package struct LibraryEngine: Engine {
 
   /// Pulls `reference` through the store, which unpacks each layer as soon as it is downloaded; `progress` gets
   /// every layer's events (download, verify, extract) for a progress display. The library prints nothing.
-  package func pull(_ reference: String, progress: AsyncStream<LayerProgress>.Continuation?) async throws
-    -> PullOutcome
-  {
+  package func pull(
+    _ reference: String, platform: String? = nil, progress: AsyncStream<LayerProgress>.Continuation?
+  ) async throws -> PullOutcome {
     try ImageReferenceText.validate(reference)
+    let wanted: Platform?
+    do { wanted = try platform.map { try Platform(parsing: $0) } } catch {
+      throw EngineError.invalidArgument("invalid platform \(platform ?? ""): \(error)")
+    }
     let ref: ImageReference
     do { ref = try ImageReference(parsing: reference) } catch {
       throw EngineError.invalidArgument("invalid reference format: \(error.description)")
@@ -65,7 +69,7 @@ package struct LibraryEngine: Engine {
     let pulled: Image
     do {
       pulled = try await RegistryClient.withClient { client in
-        try await store.pull(ref, using: client, progress: progress)
+        try await store.pull(ref, using: client, platform: wanted, progress: progress)
       }
     } catch {
       throw EngineError.backend(Self.pullError(error, reference: reference))

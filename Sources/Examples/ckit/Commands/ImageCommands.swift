@@ -16,22 +16,22 @@ struct Pull: AsyncParsableCommand {
   func run() async throws {
     let engine = LibraryEngine(root: global.state)
     if quiet {
-      _ = try await engine.pull(reference, progress: nil)
+      _ = try await engine.pull(reference, platform: platform, progress: nil)
       print(ImageReferenceText.normalized(reference))
       return
     }
-    try await Self.pullShowingProgress(reference, engine: engine)
+    try await Self.pullShowingProgress(reference, platform: platform, engine: engine)
   }
 
   /// docker's pull output: the header, a line per layer (bars on a terminal), the digest and the status.
-  static func pullShowingProgress(_ reference: String, engine: LibraryEngine) async throws {
+  static func pullShowingProgress(_ reference: String, platform: String? = nil, engine: LibraryEngine) async throws {
     try ImageReferenceText.validate(reference)
     if let ref = try? ImageReference(parsing: reference) {
       ProgressPrinter.write("\(ref.tag ?? ImageReference.defaultTag): Pulling from \(ref.path)\n")
     }
     let outcome = try await ProgressPrinter.run(ProgressRenderer(mode: ProgressRenderer.mode(for: 1), operation: .pull))
     {
-      try await engine.pull(reference, progress: $0)
+      try await engine.pull(reference, platform: platform, progress: $0)
     }
     ProgressPrinter.write("Digest: \(outcome.digest)\n")
     ProgressPrinter.write(
