@@ -96,6 +96,19 @@ struct CkitOutputTests {
       let repush = try env.ckit(["push", target])
       #expect(!repush.stdout.contains("\u{1b}"))
       #expect(repush.stdout.contains(": Layer already exists"), "\(repush.stdout)")
+
+      // pull -a: every tag of the repository.
+      #expect(try env.ckit(["tag", env.image, "\(env.registry.host)/ux/pushed:2"]).status == 0)
+      #expect(try env.ckit(["push", "-q", "\(env.registry.host)/ux/pushed:2"]).status == 0)
+      try await withScratchRoot { other in
+        let all = try CkitCLITests.ckit(other, ["pull", "-a", "\(env.registry.host)/ux/pushed"])
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(all.stdout.contains("1: Pulling from ux/pushed") && all.stdout.contains("2: Pulling from ux/pushed"))
+        let tags = try CkitCLITests.ckit(other, ["images", "--format", "{{.Tag}}"]).stdout
+        #expect(tags.split(separator: "\n").sorted() == ["1", "2"], "\(tags)")
+        let tagged = try CkitCLITests.ckit(other, ["pull", "-a", target])
+        #expect(tagged.status != 0 && tagged.stderr.contains("tag can't be used with --all-tags/-a"))
+      }
     }
   }
 
