@@ -103,5 +103,22 @@ import Testing
     #expect(ContainerCopy.target(source: "/tmp/d", destination: tmp) == (tmp, "d"))
     #expect(ContainerCopy.target(source: "/tmp/d/.", destination: tmp) == (tmp, "."))
     #expect(ContainerCopy.target(source: "/a/file", destination: tmp + "/nosuch-x") == (tmp, "nosuch-x"))
+    #expect(ContainerCopy.baseName("/") == ".")
+    #expect(ContainerCopy.baseName("/tmp/d/") == "d")
+    #expect(ContainerCopy.baseName("/tmp/d/..") == "tmp")
+    #expect(ContainerCopy.baseName("/tmp/..") == ".")
+    #expect(ContainerCopy.baseName("rel/./x") == "x")
+  }
+
+  /// The root itself (`cp c:/ -`) archives as its contents, with names a tar can hold.
+  @Test func theRootArchivesAsItsContents() async throws {
+    try await withScratchRoot { scratch in
+      let root = try Self.makeRoot(scratch)
+      let file = try Self.tar(RootedArchiver(root: root), "/", as: ContainerCopy.baseName("/"), scratch: scratch)
+      let listed = try Command.run(["tar", "-tf", file]).stdout.split(separator: "\n").map(String.init)
+      #expect(listed.first == "./", "\(listed)")
+      #expect(listed.contains("etc/shadow") && listed.contains("tmp/d/sub/two"), "\(listed)")
+      #expect(!listed.contains { $0.hasPrefix("/") || $0.contains("..") })
+    }
   }
 }

@@ -21,9 +21,14 @@ package enum ContainerCopy {
     return (url.deletingLastPathComponent().path, url.lastPathComponent)
   }
 
-  /// The last component of a container or host path (`/` for the root itself).
+  /// The last component of a container or host path, once `.` and `..` are taken lexically as docker's
+  /// `filepath.Clean` takes them; `.` for the root itself (its contents), never a name a tar could not hold.
   package static func baseName(_ path: String) -> String {
-    path.split(separator: "/").last.map(String.init) ?? "/"
+    var parts = [Substring]()
+    for c in path.split(separator: "/") where c != "." {
+      if c == ".." { _ = parts.popLast() } else { parts.append(c) }
+    }
+    return parts.last.map(String.init) ?? "."
   }
 
   /// Streams `path` (inside `archiver.root`) as `name` into the directory `directory`, unpacked there with
