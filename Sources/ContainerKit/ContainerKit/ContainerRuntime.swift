@@ -126,6 +126,12 @@ public struct ContainerRuntime: Sendable {
           state.annotations = spec.annotations
           try HookRunner.run(spec.hooks?.prestart, name: "prestart", state: state)
           try HookRunner.run(spec.hooks?.createRuntime, name: "createRuntime", state: state)
+        },
+        hookState: { pid, status in
+          var state = ContainerState(
+            id: id, status: ContainerStatus(rawValue: status) ?? .creating, pid: pid, bundle: bundlePath)
+          state.annotations = spec.annotations
+          return (try? SpecJSON.encode(state)).map { Array($0) } ?? []
         })
       let record = ContainerRecord(
         id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: child.pid,

@@ -36,6 +36,20 @@ public struct SyncChannel: Sendable {
         object = name.key
       }
       return .error(ChildError(step: step, errno: msg.err, object: object, exitStatus: msg.value))
+    case Int32(CK_MSG_HOOK_ERROR):
+      let kind = withUnsafeBytes(of: msg.step) { Self.string($0) }
+      let path = withUnsafeBytes(of: msg.object) { Self.string($0) }
+      let detail: String
+      if msg.err == ETIMEDOUT {
+        detail = "timed out after \(msg.value)s"
+      } else if msg.err != 0 {
+        detail = ChildError.reason(msg.err)
+      } else if msg.value < 0 {
+        detail = "killed by signal \(-msg.value)"
+      } else {
+        detail = "exited with status \(msg.value)"
+      }
+      return .error(ChildError(step: "\(kind) hook", errno: msg.err, object: path, exitStatus: 1, detail: detail))
     case Int32(CK_MSG_HOOKS): return .hooks
     case Int32(CK_MSG_CREATED): return .created
     case Int32(CK_MSG_PID): return .pid(msg.value)

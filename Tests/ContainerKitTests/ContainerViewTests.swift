@@ -1,0 +1,118 @@
+import ContainerKit
+import Foundation
+import OCI
+import TestSupport
+import Testing
+
+/// What the program sees of its own namespaces: the clocks of a time namespace, its console.
+@Suite("The container's view", .enabled(if: isRoot, "requires root"))
+struct ContainerViewTests {
+  static func hostUptime() throws -> Double {
+    let text = try String(contentsOfFile: "/proc/uptime", encoding: .utf8)
+    return Double(text.split(separator: " ").first ?? "") ?? -1
+  }
+
+  @Test("a time namespace: /proc/uptime inside is ahead by the boottime offset")
+  func timeOffsets() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let offset: Int64 = 10 * 86_400
+      var spec = f.spec(["cat", "/proc/uptime"])
+      spec.linux?.namespaces?.append(Spec.Namespace(.time))
+      spec.linux?.timeOffsets = [
+        "boottime": Spec.TimeOffset(secs: offset, nanosecs: 0),
+        "monotonic": Spec.TimeOffset(secs: 3_600, nanosecs: 500),
+      ]
+      let before = try Self.hostUptime()
+      let r = try await f.run(spec, id: "timens")
+      let after = try Self.hostUptime()
+      #expect(r.status.code == 0, "\(r.err)")
+      let inside = try #require(Double(r.out.split(separator: " ").first ?? ""))
+      #expect(inside >= before + Double(offset) - 0.05)
+      #expect(inside <= after + Double(offset) + 0.05)
+      #expect(f.leftovers(id: "timens").isEmpty)
+    }
+  }
+
+  @Test("time offsets without a time namespace, or on an unknown clock, are errors naming the field")
+  func badTimeOffsets() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["true"])
+      spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 5)]
+      await #expect {
+        _ = try await f.runtime.create(id: "timens-bad", spec: spec, io: .null)
+      } throws: { "\($0)" == "invalid config: linux.timeOffsets: offsets need a new time namespace" }
+      spec.linux?.namespaces?.append(Spec.Namespace(.time))
+      spec.linux?.timeOffsets = ["realtime": Spec.TimeOffset(secs: 5)]
+      await #expect {
+        _ = try await f.runtime.create(id: "timens-bad", spec: spec, io: .null)
+      } throws: { "\($0)" == "invalid config: linux.timeOffsets.realtime: unknown clock (monotonic, boottime)" }
+      #expect(f.leftovers(id: "timens-bad").isEmpty)
+    }
+  }
+
+  @Test("exec joins the container's time namespace")
+  func execTimeNamespace() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["sleep", "30"])
+      spec.linux?.namespaces?.append(Spec.Namespace(.time))
+      spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 1_000_000)]
+      let c = try await f.runtime.create(id: "timens-exec", spec: spec, io: .null)
+      scratch.register(pid: c.pid)
+      try await c.start()
+      let p = try await c.exec(Spec.Process(args: ["cat", "/proc/uptime"]))
+      var streams = p.streams
+      streams.closeStdin()
+      let out = await RuntimeFixture.drain(streams.stdout)
+      _ = await RuntimeFixture.drain(streams.stderr)
+      _ = await p.wait()
+      let inside = try #require(Double(out.split(separator: " ").first ?? ""))
+      #expect(inside > 1_000_000)
+      try await c.delete(force: true)
+      #expect(f.leftovers(id: "timens-exec").isEmpty)
+    }
+  }
+
+  @Test("with a terminal, /dev/console is the pty (a character device of major 136)")
+  func console() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let c = try await f.runtime.create(
+        id: "console", spec: f.spec(["sh", "-c", "stat -c '%F %t' /dev/console; echo hi > /dev/console; tty"]),
+        io: .terminal())
+      scratch.register(pid: c.pid)
+      try await c.start()
+      let master = try #require(c.streams.terminal)
+      var out = [UInt8]()
+      var buf = [UInt8](repeating: 0, count: 256)
+      while true {
+        let n = read(master, &buf, 256)
+        if n <= 0 { break }
+        out += buf[0..<n]
+      }
+      let status = await c.wait()
+      #expect(status.code == 0)
+      let lines = String(decoding: out, as: UTF8.self).split(separator: "\r\n").map(String.init)
+      // 136 = 0x88: the Unix98 pty slaves.
+      #expect(lines.first == "character special file 88")
+      // Written to /dev/console, read from the pty's master.
+      #expect(lines.dropFirst().first == "hi")
+      let tty = lines.dropFirst(2).first ?? ""
+      #expect(tty == "/dev/console" || tty.hasPrefix("/dev/pts/"), "\(lines)")
+      try await c.delete()
+      c.streams.close()
+      #expect(f.leftovers(id: "console").isEmpty)
+    }
+  }
+
+  @Test("without a terminal there is no /dev/console")
+  func noConsole() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let r = try await f.run(f.spec(["sh", "-c", "test -e /dev/console; echo $?"]))
+      #expect(r.out == "1\n")
+    }
+  }
+}
