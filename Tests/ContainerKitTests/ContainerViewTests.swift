@@ -115,4 +115,64 @@ struct ContainerViewTests {
       #expect(r.out == "1\n")
     }
   }
+
+  /// A spec with `runc spec`'s cgroup mount and a memory limit.
+  static func cgroupSpec(_ f: RuntimeFixture, _ script: String, namespace: Bool) -> Spec {
+    var spec = f.spec(["sh", "-c", script])
+    spec.mounts?.append(
+      Spec.Mount(
+        destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup",
+        options: ["nosuid", "noexec", "nodev", "relatime", "ro"]))
+    if namespace { spec.linux?.namespaces?.append(Spec.Namespace(.cgroup)) }
+    var resources = LinuxResources()
+    resources.memory = LinuxResources.Memory(limit: 48 << 20)
+    resources.pids = LinuxResources.Pids(limit: 77)
+    spec.linux?.resources = resources
+    return spec
+  }
+
+  @Test("a cgroup namespace: its own cgroup is the root of /proc/self/cgroup and of the cgroupfs it mounts")
+  func cgroupNamespace() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let script = """
+        cat /proc/self/cgroup; echo --
+        cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; echo --
+        ls /sys/fs/cgroup/memory | grep -c '^ckit-test-'; touch /sys/fs/cgroup/x 2>/dev/null; echo touch=$?
+        """
+      let r = try await f.run(Self.cgroupSpec(f, script, namespace: true), id: "cgns")
+      #expect(r.status.code == 0, "\(r.err)")
+      let parts = r.out.components(separatedBy: "--\n")
+      try #require(parts.count == 3, "\(r.out)")
+      let cgroupLines = parts[0].split(separator: "\n")
+      #expect(!cgroupLines.isEmpty)
+      for line in cgroupLines {
+        #expect(line.hasSuffix(":/"), "\(line)")
+      }
+      #expect(parts[1] == "\(48 << 20)\n77\n")
+      // The host's tree (with the test's cgroup parent) is not what it sees; the mount is read-only.
+      #expect(parts[2] == "0\ntouch=1\n")
+      #expect(f.leftovers(id: "cgns").isEmpty)
+    }
+  }
+
+  @Test("no cgroup namespace: the container's own cgroup directories are bound in, read-only")
+  func cgroupBinds() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let script = """
+        grep memory /proc/self/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+        test -L /sys/fs/cgroup/cpu || test -d /sys/fs/cgroup/cpu && echo cpu
+        echo 1 > /sys/fs/cgroup/pids/pids.max 2>/dev/null; echo write=$?
+        """
+      let r = try await f.run(Self.cgroupSpec(f, script, namespace: false), id: "cgbind")
+      #expect(r.status.code == 0, "\(r.err)")
+      let lines = r.out.split(separator: "\n").map(String.init)
+      // The host's path, not "/": no namespace.
+      #expect(lines.first?.hasSuffix("/\(f.cgroupParent)/cgbind") == true, "\(lines)")
+      #expect(lines.dropFirst().first == "\(48 << 20)")
+      #expect(lines.dropFirst(2) == ["cpu", "write=1"])
+      #expect(f.leftovers(id: "cgbind").isEmpty)
+    }
+  }
 }

@@ -199,8 +199,43 @@ static void ck_remount_bind(const struct ck_plan *plan, const struct ck_mount *m
   if (mount(NULL, dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
 }
 
+/* A symlink inside the rootfs, its directory resolved there. */
+static void ck_symlink_in_root(const struct ck_plan *plan, const struct ck_mount *m) {
+  char parent[CK_PATH], dir[CK_PATH], path[CK_PATH];
+  ck_join(parent, sizeof parent, m->destination, NULL);
+  size_t n = ck_strlen(parent);
+  while (n > 0 && parent[n - 1] != '/') n--;
+  const char *name = m->destination + n;
+  parent[n > 1 ? n - 1 : 1] = '\0';
+  if (ck_resolve_dest(plan, parent, CK_DEST_DIR, dir, sizeof dir) != 0) ck_fail(plan, "symlink", errno, m->destination, 1);
+  ck_join(path, sizeof path, dir, "/");
+  ck_join(path, sizeof path, path, name);
+  if (symlink(m->symlink_target, path) != 0 && errno != EEXIST) ck_fail(plan, "symlink", errno, m->destination, 1);
+}
+
 static void ck_mount_one(const struct ck_plan *plan, const struct ck_mount *m) {
   char dest[CK_PATH];
+  if (m->symlink_target != NULL) {
+    ck_symlink_in_root(plan, m);
+    return;
+  }
+  if (m->optional && m->bind != CK_BIND_NONE && m->source != NULL && access(m->source, F_OK) != 0) return;
+  if (m->remount) {
+    if (ck_resolve_dest(plan, m->destination, CK_DEST_DIR, dest, sizeof dest) != 0) {
+      if (m->optional && errno == ENOENT) return;
+      ck_mount_fail(plan, m);
+    }
+    if (m->optional) {
+      /* Only when a mount is there: an optional bind that was skipped left a plain directory. */
+      char parent[CK_PATH];
+      struct stat a, b;
+      ck_join(parent, sizeof parent, dest, "/..");
+      if (stat(dest, &a) != 0 || stat(parent, &b) != 0 || a.st_dev == b.st_dev) return;
+    }
+    unsigned long flags = MS_BIND | MS_REMOUNT | m->flags | ck_locked_flags(dest);
+    if (mount(NULL, dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
+    return;
+  }
   if (ck_resolve_dest(plan, m->destination, m->dest_kind, dest, sizeof dest) != 0) {
     if (errno != ENOSYS) ck_mount_fail(plan, m);
     /* No openat2 (before Linux 5.6): plain paths. */

@@ -12,6 +12,12 @@ public struct ChildPlan: Sendable, Hashable {
     public var destinationIsFile = false
     /// What to bind (recursively) when the kernel refuses the mount, e.g. sysfs without our own network namespace.
     public var fallbackSource: String?
+    /// Not a mount: a symlink at `destination` pointing here (`cpu -> cpu,cpuacct` in a cgroup view).
+    public var symlinkTarget: String?
+    /// Not a new mount: a bind-remount of the one at `destination` with `options.flags` (read-only, last).
+    public var remount = false
+    /// A bind whose source may be missing (a hierarchy without the container's cgroup): skipped then.
+    public var optional = false
   }
 
   public struct DeviceStep: Sendable, Hashable {

@@ -190,6 +190,9 @@ public enum Spawner {
         cm.bind = m.options.bind.rawValue
         cm.dest_kind = m.destinationIsFile ? Int32(CK_DEST_FILE) : Int32(CK_DEST_DIR)
         cm.fallback_source = arena.string(m.fallbackSource)
+        cm.symlink_target = arena.string(m.symlinkTarget)
+        cm.remount = m.remount ? 1 : 0
+        cm.optional = m.optional ? 1 : 0
         return cm
       })
     c.mount_count = Int32(p.mounts.count)

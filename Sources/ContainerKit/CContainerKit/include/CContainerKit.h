@@ -55,6 +55,9 @@ struct ck_mount {
   int bind;                  /* CK_BIND_NONE, CK_BIND, CK_RBIND */
   int dest_kind;             /* CK_DEST_DIR or CK_DEST_FILE: what to create when the destination is missing */
   const char *fallback_source; /* when the mount is refused (EPERM, e.g. sysfs in a user namespace): rbind this */
+  const char *symlink_target;  /* not a mount: a symlink at destination pointing here */
+  int remount;                 /* not a new mount: bind-remount the one at destination with `flags` */
+  int optional;                /* a missing source (ENOENT) skips the step */
 };
 
 struct ck_device {
