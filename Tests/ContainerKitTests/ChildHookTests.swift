@@ -150,4 +150,21 @@ struct ChildHookTests {
       #expect(f.leftovers(id: "sc-fail").isEmpty)
     }
   }
+
+  @Test("startContainer runs with the program's identity and the container's stdio")
+  func startContainerIdentity() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["sh", "-c", "echo program $(id -u)"])
+      spec.process?.user = Spec.User(uid: 65534, gid: 65534)
+      var hooks = Spec.Hooks()
+      hooks.startContainer = [Self.sh("echo hook $(id -u) $(grep CapEff /proc/self/status | tr -d '\\t')")]
+      spec.hooks = hooks
+      let r = try await f.run(spec, id: "sc-user")
+      #expect(r.status.code == 0, "\(r.err)")
+      // A non-root uid with no effective capabilities, as the program gets.
+      #expect(r.out == "hook 65534 CapEff:0000000000000000\nprogram 65534\n")
+      #expect(f.leftovers(id: "sc-user").isEmpty)
+    }
+  }
 }
