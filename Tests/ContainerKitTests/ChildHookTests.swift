@@ -81,21 +81,20 @@ struct ChildHookTests {
   @Test("a createContainer hook past its timeout is killed and fails create")
   func createContainerTimeout() async throws {
     try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+      let f = try RuntimeFixture(scratch, cgroups: false)
       let marker = scratch.path.appendingPathComponent("late").path
       var spec = f.spec(["true"])
       var hooks = Spec.Hooks()
-      hooks.createContainer = [Self.sh("sleep 2; touch \(marker)", timeout: 1)]
+      // Without a pid namespace or a cgroup, nothing else would kill what the hook started: its group is killed.
+      spec.linux?.namespaces?.removeAll { $0.type == .pid }
+      hooks.createContainer = [Self.sh("(sleep 2; touch \(marker)) & wait", timeout: 1)]
       spec.hooks = hooks
-      let clock = ContinuousClock()
-      let started = clock.now
       await #expect {
         _ = try await f.runtime.create(id: "cc-slow", spec: spec, io: .null)
       } throws: { "\($0)" == "createContainer hook /bin/sh: timed out after 1s" }
-      #expect(clock.now - started < .seconds(2))
       #expect(f.leftovers(id: "cc-slow").isEmpty)
       try await Task.sleep(for: .milliseconds(2500))
-      // Killed, not left to finish.
+      // Killed with what it started, not left to finish.
       #expect(!FileManager.default.fileExists(atPath: marker))
     }
   }

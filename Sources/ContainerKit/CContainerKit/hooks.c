@@ -55,6 +55,8 @@ static void ck_run_hook(const struct ck_plan *plan, const char *kind, const stru
     close(report[0]);
     /* A hook must not outlive a container process killed during setup. */
     (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* A group of its own, so a timeout kills what the hook started too. */
+    (void)setpgid(0, 0);
     int in = state_fd >= 0 ? state_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (in >= 0 && in != 0) (void)dup2(in, 0);
     /* The hook gets stdio and the state, nothing else of the runtime's. */
@@ -76,6 +78,7 @@ static void ck_run_hook(const struct ck_plan *plan, const char *kind, const stru
         r = poll(&p, 1, ms > INT_MAX ? INT_MAX : (int)ms);
       } while (r < 0 && errno == EINTR);
       if (r == 0) {
+        (void)kill(-pid, SIGKILL);
         (void)kill(pid, SIGKILL);
         timed_out = 1;
       }
