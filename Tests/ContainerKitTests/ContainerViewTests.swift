@@ -176,4 +176,23 @@ struct ContainerViewTests {
       #expect(f.leftovers(id: "cgbind").isEmpty)
     }
   }
+
+  @Test("a cgroup namespace owned by a user namespace: the same own view")
+  func cgroupNamespaceInUserNamespace() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      try Command.run(["chown", "-R", "300000:300000", f.rootfs.path])
+      let script = "grep -c ':/$' /proc/self/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes"
+      var spec = Self.cgroupSpec(f, script, namespace: true)
+      spec.linux?.namespaces?.append(Spec.Namespace(.user))
+      spec.linux?.uidMappings = [Spec.IDMapping(containerID: 0, hostID: 300_000, size: 65536)]
+      spec.linux?.gidMappings = [Spec.IDMapping(containerID: 0, hostID: 300_000, size: 65536)]
+      let r = try await f.run(spec, id: "cgns-user")
+      #expect(r.status.code == 0, "\(r.err)")
+      let lines = r.out.split(separator: "\n").map(String.init)
+      let host = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8).split(separator: "\n").count
+      #expect(lines == ["\(host)", "\(48 << 20)"])
+      #expect(f.leftovers(id: "cgns-user").isEmpty)
+    }
+  }
 }

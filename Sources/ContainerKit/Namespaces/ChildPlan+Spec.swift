@@ -178,12 +178,17 @@ extension ChildPlan {
     flags.bind = .none
     let destination = m.destination.hasSuffix("/") ? String(m.destination.dropLast()) : m.destination
 
-    func mount(_ source: String, _ dest: String, type: String?, data: [String], bind: Bool) -> [MountStep] {
+    func mount(
+      _ source: String, _ dest: String, type: String?, data: [String], bind: Bool, fallback: String? = nil
+    ) -> [MountStep] {
       var options = flags
       options.data = data
       options.bind = bind ? .bind : .none
       var step = MountStep(source: source, destination: dest, type: type, options: options)
       step.optional = bind
+      // Where the kernel refuses the mount (older kernels in a user namespace), the container's own directory,
+      // bound, is the same view.
+      step.fallbackSource = fallback
       guard readonly else { return [step] }
       var ro = MountStep(source: nil, destination: dest, type: nil, options: MountOptions([]))
       ro.options.flags = m.options.flags
@@ -197,7 +202,10 @@ extension ChildPlan {
     }
 
     if view.unifiedOnly {
-      if namespace { return mount("cgroup2", destination, type: "cgroup2", data: [], bind: false) }
+      if namespace {
+        return mount(
+          "cgroup2", destination, type: "cgroup2", data: [], bind: false, fallback: hostDirectory("/sys/fs/cgroup"))
+      }
       if let dir = hostDirectory("/sys/fs/cgroup") { return mount(dir, destination, type: nil, data: [], bind: true) }
     }
     var steps: [MountStep] = []
@@ -209,7 +217,8 @@ extension ChildPlan {
       for h in view.hierarchies {
         let dest = destination + "/" + h.name
         if namespace {
-          steps += mount("cgroup", dest, type: h.type, data: h.options, bind: false)
+          steps += mount(
+            "cgroup", dest, type: h.type, data: h.options, bind: false, fallback: hostDirectory(h.hostMount))
         } else if let dir = hostDirectory(h.hostMount) {
           steps += mount(dir, dest, type: nil, data: [], bind: true)
         }
