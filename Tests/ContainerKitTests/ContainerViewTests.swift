@@ -34,6 +34,28 @@ struct ContainerViewTests {
     }
   }
 
+  @Test("a time namespace with the minimal init: the program, its child, sees the offset")
+  func timeOffsetsWithInit() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["cat", "/proc/uptime"])
+      spec.linux?.namespaces?.append(Spec.Namespace(.time))
+      spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 2_000_000)]
+      let c = try await f.runtime.create(id: "timens-init", spec: spec, io: .pipes, useInit: true)
+      scratch.register(pid: c.pid)
+      var streams = c.streams
+      streams.closeStdin()
+      try await c.start()
+      let out = await RuntimeFixture.drain(streams.stdout)
+      _ = await RuntimeFixture.drain(streams.stderr)
+      #expect(await c.wait().code == 0)
+      let inside = try #require(Double(out.split(separator: " ").first ?? ""))
+      #expect(inside > 2_000_000)
+      try await c.delete()
+      #expect(f.leftovers(id: "timens-init").isEmpty)
+    }
+  }
+
   @Test("time offsets without a time namespace, or on an unknown clock, are errors naming the field")
   func badTimeOffsets() async throws {
     try await withScratchRoot { scratch in
