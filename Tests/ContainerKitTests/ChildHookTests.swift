@@ -138,11 +138,13 @@ struct ChildHookTests {
       let f = try RuntimeFixture(scratch)
       var spec = f.spec(["touch", "/ran"])
       var hooks = Spec.Hooks()
-      hooks.startContainer = [Self.sh("exit 3")]
+      hooks.startContainer = [Self.sh("echo not ready >&2; exit 3")]
       spec.hooks = hooks
       let c = try await f.runtime.create(id: "sc-fail", spec: spec, io: .null)
       scratch.register(pid: c.pid)
-      await #expect { try await c.start() } throws: { "\($0)" == "startContainer hook /bin/sh: exited with status 3" }
+      await #expect { try await c.start() } throws: {
+        "\($0)" == "startContainer hook /bin/sh: exited with status 3: not ready"
+      }
       _ = await c.wait()
       #expect(!FileManager.default.fileExists(atPath: f.rootfs.appendingPathComponent("ran").path))
       try await c.delete()

@@ -39,7 +39,7 @@ public struct SyncChannel: Sendable {
     case Int32(CK_MSG_HOOK_ERROR):
       let kind = withUnsafeBytes(of: msg.step) { Self.string($0) }
       let path = withUnsafeBytes(of: msg.object) { Self.string($0) }
-      let detail: String
+      var detail: String
       if msg.err == ETIMEDOUT {
         detail = "timed out after \(msg.value)s"
       } else if msg.err != 0 {
@@ -49,6 +49,9 @@ public struct SyncChannel: Sendable {
       } else {
         detail = "exited with status \(msg.value)"
       }
+      // What the hook said on stderr, as runc quotes it.
+      let output = withUnsafeBytes(of: msg.output) { Self.string($0) }.trimmingWhitespace()
+      if !output.isEmpty { detail += ": " + output }
       return .error(ChildError(step: "\(kind) hook", errno: msg.err, object: path, exitStatus: 1, detail: detail))
     case Int32(CK_MSG_HOOKS): return .hooks
     case Int32(CK_MSG_CREATED): return .created
@@ -78,5 +81,15 @@ public struct SyncChannel: Sendable {
     let bytes = raw.bindMemory(to: UInt8.self)
     let end = bytes.firstIndex(of: 0) ?? bytes.count
     return String(decoding: bytes[0..<end], as: UTF8.self)
+  }
+}
+
+extension String {
+  fileprivate func trimmingWhitespace() -> String {
+    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
+    guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+      return ""
+    }
+    return String(self[first...last])
   }
 }

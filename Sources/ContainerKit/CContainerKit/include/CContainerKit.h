@@ -32,6 +32,7 @@ struct ck_message {
   int32_t value;
   char step[48];
   char object[1024];
+  char output[256]; /* CK_MSG_HOOK_ERROR: the end of the hook's stderr */
 };
 
 enum {
