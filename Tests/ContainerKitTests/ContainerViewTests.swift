@@ -41,17 +41,10 @@ struct ContainerViewTests {
       var spec = f.spec(["cat", "/proc/uptime"])
       spec.linux?.namespaces?.append(Spec.Namespace(.time))
       spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 2_000_000)]
-      let c = try await f.runtime.create(id: "timens-init", spec: spec, io: .pipes, useInit: true)
-      scratch.register(pid: c.pid)
-      var streams = c.streams
-      streams.closeStdin()
-      try await c.start()
-      let out = await RuntimeFixture.drain(streams.stdout)
-      _ = await RuntimeFixture.drain(streams.stderr)
-      #expect(await c.wait().code == 0)
-      let inside = try #require(Double(out.split(separator: " ").first ?? ""))
+      let r = try await f.run(spec, id: "timens-init", useInit: true)
+      #expect(r.status.code == 0, "\(r.err)")
+      let inside = try #require(Double(r.out.split(separator: " ").first ?? ""))
       #expect(inside > 2_000_000)
-      try await c.delete()
       #expect(f.leftovers(id: "timens-init").isEmpty)
     }
   }
@@ -106,17 +99,10 @@ struct ContainerViewTests {
         io: .terminal())
       scratch.register(pid: c.pid)
       try await c.start()
-      let master = try #require(c.streams.terminal)
-      var out = [UInt8]()
-      var buf = [UInt8](repeating: 0, count: 256)
-      while true {
-        let n = read(master, &buf, 256)
-        if n <= 0 { break }
-        out += buf[0..<n]
-      }
+      let out = RuntimeFixture.readTerminal(try #require(c.streams.terminal))
       let status = await c.wait()
       #expect(status.code == 0)
-      let lines = String(decoding: out, as: UTF8.self).split(separator: "\r\n").map(String.init)
+      let lines = out.split(separator: "\r\n").map(String.init)
       // 136 = 0x88: the Unix98 pty slaves.
       #expect(lines.first == "character special file 88")
       // Written to /dev/console, read from the pty's master.
