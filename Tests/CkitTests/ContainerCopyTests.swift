@@ -121,4 +121,20 @@ import Testing
       #expect(!listed.contains { $0.hasPrefix("/") || $0.contains("..") })
     }
   }
+
+  /// A reader that went away (`cp c:/x - | head`) ends the copy with an error; SIGPIPE would end this process.
+  @Test func aClosedReaderIsAnErrorNotASignal() async throws {
+    try await withScratchRoot { scratch in
+      let root = try Self.makeRoot(scratch)
+      try Data(repeating: 7, count: 1 << 20).write(to: URL(fileURLWithPath: root + "/tmp/d/big"))
+      var fds: [Int32] = [0, 0]
+      #expect(pipe(&fds) == 0)
+      close(fds[0])
+      defer { close(fds[1]) }
+      await #expect(throws: EngineError.self) {
+        try await ContainerCopy.archive(
+          rootfs: root, path: "/tmp/d", container: "c", followLink: false, keepOwners: false, to: fds[1])
+      }
+    }
+  }
 }

@@ -39,6 +39,7 @@ package enum ContainerCopy {
     let (r, w) = try ProcessIO.makePipe()
     async let written: Result<Void, RootedArchiver.Failure> = BlockingCall.run {
       defer { close(w) }
+      blockSIGPIPE()
       return Result { () throws(RootedArchiver.Failure) in try archiver.write(path, as: name, to: w) }
     }
     let unpacked: Result<Void, LayerFSError> = await BlockingCall.run {
@@ -67,6 +68,16 @@ package enum ContainerCopy {
     return fd >= 0 ? fd : nil
   }
 
+  /// A reader that goes away (the unpacker failing, `| head`) must end the copy with EPIPE, not kill the
+  /// embedding process with SIGPIPE: the signal is blocked on the writing thread (a thread of its own, whose
+  /// pending signal is dropped when it ends).
+  static func blockSIGPIPE() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGPIPE)
+    pthread_sigmask(SIG_BLOCK, &set, nil)
+  }
+
   /// A path naming the directory held open by `fd` (a magic link to it, whatever happens to its name).
   package static func directoryPath(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
 
@@ -87,7 +98,8 @@ package enum ContainerCopy {
     let name = path.hasSuffix("/.") ? "." : baseName(path)
     try await mapped(container) {
       try await BlockingCall.run {
-        Result { () throws(RootedArchiver.Failure) in try archiver.write(path, as: name, to: fd) }
+        blockSIGPIPE()
+        return Result { () throws(RootedArchiver.Failure) in try archiver.write(path, as: name, to: fd) }
       }.get()
     }
   }

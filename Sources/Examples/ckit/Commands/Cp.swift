@@ -23,8 +23,6 @@ struct Cp: AsyncParsableCommand {
     }
     let record = try global.containers.find(ref)
     let rootfs = try await LibraryEngine(root: global.state).snapshot(record).rootfs
-    // A reader that goes away (`| head`) ends the copy with an error, not a silent SIGPIPE death.
-    signal(SIGPIPE, SIG_IGN)
     if source.hasPrefix(ref + ":") {
       let inside = String(source.dropFirst(ref.count + 1))
       if destination == "-" {
