@@ -63,6 +63,7 @@ struct CkitOutputTests {
       #expect(tty.stdout.contains("latest: Pulling from library/busybox"), "\(tty.stdout)")
       #expect(tty.stdout.contains(": Downloading ["), "\(tty.stdout)")
       #expect(tty.stdout.contains("\u{1b}[1A\r\u{1b}[2K"), "lines redrawn in place: \(tty.stdout)")
+      #expect(tty.stdout.contains(": Extracting"), "layers are extracted during the pull: \(tty.stdout)")
       #expect(tty.stdout.contains(": Pull complete"), "\(tty.stdout)")
       #expect(tty.stdout.contains("Digest: sha256:"), "\(tty.stdout)")
       #expect(tty.stdout.contains("Status: Downloaded newer image for \(env.image)"), "\(tty.stdout)")
