@@ -26,7 +26,6 @@ enum Netlink {
   static let delLink: UInt16 = 17
   static let getLink: UInt16 = 18
   static let newAddress: UInt16 = 20
-  static let getAddress: UInt16 = 22
   static let newRoute: UInt16 = 24
 
   // IFLA_* (link attributes)

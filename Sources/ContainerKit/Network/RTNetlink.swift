@@ -101,19 +101,6 @@ struct RTNetlink {
     try socket.request(m, "add address \(address)/\(prefixLength) to \(name)\(whereabouts)")
   }
 
-  /// The IPv4 addresses of a link, as `address/prefix` strings.
-  func addresses(of link: Link) throws -> [String] {
-    let m = NetlinkMessage(
-      type: Netlink.getAddress, flags: Netlink.dump, header: NetlinkMessage.addressHeader(prefixLength: 0, index: 0))
-    let replies = try socket.request(m, "list addresses\(whereabouts)")
-    return replies.compactMap { r in
-      guard r.type == Netlink.newAddress, r.payload.count >= 8, NetlinkReply.int32(r.payload, at: 4) == link.index,
-        let a = r.attributes(after: 8)[Netlink.addrLocal], a.count == 4
-      else { return nil }
-      return "\(a[0]).\(a[1]).\(a[2]).\(a[3])/\(r.payload[1])"
-    }
-  }
-
   func addDefaultRoute(via gateway: IPv4Address, dev link: Link, name: String) throws {
     var m = NetlinkMessage(
       type: Netlink.newRoute, flags: Netlink.create | Netlink.excl,
