@@ -84,6 +84,14 @@ struct NetlinkTests {
       let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
       #expect(!mounts.contains(ns.path))
       try await ns.remove()
+      // A plain file where a namespace should be (a creation that died half-way) is unlinked, not unmounted.
+      FileManager.default.createFile(atPath: ns.path, contents: nil)
+      #expect(ns.exists)
+      try await ns.remove()
+      #expect(!ns.exists)
+      for bad in [".", "..", "a/b", ""] {
+        #expect(throws: NetworkError.invalidNetworkMode(bad)) { try NetworkNamespace(name: bad) }
+      }
     } catch {
       await s.cleanup()
       throw error

@@ -10,7 +10,10 @@ public struct NetworkNamespace: Sendable, Hashable {
   public let name: String
 
   public init(name: String) throws {
-    guard Bridge.isValidInterfaceName(name) || (name.count <= 64 && !name.contains("/") && !name.isEmpty) else {
+    // "." and ".." would name /run/netns itself or /run, which remove() would then unmount.
+    guard name != ".", name != "..",
+      Bridge.isValidInterfaceName(name) || (name.count <= 64 && !name.contains("/") && !name.isEmpty)
+    else {
       throw NetworkError.invalidNetworkMode(name)
     }
     self.name = name
@@ -51,7 +54,8 @@ public struct NetworkNamespace: Sendable, Hashable {
   /// nothing else holds the namespace. Absent is fine.
   public func remove() async throws {
     guard exists else { return }
-    if umount2(path, Int32(MNT_DETACH)) != 0, errno != EINVAL, errno != ENOENT {
+    // Only a namespace is unmounted: a plain file left by a creation that died half-way is just unlinked.
+    if Self.isNamespaceMount(path), umount2(path, Int32(MNT_DETACH)) != 0, errno != EINVAL, errno != ENOENT {
       throw NetworkError.namespace(operation: "unmount netns \(name)", errno: errno)
     }
     if unlink(path) != 0, errno != ENOENT {
