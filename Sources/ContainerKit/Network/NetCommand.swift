@@ -37,6 +37,6 @@ enum NetCommand {
       return "\(dir)/\(tool)"
     }
     throw NetworkError.commandFailed(
-      command: [tool], status: 127, output: "\(tool) not found (install iproute2/nftables)")
+      command: [tool], status: 127, output: "\(tool) not found (install nftables)")
   }
 }
