@@ -74,7 +74,9 @@ public struct NetworkNamespace: Sendable, Hashable {
 
   /// Makes `/run/netns` a shared mount (bind-mounting it onto itself first if needed), as iproute2 does, so that
   /// namespace mounts made later also show in mount namespaces copied from this one. Under a lock on the
-  /// directory, so concurrent creators do not stack bind mounts.
+  /// directory, so concurrent creators do not stack bind mounts. Unlike iproute2 the everyday call is not
+  /// recursive: the namespaces already mounted below were made under the shared directory, and walking a thousand
+  /// of them on every container start would make each start slower than the last.
   static func prepareRunDirectory() throws {
     if mkdir(runDirectory, 0o755) != 0, errno != EEXIST {
       throw NetworkError.namespace(operation: "create \(runDirectory)", errno: errno)
@@ -84,7 +86,7 @@ public struct NetworkNamespace: Sendable, Hashable {
     defer { close(dir) }
     flock(dir, LOCK_EX)
     let shared = UInt(MS_SHARED) | UInt(MS_REC)
-    if mount("", runDirectory, "none", shared, nil) == 0 { return }
+    if mount("", runDirectory, "none", UInt(MS_SHARED), nil) == 0 { return }
     guard errno == EINVAL, mount(runDirectory, runDirectory, "none", UInt(MS_BIND) | UInt(MS_REC), nil) == 0,
       mount("", runDirectory, "none", shared, nil) == 0
     else { throw NetworkError.namespace(operation: "make \(runDirectory) a shared mount", errno: errno) }
