@@ -32,6 +32,7 @@ struct NetlinkTests {
     }
 
     func cleanup() async {
+      try? await NATRules.remove(bridge: bridge)
       for ns in namespaces { try? await ns.remove() }
       for l in extraLinks { _ = try? Command.run(["ip", "link", "del", l], check: false) }
       try? await bridge.remove()
@@ -166,6 +167,7 @@ struct NetlinkTests {
     await s.cleanup()
     for ns in s.namespaces { #expect(!ns.exists) }
     #expect(!s.bridge.exists)
+    #expect(try !NATRules.isInstalled(bridge: s.bridge))
   }
 
   /// A link of another kind holding the host veth's name is not deleted: the error names it. A stale veth of
