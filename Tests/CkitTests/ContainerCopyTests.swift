@@ -1,3 +1,4 @@
+import CLayerFS
 import ContainerEngine
 import Foundation
 import TestSupport
@@ -135,6 +136,25 @@ import Testing
         try await ContainerCopy.archive(
           rootfs: root, path: "/tmp/d", container: "c", followLink: false, keepOwners: false, to: fds[1])
       }
+    }
+  }
+
+  /// xattrs travel with the copy (a file's and a directory's), as docker's cp keeps them.
+  @Test func xattrsAreKept() async throws {
+    try await withScratchRoot { scratch in
+      let root = try Self.makeRoot(scratch)
+      #expect(setxattr(root + "/tmp/d/one", "user.ckit", "file-value", 10, 0) == 0, "\(errno)")
+      #expect(setxattr(root + "/tmp/d/sub", "user.ckit", "dir-value", 9, 0) == 0)
+      let out = try scratch.directory("host").path
+      try await ContainerCopy.copy(
+        "/tmp/d", as: "d", with: RootedArchiver(root: root), into: out, preserveOwnership: true)
+      func value(_ path: String) -> String? {
+        var buf = [UInt8](repeating: 0, count: 64)
+        let n = getxattr(path, "user.ckit", &buf, buf.count)
+        return n < 0 ? nil : String(decoding: buf[0..<n], as: UTF8.self)
+      }
+      #expect(value(out + "/d/one") == "file-value")
+      #expect(value(out + "/d/sub") == "dir-value")
     }
   }
 }

@@ -107,6 +107,10 @@ package struct RootedArchiver: Sendable {
           content = open("/proc/self/fd/\(fd)", O_RDONLY | O_CLOEXEC | O_NOCTTY)
           guard content >= 0 else { throw .system(call: "open", path: display, errno: errno) }
         }
+      case S_IFDIR:
+        // Opened now for its xattrs, and kept for the walk below.
+        content = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard content >= 0 else { throw .system(call: "open", path: display, errno: errno) }
       case S_IFLNK:
         var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlinkat(fd, "", &target, target.count - 1)
@@ -118,11 +122,43 @@ package struct RootedArchiver: Sendable {
         archive_entry_set_rdevminor(entry, dev_t(ck_minor(st.st_rdev)))
       default: break
       }
+      // xattrs (file capabilities, ACLs) as docker's cp keeps them; a link's are left out (no descriptor reads
+      // them without following it).
+      if content >= 0 {
+        for (key, value) in Self.xattrs(content) {
+          value.withUnsafeBytes { archive_entry_xattr_add_entry(entry, key, $0.baseAddress, $0.count) }
+        }
+      }
       guard archive_write_header(archive, entry) >= ARCHIVE_WARN else {
         throw .archive(path: display, message: RootedArchiver.message(archive))
       }
-      if content >= 0 { try copy(content, size: Int64(st.st_size), display: display) }
-      if type == S_IFDIR { try children(of: fd, name: name, display: display) }
+      if type == S_IFREG, content >= 0 { try copy(content, size: Int64(st.st_size), display: display) }
+      if type == S_IFDIR {
+        let dirfd = content
+        content = -1
+        try children(of: dirfd, name: name, display: display)
+      }
+    }
+
+    /// The extended attributes of open file `fd`, by name; overlayfs' own (`trusted.overlay.*`) are not the
+    /// file's.
+    static func xattrs(_ fd: Int32) -> [(String, [UInt8])] {
+      let size = flistxattr(fd, nil, 0)
+      guard size > 0 else { return [] }
+      var names = [CChar](repeating: 0, count: size)
+      let n = flistxattr(fd, &names, size)
+      guard n > 0 else { return [] }
+      var out = [(String, [UInt8])]()
+      for raw in names[0..<n].split(separator: 0) {
+        let key = String(decoding: raw.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if key.hasPrefix("trusted.overlay.") { continue }
+        let length = fgetxattr(fd, key, nil, 0)
+        guard length >= 0 else { continue }
+        var value = [UInt8](repeating: 0, count: length)
+        let got = value.withUnsafeMutableBytes { fgetxattr(fd, key, $0.baseAddress, $0.count) }
+        if got >= 0 { out.append((key, Array(value[0..<got]))) }
+      }
+      return out.sorted { $0.0 < $1.0 }
     }
 
     /// Writes `size` bytes of `fd`; a file that shrank meanwhile is padded (libarchive fills the entry with
@@ -141,9 +177,8 @@ package struct RootedArchiver: Sendable {
       }
     }
 
-    private mutating func children(of fd: Int32, name: String, display: String) throws(Failure) {
-      let dirfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-      guard dirfd >= 0 else { throw .system(call: "open", path: display, errno: errno) }
+    /// Adds the children of the directory open as `dirfd` (which this closes).
+    private mutating func children(of dirfd: Int32, name: String, display: String) throws(Failure) {
       guard let dir = fdopendir(dirfd) else {
         close(dirfd)
         throw .system(call: "opendir", path: display, errno: errno)
