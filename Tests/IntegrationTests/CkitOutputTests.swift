@@ -42,6 +42,13 @@ struct CkitOutputTests {
       #expect(usage.hasSuffix("iB") && usage != "0B", "\(fields.stdout)")
       #expect(parts.last?.hasSuffix("%") == true)
       #expect(try env.ckit(["rm", "-f", "st"]).status == 0)
+
+      // On the host's network the host's traffic is not the container's: none, as docker shows.
+      #expect(
+        try env.ckit(["run", "-d", "--name", "hostnet", "--network", "host", env.image, "sleep", "60"]).status == 0)
+      let host = try env.ckit(["stats", "--no-stream", "--format", "{{.NetIO}} {{.PIDs}}", "hostnet"])
+      #expect(host.stdout == "0B / 0B 1\n", "\(host.stdout)\(host.stderr)")
+      #expect(try env.ckit(["rm", "-f", "hostnet"]).status == 0)
     }
   }
 

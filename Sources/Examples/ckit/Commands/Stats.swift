@@ -33,8 +33,12 @@ struct Stats: AsyncParsableCommand {
     func sample() -> [StatsSample] {
       records.map { r in
         let s = store.status(r)
-        return s.isRunning
-          ? StatsSample.read(pid: s.pid, driver: driver, mounts: mounts) ?? StatsSample() : StatsSample()
+        guard s.isRunning, var sample = StatsSample.read(pid: s.pid, driver: driver, mounts: mounts) else {
+          return StatsSample()
+        }
+        // The host's namespace is not the container's traffic: docker shows none.
+        if r.hostConfig.networkMode == .host { (sample.netReceived, sample.netSent) = (0, 0) }
+        return sample
       }
     }
     var before = sample()
