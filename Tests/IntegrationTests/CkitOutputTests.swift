@@ -41,6 +41,14 @@ struct CkitOutputTests {
       let usage = parts.count > 1 ? String(parts[1]) : ""
       #expect(usage.hasSuffix("iB") && usage != "0B", "\(fields.stdout)")
       #expect(parts.last?.hasSuffix("%") == true)
+      // Streaming: a table a second until interrupted (plain tables when piped, no screen clearing).
+      let streamed = try Command.run(
+        [
+          "timeout", "-s", "INT", "2.8", CkitCLITests.products.appendingPathComponent("ckit").path, "--root",
+          env.scratch.path.path, "stats", "st",
+        ], check: false)
+      #expect(streamed.stdout.components(separatedBy: "CONTAINER ID").count - 1 >= 2, "\(streamed.stdout)")
+      #expect(!streamed.stdout.contains("\u{1b}"))
       #expect(try env.ckit(["rm", "-f", "st"]).status == 0)
 
       // On the host's network the host's traffic is not the container's: none, as docker shows.
