@@ -190,6 +190,7 @@ struct Push: AsyncParsableCommand {
     let engine = LibraryEngine(root: global.state)
     if quiet {
       _ = try await engine.push(reference, progress: nil)
+      print(ImageReferenceText.normalized(reference))
       return
     }
     let image = try await engine.resolved(reference)
