@@ -74,7 +74,6 @@ import Testing
         bbbbbbbbbbbb: Already exists
         aaaaaaaaaaaa: Verifying Checksum
         aaaaaaaaaaaa: Download complete
-        aaaaaaaaaaaa: Extracting
         aaaaaaaaaaaa: Pull complete
 
         """)

@@ -74,7 +74,7 @@ struct ProgressRenderer {
     return out
   }
 
-  /// docker's status words for `event`, and whether it is a progress bar (left out when piped).
+  /// docker's status words for `event`, and whether it is progress (left out when piped).
   func status(_ event: LayerProgress) -> (String, Bool) {
     switch (event.state, operation) {
     case (.waiting, .pull): return ("Pulling fs layer", false)
@@ -89,7 +89,8 @@ struct ProgressRenderer {
     case (.retrying(let attempt), _): return ("Retrying (attempt \(attempt))", false)
     case (.complete, .pull): return ("Download complete", false)
     case (.complete, .push): return ("Pushed", false)
-    case (.extracting, _): return ("Extracting", false)
+    // Progress too in docker (it has a bar there), so left out when piped, as docker leaves it out.
+    case (.extracting, _): return ("Extracting", true)
     case (.unpacked, _): return ("Pull complete", false)
     case (.failed, _): return ("Failed", false)
     }
