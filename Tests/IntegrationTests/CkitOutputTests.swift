@@ -206,6 +206,18 @@ struct CkitOutputTests {
       let stdin = try env.ckit(["cp", "-", "in:/root"], stdin: tar)
       #expect(stdin.status == 0, "\(stdin.stderr)")
       #expect(try env.ckit(["diff", "in"]).stdout.contains("A /root/f.txt"))
+      // A running container sees what is copied in, and what it writes can be copied out.
+      #expect(
+        try env.ckit(["run", "-d", "--name", "live", env.image, "sleep", "60"]).status == 0)
+      #expect(try env.ckit(["cp", host.appendingPathComponent("f.txt").path, "live:/tmp/"]).status == 0)
+      let seen = try env.ckit(["exec", "live", "cat", "/tmp/f.txt"])
+      #expect(seen.stdout == "payload\n", "\(seen.stdout)\(seen.stderr)")
+      #expect(try env.ckit(["exec", "live", "sh", "-c", "echo up > /up"]).status == 0)
+      let up = host.appendingPathComponent("up").path
+      #expect(try env.ckit(["cp", "live:/up", up]).status == 0)
+      #expect(try String(contentsOfFile: up, encoding: .utf8) == "up\n")
+      #expect(try env.ckit(["rm", "-f", "live"]).status == 0)
+
       let noDir = try env.ckit(["cp", host.appendingPathComponent("f.txt").path, "in:/no/such/x"])
       #expect(noDir.status != 0 && noDir.stderr.contains("Could not find the file /no/such in container in"))
     }
