@@ -41,7 +41,12 @@ cleanup() {
 }
 trap cleanup EXIT
 sleep 1
-LAYOUT=$(ls -d /tmp/ckit-fixtures/busybox-*/layout | head -1)
+# The test suite's busybox fixture when it is there, else one built here.
+LAYOUT=$(ls -d /tmp/ckit-fixtures/busybox-*/layout 2>/dev/null | head -1 || true)
+if [ -z "$LAYOUT" ]; then
+  scripts/fixtures/busybox-image.sh "$REG/fixture" >/dev/null
+  LAYOUT=$REG/fixture/layout
+fi
 skopeo copy --dest-tls-verify=false "oci:$LAYOUT:latest" "docker://127.0.0.1:$PORT/library/busybox:latest" >/dev/null
 IMAGE="127.0.0.1:$PORT/library/busybox:latest"
 "$BIN/ckit" --root "$ROOT" pull -q "$IMAGE" >/dev/null
