@@ -42,7 +42,10 @@ for b in "${scripts[@]}"; do
   echo "== $b"
   before=$(snapshot)
   t0=$(date +%s.%N)
-  bash "$b"
+  args=()
+  # ckit.sh takes its container count as an argument.
+  [ "$name" = ckit ] && [ -n "${N:-}" ] && args=("$N")
+  bash "$b" "${args[@]}"
   rc=$?
   t1=$(date +%s.%N)
   left=$(comm -13 <(echo "$before") <(snapshot) | grep -v '^$' || true)
@@ -51,9 +54,10 @@ for b in "${scripts[@]}"; do
   [ "$rc" -eq 0 ] || { status="failed (exit $rc)"; failed=1; }
   line=$(printf '%-10s %-16s %5s s' "$name" "$status" "$wall")
   if [ -n "$left" ]; then
-    line+="  left behind: $(echo "$left" | head -5 | paste -sd ';' -)"
-    echo "$name left behind:" >&2
-    echo "$left" | sed 's/^/  /' >&2
+    count=$(echo "$left" | wc -l)
+    line+="  new on the host: $count ($(echo "$left" | cut -c1-60 | head -2 | paste -sd ';' -)...)"
+    echo "$name: $count entries new on the host since it started (first 20):" >&2
+    echo "$left" | head -20 | cut -c1-200 | sed 's/^/  /' >&2
   fi
   summary+=("$line")
 done

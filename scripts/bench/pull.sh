@@ -21,7 +21,8 @@ work=$(mktemp -d /tmp/ckit-bench-pull.XXXXXX)
 mount -t tmpfs -o size=4g ckit-bench "$work"
 registry_pid=
 cleanup() {
-  [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
+  # (wait returns the registry's 143; under set -e that would become the script's exit status)
+  if [ -n "$registry_pid" ]; then kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null || true; fi
   umount -l "$work" 2>/dev/null || true
   rmdir "$work" 2>/dev/null || true
 }
