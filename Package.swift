@@ -156,7 +156,7 @@ let package = Package(
       name: "ckit-bench",
       dependencies: [
         "ContainerKit", "ImageStore", "Builder", "DockerfileParser", "RegistryClient", "LayerFS", "Cgroups",
-        "Namespaces", "OCI",
+        "Namespaces", "OCI", "ContainerEngine", "ContainerNetwork",
       ],
       path: "Benchmarks/ckit-bench"),
 

@@ -1,4 +1,5 @@
 import Cgroups
+import ContainerKit
 import Foundation
 import ImageStore
 import OCI
@@ -237,9 +238,7 @@ package struct LibraryEngine: Engine {
     let pidFile = root.containerDir(record.id) + "/container.pid"
     try? FileManager.default.removeItem(atPath: pidFile)
     // Leftover runtime state (a restart, or a run that ended unseen) would make `run` refuse the ID.
-    if FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) {
-      Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", record.id])
-    }
+    if FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) { await deleteRuntimeState(record.id) }
     let run = [runtime, "--root", runtimeRoot, "run", "-d", "--pid-file", pidFile, "--bundle", bundle, record.id]
     if record.hostConfig.restartPolicy.name != "no" {
       // Restarts re-run the command: clear the previous run's runtime state first.
@@ -253,9 +252,24 @@ package struct LibraryEngine: Engine {
   }
 
   package func release(_ record: ContainerRecord, root: StateRoot) async throws {
-    if let runtime = try? runtimePath(), FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) {
-      Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", record.id])
+    guard FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) else { return }
+    await deleteRuntimeState(record.id)
+  }
+
+  /// The runtime's `delete --force`. `ckit-runtime` keeps ContainerKit's own state, so for it the delete runs in
+  /// this process (no runtime start per container); any other runtime is run.
+  func deleteRuntimeState(_ id: String) async {
+    guard let runtime = try? runtimePath() else { return }
+    if URL(fileURLWithPath: runtime).lastPathComponent == "ckit-runtime" {
+      let local = ContainerRuntime.detectingCgroups(root: runtimeRoot, cgroupParent: configuration.cgroupParent)
+      if let container = try? local.container(id: id) {
+        do {
+          try await container.delete(force: true)
+          return
+        } catch {}
+      }
     }
+    Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", id])
   }
 
   package func remove(_ record: ContainerRecord, root: StateRoot) async throws {

@@ -64,9 +64,13 @@ package struct Lifecycle {
     var record = try store.load(id: id)
     let status = store.status(record)
     if status.isRunning { return (status.monitorPid, -1) }
-    // Leftovers from a run that ended unseen (monitor killed): release them first.
-    try await cleanupLocked(record, removeIfAuto: false)
-    if let m = store.monitorState(id) { record.restartCountBase += m.RestartCount }
+    // Leftovers from a run that ended unseen (monitor killed): release them first. A container that never ran
+    // (no monitor state, no namespace) has none, and skipping this saves a fresh `run` several process starts.
+    let previous = store.monitorState(id)
+    if previous != nil || FileManager.default.fileExists(atPath: "/run/netns/\(Self.netnsName(id))") {
+      try await cleanupLocked(record, removeIfAuto: false)
+    }
+    if let m = previous { record.restartCountBase += m.RestartCount }
 
     var netnsPath: String? = nil
     var address: IPv4Address? = nil
