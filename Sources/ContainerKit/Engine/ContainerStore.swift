@@ -132,11 +132,18 @@ package struct ContainerStore {
       {
         unlink(root.namePath(name))
       }
-      // The record goes first so that a concurrent `ps` never sees a half-removed container.
-      try? FileManager.default.removeItem(atPath: root.recordPath(id))
       try? FileManager.default.removeItem(atPath: root.attachSocket(id))
-      do { try FileManager.default.removeItem(atPath: dir) } catch {
-        if FileManager.default.fileExists(atPath: dir) { throw EngineError.state(path: dir, reason: "\(error)") }
+      // The directory leaves its name in one step, so that a late writer (the monitor's exit command taking the
+      // container's lock) cannot recreate a file in it while it is being emptied, and `ps` never sees half of it.
+      let trash = root.containers + "/.removing-" + id
+      if rename(dir, trash) != 0 {
+        guard errno == ENOENT else {
+          throw EngineError.state(path: dir, reason: String(cString: strerror(errno)))
+        }
+        return
+      }
+      do { try FileManager.default.removeItem(atPath: trash) } catch {
+        throw EngineError.state(path: trash, reason: "\(error)")
       }
     }
   }

@@ -25,6 +25,10 @@ package struct LibraryEngine: Engine {
     }
   }
 
+  /// The host's cgroup driver, detected once per process: detection reads /proc/self/mountinfo, which grows by two
+  /// lines per running container (its overlay and its network namespace).
+  static let cgroupDriver: (any CgroupDriver)? = try? Cgroups.detect()
+
   package func runtimePath() throws -> String { try configuration.resolvedRuntime() }
 
   package var runtimeRoot: String { root.path + "/runtime" }
@@ -261,7 +265,8 @@ package struct LibraryEngine: Engine {
   func deleteRuntimeState(_ id: String) async {
     guard let runtime = try? runtimePath() else { return }
     if URL(fileURLWithPath: runtime).lastPathComponent == "ckit-runtime" {
-      let local = ContainerRuntime.detectingCgroups(root: runtimeRoot, cgroupParent: configuration.cgroupParent)
+      let local = ContainerRuntime(
+        root: runtimeRoot, cgroupParent: configuration.cgroupParent, cgroups: Self.cgroupDriver)
       if let container = try? local.container(id: id) {
         do {
           try await container.delete(force: true)
@@ -280,7 +285,7 @@ package struct LibraryEngine: Engine {
   /// Whether the kernel's OOM killer ended the container, read through the cgroup driver (v1 or v2) from the
   /// cgroup the spec put it in.
   package func oomKilled(_ record: ContainerRecord) -> Bool {
-    guard let driver = try? Cgroups.detect() else { return false }
+    guard let driver = Self.cgroupDriver else { return false }
     return [record.id, record.shortID].contains { id in
       ((try? driver.oomKillCount("\(configuration.cgroupParent)/\(id)")) ?? 0) > 0
     }
