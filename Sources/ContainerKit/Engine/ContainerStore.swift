@@ -32,7 +32,8 @@ package struct ContainerStore {
   }()
 
   package static func newID() -> String {
-    (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    let hex = Array("0123456789abcdef".utf8)
+    return String(decoding: (0..<64).map { _ in hex[Int.random(in: 0..<16)] }, as: UTF8.self)
   }
 
   package static func isValidName(_ name: String) -> Bool {

@@ -241,11 +241,14 @@ package struct Lifecycle {
   private func cleanupLocked(_ record: ContainerRecord, removeIfAuto: Bool) async throws {
     let status = store.status(record)
     if status.isRunning { return }
-    if record.hostConfig.networkMode == .bridge {
-      try? await bridgeNetwork().disconnect(containerID: record.id, hostInterface: record.endpoint?.hostInterface)
-    }
-    if record.hostConfig.networkMode == .bridge || record.hostConfig.networkMode == .none {
-      try? await NetworkNamespace(name: Self.netnsName(record.id)).remove()
+    if let ns = try? NetworkNamespace(name: Self.netnsName(record.id)) {
+      if record.hostConfig.networkMode == .bridge {
+        // Namespace first: the kernel then deletes the veth pair in the background, where deleting it ourselves
+        // waits tens of milliseconds for RCU grace periods.
+        try? await bridgeNetwork().disconnect(containerID: record.id, namespace: ns)
+      } else if record.hostConfig.networkMode == .none {
+        try? await ns.remove()
+      }
     }
     if engine.oomKilled(record), var latest = try? store.load(id: record.id), !latest.oomKilled {
       latest.oomKilled = true
