@@ -42,10 +42,7 @@ for b in "${scripts[@]}"; do
   echo "== $b"
   before=$(snapshot)
   t0=$(date +%s.%N)
-  args=()
-  # ckit.sh takes its container count as an argument.
-  [ "$name" = ckit ] && [ -n "${N:-}" ] && args=("$N")
-  bash "$b" "${args[@]}"
+  bash "$b"
   rc=$?
   t1=$(date +%s.%N)
   left=$(comm -13 <(echo "$before") <(snapshot) | grep -v '^$' || true)
