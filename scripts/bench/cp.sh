@@ -4,7 +4,8 @@
 #        directory of the container's root filesystem, and `ckit cp C:/data/tree DIR` vs `cp -a`;
 #   in:  `ckit cp TREE C:/in` vs `tar -c | tar -x` into the root filesystem.
 # The tree is /usr/lib/python3.X (about 50 MB, 1,500 files), copied into a stopped busybox container first.
-# Usage: scripts/bench/cp.sh   (BUILD=debug uses .build/debug instead of a release build in .build-bench)
+# Usage: scripts/bench/cp.sh   (RUNS: hyperfine runs, default 15 for the stream and 8 for the directory copies,
+# which take seconds each on this disk; BUILD=debug uses .build/debug instead of a release build in .build-bench)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "${BUILD:-release}" = "debug" ]; then
@@ -65,12 +66,12 @@ hyperfine --warmup 2 --runs "${RUNS:-15}" \
   -n "bsdtar" "bsdtar -C $ROOTFS/data -cf - tree | cat >/dev/null" 2>&1 | grep -vE "^\s*$"
 
 echo "== out, into a host directory"
-hyperfine -N --warmup 1 --runs "${RUNS:-15}" --prepare "rm -rf $OUT/tree" \
+hyperfine -N --warmup 1 --runs "${RUNS:-8}" --prepare "rm -rf $OUT/tree" \
   -n "ckit cp" "$BIN/ckit --root $ROOT cp cpsrc:/data/tree $OUT/tree" \
   -n "cp -a" "cp -a $ROOTFS/data/tree $OUT/tree" 2>&1 | grep -vE "^\s*$"
 
 echo "== in, from a host directory"
-hyperfine --warmup 1 --runs "${RUNS:-15}" --prepare "rm -rf $ROOTFS/in/tree" \
+hyperfine --warmup 1 --runs "${RUNS:-8}" --prepare "rm -rf $ROOTFS/in/tree" \
   -n "ckit cp" "$BIN/ckit --root $ROOT cp $TREE cpsrc:/in/tree" \
   -n "tar | tar" "tar -C $(dirname "$TREE") -cf - $(basename "$TREE") | tar -C $ROOTFS/in -xf - && mv $ROOTFS/in/$(basename "$TREE") $ROOTFS/in/tree" \
   2>&1 | grep -vE "^\s*$"
