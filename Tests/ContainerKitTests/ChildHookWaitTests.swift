@@ -71,4 +71,54 @@ struct ChildHookWaitTests {
       }
     }
   }
+
+  /// While the child runs startContainer hooks, `start` must not hold a thread of the concurrency pool: with every
+  /// pool thread parked in such starts, the task the hooks wait for (here, one that writes their go-ahead file)
+  /// could never run, and the hooks would time out.
+  @Test("start waits for startContainer hooks off the concurrency pool")
+  func startLeavesThePoolFree() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch, cgroups: false)
+      let shared = try scratch.directory("go-ahead")
+      let count = max(2, ProcessInfo.processInfo.activeProcessorCount)
+      var containers: [Container] = []
+      for i in 0..<count {
+        var spec = f.spec(["true"])
+        spec.mounts?.append(Spec.Mount(destination: "/shared", type: "bind", source: shared.path, options: ["rbind"]))
+        var hooks = Spec.Hooks()
+        hooks.startContainer = [
+          Spec.Hook(
+            path: "/bin/sh", args: ["sh", "-c", "while [ ! -e /shared/go ]; do sleep 0.05; done"], timeout: 8)
+        ]
+        spec.hooks = hooks
+        let c = try await f.runtime.create(id: "sc-pool-\(i)", spec: spec, io: .null)
+        scratch.register(pid: c.pid)
+        containers.append(c)
+      }
+      let results = await withTaskGroup(of: String?.self) { group in
+        for c in containers {
+          group.addTask {
+            do {
+              try await c.start()
+              return nil
+            } catch { return "\(error)" }
+          }
+        }
+        group.addTask {
+          try? await Task.sleep(for: .milliseconds(500))
+          FileManager.default.createFile(atPath: shared.appendingPathComponent("go").path, contents: Data())
+          return nil
+        }
+        var failures: [String] = []
+        for await r in group { if let r { failures.append(r) } }
+        return failures
+      }
+      #expect(results.isEmpty, "\(results)")
+      for (i, c) in containers.enumerated() {
+        _ = await c.wait()
+        try await c.delete(force: true)
+        #expect(f.leftovers(id: "sc-pool-\(i)").isEmpty)
+      }
+    }
+  }
 }

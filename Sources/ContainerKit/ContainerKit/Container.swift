@@ -89,8 +89,10 @@ public final class Container: Sendable {
     guard got else { throw .wrongState(id: id, operation: "start", status: .stopped) }
     let channel = local.withLock { $0.channel }
     if let channel {
+      // Off the concurrency pool: the child may run startContainer hooks first, for as long as their timeouts.
+      let outcome = await BlockingCall.run { Result { () throws(NamespaceError) in try channel.awaitExec() } }
       let failure: ChildError?
-      do { failure = try channel.awaitExec() } catch { throw .setup(error) }
+      do { failure = try outcome.get() } catch { throw .setup(error) }
       local.withLock {
         $0.channel?.close()
         $0.channel = nil
