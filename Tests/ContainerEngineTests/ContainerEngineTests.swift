@@ -1,6 +1,7 @@
 import ContainerEngine
 import ContainerNetwork
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -107,6 +108,44 @@ struct ContainerEngineTests {
         throw error
       }
       try await BridgeNetwork(bridge: bridge, stateDirectory: network).teardown()
+    }
+  }
+
+  /// Tasks waiting for a container's lock (wait, stop, remove and start all take it) must not hold pool threads:
+  /// with every pool thread parked in flock, a holder of this process could never get as far as releasing it.
+  /// Here the holder is a task that releases after a short sleep; a watchdog thread releases after 5 s so that a
+  /// regression fails instead of hanging.
+  @Test func waitersForAContainersLockLeaveThePoolFree() async throws {
+    try await withEngine { engine, image in
+      let id = try await engine.create(ContainerSpec(image: image, command: ["true"], network: .none))
+      let lock = open(engine.configuration.root + "/containers/\(id)/lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+      try #require(lock >= 0)
+      #expect(flock(lock, LOCK_EX) == 0)
+      let releasedBy = Mutex<String?>(nil)
+      let release = { @Sendable (who: String) in
+        releasedBy.withLock {
+          if $0 == nil {
+            $0 = who
+            close(lock)
+          }
+        }
+      }
+      let watchdog = Thread {
+        Thread.sleep(forTimeInterval: 5)
+        release("watchdog")
+      }
+      watchdog.start()
+      await withTaskGroup(of: Void.self) { group in
+        for _ in 0..<max(2, ProcessInfo.processInfo.activeProcessorCount) {
+          group.addTask { _ = try? await engine.wait(id) }
+        }
+        group.addTask {
+          try? await Task.sleep(for: .milliseconds(300))
+          release("task")
+        }
+      }
+      #expect(releasedBy.withLock { $0 } == "task")
+      #expect(try await engine.inspect(id).state == .created)
     }
   }
 
