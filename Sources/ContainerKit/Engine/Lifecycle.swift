@@ -237,13 +237,13 @@ package struct Lifecycle {
   private func cleanupLocked(_ record: ContainerRecord, removeIfAuto: Bool) async throws {
     let status = store.status(record)
     if status.isRunning { return }
-    // The namespace goes first and takes the veth pair with it in the background: a synchronous veth delete
-    // waits for RCU grace periods (10 to 40 ms) on every stop.
     if let ns = try? NetworkNamespace(name: Self.netnsName(record.id)) {
-      switch record.hostConfig.networkMode {
-      case .bridge: try? await bridgeNetwork().disconnect(containerID: record.id, namespace: ns)
-      case .none: try? await ns.remove()
-      default: break
+      if record.hostConfig.networkMode == .bridge {
+        // Namespace first: the kernel then deletes the veth pair in the background, where deleting it ourselves
+        // waits tens of milliseconds for RCU grace periods.
+        try? await bridgeNetwork().disconnect(containerID: record.id, namespace: ns)
+      } else if record.hostConfig.networkMode == .none {
+        try? await ns.remove()
       }
     }
     if engine.oomKilled(record), var latest = try? store.load(id: record.id), !latest.oomKilled {
