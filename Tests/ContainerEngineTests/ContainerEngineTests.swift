@@ -113,8 +113,8 @@ struct ContainerEngineTests {
 
   /// Tasks waiting for a container's lock (wait, stop, remove and start all take it) must not hold pool threads:
   /// with every pool thread parked in flock, a holder of this process could never get as far as releasing it.
-  /// Here the holder is a task that releases after a short sleep; a watchdog thread releases after 5 s so that a
-  /// regression fails instead of hanging.
+  /// Here the holder is a task that releases after a short sleep; a watchdog thread releases after 30 s (the
+  /// whole suite keeps the pool busy at times) so that a regression fails instead of hanging.
   @Test func waitersForAContainersLockLeaveThePoolFree() async throws {
     try await withEngine { engine, image in
       let id = try await engine.create(ContainerSpec(image: image, command: ["true"], network: .none))
@@ -131,7 +131,7 @@ struct ContainerEngineTests {
         }
       }
       let watchdog = Thread {
-        Thread.sleep(forTimeInterval: 5)
+        Thread.sleep(forTimeInterval: 30)
         release("watchdog")
       }
       watchdog.start()

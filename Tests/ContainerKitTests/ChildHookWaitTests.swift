@@ -88,7 +88,7 @@ struct ChildHookWaitTests {
         var hooks = Spec.Hooks()
         hooks.startContainer = [
           Spec.Hook(
-            path: "/bin/sh", args: ["sh", "-c", "while [ ! -e /shared/go ]; do sleep 0.05; done"], timeout: 8)
+            path: "/bin/sh", args: ["sh", "-c", "while [ ! -e /shared/go ]; do sleep 0.05; done"], timeout: 20)
         ]
         spec.hooks = hooks
         let c = try await f.runtime.create(id: "sc-pool-\(i)", spec: spec, io: .null)
