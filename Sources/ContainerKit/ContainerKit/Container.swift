@@ -1,10 +1,14 @@
 import CContainerKit
 import Cgroups
 import Dispatch
-import Foundation
+import FoundationEssentials
 import Namespaces
 import OCI
 import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// One container: created by ``ContainerRuntime/create(id:bundle:spec:io:useInit:)`` or found on disk by
 /// ``ContainerRuntime/container(id:)``. Its state is always read fresh from the kernel (is the pid alive, is the

@@ -1,8 +1,12 @@
 import CContainerKit
 import Cgroups
-import Foundation
+import FoundationEssentials
 import Namespaces
 import OCI
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The entry point of the runtime: where container state lives and which cgroup driver places containers.
 ///
@@ -72,8 +76,8 @@ public struct ContainerRuntime: Sendable {
     var plan: ChildPlan
     do {
       plan = try ChildPlan(spec: spec, bundle: bundlePath) { path in
-        var isDir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
+        var st = stat()
+        return stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFDIR
       }
       if let profile = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(profile) }
     } catch {
@@ -115,7 +119,7 @@ public struct ContainerRuntime: Sendable {
       var childIO = prepared.child
       childIO.execFifo = fifoFD
 
-      let created = ISO8601DateFormatter().string(from: Date())
+      let created = RFC3339.now()
       let child = try Spawner.spawn(
         plan, io: childIO,
         place: { pid in
@@ -168,7 +172,7 @@ public struct ContainerRuntime: Sendable {
     do {
       try await c.start()
     } catch {
-      _ = try? await c.wait()
+      _ = await c.wait()
       try? await c.delete(force: true)
       throw error
     }

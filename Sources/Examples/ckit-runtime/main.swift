@@ -1,20 +1,33 @@
 import ArgumentParser
 import ContainerKit
-import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 // runc-compatible: the same bundle runs under crun, runc and ckit-runtime.
 let (options, rest) = GlobalOptions.parse(Array(CommandLine.arguments.dropFirst()))
 global = options
+if rest == ["--version"] || rest == ["-v"] {
+  print("ckit-runtime version \(RuntimeCommand.version)\nspec: \(RuntimeCommand.specVersion)")
+  exit(0)
+}
 do {
-  var command = try RuntimeCommand.parseAsRoot(rest)
-  if let sub = command as? any Subcommand {
-    try await sub.execute()
+  if let action = FastPath.parse(rest) {
+    try await action()
   } else {
-    try command.run()
+    var command = try RuntimeCommand.parseAsRoot(rest)
+    if let sub = command as? any Subcommand {
+      try await sub.execute()
+    } else {
+      try command.run()
+    }
   }
 } catch let e as ContainerError {
   global.report(e.description)
   exit(e.exitStatus)
+} catch let e as RuntimeExit {
+  exit(e.status)
 } catch let e as ExitCode {
   exit(e.rawValue)
 } catch let e as ValidationError {
@@ -23,7 +36,8 @@ do {
 } catch let e as CleanExit {
   RuntimeCommand.exit(withError: e)
 } catch {
-  if RuntimeCommand.exitCode(for: error) != .success || "\(type(of: error))".contains("Parser") {
+  // Help and usage errors print as ArgumentParser formats them; anything else is a runtime error.
+  if RuntimeCommand.exitCode(for: error) != .failure || "\(type(of: error))".contains("Parser") {
     RuntimeCommand.exit(withError: error)
   }
   global.report("\(error)")
