@@ -20,6 +20,7 @@ let package = Package(
     .library(name: "ContainerKit", targets: ["ContainerKit"]),
     .library(name: "ImageStore", targets: ["ImageStore"]),
     .library(name: "Builder", targets: ["Builder"]),
+    .library(name: "ContainerEngine", targets: ["ContainerEngine"]),
     .library(name: "DockerfileParser", targets: ["DockerfileParser"]),
     .executable(name: "ckit", targets: ["ckit"]),
     .executable(name: "ckit-runtime", targets: ["ckit-runtime"]),
@@ -125,13 +126,23 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
       ],
       path: "Sources/ContainerKit/Builder"),
+    // docker-like containers for embedders: records, detached runs kept by ckit-monitor, logs, restart policies,
+    // networking; ckit is its command line.
+    .target(
+      name: "ContainerEngine",
+      dependencies: [
+        "ContainerKit", "CContainerKit", "ImageStore", "Builder", "ContainerNetwork", "Cgroups", "LayerFS",
+        "RegistryClient",
+        "OCI",
+      ],
+      path: "Sources/ContainerKit/Engine"),
 
     // MARK: Sample tools
     .executableTarget(
       name: "ckit",
       dependencies: [
-        "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI", "ContainerNetwork", "Cgroups", "LayerFS",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "ContainerEngine", "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI", "ContainerNetwork",
+        "Cgroups", "LayerFS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Examples/ckit"),
     // The Swift runtime and FoundationEssentials linked statically: loading and relocating their shared libraries
@@ -187,6 +198,8 @@ let package = Package(
     .testTarget(
       name: "IntegrationTests", dependencies: ["ContainerKit", "ImageStore", "OCI", "TestSupport"]),
     // ckit's own logic (formatting, templates, state, argument handling) and ckit-monitor, unit-tested.
-    .testTarget(name: "CkitTests", dependencies: ["ckit", "ContainerNetwork", "TestSupport"]),
+    .testTarget(name: "CkitTests", dependencies: ["ckit", "ContainerEngine", "ContainerNetwork", "TestSupport"]),
+    .testTarget(
+      name: "ContainerEngineTests", dependencies: ["ContainerEngine", "ContainerNetwork", "OCI", "TestSupport"]),
   ]
 )

@@ -75,6 +75,17 @@ enum CgroupTest {
 
   static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+  /// The processes in `path` once there are `count` of them (forks take a moment to land), or what is there after
+  /// two seconds.
+  static func awaitProcesses(_ count: Int, in path: String, driver: any CgroupDriver) throws -> [Int32] {
+    var pids: [Int32] = []
+    for _ in 0..<200 where pids.count < count {
+      usleep(10_000)
+      pids = try driver.processes(in: path)
+    }
+    return pids
+  }
+
   /// Whether `pid` still exists (a zombie counts as gone: it can no longer run).
   static func isAlive(_ pid: Int32) -> Bool {
     guard let stat = read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return false }

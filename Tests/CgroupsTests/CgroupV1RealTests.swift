@@ -233,11 +233,7 @@ struct CgroupV1RealTests {
       #expect(CgroupTest.read("/proc/\(inner.pid)/cgroup")?.contains("0::/\(path)/inner") == true)
       #expect(CgroupTest.exists(unified + "/" + path + "/inner"))
     }
-    var pids: [Int32] = []
-    for _ in 0..<200 where pids.count < 2 {
-      usleep(10_000)
-      pids = try driver.processes(in: path)
-    }
+    let pids = try CgroupTest.awaitProcesses(2, in: path, driver: driver)
     #expect(pids.count == 2)
 
     try driver.delete(path)

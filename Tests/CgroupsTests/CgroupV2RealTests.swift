@@ -114,11 +114,7 @@ struct CgroupV2RealTests {
     let child = try ChildProcess("read _; sleep 30 & sleep 30")
     try driver.addProcess(child.pid, to: path)
     child.release()
-    var pids: [Int32] = []
-    for _ in 0..<200 where pids.count < 3 {
-      usleep(10_000)
-      pids = try driver.processes(in: path)
-    }
+    let pids = try CgroupTest.awaitProcesses(3, in: path, driver: driver)
     #expect(pids.count == 3)  // sh, and its two sleeps
 
     try driver.delete(path)

@@ -1,3 +1,4 @@
+import ContainerEngine
 import Foundation
 import Testing
 

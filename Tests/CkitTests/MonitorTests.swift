@@ -1,3 +1,4 @@
+import ContainerEngine
 import Foundation
 import TestSupport
 import Testing
@@ -22,7 +23,8 @@ import Testing
     func finish(timeout: Double = 10) throws -> MonitorState {
       let deadline = Date().addingTimeInterval(timeout)
       var status: Int32 = 0
-      while waitpid(pid, &status, WNOHANG) == 0 {
+      // In the foreground the monitor is our child; detached, it is the orphaned child of the process we spawned.
+      while waitpid(pid, &status, WNOHANG) == 0 || state?.monitorAlive == true {
         guard Date() < deadline else {
           kill(pid, SIGKILL)
           throw FixtureError.timeout("monitor \(pid)")
@@ -48,7 +50,14 @@ import Testing
     close(fds[1])
     let first = MonitorLauncher.readLine(fds[0]) ?? ""
     #expect(Int32(first) != nil, "sync line: \(first)")
-    return Running(pid: pid, sync: fds[0], dir: d)
+    // Detached, the spawned process forks the monitor and exits at once: address the monitor itself.
+    var monitor = pid
+    if !options.contains("--foreground") {
+      var status: Int32 = 0
+      waitpid(pid, &status, 0)
+      monitor = MonitorState.read(d + "/state.json")?.MonitorPid ?? pid
+    }
+    return Running(pid: monitor, sync: fds[0], dir: d)
   }
 
   @Test func logsBothStreamsAsJSONAndRecordsTheExitCode() async throws {

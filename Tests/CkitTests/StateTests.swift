@@ -1,3 +1,4 @@
+import ContainerEngine
 import ContainerNetwork
 import Foundation
 import TestSupport

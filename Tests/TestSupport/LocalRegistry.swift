@@ -3,7 +3,7 @@ import Foundation
 /// A real registry (Debian's `docker-registry`, distribution v2) on 127.0.0.1 and a free port, with storage in a
 /// temp dir, stopped by PID when the value is released or `stop()` is called.
 ///
-/// Variants (TLS, auth) build on `start(configYAML:)`.
+/// Variants (TLS, auth) add their sections through `start(auth:tls:scheme:)`.
 public final class LocalRegistry: @unchecked Sendable {
   public let port: Int
   public let storage: URL
@@ -16,30 +16,40 @@ public final class LocalRegistry: @unchecked Sendable {
 
   /// Starts a registry; with `busybox`, pushes the busybox fixture as `library/busybox:latest` (skopeo).
   public static func start(busybox: Bool = true) throws -> LocalRegistry {
-    let registry = try start { port, storage in
-      """
-      version: 0.1
-      log:
-        level: error
-        accesslog:
-          disabled: true
-      storage:
-        filesystem:
-          rootdirectory: \(storage.path)
-        delete:
-          enabled: true
-      http:
-        addr: 127.0.0.1:\(port)
-      """
-    }
+    let registry = try start(auth: [])
     if busybox {
       try registry.push(layout: try BusyboxImage.layout(), tag: BusyboxImage.tag, to: "library/busybox:latest")
     }
     return registry
   }
 
+  /// Starts a registry whose config adds `auth` (the lines of the `auth:` section) and `tls` (the lines of
+  /// `http.tls`) to the plain one, each line without indentation.
+  public static func start(auth: [String] = [], tls: [String] = [], scheme: String = "http") throws -> LocalRegistry {
+    func section(_ lines: [String], indent: String) -> String {
+      lines.map { "\n" + indent + $0 }.joined()
+    }
+    return try start(
+      configYAML: { port, storage in
+        """
+        version: 0.1
+        log:
+          level: error
+          accesslog:
+            disabled: true
+        storage:
+          filesystem:
+            rootdirectory: \(storage.path)
+          delete:
+            enabled: true\(auth.isEmpty ? "" : "\nauth:" + section(auth, indent: "  "))
+        http:
+          addr: 127.0.0.1:\(port)\(tls.isEmpty ? "" : "\n  tls:" + section(tls, indent: "    "))
+        """
+      }, scheme: scheme)
+  }
+
   /// Starts a registry with a config built from the chosen port and storage dir; waits until `/v2/` answers.
-  public static func start(configYAML: (Int, URL) throws -> String, scheme: String = "http") throws -> LocalRegistry {
+  private static func start(configYAML: (Int, URL) throws -> String, scheme: String = "http") throws -> LocalRegistry {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/docker-registry") else {
       throw FixtureError.missingTool("docker-registry; run scripts/install-deps.sh")
     }

@@ -48,31 +48,13 @@ public final class SecureLocalRegistry: Sendable {
         "-CAcreateserial", "-out", "\(p)/client.cert", "-days", "2", "-extfile", "\(p)/client.cnf",
       ])
     }
-    let clientCAs = requireClientCertificate ? "\n    clientcas:\n      - \(p)/ca.crt" : ""
     let htpasswd = try Command.run(["htpasswd", "-Bbn", username, password]).stdout
     try htpasswd.write(toFile: "\(p)/htpasswd", atomically: true, encoding: .utf8)
     let registry = try LocalRegistry.start(
-      configYAML: { port, storage in
-        """
-        version: 0.1
-        log:
-          level: error
-          accesslog:
-            disabled: true
-        storage:
-          filesystem:
-            rootdirectory: \(storage.path)
-        auth:
-          htpasswd:
-            realm: ckit-basic-realm
-            path: \(p)/htpasswd
-        http:
-          addr: 127.0.0.1:\(port)
-          tls:
-            certificate: \(p)/server.crt
-            key: \(p)/server.key\(clientCAs)
-        """
-      }, scheme: "https")
+      auth: ["htpasswd:", "  realm: ckit-basic-realm", "  path: \(p)/htpasswd"],
+      tls: ["certificate: \(p)/server.crt", "key: \(p)/server.key"]
+        + (requireClientCertificate ? ["clientcas:", "  - \(p)/ca.crt"] : []),
+      scheme: "https")
     let certs = dir.appendingPathComponent("certs.d")
     let hostDir = certs.appendingPathComponent(registry.host)
     try FileManager.default.createDirectory(at: hostDir, withIntermediateDirectories: true)

@@ -92,26 +92,10 @@ public final class TokenAuthRegistry: Sendable {
       let body = (try? JSONSerialization.data(withJSONObject: json)) ?? Data()
       return .response(status: 200, headers: ["Content-Type": "application/json"], body: Array(body))
     }
-    let registry = try LocalRegistry.start { port, storage in
-      """
-      version: 0.1
-      log:
-        level: error
-        accesslog:
-          disabled: true
-      storage:
-        filesystem:
-          rootdirectory: \(storage.path)
-      auth:
-        token:
-          realm: http://127.0.0.1:\(server.port)/token
-          service: \(service)
-          issuer: \(issuer)
-          rootcertbundle: \(p)/token.crt
-      http:
-        addr: 127.0.0.1:\(port)
-      """
-    }
+    let registry = try LocalRegistry.start(auth: [
+      "token:", "  realm: http://127.0.0.1:\(server.port)/token", "  service: \(service)", "  issuer: \(issuer)",
+      "  rootcertbundle: \(p)/token.crt",
+    ])
     return TokenAuthRegistry(
       registry: registry, tokenServer: server, username: username, password: password, refreshToken: refresh,
       dir: dir, issued: issued)

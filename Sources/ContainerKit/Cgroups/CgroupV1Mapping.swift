@@ -59,16 +59,8 @@ enum CgroupV1Mapping {
       if let idle = cpu.idle {
         writes.append(.init("cpu", "cpu.idle", String(idle)))
       }
-      if let cpus = cpu.cpus, !cpus.isEmpty {
-        writes.append(.init("cpuset", "cpuset.cpus", cpus))
-      }
-      if let mems = cpu.mems, !mems.isEmpty {
-        writes.append(.init("cpuset", "cpuset.mems", mems))
-      }
     }
-    if let pids = resources.pids {
-      writes.append(.init("pids", "pids.max", pids.limit > 0 ? String(pids.limit) : "max"))
-    }
+    writes += CgroupWrite.cpusetAndPids(resources)
     if let blockIO = resources.blockIO {
       if let weight = blockIO.weight, weight != 0 {
         writes.append(.init("blkio", "blkio.weight", String(weight)))

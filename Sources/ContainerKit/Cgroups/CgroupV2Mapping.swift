@@ -32,16 +32,8 @@ enum CgroupV2Mapping {
       if let idle = cpu.idle {
         writes.append(.init("cpu", "cpu.idle", String(idle)))
       }
-      if let cpus = cpu.cpus, !cpus.isEmpty {
-        writes.append(.init("cpuset", "cpuset.cpus", cpus))
-      }
-      if let mems = cpu.mems, !mems.isEmpty {
-        writes.append(.init("cpuset", "cpuset.mems", mems))
-      }
     }
-    if let pids = resources.pids {
-      writes.append(.init("pids", "pids.max", pids.limit > 0 ? String(pids.limit) : "max"))
-    }
+    writes += CgroupWrite.cpusetAndPids(resources)
     if let blockIO = resources.blockIO {
       if let weight = blockIO.weight, weight != 0 {
         let converted = try ioWeight(blkioWeight: weight, field: "blockIO.weight")

@@ -1,3 +1,5 @@
+import OCI
+
 /// One control-file write a resource translates to: which controller must be enabled for the file to exist, the
 /// file name relative to the cgroup directory, and the exact bytes to write.
 ///
@@ -21,5 +23,22 @@ struct CgroupWrite: Sendable, Hashable {
     self.value = value
     self.preferredFile = preferredFile
     self.preferredValue = preferredValue
+  }
+}
+
+extension CgroupWrite {
+  /// The cpuset and pids files have the same names and units in v1 and v2, so both mappings take them from here.
+  static func cpusetAndPids(_ resources: LinuxResources) -> [CgroupWrite] {
+    var writes: [CgroupWrite] = []
+    if let cpus = resources.cpu?.cpus, !cpus.isEmpty {
+      writes.append(.init("cpuset", "cpuset.cpus", cpus))
+    }
+    if let mems = resources.cpu?.mems, !mems.isEmpty {
+      writes.append(.init("cpuset", "cpuset.mems", mems))
+    }
+    if let pids = resources.pids {
+      writes.append(.init("pids", "pids.max", pids.limit > 0 ? String(pids.limit) : "max"))
+    }
+    return writes
   }
 }

@@ -436,7 +436,14 @@ int main(int argc, char **argv) {
   if (opt.stdout_fd >= 0) fcntl(opt.stdout_fd, F_SETFD, FD_CLOEXEC);
   if (opt.stderr_fd >= 0) fcntl(opt.stderr_fd, F_SETFD, FD_CLOEXEC);
   if (opt.stdin_fd >= 0) fcntl(opt.stdin_fd, F_SETFD, FD_CLOEXEC);
-  if (!opt.foreground) setsid();
+  if (!opt.foreground) {
+    /* Detached: the caller only waits for this first process to exit; the monitor carries on as its child, which
+     * init (or the caller's subreaper) adopts. A long-lived embedder then never collects a zombie per container. */
+    pid_t child = fork();
+    if (child < 0) die("fork");
+    if (child > 0) _exit(0);
+    setsid();
+  }
   /* Orphans of the container's runtime (its init, once a detaching runtime exits) become ours to reap. */
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   signal(SIGPIPE, SIG_IGN);

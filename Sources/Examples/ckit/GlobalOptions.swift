@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerEngine
 import Foundation
 
 /// Options every command takes: where the state is.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerEngine
 import ContainerNetwork
 import Foundation
 
@@ -196,15 +197,4 @@ struct ContainerOptions: ParsableArguments {
     }
     return spec
   }
-}
-
-/// The defaults an image gives a container (its config's Env, Cmd, Entrypoint, ...).
-struct ImageDefaults: Equatable {
-  var env: [String] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
-  var cmd: [String]? = nil
-  var entrypoint: [String]? = nil
-  var workingDir: String = ""
-  var user: String = ""
-  var exposedPorts: [String] = []
-  var stopSignal: String? = nil
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Builder
+import ContainerEngine
 import Foundation
 import OCI
 import RegistryClient

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerEngine
 import ContainerNetwork
 import Foundation
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerEngine
 import Foundation
 
 struct Logs: AsyncParsableCommand {
@@ -52,81 +53,5 @@ struct Logs: AsyncParsableCommand {
     if timestamps { line = e.rawTime + " " + line }
     let handle = e.stream == "stderr" ? FileHandle.standardError : FileHandle.standardOutput
     handle.write(Data(line.utf8))
-  }
-}
-
-/// Docker's json-file log format, as ckit-monitor writes it: one `{"log","stream","time"}` object per line, files
-/// rotated to `.1`, `.2` ... (higher is older).
-enum JSONLog {
-  struct Entry: Decodable {
-    var log: String
-    var stream: String
-    var rawTime: String
-    var time: Date
-
-    enum CodingKeys: String, CodingKey { case log, stream, time }
-
-    init(from decoder: any Decoder) throws {
-      let c = try decoder.container(keyedBy: CodingKeys.self)
-      log = try c.decode(String.self, forKey: .log)
-      stream = try c.decode(String.self, forKey: .stream)
-      rawTime = try c.decode(String.self, forKey: .time)
-      time = HumanFormat.parseRFC3339(rawTime) ?? Date(timeIntervalSince1970: 0)
-    }
-  }
-
-  static func parse(_ data: Data) -> [Entry] {
-    let decoder = JSONDecoder()
-    return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(Entry.self, from: Data($0)) }
-  }
-
-  /// All rotated files oldest first, then the current one.
-  static func read(path: String) -> [Entry] {
-    var files = [String]()
-    var i = 1
-    while FileManager.default.fileExists(atPath: "\(path).\(i)") {
-      files.insert("\(path).\(i)", at: 0)
-      i += 1
-    }
-    files.append(path)
-    return files.flatMap { FileManager.default.contents(atPath: $0).map(parse) ?? [] }
-  }
-
-  /// `logs -f`: reads what was appended since the last poll, and starts over when the file was rotated.
-  struct Follower {
-    let path: String
-    var offset: UInt64 = 0
-    var inode: UInt64 = 0
-    var pending = Data()
-
-    init(path: String) { self.path = path }
-
-    mutating func skipToEnd() {
-      var st = stat()
-      if stat(path, &st) == 0 {
-        offset = UInt64(st.st_size)
-        inode = UInt64(st.st_ino)
-      }
-    }
-
-    mutating func poll() -> [Entry] {
-      var st = stat()
-      guard stat(path, &st) == 0 else { return [] }
-      if UInt64(st.st_ino) != inode || UInt64(st.st_size) < offset {
-        inode = UInt64(st.st_ino)
-        offset = 0
-        pending = Data()
-      }
-      guard let h = FileHandle(forReadingAtPath: path) else { return [] }
-      defer { try? h.close() }
-      try? h.seek(toOffset: offset)
-      let data = (try? h.readToEnd()) ?? Data()
-      offset += UInt64(data.count)
-      pending.append(data)
-      guard let lastNL = pending.lastIndex(of: UInt8(ascii: "\n")) else { return [] }
-      let complete = pending[pending.startIndex...lastNL]
-      pending = Data(pending[pending.index(after: lastNL)...])
-      return parse(Data(complete))
-    }
   }
 }

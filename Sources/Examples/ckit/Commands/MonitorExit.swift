@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerEngine
 import Foundation
 
 /// Run by a container's monitor once the container has exited for good: releases its network and ports and, with

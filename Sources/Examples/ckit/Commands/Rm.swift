@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerEngine
 import Foundation
 
 struct Rm: AsyncParsableCommand {
@@ -13,13 +14,7 @@ struct Rm: AsyncParsableCommand {
     let store = global.containers
     let lifecycle = Lifecycle(root: global.state, engine: Engines.current(global.state))
     try await ForEachContainer.run(containers, store: store) { record in
-      if store.status(record).isRunning {
-        guard force else { throw CkitError.containerRunning(id: record.id, action: "remove") }
-        try await lifecycle.stop(record, timeout: 0)
-      }
-      try await lifecycle.cleanup(record, removeIfAuto: false)
-      try await lifecycle.engine.remove(record, root: global.state)
-      try store.remove(id: record.id)
+      try await lifecycle.remove(record, force: force)
     }
   }
 }

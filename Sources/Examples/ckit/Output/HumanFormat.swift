@@ -1,3 +1,4 @@
+import ContainerEngine
 import Foundation
 
 /// Times and sizes as docker prints them (go-units' HumanDuration and HumanSizeWithPrecision), so columns read the
@@ -73,26 +74,9 @@ enum HumanFormat {
   }
 
   /// RFC 3339 with nanoseconds, as docker's inspect prints times.
-  static func rfc3339(_ date: Date) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.string(from: date)
-  }
+  static func rfc3339(_ date: Date) -> String { RFC3339.format(date) }
 
-  static func parseRFC3339(_ s: String) -> Date? {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    // Foundation takes at most milliseconds; trim nanoseconds.
-    if let dot = s.firstIndex(of: "."), let z = s.lastIndex(where: { $0 == "Z" || $0 == "+" }), dot < z {
-      let frac = s[s.index(after: dot)..<z]
-      let trimmed =
-        String(s[..<dot]) + "." + String(frac.prefix(3)).padding(toLength: 3, withPad: "0", startingAt: 0)
-        + String(s[z...])
-      return f.date(from: trimmed)
-    }
-    f.formatOptions = [.withInternetDateTime]
-    return f.date(from: s)
-  }
+  static func parseRFC3339(_ s: String) -> Date? { RFC3339.parse(s) }
 
   /// `--since` / `--until`: RFC 3339 times, Unix timestamps, or durations relative to now (`10m`, `1h30m`).
   static func parseSince(_ s: String, now: Date = Date()) throws -> Date {

@@ -5,17 +5,24 @@ import ImageStore
 
 /// What `ckit build` asks of the Builder: the context (a directory or a tar on stdin), the Dockerfile's text and
 /// the options, as docker's classic builder takes them.
-struct BuildRequest {
-  var context: String
-  var dockerfile: String?
-  var options: BuildOptions
-  var quiet: Bool
+package struct BuildRequest {
+  package var context: String
+  package var dockerfile: String?
+  package var options: BuildOptions
+  package var quiet: Bool
+
+  package init(context: String, dockerfile: String? = nil, options: BuildOptions, quiet: Bool) {
+    self.context = context
+    self.dockerfile = dockerfile
+    self.options = options
+    self.quiet = quiet
+  }
 }
 
 extension LibraryEngine {
   /// Builds with the library's ImageBuilder over ckit's own image store; RUN steps run on ContainerKit directly
   /// (no monitor: a build step's container lives only as long as the build). Returns the image ID.
-  func build(_ request: BuildRequest) async throws -> String {
+  package func build(_ request: BuildRequest) async throws -> String {
     let store = try await store()
     let builderRoot = URL(fileURLWithPath: root.path + "/builder")
     let context: BuildContext
@@ -26,7 +33,7 @@ extension LibraryEngine {
         context = try BuildContext(directory: URL(fileURLWithPath: request.context))
       }
     } catch {
-      throw CkitError.invalidArgument("unable to prepare context: \(error.description)")
+      throw EngineError.invalidArgument("unable to prepare context: \(error.description)")
     }
     defer { context.discard() }
     let text = try Self.dockerfileText(request.dockerfile, context: context.root)
@@ -35,7 +42,7 @@ extension LibraryEngine {
       _ = try await engine.pull(reference, quiet: true)
     }
     let runtime = ContainerRuntime.detectingCgroups(
-      root: root.path + "/build-run", cgroupParent: SpecBuilder.cgroupParent)
+      root: root.path + "/build-run", cgroupParent: configuration.cgroupParent)
     let quiet = request.quiet
     do {
       let builder = try ImageBuilder(
@@ -45,18 +52,18 @@ extension LibraryEngine {
         FileHandle.standardOutput.write(Data(event.classicText.utf8))
       }
       return "\(result.imageID)"
-    } catch let e as CkitError {
+    } catch let e as EngineError {
       throw e
     } catch let e as BuildError {
-      throw CkitError.backend(e.description)
+      throw EngineError.backend(e.description)
     } catch {
-      throw CkitError.backend("\(error)")
+      throw EngineError.backend("\(error)")
     }
   }
 
   /// `-f`: a path from the working directory (docker's rule), else relative to the context; default
   /// `CONTEXT/Dockerfile`.
-  static func dockerfileText(_ file: String?, context: URL) throws -> String {
+  package static func dockerfileText(_ file: String?, context: URL) throws -> String {
     var candidates = [String]()
     if let file {
       if file == "-" {
@@ -70,7 +77,7 @@ extension LibraryEngine {
     for c in candidates {
       if let text = try? String(contentsOfFile: c, encoding: .utf8) { return text }
     }
-    throw CkitError.invalidArgument(
+    throw EngineError.invalidArgument(
       "unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat \(candidates[0]): no such file or directory"
     )
   }

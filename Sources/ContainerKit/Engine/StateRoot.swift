@@ -11,40 +11,40 @@ import Foundation
 ///     volumes/<name>/_data             named volumes
 ///     images/                          the image store
 ///     containers.lock                  flock held while names are checked and records created or removed
-struct StateRoot: Sendable {
-  let path: String
+package struct StateRoot: Sendable {
+  package let path: String
 
-  init(_ path: String) { self.path = path }
+  package init(_ path: String) { self.path = path }
 
-  var containers: String { path + "/containers" }
-  var images: String { path + "/images" }
-  var volumes: String { path + "/volumes" }
-  var network: String { path + "/network" }
-  var run: String { path + "/run" }
+  package var containers: String { path + "/containers" }
+  package var images: String { path + "/images" }
+  package var volumes: String { path + "/volumes" }
+  package var network: String { path + "/network" }
+  package var run: String { path + "/run" }
 
-  func containerDir(_ id: String) -> String { containers + "/" + id }
-  func recordPath(_ id: String) -> String { containerDir(id) + "/container.json" }
-  func monitorStatePath(_ id: String) -> String { containerDir(id) + "/state.json" }
-  func logPath(_ id: String) -> String { containerDir(id) + "/\(id)-json.log" }
-  func attachSocket(_ id: String) -> String { run + "/\(id.prefix(12)).sock" }
+  package func containerDir(_ id: String) -> String { containers + "/" + id }
+  package func recordPath(_ id: String) -> String { containerDir(id) + "/container.json" }
+  package func monitorStatePath(_ id: String) -> String { containerDir(id) + "/state.json" }
+  package func logPath(_ id: String) -> String { containerDir(id) + "/\(id)-json.log" }
+  package func attachSocket(_ id: String) -> String { run + "/\(id.prefix(12)).sock" }
 
-  func prepare() throws {
+  package func prepare() throws {
     for dir in [path, containers, images, volumes, network, run] {
       do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-        throw CkitError.state(path: dir, reason: "\(error.localizedDescription)")
+        throw EngineError.state(path: dir, reason: "\(error.localizedDescription)")
       }
     }
   }
 
   /// Runs `body` holding the root's lock, so that two `ckit run --name x` never both win.
-  func locked<T>(_ body: () throws -> T) throws -> T {
+  package func locked<T>(_ body: () throws -> T) throws -> T {
     try prepare()
     let lockPath = path + "/containers.lock"
     let fd = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw CkitError.state(path: lockPath, reason: String(cString: strerror(errno))) }
+    guard fd >= 0 else { throw EngineError.state(path: lockPath, reason: String(cString: strerror(errno))) }
     defer { close(fd) }
     while flock(fd, LOCK_EX) != 0 {
-      guard errno == EINTR else { throw CkitError.state(path: lockPath, reason: String(cString: strerror(errno))) }
+      guard errno == EINTR else { throw EngineError.state(path: lockPath, reason: String(cString: strerror(errno))) }
     }
     return try body()
   }

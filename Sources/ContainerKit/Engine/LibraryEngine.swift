@@ -9,43 +9,38 @@ import RegistryClient
 ///
 /// The runtime runs detached (`run -d --pid-file`) and exits, so the only process left per container besides
 /// the container's own is the C monitor, which adopts the container's init as its subreaper.
-struct LibraryEngine: Engine {
-  let root: StateRoot
+package struct LibraryEngine: Engine {
+  package let configuration: EngineConfiguration
+  package var root: StateRoot { StateRoot(configuration.root) }
 
-  func store() async throws -> ImageStore {
+  package init(configuration: EngineConfiguration) { self.configuration = configuration }
+
+  /// For image operations, which need no runtime, monitor or exit command.
+  package init(root: StateRoot) { self.init(configuration: EngineConfiguration(root: root.path)) }
+
+  package func store() async throws -> ImageStore {
     do { return try await ImageStore(root: URL(fileURLWithPath: root.images)) } catch {
-      throw CkitError.state(path: root.images, reason: error.description)
+      throw EngineError.state(path: root.images, reason: error.description)
     }
   }
 
-  /// `$CKIT_RUNTIME`, else `ckit-runtime` next to ckit, else on PATH.
-  static func runtimePath() throws -> String {
-    if let env = ProcessInfo.processInfo.environment["CKIT_RUNTIME"], !env.isEmpty { return env }
-    let selfDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    let candidates =
-      [selfDir.appendingPathComponent("ckit-runtime").path]
-      + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/ckit-runtime" }
-    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-      throw CkitError.backend("ckit-runtime not found next to ckit or on PATH (set CKIT_RUNTIME)")
-    }
-    return found
-  }
+  package func runtimePath() throws -> String { try configuration.resolvedRuntime() }
 
-  var runtimeRoot: String { root.path + "/runtime" }
+  package var runtimeRoot: String { root.path + "/runtime" }
 
   // MARK: Images
 
-  static func familiar(_ name: String) -> String {
+  package static func familiar(_ name: String) -> String {
     var n = name
     for p in ["docker.io/library/", "docker.io/"] where n.hasPrefix(p) { n.removeFirst(p.count) }
     return n
   }
 
-  func pull(_ reference: String, quiet: Bool) async throws -> ImageSummary {
+  package func pull(_ reference: String, quiet: Bool) async throws -> ImageSummary {
     try ImageReferenceText.validate(reference)
     let ref: ImageReference
     do { ref = try ImageReference(parsing: reference) } catch {
-      throw CkitError.invalidArgument("invalid reference format: \(error.description)")
+      throw EngineError.invalidArgument("invalid reference format: \(error.description)")
     }
     let store = try await store()
     let out = FileHandle.standardOutput
@@ -56,11 +51,11 @@ struct LibraryEngine: Engine {
         try await client.pull(ref, into: store.content)
       }
     } catch {
-      throw CkitError.backend(Self.pullError(error, reference: reference))
+      throw EngineError.backend(Self.pullError(error, reference: reference))
     }
     let name = Self.storeName(ref)
     do { try await store.setImage(name: name, descriptor: pulled.target) } catch {
-      throw CkitError.backend(error.description)
+      throw EngineError.backend(error.description)
     }
     if !quiet {
       for l in pulled.manifest.layers { out.write(Data("\(l.digest.encoded.prefix(12)): Pull complete\n".utf8)) }
@@ -72,7 +67,7 @@ struct LibraryEngine: Engine {
   }
 
   /// Docker's wording for the usual failures: an image that is not there, a registry that is not reachable.
-  static func pullError(_ error: any Error, reference: String) -> String {
+  package static func pullError(_ error: any Error, reference: String) -> String {
     let text = "\(error)"
     if text.contains("404") || text.lowercased().contains("not found") || text.contains("MANIFEST_UNKNOWN")
       || text.contains("NAME_UNKNOWN")
@@ -82,17 +77,17 @@ struct LibraryEngine: Engine {
     return "Get \"\(reference)\": \(text)"
   }
 
-  static func storeName(_ ref: ImageReference) -> String {
+  package static func storeName(_ ref: ImageReference) -> String {
     let repo = ref.domain == ImageReference.dockerHubDomain ? ref.path : "\(ref.domain)/\(ref.path)"
     return repo + ":" + (ref.tag ?? ImageReference.defaultTag)
   }
 
-  func images() async throws -> [ImageSummary] {
+  package func images() async throws -> [ImageSummary] {
     let store = try await store()
     let rows: [(id: String, name: String, created: String?, size: Int64)]
     do { rows = try await store.images().map { ("\($0.id)", "\($0.repository):\($0.tag)", $0.created, $0.size) } } catch
     {
-      throw CkitError.backend(error.description)
+      throw EngineError.backend(error.description)
     }
     var byID = [String: ImageSummary]()
     for r in rows {
@@ -100,7 +95,7 @@ struct LibraryEngine: Engine {
         byID[r.id]
         ?? ImageSummary(
           id: r.id, repoTags: [], repoDigests: [],
-          created: r.created.flatMap(HumanFormat.parseRFC3339) ?? Date(timeIntervalSince1970: 0), size: r.size,
+          created: r.created.flatMap(RFC3339.parse) ?? Date(timeIntervalSince1970: 0), size: r.size,
           defaults: ImageDefaults())
       s.repoTags.append(Self.familiar(r.name))
       byID[r.id] = s
@@ -108,16 +103,16 @@ struct LibraryEngine: Engine {
     return byID.values.sorted { $0.created > $1.created }
   }
 
-  func resolved(_ reference: String) async throws -> Image {
+  package func resolved(_ reference: String) async throws -> Image {
     let store = try await store()
     do { return try await store.image(named: reference) } catch {
-      if case .imageNotFound = error { throw CkitError.noSuchImage(reference) }
-      if case .invalidName = error { throw CkitError.invalidArgument("invalid reference format") }
-      throw CkitError.backend(error.description)
+      if case .imageNotFound = error { throw EngineError.noSuchImage(reference) }
+      if case .invalidName = error { throw EngineError.invalidArgument("invalid reference format") }
+      throw EngineError.backend(error.description)
     }
   }
 
-  func image(_ reference: String) async throws -> ImageSummary {
+  package func image(_ reference: String) async throws -> ImageSummary {
     let img = try await resolved(reference)
     let c = img.config.config
     var d = ImageDefaults()
@@ -131,11 +126,11 @@ struct LibraryEngine: Engine {
     let size = img.manifest.layers.reduce(Int64(0)) { $0 + $1.size }
     return ImageSummary(
       id: "\(img.id)", repoTags: img.names.map(Self.familiar), repoDigests: [],
-      created: img.config.created.flatMap(HumanFormat.parseRFC3339) ?? Date(timeIntervalSince1970: 0), size: size,
+      created: img.config.created.flatMap(RFC3339.parse) ?? Date(timeIntervalSince1970: 0), size: size,
       defaults: d)
   }
 
-  func removeImage(_ reference: String, force: Bool) async throws -> [String] {
+  package func removeImage(_ reference: String, force: Bool) async throws -> [String] {
     let store = try await store()
     let img = try await resolved(reference)
     var lines = [String]()
@@ -144,7 +139,7 @@ struct LibraryEngine: Engine {
       ? [reference]
       : (img.names.contains { Self.familiar($0) == reference || $0 == reference } ? [reference] : img.names)
     for n in names {
-      do { try await store.untag(n) } catch { throw CkitError.backend(error.description) }
+      do { try await store.untag(n) } catch { throw EngineError.backend(error.description) }
       lines.append("Untagged: \(Self.familiar((try? ImageName.normalize(n)) ?? n))")
     }
     if (try? await store.image(named: "\(img.id)")) == nil || img.names.count <= names.count {
@@ -153,19 +148,19 @@ struct LibraryEngine: Engine {
     return lines
   }
 
-  func tag(_ source: String, _ target: String) async throws {
+  package func tag(_ source: String, _ target: String) async throws {
     try ImageReferenceText.validate(target)
     _ = try await resolved(source)
-    do { try await store().tag(source, as: target) } catch let e as CkitError { throw e } catch {
-      throw CkitError.backend("\(error)")
+    do { try await store().tag(source, as: target) } catch let e as EngineError { throw e } catch {
+      throw EngineError.backend("\(error)")
     }
   }
 
-  func push(_ reference: String, quiet: Bool) async throws {
+  package func push(_ reference: String, quiet: Bool) async throws {
     let img = try await resolved(reference)
     let ref: ImageReference
     do { ref = try ImageReference(parsing: reference) } catch {
-      throw CkitError.invalidArgument("invalid reference format")
+      throw EngineError.invalidArgument("invalid reference format")
     }
     let store = try await store()
     if !quiet {
@@ -177,7 +172,7 @@ struct LibraryEngine: Engine {
         try await client.push(img.descriptor, from: store.content, to: ref)
       }
     } catch {
-      throw CkitError.backend("\(error)")
+      throw EngineError.backend("\(error)")
     }
     if !quiet {
       for l in img.manifest.layers { print("\(l.digest.encoded.prefix(12)): Pushed") }
@@ -185,7 +180,9 @@ struct LibraryEngine: Engine {
     }
   }
 
-  func commit(_ record: ContainerRecord, reference: String?, message: String?, author: String?, changes: [String])
+  package func commit(
+    _ record: ContainerRecord, reference: String?, message: String?, author: String?, changes: [String]
+  )
     async throws -> String
   {
     if let reference { try ImageReferenceText.validate(reference) }
@@ -201,15 +198,15 @@ struct LibraryEngine: Engine {
       return "\(img.id)"
     } catch {
       if case .snapshotNotFound = error {
-        throw CkitError.invalidArgument("container \(record.shortID) has no filesystem yet (never started)")
+        throw EngineError.invalidArgument("container \(record.shortID) has no filesystem yet (never started)")
       }
-      throw CkitError.backend(error.description)
+      throw EngineError.backend(error.description)
     }
   }
 
   // MARK: Containers
 
-  func prepare(_ record: ContainerRecord, root: StateRoot, netnsPath: String?, hostFiles: [String: String])
+  package func prepare(_ record: ContainerRecord, root: StateRoot, netnsPath: String?, hostFiles: [String: String])
     async throws -> (argv: [String], pidFile: String?)
   {
     let store = try await store()
@@ -223,19 +220,20 @@ struct LibraryEngine: Engine {
       try? await store.removeSnapshot(id: record.id)
       let image = try await resolved(record.imageID)
       do { rootfs = try await store.prepareSnapshot(for: image, id: record.id).rootfs } catch {
-        throw CkitError.backend(error.description)
+        throw EngineError.backend(error.description)
       }
     }
     let bundle = root.containerDir(record.id) + "/bundle"
     try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
     let spec = try SpecBuilder.build(
-      record, rootfs: rootfs, netnsPath: netnsPath, hostFiles: hostFiles, volumes: VolumeStore(root: root))
+      record, rootfs: rootfs, netnsPath: netnsPath, hostFiles: hostFiles, volumes: VolumeStore(root: root),
+      cgroupParent: configuration.cgroupParent)
     do {
       try SpecJSON.encode(spec).write(to: URL(fileURLWithPath: bundle + "/config.json"), options: .atomic)
     } catch {
-      throw CkitError.state(path: bundle + "/config.json", reason: "\(error)")
+      throw EngineError.state(path: bundle + "/config.json", reason: "\(error)")
     }
-    let runtime = try Self.runtimePath()
+    let runtime = try runtimePath()
     let pidFile = root.containerDir(record.id) + "/container.pid"
     try? FileManager.default.removeItem(atPath: pidFile)
     // Leftover runtime state (a restart, or a run that ended unseen) would make `run` refuse the ID.
@@ -254,32 +252,32 @@ struct LibraryEngine: Engine {
     return (run, pidFile)
   }
 
-  func release(_ record: ContainerRecord, root: StateRoot) async throws {
-    if let runtime = try? Self.runtimePath(), FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) {
+  package func release(_ record: ContainerRecord, root: StateRoot) async throws {
+    if let runtime = try? runtimePath(), FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) {
       Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", record.id])
     }
   }
 
-  func remove(_ record: ContainerRecord, root: StateRoot) async throws {
+  package func remove(_ record: ContainerRecord, root: StateRoot) async throws {
     let store = try await store()
     try? await store.removeSnapshot(id: record.id)
   }
 
   /// Whether the kernel's OOM killer ended the container, read through the cgroup driver (v1 or v2) from the
   /// cgroup the spec put it in.
-  func oomKilled(_ record: ContainerRecord) -> Bool {
+  package func oomKilled(_ record: ContainerRecord) -> Bool {
     guard let driver = try? Cgroups.detect() else { return false }
     return [record.id, record.shortID].contains { id in
-      ((try? driver.oomKillCount("\(SpecBuilder.cgroupParent)/\(id)")) ?? 0) > 0
+      ((try? driver.oomKillCount("\(configuration.cgroupParent)/\(id)")) ?? 0) > 0
     }
   }
 
-  func exec(_ record: ContainerRecord, argv: [String], options: ExecOptions) async throws -> Int32 {
-    let runtime = try Self.runtimePath()
+  package func exec(_ record: ContainerRecord, argv: [String], options: ExecOptions) async throws -> Int32 {
+    let runtime = try runtimePath()
     var args = [runtime, "--root", runtimeRoot, "exec"]
     if options.tty { args.append("-t") }
     if options.detach { args.append("-d") }
-    for e in options.env { args += ["--env", ContainerOptions.expandEnv(e)] }
+    for e in options.env { args += ["--env", e] }
     if let w = options.workdir { args += ["--cwd", w] }
     if let u = options.user {
       let rootfs = (try? await store().snapshot(id: record.id))?.rootfs ?? "/"
@@ -291,12 +289,12 @@ struct LibraryEngine: Engine {
   }
 
   /// Runs `argv` with ckit's stdin, stdout and stderr and returns its exit status (128+N for a signal).
-  static func runInheriting(_ argv: [String]) throws -> Int32 {
+  package static func runInheriting(_ argv: [String]) throws -> Int32 {
     var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { for p in cargs { free(p) } }
     var pid: pid_t = 0
     let rc = posix_spawn(&pid, argv[0], nil, nil, &cargs, environ)
-    guard rc == 0 else { throw CkitError.backend("\(argv[0]): \(String(cString: strerror(rc)))") }
+    guard rc == 0 else { throw EngineError.backend("\(argv[0]): \(String(cString: strerror(rc)))") }
     signal(SIGINT, SIG_IGN)
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -305,7 +303,7 @@ struct LibraryEngine: Engine {
   }
 
   @discardableResult
-  static func runQuietly(_ argv: [String]) -> Int32 {
+  package static func runQuietly(_ argv: [String]) -> Int32 {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: argv[0])
     p.arguments = Array(argv.dropFirst())

@@ -4,29 +4,29 @@ import OCI
 
 extension LibraryEngine {
   /// `save`: a docker-archive of `references`, to `output` or (nil) to stdout through a scratch file.
-  func save(_ references: [String], output: String?) async throws {
+  package func save(_ references: [String], output: String?) async throws {
     for r in references { _ = try await resolved(r) }
     let store = try await store()
     let target = output ?? root.path + "/save-\(UUID().uuidString.prefix(8)).tar"
     defer { if output == nil { try? FileManager.default.removeItem(atPath: target) } }
     do { try await store.save(references, toDockerArchive: URL(fileURLWithPath: target)) } catch {
-      throw CkitError.backend(error.description)
+      throw EngineError.backend(error.description)
     }
     if output == nil { try Self.copy(from: target, to: FileHandle.standardOutput) }
   }
 
   /// `load`: images from a docker-archive (`input`, or stdin through a scratch file); docker's output lines.
-  func load(input: String?) async throws -> [String] {
+  package func load(input: String?) async throws -> [String] {
     let store = try await store()
     let source = input ?? root.path + "/load-\(UUID().uuidString.prefix(8)).tar"
     defer { if input == nil { try? FileManager.default.removeItem(atPath: source) } }
     if input == nil { try Self.spool(FileHandle.standardInput, to: source) }
     guard FileManager.default.fileExists(atPath: source) else {
-      throw CkitError.invalidArgument("open \(source): no such file or directory")
+      throw EngineError.invalidArgument("open \(source): no such file or directory")
     }
     let images: [Image]
     do { images = try await store.load(dockerArchive: URL(fileURLWithPath: source)) } catch {
-      throw CkitError.backend(error.description)
+      throw EngineError.backend(error.description)
     }
     return images.flatMap { img in
       img.names.isEmpty ? ["Loaded image ID: \(img.id)"] : img.names.map { "Loaded image: \(Self.familiar($0))" }
@@ -34,16 +34,16 @@ extension LibraryEngine {
   }
 
   /// `export`: the container's whole root filesystem as a plain tar, numeric owners kept.
-  func export(_ record: ContainerRecord, output: String?) async throws {
+  package func export(_ record: ContainerRecord, output: String?) async throws {
     let snap = try await snapshot(record)
     let status = try Self.runInheriting([
       "/bin/tar", "--numeric-owner", "--xattrs", "-C", snap.rootfs, "-cf", output ?? "-", ".",
     ])
-    if status != 0 { throw CkitError.backend("export \(record.shortID): tar exited \(status)") }
+    if status != 0 { throw EngineError.backend("export \(record.shortID): tar exited \(status)") }
   }
 
   /// `import`: a one-layer image from a tarball (the file, or `-` for stdin), as docker import makes it.
-  func importTarball(_ source: String, reference: String?, message: String?, changes: [String]) async throws
+  package func importTarball(_ source: String, reference: String?, message: String?, changes: [String]) async throws
     -> String
   {
     if let reference { try ImageReferenceText.validate(reference) }
@@ -51,7 +51,7 @@ extension LibraryEngine {
     defer { if source == "-" { try? FileManager.default.removeItem(atPath: path) } }
     if source == "-" { try Self.spool(FileHandle.standardInput, to: path) }
     guard var bytes = FileManager.default.contents(atPath: path) else {
-      throw CkitError.invalidArgument("open \(source): no such file or directory")
+      throw EngineError.invalidArgument("open \(source): no such file or directory")
     }
     // A gzipped tarball is stored as its plain tar, so that the layer's digest is also its diff ID.
     if bytes.starts(with: [0x1f, 0x8b]) { bytes = try Self.gunzip(path, what: source) }
@@ -77,34 +77,34 @@ extension LibraryEngine {
         try? await store.setImage(name: "\(configDesc.digest)", descriptor: manifestDesc)
       }
       return "\(configDesc.digest)"
-    } catch let e as CkitError { throw e } catch { throw CkitError.backend("import \(source): \(error)") }
+    } catch let e as EngineError { throw e } catch { throw EngineError.backend("import \(source): \(error)") }
   }
 
-  static func gunzip(_ path: String, what: String) throws -> Data {
+  package static func gunzip(_ path: String, what: String) throws -> Data {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/bin/gzip")
     p.arguments = ["-dc", path]
     let pipe = Pipe()
     p.standardOutput = pipe
     p.standardError = FileHandle.nullDevice
-    do { try p.run() } catch { throw CkitError.backend("import \(what): gzip: \(error)") }
+    do { try p.run() } catch { throw EngineError.backend("import \(what): gzip: \(error)") }
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw CkitError.invalidArgument("import \(what): not a valid gzip stream") }
+    guard p.terminationStatus == 0 else { throw EngineError.invalidArgument("import \(what): not a valid gzip stream") }
     return data
   }
 
-  static func spool(_ input: FileHandle, to path: String) throws {
+  package static func spool(_ input: FileHandle, to path: String) throws {
     guard FileManager.default.createFile(atPath: path, contents: nil),
       let out = FileHandle(forWritingAtPath: path)
-    else { throw CkitError.state(path: path, reason: "cannot create") }
+    else { throw EngineError.state(path: path, reason: "cannot create") }
     defer { try? out.close() }
     while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { out.write(chunk) }
   }
 
-  static func copy(from path: String, to out: FileHandle) throws {
+  package static func copy(from path: String, to out: FileHandle) throws {
     guard let input = FileHandle(forReadingAtPath: path) else {
-      throw CkitError.state(path: path, reason: "cannot read")
+      throw EngineError.state(path: path, reason: "cannot read")
     }
     defer { try? input.close() }
     while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { out.write(chunk) }

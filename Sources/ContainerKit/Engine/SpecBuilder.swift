@@ -4,15 +4,8 @@ import OCI
 /// The OCI `config.json` for a container, from docker's defaults (OCI.Spec.container) and the record's options:
 /// user, workdir, env, the network namespace ckit prepared, the per-container /etc files, volumes, tmpfs, limits
 /// and capabilities.
-enum SpecBuilder {
-  /// Containers' cgroups go under `/<parent>/<id>`: `ckit` unless `CKIT_CGROUP_PARENT` names another (tests use
-  /// one of their own, so they can remove it).
-  static var cgroupParent: String {
-    let env = ProcessInfo.processInfo.environment["CKIT_CGROUP_PARENT"] ?? ""
-    return env.isEmpty || env.contains("..") ? "ckit" : env
-  }
-
-  static let allCapabilities = [
+package enum SpecBuilder {
+  package static let allCapabilities = [
     "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
     "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",
     "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
@@ -22,8 +15,9 @@ enum SpecBuilder {
     "CAP_AUDIT_READ",
   ]
 
-  static func build(
-    _ r: ContainerRecord, rootfs: String, netnsPath: String?, hostFiles: [String: String], volumes: VolumeStore
+  package static func build(
+    _ r: ContainerRecord, rootfs: String, netnsPath: String?, hostFiles: [String: String], volumes: VolumeStore,
+    cgroupParent: String
   ) throws -> Spec {
     var spec = Spec.container(
       rootfs: rootfs, args: r.argv, env: r.config.env,
@@ -68,7 +62,7 @@ enum SpecBuilder {
       }
       if r.hostConfig.pidsLimit > 0 { res.pids = LinuxResources.Pids(limit: r.hostConfig.pidsLimit) }
       linux.resources = res
-      linux.cgroupsPath = "/\(Self.cgroupParent)/\(r.id)"
+      linux.cgroupsPath = "/\(cgroupParent)/\(r.id)"
       if r.hostConfig.privileged {
         linux.maskedPaths = nil
         linux.readonlyPaths = nil
@@ -108,13 +102,13 @@ enum SpecBuilder {
     return spec
   }
 
-  static func capName(_ c: String) -> String {
+  package static func capName(_ c: String) -> String {
     let u = c.uppercased()
     return u.hasPrefix("CAP_") ? u : "CAP_" + u
   }
 
   /// `-u name|uid[:group|gid]`, names looked up in the image's /etc/passwd and /etc/group.
-  static func user(_ spec: String, rootfs: String) throws -> Spec.User {
+  package static func user(_ spec: String, rootfs: String) throws -> Spec.User {
     guard !spec.isEmpty else { return Spec.User(uid: 0, gid: 0) }
     let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
     func lookup(_ file: String, _ name: String) -> (UInt32, UInt32)? {
@@ -142,7 +136,7 @@ enum SpecBuilder {
       uid = u
       gid = g
     } else {
-      throw CkitError.invalidArgument("unable to find user \(parts[0]): no matching entries in passwd file")
+      throw EngineError.invalidArgument("unable to find user \(parts[0]): no matching entries in passwd file")
     }
     if parts.count > 1 {
       if let g = UInt32(parts[1]) {
@@ -150,7 +144,7 @@ enum SpecBuilder {
       } else if let (g, _) = lookup("/etc/group", parts[1]) {
         gid = g
       } else {
-        throw CkitError.invalidArgument("unable to find group \(parts[1]): no matching entries in group file")
+        throw EngineError.invalidArgument("unable to find group \(parts[1]): no matching entries in group file")
       }
     }
     return Spec.User(uid: uid, gid: gid)

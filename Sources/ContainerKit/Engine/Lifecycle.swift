@@ -1,25 +1,36 @@
+import ContainerKit
 import ContainerNetwork
 import Foundation
 
 /// Starting, stopping and cleaning up containers: the network (netns, veth, IPAM, published ports), the monitor,
 /// and the engine's root filesystem, in that order, undone in reverse. Every step is idempotent, because it runs
 /// from `ckit stop`, from the monitor's exit command and from the sweep after a kill -9, whichever comes first.
-struct Lifecycle {
-  let root: StateRoot
-  let engine: any Engine
-  var store: ContainerStore { ContainerStore(root: root) }
+package struct Lifecycle {
+  package let root: StateRoot
+  package let engine: any Engine
+
+  package init(root: StateRoot, engine: any Engine) {
+    self.root = root
+    self.engine = engine
+  }
+  package var store: ContainerStore { ContainerStore(root: root) }
 
   /// How the caller's terminal joins a foreground run.
-  struct Foreground {
-    var stdin: Bool
-    var tty: Bool
+  package struct Foreground {
+    package var stdin: Bool
+    package var tty: Bool
+
+    package init(stdin: Bool, tty: Bool) {
+      self.stdin = stdin
+      self.tty = tty
+    }
   }
 
-  static func netnsName(_ id: String) -> String { "ckit-\(id.prefix(12))" }
+  package static func netnsName(_ id: String) -> String { "ckit-\(id.prefix(12))" }
 
   /// The bridge for this state root: `ckit0` on 10.89.0.0/16 unless `network/bridge.json` names another
   /// (`{"name": "ckb1", "subnet": "10.201.7.0/24"}`), so that separate roots (tests) never share addresses.
-  func bridgeNetwork() -> BridgeNetwork {
+  package func bridgeNetwork() -> BridgeNetwork {
     struct Config: Decodable {
       var name: String
       var subnet: String
@@ -37,14 +48,14 @@ struct Lifecycle {
   /// `exit CODE` will arrive.
   /// Holds the container's lock (a file in its directory) for the duration of `body`: start and the cleanups
   /// from stop, rm, the monitor's exit command and the sweep never interleave.
-  func withContainerLock<T>(_ id: String, _ body: () async throws -> T) async throws -> T {
+  package func withContainerLock<T>(_ id: String, _ body: () async throws -> T) async throws -> T {
     let fd = open(root.containerDir(id) + "/lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
     if fd >= 0 { flock(fd, LOCK_EX) }
     defer { if fd >= 0 { close(fd) } }
     return try await body()
   }
 
-  func start(_ id: String, foreground: Foreground?) async throws -> (monitor: pid_t, syncFD: Int32) {
+  package func start(_ id: String, foreground: Foreground?) async throws -> (monitor: pid_t, syncFD: Int32) {
     _ = try store.load(id: id)
     return try await withContainerLock(id) { try await startLocked(id, foreground: foreground) }
   }
@@ -76,7 +87,7 @@ struct Lifecycle {
         address = ep.address
       case .container(let other):
         let o = try store.find(other)
-        guard store.status(o).isRunning else { throw CkitError.containerNotRunning(o.id) }
+        guard store.status(o).isRunning else { throw EngineError.containerNotRunning(o.id) }
         netnsPath = "/run/netns/\(Self.netnsName(o.id))"
         address = o.endpoint?.address
       }
@@ -117,8 +128,8 @@ struct Lifecycle {
           fds.append(r.fd)
         }
       }
-      let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-      for a in [exe, "--root", root.path, "monitor-exit", id] { args += ["--exit-command", a] }
+      let exitCommand = engine.configuration.exitCommand
+      if !exitCommand.isEmpty { for a in exitCommand + [id] { args += ["--exit-command", a] } }
       if let fg = foreground {
         args += ["--foreground", "--stdout-fd", "1", "--stderr-fd", "2"]
         if fg.stdin { args += ["--stdin-fd", "0"] }
@@ -133,7 +144,8 @@ struct Lifecycle {
       let (syncRead, syncWrite) = try MonitorLauncher.makePipe()
       let pipeFDs = [syncRead, syncWrite]
       args += ["--sync-fd", String(pipeFDs[1]), "--"] + argv
-      let launcher = MonitorLauncher(executable: try MonitorLauncher.locate(), arguments: args, inheritedFDs: fds)
+      let launcher = MonitorLauncher(
+        executable: try engine.configuration.resolvedMonitor(), arguments: args, inheritedFDs: fds)
       let pid: pid_t
       do { pid = try launcher.spawn(syncWriteFD: pipeFDs[1]) } catch {
         close(pipeFDs[0])
@@ -143,20 +155,37 @@ struct Lifecycle {
       close(pipeFDs[1])
       for r in reservations { r.close() }
       reservations = []
-      guard let first = MonitorLauncher.readLine(pipeFDs[0]), !first.hasPrefix("error:") else {
+      let syncFD = pipeFDs[0]
+      let line = await BlockingCall.run { MonitorLauncher.readLine(syncFD) }
+      if foreground == nil {
+        // Detached, the spawned process forks the monitor and exits at once: reap it (no zombie per container
+        // in a long-lived embedder); the monitor is adopted by init.
+        await BlockingCall.run {
+          var status: Int32 = 0
+          while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+      }
+      guard let first = line, !first.hasPrefix("error:") else {
         close(pipeFDs[0])
-        throw CkitError.backend("cannot start container \(id.prefix(12)): monitor failed")
+        throw EngineError.backend("cannot start container \(id.prefix(12)): monitor failed")
       }
       if first.hasPrefix("exit "), let code = Int32(first.dropFirst(5)) {
         // The runtime could not start the process (126/127/125): docker's run fails with the runtime's words.
         close(pipeFDs[0])
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        if foreground != nil {
+          await BlockingCall.run {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+          }
+        }
         let last = JSONLog.read(path: root.logPath(id)).last?.log.trimmingCharacters(in: .whitespacesAndNewlines)
         throw StartFailure(code: code, message: last ?? "container \(id.prefix(12)) exited \(code) at start")
       }
-      if foreground == nil { close(pipeFDs[0]) }
-      return (pid, foreground == nil ? -1 : pipeFDs[0])
+      guard foreground != nil else {
+        close(pipeFDs[0])
+        return (store.monitorState(id)?.MonitorPid ?? pid, -1)
+      }
+      return (pid, pipeFDs[0])
     } catch {
       for r in reservations { r.close() }
       try? await cleanupLocked(record, removeIfAuto: false)
@@ -165,7 +194,7 @@ struct Lifecycle {
   }
 
   /// Stops a running container: the stop signal, `timeout` seconds, then SIGKILL (docker's stop).
-  func stop(_ record: ContainerRecord, timeout: Int) async throws {
+  package func stop(_ record: ContainerRecord, timeout: Int) async throws {
     let status = store.status(record)
     if status.isRunning, status.monitorPid > 0 {
       MonitorSignal.stop(status.monitorPid)
@@ -177,21 +206,24 @@ struct Lifecycle {
     try await cleanup(record, removeIfAuto: true)
   }
 
-  func waitForMonitorExit(_ id: String, pid: pid_t, seconds: Double) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    repeat {
-      var s: Int32 = 0
-      _ = waitpid(pid, &s, WNOHANG)
-      if let m = store.monitorState(id), !m.monitorAlive { return true }
-      if kill(pid, 0) != 0 { return true }
-      try? await Task.sleep(nanoseconds: 20_000_000)
-    } while Date() < deadline
-    return false
+  package func waitForMonitorExit(_ id: String, pid: pid_t, seconds: Double) async -> Bool {
+    await MonitorWatch.waitForExit(pid, timeout: seconds)
+  }
+
+  /// Removes a container and its filesystem (`rm`); a running one only with `force`, killed first.
+  package func remove(_ record: ContainerRecord, force: Bool) async throws {
+    if store.status(record).isRunning {
+      guard force else { throw EngineError.containerRunning(id: record.id, action: "remove") }
+      try await stop(record, timeout: 0)
+    }
+    try await cleanup(record, removeIfAuto: false)
+    try await engine.remove(record, root: root)
+    try store.remove(id: record.id)
   }
 
   /// Releases network, ports and root filesystem of a container that is not running; with `removeIfAuto`, also
   /// removes a `--rm` container. Safe to repeat and to race (a lock per container).
-  func cleanup(_ record: ContainerRecord, removeIfAuto: Bool, onlyForMonitor: Int32? = nil) async throws {
+  package func cleanup(_ record: ContainerRecord, removeIfAuto: Bool, onlyForMonitor: Int32? = nil) async throws {
     guard FileManager.default.fileExists(atPath: root.containerDir(record.id)) else { return }
     try await withContainerLock(record.id) {
       // The exit command of a monitor that has since been replaced (stop, then start) must not undo the new run.
@@ -222,7 +254,7 @@ struct Lifecycle {
   }
 
   /// After a kill -9 of monitors: containers whose monitor is gone but whose resources remain get them released.
-  func sweep() async {
+  package func sweep() async {
     guard let records = try? store.all() else { return }
     for r in records where !store.status(r).isRunning && store.monitorState(r.id)?.Status == "running" {
       try? await cleanup(r, removeIfAuto: true)
@@ -234,7 +266,7 @@ struct Lifecycle {
 }
 
 /// The container's process could not be started; `code` is docker's (125, 126 or 127).
-struct StartFailure: Error {
-  var code: Int32
-  var message: String
+package struct StartFailure: Error {
+  package var code: Int32
+  package var message: String
 }

@@ -1,25 +1,40 @@
 import Foundation
 
 /// The monitor's `state.json`: written atomically by ckit-monitor at every start, exit and restart.
-struct MonitorState: Codable, Equatable {
-  var MonitorPid: Int32
-  var Pid: Int32
-  var Status: String
-  var ExitCode: Int32
-  var RestartCount: Int
-  var StartedAt: String
-  var FinishedAt: String
-  var ManualStop: Bool
-  var Error: String
+package struct MonitorState: Codable, Equatable {
+  package var MonitorPid: Int32
+  package var Pid: Int32
+  package var Status: String
+  package var ExitCode: Int32
+  package var RestartCount: Int
+  package var StartedAt: String
+  package var FinishedAt: String
+  package var ManualStop: Bool
+  package var Error: String
 
-  static func read(_ path: String) -> MonitorState? {
+  package init(
+    MonitorPid: Int32, Pid: Int32, Status: String, ExitCode: Int32, RestartCount: Int, StartedAt: String,
+    FinishedAt: String, ManualStop: Bool, Error: String
+  ) {
+    self.MonitorPid = MonitorPid
+    self.Pid = Pid
+    self.Status = Status
+    self.ExitCode = ExitCode
+    self.RestartCount = RestartCount
+    self.StartedAt = StartedAt
+    self.FinishedAt = FinishedAt
+    self.ManualStop = ManualStop
+    self.Error = Error
+  }
+
+  package static func read(_ path: String) -> MonitorState? {
     guard let data = FileManager.default.contents(atPath: path) else { return nil }
     return try? JSONDecoder().decode(MonitorState.self, from: data)
   }
 
   /// Whether the monitor process is still there. A monitor killed with -9 leaves "running" in its file; the file
   /// is then stale and the container counts as exited.
-  var monitorAlive: Bool {
+  package var monitorAlive: Bool {
     guard MonitorPid > 0 else { return false }
     if kill(MonitorPid, 0) != 0 && errno == ESRCH { return false }
     // A zombie (our own child, not yet reaped) is gone for our purposes.
@@ -34,24 +49,37 @@ struct MonitorState: Codable, Equatable {
 }
 
 /// A container's state as `ps` and `inspect` show it, derived from the record and the monitor's file.
-struct ContainerStatus: Equatable {
-  enum Phase: String { case created, running, paused, restarting, exited, dead }
-  var phase: Phase
-  var pid: Int32
-  var exitCode: Int32
-  var startedAt: Date?
-  var finishedAt: Date?
-  var restartCount: Int
-  var monitorPid: Int32
+package struct ContainerStatus: Equatable {
+  package enum Phase: String { case created, running, paused, restarting, exited, dead }
+  package var phase: Phase
+  package var pid: Int32
+  package var exitCode: Int32
+  package var startedAt: Date?
+  package var finishedAt: Date?
+  package var restartCount: Int
+  package var monitorPid: Int32
 
-  static func of(_ record: ContainerRecord, monitor: MonitorState?) -> ContainerStatus {
+  package init(
+    phase: Phase, pid: Int32, exitCode: Int32, startedAt: Date? = nil, finishedAt: Date? = nil, restartCount: Int,
+    monitorPid: Int32
+  ) {
+    self.phase = phase
+    self.pid = pid
+    self.exitCode = exitCode
+    self.startedAt = startedAt
+    self.finishedAt = finishedAt
+    self.restartCount = restartCount
+    self.monitorPid = monitorPid
+  }
+
+  package static func of(_ record: ContainerRecord, monitor: MonitorState?) -> ContainerStatus {
     guard let m = monitor else {
       return ContainerStatus(
         phase: .created, pid: 0, exitCode: 0, startedAt: nil, finishedAt: nil, restartCount: record.restartCountBase,
         monitorPid: 0)
     }
-    let started = HumanFormat.parseRFC3339(m.StartedAt)
-    var finished = HumanFormat.parseRFC3339(m.FinishedAt)
+    let started = RFC3339.parse(m.StartedAt)
+    var finished = RFC3339.parse(m.FinishedAt)
     if finished?.timeIntervalSince1970 ?? 0 < 0 { finished = nil }
     var phase: Phase
     var code = m.ExitCode
@@ -71,20 +99,5 @@ struct ContainerStatus: Equatable {
       monitorPid: m.MonitorPid)
   }
 
-  var isRunning: Bool { phase == .running || phase == .paused || phase == .restarting }
-
-  /// The STATUS column: "Up 2 minutes", "Exited (0) 3 seconds ago", "Created", "Up 5 seconds (Paused)".
-  func text(now: Date = Date()) -> String {
-    switch phase {
-    case .created: return "Created"
-    case .running, .paused:
-      let up = "Up " + HumanFormat.duration(now.timeIntervalSince(startedAt ?? now))
-      return phase == .paused ? up + " (Paused)" : up
-    case .restarting:
-      return "Restarting (\(exitCode)) " + HumanFormat.ago(finishedAt ?? now, now: now)
-    case .exited, .dead:
-      guard let finishedAt else { return "Exited (\(exitCode))" }
-      return "Exited (\(exitCode)) " + HumanFormat.ago(finishedAt, now: now)
-    }
-  }
+  package var isRunning: Bool { phase == .running || phase == .paused || phase == .restarting }
 }

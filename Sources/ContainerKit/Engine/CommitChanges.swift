@@ -2,8 +2,8 @@ import Foundation
 import OCI
 
 /// `commit -c 'CMD ["sh"]'`: the Dockerfile instructions docker accepts there, applied to the new image's config.
-enum CommitChanges {
-  static func apply(_ changes: [String], to c: inout ImageConfiguration.ContainerConfig) throws {
+package enum CommitChanges {
+  package static func apply(_ changes: [String], to c: inout ImageConfiguration.ContainerConfig) throws {
     for change in changes {
       let parts = change.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1).map(String.init)
       let instr = parts.first?.uppercased() ?? ""
@@ -30,13 +30,13 @@ enum CommitChanges {
         labels[kv[0]] = kv.count > 1 ? kv[1] : ""
         c.labels = labels
       case "STOPSIGNAL": c.stopSignal = arg
-      default: throw CkitError.invalidArgument("\(instr) is not a valid change command")
+      default: throw EngineError.invalidArgument("\(instr) is not a valid change command")
       }
     }
   }
 
   /// JSON form `["a","b"]` as is; shell form wrapped in `/bin/sh -c`, as a Dockerfile does.
-  static func commandForm(_ s: String) -> [String] {
+  package static func commandForm(_ s: String) -> [String] {
     if s.hasPrefix("["), let data = s.data(using: .utf8), let a = try? JSONDecoder().decode([String].self, from: data) {
       return a
     }

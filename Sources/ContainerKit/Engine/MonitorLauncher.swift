@@ -3,27 +3,21 @@ import Foundation
 /// Starts `ckit-monitor` for a container and talks to it afterwards with signals. The monitor is spawned with
 /// posix_spawn so that exactly the chosen fds (the sync pipe, published ports' sockets, and in the foreground the
 /// caller's stdio) reach it; Foundation's Process would close them.
-struct MonitorLauncher {
-  var executable: String
-  var arguments: [String]
+package struct MonitorLauncher {
+  package var executable: String
+  package var arguments: [String]
   /// fds to pass, each at the same number in the monitor.
-  var inheritedFDs: [Int32] = []
+  package var inheritedFDs: [Int32] = []
 
-  /// Finds ckit-monitor: `$CKIT_MONITOR`, next to this executable, or on PATH.
-  static func locate() throws -> String {
-    if let env = ProcessInfo.processInfo.environment["CKIT_MONITOR"], !env.isEmpty { return env }
-    let selfDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    let besides = [selfDir.appendingPathComponent("ckit-monitor").path]
-    let onPath = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/ckit-monitor" }
-    if let found = (besides + onPath).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
-      return found
-    }
-    throw CkitError.backend("ckit-monitor not found next to ckit or on PATH")
+  package init(executable: String, arguments: [String], inheritedFDs: [Int32] = []) {
+    self.executable = executable
+    self.arguments = arguments
+    self.inheritedFDs = inheritedFDs
   }
 
   /// Spawns the monitor with a sync pipe at fd `syncFD`; returns the monitor's pid and the read end of the pipe,
   /// on which the monitor writes the first process's pid, then `exit CODE` when it ends.
-  func spawn(syncWriteFD: Int32) throws -> pid_t {
+  package func spawn(syncWriteFD: Int32) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -47,21 +41,21 @@ struct MonitorLauncher {
     var pid: pid_t = 0
     let rc = posix_spawn(&pid, executable, &actions, &attr, &cargs, environ)
     for fd in inheritedFDs + [syncWriteFD] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-    guard rc == 0 else { throw CkitError.backend("cannot start ckit-monitor: \(String(cString: strerror(rc)))") }
+    guard rc == 0 else { throw EngineError.backend("cannot start ckit-monitor: \(String(cString: strerror(rc)))") }
     return pid
   }
 
   /// A pipe with both ends close-on-exec (glibc's pipe2 is not visible to Swift without _GNU_SOURCE).
-  static func makePipe() throws -> (read: Int32, write: Int32) {
+  package static func makePipe() throws -> (read: Int32, write: Int32) {
     var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw CkitError.backend("pipe: \(String(cString: strerror(errno)))") }
+    guard pipe(&fds) == 0 else { throw EngineError.backend("pipe: \(String(cString: strerror(errno)))") }
     _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
     _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
     return (fds[0], fds[1])
   }
 
   /// Reads one line from the sync pipe (blocking).
-  static func readLine(_ fd: Int32) -> String? {
+  package static func readLine(_ fd: Int32) -> String? {
     var line = [UInt8]()
     var c: UInt8 = 0
     while true {
@@ -75,13 +69,13 @@ struct MonitorLauncher {
 }
 
 /// Signals to a running monitor (see ckit-monitor's main.c).
-enum MonitorSignal {
+package enum MonitorSignal {
   /// Stop: no restart; the monitor sends the container its stop signal.
-  static func stop(_ monitorPid: Int32) { kill(monitorPid, SIGTERM) }
+  package static func stop(_ monitorPid: Int32) { kill(monitorPid, SIGTERM) }
   /// Stop now: no restart; SIGKILL to the container.
-  static func stopNow(_ monitorPid: Int32) { kill(monitorPid, SIGUSR1) }
+  package static func stopNow(_ monitorPid: Int32) { kill(monitorPid, SIGUSR1) }
   /// `ckit kill -s SIG`: the monitor forwards `signal` to the container.
-  static func forward(_ monitorPid: Int32, signal: Int32) {
+  package static func forward(_ monitorPid: Int32, signal: Int32) {
     var value = sigval()
     value.sival_int = signal
     sigqueue(monitorPid, SIGUSR2, value)

@@ -1,0 +1,69 @@
+import Foundation
+
+/// An image as `images`, `inspect` and `run` need it.
+package struct ImageSummary: Equatable, Sendable {
+  package var id: String
+  package var repoTags: [String]
+  package var repoDigests: [String]
+  package var created: Date
+  package var size: Int64
+  package var defaults: ImageDefaults
+
+  package init(
+    id: String, repoTags: [String], repoDigests: [String], created: Date, size: Int64, defaults: ImageDefaults
+  ) {
+    self.id = id
+    self.repoTags = repoTags
+    self.repoDigests = repoDigests
+    self.created = created
+    self.size = size
+    self.defaults = defaults
+  }
+}
+
+/// The seam between container bookkeeping (records, monitors, network: `Lifecycle`) and the backends: images
+/// (ImageStore, RegistryClient, Builder) and container processes (an OCI runtime). A protocol so that the
+/// lifecycle's ordering and cleanup rules can be exercised with another backend.
+package protocol Engine: Sendable {
+  /// Where the engine finds its runtime and monitor, and what the monitor runs when a container ends.
+  var configuration: EngineConfiguration { get }
+  func pull(_ reference: String, quiet: Bool) async throws -> ImageSummary
+  func images() async throws -> [ImageSummary]
+  func image(_ reference: String) async throws -> ImageSummary
+  func removeImage(_ reference: String, force: Bool) async throws -> [String]
+  func tag(_ source: String, _ target: String) async throws
+  func push(_ reference: String, quiet: Bool) async throws
+  func commit(_ record: ContainerRecord, reference: String?, message: String?, author: String?, changes: [String])
+    async throws -> String
+  /// Prepares the container's root filesystem and OCI bundle; returns the argv the monitor runs and, for a
+  /// runtime that detaches, the file where it writes the container's pid.
+  func prepare(_ record: ContainerRecord, root: StateRoot, netnsPath: String?, hostFiles: [String: String])
+    async throws -> (argv: [String], pidFile: String?)
+  /// Releases the runtime's state for a container that exited (its filesystem stays for restart and commit).
+  func release(_ record: ContainerRecord, root: StateRoot) async throws
+  /// Deletes the container's filesystem (`rm`).
+  func remove(_ record: ContainerRecord, root: StateRoot) async throws
+  /// Whether the container's last run ended by the OOM killer; asked before `release`.
+  func oomKilled(_ record: ContainerRecord) -> Bool
+  /// Runs a process in a running container with ckit's own stdio; returns its exit code.
+  func exec(_ record: ContainerRecord, argv: [String], options: ExecOptions) async throws -> Int32
+}
+
+/// `exec`'s flags, as the runtime's `exec` takes them.
+package struct ExecOptions {
+  package init(
+    env: [String] = [], user: String? = nil, workdir: String? = nil, tty: Bool = false, detach: Bool = false
+  ) {
+    self.env = env
+    self.user = user
+    self.workdir = workdir
+    self.tty = tty
+    self.detach = detach
+  }
+
+  package var env: [String] = []
+  package var user: String? = nil
+  package var workdir: String? = nil
+  package var tty = false
+  package var detach = false
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Where an engine keeps its state and finds its helpers. The defaults suit a process that ships `ckit-runtime`
+/// and `ckit-monitor` beside its own executable; an embedder names them instead.
+public struct EngineConfiguration: Sendable, Equatable {
+  /// The state root: containers, images, volumes and network state (`/var/lib/ckit` for the CLI).
+  public var root: String
+  /// The OCI runtime CLI (runc-compatible) the monitor runs; nil finds one (see `resolvedRuntime()`).
+  public var runtime: String?
+  /// The `ckit-monitor` executable; nil finds one (see `resolvedMonitor()`).
+  public var monitor: String?
+  /// Run by a container's monitor when the container has ended for good, with `CKIT_MONITOR_PID` set, so that
+  /// its network and runtime state are released (and a `--rm` container removed) with nobody waiting. Empty:
+  /// nothing runs, and the engine releases them the next time it looks at the container (wait, stop, remove,
+  /// start, or `sweep`). The CLI passes `ckit --root ROOT monitor-exit`; the container ID is appended.
+  public var exitCommand: [String]
+  /// Containers' cgroups go under `/<cgroupParent>/<id>`, so a test or an embedder can remove its own parent.
+  public var cgroupParent: String
+
+  public init(
+    root: String, runtime: String? = nil, monitor: String? = nil, exitCommand: [String] = [],
+    cgroupParent: String? = nil
+  ) {
+    self.root = root
+    self.runtime = runtime
+    self.monitor = monitor
+    self.exitCommand = exitCommand
+    self.cgroupParent = cgroupParent ?? Self.defaultCgroupParent
+  }
+
+  /// `$CKIT_CGROUP_PARENT` if set (tests use a parent of their own, so they can remove it), else `ckit`.
+  public static var defaultCgroupParent: String {
+    let env = ProcessInfo.processInfo.environment["CKIT_CGROUP_PARENT"] ?? ""
+    return env.isEmpty || env.contains("..") ? "ckit" : env
+  }
+
+  /// `runtime`, else `$CKIT_RUNTIME`, else `ckit-runtime` next to this executable, else on PATH.
+  public func resolvedRuntime() throws(EngineError) -> String {
+    if let runtime { return runtime }
+    return try Self.locate("ckit-runtime", environment: "CKIT_RUNTIME")
+  }
+
+  /// `monitor`, else `$CKIT_MONITOR`, else `ckit-monitor` next to this executable, else on PATH.
+  public func resolvedMonitor() throws(EngineError) -> String {
+    if let monitor { return monitor }
+    return try Self.locate("ckit-monitor", environment: "CKIT_MONITOR")
+  }
+
+  static func locate(_ name: String, environment: String) throws(EngineError) -> String {
+    let env = ProcessInfo.processInfo.environment
+    if let path = env[environment], !path.isEmpty { return path }
+    let selfDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    let candidates =
+      [selfDir.appendingPathComponent(name).path]
+      + (env["PATH"] ?? "").split(separator: ":").map { "\($0)/\(name)" }
+    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+      throw .backend("\(name) not found next to the executable or on PATH (set \(environment))")
+    }
+    return found
+  }
+}

@@ -1,0 +1,132 @@
+import ContainerEngine
+import ContainerNetwork
+import Foundation
+import TestSupport
+import Testing
+
+/// The engine through its public API only, as an embedder uses it: a real registry, runtime, monitor and kernel.
+/// No exit command is configured, so the engine itself must release what a container held.
+@Suite(.enabled(if: isRoot, "requires root"))
+struct ContainerEngineTests {
+  static var products: URL {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    if dir.path.hasSuffix(".xctest/Contents/MacOS") { dir = dir.deletingLastPathComponent() }
+    return dir
+  }
+
+  /// An engine on a scratch root with busybox in a registry of its own; every container is removed afterwards.
+  func withEngine(_ body: (ContainerEngine, String) async throws -> Void) async throws {
+    try await withScratchRoot { scratch in
+      let registry = try LocalRegistry.start()
+      defer { registry.stop() }
+      let engine = try ContainerEngine(
+        configuration: EngineConfiguration(
+          root: try scratch.directory("state").path,
+          runtime: ProcessInfo.processInfo.environment["CKIT_TEST_RUNTIME"]
+            ?? Self.products.appendingPathComponent("ckit-runtime").path,
+          monitor: Self.products.appendingPathComponent("ckit-monitor").path, cgroupParent: scratch.cgroupParent()))
+      let image = "\(registry.host)/library/busybox:latest"
+      do {
+        try await body(engine, image)
+      } catch {
+        for c in (try? await engine.list()) ?? [] { try? await engine.remove(c.id, force: true) }
+        throw error
+      }
+      for c in (try? await engine.list()) ?? [] { try? await engine.remove(c.id, force: true) }
+    }
+  }
+
+  /// Polls `condition` (the monitor writes logs asynchronously) for up to 10 s.
+  func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(10)
+    while Date() < deadline {
+      if try await condition() { return true }
+      try await Task.sleep(nanoseconds: 20_000_000)
+    }
+    return false
+  }
+
+  @Test func runDetachedReadLogsStopAndTheExitCodeIsRecorded() async throws {
+    try await withEngine { engine, image in
+      let script = "echo hello; echo oops >&2; trap 'echo bye; exit 7' TERM; while :; do sleep 0.1; done"
+      let id = try await engine.run(
+        ContainerSpec(image: image, command: ["sh", "-c", script], name: "engine-logs", network: .none))
+      let running = try await engine.inspect("engine-logs")
+      #expect(running.id == id)
+      #expect(running.state == .running)
+      #expect(running.pid > 0)
+      #expect(kill(running.pid, 0) == 0)
+      #expect(
+        try await eventually {
+          let logs = try await engine.logs(id)
+          return logs.contains { $0.stream == .stdout && $0.text == "hello\n" }
+            && logs.contains { $0.stream == .stderr && $0.text == "oops\n" }
+        })
+
+      try await engine.stop(id, timeout: 10)
+      let stopped = try await engine.inspect(id)
+      #expect(stopped.state == .exited)
+      #expect(stopped.exitCode == 7)
+      #expect(stopped.finishedAt != nil)
+      #expect(try await engine.logs(id).last?.text == "bye\n")
+      // The network namespace went with it; the record and logs stay until remove.
+      #expect(!FileManager.default.fileExists(atPath: "/run/netns/ckit-\(id.prefix(12))"))
+      try await engine.remove(id)
+      await #expect(throws: EngineError.noSuchContainer(id)) { try await engine.inspect(id) }
+    }
+  }
+
+  @Test func waitReturnsTheExitCodeAndAutoRemoveRemoves() async throws {
+    try await withEngine { engine, image in
+      let kept = try await engine.run(ContainerSpec(image: image, command: ["sh", "-c", "exit 3"], network: .none))
+      #expect(try await engine.wait(kept) == 3)
+      let info = try await engine.inspect(kept)
+      #expect(info.state == .exited)
+      #expect(info.exitCode == 3)
+
+      let gone = try await engine.run(
+        ContainerSpec(image: image, command: ["sh", "-c", "exit 5"], network: .none, autoRemove: true))
+      #expect(try await engine.wait(gone) == 5)
+      await #expect(throws: EngineError.noSuchContainer(gone)) { try await engine.inspect(gone) }
+      #expect(try await engine.list().map(\.id) == [kept])
+    }
+  }
+
+  @Test func restartPolicyRestartsUntilItsLimit() async throws {
+    try await withEngine { engine, image in
+      let id = try await engine.run(
+        ContainerSpec(
+          image: image, command: ["sh", "-c", "echo run; exit 1"], network: .none,
+          restartPolicy: try RestartPolicy("on-failure:2")))
+      #expect(try await engine.wait(id) == 1)
+      let info = try await engine.inspect(id)
+      #expect(info.restartCount == 2)
+      #expect(try await engine.logs(id).map(\.text) == ["run\n", "run\n", "run\n"])
+    }
+  }
+
+  @Test func badInputIsATypedErrorNamingTheObject() async throws {
+    try await withEngine { engine, image in
+      await #expect(throws: EngineError.invalidName("bad name")) {
+        try await engine.create(ContainerSpec(image: image, name: "bad name"))
+      }
+      await #expect(throws: EngineError.noSuchContainer("nothere")) { try await engine.stop("nothere") }
+      do {
+        _ = try await engine.run(ContainerSpec(image: image, command: ["/no/such/binary"], network: .none))
+        Issue.record("a missing binary started")
+      } catch let error as EngineError {
+        guard case .startFailed(_, let code, _) = error else {
+          Issue.record("unexpected error \(error)")
+          return
+        }
+        #expect(code == 127)
+      }
+      let running = try await engine.run(ContainerSpec(image: image, command: ["sleep", "60"], network: .none))
+      await #expect(throws: EngineError.containerRunning(id: running, action: "remove")) {
+        try await engine.remove(running)
+      }
+      try await engine.remove(running, force: true)
+      #expect(try await engine.list().isEmpty == false)  // the failed start's container stays, as docker's does
+    }
+  }
+}
