@@ -30,9 +30,16 @@ struct ContainerRecord: Codable, Sendable {
 
   /// Written to a temp file and renamed: a reader never sees half a state. Not fsynced: the state lives on tmpfs
   /// (/run) and describes processes that do not survive a reboot either, as with runc and crun.
-  func save(_ url: URL) throws(ContainerError) {
+  ///
+  /// `specJSON`, the config.json the spec was decoded from, goes in as it is: encoding a whole spec again cost
+  /// about as much as decoding it, on every container start.
+  func save(_ url: URL, specJSON: Data? = nil) throws(ContainerError) {
     let data: Data
-    do { data = try SpecJSON.encode(self) } catch { throw .system(call: "write", object: url.path, errno: EINVAL) }
+    if let specJSON {
+      data = encode(specJSON: specJSON)
+    } else {
+      do { data = try SpecJSON.encode(self) } catch { throw .system(call: "write", object: url.path, errno: EINVAL) }
+    }
     let tmp = url.deletingLastPathComponent().appendingPathComponent(".state.json.tmp").path
     let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw .system(call: "open", object: tmp, errno: errno) }
@@ -54,5 +61,59 @@ struct ContainerRecord: Codable, Sendable {
       unlink(tmp)
       throw .system(call: "rename", object: url.path, errno: code)
     }
+  }
+
+  /// The record as ``SpecJSON`` writes it (sorted keys, no escaped slashes), with `specJSON` as the spec.
+  func encode(specJSON: Data) -> Data {
+    var out = Data()
+    out.reserveCapacity(specJSON.count + 512)
+    func key(_ name: String, first: Bool = false) {
+      out.append(contentsOf: Array((first ? "{\"" : ",\"").utf8))
+      out.append(contentsOf: Array(name.utf8))
+      out.append(contentsOf: Array("\":".utf8))
+    }
+    func string(_ value: String) { out.append(contentsOf: Self.quoted(value)) }
+    key("bundle", first: true)
+    string(bundle)
+    if let cgroupPath {
+      key("cgroupPath")
+      string(cgroupPath)
+    }
+    key("created")
+    string(created)
+    if let exitCode {
+      key("exitCode")
+      out.append(contentsOf: Array(String(exitCode).utf8))
+    }
+    key("id")
+    string(id)
+    key("pid")
+    out.append(contentsOf: Array(String(pid).utf8))
+    key("pidStartTime")
+    out.append(contentsOf: Array(String(pidStartTime).utf8))
+    key("rootfs")
+    string(rootfs)
+    key("spec")
+    out.append(specJSON)
+    out.append(UInt8(ascii: "}"))
+    return out
+  }
+
+  /// A JSON string literal: quotes, backslashes and control characters escaped, everything else as UTF-8.
+  static func quoted(_ value: String) -> [UInt8] {
+    var out: [UInt8] = [UInt8(ascii: "\"")]
+    for byte in value.utf8 {
+      switch byte {
+      case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+        out += [UInt8(ascii: "\\"), byte]
+      case 0..<0x20:
+        let hex = Array("0123456789abcdef".utf8)
+        out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xf)]]
+      default:
+        out.append(byte)
+      }
+    }
+    out.append(UInt8(ascii: "\""))
+    return out
   }
 }

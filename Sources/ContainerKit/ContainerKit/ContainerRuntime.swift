@@ -46,16 +46,17 @@ public struct ContainerRuntime: Sendable {
 
   /// Reads `<bundle>/config.json`; errors name the field.
   public static func loadSpec(bundle: String) throws(ContainerError) -> Spec {
-    let path = URL(fileURLWithPath: bundle).appendingPathComponent("config.json").path
+    try loadConfig(bundle: bundle).spec
+  }
+
+  /// The spec and the bytes it was decoded from, which the state file embeds as they are instead of encoding the
+  /// spec again.
+  static func loadConfig(bundle: String) throws(ContainerError) -> (spec: Spec, json: Data) {
+    let path = bundle.hasSuffix("/") ? bundle + "config.json" : bundle + "/config.json"
     guard let data = FileManager.default.contents(atPath: path) else {
       throw .invalidConfig("cannot read \(path): \(ChildError.reason(ENOENT))")
     }
-    do { return try Spec.decode(data) } catch { throw .invalidConfig("\(error)") }
-  }
-
-  static func resolveSpec(_ spec: Spec?, bundle: String) throws(ContainerError) -> Spec {
-    if let spec { return spec }
-    return try loadSpec(bundle: bundle)
+    do { return (try Spec.decode(data), data) } catch { throw .invalidConfig("\(error)") }
   }
 
   /// Creates a container: namespaces, cgroup, rootfs, all set up; its program waits for ``Container/start()``.
@@ -71,7 +72,14 @@ public struct ContainerRuntime: Sendable {
     let bundlePath =
       bundle.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
       ?? FileManager.default.currentDirectoryPath
-    let spec = try Self.resolveSpec(spec, bundle: bundlePath)
+    let config: (spec: Spec, json: Data?)
+    if let spec {
+      config = (spec, nil)
+    } else {
+      let loaded = try Self.loadConfig(bundle: bundlePath)
+      config = (loaded.spec, loaded.json)
+    }
+    let spec = config.spec
 
     var plan: ChildPlan
     do {
@@ -136,7 +144,7 @@ public struct ContainerRuntime: Sendable {
         pidStartTime: ProcInfo.stat(child.pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
         spec: spec)
       do {
-        try record.save(dir.appendingPathComponent("state.json"))
+        try record.save(dir.appendingPathComponent("state.json"), specJSON: config.json)
       } catch {
         kill(child.pid, SIGKILL)
         var s: Int32 = 0

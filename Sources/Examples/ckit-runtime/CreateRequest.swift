@@ -16,9 +16,15 @@ struct CreateRequest {
 
   func create() async throws -> Container {
     let bundle = URL(fileURLWithPath: bundle).standardizedFileURL.path
-    let spec = try ContainerRuntime.loadSpec(bundle: bundle)
-    let terminal = spec.process?.terminal ?? false
-    let io: ProcessIO = terminal && consoleSocket != nil ? .terminal() : .inherit
+    // Without a console socket the runtime reads config.json itself (once, keeping its bytes for the state file);
+    // with one, whether the program wants a terminal decides the stdio first.
+    var io = ProcessIO.inherit
+    var spec: Spec? = nil
+    if consoleSocket != nil {
+      let loaded = try ContainerRuntime.loadSpec(bundle: bundle)
+      if loaded.process?.terminal ?? false { io = .terminal() }
+      spec = loaded
+    }
     let c = try await runtime.create(id: id, bundle: bundle, spec: spec, io: io, useInit: useInit)
     if let consoleSocket, let master = c.streams.terminal {
       try Console.send(master, to: consoleSocket)
