@@ -102,9 +102,11 @@ public final class Container: Sendable {
       }
       if let failure { throw .child(failure) }
     }
-    var st = state()
-    st.status = .running
-    try? HookRunner.run(spec.hooks?.poststart, name: "poststart", state: st)
+    if let hooks = spec.hooks?.poststart, !hooks.isEmpty {
+      var st = state()
+      st.status = .running
+      try? HookRunner.run(hooks, name: "poststart", state: st)
+    }
   }
 
   /// Signals the init, or with `all` every process of the container's cgroup.
@@ -143,7 +145,12 @@ public final class Container: Sendable {
   }
 
   static func reap(pid: Int32, startTime: UInt64, isChild: Bool) async -> ExitStatus {
-    await BlockingCall.run {
+    // A short program has often exited already: no thread is needed to collect it.
+    if isChild {
+      var s: Int32 = 0
+      if waitpid(pid, &s, WNOHANG) == pid { return ExitStatus(waitStatus: s) }
+    }
+    return await BlockingCall.run {
       if isChild {
         var s: Int32 = 0
         while waitpid(pid, &s, 0) < 0 {
@@ -219,10 +226,11 @@ public final class Container: Sendable {
     if let path = cgroupPath, let cgroups = runtime.cgroups {
       do { try cgroups.delete(path) } catch { throw .cgroup(error) }
     }
-    var st = state()
-    st.status = .stopped
+    let hooks = spec.hooks?.poststop ?? []
+    var st = hooks.isEmpty ? nil : state()
+    st?.status = .stopped
     try? FileManager.default.removeItem(at: directory)
-    try? HookRunner.run(spec.hooks?.poststop, name: "poststop", state: st)
+    if let st { try? HookRunner.run(hooks, name: "poststop", state: st) }
   }
 
   /// Resizes the terminal of a `.terminal` container.
