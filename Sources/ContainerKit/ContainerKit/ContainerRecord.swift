@@ -1,5 +1,6 @@
 import FoundationEssentials
 import OCI
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -34,12 +35,13 @@ struct ContainerRecord: Codable, Sendable {
   /// `specJSON`, the config.json the spec was decoded from, goes in as it is: encoding a whole spec again cost
   /// about as much as decoding it, on every container start.
   func save(_ url: URL, specJSON: Data? = nil) throws(ContainerError) {
-    let data: Data
+    let json: Data
     if let specJSON {
-      data = encode(specJSON: specJSON)
+      json = specJSON
     } else {
-      do { data = try SpecJSON.encode(self) } catch { throw .system(call: "write", object: url.path, errno: EINVAL) }
+      do { json = try Self.encodedSpec(spec) } catch { throw .system(call: "write", object: url.path, errno: EINVAL) }
     }
+    let data = encode(specJSON: json)
     let tmp = url.deletingLastPathComponent().appendingPathComponent(".state.json.tmp").path
     let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw .system(call: "open", object: tmp, errno: errno) }
@@ -61,6 +63,17 @@ struct ContainerRecord: Codable, Sendable {
       unlink(tmp)
       throw .system(call: "rename", object: url.path, errno: code)
     }
+  }
+
+  /// The last spec encoded and its JSON: an embedder starting many containers from one spec (a benchmark, a
+  /// replicated service) encodes it once; comparing two specs costs far less than encoding one.
+  private static let lastEncoded = Mutex<(spec: Spec, json: Data)?>(nil)
+
+  static func encodedSpec(_ spec: Spec) throws -> Data {
+    if let last = lastEncoded.withLock({ $0 }), last.spec == spec { return last.json }
+    let json = try SpecJSON.encode(spec)
+    lastEncoded.withLock { $0 = (spec, json) }
+    return json
   }
 
   /// The record as ``SpecJSON`` writes it (sorted keys, no escaped slashes), with `specJSON` as the spec.
@@ -99,13 +112,19 @@ struct ContainerRecord: Codable, Sendable {
     return out
   }
 
-  /// A JSON string literal: quotes, backslashes and control characters escaped, everything else as UTF-8.
+  /// A JSON string literal escaped as JSONEncoder does: quotes, backslashes, the short forms (`\n`...), other
+  /// control characters as `\u00XX`, everything else (slashes included) as UTF-8.
   static func quoted(_ value: String) -> [UInt8] {
     var out: [UInt8] = [UInt8(ascii: "\"")]
     for byte in value.utf8 {
       switch byte {
       case UInt8(ascii: "\""), UInt8(ascii: "\\"):
         out += [UInt8(ascii: "\\"), byte]
+      case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+      case 0x0c: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+      case 0x0a: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+      case 0x0d: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+      case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
       case 0..<0x20:
         let hex = Array("0123456789abcdef".utf8)
         out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xf)]]
