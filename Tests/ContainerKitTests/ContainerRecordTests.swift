@@ -18,7 +18,8 @@ struct ContainerRecordTests {
   @Test("the hand-written state file has the same bytes as SpecJSON's, escapes included")
   func sameBytes() throws {
     for r in [
-      record(bundle: "/b/with \"quotes\" \\ and\nnew\r\tline\u{1}\u{8}\u{c}\u{1f}", cgroupPath: "ckit/c-1", exitCode: 3),
+      record(
+        bundle: "/b/with \"quotes\" \\ and\nnew\r\tline\u{1}\u{8}\u{c}\u{1f}", cgroupPath: "ckit/c-1", exitCode: 3),
       record(bundle: "/plain/é", cgroupPath: nil, exitCode: nil),
     ] {
       let written = r.encode(specJSON: try SpecJSON.encode(r.spec))
