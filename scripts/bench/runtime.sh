@@ -31,17 +31,21 @@ PY
 
 cat >"$work/measure.sh" <<EOF
 set -euo pipefail
-if [ -s /sys/fs/cgroup/unified/cgroup.controllers ]; then
+if [ -n "\$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
   mount --bind "$work/empty-controllers" /sys/fs/cgroup/unified/cgroup.controllers
 fi
 b="$work/bundle"
+# Container ids unique to this run: another checkout's benchmark may be running the same peers now.
+tag=\$\$
+crun --root $work/crun run -b \$b probe-\$tag >/dev/null
 hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/run.json" \\
-  -n crun "crun --root $work/crun run -b \$b bench-crun" \\
-  -n runc "runc --root $work/runc run -b \$b bench-runc" \\
-  -n ckit-runtime "$bin/ckit-runtime --root $work/ckit --cgroup-parent ckit-bench run -b \$b bench-ckit"
+  -n crun "crun --root $work/crun run -b \$b bench-crun-\$tag" \\
+  -n runc "runc --root $work/runc run -b \$b bench-runc-\$tag" \\
+  -n ckit-runtime "$bin/ckit-runtime --root $work/ckit --cgroup-parent ckit-bench-\$tag run -b \$b bench-ckit-\$tag"
 hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/version.json" \\
   -n crun "crun --version" -n runc "runc --version" -n ckit-runtime "$bin/ckit-runtime --version"
 "$bin/ckit-bench" runtime "\$b" "$RUNS" >"$work/lib.txt"
+rmdir /sys/fs/cgroup/*/ckit-bench-\$tag 2>/dev/null || true
 EOF
 unshare -m --propagation private bash "$work/measure.sh"
 cat "$work/lib.txt"
