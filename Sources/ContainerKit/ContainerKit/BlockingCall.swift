@@ -16,6 +16,9 @@ public enum BlockingCall {
     }
   }
 
+  /// Runs `body` on a thread of its own and returns at once.
+  static func detach(_ body: @escaping @Sendable () -> Void) { start(body) }
+
   /// The work of one thread; retained across `pthread_create` and released by the thread.
   private final class Work {
     let body: () -> Void

@@ -20,6 +20,8 @@ public final class Container: Sendable {
   public let streams: ProcessStreams
   /// The init is this process's child: `wait` can reap it and read its exit status.
   let isChild: Bool
+  /// Set when the init is this process's child: reaps it from the start.
+  let reaper: ChildReaper?
   private let local: Mutex<Local>
 
   struct Local {
@@ -35,6 +37,7 @@ public final class Container: Sendable {
     self.record = record
     self.streams = streams
     self.isChild = isChild
+    reaper = isChild ? ChildReaper(pid: record.pid) : nil
     local = Mutex(Local(channel: channel))
   }
 
@@ -126,16 +129,20 @@ public final class Container: Sendable {
   /// Waits for the init to exit. For a container created by another process the exit code is unknown (the
   /// kernel gives it only to the parent): the status then has neither code nor signal.
   public func wait() async -> ExitStatus {
-    let task = local.withLock { l -> Task<ExitStatus, Never> in
-      if let t = l.waiter { return t }
-      let pid = self.pid
-      let start = record.pidStartTime
-      let isChild = self.isChild
-      let t = Task { await Self.reap(pid: pid, startTime: start, isChild: isChild) }
-      l.waiter = t
-      return t
+    var status: ExitStatus
+    if let reaper {
+      status = await reaper.wait()
+    } else {
+      let task = local.withLock { l -> Task<ExitStatus, Never> in
+        if let t = l.waiter { return t }
+        let pid = self.pid
+        let start = record.pidStartTime
+        let t = Task { await Self.watch(pid: pid, startTime: start) }
+        l.waiter = t
+        return t
+      }
+      status = await task.value
     }
-    var status = await task.value
     if status.signal == SIGKILL, let path = cgroupPath, let cgroups = runtime.cgroups,
       let n = try? cgroups.oomKillCount(path), n > 0
     {
@@ -144,20 +151,9 @@ public final class Container: Sendable {
     return status
   }
 
-  static func reap(pid: Int32, startTime: UInt64, isChild: Bool) async -> ExitStatus {
-    // A short program has often exited already: no thread is needed to collect it.
-    if isChild {
-      var s: Int32 = 0
-      if waitpid(pid, &s, WNOHANG) == pid { return ExitStatus(waitStatus: s) }
-    }
-    return await BlockingCall.run {
-      if isChild {
-        var s: Int32 = 0
-        while waitpid(pid, &s, 0) < 0 {
-          if errno != EINTR { return ExitStatus() }
-        }
-        return ExitStatus(waitStatus: s)
-      }
+  /// Waits for a container this process did not create: the kernel gives the exit status only to the parent.
+  static func watch(pid: Int32, startTime: UInt64) async -> ExitStatus {
+    await BlockingCall.run {
       while ProcInfo.isAlive(pid, startTime: startTime) { usleep(5000) }
       return ExitStatus()
     }

@@ -1,6 +1,4 @@
-import Dispatch
 import Namespaces
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -11,23 +9,15 @@ import Synchronization
 public final class ContainerProcess: Sendable {
   public let pid: Int32
   public let streams: ProcessStreams
-  private let waiter: Mutex<Task<ExitStatus, Never>?> = Mutex(nil)
+  private let reaper: ChildReaper
 
   init(pid: Int32, streams: ProcessStreams) {
     self.pid = pid
     self.streams = streams
+    reaper = ChildReaper(pid: pid)
   }
 
-  public func wait() async -> ExitStatus {
-    let task = waiter.withLock { t -> Task<ExitStatus, Never> in
-      if let t { return t }
-      let pid = self.pid
-      let new = Task { await Container.reap(pid: pid, startTime: 0, isChild: true) }
-      t = new
-      return new
-    }
-    return await task.value
-  }
+  public func wait() async -> ExitStatus { await reaper.wait() }
 
   public func kill(_ signal: Int32 = SIGTERM) throws(ContainerError) {
     guard Glibc.kill(pid, signal) == 0 else { throw .system(call: "kill", object: "pid \(pid)", errno: errno) }
