@@ -4,11 +4,12 @@ import Synchronization
   import Glibc
 #endif
 
-/// Collects the exit status of a child process on a thread of its own, started as soon as the child exists.
+/// Collects the exit status of a child process for any number of waiters, on a thread of its own.
 ///
-/// `wait()` then costs one wake-up when the program exits (or none when it already has), where a waiter started on
-/// demand cost a task, a thread and three hand-offs between threads: on a loaded two-core machine each hand-off
-/// can wait milliseconds for a core. The thread also reaps a child nobody waits for, so no zombie is left.
+/// Made by the first `wait()`, never before: a caller that does not wait (`ckit-runtime run -d`) leaves the exit
+/// status to whoever adopts the process (a subreaper such as ckit-monitor). A program that has already exited
+/// costs no thread; otherwise `wait()` costs one wake-up when it exits, where a waiter task cost a task, a thread
+/// and three hand-offs between threads, each of which can wait milliseconds for a core on a loaded machine.
 final class ChildReaper: Sendable {
   private struct State {
     var status: ExitStatus?
@@ -18,6 +19,11 @@ final class ChildReaper: Sendable {
   private let state = Mutex(State())
 
   init(pid: Int32) {
+    var s: Int32 = 0
+    if waitpid(pid, &s, WNOHANG) == pid {
+      state.withLock { $0.status = ExitStatus(waitStatus: s) }
+      return
+    }
     BlockingCall.detach { [self] in
       var s: Int32 = 0
       var status = ExitStatus()

@@ -20,13 +20,13 @@ public final class Container: Sendable {
   public let streams: ProcessStreams
   /// The init is this process's child: `wait` can reap it and read its exit status.
   let isChild: Bool
-  /// Set when the init is this process's child: reaps it from the start.
-  let reaper: ChildReaper?
   private let local: Mutex<Local>
 
   struct Local {
     var channel: SyncChannel?
     var waiter: Task<ExitStatus, Never>?
+    /// Made by the first `wait()` of a child's container.
+    var reaper: ChildReaper?
     var execError: ChildError?
   }
 
@@ -37,7 +37,6 @@ public final class Container: Sendable {
     self.record = record
     self.streams = streams
     self.isChild = isChild
-    reaper = isChild ? ChildReaper(pid: record.pid) : nil
     local = Mutex(Local(channel: channel))
   }
 
@@ -130,7 +129,14 @@ public final class Container: Sendable {
   /// kernel gives it only to the parent): the status then has neither code nor signal.
   public func wait() async -> ExitStatus {
     var status: ExitStatus
-    if let reaper {
+    if isChild {
+      let pid = self.pid
+      let reaper = local.withLock { l in
+        if let r = l.reaper { return r }
+        let r = ChildReaper(pid: pid)
+        l.reaper = r
+        return r
+      }
       status = await reaper.wait()
     } else {
       let task = local.withLock { l -> Task<ExitStatus, Never> in

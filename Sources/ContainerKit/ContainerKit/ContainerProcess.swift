@@ -1,4 +1,5 @@
 import Namespaces
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -9,15 +10,24 @@ import Namespaces
 public final class ContainerProcess: Sendable {
   public let pid: Int32
   public let streams: ProcessStreams
-  private let reaper: ChildReaper
+  /// Made by the first `wait()`: an exec'd process nobody waits for is left to whoever adopts it.
+  private let reaper = Mutex<ChildReaper?>(nil)
 
   init(pid: Int32, streams: ProcessStreams) {
     self.pid = pid
     self.streams = streams
-    reaper = ChildReaper(pid: pid)
   }
 
-  public func wait() async -> ExitStatus { await reaper.wait() }
+  public func wait() async -> ExitStatus {
+    let pid = self.pid
+    let r = reaper.withLock { r in
+      if let r { return r }
+      let new = ChildReaper(pid: pid)
+      r = new
+      return new
+    }
+    return await r.wait()
+  }
 
   public func kill(_ signal: Int32 = SIGTERM) throws(ContainerError) {
     guard Glibc.kill(pid, signal) == 0 else { throw .system(call: "kill", object: "pid \(pid)", errno: errno) }
