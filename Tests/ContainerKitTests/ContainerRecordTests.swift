@@ -1,3 +1,4 @@
+import Cgroups
 import Foundation
 import OCI
 import Testing
@@ -45,5 +46,19 @@ struct ContainerRecordTests {
     #expect(RFC3339.format(seconds: 0, nanoseconds: 0) == "1970-01-01T00:00:00.000000000Z")
     #expect(RFC3339.format(seconds: 1_795_901_763, nanoseconds: 974_090_932) == "2026-11-28T21:36:03.974090932Z")
     #expect(RFC3339.now().count == 30)
+  }
+}
+
+/// The cheap cgroup probe must find what mountinfo says, or nothing (and mountinfo is used).
+@Suite("Cgroup probe")
+struct CgroupProbeTests {
+  @Test("statfs of /sys/fs/cgroup finds the same mounts as /proc/self/mountinfo")
+  func sameAsMountInfo() throws {
+    let text = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+    let fromMountInfo = CgroupMounts(mountInfo: text)
+    let probed = try #require(CgroupProbe.mounts())
+    #expect(probed.unified == fromMountInfo.unified)
+    #expect(probed.v1.mapValues { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path } == fromMountInfo.v1)
+    #expect((CgroupProbe.driver().map { "\($0.version)" }) == (try? Cgroups.detect()).map { "\($0.version)" })
   }
 }

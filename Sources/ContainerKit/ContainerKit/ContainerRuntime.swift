@@ -30,9 +30,10 @@ public struct ContainerRuntime: Sendable {
     self.cgroups = cgroups
   }
 
-  /// A runtime with the host's cgroup driver, detected from /proc/self/mountinfo.
+  /// A runtime with the host's cgroup driver, found from /sys/fs/cgroup (or /proc/self/mountinfo when its layout
+  /// is not the standard one).
   public static func detectingCgroups(root: String = "/run/ckit", cgroupParent: String = "ckit") -> ContainerRuntime {
-    ContainerRuntime(root: root, cgroupParent: cgroupParent, cgroups: try? Cgroups.detect())
+    ContainerRuntime(root: root, cgroupParent: cgroupParent, cgroups: CgroupProbe.driver())
   }
 
   func directory(_ id: String) -> URL { root.appendingPathComponent(id) }
