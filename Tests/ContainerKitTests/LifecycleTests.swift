@@ -225,17 +225,10 @@ struct LifecycleTests {
         io: .terminal(rows: 33, columns: 101))
       scratch.register(pid: c.pid)
       try await c.start()
-      let master = try #require(c.streams.terminal)
-      var out = [UInt8]()
-      var buf = [UInt8](repeating: 0, count: 256)
-      while true {
-        let n = read(master, &buf, 256)
-        if n <= 0 { break }
-        out += buf[0..<n]
-      }
+      let out = RuntimeFixture.readTerminal(try #require(c.streams.terminal))
       let status = await c.wait()
       #expect(status.code == 0)
-      #expect(String(decoding: out, as: UTF8.self) == "tty\r\n33 101\r\n")
+      #expect(out == "tty\r\n33 101\r\n")
       try await c.delete()
       c.streams.close()
     }

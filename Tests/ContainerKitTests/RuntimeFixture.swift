@@ -38,10 +38,10 @@ struct RuntimeFixture {
   }
 
   /// Runs `args` to completion with pipes; returns stdout, stderr and the exit status.
-  func run(_ spec: Spec, id: String = "c-\(UUID().uuidString.prefix(8))") async throws -> (
+  func run(_ spec: Spec, id: String = "c-\(UUID().uuidString.prefix(8))", useInit: Bool = false) async throws -> (
     out: String, err: String, status: ExitStatus
   ) {
-    let c = try await runtime.create(id: id, spec: spec, io: .pipes)
+    let c = try await runtime.create(id: id, spec: spec, io: .pipes, useInit: useInit)
     scratch.register(pid: c.pid)
     var streams = c.streams
     streams.closeStdin()
@@ -52,6 +52,18 @@ struct RuntimeFixture {
     let status = await c.wait()
     try await c.delete(force: true)
     return (o, e, status)
+  }
+
+  /// Reads a pty's master until the slave side is gone (EIO). Blocks: call once the program was started.
+  static func readTerminal(_ master: Int32) -> String {
+    var out = [UInt8]()
+    var buf = [UInt8](repeating: 0, count: 256)
+    while true {
+      let n = read(master, &buf, 256)
+      if n <= 0 { break }
+      out += buf[0..<n]
+    }
+    return String(decoding: out, as: UTF8.self)
   }
 
   static func drain(_ fd: Int32?) async -> String {

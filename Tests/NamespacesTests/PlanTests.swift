@@ -56,4 +56,82 @@ struct PlanTests {
     #expect(plan.newNamespaces == [.mount])
     #expect(plan.needsDoubleFork)
   }
+
+  static let hybridMountInfo = """
+    31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+    32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct
+    35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+    40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,release_agent=/x,name=systemd
+    41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw,nsdelegate
+    50 23 0:40 / /mnt/other rw - cgroup cgroup rw,pids
+    """
+
+  @Test("a cgroup mount on a hybrid host: tmpfs, one mount per hierarchy, links for co-mounted controllers, ro last")
+  func cgroupLayout() throws {
+    var spec = Spec.container(rootfs: "/r", args: ["true"])
+    spec.mounts = [
+      Spec.Mount(destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "ro"])
+    ]
+    spec.linux?.namespaces?.append(Spec.Namespace(.cgroup))
+    let view = CgroupView(mountInfo: Self.hybridMountInfo, cgroupPath: "ckit/web")
+    #expect(view.hierarchies.map(\.name) == ["cpu,cpuacct", "memory", "systemd", "unified"])
+    #expect(view.hierarchies.map(\.options) == [["cpu", "cpuacct"], ["memory"], ["name=systemd"], []])
+    let plan = try ChildPlan(spec: spec, bundle: "/", cgroupView: view) { _ in false }
+    let steps = plan.mounts.map { m in
+      m.symlinkTarget.map { "link \(m.destination) -> \($0)" }
+        ?? (m.remount
+          ? "ro \(m.destination)"
+          : "\(m.type ?? "bind") \(m.destination) \(m.options.data.joined(separator: ","))")
+    }
+    #expect(
+      steps == [
+        "tmpfs /sys/fs/cgroup mode=755",
+        "cgroup /sys/fs/cgroup/cpu,cpuacct cpu,cpuacct", "ro /sys/fs/cgroup/cpu,cpuacct",
+        "link /sys/fs/cgroup/cpu -> cpu,cpuacct", "link /sys/fs/cgroup/cpuacct -> cpu,cpuacct",
+        "cgroup /sys/fs/cgroup/memory memory", "ro /sys/fs/cgroup/memory",
+        "cgroup /sys/fs/cgroup/systemd name=systemd", "ro /sys/fs/cgroup/systemd",
+        "cgroup2 /sys/fs/cgroup/unified ", "ro /sys/fs/cgroup/unified",
+        "ro /sys/fs/cgroup",
+      ])
+    // Without a namespace: the container's own directories, bound; without a cgroup either: an empty tmpfs.
+    spec.linux?.namespaces?.removeAll { $0.type == .cgroup }
+    let bound = try ChildPlan(spec: spec, bundle: "/", cgroupView: view) { _ in false }
+    #expect(
+      bound.mounts.filter { $0.options.bind == .bind }.map { $0.source ?? "" }.first
+        == "/sys/fs/cgroup/cpu,cpuacct/ckit/web")
+    var noCgroup = view
+    noCgroup.cgroupPath = nil
+    let empty = try ChildPlan(spec: spec, bundle: "/", cgroupView: noCgroup) { _ in false }
+    #expect(empty.mounts.map(\.destination) == ["/sys/fs/cgroup", "/sys/fs/cgroup"])
+    // A unified host: one cgroup2 mount.
+    let unified = CgroupView(mountInfo: "30 23 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n")
+    #expect(unified.unifiedOnly && unified.hierarchies.isEmpty)
+    spec.linux?.namespaces?.append(Spec.Namespace(.cgroup))
+    let v2 = try ChildPlan(spec: spec, bundle: "/", cgroupView: unified) { _ in false }
+    #expect(
+      v2.mounts.map { "\($0.type ?? "") \($0.destination) \($0.remount)" } == [
+        "cgroup2 /sys/fs/cgroup false", " /sys/fs/cgroup true",
+      ])
+  }
+
+  @Test("hook and time-offset fields are checked, naming the field")
+  func hookAndTimeFields() throws {
+    var spec = Spec.container(rootfs: "/r", args: ["true"])
+    var hooks = Spec.Hooks()
+    hooks.startContainer = [Spec.Hook(path: "relative/hook")]
+    spec.hooks = hooks
+    #expect { _ = try ChildPlan(spec: spec, bundle: "/") { _ in false } } throws: {
+      "\($0)" == "invalid config: hooks.startContainer[0].path: must be absolute, got \"relative/hook\""
+    }
+    hooks.startContainer = [Spec.Hook(path: "/hook", timeout: 0)]
+    spec.hooks = hooks
+    #expect { _ = try ChildPlan(spec: spec, bundle: "/") { _ in false } } throws: {
+      "\($0)" == "invalid config: hooks.startContainer[0].timeout: must be positive, got 0"
+    }
+    hooks.startContainer = [Spec.Hook(path: "/hook", args: ["hook", "-v"], env: ["A=1"], timeout: 3)]
+    spec.hooks = hooks
+    let plan = try ChildPlan(spec: spec, bundle: "/") { _ in false }
+    #expect(
+      plan.startContainerHooks == [ChildPlan.HookStep(path: "/hook", argv: ["hook", "-v"], env: ["A=1"], timeout: 3)])
+  }
 }

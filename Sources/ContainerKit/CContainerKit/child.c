@@ -61,20 +61,6 @@ static void ck_write_file(const struct ck_plan *plan, const char *step, const ch
   close(fd);
 }
 
-static void ck_itoa(char *buf, size_t size, long v) {
-  char tmp[32];
-  int n = 0, neg = v < 0;
-  unsigned long u = neg ? (unsigned long)(-v) : (unsigned long)v;
-  do {
-    tmp[n++] = (char)('0' + u % 10);
-    u /= 10;
-  } while (u > 0 && n < 30);
-  size_t i = 0;
-  if (neg && i + 1 < size) buf[i++] = '-';
-  while (n > 0 && i + 1 < size) buf[i++] = tmp[--n];
-  buf[i] = '\0';
-}
-
 static void ck_kernel_settings(const struct ck_plan *plan) {
   if (plan->hostname != NULL && sethostname(plan->hostname, ck_strlen(plan->hostname)) != 0)
     ck_fail(plan, "sethostname", errno, plan->hostname, 1);
@@ -221,6 +207,8 @@ static void ck_close_others(const struct ck_plan *plan) {
   keep[n++] = plan->sync_fd;
   if (plan->exec_fifo_fd >= 0) keep[n++] = plan->exec_fifo_fd;
   if (plan->console_fd >= 0) keep[n++] = plan->console_fd;
+  if (plan->create_state_fd >= 0) keep[n++] = plan->create_state_fd;
+  if (plan->start_state_fd >= 0) keep[n++] = plan->start_state_fd;
   for (int i = 0; i < 3; i++)
     if (plan->stdio[i] >= 0) keep[n++] = plan->stdio[i];
   for (int i = 0; i < plan->join_count && n < 32; i++) keep[n++] = plan->join_fds[i];
@@ -258,6 +246,14 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
   if (plan->new_user_ns) {
     if (syscall(SYS_setresgid, 0, 0, 0) != 0) ck_fail(plan, "become root of the user namespace", errno, "gid 0", 1);
     if (syscall(SYS_setresuid, 0, 0, 0) != 0) ck_fail(plan, "become root of the user namespace", errno, "uid 0", 1);
+  }
+  /* Unshared here rather than by the clone: the cgroup namespace's root is the cgroup the parent just placed us
+   * in, and a time namespace takes offsets only until its first process enters it (at our execve or fork). */
+  if (plan->new_cgroup_ns && unshare(CLONE_NEWCGROUP) != 0) ck_fail(plan, "unshare", errno, "cgroup namespace", 1);
+  if (plan->new_time_ns) {
+    if (unshare(CLONE_NEWTIME) != 0) ck_fail(plan, "unshare", errno, "time namespace", 1);
+    if (plan->time_offsets != NULL)
+      ck_write_file(plan, "write time offsets", "/proc/self/timens_offsets", plan->time_offsets);
   }
   if (!plan->double_fork) {
     for (int i = 0; i < plan->join_count; i++) {
@@ -303,6 +299,11 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
   ck_identity(plan);
   if (plan->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     ck_fail(plan, "no_new_privs", errno, "process.noNewPrivileges", 1);
+  /* As runc: in the container, with the program's identity and privileges, before a seccomp filter that
+   * no_new_privs lets us load last. */
+  if (plan->start_container_count > 0)
+    ck_run_hooks(plan, "startContainer", plan->start_container_hooks, plan->start_container_count,
+                 plan->start_state_fd);
   if (plan->no_new_privs) ck_load_seccomp(plan);
 
   if (plan->use_init) {

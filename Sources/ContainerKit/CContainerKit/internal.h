@@ -10,6 +10,15 @@ size_t ck_strlen(const char *s);
 /* dst = a + b, truncated to size; returns dst. */
 char *ck_join(char *dst, size_t size, const char *a, const char *b);
 
+/* Decimal text of v, truncated to size. */
+void ck_itoa(char *buf, size_t size, long v);
+/* The Go-style lower-case reason for an errno ("no such file or directory"). */
+const char *ck_errname(int err);
+
+/* hooks.c: runs `count` hooks in order, each with `state_fd` on stdin; a failure is reported as CK_MSG_HOOK_ERROR
+ * (or on stderr when the parent is gone) and the child exits. */
+void ck_run_hooks(const struct ck_plan *plan, const char *kind, const struct ck_hook *hooks, int count, int state_fd);
+
 /* rootfs.c */
 void ck_setup_rootfs(const struct ck_plan *plan);
 void ck_finish_rootfs(const struct ck_plan *plan);

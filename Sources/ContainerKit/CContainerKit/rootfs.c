@@ -199,8 +199,43 @@ static void ck_remount_bind(const struct ck_plan *plan, const struct ck_mount *m
   if (mount(NULL, dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
 }
 
+/* A symlink inside the rootfs, its directory resolved there. */
+static void ck_symlink_in_root(const struct ck_plan *plan, const struct ck_mount *m) {
+  char parent[CK_PATH], dir[CK_PATH], path[CK_PATH];
+  ck_join(parent, sizeof parent, m->destination, NULL);
+  size_t n = ck_strlen(parent);
+  while (n > 0 && parent[n - 1] != '/') n--;
+  const char *name = m->destination + n;
+  parent[n > 1 ? n - 1 : 1] = '\0';
+  if (ck_resolve_dest(plan, parent, CK_DEST_DIR, dir, sizeof dir) != 0) ck_fail(plan, "symlink", errno, m->destination, 1);
+  ck_join(path, sizeof path, dir, "/");
+  ck_join(path, sizeof path, path, name);
+  if (symlink(m->symlink_target, path) != 0 && errno != EEXIST) ck_fail(plan, "symlink", errno, m->destination, 1);
+}
+
 static void ck_mount_one(const struct ck_plan *plan, const struct ck_mount *m) {
   char dest[CK_PATH];
+  if (m->symlink_target != NULL) {
+    ck_symlink_in_root(plan, m);
+    return;
+  }
+  if (m->optional && m->bind != CK_BIND_NONE && m->source != NULL && access(m->source, F_OK) != 0) return;
+  if (m->remount) {
+    if (ck_resolve_dest(plan, m->destination, CK_DEST_DIR, dest, sizeof dest) != 0) {
+      if (m->optional && errno == ENOENT) return;
+      ck_mount_fail(plan, m);
+    }
+    if (m->optional) {
+      /* Only when a mount is there: an optional bind that was skipped left a plain directory. */
+      char parent[CK_PATH];
+      struct stat a, b;
+      ck_join(parent, sizeof parent, dest, "/..");
+      if (stat(dest, &a) != 0 || stat(parent, &b) != 0 || a.st_dev == b.st_dev) return;
+    }
+    unsigned long flags = MS_BIND | MS_REMOUNT | m->flags | ck_locked_flags(dest);
+    if (mount(NULL, dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
+    return;
+  }
   if (ck_resolve_dest(plan, m->destination, m->dest_kind, dest, sizeof dest) != 0) {
     if (errno != ENOSYS) ck_mount_fail(plan, m);
     /* No openat2 (before Linux 5.6): plain paths. */
@@ -257,6 +292,21 @@ static void ck_dev_symlinks(const struct ck_plan *plan) {
   }
 }
 
+/* The terminal's slave on /dev/console, as runc and crun do: programs that write to the console reach the pty. */
+static void ck_mount_console(const struct ck_plan *plan) {
+  char dest[CK_PATH], link[64], num[32], source[CK_PATH];
+  if (ck_resolve_dest(plan, "/dev/console", CK_DEST_FILE, dest, sizeof dest) != 0)
+    ck_fail(plan, "create", errno, "/dev/console", 1);
+  /* By its path (/dev/pts/N), not its fd: the fd's mount belongs to the namespace we were cloned from, and the
+   * kernel binds only mounts of our own. */
+  ck_itoa(num, sizeof num, plan->console_fd);
+  ck_join(link, sizeof link, "/proc/self/fd/", num);
+  ssize_t n = readlink(link, source, sizeof source - 1);
+  if (n < 0) ck_fail(plan, "find console", errno, link, 1);
+  source[n] = '\0';
+  if (mount(source, dest, NULL, MS_BIND, NULL) != 0) ck_fail(plan, "bind console", errno, source, 1);
+}
+
 void ck_setup_rootfs(const struct ck_plan *plan) {
   umask(022);
   /* Nothing we mount may propagate back to the host. */
@@ -269,11 +319,18 @@ void ck_setup_rootfs(const struct ck_plan *plan) {
   for (int i = 0; i < plan->device_count; i++) ck_make_device(plan, &plan->devices[i]);
   if (plan->dev_symlinks) ck_dev_symlinks(plan);
 
+  if (plan->console_mount && plan->console_fd >= 0) ck_mount_console(plan);
+
   if (plan->hooks_barrier) {
     char go;
     ck_send(plan, CK_MSG_HOOKS, 0, 0, "hooks", "");
     if (read(plan->sync_fd, &go, 1) != 1) _exit(1);
   }
+  /* In the container's mount namespace with everything mounted, before pivot_root: paths still resolve on the
+   * host, and the hook sees the rootfs at plan->rootfs. */
+  if (plan->create_container_count > 0)
+    ck_run_hooks(plan, "createContainer", plan->create_container_hooks, plan->create_container_count,
+                 plan->create_state_fd);
 
   if (chdir(plan->rootfs) != 0) ck_fail(plan, "chdir", errno, plan->rootfs, 1);
   if (plan->no_pivot) {

@@ -48,7 +48,21 @@ int ck_send(const struct ck_plan *plan, int kind, int err, int value, const char
   return r == (ssize_t)sizeof msg ? 0 : -1;
 }
 
-static const char *ck_errname(int err) {
+void ck_itoa(char *buf, size_t size, long v) {
+  char tmp[32];
+  int n = 0, neg = v < 0;
+  unsigned long u = neg ? (unsigned long)(-v) : (unsigned long)v;
+  do {
+    tmp[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u > 0 && n < 30);
+  size_t i = 0;
+  if (neg && i + 1 < size) buf[i++] = '-';
+  while (n > 0 && i + 1 < size) buf[i++] = tmp[--n];
+  buf[i] = '\0';
+}
+
+const char *ck_errname(int err) {
   switch (err) {
   case ENOENT: return "no such file or directory";
   case EACCES: return "permission denied";

@@ -11,7 +11,8 @@ extension Container {
   /// Namespace files of /proc/PID/ns by spec type.
   static let nsFiles: [Spec.NamespaceType: String] = [
     .pid: "pid", .network: "net", .mount: "mnt", .ipc: "ipc", .uts: "uts", .user: "user", .cgroup: "cgroup",
-    .time: "time",
+    // The init may not have exec'ed (minimal init): its children, the program among them, are in this one.
+    .time: "time_for_children",
   ]
 
   /// Runs another program in the running container: it joins all the container's namespaces and its cgroup, and

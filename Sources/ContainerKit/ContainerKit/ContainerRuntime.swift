@@ -83,8 +83,12 @@ public struct ContainerRuntime: Sendable {
     let spec = config.spec
 
     var plan: ChildPlan
+    let plannedCgroup = cgroups.map { _ in Self.cgroupPath(spec.linux?.cgroupsPath, parent: cgroupParent, id: id) }
+    let usesCgroupMount = (spec.mounts ?? []).contains { $0.type == "cgroup" || $0.type == "cgroup2" }
     do {
-      plan = try ChildPlan(spec: spec, bundle: bundlePath) { path in
+      plan = try ChildPlan(
+        spec: spec, bundle: bundlePath, cgroupView: usesCgroupMount ? .host(cgroupPath: plannedCgroup) : nil
+      ) { path in
         var st = stat()
         return stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFDIR
       }
@@ -117,8 +121,7 @@ public struct ContainerRuntime: Sendable {
       guard fifoFD >= 0 else { throw ContainerError.system(call: "open", object: fifo, errno: errno) }
       defer { close(fifoFD) }
 
-      if let cgroups {
-        let path = Self.cgroupPath(spec.linux?.cgroupsPath, parent: cgroupParent, id: id)
+      if let cgroups, let path = plannedCgroup {
         try cgroups.create(path, resources: DefaultDevices.apply(spec.linux?.resources, devices: spec.linux?.devices))
         cgroupPath = path
       }
@@ -139,6 +142,12 @@ public struct ContainerRuntime: Sendable {
           state.annotations = spec.annotations
           try HookRunner.run(spec.hooks?.prestart, name: "prestart", state: state)
           try HookRunner.run(spec.hooks?.createRuntime, name: "createRuntime", state: state)
+        },
+        hookState: { pid, status in
+          var state = ContainerState(
+            id: id, status: ContainerStatus(rawValue: status) ?? .creating, pid: pid, bundle: bundlePath)
+          state.annotations = spec.annotations
+          return (try? SpecJSON.encode(state)).map { Array($0) } ?? []
         })
       let record = ContainerRecord(
         id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: child.pid,

@@ -10,16 +10,21 @@ public struct ChildError: Error, Sendable, Equatable, CustomStringConvertible {
   public var object: String
   /// The status the child exits with: 127 when the program is missing, 126 when it cannot run, else 1.
   public var exitStatus: Int32
+  /// Why, when it is not an errno: a hook's "exited with status 1" or "timed out after 2s".
+  public var detail: String?
 
-  public init(step: String, errno: Int32, object: String, exitStatus: Int32 = 1) {
+  public init(step: String, errno: Int32, object: String, exitStatus: Int32 = 1, detail: String? = nil) {
     self.step = step
     self.errno = errno
     self.object = object
     self.exitStatus = exitStatus
+    self.detail = detail
   }
 
-  /// `exec: /bin/nope: no such file or directory`: Go-style lower-case reason, as runc and crun print it.
+  /// `exec: /bin/nope: no such file or directory`: Go-style lower-case reason, as runc and crun print it. A hook's
+  /// failure reads as the runtime's own hooks do: `createContainer hook /bin/false: exited with status 1`.
   public var description: String {
+    if let detail { return "\(step) \(object): \(detail)" }
     let reason = ChildError.reason(errno)
     return object.isEmpty ? "\(step): \(reason)" : "\(step): \(object): \(reason)"
   }

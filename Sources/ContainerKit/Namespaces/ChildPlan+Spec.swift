@@ -10,7 +10,12 @@ extension ChildPlan {
   /// The plan for a container's first process from its config. `bundle` resolves relative paths (`root.path`,
   /// bind sources); `isFile` tells a bind source that is not a directory (the destination is then created as a
   /// file).
-  public init(spec: Spec, bundle: String, isFile: (String) -> Bool) throws(NamespaceError) {
+  ///
+  /// `cgroupView` lays out `cgroup` mounts (the host's hierarchies and the container's cgroup); nil reads the
+  /// host's, without a cgroup path.
+  public init(spec: Spec, bundle: String, cgroupView: CgroupView? = nil, isFile: (String) -> Bool)
+    throws(NamespaceError)
+  {
     self.init()
     do { try spec.validate() } catch {
       guard case .invalidField(let field, let reason) = error else { throw .invalidConfig(field: "?", reason: "") }
@@ -54,12 +59,9 @@ extension ChildPlan {
       case "sysfs": step.fallbackSource = "/sys"
       case "mqueue": step.fallbackSource = "/dev/mqueue"
       case "cgroup", "cgroup2":
-        // A private view of the cgroup tree needs a cgroup namespace and, on this v1 hybrid host, one mount per
-        // controller; until then the container sees an empty read-only tmpfs, never the host's tree.
-        step.type = "tmpfs"
-        step.source = "tmpfs"
-        step.options.flags |= MountOptions.rdonly
-        step.options.data = ["mode=755"]
+        mounts += Self.cgroupSteps(
+          step, view: cgroupView ?? .host(), namespace: newNamespaces.contains(.cgroup))
+        continue
       default: break
       }
       if m.destination == "/dev" { hasDev = true }
@@ -89,6 +91,34 @@ extension ChildPlan {
     maskedPaths = linux.maskedPaths ?? []
     readonlyPaths = linux.readonlyPaths ?? []
     hooksBarrier = !(spec.hooks?.prestart ?? []).isEmpty || !(spec.hooks?.createRuntime ?? []).isEmpty
+    createContainerHooks = (spec.hooks?.createContainer ?? []).map(HookStep.init)
+    startContainerHooks = (spec.hooks?.startContainer ?? []).map(HookStep.init)
+    for (name, hooks) in [
+      ("createContainer", spec.hooks?.createContainer), ("startContainer", spec.hooks?.startContainer),
+    ] {
+      for (i, h) in (hooks ?? []).enumerated() {
+        guard h.path.hasPrefix("/") else {
+          throw .invalidConfig(field: "hooks.\(name)[\(i)].path", reason: "must be absolute, got \"\(h.path)\"")
+        }
+        if let t = h.timeout, t <= 0 {
+          throw .invalidConfig(field: "hooks.\(name)[\(i)].timeout", reason: "must be positive, got \(t)")
+        }
+      }
+    }
+    if let offsets = linux.timeOffsets, !offsets.isEmpty {
+      guard newNamespaces.contains(.time) else {
+        throw .invalidConfig(field: "linux.timeOffsets", reason: "offsets need a new time namespace")
+      }
+      for (clock, offset) in offsets {
+        guard clock == "monotonic" || clock == "boottime" else {
+          throw .invalidConfig(field: "linux.timeOffsets.\(clock)", reason: "unknown clock (monotonic, boottime)")
+        }
+        guard (offset.nanosecs ?? 0) < 1_000_000_000 else {
+          throw .invalidConfig(field: "linux.timeOffsets.\(clock).nanosecs", reason: "must be below 1000000000")
+        }
+      }
+      timeOffsets = offsets
+    }
 
     if newNamespaces.contains(.uts) {
       hostname = spec.hostname
@@ -135,6 +165,79 @@ extension ChildPlan {
     } else {
       capabilities = nil
     }
+  }
+
+  /// A `cgroup` mount as runc and crun lay it out. With a cgroup namespace each hierarchy is mounted anew, so the
+  /// container's cgroup is its root; without one the container's own cgroup directories are bound in. Never the
+  /// host's tree: with neither a namespace nor a cgroup, the mount is an empty tmpfs.
+  static func cgroupSteps(_ m: MountStep, view: CgroupView, namespace: Bool) -> [MountStep] {
+    let readonly = m.options.flags & MountOptions.rdonly != 0
+    var flags = m.options
+    flags.flags &= ~MountOptions.rdonly
+    flags.data = []
+    flags.bind = .none
+    let destination = m.destination.hasSuffix("/") ? String(m.destination.dropLast()) : m.destination
+
+    func mount(
+      _ source: String, _ dest: String, type: String?, data: [String], bind: Bool, fallback: String? = nil
+    ) -> [MountStep] {
+      var options = flags
+      options.data = data
+      options.bind = bind ? .bind : .none
+      var step = MountStep(source: source, destination: dest, type: type, options: options)
+      step.optional = bind
+      // Where the kernel refuses the mount (older kernels in a user namespace), the container's own directory,
+      // bound, is the same view.
+      step.fallbackSource = fallback
+      guard readonly else { return [step] }
+      var ro = MountStep(source: nil, destination: dest, type: nil, options: MountOptions([]))
+      ro.options.flags = m.options.flags
+      ro.remount = true
+      ro.optional = bind
+      return [step, ro]
+    }
+    func hostDirectory(_ mountPoint: String) -> String? {
+      guard let path = view.cgroupPath?.split(separator: "/").joined(separator: "/"), !path.isEmpty else { return nil }
+      return mountPoint + "/" + path
+    }
+
+    if view.unifiedOnly {
+      if namespace {
+        return mount(
+          "cgroup2", destination, type: "cgroup2", data: [], bind: false, fallback: hostDirectory("/sys/fs/cgroup"))
+      }
+      if let dir = hostDirectory("/sys/fs/cgroup") { return mount(dir, destination, type: nil, data: [], bind: true) }
+    }
+    var steps: [MountStep] = []
+    var tmpfs = MountStep(source: "tmpfs", destination: destination, type: "tmpfs", options: flags)
+    tmpfs.options.data = ["mode=755"]
+    steps.append(tmpfs)
+    let canBind = view.cgroupPath.map { !$0.isEmpty } ?? false
+    if namespace || canBind {
+      for h in view.hierarchies {
+        let dest = destination + "/" + h.name
+        if namespace {
+          steps += mount(
+            "cgroup", dest, type: h.type, data: h.options, bind: false, fallback: hostDirectory(h.hostMount))
+        } else if let dir = hostDirectory(h.hostMount) {
+          steps += mount(dir, dest, type: nil, data: [], bind: true)
+        }
+        // Co-mounted controllers: `cpu` and `cpuacct` both lead to `cpu,cpuacct`.
+        for controller in h.options where controller != h.name && !controller.contains("=") && h.options.count > 1 {
+          var link = MountStep(
+            source: nil, destination: destination + "/" + controller, type: nil, options: MountOptions([]))
+          link.symlinkTarget = h.name
+          steps.append(link)
+        }
+      }
+    }
+    if readonly {
+      var ro = MountStep(source: nil, destination: destination, type: nil, options: MountOptions([]))
+      ro.options.flags = m.options.flags
+      ro.remount = true
+      steps.append(ro)
+    }
+    return steps
   }
 
   static func resolve(_ path: String, in bundle: String) -> String {

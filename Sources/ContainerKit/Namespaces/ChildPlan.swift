@@ -12,6 +12,12 @@ public struct ChildPlan: Sendable, Hashable {
     public var destinationIsFile = false
     /// What to bind (recursively) when the kernel refuses the mount, e.g. sysfs without our own network namespace.
     public var fallbackSource: String?
+    /// Not a mount: a symlink at `destination` pointing here (`cpu -> cpu,cpuacct` in a cgroup view).
+    public var symlinkTarget: String?
+    /// Not a new mount: a bind-remount of the one at `destination` with `options.flags` (read-only, last).
+    public var remount = false
+    /// A bind whose source may be missing (a hierarchy without the container's cgroup): skipped then.
+    public var optional = false
   }
 
   public struct DeviceStep: Sendable, Hashable {
@@ -50,6 +56,24 @@ public struct ChildPlan: Sendable, Hashable {
     }
   }
 
+  /// A hook the child runs itself, inside the container's namespaces (createContainer, startContainer).
+  public struct HookStep: Sendable, Hashable {
+    public var path: String
+    public var argv: [String]
+    public var env: [String]
+    /// Seconds; nil waits for as long as it takes.
+    public var timeout: Int?
+    public init(path: String, argv: [String], env: [String] = [], timeout: Int? = nil) {
+      self.path = path
+      self.argv = argv
+      self.env = env
+      self.timeout = timeout
+    }
+    public init(_ hook: Spec.Hook) {
+      self.init(path: hook.path, argv: hook.args ?? [hook.path], env: hook.env ?? [], timeout: hook.timeout)
+    }
+  }
+
   public var newNamespaces: Set<Spec.NamespaceType> = []
   public var join: [Join] = []
   public var uidMappings: [Spec.IDMapping] = []
@@ -66,6 +90,13 @@ public struct ChildPlan: Sendable, Hashable {
   public var maskedPaths: [String] = []
   public var readonlyPaths: [String] = []
   public var hooksBarrier = false
+  /// Run before pivot_root, in the container's mount namespace (paths still resolve on the host).
+  public var createContainerHooks: [HookStep] = []
+  /// Run after `start`, in the container with the program's identity, just before its execve.
+  public var startContainerHooks: [HookStep] = []
+
+  /// `linux.timeOffsets` of a new time namespace, by clock ("monotonic", "boottime").
+  public var timeOffsets: [String: Spec.TimeOffset] = [:]
 
   public var hostname: String?
   public var domainname: String?

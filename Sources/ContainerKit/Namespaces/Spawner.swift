@@ -26,13 +26,30 @@ public enum Spawner {
   }
 
   /// Spawns the child and returns once it is set up (`created`). `place` runs after the clone and before the
-  /// child goes on (cgroup placement); `hooks` at the hooks barrier, before pivot_root. On any failure the child is
-  /// killed and reaped, and the error says what failed.
+  /// child goes on (cgroup placement); `hooks` at the hooks barrier, before pivot_root. `hookState` gives the state
+  /// JSON the child's own hooks read on stdin, for the child's pid and a status ("creating" for createContainer,
+  /// "created" for startContainer). On any failure the child is killed and reaped, and the error says what failed.
   public static func spawn(
-    _ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }, hooks: (Int32) throws -> Void = { _ in }
+    _ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }, hooks: (Int32) throws -> Void = { _ in },
+    hookState: (Int32, String) -> [UInt8] = { _, _ in [] }
   ) throws -> Child {
     var joinFDs: [Int32] = []
     defer { for fd in joinFDs { close(fd) } }
+    // The state files exist before the clone so the child holds them; they are filled once its pid is known.
+    var stateFDs: (create: Int32, start: Int32) = (-1, -1)
+    defer { for fd in [stateFDs.create, stateFDs.start] where fd >= 0 { close(fd) } }
+    if !plan.createContainerHooks.isEmpty {
+      stateFDs.create = ck_memfd("ckit-hook-state")
+      guard stateFDs.create >= 0 else {
+        throw NamespaceError.system(call: "memfd_create", object: "hook state", errno: errno)
+      }
+    }
+    if !plan.startContainerHooks.isEmpty {
+      stateFDs.start = ck_memfd("ckit-hook-state")
+      guard stateFDs.start >= 0 else {
+        throw NamespaceError.system(call: "memfd_create", object: "hook state", errno: errno)
+      }
+    }
     for j in plan.join {
       let fd = open(j.path, O_RDONLY | O_CLOEXEC)
       guard fd >= 0 else { throw NamespaceError.system(call: "open namespace", object: j.path, errno: errno) }
@@ -47,6 +64,8 @@ public enum Spawner {
     do {
       let arena = CArena()
       var c = layout(plan, io: io, syncFD: pair[1], joinFDs: joinFDs, arena: arena)
+      c.create_state_fd = stateFDs.create
+      c.start_state_fd = stateFDs.start
       first = ck_spawn(&c)
       close(pair[1])
       guard first > 0 else { throw NamespaceError.system(call: "clone", object: "container process", errno: -first) }
@@ -73,6 +92,8 @@ public enum Spawner {
         try SysFile.write(
           "/proc/\(pid)/gid_map", mapText(plan.gidMappings.isEmpty ? plan.uidMappings : plan.gidMappings))
       }
+      if stateFDs.create >= 0 { try writeState(hookState(pid, "creating"), to: stateFDs.create) }
+      if stateFDs.start >= 0 { try writeState(hookState(pid, "created"), to: stateFDs.start) }
       try place(pid)
       try channel.proceed()
       while true {
@@ -107,6 +128,21 @@ public enum Spawner {
     }
   }
 
+  static func writeState(_ bytes: [UInt8], to fd: Int32) throws(NamespaceError) {
+    var offset = 0
+    while offset < bytes.count {
+      let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
+      if n < 0, errno == EINTR { continue }
+      guard n > 0 else { throw .system(call: "write", object: "hook state", errno: errno) }
+      offset += n
+    }
+  }
+
+  /// `/proc/self/timens_offsets` text: one "clock seconds nanoseconds" line per clock.
+  static func timeOffsetsText(_ offsets: [String: Spec.TimeOffset]) -> String {
+    offsets.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.secs ?? 0) \($0.value.nanosecs ?? 0)\n" }.joined()
+  }
+
   static func mapText(_ maps: [Spec.IDMapping]) -> String {
     maps.map { "\($0.containerID) \($0.hostID) \($0.size)\n" }.joined()
   }
@@ -126,7 +162,11 @@ public enum Spawner {
 
   static func layout(_ p: ChildPlan, io: IO, syncFD: Int32, joinFDs: [Int32], arena: CArena) -> ck_plan {
     var c = ck_plan()
-    c.clone_flags = p.newNamespaces.reduce(0) { $0 | (cloneFlags[$1] ?? 0) }
+    // The cgroup and time namespaces are unshared by the child (see ck_plan): not by the clone.
+    c.clone_flags = p.newNamespaces.subtracting([.cgroup, .time]).reduce(0) { $0 | (cloneFlags[$1] ?? 0) }
+    c.new_cgroup_ns = p.newNamespaces.contains(.cgroup) ? 1 : 0
+    c.new_time_ns = p.newNamespaces.contains(.time) ? 1 : 0
+    c.time_offsets = p.timeOffsets.isEmpty ? nil : arena.string(timeOffsetsText(p.timeOffsets))
     c.join_fds = arena.array(joinFDs)
     c.join_types = arena.array(p.join.map { Int32(truncatingIfNeeded: cloneFlags[$0.type] ?? 0) })
     c.join_count = Int32(joinFDs.count)
@@ -150,6 +190,9 @@ public enum Spawner {
         cm.bind = m.options.bind.rawValue
         cm.dest_kind = m.destinationIsFile ? Int32(CK_DEST_FILE) : Int32(CK_DEST_DIR)
         cm.fallback_source = arena.string(m.fallbackSource)
+        cm.symlink_target = arena.string(m.symlinkTarget)
+        cm.remount = m.remount ? 1 : 0
+        cm.optional = m.optional ? 1 : 0
         return cm
       })
     c.mount_count = Int32(p.mounts.count)
@@ -172,6 +215,18 @@ public enum Spawner {
     c.readonly_paths = arena.strings(p.readonlyPaths)
     c.readonly_count = Int32(p.readonlyPaths.count)
     c.hooks_barrier = p.hooksBarrier ? 1 : 0
+    c.console_mount = p.rootfs != nil && io.console >= 0 ? 1 : 0
+    let hook = { (h: ChildPlan.HookStep) -> ck_hook in
+      ck_hook(
+        path: arena.string(h.path), argv: arena.strings(h.argv), envp: arena.strings(h.env),
+        timeout: Int32(clamping: h.timeout ?? 0))
+    }
+    c.create_container_hooks = arena.array(p.createContainerHooks.map(hook))
+    c.create_container_count = Int32(p.createContainerHooks.count)
+    c.create_state_fd = -1
+    c.start_container_hooks = arena.array(p.startContainerHooks.map(hook))
+    c.start_container_count = Int32(p.startContainerHooks.count)
+    c.start_state_fd = -1
 
     c.hostname = arena.string(p.hostname)
     c.domainname = arena.string(p.domainname)

@@ -36,6 +36,23 @@ public struct SyncChannel: Sendable {
         object = name.key
       }
       return .error(ChildError(step: step, errno: msg.err, object: object, exitStatus: msg.value))
+    case Int32(CK_MSG_HOOK_ERROR):
+      let kind = withUnsafeBytes(of: msg.step) { Self.string($0) }
+      let path = withUnsafeBytes(of: msg.object) { Self.string($0) }
+      var detail: String
+      if msg.err == ETIMEDOUT {
+        detail = "timed out after \(msg.value)s"
+      } else if msg.err != 0 {
+        detail = ChildError.reason(msg.err)
+      } else if msg.value < 0 {
+        detail = "killed by signal \(-msg.value)"
+      } else {
+        detail = "exited with status \(msg.value)"
+      }
+      // What the hook said on stderr, as runc quotes it.
+      let output = withUnsafeBytes(of: msg.output) { Self.string($0) }.trimmingWhitespace()
+      if !output.isEmpty { detail += ": " + output }
+      return .error(ChildError(step: "\(kind) hook", errno: msg.err, object: path, exitStatus: 1, detail: detail))
     case Int32(CK_MSG_HOOKS): return .hooks
     case Int32(CK_MSG_CREATED): return .created
     case Int32(CK_MSG_PID): return .pid(msg.value)
@@ -64,5 +81,15 @@ public struct SyncChannel: Sendable {
     let bytes = raw.bindMemory(to: UInt8.self)
     let end = bytes.firstIndex(of: 0) ?? bytes.count
     return String(decoding: bytes[0..<end], as: UTF8.self)
+  }
+}
+
+extension String {
+  fileprivate func trimmingWhitespace() -> String {
+    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
+    guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+      return ""
+    }
+    return String(self[first...last])
   }
 }

@@ -21,6 +21,9 @@ enum {
   CK_MSG_HOOKS = 2,   /* rootfs mounted, before pivot_root: run prestart/createRuntime hooks, then send "g" */
   CK_MSG_CREATED = 3, /* everything set up; waiting on the exec fifo (or about to exec) */
   CK_MSG_PID = 4,     /* double fork: `value` is the pid of the process that will exec */
+  CK_MSG_HOOK_ERROR = 5, /* a hook run by the child failed: step is the hook kind, object its path; `err` says why it
+                          * could not run (ETIMEDOUT: killed after its timeout, `value` seconds), else `value` is its
+                          * exit status (or -signal); the child exits */
 };
 
 struct ck_message {
@@ -29,6 +32,7 @@ struct ck_message {
   int32_t value;
   char step[48];
   char object[1024];
+  char output[256]; /* CK_MSG_HOOK_ERROR: the end of the hook's stderr */
 };
 
 enum {
@@ -52,6 +56,9 @@ struct ck_mount {
   int bind;                  /* CK_BIND_NONE, CK_BIND, CK_RBIND */
   int dest_kind;             /* CK_DEST_DIR or CK_DEST_FILE: what to create when the destination is missing */
   const char *fallback_source; /* when the mount is refused (EPERM, e.g. sysfs in a user namespace): rbind this */
+  const char *symlink_target;  /* not a mount: a symlink at destination pointing here */
+  int remount;                 /* not a new mount: bind-remount the one at destination with `flags` */
+  int optional;                /* a missing source (ENOENT) skips the step */
 };
 
 struct ck_device {
@@ -61,6 +68,15 @@ struct ck_device {
   uint32_t major, minor;
   uint32_t uid, gid;
   int prefer_bind;
+};
+
+/* A hook the child runs itself (createContainer before pivot_root, startContainer before the program's execve):
+ * fork, the state on stdin, execve, wait with the timeout. */
+struct ck_hook {
+  const char *path;
+  const char *const *argv;
+  const char *const *envp;
+  int timeout; /* seconds; 0 for none */
 };
 
 struct ck_rlimit {
@@ -93,6 +109,21 @@ struct ck_plan {
   const char *const *readonly_paths;
   int readonly_count;
   int hooks_barrier;
+  int console_mount; /* bind the console_fd pty slave on /dev/console, as runc and crun do for a terminal */
+
+  /* hooks run in the container's namespaces; each reads the state JSON from its fd (a memfd the parent fills
+   * once it knows the pid), rewound before every hook */
+  const struct ck_hook *create_container_hooks;
+  int create_container_count;
+  int create_state_fd;
+  const struct ck_hook *start_container_hooks;
+  int start_container_count;
+  int start_state_fd;
+
+  /* namespaces unshared by the child rather than created by the clone */
+  int new_cgroup_ns;         /* after the parent placed the child in its cgroup: that cgroup becomes the root */
+  int new_time_ns;           /* offsets must be written before any process enters: unshare, write, then execve */
+  const char *time_offsets;  /* "monotonic S N\nboottime S N\n" for /proc/self/timens_offsets, or NULL */
 
   /* kernel settings */
   const char *hostname;

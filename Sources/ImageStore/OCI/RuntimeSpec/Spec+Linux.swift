@@ -47,6 +47,10 @@ extension Spec {
   public struct TimeOffset: Hashable, Sendable, Codable {
     public var secs: Int64?
     public var nanosecs: UInt32?
+    public init(secs: Int64? = nil, nanosecs: UInt32? = nil) {
+      self.secs = secs
+      self.nanosecs = nanosecs
+    }
   }
 
   public struct Device: Hashable, Sendable, Codable {

@@ -1,0 +1,171 @@
+import ContainerKit
+import Foundation
+import OCI
+import TestSupport
+import Testing
+
+/// createContainer and startContainer hooks, which the C child runs inside the container's namespaces.
+@Suite("Hooks run by the child", .enabled(if: isRoot, "requires root"))
+struct ChildHookTests {
+  static func sh(_ script: String, timeout: Int? = nil) -> Spec.Hook {
+    Spec.Hook(path: "/bin/sh", args: ["sh", "-c", script], timeout: timeout)
+  }
+
+  @Test("createContainer runs in the container's mount namespace, after createRuntime, before pivot_root")
+  func createContainer() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let out = try scratch.directory("hook-out").path
+      let rootfs = f.rootfs.path
+      var spec = f.spec(["true"])
+      var hooks = Spec.Hooks()
+      hooks.createRuntime = [Self.sh("readlink /proc/self/ns/mnt > \(out)/runtime.ns")]
+      // The host path of the rootfs still resolves (no pivot_root yet) and its /proc is mounted: only true inside
+      // the container's mount namespace, where the spec's mounts were made.
+      hooks.createContainer = [
+        Self.sh(
+          """
+          cat > \(out)/state.json; readlink /proc/self/ns/mnt > \(out)/container.ns
+          test -s \(out)/runtime.ns && echo after-createRuntime > \(out)/order
+          test -r \(rootfs)/proc/self/stat && echo proc-mounted > \(out)/proc
+          """)
+      ]
+      spec.hooks = hooks
+      let c = try await f.runtime.create(id: "cc-hook", spec: spec, io: .null)
+      scratch.register(pid: c.pid)
+      let hostNS = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/mnt")
+      let containerNS = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(c.pid)/ns/mnt")
+      func read(_ name: String) throws -> String {
+        try String(contentsOfFile: "\(out)/\(name)", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+      }
+      #expect(try read("runtime.ns") == hostNS)
+      #expect(try read("container.ns") == containerNS)
+      #expect(containerNS != hostNS)
+      #expect(try read("proc") == "proc-mounted")
+      #expect(try read("order") == "after-createRuntime")
+      // On the host the rootfs's /proc is an empty directory.
+      #expect(!FileManager.default.fileExists(atPath: "\(rootfs)/proc/self/stat"))
+      let state = try read("state.json")
+      #expect(state.contains(#""status":"creating""#))
+      #expect(state.contains(#""id":"cc-hook""#))
+      #expect(state.contains(#""pid":\#(c.pid)"#))
+      try await c.start()
+      _ = await c.wait()
+      try await c.delete()
+      #expect(f.leftovers(id: "cc-hook").isEmpty)
+    }
+  }
+
+  @Test("a failing createContainer hook fails create, naming the hook; nothing is left")
+  func failingCreateContainer() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["true"])
+      var hooks = Spec.Hooks()
+      hooks.createContainer = [Spec.Hook(path: "/bin/false")]
+      spec.hooks = hooks
+      await #expect {
+        _ = try await f.runtime.create(id: "cc-fail", spec: spec, io: .null)
+      } throws: { "\($0)" == "createContainer hook /bin/false: exited with status 1" }
+      #expect(f.leftovers(id: "cc-fail").isEmpty)
+
+      hooks.createContainer = [Spec.Hook(path: "/nonexistent/hook")]
+      spec.hooks = hooks
+      await #expect {
+        _ = try await f.runtime.create(id: "cc-missing", spec: spec, io: .null)
+      } throws: { "\($0)" == "createContainer hook /nonexistent/hook: no such file or directory" }
+      #expect(f.leftovers(id: "cc-missing").isEmpty)
+    }
+  }
+
+  @Test("a createContainer hook past its timeout is killed and fails create")
+  func createContainerTimeout() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch, cgroups: false)
+      let marker = scratch.path.appendingPathComponent("late").path
+      var spec = f.spec(["true"])
+      var hooks = Spec.Hooks()
+      // Without a pid namespace or a cgroup, nothing else would kill what the hook started: its group is killed.
+      spec.linux?.namespaces?.removeAll { $0.type == .pid }
+      hooks.createContainer = [Self.sh("(sleep 2; touch \(marker)) & wait", timeout: 1)]
+      spec.hooks = hooks
+      await #expect {
+        _ = try await f.runtime.create(id: "cc-slow", spec: spec, io: .null)
+      } throws: { "\($0)" == "createContainer hook /bin/sh: timed out after 1s" }
+      #expect(f.leftovers(id: "cc-slow").isEmpty)
+      try await Task.sleep(for: .milliseconds(2500))
+      // Killed with what it started, not left to finish.
+      #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+  }
+
+  @Test("startContainer resolves in the container and runs before the program, which sees its marker")
+  func startContainer() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      // Only the container has /start-hook: its path must resolve after pivot_root.
+      let script = f.rootfs.appendingPathComponent("start-hook").path
+      try "#!/bin/sh\n{ echo \"hooked $(hostname)\"; cat; } > /marker\n".write(
+        toFile: script, atomically: true, encoding: .utf8)
+      chmod(script, 0o755)
+      #expect(!FileManager.default.fileExists(atPath: "/start-hook"))
+      var spec = f.spec(["cat", "/marker"], hostname: "box")
+      var hooks = Spec.Hooks()
+      hooks.startContainer = [Spec.Hook(path: "/start-hook")]
+      spec.hooks = hooks
+      let c = try await f.runtime.create(id: "sc-hook", spec: spec, io: .pipes)
+      scratch.register(pid: c.pid)
+      // Not before start.
+      #expect(!FileManager.default.fileExists(atPath: f.rootfs.appendingPathComponent("marker").path))
+      var streams = c.streams
+      streams.closeStdin()
+      try await c.start()
+      let out = await RuntimeFixture.drain(streams.stdout)
+      _ = await RuntimeFixture.drain(streams.stderr)
+      let status = await c.wait()
+      #expect(status.code == 0)
+      #expect(out.hasPrefix("hooked box\n"))
+      #expect(out.contains(#""status":"created""#))
+      #expect(out.contains(#""id":"sc-hook""#))
+      try await c.delete()
+      #expect(f.leftovers(id: "sc-hook").isEmpty)
+    }
+  }
+
+  @Test("a failing startContainer hook fails start and the program never runs")
+  func failingStartContainer() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["touch", "/ran"])
+      var hooks = Spec.Hooks()
+      hooks.startContainer = [Self.sh("echo not ready >&2; exit 3")]
+      spec.hooks = hooks
+      let c = try await f.runtime.create(id: "sc-fail", spec: spec, io: .null)
+      scratch.register(pid: c.pid)
+      await #expect { try await c.start() } throws: {
+        "\($0)" == "startContainer hook /bin/sh: exited with status 3: not ready"
+      }
+      _ = await c.wait()
+      #expect(!FileManager.default.fileExists(atPath: f.rootfs.appendingPathComponent("ran").path))
+      try await c.delete()
+      #expect(f.leftovers(id: "sc-fail").isEmpty)
+    }
+  }
+
+  @Test("startContainer runs with the program's identity and the container's stdio")
+  func startContainerIdentity() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["sh", "-c", "echo program $(id -u)"])
+      spec.process?.user = Spec.User(uid: 65534, gid: 65534)
+      var hooks = Spec.Hooks()
+      hooks.startContainer = [Self.sh("echo hook $(id -u) $(grep CapEff /proc/self/status | tr -d '\\t')")]
+      spec.hooks = hooks
+      let r = try await f.run(spec, id: "sc-user")
+      #expect(r.status.code == 0, "\(r.err)")
+      // A non-root uid with no effective capabilities, as the program gets.
+      #expect(r.out == "hook 65534 CapEff:0000000000000000\nprogram 65534\n")
+      #expect(f.leftovers(id: "sc-user").isEmpty)
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import ContainerKit
+import Foundation
+import OCI
+import TestSupport
+import Testing
+
+/// What the program sees of its own namespaces: the clocks of a time namespace, its console.
+@Suite("The container's view", .enabled(if: isRoot, "requires root"))
+struct ContainerViewTests {
+  static func hostUptime() throws -> Double {
+    let text = try String(contentsOfFile: "/proc/uptime", encoding: .utf8)
+    return Double(text.split(separator: " ").first ?? "") ?? -1
+  }
+
+  @Test("a time namespace: /proc/uptime inside is ahead by the boottime offset")
+  func timeOffsets() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let offset: Int64 = 10 * 86_400
+      var spec = f.spec(["cat", "/proc/uptime"])
+      spec.linux?.namespaces?.append(Spec.Namespace(.time))
+      spec.linux?.timeOffsets = [
+        "boottime": Spec.TimeOffset(secs: offset, nanosecs: 0),
+        "monotonic": Spec.TimeOffset(secs: 3_600, nanosecs: 500),
+      ]
+      let before = try Self.hostUptime()
+      let r = try await f.run(spec, id: "timens")
+      let after = try Self.hostUptime()
+      #expect(r.status.code == 0, "\(r.err)")
+      let inside = try #require(Double(r.out.split(separator: " ").first ?? ""))
+      #expect(inside >= before + Double(offset) - 0.05)
+      #expect(inside <= after + Double(offset) + 0.05)
+      #expect(f.leftovers(id: "timens").isEmpty)
+    }
+  }
+
+  @Test("a time namespace with the minimal init: the program, its child, sees the offset")
+  func timeOffsetsWithInit() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["cat", "/proc/uptime"])
+      spec.linux?.namespaces?.append(Spec.Namespace(.time))
+      spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 2_000_000)]
+      let r = try await f.run(spec, id: "timens-init", useInit: true)
+      #expect(r.status.code == 0, "\(r.err)")
+      let inside = try #require(Double(r.out.split(separator: " ").first ?? ""))
+      #expect(inside > 2_000_000)
+      #expect(f.leftovers(id: "timens-init").isEmpty)
+    }
+  }
+
+  @Test("time offsets without a time namespace, or on an unknown clock, are errors naming the field")
+  func badTimeOffsets() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["true"])
+      spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 5)]
+      await #expect {
+        _ = try await f.runtime.create(id: "timens-bad", spec: spec, io: .null)
+      } throws: { "\($0)" == "invalid config: linux.timeOffsets: offsets need a new time namespace" }
+      spec.linux?.namespaces?.append(Spec.Namespace(.time))
+      spec.linux?.timeOffsets = ["realtime": Spec.TimeOffset(secs: 5)]
+      await #expect {
+        _ = try await f.runtime.create(id: "timens-bad", spec: spec, io: .null)
+      } throws: { "\($0)" == "invalid config: linux.timeOffsets.realtime: unknown clock (monotonic, boottime)" }
+      #expect(f.leftovers(id: "timens-bad").isEmpty)
+    }
+  }
+
+  @Test("exec joins the container's time namespace")
+  func execTimeNamespace() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["sleep", "30"])
+      spec.linux?.namespaces?.append(Spec.Namespace(.time))
+      spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 1_000_000)]
+      let c = try await f.runtime.create(id: "timens-exec", spec: spec, io: .null)
+      scratch.register(pid: c.pid)
+      try await c.start()
+      let p = try await c.exec(Spec.Process(args: ["cat", "/proc/uptime"]))
+      var streams = p.streams
+      streams.closeStdin()
+      let out = await RuntimeFixture.drain(streams.stdout)
+      _ = await RuntimeFixture.drain(streams.stderr)
+      _ = await p.wait()
+      let inside = try #require(Double(out.split(separator: " ").first ?? ""))
+      #expect(inside > 1_000_000)
+      try await c.delete(force: true)
+      #expect(f.leftovers(id: "timens-exec").isEmpty)
+    }
+  }
+
+  @Test("with a terminal, /dev/console is the pty (a character device of major 136)")
+  func console() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let c = try await f.runtime.create(
+        id: "console", spec: f.spec(["sh", "-c", "stat -c '%F %t' /dev/console; echo hi > /dev/console; tty"]),
+        io: .terminal())
+      scratch.register(pid: c.pid)
+      try await c.start()
+      let out = RuntimeFixture.readTerminal(try #require(c.streams.terminal))
+      let status = await c.wait()
+      #expect(status.code == 0)
+      let lines = out.split(separator: "\r\n").map(String.init)
+      // 136 = 0x88: the Unix98 pty slaves.
+      #expect(lines.first == "character special file 88")
+      // Written to /dev/console, read from the pty's master.
+      #expect(lines.dropFirst().first == "hi")
+      let tty = lines.dropFirst(2).first ?? ""
+      // ttyname finds the pty under /dev: the bind on /dev/console.
+      #expect(tty == "/dev/console", "\(lines)")
+      try await c.delete()
+      c.streams.close()
+      #expect(f.leftovers(id: "console").isEmpty)
+    }
+  }
+
+  @Test("without a terminal there is no /dev/console")
+  func noConsole() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let r = try await f.run(f.spec(["sh", "-c", "test -e /dev/console; echo $?"]))
+      #expect(r.out == "1\n")
+    }
+  }
+
+  /// A spec with `runc spec`'s cgroup mount and a memory limit.
+  static func cgroupSpec(_ f: RuntimeFixture, _ script: String, namespace: Bool) -> Spec {
+    var spec = f.spec(["sh", "-c", script])
+    spec.mounts?.append(
+      Spec.Mount(
+        destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup",
+        options: ["nosuid", "noexec", "nodev", "relatime", "ro"]))
+    if namespace { spec.linux?.namespaces?.append(Spec.Namespace(.cgroup)) }
+    var resources = LinuxResources()
+    resources.memory = LinuxResources.Memory(limit: 48 << 20)
+    resources.pids = LinuxResources.Pids(limit: 77)
+    spec.linux?.resources = resources
+    return spec
+  }
+
+  @Test("a cgroup namespace: its own cgroup is the root of /proc/self/cgroup and of the cgroupfs it mounts")
+  func cgroupNamespace() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let script = """
+        cat /proc/self/cgroup; echo --
+        cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; echo --
+        ls /sys/fs/cgroup/memory | grep -c '^ckit-test-'; touch /sys/fs/cgroup/x 2>/dev/null; echo touch=$?
+        """
+      let r = try await f.run(Self.cgroupSpec(f, script, namespace: true), id: "cgns")
+      #expect(r.status.code == 0, "\(r.err)")
+      let parts = r.out.components(separatedBy: "--\n")
+      try #require(parts.count == 3, "\(r.out)")
+      let cgroupLines = parts[0].split(separator: "\n")
+      #expect(!cgroupLines.isEmpty)
+      for line in cgroupLines {
+        #expect(line.hasSuffix(":/"), "\(line)")
+      }
+      #expect(parts[1] == "\(48 << 20)\n77\n")
+      // The host's tree (with the test's cgroup parent) is not what it sees; the mount is read-only.
+      #expect(parts[2] == "0\ntouch=1\n")
+      #expect(f.leftovers(id: "cgns").isEmpty)
+    }
+  }
+
+  @Test("no cgroup namespace: the container's own cgroup directories are bound in, read-only")
+  func cgroupBinds() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let script = """
+        grep memory /proc/self/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+        test -L /sys/fs/cgroup/cpu || test -d /sys/fs/cgroup/cpu && echo cpu
+        echo 1 > /sys/fs/cgroup/pids/pids.max 2>/dev/null; echo write=$?
+        """
+      let r = try await f.run(Self.cgroupSpec(f, script, namespace: false), id: "cgbind")
+      #expect(r.status.code == 0, "\(r.err)")
+      let lines = r.out.split(separator: "\n").map(String.init)
+      // The host's path, not "/": no namespace.
+      #expect(lines.first?.hasSuffix("/\(f.cgroupParent)/cgbind") == true, "\(lines)")
+      #expect(lines.dropFirst().first == "\(48 << 20)")
+      #expect(lines.dropFirst(2) == ["cpu", "write=1"])
+      #expect(f.leftovers(id: "cgbind").isEmpty)
+    }
+  }
+
+  @Test("a cgroup namespace owned by a user namespace: the same own view")
+  func cgroupNamespaceInUserNamespace() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      try Command.run(["chown", "-R", "300000:300000", f.rootfs.path])
+      let script = "grep -c ':/$' /proc/self/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes"
+      var spec = Self.cgroupSpec(f, script, namespace: true)
+      spec.linux?.namespaces?.append(Spec.Namespace(.user))
+      spec.linux?.uidMappings = [Spec.IDMapping(containerID: 0, hostID: 300_000, size: 65536)]
+      spec.linux?.gidMappings = [Spec.IDMapping(containerID: 0, hostID: 300_000, size: 65536)]
+      let r = try await f.run(spec, id: "cgns-user")
+      #expect(r.status.code == 0, "\(r.err)")
+      let lines = r.out.split(separator: "\n").map(String.init)
+      let host = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8).split(separator: "\n").count
+      #expect(lines == ["\(host)", "\(48 << 20)"])
+      #expect(f.leftovers(id: "cgns-user").isEmpty)
+    }
+  }
+}
