@@ -175,7 +175,7 @@ let package = Package(
       name: "ckit-bench",
       dependencies: [
         "ContainerKit", "ImageStore", "Builder", "DockerfileParser", "RegistryClient", "LayerFS", "Cgroups",
-        "Namespaces", "OCI", "ContainerNetwork",
+        "Namespaces", "OCI", "ContainerEngine", "ContainerNetwork",
       ],
       path: "Benchmarks/ckit-bench"),
 
