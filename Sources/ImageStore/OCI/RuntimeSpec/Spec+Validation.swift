@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 extension Spec {
   /// Decodes a bundle's `config.json`; the error names the field that is malformed.
