@@ -90,29 +90,43 @@ struct ContainerViewTests {
     }
   }
 
-  @Test("with a terminal, /dev/console is the pty (a character device of major 136)")
+  @Test("a terminal from the container's own devpts: tty is /dev/pts/0, listed there, bound on /dev/console")
   func console() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.runtime.create(
-        id: "console", spec: f.spec(["sh", "-c", "stat -c '%F %t' /dev/console; echo hi > /dev/console; tty"]),
-        io: .terminal())
+      let script = "stat -c '%F %t' /dev/console; echo hi > /dev/console; tty; ls -1 /dev/pts; stty size"
+      let c = try await f.runtime.create(id: "console", spec: f.spec(["sh", "-c", script]), io: .terminal())
       scratch.register(pid: c.pid)
+      // The master came back from the child: resizing it reaches the program's terminal.
+      try c.resize(rows: 40, columns: 120)
       try await c.start()
       let out = RuntimeFixture.readTerminal(try #require(c.streams.terminal))
       let status = await c.wait()
       #expect(status.code == 0)
       let lines = out.split(separator: "\r\n").map(String.init)
-      // 136 = 0x88: the Unix98 pty slaves.
-      #expect(lines.first == "character special file 88")
-      // Written to /dev/console, read from the pty's master.
-      #expect(lines.dropFirst().first == "hi")
-      let tty = lines.dropFirst(2).first ?? ""
-      // ttyname finds the pty under /dev: the bind on /dev/console.
-      #expect(tty == "/dev/console", "\(lines)")
+      // 136 = 0x88: the Unix98 pty slaves. Written to /dev/console, read from the pty's master.
+      #expect(lines == ["character special file 88", "hi", "/dev/pts/0", "0", "ptmx", "40 120"])
       try await c.delete()
       c.streams.close()
       #expect(f.leftovers(id: "console").isEmpty)
+    }
+  }
+
+  @Test("exec with a terminal gets the next pty of the container's devpts")
+  func execTerminal() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let c = try await f.runtime.create(id: "exec-tty", spec: f.spec(["sleep", "30"]), io: .terminal())
+      scratch.register(pid: c.pid)
+      try await c.start()
+      let p = try await c.exec(Spec.Process(args: ["sh", "-c", "tty; ls -1 /dev/pts"]), io: .terminal())
+      let out = RuntimeFixture.readTerminal(try #require(p.streams.terminal))
+      #expect(await p.wait().code == 0)
+      p.streams.close()
+      #expect(out.split(separator: "\r\n") == ["/dev/pts/1", "0", "1", "ptmx"])
+      try await c.delete(force: true)
+      c.streams.close()
+      #expect(f.leftovers(id: "exec-tty").isEmpty)
     }
   }
 

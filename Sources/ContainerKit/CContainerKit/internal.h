@@ -19,6 +19,10 @@ const char *ck_errname(int err);
  * (or on stderr when the parent is gone) and the child exits. */
 void ck_run_hooks(const struct ck_plan *plan, const char *kind, const struct ck_hook *hooks, int count, int state_fd);
 
+/* terminal.c: opens a pty on the container's /dev/ptmx, sends its master to the parent, binds the slave on
+ * /dev/console when the plan says so, and returns the slave. Fails the child on error. */
+int ck_open_terminal(const struct ck_plan *plan);
+
 /* rootfs.c */
 void ck_setup_rootfs(const struct ck_plan *plan);
 void ck_finish_rootfs(const struct ck_plan *plan);

@@ -292,21 +292,6 @@ static void ck_dev_symlinks(const struct ck_plan *plan) {
   }
 }
 
-/* The terminal's slave on /dev/console, as runc and crun do: programs that write to the console reach the pty. */
-static void ck_mount_console(const struct ck_plan *plan) {
-  char dest[CK_PATH], link[64], num[32], source[CK_PATH];
-  if (ck_resolve_dest(plan, "/dev/console", CK_DEST_FILE, dest, sizeof dest) != 0)
-    ck_fail(plan, "create", errno, "/dev/console", 1);
-  /* By its path (/dev/pts/N), not its fd: the fd's mount belongs to the namespace we were cloned from, and the
-   * kernel binds only mounts of our own. */
-  ck_itoa(num, sizeof num, plan->console_fd);
-  ck_join(link, sizeof link, "/proc/self/fd/", num);
-  ssize_t n = readlink(link, source, sizeof source - 1);
-  if (n < 0) ck_fail(plan, "find console", errno, link, 1);
-  source[n] = '\0';
-  if (mount(source, dest, NULL, MS_BIND, NULL) != 0) ck_fail(plan, "bind console", errno, source, 1);
-}
-
 void ck_setup_rootfs(const struct ck_plan *plan) {
   umask(022);
   /* Nothing we mount may propagate back to the host. */
@@ -318,8 +303,6 @@ void ck_setup_rootfs(const struct ck_plan *plan) {
   for (int i = 0; i < plan->mount_count; i++) ck_mount_one(plan, &plan->mounts[i]);
   for (int i = 0; i < plan->device_count; i++) ck_make_device(plan, &plan->devices[i]);
   if (plan->dev_symlinks) ck_dev_symlinks(plan);
-
-  if (plan->console_mount && plan->console_fd >= 0) ck_mount_console(plan);
 
   if (plan->hooks_barrier) {
     char go;
