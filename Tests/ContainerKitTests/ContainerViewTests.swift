@@ -112,6 +112,28 @@ struct ContainerViewTests {
     }
   }
 
+  @Test("in a user namespace, the terminal belongs to the program's user")
+  func terminalInUserNamespace() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      try Command.run(["chown", "-R", "200000:200000", f.rootfs.path])
+      var spec = f.spec(["sh", "-c", "tty; stat -c %u $(tty)"])
+      spec.linux?.namespaces?.append(Spec.Namespace(.user))
+      spec.linux?.uidMappings = [Spec.IDMapping(containerID: 0, hostID: 200_000, size: 65536)]
+      spec.linux?.gidMappings = [Spec.IDMapping(containerID: 0, hostID: 200_000, size: 65536)]
+      spec.process?.user = Spec.User(uid: 1000, gid: 1000)
+      let c = try await f.runtime.create(id: "userns-tty", spec: spec, io: .terminal())
+      scratch.register(pid: c.pid)
+      try await c.start()
+      let out = RuntimeFixture.readTerminal(try #require(c.streams.terminal))
+      #expect(await c.wait().code == 0)
+      #expect(out == "/dev/pts/0\r\n1000\r\n")
+      try await c.delete()
+      c.streams.close()
+      #expect(f.leftovers(id: "userns-tty").isEmpty)
+    }
+  }
+
   @Test("exec with a terminal gets the next pty of the container's devpts")
   func execTerminal() async throws {
     try await withScratchRoot { scratch in
