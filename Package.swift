@@ -92,9 +92,13 @@ let package = Package(
       path: "Sources/ContainerKit/Cgroups"),
     // Not named `Network`: AsyncHTTPClient tests `#if canImport(Network)` for Apple's framework, and a module of
     // that name in the build directory makes it reach for NIOTransportServices.
+    // setns/unshare for ContainerNetwork's netlink threads (hidden from Swift behind _GNU_SOURCE).
+    .target(
+      name: "CNetlink",
+      path: "Sources/ContainerKit/CNetlink"),
     .target(
       name: "ContainerNetwork",
-      dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
+      dependencies: ["OCI", "CNetlink", .product(name: "SystemPackage", package: "swift-system")],
       path: "Sources/ContainerKit/Network"),
     // The per-container monitor that outlives `ckit`: holds stdio, writes logs, records the exit code. C, so that
     // a thousand of them fit in the density budget.
@@ -156,7 +160,7 @@ let package = Package(
       name: "ckit-bench",
       dependencies: [
         "ContainerKit", "ImageStore", "Builder", "DockerfileParser", "RegistryClient", "LayerFS", "Cgroups",
-        "Namespaces", "OCI",
+        "Namespaces", "OCI", "ContainerNetwork",
       ],
       path: "Benchmarks/ckit-bench"),
 

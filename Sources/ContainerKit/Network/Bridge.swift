@@ -29,26 +29,37 @@ public struct Bridge: Sendable, Hashable, Codable {
   }
 
   /// Creates the bridge if missing, puts the gateway address on it and brings it up. Safe to call from many `ckit`
-  /// processes at once: "already exists" from a racing peer counts as success.
+  /// processes at once: "already exists" from a racing peer counts as success. Once the bridge is in place this is
+  /// two netlink round trips (look it up, offer the address), so every container start may call it.
   public func ensure() async throws {
-    if !exists {
-      do { try NetCommand.run(["ip", "link", "add", name, "type", "bridge"]) } catch {
-        guard exists else { throw error }
+    let (name, subnet) = (self.name, self.subnet)
+    try await NetlinkThread.run {
+      let nl = try RTNetlink()
+      var link = try nl.link(named: name)
+      if link == nil {
+        do { try nl.addBridge(name) } catch NetworkError.netlink(_, let e, _) where e == EEXIST {}
+        link = try nl.link(named: name)
       }
-    }
-    let addrs = (try? NetCommand.run(["ip", "-o", "-4", "addr", "show", "dev", name])) ?? ""
-    if !addrs.contains(" \(subnet.gateway)/\(subnet.prefixLength) ") {
+      guard let link else {
+        throw NetworkError.netlink(operation: "create bridge \(name)", errno: ENODEV, message: "gone right after")
+      }
+      guard link.kind == "bridge" else {
+        throw NetworkError.netlink(
+          operation: "create bridge \(name)", errno: EEXIST,
+          message: "a link of kind \(link.kind.isEmpty ? "device" : link.kind) has that name")
+      }
       do {
-        try NetCommand.run(["ip", "addr", "add", "\(subnet.gateway)/\(subnet.prefixLength)", "dev", name])
-      } catch NetworkError.commandFailed(_, _, let output) where output.contains("File exists") {}
+        try nl.addAddress(subnet.gateway, prefixLength: subnet.prefixLength, to: link, name: name)
+      } catch NetworkError.netlink(_, let e, _) where e == EEXIST {}
+      if !link.isUp { try nl.setUp(name, index: link.index) }
     }
-    try NetCommand.run(["ip", "link", "set", name, "up"])
   }
 
-  /// Deletes the bridge (its veths are detached by the kernel).
+  /// Deletes the bridge (its veths are detached by the kernel). Absent is fine.
   public func remove() async throws {
     guard exists else { return }
-    try NetCommand.run(["ip", "link", "del", name])
+    let name = self.name
+    try await NetlinkThread.run { _ = try RTNetlink().deleteLink(name) }
   }
 
   public var exists: Bool { FileManager.default.fileExists(atPath: "/sys/class/net/\(name)") }

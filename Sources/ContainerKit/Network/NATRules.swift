@@ -1,7 +1,8 @@
 import Foundation
 
 /// Outbound NAT for a bridge's subnet, as an nftables table of its own (`ip ckit_<bridge>`), so that installing and
-/// removing it never touches anyone else's rules.
+/// removing it never touches anyone else's rules. Written with `nft -f -`, one atomic batch per bridge, the first
+/// time a container needs it; no rule is per container (published ports go through the monitor's proxy).
 public enum NATRules {
   public static func tableName(bridge: Bridge) -> String {
     "ckit_" + bridge.name.map { $0.isLetter || $0.isNumber ? $0 : "_" }.map(String.init).joined()
@@ -40,10 +41,19 @@ public enum NATRules {
     try NetCommand.run(["nft", "delete", "table", "ip", tableName(bridge: bridge)])
   }
 
+  /// Asks nf_tables directly over netlink (one round trip, no `nft` process), so a container start that finds
+  /// the table in place runs no nftables command at all.
   public static func isInstalled(bridge: Bridge) throws -> Bool {
-    let tables = try NetCommand.run(["nft", "list", "tables", "ip"])
-    return tables.split(separator: "\n").contains {
-      $0.trimmingCharacters(in: .whitespaces) == "table ip \(tableName(bridge: bridge))"
+    let table = tableName(bridge: bridge)
+    let socket = try NetlinkSocket(protocol: Netlink.netfilterProtocol)
+    var m = NetlinkMessage(
+      type: Netlink.nftGetTable, flags: 0, header: NetlinkMessage.netfilterHeader(family: Netlink.nfprotoIPv4))
+    m.append(Netlink.nftTableName, string: table)
+    do {
+      try socket.request(m, "find nftables table ip \(table)")
+      return true
+    } catch NetworkError.netlink(_, let e, _) where e == ENOENT {
+      return false
     }
   }
 

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Runs iproute2 and nftables. Their netlink handling is battle-tested, and one `-batch` call per container keeps
-/// the cost at a few milliseconds; the argv is always built from validated values, never from a shell string.
+/// Runs `nft`, the nftables front end, whose rule compiler is the one made for the job (links, addresses, routes
+/// and namespaces go over netlink in-process instead, see ``RTNetlink``). The argv is always built from validated
+/// values, never from a shell string.
 enum NetCommand {
   @discardableResult
   static func run(_ argv: [String], stdin: String? = nil) throws -> String {
@@ -36,6 +37,6 @@ enum NetCommand {
       return "\(dir)/\(tool)"
     }
     throw NetworkError.commandFailed(
-      command: [tool], status: 127, output: "\(tool) not found (install iproute2/nftables)")
+      command: [tool], status: 127, output: "\(tool) not found (install nftables)")
   }
 }

@@ -12,6 +12,11 @@ public enum NetworkError: Error, Sendable, Equatable, CustomStringConvertible {
   case commandFailed(command: [String], status: Int32, output: String)
   case stateFile(path: String, reason: String)
   case socket(operation: String, errno: Int32)
+  /// The kernel refused a netlink request. `operation` names the objects ("add address 10.88.0.5/16 to eth0 in
+  /// netns ckit-x"); `message` is the kernel's extended-ack text, empty when it gave none.
+  case netlink(operation: String, errno: Int32, message: String)
+  /// Creating, entering or removing a named network namespace failed ("create netns ckit-x: ...").
+  case namespace(operation: String, errno: Int32)
 
   public var description: String {
     switch self {
@@ -26,6 +31,9 @@ public enum NetworkError: Error, Sendable, Equatable, CustomStringConvertible {
       "\(command.joined(separator: " ")) exited \(status): \(output.trimmingCharacters(in: .whitespacesAndNewlines))"
     case .stateFile(let path, let reason): "network state \(path): \(reason)"
     case .socket(let op, let e): "\(op): \(String(cString: strerror(e)))"
+    case .netlink(let op, let e, let message):
+      "\(op): \(String(cString: strerror(e)))\(message.isEmpty ? "" : " (\(message))")"
+    case .namespace(let op, let e): "\(op): \(String(cString: strerror(e)))"
     }
   }
 }

@@ -8,41 +8,52 @@ public enum VethPair {
     "veth" + String(containerID.filter(\.isHexDigit).prefix(11))
   }
 
-  /// Creates the pair and configures the namespace at `netnsPath` (`/proc/PID/ns/net` or `/run/netns/NAME`).
+  /// Creates the pair and configures the namespace at `netnsPath` (`/proc/PID/ns/net` or `/run/netns/NAME`), all
+  /// over netlink from one short-lived thread: the pair is made in one request with the peer born inside the
+  /// namespace as `interfaceName` with its MAC, then the thread enters the namespace to bring loopback and the
+  /// peer up and add the address and the default route. Any failure deletes the pair again.
   public static func attach(
     containerID: String, netnsPath: String, bridge: Bridge, address: IPv4Address, interfaceName: String = "eth0"
   ) async throws -> ContainerEndpoint {
     let host = hostInterfaceName(containerID: containerID)
-    let peer = "vp" + String(host.dropFirst(4))
-    // A veth left by a container that died unseen (kill -9 of everything) would block the name.
-    if FileManager.default.fileExists(atPath: "/sys/class/net/\(host)") {
-      _ = try? NetCommand.run(["ip", "link", "del", host])
-    }
     let mac = macAddress(for: address)
-    try NetCommand.run(["ip", "link", "add", host, "type", "veth", "peer", "name", peer])
-    do {
-      try NetCommand.run(
-        ["ip", "-batch", "-"],
-        stdin: """
-          link set \(host) master \(bridge.name)
-          link set \(host) up
-          link set \(peer) netns \(netnsPath)
-
-          """)
-      try NetCommand.run(
-        ["nsenter", "--net=\(netnsPath)", "ip", "-batch", "-"],
-        stdin: """
-          link set lo up
-          link set \(peer) name \(interfaceName)
-          link set \(interfaceName) address \(mac)
-          addr add \(address)/\(bridge.subnet.prefixLength) dev \(interfaceName)
-          link set \(interfaceName) up
-          route add default via \(bridge.subnet.gateway)
-
-          """)
-    } catch {
-      _ = try? NetCommand.run(["ip", "link", "del", host])
-      throw error
+    let macBytes = macAddressBytes(for: address)
+    try await NetlinkThread.run {
+      let netns = NetlinkThread.displayName(netns: netnsPath)
+      let fd = try NetlinkThread.open(netns: netnsPath)
+      defer { close(fd) }
+      let hostLinks = try RTNetlink()
+      guard let master = try hostLinks.link(named: bridge.name) else {
+        throw NetworkError.netlink(operation: "find bridge \(bridge.name)", errno: ENODEV, message: "")
+      }
+      let create = {
+        try hostLinks.addVeth(
+          host, master: master, masterName: bridge.name, peer: interfaceName, peerMAC: macBytes, peerNetnsFD: fd,
+          peerNetns: netns)
+      }
+      do { try create() } catch NetworkError.netlink(let op, let e, let message) where e == EEXIST {
+        // A veth left by a container that died unseen (kill -9 of everything) holds the name. A link of another
+        // kind under that name is not ours to delete.
+        guard let stale = try hostLinks.link(named: host), stale.kind == "veth" else {
+          throw NetworkError.netlink(operation: op, errno: e, message: message)
+        }
+        try hostLinks.deleteLink(host)
+        try create()
+      }
+      do {
+        try NetlinkThread.enter(netnsFD: fd, name: netns)
+        let inside = try RTNetlink(netns: netns)
+        try inside.setUp("lo", index: Netlink.loopbackIndex)
+        guard let eth = try inside.link(named: interfaceName) else {
+          throw NetworkError.netlink(operation: "find \(interfaceName) in netns \(netns)", errno: ENODEV, message: "")
+        }
+        try inside.setUp(interfaceName, index: eth.index)
+        try inside.addAddress(address, prefixLength: bridge.subnet.prefixLength, to: eth, name: interfaceName)
+        try inside.addDefaultRoute(via: bridge.subnet.gateway, dev: eth, name: interfaceName)
+      } catch {
+        _ = try? hostLinks.deleteLink(host)
+        throw error
+      }
     }
     return ContainerEndpoint(
       containerID: containerID, bridge: bridge.name, hostInterface: host, containerInterface: interfaceName,
@@ -52,14 +63,19 @@ public enum VethPair {
   /// Deletes the pair from the host end. Missing is fine: the kernel drops both ends when the namespace dies.
   public static func detach(hostInterface: String) async throws {
     guard FileManager.default.fileExists(atPath: "/sys/class/net/\(hostInterface)") else { return }
-    do { try NetCommand.run(["ip", "link", "del", hostInterface]) } catch {
-      if FileManager.default.fileExists(atPath: "/sys/class/net/\(hostInterface)") { throw error }
-    }
+    try await NetlinkThread.run { _ = try RTNetlink().deleteLink(hostInterface) }
   }
 
   /// Docker's scheme: `02:42` followed by the IPv4 address, so a MAC never collides within a bridge.
   public static func macAddress(for a: IPv4Address) -> String {
     let b = [0x02, 0x42, a.value >> 24 & 0xff, a.value >> 16 & 0xff, a.value >> 8 & 0xff, a.value & 0xff]
     return b.map { String(format: "%02x", $0) }.joined(separator: ":")
+  }
+
+  static func macAddressBytes(for a: IPv4Address) -> [UInt8] {
+    [
+      0x02, 0x42, UInt8(a.value >> 24 & 0xff), UInt8(a.value >> 16 & 0xff), UInt8(a.value >> 8 & 0xff),
+      UInt8(a.value & 0xff),
+    ]
   }
 }
