@@ -34,12 +34,11 @@ struct RuntimeConsoleTests {
   func consoleSocket() async throws {
     try await withScratchRoot { scratch in
       let bundle = try RuntimeCLITests.bundle(scratch, args: ["sh", "-c", "tty; test -t 0 && echo tty"])
-      let url = bundle.appendingPathComponent("config.json")
-      var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-      var process = try #require(config["process"] as? [String: Any])
-      process["terminal"] = true
-      config["process"] = process
-      try JSONSerialization.data(withJSONObject: config).write(to: url)
+      try RuntimeCLIHookTests.edit(bundle) { config in
+        var process = try #require(config["process"] as? [String: Any])
+        process["terminal"] = true
+        config["process"] = process
+      }
 
       let parent = RuntimeCLITests.cgroupParent(scratch)
       for dir in RuntimeFixture.cgroupDirectories(parent) { scratch.register(cgroup: dir) }

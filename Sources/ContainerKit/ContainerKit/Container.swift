@@ -100,7 +100,7 @@ public final class Container: Sendable {
     }
     var st = state()
     st.status = .running
-    try? HookRunner.run(spec.hooks?.poststart, name: "poststart", state: st)
+    HookRunner.runWarning(spec.hooks?.poststart, name: "poststart", state: st)
   }
 
   /// Signals the init, or with `all` every process of the container's cgroup.
@@ -218,7 +218,7 @@ public final class Container: Sendable {
     var st = state()
     st.status = .stopped
     try? FileManager.default.removeItem(at: directory)
-    try? HookRunner.run(spec.hooks?.poststop, name: "poststop", state: st)
+    HookRunner.runWarning(spec.hooks?.poststop, name: "poststop", state: st)
   }
 
   /// Resizes the terminal of a `.terminal` container.

@@ -27,6 +27,8 @@ enum HookRunner {
       do { stdin = try stateFile(input) } catch { throw .hook(name: name, path: hook.path, reason: "\(error)") }
       defer { try? stdin.close() }
       p.standardInput = stdin
+      let stderr = try HookOutput(hook: hook.path, kind: name)
+      p.standardError = FileHandle(fileDescriptor: stderr.fd, closeOnDealloc: false)
       do { try p.run() } catch { throw .hook(name: name, path: hook.path, reason: "\(error)") }
       let deadline = hook.timeout.map { Date().addingTimeInterval(TimeInterval($0)) }
       while p.isRunning {
@@ -34,12 +36,12 @@ enum HookRunner {
           p.terminate()
           kill(p.processIdentifier, SIGKILL)
           p.waitUntilExit()
-          throw .hook(name: name, path: hook.path, reason: "timed out after \(hook.timeout ?? 0)s")
+          throw .hook(name: name, path: hook.path, reason: stderr.explain("timed out after \(hook.timeout ?? 0)s"))
         }
         usleep(2000)
       }
       if p.terminationStatus != 0 {
-        throw .hook(name: name, path: hook.path, reason: "exited with status \(p.terminationStatus)")
+        throw .hook(name: name, path: hook.path, reason: stderr.explain("exited with status \(p.terminationStatus)"))
       }
     }
   }
