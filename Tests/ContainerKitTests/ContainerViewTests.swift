@@ -159,6 +159,7 @@ struct ContainerViewTests {
         cat /proc/self/cgroup; echo --
         cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; echo --
         ls /sys/fs/cgroup/memory | grep -c '^ckit-test-'; touch /sys/fs/cgroup/x 2>/dev/null; echo touch=$?
+        echo 1 > /sys/fs/cgroup/pids/pids.max 2>/dev/null; echo write=$?
         """
       let r = try await f.run(Self.cgroupSpec(f, script, namespace: true), id: "cgns")
       #expect(r.status.code == 0, "\(r.err)")
@@ -170,8 +171,9 @@ struct ContainerViewTests {
         #expect(line.hasSuffix(":/"), "\(line)")
       }
       #expect(parts[1] == "\(48 << 20)\n77\n")
-      // The host's tree (with the test's cgroup parent) is not what it sees; the mount is read-only.
-      #expect(parts[2] == "0\ntouch=1\n")
+      // The host's tree (with the test's cgroup parent) is not what it sees; the tmpfs and the hierarchies are
+      // read-only.
+      #expect(parts[2] == "0\ntouch=1\nwrite=1\n")
     }
   }
 

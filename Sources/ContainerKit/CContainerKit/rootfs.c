@@ -94,12 +94,46 @@ static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destina
   size_t n = ck_strlen(rel);
   while (n > 0 && rel[n - 1] == '/') rel[--n] = '\0';
   int fd = -1;
-  for (size_t i = 0; i <= n; i++) {
+  /* Most destinations exist, or all but their last components: find the deepest existing ancestor from the end, so
+   * that only what is missing is walked (each prefix is opened from the root, so a walk costs one openat2 per
+   * component). Any error but ENOENT leaves it to the walk to report. */
+  size_t start = 0;
+  size_t known_missing = (size_t)-1; /* the shortest prefix the search found missing: the walk need not try it */
+  for (size_t j = n;;) {
+    char saved = rel[j];
+    rel[j] = '\0';
+    int probe = ck_open_in_root(rootfd, rel, O_PATH);
+    int e = errno;
+    rel[j] = saved;
+    if (probe >= 0) {
+      if (j == n) {
+        fd = probe;
+        goto resolved;
+      }
+      close(probe);
+      start = j + 1;
+      break;
+    }
+    if (e != ENOENT) {
+      known_missing = (size_t)-1;
+      break;
+    }
+    known_missing = j;
+    while (j > 0 && rel[j - 1] != '/') j--;
+    if (j == 0) break;
+    j--;
+  }
+  for (size_t i = start; i <= n; i++) {
     if (rel[i] != '/' && rel[i] != '\0') continue;
     int last = rel[i] == '\0';
     char saved = rel[i];
     rel[i] = '\0';
-    fd = ck_open_in_root(rootfd, rel, O_PATH);
+    if (i == known_missing) {
+      fd = -1;
+      errno = ENOENT;
+    } else {
+      fd = ck_open_in_root(rootfd, rel, O_PATH);
+    }
     if (fd < 0 && errno == ENOENT) {
       /* Create the component inside its (already resolved) parent. */
       size_t j = i;
@@ -163,6 +197,7 @@ static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destina
     if (!last) close(fd);
     else break;
   }
+resolved:
   close(rootfd);
   char link[64], num[24];
   int v = fd, k = 0;
