@@ -82,16 +82,13 @@ struct ContainerViewTests {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
       let script = "stat -c '%F %t' /dev/console; echo hi > /dev/console; tty; ls -1 /dev/pts; stty size"
-      let c = try await f.create(f.spec(["sh", "-c", script]), id: "console", io: .terminal())
       // The master came back from the child: resizing it reaches the program's terminal.
-      try c.resize(rows: 40, columns: 120)
-      let r = try await RuntimeFixture.terminalOutput(starting: c)
+      let r = try await f.runOnTerminal(
+        f.spec(["sh", "-c", script]), id: "console", beforeStart: { try $0.resize(rows: 40, columns: 120) })
       #expect(r.status.code == 0)
       let lines = r.out.split(separator: "\r\n").map(String.init)
       // 136 = 0x88: the Unix98 pty slaves. Written to /dev/console, read from the pty's master.
       #expect(lines == ["character special file 88", "hi", "/dev/pts/0", "0", "ptmx", "40 120"])
-      c.streams.close()
-      try await f.remove(c)
     }
   }
 
@@ -102,12 +99,9 @@ struct ContainerViewTests {
       var spec = f.spec(["sh", "-c", "tty; stat -c %u $(tty)"])
       try f.inUserNamespace(&spec, hostID: 200_000)
       spec.process?.user = Spec.User(uid: 1000, gid: 1000)
-      let c = try await f.create(spec, id: "userns-tty", io: .terminal())
-      let r = try await RuntimeFixture.terminalOutput(starting: c)
+      let r = try await f.runOnTerminal(spec, id: "userns-tty")
       #expect(r.status.code == 0)
       #expect(r.out == "/dev/pts/0\r\n1000\r\n")
-      c.streams.close()
-      try await f.remove(c)
     }
   }
 

@@ -196,14 +196,11 @@ struct LifecycleTests {
   func terminal() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.create(
+      let r = try await f.runOnTerminal(
         f.spec(["sh", "-c", "test -t 0 && test -t 1 && echo tty; stty size"]), id: "tty",
         io: .terminal(rows: 33, columns: 101))
-      let r = try await RuntimeFixture.terminalOutput(starting: c)
       #expect(r.status.code == 0)
       #expect(r.out == "tty\r\n33 101\r\n")
-      c.streams.close()
-      try await f.remove(c)
     }
   }
 

@@ -119,13 +119,22 @@ struct RuntimeFixture {
     return Output(out: o, err: e, status: await p.wait())
   }
 
-  /// Starts a container created with `.terminal` and reads its terminal until the program is gone. The master
-  /// stays open (the caller closes the streams).
-  static func terminalOutput(starting c: Container) async throws -> (out: String, status: ContainerKit.ExitStatus) {
-    let master = try #require(c.streams.terminal)
+  /// Runs `spec` to completion on a terminal of its own (`io`, a `.terminal`): what the terminal showed and how
+  /// the program ended; the container is then removed, expecting nothing left. `beforeStart` gets the created
+  /// container (to resize its terminal).
+  func runOnTerminal(
+    _ spec: Spec, id: String, io: ProcessIO = .terminal(), beforeStart: (Container) throws -> Void = { _ in },
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) async throws -> Output {
+    let c = try await create(spec, id: id, io: io)
+    defer { c.streams.close() }
+    let master = try #require(c.streams.terminal, sourceLocation: sourceLocation)
+    try beforeStart(c)
     try await c.start()
-    let out = await readTerminal(master)
-    return (out, await c.wait())
+    let out = await Self.readTerminal(master)
+    let status = await c.wait()
+    try await remove(c, sourceLocation: sourceLocation)
+    return Output(out: out, err: "", status: status)
   }
 
   /// Reads a pty's master until the slave side is gone (EIO), on a thread of its own.

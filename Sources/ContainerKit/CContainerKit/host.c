@@ -1,6 +1,6 @@
 /* Host-side helpers: plain system calls whose C signatures are awkward from Swift. */
 #define _GNU_SOURCE
-#include "CContainerKit.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,19 +13,7 @@
 
 int ck_send_fd(int socket_fd, int fd) {
   char byte = 0;
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof u);
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  return sendmsg(socket_fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+  return ck_send_with_fd(socket_fd, &byte, 1, fd);
 }
 
 long ck_recv_message(int socket_fd, void *buf, unsigned long size, int *passed) {

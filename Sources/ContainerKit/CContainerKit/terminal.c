@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -24,23 +23,8 @@ static void ck_send_master(const struct ck_plan *plan, int master) {
   memset(&msg, 0, sizeof msg);
   msg.kind = CK_MSG_TERMINAL;
   ck_join(msg.step, sizeof msg.step, "terminal", NULL);
-  struct iovec iov = {.iov_base = &msg, .iov_len = sizeof msg};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof u);
-  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &master, sizeof(int));
-  ssize_t r;
-  do {
-    r = sendmsg(plan->sync_fd, &m, MSG_NOSIGNAL);
-  } while (r < 0 && errno == EINTR);
-  if (r != (ssize_t)sizeof msg) ck_fail(plan, "send terminal", errno, "sync socket", 1);
+  int r = ck_send_with_fd(plan->sync_fd, &msg, sizeof msg, master);
+  if (r != 0) ck_fail(plan, "send terminal", -r, "sync socket", 1);
 }
 
 /* The slave on /dev/console: programs that write to the console reach the terminal. After pivot_root, so every
