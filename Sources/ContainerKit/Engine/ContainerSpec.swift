@@ -95,7 +95,7 @@ public struct ContainerSpec: Sendable, Equatable {
     config.workingDir = workingDirectory ?? defaults.workingDir
     config.exposedPorts = Array(Set(defaults.exposedPorts + ports.map { "\($0.containerPort)/\($0.proto.rawValue)" }))
       .sorted()
-    config.labels = labels
+    config.labels = defaults.labels.merging(labels) { $1 }
     config.stopSignal = defaults.stopSignal ?? "SIGTERM"
     var host = HostConfig()
     host.binds = volumes

@@ -16,16 +16,21 @@ public struct EngineConfiguration: Sendable, Equatable {
   public var exitCommand: [String]
   /// Containers' cgroups go under `/<cgroupParent>/<id>`, so a test or an embedder can remove its own parent.
   public var cgroupParent: String
+  /// The snapshot driver for container filesystems, `overlay` or `vfs` (full copies, for file systems where
+  /// overlayfs cannot run); nil: `$CKIT_STORAGE_DRIVER`, else overlay where the kernel has it. Keep one per root:
+  /// snapshots made by one driver are not readable by the other.
+  public var storageDriver: String?
 
   public init(
     root: String, runtime: String? = nil, monitor: String? = nil, exitCommand: [String] = [],
-    cgroupParent: String? = nil
+    cgroupParent: String? = nil, storageDriver: String? = nil
   ) {
     self.root = root
     self.runtime = runtime
     self.monitor = monitor
     self.exitCommand = exitCommand
     self.cgroupParent = cgroupParent ?? Self.defaultCgroupParent
+    self.storageDriver = storageDriver
   }
 
   /// `$CKIT_CGROUP_PARENT` if set (tests use a parent of their own, so they can remove it), else `ckit`.

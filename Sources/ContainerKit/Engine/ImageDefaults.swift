@@ -7,11 +7,13 @@ package struct ImageDefaults: Equatable {
   package var user: String = ""
   package var exposedPorts: [String] = []
   package var stopSignal: String? = nil
+  /// The image's labels; a container inherits them under its own (docker's rule).
+  package var labels: [String: String] = [:]
 
   package init(
     env: [String] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], cmd: [String]? = nil,
     entrypoint: [String]? = nil, workingDir: String = "", user: String = "", exposedPorts: [String] = [],
-    stopSignal: String? = nil
+    stopSignal: String? = nil, labels: [String: String] = [:]
   ) {
     self.env = env
     self.cmd = cmd
@@ -20,5 +22,6 @@ package struct ImageDefaults: Equatable {
     self.user = user
     self.exposedPorts = exposedPorts
     self.stopSignal = stopSignal
+    self.labels = labels
   }
 }

@@ -5,17 +5,26 @@ import ImageStore
 
 /// What `ckit build` asks of the Builder: the context (a directory or a tar on stdin), the Dockerfile's text and
 /// the options, as docker's classic builder takes them.
+///
+/// The engine prints nothing: `progress` gets the builder's events (the CLI prints their classic text), and
+/// `pull` fetches a base image the store lacks (the CLI's shows docker's pull lines inside the FROM step).
 package struct BuildRequest {
   package var context: String
   package var dockerfile: String?
   package var options: BuildOptions
-  package var quiet: Bool
+  package var progress: @Sendable (ProgressEvent) -> Void
+  package var pull: (@Sendable (String) async throws -> Void)?
 
-  package init(context: String, dockerfile: String? = nil, options: BuildOptions, quiet: Bool) {
+  package init(
+    context: String, dockerfile: String? = nil, options: BuildOptions,
+    progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in },
+    pull: (@Sendable (String) async throws -> Void)? = nil
+  ) {
     self.context = context
     self.dockerfile = dockerfile
     self.options = options
-    self.quiet = quiet
+    self.progress = progress
+    self.pull = pull
   }
 }
 
@@ -38,19 +47,17 @@ extension LibraryEngine {
     defer { context.discard() }
     let text = try Self.dockerfileText(request.dockerfile, context: context.root)
     let engine = self
+    let pull = request.pull
     let storage = StoreBuildStorage(store: store) { reference in
-      _ = try await engine.pull(reference, quiet: true)
+      if let pull { try await pull(reference) } else { _ = try await engine.pull(reference, quiet: true) }
     }
     let runtime = ContainerRuntime.detectingCgroups(
       root: root.path + "/build-run", cgroupParent: configuration.cgroupParent)
-    let quiet = request.quiet
     do {
       let builder = try ImageBuilder(
         storage: storage, executor: RuntimeBuildExecutor(runtime: runtime), root: builderRoot)
-      let result = try await builder.build(dockerfile: text, context: context, options: request.options) { event in
-        guard !quiet else { return }
-        FileHandle.standardOutput.write(Data(event.classicText.utf8))
-      }
+      let result = try await builder.build(
+        dockerfile: text, context: context, options: request.options, progress: request.progress)
       return "\(result.imageID)"
     } catch let e as EngineError {
       throw e

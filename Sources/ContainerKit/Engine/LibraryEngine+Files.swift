@@ -1,3 +1,4 @@
+import ContainerKit
 import Foundation
 import ImageStore
 
@@ -10,19 +11,23 @@ extension LibraryEngine {
   }
 
   /// docker diff: `A`/`C`/`D` per path in the container's overlay upper layer, sorted. A path is `C` when the
-  /// image has it, which a read-only view of the image (a throwaway snapshot) answers.
+  /// image has it, which a read-only view of the image (a throwaway snapshot) answers. Without an upper layer
+  /// (the vfs driver) the whole tree is compared with that view.
   package func diff(_ record: ContainerRecord) async throws -> [String] {
     let snap = try await snapshot(record)
     let upper = snap.directory + "/upper"
-    guard FileManager.default.fileExists(atPath: upper) else {
-      throw EngineError.unsupported("diff needs the overlay snapshot driver (snapshot \(snap.id) has no upper layer)")
-    }
     let store = try await store()
     let image = try await resolved(record.imageID)
     let viewID = "diff-\(record.shortID)-\(UInt32.random(in: 0..<UInt32.max))"
     let view: Snapshot
     do { view = try await store.prepareSnapshot(for: image, id: viewID, readOnly: true) } catch {
       throw EngineError.backend(error.description)
+    }
+    guard FileManager.default.fileExists(atPath: upper) else {
+      let (base, current) = (view.rootfs, snap.rootfs)
+      let lines = await BlockingCall.run { FilesystemChanges.lines(base: base, current: current) }
+      try? await store.removeSnapshot(id: viewID)
+      return Self.withoutMountTargets(lines)
     }
     var lines = [String]()
     let paths = (FileManager.default.enumerator(atPath: upper)?.allObjects as? [String]) ?? []
@@ -37,39 +42,17 @@ extension LibraryEngine {
       lines.append((lstat(view.rootfs + "/" + rel, &base) == 0 ? "C /" : "A /") + rel)
     }
     try? await store.removeSnapshot(id: viewID)
-    return lines
+    return Self.withoutMountTargets(lines)
   }
 
-  /// The host path of `path` inside the container's root filesystem, resolving the container's symlinks inside
-  /// it as the container would see them (an absolute link restarts at its root, `..` stops at it), so neither a
-  /// link nor `..` reaches the host's files. The last component is followed only when `followLast`.
-  package func hostPath(_ record: ContainerRecord, _ path: String, followLast: Bool = true) async throws -> String {
-    let rootfs = try await snapshot(record).rootfs
-    var pending = path.split(separator: "/").map(String.init)
-    var resolved = [String]()
-    var hops = 0
-    while !pending.isEmpty {
-      let c = pending.removeFirst()
-      if c == "." || c.isEmpty { continue }
-      if c == ".." {
-        _ = resolved.popLast()
-        continue
-      }
-      let candidate = rootfs + "/" + (resolved + [c]).joined(separator: "/")
-      let isLast = pending.isEmpty
-      if isLast && !followLast {
-        resolved.append(c)
-        continue
-      }
-      guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: candidate) else {
-        resolved.append(c)
-        continue
-      }
-      hops += 1
-      if hops > 40 { throw EngineError.invalidArgument("\(path): too many levels of symbolic links") }
-      if target.hasPrefix("/") { resolved = [] }
-      pending = target.split(separator: "/").map(String.init) + pending
-    }
-    return rootfs + "/" + resolved.joined(separator: "/") + (path.hasSuffix("/.") ? "/." : "")
+  /// The files ckit bind-mounts over (created empty in the rootfs as mount targets): docker keeps them in an
+  /// init layer, so its diff never lists them.
+  package static let mountTargets: Set<String> = ["A /etc/hostname", "A /etc/hosts", "A /etc/resolv.conf"]
+
+  /// `lines` without the mount targets, and without `C /etc` when they were all that changed in it.
+  package static func withoutMountTargets(_ lines: [String]) -> [String] {
+    let kept = lines.filter { !mountTargets.contains($0) }
+    guard kept.contains("C /etc"), !kept.contains(where: { $0.dropFirst(2).hasPrefix("/etc/") }) else { return kept }
+    return kept.filter { $0 != "C /etc" }
   }
 }

@@ -1,6 +1,7 @@
 import Cgroups
 import Foundation
 import ImageStore
+import LayerFS
 import OCI
 import RegistryClient
 
@@ -19,7 +20,14 @@ package struct LibraryEngine: Engine {
   package init(root: StateRoot) { self.init(configuration: EngineConfiguration(root: root.path)) }
 
   package func store() async throws -> ImageStore {
-    do { return try await ImageStore(root: URL(fileURLWithPath: root.images)) } catch {
+    let driver: (any SnapshotDriver)?
+    switch configuration.storageDriver ?? ProcessInfo.processInfo.environment["CKIT_STORAGE_DRIVER"] ?? "" {
+    case "": driver = nil
+    case "overlay": driver = OverlayDriver()
+    case "vfs": driver = VFSDriver()
+    case let other: throw EngineError.invalidArgument("unknown storage driver \"\(other)\" (overlay, vfs)")
+    }
+    do { return try await ImageStore(root: URL(fileURLWithPath: root.images), driver: driver) } catch {
       throw EngineError.state(path: root.images, reason: error.description)
     }
   }
@@ -36,34 +44,42 @@ package struct LibraryEngine: Engine {
     return n
   }
 
+  /// Pulls without a word: callers that print (the CLI) use `pull(_:progress:)` and print its outcome.
   package func pull(_ reference: String, quiet: Bool) async throws -> ImageSummary {
+    try await pull(reference, progress: nil).image
+  }
+
+  /// Pulls `reference` through the store, which unpacks each layer as soon as it is downloaded; `progress` gets
+  /// every layer's events (download, verify, extract) for a progress display. The library prints nothing.
+  package func pull(
+    _ reference: String, platform: String? = nil, progress: AsyncStream<LayerProgress>.Continuation?
+  ) async throws -> PullOutcome {
     try ImageReferenceText.validate(reference)
+    let wanted: Platform?
+    do { wanted = try platform.map { try Platform(parsing: $0) } } catch {
+      throw EngineError.invalidArgument("invalid platform \(platform ?? ""): \(error)")
+    }
     let ref: ImageReference
     do { ref = try ImageReference(parsing: reference) } catch {
       throw EngineError.invalidArgument("invalid reference format: \(error.description)")
     }
     let store = try await store()
-    let out = FileHandle.standardOutput
-    if !quiet { out.write(Data("\(ref.tag ?? "latest"): Pulling from \(ref.path)\n".utf8)) }
-    let pulled: PulledImage
+    let name = Self.storeName(ref)
+    let before = try? await store.image(named: name)
+    let pulled: Image
     do {
       pulled = try await RegistryClient.withClient { client in
-        try await client.pull(ref, into: store.content)
+        try await store.pull(ref, using: client, platform: wanted, progress: progress)
       }
     } catch {
       throw EngineError.backend(Self.pullError(error, reference: reference))
     }
-    let name = Self.storeName(ref)
-    do { try await store.setImage(name: name, descriptor: pulled.target) } catch {
+    do { try await store.setImage(name: name, descriptor: pulled.descriptor) } catch {
       throw EngineError.backend(error.description)
     }
-    if !quiet {
-      for l in pulled.manifest.layers { out.write(Data("\(l.digest.encoded.prefix(12)): Pull complete\n".utf8)) }
-      out.write(Data("Digest: \(pulled.target.digest)\n".utf8))
-      out.write(Data("Status: Downloaded newer image for \(Self.familiar(name))\n".utf8))
-      out.write(Data("\(Self.familiar(name))\n".utf8))
-    }
-    return try await image(name)
+    return PullOutcome(
+      image: try await image(name), name: Self.familiar(name), digest: pulled.descriptor.digest,
+      upToDate: before?.descriptor.digest == pulled.descriptor.digest)
   }
 
   /// Docker's wording for the usual failures: an image that is not there, a registry that is not reachable.
@@ -123,6 +139,7 @@ package struct LibraryEngine: Engine {
     d.user = c?.user ?? ""
     d.exposedPorts = (c?.exposedPorts ?? [:]).keys.sorted()
     d.stopSignal = c?.stopSignal
+    d.labels = c?.labels ?? [:]
     let size = img.manifest.layers.reduce(Int64(0)) { $0 + $1.size }
     return ImageSummary(
       id: "\(img.id)", repoTags: img.names.map(Self.familiar), repoDigests: [],
@@ -156,27 +173,25 @@ package struct LibraryEngine: Engine {
     }
   }
 
-  package func push(_ reference: String, quiet: Bool) async throws {
+  /// Pushes without a word: callers that print use `push(_:progress:)`.
+  package func push(_ reference: String, quiet: Bool) async throws { _ = try await push(reference, progress: nil) }
+
+  /// Pushes image `reference` to its registry; `progress` gets each layer's events. Returns the manifest pushed.
+  package func push(_ reference: String, progress: AsyncStream<LayerProgress>.Continuation?) async throws
+    -> Descriptor
+  {
     let img = try await resolved(reference)
     let ref: ImageReference
     do { ref = try ImageReference(parsing: reference) } catch {
       throw EngineError.invalidArgument("invalid reference format")
     }
     let store = try await store()
-    if !quiet {
-      FileHandle.standardOutput.write(Data("The push refers to repository [\(ref.domain)/\(ref.path)]\n".utf8))
-    }
-    let pushed: Descriptor
     do {
-      pushed = try await RegistryClient.withClient { client in
-        try await client.push(img.descriptor, from: store.content, to: ref)
+      return try await RegistryClient.withClient { client in
+        try await client.push(img.descriptor, from: store.content, to: ref, progress: progress)
       }
     } catch {
       throw EngineError.backend("\(error)")
-    }
-    if !quiet {
-      for l in img.manifest.layers { print("\(l.digest.encoded.prefix(12)): Pushed") }
-      print("\(ref.tag ?? "latest"): digest: \(pushed.digest) size: \(pushed.size)")
     }
   }
 

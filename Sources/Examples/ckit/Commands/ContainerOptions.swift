@@ -120,7 +120,7 @@ struct ContainerOptions: ParsableArguments {
     config.tty = tty
     config.openStdin = interactive
     config.exposedPorts = exposed.sorted()
-    config.labels = labels
+    config.labels = imageConfig.labels.merging(labels) { $1 }
     config.stopSignal = stopSignal ?? imageConfig.stopSignal ?? "SIGTERM"
     if mode == .host { config.hostname = hostname ?? ProcessInfo.processInfo.hostName }
     return ContainerRecord(

@@ -14,8 +14,58 @@ struct Pull: AsyncParsableCommand {
   @Argument(help: "NAME[:TAG|@DIGEST]") var reference: String
 
   func run() async throws {
-    let image = try await Engines.current(global.state).pull(reference, quiet: quiet)
-    if quiet { print(ImageReferenceText.normalized(reference)) } else { _ = image }
+    let engine = LibraryEngine(root: global.state)
+    if allTags {
+      for tagged in try await Self.allTags(of: reference) {
+        if quiet {
+          _ = try await engine.pull(tagged, platform: platform, progress: nil)
+          print(tagged)
+        } else {
+          try await Self.pullShowingProgress(tagged, platform: platform, engine: engine)
+        }
+      }
+      return
+    }
+    if quiet {
+      _ = try await engine.pull(reference, platform: platform, progress: nil)
+      print(ImageReferenceText.normalized(reference))
+      return
+    }
+    try await Self.pullShowingProgress(reference, platform: platform, engine: engine)
+  }
+
+  /// `pull -a`: `NAME:TAG` for every tag of repository `reference` (which must name no tag), from the registry.
+  static func allTags(of reference: String) async throws -> [String] {
+    try ImageReferenceText.validate(reference)
+    let ref: ImageReference
+    do { ref = try ImageReference(parsing: reference, defaultTag: false) } catch {
+      throw CkitError.invalidArgument("invalid reference format: \(error.description)")
+    }
+    guard ref.tag == nil, ref.digest == nil else {
+      throw CkitError.invalidArgument("tag can't be used with --all-tags/-a")
+    }
+    let tags: [String]
+    do { tags = try await RegistryClient.withClient { client in try await client.tags(ref) } } catch {
+      throw CkitError.backend(LibraryEngine.pullError(error, reference: reference))
+    }
+    return tags.sorted().map { "\(reference):\($0)" }
+  }
+
+  /// docker's pull output: the header, a line per layer (bars on a terminal), the digest and the status.
+  static func pullShowingProgress(_ reference: String, platform: String? = nil, engine: LibraryEngine) async throws {
+    try ImageReferenceText.validate(reference)
+    if let ref = try? ImageReference(parsing: reference) {
+      ProgressPrinter.write("\(ref.tag ?? ImageReference.defaultTag): Pulling from \(ref.path)\n")
+    }
+    let outcome = try await ProgressPrinter.run(ProgressRenderer(mode: ProgressRenderer.mode(for: 1), operation: .pull))
+    {
+      try await engine.pull(reference, platform: platform, progress: $0)
+    }
+    ProgressPrinter.write("Digest: \(outcome.digest)\n")
+    ProgressPrinter.write(
+      outcome.upToDate
+        ? "Status: Image is up to date for \(outcome.name)\n" : "Status: Downloaded newer image for \(outcome.name)\n")
+    ProgressPrinter.write(ImageReferenceText.normalized(reference) + "\n")
   }
 }
 
@@ -136,7 +186,25 @@ struct Push: AsyncParsableCommand {
   @Flag(name: .shortAndLong, help: "Suppress verbose output") var quiet = false
   @Argument(help: "NAME[:TAG]") var reference: String
 
-  func run() async throws { try await Engines.current(global.state).push(reference, quiet: quiet) }
+  func run() async throws {
+    let engine = LibraryEngine(root: global.state)
+    if quiet {
+      _ = try await engine.push(reference, progress: nil)
+      print(ImageReferenceText.normalized(reference))
+      return
+    }
+    let image = try await engine.resolved(reference)
+    let ref: ImageReference
+    do { ref = try ImageReference(parsing: reference) } catch {
+      throw CkitError.invalidArgument("invalid reference format")
+    }
+    ProgressPrinter.write("The push refers to repository [\(ref.domain)/\(ref.path)]\n")
+    // docker lists the top layer first.
+    var renderer = ProgressRenderer(mode: ProgressRenderer.mode(for: 1), operation: .push)
+    ProgressPrinter.write(renderer.announce(image.manifest.layers.reversed()))
+    let pushed = try await ProgressPrinter.run(renderer) { try await engine.push(reference, progress: $0) }
+    ProgressPrinter.write("\(ref.tag ?? ImageReference.defaultTag): digest: \(pushed.digest) size: \(pushed.size)\n")
+  }
 }
 
 struct Commit: AsyncParsableCommand {
@@ -197,7 +265,24 @@ struct Build: AsyncParsableCommand {
       cacheFrom: cacheFrom)
     let engine = LibraryEngine(root: global.state)
     let id = try await engine.build(
-      BuildRequest(context: context, dockerfile: file, options: options, quiet: quiet))
+      BuildRequest(
+        context: context, dockerfile: file, options: options,
+        progress: { event in
+          guard !quiet else { return }
+          // A RUN's output goes out byte for byte (a UTF-8 sequence may straddle two reads).
+          if case .output(let bytes) = event {
+            FileHandle.standardOutput.write(Data(bytes))
+          } else {
+            ProgressPrinter.write(event.classicText)
+          }
+        },
+        pull: { reference in
+          if quiet {
+            _ = try await engine.pull(reference, progress: nil)
+          } else {
+            try await Pull.pullShowingProgress(reference, engine: engine)
+          }
+        }))
     if quiet { print(id) }
   }
 }
@@ -268,71 +353,6 @@ struct Diff: AsyncParsableCommand {
   func run() async throws {
     let record = try global.containers.find(container)
     for line in try await LibraryEngine(root: global.state).diff(record) { print(line) }
-  }
-}
-
-struct Cp: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
-    abstract: "Copy files/folders between a container and the local filesystem",
-    usage: "ckit cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n       ckit cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH")
-  @OptionGroup var global: GlobalOptions
-  @Flag(name: .shortAndLong, help: "Archive mode (copy all uid/gid information)") var archive = false
-  @Flag(name: [.customShort("L"), .customLong("follow-link")], help: "Always follow symbol link in SRC_PATH")
-  var followLink = false
-  @Argument var source: String
-  @Argument var destination: String
-
-  func run() async throws {
-    let refs = [source, destination].filter { $0.contains(":") && !$0.hasPrefix("/") && !$0.hasPrefix(".") }
-    guard refs.count == 1, let ref = refs.first?.split(separator: ":").first else {
-      throw CkitError.invalidArgument("must specify at least one container source")
-    }
-    let record = try global.containers.find(String(ref))
-    let engine = LibraryEngine(root: global.state)
-    let fm = FileManager.default
-    let cpFlags = followLink ? "-aL" : "-a"
-    let status: Int32
-    if source.hasPrefix(ref + ":") {
-      let inside = String(source.dropFirst(ref.count + 1))
-      let from = try await engine.hostPath(record, inside, followLast: followLink)
-      var st = stat()
-      guard lstat(from, &st) == 0 else {
-        throw CkitError.invalidArgument("Could not find the file \(inside) in container \(ref)")
-      }
-      if destination == "-" {
-        let url = URL(fileURLWithPath: from)
-        status = try LibraryEngine.runInheriting([
-          "/bin/tar", "-C", url.deletingLastPathComponent().path, "-cf", "-", url.lastPathComponent,
-        ])
-      } else {
-        status = try LibraryEngine.runInheriting(["/bin/cp", cpFlags, from, destination])
-      }
-    } else {
-      let inside = String(destination.dropFirst(ref.count + 1))
-      let to = try await engine.hostPath(record, inside)
-      var isDirectory: ObjCBool = false
-      let exists = fm.fileExists(atPath: to, isDirectory: &isDirectory)
-      if source == "-" {
-        guard exists, isDirectory.boolValue else {
-          throw CkitError.invalidArgument("Could not find the file \(inside) in container \(ref)")
-        }
-        try LibraryEngine.untar(fd: 0, into: to, displayName: "stdin")
-      } else {
-        guard fm.fileExists(atPath: source) else {
-          throw CkitError.invalidArgument("lstat \(source): no such file or directory")
-        }
-        let target = URL(fileURLWithPath: to)
-        if exists && isDirectory.boolValue {
-          try LibraryEngine.copyIn(
-            host: source, into: to, as: URL(fileURLWithPath: source).standardizedFileURL.lastPathComponent)
-        } else {
-          try LibraryEngine.copyIn(
-            host: source, into: target.deletingLastPathComponent().path, as: target.lastPathComponent)
-        }
-      }
-      status = 0
-    }
-    if status != 0 { throw CkitError.backend("cp failed (exit \(status))") }
   }
 }
 

@@ -187,6 +187,10 @@ struct Inspect: AsyncParsableCommand {
           ("Cmd", i.defaults.cmd.map { .array($0.map { .string($0) }) } ?? .null),
           ("Entrypoint", i.defaults.entrypoint.map { .array($0.map { .string($0) }) } ?? .null),
           ("WorkingDir", .string(i.defaults.workingDir)),
+          ("User", .string(i.defaults.user)),
+          ("ExposedPorts", .object(i.defaults.exposedPorts.map { ($0, .object([])) })),
+          ("Labels", .object(i.defaults.labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+          ("StopSignal", i.defaults.stopSignal.map { .string($0) } ?? .null),
         ])
       ),
     ])

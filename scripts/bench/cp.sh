@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# ckit cp against the tools it replaced, in one hyperfine run per direction:
+#   out: `ckit cp C:/data/tree -` (libarchive, openat2-resolved, fd walk) vs GNU tar and bsdtar of the same
+#        directory of the container's root filesystem, and `ckit cp C:/data/tree DIR` vs `cp -a`;
+#   in:  `ckit cp TREE C:/in` vs `tar -c | tar -x` into the root filesystem.
+# The tree is /usr/lib/python3.X (about 50 MB, 1,500 files), copied into a stopped busybox container first.
+# Usage: scripts/bench/cp.sh   (BUILD=debug uses .build/debug instead of a release build in .build-bench)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ "${BUILD:-release}" = "debug" ]; then
+  BIN=.build/debug
+else
+  for p in ckit ckit-runtime ckit-monitor; do
+    swift build -c release --scratch-path .build-bench --product "$p" >/dev/null
+  done
+  BIN=.build-bench/release
+fi
+export CKIT_RUNTIME="${CKIT_RUNTIME:-$PWD/$BIN/ckit-runtime}"
+TREE=$(ls -d /usr/lib/python3.* | head -1)
+ROOT=$(mktemp -d /tmp/ckit-bench-cp-XXXXXX)
+REG=$(mktemp -d /tmp/ckit-bench-cp-reg-XXXXXX)
+OUT=$(mktemp -d /tmp/ckit-bench-cp-out-XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$REG/config.yml" <<YAML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $REG/storage
+http:
+  addr: 127.0.0.1:$PORT
+YAML
+docker-registry serve "$REG/config.yml" >"$REG/log" 2>&1 &
+REGPID=$!
+cleanup() {
+  "$BIN/ckit" --root "$ROOT" rm -f cpsrc >/dev/null 2>&1 || true
+  kill "$REGPID" 2>/dev/null || true
+  umount -R "$ROOT" 2>/dev/null || true
+  rm -rf "$REG" "$OUT" "$ROOT"
+}
+trap cleanup EXIT
+sleep 1
+LAYOUT=$(ls -d /tmp/ckit-fixtures/busybox-*/layout | head -1)
+skopeo copy --dest-tls-verify=false "oci:$LAYOUT:latest" "docker://127.0.0.1:$PORT/library/busybox:latest" >/dev/null
+IMAGE="127.0.0.1:$PORT/library/busybox:latest"
+"$BIN/ckit" --root "$ROOT" pull -q "$IMAGE" >/dev/null
+"$BIN/ckit" --root "$ROOT" run --name cpsrc --network none "$IMAGE" mkdir -p /data /in >/dev/null
+"$BIN/ckit" --root "$ROOT" cp "$TREE" cpsrc:/data/tree
+CID=$("$BIN/ckit" --root "$ROOT" inspect --format '{{.Id}}' cpsrc)
+ROOTFS="$ROOT/images/snapshots/$CID/merged"
+[ -d "$ROOTFS/data/tree" ] || ROOTFS="$ROOT/images/snapshots/$CID/rootfs"
+echo "tree: $TREE ($(du -sh "$TREE" | cut -f1), $(find "$TREE" | wc -l) entries); build: ${BUILD:-release}"
+
+# Through a pipe: GNU tar reads no file contents when its output is /dev/null itself.
+echo "== out, as a tar stream (| cat >/dev/null)"
+hyperfine --warmup 2 --runs "${RUNS:-15}" \
+  -n "ckit cp -" "$BIN/ckit --root $ROOT cp cpsrc:/data/tree - | cat >/dev/null" \
+  -n "gnu tar" "tar -C $ROOTFS/data -cf - tree | cat >/dev/null" \
+  -n "bsdtar" "bsdtar -C $ROOTFS/data -cf - tree | cat >/dev/null" 2>&1 | grep -vE "^\s*$"
+
+echo "== out, into a host directory"
+hyperfine -N --warmup 1 --runs "${RUNS:-15}" --prepare "rm -rf $OUT/tree" \
+  -n "ckit cp" "$BIN/ckit --root $ROOT cp cpsrc:/data/tree $OUT/tree" \
+  -n "cp -a" "cp -a $ROOTFS/data/tree $OUT/tree" 2>&1 | grep -vE "^\s*$"
+
+echo "== in, from a host directory"
+hyperfine --warmup 1 --runs "${RUNS:-15}" --prepare "rm -rf $ROOTFS/in/tree" \
+  -n "ckit cp" "$BIN/ckit --root $ROOT cp $TREE cpsrc:/in/tree" \
+  -n "tar | tar" "tar -C $(dirname "$TREE") -cf - $(basename "$TREE") | tar -C $ROOTFS/in -xf - && mv $ROOTFS/in/$(basename "$TREE") $ROOTFS/in/tree" \
+  2>&1 | grep -vE "^\s*$"
