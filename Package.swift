@@ -160,7 +160,7 @@ let package = Package(
       name: "ckit-bench",
       dependencies: [
         "ContainerKit", "ImageStore", "Builder", "DockerfileParser", "RegistryClient", "LayerFS", "Cgroups",
-        "Namespaces", "OCI", "ContainerNetwork",
+        "Namespaces", "OCI", "ContainerEngine", "ContainerNetwork",
       ],
       path: "Benchmarks/ckit-bench"),
 

@@ -13,6 +13,7 @@ case "build": try await BuildBenchmark.run(Array(args.dropFirst()))
 case "parser": try await ParserBenchmark.run(Array(args.dropFirst()))
 case "pull": try await PullBenchmark.run(Array(args.dropFirst()))
 case "runtime": try await RuntimeBenchmark.run(Array(args.dropFirst()))
+case "engine-density": try await EngineDensityBenchmark.run(Array(args.dropFirst()))
 case "network": try await NetworkBenchmark.run(Array(args.dropFirst()))
 default:
   print("ckit-bench: unknown benchmark \(name)")

@@ -1,22 +1,36 @@
 #!/usr/bin/env bash
 # ckit benchmarks, side by side with the peers in one run:
-#   1. `ckit run --rm IMAGE true` vs `runc run` and `crun run` of the same bundle (podman when installed);
-#   2. density: N detached `sleep` containers: total and per-start times, and host memory per container
-#      (the monitor's PSS plus the container's cgroup memory beyond its own process).
+#   1. `ckit run --rm IMAGE true` (bridge and --network none) vs `podman run --rm` of the same image (same network
+#      modes), and `runc run` / `crun run` of the same bundle, in one hyperfine run; ratios to podman and crun;
+#   2. density: N detached `sleep` containers through the CLI (`xargs -P$PARALLEL`) and through the library in one
+#      process (`ckit-bench engine-density`): total time, median and p99 start, containers running, host memory per
+#      container (the monitor's PSS plus the container's cgroup memory); all removed afterwards.
 # Usage: scripts/bench/ckit.sh [N]   (N detached containers, default 1000)
-# BUILD=debug uses the debug build (.build/debug) instead of a release build in .build-bench.
+# Env: BUILD=debug uses .build/debug instead of a release build in .build-bench; PARALLEL (default 4) starts in
+# flight; BRIDGE_N (default 0: skipped) detached containers on the bridge as well; RUNS hyperfine runs (20).
+#
+# crun refuses this cgroup-v1 hybrid host only because /sys/fs/cgroup/unified/cgroup.controllers is not empty: the
+# start-time comparison runs in a private mount namespace with an empty file bound over it, every peer included, so
+# all see the same cgroup view. podman (installed here if missing) runs with cgroupfs, runc and ulimits this VM
+# accepts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N="${1:-1000}"
+PARALLEL="${PARALLEL:-4}"
+BRIDGE_N="${BRIDGE_N:-0}"
 if [ "${BUILD:-release}" = "debug" ]; then
   BIN=.build/debug
 else
-  swift build -c release --scratch-path .build-bench --product ckit >/dev/null
-  swift build -c release --scratch-path .build-bench --product ckit-monitor >/dev/null
+  for p in ckit ckit-monitor ckit-runtime ckit-bench; do
+    swift build -c release --scratch-path .build-bench --product "$p" >/dev/null
+  done
   BIN=.build-bench/release
 fi
-RUNTIME="${CKIT_RUNTIME:-/usr/sbin/runc}"
+BIN=$(cd "$BIN" && pwd)
+command -v podman >/dev/null || apt-get install -y podman >/dev/null
+RUNTIME="${CKIT_RUNTIME:-$BIN/ckit-runtime}"
 export CKIT_RUNTIME="$RUNTIME"
+export CKIT_CGROUP_PARENT="ckit-bench-$$"
 ROOT=$(mktemp -d /tmp/ckit-bench-XXXXXX)
 REG=$(mktemp -d /tmp/ckit-bench-reg-XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -33,10 +47,25 @@ YAML
 docker-registry serve "$REG/config.yml" >"$REG/log" 2>&1 &
 REGPID=$!
 BUNDLE=$(mktemp -d /tmp/ckit-bench-bundle-XXXXXX)
+# A bridge and subnet of this run's own, removed at the end.
+BRIDGE="ckb$$"
+NET=$((200 + RANDOM % 50))
+mkdir -p "$ROOT/cli/network" "$ROOT/lib/network"
+echo "{\"name\": \"${BRIDGE}c\", \"subnet\": \"10.$NET.0.0/17\"}" >"$ROOT/cli/network/bridge.json"
+echo "{\"name\": \"${BRIDGE}l\", \"subnet\": \"10.$NET.128.0/17\"}" >"$ROOT/lib/network/bridge.json"
 cleanup() {
-  "$BIN/ckit" --root "$ROOT" ps -aq 2>/dev/null | xargs -r "$BIN/ckit" --root "$ROOT" rm -f >/dev/null 2>&1 || true
-  "$BIN/ckit" --root "$ROOT" system prune -f >/dev/null 2>&1 || true
+  for r in cli lib; do
+    "$BIN/ckit" --root "$ROOT/$r" ps -aq 2>/dev/null | xargs -r -n 100 -P "$PARALLEL" "$BIN/ckit" --root "$ROOT/$r" rm -f \
+      >/dev/null 2>&1 || true
+  done
   kill "$REGPID" 2>/dev/null || true
+  for b in "${BRIDGE}c" "${BRIDGE}l"; do
+    nft delete table ip "ckit_$b" 2>/dev/null || true
+    ip link del "$b" 2>/dev/null || true
+  done
+  for d in /sys/fs/cgroup/*/"$CKIT_CGROUP_PARENT" /sys/fs/cgroup/"$CKIT_CGROUP_PARENT"; do
+    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
   rm -rf "$REG" "$BUNDLE"
   umount -R "$ROOT" 2>/dev/null || true
   rm -rf "$ROOT"
@@ -46,47 +75,112 @@ sleep 1
 LAYOUT=$(ls -d /tmp/ckit-fixtures/busybox-*/layout | head -1)
 skopeo copy --dest-tls-verify=false "oci:$LAYOUT:latest" "docker://127.0.0.1:$PORT/library/busybox:latest" >/dev/null
 IMAGE="127.0.0.1:$PORT/library/busybox:latest"
-"$BIN/ckit" --root "$ROOT" pull -q "$IMAGE" >/dev/null
+"$BIN/ckit" --root "$ROOT/cli" pull -q "$IMAGE" >/dev/null
+"$BIN/ckit" --root "$ROOT/lib" pull -q "$IMAGE" >/dev/null
+PODMAN_IMAGE=$(podman pull -q "oci:$LAYOUT:latest" | tail -1)
+PODMAN="podman --cgroup-manager=cgroupfs --runtime runc run --rm --ulimit nofile=1024:1024 --ulimit nproc=4096:4096"
 
-# A plain bundle of the same image for the peers.
+# A plain bundle of the same image for the OCI runtimes.
 mkdir -p "$BUNDLE/rootfs"
 cp -a "$(dirname "$LAYOUT")/rootfs/." "$BUNDLE/rootfs/"
 (cd "$BUNDLE" && runc spec && sed -i 's/"terminal": true/"terminal": false/; s/"sh"/"true"/' config.json)
 
-echo "== run --rm IMAGE true (runtime under ckit: $RUNTIME)"
-PEERS=(-n runc "runc --root $BUNDLE/state run --bundle $BUNDLE bench-runc")
-# crun refuses cgroup v1 hybrid hosts ("cgroups in hybrid mode not supported"): included only where it runs.
-if crun --cgroup-manager=disabled --root "$BUNDLE/cstate" run --bundle "$BUNDLE" bench-probe >/dev/null 2>&1; then
-  PEERS+=(-n crun "crun --cgroup-manager=disabled --root $BUNDLE/cstate run --bundle $BUNDLE bench-crun")
-else
-  echo "(crun cannot run on this host; skipped)"
-fi
-if command -v podman >/dev/null; then PEERS+=(-n podman "podman run --rm $IMAGE true"); fi
+echo "== run --rm IMAGE true (ckit's runtime: $RUNTIME; podman's: runc)"
+touch "$ROOT/empty-controllers"
+cat >"$ROOT/run.sh" <<SH
+set -e
+mount --bind "$ROOT/empty-controllers" /sys/fs/cgroup/unified/cgroup.controllers
 hyperfine -N --warmup 3 --runs "${RUNS:-20}" --export-json "$ROOT/run.json" \
-  -n ckit "$BIN/ckit --root $ROOT run --rm $IMAGE true" "${PEERS[@]}" 2>&1 | grep -vE "^\s*$"
-
-echo "== density: $N detached sleep containers"
-start=$(date +%s.%N)
-: >"$ROOT/starts"
-for i in $(seq 1 "$N"); do
-  t0=$(date +%s%N)
-  "$BIN/ckit" --root "$ROOT" run -d --network none "$IMAGE" sleep 3600 >/dev/null
-  echo $(( ($(date +%s%N) - t0) / 1000000 )) >>"$ROOT/starts"
-done
-end=$(date +%s.%N)
-running=$("$BIN/ckit" --root "$ROOT" ps -q | wc -l)
-pss=0
-for f in "$ROOT"/containers/*/state.json; do
-  mp=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["MonitorPid"])' "$f")
-  p=$(awk '/^Pss:/ {print $2}' "/proc/$mp/smaps_rollup" 2>/dev/null || echo 0)
-  pss=$((pss + p))
-done
-sort -n "$ROOT/starts" >"$ROOT/starts.sorted"
-median=$(awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' "$ROOT/starts.sorted")
-p99=$(awk '{a[NR]=$1} END {i=int(NR*0.99); if (i<1) i=1; print a[i]}' "$ROOT/starts.sorted")
-python3 - "$start" "$end" "$running" "$N" "$median" "$p99" "$pss" <<'PY'
-import sys
-start, end, running, n, median, p99, pss = sys.argv[1:]
-print(f"running {running}/{n}, total {float(end)-float(start):.1f} s, start median {median} ms, p99 {p99} ms")
-print(f"monitor memory (PSS) {int(pss)/int(n):.0f} KiB per container")
+  -n ckit "$BIN/ckit --root $ROOT/cli run --rm $IMAGE true" \
+  -n "ckit --network none" "$BIN/ckit --root $ROOT/cli run --rm --network none $IMAGE true" \
+  -n podman "$PODMAN $PODMAN_IMAGE true" \
+  -n "podman --network none" "$PODMAN --network none $PODMAN_IMAGE true" \
+  -n runc "runc --root $BUNDLE/state run --bundle $BUNDLE bench-runc" \
+  -n crun "crun --root $BUNDLE/cstate run --bundle $BUNDLE bench-crun"
+SH
+unshare -m --propagation private bash "$ROOT/run.sh" 2>&1 | grep -vE "^\s*$"
+python3 - "$ROOT/run.json" <<'PY'
+import json, sys
+r = {x["command"]: x["median"] * 1000 for x in json.load(open(sys.argv[1]))["results"]}
+for name in ["ckit", "ckit --network none"]:
+    peer = "podman" + name[4:]
+    print(f"{name + ':':22} median {r[name]:6.1f} ms = {r[name] / r[peer]:.3f}x {peer} ({r[peer]:.1f} ms),"
+          f" {r[name] / r['crun']:.1f}x crun ({r['crun']:.1f} ms), runc {r['runc']:.1f} ms")
 PY
+
+# N detached containers through the CLI, PARALLEL at a time; prints the start times (ms), one a line.
+cli_density() {
+  local root=$1 n=$2 net=$3
+  seq 1 "$n" | xargs -P "$PARALLEL" -I{} bash -c \
+    't0=$(date +%s%N); "$0" --root "$1" run -d --network "$2" "$3" sleep 3600 >/dev/null || echo FAIL >&2;
+     echo $(( ($(date +%s%N) - t0) / 1000000 ))' "$BIN/ckit" "$root" "$net" "$IMAGE"
+}
+
+# Running containers, and memory per container: monitor PSS + the container's cgroup memory (KiB).
+memory_report() {
+  local root=$1
+  python3 - "$root" "$CKIT_CGROUP_PARENT" <<'PY'
+import json, os, sys
+root, parent = sys.argv[1:]
+pss = cg = n = 0
+for cid in os.listdir(f"{root}/containers"):
+    try:
+        st = json.load(open(f"{root}/containers/{cid}/state.json"))
+    except OSError:
+        continue
+    if st["Status"] != "running":
+        continue
+    n += 1
+    for line in open(f"/proc/{st['MonitorPid']}/smaps_rollup"):
+        if line.startswith("Pss:"):
+            pss += int(line.split()[1])
+    try:
+        cg += int(open(f"/sys/fs/cgroup/memory/{parent}/{cid}/memory.usage_in_bytes").read()) // 1024
+    except OSError:
+        pass
+n = max(n, 1)
+print(f"memory per container: monitor PSS {pss / n:.0f} KiB + cgroup {cg / n:.0f} KiB = {(pss + cg) / n:.0f} KiB")
+PY
+}
+
+density() {
+  local label=$1 n=$2 net=$3
+  echo "== density through the CLI: $n detached sleep containers, --network $net, xargs -P$PARALLEL"
+  local start end
+  start=$(date +%s.%N)
+  cli_density "$ROOT/cli" "$n" "$net" >"$ROOT/starts"
+  end=$(date +%s.%N)
+  local running
+  running=$("$BIN/ckit" --root "$ROOT/cli" ps -q | wc -l)
+  sort -n "$ROOT/starts" >"$ROOT/starts.sorted"
+  python3 - "$start" "$end" "$running" "$n" "$ROOT/starts.sorted" "$label" <<'PY'
+import sys
+start, end, running, n, path, label = sys.argv[1:]
+s = [int(x) for x in open(path)]
+print(f"{label}: running {running}/{n}, total {float(end) - float(start):.1f} s, "
+      f"start median {s[(len(s) - 1) // 2]} ms, p99 {s[max(0, int(len(s) * 0.99) - 1)]} ms")
+PY
+  memory_report "$ROOT/cli"
+  start=$(date +%s.%N)
+  "$BIN/ckit" --root "$ROOT/cli" ps -aq | xargs -r -n 50 -P "$PARALLEL" "$BIN/ckit" --root "$ROOT/cli" rm -f >/dev/null \
+    || echo "(some removals failed)"
+  end=$(date +%s.%N)
+  echo "removed in $(python3 -c "print(f'{$end - $start:.1f}')") s, $("$BIN/ckit" --root "$ROOT/cli" ps -aq | wc -l) left"
+}
+
+density "CLI none" "$N" none
+echo "== density through the library (one process, ckit-bench engine-density), $PARALLEL in flight"
+"$BIN/ckit-bench" engine-density "$ROOT/lib" "$IMAGE" "$N" "$PARALLEL" none
+# The same with crun as the OCI runtime (in the private mount namespace crun needs here): the engine's own cost
+# with a runtime that starts in a few milliseconds.
+cat >"$ROOT/density-crun.sh" <<SH
+set -e
+mount --bind "$ROOT/empty-controllers" /sys/fs/cgroup/unified/cgroup.controllers
+echo "== density through the library with CKIT_RUNTIME=crun"
+CKIT_RUNTIME=\$(command -v crun) "$BIN/ckit-bench" engine-density "$ROOT/lib" "$IMAGE" "$N" "$PARALLEL" none
+SH
+unshare -m --propagation private bash "$ROOT/density-crun.sh"
+if [ "$BRIDGE_N" -gt 0 ]; then
+  density "CLI bridge" "$BRIDGE_N" bridge
+  "$BIN/ckit-bench" engine-density "$ROOT/lib" "$IMAGE" "$BRIDGE_N" "$PARALLEL" bridge
+fi

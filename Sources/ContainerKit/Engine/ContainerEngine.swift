@@ -41,8 +41,17 @@ public struct ContainerEngine: Sendable {
       do { image = try await engine.image(spec.image) } catch EngineError.noSuchImage {
         image = try await engine.pull(spec.image, quiet: true)
       }
-      let record = try spec.record(id: ContainerStore.newID(), imageID: image.id, defaults: image.defaults)
-      try store.create(record)
+      var record = try spec.record(id: ContainerStore.newID(), imageID: image.id, defaults: image.defaults)
+      // A drawn name that is taken is drawn again, with a digit added after the first tries, as docker does:
+      // there are about 1,300 names and a thousand containers.
+      for attempt in 0..<20 {
+        do {
+          try store.create(record)
+          return record.id
+        } catch EngineError.nameInUse where spec.name == nil && attempt < 19 {
+          record.name = NameGenerator.random() + (attempt >= 3 ? String(Int.random(in: 0...99)) : "")
+        }
+      }
       return record.id
     }
   }

@@ -15,6 +15,8 @@ public struct ContainerInfo: Sendable, Equatable {
   public var state: State
   /// The container's init process on the host; 0 when it is not running.
   public var pid: Int32
+  /// The `ckit-monitor` keeping the container (its logs, exit code, restarts); 0 before the first start.
+  public var monitorPid: Int32
   /// The last run's exit code (137 when its monitor was killed with it).
   public var exitCode: Int32
   public var startedAt: Date?
@@ -33,6 +35,7 @@ public struct ContainerInfo: Sendable, Equatable {
     imageID = record.imageID
     state = State(rawValue: status.phase.rawValue) ?? .dead
     pid = status.pid
+    monitorPid = status.monitorPid
     exitCode = status.exitCode
     startedAt = status.startedAt
     finishedAt = status.finishedAt

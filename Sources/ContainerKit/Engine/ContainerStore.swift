@@ -32,7 +32,8 @@ package struct ContainerStore {
   }()
 
   package static func newID() -> String {
-    (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    let hex = Array("0123456789abcdef".utf8)
+    return String(decoding: (0..<64).map { _ in hex[Int.random(in: 0..<16)] }, as: UTF8.self)
   }
 
   package static func isValidName(_ name: String) -> Bool {
@@ -44,14 +45,37 @@ package struct ContainerStore {
     }
   }
 
-  /// Saves a new record; the name must be free (checked under the root's lock).
+  /// Saves a new record; the name must be free. Checked and claimed under the root's lock through the name index
+  /// (one symlink per name), so a create costs the same with a thousand containers as with none.
   package func create(_ record: ContainerRecord) throws {
     try root.locked {
-      if let other = try all().first(where: { $0.name == record.name }) {
-        throw EngineError.nameInUse(name: record.name, id: other.id)
+      try ensureNameIndex()
+      let link = root.namePath(record.name)
+      if let owner = try? FileManager.default.destinationOfSymbolicLink(atPath: link) {
+        if FileManager.default.fileExists(atPath: root.recordPath(owner)) {
+          throw EngineError.nameInUse(name: record.name, id: owner)
+        }
+        unlink(link)  // its container was removed unseen
       }
       try FileManager.default.createDirectory(atPath: root.containerDir(record.id), withIntermediateDirectories: true)
       try save(record)
+      guard symlink(record.id, link) == 0 else {
+        throw EngineError.state(path: link, reason: String(cString: strerror(errno)))
+      }
+    }
+  }
+
+  /// Builds the name index of a root made before it existed (once, under the root's lock).
+  func ensureNameIndex() throws {
+    guard !FileManager.default.fileExists(atPath: root.names) else { return }
+    let staging = root.names + ".new"
+    try? FileManager.default.removeItem(atPath: staging)
+    do {
+      try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+      for r in try all() { _ = symlink(r.id, staging + "/" + r.name) }
+      try FileManager.default.moveItem(atPath: staging, toPath: root.names)
+    } catch {
+      throw EngineError.state(path: root.names, reason: "\(error)")
     }
   }
 
@@ -82,24 +106,45 @@ package struct ContainerStore {
   /// Docker's lookup order: full ID, exact name, then a unique ID prefix.
   package func find(_ ref: String) throws -> ContainerRecord {
     let name = ref.hasPrefix("/") ? String(ref.dropFirst()) : ref
-    guard !name.isEmpty else { throw EngineError.noSuchContainer(ref) }
+    guard !name.isEmpty, !name.contains("/") else { throw EngineError.noSuchContainer(ref) }
     if FileManager.default.fileExists(atPath: root.recordPath(name)) { return try load(id: name) }
-    let records = try all()
-    if let r = records.first(where: { $0.name == name }) { return r }
-    let matches = records.filter { $0.id.hasPrefix(name) }
-    if matches.count > 1 { throw EngineError.ambiguousContainer(ref) }
-    guard let r = matches.first else { throw EngineError.noSuchContainer(ref) }
-    return r
+    if FileManager.default.fileExists(atPath: root.names) {
+      if let id = try? FileManager.default.destinationOfSymbolicLink(atPath: root.namePath(name)),
+        let r = try? load(id: id), r.name == name
+      {
+        return r
+      }
+    } else if let r = try all().first(where: { $0.name == name }) {
+      return r
+    }
+    let ids = ((try? FileManager.default.contentsOfDirectory(atPath: root.containers)) ?? []).filter {
+      $0.hasPrefix(name) && FileManager.default.fileExists(atPath: root.recordPath($0))
+    }
+    if ids.count > 1 { throw EngineError.ambiguousContainer(ref) }
+    guard let id = ids.first else { throw EngineError.noSuchContainer(ref) }
+    return try load(id: id)
   }
 
   package func remove(id: String) throws {
     try root.locked {
       let dir = root.containerDir(id)
-      // The record goes first so that a concurrent `ps` never sees a half-removed container.
-      try? FileManager.default.removeItem(atPath: root.recordPath(id))
+      if let name = try? load(id: id).name,
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: root.namePath(name))) == id
+      {
+        unlink(root.namePath(name))
+      }
       try? FileManager.default.removeItem(atPath: root.attachSocket(id))
-      do { try FileManager.default.removeItem(atPath: dir) } catch {
-        if FileManager.default.fileExists(atPath: dir) { throw EngineError.state(path: dir, reason: "\(error)") }
+      // The directory leaves its name in one step, so that a late writer (the monitor's exit command taking the
+      // container's lock) cannot recreate a file in it while it is being emptied, and `ps` never sees half of it.
+      let trash = root.containers + "/.removing-" + id
+      if rename(dir, trash) != 0 {
+        guard errno == ENOENT else {
+          throw EngineError.state(path: dir, reason: String(cString: strerror(errno)))
+        }
+        return
+      }
+      do { try FileManager.default.removeItem(atPath: trash) } catch {
+        throw EngineError.state(path: trash, reason: "\(error)")
       }
     }
   }

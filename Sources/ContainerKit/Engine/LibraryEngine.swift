@@ -1,4 +1,5 @@
 import Cgroups
+import ContainerKit
 import Foundation
 import ImageStore
 import LayerFS
@@ -31,6 +32,10 @@ package struct LibraryEngine: Engine {
       throw EngineError.state(path: root.images, reason: error.description)
     }
   }
+
+  /// The host's cgroup driver, detected once per process: detection reads /proc/self/mountinfo, which grows by two
+  /// lines per running container (its overlay and its network namespace).
+  static let cgroupDriver: (any CgroupDriver)? = try? Cgroups.detect()
 
   package func runtimePath() throws -> String { try configuration.resolvedRuntime() }
 
@@ -252,9 +257,7 @@ package struct LibraryEngine: Engine {
     let pidFile = root.containerDir(record.id) + "/container.pid"
     try? FileManager.default.removeItem(atPath: pidFile)
     // Leftover runtime state (a restart, or a run that ended unseen) would make `run` refuse the ID.
-    if FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) {
-      Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", record.id])
-    }
+    if FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) { await deleteRuntimeState(record.id) }
     let run = [runtime, "--root", runtimeRoot, "run", "-d", "--pid-file", pidFile, "--bundle", bundle, record.id]
     if record.hostConfig.restartPolicy.name != "no" {
       // Restarts re-run the command: clear the previous run's runtime state first.
@@ -268,9 +271,25 @@ package struct LibraryEngine: Engine {
   }
 
   package func release(_ record: ContainerRecord, root: StateRoot) async throws {
-    if let runtime = try? runtimePath(), FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) {
-      Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", record.id])
+    guard FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) else { return }
+    await deleteRuntimeState(record.id)
+  }
+
+  /// The runtime's `delete --force`. `ckit-runtime` keeps ContainerKit's own state, so for it the delete runs in
+  /// this process (no runtime start per container); any other runtime is run.
+  func deleteRuntimeState(_ id: String) async {
+    guard let runtime = try? runtimePath() else { return }
+    if URL(fileURLWithPath: runtime).lastPathComponent == "ckit-runtime" {
+      let local = ContainerRuntime(
+        root: runtimeRoot, cgroupParent: configuration.cgroupParent, cgroups: Self.cgroupDriver)
+      if let container = try? local.container(id: id) {
+        do {
+          try await container.delete(force: true)
+          return
+        } catch {}
+      }
     }
+    Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", id])
   }
 
   package func remove(_ record: ContainerRecord, root: StateRoot) async throws {
@@ -281,7 +300,7 @@ package struct LibraryEngine: Engine {
   /// Whether the kernel's OOM killer ended the container, read through the cgroup driver (v1 or v2) from the
   /// cgroup the spec put it in.
   package func oomKilled(_ record: ContainerRecord) -> Bool {
-    guard let driver = try? Cgroups.detect() else { return false }
+    guard let driver = Self.cgroupDriver else { return false }
     return [record.id, record.shortID].contains { id in
       ((try? driver.oomKillCount("\(configuration.cgroupParent)/\(id)")) ?? 0) > 0
     }

@@ -62,11 +62,16 @@ package struct Lifecycle {
 
   private func startLocked(_ id: String, foreground: Foreground?) async throws -> (monitor: pid_t, syncFD: Int32) {
     var record = try store.load(id: id)
+    let saved = record
     let status = store.status(record)
     if status.isRunning { return (status.monitorPid, -1) }
-    // Leftovers from a run that ended unseen (monitor killed): release them first.
-    try await cleanupLocked(record, removeIfAuto: false)
-    if let m = store.monitorState(id) { record.restartCountBase += m.RestartCount }
+    // Leftovers from a run that ended unseen (monitor killed): release them first. A container that never ran
+    // (no monitor state, no namespace) has none, and skipping this saves a fresh `run` several process starts.
+    let previous = store.monitorState(id)
+    if previous != nil || FileManager.default.fileExists(atPath: "/run/netns/\(Self.netnsName(id))") {
+      try await cleanupLocked(record, removeIfAuto: false)
+    }
+    if let m = previous { record.restartCountBase += m.RestartCount }
 
     var netnsPath: String? = nil
     var address: IPv4Address? = nil
@@ -109,7 +114,8 @@ package struct Lifecycle {
         mode: record.hostConfig.networkMode)
       let (argv, pidFile) = try await engine.prepare(record, root: root, netnsPath: netnsPath, hostFiles: hostFiles)
       record.oomKilled = false
-      try store.save(record)
+      // Rewritten only when the start changed it (an endpoint, bound ports): one file replaced less per run.
+      if record != saved { try store.save(record) }
 
       let (maxSize, maxFiles) = (record.hostConfig.logMaxSize, record.hostConfig.logMaxFiles)
       var args = [
@@ -235,11 +241,14 @@ package struct Lifecycle {
   private func cleanupLocked(_ record: ContainerRecord, removeIfAuto: Bool) async throws {
     let status = store.status(record)
     if status.isRunning { return }
-    if record.hostConfig.networkMode == .bridge {
-      try? await bridgeNetwork().disconnect(containerID: record.id, hostInterface: record.endpoint?.hostInterface)
-    }
-    if record.hostConfig.networkMode == .bridge || record.hostConfig.networkMode == .none {
-      try? await NetworkNamespace(name: Self.netnsName(record.id)).remove()
+    if let ns = try? NetworkNamespace(name: Self.netnsName(record.id)) {
+      if record.hostConfig.networkMode == .bridge {
+        // Namespace first: the kernel then deletes the veth pair in the background, where deleting it ourselves
+        // waits tens of milliseconds for RCU grace periods.
+        try? await bridgeNetwork().disconnect(containerID: record.id, namespace: ns)
+      } else if record.hostConfig.networkMode == .none {
+        try? await ns.remove()
+      }
     }
     if engine.oomKilled(record), var latest = try? store.load(id: record.id), !latest.oomKilled {
       latest.oomKilled = true

@@ -1,26 +1,81 @@
 import Foundation
 
-/// Times as docker writes them in state and logs: RFC 3339 with up to nanoseconds.
+/// Times as docker writes them in state and logs: RFC 3339, with up to nanoseconds.
+///
+/// Hand-rolled rather than `ISO8601DateFormatter`, which on Linux sets up an ICU calendar per formatter: every
+/// `ckit` command formats or parses a few times, and that set-up was a measurable part of a `run`.
 package enum RFC3339 {
-  /// RFC 3339 with fractional seconds, as docker's inspect prints times.
+  /// `2006-01-02T15:04:05.000Z`: UTC with milliseconds, as docker's inspect prints times.
   package static func format(_ date: Date) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.string(from: date)
+    let t = date.timeIntervalSince1970
+    let whole = t.rounded(.down)
+    var millis = Int(((t - whole) * 1000).rounded())
+    var seconds = time_t(whole)
+    if millis >= 1000 {
+      millis -= 1000
+      seconds += 1
+    }
+    var parts = tm()
+    gmtime_r(&seconds, &parts)
+    func pad(_ v: Int32, _ width: Int) -> String {
+      let s = String(v)
+      return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+    return pad(parts.tm_year + 1900, 4) + "-" + pad(parts.tm_mon + 1, 2) + "-" + pad(parts.tm_mday, 2) + "T"
+      + pad(parts.tm_hour, 2) + ":" + pad(parts.tm_min, 2) + ":" + pad(parts.tm_sec, 2) + "."
+      + pad(Int32(millis), 3) + "Z"
   }
 
-  package static func parse(_ s: String) -> Date? {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    // Foundation takes at most milliseconds; trim nanoseconds.
-    if let dot = s.firstIndex(of: "."), let z = s.lastIndex(where: { $0 == "Z" || $0 == "+" }), dot < z {
-      let frac = s[s.index(after: dot)..<z]
-      let trimmed =
-        String(s[..<dot]) + "." + String(frac.prefix(3)).padding(toLength: 3, withPad: "0", startingAt: 0)
-        + String(s[z...])
-      return f.date(from: trimmed)
+  /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil for anything else.
+  package static func parse(_ text: String) -> Date? {
+    let b = Array(text.utf8)
+    func number(_ at: Int, _ count: Int) -> Int? {
+      guard at + count <= b.count else { return nil }
+      var v = 0
+      for c in b[at..<(at + count)] {
+        guard c >= 48, c <= 57 else { return nil }
+        v = v * 10 + Int(c - 48)
+      }
+      return v
     }
-    f.formatOptions = [.withInternetDateTime]
-    return f.date(from: s)
+    guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
+      b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"), b[13] == UInt8(ascii: ":"),
+      b[16] == UInt8(ascii: ":"), let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+      let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+      (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+    else { return nil }
+    var i = 19
+    var fraction = 0.0
+    if i < b.count, b[i] == UInt8(ascii: ".") {
+      i += 1
+      var scale = 0.1
+      let start = i
+      while i < b.count, b[i] >= 48, b[i] <= 57 {
+        fraction += Double(b[i] - 48) * scale
+        scale /= 10
+        i += 1
+      }
+      guard i > start else { return nil }
+    }
+    var offset = 0
+    guard i < b.count else { return nil }
+    switch b[i] {
+    case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+      guard i + 1 == b.count else { return nil }
+    case UInt8(ascii: "+"), UInt8(ascii: "-"):
+      guard i + 6 == b.count, b[i + 3] == UInt8(ascii: ":"), let h = number(i + 1, 2), let m = number(i + 4, 2)
+      else { return nil }
+      offset = (h * 3600 + m * 60) * (b[i] == UInt8(ascii: "+") ? 1 : -1)
+    default: return nil
+    }
+    var parts = tm()
+    parts.tm_year = Int32(year - 1900)
+    parts.tm_mon = Int32(month - 1)
+    parts.tm_mday = Int32(day)
+    parts.tm_hour = Int32(hour)
+    parts.tm_min = Int32(minute)
+    parts.tm_sec = Int32(second)
+    let seconds = timegm(&parts)
+    return Date(timeIntervalSince1970: Double(seconds - offset) + fraction)
   }
 }

@@ -10,6 +10,7 @@ import Foundation
 ///     network/                         IPAM state
 ///     volumes/<name>/_data             named volumes
 ///     images/                          the image store
+///     names/<name> -> <id>             symlinks: the name index, so create and lookup never read every record
 ///     containers.lock                  flock held while names are checked and records created or removed
 package struct StateRoot: Sendable {
   package let path: String
@@ -21,6 +22,8 @@ package struct StateRoot: Sendable {
   package var volumes: String { path + "/volumes" }
   package var network: String { path + "/network" }
   package var run: String { path + "/run" }
+  package var names: String { path + "/names" }
+  package func namePath(_ name: String) -> String { names + "/" + name }
 
   package func containerDir(_ id: String) -> String { containers + "/" + id }
   package func recordPath(_ id: String) -> String { containerDir(id) + "/container.json" }

@@ -389,8 +389,13 @@ static void open_attach_socket(void) {
   chmod(opt.attach_path, 0600);
 }
 
+static pid_t foreground_parent; /* the caller that waits for us in the foreground */
+
 static void run_exit_command(void) {
   if (opt.exit_argc == 0) return;
+  /* In the foreground the caller is still waiting for us and cleans up itself: one process start less per run.
+   * Only when it is gone (we were reparented) does the exit command stand in for it. */
+  if (opt.foreground && getppid() == foreground_parent) return;
   pid_t me = getpid();
   pid_t pid = fork();
   if (pid == 0) {
@@ -436,6 +441,7 @@ int main(int argc, char **argv) {
   if (opt.stdout_fd >= 0) fcntl(opt.stdout_fd, F_SETFD, FD_CLOEXEC);
   if (opt.stderr_fd >= 0) fcntl(opt.stderr_fd, F_SETFD, FD_CLOEXEC);
   if (opt.stdin_fd >= 0) fcntl(opt.stdin_fd, F_SETFD, FD_CLOEXEC);
+  foreground_parent = getppid();
   if (!opt.foreground) {
     /* Detached: the caller only waits for this first process to exit; the monitor carries on as its child, which
      * init (or the caller's subreaper) adopts. A long-lived embedder then never collects a zombie per container. */

@@ -18,8 +18,8 @@ struct Run: AsyncParsableCommand {
 
   func run() async throws {
     let engine = Engines.current(global.state)
+    // No sweep here (ps, start and prune do it): it reads every container's state, which a run must not cost.
     let lifecycle = Lifecycle(root: global.state, engine: engine)
-    await lifecycle.sweep()
     let record = try await CreateFlow.create(
       global: global, options: options, engine: engine, imageAndCommand: imageAndCommand, autoRemove: rm)
     if detach {
