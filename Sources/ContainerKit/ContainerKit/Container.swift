@@ -109,7 +109,7 @@ public final class Container: Sendable {
     if let hooks = spec.hooks?.poststart, !hooks.isEmpty {
       var st = state()
       st.status = .running
-      try? HookRunner.run(hooks, name: "poststart", state: st)
+      HookRunner.runWarning(hooks, name: "poststart", state: st)
     }
   }
 
@@ -234,7 +234,7 @@ public final class Container: Sendable {
     var st = hooks.isEmpty ? nil : state()
     st?.status = .stopped
     try? FileManager.default.removeItem(at: directory)
-    if let st { try? HookRunner.run(hooks, name: "poststop", state: st) }
+    if let st { HookRunner.runWarning(hooks, name: "poststop", state: st) }
   }
 
   /// Resizes the terminal of a `.terminal` container.
