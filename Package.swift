@@ -182,7 +182,8 @@ let package = Package(
     // MARK: Tests
     .target(
       name: "TestSupport",
-      dependencies: ["OCI"],
+      // CContainerKit only for its syscall shims (pidfd_open is not visible from Swift's Glibc).
+      dependencies: ["OCI", "CContainerKit"],
       path: "Tests/TestSupport"),
     .testTarget(name: "OCITests", dependencies: ["OCI", "TestSupport"]),
     .testTarget(name: "LayerFSTests", dependencies: ["LayerFS", "OCI", "TestSupport"]),

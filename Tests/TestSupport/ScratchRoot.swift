@@ -1,3 +1,4 @@
+import CContainerKit
 import Foundation
 import Synchronization
 
@@ -8,9 +9,10 @@ import Synchronization
 /// cgroup directories registered here and deletes the tree.
 public final class ScratchRoot: Sendable {
   public let path: URL
-  /// Each with its start time: pids are reused (pid_max is 32768 here, and the suite wraps it), so cleanup must
-  /// not kill whatever process holds the number by then, such as another test's container.
-  private let pids = Mutex<[(pid: Int32, startTime: UInt64)]>([])
+  /// A pidfd for each registered process: pids are reused (pid_max is 32768 here, and the suite wraps it), so
+  /// cleanup must not kill whatever process holds the number by then, such as another test's container. A pidfd
+  /// names the process itself; a (pid, start time) pair does not, as two processes can start in one clock tick.
+  private let pidfds = Mutex<[Int32]>([])
   private let cgroups = Mutex<[String]>([])
 
   init() throws {
@@ -27,18 +29,9 @@ public final class ScratchRoot: Sendable {
 
   /// Ends `pid` with SIGKILL at cleanup if it is still there: the same process, not a later one given its number.
   public func register(pid: Int32) {
-    guard let start = Self.startTime(pid) else { return }  // already gone: nothing to end
-    pids.withLock { $0.append((pid, start)) }
-  }
-
-  /// Field 22 of `/proc/PID/stat`, the start time in clock ticks since boot: with the pid, a process's identity.
-  public static func startTime(_ pid: Int32) -> UInt64? {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-      let close = stat.lastIndex(of: ")")
-    else { return nil }
-    // After "pid (comm)" come state (field 3) onwards; the start time is field 22.
-    let fields = stat[stat.index(after: close)...].split(separator: " ")
-    return fields.count > 19 ? UInt64(fields[19]) : nil
+    let fd = ck_pidfd_open(pid)
+    guard fd >= 0 else { return }  // already gone: nothing to end
+    pidfds.withLock { $0.append(fd) }
   }
 
   /// Removes the cgroup directory `absolutePath` (and any children) at cleanup.
@@ -60,10 +53,11 @@ public final class ScratchRoot: Sendable {
   }
 
   func cleanup() {
-    for (pid, start) in pids.withLock({ $0 }) where Self.startTime(pid) == start {
-      kill(pid, SIGKILL)
-      var status: Int32 = 0
-      _ = waitpid(pid, &status, WNOHANG)
+    for fd in pidfds.withLock({ $0 }) {
+      _ = ck_pidfd_send_signal(fd, SIGKILL)
+      var info = siginfo_t()
+      _ = waitid(P_PIDFD, id_t(fd), &info, WEXITED | WNOHANG)
+      close(fd)
     }
     for _ in 0..<3 {
       let left = mounts()
