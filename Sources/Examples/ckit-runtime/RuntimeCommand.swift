@@ -45,7 +45,8 @@ struct CreateOptions: ParsableArguments {
       close(master)
     }
     if let pidFile {
-      try Data("\(c.pid)".utf8).write(to: URL(fileURLWithPath: pidFile))
+      // Atomically, as runc: whoever waits for the file never reads a half-written pid.
+      try Data("\(c.pid)".utf8).write(to: URL(fileURLWithPath: pidFile), options: .atomic)
     }
     return c
   }
@@ -205,7 +206,7 @@ struct Exec: ParsableCommand, Subcommand {
       try Console.send(master, to: consoleSocket)
       close(master)
     }
-    if let pidFile { try Data("\(proc.pid)".utf8).write(to: URL(fileURLWithPath: pidFile)) }
+    if let pidFile { try Data("\(proc.pid)".utf8).write(to: URL(fileURLWithPath: pidFile), options: .atomic) }
     if detach { return }
     throw ExitCode(await proc.wait().shellStatus)
   }
