@@ -5,8 +5,13 @@
 // runtime side, `Sources/Examples/*` the sample tools. Lower layers never import upper ones:
 //
 //   OCI  <-  LayerFS, RegistryClient, DockerfileParser  <-  ImageStore
-//   OCI  <-  CContainerKit, Namespaces, Cgroups  <-  ContainerKit (joins ImageStore)  <-  Builder
+//   OCI  <-  CContainerKit, Namespaces, Cgroups  <-  ContainerKit  <-  Builder (joins ImageStore)
 import PackageDescription
+
+/// For the modules `ckit-runtime` links. Without it, an import anywhere in the graph (swift-crypto imports Foundation)
+/// makes Foundation's members visible everywhere, and one `s.contains("x")` then resolves to Foundation's overload
+/// and links all of Foundation, CoreFoundation and ICU into the static binary.
+let runtimePathSettings: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
 
 let package = Package(
   name: "ContainerKit",
@@ -43,7 +48,8 @@ let package = Package(
     .target(
       name: "OCI",
       dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-      path: "Sources/ImageStore/OCI"),
+      path: "Sources/ImageStore/OCI",
+      swiftSettings: runtimePathSettings),
     .target(
       name: "CLayerFS",
       path: "Sources/ImageStore/CLayerFS",
@@ -85,11 +91,13 @@ let package = Package(
     .target(
       name: "Namespaces",
       dependencies: ["OCI", "CContainerKit", "CSeccomp", .product(name: "SystemPackage", package: "swift-system")],
-      path: "Sources/ContainerKit/Namespaces"),
+      path: "Sources/ContainerKit/Namespaces",
+      swiftSettings: runtimePathSettings),
     .target(
       name: "Cgroups",
       dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
-      path: "Sources/ContainerKit/Cgroups"),
+      path: "Sources/ContainerKit/Cgroups",
+      swiftSettings: runtimePathSettings),
     // Not named `Network`: AsyncHTTPClient tests `#if canImport(Network)` for Apple's framework, and a module of
     // that name in the build directory makes it reach for NIOTransportServices.
     // setns/unshare for ContainerNetwork's netlink threads (hidden from Swift behind _GNU_SOURCE).
@@ -108,11 +116,12 @@ let package = Package(
     .target(
       name: "ContainerKit",
       dependencies: [
-        "OCI", "Namespaces", "Cgroups", "ContainerNetwork", "ImageStore", "LayerFS",
+        "OCI", "CContainerKit", "Namespaces", "Cgroups",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "SystemPackage", package: "swift-system"),
       ],
-      path: "Sources/ContainerKit/ContainerKit"),
+      path: "Sources/ContainerKit/ContainerKit",
+      swiftSettings: runtimePathSettings),
     .target(
       name: "Builder",
       dependencies: [
@@ -140,12 +149,18 @@ let package = Package(
         "Cgroups", "LayerFS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Examples/ckit"),
+    // The Swift runtime and FoundationEssentials linked statically: loading and relocating their shared libraries
+    // (and Foundation's ICU) was most of a `run true`. The two `-l` are FoundationEssentials' own static
+    // dependencies, which modules compiled against the shared Foundation do not name for the linker.
     .executableTarget(
       name: "ckit-runtime",
       dependencies: [
-        "ContainerKit", "OCI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "ContainerKit", "OCI", "Cgroups", "Namespaces", "CContainerKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      path: "Sources/Examples/ckit-runtime"),
+      path: "Sources/Examples/ckit-runtime",
+      swiftSettings: runtimePathSettings,
+      linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims"])]),
     .executableTarget(
       name: "hello-container",
       dependencies: ["ContainerKit", "ImageStore", "RegistryClient", "OCI"],

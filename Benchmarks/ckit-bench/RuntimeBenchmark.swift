@@ -12,8 +12,10 @@ enum RuntimeBenchmark {
       exit(2)
     }
     let runs = args.count > 1 ? Int(args[1]) ?? 100 : 100
+    // A state root and cgroup parent of this process's own: another checkout may run this benchmark now.
     let root = "/run/ckit-bench-\(getpid())"
-    let runtime = ContainerRuntime.detectingCgroups(root: root, cgroupParent: "ckit-bench")
+    let parent = "ckit-bench-lib-\(getpid())"
+    let runtime = ContainerRuntime.detectingCgroups(root: root, cgroupParent: parent)
     let spec = try ContainerRuntime.loadSpec(bundle: bundle)
     let clock = ContinuousClock()
     var samples: [Double] = []
@@ -33,6 +35,9 @@ enum RuntimeBenchmark {
       }
     }
     try? FileManager.default.removeItem(atPath: root)
+    for hierarchy in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
+      rmdir("/sys/fs/cgroup/\(hierarchy)/\(parent)")
+    }
     samples.sort()
     let median = samples[samples.count / 2]
     let p90 = samples[min(samples.count - 1, samples.count * 9 / 10)]

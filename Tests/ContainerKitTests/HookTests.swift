@@ -48,4 +48,31 @@ struct HookTests {
       #expect(f.leftovers(id: "badhook").isEmpty)
     }
   }
+
+  @Test("a hook past its timeout is killed and fails create; args[0] is the hook's argv[0], env is all it gets")
+  func hookTimeoutAndArgv() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let out = scratch.path.appendingPathComponent("argv.txt").path
+      var spec = f.spec(["true"])
+      var hooks = Spec.Hooks()
+      hooks.prestart = [
+        Spec.Hook(
+          path: "/bin/sh", args: ["my-hook", "-c", "echo \"$0 $FOO ${HOME:-none}\" > \(out)"], env: ["FOO=bar"])
+      ]
+      spec.hooks = hooks
+      _ = try await f.run(spec, id: "argv-hook")
+      #expect(try String(contentsOfFile: out, encoding: .utf8) == "my-hook bar none\n")
+
+      hooks.prestart = [Spec.Hook(path: "/bin/sleep", args: ["sleep", "30"], timeout: 1)]
+      spec.hooks = hooks
+      let clock = ContinuousClock()
+      let start = clock.now
+      await #expect {
+        _ = try await f.runtime.create(id: "slowhook", spec: spec, io: .null)
+      } throws: { "\($0)" == "prestart hook /bin/sleep: timed out after 1s" }
+      #expect(clock.now - start < .seconds(10))
+      #expect(f.leftovers(id: "slowhook").isEmpty)
+    }
+  }
 }

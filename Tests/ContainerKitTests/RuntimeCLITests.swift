@@ -97,4 +97,49 @@ struct RuntimeCLITests {
       #expect(logged.hasPrefix(#"{"level":"error","msg":"exec: /bin/nope: no such file or directory""#))
     }
   }
+
+  @Test("runc's option spellings (-b, --bundle=, -d) take the fast path; the state file and pid file are right")
+  func optionSpellings() async throws {
+    try await withScratchRoot { scratch in
+      let bundle = try Self.bundle(scratch, args: ["sleep", "30"])
+      let pidFile = scratch.path.appendingPathComponent("run.pid").path
+      let r = try Self.cli(scratch, ["run", "-d", "--bundle=\(bundle.path)", "--pid-file=\(pidFile)", "cli-fast"])
+      #expect(r.status == 0, "\(r.stderr)")
+      let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)))
+      scratch.register(pid: pid)
+      let stateFile = scratch.path.appendingPathComponent("state/cli-fast/state.json")
+      let record = try #require(
+        try JSONSerialization.jsonObject(with: Data(contentsOf: stateFile)) as? [String: Any])
+      #expect(record["pid"] as? Int == Int(pid))
+      #expect((record["spec"] as? [String: Any])?["ociVersion"] as? String != nil)
+      let created = try #require(record["created"] as? String)
+      #expect(created.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z/) != nil)
+      #expect(try Self.cli(scratch, ["kill", "-a", "cli-fast", "9"]).status == 0)
+      #expect(try Self.cli(scratch, ["delete", "-f", "cli-fast"]).status == 0)
+      #expect(!FileManager.default.fileExists(atPath: stateFile.path))
+      #expect(try Self.cli(scratch, ["delete", "--force", "cli-fast"]).status == 0)
+    }
+  }
+
+  @Test("--version, --help and usage errors go through ArgumentParser's output, not a runtime error")
+  func versionHelpAndUsage() async throws {
+    try await withScratchRoot { scratch in
+      let version = try Self.cli(scratch, ["--version"])
+      #expect(version.status == 0)
+      #expect(version.stdout.hasPrefix("ckit-runtime version "))
+      #expect(version.stdout.contains("spec: 1."))
+      let help = try Self.cli(scratch, ["--help"])
+      #expect(help.status == 0)
+      #expect(help.stdout.contains("OVERVIEW: An OCI runtime"))
+      #expect(!help.stderr.contains("ckit-runtime:"))
+      let missing = try Self.cli(scratch, ["run", "--bundle", "/nonexistent"])
+      #expect(missing.status == 64)
+      #expect(missing.stderr.contains("Missing expected argument '<id>'"))
+      let unknown = try Self.cli(scratch, ["kill", "no-such", "SIGBOGUS"])
+      #expect(unknown.status == 1)
+      #expect(unknown.stderr.contains("unknown signal \"SIGBOGUS\""))
+      let option = try Self.cli(scratch, ["start", "--bogus", "x"])
+      #expect(option.status == 64)
+    }
+  }
 }

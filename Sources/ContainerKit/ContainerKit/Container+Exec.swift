@@ -1,6 +1,11 @@
-import Foundation
+import Cgroups
+import FoundationEssentials
 import Namespaces
 import OCI
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 extension Container {
   /// Namespace files of /proc/PID/ns by spec type.

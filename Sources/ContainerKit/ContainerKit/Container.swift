@@ -1,10 +1,14 @@
 import CContainerKit
 import Cgroups
 import Dispatch
-import Foundation
+import FoundationEssentials
 import Namespaces
 import OCI
 import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// One container: created by ``ContainerRuntime/create(id:bundle:spec:io:useInit:)`` or found on disk by
 /// ``ContainerRuntime/container(id:)``. Its state is always read fresh from the kernel (is the pid alive, is the
@@ -21,6 +25,8 @@ public final class Container: Sendable {
   struct Local {
     var channel: SyncChannel?
     var waiter: Task<ExitStatus, Never>?
+    /// Made by the first `wait()` of a child's container.
+    var reaper: ChildReaper?
     var execError: ChildError?
   }
 
@@ -89,8 +95,10 @@ public final class Container: Sendable {
     guard got else { throw .wrongState(id: id, operation: "start", status: .stopped) }
     let channel = local.withLock { $0.channel }
     if let channel {
+      // Off the concurrency pool: the child may run startContainer hooks first, for as long as their timeouts.
+      let outcome = await BlockingCall.run { Result { () throws(NamespaceError) in try channel.awaitExec() } }
       let failure: ChildError?
-      do { failure = try channel.awaitExec() } catch { throw .setup(error) }
+      do { failure = try outcome.get() } catch { throw .setup(error) }
       local.withLock {
         $0.channel?.close()
         $0.channel = nil
@@ -98,9 +106,11 @@ public final class Container: Sendable {
       }
       if let failure { throw .child(failure) }
     }
-    var st = state()
-    st.status = .running
-    try? HookRunner.run(spec.hooks?.poststart, name: "poststart", state: st)
+    if let hooks = spec.hooks?.poststart, !hooks.isEmpty {
+      var st = state()
+      st.status = .running
+      try? HookRunner.run(hooks, name: "poststart", state: st)
+    }
   }
 
   /// Signals the init, or with `all` every process of the container's cgroup.
@@ -120,16 +130,27 @@ public final class Container: Sendable {
   /// Waits for the init to exit. For a container created by another process the exit code is unknown (the
   /// kernel gives it only to the parent): the status then has neither code nor signal.
   public func wait() async -> ExitStatus {
-    let task = local.withLock { l -> Task<ExitStatus, Never> in
-      if let t = l.waiter { return t }
+    var status: ExitStatus
+    if isChild {
       let pid = self.pid
-      let start = record.pidStartTime
-      let isChild = self.isChild
-      let t = Task { await Self.reap(pid: pid, startTime: start, isChild: isChild) }
-      l.waiter = t
-      return t
+      let reaper = local.withLock { l in
+        if let r = l.reaper { return r }
+        let r = ChildReaper(pid: pid)
+        l.reaper = r
+        return r
+      }
+      status = await reaper.wait()
+    } else {
+      let task = local.withLock { l -> Task<ExitStatus, Never> in
+        if let t = l.waiter { return t }
+        let pid = self.pid
+        let start = record.pidStartTime
+        let t = Task { await Self.watch(pid: pid, startTime: start) }
+        l.waiter = t
+        return t
+      }
+      status = await task.value
     }
-    var status = await task.value
     if status.signal == SIGKILL, let path = cgroupPath, let cgroups = runtime.cgroups,
       let n = try? cgroups.oomKillCount(path), n > 0
     {
@@ -138,15 +159,9 @@ public final class Container: Sendable {
     return status
   }
 
-  static func reap(pid: Int32, startTime: UInt64, isChild: Bool) async -> ExitStatus {
+  /// Waits for a container this process did not create: the kernel gives the exit status only to the parent.
+  static func watch(pid: Int32, startTime: UInt64) async -> ExitStatus {
     await BlockingCall.run {
-      if isChild {
-        var s: Int32 = 0
-        while waitpid(pid, &s, 0) < 0 {
-          if errno != EINTR { return ExitStatus() }
-        }
-        return ExitStatus(waitStatus: s)
-      }
       while ProcInfo.isAlive(pid, startTime: startTime) { usleep(5000) }
       return ExitStatus()
     }
@@ -215,10 +230,11 @@ public final class Container: Sendable {
     if let path = cgroupPath, let cgroups = runtime.cgroups {
       do { try cgroups.delete(path) } catch { throw .cgroup(error) }
     }
-    var st = state()
-    st.status = .stopped
+    let hooks = spec.hooks?.poststop ?? []
+    var st = hooks.isEmpty ? nil : state()
+    st?.status = .stopped
     try? FileManager.default.removeItem(at: directory)
-    try? HookRunner.run(spec.hooks?.poststop, name: "poststop", state: st)
+    if let st { try? HookRunner.run(hooks, name: "poststop", state: st) }
   }
 
   /// Resizes the terminal of a `.terminal` container.

@@ -1,4 +1,3 @@
-import Dispatch
 import Namespaces
 import Synchronization
 
@@ -11,7 +10,8 @@ import Synchronization
 public final class ContainerProcess: Sendable {
   public let pid: Int32
   public let streams: ProcessStreams
-  private let waiter: Mutex<Task<ExitStatus, Never>?> = Mutex(nil)
+  /// Made by the first `wait()`: an exec'd process nobody waits for is left to whoever adopts it.
+  private let reaper = Mutex<ChildReaper?>(nil)
 
   init(pid: Int32, streams: ProcessStreams) {
     self.pid = pid
@@ -19,14 +19,14 @@ public final class ContainerProcess: Sendable {
   }
 
   public func wait() async -> ExitStatus {
-    let task = waiter.withLock { t -> Task<ExitStatus, Never> in
-      if let t { return t }
-      let pid = self.pid
-      let new = Task { await Container.reap(pid: pid, startTime: 0, isChild: true) }
-      t = new
+    let pid = self.pid
+    let r = reaper.withLock { r in
+      if let r { return r }
+      let new = ChildReaper(pid: pid)
+      r = new
       return new
     }
-    return await task.value
+    return await r.wait()
   }
 
   public func kill(_ signal: Int32 = SIGTERM) throws(ContainerError) {

@@ -1,5 +1,10 @@
-import Foundation
+import FoundationEssentials
 import OCI
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// What the runtime keeps on disk about a container (`<root>/<id>/state.json`), so another process can find,
 /// signal and delete it: the config it was created from, its init's pid and that pid's start time (a recycled pid
@@ -24,19 +29,110 @@ struct ContainerRecord: Codable, Sendable {
     }
   }
 
-  /// Written to a temp file and renamed: a reader never sees half a state.
-  func save(_ url: URL) throws(ContainerError) {
-    do {
-      let data = try SpecJSON.encode(self)
-      let tmp = url.deletingLastPathComponent().appendingPathComponent(".state.json.tmp")
-      try data.write(to: tmp)
-      guard rename(tmp.path, url.path) == 0 else {
-        throw ContainerError.system(call: "rename", object: url.path, errno: errno)
-      }
-    } catch let e as ContainerError {
-      throw e
-    } catch {
-      throw .system(call: "write", object: url.path, errno: EIO)
+  /// Written to a temp file and renamed: a reader never sees half a state. Not fsynced: the state lives on tmpfs
+  /// (/run) and describes processes that do not survive a reboot either, as with runc and crun.
+  ///
+  /// `specJSON`, the config.json the spec was decoded from, goes in as it is: encoding a whole spec again cost
+  /// about as much as decoding it, on every container start.
+  func save(_ url: URL, specJSON: Data? = nil) throws(ContainerError) {
+    let json: Data
+    if let specJSON {
+      json = specJSON
+    } else {
+      do { json = try Self.encodedSpec(spec) } catch { throw .system(call: "write", object: url.path, errno: EINVAL) }
     }
+    let data = encode(specJSON: json)
+    let tmp = url.deletingLastPathComponent().appendingPathComponent(".state.json.tmp").path
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw .system(call: "open", object: tmp, errno: errno) }
+    var offset = 0
+    while offset < data.count {
+      let n = data[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else {
+        let code = n < 0 ? errno : EIO
+        close(fd)
+        unlink(tmp)
+        throw .system(call: "write", object: tmp, errno: code)
+      }
+      offset += n
+    }
+    close(fd)
+    guard rename(tmp, url.path) == 0 else {
+      let code = errno
+      unlink(tmp)
+      throw .system(call: "rename", object: url.path, errno: code)
+    }
+  }
+
+  /// The last spec encoded and its JSON: an embedder starting many containers from one spec (a benchmark, a
+  /// replicated service) encodes it once; comparing two specs costs far less than encoding one.
+  private static let lastEncoded = Mutex<(spec: Spec, json: Data)?>(nil)
+
+  static func encodedSpec(_ spec: Spec) throws -> Data {
+    if let last = lastEncoded.withLock({ $0 }), last.spec == spec { return last.json }
+    let json = try SpecJSON.encode(spec)
+    lastEncoded.withLock { $0 = (spec, json) }
+    return json
+  }
+
+  /// The record as ``SpecJSON`` writes it (sorted keys, no escaped slashes), with `specJSON` as the spec.
+  func encode(specJSON: Data) -> Data {
+    var out = Data()
+    out.reserveCapacity(specJSON.count + 512)
+    func key(_ name: String, first: Bool = false) {
+      out.append(contentsOf: Array((first ? "{\"" : ",\"").utf8))
+      out.append(contentsOf: Array(name.utf8))
+      out.append(contentsOf: Array("\":".utf8))
+    }
+    func string(_ value: String) { out.append(contentsOf: Self.quoted(value)) }
+    key("bundle", first: true)
+    string(bundle)
+    if let cgroupPath {
+      key("cgroupPath")
+      string(cgroupPath)
+    }
+    key("created")
+    string(created)
+    if let exitCode {
+      key("exitCode")
+      out.append(contentsOf: Array(String(exitCode).utf8))
+    }
+    key("id")
+    string(id)
+    key("pid")
+    out.append(contentsOf: Array(String(pid).utf8))
+    key("pidStartTime")
+    out.append(contentsOf: Array(String(pidStartTime).utf8))
+    key("rootfs")
+    string(rootfs)
+    key("spec")
+    out.append(specJSON)
+    out.append(UInt8(ascii: "}"))
+    return out
+  }
+
+  /// A JSON string literal escaped as JSONEncoder does: quotes, backslashes, the short forms (`\n`...), other
+  /// control characters as `\u00XX`, everything else (slashes included) as UTF-8.
+  static func quoted(_ value: String) -> [UInt8] {
+    var out: [UInt8] = [UInt8(ascii: "\"")]
+    for byte in value.utf8 {
+      switch byte {
+      case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+        out += [UInt8(ascii: "\\"), byte]
+      case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+      case 0x0c: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+      case 0x0a: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+      case 0x0d: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+      case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+      case 0..<0x20:
+        let hex = Array("0123456789abcdef".utf8)
+        out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xf)]]
+      default:
+        out.append(byte)
+      }
+    }
+    out.append(UInt8(ascii: "\""))
+    return out
   }
 }

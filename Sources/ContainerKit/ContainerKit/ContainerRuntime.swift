@@ -1,8 +1,12 @@
 import CContainerKit
 import Cgroups
-import Foundation
+import FoundationEssentials
 import Namespaces
 import OCI
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The entry point of the runtime: where container state lives and which cgroup driver places containers.
 ///
@@ -26,9 +30,10 @@ public struct ContainerRuntime: Sendable {
     self.cgroups = cgroups
   }
 
-  /// A runtime with the host's cgroup driver, detected from /proc/self/mountinfo.
+  /// A runtime with the host's cgroup driver, found from /sys/fs/cgroup (or /proc/self/mountinfo when its layout
+  /// is not the standard one).
   public static func detectingCgroups(root: String = "/run/ckit", cgroupParent: String = "ckit") -> ContainerRuntime {
-    ContainerRuntime(root: root, cgroupParent: cgroupParent, cgroups: try? Cgroups.detect())
+    ContainerRuntime(root: root, cgroupParent: cgroupParent, cgroups: CgroupProbe.driver())
   }
 
   func directory(_ id: String) -> URL { root.appendingPathComponent(id) }
@@ -42,16 +47,17 @@ public struct ContainerRuntime: Sendable {
 
   /// Reads `<bundle>/config.json`; errors name the field.
   public static func loadSpec(bundle: String) throws(ContainerError) -> Spec {
-    let path = URL(fileURLWithPath: bundle).appendingPathComponent("config.json").path
+    try loadConfig(bundle: bundle).spec
+  }
+
+  /// The spec and the bytes it was decoded from, which the state file embeds as they are instead of encoding the
+  /// spec again.
+  static func loadConfig(bundle: String) throws(ContainerError) -> (spec: Spec, json: Data) {
+    let path = bundle.hasSuffix("/") ? bundle + "config.json" : bundle + "/config.json"
     guard let data = FileManager.default.contents(atPath: path) else {
       throw .invalidConfig("cannot read \(path): \(ChildError.reason(ENOENT))")
     }
-    do { return try Spec.decode(data) } catch { throw .invalidConfig("\(error)") }
-  }
-
-  static func resolveSpec(_ spec: Spec?, bundle: String) throws(ContainerError) -> Spec {
-    if let spec { return spec }
-    return try loadSpec(bundle: bundle)
+    do { return (try Spec.decode(data), data) } catch { throw .invalidConfig("\(error)") }
   }
 
   /// Creates a container: namespaces, cgroup, rootfs, all set up; its program waits for ``Container/start()``.
@@ -67,7 +73,14 @@ public struct ContainerRuntime: Sendable {
     let bundlePath =
       bundle.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
       ?? FileManager.default.currentDirectoryPath
-    let spec = try Self.resolveSpec(spec, bundle: bundlePath)
+    let config: (spec: Spec, json: Data?)
+    if let spec {
+      config = (spec, nil)
+    } else {
+      let loaded = try Self.loadConfig(bundle: bundlePath)
+      config = (loaded.spec, loaded.json)
+    }
+    let spec = config.spec
 
     var plan: ChildPlan
     let plannedCgroup = cgroups.map { _ in Self.cgroupPath(spec.linux?.cgroupsPath, parent: cgroupParent, id: id) }
@@ -76,8 +89,8 @@ public struct ContainerRuntime: Sendable {
       plan = try ChildPlan(
         spec: spec, bundle: bundlePath, cgroupView: usesCgroupMount ? .host(cgroupPath: plannedCgroup) : nil
       ) { path in
-        var isDir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && !isDir.boolValue
+        var st = stat()
+        return stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFDIR
       }
       if let profile = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(profile) }
     } catch {
@@ -118,7 +131,7 @@ public struct ContainerRuntime: Sendable {
       var childIO = prepared.child
       childIO.execFifo = fifoFD
 
-      let created = ISO8601DateFormatter().string(from: Date())
+      let created = RFC3339.now()
       let child = try Spawner.spawn(
         plan, io: childIO,
         place: { pid in
@@ -141,7 +154,7 @@ public struct ContainerRuntime: Sendable {
         pidStartTime: ProcInfo.stat(child.pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
         spec: spec)
       do {
-        try record.save(dir.appendingPathComponent("state.json"))
+        try record.save(dir.appendingPathComponent("state.json"), specJSON: config.json)
       } catch {
         kill(child.pid, SIGKILL)
         var s: Int32 = 0
@@ -177,7 +190,7 @@ public struct ContainerRuntime: Sendable {
     do {
       try await c.start()
     } catch {
-      _ = try? await c.wait()
+      _ = await c.wait()
       try? await c.delete(force: true)
       throw error
     }

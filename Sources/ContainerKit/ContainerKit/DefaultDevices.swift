@@ -1,25 +1,14 @@
 import OCI
 
-/// The device cgroup rules every container gets after its config's own (as runc adds them): a `runc spec` config
-/// denies all devices, and the container still needs /dev/null, the ptys and the other standard nodes.
+/// The device cgroup rules a container gets beyond its config's own: one per `linux.devices` entry, so the nodes
+/// the runtime creates can be used. The standard nodes (null, zero, full, random, urandom, tty, console, ptmx,
+/// pts, mknod) are allowed by the cgroup driver itself (``Cgroups/defaultAllowedDevices``), after these, as runc
+/// and crun do: a `runc spec` config denies everything and relies on them.
 enum DefaultDevices {
-  static let rules: [LinuxResources.DeviceRule] = [
-    .init(allow: true, type: "c", major: 1, minor: 3, access: "rwm"),  // null
-    .init(allow: true, type: "c", major: 1, minor: 5, access: "rwm"),  // zero
-    .init(allow: true, type: "c", major: 1, minor: 7, access: "rwm"),  // full
-    .init(allow: true, type: "c", major: 1, minor: 8, access: "rwm"),  // random
-    .init(allow: true, type: "c", major: 1, minor: 9, access: "rwm"),  // urandom
-    .init(allow: true, type: "c", major: 5, minor: 0, access: "rwm"),  // tty
-    .init(allow: true, type: "c", major: 5, minor: 1, access: "rwm"),  // console
-    .init(allow: true, type: "c", major: 5, minor: 2, access: "rwm"),  // ptmx
-    .init(allow: true, type: "c", major: 136, minor: nil, access: "rwm"),  // pts/*
-  ]
-
-  /// `resources` with the default rules and one rule per `linux.devices` entry appended, when the config
-  /// restricts devices at all.
+  /// `resources` with one rule per `linux.devices` entry appended, when the config restricts devices at all.
   static func apply(_ resources: LinuxResources?, devices: [Spec.Device]?) -> LinuxResources? {
     guard var r = resources, let own = r.devices, !own.isEmpty else { return resources }
-    var rules = own + Self.rules
+    var rules = own
     for d in devices ?? [] {
       rules.append(
         .init(allow: true, type: d.type == "u" ? "c" : d.type, major: d.major, minor: d.minor, access: "rwm"))

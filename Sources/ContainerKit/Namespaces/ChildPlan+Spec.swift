@@ -93,18 +93,6 @@ extension ChildPlan {
     hooksBarrier = !(spec.hooks?.prestart ?? []).isEmpty || !(spec.hooks?.createRuntime ?? []).isEmpty
     createContainerHooks = (spec.hooks?.createContainer ?? []).map(HookStep.init)
     startContainerHooks = (spec.hooks?.startContainer ?? []).map(HookStep.init)
-    for (name, hooks) in [
-      ("createContainer", spec.hooks?.createContainer), ("startContainer", spec.hooks?.startContainer),
-    ] {
-      for (i, h) in (hooks ?? []).enumerated() {
-        guard h.path.hasPrefix("/") else {
-          throw .invalidConfig(field: "hooks.\(name)[\(i)].path", reason: "must be absolute, got \"\(h.path)\"")
-        }
-        if let t = h.timeout, t <= 0 {
-          throw .invalidConfig(field: "hooks.\(name)[\(i)].timeout", reason: "must be positive, got \(t)")
-        }
-      }
-    }
     if let offsets = linux.timeOffsets, !offsets.isEmpty {
       guard newNamespaces.contains(.time) else {
         throw .invalidConfig(field: "linux.timeOffsets", reason: "offsets need a new time namespace")

@@ -27,8 +27,9 @@ public enum Spawner {
 
   /// Spawns the child and returns once it is set up (`created`). `place` runs after the clone and before the
   /// child goes on (cgroup placement); `hooks` at the hooks barrier, before pivot_root. `hookState` gives the state
-  /// JSON the child's own hooks read on stdin, for the child's pid and a status ("creating" for createContainer,
-  /// "created" for startContainer). On any failure the child is killed and reaped, and the error says what failed.
+  /// JSON the child's own hooks read on stdin, for the child's pid as the container sees it (the OCI rule for hooks
+  /// run in the container's namespaces) and a status ("creating" for createContainer, "created" for
+  /// startContainer). On any failure the child is killed and reaped, and the error says what failed.
   public static func spawn(
     _ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }, hooks: (Int32) throws -> Void = { _ in },
     hookState: (Int32, String) -> [UInt8] = { _, _ in [] }
@@ -92,8 +93,10 @@ public enum Spawner {
         try SysFile.write(
           "/proc/\(pid)/gid_map", mapText(plan.gidMappings.isEmpty ? plan.uidMappings : plan.gidMappings))
       }
-      if stateFDs.create >= 0 { try writeState(hookState(pid, "creating"), to: stateFDs.create) }
-      if stateFDs.start >= 0 { try writeState(hookState(pid, "created"), to: stateFDs.start) }
+      // These hooks run in the container's namespaces: the OCI state gives them the pid as the container sees it.
+      let seen = stateFDs.create >= 0 || stateFDs.start >= 0 ? pidInOwnNamespace(pid) : pid
+      if stateFDs.create >= 0 { try writeState(hookState(seen, "creating"), to: stateFDs.create) }
+      if stateFDs.start >= 0 { try writeState(hookState(seen, "created"), to: stateFDs.start) }
       try place(pid)
       try channel.proceed()
       while true {
@@ -126,6 +129,16 @@ public enum Spawner {
       channel.close()
       throw error
     }
+  }
+
+  /// `pid` in the innermost pid namespace it belongs to (the last `NSpid` field of its status): 1 for a container
+  /// with a pid namespace of its own, its pid there for one that joined another's; `pid` itself on the host.
+  static func pidInOwnNamespace(_ pid: Int32) -> Int32 {
+    guard let status = SysFile.read("/proc/\(pid)/status"),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }),
+      let last = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).last, let seen = Int32(last)
+    else { return pid }
+    return seen
   }
 
   static func writeState(_ bytes: [UInt8], to fd: Int32) throws(NamespaceError) {

@@ -1,6 +1,9 @@
 import CContainerKit
 import ContainerKit
-import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `--console-socket`: the pty master goes to whoever listens there (containerd-shim, a test), as with runc.
 enum Console {

@@ -1,4 +1,8 @@
-import Foundation
+import ContainerKit
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The options runc takes before the subcommand (`ckit-runtime --root /run/x run ...`), parsed by hand because
 /// they precede the subcommand name.
@@ -42,26 +46,44 @@ struct GlobalOptions {
 
   /// Writes an error the way runc does: to stderr, and to --log (as JSON with --log-format json).
   func report(_ message: String) {
-    FileHandle.standardError.write(Data("ckit-runtime: \(message)\n".utf8))
+    Self.write(Array("ckit-runtime: \(message)\n".utf8), to: 2)
     guard let log else { return }
     let line: String
     if logFormat == "json" {
-      let time = ISO8601DateFormatter().string(from: Date())
-      let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        .replacingOccurrences(of: "\n", with: "\\n")
-      line = "{\"level\":\"error\",\"msg\":\"\(escaped)\",\"time\":\"\(time)\"}\n"
+      var escaped = ""
+      for c in message.unicodeScalars {
+        switch c {
+        case "\\": escaped += "\\\\"
+        case "\"": escaped += "\\\""
+        case "\n": escaped += "\\n"
+        case "\t": escaped += "\\t"
+        case "\r": escaped += "\\r"
+        default:
+          if c.value < 0x20 {
+            let hex = String(c.value, radix: 16)
+            escaped += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+          } else {
+            escaped.unicodeScalars.append(c)
+          }
+        }
+      }
+      line = "{\"level\":\"error\",\"msg\":\"\(escaped)\",\"time\":\"\(RFC3339.now())\"}\n"
     } else {
       line = "level=error msg=\"\(message)\"\n"
     }
-    if let h = FileHandle(forWritingAtPath: log)
-      ?? {
-        FileManager.default.createFile(atPath: log, contents: nil)
-        return FileHandle(forWritingAtPath: log)
-      }()
-    {
-      h.seekToEndOfFile()
-      h.write(Data(line.utf8))
-      try? h.close()
+    let fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return }
+    Self.write(Array(line.utf8), to: fd)
+    close(fd)
+  }
+
+  static func write(_ bytes: [UInt8], to fd: Int32) {
+    var offset = 0
+    while offset < bytes.count {
+      let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 { return }
+      offset += n
     }
   }
 }

@@ -1,9 +1,16 @@
 import ArgumentParser
 import ContainerKit
-import Foundation
+import FoundationEssentials
 import OCI
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 struct RuntimeCommand: ParsableCommand {
+  static let version = "0.1.0"
+  /// The runtime-spec version whose config.json this runtime reads.
+  static let specVersion = "1.2.0"
   static let configuration = CommandConfiguration(
     commandName: "ckit-runtime",
     abstract: "An OCI runtime over ContainerKit (runc-compatible subset).",
@@ -34,63 +41,34 @@ struct CreateOptions: ParsableArguments {
   @Flag(name: .long, help: "Accepted for runc compatibility.") var noNewKeyring = false
   @Argument(help: "The container id.") var id: String
 
-  func create() async throws -> Container {
-    let bundle = URL(fileURLWithPath: bundle).standardizedFileURL.path
-    let spec = try ContainerRuntime.loadSpec(bundle: bundle)
-    let terminal = spec.process?.terminal ?? false
-    let io: ProcessIO = terminal && consoleSocket != nil ? .terminal() : .inherit
-    let c = try await runtime.create(id: id, bundle: bundle, spec: spec, io: io, useInit: `init`)
-    if let consoleSocket, let master = c.streams.terminal {
-      try Console.send(master, to: consoleSocket)
-      close(master)
-    }
-    if let pidFile {
-      // Atomically, as runc: whoever waits for the file never reads a half-written pid.
-      try Data("\(c.pid)".utf8).write(to: URL(fileURLWithPath: pidFile), options: .atomic)
-    }
-    return c
+  var request: CreateRequest {
+    CreateRequest(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket, useInit: `init`, id: id)
   }
 }
 
 struct Create: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Create a container; `start` runs its program.")
   @OptionGroup var options: CreateOptions
-  func execute() async throws { _ = try await options.create() }
+  func execute() async throws { _ = try await options.request.create() }
 }
 
 struct Start: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Run the program of a created container.")
   @Argument var id: String
-  func execute() async throws { try await runtime.container(id: id).start() }
+  func execute() async throws { try await RuntimeActions.start(id) }
 }
 
 struct Run: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Create, start, wait and delete a container.")
   @OptionGroup var options: CreateOptions
   @Flag(name: [.short, .long], help: "Do not wait: leave the container running.") var detach = false
-  func execute() async throws {
-    let c = try await options.create()
-    do {
-      try await c.start()
-    } catch let e as ContainerError {
-      _ = await c.wait()
-      try? await c.delete(force: true)
-      throw e
-    }
-    if detach { return }
-    let status = await c.wait()
-    try await c.delete(force: true)
-    throw ExitCode(status.shellStatus)
-  }
+  func execute() async throws { try await options.request.run(detach: detach) }
 }
 
 struct State: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Print the OCI state of a container as JSON.")
   @Argument var id: String
-  func execute() async throws {
-    let data = try SpecJSON.encode(try runtime.container(id: id).state())
-    print(String(decoding: data, as: UTF8.self))
-  }
+  func execute() async throws { try RuntimeActions.state(id) }
 }
 
 struct Kill: ParsableCommand, Subcommand {
@@ -98,23 +76,14 @@ struct Kill: ParsableCommand, Subcommand {
   @Flag(name: [.short, .long], help: "Signal every process of the container.") var all = false
   @Argument var id: String
   @Argument var signal: String = "SIGTERM"
-  func execute() async throws {
-    guard let sig = Signals.number(signal) else { throw ValidationError("unknown signal \"\(signal)\"") }
-    try runtime.container(id: id).kill(sig, all: all)
-  }
+  func execute() async throws { try RuntimeActions.kill(id, signal: signal, all: all) }
 }
 
 struct Delete: ParsableCommand, Subcommand {
   static let configuration = CommandConfiguration(abstract: "Delete a container (its processes with --force).")
   @Flag(name: [.short, .long]) var force = false
   @Argument var id: String
-  func execute() async throws {
-    do {
-      try await runtime.container(id: id).delete(force: force)
-    } catch ContainerError.notFound where force {
-      return
-    }
-  }
+  func execute() async throws { try await RuntimeActions.delete(id, force: force) }
 }
 
 struct Pause: ParsableCommand, Subcommand {
@@ -206,7 +175,7 @@ struct Exec: ParsableCommand, Subcommand {
       try Console.send(master, to: consoleSocket)
       close(master)
     }
-    if let pidFile { try Data("\(proc.pid)".utf8).write(to: URL(fileURLWithPath: pidFile), options: .atomic) }
+    if let pidFile { try PidFile.write(proc.pid, to: pidFile) }
     if detach { return }
     throw ExitCode(await proc.wait().shellStatus)
   }

@@ -1,31 +1,54 @@
 import ArgumentParser
 import ContainerKit
-import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 // runc-compatible: the same bundle runs under crun, runc and ckit-runtime.
 let (options, rest) = GlobalOptions.parse(Array(CommandLine.arguments.dropFirst()))
 global = options
-do {
-  var command = try RuntimeCommand.parseAsRoot(rest)
-  if let sub = command as? any Subcommand {
-    try await sub.execute()
-  } else {
-    try command.run()
-  }
-} catch let e as ContainerError {
-  global.report(e.description)
-  exit(e.exitStatus)
-} catch let e as ExitCode {
-  exit(e.rawValue)
-} catch let e as ValidationError {
-  global.report(e.message)
-  exit(1)
-} catch let e as CleanExit {
-  RuntimeCommand.exit(withError: e)
-} catch {
-  if RuntimeCommand.exitCode(for: error) != .success || "\(type(of: error))".contains("Parser") {
-    RuntimeCommand.exit(withError: error)
-  }
-  global.report("\(error)")
-  exit(1)
+if rest == ["--version"] || rest == ["-v"] {
+  print("ckit-runtime version \(RuntimeCommand.version)\nspec: \(RuntimeCommand.specVersion)")
+  exit(0)
 }
+
+/// Runs the command and exits from the task's own thread. Top-level `await` would hop back to the main actor at
+/// the end, which costs a thread wake-up (and under load a new dispatch thread) for nothing but `exit`.
+@Sendable func main(_ rest: [String]) async -> Never {
+  do {
+    if let action = FastPath.parse(rest) {
+      try await action()
+    } else {
+      var command = try RuntimeCommand.parseAsRoot(rest)
+      if let sub = command as? any Subcommand {
+        try await sub.execute()
+      } else {
+        try command.run()
+      }
+    }
+    exit(0)
+  } catch let e as ContainerError {
+    global.report(e.description)
+    exit(e.exitStatus)
+  } catch let e as RuntimeExit {
+    exit(e.status)
+  } catch let e as ExitCode {
+    exit(e.rawValue)
+  } catch let e as ValidationError {
+    global.report(e.message)
+    exit(1)
+  } catch let e as CleanExit {
+    RuntimeCommand.exit(withError: e)
+  } catch {
+    // Help and usage errors print as ArgumentParser formats them; anything else is a runtime error.
+    if RuntimeCommand.exitCode(for: error) != .failure || "\(type(of: error))".contains("Parser") {
+      RuntimeCommand.exit(withError: error)
+    }
+    global.report("\(error)")
+    exit(1)
+  }
+}
+
+Task.detached { await main(rest) }
+while true { pause() }

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+import FoundationEssentials
 
 /// A content address, `algorithm:encoded`, as defined by the OCI image spec.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Encoding and decoding of spec JSON in one place, so every writer produces the same bytes for the same value:
 /// digests of written manifests and configs depend on it.

@@ -1,12 +1,35 @@
-import Foundation
+import FoundationEssentials
 
-/// Times as docker writes them in state and logs: RFC 3339, with up to nanoseconds.
-///
-/// Hand-rolled rather than `ISO8601DateFormatter`, which on Linux sets up an ICU calendar per formatter: every
-/// `ckit` command formats or parses a few times, and that set-up was a measurable part of a `run`.
-package enum RFC3339 {
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Timestamps as runc writes them (`2026-11-28T21:29:14.123456789Z`, UTC), from `clock_gettime` and `gmtime_r`:
+/// a date formatter would load ICU's time zone data on every container start (and `ISO8601DateFormatter` sets up
+/// an ICU calendar per formatter). The engine and ckit format and parse docker's times with it too.
+public enum RFC3339 {
+  /// The current time, to the nanosecond.
+  public static func now() -> String {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return format(seconds: ts.tv_sec, nanoseconds: ts.tv_nsec)
+  }
+
+  public static func format(seconds: Int, nanoseconds: Int) -> String {
+    var t = time_t(seconds)
+    var tm = Glibc.tm()
+    gmtime_r(&t, &tm)
+    func pad(_ v: Int, _ width: Int) -> String {
+      let s = String(v)
+      return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+    return pad(Int(tm.tm_year) + 1900, 4) + "-" + pad(Int(tm.tm_mon) + 1, 2) + "-" + pad(Int(tm.tm_mday), 2) + "T"
+      + pad(Int(tm.tm_hour), 2) + ":" + pad(Int(tm.tm_min), 2) + ":" + pad(Int(tm.tm_sec), 2) + "."
+      + pad(nanoseconds, 9) + "Z"
+  }
+
   /// `2006-01-02T15:04:05.000Z`: UTC with milliseconds, as docker's inspect prints times.
-  package static func format(_ date: Date) -> String {
+  public static func format(_ date: Date) -> String {
     let t = date.timeIntervalSince1970
     let whole = t.rounded(.down)
     var millis = Int(((t - whole) * 1000).rounded())
@@ -27,7 +50,7 @@ package enum RFC3339 {
   }
 
   /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil for anything else.
-  package static func parse(_ text: String) -> Date? {
+  public static func parse(_ text: String) -> Date? {
     let b = Array(text.utf8)
     func number(_ at: Int, _ count: Int) -> Int? {
       guard at + count <= b.count else { return nil }

@@ -1,0 +1,57 @@
+import Cgroups
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Finds this host's cgroup mounts from the files of /sys/fs/cgroup and its entries (a cgroup2 root has
+/// `cgroup.controllers`, a v1 hierarchy root `tasks`), without reading /proc/self/mountinfo.
+///
+/// The kernel formats mountinfo afresh on every read, and a host with a thousand mounts (network namespaces,
+/// overlay snapshots) makes that, and parsing it, milliseconds: more than the rest of a `ckit-runtime run`. The
+/// standard layout (systemd, cgroupfs-mount) names each v1 directory after its controllers (`cpu,cpuacct`, with
+/// `cpu` and `cpuacct` as symlinks); anything else falls back to mountinfo.
+enum CgroupProbe {
+  static let root = "/sys/fs/cgroup"
+  /// The v1 controllers, as `CgroupMounts` knows them; named hierarchies (`systemd`) are not controllers.
+  static let controllers: Set<String> = [
+    "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "net_prio", "blkio", "perf_event",
+    "hugetlb", "pids", "rdma", "misc",
+  ]
+
+  /// The driver `Cgroups.detect()` would pick, found the cheap way when the layout is the standard one.
+  static func driver() -> (any CgroupDriver)? {
+    guard let mounts = mounts() else { return try? Cgroups.detect() }
+    if !mounts.v1.isEmpty && ["memory", "cpu", "pids"].contains(where: { mounts.v1[$0] != nil }) {
+      return CgroupV1Driver(mounts: mounts)
+    }
+    if let unified = mounts.unified { return CgroupV2Driver(root: unified) }
+    return mounts.v1.isEmpty ? nil : CgroupV1Driver(mounts: mounts)
+  }
+
+  /// The mounts under /sys/fs/cgroup, or nil when they are not laid out as expected.
+  static func mounts() -> CgroupMounts? {
+    if exists(root + "/cgroup.controllers") { return CgroupMounts(unified: root) }
+    guard !exists(root + "/tasks"), let dir = opendir(root) else { return nil }
+    defer { closedir(dir) }
+    var mounts = CgroupMounts()
+    while let entry = readdir(dir) {
+      guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+      }
+      if name == "." || name == ".." { continue }
+      let path = root + "/" + name
+      if exists(path + "/tasks") {
+        for controller in name.split(separator: ",").map(String.init) where controllers.contains(controller) {
+          mounts.v1[controller] = path
+        }
+      } else if exists(path + "/cgroup.controllers"), mounts.unified == nil {
+        mounts.unified = path
+      }
+    }
+    return mounts.v1.isEmpty && mounts.unified == nil ? nil : mounts
+  }
+
+  static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+}

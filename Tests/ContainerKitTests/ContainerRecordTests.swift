@@ -1,0 +1,64 @@
+import Cgroups
+import Foundation
+import OCI
+import Testing
+
+@testable import ContainerKit
+
+/// The state file is written by hand around the config's own bytes; it must read back as JSONEncoder's would.
+@Suite("Container record")
+struct ContainerRecordTests {
+  func record(bundle: String, cgroupPath: String?, exitCode: Int32?) -> ContainerRecord {
+    var spec = Spec.container(rootfs: "/srv/rootfs", args: ["sh", "-c", "echo \"hi\"\\n"], hostname: "h")
+    spec.annotations = ["a/b": "c\"d", "tab": "\t"]
+    return ContainerRecord(
+      id: "c-1", bundle: bundle, rootfs: "/srv/rootfs", pid: 4242, pidStartTime: 123_456_789,
+      created: RFC3339.format(seconds: 0, nanoseconds: 5), cgroupPath: cgroupPath, spec: spec, exitCode: exitCode)
+  }
+
+  @Test("the hand-written state file has the same bytes as SpecJSON's, escapes included")
+  func sameBytes() throws {
+    for r in [
+      record(
+        bundle: "/b/with \"quotes\" \\ and\nnew\r\tline\u{1}\u{8}\u{c}\u{1f}", cgroupPath: "ckit/c-1", exitCode: 3),
+      record(bundle: "/plain/é", cgroupPath: nil, exitCode: nil),
+    ] {
+      let written = r.encode(specJSON: try SpecJSON.encode(r.spec))
+      #expect(written == (try SpecJSON.encode(r)))
+      let back = try JSONDecoder().decode(ContainerRecord.self, from: written)
+      #expect(back.bundle == r.bundle && back.spec == r.spec && back.exitCode == r.exitCode)
+    }
+  }
+
+  @Test("a config's own bytes are embedded as they are and decode to the same spec")
+  func rawConfig() throws {
+    let r = record(bundle: "/b", cgroupPath: "p", exitCode: nil)
+    let raw = Data(#"{ "ociVersion" : "1.0.2",  "root": {"path": "/srv/rootfs"} }"#.utf8)
+    let written = r.encode(specJSON: raw)
+    let text = String(decoding: written, as: UTF8.self)
+    #expect(text.hasSuffix(#","spec":{ "ociVersion" : "1.0.2",  "root": {"path": "/srv/rootfs"} }}"#))
+    let back = try JSONDecoder().decode(ContainerRecord.self, from: written)
+    #expect(back.spec.root?.path == "/srv/rootfs")
+  }
+
+  @Test("RFC 3339 timestamps as runc writes them")
+  func timestamps() {
+    #expect(RFC3339.format(seconds: 0, nanoseconds: 0) == "1970-01-01T00:00:00.000000000Z")
+    #expect(RFC3339.format(seconds: 1_795_901_763, nanoseconds: 974_090_932) == "2026-11-28T21:36:03.974090932Z")
+    #expect(RFC3339.now().count == 30)
+  }
+}
+
+/// The cheap cgroup probe must find what mountinfo says, or nothing (and mountinfo is used).
+@Suite("Cgroup probe")
+struct CgroupProbeTests {
+  @Test("statfs of /sys/fs/cgroup finds the same mounts as /proc/self/mountinfo")
+  func sameAsMountInfo() throws {
+    let text = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+    let fromMountInfo = CgroupMounts(mountInfo: text)
+    let probed = try #require(CgroupProbe.mounts())
+    #expect(probed.unified == fromMountInfo.unified)
+    #expect(probed.v1.mapValues { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path } == fromMountInfo.v1)
+    #expect((CgroupProbe.driver().map { "\($0.version)" }) == (try? Cgroups.detect()).map { "\($0.version)" })
+  }
+}
