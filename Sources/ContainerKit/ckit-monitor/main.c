@@ -84,13 +84,15 @@ static void write_state(const char *status, const char *error) {
   char tmp[PATH_MAX], started[64] = "0001-01-01T00:00:00Z", finished[64] = "0001-01-01T00:00:00Z", buf[1024];
   if (st.started.tv_sec) format_time(started, sizeof(started), &st.started);
   if (st.finished.tv_sec) format_time(finished, sizeof(finished), &st.finished);
+  /* With a detaching runtime, st.pid is the runtime process until the hand-off: no container pid to show yet. */
+  int pid = st.running && (!opt.pid_file || st.handed_off) ? st.pid : 0;
   char err[256];
   size_t elen = json_escape(err, sizeof(err), error, strlen(error));
   err[elen] = 0;
   int n = snprintf(buf, sizeof(buf),
                    "{\"MonitorPid\":%d,\"Pid\":%d,\"Status\":\"%s\",\"ExitCode\":%d,\"RestartCount\":%d,"
                    "\"StartedAt\":\"%s\",\"FinishedAt\":\"%s\",\"ManualStop\":%s,\"Error\":\"%s\"}\n",
-                   getpid(), st.running ? st.pid : 0, status, st.exit_code, st.restart_count, started, finished,
+                   getpid(), pid, status, st.exit_code, st.restart_count, started, finished,
                    st.manual_stop ? "true" : "false", err);
   snprintf(tmp, sizeof(tmp), "%s.tmp", opt.state_path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -268,10 +270,12 @@ static int hand_off(int *status) {
   if (pid <= 0) return -1;
   st.pid = pid;
   st.handed_off = 1;
+  /* The state file first: the caller returns on the sync line and may read the state at once, which must then
+   * hold this pid, not the runtime's (exited and reaped by now). */
+  write_state("running", "");
   /* Only now is the container's process known: tell the caller (with a detaching runtime the first line waits
    * for this, so a runtime that fails reports `exit N` instead). */
   if (opt.sync_fd >= 0) dprintf(opt.sync_fd, "%d\n", pid);
-  write_state("running", "");
   for (int i = 0; i < 16; i++)
     if (early[i].pid == pid) {
       *status = early[i].status;
