@@ -1,6 +1,7 @@
 import ContainerEngine
 import ContainerNetwork
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -76,6 +77,78 @@ struct ContainerEngineTests {
     }
   }
 
+  /// Stop releases the bridge endpoint by removing the namespace first (the kernel then deletes the veth pair in
+  /// the background): afterwards neither the namespace nor the host end of the veth may remain, and the address
+  /// is free for the next container.
+  @Test func stopLeavesNoVethAndNoNetworkNamespace() async throws {
+    try await withEngine { engine, image in
+      let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
+      let bridge = try Bridge(
+        name: "ckr\(tag)", subnet: try IPv4Subnet("10.\(Int.random(in: 225...250)).\(Int.random(in: 0...255)).0/30"))
+      let network = engine.configuration.root + "/network"
+      try FileManager.default.createDirectory(atPath: network, withIntermediateDirectories: true)
+      try #"{"name": "\#(bridge.name)", "subnet": "\#(bridge.subnet)"}"#
+        .write(toFile: network + "/bridge.json", atomically: true, encoding: .utf8)
+      do {
+        // A /30 has a single container address: the second run gets it only if stop released it.
+        for round in 0..<2 {
+          let id = try await engine.run(ContainerSpec(image: image, command: ["sleep", "60"], network: .bridge))
+          let veth = "/sys/class/net/\(VethPair.hostInterfaceName(containerID: id))"
+          let netns = "/run/netns/ckit-\(id.prefix(12))"
+          #expect(FileManager.default.fileExists(atPath: veth), "round \(round)")
+          #expect(FileManager.default.fileExists(atPath: netns), "round \(round)")
+          #expect(try await engine.inspect(id).address != nil)
+          try await engine.stop(id, timeout: 1)
+          #expect(!FileManager.default.fileExists(atPath: netns), "round \(round)")
+          #expect(try await eventually { !FileManager.default.fileExists(atPath: veth) }, "round \(round)")
+          try await engine.remove(id)
+        }
+      } catch {
+        try? await BridgeNetwork(bridge: bridge, stateDirectory: network).teardown()
+        throw error
+      }
+      try await BridgeNetwork(bridge: bridge, stateDirectory: network).teardown()
+    }
+  }
+
+  /// Tasks waiting for a container's lock (wait, stop, remove and start all take it) must not hold pool threads:
+  /// with every pool thread parked in flock, a holder of this process could never get as far as releasing it.
+  /// Here the holder is a task that releases after a short sleep; a watchdog thread releases after 30 s (the
+  /// whole suite keeps the pool busy at times) so that a regression fails instead of hanging.
+  @Test func waitersForAContainersLockLeaveThePoolFree() async throws {
+    try await withEngine { engine, image in
+      let id = try await engine.create(ContainerSpec(image: image, command: ["true"], network: .none))
+      let lock = open(engine.configuration.root + "/containers/\(id)/lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+      try #require(lock >= 0)
+      #expect(flock(lock, LOCK_EX) == 0)
+      let releasedBy = Mutex<String?>(nil)
+      let release = { @Sendable (who: String) in
+        releasedBy.withLock {
+          if $0 == nil {
+            $0 = who
+            close(lock)
+          }
+        }
+      }
+      let watchdog = Thread {
+        Thread.sleep(forTimeInterval: 30)
+        release("watchdog")
+      }
+      watchdog.start()
+      await withTaskGroup(of: Void.self) { group in
+        for _ in 0..<max(2, ProcessInfo.processInfo.activeProcessorCount) {
+          group.addTask { _ = try? await engine.wait(id) }
+        }
+        group.addTask {
+          try? await Task.sleep(for: .milliseconds(300))
+          release("task")
+        }
+      }
+      #expect(releasedBy.withLock { $0 } == "task")
+      #expect(try await engine.inspect(id).state == .created)
+    }
+  }
+
   @Test func waitReturnsTheExitCodeAndAutoRemoveRemoves() async throws {
     try await withEngine { engine, image in
       let kept = try await engine.run(ContainerSpec(image: image, command: ["sh", "-c", "exit 3"], network: .none))
@@ -127,31 +200,6 @@ struct ContainerEngineTests {
       }
       try await engine.remove(running, force: true)
       #expect(try await engine.list().isEmpty == false)  // the failed start's container stays, as docker's does
-    }
-  }
-}
-
-/// The engine's own RFC 3339 reader and writer (docker's times in state.json, logs and inspect).
-@Suite struct RFC3339Tests {
-  @Test func formatsUTCWithMillisecondsAndReadsItBack() throws {
-    let date = Date(timeIntervalSince1970: 1_764_366_186.905)
-    #expect(RFC3339.format(date) == "2025-11-28T21:43:06.905Z")
-    let back = try #require(RFC3339.parse("2025-11-28T21:43:06.905Z"))
-    #expect(abs(back.timeIntervalSince1970 - date.timeIntervalSince1970) < 0.0005)
-  }
-
-  @Test func readsNanosecondsOffsetsAndDockersZeroTime() throws {
-    let nanos = try #require(RFC3339.parse("2025-11-28T21:43:06.123456789Z"))
-    #expect(abs(nanos.timeIntervalSince1970 - 1_764_366_186.123456789) < 0.000_01)
-    let offset = try #require(RFC3339.parse("2025-11-28T23:43:06+02:00"))
-    #expect(offset.timeIntervalSince1970 == 1_764_366_186)
-    let zero = try #require(RFC3339.parse("0001-01-01T00:00:00Z"))
-    #expect(zero.timeIntervalSince1970 < 0)
-  }
-
-  @Test func refusesWhatIsNotATime() {
-    for bad in ["", "yesterday", "2025-11-28", "2025-13-01T00:00:00Z", "2025-11-28T21:43:06", "2025-11-28T21:43:06.Z"] {
-      #expect(RFC3339.parse(bad) == nil, "\(bad)")
     }
   }
 }

@@ -23,30 +23,28 @@ struct CgroupLimitTests {
     throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "\(controller) for \(pid)"])
   }
 
+  /// The content of the container's cgroup file.
+  static func readCgroup(pid: Int32, controller: String, file: String) throws -> String {
+    try String(contentsOfFile: try cgroupFile(pid: pid, controller: controller, file: file), encoding: .utf8)
+  }
+
   @Test("a memory limit is enforced: the process past it is OOM-killed and reported as such")
   func memoryLimit() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      var spec = f.spec(["sh", "-c", "dd if=/dev/zero of=/dev/null bs=256M count=1; echo survived"])
-      var resources = LinuxResources()
-      resources.memory = LinuxResources.Memory(limit: 32 << 20, swap: 32 << 20)
-      spec.linux?.resources = resources
-      let c = try await f.runtime.create(id: "oom", spec: spec, io: .pipes)
-      scratch.register(pid: c.pid)
-      var streams = c.streams
-      streams.closeStdin()
-      try await c.start()
-      let out = await RuntimeFixture.drain(streams.stdout)
-      _ = await RuntimeFixture.drain(streams.stderr)
-      let status = await c.wait()
-      // dd is killed (sh then reports and goes on) or sh itself: either way the cgroup records an OOM kill.
-      #expect(!out.contains("survived") || status.oomKilled || out.contains("survived"))
+      let spec = f.spec(
+        ["sh", "-c", "dd if=/dev/zero of=/dev/null bs=256M count=1; echo survived"],
+        limits: { $0.memory = LinuxResources.Memory(limit: 32 << 20, swap: 32 << 20) })
+      let c = try await f.create(spec, id: "oom", io: .pipes)
+      // dd is killed (sh then goes on) or sh itself, then reported as OOM-killed; either way the cgroup records an
+      // OOM kill.
+      let r = try await RuntimeFixture.output(starting: c)
+      #expect(r.out.contains("survived") || r.status.oomKilled)
       let stats = try c.stats()
       #expect(stats.memory?.limit == 32 << 20)
       let oom = try #require(f.runtime.cgroups).oomKillCount(try #require(c.cgroupPath))
       #expect(oom >= 1)
-      try await c.delete()
-      #expect(f.leftovers(id: "oom").isEmpty)
+      try await f.remove(c)
     }
   }
 
@@ -54,10 +52,9 @@ struct CgroupLimitTests {
   func oomKilledInit() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      var spec = f.spec(["dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1"])
-      var resources = LinuxResources()
-      resources.memory = LinuxResources.Memory(limit: 32 << 20, swap: 32 << 20)
-      spec.linux?.resources = resources
+      let spec = f.spec(
+        ["dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1"],
+        limits: { $0.memory = LinuxResources.Memory(limit: 32 << 20, swap: 32 << 20) })
       let r = try await f.run(spec, id: "oominit")
       #expect(r.status.signal == SIGKILL)
       #expect(r.status.oomKilled)
@@ -73,15 +70,11 @@ struct CgroupLimitTests {
       let script =
         "sh -c 'i=0; while [ $i -lt 30 ]; do sleep 5 & i=$((i+1)); done'; "
         + "n=0; for p in /proc/[0-9]*; do n=$((n+1)); done; echo $n; kill -9 -1"
-      var spec = f.spec(["sh", "-c", script])
-      var resources = LinuxResources()
-      resources.pids = LinuxResources.Pids(limit: 8)
-      spec.linux?.resources = resources
+      let spec = f.spec(["sh", "-c", script], limits: { $0.pids = LinuxResources.Pids(limit: 8) })
       let r = try await f.run(spec, id: "pids")
       #expect(r.err.contains("fork") || r.err.contains("Resource temporarily unavailable"))
       let count = Int(r.out.split(separator: "\n").first ?? "") ?? 99
       #expect(count <= 8 && count >= 2)
-      #expect(f.leftovers(id: "pids").isEmpty)
     }
   }
 
@@ -89,31 +82,17 @@ struct CgroupLimitTests {
   func cpuReadBack() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      var spec = f.spec(["sleep", "30"])
-      var resources = LinuxResources()
-      resources.cpu = LinuxResources.CPU(quota: 50_000, period: 100_000, cpus: "0")
-      spec.linux?.resources = resources
-      let c = try await f.runtime.create(id: "cpu", spec: spec, io: .null)
-      scratch.register(pid: c.pid)
-      let version = f.runtime.cgroups?.version
-      if version == .v1 {
-        let quota = try String(
-          contentsOfFile: try Self.cgroupFile(pid: c.pid, controller: "cpu", file: "cpu.cfs_quota_us"), encoding: .utf8)
-        let period = try String(
-          contentsOfFile: try Self.cgroupFile(pid: c.pid, controller: "cpu", file: "cpu.cfs_period_us"),
-          encoding: .utf8)
-        let cpus = try String(
-          contentsOfFile: try Self.cgroupFile(pid: c.pid, controller: "cpuset", file: "cpuset.cpus"), encoding: .utf8)
-        #expect(quota == "50000\n")
-        #expect(period == "100000\n")
-        #expect(cpus == "0\n")
+      let spec = f.spec(
+        ["sleep", "30"], limits: { $0.cpu = LinuxResources.CPU(quota: 50_000, period: 100_000, cpus: "0") })
+      let c = try await f.create(spec, id: "cpu")
+      if f.runtime.cgroups?.version == .v1 {
+        #expect(try Self.readCgroup(pid: c.pid, controller: "cpu", file: "cpu.cfs_quota_us") == "50000\n")
+        #expect(try Self.readCgroup(pid: c.pid, controller: "cpu", file: "cpu.cfs_period_us") == "100000\n")
+        #expect(try Self.readCgroup(pid: c.pid, controller: "cpuset", file: "cpuset.cpus") == "0\n")
       } else {
-        let max = try String(
-          contentsOfFile: try Self.cgroupFile(pid: c.pid, controller: "unified", file: "cpu.max"), encoding: .utf8)
-        #expect(max == "50000 100000\n")
+        #expect(try Self.readCgroup(pid: c.pid, controller: "unified", file: "cpu.max") == "50000 100000\n")
       }
-      try await c.delete(force: true)
-      #expect(f.leftovers(id: "cpu").isEmpty)
+      try await f.remove(c, force: true)
     }
   }
 
@@ -121,9 +100,7 @@ struct CgroupLimitTests {
   func pauseResume() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.runtime.create(id: "frozen", spec: f.spec(["sleep", "30"]), io: .null)
-      scratch.register(pid: c.pid)
-      try await c.start()
+      let c = try await f.start(f.spec(["sleep", "30"]), id: "frozen")
       try c.pause()
       #expect(c.state().status == .paused)
       #expect(try f.runtime.cgroups?.isFrozen(try #require(c.cgroupPath)) == true)
@@ -131,8 +108,7 @@ struct CgroupLimitTests {
       try c.resume()
       #expect(c.state().status == .running)
       #expect(try f.runtime.cgroups?.isFrozen(try #require(c.cgroupPath)) == false)
-      try await c.delete(force: true)
-      #expect(f.leftovers(id: "frozen").isEmpty)
+      try await f.remove(c, force: true)
     }
   }
 
@@ -140,19 +116,18 @@ struct CgroupLimitTests {
   func killAll() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.runtime.create(
-        id: "all", spec: f.spec(["sh", "-c", "sleep 30 & sleep 30 & wait"]), io: .null)
-      scratch.register(pid: c.pid)
-      try await c.start()
-      var pids: [Int32] = []
-      for _ in 0..<200 where pids.count < 3 {
-        pids = try f.runtime.cgroups?.processes(in: try #require(c.cgroupPath)) ?? []
-        if pids.count < 3 { try await Task.sleep(for: .milliseconds(5)) }
-      }
-      #expect(pids.count == 3)
+      let c = try await f.start(f.spec(["sh", "-c", "sleep 30 & sleep 30 & wait"]), id: "all")
+      let cgroups = try #require(f.runtime.cgroups)
+      let path = try #require(c.cgroupPath)
+      // sh and its two sleeps.
+      let pids = try #require(
+        try await RuntimeFixture.eventually { () throws -> [Int32]? in
+          let pids = try cgroups.processes(in: path)
+          return pids.count == 3 ? pids : nil
+        })
       try c.kill(SIGKILL, all: true)
       #expect(await c.wait().signal == SIGKILL)
-      try await c.delete()
+      try await f.remove(c)
       for p in pids { #expect(kill(p, 0) != 0) }
     }
   }

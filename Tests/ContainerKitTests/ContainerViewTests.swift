@@ -30,7 +30,6 @@ struct ContainerViewTests {
       let inside = try #require(Double(r.out.split(separator: " ").first ?? ""))
       #expect(inside >= before + Double(offset) - 0.05)
       #expect(inside <= after + Double(offset) + 0.05)
-      #expect(f.leftovers(id: "timens").isEmpty)
     }
   }
 
@@ -45,7 +44,6 @@ struct ContainerViewTests {
       #expect(r.status.code == 0, "\(r.err)")
       let inside = try #require(Double(r.out.split(separator: " ").first ?? ""))
       #expect(inside > 2_000_000)
-      #expect(f.leftovers(id: "timens-init").isEmpty)
     }
   }
 
@@ -55,15 +53,12 @@ struct ContainerViewTests {
       let f = try RuntimeFixture(scratch)
       var spec = f.spec(["true"])
       spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 5)]
-      await #expect {
-        _ = try await f.runtime.create(id: "timens-bad", spec: spec, io: .null)
-      } throws: { "\($0)" == "invalid config: linux.timeOffsets: offsets need a new time namespace" }
+      await f.expectCreateFails(
+        spec, id: "timens-bad", "invalid config: linux.timeOffsets: offsets need a new time namespace")
       spec.linux?.namespaces?.append(Spec.Namespace(.time))
       spec.linux?.timeOffsets = ["realtime": Spec.TimeOffset(secs: 5)]
-      await #expect {
-        _ = try await f.runtime.create(id: "timens-bad", spec: spec, io: .null)
-      } throws: { "\($0)" == "invalid config: linux.timeOffsets.realtime: unknown clock (monotonic, boottime)" }
-      #expect(f.leftovers(id: "timens-bad").isEmpty)
+      await f.expectCreateFails(
+        spec, id: "timens-bad", "invalid config: linux.timeOffsets.realtime: unknown clock (monotonic, boottime)")
     }
   }
 
@@ -74,45 +69,54 @@ struct ContainerViewTests {
       var spec = f.spec(["sleep", "30"])
       spec.linux?.namespaces?.append(Spec.Namespace(.time))
       spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 1_000_000)]
-      let c = try await f.runtime.create(id: "timens-exec", spec: spec, io: .null)
-      scratch.register(pid: c.pid)
-      try await c.start()
-      let p = try await c.exec(Spec.Process(args: ["cat", "/proc/uptime"]))
-      var streams = p.streams
-      streams.closeStdin()
-      let out = await RuntimeFixture.drain(streams.stdout)
-      _ = await RuntimeFixture.drain(streams.stderr)
-      _ = await p.wait()
-      let inside = try #require(Double(out.split(separator: " ").first ?? ""))
+      let c = try await f.start(spec, id: "timens-exec")
+      let r = await RuntimeFixture.output(of: try await c.exec(Spec.Process(args: ["cat", "/proc/uptime"])))
+      let inside = try #require(Double(r.out.split(separator: " ").first ?? ""))
       #expect(inside > 1_000_000)
-      try await c.delete(force: true)
-      #expect(f.leftovers(id: "timens-exec").isEmpty)
+      try await f.remove(c, force: true)
     }
   }
 
-  @Test("with a terminal, /dev/console is the pty (a character device of major 136)")
+  @Test("a terminal from the container's own devpts: tty is /dev/pts/0, listed there, bound on /dev/console")
   func console() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.runtime.create(
-        id: "console", spec: f.spec(["sh", "-c", "stat -c '%F %t' /dev/console; echo hi > /dev/console; tty"]),
-        io: .terminal())
-      scratch.register(pid: c.pid)
-      try await c.start()
-      let out = RuntimeFixture.readTerminal(try #require(c.streams.terminal))
-      let status = await c.wait()
-      #expect(status.code == 0)
-      let lines = out.split(separator: "\r\n").map(String.init)
-      // 136 = 0x88: the Unix98 pty slaves.
-      #expect(lines.first == "character special file 88")
-      // Written to /dev/console, read from the pty's master.
-      #expect(lines.dropFirst().first == "hi")
-      let tty = lines.dropFirst(2).first ?? ""
-      // ttyname finds the pty under /dev: the bind on /dev/console.
-      #expect(tty == "/dev/console", "\(lines)")
-      try await c.delete()
+      let script = "stat -c '%F %t' /dev/console; echo hi > /dev/console; tty; ls -1 /dev/pts; stty size"
+      // The master came back from the child: resizing it reaches the program's terminal.
+      let r = try await f.runOnTerminal(
+        f.spec(["sh", "-c", script]), id: "console", beforeStart: { try $0.resize(rows: 40, columns: 120) })
+      #expect(r.status.code == 0)
+      let lines = r.out.split(separator: "\r\n").map(String.init)
+      // 136 = 0x88: the Unix98 pty slaves. Written to /dev/console, read from the pty's master.
+      #expect(lines == ["character special file 88", "hi", "/dev/pts/0", "0", "ptmx", "40 120"])
+    }
+  }
+
+  @Test("in a user namespace, the terminal belongs to the program's user")
+  func terminalInUserNamespace() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["sh", "-c", "tty; stat -c %u $(tty)"])
+      try f.inUserNamespace(&spec, hostID: 200_000)
+      spec.process?.user = Spec.User(uid: 1000, gid: 1000)
+      let r = try await f.runOnTerminal(spec, id: "userns-tty")
+      #expect(r.status.code == 0)
+      #expect(r.out == "/dev/pts/0\r\n1000\r\n")
+    }
+  }
+
+  @Test("exec with a terminal gets the next pty of the container's devpts")
+  func execTerminal() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let c = try await f.start(f.spec(["sleep", "30"]), id: "exec-tty", io: .terminal())
+      let p = try await c.exec(Spec.Process(args: ["sh", "-c", "tty; ls -1 /dev/pts"]), io: .terminal())
+      let out = await RuntimeFixture.readTerminal(try #require(p.streams.terminal))
+      #expect(await p.wait().code == 0)
+      p.streams.close()
+      #expect(out.split(separator: "\r\n") == ["/dev/pts/1", "0", "1", "ptmx"])
       c.streams.close()
-      #expect(f.leftovers(id: "console").isEmpty)
+      try await f.remove(c, force: true)
     }
   }
 
@@ -127,16 +131,17 @@ struct ContainerViewTests {
 
   /// A spec with `runc spec`'s cgroup mount and a memory limit.
   static func cgroupSpec(_ f: RuntimeFixture, _ script: String, namespace: Bool) -> Spec {
-    var spec = f.spec(["sh", "-c", script])
+    var spec = f.spec(
+      ["sh", "-c", script],
+      limits: {
+        $0.memory = LinuxResources.Memory(limit: 48 << 20)
+        $0.pids = LinuxResources.Pids(limit: 77)
+      })
     spec.mounts?.append(
       Spec.Mount(
         destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup",
         options: ["nosuid", "noexec", "nodev", "relatime", "ro"]))
     if namespace { spec.linux?.namespaces?.append(Spec.Namespace(.cgroup)) }
-    var resources = LinuxResources()
-    resources.memory = LinuxResources.Memory(limit: 48 << 20)
-    resources.pids = LinuxResources.Pids(limit: 77)
-    spec.linux?.resources = resources
     return spec
   }
 
@@ -148,6 +153,7 @@ struct ContainerViewTests {
         cat /proc/self/cgroup; echo --
         cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; echo --
         ls /sys/fs/cgroup/memory | grep -c '^ckit-test-'; touch /sys/fs/cgroup/x 2>/dev/null; echo touch=$?
+        echo 1 > /sys/fs/cgroup/pids/pids.max 2>/dev/null; echo write=$?
         """
       let r = try await f.run(Self.cgroupSpec(f, script, namespace: true), id: "cgns")
       #expect(r.status.code == 0, "\(r.err)")
@@ -159,9 +165,9 @@ struct ContainerViewTests {
         #expect(line.hasSuffix(":/"), "\(line)")
       }
       #expect(parts[1] == "\(48 << 20)\n77\n")
-      // The host's tree (with the test's cgroup parent) is not what it sees; the mount is read-only.
-      #expect(parts[2] == "0\ntouch=1\n")
-      #expect(f.leftovers(id: "cgns").isEmpty)
+      // The host's tree (with the test's cgroup parent) is not what it sees; the tmpfs and the hierarchies are
+      // read-only.
+      #expect(parts[2] == "0\ntouch=1\nwrite=1\n")
     }
   }
 
@@ -181,7 +187,6 @@ struct ContainerViewTests {
       #expect(lines.first?.hasSuffix("/\(f.cgroupParent)/cgbind") == true, "\(lines)")
       #expect(lines.dropFirst().first == "\(48 << 20)")
       #expect(lines.dropFirst(2) == ["cpu", "write=1"])
-      #expect(f.leftovers(id: "cgbind").isEmpty)
     }
   }
 
@@ -189,18 +194,14 @@ struct ContainerViewTests {
   func cgroupNamespaceInUserNamespace() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      try Command.run(["chown", "-R", "300000:300000", f.rootfs.path])
       let script = "grep -c ':/$' /proc/self/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes"
       var spec = Self.cgroupSpec(f, script, namespace: true)
-      spec.linux?.namespaces?.append(Spec.Namespace(.user))
-      spec.linux?.uidMappings = [Spec.IDMapping(containerID: 0, hostID: 300_000, size: 65536)]
-      spec.linux?.gidMappings = [Spec.IDMapping(containerID: 0, hostID: 300_000, size: 65536)]
+      try f.inUserNamespace(&spec, hostID: 300_000)
       let r = try await f.run(spec, id: "cgns-user")
       #expect(r.status.code == 0, "\(r.err)")
       let lines = r.out.split(separator: "\n").map(String.init)
       let host = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8).split(separator: "\n").count
       #expect(lines == ["\(host)", "\(48 << 20)"])
-      #expect(f.leftovers(id: "cgns-user").isEmpty)
     }
   }
 }

@@ -11,19 +11,20 @@ struct HookTests {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
       let log = scratch.path.appendingPathComponent("hooks.log").path
-      var spec = f.spec(["true"])
-      var hooks = Spec.Hooks()
       func hook(_ name: String) -> Spec.Hook {
         // Each hook appends its name and the status it was told to the log.
         Spec.Hook(
           path: "/bin/sh",
           args: ["sh", "-c", "s=$(cat); echo \"\(name) $(echo \"$s\" | grep -o '\"status\":\"[a-z]*\"')\" >> \(log)"])
       }
-      hooks.prestart = [hook("prestart")]
-      hooks.createRuntime = [hook("createRuntime")]
-      hooks.poststart = [hook("poststart")]
-      hooks.poststop = [hook("poststop")]
-      spec.hooks = hooks
+      let spec = f.spec(
+        ["true"],
+        hooks: {
+          $0.prestart = [hook("prestart")]
+          $0.createRuntime = [hook("createRuntime")]
+          $0.poststart = [hook("poststart")]
+          $0.poststop = [hook("poststop")]
+        })
       _ = try await f.run(spec, id: "hooked")
       let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
       #expect(
@@ -34,18 +35,20 @@ struct HookTests {
     }
   }
 
-  @Test("a failing prestart hook fails create and leaves nothing behind")
+  @Test("a failing prestart or createRuntime hook fails create, quoting its stderr, and leaves nothing behind")
   func failingHook() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      var spec = f.spec(["true"])
-      var hooks = Spec.Hooks()
-      hooks.prestart = [Spec.Hook(path: "/bin/false")]
-      spec.hooks = hooks
-      await #expect {
-        _ = try await f.runtime.create(id: "badhook", spec: spec, io: .null)
-      } throws: { "\($0)" == "prestart hook /bin/false: exited with status 1" }
-      #expect(f.leftovers(id: "badhook").isEmpty)
+      await f.expectCreateFails(
+        f.spec(["true"], hooks: { $0.prestart = [Spec.Hook(path: "/bin/false")] }), id: "badhook",
+        "prestart hook /bin/false: exited with status 1")
+      // What the hook said on stderr is quoted, its end as the child's hooks do; createRuntime runs from Swift too.
+      let said = "not ready: " + String(repeating: "x", count: 300) + " (the end)"
+      await f.expectCreateFails(
+        f.spec(
+          ["true"],
+          hooks: { $0.createRuntime = [Spec.Hook(path: "/bin/sh", args: ["sh", "-c", "echo '\(said)' >&2; exit 3"])] }),
+        id: "saidhook", "createRuntime hook /bin/sh: exited with status 3: " + String(said.suffix(254)))
     }
   }
 

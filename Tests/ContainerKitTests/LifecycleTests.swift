@@ -17,7 +17,6 @@ struct LifecycleTests {
       // sh, ls and grep: the host's hundreds of processes are not there.
       #expect((Int(lines.last ?? "") ?? 99) <= 3)
       #expect(r.status.code == 0)
-      #expect(f.leftovers(id: "pidns").isEmpty)
     }
   }
 
@@ -83,8 +82,7 @@ struct LifecycleTests {
   func missingBinary() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.runtime.create(id: "nope", spec: f.spec(["/bin/nope"]), io: .null)
-      scratch.register(pid: c.pid)
+      let c = try await f.create(f.spec(["/bin/nope"]), id: "nope")
       await #expect {
         try await c.start()
       } throws: { error in
@@ -92,8 +90,7 @@ struct LifecycleTests {
       }
       let status = await c.wait()
       #expect(status.code == 127)
-      try await c.delete()
-      #expect(f.leftovers(id: "nope").isEmpty)
+      try await f.remove(c)
     }
   }
 
@@ -103,12 +100,7 @@ struct LifecycleTests {
       let f = try RuntimeFixture(scratch)
       var spec = f.spec(["true"])
       spec.process?.cwd = "/does/not/exist"
-      await #expect {
-        _ = try await f.runtime.create(id: "cwd", spec: spec, io: .null)
-      } throws: { error in
-        "\(error)" == "cwd: /does/not/exist: no such file or directory"
-      }
-      #expect(f.leftovers(id: "cwd").isEmpty)
+      await f.expectCreateFails(spec, id: "cwd", "cwd: /does/not/exist: no such file or directory")
     }
   }
 
@@ -141,8 +133,7 @@ struct LifecycleTests {
   func lifecycle() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.runtime.create(id: "life", spec: f.spec(["sleep", "30"]), io: .null)
-      scratch.register(pid: c.pid)
+      let c = try await f.create(f.spec(["sleep", "30"]), id: "life")
       #expect(c.state().status == .created)
       let other = ContainerRuntime(root: f.runtime.root.path, cgroupParent: f.cgroupParent, cgroups: f.runtime.cgroups)
       let seen = try other.container(id: "life")
@@ -164,11 +155,8 @@ struct LifecycleTests {
   func stopEscalates() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.runtime.create(
-        id: "stubborn", spec: f.spec(["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"]),
-        io: .pipes)
-      scratch.register(pid: c.pid)
-      try await c.start()
+      let c = try await f.start(
+        f.spec(["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"]), id: "stubborn", io: .pipes)
       var buf = [UInt8](repeating: 0, count: 6)
       _ = read(c.streams.stdout ?? -1, &buf, 6)  // "ready\n": the trap is set
       let clock = ContinuousClock()
@@ -176,9 +164,8 @@ struct LifecycleTests {
       let status = try await c.stop(timeout: .milliseconds(300))
       #expect(clock.now - started >= .milliseconds(300))
       #expect(status.signal == SIGKILL)
-      try await c.delete()
       c.streams.close()
-      #expect(f.leftovers(id: "stubborn").isEmpty)
+      try await f.remove(c)
     }
   }
 
@@ -186,24 +173,14 @@ struct LifecycleTests {
   func execJoins() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.runtime.create(
-        id: "execd", spec: f.spec(["sh", "-c", "echo inside > /tmp/marker; exec sleep 30"]), io: .null)
-      scratch.register(pid: c.pid)
-      try await c.start()
-      var marker = ""
-      for _ in 0..<200 where marker.isEmpty {
-        marker = (try? String(contentsOf: f.rootfs.appendingPathComponent("tmp/marker"), encoding: .utf8)) ?? ""
-        if marker.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
-      }
+      let c = try await f.start(f.spec(["sh", "-c", "echo inside > /tmp/marker; exec sleep 30"]), id: "execd")
+      let marker = f.rootfs.appendingPathComponent("tmp/marker").path
+      #expect(try await RuntimeFixture.eventually { FileManager.default.contents(atPath: marker) } != nil)
       let p = try await c.exec(
         Spec.Process(args: ["sh", "-c", "cat /tmp/marker /proc/1/comm; echo $$; hostname"]), io: .pipes)
-      var streams = p.streams
-      streams.closeStdin()
-      let out = await RuntimeFixture.drain(streams.stdout)
-      _ = await RuntimeFixture.drain(streams.stderr)
-      let status = await p.wait()
-      #expect(status.code == 0)
-      let lines = out.split(separator: "\n").map(String.init)
+      let r = await RuntimeFixture.output(of: p)
+      #expect(r.status.code == 0)
+      let lines = r.out.split(separator: "\n").map(String.init)
       #expect(lines.prefix(2) == ["inside", "sleep"])
       // A pid of the container's namespace, not the host's.
       #expect((Int(lines.count > 2 ? lines[2] : "") ?? 0) < 100)
@@ -211,8 +188,7 @@ struct LifecycleTests {
       await #expect { _ = try await c.exec(Spec.Process(args: ["/bin/nope"]), io: .null) } throws: {
         "\($0)" == "exec: /bin/nope: no such file or directory"
       }
-      try await c.delete(force: true)
-      #expect(f.leftovers(id: "execd").isEmpty)
+      try await f.remove(c, force: true)
     }
   }
 
@@ -220,17 +196,11 @@ struct LifecycleTests {
   func terminal() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.runtime.create(
-        id: "tty", spec: f.spec(["sh", "-c", "test -t 0 && test -t 1 && echo tty; stty size"]),
+      let r = try await f.runOnTerminal(
+        f.spec(["sh", "-c", "test -t 0 && test -t 1 && echo tty; stty size"]), id: "tty",
         io: .terminal(rows: 33, columns: 101))
-      scratch.register(pid: c.pid)
-      try await c.start()
-      let out = RuntimeFixture.readTerminal(try #require(c.streams.terminal))
-      let status = await c.wait()
-      #expect(status.code == 0)
-      #expect(out == "tty\r\n33 101\r\n")
-      try await c.delete()
-      c.streams.close()
+      #expect(r.status.code == 0)
+      #expect(r.out == "tty\r\n33 101\r\n")
     }
   }
 
@@ -252,11 +222,8 @@ struct LifecycleTests {
   func userNamespace() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      try Command.run(["chown", "-R", "200000:200000", f.rootfs.path])
       var spec = f.spec(["sh", "-c", "id -u; touch /tmp/owned"])
-      spec.linux?.namespaces?.append(Spec.Namespace(.user))
-      spec.linux?.uidMappings = [Spec.IDMapping(containerID: 0, hostID: 200_000, size: 65536)]
-      spec.linux?.gidMappings = [Spec.IDMapping(containerID: 0, hostID: 200_000, size: 65536)]
+      try f.inUserNamespace(&spec, hostID: 200_000)
       let r = try await f.run(spec)
       #expect(r.err == "")
       #expect(r.out == "0\n")
@@ -270,17 +237,9 @@ struct LifecycleTests {
   func minimalInit() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.runtime.create(
-        id: "init", spec: f.spec(["sh", "-c", "echo $$; exit 7"]), io: .pipes, useInit: true)
-      scratch.register(pid: c.pid)
-      var streams = c.streams
-      streams.closeStdin()
-      try await c.start()
-      let out = await RuntimeFixture.drain(streams.stdout)
-      _ = await RuntimeFixture.drain(streams.stderr)
-      #expect(out == "2\n")  // the program is pid 2: the init is pid 1
-      #expect(await c.wait().code == 7)
-      try await c.delete()
+      let r = try await f.run(f.spec(["sh", "-c", "echo $$; exit 7"]), id: "init", useInit: true)
+      #expect(r.out == "2\n")  // the program is pid 2: the init is pid 1
+      #expect(r.status.code == 7)
     }
   }
 

@@ -45,4 +45,25 @@ struct RuntimeCLIHookTests {
       #expect(!FileManager.default.fileExists(atPath: scratch.path.appendingPathComponent("state/cli-hook").path))
     }
   }
+
+  @Test("hooks the runtime runs quote their stderr: a failing prestart fails run, a failing poststop only warns")
+  func runtimeHookStderr() async throws {
+    try await withScratchRoot { scratch in
+      let bundle = try RuntimeCLITests.bundle(scratch, args: ["true"])
+      try Self.edit(bundle) { config in
+        config["hooks"] = ["poststop": [["path": "/bin/sh", "args": ["sh", "-c", "echo gone wrong >&2; exit 2"]]]]
+      }
+      var r = try RuntimeCLITests.cli(scratch, ["run", "--bundle", bundle.path, "cli-poststop"])
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(r.stderr == "warning: poststop hook /bin/sh: exited with status 2: gone wrong\n")
+
+      try Self.edit(bundle) { config in
+        config["hooks"] = ["prestart": [["path": "/bin/sh", "args": ["sh", "-c", "echo not ready >&2; exit 3"]]]]
+      }
+      r = try RuntimeCLITests.cli(scratch, ["run", "--bundle", bundle.path, "cli-prestart"])
+      #expect(r.status != 0)
+      #expect(r.stderr.contains("prestart hook /bin/sh: exited with status 3: not ready"), "\(r.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: scratch.path.appendingPathComponent("state/cli-prestart").path))
+    }
+  }
 }

@@ -3,31 +3,65 @@ import ContainerKit
 import Foundation
 import OCI
 import TestSupport
+import Testing
 
 /// One test's runtime: a state root and a busybox rootfs in a scratch directory, and a cgroup parent of its own,
-/// all removed afterwards. `finish()` also checks that nothing was left behind by the runtime itself.
+/// all removed afterwards. Its helpers do the setup every runtime test repeats (create and register the pid, start,
+/// collect the output, poll for an effect), so that a test states only what it checks.
 struct RuntimeFixture {
   let scratch: ScratchRoot
   let runtime: ContainerRuntime
   let rootfs: URL
   let cgroupParent: String
 
+  /// What a program printed and how it ended.
+  struct Output {
+    var out: String
+    var err: String
+    var status: ContainerKit.ExitStatus
+  }
+
   init(_ scratch: ScratchRoot, cgroups: Bool = true) throws {
     self.scratch = scratch
     rootfs = scratch.path.appendingPathComponent("bundle/rootfs")
     try FileManager.default.createDirectory(at: rootfs.deletingLastPathComponent(), withIntermediateDirectories: true)
     try Command.run(["cp", "-a", try BusyboxImage.rootfsTemplate().path, rootfs.path])
-    cgroupParent = "ckit-test-\(UUID().uuidString.prefix(8))"
+    cgroupParent = scratch.cgroupParent()
     let driver: (any CgroupDriver)? = cgroups ? try Cgroups.detect() : nil
     runtime = ContainerRuntime(
       root: scratch.path.appendingPathComponent("state").path, cgroupParent: cgroupParent, cgroups: driver)
-    for dir in Self.cgroupDirectories(cgroupParent) { scratch.register(cgroup: dir) }
   }
 
   var bundle: String { rootfs.deletingLastPathComponent().path }
 
   func spec(_ args: [String], hostname: String? = nil) -> Spec {
     Spec.container(rootfs: rootfs.path, args: args, hostname: hostname)
+  }
+
+  /// A spec whose `linux.resources` are set by `limits`.
+  func spec(_ args: [String], limits: (inout LinuxResources) -> Void) -> Spec {
+    var spec = spec(args)
+    var resources = LinuxResources()
+    limits(&resources)
+    spec.linux?.resources = resources
+    return spec
+  }
+
+  /// A spec whose hooks are set by `hooks`.
+  func spec(_ args: [String], hooks set: (inout Spec.Hooks) -> Void) -> Spec {
+    var spec = spec(args)
+    var hooks = Spec.Hooks()
+    set(&hooks)
+    spec.hooks = hooks
+    return spec
+  }
+
+  /// Puts `spec` in a user namespace mapping container ids 0-65535 to `hostID`..., and hands the rootfs to them.
+  func inUserNamespace(_ spec: inout Spec, hostID: UInt32) throws {
+    try Command.run(["chown", "-R", "\(hostID):\(hostID)", rootfs.path])
+    spec.linux?.namespaces?.append(Spec.Namespace(.user))
+    spec.linux?.uidMappings = [Spec.IDMapping(containerID: 0, hostID: hostID, size: 65536)]
+    spec.linux?.gidMappings = [Spec.IDMapping(containerID: 0, hostID: hostID, size: 65536)]
   }
 
   /// Every directory this parent could have, in each v1 controller and the unified tree.
@@ -37,44 +71,121 @@ struct RuntimeFixture {
     return controllers.map { "\(base)/\($0)/\(parent)" } + ["\(base)/\(parent)"]
   }
 
-  /// Runs `args` to completion with pipes; returns stdout, stderr and the exit status.
-  func run(_ spec: Spec, id: String = "c-\(UUID().uuidString.prefix(8))", useInit: Bool = false) async throws -> (
-    out: String, err: String, status: ExitStatus
-  ) {
-    let c = try await runtime.create(id: id, spec: spec, io: .pipes, useInit: useInit)
+  /// Creates the container, its pid registered so the scratch root kills it whatever the test does.
+  func create(
+    _ spec: Spec, id: String = "c-\(UUID().uuidString.prefix(8))", io: ProcessIO = .null, useInit: Bool = false
+  ) async throws -> Container {
+    let c = try await runtime.create(id: id, spec: spec, io: io, useInit: useInit)
     scratch.register(pid: c.pid)
+    return c
+  }
+
+  /// Creates and starts the container: a program that runs while the test looks at it.
+  func start(_ spec: Spec, id: String, io: ProcessIO = .null) async throws -> Container {
+    let c = try await create(spec, id: id, io: io)
+    try await c.start()
+    return c
+  }
+
+  /// Runs `spec` to completion with pipes, deletes the container and expects nothing of it left behind.
+  func run(
+    _ spec: Spec, id: String = "c-\(UUID().uuidString.prefix(8))", useInit: Bool = false,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) async throws -> Output {
+    let c = try await create(spec, id: id, io: .pipes, useInit: useInit)
+    let output = try await Self.output(starting: c)
+    try await remove(c, force: true, sourceLocation: sourceLocation)
+    return output
+  }
+
+  /// Starts a container created with `.pipes` and collects its output: stdin closed, both pipes read to EOF.
+  static func output(starting c: Container) async throws -> Output {
     var streams = c.streams
     streams.closeStdin()
     try await c.start()
-    async let out = Self.drain(streams.stdout)
-    async let err = Self.drain(streams.stderr)
+    async let out = drain(streams.stdout)
+    async let err = drain(streams.stderr)
     let (o, e) = await (out, err)
-    let status = await c.wait()
-    try await c.delete(force: true)
-    return (o, e, status)
+    return Output(out: o, err: e, status: await c.wait())
   }
 
-  /// Reads a pty's master until the slave side is gone (EIO). Blocks: call once the program was started.
-  static func readTerminal(_ master: Int32) -> String {
-    var out = [UInt8]()
-    var buf = [UInt8](repeating: 0, count: 256)
-    while true {
-      let n = read(master, &buf, 256)
-      if n <= 0 { break }
-      out += buf[0..<n]
+  /// The output of an exec'd process started with `.pipes`.
+  static func output(of p: ContainerProcess) async -> Output {
+    var streams = p.streams
+    streams.closeStdin()
+    async let out = drain(streams.stdout)
+    async let err = drain(streams.stderr)
+    let (o, e) = await (out, err)
+    return Output(out: o, err: e, status: await p.wait())
+  }
+
+  /// Runs `spec` to completion on a terminal of its own (`io`, a `.terminal`): what the terminal showed and how
+  /// the program ended; the container is then removed, expecting nothing left. `beforeStart` gets the created
+  /// container (to resize its terminal).
+  func runOnTerminal(
+    _ spec: Spec, id: String, io: ProcessIO = .terminal(), beforeStart: (Container) throws -> Void = { _ in },
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) async throws -> Output {
+    let c = try await create(spec, id: id, io: io)
+    defer { c.streams.close() }
+    let master = try #require(c.streams.terminal, sourceLocation: sourceLocation)
+    try beforeStart(c)
+    try await c.start()
+    let out = await Self.readTerminal(master)
+    let status = await c.wait()
+    try await remove(c, sourceLocation: sourceLocation)
+    return Output(out: out, err: "", status: status)
+  }
+
+  /// Reads a pty's master until the slave side is gone (EIO), on a thread of its own.
+  static func readTerminal(_ master: Int32) async -> String {
+    await BlockingCall.run {
+      var out = [UInt8]()
+      var buf = [UInt8](repeating: 0, count: 256)
+      while true {
+        let n = read(master, &buf, 256)
+        if n <= 0 { break }
+        out += buf[0..<n]
+      }
+      return String(decoding: out, as: UTF8.self)
     }
-    return String(decoding: out, as: UTF8.self)
   }
 
   static func drain(_ fd: Int32?) async -> String {
     guard let fd else { return "" }
-    return await withCheckedContinuation { cont in
-      DispatchQueue.global().async {
-        let s = ProcessStreams.readAll(fd)
-        close(fd)
-        cont.resume(returning: s)
-      }
+    return await BlockingCall.run {
+      let s = ProcessStreams.readAll(fd)
+      close(fd)
+      return s
     }
+  }
+
+  /// Polls `probe` every 5 ms for up to a second (what a started program needs to get somewhere) until it
+  /// returns a value; nil if it never does.
+  static func eventually<T>(_ probe: () throws -> T?) async throws -> T? {
+    for _ in 0..<200 {
+      if let value = try probe() { return value }
+      try await Task.sleep(for: .milliseconds(5))
+    }
+    return nil
+  }
+
+  /// Expects `create` to fail with exactly `message`, leaving nothing behind.
+  func expectCreateFails(
+    _ spec: Spec, id: String, _ message: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) async {
+    await #expect(sourceLocation: sourceLocation) {
+      _ = try await runtime.create(id: id, spec: spec, io: .null)
+    } throws: {
+      "\($0)" == message
+    }
+    #expect(leftovers(id: id).isEmpty, sourceLocation: sourceLocation)
+  }
+
+  /// Deletes the container (`force`: a running one too) and expects nothing of it left behind.
+  func remove(_ c: Container, force: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    try await c.delete(force: force)
+    #expect(leftovers(id: c.id).isEmpty, sourceLocation: sourceLocation)
   }
 
   /// Nothing of the runtime's is left: no mount below the scratch dir but the test's own, no state, no cgroup

@@ -66,7 +66,7 @@ struct PlanTests {
     50 23 0:40 / /mnt/other rw - cgroup cgroup rw,pids
     """
 
-  @Test("a cgroup mount on a hybrid host: tmpfs, one mount per hierarchy, links for co-mounted controllers, ro last")
+  @Test("a cgroup mount on a hybrid host: tmpfs, one read-only mount per hierarchy, links for co-mounted controllers")
   func cgroupLayout() throws {
     var spec = Spec.container(rootfs: "/r", args: ["true"])
     spec.mounts = [
@@ -81,16 +81,17 @@ struct PlanTests {
       m.symlinkTarget.map { "link \(m.destination) -> \($0)" }
         ?? (m.remount
           ? "ro \(m.destination)"
-          : "\(m.type ?? "bind") \(m.destination) \(m.options.data.joined(separator: ","))")
+          : "\(m.type ?? "bind") \(m.destination) \(m.options.data.joined(separator: ","))"
+            + (m.options.flags & MountOptions.rdonly != 0 ? " (ro)" : ""))
     }
     #expect(
       steps == [
         "tmpfs /sys/fs/cgroup mode=755",
-        "cgroup /sys/fs/cgroup/cpu,cpuacct cpu,cpuacct", "ro /sys/fs/cgroup/cpu,cpuacct",
+        "cgroup /sys/fs/cgroup/cpu,cpuacct cpu,cpuacct (ro)",
         "link /sys/fs/cgroup/cpu -> cpu,cpuacct", "link /sys/fs/cgroup/cpuacct -> cpu,cpuacct",
-        "cgroup /sys/fs/cgroup/memory memory", "ro /sys/fs/cgroup/memory",
-        "cgroup /sys/fs/cgroup/systemd name=systemd", "ro /sys/fs/cgroup/systemd",
-        "cgroup2 /sys/fs/cgroup/unified ", "ro /sys/fs/cgroup/unified",
+        "cgroup /sys/fs/cgroup/memory memory (ro)", "cgroup /sys/fs/cgroup/systemd name=systemd (ro)",
+        "cgroup2 /sys/fs/cgroup/unified  (ro)",
+        // The tmpfs turns read-only last, once the hierarchies' mount points are made in it.
         "ro /sys/fs/cgroup",
       ])
     // Without a namespace: the container's own directories, bound; without a cgroup either: an empty tmpfs.
@@ -109,8 +110,8 @@ struct PlanTests {
     spec.linux?.namespaces?.append(Spec.Namespace(.cgroup))
     let v2 = try ChildPlan(spec: spec, bundle: "/", cgroupView: unified) { _ in false }
     #expect(
-      v2.mounts.map { "\($0.type ?? "") \($0.destination) \($0.remount)" } == [
-        "cgroup2 /sys/fs/cgroup false", " /sys/fs/cgroup true",
+      v2.mounts.map { "\($0.type ?? "") \($0.destination) \($0.options.flags & MountOptions.rdonly)" } == [
+        "cgroup2 /sys/fs/cgroup 1"
       ])
   }
 

@@ -81,4 +81,25 @@ struct SpawnerTests {
     // execve as a non-root uid clears the effective set unless ambient: CAP_KILL stays only in bounding.
     #expect(r.output.contains("CapEff:\t0000000000000000"))
   }
+
+  @Test("a terminal: the child opens the pty, makes it its stdio and hands the master back with the size set")
+  func terminal() throws {
+    var plan = ChildPlan()
+    plan.newNamespaces = [.pid]
+    plan.argv = ["/bin/busybox", "sh", "-c", "test -t 0 && test -t 2 && stty size"]
+    var io = Spawner.IO()
+    io.terminal = (rows: 7, columns: 42)
+    let child = try Spawner.spawn(plan, io: io)
+    let master = try #require(child.terminal)
+    defer { close(master) }
+    #expect(try child.channel.awaitExec() == nil)
+    child.channel.close()
+    var out = [UInt8]()
+    var buf = [UInt8](repeating: 0, count: 256)
+    while case let n = read(master, &buf, buf.count), n > 0 { out += buf[0..<n] }
+    var status: Int32 = 0
+    waitpid(child.pid, &status, 0)
+    #expect(String(decoding: out, as: UTF8.self) == "7 42\r\n")
+    #expect(status == 0)
+  }
 }

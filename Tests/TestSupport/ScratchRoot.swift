@@ -8,7 +8,9 @@ import Synchronization
 /// cgroup directories registered here and deletes the tree.
 public final class ScratchRoot: Sendable {
   public let path: URL
-  private let pids = Mutex<[Int32]>([])
+  /// Each with its start time: pids are reused (pid_max is 32768 here, and the suite wraps it), so cleanup must
+  /// not kill whatever process holds the number by then, such as another test's container.
+  private let pids = Mutex<[(pid: Int32, startTime: UInt64)]>([])
   private let cgroups = Mutex<[String]>([])
 
   init() throws {
@@ -23,8 +25,21 @@ public final class ScratchRoot: Sendable {
     return url
   }
 
-  /// Ends `pid` with SIGKILL at cleanup if it is still there.
-  public func register(pid: Int32) { pids.withLock { $0.append(pid) } }
+  /// Ends `pid` with SIGKILL at cleanup if it is still there: the same process, not a later one given its number.
+  public func register(pid: Int32) {
+    guard let start = Self.startTime(pid) else { return }  // already gone: nothing to end
+    pids.withLock { $0.append((pid, start)) }
+  }
+
+  /// Field 22 of `/proc/PID/stat`, the start time in clock ticks since boot: with the pid, a process's identity.
+  public static func startTime(_ pid: Int32) -> UInt64? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return nil }
+    // After "pid (comm)" come state (field 3) onwards; the start time is field 22.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    return fields.count > 19 ? UInt64(fields[19]) : nil
+  }
 
   /// Removes the cgroup directory `absolutePath` (and any children) at cleanup.
   public func register(cgroup absolutePath: String) { cgroups.withLock { $0.append(absolutePath) } }
@@ -45,7 +60,7 @@ public final class ScratchRoot: Sendable {
   }
 
   func cleanup() {
-    for pid in pids.withLock({ $0 }) {
+    for (pid, start) in pids.withLock({ $0 }) where Self.startTime(pid) == start {
       kill(pid, SIGKILL)
       var status: Int32 = 0
       _ = waitpid(pid, &status, WNOHANG)

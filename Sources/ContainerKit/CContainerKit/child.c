@@ -83,12 +83,12 @@ static void ck_kernel_settings(const struct ck_plan *plan) {
   }
 }
 
-static void ck_stdio(const struct ck_plan *plan) {
+static void ck_stdio(const struct ck_plan *plan, int terminal) {
   if (setsid() < 0) ck_fail(plan, "setsid", errno, "", 1);
-  if (plan->console_fd >= 0) {
-    if (ioctl(plan->console_fd, TIOCSCTTY, 0) != 0) ck_fail(plan, "set controlling terminal", errno, "pty", 1);
+  if (terminal >= 0) {
+    if (ioctl(terminal, TIOCSCTTY, 0) != 0) ck_fail(plan, "set controlling terminal", errno, "pty", 1);
     for (int i = 0; i < 3; i++)
-      if (dup2(plan->console_fd, i) < 0) ck_fail(plan, "dup2", errno, "pty", 1);
+      if (dup2(terminal, i) < 0) ck_fail(plan, "dup2", errno, "pty", 1);
     return;
   }
   for (int i = 0; i < 3; i++) {
@@ -206,7 +206,6 @@ static void ck_close_others(const struct ck_plan *plan) {
   int n = 0;
   keep[n++] = plan->sync_fd;
   if (plan->exec_fifo_fd >= 0) keep[n++] = plan->exec_fifo_fd;
-  if (plan->console_fd >= 0) keep[n++] = plan->console_fd;
   if (plan->create_state_fd >= 0) keep[n++] = plan->create_state_fd;
   if (plan->start_state_fd >= 0) keep[n++] = plan->start_state_fd;
   for (int i = 0; i < 3; i++)
@@ -262,14 +261,19 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
     }
   }
 
+  int terminal = -1;
   if (plan->rootfs != NULL) {
     ck_setup_rootfs(plan);
+    /* Before the rootfs may turn read-only: /dev/console may have to be created. */
+    if (plan->terminal) terminal = ck_open_terminal(plan);
     ck_finish_rootfs(plan);
-  } else if (plan->join_count > 0) {
-    if (chdir("/") != 0) ck_fail(plan, "chdir", errno, "/", 1);
+  } else {
+    if (plan->join_count > 0 && chdir("/") != 0) ck_fail(plan, "chdir", errno, "/", 1);
+    /* exec: the container's /dev/ptmx, reached through its mount namespace. */
+    if (plan->terminal) terminal = ck_open_terminal(plan);
   }
   ck_kernel_settings(plan);
-  ck_stdio(plan);
+  ck_stdio(plan, terminal);
   if (plan->cwd != NULL && chdir(plan->cwd) != 0) ck_fail(plan, "cwd", errno, plan->cwd, 1);
   if (plan->set_umask) umask(plan->umask);
   else umask(022);

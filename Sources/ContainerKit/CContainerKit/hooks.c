@@ -1,5 +1,5 @@
 /* createContainer and startContainer hooks: run by the child itself, so they see the container's namespaces.
- * Async-signal-safe only: clone, execve, poll on a pidfd, waitpid. */
+ * Async-signal-safe only: clone, execve, poll (on a pidfd where the kernel gives one), waitid, waitpid. */
 #define _GNU_SOURCE
 #include "internal.h"
 
@@ -32,13 +32,16 @@ static void ck_tail_read(struct ck_tail *t, int fd) {
     ssize_t n = read(fd, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
-    for (ssize_t i = 0; i < n; i++) {
-      if (t->len == sizeof t->buf - 1) {
-        memmove(t->buf, t->buf + 1, sizeof t->buf - 2);
-        t->len--;
-      }
-      t->buf[t->len++] = chunk[i];
+    /* Keep the last `cap` bytes: one shift per read, not one per byte (a chatty hook may write megabytes). */
+    const size_t cap = sizeof t->buf - 1;
+    size_t take = (size_t)n > cap ? cap : (size_t)n;
+    if (t->len + take > cap) {
+      size_t drop = t->len + take - cap;
+      memmove(t->buf, t->buf + drop, t->len - drop);
+      t->len -= drop;
     }
+    memcpy(t->buf + t->len, chunk + (size_t)n - take, take);
+    t->len += take;
     t->buf[t->len] = '\0';
   }
 }
@@ -89,14 +92,24 @@ static long ck_now_ms(void) {
   return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Whether the hook has exited, without reaping it (the caller's waitpid does). */
+static int ck_hook_exited(pid_t pid) {
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0) return errno != EINTR;
+  return info.si_pid == pid;
+}
+
 /* Waits for the hook, collecting its stderr, until it exits or `timeout` seconds pass (0: no limit). Returns 1
- * when it timed out (and was killed with its process group). */
+ * when it timed out (and was killed with its process group). A pidfd says when it exits; where pidfd_open is
+ * refused (a container's seccomp profile, loaded before these hooks when no_new_privs is off) the wait polls
+ * every 20 ms instead, so the timeout still holds and the stderr pipe is still drained. */
 static int ck_wait_hook(pid_t pid, int timeout, int err_fd, struct ck_tail *tail) {
   int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (pidfd < 0) return 0; /* no pidfd: the caller's waitpid blocks, nothing is collected */
   long deadline = timeout > 0 ? ck_now_ms() + (long)timeout * 1000 : -1;
   int timed_out = 0;
   for (;;) {
+    /* poll skips entries with a negative fd: a missing pidfd or a closed stderr pipe. */
     struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN, .revents = 0}, {.fd = err_fd, .events = POLLIN, .revents = 0}};
     int wait_ms = -1;
     if (deadline >= 0) {
@@ -107,21 +120,21 @@ static int ck_wait_hook(pid_t pid, int timeout, int err_fd, struct ck_tail *tail
       }
       wait_ms = left > INT_MAX ? INT_MAX : (int)left;
     }
-    int r = poll(p, err_fd >= 0 ? 2 : 1, wait_ms);
+    if (pidfd < 0 && (wait_ms < 0 || wait_ms > 20)) wait_ms = 20;
+    int r = poll(p, 2, wait_ms);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) break;
-    if (r == 0) continue; /* the deadline is checked above */
     if (p[1].revents & (POLLIN | POLLHUP)) {
       ck_tail_read(tail, err_fd);
       if (p[1].revents & POLLHUP && !(p[1].revents & POLLIN)) err_fd = -1;
     }
-    if (p[0].revents & POLLIN) break;
+    if (pidfd >= 0 ? (p[0].revents & POLLIN) != 0 : ck_hook_exited(pid)) break;
   }
   if (timed_out) {
     (void)kill(-pid, SIGKILL);
     (void)kill(pid, SIGKILL);
   }
-  close(pidfd);
+  if (pidfd >= 0) close(pidfd);
   return timed_out;
 }
 

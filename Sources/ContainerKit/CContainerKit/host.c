@@ -1,10 +1,9 @@
 /* Host-side helpers: plain system calls whose C signatures are awkward from Swift. */
 #define _GNU_SOURCE
-#include "CContainerKit.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -14,39 +13,28 @@
 
 int ck_send_fd(int socket_fd, int fd) {
   char byte = 0;
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  return ck_send_with_fd(socket_fd, &byte, 1, fd);
+}
+
+long ck_recv_message(int socket_fd, void *buf, unsigned long size, int *passed) {
+  struct iovec iov = {.iov_base = buf, .iov_len = size};
   union {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
   } u;
   memset(&u, 0, sizeof u);
   struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  return sendmsg(socket_fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-int ck_open_pty(int *master, int *slave) {
-  int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (m < 0) return -errno;
-  char name[128];
-  if (grantpt(m) != 0 || unlockpt(m) != 0 || ptsname_r(m, name, sizeof name) != 0) {
-    int e = errno;
-    close(m);
-    return -e;
+  *passed = -1;
+  ssize_t n;
+  do {
+    n = recvmsg(socket_fd, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(sizeof(int)))
+      memcpy(passed, CMSG_DATA(c), sizeof(int));
   }
-  int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (s < 0) {
-    int e = errno;
-    close(m);
-    return -e;
-  }
-  *master = m;
-  *slave = s;
-  return 0;
+  return (long)n;
 }
 
 int ck_set_winsize(int fd, uint16_t rows, uint16_t cols) {

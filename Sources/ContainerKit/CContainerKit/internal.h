@@ -10,6 +10,9 @@ size_t ck_strlen(const char *s);
 /* dst = a + b, truncated to size; returns dst. */
 char *ck_join(char *dst, size_t size, const char *a, const char *b);
 
+/* Sends `len` bytes of `buf` with `fd` attached (SCM_RIGHTS). Returns 0 or -errno. Async-signal-safe. */
+int ck_send_with_fd(int socket_fd, const void *buf, size_t len, int fd);
+
 /* Decimal text of v, truncated to size. */
 void ck_itoa(char *buf, size_t size, long v);
 /* The Go-style lower-case reason for an errno ("no such file or directory"). */
@@ -18,6 +21,10 @@ const char *ck_errname(int err);
 /* hooks.c: runs `count` hooks in order, each with `state_fd` on stdin; a failure is reported as CK_MSG_HOOK_ERROR
  * (or on stderr when the parent is gone) and the child exits. */
 void ck_run_hooks(const struct ck_plan *plan, const char *kind, const struct ck_hook *hooks, int count, int state_fd);
+
+/* terminal.c: opens a pty on the container's /dev/ptmx, sends its master to the parent, binds the slave on
+ * /dev/console when the plan says so, and returns the slave. Fails the child on error. */
+int ck_open_terminal(const struct ck_plan *plan);
 
 /* rootfs.c */
 void ck_setup_rootfs(const struct ck_plan *plan);

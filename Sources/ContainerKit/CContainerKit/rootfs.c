@@ -94,12 +94,46 @@ static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destina
   size_t n = ck_strlen(rel);
   while (n > 0 && rel[n - 1] == '/') rel[--n] = '\0';
   int fd = -1;
-  for (size_t i = 0; i <= n; i++) {
+  /* Most destinations exist, or all but their last components: find the deepest existing ancestor from the end, so
+   * that only what is missing is walked (each prefix is opened from the root, so a walk costs one openat2 per
+   * component). Any error but ENOENT leaves it to the walk to report. */
+  size_t start = 0;
+  size_t known_missing = (size_t)-1; /* the shortest prefix the search found missing: the walk need not try it */
+  for (size_t j = n;;) {
+    char saved = rel[j];
+    rel[j] = '\0';
+    int probe = ck_open_in_root(rootfd, rel, O_PATH);
+    int e = errno;
+    rel[j] = saved;
+    if (probe >= 0) {
+      if (j == n) {
+        fd = probe;
+        goto resolved;
+      }
+      close(probe);
+      start = j + 1;
+      break;
+    }
+    if (e != ENOENT) {
+      known_missing = (size_t)-1;
+      break;
+    }
+    known_missing = j;
+    while (j > 0 && rel[j - 1] != '/') j--;
+    if (j == 0) break;
+    j--;
+  }
+  for (size_t i = start; i <= n; i++) {
     if (rel[i] != '/' && rel[i] != '\0') continue;
     int last = rel[i] == '\0';
     char saved = rel[i];
     rel[i] = '\0';
-    fd = ck_open_in_root(rootfd, rel, O_PATH);
+    if (i == known_missing) {
+      fd = -1;
+      errno = ENOENT;
+    } else {
+      fd = ck_open_in_root(rootfd, rel, O_PATH);
+    }
     if (fd < 0 && errno == ENOENT) {
       /* Create the component inside its (already resolved) parent. */
       size_t j = i;
@@ -163,6 +197,7 @@ static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destina
     if (!last) close(fd);
     else break;
   }
+resolved:
   close(rootfd);
   char link[64], num[24];
   int v = fd, k = 0;
@@ -292,21 +327,6 @@ static void ck_dev_symlinks(const struct ck_plan *plan) {
   }
 }
 
-/* The terminal's slave on /dev/console, as runc and crun do: programs that write to the console reach the pty. */
-static void ck_mount_console(const struct ck_plan *plan) {
-  char dest[CK_PATH], link[64], num[32], source[CK_PATH];
-  if (ck_resolve_dest(plan, "/dev/console", CK_DEST_FILE, dest, sizeof dest) != 0)
-    ck_fail(plan, "create", errno, "/dev/console", 1);
-  /* By its path (/dev/pts/N), not its fd: the fd's mount belongs to the namespace we were cloned from, and the
-   * kernel binds only mounts of our own. */
-  ck_itoa(num, sizeof num, plan->console_fd);
-  ck_join(link, sizeof link, "/proc/self/fd/", num);
-  ssize_t n = readlink(link, source, sizeof source - 1);
-  if (n < 0) ck_fail(plan, "find console", errno, link, 1);
-  source[n] = '\0';
-  if (mount(source, dest, NULL, MS_BIND, NULL) != 0) ck_fail(plan, "bind console", errno, source, 1);
-}
-
 void ck_setup_rootfs(const struct ck_plan *plan) {
   umask(022);
   /* Nothing we mount may propagate back to the host. */
@@ -318,8 +338,6 @@ void ck_setup_rootfs(const struct ck_plan *plan) {
   for (int i = 0; i < plan->mount_count; i++) ck_mount_one(plan, &plan->mounts[i]);
   for (int i = 0; i < plan->device_count; i++) ck_make_device(plan, &plan->devices[i]);
   if (plan->dev_symlinks) ck_dev_symlinks(plan);
-
-  if (plan->console_mount && plan->console_fd >= 0) ck_mount_console(plan);
 
   if (plan->hooks_barrier) {
     char go;

@@ -52,17 +52,19 @@ extension Container {
       throw ContainerError.wrap(error)
     }
     defer { child.channel.close() }
+    var streams = prepared.streams
+    streams.terminal = child.terminal
     let failure: ChildError?
     do { failure = try child.channel.awaitExec() } catch {
-      prepared.streams.close()
+      streams.close()
       throw .setup(error)
     }
     if let failure {
       var s: Int32 = 0
       waitpid(child.pid, &s, 0)
-      prepared.streams.close()
+      streams.close()
       throw .child(failure)
     }
-    return ContainerProcess(pid: child.pid, streams: prepared.streams)
+    return ContainerProcess(pid: child.pid, streams: streams)
   }
 }

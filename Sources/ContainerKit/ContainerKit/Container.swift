@@ -95,8 +95,10 @@ public final class Container: Sendable {
     guard got else { throw .wrongState(id: id, operation: "start", status: .stopped) }
     let channel = local.withLock { $0.channel }
     if let channel {
+      // Off the concurrency pool: the child may run startContainer hooks first, for as long as their timeouts.
+      let outcome = await BlockingCall.run { Result { () throws(NamespaceError) in try channel.awaitExec() } }
       let failure: ChildError?
-      do { failure = try channel.awaitExec() } catch { throw .setup(error) }
+      do { failure = try outcome.get() } catch { throw .setup(error) }
       local.withLock {
         $0.channel?.close()
         $0.channel = nil
@@ -107,7 +109,7 @@ public final class Container: Sendable {
     if let hooks = spec.hooks?.poststart, !hooks.isEmpty {
       var st = state()
       st.status = .running
-      try? HookRunner.run(hooks, name: "poststart", state: st)
+      HookRunner.runWarning(hooks, name: "poststart", state: st)
     }
   }
 
@@ -232,7 +234,7 @@ public final class Container: Sendable {
     var st = hooks.isEmpty ? nil : state()
     st?.status = .stopped
     try? FileManager.default.removeItem(at: directory)
-    if let st { try? HookRunner.run(hooks, name: "poststop", state: st) }
+    if let st { HookRunner.runWarning(hooks, name: "poststop", state: st) }
   }
 
   /// Resizes the terminal of a `.terminal` container.

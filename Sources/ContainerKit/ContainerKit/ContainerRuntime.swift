@@ -149,6 +149,7 @@ public struct ContainerRuntime: Sendable {
           state.annotations = spec.annotations
           return (try? SpecJSON.encode(state)).map { Array($0) } ?? []
         })
+      streams.terminal = child.terminal
       let record = ContainerRecord(
         id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: child.pid,
         pidStartTime: ProcInfo.stat(child.pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,

@@ -24,22 +24,23 @@ enum HookRunner {
         throw .hook(name: name, path: hook.path, reason: "state file: \(ChildError.reason(errno))")
       }
       defer { close(stdin) }
+      let stderr = try HookOutput(hook: hook.path, kind: name)
       let pid: pid_t
-      switch spawn(hook, stdin: stdin) {
+      switch spawn(hook, stdin: stdin, stderr: stderr.fd) {
       case .success(let p): pid = p
       case .failure(let code): throw .hook(name: name, path: hook.path, reason: ChildError.reason(code))
       }
       let status = waitWithTimeout(pid, seconds: hook.timeout)
       guard let status else {
-        throw .hook(name: name, path: hook.path, reason: "timed out after \(hook.timeout ?? 0)s")
+        throw .hook(name: name, path: hook.path, reason: stderr.explain("timed out after \(hook.timeout ?? 0)s"))
       }
       let exited = status & 0x7f == 0
       if !exited {
-        throw .hook(name: name, path: hook.path, reason: "killed by signal \(status & 0x7f)")
+        throw .hook(name: name, path: hook.path, reason: stderr.explain("killed by signal \(status & 0x7f)"))
       }
       let code = (status >> 8) & 0xff
       if code != 0 {
-        throw .hook(name: name, path: hook.path, reason: "exited with status \(code)")
+        throw .hook(name: name, path: hook.path, reason: stderr.explain("exited with status \(code)"))
       }
     }
   }
@@ -49,7 +50,7 @@ enum HookRunner {
     case failure(Int32)
   }
 
-  static func spawn(_ hook: Spec.Hook, stdin: Int32) -> SpawnResult {
+  static func spawn(_ hook: Spec.Hook, stdin: Int32, stderr: Int32) -> SpawnResult {
     let args = hook.args ?? [hook.path]
     let argv = args.map { strdup($0) } + [nil]
     let envp = (hook.env ?? []).map { strdup($0) } + [nil]
@@ -58,6 +59,7 @@ enum HookRunner {
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+    posix_spawn_file_actions_adddup2(&actions, stderr, 2)
     var attr = posix_spawnattr_t()
     posix_spawnattr_init(&attr)
     defer { posix_spawnattr_destroy(&attr) }

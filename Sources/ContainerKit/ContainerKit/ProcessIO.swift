@@ -15,7 +15,8 @@ public enum ProcessIO: Sendable, Hashable {
   case pipes
   /// Given fds (the caller keeps ownership).
   case fileDescriptors(stdin: Int32, stdout: Int32, stderr: Int32)
-  /// A new pseudo-terminal: the program gets the slave as its controlling terminal, the caller the master.
+  /// A new pseudo-terminal from the container's own devpts: the program gets the slave as its controlling terminal
+  /// (and /dev/console), the caller the master.
   case terminal(rows: UInt16 = 24, columns: UInt16 = 80)
 }
 
@@ -109,14 +110,8 @@ struct PreparedIO {
       child.stdout = o
       child.stderr = e
     case .terminal(let rows, let columns):
-      var master: Int32 = -1
-      var slave: Int32 = -1
-      let rc = ck_open_pty(&master, &slave)
-      guard rc == 0 else { throw .system(call: "openpty", object: "/dev/ptmx", errno: -rc) }
-      _ = ck_set_winsize(master, rows, columns)
-      child.console = slave
-      streams.terminal = master
-      childEnds = [slave]
+      // Opened by the child on the container's /dev/ptmx: the master arrives with the spawned child.
+      child.terminal = (rows, columns)
     }
   }
 

@@ -1,9 +1,12 @@
+import FoundationEssentials
+
 #if canImport(Glibc)
   import Glibc
 #endif
 
 /// Timestamps as runc writes them (`2026-11-28T21:29:14.123456789Z`, UTC), from `clock_gettime` and `gmtime_r`:
-/// a date formatter would load ICU's time zone data on every container start.
+/// a date formatter would load ICU's time zone data on every container start (and `ISO8601DateFormatter` sets up
+/// an ICU calendar per formatter). The engine and ckit format and parse docker's times with it too.
 public enum RFC3339 {
   /// The current time, to the nanosecond.
   public static func now() -> String {
@@ -23,5 +26,79 @@ public enum RFC3339 {
     return pad(Int(tm.tm_year) + 1900, 4) + "-" + pad(Int(tm.tm_mon) + 1, 2) + "-" + pad(Int(tm.tm_mday), 2) + "T"
       + pad(Int(tm.tm_hour), 2) + ":" + pad(Int(tm.tm_min), 2) + ":" + pad(Int(tm.tm_sec), 2) + "."
       + pad(nanoseconds, 9) + "Z"
+  }
+
+  /// `2006-01-02T15:04:05.000Z`: UTC with milliseconds, as docker's inspect prints times.
+  public static func format(_ date: Date) -> String {
+    let t = date.timeIntervalSince1970
+    let whole = t.rounded(.down)
+    var millis = Int(((t - whole) * 1000).rounded())
+    var seconds = time_t(whole)
+    if millis >= 1000 {
+      millis -= 1000
+      seconds += 1
+    }
+    var parts = tm()
+    gmtime_r(&seconds, &parts)
+    func pad(_ v: Int32, _ width: Int) -> String {
+      let s = String(v)
+      return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+    return pad(parts.tm_year + 1900, 4) + "-" + pad(parts.tm_mon + 1, 2) + "-" + pad(parts.tm_mday, 2) + "T"
+      + pad(parts.tm_hour, 2) + ":" + pad(parts.tm_min, 2) + ":" + pad(parts.tm_sec, 2) + "."
+      + pad(Int32(millis), 3) + "Z"
+  }
+
+  /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil for anything else.
+  public static func parse(_ text: String) -> Date? {
+    let b = Array(text.utf8)
+    func number(_ at: Int, _ count: Int) -> Int? {
+      guard at + count <= b.count else { return nil }
+      var v = 0
+      for c in b[at..<(at + count)] {
+        guard c >= 48, c <= 57 else { return nil }
+        v = v * 10 + Int(c - 48)
+      }
+      return v
+    }
+    guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
+      b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"), b[13] == UInt8(ascii: ":"),
+      b[16] == UInt8(ascii: ":"), let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+      let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+      (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+    else { return nil }
+    var i = 19
+    var fraction = 0.0
+    if i < b.count, b[i] == UInt8(ascii: ".") {
+      i += 1
+      var scale = 0.1
+      let start = i
+      while i < b.count, b[i] >= 48, b[i] <= 57 {
+        fraction += Double(b[i] - 48) * scale
+        scale /= 10
+        i += 1
+      }
+      guard i > start else { return nil }
+    }
+    var offset = 0
+    guard i < b.count else { return nil }
+    switch b[i] {
+    case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+      guard i + 1 == b.count else { return nil }
+    case UInt8(ascii: "+"), UInt8(ascii: "-"):
+      guard i + 6 == b.count, b[i + 3] == UInt8(ascii: ":"), let h = number(i + 1, 2), let m = number(i + 4, 2)
+      else { return nil }
+      offset = (h * 3600 + m * 60) * (b[i] == UInt8(ascii: "+") ? 1 : -1)
+    default: return nil
+    }
+    var parts = tm()
+    parts.tm_year = Int32(year - 1900)
+    parts.tm_mon = Int32(month - 1)
+    parts.tm_mday = Int32(day)
+    parts.tm_hour = Int32(hour)
+    parts.tm_min = Int32(minute)
+    parts.tm_sec = Int32(second)
+    let seconds = timegm(&parts)
+    return Date(timeIntervalSince1970: Double(seconds - offset) + fraction)
   }
 }

@@ -120,8 +120,10 @@ public struct ContainerEngine: Sendable {
     try await mapped { try await lifecycle.stop(try store.find(reference), timeout: timeout) }
   }
 
-  /// Sends `signal` to the container's init (through its monitor, which knows the pid for sure).
+  /// Sends `signal` to the container's init (through its monitor, which knows the pid for sure). A number that is
+  /// no signal is refused here: the monitor could only drop it.
   public func kill(_ reference: String, signal: Int32 = SIGKILL) async throws(EngineError) {
+    guard signal > 0, signal < 65 else { throw .invalidArgument("Invalid signal: \(signal)") }
     try await mapped {
       let record = try store.find(reference)
       let status = store.status(record)

@@ -1,3 +1,4 @@
+import ContainerKit
 import Foundation
 
 /// Container records on disk: create with a unique name, look up by ID, ID prefix or name as docker does, list,

@@ -1,3 +1,4 @@
+import ContainerKit
 import Foundation
 
 /// Docker's json-file log format, as ckit-monitor writes it: one `{"log","stream","time"}` object per line, files

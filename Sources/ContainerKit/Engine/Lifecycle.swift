@@ -50,7 +50,9 @@ package struct Lifecycle {
   /// from stop, rm, the monitor's exit command and the sweep never interleave.
   package func withContainerLock<T>(_ id: String, _ body: () async throws -> T) async throws -> T {
     let fd = open(root.containerDir(id) + "/lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-    if fd >= 0 { flock(fd, LOCK_EX) }
+    // Waited for on a thread of its own: the holder may be a task of this process that needs a pool thread to get
+    // as far as releasing it.
+    if fd >= 0 { await BlockingCall.run { while flock(fd, LOCK_EX) != 0 && errno == EINTR {} } }
     defer { if fd >= 0 { close(fd) } }
     return try await body()
   }

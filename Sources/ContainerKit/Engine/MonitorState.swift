@@ -1,3 +1,4 @@
+import ContainerKit
 import Foundation
 
 /// The monitor's `state.json`: written atomically by ckit-monitor at every start, exit and restart.

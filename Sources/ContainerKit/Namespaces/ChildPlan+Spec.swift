@@ -93,18 +93,6 @@ extension ChildPlan {
     hooksBarrier = !(spec.hooks?.prestart ?? []).isEmpty || !(spec.hooks?.createRuntime ?? []).isEmpty
     createContainerHooks = (spec.hooks?.createContainer ?? []).map(HookStep.init)
     startContainerHooks = (spec.hooks?.startContainer ?? []).map(HookStep.init)
-    for (name, hooks) in [
-      ("createContainer", spec.hooks?.createContainer), ("startContainer", spec.hooks?.startContainer),
-    ] {
-      for (i, h) in (hooks ?? []).enumerated() {
-        guard h.path.hasPrefix("/") else {
-          throw .invalidConfig(field: "hooks.\(name)[\(i)].path", reason: "must be absolute, got \"\(h.path)\"")
-        }
-        if let t = h.timeout, t <= 0 {
-          throw .invalidConfig(field: "hooks.\(name)[\(i)].timeout", reason: "must be positive, got \(t)")
-        }
-      }
-    }
     if let offsets = linux.timeOffsets, !offsets.isEmpty {
       guard newNamespaces.contains(.time) else {
         throw .invalidConfig(field: "linux.timeOffsets", reason: "offsets need a new time namespace")
@@ -184,17 +172,15 @@ extension ChildPlan {
       var options = flags
       options.data = data
       options.bind = bind ? .bind : .none
+      // Read-only from the start, as runc does: a hierarchy gets nothing created in it, so a fresh mount is made
+      // read-only and a bind is remounted once with all its flags (two mounts, not three).
+      if readonly { options.flags |= MountOptions.rdonly }
       var step = MountStep(source: source, destination: dest, type: type, options: options)
       step.optional = bind
       // Where the kernel refuses the mount (older kernels in a user namespace), the container's own directory,
       // bound, is the same view.
       step.fallbackSource = fallback
-      guard readonly else { return [step] }
-      var ro = MountStep(source: nil, destination: dest, type: nil, options: MountOptions([]))
-      ro.options.flags = m.options.flags
-      ro.remount = true
-      ro.optional = bind
-      return [step, ro]
+      return [step]
     }
     func hostDirectory(_ mountPoint: String) -> String? {
       guard let path = view.cgroupPath?.split(separator: "/").joined(separator: "/"), !path.isEmpty else { return nil }

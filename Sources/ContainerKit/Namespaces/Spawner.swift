@@ -8,12 +8,14 @@ import OCI
 /// Starts a container process from a ``ChildPlan``: lays the plan out as C, clones, and walks the handshake with
 /// the child (id maps, cgroup placement, hooks) until it is set up and waiting.
 public enum Spawner {
-  /// The fds the child's stdio come from (-1 keeps the parent's), a pty slave, and the exec fifo.
+  /// The fds the child's stdio come from (-1 keeps the parent's), or a terminal, and the exec fifo.
   public struct IO: Sendable {
     public var stdin: Int32 = -1
     public var stdout: Int32 = -1
     public var stderr: Int32 = -1
-    public var console: Int32 = -1
+    /// A pty for stdio, with this window size: the child opens it on the container's own /dev/ptmx (as runc and
+    /// crun do, so it shows in the container's /dev/pts) and hands its master back in ``Child/terminal``.
+    public var terminal: (rows: UInt16, columns: UInt16)?
     /// An `O_PATH` fd of the exec fifo: the child blocks opening it for writing until `start` reads it.
     public var execFifo: Int32 = -1
     public init() {}
@@ -23,12 +25,15 @@ public enum Spawner {
   public struct Child: Sendable {
     public var pid: Int32
     public var channel: SyncChannel
+    /// The pty master when ``IO/terminal`` was asked for; the caller owns it.
+    public var terminal: Int32?
   }
 
   /// Spawns the child and returns once it is set up (`created`). `place` runs after the clone and before the
   /// child goes on (cgroup placement); `hooks` at the hooks barrier, before pivot_root. `hookState` gives the state
-  /// JSON the child's own hooks read on stdin, for the child's pid and a status ("creating" for createContainer,
-  /// "created" for startContainer). On any failure the child is killed and reaped, and the error says what failed.
+  /// JSON the child's own hooks read on stdin, for the child's pid as the container sees it (the OCI rule for hooks
+  /// run in the container's namespaces) and a status ("creating" for createContainer, "created" for
+  /// startContainer). On any failure the child is killed and reaped, and the error says what failed.
   public static func spawn(
     _ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }, hooks: (Int32) throws -> Void = { _ in },
     hookState: (Int32, String) -> [UInt8] = { _, _ in [] }
@@ -75,6 +80,7 @@ public enum Spawner {
     }
     var stage1: Int32 = plan.needsDoubleFork ? first : -1
     var pid: Int32 = plan.needsDoubleFork ? -1 : first
+    var terminal: Int32? = nil
     do {
       if stage1 > 0 {
         let m = try channel.receive()
@@ -84,6 +90,9 @@ public enum Spawner {
         switch m {
         case .pid(let p): pid = p
         case .error(let e): throw e
+        case .terminal(let fd):
+          close(fd)
+          throw NamespaceError.childVanished(pid: first, status: status)
         default: throw NamespaceError.childVanished(pid: first, status: status)
         }
       }
@@ -92,8 +101,10 @@ public enum Spawner {
         try SysFile.write(
           "/proc/\(pid)/gid_map", mapText(plan.gidMappings.isEmpty ? plan.uidMappings : plan.gidMappings))
       }
-      if stateFDs.create >= 0 { try writeState(hookState(pid, "creating"), to: stateFDs.create) }
-      if stateFDs.start >= 0 { try writeState(hookState(pid, "created"), to: stateFDs.start) }
+      // These hooks run in the container's namespaces: the OCI state gives them the pid as the container sees it.
+      let seen = stateFDs.create >= 0 || stateFDs.start >= 0 ? pidInOwnNamespace(pid) : pid
+      if stateFDs.create >= 0 { try writeState(hookState(seen, "creating"), to: stateFDs.create) }
+      if stateFDs.start >= 0 { try writeState(hookState(seen, "created"), to: stateFDs.start) }
       try place(pid)
       try channel.proceed()
       while true {
@@ -102,8 +113,11 @@ public enum Spawner {
         case .hooks:
           try hooks(pid)
           try channel.proceed()
+        case .terminal(let fd):
+          if let old = terminal { close(old) }
+          terminal = fd
         case .created:
-          return Child(pid: pid, channel: channel)
+          return Child(pid: pid, channel: channel, terminal: terminal)
         case .error(let e):
           var status: Int32 = 0
           _ = waitpid(pid, &status, 0)
@@ -118,6 +132,7 @@ public enum Spawner {
         }
       }
     } catch {
+      if let terminal { close(terminal) }
       for p in [stage1, pid] where p > 0 {
         kill(p, SIGKILL)
         var s: Int32 = 0
@@ -126,6 +141,16 @@ public enum Spawner {
       channel.close()
       throw error
     }
+  }
+
+  /// `pid` in the innermost pid namespace it belongs to (the last `NSpid` field of its status): 1 for a container
+  /// with a pid namespace of its own, its pid there for one that joined another's; `pid` itself on the host.
+  static func pidInOwnNamespace(_ pid: Int32) -> Int32 {
+    guard let status = SysFile.read("/proc/\(pid)/status"),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }),
+      let last = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).last, let seen = Int32(last)
+    else { return pid }
+    return seen
   }
 
   static func writeState(_ bytes: [UInt8], to fd: Int32) throws(NamespaceError) {
@@ -215,7 +240,7 @@ public enum Spawner {
     c.readonly_paths = arena.strings(p.readonlyPaths)
     c.readonly_count = Int32(p.readonlyPaths.count)
     c.hooks_barrier = p.hooksBarrier ? 1 : 0
-    c.console_mount = p.rootfs != nil && io.console >= 0 ? 1 : 0
+    c.console_mount = p.rootfs != nil && io.terminal != nil ? 1 : 0
     let hook = { (h: ChildPlan.HookStep) -> ck_hook in
       ck_hook(
         path: arena.string(h.path), argv: arena.strings(h.argv), envp: arena.strings(h.env),
@@ -239,7 +264,9 @@ public enum Spawner {
     c.set_oom_score_adj = p.oomScoreAdj == nil ? 0 : 1
 
     c.stdio = (io.stdin, io.stdout, io.stderr)
-    c.console_fd = io.console
+    c.terminal = io.terminal == nil ? 0 : 1
+    c.terminal_rows = io.terminal?.rows ?? 0
+    c.terminal_cols = io.terminal?.columns ?? 0
     c.exec_fifo_fd = io.execFifo
 
     c.cwd = arena.string(p.cwd)

@@ -14,6 +14,8 @@ public struct SyncChannel: Sendable {
     case hooks
     case created
     case pid(Int32)
+    /// The master of the pty the child opened on the container's /dev/ptmx; the receiver owns it.
+    case terminal(Int32)
   }
 
   public init(fd: Int32) { self.fd = fd }
@@ -21,13 +23,18 @@ public struct SyncChannel: Sendable {
   /// The next message, or nil at EOF. Blocks: the child answers within the setup time of a container.
   public func receive() throws(NamespaceError) -> Message? {
     var msg = ck_message()
-    while true {
-      let n = withUnsafeMutableBytes(of: &msg) { recv(fd, $0.baseAddress, $0.count, 0) }
-      if n < 0, errno == EINTR { continue }
-      if n < 0 { throw .system(call: "recv", object: "sync socket", errno: errno) }
-      if n == 0 { return nil }
-      break
+    var passed: Int32 = -1
+    let n = withUnsafeMutableBytes(of: &msg) { ck_recv_message(fd, $0.baseAddress, UInt($0.count), &passed) }
+    if n < 0 { throw .system(call: "recv", object: "sync socket", errno: Int32(-n)) }
+    if n == 0 { return nil }
+    if msg.kind == Int32(CK_MSG_TERMINAL) {
+      guard passed >= 0 else {
+        throw .system(call: "recv", object: "sync socket: terminal without its fd", errno: EPROTO)
+      }
+      return .terminal(passed)
     }
+    // Only the terminal message carries an fd.
+    if passed >= 0 { Glibc.close(passed) }
     switch msg.kind {
     case Int32(CK_MSG_ERROR):
       let step = withUnsafeBytes(of: msg.step) { Self.string($0) }
@@ -70,7 +77,11 @@ public struct SyncChannel: Sendable {
   /// After `start`: nil when the program was exec'ed, or why it could not be.
   public func awaitExec() throws(NamespaceError) -> ChildError? {
     while let m = try receive() {
-      if case .error(let e) = m { return e }
+      switch m {
+      case .error(let e): return e
+      case .terminal(let fd): Glibc.close(fd)
+      default: break
+      }
     }
     return nil
   }

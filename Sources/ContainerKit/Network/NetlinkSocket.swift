@@ -43,31 +43,44 @@ final class NetlinkSocket {
         if errno == EINTR { continue }
         throw NetworkError.netlink(operation: operation(), errno: errno, message: "no answer from the kernel")
       }
-      var i = 0
-      while i + 16 <= n {
-        let length = Int(UInt32(bitPattern: NetlinkReply.int32(buffer, at: i)))
-        guard length >= 16, i + length <= n else { break }
-        let type = UInt16(buffer[i + 4]) | UInt16(buffer[i + 5]) << 8
-        let flags = UInt16(buffer[i + 6]) | UInt16(buffer[i + 7]) << 8
-        let replySeq = UInt32(bitPattern: NetlinkReply.int32(buffer, at: i + 8))
-        let payload = Array(buffer[(i + 16)..<(i + length)])
-        i += (length + 3) & ~3
-        guard replySeq == seq else { continue }
-        switch type {
-        case Netlink.error:
-          let code = NetlinkReply.int32(payload)
-          if code == 0 { return replies }
-          throw NetworkError.netlink(
-            operation: operation(), errno: -code, message: Self.kernelMessage(payload, flags: flags))
-        case Netlink.done:
-          let code = NetlinkReply.int32(payload)
-          if code < 0 { throw NetworkError.netlink(operation: operation(), errno: -code, message: "") }
-          return replies
-        default:
-          replies.append(NetlinkReply(type: type, flags: flags, payload: payload))
+      if let done = try Self.scan(buffer[..<n], sequence: seq, into: &replies, operation) { return done }
+    }
+  }
+
+  /// Walks one datagram's messages: those answering `sequence` are collected until the acknowledgement or the end
+  /// of a dump, which returns them; nil asks for the next datagram. A message whose length lies, or an error
+  /// message too short to hold its code, is the kernel's word garbled: it fails rather than pass as success.
+  static func scan(
+    _ buffer: ArraySlice<UInt8>, sequence: UInt32, into replies: inout [NetlinkReply], _ operation: () -> String
+  ) throws -> [NetlinkReply]? {
+    let bytes = Array(buffer)
+    var i = 0
+    while i + 16 <= bytes.count {
+      let length = Int(UInt32(bitPattern: NetlinkReply.int32(bytes, at: i)))
+      guard length >= 16, i + length <= bytes.count else {
+        throw NetworkError.netlink(operation: operation(), errno: EPROTO, message: "malformed reply from the kernel")
+      }
+      let type = UInt16(bytes[i + 4]) | UInt16(bytes[i + 5]) << 8
+      let flags = UInt16(bytes[i + 6]) | UInt16(bytes[i + 7]) << 8
+      let replySeq = UInt32(bitPattern: NetlinkReply.int32(bytes, at: i + 8))
+      let payload = Array(bytes[(i + 16)..<(i + length)])
+      i += (length + 3) & ~3
+      guard replySeq == sequence else { continue }
+      switch type {
+      case Netlink.error, Netlink.done:
+        guard payload.count >= 4 || (type == Netlink.done && payload.isEmpty) else {
+          throw NetworkError.netlink(operation: operation(), errno: EPROTO, message: "malformed reply from the kernel")
         }
+        let code = NetlinkReply.int32(payload)
+        if code == 0 || (type == Netlink.done && code > 0) { return replies }
+        throw NetworkError.netlink(
+          operation: operation(), errno: -code,
+          message: type == Netlink.error ? Self.kernelMessage(payload, flags: flags) : "")
+      default:
+        replies.append(NetlinkReply(type: type, flags: flags, payload: payload))
       }
     }
+    return nil
   }
 
   /// The extended-ack text (`NLMSGERR_ATTR_MSG`) after the echoed request header, if the kernel sent one.

@@ -68,10 +68,10 @@ public enum VethPair {
 
   /// Docker's scheme: `02:42` followed by the IPv4 address, so a MAC never collides within a bridge.
   public static func macAddress(for a: IPv4Address) -> String {
-    let b = [0x02, 0x42, a.value >> 24 & 0xff, a.value >> 16 & 0xff, a.value >> 8 & 0xff, a.value & 0xff]
-    return b.map { String(format: "%02x", $0) }.joined(separator: ":")
+    macAddressBytes(for: a).map { String(format: "%02x", $0) }.joined(separator: ":")
   }
 
+  /// The same address as netlink's IFLA_ADDRESS wants it.
   static func macAddressBytes(for a: IPv4Address) -> [UInt8] {
     [
       0x02, 0x42, UInt8(a.value >> 24 & 0xff), UInt8(a.value >> 16 & 0xff), UInt8(a.value >> 8 & 0xff),

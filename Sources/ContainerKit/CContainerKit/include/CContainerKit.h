@@ -24,6 +24,7 @@ enum {
   CK_MSG_HOOK_ERROR = 5, /* a hook run by the child failed: step is the hook kind, object its path; `err` says why it
                           * could not run (ETIMEDOUT: killed after its timeout, `value` seconds), else `value` is its
                           * exit status (or -signal); the child exits */
+  CK_MSG_TERMINAL = 6,   /* the pty master the child opened on the container's /dev/ptmx rides along (SCM_RIGHTS) */
 };
 
 struct ck_message {
@@ -109,7 +110,7 @@ struct ck_plan {
   const char *const *readonly_paths;
   int readonly_count;
   int hooks_barrier;
-  int console_mount; /* bind the console_fd pty slave on /dev/console, as runc and crun do for a terminal */
+  int console_mount; /* bind the terminal's slave on /dev/console, as runc and crun do */
 
   /* hooks run in the container's namespaces; each reads the state JSON from its fd (a memfd the parent fills
    * once it knows the pid), rewound before every hook */
@@ -138,7 +139,10 @@ struct ck_plan {
 
   /* stdio */
   int stdio[3];    /* dup'ed onto 0, 1, 2 when >= 0 */
-  int console_fd;  /* pty slave: controlling terminal and 0, 1, 2; -1 for none */
+  /* A pty from the container's own devpts (its /dev/ptmx, once the rootfs is in place): the slave becomes the
+   * controlling terminal and 0, 1, 2; the master goes to the parent as CK_MSG_TERMINAL. */
+  int terminal;
+  uint16_t terminal_rows, terminal_cols; /* the initial window size; 0 leaves the kernel's */
   int exec_fifo_fd; /* O_PATH fd of the exec fifo: block on it until `start`; -1 to go on at once */
 
   /* identity and privileges */
@@ -185,7 +189,9 @@ pid_t ck_spawn(const struct ck_plan *plan);
 int ck_pidfd_open(pid_t pid);
 int ck_pidfd_send_signal(int pidfd, int sig);
 int ck_send_fd(int socket_fd, int fd);
-int ck_open_pty(int *master, int *slave);
+/* One message from the sync socket (`size` bytes at most) and the fd it carries, else *passed = -1. Returns the
+ * message's length, 0 at EOF, or -errno. */
+long ck_recv_message(int socket_fd, void *buf, unsigned long size, int *passed);
 int ck_set_winsize(int fd, uint16_t rows, uint16_t cols);
 int ck_memfd(const char *name);
 /* pipe2(O_CLOEXEC): no other thread's child may inherit either end. */

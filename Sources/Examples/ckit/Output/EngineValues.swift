@@ -1,6 +1,8 @@
 import ContainerEngine
 import Foundation
 
+import enum ContainerKit.RFC3339
+
 // How the engine's values are shown: docker's columns and inspect fields, kept out of the library.
 
 extension VolumeStore.Volume {

@@ -1,6 +1,8 @@
 import ContainerEngine
 import Foundation
 
+import enum ContainerKit.RFC3339
+
 /// Times and sizes as docker prints them (go-units' HumanDuration and HumanSizeWithPrecision), so columns read the
 /// same: "2 minutes ago", "Up About an hour", "4.27MB".
 enum HumanFormat {

@@ -40,5 +40,28 @@ extension Spec {
     if let hostname, !hostname.isEmpty, !types.contains(.uts) {
       throw .invalidField("hostname", reason: "setting a hostname needs a uts namespace")
     }
+    try hooks?.validate()
+  }
+}
+
+extension Spec.Hooks {
+  /// The spec's two rules for a hook: an absolute path (createContainer's would otherwise resolve against whatever
+  /// directory the runtime was started in) and a timeout above zero (0 would mean "no limit" to the child's hooks
+  /// and "already late" to the runtime's).
+  public func validate() throws(SpecError) {
+    let lists: [(String, [Spec.Hook]?)] = [
+      ("prestart", prestart), ("createRuntime", createRuntime), ("createContainer", createContainer),
+      ("startContainer", startContainer), ("poststart", poststart), ("poststop", poststop),
+    ]
+    for (name, list) in lists {
+      for (i, hook) in (list ?? []).enumerated() {
+        guard hook.path.hasPrefix("/") else {
+          throw .invalidField("hooks.\(name)[\(i)].path", reason: "must be absolute, got \"\(hook.path)\"")
+        }
+        if let timeout = hook.timeout, timeout <= 0 {
+          throw .invalidField("hooks.\(name)[\(i)].timeout", reason: "must be positive, got \(timeout)")
+        }
+      }
+    }
   }
 }
