@@ -147,8 +147,20 @@ let package = Package(
       dependencies: [
         "ContainerEngine", "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI", "ContainerNetwork",
         "Cgroups", "LayerFS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
       ],
-      path: "Sources/Examples/ckit"),
+      path: "Sources/Examples/ckit",
+      // Static for the same reason as ckit-runtime below: dynamic loading was ~25 ms of every `ckit` start. ckit
+      // uses all of Foundation, so ICU's and CoreFoundation's static libraries are named too. Release only: the
+      // flags reach CkitTests' bundle, which links swift-testing against the shared runtime.
+      linkerSettings: [
+        .unsafeFlags(
+          [
+            "-static-stdlib", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections",
+            "-l_FoundationCShims",
+          ], .when(configuration: .release))
+      ]),
     // The Swift runtime and FoundationEssentials linked statically: loading and relocating their shared libraries
     // (and Foundation's ICU) was most of a `run true`. The two `-l` are FoundationEssentials' own static
     // dependencies, which modules compiled against the shared Foundation do not name for the linker.

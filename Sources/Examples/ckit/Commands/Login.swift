@@ -1,9 +1,7 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
-
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
+import NIOCore
 
 struct Login: AsyncParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Authenticate to a registry")
@@ -81,12 +79,13 @@ enum RegistryLogin {
     let local = host.hasPrefix("127.") || host.hasPrefix("localhost")
     var lastError = "unreachable"
     for scheme in local ? ["http", "https"] : ["https"] {
-      guard let url = URL(string: "\(scheme)://\(host)/v2/") else { break }
-      var request = URLRequest(url: url, timeoutInterval: 10)
-      request.setValue("Basic \(auth)", forHTTPHeaderField: "Authorization")
+      let url = "\(scheme)://\(host)/v2/"
+      // AsyncHTTPClient and not URLSession: FoundationNetworking would bring libcurl into the static binary.
+      var request = HTTPClientRequest(url: url)
+      request.headers.add(name: "Authorization", value: "Basic \(auth)")
       do {
-        let (_, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let status = Int(response.status.code)
         if status == 200 { return }
         if status == 401 {
           throw CkitError.invalidArgument("login attempt to \(url) failed with status: 401 Unauthorized")
@@ -95,7 +94,7 @@ enum RegistryLogin {
       } catch let e as CkitError {
         throw e
       } catch {
-        lastError = error.localizedDescription
+        lastError = String(describing: error)
       }
     }
     throw CkitError.invalidArgument("Get \"https://\(host)/v2/\": \(lastError)")
