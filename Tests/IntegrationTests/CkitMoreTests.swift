@@ -14,6 +14,42 @@ struct CkitMoreTests {
     }
   }
 
+  /// pause freezes the container's cgroup (read back from the freezer), so its counter stops; unpause thaws it.
+  @Test func pauseFreezesTheCgroupAndUnpauseThawsIt() async throws {
+    try await withEnv { env in
+      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+      let script = "i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.02; done"
+      #expect(
+        try env.ckit(["run", "-d", "--network", "none", "--name", "p1", env.image, "sh", "-c", script]).status == 0)
+      let out = env.scratch.path.appendingPathComponent("n").path
+      func counter() throws -> Int {
+        try #require(try env.ckit(["cp", "p1:/tmp/n", out]).status == 0)
+        return Int(try String(contentsOfFile: out, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+          ?? -1
+      }
+      try await Task.sleep(for: .milliseconds(300))
+      #expect(try env.ckit(["pause", "p1"]).status == 0)
+      #expect(try env.ckit(["inspect", "-f", "{{.State.Paused}}", "p1"]).stdout == "true\n")
+      let pid = try env.ckit(["inspect", "-f", "{{.State.Pid}}", "p1"]).stdout.trimmingCharacters(
+        in: .whitespacesAndNewlines)
+      let cgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
+      if let line = cgroups.split(separator: "\n").first(where: { $0.contains(":freezer:") }) {
+        let path = line.split(separator: ":", maxSplits: 2)[2]
+        let state = try String(contentsOfFile: "/sys/fs/cgroup/freezer\(path)/freezer.state", encoding: .utf8)
+        #expect(state == "FROZEN\n")
+      }
+      let frozen = try counter()
+      try await Task.sleep(for: .milliseconds(300))
+      #expect(try counter() == frozen)
+      #expect(try env.ckit(["pause", "p1"]).status != 0)  // already paused
+      #expect(try env.ckit(["unpause", "p1"]).status == 0)
+      try await Task.sleep(for: .milliseconds(300))
+      #expect(try counter() > frozen)
+      #expect(try env.ckit(["inspect", "-f", "{{.State.Paused}}", "p1"]).stdout == "false\n")
+      #expect(try env.ckit(["rm", "-f", "p1"]).status == 0)
+    }
+  }
+
   /// The seed Dockerfile builds; the image runs and shows the ADDed file; a second build is all cache.
   @Test func buildRunAndCache() async throws {
     try await withEnv { env in

@@ -85,7 +85,7 @@ struct ContainerRecord: Codable, Sendable {
       out.append(contentsOf: Array(name.utf8))
       out.append(contentsOf: Array("\":".utf8))
     }
-    func string(_ value: String) { out.append(contentsOf: Self.quoted(value)) }
+    func string(_ value: String) { out.append(contentsOf: JSONString.quoted(value)) }
     key("bundle", first: true)
     string(bundle)
     if let cgroupPath {
@@ -109,30 +109,6 @@ struct ContainerRecord: Codable, Sendable {
     key("spec")
     out.append(specJSON)
     out.append(UInt8(ascii: "}"))
-    return out
-  }
-
-  /// A JSON string literal escaped as JSONEncoder does: quotes, backslashes, the short forms (`\n`...), other
-  /// control characters as `\u00XX`, everything else (slashes included) as UTF-8.
-  static func quoted(_ value: String) -> [UInt8] {
-    var out: [UInt8] = [UInt8(ascii: "\"")]
-    for byte in value.utf8 {
-      switch byte {
-      case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-        out += [UInt8(ascii: "\\"), byte]
-      case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
-      case 0x0c: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
-      case 0x0a: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-      case 0x0d: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-      case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-      case 0..<0x20:
-        let hex = Array("0123456789abcdef".utf8)
-        out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xf)]]
-      default:
-        out.append(byte)
-      }
-    }
-    out.append(UInt8(ascii: "\""))
     return out
   }
 }

@@ -50,24 +50,8 @@ struct GlobalOptions {
     guard let log else { return }
     let line: String
     if logFormat == "json" {
-      var escaped = ""
-      for c in message.unicodeScalars {
-        switch c {
-        case "\\": escaped += "\\\\"
-        case "\"": escaped += "\\\""
-        case "\n": escaped += "\\n"
-        case "\t": escaped += "\\t"
-        case "\r": escaped += "\\r"
-        default:
-          if c.value < 0x20 {
-            let hex = String(c.value, radix: 16)
-            escaped += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-          } else {
-            escaped.unicodeScalars.append(c)
-          }
-        }
-      }
-      line = "{\"level\":\"error\",\"msg\":\"\(escaped)\",\"time\":\"\(RFC3339.now())\"}\n"
+      let msg = String(decoding: JSONString.quoted(message), as: UTF8.self)
+      line = "{\"level\":\"error\",\"msg\":\(msg),\"time\":\"\(RFC3339.now())\"}\n"
     } else {
       line = "level=error msg=\"\(message)\"\n"
     }

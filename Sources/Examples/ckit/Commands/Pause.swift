@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cgroups
 import ContainerEngine
 import Foundation
 
@@ -30,8 +31,8 @@ struct Unpause: AsyncParsableCommand {
   }
 }
 
-/// Pausing: the container's freezer cgroup when it has one of its own, else SIGSTOP/SIGCONT to each of its
-/// processes (which a process can observe, unlike the freezer; the cgroup path is preferred).
+/// Pausing freezes the container's cgroup through the Cgroups driver (v1 freezer or v2 `cgroup.freeze`, as the
+/// runtime's own pause does), so its processes cannot observe it, unlike SIGSTOP.
 enum Freezer {
   static func set(_ record: ContainerRecord, store: ContainerStore, paused: Bool) throws {
     var r = record
@@ -39,25 +40,16 @@ enum Freezer {
     guard s.isRunning else { throw CkitError.containerNotRunning(r.id) }
     if paused, s.phase == .paused { throw CkitError.invalidArgument("Container \(r.id) is already paused") }
     if !paused, s.phase != .paused { throw CkitError.invalidArgument("Container \(r.id) is not paused") }
-    let pids = ProcessTree.descendants(of: s.monitorPid)
-    if let cg = pids.first.flatMap(freezerCgroup), cg != "/" {
-      let state = "/sys/fs/cgroup/freezer\(cg)/freezer.state"
-      do { try (paused ? "FROZEN" : "THAWED").write(toFile: state, atomically: false, encoding: .utf8) } catch {
-        throw CkitError.backend("freeze \(r.shortID): \(error)")
-      }
-    } else {
-      for p in pids { kill(p, paused ? SIGSTOP : SIGCONT) }
+    guard let cgroups = try? String(contentsOfFile: "/proc/\(s.pid)/cgroup", encoding: .utf8),
+      let path = StatsSample.cgroupPath(cgroups)
+    else { throw CkitError.backend("freeze \(r.shortID): the container has no cgroup of its own") }
+    do {
+      let driver = try Cgroups.detect()
+      if paused { try driver.freeze(path) } else { try driver.thaw(path) }
+    } catch {
+      throw CkitError.backend("freeze \(r.shortID): \(error)")
     }
     r.paused = paused
     try store.save(r)
-  }
-
-  static func freezerCgroup(_ pid: Int32) -> String? {
-    guard let text = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) else { return nil }
-    for line in text.split(separator: "\n") {
-      let parts = line.split(separator: ":", maxSplits: 2)
-      if parts.count == 3, parts[1].split(separator: ",").contains("freezer") { return String(parts[2]) }
-    }
-    return nil
   }
 }
