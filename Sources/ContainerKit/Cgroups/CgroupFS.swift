@@ -5,6 +5,12 @@ import Glibc
 /// Control files are tiny and must be written with one `write(2)` per value (the kernel parses each write as one
 /// command), so this goes straight to the syscalls instead of through buffered streams.
 enum CgroupFS {
+  /// A counter file's value (`memory.current`, `pids.current`...); anything else is an error naming the file.
+  static func number(_ text: String, file: String) throws(CgroupError) -> UInt64 {
+    guard let value = UInt64(text) else { throw .unexpectedContent(file: file, content: text) }
+    return value
+  }
+
   static func read(_ file: String) throws(CgroupError) -> String {
     let fd = open(file, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw .readFailed(file: file, errno: errno) }

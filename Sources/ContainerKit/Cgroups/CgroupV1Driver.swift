@@ -128,7 +128,7 @@ public struct CgroupV1Driver: CgroupDriver {
       let peak = try CgroupFS.valueIfPresent(directory + "/memory.max_usage_in_bytes").flatMap(UInt64.init)
       let limit = try CgroupFS.valueIfPresent(directory + "/memory.limit_in_bytes").flatMap(UInt64.init)
       stats.memory = .init(
-        usage: try number(usage, file: directory + "/memory.usage_in_bytes"), peak: peak,
+        usage: try CgroupFS.number(usage, file: directory + "/memory.usage_in_bytes"), peak: peak,
         limit: limit.flatMap { $0 >= Self.unlimitedMemory ? nil : $0 })
     }
     if let directory = controllerDirectory("cpuacct", cgroup),
@@ -137,7 +137,7 @@ public struct CgroupV1Driver: CgroupDriver {
       let ticks = CgroupFS.keyedValues(try CgroupFS.valueIfPresent(directory + "/cpuacct.stat") ?? "")
       let nanosecondsPerTick = 1_000_000_000 / UInt64(max(sysconf(Int32(_SC_CLK_TCK)), 1))
       var cpu = CgroupStats.CPU(
-        usageNanoseconds: try number(usage, file: directory + "/cpuacct.usage"),
+        usageNanoseconds: try CgroupFS.number(usage, file: directory + "/cpuacct.usage"),
         userNanoseconds: (ticks["user"] ?? 0) * nanosecondsPerTick,
         systemNanoseconds: (ticks["system"] ?? 0) * nanosecondsPerTick)
       if let cpuDirectory = controllerDirectory("cpu", cgroup),
@@ -153,7 +153,7 @@ public struct CgroupV1Driver: CgroupDriver {
       let current = try CgroupFS.valueIfPresent(directory + "/pids.current")
     {
       let limit = try CgroupFS.valueIfPresent(directory + "/pids.max").flatMap(UInt64.init)
-      stats.pids = .init(current: try number(current, file: directory + "/pids.current"), limit: limit)
+      stats.pids = .init(current: try CgroupFS.number(current, file: directory + "/pids.current"), limit: limit)
     }
     if let directory = controllerDirectory("blkio", cgroup),
       let bytes = try CgroupFS.valueIfPresent(directory + "/blkio.throttle.io_service_bytes_recursive")
@@ -314,11 +314,6 @@ public struct CgroupV1Driver: CgroupDriver {
     operation: String, path: String, _ condition: () throws(CgroupError) -> Bool
   ) throws(CgroupError) {
     try CgroupFS.waitUntil(timeoutMilliseconds: timeoutMilliseconds, operation: operation, path: path, condition)
-  }
-
-  private func number(_ text: String, file: String) throws(CgroupError) -> UInt64 {
-    guard let value = UInt64(text) else { throw .unexpectedContent(file: file, content: text) }
-    return value
   }
 
   /// blkio.throttle.io_service_bytes / io_serviced: `maj:min Read N` lines (plus a `Total`); summed per direction.

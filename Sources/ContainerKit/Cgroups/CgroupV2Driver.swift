@@ -75,7 +75,7 @@ public struct CgroupV2Driver: CgroupDriver {
     let directory = try existingDirectory(path)
     var stats = CgroupStats()
     if let current = try CgroupFS.valueIfPresent(directory + "/memory.current") {
-      let usage = try number(current, file: directory + "/memory.current")
+      let usage = try CgroupFS.number(current, file: directory + "/memory.current")
       let peak = try CgroupFS.valueIfPresent(directory + "/memory.peak").flatMap(UInt64.init)
       let limit = try CgroupFS.valueIfPresent(directory + "/memory.max").flatMap(UInt64.init)
       stats.memory = .init(usage: usage, peak: peak, limit: limit)
@@ -89,7 +89,7 @@ public struct CgroupV2Driver: CgroupDriver {
     }
     if let current = try CgroupFS.valueIfPresent(directory + "/pids.current") {
       let limit = try CgroupFS.valueIfPresent(directory + "/pids.max").flatMap(UInt64.init)
-      stats.pids = .init(current: try number(current, file: directory + "/pids.current"), limit: limit)
+      stats.pids = .init(current: try CgroupFS.number(current, file: directory + "/pids.current"), limit: limit)
     }
     if let text = try CgroupFS.valueIfPresent(directory + "/io.stat") {
       stats.io = Self.parseIOStat(text)
@@ -206,11 +206,6 @@ public struct CgroupV2Driver: CgroupDriver {
     operation: String, path: String, _ condition: () throws(CgroupError) -> Bool
   ) throws(CgroupError) {
     try CgroupFS.waitUntil(timeoutMilliseconds: timeoutMilliseconds, operation: operation, path: path, condition)
-  }
-
-  private func number(_ text: String, file: String) throws(CgroupError) -> UInt64 {
-    guard let value = UInt64(text) else { throw .unexpectedContent(file: file, content: text) }
-    return value
   }
 
   /// io.stat: one line per device, `maj:min rbytes=.. wbytes=.. rios=.. wios=..`; summed over devices.

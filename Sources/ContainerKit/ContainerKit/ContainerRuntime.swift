@@ -18,6 +18,10 @@ import OCI
 /// State is kept on disk under `root`, so another process (another `ContainerRuntime` on the same root) can find,
 /// signal and delete what this one created.
 public struct ContainerRuntime: Sendable {
+  /// The host's cgroup hierarchies, read from mountinfo once per process: they do not change while containers
+  /// start, and mountinfo grows with every container's mounts (a read per start is milliseconds at a thousand).
+  private static let hostCgroupView = CgroupView.host()
+
   public let root: URL
   /// Cgroup paths of containers without `linux.cgroupsPath` go under this parent: `<parent>/<id>`.
   public let cgroupParent: String
@@ -86,9 +90,12 @@ public struct ContainerRuntime: Sendable {
     let plannedCgroup = cgroups.map { _ in Self.cgroupPath(spec.linux?.cgroupsPath, parent: cgroupParent, id: id) }
     let usesCgroupMount = (spec.mounts ?? []).contains { $0.type == "cgroup" || $0.type == "cgroup2" }
     do {
-      plan = try ChildPlan(
-        spec: spec, bundle: bundlePath, cgroupView: usesCgroupMount ? .host(cgroupPath: plannedCgroup) : nil
-      ) { path in
+      var view: CgroupView?
+      if usesCgroupMount {
+        view = Self.hostCgroupView
+        view?.cgroupPath = plannedCgroup
+      }
+      plan = try ChildPlan(spec: spec, bundle: bundlePath, cgroupView: view) { path in
         var st = stat()
         return stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFDIR
       }
