@@ -14,6 +14,75 @@ struct CkitMoreTests {
     }
   }
 
+  /// `-P` publishes the exposed port on a free host port (`ckit port` names it and it serves on loopback),
+  /// `--network container:NAME` shares that container's network namespace, `--env-file` sets the environment.
+  @Test func publishAllSharedNetworkAndEnvFile() async throws {
+    try await withEnv { env in
+      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+      let run = try env.ckit([
+        "run", "-d", "--name", "web", "-P", "--expose", "80", env.image, "sh", "-c",
+        "mkdir -p /www && echo hi-from-web > /www/index.html && exec httpd -f -p 80 -h /www",
+      ])
+      #expect(run.status == 0, "\(run.stderr)")
+      let mapping = try env.ckit(["port", "web", "80/tcp"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+      let port = try #require(mapping.split(separator: ":").last.flatMap { Int($0) }, "port said \(mapping)")
+      var reply: HTTPProbe.Response?
+      for _ in 0..<50 {
+        reply = try? HTTPProbe.get(port: port, path: "/index.html", timeout: 2)
+        if reply?.status == 200 { break }
+        usleep(100_000)
+      }
+      #expect(reply?.text == "hi-from-web\n")
+
+      let shared = try env.ckit([
+        "run", "--rm", "--network", "container:web", env.image, "wget", "-qO-", "http://127.0.0.1:80/index.html",
+      ])
+      #expect(shared.stdout == "hi-from-web\n", "\(shared.stderr)")
+      let alone = try env.ckit([
+        "run", "--rm", "--network", "none", env.image, "wget", "-qO-", "-T", "1", "http://127.0.0.1:80/index.html",
+      ])
+      #expect(alone.status != 0)
+
+      let envFile = env.scratch.path.appendingPathComponent("vars.env")
+      try "# a comment\nA=1\n\nB=two words\n".write(to: envFile, atomically: true, encoding: .utf8)
+      let vars = try env.ckit(["run", "--rm", "--env-file", envFile.path, env.image, "sh", "-c", "echo $A-$B"])
+      #expect(vars.stdout == "1-two words\n", "\(vars.stderr)")
+      #expect(try env.ckit(["rm", "-f", "web"]).status == 0)
+    }
+  }
+
+  /// `login` checks the credentials against a real registry with htpasswd auth and stores them where docker does
+  /// (`$DOCKER_CONFIG/config.json`); wrong ones are refused and stored nowhere; `logout` removes them.
+  @Test func loginAndLogoutAgainstARealRegistry() async throws {
+    try await withScratchRoot { scratch in
+      let dir = try scratch.directory("auth")
+      let htpasswd = try Command.run(["htpasswd", "-Bbn", "me", "secret"]).stdout
+      try htpasswd.write(to: dir.appendingPathComponent("htpasswd"), atomically: true, encoding: .utf8)
+      let registry = try LocalRegistry.start(auth: [
+        "htpasswd:", "  realm: ckit-test", "  path: \(dir.appendingPathComponent("htpasswd").path)",
+      ])
+      defer { registry.stop() }
+      var environment = ProcessInfo.processInfo.environment
+      environment["DOCKER_CONFIG"] = dir.path
+      func ckit(_ args: [String]) throws -> CommandResult {
+        try Command.run(
+          [CkitCLITests.products.appendingPathComponent("ckit").path, "--root", scratch.path.path] + args,
+          check: false, environment: environment)
+      }
+      let config = dir.appendingPathComponent("config.json")
+      let wrong = try ckit(["login", "-u", "me", "-p", "nope", registry.host])
+      #expect(wrong.status != 0)
+      #expect(!FileManager.default.fileExists(atPath: config.path))
+      let right = try ckit(["login", "-u", "me", "-p", "secret", registry.host])
+      #expect(right.status == 0, "\(right.stderr)")
+      #expect(right.stdout.contains("Login Succeeded"))
+      let stored = try String(contentsOf: config, encoding: .utf8)
+      #expect(stored.contains(registry.host) && stored.contains(Data("me:secret".utf8).base64EncodedString()))
+      #expect(try ckit(["logout", registry.host]).status == 0)
+      #expect(try !String(contentsOf: config, encoding: .utf8).contains(registry.host))
+    }
+  }
+
   /// pause freezes the container's cgroup (read back from the freezer), so its counter stops; unpause thaws it.
   @Test func pauseFreezesTheCgroupAndUnpauseThawsIt() async throws {
     try await withEnv { env in
