@@ -22,6 +22,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -213,7 +214,7 @@ static void spawn(void) {
         dup2(null, 0);
       }
     }
-    for (int fd = 3; fd < 1024; fd++) close(fd);
+    close_fds_except(NULL, 0);
     execvp(opt.argv[0], opt.argv);
     int e = errno;
     dprintf(2, "exec: \"%s\": %s\n", opt.argv[0], strerror(e));
@@ -411,7 +412,7 @@ static void run_exit_command(void) {
     dup2(null, 0);
     dup2(null, 1);
     dup2(null, 2);
-    for (int fd = 3; fd < 1024; fd++) close(fd);
+    close_fds_except(NULL, 0);
     char pid[16];
     snprintf(pid, sizeof(pid), "%d", (int)me);
     setenv("CKIT_MONITOR_PID", pid, 1);
@@ -430,11 +431,28 @@ static void close_stray_fds(void) {
   keep[n++] = opt.stdout_fd;
   keep[n++] = opt.stderr_fd;
   for (int i = 0; i < opt.nproxies; i++) keep[n++] = opt.proxies[i].listen_fd;
-  for (int fd = 3; fd < 1024; fd++) {
-    int kept = 0;
-    for (int i = 0; i < n; i++)
-      if (keep[i] == fd) kept = 1;
-    if (!kept) close(fd);
+  close_fds_except(keep, n);
+}
+
+void close_fds_except(const int *keep, int n) {
+  int sorted[MAX_PROXIES + 8];
+  int m = 0;
+  for (int i = 0; i < n && m < (int)(sizeof(sorted) / sizeof(sorted[0])); i++)
+    if (keep[i] >= 3) sorted[m++] = keep[i];
+  for (int i = 1; i < m; i++) /* insertion sort: a few entries */
+    for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+      int t = sorted[j];
+      sorted[j] = sorted[j - 1];
+      sorted[j - 1] = t;
+    }
+  unsigned int from = 3;
+  for (int i = 0; i <= m; i++) {
+    unsigned int to = i < m ? (unsigned int)sorted[i] - 1 : ~0U;
+    if (i < m && (unsigned int)sorted[i] < from) continue; /* a duplicate */
+    if (to >= from && syscall(SYS_close_range, from, to, 0) != 0) {
+      for (unsigned int fd = from; fd <= to && fd < 1024; fd++) close((int)fd);
+    }
+    if (i < m) from = (unsigned int)sorted[i] + 1;
   }
 }
 

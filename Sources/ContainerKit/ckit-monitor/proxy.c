@@ -75,8 +75,7 @@ void proxy_accept(struct proxy *p, int *close_in_child, int nclose) {
     (void)close_in_child;
     (void)nclose;
     /* Only this connection: a lingering copy of a listening socket would keep the port taken after stop. */
-    for (int fd = 3; fd < 1024; fd++)
-      if (fd != c) close(fd);
+    close_fds_except(&c, 1);
     signal(SIGCHLD, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
