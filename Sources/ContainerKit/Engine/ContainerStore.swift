@@ -32,9 +32,20 @@ package struct ContainerStore {
     return d
   }()
 
+  /// 64 hex digits from 32 random bytes (four draws: each draw is a getrandom call).
   package static func newID() -> String {
     let hex = Array("0123456789abcdef".utf8)
-    return String(decoding: (0..<64).map { _ in hex[Int.random(in: 0..<16)] }, as: UTF8.self)
+    var rng = SystemRandomNumberGenerator()
+    var digits = [UInt8]()
+    digits.reserveCapacity(64)
+    for _ in 0..<4 {
+      var word = rng.next()
+      for _ in 0..<16 {
+        digits.append(hex[Int(word & 0xf)])
+        word >>= 4
+      }
+    }
+    return String(decoding: digits, as: UTF8.self)
   }
 
   package static func isValidName(_ name: String) -> Bool {
@@ -82,11 +93,11 @@ package struct ContainerStore {
 
   package func save(_ record: ContainerRecord) throws {
     let path = root.recordPath(record.id)
-    do {
-      try Self.encoder.encode(record).write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
+    let data: Data
+    do { data = try Self.encoder.encode(record) } catch {
       throw EngineError.state(path: path, reason: "\(error)")
     }
+    try StateFile.write(data, to: path)
   }
 
   package func load(id: String) throws -> ContainerRecord {
