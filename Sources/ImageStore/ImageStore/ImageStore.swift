@@ -1,6 +1,7 @@
 import Foundation
 import LayerFS
 import OCI
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -20,6 +21,11 @@ public final class ImageStore: Sendable {
   public let driver: any SnapshotDriver
   /// The platform whose manifest is chosen from an index.
   public let platform: Platform
+  /// Images read so far, by the digest of the manifest or index that was resolved: a process starting many
+  /// containers of one image reads and hashes its manifest and config once, not several times per container.
+  /// Content-addressed, so never stale while the blobs are there; a hit checks that they still are (gc and a
+  /// repairing fsck also empty it), as a blob removed behind the store's back makes the image unreadable.
+  let resolved = Mutex<[Digest: Image]>([:])
 
   /// Opens (creating if needed) the store at `root`. The driver defaults to overlay where the kernel allows it,
   /// else vfs.
@@ -105,8 +111,26 @@ public final class ImageStore: Sendable {
     return try await resolve(d, names: names)
   }
 
-  /// Follows an index to the platform's manifest and reads manifest and config.
+  /// Follows an index to the platform's manifest and reads manifest and config (once per store instance: see
+  /// `resolved`).
   func resolve(_ descriptor: Descriptor, names: [String]) async throws(ImageStoreError) -> Image {
+    if var image = resolved.withLock({ $0[descriptor.digest] }),
+      [descriptor.digest, image.descriptor.digest, image.manifest.config.digest].allSatisfy({
+        FileOps.exists(content.path(for: $0))
+      })
+    {
+      image.names = names
+      return image
+    }
+    var image = try await read(descriptor, names: names)
+    image.names = []
+    let kept = image
+    resolved.withLock { $0[descriptor.digest] = kept }
+    image.names = names
+    return image
+  }
+
+  func read(_ descriptor: Descriptor, names: [String]) async throws(ImageStoreError) -> Image {
     var desc = descriptor
     for _ in 0..<4 {
       let bytes = try content.readVerified(desc.digest)
