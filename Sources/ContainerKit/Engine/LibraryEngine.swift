@@ -251,7 +251,8 @@ package struct LibraryEngine: Engine {
       record, rootfs: rootfs, netnsPath: netnsPath, hostFiles: hostFiles, volumes: VolumeStore(root: root),
       cgroupParent: configuration.cgroupParent)
     do {
-      try SpecJSON.encode(spec).write(to: URL(fileURLWithPath: bundle + "/config.json"), options: .atomic)
+      // Made again at every start: not flushed to disk.
+      try StateFile.replace(bundle + "/config.json", with: SpecJSON.encode(spec), durable: false)
     } catch {
       throw EngineError.state(path: bundle + "/config.json", reason: "\(error)")
     }

@@ -39,7 +39,7 @@ extension ImageStore {
         if errno == EEXIST { throw .snapshotExists(id) }
         throw .layer(.io(operation: "mkdir", path: dir, errno: errno))
       }
-      try JSONFile.write(s, dir + "/snapshot.json")
+      try JSONFile.write(s, dir + "/snapshot.json", durable: mode != .scratch)
     }
     do {
       snap.rootfs = try await driver.prepare(layers: layers, in: dir, mode: mode)
