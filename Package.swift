@@ -155,13 +155,14 @@ let package = Package(
       ],
       path: "Sources/Examples/ckit",
       // Static for the same reason as ckit-runtime below: dynamic loading was ~25 ms of every `ckit` start. ckit
-      // uses all of Foundation, so ICU's and CoreFoundation's static libraries are named too. Release only: the
-      // flags reach CkitTests' bundle, which links swift-testing against the shared runtime.
+      // uses all of Foundation, so ICU's and CoreFoundation's static libraries are named too. Not position
+      // independent: 130,000 relative relocations (most of the data segment's pages) were applied at every start.
+      // Release only: the flags reach CkitTests' bundle, which links swift-testing against the shared runtime.
       linkerSettings: [
         .unsafeFlags(
           [
             "-static-stdlib", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections",
-            "-l_FoundationCShims",
+            "-l_FoundationCShims", "-Xclang-linker", "-no-pie",
           ], .when(configuration: .release))
       ]),
     // The Swift runtime and FoundationEssentials linked statically: loading and relocating their shared libraries
