@@ -261,11 +261,12 @@ package struct LibraryEngine: Engine {
     let spec = try SpecBuilder.build(
       record, rootfs: rootfs, netnsPath: netnsPath, hostFiles: hostFiles, volumes: VolumeStore(root: root),
       cgroupParent: configuration.cgroupParent)
-    let config: Data
-    do { config = try SpecJSON.encode(spec) } catch {
+    do {
+      // Made again at every start: not flushed to disk.
+      try StateFile.replace(bundle + "/config.json", with: SpecJSON.encode(spec), durable: false)
+    } catch {
       throw EngineError.state(path: bundle + "/config.json", reason: "\(error)")
     }
-    try StateFile.write(config, to: bundle + "/config.json")
     let runtime = try runtimePath()
     let pidFile = root.containerDir(record.id) + "/container.pid"
     try? FileManager.default.removeItem(atPath: pidFile)

@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// The three files docker writes for every container and bind-mounts over `/etc`: `hosts`, `resolv.conf` and
 /// `hostname`. Generated here as text so they can be checked without a container, and written per container so that
@@ -76,37 +77,12 @@ public enum HostFiles {
     var out = [String: String]()
     for (target, name, content) in files {
       let path = directory + "/" + name
-      try replace(path, with: content)
+      // Made again at every start: replaced whole, but not flushed to disk.
+      do { try StateFile.replace(path, with: Data(content.utf8), durable: false) } catch {
+        throw NetworkError.stateFile(path: path, reason: "\(error)")
+      }
       out[target] = path
     }
     return out
-  }
-
-  /// Writes `content` to a temporary name and renames it over `path`: a container being restarted never reads
-  /// half a file. Not fsynced (Foundation's atomic write is): the files are rewritten at every start, so a crash
-  /// loses nothing that the next start does not write again, and a synchronous write-out per file was three per
-  /// container start.
-  static func replace(_ path: String, with content: String) throws {
-    let tmp = path + ".tmp-\(getpid())"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw NetworkError.stateFile(path: path, reason: String(cString: strerror(errno))) }
-    let bytes = Array(content.utf8)
-    var offset = 0
-    var failure: Int32 = 0
-    while offset < bytes.count {
-      let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        failure = errno
-        break
-      }
-      offset += n
-    }
-    close(fd)
-    if failure == 0, rename(tmp, path) != 0 { failure = errno }
-    guard failure == 0 else {
-      unlink(tmp)
-      throw NetworkError.stateFile(path: path, reason: String(cString: strerror(failure)))
-    }
   }
 }

@@ -49,10 +49,6 @@ void proxy_udp_datagram(struct proxy *p);
 int proxy_udp_fds(struct proxy *p, int *fds, int max);
 void proxy_udp_reply(struct proxy *p, int fd);
 
-/* Closes every fd from 3 up except the `n` in `keep`: close_range(2) over the gaps (a handful of calls, where a
- * loop to 1024 made a thousand system calls per process started), the loop on kernels before 5.9. */
-void close_fds_except(const int *keep, int n);
-
 /* Time as RFC 3339 with nanoseconds, UTC (docker's format). */
 void format_time(char *buf, size_t len, const struct timespec *ts);
 size_t json_escape(char *out, size_t cap, const char *in, size_t len);

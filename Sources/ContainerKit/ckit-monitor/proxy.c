@@ -75,7 +75,8 @@ void proxy_accept(struct proxy *p, int *close_in_child, int nclose) {
     (void)close_in_child;
     (void)nclose;
     /* Only this connection: a lingering copy of a listening socket would keep the port taken after stop. */
-    close_fds_except(&c, 1);
+    for (int fd = 3; fd < 1024; fd++)
+      if (fd != c) close(fd);
     signal(SIGCHLD, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);

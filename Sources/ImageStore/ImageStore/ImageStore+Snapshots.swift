@@ -20,9 +20,7 @@ extension ImageStore {
   func snapshotDirectory(_ id: String) -> String { root + "/snapshots/" + id }
 
   /// A writable root filesystem for a container of `image` (or a read-only view). The record is written before
-  /// the mount, so a crash in between leaves something `fsck` and `removeSnapshot` can clean. It is written under
-  /// the store lock (so `gc` sees it) but not fsynced: the lock is the one every container start and image
-  /// operation shares, and two synchronous write-outs held it for most of a start.
+  /// the mount, so a crash in between leaves something `fsck` and `removeSnapshot` can clean.
   public func prepareSnapshot(for image: Image, id: String, mode: SnapshotMode = .writable)
     async throws(ImageStoreError)
     -> Snapshot
@@ -41,7 +39,7 @@ extension ImageStore {
         if errno == EEXIST { throw .snapshotExists(id) }
         throw .layer(.io(operation: "mkdir", path: dir, errno: errno))
       }
-      try JSONFile.write(s, dir + "/snapshot.json", durable: false)
+      try JSONFile.write(s, dir + "/snapshot.json", durable: mode != .scratch)
     }
     do {
       snap.rootfs = try await driver.prepare(layers: layers, in: dir, mode: mode)

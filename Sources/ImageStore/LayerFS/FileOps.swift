@@ -1,4 +1,6 @@
 import CLayerFS
+import FoundationEssentials
+import OCI
 
 #if canImport(Glibc)
   import Glibc
@@ -78,27 +80,10 @@ public enum FileOps {
 
   /// Writes `bytes` to `path` so that readers see the old content or the new, never a mix, even after a crash:
   /// temp file in the same directory, fsync, rename, fsync of the directory.
-  /// With `durable: false` nothing is fsynced: readers still see the old file or the new one, never half, but a
-  /// crash may lose the write (for records that only matter while the machine is up, such as a container's
-  /// snapshot record, whose mount is gone after a crash anyway).
-  public static func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>, durable: Bool = true)
-    throws(LayerFSError)
-  {
-    let tmp = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let fd = try open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    var closed = false
-    do throws(LayerFSError) {
-      try writeAll(fd, bytes: Array(bytes), path: tmp)
-      if durable, fsync(fd) != 0 { throw LayerFSError.io(operation: "fsync", path: tmp, errno: errno) }
-      close(fd)
-      closed = true
-      guard rename(tmp, path) == 0 else { throw LayerFSError.io(operation: "rename", path: path, errno: errno) }
-    } catch {
-      if !closed { close(fd) }
-      unlink(tmp)
-      throw error
+  public static func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>) throws(LayerFSError) {
+    do { try StateFile.replace(path, with: Data(bytes), durable: true) } catch {
+      throw .io(operation: error.call, path: error.path, errno: error.errno)
     }
-    if durable { try fsyncDirectory(parent(of: path)) }
   }
 
   public static func fsyncDirectory(_ path: String) throws(LayerFSError) {
