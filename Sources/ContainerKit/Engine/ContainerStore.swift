@@ -70,7 +70,13 @@ package struct ContainerStore {
         }
         unlink(link)  // its container was removed unseen
       }
-      try FileManager.default.createDirectory(atPath: root.containerDir(record.id), withIntermediateDirectories: true)
+      if mkdir(root.containerDir(record.id), 0o755) != 0, errno != EEXIST {
+        if errno != ENOENT {
+          throw EngineError.state(path: root.containerDir(record.id), reason: String(cString: strerror(errno)))
+        }
+        try root.prepare()
+        try FileManager.default.createDirectory(atPath: root.containerDir(record.id), withIntermediateDirectories: true)
+      }
       try save(record)
       guard symlink(record.id, link) == 0 else {
         throw EngineError.state(path: link, reason: String(cString: strerror(errno)))

@@ -80,7 +80,10 @@ public final class ImageStore: Sendable {
 
   /// The descriptor a reference designates: a name, `sha256:<hex>` (manifest or config digest), or an ID prefix.
   func recordDescriptor(_ reference: String) async throws(ImageStoreError) -> Descriptor {
-    let recs = try records()
+    try await recordDescriptor(reference, in: try records())
+  }
+
+  func recordDescriptor(_ reference: String, in recs: ImageRecords) async throws(ImageStoreError) -> Descriptor {
     if let d = try? Digest(parsing: reference) {
       if let match = recs.images.values.first(where: { $0.digest == d }) { return match }
       for (_, desc) in recs.images {
@@ -106,8 +109,9 @@ public final class ImageStore: Sendable {
 
   /// Looks an image up by name, digest or ID prefix; an index resolves to this store's platform.
   public func image(named reference: String) async throws(ImageStoreError) -> Image {
-    let d = try await recordDescriptor(reference)
-    let names = try records().images.filter { $0.value.digest == d.digest }.map(\.key).sorted()
+    let recs = try records()
+    let d = try await recordDescriptor(reference, in: recs)
+    let names = recs.images.filter { $0.value.digest == d.digest }.map(\.key).sorted()
     return try await resolve(d, names: names)
   }
 
