@@ -148,12 +148,32 @@ import Testing
     try await withScratchRoot { scratch in
       let m = try start(scratch.path, ["--restart", "always"], ["sleep", "30"])
       #expect(m.state?.Status == "running")
-      MonitorSignal.stop(m.pid)
+      MonitorSignal.stop(m.pid, cleanUpAfter: false)
       let s = try m.finish()
       #expect(s.Status == "exited")
       #expect(s.ManualStop)
       #expect(s.ExitCode == 128 + SIGTERM)
       #expect(s.RestartCount == 0)
+    }
+  }
+
+  /// The exit command runs when the container ends on its own or is stopped by someone who does not clean up;
+  /// not when the engine's stop says it will (one `ckit` process less per `rm -f`).
+  @Test(arguments: [false, true])
+  func exitCommandRunsUnlessTheStopperCleansUp(_ cleanUpAfter: Bool) async throws {
+    try await withScratchRoot { scratch in
+      let marker = scratch.path.path + "/exit-command-ran"
+      let m = try start(
+        scratch.path, ["--exit-command", "/bin/sh", "--exit-command", "-c", "--exit-command", "echo x > \(marker)"],
+        ["sleep", "30"])
+      #expect(m.state?.Status == "running")
+      MonitorSignal.stop(m.pid, cleanUpAfter: cleanUpAfter)
+      let s = try m.finish()
+      #expect(s.Status == "exited")
+      // The exit command is the monitor's orphan: give it the time a shell takes to start.
+      for _ in 0..<100 where !FileManager.default.fileExists(atPath: marker) && !cleanUpAfter { usleep(20_000) }
+      usleep(cleanUpAfter ? 300_000 : 0)
+      #expect(FileManager.default.fileExists(atPath: marker) == !cleanUpAfter)
     }
   }
 

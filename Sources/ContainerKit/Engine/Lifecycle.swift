@@ -217,9 +217,10 @@ package struct Lifecycle {
   package func stop(_ record: ContainerRecord, timeout: Int) async throws {
     let status = store.status(record)
     if status.isRunning, status.monitorPid > 0 {
-      MonitorSignal.stop(status.monitorPid)
+      // This waits for the monitor and cleans up below: the monitor's own exit command would only repeat it.
+      MonitorSignal.stop(status.monitorPid, cleanUpAfter: true)
       if !(await waitForMonitorExit(record.id, pid: status.monitorPid, seconds: Double(timeout))) {
-        MonitorSignal.stopNow(status.monitorPid)
+        MonitorSignal.stopNow(status.monitorPid, cleanUpAfter: true)
         _ = await waitForMonitorExit(record.id, pid: status.monitorPid, seconds: 10)
       }
     }

@@ -70,10 +70,18 @@ package struct MonitorLauncher {
 
 /// Signals to a running monitor (see ckit-monitor's main.c).
 package enum MonitorSignal {
-  /// Stop: no restart; the monitor sends the container its stop signal.
-  package static func stop(_ monitorPid: Int32) { kill(monitorPid, SIGTERM) }
+  /// Stop: no restart; the monitor sends the container its stop signal. With `cleanUpAfter`, the caller waits for
+  /// the monitor and releases the container itself, so the monitor's exit command (a whole `ckit` process per
+  /// container) does not run.
+  package static func stop(_ monitorPid: Int32, cleanUpAfter: Bool) { send(SIGTERM, monitorPid, cleanUpAfter) }
   /// Stop now: no restart; SIGKILL to the container.
-  package static func stopNow(_ monitorPid: Int32) { kill(monitorPid, SIGUSR1) }
+  package static func stopNow(_ monitorPid: Int32, cleanUpAfter: Bool) { send(SIGUSR1, monitorPid, cleanUpAfter) }
+
+  private static func send(_ signal: Int32, _ monitorPid: Int32, _ cleanUpAfter: Bool) {
+    var value = sigval()
+    value.sival_int = cleanUpAfter ? 1 : 0
+    sigqueue(monitorPid, signal, value)
+  }
   /// `ckit kill -s SIG`: the monitor forwards `signal` to the container.
   package static func forward(_ monitorPid: Int32, signal: Int32) {
     var value = sigval()

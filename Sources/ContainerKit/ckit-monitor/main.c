@@ -6,6 +6,7 @@
  *
  * Signals from ckit:  SIGTERM  stop: no restart, the stop signal goes to the container
  *                     SIGUSR1  stop now: no restart, SIGKILL to the container
+ *                     (either queued with the value 1: the sender cleans up after us, so no exit command runs)
  *                     SIGUSR2  kill: forwards the signal number queued with it (sigqueue), SIGKILL also stops
  */
 #define _GNU_SOURCE
@@ -72,6 +73,7 @@ static struct {
   int nclients;
   int restart_count;
   int manual_stop;
+  int caller_cleans_up; /* stopped by an engine that waits for us and releases the container itself */
   int exit_code;
   int running;
   int handed_off; /* st.pid is the container's init, reparented to us, not the runtime process */
@@ -404,7 +406,7 @@ static void open_attach_socket(void) {
 static pid_t foreground_parent; /* the caller that waits for us in the foreground */
 
 static void run_exit_command(void) {
-  if (opt.exit_argc == 0) return;
+  if (opt.exit_argc == 0 || st.caller_cleans_up) return;
   /* In the foreground the caller is still waiting for us and cleans up itself: one process start less per run.
    * Only when it is gone (we were reparented) does the exit command stand in for it. */
   if (opt.foreground && getppid() == foreground_parent) return;
@@ -581,6 +583,7 @@ int main(int argc, char **argv) {
           }
           case SIGTERM:
             st.manual_stop = 1;
+            if (si.ssi_code == SI_QUEUE && si.ssi_int == 1) st.caller_cleans_up = 1;
             if (restart_at_ms >= 0) { /* stopped while waiting to restart: done */
               write_state("exited", "");
               if (opt.attach_path) unlink(opt.attach_path);
@@ -593,6 +596,7 @@ int main(int argc, char **argv) {
           case SIGQUIT: kill_child((int)si.ssi_signo); break;
           case SIGUSR1:
             st.manual_stop = 1;
+            if (si.ssi_code == SI_QUEUE && si.ssi_int == 1) st.caller_cleans_up = 1;
             if (restart_at_ms >= 0) restart_at_ms = 0;
             kill_child(SIGKILL);
             break;
