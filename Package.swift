@@ -161,8 +161,10 @@ let package = Package(
             "-l_FoundationCShims",
           ], .when(configuration: .release))
       ]),
-    // The Swift runtime and FoundationEssentials linked statically: loading and relocating their shared libraries
-    // (and Foundation's ICU) was most of a `run true`. The two `-l` are FoundationEssentials' own static
+    // A fully static executable (glibc, libseccomp and the Swift runtime included): loading and relocating shared
+    // libraries was most of a `run true`, and even with the Swift runtime static, the dynamic loader and the 47,000
+    // relative relocations of a PIE cost ~3 ms of CPU per run. Not position-independent, as Debian's runc is not
+    // (gold cannot link a static PIE; lld's crashes at start). The two `-l` are FoundationEssentials' own static
     // dependencies, which modules compiled against the shared Foundation do not name for the linker.
     .executableTarget(
       name: "ckit-runtime",
@@ -172,7 +174,7 @@ let package = Package(
       ],
       path: "Sources/Examples/ckit-runtime",
       swiftSettings: runtimePathSettings,
-      linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims"])]),
+      linkerSettings: [.unsafeFlags(["-static-executable", "-l_FoundationCollections", "-l_FoundationCShims"])]),
     .executableTarget(
       name: "hello-container",
       dependencies: ["ContainerKit", "ImageStore", "RegistryClient", "OCI"],
