@@ -1,5 +1,6 @@
 import Cgroups
 import Foundation
+import Namespaces
 import OCI
 import Testing
 
@@ -60,5 +61,18 @@ struct CgroupProbeTests {
     #expect(probed.unified == fromMountInfo.unified)
     #expect(probed.v1.mapValues { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path } == fromMountInfo.v1)
     #expect((CgroupProbe.driver().map { "\($0.version)" }) == (try? Cgroups.detect()).map { "\($0.version)" })
+  }
+
+  @Test("the hierarchies for a container's cgroup mount are those mountinfo lists, with the same options")
+  func viewSameAsMountInfo() throws {
+    let probed = try #require(CgroupProbe.view())
+    let fromMountInfo = CgroupView.host()
+    #expect(!probed.hierarchies.isEmpty || probed.unifiedOnly)
+    #expect(probed.unifiedOnly == fromMountInfo.unifiedOnly)
+    #expect(probed.hierarchies.map(\.name) == fromMountInfo.hierarchies.map(\.name))
+    #expect(probed.hierarchies.map(\.type) == fromMountInfo.hierarchies.map(\.type))
+    #expect(probed.hierarchies.map(\.hostMount) == fromMountInfo.hierarchies.map(\.hostMount))
+    #expect(probed.hierarchies.map { Set($0.options) } == fromMountInfo.hierarchies.map { Set($0.options) })
+    #expect(ContainerRuntime.hostCgroupView == probed)
   }
 }

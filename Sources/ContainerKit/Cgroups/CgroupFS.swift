@@ -104,6 +104,13 @@ enum CgroupFS {
     return names
   }
 
+  /// Removes `path` when it is an empty cgroup (no processes, no children) with one `rmdir`, as crun deletes; a
+  /// missing directory counts as removed. False when it is still there (busy, or another error), for the caller's
+  /// slower path to deal with.
+  static func removeIfEmpty(_ path: String) -> Bool {
+    rmdir(path) == 0 || errno == ENOENT
+  }
+
   /// Removes `path` and every cgroup below it, deepest first.
   static func removeTree(_ path: String) throws(CgroupError) {
     for child in subdirectories(of: path) {

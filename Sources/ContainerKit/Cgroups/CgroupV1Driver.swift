@@ -178,7 +178,9 @@ public struct CgroupV1Driver: CgroupDriver {
 
   public func delete(_ path: String) throws(CgroupError) {
     let cgroup = try CgroupPath(path)
-    let directories = hierarchies.map { cgroup.directory(under: $0) }.filter(CgroupFS.exists)
+    // A container whose processes are gone leaves empty directories, which go with one rmdir each; only what is
+    // left (processes or child cgroups: EBUSY) takes the walk that kills and removes trees.
+    let directories = hierarchies.map { cgroup.directory(under: $0) }.filter { !CgroupFS.removeIfEmpty($0) }
     if !directories.isEmpty {
       try killAll(cgroup, directories: directories)
       for directory in directories { try CgroupFS.removeTree(directory) }

@@ -18,9 +18,10 @@ import OCI
 /// State is kept on disk under `root`, so another process (another `ContainerRuntime` on the same root) can find,
 /// signal and delete what this one created.
 public struct ContainerRuntime: Sendable {
-  /// The host's cgroup hierarchies, read from mountinfo once per process: they do not change while containers
-  /// start, and mountinfo grows with every container's mounts (a read per start is milliseconds at a thousand).
-  private static let hostCgroupView = CgroupView.host()
+  /// The host's cgroup hierarchies, found once per process: they do not change while containers start. From
+  /// /sys/fs/cgroup's entries when the layout is the standard one, as the driver is: mountinfo grows with every
+  /// container's mounts (a read per start is milliseconds at a thousand).
+  static let hostCgroupView = CgroupProbe.view() ?? CgroupView.host()
 
   public let root: URL
   /// Cgroup paths of containers without `linux.cgroupsPath` go under this parent: `<parent>/<id>`.
