@@ -1,5 +1,6 @@
 import Foundation
 import ImageStore
+import LayerFS
 import OCI
 
 /// `BuildStorage` over the project's `ImageStore`: base images by name, overlay (or vfs) snapshots for steps,
@@ -53,7 +54,8 @@ public struct StoreBuildStorage: BuildStorage {
 
   public func mount(_ state: BuildState, id: String) async throws -> BuildMount {
     let image = try await materialize(state)
-    let snap = try await store.prepareSnapshot(for: image, id: id)
+    // A step's writes live only until its commit reads them back as a layer: nothing needs syncing.
+    let snap = try await store.prepareSnapshot(for: image, id: id, mode: .scratch)
     return BuildMount(id: id, rootfs: URL(fileURLWithPath: snap.rootfs))
   }
 

@@ -1,5 +1,6 @@
 import ContainerKit
 import Foundation
+import OCI
 
 /// Container records on disk: create with a unique name, look up by ID, ID prefix or name as docker does, list,
 /// update, remove.
@@ -83,7 +84,8 @@ package struct ContainerStore {
   package func save(_ record: ContainerRecord) throws {
     let path = root.recordPath(record.id)
     do {
-      try Self.encoder.encode(record).write(to: URL(fileURLWithPath: path), options: .atomic)
+      // A --rm container does not outlive a crash of the host: its record need not either.
+      try StateFile.replace(path, with: Self.encoder.encode(record), durable: !record.hostConfig.autoRemove)
     } catch {
       throw EngineError.state(path: path, reason: "\(error)")
     }

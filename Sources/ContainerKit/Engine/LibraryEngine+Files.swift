@@ -20,7 +20,7 @@ extension LibraryEngine {
     let image = try await resolved(record.imageID)
     let viewID = "diff-\(record.shortID)-\(UInt32.random(in: 0..<UInt32.max))"
     let view: Snapshot
-    do { view = try await store.prepareSnapshot(for: image, id: viewID, readOnly: true) } catch {
+    do { view = try await store.prepareSnapshot(for: image, id: viewID, mode: .readOnly) } catch {
       throw EngineError.backend(error.description)
     }
     guard FileManager.default.fileExists(atPath: upper) else {

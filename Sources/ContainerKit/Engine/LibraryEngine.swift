@@ -239,7 +239,9 @@ package struct LibraryEngine: Engine {
     } else {
       try? await store.removeSnapshot(id: record.id)
       let image = try await resolved(record.imageID)
-      do { rootfs = try await store.prepareSnapshot(for: image, id: record.id).rootfs } catch {
+      // A --rm container's writes go with it: nothing of them needs to reach the disk.
+      let mode: SnapshotMode = record.hostConfig.autoRemove ? .scratch : .writable
+      do { rootfs = try await store.prepareSnapshot(for: image, id: record.id, mode: mode).rootfs } catch {
         throw EngineError.backend(error.description)
       }
     }
@@ -249,7 +251,8 @@ package struct LibraryEngine: Engine {
       record, rootfs: rootfs, netnsPath: netnsPath, hostFiles: hostFiles, volumes: VolumeStore(root: root),
       cgroupParent: configuration.cgroupParent)
     do {
-      try SpecJSON.encode(spec).write(to: URL(fileURLWithPath: bundle + "/config.json"), options: .atomic)
+      // Made again at every start: not flushed to disk.
+      try StateFile.replace(bundle + "/config.json", with: SpecJSON.encode(spec), durable: false)
     } catch {
       throw EngineError.state(path: bundle + "/config.json", reason: "\(error)")
     }

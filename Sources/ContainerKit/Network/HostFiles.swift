@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// The three files docker writes for every container and bind-mounts over `/etc`: `hosts`, `resolv.conf` and
 /// `hostname`. Generated here as text so they can be checked without a container, and written per container so that
@@ -76,7 +77,8 @@ public enum HostFiles {
     var out = [String: String]()
     for (target, name, content) in files {
       let path = directory + "/" + name
-      do { try content.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+      // Made again at every start: replaced whole, but not flushed to disk.
+      do { try StateFile.replace(path, with: Data(content.utf8), durable: false) } catch {
         throw NetworkError.stateFile(path: path, reason: "\(error)")
       }
       out[target] = path

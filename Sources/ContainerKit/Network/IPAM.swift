@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// Address management for one bridge subnet, kept in a JSON file under the state root so that addresses survive
 /// restarts of `ckit` and of the machine, and guarded by `flock` so that concurrent `ckit` processes never hand out
@@ -74,7 +75,8 @@ public struct IPAM: Sendable {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
       do {
-        try encoder.encode(state).write(to: URL(fileURLWithPath: statePath), options: .atomic)
+        // Leases describe running containers, which a crash ends too: not flushed to disk.
+        try StateFile.replace(statePath, with: try encoder.encode(state), durable: false)
       } catch {
         throw NetworkError.stateFile(path: statePath, reason: "\(error)")
       }

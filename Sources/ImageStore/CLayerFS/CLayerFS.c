@@ -33,7 +33,7 @@ int ck_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint6
 }
 
 int ck_mount_overlay(const char *target, const char *const *lowers, int nlowers, const char *upper,
-                     const char *work, const char **failed_step) {
+                     const char *work, int volatile_upper, const char **failed_step) {
   int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
   if (fsfd < 0) {
     *failed_step = "fsopen";
@@ -53,6 +53,10 @@ int ck_mount_overlay(const char *target, const char *const *lowers, int nlowers,
     }
     if (fsconfig(fsfd, FSCONFIG_SET_STRING, "workdir", work, 0) < 0) {
       *failed_step = "fsconfig workdir";
+      goto fail;
+    }
+    if (volatile_upper && fsconfig(fsfd, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) {
+      *failed_step = "fsconfig volatile";
       goto fail;
     }
   }

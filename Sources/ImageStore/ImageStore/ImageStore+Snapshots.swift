@@ -21,7 +21,8 @@ extension ImageStore {
 
   /// A writable root filesystem for a container of `image` (or a read-only view). The record is written before
   /// the mount, so a crash in between leaves something `fsck` and `removeSnapshot` can clean.
-  public func prepareSnapshot(for image: Image, id: String, readOnly: Bool = false) async throws(ImageStoreError)
+  public func prepareSnapshot(for image: Image, id: String, mode: SnapshotMode = .writable)
+    async throws(ImageStoreError)
     -> Snapshot
   {
     guard Self.validSnapshotID(id) else { throw .invalidSnapshotID(id) }
@@ -31,17 +32,17 @@ extension ImageStore {
     let rootfsGuess = dir + (driverName == "overlay" ? "/merged" : "/rootfs")
     var snap = Snapshot(
       id: id, rootfs: rootfsGuess, directory: dir, image: image.descriptor.digest, driver: driverName,
-      readOnly: readOnly, created: Date().rfc3339)
+      readOnly: mode.isReadOnly, created: Date().rfc3339)
     let s = snap
     try await StoreLock.with(root) { () throws(ImageStoreError) in
       guard mkdir(dir, 0o700) == 0 else {
         if errno == EEXIST { throw .snapshotExists(id) }
         throw .layer(.io(operation: "mkdir", path: dir, errno: errno))
       }
-      try JSONFile.write(s, dir + "/snapshot.json")
+      try JSONFile.write(s, dir + "/snapshot.json", durable: mode != .scratch)
     }
     do {
-      snap.rootfs = try await driver.prepare(layers: layers, in: dir, readOnly: readOnly)
+      snap.rootfs = try await driver.prepare(layers: layers, in: dir, mode: mode)
     } catch {
       try? driver.remove(in: dir)
       throw .layer(error)

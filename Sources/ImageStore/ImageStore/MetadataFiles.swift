@@ -55,12 +55,15 @@ enum JSONFile {
     }
   }
 
-  static func write(_ value: some Encodable, _ path: String) throws(ImageStoreError) {
+  /// `durable: false` for records that describe something a crash loses anyway (a scratch snapshot).
+  static func write(_ value: some Encodable, _ path: String, durable: Bool = true) throws(ImageStoreError) {
     let data: Data
     do { data = try SpecJSON.encode(value) } catch {
       throw .invalidArchive(path, reason: "cannot encode: \(error)")
     }
-    do throws(LayerFSError) { try FileOps.writeAtomically(path, Array(data)) } catch { throw .layer(error) }
+    do { try StateFile.replace(path, with: data, durable: durable) } catch {
+      throw .layer(.io(operation: error.call, path: error.path, errno: error.errno))
+    }
   }
 }
 

@@ -1,4 +1,6 @@
 import CLayerFS
+import FoundationEssentials
+import OCI
 
 #if canImport(Glibc)
   import Glibc
@@ -79,19 +81,9 @@ public enum FileOps {
   /// Writes `bytes` to `path` so that readers see the old content or the new, never a mix, even after a crash:
   /// temp file in the same directory, fsync, rename, fsync of the directory.
   public static func writeAtomically(_ path: String, _ bytes: some Collection<UInt8>) throws(LayerFSError) {
-    let tmp = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let fd = try open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    do throws(LayerFSError) {
-      try writeAll(fd, bytes: Array(bytes), path: tmp)
-      guard fsync(fd) == 0 else { throw LayerFSError.io(operation: "fsync", path: tmp, errno: errno) }
-      close(fd)
-      guard rename(tmp, path) == 0 else { throw LayerFSError.io(operation: "rename", path: path, errno: errno) }
-    } catch {
-      close(fd)
-      unlink(tmp)
-      throw error
+    do { try StateFile.replace(path, with: Data(bytes), durable: true) } catch {
+      throw .io(operation: error.call, path: error.path, errno: error.errno)
     }
-    try fsyncDirectory(parent(of: path))
   }
 
   public static func fsyncDirectory(_ path: String) throws(LayerFSError) {

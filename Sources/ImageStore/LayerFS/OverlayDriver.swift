@@ -24,7 +24,7 @@ public struct OverlayDriver: SnapshotDriver {
     return ck_overlay_supported() != 0
   }
 
-  public func prepare(layers: [LayerRef], in directory: String, readOnly: Bool) async throws(LayerFSError)
+  public func prepare(layers: [LayerRef], in directory: String, mode: SnapshotMode) async throws(LayerFSError)
     -> String
   {
     let merged = directory + "/merged"
@@ -33,7 +33,7 @@ public struct OverlayDriver: SnapshotDriver {
       throw .io(operation: "overlay: layer not unpacked", path: directory, errno: ENOENT)
     }
     try FileOps.makeDirectories(merged)
-    if lowers.isEmpty || (readOnly && lowers.count < 2) {
+    if lowers.isEmpty || (mode.isReadOnly && lowers.count < 2) {
       // overlayfs needs a lower dir (two without an upper on older kernels): add an empty one.
       let empty = directory + "/empty"
       try FileOps.makeDirectories(empty)
@@ -41,23 +41,28 @@ public struct OverlayDriver: SnapshotDriver {
     }
     var upper: String?
     var work: String?
-    if !readOnly {
+    if !mode.isReadOnly {
       upper = directory + "/upper"
       work = directory + "/work"
       try FileOps.makeDirectories(upper!)
       try FileOps.makeDirectories(work!)
+      // A volatile mount leaves work/incompat/volatile behind, and the kernel refuses to mount over it again
+      // (the upper may have lost writes). A scratch snapshot's writes don't matter; for a kept one, they do.
+      if mode == .scratch { try? FileOps.removeTree(work! + "/work/incompat") }
     }
-    try Self.mount(target: merged, lowers: lowers, upper: upper, work: work)
+    try Self.mount(target: merged, lowers: lowers, upper: upper, work: work, volatile: mode == .scratch)
     return merged
   }
 
-  static func mount(target: String, lowers: [String], upper: String?, work: String?) throws(LayerFSError) {
+  static func mount(target: String, lowers: [String], upper: String?, work: String?, volatile: Bool)
+    throws(LayerFSError)
+  {
     var cStrings = lowers.map { strdup($0) }
     defer { cStrings.forEach { free($0) } }
     var step: UnsafePointer<CChar>?
     let r = cStrings.withUnsafeMutableBufferPointer { buf in
       buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) { lp in
-        ck_mount_overlay(target, lp, Int32(lowers.count), upper, work, &step)
+        ck_mount_overlay(target, lp, Int32(lowers.count), upper, work, volatile ? 1 : 0, &step)
       }
     }
     if r == 0 { return }
@@ -68,7 +73,7 @@ public struct OverlayDriver: SnapshotDriver {
     }
     // Kernels before 6.8 have no lowerdir+: the classic one-string form.
     var data = "lowerdir=" + lowers.joined(separator: ":")
-    if let upper, let work { data += ",upperdir=\(upper),workdir=\(work)" }
+    if let upper, let work { data += ",upperdir=\(upper),workdir=\(work)" + (volatile ? ",volatile" : "") }
     guard Glibc.mount("overlay", target, "overlay", 0, data) == 0 else {
       throw .mount(target: target, step: "mount(2)", errno: errno)
     }

@@ -26,9 +26,8 @@ public protocol SnapshotDriver: Sendable {
   /// Whether `prepare` needs each layer unpacked on its own (`LayerRef.unpackedDirectory`).
   var usesUnpackedLayers: Bool { get }
 
-  /// Makes a root filesystem over `layers` (bottom first) in `directory` and returns its path. Writable unless
-  /// `readOnly` (a view).
-  func prepare(layers: [LayerRef], in directory: String, readOnly: Bool) async throws(LayerFSError) -> String
+  /// Makes a root filesystem over `layers` (bottom first) in `directory` and returns its path.
+  func prepare(layers: [LayerRef], in directory: String, mode: SnapshotMode) async throws(LayerFSError) -> String
 
   /// Writes the changes made in the snapshot since `prepare` as a layer tar.
   func diff(layers: [LayerRef], in directory: String, into writer: LayerTarWriter) async throws(LayerFSError)

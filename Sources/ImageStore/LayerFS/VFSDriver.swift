@@ -9,7 +9,7 @@ public struct VFSDriver: SnapshotDriver {
 
   public init() {}
 
-  public func prepare(layers: [LayerRef], in directory: String, readOnly: Bool) async throws(LayerFSError)
+  public func prepare(layers: [LayerRef], in directory: String, mode: SnapshotMode) async throws(LayerFSError)
     -> String
   {
     let rootfs = directory + "/rootfs"

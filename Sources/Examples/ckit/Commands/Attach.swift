@@ -3,6 +3,7 @@ import Foundation
 
 struct Attach: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "attach",
     abstract: "Attach local standard input, output, and error streams to a running container")
 
   @OptionGroup var global: GlobalOptions

@@ -7,6 +7,7 @@ import Foundation
 /// one planted at the destination sends the copy to the host's files.
 struct Cp: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "cp",
     abstract: "Copy files/folders between a container and the local filesystem",
     usage: "ckit cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n       ckit cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH")
   @OptionGroup var global: GlobalOptions

@@ -3,6 +3,7 @@ import Foundation
 
 struct Create: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "create",
     abstract: "Create a new container", usage: "ckit create [OPTIONS] IMAGE [COMMAND] [ARG...]")
 
   @OptionGroup var global: GlobalOptions

@@ -6,7 +6,7 @@ import OCI
 import RegistryClient
 
 struct Pull: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Download an image from a registry")
+  static let configuration = CommandConfiguration(commandName: "pull", abstract: "Download an image from a registry")
   @OptionGroup var global: GlobalOptions
   @Flag(name: .shortAndLong, help: "Suppress verbose output") var quiet = false
   @Flag(name: .shortAndLong, help: "Download all tagged images in the repository") var allTags = false
@@ -70,7 +70,7 @@ struct Pull: AsyncParsableCommand {
 }
 
 struct Images: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "List images")
+  static let configuration = CommandConfiguration(commandName: "images", abstract: "List images")
   @OptionGroup var global: GlobalOptions
   @Flag(name: .shortAndLong, help: "Show all images (default hides intermediate images)") var all = false
   @Flag(name: .shortAndLong, help: "Only show image IDs") var quiet = false
@@ -149,7 +149,7 @@ enum ImageRows {
 }
 
 struct Rmi: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Remove one or more images")
+  static let configuration = CommandConfiguration(commandName: "rmi", abstract: "Remove one or more images")
   @OptionGroup var global: GlobalOptions
   @Flag(name: .shortAndLong, help: "Force removal of the image") var force = false
   @Argument(help: "IMAGE...") var images: [String]
@@ -172,7 +172,8 @@ struct Rmi: AsyncParsableCommand {
 }
 
 struct Tag: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")
+  static let configuration = CommandConfiguration(
+    commandName: "tag", abstract: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "SOURCE_IMAGE[:TAG]") var source: String
   @Argument(help: "TARGET_IMAGE[:TAG]") var target: String
@@ -181,7 +182,7 @@ struct Tag: AsyncParsableCommand {
 }
 
 struct Push: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Upload an image to a registry")
+  static let configuration = CommandConfiguration(commandName: "push", abstract: "Upload an image to a registry")
   @OptionGroup var global: GlobalOptions
   @Flag(name: .shortAndLong, help: "Suppress verbose output") var quiet = false
   @Argument(help: "NAME[:TAG]") var reference: String
@@ -208,7 +209,8 @@ struct Push: AsyncParsableCommand {
 }
 
 struct Commit: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Create a new image from a container's changes")
+  static let configuration = CommandConfiguration(
+    commandName: "commit", abstract: "Create a new image from a container's changes")
   @OptionGroup var global: GlobalOptions
   @Option(name: .shortAndLong, help: "Author") var author: String?
   @Option(name: .shortAndLong, help: "Apply Dockerfile instruction to the created image") var change: [String] = []
@@ -233,7 +235,7 @@ struct Commit: AsyncParsableCommand {
 }
 
 struct Build: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Build an image from a Dockerfile")
+  static let configuration = CommandConfiguration(commandName: "build", abstract: "Build an image from a Dockerfile")
   @OptionGroup var global: GlobalOptions
   @Option(name: .shortAndLong, help: "Name and optionally a tag in the 'name:tag' format") var tag: [String] = []
   @Option(name: .shortAndLong, help: "Name of the Dockerfile (default: 'PATH/Dockerfile')") var file: String?
@@ -288,7 +290,8 @@ struct Build: AsyncParsableCommand {
 }
 
 struct Save: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Save one or more images to a tar archive")
+  static let configuration = CommandConfiguration(
+    commandName: "save", abstract: "Save one or more images to a tar archive")
   @OptionGroup var global: GlobalOptions
   @Option(name: .shortAndLong, help: "Write to a file, instead of STDOUT") var output: String?
   @Argument(help: "IMAGE...") var images: [String]
@@ -302,7 +305,8 @@ struct Save: AsyncParsableCommand {
 }
 
 struct Load: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Load an image from a tar archive or STDIN")
+  static let configuration = CommandConfiguration(
+    commandName: "load", abstract: "Load an image from a tar archive or STDIN")
   @OptionGroup var global: GlobalOptions
   @Option(name: .shortAndLong, help: "Read from tar archive file, instead of STDIN") var input: String?
   @Flag(name: .shortAndLong, help: "Suppress the load output") var quiet = false
@@ -315,6 +319,7 @@ struct Load: AsyncParsableCommand {
 
 struct Import: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "import",
     abstract: "Import the contents from a tarball to create a filesystem image")
   @OptionGroup var global: GlobalOptions
   @Option(name: .shortAndLong, help: "Apply Dockerfile instruction to the created image") var change: [String] = []
@@ -330,7 +335,8 @@ struct Import: AsyncParsableCommand {
 }
 
 struct Export: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Export a container's filesystem as a tar archive")
+  static let configuration = CommandConfiguration(
+    commandName: "export", abstract: "Export a container's filesystem as a tar archive")
   @OptionGroup var global: GlobalOptions
   @Option(name: .shortAndLong, help: "Write to a file, instead of STDOUT") var output: String?
   @Argument(help: "CONTAINER") var container: String
@@ -346,6 +352,7 @@ struct Export: AsyncParsableCommand {
 
 struct Diff: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "diff",
     abstract: "Inspect changes to files or directories on a container's filesystem")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "CONTAINER") var container: String
@@ -358,6 +365,7 @@ struct Diff: AsyncParsableCommand {
 
 struct Exec: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "exec",
     abstract: "Execute a command in a running container", usage: "ckit exec [OPTIONS] CONTAINER COMMAND [ARG...]")
   @OptionGroup var global: GlobalOptions
   @Flag(name: .shortAndLong, help: "Detached mode: run command in the background") var detach = false
@@ -387,7 +395,7 @@ struct Exec: AsyncParsableCommand {
 }
 
 struct Search: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Search registries for images")
+  static let configuration = CommandConfiguration(commandName: "search", abstract: "Search registries for images")
   @OptionGroup var global: GlobalOptions
   @Option(help: "Max number of search results") var limit: Int = 25
   @Flag(name: .customLong("no-trunc"), help: "Don't truncate output") var noTrunc = false

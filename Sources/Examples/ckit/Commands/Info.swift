@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 struct Info: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Display system-wide information")
+  static let configuration = CommandConfiguration(commandName: "info", abstract: "Display system-wide information")
 
   @OptionGroup var global: GlobalOptions
   @OptionGroup var format: FormatOption

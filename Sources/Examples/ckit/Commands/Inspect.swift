@@ -4,7 +4,8 @@ import ContainerNetwork
 import Foundation
 
 struct Inspect: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Return low-level information on ckit objects")
+  static let configuration = CommandConfiguration(
+    commandName: "inspect", abstract: "Return low-level information on ckit objects")
 
   @OptionGroup var global: GlobalOptions
   @Option(name: .shortAndLong, help: "Format output using a custom template") var format: String?

@@ -3,7 +3,7 @@ import ContainerEngine
 import Foundation
 
 struct Kill: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Kill one or more running containers")
+  static let configuration = CommandConfiguration(commandName: "kill", abstract: "Kill one or more running containers")
 
   @OptionGroup var global: GlobalOptions
   @Option(name: .shortAndLong, help: "Signal to send to the container") var signal: String = "KILL"

@@ -4,7 +4,7 @@ import Foundation
 import NIOCore
 
 struct Login: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Authenticate to a registry")
+  static let configuration = CommandConfiguration(commandName: "login", abstract: "Authenticate to a registry")
   @OptionGroup var global: GlobalOptions
   @Option(name: .shortAndLong, help: "Username") var username: String?
   @Option(name: .shortAndLong, help: "Password") var password: String?
@@ -32,7 +32,7 @@ struct Login: AsyncParsableCommand {
 }
 
 struct Logout: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Log out from a registry")
+  static let configuration = CommandConfiguration(commandName: "logout", abstract: "Log out from a registry")
   @OptionGroup var global: GlobalOptions
   @Argument(help: "[SERVER]") var server: String = "docker.io"
 

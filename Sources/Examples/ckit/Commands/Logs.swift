@@ -3,7 +3,7 @@ import ContainerEngine
 import Foundation
 
 struct Logs: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Fetch the logs of a container")
+  static let configuration = CommandConfiguration(commandName: "logs", abstract: "Fetch the logs of a container")
 
   @OptionGroup var global: GlobalOptions
   @Flag(name: .shortAndLong, help: "Follow log output") var follow = false

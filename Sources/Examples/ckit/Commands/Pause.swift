@@ -4,7 +4,8 @@ import ContainerEngine
 import Foundation
 
 struct Pause: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Pause all processes within one or more containers")
+  static let configuration = CommandConfiguration(
+    commandName: "pause", abstract: "Pause all processes within one or more containers")
 
   @OptionGroup var global: GlobalOptions
   @Argument(help: "CONTAINER...") var containers: [String]
@@ -18,7 +19,8 @@ struct Pause: AsyncParsableCommand {
 }
 
 struct Unpause: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Unpause all processes within one or more containers")
+  static let configuration = CommandConfiguration(
+    commandName: "unpause", abstract: "Unpause all processes within one or more containers")
 
   @OptionGroup var global: GlobalOptions
   @Argument(help: "CONTAINER...") var containers: [String]

@@ -3,6 +3,7 @@ import Foundation
 
 struct Port: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "port",
     abstract: "List port mappings or a specific mapping for the container")
 
   @OptionGroup var global: GlobalOptions

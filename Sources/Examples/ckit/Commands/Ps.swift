@@ -3,7 +3,7 @@ import ContainerEngine
 import Foundation
 
 struct Ps: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "List containers")
+  static let configuration = CommandConfiguration(commandName: "ps", abstract: "List containers")
 
   @OptionGroup var global: GlobalOptions
   @Flag(name: .shortAndLong, help: "Show all containers (default shows just running)") var all = false

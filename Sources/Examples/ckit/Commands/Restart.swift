@@ -3,7 +3,7 @@ import ContainerEngine
 import Foundation
 
 struct Restart: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Restart one or more containers")
+  static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart one or more containers")
 
   @OptionGroup var global: GlobalOptions
   @OptionGroup var options: StopOptions

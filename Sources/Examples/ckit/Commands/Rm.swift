@@ -3,7 +3,7 @@ import ContainerEngine
 import Foundation
 
 struct Rm: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Remove one or more containers")
+  static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more containers")
 
   @OptionGroup var global: GlobalOptions
   @Flag(name: .shortAndLong, help: "Force the removal of a running container (uses SIGKILL)") var force = false

@@ -4,6 +4,7 @@ import Foundation
 
 struct Run: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "run",
     abstract: "Create and run a new container from an image", usage: "ckit run [OPTIONS] IMAGE [COMMAND] [ARG...]")
 
   @OptionGroup var global: GlobalOptions

@@ -3,7 +3,8 @@ import ContainerEngine
 import Foundation
 
 struct Start: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Start one or more stopped containers")
+  static let configuration = CommandConfiguration(
+    commandName: "start", abstract: "Start one or more stopped containers")
 
   @OptionGroup var global: GlobalOptions
   @Flag(name: .shortAndLong, help: "Attach STDOUT/STDERR and forward signals") var attach = false

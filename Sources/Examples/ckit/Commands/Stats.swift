@@ -5,6 +5,7 @@ import Foundation
 
 struct Stats: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "stats",
     abstract: "Display a live stream of container(s) resource usage statistics")
 
   @OptionGroup var global: GlobalOptions

@@ -3,7 +3,7 @@ import ContainerEngine
 import Foundation
 
 struct Stop: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Stop one or more running containers")
+  static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop one or more running containers")
 
   @OptionGroup var global: GlobalOptions
   @OptionGroup var options: StopOptions

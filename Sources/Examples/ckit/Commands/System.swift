@@ -4,10 +4,11 @@ import Foundation
 
 struct System: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "system",
     abstract: "Manage ckit", subcommands: [Prune.self, Df.self, SystemInfo.self])
 
   struct Prune: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Remove unused data")
+    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused data")
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Remove all unused images not just dangling ones") var all = false
     @Flag(name: .shortAndLong, help: "Do not prompt for confirmation") var force = false
@@ -45,7 +46,7 @@ struct System: AsyncParsableCommand {
   }
 
   struct Df: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show ckit disk usage")
+    static let configuration = CommandConfiguration(commandName: "df", abstract: "Show ckit disk usage")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var format: FormatOption
 

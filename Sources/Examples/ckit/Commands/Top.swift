@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 
 struct Top: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Display the running processes of a container")
+  static let configuration = CommandConfiguration(
+    commandName: "top", abstract: "Display the running processes of a container")
 
   @OptionGroup var global: GlobalOptions
   @Argument(help: "CONTAINER") var container: String

@@ -4,10 +4,11 @@ import Foundation
 
 struct Volume: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "volume",
     abstract: "Manage volumes", subcommands: [Create.self, Ls.self, Rm.self, Inspect.self, Prune.self])
 
   struct Create: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create a volume")
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a volume")
     @OptionGroup var global: GlobalOptions
     @Option(name: .shortAndLong, help: "Specify volume driver name") var driver = "local"
     @Option(help: "Set metadata for a volume") var label: [String] = []
@@ -71,7 +72,8 @@ struct Volume: AsyncParsableCommand {
   }
 
   struct Inspect: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Display detailed information on one or more volumes")
+    static let configuration = CommandConfiguration(
+      commandName: "inspect", abstract: "Display detailed information on one or more volumes")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "VOLUME...") var names: [String]
 
@@ -82,7 +84,7 @@ struct Volume: AsyncParsableCommand {
   }
 
   struct Prune: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Remove unused local volumes")
+    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused local volumes")
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Do not prompt for confirmation") var force = false
 

@@ -3,6 +3,7 @@ import Foundation
 
 struct Wait: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "wait",
     abstract: "Block until one or more containers stop, then print their exit codes")
 
   @OptionGroup var global: GlobalOptions

@@ -21,9 +21,10 @@ extern const uint64_t CK_RESOLVE_NO_XDEV;
 
 /// Mounts overlayfs at `target` with the new mount API, passing each lower directory with its own `lowerdir+`
 /// call so that the number of layers is not limited by the one-page mount data of mount(2).
-/// `lowers` is top-most first. Returns 0, or -1 with errno set and `*failed_step` naming the failed call.
+/// `lowers` is top-most first; `volatile_upper` mounts with `volatile` (no syncs of the upper). Returns 0, or -1
+/// with errno set and `*failed_step` naming the failed call.
 int ck_mount_overlay(const char *target, const char *const *lowers, int nlowers, const char *upper,
-                     const char *work, const char **failed_step);
+                     const char *work, int volatile_upper, const char **failed_step);
 
 /// Whether overlayfs can be instantiated here (fsopen succeeds).
 int ck_overlay_supported(void);
