@@ -90,12 +90,12 @@ let package = Package(
       path: "Sources/ContainerKit/CContainerKit"),
     .target(
       name: "Namespaces",
-      dependencies: ["OCI", "CContainerKit", "CSeccomp", .product(name: "SystemPackage", package: "swift-system")],
+      dependencies: ["OCI", "CContainerKit", "CSeccomp"],
       path: "Sources/ContainerKit/Namespaces",
       swiftSettings: runtimePathSettings),
     .target(
       name: "Cgroups",
-      dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
+      dependencies: ["OCI"],
       path: "Sources/ContainerKit/Cgroups",
       swiftSettings: runtimePathSettings),
     // Not named `Network`: AsyncHTTPClient tests `#if canImport(Network)` for Apple's framework, and a module of
@@ -118,11 +118,9 @@ let package = Package(
       linkerSettings: [.unsafeFlags(["-static-executable"])]),
     .target(
       name: "ContainerKit",
-      dependencies: [
-        "OCI", "CContainerKit", "Namespaces", "Cgroups",
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "SystemPackage", package: "swift-system"),
-      ],
+      // Only what the runtime modules import: SwiftPM links every object file of every dependency, and each
+      // brings its protocol conformance records, which the first use of every generic Codable type scans.
+      dependencies: ["OCI", "CContainerKit", "Namespaces", "Cgroups"],
       path: "Sources/ContainerKit/ContainerKit",
       swiftSettings: runtimePathSettings),
     .target(

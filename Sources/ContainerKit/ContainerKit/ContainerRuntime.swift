@@ -140,10 +140,21 @@ public struct ContainerRuntime: Sendable {
       childIO.execFifo = fifoFD
 
       let created = RFC3339.now()
+      var saved: ContainerRecord?
       let child = try Spawner.spawn(
         plan, io: childIO,
         place: { pid in
           if let cgroupPath, let cgroups { try cgroups.addProcess(pid, to: cgroupPath) }
+        },
+        settingUp: { pid in
+          // While the child mounts its rootfs: the state file is most of this process's own work in a create
+          // (a new inode, which ext4 can take a fraction of a millisecond to find), and this core is idle now.
+          let record = ContainerRecord(
+            id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: pid,
+            pidStartTime: ProcInfo.stat(pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
+            spec: spec)
+          try record.save(dir.appendingPathComponent("state.json"), specJSON: config.json)
+          saved = record
         },
         hooks: { pid in
           var state = ContainerState(id: id, status: .creating, pid: pid, bundle: bundlePath)
@@ -158,18 +169,13 @@ public struct ContainerRuntime: Sendable {
           return (try? SpecJSON.encode(state)).map { Array($0) } ?? []
         })
       streams.terminal = child.terminal
-      let record = ContainerRecord(
-        id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: child.pid,
-        pidStartTime: ProcInfo.stat(child.pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
-        spec: spec)
-      do {
-        try record.save(dir.appendingPathComponent("state.json"), specJSON: config.json)
-      } catch {
+      guard let record = saved else {
+        // Unreachable: spawn returns only after `settingUp` ran; a throw there kills the child.
         kill(child.pid, SIGKILL)
         var s: Int32 = 0
         waitpid(child.pid, &s, 0)
         child.channel.close()
-        throw error
+        throw ContainerError.system(call: "write", object: dir.appendingPathComponent("state.json").path, errno: EIO)
       }
       return Container(runtime: self, record: record, channel: child.channel, streams: streams, isChild: true)
     } catch {

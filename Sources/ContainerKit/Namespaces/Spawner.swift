@@ -30,13 +30,15 @@ public enum Spawner {
   }
 
   /// Spawns the child and returns once it is set up (`created`). `place` runs after the clone and before the
-  /// child goes on (cgroup placement); `hooks` at the hooks barrier, before pivot_root. `hookState` gives the state
+  /// child goes on (cgroup placement); `settingUp` right after, while the child lays out its rootfs on another core
+  /// (work that needs the pid but not the finished child: the state file); `hooks` at the hooks barrier, before
+  /// pivot_root. `hookState` gives the state
   /// JSON the child's own hooks read on stdin, for the child's pid as the container sees it (the OCI rule for hooks
   /// run in the container's namespaces) and a status ("creating" for createContainer, "created" for
   /// startContainer). On any failure the child is killed and reaped, and the error says what failed.
   public static func spawn(
-    _ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }, hooks: (Int32) throws -> Void = { _ in },
-    hookState: (Int32, String) -> [UInt8] = { _, _ in [] }
+    _ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }, settingUp: (Int32) throws -> Void = { _ in },
+    hooks: (Int32) throws -> Void = { _ in }, hookState: (Int32, String) -> [UInt8] = { _, _ in [] }
   ) throws -> Child {
     var joinFDs: [Int32] = []
     defer { for fd in joinFDs { close(fd) } }
@@ -107,6 +109,7 @@ public enum Spawner {
       if stateFDs.start >= 0 { try writeState(hookState(seen, "created"), to: stateFDs.start) }
       try place(pid)
       try channel.proceed()
+      try settingUp(pid)
       while true {
         let m = try channel.receive()
         switch m {
