@@ -52,7 +52,7 @@ public struct CgroupV1Driver: CgroupDriver {
       for hierarchy in hierarchies {
         let made = try CgroupFS.makeDirectories(root: hierarchy, relative: cgroup.components)
         created += made
-        if hierarchy == mounts.v1["cpuset"] { try inheritCpuset(hierarchy, cgroup) }
+        if hierarchy == mounts.v1["cpuset"] { try inheritCpuset(hierarchy, cgroup, created: made) }
       }
       try apply(writes ?? [], cgroup: cgroup)
       if let unifiedDriver {
@@ -83,9 +83,17 @@ public struct CgroupV1Driver: CgroupDriver {
 
   public func addProcess(_ pid: Int32, to path: String) throws(CgroupError) {
     let cgroup = try CgroupPath(path)
-    for directory in try existingDirectories(cgroup) {
-      try CgroupFS.write(String(pid), to: directory + "/cgroup.procs")
+    // Written without checking each directory first: a hierarchy where the cgroup is missing answers ENOENT.
+    var added = false
+    for directory in hierarchies.map({ cgroup.directory(under: $0) }) {
+      do {
+        try CgroupFS.write(String(pid), to: directory + "/cgroup.procs")
+        added = true
+      } catch .writeFailed(_, _, let code) where code == ENOENT {
+        continue
+      }
     }
+    if !added { throw .notFound(path: cgroup.relative) }
     if let unifiedDriver, let directory = unifiedDriver.directory(for: path), CgroupFS.exists(directory) {
       try CgroupFS.write(String(pid), to: directory + "/cgroup.procs")
     }
@@ -235,7 +243,21 @@ public struct CgroupV1Driver: CgroupDriver {
   /// A new v1 cpuset cgroup starts with empty cpus and mems, and the kernel refuses tasks until both are set:
   /// each level copies its parent's, top-down. Every level is checked, not only the ones this call made: a
   /// parent created a moment ago by a concurrent `create` may not have been filled yet.
-  private func inheritCpuset(_ hierarchy: String, _ cgroup: CgroupPath) throws(CgroupError) {
+  private func inheritCpuset(_ hierarchy: String, _ cgroup: CgroupPath, created: [String]) throws(CgroupError) {
+    // The usual case: the new directories (empty cpusets) below an ancestor that has its own. The ancestor's two
+    // values are read once and written down the new levels; only an ancestor left empty takes the full walk.
+    if let first = created.first, let slash = first.lastIndex(of: "/") {
+      let ancestor = String(first[..<slash])
+      let cpus = try CgroupFS.value(ancestor + "/cpuset.cpus")
+      let mems = try CgroupFS.value(ancestor + "/cpuset.mems")
+      if !cpus.isEmpty && !mems.isEmpty {
+        for directory in created {
+          try CgroupFS.write(cpus, to: directory + "/cpuset.cpus")
+          try CgroupFS.write(mems, to: directory + "/cpuset.mems")
+        }
+        return
+      }
+    }
     var parent = hierarchy
     for component in cgroup.components {
       let directory = parent + "/" + component

@@ -233,7 +233,11 @@ public final class Container: Sendable {
     let hooks = spec.hooks?.poststop ?? []
     var st = hooks.isEmpty ? nil : state()
     st?.status = .stopped
-    try? FileManager.default.removeItem(at: directory)
+    // What the runtime puts there, removed directly; FileManager's walk only if something else was left.
+    let dir = directory.path
+    unlink(dir + "/state.json")
+    unlink(fifoPath)
+    if rmdir(dir) != 0 && errno != ENOENT { try? FileManager.default.removeItem(at: directory) }
     if let st { HookRunner.runWarning(hooks, name: "poststop", state: st) }
   }
 
