@@ -76,3 +76,17 @@ struct CgroupProbeTests {
     #expect(ContainerRuntime.hostCgroupView == probed)
   }
 }
+
+/// The runtime's paths are plain strings: made absolute and standardized as `URL.standardizedFileURL` did.
+@Suite("Runtime paths")
+struct RuntimePathTests {
+  @Test("standardized: absolute against the working directory; `.`, `..` and repeated slashes resolved as text")
+  func standardized() {
+    let cwd = FileManager.default.currentDirectoryPath
+    for path in ["/srv/b", "/srv/b/", "/srv//b", "/srv/./b", "/srv/x/../b", "b", "./b", "b/../c", "/", "/..", "."] {
+      #expect(ContainerRuntime.standardized(path) == URL(fileURLWithPath: path).standardizedFileURL.path, "\(path)")
+    }
+    #expect(ContainerRuntime.standardized("b") == cwd + "/b")
+    #expect(ContainerRuntime(root: "/run/x/").root.path == "/run/x")
+  }
+}

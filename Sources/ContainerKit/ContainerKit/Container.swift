@@ -49,8 +49,8 @@ public final class Container: Sendable {
   public var spec: Spec { record.spec }
   public var cgroupPath: String? { record.cgroupPath }
 
-  var directory: URL { runtime.directory(id) }
-  var fifoPath: String { directory.appendingPathComponent("exec.fifo").path }
+  var directory: String { runtime.directoryPath(id) }
+  var fifoPath: String { directory + "/exec.fifo" }
 
   /// The OCI state, as `runc state` prints it.
   public func state() -> ContainerState {
@@ -234,10 +234,10 @@ public final class Container: Sendable {
     var st = hooks.isEmpty ? nil : state()
     st?.status = .stopped
     // What the runtime puts there, removed directly; FileManager's walk only if something else was left.
-    let dir = directory.path
+    let dir = directory
     unlink(dir + "/state.json")
     unlink(fifoPath)
-    if rmdir(dir) != 0 && errno != ENOENT { try? FileManager.default.removeItem(at: directory) }
+    if rmdir(dir) != 0 && errno != ENOENT { try? FileManager.default.removeItem(atPath: dir) }
     if let st { HookRunner.runWarning(hooks, name: "poststop", state: st) }
   }
 

@@ -23,14 +23,17 @@ public struct ContainerRuntime: Sendable {
   /// container's mounts (a read per start is milliseconds at a thousand).
   static let hostCgroupView = CgroupProbe.view() ?? CgroupView.host()
 
-  public let root: URL
+  /// `root` as an absolute path: the runtime's own work uses plain strings, because FoundationEssentials' URL
+  /// (path standardizing, appending components) was a tenth of the user CPU of `ckit-runtime run`.
+  let rootPath: String
+  public var root: URL { URL(fileURLWithPath: rootPath) }
   /// Cgroup paths of containers without `linux.cgroupsPath` go under this parent: `<parent>/<id>`.
   public let cgroupParent: String
   /// nil runs containers without cgroups (no limits, no pause, `kill --all` signals only the init).
   public let cgroups: (any CgroupDriver)?
 
   public init(root: String = "/run/ckit", cgroupParent: String = "ckit", cgroups: (any CgroupDriver)? = nil) {
-    self.root = URL(fileURLWithPath: root)
+    self.rootPath = Self.standardized(root)
     self.cgroupParent = cgroupParent
     self.cgroups = cgroups
   }
@@ -41,7 +44,45 @@ public struct ContainerRuntime: Sendable {
     ContainerRuntime(root: root, cgroupParent: cgroupParent, cgroups: CgroupProbe.driver())
   }
 
-  func directory(_ id: String) -> URL { root.appendingPathComponent(id) }
+  func directory(_ id: String) -> URL { URL(fileURLWithPath: directoryPath(id)) }
+  func directoryPath(_ id: String) -> String { rootPath == "/" ? "/" + id : rootPath + "/" + id }
+
+  /// `path` made absolute (against the working directory) with `.`, `..` and repeated slashes resolved as text,
+  /// which is what `URL.standardizedFileURL.path` gives on Linux.
+  static func standardized(_ path: String) -> String {
+    var absolute = path
+    if !path.hasPrefix("/") {
+      var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+      let cwd = getcwd(&buffer, buffer.count).map { _ in String(cString: buffer) } ?? "/"
+      absolute = cwd + "/" + path
+    }
+    var parts: [Substring] = []
+    for part in absolute.split(separator: "/") {
+      if part == "." { continue }
+      if part == ".." {
+        if !parts.isEmpty { parts.removeLast() }
+        continue
+      }
+      parts.append(part)
+    }
+    return "/" + parts.joined(separator: "/")
+  }
+
+  /// A whole file, read without FileManager (whose first use sets up more than a read needs); nil if unreadable.
+  static func readFile(_ path: String) -> Data? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 16384)
+    while true {
+      let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      if n < 0 { return nil }
+      if n == 0 { return Data(bytes) }
+      bytes.append(contentsOf: chunk[0..<n])
+    }
+  }
 
   static func validate(id: String) throws(ContainerError) {
     let ok =
@@ -59,7 +100,7 @@ public struct ContainerRuntime: Sendable {
   /// spec again.
   static func loadConfig(bundle: String) throws(ContainerError) -> (spec: Spec, json: Data) {
     let path = bundle.hasSuffix("/") ? bundle + "config.json" : bundle + "/config.json"
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard let data = readFile(path) else {
       throw .invalidConfig("cannot read \(path): \(ChildError.reason(ENOENT))")
     }
     do { return (try Spec.decode(data), data) } catch { throw .invalidConfig("\(error)") }
@@ -75,9 +116,7 @@ public struct ContainerRuntime: Sendable {
     id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, useInit: Bool = false
   ) async throws(ContainerError) -> Container {
     try Self.validate(id: id)
-    let bundlePath =
-      bundle.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-      ?? FileManager.default.currentDirectoryPath
+    let bundlePath = Self.standardized(bundle ?? ".")
     let config: (spec: Spec, json: Data?)
     if let spec {
       config = (spec, nil)
@@ -108,20 +147,24 @@ public struct ContainerRuntime: Sendable {
       throw .invalidConfig("invalid config: linux.namespaces: a mount namespace is required")
     }
     plan.useInit = useInit
-    if let rootfs = plan.rootfs, !FileManager.default.fileExists(atPath: rootfs) {
+    if let rootfs = plan.rootfs, access(rootfs, F_OK) != 0 {
       throw .invalidConfig("invalid config: root.path: \(rootfs) does not exist")
     }
 
-    let dir = directory(id)
-    try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    guard mkdir(dir.path, 0o711) == 0 else {
+    let dir = directoryPath(id)
+    var made = mkdir(dir, 0o711) == 0
+    if !made && errno == ENOENT {
+      try? FileManager.default.createDirectory(atPath: rootPath, withIntermediateDirectories: true)
+      made = mkdir(dir, 0o711) == 0
+    }
+    guard made else {
       if errno == EEXIST { throw .alreadyExists(id: id) }
-      throw .system(call: "mkdir", object: dir.path, errno: errno)
+      throw .system(call: "mkdir", object: dir, errno: errno)
     }
     var cgroupPath: String? = nil
     var streams = ProcessStreams()
     do {
-      let fifo = dir.appendingPathComponent("exec.fifo").path
+      let fifo = dir + "/exec.fifo"
       guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else {
         throw ContainerError.system(call: "mkfifo", object: fifo, errno: errno)
       }
@@ -153,7 +196,7 @@ public struct ContainerRuntime: Sendable {
             id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: pid,
             pidStartTime: ProcInfo.stat(pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
             spec: spec)
-          try record.save(dir.appendingPathComponent("state.json"), specJSON: config.json)
+          try record.save(path: dir + "/state.json", specJSON: config.json)
           saved = record
         },
         hooks: { pid in
@@ -175,13 +218,13 @@ public struct ContainerRuntime: Sendable {
         var s: Int32 = 0
         waitpid(child.pid, &s, 0)
         child.channel.close()
-        throw ContainerError.system(call: "write", object: dir.appendingPathComponent("state.json").path, errno: EIO)
+        throw ContainerError.system(call: "write", object: dir + "/state.json", errno: EIO)
       }
       return Container(runtime: self, record: record, channel: child.channel, streams: streams, isChild: true)
     } catch {
       streams.close()
       if let cgroupPath, let cgroups { try? cgroups.delete(cgroupPath) }
-      try? FileManager.default.removeItem(at: dir)
+      try? FileManager.default.removeItem(atPath: dir)
       throw ContainerError.wrap(error)
     }
   }
@@ -189,13 +232,13 @@ public struct ContainerRuntime: Sendable {
   /// The container `id` as recorded under `root`, for any process to signal, inspect or delete.
   public func container(id: String) throws(ContainerError) -> Container {
     try Self.validate(id: id)
-    let record = try ContainerRecord.load(directory(id).appendingPathComponent("state.json"), id: id)
+    let record = try ContainerRecord.load(path: directoryPath(id) + "/state.json", id: id)
     return Container(runtime: self, record: record, channel: nil, streams: ProcessStreams(), isChild: false)
   }
 
   /// Every container recorded under `root`.
   public func list() -> [Container] {
-    let ids = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+    let ids = (try? FileManager.default.contentsOfDirectory(atPath: rootPath)) ?? []
     return ids.sorted().compactMap { try? container(id: $0) }
   }
 

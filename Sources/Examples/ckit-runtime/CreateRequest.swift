@@ -1,5 +1,4 @@
 import ContainerKit
-import FoundationEssentials
 import OCI
 
 #if canImport(Glibc)
@@ -15,7 +14,7 @@ struct CreateRequest {
   var id = ""
 
   func create() async throws -> Container {
-    let bundle = URL(fileURLWithPath: bundle).standardizedFileURL.path
+    // Made absolute by the runtime (without URL, whose path standardizing cost more than the rest of this).
     // Without a console socket the runtime reads config.json itself (once, keeping its bytes for the state file);
     // with one, whether the program wants a terminal decides the stdio first.
     var io = ProcessIO.inherit
