@@ -83,10 +83,28 @@ struct RuntimePathTests {
   @Test("standardized: absolute against the working directory; `.`, `..` and repeated slashes resolved as text")
   func standardized() {
     let cwd = FileManager.default.currentDirectoryPath
-    for path in ["/srv/b", "/srv/b/", "/srv//b", "/srv/./b", "/srv/x/../b", "b", "./b", "b/../c", "/", "/..", "."] {
+    let paths = [
+      "/srv/b", "/srv/b/", "/srv//b", "/srv/./b", "/srv/x/../b", "b", "./b", "b/../c", "/", "/..", ".", "/.",
+      "/srv/.hidden", "/srv/...", "/srv/a.b/", "/srv/..x", "/srv/x/..", "/srv/x/.", "//srv",
+    ]
+    for path in paths {
       #expect(ContainerRuntime.standardized(path) == URL(fileURLWithPath: path).standardizedFileURL.path, "\(path)")
     }
     #expect(ContainerRuntime.standardized("b") == cwd + "/b")
     #expect(ContainerRuntime(root: "/run/x/").root.path == "/run/x")
+  }
+}
+
+@Suite("Process facts")
+struct ProcInfoTests {
+  @Test("the state and start time of /proc/PID/stat, as field 3 and 22 read them; nil for no such process")
+  func stat() throws {
+    let text = try String(contentsOfFile: "/proc/self/stat", encoding: .utf8)
+    let fields = text[text.index(after: try #require(text.lastIndex(of: ")")))...].split(separator: " ")
+    let s = try #require(ProcInfo.stat(getpid()))
+    #expect(s.startTime == UInt64(fields[19]))
+    #expect(s.state == "R" || s.state == "S")
+    #expect(ProcInfo.stat(Int32.max) == nil)
+    #expect(ProcInfo.isAlive(getpid(), startTime: s.startTime))
   }
 }

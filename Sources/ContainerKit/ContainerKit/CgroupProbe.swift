@@ -14,11 +14,17 @@ import Namespaces
 /// `cpu` and `cpuacct` as symlinks); anything else falls back to mountinfo.
 enum CgroupProbe {
   static let root = "/sys/fs/cgroup"
-  /// The v1 controllers, as `CgroupMounts` knows them; named hierarchies (`systemd`) are not controllers.
-  static let controllers: Set<String> = [
-    "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "net_prio", "blkio", "perf_event",
-    "hugetlb", "pids", "rdma", "misc",
-  ]
+  /// The v1 controllers, as `CgroupMounts` knows them; named hierarchies (`systemd`) are not controllers. A switch,
+  /// not a `Set<String>`: building the set (its generic metadata, hashing) cost more than the probe's reads.
+  static func isController(_ name: String) -> Bool {
+    switch name {
+    case "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "net_prio", "blkio", "perf_event",
+      "hugetlb", "pids", "rdma", "misc":
+      return true
+    default:
+      return false
+    }
+  }
 
   /// The driver `Cgroups.detect()` would pick, found the cheap way when the layout is the standard one.
   static func driver() -> (any CgroupDriver)? {
@@ -39,7 +45,7 @@ enum CgroupProbe {
       if h.type == "cgroup2" {
         if mounts.unified == nil { mounts.unified = h.hostMount }
       } else {
-        for controller in h.options where controllers.contains(controller) { mounts.v1[controller] = h.hostMount }
+        for controller in h.options where isController(controller) { mounts.v1[controller] = h.hostMount }
       }
     }
     return mounts.v1.isEmpty && mounts.unified == nil ? nil : mounts
@@ -70,7 +76,7 @@ enum CgroupProbe {
       let path = root + "/" + name
       if exists(path + "/tasks") {
         let parts = name.split(separator: ",").map(String.init)
-        if parts.allSatisfy(controllers.contains) {
+        if parts.allSatisfy(isController) {
           found.append(.init(name: name, type: "cgroup", options: parts, hostMount: path))
         } else if name == "systemd" {
           found.append(.init(name: name, type: "cgroup", options: ["name=systemd"], hostMount: path))

@@ -50,6 +50,22 @@ public struct ContainerRuntime: Sendable {
   /// `path` made absolute (against the working directory) with `.`, `..` and repeated slashes resolved as text,
   /// which is what `URL.standardizedFileURL.path` gives on Linux.
   static func standardized(_ path: String) -> String {
+    // Most paths come absolute and clean: no `//`, no `.` or `..` component, no trailing slash.
+    var previous: UInt8 = 0
+    var dots = 0
+    var clean = path.utf8.first == UInt8(ascii: "/")
+    for c in path.utf8 where clean {
+      if c == UInt8(ascii: "/") {
+        if previous == UInt8(ascii: "/") || (dots > 0 && dots < 3) { clean = false }
+        dots = 0
+      } else if c == UInt8(ascii: ".") && (previous == UInt8(ascii: "/") || dots > 0) {
+        dots += 1
+      } else {
+        dots = 0
+      }
+      previous = c
+    }
+    if clean && (path == "/" || (previous != UInt8(ascii: "/") && (dots == 0 || dots > 2))) { return path }
     var absolute = path
     if !path.hasPrefix("/") {
       var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
