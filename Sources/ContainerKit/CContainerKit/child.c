@@ -234,6 +234,9 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
   (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   (void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   ck_reset_signals();
+  /* Namespace creation (a network namespace's most of all) overlaps the parent's cgroup setup on another core. */
+  if (plan->unshare_flags != 0 && unshare((int)plan->unshare_flags) != 0)
+    ck_fail(plan, "unshare", errno, "namespaces", 1);
 
   /* Wait for the parent: uid/gid maps written, cgroup joined. */
   ssize_t r;

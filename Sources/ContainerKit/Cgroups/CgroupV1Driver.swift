@@ -278,6 +278,9 @@ public struct CgroupV1Driver: CgroupDriver {
   /// against period).
   private func apply(_ writes: [CgroupWrite], cgroup: CgroupPath) throws(CgroupError) {
     var deferred: [(String, CgroupWrite)] = []
+    // Consecutive writes to one file (the device rules: a deny and ten allows) share one open.
+    var current: (file: String, fd: Int32)?
+    defer { if let current { close(current.fd) } }
     for write in writes {
       let controller = write.controller ?? ""
       guard let directory = controllerDirectory(controller, cgroup) else {
@@ -287,8 +290,15 @@ public struct CgroupV1Driver: CgroupDriver {
       if let alternative = Self.bfqFiles[write.file], !CgroupFS.exists(file) {
         file = directory + "/" + alternative
       }
-      do {
-        try CgroupFS.write(write.value, to: file)
+      do throws(CgroupError) {
+        if current?.file != file {
+          if let current { close(current.fd) }
+          current = nil
+          let fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC)
+          guard fd >= 0 else { throw CgroupError.writeFailed(file: file, value: write.value, errno: errno) }
+          current = (file, fd)
+        }
+        try CgroupFS.write(write.value, fd: current?.fd ?? -1, file: file)
       } catch .writeFailed(_, _, let code) where code == EINVAL {
         deferred.append((file, write))
       } catch .writeFailed(_, _, let code) where code == ENOENT {

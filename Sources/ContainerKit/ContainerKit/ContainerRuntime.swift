@@ -188,10 +188,6 @@ public struct ContainerRuntime: Sendable {
       guard fifoFD >= 0 else { throw ContainerError.system(call: "open", object: fifo, errno: errno) }
       defer { close(fifoFD) }
 
-      if let cgroups, let path = plannedCgroup {
-        try cgroups.create(path, resources: DefaultDevices.apply(spec.linux?.resources, devices: spec.linux?.devices))
-        cgroupPath = path
-      }
       let prepared = try PreparedIO(io)
       defer { prepared.closeChildEnds() }
       streams = prepared.streams
@@ -203,7 +199,11 @@ public struct ContainerRuntime: Sendable {
       let child = try Spawner.spawn(
         plan, io: childIO,
         place: { pid in
-          if let cgroupPath, let cgroups { try cgroups.addProcess(pid, to: cgroupPath) }
+          // Made after the clone, while the child creates its namespaces on the other core.
+          guard let cgroups, let path = plannedCgroup else { return }
+          try cgroups.create(path, resources: DefaultDevices.apply(spec.linux?.resources, devices: spec.linux?.devices))
+          cgroupPath = path
+          try cgroups.addProcess(pid, to: path)
         },
         settingUp: { pid in
           // While the child mounts its rootfs: the state file is most of this process's own work in a create

@@ -107,7 +107,13 @@ public enum Spawner {
       let seen = stateFDs.create >= 0 || stateFDs.start >= 0 ? pidInOwnNamespace(pid) : pid
       if stateFDs.create >= 0 { try writeState(hookState(seen, "creating"), to: stateFDs.create) }
       if stateFDs.start >= 0 { try writeState(hookState(seen, "created"), to: stateFDs.start) }
-      try place(pid)
+      do {
+        try place(pid)
+      } catch {
+        // The child may have failed first (unsharing its namespaces): its reason, not the cgroup write's ESRCH.
+        if let reported = channel.reportedError() { throw reported }
+        throw error
+      }
       try channel.proceed()
       try settingUp(pid)
       while true {
@@ -191,7 +197,16 @@ public enum Spawner {
   static func layout(_ p: ChildPlan, io: IO, syncFD: Int32, joinFDs: [Int32], arena: CArena) -> ck_plan {
     var c = ck_plan()
     // The cgroup and time namespaces are unshared by the child (see ck_plan): not by the clone.
-    c.clone_flags = p.newNamespaces.subtracting([.cgroup, .time]).reduce(0) { $0 | (cloneFlags[$1] ?? 0) }
+    let flags = p.newNamespaces.subtracting([.cgroup, .time]).reduce(0) { $0 | (cloneFlags[$1] ?? 0) }
+    if p.join.isEmpty && !p.newNamespaces.contains(.user) {
+      // Only the pid namespace must come with the clone; the child unshares the others itself, on its own core,
+      // while the caller makes and fills the cgroup (`place`). A user namespace keeps them all at the clone:
+      // its id maps must exist before the others are owned by it.
+      c.clone_flags = flags & UInt64(CK_CLONE_NEWPID)
+      c.unshare_flags = flags & ~UInt64(CK_CLONE_NEWPID)
+    } else {
+      c.clone_flags = flags
+    }
     c.new_cgroup_ns = p.newNamespaces.contains(.cgroup) ? 1 : 0
     c.new_time_ns = p.newNamespaces.contains(.time) ? 1 : 0
     c.time_offsets = p.timeOffsets.isEmpty ? nil : arena.string(timeOffsetsText(p.timeOffsets))

@@ -88,6 +88,7 @@ struct ck_rlimit {
 struct ck_plan {
   /* process creation */
   uint64_t clone_flags;   /* CLONE_NEW* to create */
+  uint64_t unshare_flags; /* CLONE_NEW* the child makes itself, first thing, while the parent sets up its cgroup */
   const int *join_fds;    /* namespaces to join (open fds of /proc/PID/ns/X), user namespace first */
   const int *join_types;  /* CLONE_NEW* of each */
   int join_count;
