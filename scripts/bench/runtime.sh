@@ -41,11 +41,14 @@ b="$work/bundle"
 # Container ids unique to this run: another checkout's benchmark may be running the same peers now.
 tag=\$\$
 crun --root $work/crun run -b \$b probe-\$tag >/dev/null
+crun=(-n crun "crun --root $work/crun run -b \$b bench-crun-\$tag")
+ckit=(-n ckit-runtime "$bin/ckit-runtime --root $work/ckit --cgroup-parent ckit-bench-\$tag run -b \$b bench-ckit-\$tag")
 for round in \$(seq $ROUNDS); do
+  # Every other round in the opposite order: the command after runc meets the kernel's deferred cleanup of runc's
+  # namespaces, and a load that rises during a round favours whichever ran first.
+  if [ \$((round % 2)) = 1 ]; then first=("\${crun[@]}"); last=("\${ckit[@]}"); else first=("\${ckit[@]}"); last=("\${crun[@]}"); fi
   hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/run-\$round.json" \\
-    -n crun "crun --root $work/crun run -b \$b bench-crun-\$tag" \\
-    -n runc "runc --root $work/runc run -b \$b bench-runc-\$tag" \\
-    -n ckit-runtime "$bin/ckit-runtime --root $work/ckit --cgroup-parent ckit-bench-\$tag run -b \$b bench-ckit-\$tag"
+    "\${first[@]}" -n runc "runc --root $work/runc run -b \$b bench-runc-\$tag" "\${last[@]}"
   "$bin/ckit-bench" runtime "\$b" "$RUNS" >"$work/lib-\$round.txt"
 done
 hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/version.json" \\
