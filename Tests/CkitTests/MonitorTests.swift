@@ -36,7 +36,7 @@ import Testing
     }
   }
 
-  func start(_ dir: URL, _ options: [String], _ command: [String]) throws -> Running {
+  func start(_ dir: URL, _ options: [String], _ command: [String], inheritedFDs: [Int32] = []) throws -> Running {
     let (r, w) = try MonitorLauncher.makePipe()
     let fds = [r, w]
     let d = dir.path
@@ -46,7 +46,8 @@ import Testing
         String(fds[1]),
       ]
       + options + ["--"] + command
-    let pid = try MonitorLauncher(executable: Self.monitorPath, arguments: args).spawn(syncWriteFD: fds[1])
+    let pid = try MonitorLauncher(executable: Self.monitorPath, arguments: args, inheritedFDs: inheritedFDs).spawn(
+      syncWriteFD: fds[1])
     close(fds[1])
     let first = MonitorLauncher.readLine(fds[0]) ?? ""
     #expect(Int32(first) != nil, "sync line: \(first)")
@@ -74,6 +75,24 @@ import Testing
       #expect(entries.allSatisfy { abs($0.time.timeIntervalSinceNow) < 60 })
       // The attach socket goes away with the monitor.
       #expect(!FileManager.default.fileExists(atPath: m.dir + "/a.sock"))
+    }
+  }
+
+  /// Fds the caller leaked to the monitor (here two, around the named sync fd) reach neither the monitor's
+  /// lifetime nor the container: only 0-2 are open in the command (ls's own fd 3 is its directory listing).
+  @Test func strayInheritedFDsAreClosed() async throws {
+    try await withScratchRoot { scratch in
+      let low = open("/dev/null", O_RDONLY | O_CLOEXEC)
+      let high = fcntl(low, F_DUPFD_CLOEXEC, 200)
+      defer {
+        close(low)
+        close(high)
+      }
+      let m = try start(scratch.path, ["--foreground"], ["ls", "/proc/self/fd"], inheritedFDs: [low, high])
+      #expect(MonitorLauncher.readLine(m.sync) == "exit 0")
+      _ = try m.finish()
+      let fds = JSONLog.read(path: m.dir + "/c-json.log").map { $0.log.trimmingCharacters(in: .whitespacesAndNewlines) }
+      #expect(fds == ["0", "1", "2", "3"])
     }
   }
 

@@ -77,6 +77,34 @@ struct ContainerEngineTests {
     }
   }
 
+  /// `--network none` without a restart policy gets a namespace of its own that is not mounted under /run/netns
+  /// (the engine holds it only until the container is in it), with loopback up as docker has it; a container
+  /// started with `--network container:` that one joins the same namespace through its process.
+  @Test func noneNetworkIsPrivateWithLoopbackUpAndNoNamedMount() async throws {
+    try await withEngine { engine, image in
+      let id = try await engine.run(
+        ContainerSpec(
+          image: image, command: ["sh", "-c", "cat /sys/class/net/lo/flags; ls /sys/class/net; sleep 60"],
+          network: .none))
+      let pid = try await engine.inspect(id).pid
+      #expect(!FileManager.default.fileExists(atPath: "/run/netns/ckit-\(id.prefix(12))"))
+      let own = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+      #expect(own != (try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")))
+      #expect(
+        try await eventually {
+          // IFF_UP | IFF_LOOPBACK, and no interface but lo.
+          try await engine.logs(id).map(\.text) == ["0x9\n", "lo\n"]
+        })
+
+      let joined = try await engine.run(
+        ContainerSpec(image: image, command: ["sleep", "60"], network: .container(id)))
+      let joinedPid = try await engine.inspect(joined).pid
+      #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(joinedPid)/ns/net") == own)
+      try await engine.remove(joined, force: true)
+      try await engine.remove(id, force: true)
+    }
+  }
+
   /// Stop releases the bridge endpoint by removing the namespace first (the kernel then deletes the veth pair in
   /// the background): afterwards neither the namespace nor the host end of the veth may remain, and the address
   /// is free for the next container.

@@ -32,6 +32,12 @@ command -v podman >/dev/null || apt-get install -y podman >/dev/null
 RUNTIME="${CKIT_RUNTIME:-$BIN/ckit-runtime}"
 export CKIT_RUNTIME="$RUNTIME"
 export CKIT_CGROUP_PARENT="ckit-bench-$$"
+# CPU time (ns) of everything this shell started since it entered $CPU_CGROUP: the ckit processes, their monitors
+# and runtimes (the containers themselves move to cgroups of their own). Wall time on this shared machine depends
+# on the other engineers' builds; CPU time per container does not.
+CPU_CGROUP=/sys/fs/cgroup/cpuacct/ckit-bench-cpu-$$
+cpu_usage() { cat "$CPU_CGROUP/cpuacct.usage" 2>/dev/null || echo 0; }
+
 ROOT=$(mktemp -d /tmp/ckit-bench-XXXXXX)
 REG=$(mktemp -d /tmp/ckit-bench-reg-XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -67,6 +73,8 @@ cleanup() {
   for d in /sys/fs/cgroup/*/"$CKIT_CGROUP_PARENT" /sys/fs/cgroup/"$CKIT_CGROUP_PARENT"; do
     [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
   done
+  echo $$ >/sys/fs/cgroup/cpuacct/cgroup.procs 2>/dev/null || true
+  rmdir "$CPU_CGROUP" 2>/dev/null || true
   rm -rf "$REG" "$BUNDLE"
   umount -R "$ROOT" 2>/dev/null || true
   rm -rf "$ROOT"
@@ -147,26 +155,34 @@ PY
 density() {
   local label=$1 n=$2 net=$3
   echo "== density through the CLI: $n detached sleep containers, --network $net, xargs -P$PARALLEL"
-  local start end
+  mkdir -p "$CPU_CGROUP" 2>/dev/null && echo $$ >"$CPU_CGROUP/cgroup.procs" 2>/dev/null || true
+  local start end cpu0 cpu1
+  cpu0=$(cpu_usage)
   start=$(date +%s.%N)
   cli_density "$ROOT/cli" "$n" "$net" >"$ROOT/starts"
   end=$(date +%s.%N)
+  cpu1=$(cpu_usage)
   local running
   running=$("$BIN/ckit" --root "$ROOT/cli" ps -q | wc -l)
   sort -n "$ROOT/starts" >"$ROOT/starts.sorted"
-  python3 - "$start" "$end" "$running" "$n" "$ROOT/starts.sorted" "$label" <<'PY'
+  python3 - "$start" "$end" "$running" "$n" "$ROOT/starts.sorted" "$label" "$cpu0" "$cpu1" <<'PY'
 import sys
-start, end, running, n, path, label = sys.argv[1:]
+start, end, running, n, path, label, cpu0, cpu1 = sys.argv[1:]
 s = [int(x) for x in open(path)]
+cpu = (int(cpu1) - int(cpu0)) / 1e6 / int(n)
 print(f"{label}: running {running}/{n}, total {float(end) - float(start):.1f} s, "
-      f"start median {s[(len(s) - 1) // 2]} ms, p99 {s[max(0, int(len(s) * 0.99) - 1)]} ms")
+      f"start median {s[(len(s) - 1) // 2]} ms, p99 {s[max(0, int(len(s) * 0.99) - 1)]} ms"
+      + (f", CPU per run {cpu:.1f} ms (ckit + monitor + runtime, and ~2 ms of the timing wrapper)" if cpu else ""))
 PY
   memory_report "$ROOT/cli"
   start=$(date +%s.%N)
+  cpu0=$(cpu_usage)
   "$BIN/ckit" --root "$ROOT/cli" ps -aq | xargs -r -n 50 -P "$PARALLEL" "$BIN/ckit" --root "$ROOT/cli" rm -f >/dev/null \
     || echo "(some removals failed)"
   end=$(date +%s.%N)
-  echo "removed in $(python3 -c "print(f'{$end - $start:.1f}')") s, $("$BIN/ckit" --root "$ROOT/cli" ps -aq | wc -l) left"
+  cpu1=$(cpu_usage)
+  echo "removed in $(python3 -c "print(f'{$end - $start:.1f}')") s (CPU $(python3 -c "print(f'{($cpu1 - $cpu0) / 1e6 / $n:.1f}')") ms each), $("$BIN/ckit" --root "$ROOT/cli" ps -aq | wc -l) left"
+  echo $$ >/sys/fs/cgroup/cpuacct/cgroup.procs 2>/dev/null || true
 }
 
 density "CLI none" "$N" none

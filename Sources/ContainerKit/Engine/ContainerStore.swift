@@ -33,9 +33,20 @@ package struct ContainerStore {
     return d
   }()
 
+  /// 64 hex digits from 32 random bytes (four draws: each draw is a getrandom call).
   package static func newID() -> String {
     let hex = Array("0123456789abcdef".utf8)
-    return String(decoding: (0..<64).map { _ in hex[Int.random(in: 0..<16)] }, as: UTF8.self)
+    var rng = SystemRandomNumberGenerator()
+    var digits = [UInt8]()
+    digits.reserveCapacity(64)
+    for _ in 0..<4 {
+      var word = rng.next()
+      for _ in 0..<16 {
+        digits.append(hex[Int(word & 0xf)])
+        word >>= 4
+      }
+    }
+    return String(decoding: digits, as: UTF8.self)
   }
 
   package static func isValidName(_ name: String) -> Bool {
@@ -59,7 +70,13 @@ package struct ContainerStore {
         }
         unlink(link)  // its container was removed unseen
       }
-      try FileManager.default.createDirectory(atPath: root.containerDir(record.id), withIntermediateDirectories: true)
+      if mkdir(root.containerDir(record.id), 0o755) != 0, errno != EEXIST {
+        if errno != ENOENT {
+          throw EngineError.state(path: root.containerDir(record.id), reason: String(cString: strerror(errno)))
+        }
+        try root.prepare()
+        try FileManager.default.createDirectory(atPath: root.containerDir(record.id), withIntermediateDirectories: true)
+      }
       try save(record)
       guard symlink(record.id, link) == 0 else {
         throw EngineError.state(path: link, reason: String(cString: strerror(errno)))

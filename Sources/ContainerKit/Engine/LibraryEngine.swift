@@ -14,6 +14,10 @@ import RegistryClient
 package struct LibraryEngine: Engine {
   package let configuration: EngineConfiguration
   package var root: StateRoot { StateRoot(configuration.root) }
+  /// The image store, opened on first use and kept: a container start looked images up three or four times, and
+  /// each opening probed overlayfs and made the store's directories again; the store also keeps the images it
+  /// has read (see `ImageStore.resolved`).
+  let opened = OpenedStore()
 
   package init(configuration: EngineConfiguration) { self.configuration = configuration }
 
@@ -21,6 +25,13 @@ package struct LibraryEngine: Engine {
   package init(root: StateRoot) { self.init(configuration: EngineConfiguration(root: root.path)) }
 
   package func store() async throws -> ImageStore {
+    if let store = opened.store.withLock({ $0 }) { return store }
+    let store = try await openStore()
+    opened.store.withLock { $0 = store }
+    return store
+  }
+
+  func openStore() async throws -> ImageStore {
     let driver: (any SnapshotDriver)?
     switch configuration.storageDriver ?? ProcessInfo.processInfo.environment["CKIT_STORAGE_DRIVER"] ?? "" {
     case "": driver = nil

@@ -78,10 +78,20 @@ package struct Lifecycle {
     var netnsPath: String? = nil
     var address: IPv4Address? = nil
     var reservations = [PortReservation]()
+    // Held until the container's process is in it (the monitor's first line comes after that).
+    var held: HeldNetworkNamespace? = nil
+    defer { held?.close() }
     do {
       switch record.hostConfig.networkMode {
       case .host: break
+      case .none where record.hostConfig.restartPolicy.name == "no":
+        // Nothing needs to find it by name later: no bind mount under /run/netns, which would be one more mount
+        // for every later container start to copy (see HeldNetworkNamespace).
+        let ns = try await HeldNetworkNamespace.create()
+        held = ns
+        netnsPath = ns.path
       case .none:
+        // A restart re-runs the runtime with this config after this process is gone: the namespace needs a name.
         let ns = try NetworkNamespace(name: Self.netnsName(id))
         try await ns.create()
         netnsPath = ns.path
@@ -95,7 +105,9 @@ package struct Lifecycle {
       case .container(let other):
         let o = try store.find(other)
         guard store.status(o).isRunning else { throw EngineError.containerNotRunning(o.id) }
-        netnsPath = "/run/netns/\(Self.netnsName(o.id))"
+        // Its namespace by name, or (a --network none container holds an unnamed one) through its process.
+        let named = "/run/netns/\(Self.netnsName(o.id))"
+        netnsPath = FileManager.default.fileExists(atPath: named) ? named : "/proc/\(store.status(o).pid)/ns/net"
         address = o.endpoint?.address
       }
       var mappings = record.hostConfig.portBindings

@@ -41,9 +41,13 @@ package struct StateRoot: Sendable {
 
   /// Runs `body` holding the root's lock, so that two `ckit run --name x` never both win.
   package func locked<T>(_ body: () throws -> T) throws -> T {
-    try prepare()
     let lockPath = path + "/containers.lock"
-    let fd = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+    var fd = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+    if fd < 0, errno == ENOENT {
+      // A root not prepared yet (its directories are made once, not at every create).
+      try prepare()
+      fd = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+    }
     guard fd >= 0 else { throw EngineError.state(path: lockPath, reason: String(cString: strerror(errno))) }
     defer { close(fd) }
     while flock(fd, LOCK_EX) != 0 {

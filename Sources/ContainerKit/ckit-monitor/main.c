@@ -34,6 +34,14 @@
 #define MAX_PROXIES 32
 #define MAX_EXIT_ARGS 32
 
+/* close_range(2) (Linux 5.9), or a close per fd below 1024 where the kernel lacks it. */
+static void close_range_or_loop(unsigned int first, unsigned int last) {
+  if (close_range(first, last, 0) == 0 || errno != ENOSYS) return;
+  for (unsigned int fd = first; fd <= last && fd < 1024; fd++) close((int)fd);
+}
+
+static void close_from(unsigned int first) { close_range_or_loop(first, ~0U); }
+
 enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_UNLESS_STOPPED };
 
 static struct {
@@ -213,7 +221,7 @@ static void spawn(void) {
         dup2(null, 0);
       }
     }
-    for (int fd = 3; fd < 1024; fd++) close(fd);
+    close_from(3);
     execvp(opt.argv[0], opt.argv);
     int e = errno;
     dprintf(2, "exec: \"%s\": %s\n", opt.argv[0], strerror(e));
@@ -411,7 +419,7 @@ static void run_exit_command(void) {
     dup2(null, 0);
     dup2(null, 1);
     dup2(null, 2);
-    for (int fd = 3; fd < 1024; fd++) close(fd);
+    close_from(3);
     char pid[16];
     snprintf(pid, sizeof(pid), "%d", (int)me);
     setenv("CKIT_MONITOR_PID", pid, 1);
@@ -421,7 +429,8 @@ static void run_exit_command(void) {
 }
 
 /* Closes every fd the caller leaked to us (a socketpair its own parent watches, say) except those named on the
- * command line: an inherited fd held for the container's lifetime would make the caller's parent wait forever. */
+ * command line: an inherited fd held for the container's lifetime would make the caller's parent wait forever.
+ * One close_range per gap between the kept fds, not a close per possible fd. */
 static void close_stray_fds(void) {
   int keep[MAX_PROXIES + 8];
   int n = 0;
@@ -430,12 +439,19 @@ static void close_stray_fds(void) {
   keep[n++] = opt.stdout_fd;
   keep[n++] = opt.stderr_fd;
   for (int i = 0; i < opt.nproxies; i++) keep[n++] = opt.proxies[i].listen_fd;
-  for (int fd = 3; fd < 1024; fd++) {
-    int kept = 0;
-    for (int i = 0; i < n; i++)
-      if (keep[i] == fd) kept = 1;
-    if (!kept) close(fd);
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+      int t = keep[j];
+      keep[j] = keep[j - 1];
+      keep[j - 1] = t;
+    }
+  unsigned int next = 3;
+  for (int i = 0; i < n; i++) {
+    if (keep[i] < (int)next) continue;
+    if ((unsigned int)keep[i] > next) close_range_or_loop(next, (unsigned int)keep[i] - 1);
+    next = (unsigned int)keep[i] + 1;
   }
+  close_range_or_loop(next, ~0U);
 }
 
 int main(int argc, char **argv) {

@@ -8,6 +8,7 @@
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -92,6 +93,16 @@ int ck_overlay_supported(void) {
   if (fd < 0) return 0;
   close(fd);
   return 1;
+}
+
+int ck_is_mount_point(const char *path) {
+  struct statx stx;
+  if (statx(AT_FDCWD, path, AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW, STATX_TYPE, &stx) != 0)
+    return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+#ifdef STATX_ATTR_MOUNT_ROOT
+  if (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
+#endif
+  return -1;
 }
 
 dev_t ck_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }

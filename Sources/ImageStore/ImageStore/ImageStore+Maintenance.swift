@@ -124,7 +124,8 @@ extension ImageStore {
   /// seconds are kept too, so a pull that has not yet written its record or lease loses nothing.
   @discardableResult
   public func gc(gracePeriod: TimeInterval = 0) async throws(ImageStoreError) -> GCReport {
-    try await StoreLock.with(root) { () throws(ImageStoreError) in
+    resolved.withLock { $0.removeAll() }
+    return try await StoreLock.with(root) { () throws(ImageStoreError) in
       let (images, snaps, leased) = try self.roots()
       var blobs = Set<Digest>()
       var diffIDs = Set<Digest>()
@@ -183,7 +184,8 @@ extension ImageStore {
   /// layers, abandoned ingests. With `repair`, removes what cannot be used (dangling names, corrupt blobs,
   /// orphans, stale ingests); missing blobs can only be pulled again.
   public func fsck(repair: Bool = false, verifyBlobs: Bool = true) async throws(ImageStoreError) -> FsckReport {
-    try await StoreLock.with(root) { () throws(ImageStoreError) in
+    resolved.withLock { $0.removeAll() }
+    return try await StoreLock.with(root) { () throws(ImageStoreError) in
       var report = FsckReport()
       var recs = try self.records()
       if verifyBlobs {

@@ -1,6 +1,7 @@
 import Foundation
 import LayerFS
 import OCI
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -20,6 +21,11 @@ public final class ImageStore: Sendable {
   public let driver: any SnapshotDriver
   /// The platform whose manifest is chosen from an index.
   public let platform: Platform
+  /// Images read so far, by the digest of the manifest or index that was resolved: a process starting many
+  /// containers of one image reads and hashes its manifest and config once, not several times per container.
+  /// Content-addressed, so never stale while the blobs are there; a hit checks that they still are (gc and a
+  /// repairing fsck also empty it), as a blob removed behind the store's back makes the image unreadable.
+  let resolved = Mutex<[Digest: Image]>([:])
 
   /// Opens (creating if needed) the store at `root`. The driver defaults to overlay where the kernel allows it,
   /// else vfs.
@@ -74,7 +80,10 @@ public final class ImageStore: Sendable {
 
   /// The descriptor a reference designates: a name, `sha256:<hex>` (manifest or config digest), or an ID prefix.
   func recordDescriptor(_ reference: String) async throws(ImageStoreError) -> Descriptor {
-    let recs = try records()
+    try await recordDescriptor(reference, in: try records())
+  }
+
+  func recordDescriptor(_ reference: String, in recs: ImageRecords) async throws(ImageStoreError) -> Descriptor {
     if let d = try? Digest(parsing: reference) {
       if let match = recs.images.values.first(where: { $0.digest == d }) { return match }
       for (_, desc) in recs.images {
@@ -100,13 +109,32 @@ public final class ImageStore: Sendable {
 
   /// Looks an image up by name, digest or ID prefix; an index resolves to this store's platform.
   public func image(named reference: String) async throws(ImageStoreError) -> Image {
-    let d = try await recordDescriptor(reference)
-    let names = try records().images.filter { $0.value.digest == d.digest }.map(\.key).sorted()
+    let recs = try records()
+    let d = try await recordDescriptor(reference, in: recs)
+    let names = recs.images.filter { $0.value.digest == d.digest }.map(\.key).sorted()
     return try await resolve(d, names: names)
   }
 
-  /// Follows an index to the platform's manifest and reads manifest and config.
+  /// Follows an index to the platform's manifest and reads manifest and config (once per store instance: see
+  /// `resolved`).
   func resolve(_ descriptor: Descriptor, names: [String]) async throws(ImageStoreError) -> Image {
+    if var image = resolved.withLock({ $0[descriptor.digest] }),
+      [descriptor.digest, image.descriptor.digest, image.manifest.config.digest].allSatisfy({
+        FileOps.exists(content.path(for: $0))
+      })
+    {
+      image.names = names
+      return image
+    }
+    var image = try await read(descriptor, names: names)
+    image.names = []
+    let kept = image
+    resolved.withLock { $0[descriptor.digest] = kept }
+    image.names = names
+    return image
+  }
+
+  func read(_ descriptor: Descriptor, names: [String]) async throws(ImageStoreError) -> Image {
     var desc = descriptor
     for _ in 0..<4 {
       let bytes = try content.readVerified(desc.digest)

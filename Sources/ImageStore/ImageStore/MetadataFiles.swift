@@ -68,10 +68,14 @@ enum JSONFile {
 }
 
 extension Date {
-  /// RFC 3339 with nanoseconds dropped, as Docker writes `created`.
+  /// RFC 3339 with nanoseconds dropped, as Docker writes `created`. Formatted with gmtime_r: an
+  /// ISO8601DateFormatter made per call cost more than the rest of a snapshot's record.
   var rfc3339: String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    return f.string(from: self)
+    var t = time_t(timeIntervalSince1970.rounded(.down))
+    var utc = tm()
+    guard gmtime_r(&t, &utc) != nil else { return "1970-01-01T00:00:00Z" }
+    func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+    return "\(utc.tm_year + 1900)-\(two(utc.tm_mon + 1))-\(two(utc.tm_mday))T"
+      + "\(two(utc.tm_hour)):\(two(utc.tm_min)):\(two(utc.tm_sec))Z"
   }
 }

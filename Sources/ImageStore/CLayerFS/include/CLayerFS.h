@@ -26,6 +26,10 @@ extern const uint64_t CK_RESOLVE_NO_XDEV;
 int ck_mount_overlay(const char *target, const char *const *lowers, int nlowers, const char *upper,
                      const char *work, int volatile_upper, const char **failed_step);
 
+/// Whether `path` is the root of a mount, from statx's STATX_ATTR_MOUNT_ROOT (Linux 5.8+): 1 or 0 (0 also for a
+/// path that does not exist), or -1 when the kernel cannot tell (older kernel, or statx failed).
+int ck_is_mount_point(const char *path);
+
 /// Whether overlayfs can be instantiated here (fsopen succeeds).
 int ck_overlay_supported(void);
 
