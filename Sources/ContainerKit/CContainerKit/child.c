@@ -300,6 +300,11 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
     if (write(fd, "0", 1) != 1) ck_fail(plan, "write exec fifo", errno, fifo, 1);
     close(fd);
     close(plan->exec_fifo_fd);
+  } else if (plan->start_on_sync) {
+    do {
+      r = read(plan->sync_fd, &go, 1);
+    } while (r < 0 && errno == EINTR);
+    if (r != 1) _exit(1); /* the creating process went away without starting us */
   }
 
   if (!plan->no_new_privs) ck_load_seccomp(plan);

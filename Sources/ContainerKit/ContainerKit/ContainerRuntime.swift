@@ -75,8 +75,12 @@ public struct ContainerRuntime: Sendable {
   ///   - bundle: resolves relative paths of `spec` (`root.path`, bind sources); its config.json is read when `spec`
   ///     is nil.
   ///   - useInit: run a minimal pid 1 that reaps zombies and forwards signals, for images without an init.
+  ///   - inProcessStart: this process calls ``Container/start()`` itself (as `run` does): the program waits on the
+  ///     sync socket instead of an exec fifo, which saves a file in the state directory and a handshake through
+  ///     it. No other process can start it (to them it looks running).
   public func create(
-    id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, useInit: Bool = false
+    id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, useInit: Bool = false,
+    inProcessStart: Bool = false
   ) async throws(ContainerError) -> Container {
     try Self.validate(id: id)
     let bundlePath = Self.standardized(bundle ?? ".")
@@ -127,19 +131,23 @@ public struct ContainerRuntime: Sendable {
     var cgroupPath: String? = nil
     var streams = ProcessStreams()
     do {
-      let fifo = dir + "/exec.fifo"
-      guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else {
-        throw ContainerError.system(call: "mkfifo", object: fifo, errno: errno)
+      var fifoFD: Int32 = -1
+      if !inProcessStart {
+        let fifo = dir + "/exec.fifo"
+        guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else {
+          throw ContainerError.system(call: "mkfifo", object: fifo, errno: errno)
+        }
+        fifoFD = open(fifo, Int32(CK_O_PATH) | O_CLOEXEC)
+        guard fifoFD >= 0 else { throw ContainerError.system(call: "open", object: fifo, errno: errno) }
       }
-      let fifoFD = open(fifo, Int32(CK_O_PATH) | O_CLOEXEC)
-      guard fifoFD >= 0 else { throw ContainerError.system(call: "open", object: fifo, errno: errno) }
-      defer { close(fifoFD) }
+      defer { if fifoFD >= 0 { close(fifoFD) } }
 
       let prepared = try PreparedIO(io)
       defer { prepared.closeChildEnds() }
       streams = prepared.streams
       var childIO = prepared.child
       childIO.execFifo = fifoFD
+      childIO.startOnChannel = inProcessStart
 
       let created = RFC3339.now()
       var saved: ContainerRecord?
@@ -183,7 +191,9 @@ public struct ContainerRuntime: Sendable {
         child.channel.close()
         throw ContainerError.system(call: "write", object: dir + "/state.json", errno: EIO)
       }
-      return Container(runtime: self, record: record, channel: child.channel, streams: streams, isChild: true)
+      return Container(
+        runtime: self, record: record, channel: child.channel, streams: streams, isChild: true,
+        startsOnChannel: inProcessStart)
     } catch {
       streams.close()
       if let cgroupPath, let cgroups { try? cgroups.delete(cgroupPath) }
@@ -207,7 +217,7 @@ public struct ContainerRuntime: Sendable {
 
   /// Create, start and wait in one: what `docker run` does without the image part.
   public func run(id: String, spec: Spec, io: ProcessIO = .inherit) async throws(ContainerError) -> ExitStatus {
-    let c = try await create(id: id, spec: spec, io: io)
+    let c = try await create(id: id, spec: spec, io: io, inProcessStart: true)
     do {
       try await c.start()
     } catch {

@@ -18,6 +18,9 @@ public enum Spawner {
     public var terminal: (rows: UInt16, columns: UInt16)?
     /// An `O_PATH` fd of the exec fifo: the child blocks opening it for writing until `start` reads it.
     public var execFifo: Int32 = -1
+    /// Without an exec fifo: once created, the child waits for ``SyncChannel/proceed()`` before it goes on to
+    /// exec (the process that created it starts it; no other process can).
+    public var startOnChannel = false
     public init() {}
   }
 
@@ -286,6 +289,7 @@ public enum Spawner {
     c.terminal_rows = io.terminal?.rows ?? 0
     c.terminal_cols = io.terminal?.columns ?? 0
     c.exec_fifo_fd = io.execFifo
+    c.start_on_sync = io.execFifo < 0 && io.startOnChannel ? 1 : 0
 
     c.cwd = arena.string(p.cwd)
     c.set_umask = p.umask == nil ? 0 : 1
