@@ -90,12 +90,12 @@ let package = Package(
       path: "Sources/ContainerKit/CContainerKit"),
     .target(
       name: "Namespaces",
-      dependencies: ["OCI", "CContainerKit", "CSeccomp", .product(name: "SystemPackage", package: "swift-system")],
+      dependencies: ["OCI", "CContainerKit", "CSeccomp"],
       path: "Sources/ContainerKit/Namespaces",
       swiftSettings: runtimePathSettings),
     .target(
       name: "Cgroups",
-      dependencies: ["OCI", .product(name: "SystemPackage", package: "swift-system")],
+      dependencies: ["OCI"],
       path: "Sources/ContainerKit/Cgroups",
       swiftSettings: runtimePathSettings),
     // Not named `Network`: AsyncHTTPClient tests `#if canImport(Network)` for Apple's framework, and a module of
@@ -120,11 +120,9 @@ let package = Package(
       linkerSettings: [.unsafeFlags(["-static-executable", "-nostartfiles"])]),
     .target(
       name: "ContainerKit",
-      dependencies: [
-        "OCI", "CContainerKit", "Namespaces", "Cgroups",
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "SystemPackage", package: "swift-system"),
-      ],
+      // Only what the runtime modules import: SwiftPM links every object file of every dependency, and each
+      // brings its protocol conformance records, which the first use of every generic Codable type scans.
+      dependencies: ["OCI", "CContainerKit", "Namespaces", "Cgroups"],
       path: "Sources/ContainerKit/ContainerKit",
       swiftSettings: runtimePathSettings),
     .target(
@@ -167,8 +165,10 @@ let package = Package(
             "-l_FoundationCShims", "-Xclang-linker", "-no-pie",
           ], .when(configuration: .release))
       ]),
-    // The Swift runtime and FoundationEssentials linked statically: loading and relocating their shared libraries
-    // (and Foundation's ICU) was most of a `run true`. The two `-l` are FoundationEssentials' own static
+    // A fully static executable (glibc, libseccomp and the Swift runtime included): loading and relocating shared
+    // libraries was most of a `run true`, and even with the Swift runtime static, the dynamic loader and the 47,000
+    // relative relocations of a PIE cost ~3 ms of CPU per run. Not position-independent, as Debian's runc is not
+    // (gold cannot link a static PIE; lld's crashes at start). The two `-l` are FoundationEssentials' own static
     // dependencies, which modules compiled against the shared Foundation do not name for the linker.
     .executableTarget(
       name: "ckit-runtime",
@@ -178,7 +178,7 @@ let package = Package(
       ],
       path: "Sources/Examples/ckit-runtime",
       swiftSettings: runtimePathSettings,
-      linkerSettings: [.unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims"])]),
+      linkerSettings: [.unsafeFlags(["-static-executable", "-l_FoundationCollections", "-l_FoundationCShims"])]),
     .executableTarget(
       name: "hello-container",
       dependencies: ["ContainerKit", "ImageStore", "RegistryClient", "OCI"],

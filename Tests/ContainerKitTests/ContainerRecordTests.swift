@@ -1,5 +1,6 @@
 import Cgroups
 import Foundation
+import Namespaces
 import OCI
 import Testing
 
@@ -60,5 +61,50 @@ struct CgroupProbeTests {
     #expect(probed.unified == fromMountInfo.unified)
     #expect(probed.v1.mapValues { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path } == fromMountInfo.v1)
     #expect((CgroupProbe.driver().map { "\($0.version)" }) == (try? Cgroups.detect()).map { "\($0.version)" })
+  }
+
+  @Test("the hierarchies for a container's cgroup mount are those mountinfo lists, with the same options")
+  func viewSameAsMountInfo() throws {
+    let probed = try #require(CgroupProbe.view())
+    let fromMountInfo = CgroupView.host()
+    #expect(!probed.hierarchies.isEmpty || probed.unifiedOnly)
+    #expect(probed.unifiedOnly == fromMountInfo.unifiedOnly)
+    #expect(probed.hierarchies.map(\.name) == fromMountInfo.hierarchies.map(\.name))
+    #expect(probed.hierarchies.map(\.type) == fromMountInfo.hierarchies.map(\.type))
+    #expect(probed.hierarchies.map(\.hostMount) == fromMountInfo.hierarchies.map(\.hostMount))
+    #expect(probed.hierarchies.map { Set($0.options) } == fromMountInfo.hierarchies.map { Set($0.options) })
+    #expect(ContainerRuntime.hostCgroupView == probed)
+  }
+}
+
+/// The runtime's paths are plain strings: made absolute and standardized as `URL.standardizedFileURL` did.
+@Suite("Runtime paths")
+struct RuntimePathTests {
+  @Test("standardized: absolute against the working directory; `.`, `..` and repeated slashes resolved as text")
+  func standardized() {
+    let cwd = FileManager.default.currentDirectoryPath
+    let paths = [
+      "/srv/b", "/srv/b/", "/srv//b", "/srv/./b", "/srv/x/../b", "b", "./b", "b/../c", "/", "/..", ".", "/.",
+      "/srv/.hidden", "/srv/...", "/srv/a.b/", "/srv/..x", "/srv/x/..", "/srv/x/.", "//srv",
+    ]
+    for path in paths {
+      #expect(ContainerRuntime.standardized(path) == URL(fileURLWithPath: path).standardizedFileURL.path, "\(path)")
+    }
+    #expect(ContainerRuntime.standardized("b") == cwd + "/b")
+    #expect(ContainerRuntime(root: "/run/x/").root.path == "/run/x")
+  }
+}
+
+@Suite("Process facts")
+struct ProcInfoTests {
+  @Test("the state and start time of /proc/PID/stat, as field 3 and 22 read them; nil for no such process")
+  func stat() throws {
+    let text = try String(contentsOfFile: "/proc/self/stat", encoding: .utf8)
+    let fields = text[text.index(after: try #require(text.lastIndex(of: ")")))...].split(separator: " ")
+    let s = try #require(ProcInfo.stat(getpid()))
+    #expect(s.startTime == UInt64(fields[19]))
+    #expect(s.state == "R" || s.state == "S")
+    #expect(ProcInfo.stat(Int32.max) == nil)
+    #expect(ProcInfo.isAlive(getpid(), startTime: s.startTime))
   }
 }

@@ -35,6 +35,22 @@ struct HookTests {
     }
   }
 
+  @Test("the state file is on disk when prestart runs (written while the child sets up), with the container's pid")
+  func stateFileBeforePrestart() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let copy = scratch.path.appendingPathComponent("state-at-prestart.json").path
+      let stateFile = f.runtime.root.appendingPathComponent("early/state.json").path
+      let spec = f.spec(
+        ["true"], hooks: { $0.prestart = [Spec.Hook(path: "/bin/cp", args: ["cp", stateFile, copy])] })
+      let c = try await f.create(spec, id: "early")
+      let record = try #require(
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: copy))) as? [String: Any])
+      #expect(record["pid"] as? Int == Int(c.pid))
+      try await f.remove(c, force: true)
+    }
+  }
+
   @Test("a failing prestart or createRuntime hook fails create, quoting its stderr, and leaves nothing behind")
   func failingHook() async throws {
     try await withScratchRoot { scratch in

@@ -21,6 +21,25 @@ import Testing
     #expect(zero.timeIntervalSince1970 < 0)
   }
 
+  @Test("the date arithmetic agrees with gmtime_r: leap days, centuries, before 1970, docker's zero time")
+  func agreesWithGmtime() {
+    var samples = [0, -1, 59, 86_399, 86_400, 951_782_400, 951_868_800, 4_107_542_400, -62_135_596_800, 1_764_366_186]
+    var t = -2_208_988_800  // 1900-01-01
+    while t < 4_133_980_800 {  // 2101-01-01
+      samples.append(t)
+      t += 133_337  // about a day and a half, so every day of the month and hour come up
+    }
+    for seconds in samples {
+      var raw = time_t(seconds)
+      var tm = Glibc.tm()
+      gmtime_r(&raw, &tm)
+      let expected = String(
+        format: "%04d-%02d-%02dT%02d:%02d:%02d.000000042Z", Int(tm.tm_year) + 1900, Int(tm.tm_mon) + 1,
+        Int(tm.tm_mday), Int(tm.tm_hour), Int(tm.tm_min), Int(tm.tm_sec))
+      #expect(RFC3339.format(seconds: seconds, nanoseconds: 42) == expected, "\(seconds)")
+    }
+  }
+
   @Test func refusesWhatIsNotATime() {
     for bad in ["", "yesterday", "2025-11-28", "2025-13-01T00:00:00Z", "2025-11-28T21:43:06", "2025-11-28T21:43:06.Z"] {
       #expect(RFC3339.parse(bad) == nil, "\(bad)")

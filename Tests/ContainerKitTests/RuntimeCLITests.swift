@@ -85,6 +85,40 @@ struct RuntimeCLITests {
     }
   }
 
+  @Test("run starts no thread: the runtime is one thread while its program runs, as crun is")
+  func runIsOneThread() async throws {
+    try await withScratchRoot { scratch in
+      let bundle = try Self.bundle(scratch, args: ["sleep", "30"])
+      let parent = Self.cgroupParent(scratch)
+      for dir in RuntimeFixture.cgroupDirectories(parent) { scratch.register(cgroup: dir) }
+      let pidFile = scratch.path.appendingPathComponent("pid").path
+      let state = scratch.path.appendingPathComponent("state").path
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: Self.binary)
+      p.arguments = [
+        "--root", state, "--cgroup-parent", parent, "run", "-b", bundle.path, "--pid-file", pidFile, "cli-one",
+      ]
+      try p.run()
+      scratch.register(pid: p.processIdentifier)
+      var running = false
+      for _ in 0..<400 {
+        if try Self.cli(scratch, ["state", "cli-one"]).stdout.contains(#""status":"running""#) {
+          running = true
+          break
+        }
+        usleep(5000)
+      }
+      #expect(running)
+      if let pid = Int32((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "") { scratch.register(pid: pid) }
+      let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(p.processIdentifier)/task")
+      #expect(threads.count == 1, "threads: \(threads)")
+      #expect(try Self.cli(scratch, ["kill", "cli-one", "KILL"]).status == 0)
+      p.waitUntilExit()
+      #expect(p.terminationStatus == 137)
+      #expect(!FileManager.default.fileExists(atPath: state + "/cli-one"))
+    }
+  }
+
   @Test("a missing binary: the message and exit 127; --log-format json logs it")
   func missingBinary() async throws {
     try await withScratchRoot { scratch in

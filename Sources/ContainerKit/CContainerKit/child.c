@@ -234,6 +234,9 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
   (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   (void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   ck_reset_signals();
+  /* Namespace creation (a network namespace's most of all) overlaps the parent's cgroup setup on another core. */
+  if (plan->unshare_flags != 0 && unshare((int)plan->unshare_flags) != 0)
+    ck_fail(plan, "unshare", errno, "namespaces", 1);
 
   /* Wait for the parent: uid/gid maps written, cgroup joined. */
   ssize_t r;
@@ -297,6 +300,11 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
     if (write(fd, "0", 1) != 1) ck_fail(plan, "write exec fifo", errno, fifo, 1);
     close(fd);
     close(plan->exec_fifo_fd);
+  } else if (plan->start_on_sync) {
+    do {
+      r = read(plan->sync_fd, &go, 1);
+    } while (r < 0 && errno == EINTR);
+    if (r != 1) _exit(1); /* the creating process went away without starting us */
   }
 
   if (!plan->no_new_privs) ck_load_seccomp(plan);

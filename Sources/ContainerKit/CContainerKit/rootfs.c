@@ -75,6 +75,14 @@ static int ck_open_in_root(int rootfd, const char *rel, int flags) {
 static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destination, int kind, char *out, size_t size,
                                  int depth);
 
+/* The rootfs (its bind mount, once made), opened once for all the mounts' destinations instead of once each; -1
+ * outside ck_setup_rootfs, or after a mount onto the rootfs itself hid what it refers to. */
+static int ck_root_fd = -1;
+
+static void ck_release_root(int fd) {
+  if (fd != ck_root_fd) close(fd);
+}
+
 static int ck_resolve_dest(const struct ck_plan *plan, const char *destination, int kind, char *out, size_t size) {
   return ck_resolve_dest_depth(plan, destination, kind, out, size, 0);
 }
@@ -85,7 +93,7 @@ static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destina
     errno = ELOOP;
     return -1;
   }
-  int rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int rootfd = ck_root_fd >= 0 ? ck_root_fd : open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) return -1;
   char rel[CK_PATH];
   const char *d = destination;
@@ -145,7 +153,7 @@ static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destina
       if (j > 0) rel[j - 1] = '/';
       if (parent < 0) {
         int e = errno;
-        close(rootfd);
+        ck_release_root(rootfd);
         errno = e;
         return -1;
       }
@@ -181,7 +189,7 @@ static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destina
       e = errno;
       close(parent);
       if (r < 0 && e != EEXIST) {
-        close(rootfd);
+        ck_release_root(rootfd);
         errno = e;
         return -1;
       }
@@ -190,7 +198,7 @@ static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destina
     rel[i] = saved;
     if (fd < 0) {
       int e = errno;
-      close(rootfd);
+      ck_release_root(rootfd);
       errno = e;
       return -1;
     }
@@ -198,7 +206,7 @@ static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destina
     else break;
   }
 resolved:
-  close(rootfd);
+  ck_release_root(rootfd);
   char link[64], num[24];
   int v = fd, k = 0;
   char tmp[24];
@@ -300,10 +308,20 @@ static void ck_mount_one(const struct ck_plan *plan, const struct ck_mount *m) {
 static void ck_make_device(const struct ck_plan *plan, const struct ck_device *d) {
   char path[CK_PATH];
   ck_join(path, sizeof path, plan->rootfs, d->path);
-  if (ck_make_parent(path) != 0) ck_fail(plan, "create device", errno, d->path, 1);
   if (!d->prefer_bind && !plan->new_user_ns) {
-    unlink(path);
-    if (mknod(path, d->mode, makedev(d->major, d->minor)) == 0) {
+    /* mknod first: the device's directory is there (/dev is the fresh tmpfs) and nothing is in the way, so the
+     * parents are made and an old node replaced only when mknod says so. */
+    dev_t dev = makedev(d->major, d->minor);
+    int r = mknod(path, d->mode, dev);
+    if (r != 0 && errno == ENOENT) {
+      if (ck_make_parent(path) != 0) ck_fail(plan, "create device", errno, d->path, 1);
+      r = mknod(path, d->mode, dev);
+    }
+    if (r != 0 && errno == EEXIST) {
+      unlink(path);
+      r = mknod(path, d->mode, dev);
+    }
+    if (r == 0) {
       if (chmod(path, d->mode & 07777) != 0 || chown(path, d->uid, d->gid) != 0)
         ck_fail(plan, "create device", errno, d->path, 1);
       return;
@@ -335,7 +353,18 @@ void ck_setup_rootfs(const struct ck_plan *plan) {
   /* pivot_root needs the new root to be a mount point. */
   if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) != 0)
     ck_fail(plan, "bind rootfs", errno, plan->rootfs, 1);
-  for (int i = 0; i < plan->mount_count; i++) ck_mount_one(plan, &plan->mounts[i]);
+  ck_root_fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  for (int i = 0; i < plan->mount_count; i++) {
+    ck_mount_one(plan, &plan->mounts[i]);
+    const char *d = plan->mounts[i].destination;
+    while (*d == '/') d++;
+    if (*d == '\0' && ck_root_fd >= 0) {
+      close(ck_root_fd);
+      ck_root_fd = -1;
+    }
+  }
+  if (ck_root_fd >= 0) close(ck_root_fd);
+  ck_root_fd = -1;
   for (int i = 0; i < plan->device_count; i++) ck_make_device(plan, &plan->devices[i]);
   if (plan->dev_symlinks) ck_dev_symlinks(plan);
 

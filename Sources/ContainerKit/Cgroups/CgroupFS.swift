@@ -47,6 +47,12 @@ enum CgroupFS {
     let fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC)
     guard fd >= 0 else { throw .writeFailed(file: file, value: value, errno: errno) }
     defer { close(fd) }
+    try write(value, fd: fd, file: file)
+  }
+
+  /// One write(2) on an open cgroup file: the kernel takes each as a whole value (one device rule, one limit), so
+  /// several values for the same file can share one open.
+  static func write(_ value: String, fd: Int32, file: String) throws(CgroupError) {
     let bytes = Array(value.utf8)
     while true {
       let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
@@ -102,6 +108,13 @@ enum CgroupFS {
       if name != "." && name != ".." { names.append(name) }
     }
     return names
+  }
+
+  /// Removes `path` when it is an empty cgroup (no processes, no children) with one `rmdir`, as crun deletes; a
+  /// missing directory counts as removed. False when it is still there (busy, or another error), for the caller's
+  /// slower path to deal with.
+  static func removeIfEmpty(_ path: String) -> Bool {
+    rmdir(path) == 0 || errno == ENOENT
   }
 
   /// Removes `path` and every cgroup below it, deepest first.

@@ -52,7 +52,7 @@ public struct CgroupV1Driver: CgroupDriver {
       for hierarchy in hierarchies {
         let made = try CgroupFS.makeDirectories(root: hierarchy, relative: cgroup.components)
         created += made
-        if hierarchy == mounts.v1["cpuset"] { try inheritCpuset(hierarchy, cgroup) }
+        if hierarchy == mounts.v1["cpuset"] { try inheritCpuset(hierarchy, cgroup, created: made) }
       }
       try apply(writes ?? [], cgroup: cgroup)
       if let unifiedDriver {
@@ -83,9 +83,17 @@ public struct CgroupV1Driver: CgroupDriver {
 
   public func addProcess(_ pid: Int32, to path: String) throws(CgroupError) {
     let cgroup = try CgroupPath(path)
-    for directory in try existingDirectories(cgroup) {
-      try CgroupFS.write(String(pid), to: directory + "/cgroup.procs")
+    // Written without checking each directory first: a hierarchy where the cgroup is missing answers ENOENT.
+    var added = false
+    for directory in hierarchies.map({ cgroup.directory(under: $0) }) {
+      do {
+        try CgroupFS.write(String(pid), to: directory + "/cgroup.procs")
+        added = true
+      } catch .writeFailed(_, _, let code) where code == ENOENT {
+        continue
+      }
     }
+    if !added { throw .notFound(path: cgroup.relative) }
     if let unifiedDriver, let directory = unifiedDriver.directory(for: path), CgroupFS.exists(directory) {
       try CgroupFS.write(String(pid), to: directory + "/cgroup.procs")
     }
@@ -178,7 +186,9 @@ public struct CgroupV1Driver: CgroupDriver {
 
   public func delete(_ path: String) throws(CgroupError) {
     let cgroup = try CgroupPath(path)
-    let directories = hierarchies.map { cgroup.directory(under: $0) }.filter(CgroupFS.exists)
+    // A container whose processes are gone leaves empty directories, which go with one rmdir each; only what is
+    // left (processes or child cgroups: EBUSY) takes the walk that kills and removes trees.
+    let directories = hierarchies.map { cgroup.directory(under: $0) }.filter { !CgroupFS.removeIfEmpty($0) }
     if !directories.isEmpty {
       try killAll(cgroup, directories: directories)
       for directory in directories { try CgroupFS.removeTree(directory) }
@@ -233,7 +243,21 @@ public struct CgroupV1Driver: CgroupDriver {
   /// A new v1 cpuset cgroup starts with empty cpus and mems, and the kernel refuses tasks until both are set:
   /// each level copies its parent's, top-down. Every level is checked, not only the ones this call made: a
   /// parent created a moment ago by a concurrent `create` may not have been filled yet.
-  private func inheritCpuset(_ hierarchy: String, _ cgroup: CgroupPath) throws(CgroupError) {
+  private func inheritCpuset(_ hierarchy: String, _ cgroup: CgroupPath, created: [String]) throws(CgroupError) {
+    // The usual case: the new directories (empty cpusets) below an ancestor that has its own. The ancestor's two
+    // values are read once and written down the new levels; only an ancestor left empty takes the full walk.
+    if let first = created.first, let slash = first.lastIndex(of: "/") {
+      let ancestor = String(first[..<slash])
+      let cpus = try CgroupFS.value(ancestor + "/cpuset.cpus")
+      let mems = try CgroupFS.value(ancestor + "/cpuset.mems")
+      if !cpus.isEmpty && !mems.isEmpty {
+        for directory in created {
+          try CgroupFS.write(cpus, to: directory + "/cpuset.cpus")
+          try CgroupFS.write(mems, to: directory + "/cpuset.mems")
+        }
+        return
+      }
+    }
     var parent = hierarchy
     for component in cgroup.components {
       let directory = parent + "/" + component
@@ -254,6 +278,9 @@ public struct CgroupV1Driver: CgroupDriver {
   /// against period).
   private func apply(_ writes: [CgroupWrite], cgroup: CgroupPath) throws(CgroupError) {
     var deferred: [(String, CgroupWrite)] = []
+    // Consecutive writes to one file (the device rules: a deny and ten allows) share one open.
+    var current: (file: String, fd: Int32)?
+    defer { if let current { close(current.fd) } }
     for write in writes {
       let controller = write.controller ?? ""
       guard let directory = controllerDirectory(controller, cgroup) else {
@@ -263,8 +290,15 @@ public struct CgroupV1Driver: CgroupDriver {
       if let alternative = Self.bfqFiles[write.file], !CgroupFS.exists(file) {
         file = directory + "/" + alternative
       }
-      do {
-        try CgroupFS.write(write.value, to: file)
+      do throws(CgroupError) {
+        if current?.file != file {
+          if let current { close(current.fd) }
+          current = nil
+          let fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC)
+          guard fd >= 0 else { throw CgroupError.writeFailed(file: file, value: write.value, errno: errno) }
+          current = (file, fd)
+        }
+        try CgroupFS.write(write.value, fd: current?.fd ?? -1, file: file)
       } catch .writeFailed(_, _, let code) where code == EINVAL {
         deferred.append((file, write))
       } catch .writeFailed(_, _, let code) where code == ENOENT {

@@ -107,6 +107,8 @@ public struct CgroupV2Driver: CgroupDriver {
 
   public func delete(_ path: String) throws(CgroupError) {
     let directory = try CgroupPath(path).directory(under: root)
+    // Empty (its processes gone, no children): one rmdir, without cgroup.kill and the wait for cgroup.events.
+    if CgroupFS.removeIfEmpty(directory) { return }
     guard CgroupFS.exists(directory) else { return }
     if CgroupFS.exists(directory + "/cgroup.kill") {
       try CgroupFS.write("1", to: directory + "/cgroup.kill")

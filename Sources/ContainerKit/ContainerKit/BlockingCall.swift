@@ -10,8 +10,14 @@
 ///
 /// A bare pthread rather than Foundation's `Thread`: `ckit-runtime` links no Foundation, so its start stays cheap.
 public enum BlockingCall {
+  /// Set by a process whose one task has a thread to itself, which nothing else needs (`ckit-runtime run` drives
+  /// its task from the main thread): blocking calls then block that thread, as a C runtime's would, instead of
+  /// each costing a thread and a wake-up on another core. Never set it for tasks on the shared concurrency pool.
+  @TaskLocal public static var blocksCaller = false
+
   public static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
+    if blocksCaller { return body() }
+    return await withCheckedContinuation { continuation in
       start { continuation.resume(returning: body()) }
     }
   }

@@ -1,4 +1,5 @@
 import Cgroups
+import Namespaces
 
 #if canImport(Glibc)
   import Glibc
@@ -13,11 +14,17 @@ import Cgroups
 /// `cpu` and `cpuacct` as symlinks); anything else falls back to mountinfo.
 enum CgroupProbe {
   static let root = "/sys/fs/cgroup"
-  /// The v1 controllers, as `CgroupMounts` knows them; named hierarchies (`systemd`) are not controllers.
-  static let controllers: Set<String> = [
-    "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "net_prio", "blkio", "perf_event",
-    "hugetlb", "pids", "rdma", "misc",
-  ]
+  /// The v1 controllers, as `CgroupMounts` knows them; named hierarchies (`systemd`) are not controllers. A switch,
+  /// not a `Set<String>`: building the set (its generic metadata, hashing) cost more than the probe's reads.
+  static func isController(_ name: String) -> Bool {
+    switch name {
+    case "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "net_prio", "blkio", "perf_event",
+      "hugetlb", "pids", "rdma", "misc":
+      return true
+    default:
+      return false
+    }
+  }
 
   /// The driver `Cgroups.detect()` would pick, found the cheap way when the layout is the standard one.
   static func driver() -> (any CgroupDriver)? {
@@ -32,9 +39,34 @@ enum CgroupProbe {
   /// The mounts under /sys/fs/cgroup, or nil when they are not laid out as expected.
   static func mounts() -> CgroupMounts? {
     if exists(root + "/cgroup.controllers") { return CgroupMounts(unified: root) }
+    guard let hierarchies = hierarchies() else { return nil }
+    var mounts = CgroupMounts()
+    for h in hierarchies {
+      if h.type == "cgroup2" {
+        if mounts.unified == nil { mounts.unified = h.hostMount }
+      } else {
+        for controller in h.options where isController(controller) { mounts.v1[controller] = h.hostMount }
+      }
+    }
+    return mounts.v1.isEmpty && mounts.unified == nil ? nil : mounts
+  }
+
+  /// The host's hierarchies as a container's `cgroup` mount lays them out, found the same way: what
+  /// `CgroupView.host()` reads from mountinfo, which the kernel formats afresh for every mount the host has. Nil
+  /// when the layout is not the standard one.
+  static func view() -> CgroupView? {
+    if exists(root + "/cgroup.controllers") { return CgroupView(hierarchies: [], unifiedOnly: true) }
+    guard let hierarchies = hierarchies() else { return nil }
+    return CgroupView(hierarchies: hierarchies.sorted { $0.name < $1.name }, unifiedOnly: false)
+  }
+
+  /// The directories of /sys/fs/cgroup that are hierarchy roots (a v1 root has `tasks`, a cgroup2 one
+  /// `cgroup.controllers`), with their mount options inferred from the name: the controllers of `cpu,cpuacct`,
+  /// or `name=systemd` for systemd's named hierarchy. Nil for any other name (mountinfo then says) or none at all.
+  private static func hierarchies() -> [CgroupView.Hierarchy]? {
     guard !exists(root + "/tasks"), let dir = opendir(root) else { return nil }
     defer { closedir(dir) }
-    var mounts = CgroupMounts()
+    var found: [CgroupView.Hierarchy] = []
     while let entry = readdir(dir) {
       guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -43,14 +75,19 @@ enum CgroupProbe {
       if name == "." || name == ".." { continue }
       let path = root + "/" + name
       if exists(path + "/tasks") {
-        for controller in name.split(separator: ",").map(String.init) where controllers.contains(controller) {
-          mounts.v1[controller] = path
+        let parts = name.split(separator: ",").map(String.init)
+        if parts.allSatisfy(isController) {
+          found.append(.init(name: name, type: "cgroup", options: parts, hostMount: path))
+        } else if name == "systemd" {
+          found.append(.init(name: name, type: "cgroup", options: ["name=systemd"], hostMount: path))
+        } else {
+          return nil
         }
-      } else if exists(path + "/cgroup.controllers"), mounts.unified == nil {
-        mounts.unified = path
+      } else if exists(path + "/cgroup.controllers") {
+        found.append(.init(name: name, type: "cgroup2", options: [], hostMount: path))
       }
     }
-    return mounts.v1.isEmpty && mounts.unified == nil ? nil : mounts
+    return found.isEmpty ? nil : found
   }
 
   static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }

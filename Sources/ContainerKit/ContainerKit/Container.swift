@@ -28,16 +28,19 @@ public final class Container: Sendable {
     /// Made by the first `wait()` of a child's container.
     var reaper: ChildReaper?
     var execError: ChildError?
+    /// Created for a start from this process (no exec fifo): the child waits on the channel for `start()`.
+    var startsOnChannel = false
   }
 
   init(
-    runtime: ContainerRuntime, record: ContainerRecord, channel: SyncChannel?, streams: ProcessStreams, isChild: Bool
+    runtime: ContainerRuntime, record: ContainerRecord, channel: SyncChannel?, streams: ProcessStreams, isChild: Bool,
+    startsOnChannel: Bool = false
   ) {
     self.runtime = runtime
     self.record = record
     self.streams = streams
     self.isChild = isChild
-    local = Mutex(Local(channel: channel))
+    local = Mutex(Local(channel: channel, startsOnChannel: startsOnChannel && channel != nil))
   }
 
   deinit { local.withLock { $0.channel?.close() } }
@@ -49,8 +52,8 @@ public final class Container: Sendable {
   public var spec: Spec { record.spec }
   public var cgroupPath: String? { record.cgroupPath }
 
-  var directory: URL { runtime.directory(id) }
-  var fifoPath: String { directory.appendingPathComponent("exec.fifo").path }
+  var directory: String { runtime.directoryPath(id) }
+  var fifoPath: String { directory + "/exec.fifo" }
 
   /// The OCI state, as `runc state` prints it.
   public func state() -> ContainerState {
@@ -66,33 +69,27 @@ public final class Container: Sendable {
 
   public var status: ContainerStatus {
     guard ProcInfo.isAlive(pid, startTime: record.pidStartTime) else { return .stopped }
-    if access(fifoPath, F_OK) == 0 { return .created }
+    if local.withLock({ $0.startsOnChannel }) || access(fifoPath, F_OK) == 0 { return .created }
     if let path = cgroupPath, let cgroups = runtime.cgroups, (try? cgroups.isFrozen(path)) == true { return .paused }
     return .running
   }
 
-  /// Lets the program run: the init, blocked on the exec fifo since `create`, execs it now. Throws when the
+  /// Lets the program run: the init, blocked on the exec fifo (or on the sync socket, for a container created for an
+  /// in-process start) since `create`, execs it now. Throws when the
   /// program cannot be executed (`exec: /bin/nope: no such file or directory`; its exit status is 127).
   public func start() async throws(ContainerError) {
     let status = self.status
     guard status == .created else { throw .wrongState(id: id, operation: "start", status: status) }
-    let fd = open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-    guard fd >= 0 else { throw .system(call: "open", object: fifoPath, errno: errno) }
-    defer { close(fd) }
-    var got = false
-    for _ in 0..<5000 {
-      var byte: UInt8 = 0
-      let n = read(fd, &byte, 1)
-      if n == 1 {
-        got = true
-        break
-      }
-      if !ProcInfo.isAlive(pid, startTime: record.pidStartTime) { break }
-      var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-      _ = poll(&p, 1, 2)
+    let onChannel = local.withLock { l -> SyncChannel? in
+      guard l.startsOnChannel, let channel = l.channel else { return nil }
+      l.startsOnChannel = false
+      return channel
     }
-    unlink(fifoPath)
-    guard got else { throw .wrongState(id: id, operation: "start", status: .stopped) }
+    if let onChannel {
+      do { try onChannel.proceed() } catch { throw .wrongState(id: id, operation: "start", status: .stopped) }
+    } else {
+      try openExecFifo()
+    }
     let channel = local.withLock { $0.channel }
     if let channel {
       // Off the concurrency pool: the child may run startContainer hooks first, for as long as their timeouts.
@@ -111,6 +108,27 @@ public final class Container: Sendable {
       st.status = .running
       HookRunner.runWarning(hooks, name: "poststart", state: st)
     }
+  }
+
+  /// The exec fifo's handshake: the child, blocked opening it for writing, writes a byte once this end is open.
+  private func openExecFifo() throws(ContainerError) {
+    let fd = open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    guard fd >= 0 else { throw .system(call: "open", object: fifoPath, errno: errno) }
+    defer { close(fd) }
+    var got = false
+    for _ in 0..<5000 {
+      var byte: UInt8 = 0
+      let n = read(fd, &byte, 1)
+      if n == 1 {
+        got = true
+        break
+      }
+      if !ProcInfo.isAlive(pid, startTime: record.pidStartTime) { break }
+      var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+      _ = poll(&p, 1, 2)
+    }
+    unlink(fifoPath)
+    guard got else { throw .wrongState(id: id, operation: "start", status: .stopped) }
   }
 
   /// Signals the init, or with `all` every process of the container's cgroup.
@@ -233,7 +251,11 @@ public final class Container: Sendable {
     let hooks = spec.hooks?.poststop ?? []
     var st = hooks.isEmpty ? nil : state()
     st?.status = .stopped
-    try? FileManager.default.removeItem(at: directory)
+    // What the runtime puts there, removed directly; FileManager's walk only if something else was left.
+    let dir = directory
+    unlink(dir + "/state.json")
+    unlink(fifoPath)
+    if rmdir(dir) != 0 && errno != ENOENT { try? FileManager.default.removeItem(atPath: dir) }
     if let st { HookRunner.runWarning(hooks, name: "poststop", state: st) }
   }
 

@@ -20,12 +20,12 @@ struct ContainerRecord: Codable, Sendable {
   var spec: Spec
   var exitCode: Int32?
 
-  static func load(_ url: URL, id: String) throws(ContainerError) -> ContainerRecord {
-    guard let data = FileManager.default.contents(atPath: url.path) else { throw .notFound(id: id) }
+  static func load(path: String, id: String) throws(ContainerError) -> ContainerRecord {
+    guard let data = ContainerRuntime.readFile(path) else { throw .notFound(id: id) }
     do {
       return try JSONDecoder().decode(ContainerRecord.self, from: data)
     } catch {
-      throw .invalidConfig("state of container \"\(id)\" (\(url.path)) is unreadable: \(error)")
+      throw .invalidConfig("state of container \"\(id)\" (\(path)) is unreadable: \(error)")
     }
   }
 
@@ -34,15 +34,15 @@ struct ContainerRecord: Codable, Sendable {
   ///
   /// `specJSON`, the config.json the spec was decoded from, goes in as it is: encoding a whole spec again cost
   /// about as much as decoding it, on every container start.
-  func save(_ url: URL, specJSON: Data? = nil) throws(ContainerError) {
+  func save(path: String, specJSON: Data? = nil) throws(ContainerError) {
     let json: Data
     if let specJSON {
       json = specJSON
     } else {
-      do { json = try Self.encodedSpec(spec) } catch { throw .system(call: "write", object: url.path, errno: EINVAL) }
+      do { json = try Self.encodedSpec(spec) } catch { throw .system(call: "write", object: path, errno: EINVAL) }
     }
     let data = encode(specJSON: json)
-    let tmp = url.deletingLastPathComponent().appendingPathComponent(".state.json.tmp").path
+    let tmp = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) + "/.state.json.tmp"
     let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw .system(call: "open", object: tmp, errno: errno) }
     var offset = 0
@@ -58,10 +58,10 @@ struct ContainerRecord: Codable, Sendable {
       offset += n
     }
     close(fd)
-    guard rename(tmp, url.path) == 0 else {
+    guard rename(tmp, path) == 0 else {
       let code = errno
       unlink(tmp)
-      throw .system(call: "rename", object: url.path, errno: code)
+      throw .system(call: "rename", object: path, errno: code)
     }
   }
 

@@ -18,18 +18,22 @@ import OCI
 /// State is kept on disk under `root`, so another process (another `ContainerRuntime` on the same root) can find,
 /// signal and delete what this one created.
 public struct ContainerRuntime: Sendable {
-  /// The host's cgroup hierarchies, read from mountinfo once per process: they do not change while containers
-  /// start, and mountinfo grows with every container's mounts (a read per start is milliseconds at a thousand).
-  private static let hostCgroupView = CgroupView.host()
+  /// The host's cgroup hierarchies, found once per process: they do not change while containers start. From
+  /// /sys/fs/cgroup's entries when the layout is the standard one, as the driver is: mountinfo grows with every
+  /// container's mounts (a read per start is milliseconds at a thousand).
+  static let hostCgroupView = CgroupProbe.view() ?? CgroupView.host()
 
-  public let root: URL
+  /// `root` as an absolute path: the runtime's own work uses plain strings, because FoundationEssentials' URL
+  /// (path standardizing, appending components) was a tenth of the user CPU of `ckit-runtime run`.
+  let rootPath: String
+  public var root: URL { URL(fileURLWithPath: rootPath) }
   /// Cgroup paths of containers without `linux.cgroupsPath` go under this parent: `<parent>/<id>`.
   public let cgroupParent: String
   /// nil runs containers without cgroups (no limits, no pause, `kill --all` signals only the init).
   public let cgroups: (any CgroupDriver)?
 
   public init(root: String = "/run/ckit", cgroupParent: String = "ckit", cgroups: (any CgroupDriver)? = nil) {
-    self.root = URL(fileURLWithPath: root)
+    self.rootPath = Self.standardized(root)
     self.cgroupParent = cgroupParent
     self.cgroups = cgroups
   }
@@ -40,7 +44,8 @@ public struct ContainerRuntime: Sendable {
     ContainerRuntime(root: root, cgroupParent: cgroupParent, cgroups: CgroupProbe.driver())
   }
 
-  func directory(_ id: String) -> URL { root.appendingPathComponent(id) }
+  func directory(_ id: String) -> URL { URL(fileURLWithPath: directoryPath(id)) }
+  func directoryPath(_ id: String) -> String { rootPath == "/" ? "/" + id : rootPath + "/" + id }
 
   static func validate(id: String) throws(ContainerError) {
     let ok =
@@ -58,7 +63,7 @@ public struct ContainerRuntime: Sendable {
   /// spec again.
   static func loadConfig(bundle: String) throws(ContainerError) -> (spec: Spec, json: Data) {
     let path = bundle.hasSuffix("/") ? bundle + "config.json" : bundle + "/config.json"
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard let data = readFile(path) else {
       throw .invalidConfig("cannot read \(path): \(ChildError.reason(ENOENT))")
     }
     do { return (try Spec.decode(data), data) } catch { throw .invalidConfig("\(error)") }
@@ -70,13 +75,15 @@ public struct ContainerRuntime: Sendable {
   ///   - bundle: resolves relative paths of `spec` (`root.path`, bind sources); its config.json is read when `spec`
   ///     is nil.
   ///   - useInit: run a minimal pid 1 that reaps zombies and forwards signals, for images without an init.
+  ///   - inProcessStart: this process calls ``Container/start()`` itself (as `run` does): the program waits on the
+  ///     sync socket instead of an exec fifo, which saves a file in the state directory and a handshake through
+  ///     it. No other process can start it (to them it looks running).
   public func create(
-    id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, useInit: Bool = false
+    id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, useInit: Bool = false,
+    inProcessStart: Bool = false
   ) async throws(ContainerError) -> Container {
     try Self.validate(id: id)
-    let bundlePath =
-      bundle.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-      ?? FileManager.default.currentDirectoryPath
+    let bundlePath = Self.standardized(bundle ?? ".")
     let config: (spec: Spec, json: Data?)
     if let spec {
       config = (spec, nil)
@@ -107,42 +114,61 @@ public struct ContainerRuntime: Sendable {
       throw .invalidConfig("invalid config: linux.namespaces: a mount namespace is required")
     }
     plan.useInit = useInit
-    if let rootfs = plan.rootfs, !FileManager.default.fileExists(atPath: rootfs) {
+    if let rootfs = plan.rootfs, access(rootfs, F_OK) != 0 {
       throw .invalidConfig("invalid config: root.path: \(rootfs) does not exist")
     }
 
-    let dir = directory(id)
-    try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    guard mkdir(dir.path, 0o711) == 0 else {
+    let dir = directoryPath(id)
+    var made = mkdir(dir, 0o711) == 0
+    if !made && errno == ENOENT {
+      try? FileManager.default.createDirectory(atPath: rootPath, withIntermediateDirectories: true)
+      made = mkdir(dir, 0o711) == 0
+    }
+    guard made else {
       if errno == EEXIST { throw .alreadyExists(id: id) }
-      throw .system(call: "mkdir", object: dir.path, errno: errno)
+      throw .system(call: "mkdir", object: dir, errno: errno)
     }
     var cgroupPath: String? = nil
     var streams = ProcessStreams()
     do {
-      let fifo = dir.appendingPathComponent("exec.fifo").path
-      guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else {
-        throw ContainerError.system(call: "mkfifo", object: fifo, errno: errno)
+      var fifoFD: Int32 = -1
+      if !inProcessStart {
+        let fifo = dir + "/exec.fifo"
+        guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else {
+          throw ContainerError.system(call: "mkfifo", object: fifo, errno: errno)
+        }
+        fifoFD = open(fifo, Int32(CK_O_PATH) | O_CLOEXEC)
+        guard fifoFD >= 0 else { throw ContainerError.system(call: "open", object: fifo, errno: errno) }
       }
-      let fifoFD = open(fifo, Int32(CK_O_PATH) | O_CLOEXEC)
-      guard fifoFD >= 0 else { throw ContainerError.system(call: "open", object: fifo, errno: errno) }
-      defer { close(fifoFD) }
+      defer { if fifoFD >= 0 { close(fifoFD) } }
 
-      if let cgroups, let path = plannedCgroup {
-        try cgroups.create(path, resources: DefaultDevices.apply(spec.linux?.resources, devices: spec.linux?.devices))
-        cgroupPath = path
-      }
       let prepared = try PreparedIO(io)
       defer { prepared.closeChildEnds() }
       streams = prepared.streams
       var childIO = prepared.child
       childIO.execFifo = fifoFD
+      childIO.startOnChannel = inProcessStart
 
       let created = RFC3339.now()
+      var saved: ContainerRecord?
       let child = try Spawner.spawn(
         plan, io: childIO,
         place: { pid in
-          if let cgroupPath, let cgroups { try cgroups.addProcess(pid, to: cgroupPath) }
+          // Made after the clone, while the child creates its namespaces on the other core.
+          guard let cgroups, let path = plannedCgroup else { return }
+          try cgroups.create(path, resources: DefaultDevices.apply(spec.linux?.resources, devices: spec.linux?.devices))
+          cgroupPath = path
+          try cgroups.addProcess(pid, to: path)
+        },
+        settingUp: { pid in
+          // While the child mounts its rootfs: the state file is most of this process's own work in a create
+          // (a new inode, which ext4 can take a fraction of a millisecond to find), and this core is idle now.
+          let record = ContainerRecord(
+            id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: pid,
+            pidStartTime: ProcInfo.stat(pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
+            spec: spec)
+          try record.save(path: dir + "/state.json", specJSON: config.json)
+          saved = record
         },
         hooks: { pid in
           var state = ContainerState(id: id, status: .creating, pid: pid, bundle: bundlePath)
@@ -157,24 +183,21 @@ public struct ContainerRuntime: Sendable {
           return (try? SpecJSON.encode(state)).map { Array($0) } ?? []
         })
       streams.terminal = child.terminal
-      let record = ContainerRecord(
-        id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: child.pid,
-        pidStartTime: ProcInfo.stat(child.pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
-        spec: spec)
-      do {
-        try record.save(dir.appendingPathComponent("state.json"), specJSON: config.json)
-      } catch {
+      guard let record = saved else {
+        // Unreachable: spawn returns only after `settingUp` ran; a throw there kills the child.
         kill(child.pid, SIGKILL)
         var s: Int32 = 0
         waitpid(child.pid, &s, 0)
         child.channel.close()
-        throw error
+        throw ContainerError.system(call: "write", object: dir + "/state.json", errno: EIO)
       }
-      return Container(runtime: self, record: record, channel: child.channel, streams: streams, isChild: true)
+      return Container(
+        runtime: self, record: record, channel: child.channel, streams: streams, isChild: true,
+        startsOnChannel: inProcessStart)
     } catch {
       streams.close()
       if let cgroupPath, let cgroups { try? cgroups.delete(cgroupPath) }
-      try? FileManager.default.removeItem(at: dir)
+      try? FileManager.default.removeItem(atPath: dir)
       throw ContainerError.wrap(error)
     }
   }
@@ -182,19 +205,19 @@ public struct ContainerRuntime: Sendable {
   /// The container `id` as recorded under `root`, for any process to signal, inspect or delete.
   public func container(id: String) throws(ContainerError) -> Container {
     try Self.validate(id: id)
-    let record = try ContainerRecord.load(directory(id).appendingPathComponent("state.json"), id: id)
+    let record = try ContainerRecord.load(path: directoryPath(id) + "/state.json", id: id)
     return Container(runtime: self, record: record, channel: nil, streams: ProcessStreams(), isChild: false)
   }
 
   /// Every container recorded under `root`.
   public func list() -> [Container] {
-    let ids = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+    let ids = (try? FileManager.default.contentsOfDirectory(atPath: rootPath)) ?? []
     return ids.sorted().compactMap { try? container(id: $0) }
   }
 
   /// Create, start and wait in one: what `docker run` does without the image part.
   public func run(id: String, spec: Spec, io: ProcessIO = .inherit) async throws(ContainerError) -> ExitStatus {
-    let c = try await create(id: id, spec: spec, io: io)
+    let c = try await create(id: id, spec: spec, io: io, inProcessStart: true)
     do {
       try await c.start()
     } catch {

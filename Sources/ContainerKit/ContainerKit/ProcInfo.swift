@@ -7,9 +7,26 @@ enum ProcInfo {
     guard pid > 0, let text = SysFile.read("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else {
       return nil
     }
-    let fields = text[text.index(after: close)...].split(separator: " ")
-    guard fields.count > 19, let state = fields[0].first, let start = UInt64(fields[19]) else { return nil }
-    return (state, start)
+    // Scanned by hand: it runs several times per container (create, start, status checks).
+    var field = -1
+    var state: UInt8 = 0
+    var start: UInt64 = 0
+    var digits = 0
+    for c in text.utf8[text.utf8.index(after: close)...] {
+      if c == UInt8(ascii: " ") {
+        if field == 19 { break }
+        field += 1
+        continue
+      }
+      if field == 0 && state == 0 { state = c }
+      if field == 19 {
+        guard c >= 48, c <= 57 else { return nil }
+        start = start &* 10 &+ UInt64(c - 48)
+        digits += 1
+      }
+    }
+    guard field == 19, digits > 0, state != 0 else { return nil }
+    return (Character(Unicode.Scalar(state)), start)
   }
 
   /// Whether `pid` is alive (not a zombie) and is the process that started at `startTime`.

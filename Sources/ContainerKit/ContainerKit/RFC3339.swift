@@ -4,10 +4,32 @@ import FoundationEssentials
   import Glibc
 #endif
 
-/// Timestamps as runc writes them (`2026-11-28T21:29:14.123456789Z`, UTC), from `clock_gettime` and `gmtime_r`:
-/// a date formatter would load ICU's time zone data on every container start (and `ISO8601DateFormatter` sets up
-/// an ICU calendar per formatter). The engine and ckit format and parse docker's times with it too.
+/// Timestamps as runc writes them (`2026-11-28T21:29:14.123456789Z`, UTC), from `clock_gettime` and plain
+/// arithmetic: a date formatter would load ICU's time zone data on every container start (and
+/// `ISO8601DateFormatter` sets up an ICU calendar per formatter), and even glibc's `gmtime_r` reads /etc/localtime on
+/// its first call. The engine and ckit format and parse docker's times with it too.
 public enum RFC3339 {
+  /// The UTC calendar fields of a Unix time: `gmtime_r` without glibc's time zone setup (days to civil date,
+  /// proleptic Gregorian, as in Howard Hinnant's `civil_from_days`).
+  static func utc(_ seconds: Int) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+    var days = seconds / 86_400
+    var rest = seconds % 86_400
+    if rest < 0 {
+      rest += 86_400
+      days -= 1
+    }
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    return (year, month, day, rest / 3600, rest % 3600 / 60, rest % 60)
+  }
+
   /// The current time, to the nanosecond.
   public static func now() -> String {
     var ts = timespec()
@@ -16,16 +38,13 @@ public enum RFC3339 {
   }
 
   public static func format(seconds: Int, nanoseconds: Int) -> String {
-    var t = time_t(seconds)
-    var tm = Glibc.tm()
-    gmtime_r(&t, &tm)
+    let tm = utc(seconds)
     func pad(_ v: Int, _ width: Int) -> String {
       let s = String(v)
       return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
-    return pad(Int(tm.tm_year) + 1900, 4) + "-" + pad(Int(tm.tm_mon) + 1, 2) + "-" + pad(Int(tm.tm_mday), 2) + "T"
-      + pad(Int(tm.tm_hour), 2) + ":" + pad(Int(tm.tm_min), 2) + ":" + pad(Int(tm.tm_sec), 2) + "."
-      + pad(nanoseconds, 9) + "Z"
+    return pad(tm.year, 4) + "-" + pad(tm.month, 2) + "-" + pad(tm.day, 2) + "T" + pad(tm.hour, 2) + ":"
+      + pad(tm.minute, 2) + ":" + pad(tm.second, 2) + "." + pad(nanoseconds, 9) + "Z"
   }
 
   /// `2006-01-02T15:04:05.000Z`: UTC with milliseconds, as docker's inspect prints times.
@@ -33,20 +52,18 @@ public enum RFC3339 {
     let t = date.timeIntervalSince1970
     let whole = t.rounded(.down)
     var millis = Int(((t - whole) * 1000).rounded())
-    var seconds = time_t(whole)
+    var seconds = Int(whole)
     if millis >= 1000 {
       millis -= 1000
       seconds += 1
     }
-    var parts = tm()
-    gmtime_r(&seconds, &parts)
-    func pad(_ v: Int32, _ width: Int) -> String {
+    let parts = utc(seconds)
+    func pad(_ v: Int, _ width: Int) -> String {
       let s = String(v)
       return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
-    return pad(parts.tm_year + 1900, 4) + "-" + pad(parts.tm_mon + 1, 2) + "-" + pad(parts.tm_mday, 2) + "T"
-      + pad(parts.tm_hour, 2) + ":" + pad(parts.tm_min, 2) + ":" + pad(parts.tm_sec, 2) + "."
-      + pad(Int32(millis), 3) + "Z"
+    return pad(parts.year, 4) + "-" + pad(parts.month, 2) + "-" + pad(parts.day, 2) + "T" + pad(parts.hour, 2) + ":"
+      + pad(parts.minute, 2) + ":" + pad(parts.second, 2) + "." + pad(millis, 3) + "Z"
   }
 
   /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil for anything else.

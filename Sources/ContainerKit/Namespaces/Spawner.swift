@@ -18,6 +18,9 @@ public enum Spawner {
     public var terminal: (rows: UInt16, columns: UInt16)?
     /// An `O_PATH` fd of the exec fifo: the child blocks opening it for writing until `start` reads it.
     public var execFifo: Int32 = -1
+    /// Without an exec fifo: once created, the child waits for ``SyncChannel/proceed()`` before it goes on to
+    /// exec (the process that created it starts it; no other process can).
+    public var startOnChannel = false
     public init() {}
   }
 
@@ -30,13 +33,15 @@ public enum Spawner {
   }
 
   /// Spawns the child and returns once it is set up (`created`). `place` runs after the clone and before the
-  /// child goes on (cgroup placement); `hooks` at the hooks barrier, before pivot_root. `hookState` gives the state
+  /// child goes on (cgroup placement); `settingUp` right after, while the child lays out its rootfs on another core
+  /// (work that needs the pid but not the finished child: the state file); `hooks` at the hooks barrier, before
+  /// pivot_root. `hookState` gives the state
   /// JSON the child's own hooks read on stdin, for the child's pid as the container sees it (the OCI rule for hooks
   /// run in the container's namespaces) and a status ("creating" for createContainer, "created" for
   /// startContainer). On any failure the child is killed and reaped, and the error says what failed.
   public static func spawn(
-    _ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }, hooks: (Int32) throws -> Void = { _ in },
-    hookState: (Int32, String) -> [UInt8] = { _, _ in [] }
+    _ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }, settingUp: (Int32) throws -> Void = { _ in },
+    hooks: (Int32) throws -> Void = { _ in }, hookState: (Int32, String) -> [UInt8] = { _, _ in [] }
   ) throws -> Child {
     var joinFDs: [Int32] = []
     defer { for fd in joinFDs { close(fd) } }
@@ -105,8 +110,15 @@ public enum Spawner {
       let seen = stateFDs.create >= 0 || stateFDs.start >= 0 ? pidInOwnNamespace(pid) : pid
       if stateFDs.create >= 0 { try writeState(hookState(seen, "creating"), to: stateFDs.create) }
       if stateFDs.start >= 0 { try writeState(hookState(seen, "created"), to: stateFDs.start) }
-      try place(pid)
+      do {
+        try place(pid)
+      } catch {
+        // The child may have failed first (unsharing its namespaces): its reason, not the cgroup write's ESRCH.
+        if let reported = channel.reportedError() { throw reported }
+        throw error
+      }
       try channel.proceed()
+      try settingUp(pid)
       while true {
         let m = try channel.receive()
         switch m {
@@ -188,7 +200,16 @@ public enum Spawner {
   static func layout(_ p: ChildPlan, io: IO, syncFD: Int32, joinFDs: [Int32], arena: CArena) -> ck_plan {
     var c = ck_plan()
     // The cgroup and time namespaces are unshared by the child (see ck_plan): not by the clone.
-    c.clone_flags = p.newNamespaces.subtracting([.cgroup, .time]).reduce(0) { $0 | (cloneFlags[$1] ?? 0) }
+    let flags = p.newNamespaces.subtracting([.cgroup, .time]).reduce(0) { $0 | (cloneFlags[$1] ?? 0) }
+    if p.join.isEmpty && !p.newNamespaces.contains(.user) {
+      // Only the pid namespace must come with the clone; the child unshares the others itself, on its own core,
+      // while the caller makes and fills the cgroup (`place`). A user namespace keeps them all at the clone:
+      // its id maps must exist before the others are owned by it.
+      c.clone_flags = flags & UInt64(CK_CLONE_NEWPID)
+      c.unshare_flags = flags & ~UInt64(CK_CLONE_NEWPID)
+    } else {
+      c.clone_flags = flags
+    }
     c.new_cgroup_ns = p.newNamespaces.contains(.cgroup) ? 1 : 0
     c.new_time_ns = p.newNamespaces.contains(.time) ? 1 : 0
     c.time_offsets = p.timeOffsets.isEmpty ? nil : arena.string(timeOffsetsText(p.timeOffsets))
@@ -268,6 +289,7 @@ public enum Spawner {
     c.terminal_rows = io.terminal?.rows ?? 0
     c.terminal_cols = io.terminal?.columns ?? 0
     c.exec_fifo_fd = io.execFifo
+    c.start_on_sync = io.execFifo < 0 && io.startOnChannel ? 1 : 0
 
     c.cwd = arena.string(p.cwd)
     c.set_umask = p.umask == nil ? 0 : 1

@@ -67,6 +67,14 @@ public struct SyncChannel: Sendable {
     }
   }
 
+  /// The error the child already reported, without waiting: why it is gone when the parent's own step failed
+  /// against it (a cgroup write to a pid that exited).
+  public func reportedError() -> ChildError? {
+    var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    guard poll(&p, 1, 0) == 1, p.revents & Int16(POLLIN) != 0, case .error(let e)? = try? receive() else { return nil }
+    return e
+  }
+
   /// Lets the child go on past its current barrier.
   public func proceed() throws(NamespaceError) {
     var go: UInt8 = UInt8(ascii: "g")

@@ -1,5 +1,4 @@
 import ContainerKit
-import FoundationEssentials
 import OCI
 
 #if canImport(Glibc)
@@ -14,8 +13,9 @@ struct CreateRequest {
   var useInit = false
   var id = ""
 
-  func create() async throws -> Container {
-    let bundle = URL(fileURLWithPath: bundle).standardizedFileURL.path
+  /// `inProcessStart` for `run`, which starts the container itself: no exec fifo.
+  func create(inProcessStart: Bool = false) async throws -> Container {
+    // Made absolute by the runtime (without URL, whose path standardizing cost more than the rest of this).
     // Without a console socket the runtime reads config.json itself (once, keeping its bytes for the state file);
     // with one, whether the program wants a terminal decides the stdio first.
     var io = ProcessIO.inherit
@@ -25,7 +25,8 @@ struct CreateRequest {
       if loaded.process?.terminal ?? false { io = .terminal() }
       spec = loaded
     }
-    let c = try await runtime.create(id: id, bundle: bundle, spec: spec, io: io, useInit: useInit)
+    let c = try await runtime.create(
+      id: id, bundle: bundle, spec: spec, io: io, useInit: useInit, inProcessStart: inProcessStart)
     if let consoleSocket, let master = c.streams.terminal {
       try Console.send(master, to: consoleSocket)
       close(master)
@@ -36,7 +37,7 @@ struct CreateRequest {
 
   /// `run`: create, start, wait and delete; the exit status is the program's (128+n for a signal).
   func run(detach: Bool) async throws {
-    let c = try await create()
+    let c = try await create(inProcessStart: true)
     do {
       try await c.start()
     } catch {

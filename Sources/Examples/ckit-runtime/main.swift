@@ -13,8 +13,7 @@ if rest == ["--version"] || rest == ["-v"] {
   exit(0)
 }
 
-/// Runs the command and exits from the task's own thread. Top-level `await` would hop back to the main actor at
-/// the end, which costs a thread wake-up (and under load a new dispatch thread) for nothing but `exit`.
+/// Runs the command and exits from the task, which runs on the main thread (``MainThreadExecutor``).
 @Sendable func main(_ rest: [String]) async -> Never {
   do {
     if let action = FastPath.parse(rest) {
@@ -50,5 +49,8 @@ if rest == ["--version"] || rest == ["-v"] {
   }
 }
 
-Task.detached { await main(rest) }
-while true { pause() }
+let executor = MainThreadExecutor()
+Task(executorPreference: executor) {
+  await BlockingCall.$blocksCaller.withValue(true) { () async -> Void in await main(rest) }
+}
+executor.run()

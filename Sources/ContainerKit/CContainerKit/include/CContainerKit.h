@@ -88,6 +88,7 @@ struct ck_rlimit {
 struct ck_plan {
   /* process creation */
   uint64_t clone_flags;   /* CLONE_NEW* to create */
+  uint64_t unshare_flags; /* CLONE_NEW* the child makes itself, first thing, while the parent sets up its cgroup */
   const int *join_fds;    /* namespaces to join (open fds of /proc/PID/ns/X), user namespace first */
   const int *join_types;  /* CLONE_NEW* of each */
   int join_count;
@@ -144,6 +145,7 @@ struct ck_plan {
   int terminal;
   uint16_t terminal_rows, terminal_cols; /* the initial window size; 0 leaves the kernel's */
   int exec_fifo_fd; /* O_PATH fd of the exec fifo: block on it until `start`; -1 to go on at once */
+  int start_on_sync; /* without an exec fifo: wait for one more byte on sync_fd (the creating process's start) */
 
   /* identity and privileges */
   const char *cwd;
