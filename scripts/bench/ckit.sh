@@ -8,7 +8,8 @@
 # Usage: scripts/bench/ckit.sh [N]   (N detached containers, or env N; default 200, about 2 minutes here: the
 # issue's density target is for N=1000, which takes 8-10 minutes on this shared 2-core machine)
 # Env: BUILD=debug uses .build/debug instead of a release build in .build-bench; PARALLEL (default 4) starts in
-# flight; BRIDGE_N (default 0: skipped) detached containers on the bridge as well; RUNS hyperfine runs (20).
+# flight; BRIDGE_N (default 0: skipped) detached containers on the bridge as well; RUNS hyperfine runs (20); SETTLE
+# seconds of quiet before each density phase (32).
 #
 # crun refuses this cgroup-v1 hybrid host only because /sys/fs/cgroup/unified/cgroup.controllers is not empty: the
 # start-time comparison runs in a private mount namespace with an empty file bound over it, every peer included, so
@@ -185,7 +186,13 @@ PY
   echo $$ >/sys/fs/cgroup/cpuacct/cgroup.procs 2>/dev/null || true
 }
 
+# ext4 without a journal (this VM's disk) skips, at every inode it allocates, the inodes freed in the last 30 s:
+# right after a phase removed thousands of files, the next one pays for them (the library run measured 15.7 s
+# instead of 11.3 s that way). Each density phase starts after that window.
+settle() { sleep "${SETTLE:-32}"; }
+settle
 density "CLI none" "$N" none
+settle
 echo "== density through the library (one process, ckit-bench engine-density), $PARALLEL in flight"
 "$BIN/ckit-bench" engine-density "$ROOT/lib" "$IMAGE" "$N" "$PARALLEL" none
 # The same with crun as the OCI runtime (in the private mount namespace crun needs here): the engine's own cost
@@ -196,6 +203,7 @@ mount --bind "$ROOT/empty-controllers" /sys/fs/cgroup/unified/cgroup.controllers
 echo "== density through the library with CKIT_RUNTIME=crun"
 CKIT_RUNTIME=\$(command -v crun) "$BIN/ckit-bench" engine-density "$ROOT/lib" "$IMAGE" "$N" "$PARALLEL" none
 SH
+settle
 unshare -m --propagation private bash "$ROOT/density-crun.sh"
 if [ "$BRIDGE_N" -gt 0 ]; then
   density "CLI bridge" "$BRIDGE_N" bridge
