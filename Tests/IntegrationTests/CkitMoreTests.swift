@@ -101,6 +101,11 @@ struct CkitMoreTests {
       #expect(try env.ckit(["inspect", "-f", "{{.State.Paused}}", "p1"]).stdout == "true\n")
       let pid = try env.ckit(["inspect", "-f", "{{.State.Pid}}", "p1"]).stdout.trimmingCharacters(
         in: .whitespacesAndNewlines)
+      // --network none without a restart policy: the namespace is its processes' own, keyed by its init.
+      let key = try env.ckit(["inspect", "-f", "{{.NetworkSettings.SandboxKey}}", "p1"]).stdout
+      #expect(key == "/proc/\(pid)/ns/net\n")
+      let hostNet = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+      #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net") != hostNet)
       let cgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
       if let line = cgroups.split(separator: "\n").first(where: { $0.contains(":freezer:") }) {
         let path = line.split(separator: ":", maxSplits: 2)[2]

@@ -62,6 +62,14 @@ struct Inspect: AsyncParsableCommand {
       )
     }
     let ep = r.endpoint
+    // Named under /run/netns, except a --network none container without a restart policy: its namespace is held
+    // only by its processes (see Lifecycle), so the key is its init's while it runs.
+    let sandboxKey: String
+    switch r.hostConfig.networkMode {
+    case .host: sandboxKey = ""
+    case .none where r.hostConfig.restartPolicy.name == "no": sandboxKey = s.pid > 0 ? "/proc/\(s.pid)/ns/net" : ""
+    default: sandboxKey = "/run/netns/\(Lifecycle.netnsName(r.id))"
+    }
     return .object([
       ("Id", .string(r.id)),
       ("Created", .string(HumanFormat.rfc3339(r.created))),
@@ -168,7 +176,7 @@ struct Inspect: AsyncParsableCommand {
           ("IPAddress", .string(ep?.address.description ?? "")),
           ("IPPrefixLen", .int(Int64(ep?.prefixLength ?? 0))),
           ("MacAddress", .string(ep?.macAddress ?? "")),
-          ("SandboxKey", .string(r.hostConfig.networkMode == .host ? "" : "/run/netns/\(Lifecycle.netnsName(r.id))")),
+          ("SandboxKey", .string(sandboxKey)),
         ])
       ),
     ])
