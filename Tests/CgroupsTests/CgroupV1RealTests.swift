@@ -72,6 +72,46 @@ struct CgroupV1RealTests {
     #expect(leftovers(path).isEmpty)
   }
 
+  @Test func parentsItMakesCloneTheirCpusetIntoNewChildren() throws {
+    defer { try? driver.delete(parent) }
+    let cpuset = try #require(CgroupTest.mounts.v1["cpuset"])
+    let hostCpus = try #require(CgroupTest.read(cpuset + "/cpuset.cpus"))
+    let hostMems = try #require(CgroupTest.read(cpuset + "/cpuset.mems"))
+    try driver.create(parent + "/plain", resources: nil)
+    // The level the driver made has the kernel fill each new child at mkdir; the host's root is left alone.
+    #expect(file("cpuset", parent, "cgroup.clone_children") == "1")
+    #expect(CgroupTest.read(cpuset + "/cgroup.clone_children") == "0")
+    #expect(file("cpuset", parent + "/plain", "cpuset.cpus") == hostCpus)
+    #expect(file("cpuset", parent + "/plain", "cpuset.mems") == hostMems)
+
+    // A spec's own cpus still win over the cloned ones.
+    var resources = LinuxResources()
+    resources.cpu = .init(cpus: "0", mems: "0")
+    try driver.create(parent + "/pinned", resources: resources)
+    #expect(file("cpuset", parent + "/pinned", "cpuset.cpus") == "0")
+    #expect(file("cpuset", parent + "/pinned", "cpuset.mems") == "0")
+
+    // A parent made by someone else (no clone_children, narrower cpus) keeps its flag; its children are filled.
+    let foreign = parent + "/foreign"
+    #expect(mkdir(cpuset + "/" + foreign, 0o755) == 0)
+    CgroupTest.write("0", to: cpuset + "/" + foreign + "/cgroup.clone_children")
+    CgroupTest.write("0", to: cpuset + "/" + foreign + "/cpuset.cpus")
+    CgroupTest.write(hostMems, to: cpuset + "/" + foreign + "/cpuset.mems")
+    try driver.create(foreign + "/child", resources: nil)
+    #expect(file("cpuset", foreign, "cgroup.clone_children") == "0")
+    #expect(file("cpuset", foreign + "/child", "cpuset.cpus") == "0")
+    #expect(file("cpuset", foreign + "/child", "cpuset.mems") == hostMems)
+
+    // Tasks are accepted in a cloned cpuset (the kernel refuses them in an empty one).
+    let child = try ChildProcess("read _")
+    try driver.addProcess(child.pid, to: parent + "/plain")
+    child.release()
+    #expect(child.wait() != nil)
+
+    try driver.delete(parent)
+    #expect(leftovers(parent).isEmpty)
+  }
+
   @Test func concurrentCreatesUnderAFreshParentAllGetACpuset() throws {
     defer { try? driver.delete(parent) }
     let failures = Mutex<[String]>([])

@@ -50,9 +50,11 @@ public struct CgroupV1Driver: CgroupDriver {
     var created: [String] = []
     do {
       for hierarchy in hierarchies {
-        let made = try CgroupFS.makeDirectories(root: hierarchy, relative: cgroup.components)
-        created += made
-        if hierarchy == mounts.v1["cpuset"] { try inheritCpuset(hierarchy, cgroup, created: made) }
+        if hierarchy == mounts.v1["cpuset"] {
+          created += try makeCpusetDirectories(hierarchy, cgroup)
+        } else {
+          created += try CgroupFS.makeDirectories(root: hierarchy, relative: cgroup.components)
+        }
       }
       try apply(writes ?? [], cgroup: cgroup)
       if let unifiedDriver {
@@ -240,33 +242,44 @@ public struct CgroupV1Driver: CgroupDriver {
     return directory
   }
 
-  /// A new v1 cpuset cgroup starts with empty cpus and mems, and the kernel refuses tasks until both are set:
-  /// each level copies its parent's, top-down. Every level is checked, not only the ones this call made: a
-  /// parent created a moment ago by a concurrent `create` may not have been filled yet.
-  private func inheritCpuset(_ hierarchy: String, _ cgroup: CgroupPath, created: [String]) throws(CgroupError) {
-    // The usual case: the new directories (empty cpusets) below an ancestor that has its own. The ancestor's two
-    // values are read once and written down the new levels; only an ancestor left empty takes the full walk.
-    if let first = created.first, let slash = first.lastIndex(of: "/") {
-      let ancestor = String(first[..<slash])
-      let cpus = try CgroupFS.value(ancestor + "/cpuset.cpus")
-      let mems = try CgroupFS.value(ancestor + "/cpuset.mems")
-      if !cpus.isEmpty && !mems.isEmpty {
-        for directory in created {
-          try CgroupFS.write(cpus, to: directory + "/cpuset.cpus")
-          try CgroupFS.write(mems, to: directory + "/cpuset.mems")
+  /// A new v1 cpuset cgroup starts with empty cpus and mems, and the kernel refuses tasks until both are set.
+  /// Writing them costs more than it looks: each write runs the kernel's cpuset validation, which walks every
+  /// sibling, so with a thousand containers under one parent every start pays for the thousand. So the levels
+  /// are made one at a time, and each parent level this call makes gets `cgroup.clone_children` = 1, which has
+  /// the kernel copy the parent's cpus and mems into a child at mkdir, with no walk. Only a level still empty
+  /// after mkdir (below a parent made by someone else, or by a concurrent `create` that has not filled it yet)
+  /// is written. The host's root cpuset and parents this call did not make are left as they are.
+  private func makeCpusetDirectories(_ hierarchy: String, _ cgroup: CgroupPath) throws(CgroupError) -> [String] {
+    var created: [String] = []
+    do throws(CgroupError) {
+      var parent = hierarchy
+      for (index, component) in cgroup.components.enumerated() {
+        let directory = parent + "/" + component
+        if mkdir(directory, 0o755) == 0 {
+          created.append(directory)
+        } else if errno != EEXIST {
+          throw .createFailed(directory: directory, errno: errno)
         }
-        return
+        try fillCpuset(directory, from: parent)
+        if created.last == directory && index < cgroup.components.count - 1 {
+          // Best effort: without the flag the next level is simply written, as before.
+          try? CgroupFS.write("1", to: directory + "/cgroup.clone_children")
+        }
+        parent = directory
       }
+    } catch {
+      for directory in created.reversed() { rmdir(directory) }
+      throw error
     }
-    var parent = hierarchy
-    for component in cgroup.components {
-      let directory = parent + "/" + component
-      for file in ["cpuset.cpus", "cpuset.mems"] {
-        if try CgroupFS.value(directory + "/" + file).isEmpty {
-          try CgroupFS.write(try CgroupFS.value(parent + "/" + file), to: directory + "/" + file)
-        }
-      }
-      parent = directory
+    return created
+  }
+
+  /// Copies the parent's cpus and mems into `directory` where it has none; a cpuset the kernel already filled
+  /// (clone_children) or a concurrent `create` already wrote is not written again.
+  private func fillCpuset(_ directory: String, from parent: String) throws(CgroupError) {
+    for file in ["cpuset.cpus", "cpuset.mems"] {
+      guard try CgroupFS.value(directory + "/" + file).isEmpty else { continue }
+      try CgroupFS.write(try CgroupFS.value(parent + "/" + file), to: directory + "/" + file)
     }
   }
 
