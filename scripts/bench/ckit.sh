@@ -9,7 +9,7 @@
 # issue's density target is for N=1000, which takes 8-10 minutes on this shared 2-core machine)
 # Env: BUILD=debug uses .build/debug instead of a release build in .build-bench; PARALLEL (default 4) starts in
 # flight; BRIDGE_N (default 0: skipped) detached containers on the bridge as well; RUNS hyperfine runs (20); SETTLE
-# seconds of quiet before each density phase (32).
+# seconds of quiet before each phase (32).
 #
 # crun refuses this cgroup-v1 hybrid host only because /sys/fs/cgroup/unified/cgroup.controllers is not empty: the
 # start-time comparison runs in a private mount namespace with an empty file bound over it, every peer included, so
@@ -95,6 +95,12 @@ mkdir -p "$BUNDLE/rootfs"
 cp -a "$(dirname "$LAYOUT")/rootfs/." "$BUNDLE/rootfs/"
 (cd "$BUNDLE" && runc spec && sed -i 's/"terminal": true/"terminal": false/; s/"sh"/"true"/' config.json)
 
+# ext4 without a journal (this VM's disk) skips, at every inode it allocates, the inodes freed in the last 30 s:
+# right after something removed thousands of files (a test suite, another phase's removals), the next phase pays for
+# them (`run --rm` measured 53 ms instead of 30 ms, the library's density run 15.7 s instead of 11.3 s). Each phase
+# starts after that window.
+settle() { sleep "${SETTLE:-32}"; }
+settle
 echo "== run --rm IMAGE true (ckit's runtime: $RUNTIME; podman's: runc)"
 touch "$ROOT/empty-controllers"
 cat >"$ROOT/run.sh" <<SH
@@ -186,10 +192,6 @@ PY
   echo $$ >/sys/fs/cgroup/cpuacct/cgroup.procs 2>/dev/null || true
 }
 
-# ext4 without a journal (this VM's disk) skips, at every inode it allocates, the inodes freed in the last 30 s:
-# right after a phase removed thousands of files, the next one pays for them (the library run measured 15.7 s
-# instead of 11.3 s that way). Each density phase starts after that window.
-settle() { sleep "${SETTLE:-32}"; }
 settle
 density "CLI none" "$N" none
 settle
