@@ -157,23 +157,45 @@ import Testing
     }
   }
 
-  /// The exit command runs when the container ends on its own or is stopped by someone who does not clean up;
-  /// not when the engine's stop says it will (one `ckit` process less per `rm -f`).
-  @Test(arguments: [false, true])
-  func exitCommandRunsUnlessTheStopperCleansUp(_ cleanUpAfter: Bool) async throws {
+  /// Who stops the container, and whether it said it cleans up (the stop queued with the value 1).
+  enum Stopper: CaseIterable, Sendable {
+    /// A plain SIGTERM: the monitor's exit command releases the container.
+    case plain
+    /// This process, alive until the monitor exits: it cleans up, so the exit command is skipped.
+    case cleanerAlive
+    /// A process that says it cleans up but is gone before the container ends (a `ckit stop` killed with -9):
+    /// the exit command runs after all.
+    case cleanerGone
+  }
+
+  @Test(arguments: Stopper.allCases)
+  func exitCommandRunsUnlessALiveStopperCleansUp(_ stopper: Stopper) async throws {
     try await withScratchRoot { scratch in
       let marker = scratch.path.path + "/exit-command-ran"
+      // The container takes 0.3 s to end after SIGTERM, so a stopper that exits at once is gone by then.
       let m = try start(
         scratch.path, ["--exit-command", "/bin/sh", "--exit-command", "-c", "--exit-command", "echo x > \(marker)"],
-        ["sleep", "30"])
+        ["sh", "-c", "trap 'sleep 0.3; exit 0' TERM; while :; do sleep 0.05; done"])
       #expect(m.state?.Status == "running")
-      MonitorSignal.stop(m.pid, cleanUpAfter: cleanUpAfter)
+      usleep(200_000)
+      switch stopper {
+      case .plain: MonitorSignal.stop(m.pid, cleanUpAfter: false)
+      case .cleanerAlive: MonitorSignal.stop(m.pid, cleanUpAfter: true)
+      case .cleanerGone:
+        let kill = Process()
+        kill.executableURL = URL(fileURLWithPath: "/bin/kill")
+        kill.arguments = ["-s", "TERM", "-q", "1", String(m.pid)]
+        try kill.run()
+        kill.waitUntilExit()
+        #expect(kill.terminationStatus == 0)
+      }
       let s = try m.finish()
       #expect(s.Status == "exited")
+      let expected = stopper != .cleanerAlive
       // The exit command is the monitor's orphan: give it the time a shell takes to start.
-      for _ in 0..<100 where !FileManager.default.fileExists(atPath: marker) && !cleanUpAfter { usleep(20_000) }
-      usleep(cleanUpAfter ? 300_000 : 0)
-      #expect(FileManager.default.fileExists(atPath: marker) == !cleanUpAfter)
+      for _ in 0..<100 where expected && !FileManager.default.fileExists(atPath: marker) { usleep(20_000) }
+      if !expected { usleep(300_000) }
+      #expect(FileManager.default.fileExists(atPath: marker) == expected)
     }
   }
 

@@ -6,7 +6,8 @@
  *
  * Signals from ckit:  SIGTERM  stop: no restart, the stop signal goes to the container
  *                     SIGUSR1  stop now: no restart, SIGKILL to the container
- *                     (either queued with the value 1: the sender cleans up after us, so no exit command runs)
+ *                     (either queued with the value 1: the sender waits for us and cleans up itself, so no exit
+ *                     command runs, unless the sender is gone by the time we exit)
  *                     SIGUSR2  kill: forwards the signal number queued with it (sigqueue), SIGKILL also stops
  */
 #define _GNU_SOURCE
@@ -22,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -73,13 +75,13 @@ static struct {
   int nclients;
   int restart_count;
   int manual_stop;
-  int caller_cleans_up; /* stopped by an engine that waits for us and releases the container itself */
+  int cleaner_pidfd; /* the stopper that said it releases the container itself, while it lives; or -1 */
   int exit_code;
   int running;
   int handed_off; /* st.pid is the container's init, reparented to us, not the runtime process */
   struct timespec started, finished;
   struct logfile log;
-} st = {.out_fd = -1, .err_fd = -1, .in_fd = -1, .pty_fd = -1, .listen_fd = -1};
+} st = {.out_fd = -1, .err_fd = -1, .in_fd = -1, .pty_fd = -1, .listen_fd = -1, .cleaner_pidfd = -1};
 
 static void die(const char *what) {
   char msg[512];
@@ -405,8 +407,22 @@ static void open_attach_socket(void) {
 
 static pid_t foreground_parent; /* the caller that waits for us in the foreground */
 
+/* A stop queued with the value 1 comes from a caller that waits for us and releases the container itself: remember
+ * it by pidfd (its pid could be reused), so that its exit command is skipped only while it is alive to do that. */
+static void note_cleaner(const struct signalfd_siginfo *si) {
+  if (si->ssi_code != SI_QUEUE || si->ssi_int != 1) return;
+  if (st.cleaner_pidfd >= 0) close(st.cleaner_pidfd);
+  st.cleaner_pidfd = (int)syscall(SYS_pidfd_open, (pid_t)si->ssi_pid, 0);
+}
+
+static int cleaner_alive(void) {
+  if (st.cleaner_pidfd < 0) return 0;
+  struct pollfd p = {.fd = st.cleaner_pidfd, .events = POLLIN};
+  return poll(&p, 1, 0) == 0; /* a pidfd turns readable when its process has exited */
+}
+
 static void run_exit_command(void) {
-  if (opt.exit_argc == 0 || st.caller_cleans_up) return;
+  if (opt.exit_argc == 0 || cleaner_alive()) return;
   /* In the foreground the caller is still waiting for us and cleans up itself: one process start less per run.
    * Only when it is gone (we were reparented) does the exit command stand in for it. */
   if (opt.foreground && getppid() == foreground_parent) return;
@@ -583,7 +599,7 @@ int main(int argc, char **argv) {
           }
           case SIGTERM:
             st.manual_stop = 1;
-            if (si.ssi_code == SI_QUEUE && si.ssi_int == 1) st.caller_cleans_up = 1;
+            note_cleaner(&si);
             if (restart_at_ms >= 0) { /* stopped while waiting to restart: done */
               write_state("exited", "");
               if (opt.attach_path) unlink(opt.attach_path);
@@ -596,7 +612,7 @@ int main(int argc, char **argv) {
           case SIGQUIT: kill_child((int)si.ssi_signo); break;
           case SIGUSR1:
             st.manual_stop = 1;
-            if (si.ssi_code == SI_QUEUE && si.ssi_int == 1) st.caller_cleans_up = 1;
+            note_cleaner(&si);
             if (restart_at_ms >= 0) restart_at_ms = 0;
             kill_child(SIGKILL);
             break;
