@@ -41,19 +41,6 @@ cpu_usage() { cat "$CPU_CGROUP/cpuacct.usage" 2>/dev/null || echo 0; }
 
 ROOT=$(mktemp -d /tmp/ckit-bench-XXXXXX)
 REG=$(mktemp -d /tmp/ckit-bench-reg-XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$REG/config.yml" <<YAML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $REG/storage
-http:
-  addr: 127.0.0.1:$PORT
-YAML
-docker-registry serve "$REG/config.yml" >"$REG/log" 2>&1 &
-REGPID=$!
 BUNDLE=$(mktemp -d /tmp/ckit-bench-bundle-XXXXXX)
 # A bridge and subnet of this run's own, removed at the end.
 BRIDGE="ckb$$"
@@ -66,7 +53,7 @@ cleanup() {
     "$BIN/ckit" --root "$ROOT/$r" ps -aq 2>/dev/null | xargs -r -n 100 -P "$PARALLEL" "$BIN/ckit" --root "$ROOT/$r" rm -f \
       >/dev/null 2>&1 || true
   done
-  kill "$REGPID" 2>/dev/null || true
+  scripts/fixtures/registry.sh stop "$REG"
   for b in "${BRIDGE}c" "${BRIDGE}l"; do
     nft delete table ip "ckit_$b" 2>/dev/null || true
     ip link del "$b" 2>/dev/null || true
@@ -76,15 +63,14 @@ cleanup() {
   done
   echo $$ >/sys/fs/cgroup/cpuacct/cgroup.procs 2>/dev/null || true
   rmdir "$CPU_CGROUP" 2>/dev/null || true
-  rm -rf "$REG" "$BUNDLE"
+  rm -rf "$BUNDLE"
   umount -R "$ROOT" 2>/dev/null || true
   rm -rf "$ROOT"
 }
 trap cleanup EXIT
-sleep 1
-LAYOUT=$(ls -d /tmp/ckit-fixtures/busybox-*/layout | head -1)
-skopeo copy --dest-tls-verify=false "oci:$LAYOUT:latest" "docker://127.0.0.1:$PORT/library/busybox:latest" >/dev/null
-IMAGE="127.0.0.1:$PORT/library/busybox:latest"
+# The project's local registry with its busybox image (built from Debian's busybox-static in $REG/busybox).
+IMAGE="$(scripts/fixtures/registry.sh start "$REG")/library/busybox:latest"
+LAYOUT="$REG/busybox/layout"
 "$BIN/ckit" --root "$ROOT/cli" pull -q "$IMAGE" >/dev/null
 "$BIN/ckit" --root "$ROOT/lib" pull -q "$IMAGE" >/dev/null
 PODMAN_IMAGE=$(podman pull -q "oci:$LAYOUT:latest" | tail -1)

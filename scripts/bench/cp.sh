@@ -21,35 +21,15 @@ TREE=$(ls -d /usr/lib/python3.* | head -1)
 ROOT=$(mktemp -d /tmp/ckit-bench-cp-XXXXXX)
 REG=$(mktemp -d /tmp/ckit-bench-cp-reg-XXXXXX)
 OUT=$(mktemp -d /tmp/ckit-bench-cp-out-XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$REG/config.yml" <<YAML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $REG/storage
-http:
-  addr: 127.0.0.1:$PORT
-YAML
-docker-registry serve "$REG/config.yml" >"$REG/log" 2>&1 &
-REGPID=$!
 cleanup() {
   "$BIN/ckit" --root "$ROOT" rm -f cpsrc >/dev/null 2>&1 || true
-  kill "$REGPID" 2>/dev/null || true
+  scripts/fixtures/registry.sh stop "$REG"
   umount -R "$ROOT" 2>/dev/null || true
-  rm -rf "$REG" "$OUT" "$ROOT"
+  rm -rf "$OUT" "$ROOT"
 }
 trap cleanup EXIT
-sleep 1
-# The test suite's busybox fixture when it is there, else one built here.
-LAYOUT=$(ls -d /tmp/ckit-fixtures/busybox-*/layout 2>/dev/null | head -1 || true)
-if [ -z "$LAYOUT" ]; then
-  scripts/fixtures/busybox-image.sh "$REG/fixture" >/dev/null
-  LAYOUT=$REG/fixture/layout
-fi
-skopeo copy --dest-tls-verify=false "oci:$LAYOUT:latest" "docker://127.0.0.1:$PORT/library/busybox:latest" >/dev/null
-IMAGE="127.0.0.1:$PORT/library/busybox:latest"
+# The project's local registry with its busybox image.
+IMAGE="$(scripts/fixtures/registry.sh start "$REG")/library/busybox:latest"
 "$BIN/ckit" --root "$ROOT" pull -q "$IMAGE" >/dev/null
 "$BIN/ckit" --root "$ROOT" run --name cpsrc --network none "$IMAGE" mkdir -p /data /in >/dev/null
 "$BIN/ckit" --root "$ROOT" cp "$TREE" cpsrc:/data/tree

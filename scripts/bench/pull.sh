@@ -19,40 +19,17 @@ fi
 
 work=$(mktemp -d /tmp/ckit-bench-pull.XXXXXX)
 mount -t tmpfs -o size=4g ckit-bench "$work"
-registry_pid=
 cleanup() {
-  # (wait returns the registry's 143; under set -e that would become the script's exit status)
-  if [ -n "$registry_pid" ]; then kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null || true; fi
+  scripts/fixtures/registry.sh stop "$work/registry" 2>/dev/null || true
   umount -l "$work" 2>/dev/null || true
   rmdir "$work" 2>/dev/null || true
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$work/registry"
-cat >"$work/registry/config.yml" <<YAML
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $work/registry/storage
-http:
-  addr: 127.0.0.1:$port
-YAML
-docker-registry serve "$work/registry/config.yml" >"$work/registry/log" 2>&1 &
-registry_pid=$!
-for _ in $(seq 100); do
-  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/v2/', timeout=1)" 2>/dev/null && break
-  sleep 0.1
-done
-host=127.0.0.1:$port
-
-# busybox, and a ~120 MB (uncompressed) image of five layers built on it with umoci.
-scripts/fixtures/busybox-image.sh "$work/busybox" >/dev/null
-cp -a "$work/busybox/layout" "$work/big-layout"
+# The project's local registry (storage on this tmpfs), with busybox built from Debian's busybox-static; and a
+# ~120 MB (uncompressed) image of five layers built on it with umoci.
+host=$(scripts/fixtures/registry.sh start "$work/registry")
+cp -a "$work/registry/busybox/layout" "$work/big-layout"
 # (unpack/repack rather than `umoci insert`, whose 0.4 layers of whole directories come out truncated)
 for src in /usr/lib/python3.11 /usr/share/perl /usr/lib/x86_64-linux-gnu/perl /usr/share/i18n; do
   umoci unpack --image "$work/big-layout:latest" "$work/big-bundle" >/dev/null
@@ -61,7 +38,7 @@ for src in /usr/lib/python3.11 /usr/share/perl /usr/lib/x86_64-linux-gnu/perl /u
   umoci repack --image "$work/big-layout:latest" "$work/big-bundle" >/dev/null
   rm -rf "$work/big-bundle"
 done
-skopeo copy --quiet --dest-tls-verify=false "oci:$work/busybox/layout:latest" "docker://$host/bench/busybox:latest"
+skopeo copy --quiet --dest-tls-verify=false "oci:$work/registry/busybox/layout:latest" "docker://$host/bench/busybox:latest"
 skopeo copy --quiet --dest-tls-verify=false "oci:$work/big-layout:latest" "docker://$host/bench/big:latest"
 
 run() {

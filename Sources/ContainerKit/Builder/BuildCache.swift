@@ -35,18 +35,11 @@ public struct BuildCache: Sendable {
   /// Records the state after the step with `key`.
   public func store(_ state: BuildState, for key: CacheKey) throws(BuildError) {
     let p = path(key)
-    let tmp = p + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    do {
-      let data = try SpecJSON.encode(state)
-      try data.write(to: URL(fileURLWithPath: tmp))
-    } catch {
-      unlink(tmp)
-      throw .io(path: tmp, errno: EIO)
-    }
-    guard rename(tmp, p) == 0 else {
-      let e = errno
-      unlink(tmp)
-      throw .io(path: p, errno: e)
+    let data: Data
+    do { data = try SpecJSON.encode(state) } catch { throw .io(path: p, errno: EINVAL) }
+    // A cache: an entry lost in a crash is a step built again.
+    do { try StateFile.replace(p, with: data, durable: false) } catch {
+      throw .io(path: error.path, errno: error.errno)
     }
   }
 

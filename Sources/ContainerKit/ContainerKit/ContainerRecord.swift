@@ -41,27 +41,8 @@ struct ContainerRecord: Codable, Sendable {
     } else {
       do { json = try Self.encodedSpec(spec) } catch { throw .system(call: "write", object: path, errno: EINVAL) }
     }
-    let data = encode(specJSON: json)
-    let tmp = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) + "/.state.json.tmp"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw .system(call: "open", object: tmp, errno: errno) }
-    var offset = 0
-    while offset < data.count {
-      let n = data[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else {
-        let code = n < 0 ? errno : EIO
-        close(fd)
-        unlink(tmp)
-        throw .system(call: "write", object: tmp, errno: code)
-      }
-      offset += n
-    }
-    close(fd)
-    guard rename(tmp, path) == 0 else {
-      let code = errno
-      unlink(tmp)
-      throw .system(call: "rename", object: path, errno: code)
+    do { try StateFile.replace(path, with: encode(specJSON: json), durable: false) } catch {
+      throw .system(call: error.call, object: error.path, errno: error.errno)
     }
   }
 

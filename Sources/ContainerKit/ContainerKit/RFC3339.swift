@@ -38,13 +38,18 @@ public enum RFC3339 {
   }
 
   public static func format(seconds: Int, nanoseconds: Int) -> String {
+    compose(seconds: seconds, fraction: nanoseconds, digits: 9)
+  }
+
+  /// `YYYY-MM-DDTHH:MM:SS.fffZ` with `digits` digits of fraction.
+  static func compose(seconds: Int, fraction: Int, digits: Int) -> String {
     let tm = utc(seconds)
     func pad(_ v: Int, _ width: Int) -> String {
       let s = String(v)
       return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
     return pad(tm.year, 4) + "-" + pad(tm.month, 2) + "-" + pad(tm.day, 2) + "T" + pad(tm.hour, 2) + ":"
-      + pad(tm.minute, 2) + ":" + pad(tm.second, 2) + "." + pad(nanoseconds, 9) + "Z"
+      + pad(tm.minute, 2) + ":" + pad(tm.second, 2) + "." + pad(fraction, digits) + "Z"
   }
 
   /// `2006-01-02T15:04:05.000Z`: UTC with milliseconds, as docker's inspect prints times.
@@ -57,13 +62,7 @@ public enum RFC3339 {
       millis -= 1000
       seconds += 1
     }
-    let parts = utc(seconds)
-    func pad(_ v: Int, _ width: Int) -> String {
-      let s = String(v)
-      return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
-    return pad(parts.year, 4) + "-" + pad(parts.month, 2) + "-" + pad(parts.day, 2) + "T" + pad(parts.hour, 2) + ":"
-      + pad(parts.minute, 2) + ":" + pad(parts.second, 2) + "." + pad(millis, 3) + "Z"
+    return compose(seconds: seconds, fraction: millis, digits: 3)
   }
 
   /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil for anything else.

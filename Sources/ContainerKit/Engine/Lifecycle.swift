@@ -104,10 +104,11 @@ package struct Lifecycle {
         address = ep.address
       case .container(let other):
         let o = try store.find(other)
-        guard store.status(o).isRunning else { throw EngineError.containerNotRunning(o.id) }
+        let running = store.status(o)
+        guard running.isRunning else { throw EngineError.containerNotRunning(o.id) }
         // Its namespace by name, or (a --network none container holds an unnamed one) through its process.
         let named = "/run/netns/\(Self.netnsName(o.id))"
-        netnsPath = FileManager.default.fileExists(atPath: named) ? named : "/proc/\(store.status(o).pid)/ns/net"
+        netnsPath = FileManager.default.fileExists(atPath: named) ? named : "/proc/\(running.pid)/ns/net"
         address = o.endpoint?.address
       }
       var mappings = record.hostConfig.portBindings
