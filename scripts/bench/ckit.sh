@@ -40,7 +40,8 @@ CPU_CGROUP=/sys/fs/cgroup/cpuacct/ckit-bench-cpu-$$
 cpu_usage() { cat "$CPU_CGROUP/cpuacct.usage" 2>/dev/null || echo 0; }
 
 ROOT=$(mktemp -d /tmp/ckit-bench-XXXXXX)
-REG=$(mktemp -d /tmp/ckit-bench-reg-XXXXXX)
+# (lower case: podman names an image pulled from an oci: layout after its path, and refuses capitals)
+REG=/tmp/ckit-bench-reg-$$
 BUNDLE=$(mktemp -d /tmp/ckit-bench-bundle-XXXXXX)
 # A bridge and subnet of this run's own, removed at the end.
 BRIDGE="ckb$$"

@@ -29,7 +29,7 @@ public struct ContainerEngine: Sendable {
   /// Pulls `reference` from its registry into the store; returns the image ID.
   @discardableResult
   public func pull(_ reference: String) async throws(EngineError) -> String {
-    try await mapped { try await engine.pull(reference, quiet: true).id }
+    try await mapped { try await engine.pull(reference).id }
   }
 
   /// Creates a container (its record; no process, no filesystem yet), pulling the image if the store lacks it.
@@ -39,7 +39,7 @@ public struct ContainerEngine: Sendable {
       try ImageReferenceText.validate(spec.image)
       let image: ImageSummary
       do { image = try await engine.image(spec.image) } catch EngineError.noSuchImage {
-        image = try await engine.pull(spec.image, quiet: true)
+        image = try await engine.pull(spec.image)
       }
       var record = try spec.record(id: ContainerStore.newID(), imageID: image.id, defaults: image.defaults)
       // A drawn name that is taken is drawn again, with a digit added after the first tries, as docker does:

@@ -27,12 +27,11 @@ package struct ImageSummary: Equatable, Sendable {
 package protocol Engine: Sendable {
   /// Where the engine finds its runtime and monitor, and what the monitor runs when a container ends.
   var configuration: EngineConfiguration { get }
-  func pull(_ reference: String, quiet: Bool) async throws -> ImageSummary
+  func pull(_ reference: String) async throws -> ImageSummary
   func images() async throws -> [ImageSummary]
   func image(_ reference: String) async throws -> ImageSummary
   func removeImage(_ reference: String, force: Bool) async throws -> [String]
   func tag(_ source: String, _ target: String) async throws
-  func push(_ reference: String, quiet: Bool) async throws
   func commit(_ record: ContainerRecord, reference: String?, message: String?, author: String?, changes: [String])
     async throws -> String
   /// Prepares the container's root filesystem and OCI bundle; returns the argv the monitor runs and, for a

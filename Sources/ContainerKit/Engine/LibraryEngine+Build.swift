@@ -49,7 +49,7 @@ extension LibraryEngine {
     let engine = self
     let pull = request.pull
     let storage = StoreBuildStorage(store: store) { reference in
-      if let pull { try await pull(reference) } else { _ = try await engine.pull(reference, quiet: true) }
+      if let pull { try await pull(reference) } else { _ = try await engine.pull(reference) }
     }
     let runtime = ContainerRuntime.detectingCgroups(
       root: root.path + "/build-run", cgroupParent: configuration.cgroupParent)

@@ -61,7 +61,7 @@ package struct LibraryEngine: Engine {
   }
 
   /// Pulls without a word: callers that print (the CLI) use `pull(_:progress:)` and print its outcome.
-  package func pull(_ reference: String, quiet: Bool) async throws -> ImageSummary {
+  package func pull(_ reference: String) async throws -> ImageSummary {
     try await pull(reference, progress: nil).image
   }
 
@@ -188,9 +188,6 @@ package struct LibraryEngine: Engine {
       throw EngineError.backend("\(error)")
     }
   }
-
-  /// Pushes without a word: callers that print use `push(_:progress:)`.
-  package func push(_ reference: String, quiet: Bool) async throws { _ = try await push(reference, progress: nil) }
 
   /// Pushes image `reference` to its registry; `progress` gets each layer's events. Returns the manifest pushed.
   package func push(_ reference: String, progress: AsyncStream<LayerProgress>.Continuation?) async throws

@@ -65,11 +65,11 @@ package struct Lifecycle {
   private func startLocked(_ id: String, foreground: Foreground?) async throws -> (monitor: pid_t, syncFD: Int32) {
     var record = try store.load(id: id)
     let saved = record
-    let status = store.status(record)
+    let previous = store.monitorState(id)
+    let status = ContainerStatus.of(record, monitor: previous)
     if status.isRunning { return (status.monitorPid, -1) }
     // Leftovers from a run that ended unseen (monitor killed): release them first. A container that never ran
     // (no monitor state, no namespace) has none, and skipping this saves a fresh `run` several process starts.
-    let previous = store.monitorState(id)
     if previous != nil || FileManager.default.fileExists(atPath: "/run/netns/\(Self.netnsName(id))") {
       try await cleanupLocked(record, removeIfAuto: false)
     }

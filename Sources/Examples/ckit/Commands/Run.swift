@@ -53,7 +53,7 @@ enum CreateFlow {
     }
     let image: ImageSummary
     do { image = try await engine.image(imageRef) } catch CkitError.noSuchImage {
-      image = try await engine.pull(imageRef, quiet: true)
+      image = try await engine.pull(imageRef)
     }
     let record = try options.record(
       id: id, image: imageRef, imageID: image.id, imageConfig: image.defaults,
