@@ -87,7 +87,8 @@ struct CkitMoreTests {
   @Test func pauseFreezesTheCgroupAndUnpauseThawsIt() async throws {
     try await withEnv { env in
       #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
-      let script = "i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.02; done"
+      // Written aside and renamed, so a copy never reads the file truncated mid-write.
+      let script = "i=0; while :; do i=$((i+1)); echo $i > /tmp/n.t; mv /tmp/n.t /tmp/n; sleep 0.02; done"
       #expect(
         try env.ckit(["run", "-d", "--network", "none", "--name", "p1", env.image, "sh", "-c", script]).status == 0)
       let out = env.scratch.path.appendingPathComponent("n").path
@@ -117,8 +118,14 @@ struct CkitMoreTests {
       #expect(try counter() == frozen)
       #expect(try env.ckit(["pause", "p1"]).status != 0)  // already paused
       #expect(try env.ckit(["unpause", "p1"]).status == 0)
-      try await Task.sleep(for: .milliseconds(300))
-      #expect(try counter() > frozen)
+      // Thawed, it counts on; under a loaded CI the first tick may take a while, so poll rather than sleep once.
+      var counted = try counter()
+      let deadline = ContinuousClock.now + .seconds(15)
+      while counted <= frozen, ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(100))
+        counted = try counter()
+      }
+      #expect(counted > frozen)
       #expect(try env.ckit(["inspect", "-f", "{{.State.Paused}}", "p1"]).stdout == "false\n")
       #expect(try env.ckit(["rm", "-f", "p1"]).status == 0)
     }
