@@ -22,6 +22,18 @@ static unsigned long ck_locked_flags(const char *path) {
   return st.f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_RDONLY);
 }
 
+/* Whether path is the root of a mount (what pivot_root needs of a new root), from statx as LayerFS checks it: no
+ * /proc/self/mountinfo read, whose length grows with every mount on the host. */
+static int ck_is_mount_root(const char *path) {
+  struct statx stx;
+  struct statx root;
+  if (statx(AT_FDCWD, path, 0, STATX_INO, &stx) != 0 || statx(AT_FDCWD, "/", 0, STATX_INO, &root) != 0) return 0;
+  /* The current root itself is a mount root too, but pivot_root(".", ".") cannot swap it with itself: bind it. */
+  if (stx.stx_ino == root.stx_ino && stx.stx_dev_major == root.stx_dev_major && stx.stx_dev_minor == root.stx_dev_minor)
+    return 0;
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
 static int ck_mkdir_p(char *path, mode_t mode) {
   size_t n = ck_strlen(path);
   for (size_t i = 1; i <= n; i++) {
@@ -350,8 +362,10 @@ void ck_setup_rootfs(const struct ck_plan *plan) {
   /* Nothing we mount may propagate back to the host. */
   if (mount(NULL, "/", NULL, MS_REC | (plan->rootfs_propagation ? plan->rootfs_propagation : MS_SLAVE), NULL) != 0)
     ck_fail(plan, "set rootfs propagation", errno, "/", 1);
-  /* pivot_root needs the new root to be a mount point. */
-  if (mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) != 0)
+  /* pivot_root needs the new root to be a mount point. A rootfs that already is one (an overlay the engine mounted
+   * there) is used as it is: this namespace's copy of it is already slave or private like every other mount here,
+   * and its submounts came with the copy. Binding it onto itself only cost a copy_tree. */
+  if (!ck_is_mount_root(plan->rootfs) && mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) != 0)
     ck_fail(plan, "bind rootfs", errno, plan->rootfs, 1);
   ck_root_fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   for (int i = 0; i < plan->mount_count; i++) {
@@ -385,8 +399,11 @@ void ck_setup_rootfs(const struct ck_plan *plan) {
     if (chroot(".") != 0) ck_fail(plan, "chroot", errno, plan->rootfs, 1);
   } else {
     if (syscall(SYS_pivot_root, ".", ".") != 0) ck_fail(plan, "pivot_root", errno, plan->rootfs, 1);
-    /* The old root now sits on top of the new one: detach it, without the unmount reaching the host. */
-    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) != 0) ck_fail(plan, "make old root slave", errno, "/", 1);
+    /* The old root now sits on top of the new one: detach it, without the unmount reaching the host. Unless the
+     * spec asked for shared propagation, the first change above already left no mount here shared, and a second
+     * recursive pass would only walk every mount of the host's copy again. */
+    if ((plan->rootfs_propagation & MS_SHARED) && mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) != 0)
+      ck_fail(plan, "make old root slave", errno, "/", 1);
     if (umount2(".", MNT_DETACH) != 0) ck_fail(plan, "unmount old root", errno, "/", 1);
   }
   if (chdir("/") != 0) ck_fail(plan, "chdir", errno, "/", 1);
