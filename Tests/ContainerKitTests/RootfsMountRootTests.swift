@@ -32,7 +32,8 @@ struct RootfsMountRootTests {
 
   /// Runs `spec` to completion and deletes it, expecting nothing left of it but the test's own mounts (`ours`).
   static func run(_ f: RuntimeFixture, _ spec: Spec, id: String, ours: [String]) async throws -> RuntimeFixture.Output {
-    let c = try await f.create(spec, id: id, io: .pipes)
+    let c = try await f.runtime.create(id: id, spec: spec, io: .pipes)
+    f.scratch.register(pid: c.pid)
     let output = try await RuntimeFixture.output(starting: c)
     try await c.delete(force: true)
     #expect(f.leftovers(id: id).filter { !ours.contains($0) }.isEmpty)

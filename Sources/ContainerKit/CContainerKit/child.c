@@ -210,7 +210,8 @@ static void ck_close_others(const struct ck_plan *plan) {
   if (plan->start_state_fd >= 0) keep[n++] = plan->start_state_fd;
   for (int i = 0; i < 3; i++)
     if (plan->stdio[i] >= 0) keep[n++] = plan->stdio[i];
-  for (int i = 0; i < plan->join_count && n < 32; i++) keep[n++] = plan->join_fds[i];
+  for (int i = 0; i < plan->join_count && n < 31; i++) keep[n++] = plan->join_fds[i];
+  if (plan->use_mntns_template) keep[n++] = plan->mntns_template_fd;
   for (int i = 1; i < n; i++)
     for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
       int t = keep[j];
@@ -234,7 +235,9 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
   (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   (void)prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   ck_reset_signals();
-  /* Namespace creation (a network namespace's most of all) overlaps the parent's cgroup setup on another core. */
+  /* Namespace creation (a network namespace's most of all) overlaps the parent's cgroup setup on another core. The
+   * mount namespace is then a copy of the template's rather than of the host's when the plan has one. */
+  (void)ck_template_enter(plan);
   if (plan->unshare_flags != 0 && unshare((int)plan->unshare_flags) != 0)
     ck_fail(plan, "unshare", errno, "namespaces", 1);
 

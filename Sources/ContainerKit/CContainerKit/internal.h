@@ -2,6 +2,8 @@
 #define CK_INTERNAL_H
 #include "CContainerKit.h"
 
+#include <sys/types.h>
+
 /* Reports (step, errno, object) to the parent and exits. Async-signal-safe. */
 __attribute__((noreturn)) void ck_fail(const struct ck_plan *plan, const char *step, int err, const char *object,
                                        int status);
@@ -29,4 +31,15 @@ int ck_open_terminal(const struct ck_plan *plan);
 /* rootfs.c */
 void ck_setup_rootfs(const struct ck_plan *plan);
 void ck_finish_rootfs(const struct ck_plan *plan);
+int ck_mkdir_p(char *path, mode_t mode);
+int ck_make_file(const char *path);
+
+/* mntns.c: the container's mount namespace from a template (ck_plan.use_mntns_template). */
+extern int ck_tpl_active;
+int ck_template_enter(const struct ck_plan *plan);
+void ck_template_skeleton(const struct ck_plan *plan);
+void ck_template_finish(const struct ck_plan *plan);
+const char *ck_template_source(const struct ck_plan *plan, const struct ck_mount *m);
+const char *ck_template_fallback(const struct ck_plan *plan, const struct ck_mount *m);
+const char *ck_template_device(const struct ck_plan *plan, const struct ck_device *d);
 #endif

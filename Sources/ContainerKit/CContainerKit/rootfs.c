@@ -34,7 +34,7 @@ static int ck_is_mount_root(const char *path) {
   return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
-static int ck_mkdir_p(char *path, mode_t mode) {
+int ck_mkdir_p(char *path, mode_t mode) {
   size_t n = ck_strlen(path);
   for (size_t i = 1; i <= n; i++) {
     if (path[i] == '/' || path[i] == '\0') {
@@ -62,7 +62,7 @@ static int ck_make_parent(const char *path) {
   return ck_mkdir_p(parent, 0755);
 }
 
-static int ck_make_file(const char *path) {
+int ck_make_file(const char *path) {
   if (ck_make_parent(path) != 0) return -1;
   struct stat st;
   if (lstat(path, &st) == 0) return 0;
@@ -274,7 +274,8 @@ static void ck_mount_one(const struct ck_plan *plan, const struct ck_mount *m) {
     ck_symlink_in_root(plan, m);
     return;
   }
-  if (m->optional && m->bind != CK_BIND_NONE && m->source != NULL && access(m->source, F_OK) != 0) return;
+  if (m->optional && m->bind != CK_BIND_NONE && m->source != NULL && access(ck_template_source(plan, m), F_OK) != 0)
+    return;
   if (m->remount) {
     if (ck_resolve_dest(plan, m->destination, CK_DEST_DIR, dest, sizeof dest) != 0) {
       if (m->optional && errno == ENOENT) return;
@@ -303,12 +304,12 @@ static void ck_mount_one(const struct ck_plan *plan, const struct ck_mount *m) {
   }
   if (m->bind != CK_BIND_NONE) {
     unsigned long flags = MS_BIND | (m->bind == CK_RBIND ? MS_REC : 0);
-    if (mount(m->source, dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
+    if (mount(ck_template_source(plan, m), dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
     if (m->flags != 0) ck_remount_bind(plan, m, dest);
   } else if (mount(m->source, dest, m->fstype, m->flags, m->data) != 0) {
     if ((errno != EPERM && errno != EACCES && errno != EBUSY) || m->fallback_source == NULL) ck_mount_fail(plan, m);
     /* sysfs without a network namespace of our own, mqueue without an ipc one...: the host's, read-only. */
-    if (mount(m->fallback_source, dest, NULL, MS_BIND | MS_REC, NULL) != 0) ck_mount_fail(plan, m);
+    if (mount(ck_template_fallback(plan, m), dest, NULL, MS_BIND | MS_REC, NULL) != 0) ck_mount_fail(plan, m);
     if (m->flags & MS_RDONLY) {
       unsigned long flags = MS_BIND | MS_REMOUNT | MS_REC | MS_RDONLY | ck_locked_flags(dest);
       if (mount(NULL, dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
@@ -342,7 +343,8 @@ static void ck_make_device(const struct ck_plan *plan, const struct ck_device *d
   }
   if (d->host_path == NULL) ck_fail(plan, "create device", EPERM, d->path, 1);
   if (ck_make_file(path) != 0) ck_fail(plan, "create device", errno, d->path, 1);
-  if (mount(d->host_path, path, NULL, MS_BIND, NULL) != 0) ck_fail(plan, "bind device", errno, d->path, 1);
+  if (mount(ck_template_device(plan, d), path, NULL, MS_BIND, NULL) != 0)
+    ck_fail(plan, "bind device", errno, d->path, 1);
 }
 
 static void ck_dev_symlinks(const struct ck_plan *plan) {
@@ -359,6 +361,7 @@ static void ck_dev_symlinks(const struct ck_plan *plan) {
 
 void ck_setup_rootfs(const struct ck_plan *plan) {
   umask(022);
+  if (ck_tpl_active) ck_template_skeleton(plan);
   /* Nothing we mount may propagate back to the host. */
   if (mount(NULL, "/", NULL, MS_REC | (plan->rootfs_propagation ? plan->rootfs_propagation : MS_SLAVE), NULL) != 0)
     ck_fail(plan, "set rootfs propagation", errno, "/", 1);
@@ -394,7 +397,9 @@ void ck_setup_rootfs(const struct ck_plan *plan) {
                  plan->create_state_fd);
 
   if (chdir(plan->rootfs) != 0) ck_fail(plan, "chdir", errno, plan->rootfs, 1);
-  if (plan->no_pivot) {
+  if (ck_tpl_active) {
+    ck_template_finish(plan);
+  } else if (plan->no_pivot) {
     if (mount(plan->rootfs, "/", NULL, MS_MOVE, NULL) != 0) ck_fail(plan, "move rootfs", errno, plan->rootfs, 1);
     if (chroot(".") != 0) ck_fail(plan, "chroot", errno, plan->rootfs, 1);
   } else {

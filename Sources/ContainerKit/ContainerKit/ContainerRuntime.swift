@@ -31,6 +31,9 @@ public struct ContainerRuntime: Sendable {
   public let cgroupParent: String
   /// nil runs containers without cgroups (no limits, no pause, `kill --all` signals only the init).
   public let cgroups: (any CgroupDriver)?
+  /// When set, containers' mount namespaces are built from this template instead of a copy of the host's: their
+  /// start then costs the same however many containers (and mounts) the host has. See `MountNamespaceTemplate`.
+  public var mountNamespaceTemplate: MountNamespaceTemplate?
 
   public init(root: String = "/run/ckit", cgroupParent: String = "ckit", cgroups: (any CgroupDriver)? = nil) {
     self.rootPath = Self.standardized(root)
@@ -114,6 +117,7 @@ public struct ContainerRuntime: Sendable {
       throw .invalidConfig("invalid config: linux.namespaces: a mount namespace is required")
     }
     plan.useInit = useInit
+    plan.mountNamespaceTemplate = mountNamespaceTemplate?.fd
     if let rootfs = plan.rootfs, access(rootfs, F_OK) != 0 {
       throw .invalidConfig("invalid config: root.path: \(rootfs) does not exist")
     }

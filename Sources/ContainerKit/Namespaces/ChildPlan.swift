@@ -84,6 +84,9 @@ public struct ChildPlan: Sendable, Hashable {
   public var rootfsPropagation: UInt = 0
   public var rootfsReadonly = false
   public var noPivot = false
+  /// An fd of a `MountNamespaceTemplate`: the container's mount namespace is built from it rather than from a copy
+  /// of the caller's (when the plan allows; see there). The caller keeps it open until the spawn returns.
+  public var mountNamespaceTemplate: Int32?
   public var mounts: [MountStep] = []
   public var devices: [DeviceStep] = []
   public var devSymlinks = false

@@ -224,6 +224,10 @@ public enum Spawner {
     c.rootfs_propagation = p.rootfsPropagation
     c.rootfs_readonly = p.rootfsReadonly ? 1 : 0
     c.no_pivot = p.noPivot ? 1 : 0
+    if let fd = p.mountNamespaceTemplate {
+      c.use_mntns_template = 1
+      c.mntns_template_fd = fd
+    }
     c.mounts = arena.array(
       p.mounts.map { m in
         var cm = ck_mount()

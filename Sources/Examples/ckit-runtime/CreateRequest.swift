@@ -25,7 +25,7 @@ struct CreateRequest {
       if loaded.process?.terminal ?? false { io = .terminal() }
       spec = loaded
     }
-    let c = try await runtime.create(
+    let c = try await creatingRuntime.create(
       id: id, bundle: bundle, spec: spec, io: io, useInit: useInit, inProcessStart: inProcessStart)
     if let consoleSocket, let master = c.streams.terminal {
       try Console.send(master, to: consoleSocket)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ContainerKit
 import FoundationEssentials
+import Namespaces
 import OCI
 
 #if canImport(Glibc)
@@ -29,6 +30,18 @@ protocol Subcommand {
 
 var runtime: ContainerRuntime {
   ContainerRuntime.detectingCgroups(root: global.root, cgroupParent: global.cgroupParent)
+}
+
+/// The runtime that creates containers: opt-in while it is new, `CKIT_MNTNS_TEMPLATE` names the pin of a mount
+/// namespace template (made if missing) that containers' mount namespaces are built from.
+var creatingRuntime: ContainerRuntime {
+  get throws {
+    var r = runtime
+    if let path = getenv("CKIT_MNTNS_TEMPLATE").map({ String(cString: $0) }), !path.isEmpty {
+      r.mountNamespaceTemplate = try MountNamespaceTemplate.pinned(at: path)
+    }
+    return r
+  }
 }
 
 /// Options shared by `create` and `run`.

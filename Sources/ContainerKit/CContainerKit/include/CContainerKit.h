@@ -111,7 +111,12 @@ struct ck_plan {
   const char *const *readonly_paths;
   int readonly_count;
   int hooks_barrier;
-  int console_mount; /* bind the terminal's slave on /dev/console, as runc and crun do */
+  int console_mount;
+  /* Build the container's mount namespace from this small template (an fd of its nsfs file) instead of a copy of
+   * the caller's, whose length grows with every mount on the host: see ck_template_enter. Taken only when
+   * use_mntns_template is set and the plan allows it; otherwise the classic copy and pivot_root. */
+  int use_mntns_template;
+  int mntns_template_fd; /* bind the terminal's slave on /dev/console, as runc and crun do */
 
   /* hooks run in the container's namespaces; each reads the state JSON from its fd (a memfd the parent fills
    * once it knows the pid), rewound before every hook */
@@ -189,6 +194,13 @@ pid_t ck_spawn(const struct ck_plan *plan);
 
 /* Host-side helpers kept in C because they are plain system calls with awkward Swift signatures. */
 int ck_pidfd_open(pid_t pid);
+
+/* Makes a template for ck_plan.mntns_template_fd: a mount namespace holding only a read-only, empty tmpfs root
+ * with a directory `s`, created by a child process, bound onto `pin` (an existing file) so it outlives the
+ * process. 0 or -errno. */
+int ck_mntns_template_create(const char *pin);
+/* 1 when fd is a namespace file (nsfs), as a pin is once made; 0 for the empty file it starts as. */
+int ck_is_nsfs(int fd);
 int ck_pidfd_send_signal(int pidfd, int sig);
 int ck_send_fd(int socket_fd, int fd);
 /* One message from the sync socket (`size` bytes at most) and the fd it carries, else *passed = -1. Returns the
