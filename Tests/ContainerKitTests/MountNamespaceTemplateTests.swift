@@ -25,24 +25,58 @@ struct MountNamespaceTemplateTests {
     return (spec, [f.rootfs.path, f.rootfs.path + "/mnt/sub"])
   }
 
-  /// Runs `spec` to completion; `fromTemplate` says whether its mount namespace was the template's copy. That is
-  /// seen from the namespace's own root (where setns puts nsenter): a template copy has the scratch root at `/s`
-  /// with the container's rootfs on it; a copy of the host's has the host's root there.
+  /// Runs `spec` to completion; `fromTemplate` says whether its mount namespace was the template's copy.
   static func run(
     _ f: RuntimeFixture, _ runtime: ContainerRuntime, _ spec: Spec, id: String, ours: [String]
   ) async throws -> (output: RuntimeFixture.Output, fromTemplate: Bool) {
     let c = try await runtime.create(id: id, spec: spec, io: .pipes)
     f.scratch.register(pid: c.pid)
-    let probe = Process()
-    probe.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
-    probe.arguments = ["-t", "\(c.pid)", "-m", "/s/bin/busybox", "true"]
-    probe.standardError = FileHandle.nullDevice
-    try probe.run()
-    probe.waitUntilExit()
+    // What exec does: setns lands on the container's rootfs.
+    #expect(try nsenter(c.pid, ["/bin/busybox", "test", "-f", "/etc/passwd"]) == 0)
+    let fromTemplate = try Self.mountedOnTemplate(c.pid)
     let output = try await RuntimeFixture.output(starting: c)
     try await c.delete(force: true)
     #expect(f.leftovers(id: id).filter { !ours.contains($0) }.isEmpty)
-    return (output, probe.terminationStatus == 0)
+    return (output, fromTemplate)
+  }
+
+  /// Whether the container's root is mounted on the template's root: a tmpfs mounted noexec, which no host root is
+  /// (statx's unique mount id of /proc/PID/root, then statmount of it and its parent, in the container's namespace).
+  static func mountedOnTemplate(_ pid: Int32) throws -> Bool {
+    let script = """
+      import ctypes, os, struct, sys
+      libc = ctypes.CDLL(None, use_errno=True)
+      root = os.open("/proc/\(pid)/root", os.O_RDONLY | os.O_DIRECTORY)
+      stx = ctypes.create_string_buffer(256)
+      assert libc.statx(root, b"", 0x1000, 0x4000, stx) == 0
+      mnt = struct.unpack_from("=Q", stx.raw, 0x90)[0]
+      assert libc.setns(os.open("/proc/\(pid)/ns/mnt", os.O_RDONLY), 0x20000) == 0
+      def statmount(i):
+          buf = ctypes.create_string_buffer(4096)
+          ok = libc.syscall(457, struct.pack("=IIQQ", 24, 0, i, 0x3), buf, 4096, 0) == 0
+          return buf.raw if ok else None
+      parent = struct.unpack_from("=Q", statmount(mnt), 48)[0]
+      p = statmount(parent) if parent != mnt else None
+      tmpfs = p is not None and struct.unpack_from("=Q", p, 24)[0] == 0x01021994
+      sys.exit(0 if tmpfs and struct.unpack_from("=Q", p, 64)[0] & 0x8 else 1)
+      """
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    p.arguments = ["-c", script]
+    try p.run()
+    p.waitUntilExit()
+    return p.terminationStatus == 0
+  }
+
+  /// Runs `argv` in the mount namespace of `pid`; its exit status.
+  static func nsenter(_ pid: Int32, _ argv: [String]) throws -> Int32 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+    p.arguments = ["-t", "\(pid)", "-m"] + argv
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    return p.terminationStatus
   }
 
   /// The container's `/` line of mountinfo.
@@ -85,6 +119,37 @@ struct MountNamespaceTemplateTests {
       #expect(r.status.code == 0, "\(r.err)")
       #expect(r.out.hasPrefix("sub\nbound\n"), "\(r.out)")
       #expect(Self.rootLine(r.out)?.contains("master:") == true, "\(r.out)")
+    }
+  }
+
+  @Test("joining another process's network namespace still builds the mount namespace from the template")
+  func joinedNetwork() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      let (spec0, ours) = try Self.prepare(f, scratch)
+      let holder = Process()
+      holder.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+      holder.arguments = ["-n", "sleep", "60"]
+      try holder.run()
+      scratch.register(pid: holder.processIdentifier)
+      // unshare's execve of sleep happens after its unshare: wait until the namespace differs from ours.
+      let netns = "/proc/\(holder.processIdentifier)/ns/net"
+      for _ in 0..<200 {
+        let mine = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        if let theirs = try? FileManager.default.destinationOfSymbolicLink(atPath: netns), theirs != mine { break }
+        usleep(5_000)
+      }
+      var spec = spec0
+      let namespaces = spec.linux?.namespaces ?? []
+      spec.linux?.namespaces = namespaces.map { $0.type == .network ? Spec.Namespace(.network, path: netns) : $0 }
+      let pin = scratch.path.appendingPathComponent("mntns").path
+      var runtime = f.runtime
+      runtime.mountNamespaceTemplate = try MountNamespaceTemplate.pinned(at: pin)
+      let (r, fromTemplate) = try await Self.run(f, runtime, spec, id: "tpl-netns", ours: ours + [pin])
+      holder.terminate()
+      #expect(fromTemplate)
+      #expect(r.status.code == 0, "\(r.err)")
+      #expect(r.out.hasPrefix("sub\nbound\n"), "\(r.out)")
     }
   }
 

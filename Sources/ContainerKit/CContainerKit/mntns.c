@@ -7,8 +7,8 @@
  * a template namespace that holds one empty read-only tmpfs, unshares a copy of that, and attaches the clones in
  * a scratch tmpfs at the same paths the classic code uses. A clone of a shared mount is its peer, as in a copy,
  * until the rootfs propagation change (rslave by default) that follows, before anything is mounted under one. In
- * the end the host's clones but the rootfs are detached, and the rootfs is moved onto the scratch root and
- * chrooted into: below it lie only the empty scratch and template tmpfs, so there is nothing of the host to
+ * the end the host's clones but the rootfs are detached, and the rootfs is moved onto the namespace's root and
+ * chrooted into: below it lie only the empty template and scratch tmpfs, so there is nothing of the host to
  * escape to, and no pivot_root (which walks every task on the system) is needed.
  *
  * Runs in the child (system calls only). The template is made once per host by ck_mntns_template_create. */
@@ -36,6 +36,9 @@
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #endif
@@ -44,7 +47,7 @@
 #define CK_TPL_DIR "/.ck-sources"
 
 int ck_tpl_active;
-static int ck_tpl_root = -1, ck_tpl_proc = -1;
+static int ck_tpl_root = -1, ck_tpl_proc = -1, ck_tpl_nsroot = -1;
 /* Per mount: the clone of its bind source, of its fallback source; per device: of its host path. -1 for none. */
 static int ck_tpl_source[CK_TPL_MAX], ck_tpl_fallback[CK_TPL_MAX], ck_tpl_device[CK_TPL_MAX];
 static char ck_tpl_path[3][CK_TPL_MAX][32];
@@ -62,7 +65,10 @@ static int ck_has_prefix(const char *s, const char *prefix) {
 /* What the template path cannot do the same way as the classic one: those plans keep the copy and pivot_root. */
 static int ck_template_allowed(const struct ck_plan *plan) {
   if (!plan->use_mntns_template || plan->rootfs == NULL || plan->rootfs[0] != '/') return 0;
-  if (!(plan->unshare_flags & CLONE_NEWNS) || plan->new_user_ns || plan->join_count > 0) return 0;
+  if (!(plan->unshare_flags & CLONE_NEWNS) || plan->new_user_ns) return 0;
+  /* Joining another namespace is fine (after the clones, as ever); a user or mount namespace is not. */
+  for (int i = 0; i < plan->join_count; i++)
+    if (plan->join_types[i] == CLONE_NEWUSER || plan->join_types[i] == CLONE_NEWNS) return 0;
   /* createContainer hooks see the host's paths; shared propagation is meant to reach the host. */
   if (plan->create_container_count > 0 || (plan->rootfs_propagation & MS_SHARED)) return 0;
   if (plan->mount_count > CK_TPL_MAX || plan->device_count > CK_TPL_MAX) return 0;
@@ -70,8 +76,9 @@ static int ck_template_allowed(const struct ck_plan *plan) {
     return 0;
   for (int i = 0; i < plan->mount_count; i++) {
     const struct ck_mount *m = &plan->mounts[i];
-    /* A propagation asked of a mount relates it to the host's; relative sources are the bundle's. */
-    if (m->propagation != 0) return 0;
+    /* A shared mount is meant to reach the host's peers; relative sources are the bundle's. Private, slave and
+     * unbindable ones (Docker's binds are rprivate) work on the clones as on a copy. */
+    if (m->propagation & MS_SHARED) return 0;
     if (m->bind != CK_BIND_NONE && m->source != NULL && m->source[0] != '/' && !m->remount && !m->symlink_target)
       return 0;
   }
@@ -141,6 +148,9 @@ static int ck_attach(int fd, const char *path) {
 void ck_template_skeleton(const struct ck_plan *plan) {
   if (mount("ckit-scratch", "/s", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=256k,mode=0755") != 0)
     ck_fail(plan, "mount scratch root", errno, "/s", 1);
+  /* The namespace's own root, where the rootfs goes in the end: setns (exec, nsenter) starts there. */
+  ck_tpl_nsroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (ck_tpl_nsroot < 0) ck_fail(plan, "open", errno, "/", 1);
   if (chdir("/s") != 0 || chroot(".") != 0) ck_fail(plan, "enter scratch root", errno, "/s", 1);
   if (ck_attach(ck_tpl_proc, "/proc") != 0) ck_fail(plan, "attach", errno, "/proc", 1);
   if (mkdir(CK_TPL_DIR, 0700) != 0 ||
@@ -183,13 +193,19 @@ const char *ck_template_device(const struct ck_plan *plan, const struct ck_devic
   return ck_tpl_path[2][d - plan->devices];
 }
 
-/* Instead of pivot_root: drop the host's clones, move the rootfs onto the scratch root and chroot into it. */
+/* Instead of pivot_root: drop the host's clones, move the rootfs onto the namespace's root (so that setns, which
+ * starts at the topmost mount there, finds it, as it does a pivoted root) and chroot into it. */
 void ck_template_finish(const struct ck_plan *plan) {
   if (umount2(CK_TPL_DIR, MNT_DETACH) != 0) ck_fail(plan, "unmount", errno, CK_TPL_DIR, 1);
   if (umount2("/proc", MNT_DETACH) != 0) ck_fail(plan, "unmount", errno, "/proc", 1);
-  if (chdir(plan->rootfs) != 0) ck_fail(plan, "chdir", errno, plan->rootfs, 1);
-  if (mount(plan->rootfs, "/", NULL, MS_MOVE, NULL) != 0) ck_fail(plan, "move rootfs", errno, plan->rootfs, 1);
-  if (chroot(".") != 0) ck_fail(plan, "chroot", errno, plan->rootfs, 1);
+  int root = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) ck_fail(plan, "open", errno, plan->rootfs, 1);
+  if (syscall(SYS_move_mount, AT_FDCWD, plan->rootfs, ck_tpl_nsroot, "", MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    ck_fail(plan, "move rootfs", errno, plan->rootfs, 1);
+  if (fchdir(root) != 0 || chroot(".") != 0) ck_fail(plan, "chroot", errno, plan->rootfs, 1);
+  close(root);
+  close(ck_tpl_nsroot);
+  ck_tpl_nsroot = -1;
 }
 
 int ck_mntns_template_create(const char *pin) {

@@ -10,7 +10,7 @@ import Glibc
 ///
 /// The template is pinned on the host by a bind mount of its nsfs file at `path` (like `ip netns`), made once and
 /// shared by every runtime that names the same path. Plans it cannot serve the same way (createContainer hooks,
-/// user or joined namespaces, shared or per-mount propagation, relative bind sources) keep the classic copy.
+/// a user namespace or a joined user or mount namespace, shared propagation, relative bind sources) keep the classic copy.
 /// Propagation is as in the copy: a clone of a shared mount is its peer, and the rootfs propagation (`rslave` by
 /// default) then applies to every mount of the namespace.
 public final class MountNamespaceTemplate: Sendable {

@@ -207,6 +207,13 @@ public enum Spawner {
       // its id maps must exist before the others are owned by it.
       c.clone_flags = flags & UInt64(CK_CLONE_NEWPID)
       c.unshare_flags = flags & ~UInt64(CK_CLONE_NEWPID)
+    } else if p.mountNamespaceTemplate != nil && !p.newNamespaces.contains(.user)
+      && !p.join.contains(where: { $0.type == .user || $0.type == .mount })
+    {
+      // The others stay with the clone, but a mount namespace from a template is made by the child, which must
+      // clone the host's trees before it leaves the host's namespace.
+      c.clone_flags = flags & ~UInt64(CK_CLONE_NEWNS)
+      c.unshare_flags = flags & UInt64(CK_CLONE_NEWNS)
     } else {
       c.clone_flags = flags
     }
