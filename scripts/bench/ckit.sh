@@ -5,11 +5,11 @@
 #   2. density: N detached `sleep` containers through the CLI (PARALLEL `ckit run -d` in flight) and through the
 #      library in one process (`ckit-bench engine-density`): total time, median and p99 start, containers running,
 #      host memory per container (the monitor's PSS plus the container's cgroup memory); all removed afterwards.
-# Usage: scripts/bench/ckit.sh [N]   (N detached containers, or env N; default 200, about 2 minutes here: the
+# Usage: scripts/bench/ckit.sh [N]   (N detached containers, or env N; default 200, about 6 minutes here with the settles: the
 # issue's density target is for N=1000, which takes 8-10 minutes on this shared 2-core machine)
 # Env: BUILD=debug uses .build/debug instead of a release build in .build-bench; PARALLEL (default 4) starts in
 # flight; BRIDGE_N (default 0: skipped) detached containers on the bridge as well; RUNS hyperfine runs (20); SETTLE
-# seconds of quiet before each phase (32).
+# seconds of quiet before each phase (65).
 #
 # crun refuses this cgroup-v1 hybrid host only because /sys/fs/cgroup/unified/cgroup.controllers is not empty: the
 # start-time comparison runs in a private mount namespace with an empty file bound over it, every peer included, so
@@ -82,11 +82,12 @@ mkdir -p "$BUNDLE/rootfs"
 cp -a "$(dirname "$LAYOUT")/rootfs/." "$BUNDLE/rootfs/"
 (cd "$BUNDLE" && runc spec && sed -i 's/"terminal": true/"terminal": false/; s/"sh"/"true"/' config.json)
 
-# ext4 without a journal (this VM's disk) skips, at every inode it allocates, the inodes freed in the last 30 s:
-# right after something removed thousands of files (a test suite, another phase's removals), the next phase pays for
-# them (`run --rm` measured 53 ms instead of 30 ms, the library's density run 15.7 s instead of 11.3 s). Each phase
-# starts after that window.
-settle() { sleep "${SETTLE:-32}"; }
+# ext4 without a journal (this VM's disk) skips, at every inode it allocates, each free inode deleted in the last
+# 60 s (RECENTCY_MIN in fs/ext4/ialloc.c; 360 s while its inode-table block is still dirty, which writeback ends after
+# ~35 s here): right after something removed thousands of files (a test suite, another phase's removals), the next
+# phase pays for them (`run --rm` measured 53 ms instead of 30 ms, the library's density run 15.7 s instead of
+# 11.3 s; 17% of a density run's CPU went to `recently_deleted` after a build). Each phase starts after that window.
+settle() { sleep "${SETTLE:-65}"; }
 settle
 echo "== run --rm IMAGE true (ckit's runtime: $RUNTIME; podman's: runc)"
 touch "$ROOT/empty-controllers"
