@@ -62,11 +62,12 @@ build_static_isal() {
   (cd "$work/src" && apt-get "${apt[@]}" source -qq "$want" >/dev/null 2>&1) || { rm -rf "$work"; return 1; }
   local dir
   dir=$(find "$work/src" -mindepth 1 -maxdepth 1 -type d | head -n 1)
-  if [ -z "$dir" ] || ! make -C "$dir" -f Makefile.unx -j "$(nproc)" lib units="igzip crc mem" >"$work/build.log" 2>&1; then
+  if [ -z "$dir" ] ||
+    ! make -C "$dir" -f Makefile.unx -j "$(nproc)" lib units="igzip crc mem" >"$work/build.log" 2>&1; then
     echo "install-deps: building ISA-L failed, see $work/build.log" >&2
     return 1
   fi
-  install -m 0644 "$dir/bin/isa-l.a" /usr/local/lib/libisal.a && echo "$want" >/usr/local/lib/libisal.a.version &&
+  install -D -m 0644 "$dir/bin/isa-l.a" /usr/local/lib/libisal.a && echo "$want" >/usr/local/lib/libisal.a.version &&
     rm -rf "$work"
 }
 build_static_isal || echo "install-deps: no static ISA-L: the release ckit (fully static) will not link" >&2
