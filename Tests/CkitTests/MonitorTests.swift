@@ -20,7 +20,7 @@ import Testing
     var state: MonitorState? { MonitorState.read(dir + "/state.json") }
 
     /// Waits for the monitor to exit and returns its final state.
-    func finish(timeout: Double = 10) throws -> MonitorState {
+    func finish(timeout: Double = 30) throws -> MonitorState {
       let deadline = Date().addingTimeInterval(timeout)
       var status: Int32 = 0
       // In the foreground the monitor is our child; detached, it is the orphaned child of the process we spawned.
@@ -172,12 +172,18 @@ import Testing
   func exitCommandRunsUnlessALiveStopperCleansUp(_ stopper: Stopper) async throws {
     try await withScratchRoot { scratch in
       let marker = scratch.path.path + "/exit-command-ran"
-      // The container takes 0.3 s to end after SIGTERM, so a stopper that exits at once is gone by then.
+      let ready = scratch.path.path + "/trap-set"
+      let go = scratch.path.path + "/may-exit"
+      // After SIGTERM the container ends only once the test says so, when the stopper has exited (or, alive, is
+      // sure to outlive it): no race with a loaded machine's scheduling.
       let m = try start(
         scratch.path, ["--exit-command", "/bin/sh", "--exit-command", "-c", "--exit-command", "echo x > \(marker)"],
-        ["sh", "-c", "trap 'sleep 0.3; exit 0' TERM; while :; do sleep 0.05; done"])
+        [
+          "sh", "-c",
+          "trap 'while [ ! -e \(go) ]; do sleep 0.02; done; exit 0' TERM; touch \(ready); while :; do sleep 0.05; done",
+        ])
       #expect(m.state?.Status == "running")
-      usleep(200_000)
+      #expect(try await eventually { FileManager.default.fileExists(atPath: ready) }, "the trap was never set")
       switch stopper {
       case .plain: MonitorSignal.stop(m.pid, cleanUpAfter: false)
       case .cleanerAlive: MonitorSignal.stop(m.pid, cleanUpAfter: true)
@@ -189,21 +195,27 @@ import Testing
         kill.waitUntilExit()
         #expect(kill.terminationStatus == 0)
       }
+      FileManager.default.createFile(atPath: go, contents: nil)
       let s = try m.finish()
       #expect(s.Status == "exited")
-      let expected = stopper != .cleanerAlive
-      // The exit command is the monitor's orphan: give it the time a shell takes to start.
-      for _ in 0..<100 where expected && !FileManager.default.fileExists(atPath: marker) { usleep(20_000) }
-      if !expected { usleep(300_000) }
-      #expect(FileManager.default.fileExists(atPath: marker) == expected)
+      // The exit command is the monitor's orphan: wait for the shell it starts, however long a loaded machine
+      // takes to run it. Where it must not run, the monitor is gone and the marker stays absent.
+      if stopper == .cleanerAlive {
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!FileManager.default.fileExists(atPath: marker))
+      } else {
+        #expect(try await eventually { FileManager.default.fileExists(atPath: marker) }, "no exit command")
+      }
     }
   }
 
   @Test func killForwardsTheQueuedSignal() async throws {
     try await withScratchRoot { scratch in
+      let ready = scratch.path.path + "/trap-set"
       let m = try start(
-        scratch.path, [], ["sh", "-c", "trap 'echo usr1; exit 9' USR1; while true; do sleep 0.05; done"])
-      usleep(200_000)
+        scratch.path, [],
+        ["sh", "-c", "trap 'echo usr1; exit 9' USR1; touch \(ready); while true; do sleep 0.05; done"])
+      #expect(try await eventually { FileManager.default.fileExists(atPath: ready) }, "the trap was never set")
       MonitorSignal.forward(m.pid, signal: SIGUSR1)
       let s = try m.finish()
       #expect(s.ExitCode == 9)

@@ -37,19 +37,10 @@ struct ContainerEngineTests {
     }
   }
 
-  /// Polls `condition` (the monitor writes logs asynchronously) for up to 10 s.
-  func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(10)
-    while Date() < deadline {
-      if try await condition() { return true }
-      try await Task.sleep(nanoseconds: 20_000_000)
-    }
-    return false
-  }
-
   @Test func runDetachedReadLogsStopAndTheExitCodeIsRecorded() async throws {
     try await withEngine { engine, image in
-      let script = "echo hello; echo oops >&2; trap 'echo bye; exit 7' TERM; while :; do sleep 0.1; done"
+      // The trap first: once both lines are logged, a stop is sure to find it set.
+      let script = "trap 'echo bye; exit 7' TERM; echo hello; echo oops >&2; while :; do sleep 0.1; done"
       let id = try await engine.run(
         ContainerSpec(image: image, command: ["sh", "-c", script], name: "engine-logs", network: .none))
       let running = try await engine.inspect("engine-logs")
@@ -112,7 +103,7 @@ struct ContainerEngineTests {
     try await withEngine { engine, image in
       let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
       let bridge = try Bridge(
-        name: "ckr\(tag)", subnet: try IPv4Subnet("10.\(Int.random(in: 225...250)).\(Int.random(in: 0...255)).0/30"))
+        name: "ckr\(tag)", subnet: try IPv4Subnet(TestSubnet.next(secondOctet: 225...250, prefixLength: 30)))
       let network = engine.configuration.root + "/network"
       try FileManager.default.createDirectory(atPath: network, withIntermediateDirectories: true)
       try #"{"name": "\#(bridge.name)", "subnet": "\#(bridge.subnet)"}"#

@@ -90,7 +90,8 @@ struct HookTests {
       await #expect {
         _ = try await f.runtime.create(id: "slowhook", spec: spec, io: .null)
       } throws: { "\($0)" == "prestart hook /bin/sleep: timed out after 1s" }
-      #expect(clock.now - start < .seconds(10))
+      // Killed at its 1 s, not waited for to the end of its 30 s (with room for a loaded machine).
+      #expect(clock.now - start < .seconds(20))
       #expect(f.leftovers(id: "slowhook").isEmpty)
     }
   }

@@ -157,8 +157,12 @@ struct LifecycleTests {
       let f = try RuntimeFixture(scratch)
       let c = try await f.start(
         f.spec(["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"]), id: "stubborn", io: .pipes)
-      var buf = [UInt8](repeating: 0, count: 6)
-      _ = read(c.streams.stdout ?? -1, &buf, 6)  // "ready\n": the trap is set
+      let stdout = c.streams.stdout ?? -1
+      // "ready\n": the trap is set. Read off the concurrency pool: a loaded machine may take a while to print it.
+      _ = await BlockingCall.run {
+        var buf = [UInt8](repeating: 0, count: 6)
+        return read(stdout, &buf, 6)
+      }
       let clock = ContinuousClock()
       let started = clock.now
       let status = try await c.stop(timeout: .milliseconds(300))

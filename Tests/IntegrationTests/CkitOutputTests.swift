@@ -20,6 +20,12 @@ struct CkitOutputTests {
       #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
       let run = try env.ckit(["run", "-d", "--name", "st", "-m", "64m", env.image, "sh", "-c", "sleep 60 & sleep 60"])
       #expect(run.status == 0, "\(run.stderr)")
+      // `run -d` returns once sh runs; its first sleep may not be forked yet.
+      let both = try await eventually(every: .milliseconds(100)) {
+        let pids = try env.ckit(["stats", "--no-stream", "--format", "{{.PIDs}}", "st"]).stdout
+        return (Int(pids.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) >= 2
+      }
+      #expect(both, "sh never forked its first sleep")
       let stats = try env.ckit(["stats", "--no-stream", "st"])
       #expect(stats.status == 0, "\(stats.stderr)")
       let lines = stats.stdout.split(separator: "\n")
@@ -41,13 +47,14 @@ struct CkitOutputTests {
       let usage = parts.count > 1 ? String(parts[1]) : ""
       #expect(usage.hasSuffix("iB") && usage != "0B", "\(fields.stdout)")
       #expect(parts.last?.hasSuffix("%") == true)
-      // Streaming: a table a second until interrupted (plain tables when piped, no screen clearing).
-      let streamed = try Command.run(
-        [
-          "timeout", "-s", "INT", "2.8", CkitCLITests.products.appendingPathComponent("ckit").path, "--root",
-          env.scratch.path.path, "stats", "st",
-        ], check: false)
-      #expect(streamed.stdout.components(separatedBy: "CONTAINER ID").count - 1 >= 2, "\(streamed.stdout)")
+      // Streaming: a table a second until interrupted (plain tables when piped, no screen clearing). Interrupted
+      // once the second table is out, however long a loaded machine takes to print it.
+      let streaming = try BackgroundCommand([
+        CkitCLITests.products.appendingPathComponent("ckit").path, "--root", env.scratch.path.path, "stats", "st",
+      ])
+      let tables = try await streaming.waitForOutput { $0.components(separatedBy: "CONTAINER ID").count - 1 >= 2 }
+      let streamed = streaming.stop(signal: SIGINT)
+      #expect(tables, "\(streamed.stdout)")
       #expect(!streamed.stdout.contains("\u{1b}"))
       #expect(try env.ckit(["rm", "-f", "st"]).status == 0)
 
