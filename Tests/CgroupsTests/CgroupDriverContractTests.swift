@@ -20,7 +20,7 @@ struct CgroupDriverContractTests {
     try driver.create(path, resources: nil)  // re-creating an existing cgroup is fine
     #expect((driver.directory(for: path) != nil) == (driver.version == .v2))
 
-    let child = try ChildProcess("exec sleep 30")
+    let child = try ChildProcess("exec sleep 3600")
     try driver.addProcess(child.pid, to: path)
     #expect(try driver.processes(in: path) == [child.pid])
     #expect(try !driver.isFrozen(path))

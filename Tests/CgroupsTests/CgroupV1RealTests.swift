@@ -194,7 +194,7 @@ struct CgroupV1RealTests {
     resources.pids = .init(limit: 6)
     try driver.create(path, resources: resources)
 
-    let child = try ChildProcess("read _; i=0; while [ $i -lt 30 ]; do sleep 30 & i=$((i+1)); done; exit 0")
+    let child = try ChildProcess("read _; i=0; while [ $i -lt 30 ]; do sleep 3600 & i=$((i+1)); done; exit 0")
     try driver.addProcess(child.pid, to: path)
     child.release()
     #expect(await child.wait() != nil)
@@ -204,7 +204,7 @@ struct CgroupV1RealTests {
     #expect(stats.pids?.limit == 6)
     #expect((stats.pids?.current ?? 99) <= 6)
     let survivors = try driver.processes(in: path)
-    #expect(!survivors.isEmpty && survivors.count <= 6)
+    #expect(!survivors.isEmpty && survivors.count <= 6, "sh: \(child.outcome), survivors \(survivors)")
 
     try driver.delete(path)
     for pid in survivors { #expect(!CgroupTest.isAlive(pid)) }
@@ -215,7 +215,7 @@ struct CgroupV1RealTests {
     defer { try? driver.delete(parent) }
     let path = parent + "/freezer"
     try driver.create(path, resources: nil)
-    let child = try ChildProcess("exec sleep 30")
+    let child = try ChildProcess("exec sleep 3600")
     try driver.addProcess(child.pid, to: path)
 
     try driver.freeze(path)
@@ -238,7 +238,7 @@ struct CgroupV1RealTests {
     defer { try? driver.delete(parent) }
     let path = parent + "/frozen-delete"
     try driver.create(path, resources: nil)
-    let child = try ChildProcess("exec sleep 30")
+    let child = try ChildProcess("exec sleep 3600")
     try driver.addProcess(child.pid, to: path)
     try driver.freeze(path)
     try driver.delete(path)  // `docker rm -f` of a paused container
@@ -253,7 +253,7 @@ struct CgroupV1RealTests {
     var resources = LinuxResources()
     resources.memory = .init(limit: 128 << 20)
     try driver.create(path, resources: resources)
-    let child = try ChildProcess("read _; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 30")
+    let child = try ChildProcess("read _; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 3600")
     try driver.addProcess(child.pid, to: path)
     child.release()
     // The loop's 5 ms of CPU: at once when idle, seconds later on a loaded machine.
@@ -266,7 +266,7 @@ struct CgroupV1RealTests {
     #expect(stats.memory?.limit == 128 << 20)
     #expect(stats.pids?.current == 1)
     #expect(stats.io != nil)
-    #expect(try driver.processes(in: path) == [child.pid])
+    #expect(try driver.processes(in: path) == [child.pid], "sh: \(child.outcome)")
     try driver.delete(path)
     #expect(await child.wait() != nil)
   }
@@ -276,8 +276,8 @@ struct CgroupV1RealTests {
     let path = parent + "/nested"
     try driver.create(path, resources: nil)
     try driver.create(path + "/inner", resources: nil)
-    let outer = try ChildProcess("read _; sleep 30 & exec sleep 30")
-    let inner = try ChildProcess("exec sleep 30")
+    let outer = try ChildProcess("read _; sleep 3600 & exec sleep 3600")
+    let inner = try ChildProcess("exec sleep 3600")
     try driver.addProcess(outer.pid, to: path)
     try driver.addProcess(inner.pid, to: path + "/inner")
     outer.release()
@@ -287,7 +287,7 @@ struct CgroupV1RealTests {
       #expect(CgroupTest.exists(unified + "/" + path + "/inner"))
     }
     let pids = try await CgroupTest.awaitProcesses(2, in: path, driver: driver)
-    #expect(pids.count == 2)
+    #expect(pids.count == 2, "outer: \(outer.outcome), inner: \(inner.outcome)")
 
     try driver.delete(path)
     #expect(await outer.wait() != nil)

@@ -20,7 +20,7 @@ struct CgroupV2RealTests {
     let directory = try #require(driver.directory(for: path))
     #expect(CgroupTest.exists(directory + "/cgroup.procs"))
 
-    let child = try ChildProcess("exec sleep 30")
+    let child = try ChildProcess("exec sleep 3600")
     try driver.addProcess(child.pid, to: path)
     #expect(try driver.processes(in: path) == [child.pid])
     #expect(CgroupTest.read("/proc/\(child.pid)/cgroup")?.contains("0::/\(path)") == true)
@@ -67,7 +67,7 @@ struct CgroupV2RealTests {
     defer { try? driver.delete(parent) }
     let path = parent + "/frozen-delete"
     try driver.create(path, resources: nil)
-    let child = try ChildProcess("exec sleep 30")
+    let child = try ChildProcess("exec sleep 3600")
     try driver.addProcess(child.pid, to: path)
     try driver.freeze(path)
     try driver.delete(path)
@@ -113,15 +113,15 @@ struct CgroupV2RealTests {
     defer { try? driver.delete(parent) }
     let path = parent + "/c3"
     try driver.create(path, resources: nil)
-    let child = try ChildProcess("read _; sleep 30 & sleep 30")
+    let child = try ChildProcess("read _; sleep 3600 & sleep 3600")
     try driver.addProcess(child.pid, to: path)
     child.release()
     let pids = try await CgroupTest.awaitProcesses(3, in: path, driver: driver)
-    #expect(pids.count == 3)  // sh, and its two sleeps
+    #expect(pids.count == 3, "sh: \(child.outcome)")  // sh, and its two sleeps
 
     try driver.delete(path)
     #expect(await child.wait() != nil)
-    #expect(child.terminatingSignal == SIGKILL)
+    #expect(child.terminatingSignal == SIGKILL, "sh: \(child.outcome)")
     for pid in pids where pid != child.pid {
       #expect(!CgroupTest.isAlive(pid))
     }

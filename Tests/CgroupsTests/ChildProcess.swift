@@ -67,6 +67,13 @@ final class ChildProcess {
     return status & 0x7f
   }
 
+  /// How it ended, for expectation messages: "running", "exited N" or "signal N".
+  var outcome: String {
+    guard let status else { return "running" }
+    if let code = exitCode { return "exited \(code)" }
+    return terminatingSignal.map { "signal \($0)" } ?? "status \(status)"
+  }
+
   var exitCode: Int32? {
     guard let status, status & 0x7f == 0 else { return nil }
     return (status >> 8) & 0xff

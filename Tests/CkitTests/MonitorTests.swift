@@ -19,17 +19,17 @@ import Testing
     var dir: String
     var state: MonitorState? { MonitorState.read(dir + "/state.json") }
 
-    /// Waits for the monitor to exit and returns its final state.
-    func finish(timeout: Double = 30) throws -> MonitorState {
-      let deadline = Date().addingTimeInterval(timeout)
+    /// Waits for the monitor to exit (polling, so no thread of the concurrency pool is held) and returns its final
+    /// state.
+    func finish(timeout: Duration = defaultDeadline) async throws -> MonitorState {
       var status: Int32 = 0
       // In the foreground the monitor is our child; detached, it is the orphaned child of the process we spawned.
-      while waitpid(pid, &status, WNOHANG) == 0 || state?.monitorAlive == true {
-        guard Date() < deadline else {
-          kill(pid, SIGKILL)
-          throw FixtureError.timeout("monitor \(pid)")
-        }
-        usleep(10_000)
+      let gone = try await eventually(timeout: timeout, every: .milliseconds(10)) {
+        waitpid(pid, &status, WNOHANG) != 0 && state?.monitorAlive != true
+      }
+      guard gone else {
+        kill(pid, SIGKILL)
+        throw FixtureError.timeout("monitor \(pid)")
       }
       close(sync)
       return try #require(state)
@@ -66,7 +66,7 @@ import Testing
       let m = try start(
         scratch.path, ["--foreground"], ["sh", "-c", "echo out; echo \"q\\\"uote\" >&2; printf tail; exit 3"])
       #expect(MonitorLauncher.readLine(m.sync) == "exit 3")
-      let s = try m.finish()
+      let s = try await m.finish()
       #expect(s.Status == "exited")
       #expect(s.ExitCode == 3)
       let entries = JSONLog.read(path: m.dir + "/c-json.log")
@@ -90,7 +90,7 @@ import Testing
       }
       let m = try start(scratch.path, ["--foreground"], ["ls", "/proc/self/fd"], inheritedFDs: [low, high])
       #expect(MonitorLauncher.readLine(m.sync) == "exit 0")
-      _ = try m.finish()
+      _ = try await m.finish()
       let fds = JSONLog.read(path: m.dir + "/c-json.log").map { $0.log.trimmingCharacters(in: .whitespacesAndNewlines) }
       #expect(fds == ["0", "1", "2", "3"])
     }
@@ -99,7 +99,7 @@ import Testing
   @Test func execFailureIs127() async throws {
     try await withScratchRoot { scratch in
       let m = try start(scratch.path, [], ["/nonexistent/binary"])
-      let s = try m.finish()
+      let s = try await m.finish()
       #expect(s.ExitCode == 127)
       #expect(JSONLog.read(path: m.dir + "/c-json.log").first?.log.contains("No such file or directory") == true)
     }
@@ -113,7 +113,7 @@ import Testing
       _ = "hello\n".withCString { send(fd, $0, 6, 0) }
       var data = [UInt8]()
       var buf = [UInt8](repeating: 0, count: 4096)
-      var tv = timeval(tv_sec: 5, tv_usec: 0)
+      var tv = timeval(tv_sec: 20, tv_usec: 0)
       setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
       while true {
         let n = recv(fd, &buf, buf.count, 0)
@@ -130,14 +130,14 @@ import Testing
       }
       #expect(frames.map(\.0) == [1, 2, 3])
       #expect(frames.map(\.1) == ["got hello\n", "bye\n", "4"])
-      #expect(try m.finish().ExitCode == 4)
+      #expect(try await m.finish().ExitCode == 4)
     }
   }
 
   @Test func restartPolicyOnFailureCountsRestarts() async throws {
     try await withScratchRoot { scratch in
       let m = try start(scratch.path, ["--restart", "on-failure:2"], ["sh", "-c", "echo run; exit 1"])
-      let s = try m.finish()
+      let s = try await m.finish()
       #expect(s.RestartCount == 2)
       #expect(s.ExitCode == 1)
       #expect(JSONLog.read(path: m.dir + "/c-json.log").map(\.log) == ["run\n", "run\n", "run\n"])
@@ -146,10 +146,10 @@ import Testing
 
   @Test func stopEndsAnAlwaysRestartingContainerForGood() async throws {
     try await withScratchRoot { scratch in
-      let m = try start(scratch.path, ["--restart", "always"], ["sleep", "30"])
+      let m = try start(scratch.path, ["--restart", "always"], ["sleep", "3600"])
       #expect(m.state?.Status == "running")
       MonitorSignal.stop(m.pid, cleanUpAfter: false)
-      let s = try m.finish()
+      let s = try await m.finish()
       #expect(s.Status == "exited")
       #expect(s.ManualStop)
       #expect(s.ExitCode == 128 + SIGTERM)
@@ -196,7 +196,7 @@ import Testing
         #expect(kill.terminationStatus == 0)
       }
       FileManager.default.createFile(atPath: go, contents: nil)
-      let s = try m.finish()
+      let s = try await m.finish()
       #expect(s.Status == "exited")
       // The exit command is the monitor's orphan: wait for the shell it starts, however long a loaded machine
       // takes to run it. Where it must not run, the monitor is gone and the marker stays absent.
@@ -217,7 +217,7 @@ import Testing
         ["sh", "-c", "trap 'echo usr1; exit 9' USR1; touch \(ready); while true; do sleep 0.05; done"])
       #expect(try await eventually { FileManager.default.fileExists(atPath: ready) }, "the trap was never set")
       MonitorSignal.forward(m.pid, signal: SIGUSR1)
-      let s = try m.finish()
+      let s = try await m.finish()
       #expect(s.ExitCode == 9)
       #expect(JSONLog.read(path: m.dir + "/c-json.log").map(\.log) == ["usr1\n"])
     }
@@ -228,7 +228,7 @@ import Testing
       let m = try start(
         scratch.path, ["--log-max-size", "400", "--log-max-files", "3"],
         ["sh", "-c", "i=0; while [ $i -lt 40 ]; do echo line$i; i=$((i+1)); done"])
-      _ = try m.finish()
+      _ = try await m.finish()
       let fm = FileManager.default
       #expect(fm.fileExists(atPath: m.dir + "/c-json.log.1"))
       #expect(fm.fileExists(atPath: m.dir + "/c-json.log.2"))
@@ -250,7 +250,7 @@ import Testing
       let m = try start(
         scratch.path, ["--pid-file", pidFile],
         ["sh", "-c", "sh -c 'sleep 0.3; echo from-init; exit 7' & echo $! > \(pidFile)"])
-      let s = try m.finish()
+      let s = try await m.finish()
       #expect(s.ExitCode == 7)
       #expect(JSONLog.read(path: m.dir + "/c-json.log").map(\.log) == ["from-init\n"])
     }

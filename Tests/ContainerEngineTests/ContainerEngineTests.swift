@@ -75,7 +75,7 @@ struct ContainerEngineTests {
     try await withEngine { engine, image in
       let id = try await engine.run(
         ContainerSpec(
-          image: image, command: ["sh", "-c", "cat /sys/class/net/lo/flags; ls /sys/class/net; sleep 60"],
+          image: image, command: ["sh", "-c", "cat /sys/class/net/lo/flags; ls /sys/class/net; sleep 3600"],
           network: .none))
       let pid = try await engine.inspect(id).pid
       #expect(!FileManager.default.fileExists(atPath: "/run/netns/ckit-\(id.prefix(12))"))
@@ -88,7 +88,7 @@ struct ContainerEngineTests {
         })
 
       let joined = try await engine.run(
-        ContainerSpec(image: image, command: ["sleep", "60"], network: .container(id)))
+        ContainerSpec(image: image, command: ["sleep", "3600"], network: .container(id)))
       let joinedPid = try await engine.inspect(joined).pid
       #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(joinedPid)/ns/net") == own)
       try await engine.remove(joined, force: true)
@@ -111,7 +111,7 @@ struct ContainerEngineTests {
       do {
         // A /30 has a single container address: the second run gets it only if stop released it.
         for round in 0..<2 {
-          let id = try await engine.run(ContainerSpec(image: image, command: ["sleep", "60"], network: .bridge))
+          let id = try await engine.run(ContainerSpec(image: image, command: ["sleep", "3600"], network: .bridge))
           let veth = "/sys/class/net/\(VethPair.hostInterfaceName(containerID: id))"
           let netns = "/run/netns/ckit-\(id.prefix(12))"
           #expect(FileManager.default.fileExists(atPath: veth), "round \(round)")
@@ -132,8 +132,9 @@ struct ContainerEngineTests {
 
   /// Tasks waiting for a container's lock (wait, stop, remove and start all take it) must not hold pool threads:
   /// with every pool thread parked in flock, a holder of this process could never get as far as releasing it.
-  /// Here the holder is a task that releases after a short sleep; a watchdog thread releases after 30 s (the
-  /// whole suite keeps the pool busy at times) so that a regression fails instead of hanging.
+  /// Here the holder is a task that releases after a short sleep; a watchdog thread releases after 120 s so that a
+  /// regression fails instead of hanging. The whole suite keeps the pool busy at times: under load a suspended
+  /// task has waited more than 30 s for a pool thread, so a shorter watchdog could beat a working holder.
   @Test func waitersForAContainersLockLeaveThePoolFree() async throws {
     try await withEngine { engine, image in
       let id = try await engine.create(ContainerSpec(image: image, command: ["true"], network: .none))
@@ -150,7 +151,7 @@ struct ContainerEngineTests {
         }
       }
       let watchdog = Thread {
-        Thread.sleep(forTimeInterval: 30)
+        Thread.sleep(forTimeInterval: 120)
         release("watchdog")
       }
       watchdog.start()
@@ -213,7 +214,7 @@ struct ContainerEngineTests {
         }
         #expect(code == 127)
       }
-      let running = try await engine.run(ContainerSpec(image: image, command: ["sleep", "60"], network: .none))
+      let running = try await engine.run(ContainerSpec(image: image, command: ["sleep", "3600"], network: .none))
       await #expect(throws: EngineError.containerRunning(id: running, action: "remove")) {
         try await engine.remove(running)
       }

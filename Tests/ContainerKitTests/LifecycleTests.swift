@@ -133,7 +133,7 @@ struct LifecycleTests {
   func lifecycle() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.create(f.spec(["sleep", "30"]), id: "life")
+      let c = try await f.create(f.spec(["sleep", "3600"]), id: "life")
       #expect(c.state().status == .created)
       let other = ContainerRuntime(root: f.runtime.root.path, cgroupParent: f.cgroupParent, cgroups: f.runtime.cgroups)
       let seen = try other.container(id: "life")
@@ -177,7 +177,7 @@ struct LifecycleTests {
   func execJoins() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.start(f.spec(["sh", "-c", "echo inside > /tmp/marker; exec sleep 30"]), id: "execd")
+      let c = try await f.start(f.spec(["sh", "-c", "echo inside > /tmp/marker; exec sleep 3600"]), id: "execd")
       let marker = f.rootfs.appendingPathComponent("tmp/marker").path
       #expect(try await RuntimeFixture.eventually { FileManager.default.contents(atPath: marker) } != nil)
       let p = try await c.exec(

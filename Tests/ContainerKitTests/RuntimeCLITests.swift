@@ -56,7 +56,7 @@ struct RuntimeCLITests {
   @Test("create, state, start, kill, delete from separate processes")
   func lifecycle() async throws {
     try await withScratchRoot { scratch in
-      let bundle = try Self.bundle(scratch, args: ["sleep", "30"])
+      let bundle = try Self.bundle(scratch, args: ["sleep", "3600"])
       let pidFile = scratch.path.appendingPathComponent("pid").path
       let created = try Self.cli(scratch, ["create", "--bundle", bundle.path, "--pid-file", pidFile, "cli-life"])
       #expect(created.status == 0, "\(created.stderr)")
@@ -87,7 +87,7 @@ struct RuntimeCLITests {
   @Test("run starts no thread: the runtime is one thread while its program runs, as crun is")
   func runIsOneThread() async throws {
     try await withScratchRoot { scratch in
-      let bundle = try Self.bundle(scratch, args: ["sleep", "30"])
+      let bundle = try Self.bundle(scratch, args: ["sleep", "3600"])
       let parent = Self.cgroupParent(scratch)
       for dir in RuntimeFixture.cgroupDirectories(parent) { scratch.register(cgroup: dir) }
       let pidFile = scratch.path.appendingPathComponent("pid").path
@@ -129,7 +129,7 @@ struct RuntimeCLITests {
   @Test("runc's option spellings (-b, --bundle=, -d) take the fast path; the state file and pid file are right")
   func optionSpellings() async throws {
     try await withScratchRoot { scratch in
-      let bundle = try Self.bundle(scratch, args: ["sleep", "30"])
+      let bundle = try Self.bundle(scratch, args: ["sleep", "3600"])
       let pidFile = scratch.path.appendingPathComponent("run.pid").path
       let r = try Self.cli(scratch, ["run", "-d", "--bundle=\(bundle.path)", "--pid-file=\(pidFile)", "cli-fast"])
       #expect(r.status == 0, "\(r.stderr)")

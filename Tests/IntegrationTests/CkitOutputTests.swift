@@ -18,7 +18,9 @@ struct CkitOutputTests {
   @Test func statsReadsTheContainersCgroup() async throws {
     try await withEnv { env in
       #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
-      let run = try env.ckit(["run", "-d", "--name", "st", "-m", "64m", env.image, "sh", "-c", "sleep 60 & sleep 60"])
+      let run = try env.ckit([
+        "run", "-d", "--name", "st", "-m", "64m", env.image, "sh", "-c", "sleep 3600 & sleep 3600",
+      ])
       #expect(run.status == 0, "\(run.stderr)")
       // `run -d` returns once sh runs; its first sleep may not be forked yet.
       let both = try await eventually(every: .milliseconds(100)) {
@@ -60,7 +62,7 @@ struct CkitOutputTests {
 
       // On the host's network the host's traffic is not the container's: none, as docker shows.
       #expect(
-        try env.ckit(["run", "-d", "--name", "hostnet", "--network", "host", env.image, "sleep", "60"]).status == 0)
+        try env.ckit(["run", "-d", "--name", "hostnet", "--network", "host", env.image, "sleep", "3600"]).status == 0)
       let host = try env.ckit(["stats", "--no-stream", "--format", "{{.NetIO}} {{.PIDs}}", "hostnet"])
       #expect(host.stdout == "0B / 0B 1\n", "\(host.stdout)\(host.stderr)")
       #expect(try env.ckit(["rm", "-f", "hostnet"]).status == 0)
@@ -215,7 +217,7 @@ struct CkitOutputTests {
       #expect(try env.ckit(["diff", "in"]).stdout.contains("A /root/f.txt"))
       // A running container sees what is copied in, and what it writes can be copied out.
       #expect(
-        try env.ckit(["run", "-d", "--name", "live", env.image, "sleep", "60"]).status == 0)
+        try env.ckit(["run", "-d", "--name", "live", env.image, "sleep", "3600"]).status == 0)
       #expect(try env.ckit(["cp", host.appendingPathComponent("f.txt").path, "live:/tmp/"]).status == 0)
       let seen = try env.ckit(["exec", "live", "cat", "/tmp/f.txt"])
       #expect(seen.stdout == "payload\n", "\(seen.stdout)\(seen.stderr)")
