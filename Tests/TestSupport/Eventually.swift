@@ -20,6 +20,9 @@ public func eventually(
 }
 
 /// Polls `probe` every `interval` until it returns a value, which is returned; nil once `timeout` has passed.
+///
+/// The probe runs once more after any sleep before the deadline is checked: under load a suspended test can wait
+/// tens of seconds for a thread of the concurrency pool, and an effect that came meanwhile must still count.
 public func eventuallyValue<T>(
   timeout: Duration = defaultDeadline, every interval: Duration = .milliseconds(20),
   _ probe: () async throws -> T?
