@@ -154,15 +154,25 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
       ],
       path: "Sources/Examples/ckit",
-      // Static for the same reason as ckit-runtime below: dynamic loading was ~25 ms of every `ckit` start. ckit
-      // uses all of Foundation, so ICU's and CoreFoundation's static libraries are named too. Not position
-      // independent: 130,000 relative relocations (most of the data segment's pages) were applied at every start.
+      // Fully static, as ckit-runtime below: every `ckit` start paid the dynamic loader for 18 shared libraries
+      // (libarchive's pulled in libxml2 and ICU) and a 36,000-entry dynamic symbol table that the Swift runtime
+      // scans with `_dl_addr`: `--version` 4.3 -> 2.1 ms of CPU (Documentation/Benchmarks.md, Ckit). ckit uses all
+      // of Foundation, so CoreFoundation's and ICU's archives are named; then the static archives of what ckit's
+      // libarchive calls (its decoders, ACLs), and libstdc++ again after ICU. ISA-L has no static archive in Debian:
+      // scripts/install-deps.sh builds one into /usr/local/lib. Not position independent (as ckit-runtime).
+      // The two `--wrap`s leave crtbeginT's weak calls that register the whole .eh_frame with libgcc's unwinder
+      // unresolved, so they are skipped: the unwinder then finds frames through .eh_frame_hdr, as in a dynamic
+      // binary. Registered, the first unwind (pthread_exit of the main thread under dispatch_main, at the end of
+      // every async command) sorted all 145,000 FDEs: 35 ms of CPU per `ckit run -d`.
+      // Host names still resolve (static glibc has the files and dns NSS sources built in).
       // Release only: the flags reach CkitTests' bundle, which links swift-testing against the shared runtime.
       linkerSettings: [
         .unsafeFlags(
           [
-            "-static-stdlib", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections",
-            "-l_FoundationCShims", "-Xclang-linker", "-no-pie",
+            "-static-executable", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections",
+            "-l_FoundationCShims", "-lacl", "-llzma", "-lzstd", "-llz4", "-lbz2", "-lz", "-lstdc++", "-L/usr/local/lib",
+            "-Xlinker", "--eh-frame-hdr", "-Xlinker", "--wrap=__register_frame_info", "-Xlinker",
+            "--wrap=__deregister_frame_info",
           ], .when(configuration: .release))
       ]),
     // A fully static executable (glibc, libseccomp and the Swift runtime included): loading and relocating shared

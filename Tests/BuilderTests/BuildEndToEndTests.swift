@@ -272,16 +272,22 @@ struct BuildEndToEndTests {
       let e = try await env(scratch)
       let www = try scratch.directory("www")
       try FileTree.write(["files/hello.txt": "remote content\n"], in: www)
-      let port = try FreePort.next()
-      let server = Process()
-      server.executableURL = URL(fileURLWithPath: "/bin/busybox")
-      server.arguments = ["httpd", "-f", "-p", "127.0.0.1:\(port)", "-h", www.path]
-      try server.run()
-      scratch.register(pid: server.processIdentifier)
-      for _ in 0..<100 {
-        if (try? HTTPProbe.get(port: port, path: "/files/hello.txt"))?.status == 200 { break }
-        usleep(20_000)
+      // A port that was free a moment ago: if another process took it first, httpd exits and the next is tried.
+      var port = 0
+      var server = Process()
+      for _ in 0..<3 {
+        port = try FreePort.next()
+        server = Process()
+        server.executableURL = URL(fileURLWithPath: "/bin/busybox")
+        server.arguments = ["httpd", "-f", "-p", "127.0.0.1:\(port)", "-h", www.path]
+        try server.run()
+        scratch.register(pid: server.processIdentifier)
+        let serving = try await eventually {
+          !server.isRunning || (try? HTTPProbe.get(port: port, path: "/files/hello.txt"))?.status == 200
+        }
+        if serving && server.isRunning { break }
       }
+      #expect(server.isRunning, "httpd did not serve on 127.0.0.1:\(port)")
       let sum = Digest.sha256(of: Array("remote content\n".utf8))
       let dockerfile = "FROM busybox\nADD --checksum=\(sum) http://127.0.0.1:\(port)/files/hello.txt /srv/\n"
       let (first, _) = try await build(e, dockerfile, BuildOptions(tags: ["url:1"]))

@@ -12,7 +12,7 @@ struct CgroupDriverContractTests {
   ]
 
   @Test(arguments: drivers)
-  func lifecycle(driver: any CgroupDriver) throws {
+  func lifecycle(driver: any CgroupDriver) async throws {
     let parent = CgroupTest.uniqueParent()
     defer { try? driver.delete(parent) }
     let path = Cgroups.path(for: "contract", parent: parent)
@@ -20,7 +20,7 @@ struct CgroupDriverContractTests {
     try driver.create(path, resources: nil)  // re-creating an existing cgroup is fine
     #expect((driver.directory(for: path) != nil) == (driver.version == .v2))
 
-    let child = try ChildProcess("exec sleep 30")
+    let child = try ChildProcess("exec sleep 3600")
     try driver.addProcess(child.pid, to: path)
     #expect(try driver.processes(in: path) == [child.pid])
     #expect(try !driver.isFrozen(path))
@@ -31,7 +31,8 @@ struct CgroupDriverContractTests {
     #expect(try driver.stats(path).cpu != nil)
 
     try driver.delete(path)
-    #expect(child.wait() != nil && child.terminatingSignal == SIGKILL)
+    #expect(await child.wait() != nil)
+    #expect(child.terminatingSignal == SIGKILL)
     #expect(throws: CgroupError.self) { try driver.processes(in: path) }
     #expect(throws: CgroupError.self) { try driver.addProcess(child.pid, to: path) }
     try driver.delete(path)  // idempotent

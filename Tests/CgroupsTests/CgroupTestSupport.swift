@@ -75,15 +75,14 @@ enum CgroupTest {
 
   static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
-  /// The processes in `path` once there are `count` of them (forks take a moment to land), or what is there after
-  /// two seconds.
-  static func awaitProcesses(_ count: Int, in path: String, driver: any CgroupDriver) throws -> [Int32] {
-    var pids: [Int32] = []
-    for _ in 0..<200 where pids.count < count {
-      usleep(10_000)
-      pids = try driver.processes(in: path)
+  /// The processes in `path` once there are `count` of them (forks take a moment to land, longer on a loaded
+  /// machine), or what is there at TestSupport's deadline.
+  static func awaitProcesses(_ count: Int, in path: String, driver: any CgroupDriver) async throws -> [Int32] {
+    let enough = try await eventuallyValue(every: .milliseconds(10)) { () -> [Int32]? in
+      let pids = try driver.processes(in: path)
+      return pids.count >= count ? pids : nil
     }
-    return pids
+    return try enough ?? driver.processes(in: path)
   }
 
   /// Whether `pid` still exists (a zombie counts as gone: it can no longer run).

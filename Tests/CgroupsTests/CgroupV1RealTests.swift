@@ -2,6 +2,7 @@ import Dispatch
 import Glibc
 import OCI
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Cgroups
@@ -23,7 +24,7 @@ struct CgroupV1RealTests {
     return dirs.filter(CgroupTest.exists)
   }
 
-  @Test func limitsAreWrittenAndReadBack() throws {
+  @Test func limitsAreWrittenAndReadBack() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/limits"
     var resources = LinuxResources()
@@ -72,7 +73,7 @@ struct CgroupV1RealTests {
     #expect(leftovers(path).isEmpty)
   }
 
-  @Test func parentsItMakesCloneTheirCpusetIntoNewChildren() throws {
+  @Test func parentsItMakesCloneTheirCpusetIntoNewChildren() async throws {
     defer { try? driver.delete(parent) }
     let cpuset = try #require(CgroupTest.mounts.v1["cpuset"])
     let hostCpus = try #require(CgroupTest.read(cpuset + "/cpuset.cpus"))
@@ -106,13 +107,13 @@ struct CgroupV1RealTests {
     let child = try ChildProcess("read _")
     try driver.addProcess(child.pid, to: parent + "/plain")
     child.release()
-    #expect(child.wait() != nil)
+    #expect(await child.wait() != nil)
 
     try driver.delete(parent)
     #expect(leftovers(parent).isEmpty)
   }
 
-  @Test func concurrentCreatesUnderAFreshParentAllGetACpuset() throws {
+  @Test func concurrentCreatesUnderAFreshParentAllGetACpuset() async throws {
     defer { try? driver.delete(parent) }
     let failures = Mutex<[String]>([])
     let driver = self.driver
@@ -133,7 +134,7 @@ struct CgroupV1RealTests {
     #expect(leftovers(parent).isEmpty)
   }
 
-  @Test func cpuQuotaThrottlesAndCpusetPinsARealProcess() throws {
+  @Test func cpuQuotaThrottlesAndCpusetPinsARealProcess() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/cpu"
     var resources = LinuxResources()
@@ -141,19 +142,31 @@ struct CgroupV1RealTests {
     try driver.create(path, resources: resources)
     let child = try ChildProcess("read _; while :; do :; done")
     try driver.addProcess(child.pid, to: path)
+    let clock = ContinuousClock()
+    let released = clock.now
     child.release()
     #expect(CgroupTest.read("/proc/\(child.pid)/status")?.contains("Cpus_allowed_list:\t0\n") == true)
-    usleep(450_000)
-    let cpu = try #require(try driver.stats(path).cpu)
-    #expect(cpu.throttledPeriods >= 2)
+    // Throttled once it has used its 10 ms of a period: at once on an idle CPU 0, later when the suite's other
+    // work shares it. At least 450 ms, so that the usage below compares against a spin of that long.
+    try await Task.sleep(for: .milliseconds(450))
+    let throttled = try await eventuallyValue(every: .milliseconds(50)) { () -> CgroupStats.CPU? in
+      let cpu = try driver.stats(path).cpu
+      return (cpu?.throttledPeriods ?? 0) >= 2 ? cpu : nil
+    }
+    let elapsed = clock.now - released
+    let last = try driver.stats(path).cpu
+    let cpu = try #require(throttled, "never throttled: \(String(describing: last))")
     #expect(cpu.throttledNanoseconds > 0)
-    // A spinning shell would take ~450 ms of CPU unthrottled; 10% leaves ~45 ms (+ one period of slack).
-    #expect(cpu.usageNanoseconds < 150_000_000)
+    // Unthrottled, a spinning shell alone on CPU 0 would use all of `elapsed`; 10% of it is the most it may take
+    // (+ one period of slack and the first period's head start).
+    let allowed = elapsed / 10 + .milliseconds(100)
+    #expect(
+      Duration.nanoseconds(Int64(cpu.usageNanoseconds)) < allowed, "used \(cpu.usageNanoseconds) ns in \(elapsed)")
     try driver.delete(path)
-    #expect(child.wait() != nil)
+    #expect(await child.wait() != nil)
   }
 
-  @Test func memoryLimitIsEnforcedByTheOOMKiller() throws {
+  @Test func memoryLimitIsEnforcedByTheOOMKiller() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/oom"
     var resources = LinuxResources()
@@ -165,7 +178,7 @@ struct CgroupV1RealTests {
     let child = try ChildProcess("read _; head -c 268435456 /dev/zero | tail; exit $?")
     try driver.addProcess(child.pid, to: path)
     child.release()
-    #expect(child.wait(timeoutMilliseconds: 20_000) != nil)
+    #expect(await child.wait(timeout: .seconds(30)) != nil)
     #expect(child.exitCode == 128 + SIGKILL)  // the shell reports tail's SIGKILL
     #expect(try driver.oomKillCount(path) >= 1)
     let stats = try driver.stats(path)
@@ -174,35 +187,35 @@ struct CgroupV1RealTests {
     try driver.delete(path)
   }
 
-  @Test func pidsLimitStopsAForkLoop() throws {
+  @Test func pidsLimitStopsAForkLoop() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/pids"
     var resources = LinuxResources()
     resources.pids = .init(limit: 6)
     try driver.create(path, resources: resources)
 
-    let child = try ChildProcess("read _; i=0; while [ $i -lt 30 ]; do sleep 30 & i=$((i+1)); done; exit 0")
+    let child = try ChildProcess("read _; i=0; while [ $i -lt 30 ]; do sleep 3600 & i=$((i+1)); done; exit 0")
     try driver.addProcess(child.pid, to: path)
     child.release()
-    #expect(child.wait(timeoutMilliseconds: 10_000) != nil)
+    #expect(await child.wait() != nil)
     let refused = CgroupFS.keyedValues(file("pids", path, "pids.events") ?? "")["max"] ?? 0
     #expect(refused > 0)
     let stats = try driver.stats(path)
     #expect(stats.pids?.limit == 6)
     #expect((stats.pids?.current ?? 99) <= 6)
     let survivors = try driver.processes(in: path)
-    #expect(!survivors.isEmpty && survivors.count <= 6)
+    #expect(!survivors.isEmpty && survivors.count <= 6, "sh: \(child.outcome), survivors \(survivors)")
 
     try driver.delete(path)
     for pid in survivors { #expect(!CgroupTest.isAlive(pid)) }
     #expect(leftovers(path).isEmpty)
   }
 
-  @Test func freezerFreezesAndThaws() throws {
+  @Test func freezerFreezesAndThaws() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/freezer"
     try driver.create(path, resources: nil)
-    let child = try ChildProcess("exec sleep 30")
+    let child = try ChildProcess("exec sleep 3600")
     try driver.addProcess(child.pid, to: path)
 
     try driver.freeze(path)
@@ -210,61 +223,61 @@ struct CgroupV1RealTests {
     #expect(file("freezer", path, "freezer.state") == "FROZEN")
     // A v1-frozen task does not even act on SIGKILL until thawed.
     kill(child.pid, SIGKILL)
-    usleep(100_000)
+    try await Task.sleep(for: .milliseconds(100))
     #expect(child.isRunning)
 
     try driver.thaw(path)
     #expect(try !driver.isFrozen(path))
     #expect(file("freezer", path, "freezer.state") == "THAWED")
-    #expect(child.wait() != nil)
+    #expect(await child.wait() != nil)
     #expect(child.terminatingSignal == SIGKILL)
     try driver.delete(path)
   }
 
-  @Test func deleteOfAFrozenCgroupKillsItsProcesses() throws {
+  @Test func deleteOfAFrozenCgroupKillsItsProcesses() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/frozen-delete"
     try driver.create(path, resources: nil)
-    let child = try ChildProcess("exec sleep 30")
+    let child = try ChildProcess("exec sleep 3600")
     try driver.addProcess(child.pid, to: path)
     try driver.freeze(path)
     try driver.delete(path)  // `docker rm -f` of a paused container
-    #expect(child.wait() != nil)
+    #expect(await child.wait() != nil)
     #expect(child.terminatingSignal == SIGKILL)
     #expect(leftovers(path).isEmpty)
   }
 
-  @Test func statsReportRealUsage() throws {
+  @Test func statsReportRealUsage() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/stats"
     var resources = LinuxResources()
     resources.memory = .init(limit: 128 << 20)
     try driver.create(path, resources: resources)
-    let child = try ChildProcess("read _; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 30")
+    let child = try ChildProcess("read _; i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 3600")
     try driver.addProcess(child.pid, to: path)
     child.release()
-    var stats = try driver.stats(path)
-    for _ in 0..<300 where (stats.cpu?.usageNanoseconds ?? 0) < 5_000_000 {
-      usleep(10_000)
-      stats = try driver.stats(path)
+    // The loop's 5 ms of CPU: at once when idle, seconds later on a loaded machine.
+    let counted = try await eventuallyValue(every: .milliseconds(10)) { () -> CgroupStats? in
+      let stats = try driver.stats(path)
+      return (stats.cpu?.usageNanoseconds ?? 0) >= 5_000_000 ? stats : nil
     }
-    #expect((stats.cpu?.usageNanoseconds ?? 0) >= 5_000_000)
+    let stats = try #require(counted, "the cgroup's CPU usage never reached 5 ms")
     #expect((stats.memory?.usage ?? 0) > 0)
     #expect(stats.memory?.limit == 128 << 20)
     #expect(stats.pids?.current == 1)
     #expect(stats.io != nil)
-    #expect(try driver.processes(in: path) == [child.pid])
+    #expect(try driver.processes(in: path) == [child.pid], "sh: \(child.outcome)")
     try driver.delete(path)
-    #expect(child.wait() != nil)
+    #expect(await child.wait() != nil)
   }
 
-  @Test func deleteKillsLeftoversInNestedCgroupsAndRemovesEveryDirectory() throws {
+  @Test func deleteKillsLeftoversInNestedCgroupsAndRemovesEveryDirectory() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/nested"
     try driver.create(path, resources: nil)
     try driver.create(path + "/inner", resources: nil)
-    let outer = try ChildProcess("read _; sleep 30 & exec sleep 30")
-    let inner = try ChildProcess("exec sleep 30")
+    let outer = try ChildProcess("read _; sleep 3600 & exec sleep 3600")
+    let inner = try ChildProcess("exec sleep 3600")
     try driver.addProcess(outer.pid, to: path)
     try driver.addProcess(inner.pid, to: path + "/inner")
     outer.release()
@@ -273,19 +286,21 @@ struct CgroupV1RealTests {
       #expect(CgroupTest.read("/proc/\(inner.pid)/cgroup")?.contains("0::/\(path)/inner") == true)
       #expect(CgroupTest.exists(unified + "/" + path + "/inner"))
     }
-    let pids = try CgroupTest.awaitProcesses(2, in: path, driver: driver)
-    #expect(pids.count == 2)
+    let pids = try await CgroupTest.awaitProcesses(2, in: path, driver: driver)
+    #expect(pids.count == 2, "outer: \(outer.outcome), inner: \(inner.outcome)")
 
     try driver.delete(path)
-    #expect(outer.wait() != nil && outer.terminatingSignal == SIGKILL)
-    #expect(inner.wait() != nil && inner.terminatingSignal == SIGKILL)
+    #expect(await outer.wait() != nil)
+    #expect(outer.terminatingSignal == SIGKILL)
+    #expect(await inner.wait() != nil)
+    #expect(inner.terminatingSignal == SIGKILL)
     for pid in pids { #expect(!CgroupTest.isAlive(pid)) }
     #expect(leftovers(path).isEmpty)
     try driver.delete(parent)
     #expect(leftovers(parent).isEmpty)
   }
 
-  @Test func deviceRulesAreEnforced() throws {
+  @Test func deviceRulesAreEnforced() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/devices"
     var resources = LinuxResources()
@@ -298,12 +313,12 @@ struct CgroupV1RealTests {
       "read _; head -c0 /dev/null || exit 2; if head -c0 /dev/loop-control; then exit 1; fi; exit 0")
     try driver.addProcess(child.pid, to: path)
     child.release()
-    #expect(child.wait() != nil)
+    #expect(await child.wait() != nil)
     #expect(child.exitCode == 0)
     try driver.delete(path)
   }
 
-  @Test func blockIOThrottleIsReadBack() throws {
+  @Test func blockIOThrottleIsReadBack() async throws {
     defer { try? driver.delete(parent) }
     let device = try #require(Self.firstBlockDevice(), "no block device in /sys/block")
     let path = parent + "/blkio"
@@ -318,7 +333,7 @@ struct CgroupV1RealTests {
   }
 
   @Test(.enabled(if: CgroupTest.blkioWeightFile != nil, "this kernel's blkio controller exposes no weight file"))
-  func blockIOWeightIsReadBack() throws {
+  func blockIOWeightIsReadBack() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/weight"
     var resources = LinuxResources()
@@ -332,7 +347,7 @@ struct CgroupV1RealTests {
   }
 
   @Test(.enabled(if: CgroupTest.blkioWeightFile == nil, "this kernel's blkio controller has a weight file"))
-  func missingBlkioWeightIsATypedError() throws {
+  func missingBlkioWeightIsATypedError() async throws {
     defer { try? driver.delete(parent) }
     var resources = LinuxResources()
     resources.blockIO = .init(weight: 300)

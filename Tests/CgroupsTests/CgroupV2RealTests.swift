@@ -1,5 +1,6 @@
 import Glibc
 import OCI
+import TestSupport
 import Testing
 
 @testable import Cgroups
@@ -12,27 +13,27 @@ struct CgroupV2RealTests {
   let driver = CgroupV2Driver(root: CgroupTest.mounts.unified ?? "/sys/fs/cgroup")
   let parent = CgroupTest.uniqueParent()
 
-  @Test func createPlaceAndDelete() throws {
+  @Test func createPlaceAndDelete() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/c1"
     try driver.create(path, resources: nil)
     let directory = try #require(driver.directory(for: path))
     #expect(CgroupTest.exists(directory + "/cgroup.procs"))
 
-    let child = try ChildProcess("exec sleep 30")
+    let child = try ChildProcess("exec sleep 3600")
     try driver.addProcess(child.pid, to: path)
     #expect(try driver.processes(in: path) == [child.pid])
     #expect(CgroupTest.read("/proc/\(child.pid)/cgroup")?.contains("0::/\(path)") == true)
     #expect(try driver.stats(path).cpu != nil)
 
     try driver.delete(path)
-    #expect(child.wait() != nil)
+    #expect(await child.wait() != nil)
     #expect(child.terminatingSignal == SIGKILL)
     #expect(!CgroupTest.exists(directory))
     try driver.delete(path)  // deleting twice is fine
   }
 
-  @Test func freezeStopsTheProcessAndThawResumesIt() throws {
+  @Test func freezeStopsTheProcessAndThawResumesIt() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/c2"
     let counter = CgroupTest.temporaryDirectory()
@@ -41,40 +42,41 @@ struct CgroupV2RealTests {
     let child = try ChildProcess("read _; while :; do echo . >> \(counter)/n; done")
     try driver.addProcess(child.pid, to: path)
     child.release()
-    usleep(50_000)
+    // It writes before the freeze: its first write can take a while on a loaded machine.
+    #expect(try await eventually { CgroupTest.size(counter + "/n") > 0 }, "the child never wrote")
 
     try driver.freeze(path)
     #expect(try driver.isFrozen(path))
     #expect(CgroupTest.read(driver.directory(for: path)! + "/cgroup.events")?.contains("frozen 1") == true)
     let frozenAt = CgroupTest.size(counter + "/n")
     #expect(frozenAt > 0)
-    usleep(100_000)
+    try await Task.sleep(for: .milliseconds(100))
     #expect(CgroupTest.size(counter + "/n") == frozenAt)
 
     try driver.thaw(path)
     #expect(try !driver.isFrozen(path))
-    usleep(100_000)
-    #expect(CgroupTest.size(counter + "/n") > frozenAt)
+    // Thawed, it writes on, once it is scheduled again.
+    #expect(try await eventually { CgroupTest.size(counter + "/n") > frozenAt })
     #expect(try driver.stats(path).cpu?.usageNanoseconds ?? 0 > 0)
 
     try driver.delete(path)
-    #expect(child.wait() != nil)
+    #expect(await child.wait() != nil)
   }
 
-  @Test func deleteOfAFrozenCgroupKillsItsProcesses() throws {
+  @Test func deleteOfAFrozenCgroupKillsItsProcesses() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/frozen-delete"
     try driver.create(path, resources: nil)
-    let child = try ChildProcess("exec sleep 30")
+    let child = try ChildProcess("exec sleep 3600")
     try driver.addProcess(child.pid, to: path)
     try driver.freeze(path)
     try driver.delete(path)
-    #expect(child.wait() != nil)
+    #expect(await child.wait() != nil)
     #expect(child.terminatingSignal == SIGKILL)
     #expect(!CgroupTest.exists(driver.directory(for: path)!))
   }
 
-  @Test func deviceRulesAreEnforcedByAnEBPFProgram() throws {
+  @Test func deviceRulesAreEnforcedByAnEBPFProgram() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/devices"
     var resources = LinuxResources()
@@ -91,7 +93,7 @@ struct CgroupV2RealTests {
       """)
     try driver.addProcess(child.pid, to: path)
     child.release()
-    #expect(child.wait() != nil)
+    #expect(await child.wait() != nil)
     #expect(child.exitCode == 0)
 
     // update replaces the program: now loop-control may be written too.
@@ -102,24 +104,24 @@ struct CgroupV2RealTests {
       "read _; (exec 3>/dev/loop-control) || exit 4; if head -c0 /dev/kmsg; then exit 5; fi; exit 0")
     try driver.addProcess(second.pid, to: path)
     second.release()
-    #expect(second.wait() != nil)
+    #expect(await second.wait() != nil)
     #expect(second.exitCode == 0)
     try driver.delete(path)
   }
 
-  @Test func deleteKillsEveryProcessWithCgroupKill() throws {
+  @Test func deleteKillsEveryProcessWithCgroupKill() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/c3"
     try driver.create(path, resources: nil)
-    let child = try ChildProcess("read _; sleep 30 & sleep 30")
+    let child = try ChildProcess("read _; sleep 3600 & sleep 3600")
     try driver.addProcess(child.pid, to: path)
     child.release()
-    let pids = try CgroupTest.awaitProcesses(3, in: path, driver: driver)
-    #expect(pids.count == 3)  // sh, and its two sleeps
+    let pids = try await CgroupTest.awaitProcesses(3, in: path, driver: driver)
+    #expect(pids.count == 3, "sh: \(child.outcome)")  // sh, and its two sleeps
 
     try driver.delete(path)
-    #expect(child.wait() != nil)
-    #expect(child.terminatingSignal == SIGKILL)
+    #expect(await child.wait() != nil)
+    #expect(child.terminatingSignal == SIGKILL, "sh: \(child.outcome)")
     for pid in pids where pid != child.pid {
       #expect(!CgroupTest.isAlive(pid))
     }
@@ -132,7 +134,7 @@ struct CgroupV2RealTests {
     .enabled(
       if: !(CgroupTest.read((CgroupTest.mounts.unified ?? "") + "/cgroup.controllers") ?? "memory").contains("memory"),
       "this host's unified tree has the memory controller"))
-  func resourceWithoutItsControllerFails() throws {
+  func resourceWithoutItsControllerFails() async throws {
     defer { try? driver.delete(parent) }
     var resources = LinuxResources()
     resources.memory = .init(limit: 1 << 24)

@@ -1,4 +1,5 @@
 import Glibc
+import TestSupport
 
 /// A real `/bin/sh -c` child for the tests, held on a pipe: its script can start with `read _` so the test places
 /// it in a cgroup before it does anything (forks, allocations) that must be accounted there.
@@ -38,23 +39,20 @@ final class ChildProcess {
     gate = -1
   }
 
-  /// Waits up to `timeoutMilliseconds` for the child to end; returns the raw wait status, nil on timeout.
+  /// Waits up to `timeout` for the child to end, polling without holding a thread of the concurrency pool;
+  /// returns the raw wait status, nil on timeout.
   @discardableResult
-  func wait(timeoutMilliseconds: Int = 5000) -> Int32? {
+  func wait(timeout: Duration = defaultDeadline) async -> Int32? {
     if let status { return status }
-    var waited = 0
-    while true {
+    let reaped = try? await eventuallyValue(timeout: timeout, every: .milliseconds(10)) { () -> Int32?? in
       var raw: Int32 = 0
       let result = waitpid(pid, &raw, WNOHANG)
-      if result == pid {
-        status = raw
-        return raw
-      }
-      if result < 0 { return nil }
-      if waited >= timeoutMilliseconds { return nil }
-      usleep(10_000)
-      waited += 10
+      if result == pid { return .some(raw) }
+      return result < 0 ? .some(nil) : nil
     }
+    guard let reaped, let raw = reaped else { return nil }
+    status = raw
+    return raw
   }
 
   /// Whether the child has not exited yet (does not reap it).
@@ -67,6 +65,13 @@ final class ChildProcess {
   var terminatingSignal: Int32? {
     guard let status, status & 0x7f != 0, status & 0x7f != 0x7f else { return nil }
     return status & 0x7f
+  }
+
+  /// How it ended, for expectation messages: "running", "exited N" or "signal N".
+  var outcome: String {
+    guard let status else { return "running" }
+    if let code = exitCode { return "exited \(code)" }
+    return terminatingSignal.map { "signal \($0)" } ?? "status \(status)"
   }
 
   var exitCode: Int32? {

@@ -19,17 +19,17 @@ import Testing
     var dir: String
     var state: MonitorState? { MonitorState.read(dir + "/state.json") }
 
-    /// Waits for the monitor to exit and returns its final state.
-    func finish(timeout: Double = 10) throws -> MonitorState {
-      let deadline = Date().addingTimeInterval(timeout)
+    /// Waits for the monitor to exit (polling, so no thread of the concurrency pool is held) and returns its final
+    /// state.
+    func finish(timeout: Duration = defaultDeadline) async throws -> MonitorState {
       var status: Int32 = 0
       // In the foreground the monitor is our child; detached, it is the orphaned child of the process we spawned.
-      while waitpid(pid, &status, WNOHANG) == 0 || state?.monitorAlive == true {
-        guard Date() < deadline else {
-          kill(pid, SIGKILL)
-          throw FixtureError.timeout("monitor \(pid)")
-        }
-        usleep(10_000)
+      let gone = try await eventually(timeout: timeout, every: .milliseconds(10)) {
+        waitpid(pid, &status, WNOHANG) != 0 && state?.monitorAlive != true
+      }
+      guard gone else {
+        kill(pid, SIGKILL)
+        throw FixtureError.timeout("monitor \(pid)")
       }
       close(sync)
       return try #require(state)
@@ -63,16 +63,20 @@ import Testing
 
   @Test func logsBothStreamsAsJSONAndRecordsTheExitCode() async throws {
     try await withScratchRoot { scratch in
+      let before = Date()
       let m = try start(
         scratch.path, ["--foreground"], ["sh", "-c", "echo out; echo \"q\\\"uote\" >&2; printf tail; exit 3"])
       #expect(MonitorLauncher.readLine(m.sync) == "exit 3")
-      let s = try m.finish()
+      let s = try await m.finish()
       #expect(s.Status == "exited")
       #expect(s.ExitCode == 3)
       let entries = JSONLog.read(path: m.dir + "/c-json.log")
       #expect(entries.map(\.log) == ["out\n", "q\"uote\n", "tail"])
       #expect(entries.map(\.stream) == ["stdout", "stderr", "stdout"])
-      #expect(entries.allSatisfy { abs($0.time.timeIntervalSinceNow) < 60 })
+      // Stamped while the monitor ran: between the start and now, however long a loaded machine made that (with a
+      // second's slack for the clock's rounding).
+      let after = Date()
+      #expect(entries.allSatisfy { $0.time >= before - 1 && $0.time <= after + 1 }, "\(entries.map(\.time)), \(before)")
       // The attach socket goes away with the monitor.
       #expect(!FileManager.default.fileExists(atPath: m.dir + "/a.sock"))
     }
@@ -90,7 +94,7 @@ import Testing
       }
       let m = try start(scratch.path, ["--foreground"], ["ls", "/proc/self/fd"], inheritedFDs: [low, high])
       #expect(MonitorLauncher.readLine(m.sync) == "exit 0")
-      _ = try m.finish()
+      _ = try await m.finish()
       let fds = JSONLog.read(path: m.dir + "/c-json.log").map { $0.log.trimmingCharacters(in: .whitespacesAndNewlines) }
       #expect(fds == ["0", "1", "2", "3"])
     }
@@ -99,7 +103,7 @@ import Testing
   @Test func execFailureIs127() async throws {
     try await withScratchRoot { scratch in
       let m = try start(scratch.path, [], ["/nonexistent/binary"])
-      let s = try m.finish()
+      let s = try await m.finish()
       #expect(s.ExitCode == 127)
       #expect(JSONLog.read(path: m.dir + "/c-json.log").first?.log.contains("No such file or directory") == true)
     }
@@ -113,7 +117,7 @@ import Testing
       _ = "hello\n".withCString { send(fd, $0, 6, 0) }
       var data = [UInt8]()
       var buf = [UInt8](repeating: 0, count: 4096)
-      var tv = timeval(tv_sec: 5, tv_usec: 0)
+      var tv = timeval(tv_sec: 20, tv_usec: 0)
       setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
       while true {
         let n = recv(fd, &buf, buf.count, 0)
@@ -130,14 +134,14 @@ import Testing
       }
       #expect(frames.map(\.0) == [1, 2, 3])
       #expect(frames.map(\.1) == ["got hello\n", "bye\n", "4"])
-      #expect(try m.finish().ExitCode == 4)
+      #expect(try await m.finish().ExitCode == 4)
     }
   }
 
   @Test func restartPolicyOnFailureCountsRestarts() async throws {
     try await withScratchRoot { scratch in
       let m = try start(scratch.path, ["--restart", "on-failure:2"], ["sh", "-c", "echo run; exit 1"])
-      let s = try m.finish()
+      let s = try await m.finish()
       #expect(s.RestartCount == 2)
       #expect(s.ExitCode == 1)
       #expect(JSONLog.read(path: m.dir + "/c-json.log").map(\.log) == ["run\n", "run\n", "run\n"])
@@ -146,10 +150,10 @@ import Testing
 
   @Test func stopEndsAnAlwaysRestartingContainerForGood() async throws {
     try await withScratchRoot { scratch in
-      let m = try start(scratch.path, ["--restart", "always"], ["sleep", "30"])
+      let m = try start(scratch.path, ["--restart", "always"], ["sleep", "3600"])
       #expect(m.state?.Status == "running")
       MonitorSignal.stop(m.pid, cleanUpAfter: false)
-      let s = try m.finish()
+      let s = try await m.finish()
       #expect(s.Status == "exited")
       #expect(s.ManualStop)
       #expect(s.ExitCode == 128 + SIGTERM)
@@ -172,12 +176,18 @@ import Testing
   func exitCommandRunsUnlessALiveStopperCleansUp(_ stopper: Stopper) async throws {
     try await withScratchRoot { scratch in
       let marker = scratch.path.path + "/exit-command-ran"
-      // The container takes 0.3 s to end after SIGTERM, so a stopper that exits at once is gone by then.
+      let ready = scratch.path.path + "/trap-set"
+      let go = scratch.path.path + "/may-exit"
+      // After SIGTERM the container ends only once the test says so, when the stopper has exited (or, alive, is
+      // sure to outlive it): no race with a loaded machine's scheduling.
       let m = try start(
         scratch.path, ["--exit-command", "/bin/sh", "--exit-command", "-c", "--exit-command", "echo x > \(marker)"],
-        ["sh", "-c", "trap 'sleep 0.3; exit 0' TERM; while :; do sleep 0.05; done"])
+        [
+          "sh", "-c",
+          "trap 'while [ ! -e \(go) ]; do sleep 0.02; done; exit 0' TERM; touch \(ready); while :; do sleep 0.05; done",
+        ])
       #expect(m.state?.Status == "running")
-      usleep(200_000)
+      #expect(try await eventually { FileManager.default.fileExists(atPath: ready) }, "the trap was never set")
       switch stopper {
       case .plain: MonitorSignal.stop(m.pid, cleanUpAfter: false)
       case .cleanerAlive: MonitorSignal.stop(m.pid, cleanUpAfter: true)
@@ -189,23 +199,29 @@ import Testing
         kill.waitUntilExit()
         #expect(kill.terminationStatus == 0)
       }
-      let s = try m.finish()
+      FileManager.default.createFile(atPath: go, contents: nil)
+      let s = try await m.finish()
       #expect(s.Status == "exited")
-      let expected = stopper != .cleanerAlive
-      // The exit command is the monitor's orphan: give it the time a shell takes to start.
-      for _ in 0..<100 where expected && !FileManager.default.fileExists(atPath: marker) { usleep(20_000) }
-      if !expected { usleep(300_000) }
-      #expect(FileManager.default.fileExists(atPath: marker) == expected)
+      // The exit command is the monitor's orphan: wait for the shell it starts, however long a loaded machine
+      // takes to run it. Where it must not run, the monitor is gone and the marker stays absent.
+      if stopper == .cleanerAlive {
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!FileManager.default.fileExists(atPath: marker))
+      } else {
+        #expect(try await eventually { FileManager.default.fileExists(atPath: marker) }, "no exit command")
+      }
     }
   }
 
   @Test func killForwardsTheQueuedSignal() async throws {
     try await withScratchRoot { scratch in
+      let ready = scratch.path.path + "/trap-set"
       let m = try start(
-        scratch.path, [], ["sh", "-c", "trap 'echo usr1; exit 9' USR1; while true; do sleep 0.05; done"])
-      usleep(200_000)
+        scratch.path, [],
+        ["sh", "-c", "trap 'echo usr1; exit 9' USR1; touch \(ready); while true; do sleep 0.05; done"])
+      #expect(try await eventually { FileManager.default.fileExists(atPath: ready) }, "the trap was never set")
       MonitorSignal.forward(m.pid, signal: SIGUSR1)
-      let s = try m.finish()
+      let s = try await m.finish()
       #expect(s.ExitCode == 9)
       #expect(JSONLog.read(path: m.dir + "/c-json.log").map(\.log) == ["usr1\n"])
     }
@@ -216,7 +232,7 @@ import Testing
       let m = try start(
         scratch.path, ["--log-max-size", "400", "--log-max-files", "3"],
         ["sh", "-c", "i=0; while [ $i -lt 40 ]; do echo line$i; i=$((i+1)); done"])
-      _ = try m.finish()
+      _ = try await m.finish()
       let fm = FileManager.default
       #expect(fm.fileExists(atPath: m.dir + "/c-json.log.1"))
       #expect(fm.fileExists(atPath: m.dir + "/c-json.log.2"))
@@ -238,7 +254,7 @@ import Testing
       let m = try start(
         scratch.path, ["--pid-file", pidFile],
         ["sh", "-c", "sh -c 'sleep 0.3; echo from-init; exit 7' & echo $! > \(pidFile)"])
-      let s = try m.finish()
+      let s = try await m.finish()
       #expect(s.ExitCode == 7)
       #expect(JSONLog.read(path: m.dir + "/c-json.log").map(\.log) == ["from-init\n"])
     }

@@ -37,19 +37,10 @@ struct ContainerEngineTests {
     }
   }
 
-  /// Polls `condition` (the monitor writes logs asynchronously) for up to 10 s.
-  func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = Date().addingTimeInterval(10)
-    while Date() < deadline {
-      if try await condition() { return true }
-      try await Task.sleep(nanoseconds: 20_000_000)
-    }
-    return false
-  }
-
   @Test func runDetachedReadLogsStopAndTheExitCodeIsRecorded() async throws {
     try await withEngine { engine, image in
-      let script = "echo hello; echo oops >&2; trap 'echo bye; exit 7' TERM; while :; do sleep 0.1; done"
+      // The trap first: once both lines are logged, a stop is sure to find it set.
+      let script = "trap 'echo bye; exit 7' TERM; echo hello; echo oops >&2; while :; do sleep 0.1; done"
       let id = try await engine.run(
         ContainerSpec(image: image, command: ["sh", "-c", script], name: "engine-logs", network: .none))
       let running = try await engine.inspect("engine-logs")
@@ -84,7 +75,7 @@ struct ContainerEngineTests {
     try await withEngine { engine, image in
       let id = try await engine.run(
         ContainerSpec(
-          image: image, command: ["sh", "-c", "cat /sys/class/net/lo/flags; ls /sys/class/net; sleep 60"],
+          image: image, command: ["sh", "-c", "cat /sys/class/net/lo/flags; ls /sys/class/net; sleep 3600"],
           network: .none))
       let pid = try await engine.inspect(id).pid
       #expect(!FileManager.default.fileExists(atPath: "/run/netns/ckit-\(id.prefix(12))"))
@@ -97,7 +88,7 @@ struct ContainerEngineTests {
         })
 
       let joined = try await engine.run(
-        ContainerSpec(image: image, command: ["sleep", "60"], network: .container(id)))
+        ContainerSpec(image: image, command: ["sleep", "3600"], network: .container(id)))
       let joinedPid = try await engine.inspect(joined).pid
       #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(joinedPid)/ns/net") == own)
       try await engine.remove(joined, force: true)
@@ -112,7 +103,7 @@ struct ContainerEngineTests {
     try await withEngine { engine, image in
       let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
       let bridge = try Bridge(
-        name: "ckr\(tag)", subnet: try IPv4Subnet("10.\(Int.random(in: 225...250)).\(Int.random(in: 0...255)).0/30"))
+        name: "ckr\(tag)", subnet: try IPv4Subnet(TestSubnet.next(secondOctet: 225...250, prefixLength: 30)))
       let network = engine.configuration.root + "/network"
       try FileManager.default.createDirectory(atPath: network, withIntermediateDirectories: true)
       try #"{"name": "\#(bridge.name)", "subnet": "\#(bridge.subnet)"}"#
@@ -120,7 +111,7 @@ struct ContainerEngineTests {
       do {
         // A /30 has a single container address: the second run gets it only if stop released it.
         for round in 0..<2 {
-          let id = try await engine.run(ContainerSpec(image: image, command: ["sleep", "60"], network: .bridge))
+          let id = try await engine.run(ContainerSpec(image: image, command: ["sleep", "3600"], network: .bridge))
           let veth = "/sys/class/net/\(VethPair.hostInterfaceName(containerID: id))"
           let netns = "/run/netns/ckit-\(id.prefix(12))"
           #expect(FileManager.default.fileExists(atPath: veth), "round \(round)")
@@ -141,8 +132,9 @@ struct ContainerEngineTests {
 
   /// Tasks waiting for a container's lock (wait, stop, remove and start all take it) must not hold pool threads:
   /// with every pool thread parked in flock, a holder of this process could never get as far as releasing it.
-  /// Here the holder is a task that releases after a short sleep; a watchdog thread releases after 30 s (the
-  /// whole suite keeps the pool busy at times) so that a regression fails instead of hanging.
+  /// Here the holder is a task that releases after a short sleep; a watchdog thread releases after 120 s so that a
+  /// regression fails instead of hanging. The whole suite keeps the pool busy at times: under load a suspended
+  /// task has waited more than 30 s for a pool thread, so a shorter watchdog could beat a working holder.
   @Test func waitersForAContainersLockLeaveThePoolFree() async throws {
     try await withEngine { engine, image in
       let id = try await engine.create(ContainerSpec(image: image, command: ["true"], network: .none))
@@ -159,7 +151,7 @@ struct ContainerEngineTests {
         }
       }
       let watchdog = Thread {
-        Thread.sleep(forTimeInterval: 30)
+        Thread.sleep(forTimeInterval: 120)
         release("watchdog")
       }
       watchdog.start()
@@ -222,7 +214,7 @@ struct ContainerEngineTests {
         }
         #expect(code == 127)
       }
-      let running = try await engine.run(ContainerSpec(image: image, command: ["sleep", "60"], network: .none))
+      let running = try await engine.run(ContainerSpec(image: image, command: ["sleep", "3600"], network: .none))
       await #expect(throws: EngineError.containerRunning(id: running, action: "remove")) {
         try await engine.remove(running)
       }

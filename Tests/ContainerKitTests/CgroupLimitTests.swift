@@ -83,7 +83,7 @@ struct CgroupLimitTests {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
       let spec = f.spec(
-        ["sleep", "30"], limits: { $0.cpu = LinuxResources.CPU(quota: 50_000, period: 100_000, cpus: "0") })
+        ["sleep", "3600"], limits: { $0.cpu = LinuxResources.CPU(quota: 50_000, period: 100_000, cpus: "0") })
       let c = try await f.create(spec, id: "cpu")
       if f.runtime.cgroups?.version == .v1 {
         #expect(try Self.readCgroup(pid: c.pid, controller: "cpu", file: "cpu.cfs_quota_us") == "50000\n")
@@ -100,7 +100,7 @@ struct CgroupLimitTests {
   func pauseResume() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.start(f.spec(["sleep", "30"]), id: "frozen")
+      let c = try await f.start(f.spec(["sleep", "3600"]), id: "frozen")
       try c.pause()
       #expect(c.state().status == .paused)
       #expect(try f.runtime.cgroups?.isFrozen(try #require(c.cgroupPath)) == true)
@@ -116,7 +116,7 @@ struct CgroupLimitTests {
   func killAll() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.start(f.spec(["sh", "-c", "sleep 30 & sleep 30 & wait"]), id: "all")
+      let c = try await f.start(f.spec(["sh", "-c", "sleep 3600 & sleep 3600 & wait"]), id: "all")
       let cgroups = try #require(f.runtime.cgroups)
       let path = try #require(c.cgroupPath)
       // sh and its two sleeps.

@@ -74,7 +74,8 @@ struct ChildHookWaitTests {
 
   /// While the child runs startContainer hooks, `start` must not hold a thread of the concurrency pool: with every
   /// pool thread parked in such starts, the task the hooks wait for (here, one that writes their go-ahead file)
-  /// could never run, and the hooks would time out.
+  /// could never run, and the hooks would time out. Their timeout is long (120 s): the rest of the suite can keep
+  /// the pool busy for tens of seconds, which must not fail a start that leaves it free.
   @Test("start waits for startContainer hooks off the concurrency pool")
   func startLeavesThePoolFree() async throws {
     try await withScratchRoot { scratch in
@@ -88,7 +89,7 @@ struct ChildHookWaitTests {
         var hooks = Spec.Hooks()
         hooks.startContainer = [
           Spec.Hook(
-            path: "/bin/sh", args: ["sh", "-c", "while [ ! -e /shared/go ]; do sleep 0.05; done"], timeout: 20)
+            path: "/bin/sh", args: ["sh", "-c", "while [ ! -e /shared/go ]; do sleep 0.05; done"], timeout: 120)
         ]
         spec.hooks = hooks
         let c = try await f.runtime.create(id: "sc-pool-\(i)", spec: spec, io: .null)

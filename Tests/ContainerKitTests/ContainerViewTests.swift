@@ -66,7 +66,7 @@ struct ContainerViewTests {
   func execTimeNamespace() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      var spec = f.spec(["sleep", "30"])
+      var spec = f.spec(["sleep", "3600"])
       spec.linux?.namespaces?.append(Spec.Namespace(.time))
       spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 1_000_000)]
       let c = try await f.start(spec, id: "timens-exec")
@@ -109,7 +109,7 @@ struct ContainerViewTests {
   func execTerminal() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.start(f.spec(["sleep", "30"]), id: "exec-tty", io: .terminal())
+      let c = try await f.start(f.spec(["sleep", "3600"]), id: "exec-tty", io: .terminal())
       let p = try await c.exec(Spec.Process(args: ["sh", "-c", "tty; ls -1 /dev/pts"]), io: .terminal())
       let out = await RuntimeFixture.readTerminal(try #require(p.streams.terminal))
       #expect(await p.wait().code == 0)

@@ -133,7 +133,7 @@ struct LifecycleTests {
   func lifecycle() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.create(f.spec(["sleep", "30"]), id: "life")
+      let c = try await f.create(f.spec(["sleep", "3600"]), id: "life")
       #expect(c.state().status == .created)
       let other = ContainerRuntime(root: f.runtime.root.path, cgroupParent: f.cgroupParent, cgroups: f.runtime.cgroups)
       let seen = try other.container(id: "life")
@@ -157,8 +157,12 @@ struct LifecycleTests {
       let f = try RuntimeFixture(scratch)
       let c = try await f.start(
         f.spec(["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"]), id: "stubborn", io: .pipes)
-      var buf = [UInt8](repeating: 0, count: 6)
-      _ = read(c.streams.stdout ?? -1, &buf, 6)  // "ready\n": the trap is set
+      let stdout = c.streams.stdout ?? -1
+      // "ready\n": the trap is set. Read off the concurrency pool: a loaded machine may take a while to print it.
+      _ = await BlockingCall.run {
+        var buf = [UInt8](repeating: 0, count: 6)
+        return read(stdout, &buf, 6)
+      }
       let clock = ContinuousClock()
       let started = clock.now
       let status = try await c.stop(timeout: .milliseconds(300))
@@ -173,7 +177,7 @@ struct LifecycleTests {
   func execJoins() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let c = try await f.start(f.spec(["sh", "-c", "echo inside > /tmp/marker; exec sleep 30"]), id: "execd")
+      let c = try await f.start(f.spec(["sh", "-c", "echo inside > /tmp/marker; exec sleep 3600"]), id: "execd")
       let marker = f.rootfs.appendingPathComponent("tmp/marker").path
       #expect(try await RuntimeFixture.eventually { FileManager.default.contents(atPath: marker) } != nil)
       let p = try await c.exec(

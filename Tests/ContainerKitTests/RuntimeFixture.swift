@@ -160,14 +160,10 @@ struct RuntimeFixture {
     }
   }
 
-  /// Polls `probe` every 5 ms for up to a second (what a started program needs to get somewhere) until it
-  /// returns a value; nil if it never does.
+  /// Polls `probe` every 5 ms until it returns a value; nil if it never does within TestSupport's deadline (a
+  /// started program gets somewhere in milliseconds, but a loaded CI machine can hold it back for seconds).
   static func eventually<T>(_ probe: () throws -> T?) async throws -> T? {
-    for _ in 0..<200 {
-      if let value = try probe() { return value }
-      try await Task.sleep(for: .milliseconds(5))
-    }
-    return nil
+    try await eventuallyValue(every: .milliseconds(5)) { try probe() }
   }
 
   /// Expects `create` to fail with exactly `message`, leaving nothing behind.

@@ -26,11 +26,9 @@ struct CkitMoreTests {
       #expect(run.status == 0, "\(run.stderr)")
       let mapping = try env.ckit(["port", "web", "80/tcp"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
       let port = try #require(mapping.split(separator: ":").last.flatMap { Int($0) }, "port said \(mapping)")
-      var reply: HTTPProbe.Response?
-      for _ in 0..<50 {
-        reply = try? HTTPProbe.get(port: port, path: "/index.html", timeout: 2)
-        if reply?.status == 200 { break }
-        usleep(100_000)
+      // httpd starts after `run -d` returns: wait for it to answer.
+      let reply = try await eventuallyValue {
+        (try? HTTPProbe.get(port: port, path: "/index.html", timeout: 2)).flatMap { $0.status == 200 ? $0 : nil }
       }
       #expect(reply?.text == "hi-from-web\n")
 
@@ -92,12 +90,15 @@ struct CkitMoreTests {
       #expect(
         try env.ckit(["run", "-d", "--network", "none", "--name", "p1", env.image, "sh", "-c", script]).status == 0)
       let out = env.scratch.path.appendingPathComponent("n").path
-      func counter() throws -> Int {
-        try #require(try env.ckit(["cp", "p1:/tmp/n", out]).status == 0)
+      // The container's count, nil while it has not written one yet.
+      func count() throws -> Int? {
+        guard try env.ckit(["cp", "p1:/tmp/n", out]).status == 0 else { return nil }
         return Int(try String(contentsOfFile: out, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
-          ?? -1
       }
-      try await Task.sleep(for: .milliseconds(300))
+      func counter() throws -> Int { try #require(try count()) }
+      // It counts before the pause: its first tick can take a while on a loaded machine.
+      let first = try #require(try await eventuallyValue { try count() }, "the container never wrote its count")
+      #expect(try await eventually { try counter() > first }, "the container does not count")
       #expect(try env.ckit(["pause", "p1"]).status == 0)
       #expect(try env.ckit(["inspect", "-f", "{{.State.Paused}}", "p1"]).stdout == "true\n")
       let pid = try env.ckit(["inspect", "-f", "{{.State.Pid}}", "p1"]).stdout.trimmingCharacters(
@@ -119,13 +120,7 @@ struct CkitMoreTests {
       #expect(try env.ckit(["pause", "p1"]).status != 0)  // already paused
       #expect(try env.ckit(["unpause", "p1"]).status == 0)
       // Thawed, it counts on; under a loaded CI the first tick may take a while, so poll rather than sleep once.
-      var counted = try counter()
-      let deadline = ContinuousClock.now + .seconds(15)
-      while counted <= frozen, ContinuousClock.now < deadline {
-        try await Task.sleep(for: .milliseconds(100))
-        counted = try counter()
-      }
-      #expect(counted > frozen)
+      #expect(try await eventually(every: .milliseconds(100)) { try counter() > frozen })
       #expect(try env.ckit(["inspect", "-f", "{{.State.Paused}}", "p1"]).stdout == "false\n")
       #expect(try env.ckit(["rm", "-f", "p1"]).status == 0)
     }

@@ -18,8 +18,16 @@ struct CkitOutputTests {
   @Test func statsReadsTheContainersCgroup() async throws {
     try await withEnv { env in
       #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
-      let run = try env.ckit(["run", "-d", "--name", "st", "-m", "64m", env.image, "sh", "-c", "sleep 60 & sleep 60"])
+      let run = try env.ckit([
+        "run", "-d", "--name", "st", "-m", "64m", env.image, "sh", "-c", "sleep 3600 & sleep 3600",
+      ])
       #expect(run.status == 0, "\(run.stderr)")
+      // `run -d` returns once sh runs; its first sleep may not be forked yet.
+      let both = try await eventually(every: .milliseconds(100)) {
+        let pids = try env.ckit(["stats", "--no-stream", "--format", "{{.PIDs}}", "st"]).stdout
+        return (Int(pids.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) >= 2
+      }
+      #expect(both, "sh never forked its first sleep")
       let stats = try env.ckit(["stats", "--no-stream", "st"])
       #expect(stats.status == 0, "\(stats.stderr)")
       let lines = stats.stdout.split(separator: "\n")
@@ -41,19 +49,20 @@ struct CkitOutputTests {
       let usage = parts.count > 1 ? String(parts[1]) : ""
       #expect(usage.hasSuffix("iB") && usage != "0B", "\(fields.stdout)")
       #expect(parts.last?.hasSuffix("%") == true)
-      // Streaming: a table a second until interrupted (plain tables when piped, no screen clearing).
-      let streamed = try Command.run(
-        [
-          "timeout", "-s", "INT", "2.8", CkitCLITests.products.appendingPathComponent("ckit").path, "--root",
-          env.scratch.path.path, "stats", "st",
-        ], check: false)
-      #expect(streamed.stdout.components(separatedBy: "CONTAINER ID").count - 1 >= 2, "\(streamed.stdout)")
+      // Streaming: a table a second until interrupted (plain tables when piped, no screen clearing). Interrupted
+      // once the second table is out, however long a loaded machine takes to print it.
+      let streaming = try BackgroundCommand([
+        CkitCLITests.products.appendingPathComponent("ckit").path, "--root", env.scratch.path.path, "stats", "st",
+      ])
+      let tables = try await streaming.waitForOutput { $0.components(separatedBy: "CONTAINER ID").count - 1 >= 2 }
+      let streamed = streaming.stop(signal: SIGINT)
+      #expect(tables, "\(streamed.stdout)")
       #expect(!streamed.stdout.contains("\u{1b}"))
       #expect(try env.ckit(["rm", "-f", "st"]).status == 0)
 
       // On the host's network the host's traffic is not the container's: none, as docker shows.
       #expect(
-        try env.ckit(["run", "-d", "--name", "hostnet", "--network", "host", env.image, "sleep", "60"]).status == 0)
+        try env.ckit(["run", "-d", "--name", "hostnet", "--network", "host", env.image, "sleep", "3600"]).status == 0)
       let host = try env.ckit(["stats", "--no-stream", "--format", "{{.NetIO}} {{.PIDs}}", "hostnet"])
       #expect(host.stdout == "0B / 0B 1\n", "\(host.stdout)\(host.stderr)")
       #expect(try env.ckit(["rm", "-f", "hostnet"]).status == 0)
@@ -208,7 +217,7 @@ struct CkitOutputTests {
       #expect(try env.ckit(["diff", "in"]).stdout.contains("A /root/f.txt"))
       // A running container sees what is copied in, and what it writes can be copied out.
       #expect(
-        try env.ckit(["run", "-d", "--name", "live", env.image, "sleep", "60"]).status == 0)
+        try env.ckit(["run", "-d", "--name", "live", env.image, "sleep", "3600"]).status == 0)
       #expect(try env.ckit(["cp", host.appendingPathComponent("f.txt").path, "live:/tmp/"]).status == 0)
       let seen = try env.ckit(["exec", "live", "cat", "/tmp/f.txt"])
       #expect(seen.stdout == "payload\n", "\(seen.stdout)\(seen.stderr)")

@@ -20,7 +20,7 @@ struct CkitSeedTests {
       let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
       bridge = "ckb\(tag)"
       let net = try scratch.directory("network")
-      try #"{"name": "\#(bridge)", "subnet": "10.\#(Int.random(in: 225...250)).\#(Int.random(in: 0...255)).0/24"}"#
+      try #"{"name": "\#(bridge)", "subnet": "\#(TestSubnet.next(secondOctet: 225...250))"}"#
         .write(to: net.appendingPathComponent("bridge.json"), atomically: true, encoding: .utf8)
     }
 
@@ -99,24 +99,37 @@ struct CkitSeedTests {
       #expect(ps.stdout.contains("Up "), "\(ps.stdout)")
       #expect(ps.stdout.contains("talker"))
 
-      // attach: a real ckit attach process; we read its stdout, then end it (our own child).
-      let attached = try AttachProbe.read(
-        ckit: CkitCLITests.products.appendingPathComponent("ckit").path,
-        root: env.scratch.path.path, container: "talker", seconds: 2.5)
-      #expect(attached.contains("hello world"), "attach got: \(attached)")
+      // attach: a real ckit attach process; we read its stdout until the next line comes, then end it (our own
+      // child).
+      var vars = ProcessInfo.processInfo.environment
+      vars["CKIT_RUNTIME"] = CkitCLITests.runtime
+      let attach = try BackgroundCommand(
+        [
+          CkitCLITests.products.appendingPathComponent("ckit").path, "--root", env.scratch.path.path, "attach",
+          "--no-stdin", "talker",
+        ], environment: vars)
+      let attached = try await attach.waitForOutput { $0.contains("hello world") }
+      let seen = attach.stop().stdout
+      #expect(attached, "attach got: \(seen)")
 
+      func logLines() throws -> Int { try env.ckit(["logs", "talker"]).stdout.split(separator: "\n").count }
+      // Two lines (a second apart) in the first run's log before it is stopped.
+      #expect(try await eventually(every: .milliseconds(200)) { try logLines() >= 2 })
       let t0 = Date()
       let stop = try env.ckit(["stop", "-t", "2", "talker"])
       #expect(stop.status == 0, "\(stop.stderr)")
-      #expect(Date().timeIntervalSince(t0) < 6)
+      // The shell (pid 1) ignores SIGTERM: stop waits its 2 s, then kills; not the default 10 s.
+      #expect(Date().timeIntervalSince(t0) < 9)
       #expect(try env.ckit(["ps", "-a", "--format", "{{.Status}}"]).stdout.hasPrefix("Exited"))
-      let firstRun = try env.ckit(["logs", "talker"]).stdout.split(separator: "\n").count
+      let firstRun = try logLines()
       #expect(firstRun >= 2)
 
       #expect(try env.ckit(["start", "talker"]).status == 0)
       #expect(try env.ckit(["ps", "--format", "{{.Names}} {{.State}}"]).stdout == "talker running\n")
       #expect(try env.ckit(["restart", "-t", "1", "talker"]).status == 0)
-      sleep(2)
+      #expect(try env.ckit(["inspect", "--format", "{{.State.Running}}", "talker"]).stdout == "true\n")
+      // The restarted shell logs on into the same log: two more lines at least, a second apart.
+      #expect(try await eventually(every: .milliseconds(200)) { try logLines() > firstRun + 1 })
       #expect(try env.ckit(["inspect", "--format", "{{.State.Running}}", "talker"]).stdout == "true\n")
       let logs = try env.ckit(["logs", "-t", "talker"]).stdout.split(separator: "\n")
       #expect(logs.count > firstRun + 1)
@@ -156,17 +169,25 @@ struct CkitSeedTests {
   @Test func publishedPortServesOnLoopbackAndIsFreedOnStop() async throws {
     try await withEnv { env in
       _ = try env.ckit(["pull", "-q", env.image])
-      let port = try FreePort.next()
-      let run = try env.ckit([
-        "run", "-d", "--name", "web", "-p", "\(port):80", env.image, "sh", "-c",
-        "mkdir -p /www && echo hello-page > /www/index.html && exec httpd -f -p 80 -h /www",
-      ])
+      // A port that was free a moment ago; another process (any outgoing connection) may take it before ckit
+      // binds it, so a refused one is tried again with the next.
+      var port = 0
+      var started: CommandResult?
+      for _ in 0..<3 {
+        port = try FreePort.next()
+        let run = try env.ckit([
+          "run", "-d", "--name", "web", "-p", "\(port):80", env.image, "sh", "-c",
+          "mkdir -p /www && echo hello-page > /www/index.html && exec httpd -f -p 80 -h /www",
+        ])
+        started = run
+        if !run.stderr.contains("port is already allocated") { break }
+        _ = try env.ckit(["rm", "-f", "web"])
+      }
+      let run = try #require(started)
       #expect(run.status == 0, "\(run.stderr)")
-      var reply: HTTPProbe.Response?
-      for _ in 0..<50 {
-        reply = try? HTTPProbe.get(port: port, path: "/index.html", timeout: 2)
-        if reply?.status == 200 { break }
-        usleep(100_000)
+      // httpd starts after `run -d` returns: wait for it to answer.
+      let reply = try await eventuallyValue {
+        (try? HTTPProbe.get(port: port, path: "/index.html", timeout: 2)).flatMap { $0.status == 200 ? $0 : nil }
       }
       #expect(reply?.text == "hello-page\n")
       #expect(try env.ckit(["port", "web"]).stdout == "80/tcp -> 0.0.0.0:\(port)\n")
@@ -204,30 +225,5 @@ struct CkitSeedTests {
       #expect(
         try env.ckit(["inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}", "hog"]).stdout == "true 137\n")
     }
-  }
-}
-
-/// Runs `ckit attach` as a child with its stdout in a file, for `seconds`, then ends it.
-enum AttachProbe {
-  static func read(ckit: String, root: String, container: String, seconds: Double) throws -> String {
-    let out = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-attach-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: out) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: ckit)
-    var env = ProcessInfo.processInfo.environment
-    env["CKIT_RUNTIME"] = CkitCLITests.runtime
-    p.environment = env
-    p.arguments = ["--root", root, "attach", "--no-stdin", container]
-    let h = try FileHandle(forWritingTo: out)
-    p.standardOutput = h
-    p.standardError = h
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    Thread.sleep(forTimeInterval: seconds)
-    p.terminate()
-    p.waitUntilExit()
-    try? h.close()
-    return (try? String(contentsOf: out, encoding: .utf8)) ?? ""
   }
 }

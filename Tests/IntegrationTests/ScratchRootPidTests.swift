@@ -36,7 +36,7 @@ struct ScratchRootPidTests {
     var reuser: pid_t = -1
     try await withScratchRoot { root in
       // Other threads and tests may take the number first: try until a new process gets the exited one's pid.
-      for _ in 0..<50 {
+      for _ in 0..<200 {
         let exited = spawnSleep()
         try #require(exited > 0)
         root.register(pid: exited)

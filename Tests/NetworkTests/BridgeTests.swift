@@ -7,9 +7,11 @@ import Testing
 struct BridgeTests {
   @Test func bridgeVethAndRoutesOnTheRealKernel() async throws {
     let fx = try NetnsFixture()
+    // An ID of its own: the host veth is named after it, and another run of the suite may be at the same test.
+    let id = NetnsFixture.containerID()
     do {
       let net = BridgeNetwork(bridge: fx.bridge, stateDirectory: fx.stateDir, enableForwarding: false)
-      let ep = try await net.connect(containerID: "abcdef0123456789", netnsPath: fx.netnsPath)
+      let ep = try await net.connect(containerID: id, netnsPath: fx.netnsPath)
       // Idempotent: a second ensure (another ckit) changes nothing.
       try await fx.bridge.ensure()
       #expect(fx.bridge.exists)
@@ -25,7 +27,7 @@ struct BridgeTests {
       try fx.inNetns(["busybox", "ping", "-c", "1", "-W", "2", fx.bridge.subnet.gateway.description])
       try Command.run(["busybox", "ping", "-c", "1", "-W", "2", ep.address.description])
 
-      try await net.disconnect(containerID: "abcdef0123456789", hostInterface: ep.hostInterface)
+      try await net.disconnect(containerID: id, hostInterface: ep.hostInterface)
       #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/\(ep.hostInterface)"))
       #expect(try await net.ipam.allocations().isEmpty)
       let gone = try fx.inNetns(["ip", "link", "show", "eth0"], check: false)
@@ -61,9 +63,10 @@ struct BridgeTests {
   }
 
   @Test func portInUseIsAClearError() throws {
-    let port = try FreePort.next()
-    let first = try PortReservation.bind([PortMapping(hostIP: "127.0.0.1", hostPort: port, containerPort: 80)])
+    // Port 0: the kernel picks one that is free, so no other process can take it first.
+    let first = try PortReservation.bind([PortMapping(hostIP: "127.0.0.1", hostPort: 0, containerPort: 80)])
     defer { first.forEach { $0.close() } }
+    let port = first[0].mapping.hostPort
     #expect(throws: NetworkError.portInUse(hostIP: "", port: port, proto: .tcp)) {
       try PortReservation.bind([PortMapping(hostPort: port, containerPort: 80)])
     }
@@ -90,6 +93,7 @@ struct BridgeTests {
   /// 127.0.0.1, and the port is free again once the monitor is gone (here: kill -9).
   @Test func publishedPortAnswersOnLoopbackThroughTheMonitor() async throws {
     let fx = try NetnsFixture()
+    let id = NetnsFixture.containerID()
     var pids = [pid_t]()
     defer {
       for p in pids {
@@ -100,13 +104,14 @@ struct BridgeTests {
     }
     do {
       let net = BridgeNetwork(bridge: fx.bridge, stateDirectory: fx.stateDir, enableForwarding: false)
-      let ep = try await net.connect(containerID: "feed0123456789ab", netnsPath: fx.netnsPath)
+      let ep = try await net.connect(containerID: id, netnsPath: fx.netnsPath)
       let www = fx.stateDir + "/www"
       try FileManager.default.createDirectory(atPath: www, withIntermediateDirectories: true)
       try "hello from the netns\n".write(toFile: www + "/index.html", atomically: true, encoding: .utf8)
 
-      let port = try FreePort.next()
-      let res = try PortReservation.bind([PortMapping(hostPort: port, containerPort: 80)])
+      // Port 0: the kernel picks a free one and the reservation holds it from the start.
+      let res = try PortReservation.bind([PortMapping(hostPort: 0, containerPort: 80)])
+      let port = res[0].mapping.hostPort
       let monitor = Products.path("ckit-monitor")
       let pid = try Spawn.run(
         [
@@ -116,11 +121,11 @@ struct BridgeTests {
       pids.append(pid)
       res.forEach { $0.close() }
 
-      var reply: HTTPProbe.Response?
-      for _ in 0..<50 {
-        reply = try? HTTPProbe.get(host: "127.0.0.1", port: port, path: "/index.html", timeout: 2)
-        if reply?.status == 200 { break }
-        usleep(100_000)
+      // httpd starts in the namespace after the spawn returns: wait for it to answer.
+      let reply = try await eventuallyValue {
+        (try? HTTPProbe.get(host: "127.0.0.1", port: port, path: "/index.html", timeout: 2)).flatMap {
+          $0.status == 200 ? $0 : nil
+        }
       }
       #expect(reply?.status == 200)
       #expect(reply?.text == "hello from the netns\n")
@@ -134,17 +139,13 @@ struct BridgeTests {
       waitpid(pid, &status, 0)
       pids.removeAll()
       kill(server, SIGKILL)
-      var freed = false
-      for _ in 0..<50 {
-        if let r = try? PortReservation.bind([PortMapping(hostPort: port, containerPort: 80)]) {
-          r.forEach { $0.close() }
-          freed = true
-          break
-        }
-        usleep(100_000)
+      let freed = try await eventually(every: .milliseconds(100)) {
+        guard let r = try? PortReservation.bind([PortMapping(hostPort: port, containerPort: 80)]) else { return false }
+        r.forEach { $0.close() }
+        return true
       }
       #expect(freed)
-      try await net.disconnect(containerID: "feed0123456789ab", hostInterface: ep.hostInterface)
+      try await net.disconnect(containerID: id, hostInterface: ep.hostInterface)
     } catch {
       await fx.cleanup()
       throw error

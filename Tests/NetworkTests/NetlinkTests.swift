@@ -16,8 +16,8 @@ struct NetlinkTests {
     var extraLinks = [String]()
 
     init() throws {
-      // A random /24 in 10.200-224.x.0, as NetnsFixture: away from ckit0 and the ckit end-to-end tests.
-      let subnet = try IPv4Subnet("10.\(Int.random(in: 200...224)).\(Int.random(in: 0...255)).0/24")
+      // A /24 of its own in 10.200-224.x.0, as NetnsFixture: away from ckit0 and the ckit end-to-end tests.
+      let subnet = try IPv4Subnet(TestSubnet.next(secondOctet: 200...224))
       bridge = try Bridge(name: "ckn\(tag)", subnet: subnet)
       stateDir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-nl-\(tag)").path
     }
@@ -128,15 +128,13 @@ struct NetlinkTests {
       try "from b\n".write(toFile: www + "/index.html", atomically: true, encoding: .utf8)
       server = try Spawn.run(
         ["/usr/sbin/ip", "netns", "exec", b.name, "busybox", "httpd", "-f", "-p", "8080", "-h", www], fds: [])
-      var body = ""
-      for _ in 0..<50 {
+      // httpd starts in B after the spawn returns: wait for it to answer.
+      let body = try await eventuallyValue(every: .milliseconds(100)) { () -> String? in
         let r = try Command.run(
           // (This busybox's wget crashes with -q or -T; its progress goes to stderr.)
           ["ip", "netns", "exec", a.name, "busybox", "wget", "-O", "-", "http://\(epB.address):8080/index.html"],
           check: false)
-        body = r.stdout
-        if r.status == 0 { break }
-        usleep(100_000)
+        return r.status == 0 ? r.stdout : nil
       }
       #expect(body == "from b\n")
       // The server holds B's namespace; a container's cleanup likewise runs after its processes are gone.
@@ -149,13 +147,7 @@ struct NetlinkTests {
       // Namespace first: the kernel deletes B's pair in the background, shortly after.
       try await net.disconnect(containerID: "b2\(s.tag)0000", namespace: b)
       #expect(!b.exists)
-      var gone = false
-      for _ in 0..<100 {
-        gone = !FileManager.default.fileExists(atPath: "/sys/class/net/\(epB.hostInterface)")
-        if gone { break }
-        usleep(20_000)
-      }
-      #expect(gone)
+      #expect(try await eventually { !FileManager.default.fileExists(atPath: "/sys/class/net/\(epB.hostInterface)") })
       #expect(s.bridge.ports.isEmpty)
       #expect(try await net.ipam.allocations().isEmpty)
     } catch {

@@ -12,14 +12,20 @@ final class NetnsFixture: @unchecked Sendable {
   init() throws {
     let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
     netns = "ckt-\(tag)"
-    // A random /24 in 10.200-224.x.0: away from ckit0 and from the ckit end-to-end tests (10.225-250).
-    let subnet = try IPv4Subnet("10.\(Int.random(in: 200...224)).\(Int.random(in: 0...255)).0/24")
+    // A /24 of its own in 10.200-224.x.0: away from ckit0 and from the ckit end-to-end tests (10.225-250).
+    let subnet = try IPv4Subnet(TestSubnet.next(secondOctet: 200...224))
     bridge = try Bridge(name: "ckb\(tag)", subnet: subnet)
     stateDir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-net-\(tag)").path
     try Command.run(["ip", "netns", "add", netns])
   }
 
   var netnsPath: String { "/run/netns/\(netns)" }
+
+  /// A container ID of 16 random hex digits: the host veth is named after its first 11.
+  static func containerID() -> String {
+    let hex = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+  }
 
   func inNetns(_ argv: [String], check: Bool = true) throws -> CommandResult {
     try Command.run(["ip", "netns", "exec", netns] + argv, check: check)

@@ -92,8 +92,10 @@ public final class LocalRegistry: @unchecked Sendable {
 
   deinit { stop() }
 
+  /// Polls `/v2/` until it answers. The suite starts a dozen registries in its first seconds, on two cores: the
+  /// deadline is for a registry that will never answer, not for a slow one.
   private func waitUntilReady(scheme: String) throws {
-    let deadline = Date().addingTimeInterval(15)
+    let deadline = Date().addingTimeInterval(30)
     while Date() < deadline {
       guard process.isRunning else { throw FixtureError.broken("docker-registry exited \(process.terminationStatus)") }
       if scheme == "https" {

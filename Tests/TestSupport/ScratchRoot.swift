@@ -70,7 +70,8 @@ public final class ScratchRoot: Sendable {
     try? FileManager.default.removeItem(at: path)
   }
 
-  /// cgroup directories can only be removed with rmdir, children first.
+  /// cgroup directories can only be removed with rmdir, children first; one whose processes were just killed is
+  /// busy until they have exited, which a loaded machine can take seconds to get to.
   static func removeCgroup(_ dir: String) {
     if let children = try? FileManager.default.contentsOfDirectory(atPath: dir) {
       for c in children {
@@ -79,10 +80,7 @@ public final class ScratchRoot: Sendable {
         if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue { removeCgroup(p) }
       }
     }
-    for _ in 0..<50 {
-      if rmdir(dir) == 0 || errno == ENOENT { return }
-      usleep(20_000)
-    }
+    _ = eventuallyBlocking(timeout: .seconds(10)) { rmdir(dir) == 0 || errno == ENOENT }
   }
 }
 

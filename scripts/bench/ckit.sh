@@ -2,14 +2,14 @@
 # ckit benchmarks, side by side with the peers in one run:
 #   1. `ckit run --rm IMAGE true` (bridge and --network none) vs `podman run --rm` of the same image (same network
 #      modes), and `runc run` / `crun run` of the same bundle, in one hyperfine run; ratios to podman and crun;
-#   2. density: N detached `sleep` containers through the CLI (`xargs -P$PARALLEL`) and through the library in one
-#      process (`ckit-bench engine-density`): total time, median and p99 start, containers running, host memory per
-#      container (the monitor's PSS plus the container's cgroup memory); all removed afterwards.
-# Usage: scripts/bench/ckit.sh [N]   (N detached containers, or env N; default 200, about 2 minutes here: the
+#   2. density: N detached `sleep` containers through the CLI (PARALLEL `ckit run -d` in flight) and through the
+#      library in one process (`ckit-bench engine-density`): total time, median and p99 start, containers running,
+#      host memory per container (the monitor's PSS plus the container's cgroup memory); all removed afterwards.
+# Usage: scripts/bench/ckit.sh [N]   (N detached containers, or env N; default 200, about 6 minutes here with the settles: the
 # issue's density target is for N=1000, which takes 8-10 minutes on this shared 2-core machine)
 # Env: BUILD=debug uses .build/debug instead of a release build in .build-bench; PARALLEL (default 4) starts in
 # flight; BRIDGE_N (default 0: skipped) detached containers on the bridge as well; RUNS hyperfine runs (20); SETTLE
-# seconds of quiet before each phase (32).
+# seconds of quiet before each phase (65).
 #
 # crun refuses this cgroup-v1 hybrid host only because /sys/fs/cgroup/unified/cgroup.controllers is not empty: the
 # start-time comparison runs in a private mount namespace with an empty file bound over it, every peer included, so
@@ -82,11 +82,12 @@ mkdir -p "$BUNDLE/rootfs"
 cp -a "$(dirname "$LAYOUT")/rootfs/." "$BUNDLE/rootfs/"
 (cd "$BUNDLE" && runc spec && sed -i 's/"terminal": true/"terminal": false/; s/"sh"/"true"/' config.json)
 
-# ext4 without a journal (this VM's disk) skips, at every inode it allocates, the inodes freed in the last 30 s:
-# right after something removed thousands of files (a test suite, another phase's removals), the next phase pays for
-# them (`run --rm` measured 53 ms instead of 30 ms, the library's density run 15.7 s instead of 11.3 s). Each phase
-# starts after that window.
-settle() { sleep "${SETTLE:-32}"; }
+# ext4 without a journal (this VM's disk) skips, at every inode it allocates, each free inode deleted in the last
+# 60 s (RECENTCY_MIN in fs/ext4/ialloc.c; 360 s while its inode-table block is still dirty, which writeback ends after
+# ~35 s here): right after something removed thousands of files (a test suite, another phase's removals), the next
+# phase pays for them (`run --rm` measured 53 ms instead of 30 ms, the library's density run 15.7 s instead of
+# 11.3 s; 17% of a density run's CPU went to `recently_deleted` after a build). Each phase starts after that window.
+settle() { sleep "${SETTLE:-65}"; }
 settle
 echo "== run --rm IMAGE true (ckit's runtime: $RUNTIME; podman's: runc)"
 touch "$ROOT/empty-controllers"
@@ -111,12 +112,36 @@ for name in ["ckit", "ckit --network none"]:
           f" {r[name] / r['crun']:.1f}x crun ({r['crun']:.1f} ms), runc {r['runc']:.1f} ms")
 PY
 
-# N detached containers through the CLI, PARALLEL at a time; prints the start times (ms), one a line.
+# N detached containers through the CLI, PARALLEL at a time; prints the start times (ms), one a line. The driver
+# starts each ckit directly (vfork+exec from a thread per slot), so the harness costs far less than the thing it
+# measures: a `bash -c` with two `date` per start was ~2 ms of CPU each, 7% of the total.
 cli_density() {
   local root=$1 n=$2 net=$3
-  seq 1 "$n" | xargs -P "$PARALLEL" -I{} bash -c \
-    't0=$(date +%s%N); "$0" --root "$1" run -d --network "$2" "$3" sleep 3600 >/dev/null || echo FAIL >&2;
-     echo $(( ($(date +%s%N) - t0) / 1000000 ))' "$BIN/ckit" "$root" "$net" "$IMAGE"
+  python3 - "$BIN/ckit" "$root" "$net" "$IMAGE" "$n" "$PARALLEL" <<'PY'
+import subprocess, sys, threading, time
+ckit, root, net, image, n, parallel = sys.argv[1:]
+argv = [ckit, "--root", root, "run", "-d", "--network", net, image, "sleep", "3600"]
+left, lock, times, failed = [int(n)], threading.Lock(), [], [0]
+def slot():
+    while True:
+        with lock:
+            if left[0] == 0:
+                return
+            left[0] -= 1
+        t0 = time.monotonic()
+        rc = subprocess.call(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with lock:
+            times.append((time.monotonic() - t0) * 1000)
+            failed[0] += rc != 0
+workers = [threading.Thread(target=slot) for _ in range(int(parallel))]
+for w in workers:
+    w.start()
+for w in workers:
+    w.join()
+print("\n".join(str(round(t)) for t in times))
+if failed[0]:
+    print(f"{failed[0]} starts FAILED", file=sys.stderr)
+PY
 }
 
 # Running containers, and memory per container: monitor PSS + the container's cgroup memory (KiB).
@@ -148,7 +173,7 @@ PY
 
 density() {
   local label=$1 n=$2 net=$3
-  echo "== density through the CLI: $n detached sleep containers, --network $net, xargs -P$PARALLEL"
+  echo "== density through the CLI: $n detached sleep containers, --network $net, $PARALLEL in flight"
   mkdir -p "$CPU_CGROUP" 2>/dev/null && echo $$ >"$CPU_CGROUP/cgroup.procs" 2>/dev/null || true
   local start end cpu0 cpu1
   cpu0=$(cpu_usage)
@@ -166,7 +191,7 @@ s = [int(x) for x in open(path)]
 cpu = (int(cpu1) - int(cpu0)) / 1e6 / int(n)
 print(f"{label}: running {running}/{n}, total {float(end) - float(start):.1f} s, "
       f"start median {s[(len(s) - 1) // 2]} ms, p99 {s[max(0, int(len(s) * 0.99) - 1)]} ms"
-      + (f", CPU per run {cpu:.1f} ms (ckit + monitor + runtime, and ~2 ms of the timing wrapper)" if cpu else ""))
+      + (f", CPU per run {cpu:.1f} ms (ckit + monitor + runtime)" if cpu else ""))
 PY
   memory_report "$ROOT/cli"
   start=$(date +%s.%N)

@@ -188,7 +188,8 @@ package struct Lifecycle {
       }
       guard let first = line, !first.hasPrefix("error:") else {
         close(pipeFDs[0])
-        throw EngineError.backend("cannot start container \(id.prefix(12)): monitor failed")
+        let why = line.map { String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces) } ?? "monitor failed"
+        throw EngineError.backend("cannot start container \(id.prefix(12)): \(why)")
       }
       if first.hasPrefix("exit "), let code = Int32(first.dropFirst(5)) {
         // The runtime could not start the process (126/127/125): docker's run fails with the runtime's words.

@@ -25,6 +25,12 @@ package struct MonitorLauncher {
     for fd in inheritedFDs + [syncWriteFD] {
       _ = fcntl(fd, F_SETFD, 0)
     }
+    // stdio not passed on purpose is /dev/null: a detached monitor outlives the caller, and holding the caller's
+    // stdout or stderr would keep `ckit run -d ... | cat` (or `$(ckit run -d ...)`) waiting until the container
+    // ends. The monitor reports its own errors on the sync pipe.
+    for fd in Int32(0)...2 where !inheritedFDs.contains(fd) {
+      posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0)
+    }
     var attr = posix_spawnattr_t()
     posix_spawnattr_init(&attr)
     defer { posix_spawnattr_destroy(&attr) }
