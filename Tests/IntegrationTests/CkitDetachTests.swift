@@ -27,4 +27,27 @@ struct CkitDetachTests {
       #expect(try env.ckit(["rm", "-f", "held"]).status == 0)
     }
   }
+
+  /// ckit's own runtime builds a container's mount namespace from the template pinned under the state root's
+  /// `run/`, not from a copy of the host's: the container's root mount sits on the template's tmpfs, which is
+  /// outside its view (the parent of its `/` is not among its mounts), and exec still reaches its filesystem.
+  @Test(.enabled(if: CkitCLITests.runtime.hasSuffix("ckit-runtime"), "ckit-runtime only"))
+  func mountNamespaceComesFromTheTemplate() async throws {
+    try await withScratchRoot { scratch in
+      let env = try CkitSeedTests.Env(scratch)
+      defer { env.teardown() }
+      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+      #expect(try env.ckit(["run", "-d", "--network", "none", "--name", "t", env.image, "sleep", "3600"]).status == 0)
+      let pin = scratch.path.appendingPathComponent("run/mntns").path
+      #expect(try Command.run(["findmnt", "-n", "-o", "FSTYPE", pin]).stdout == "nsfs\n")
+      let pid = try env.ckit(["inspect", "-f", "{{.State.Pid}}", "t"]).stdout.trimmingCharacters(
+        in: .whitespacesAndNewlines)
+      let mounts = try String(contentsOfFile: "/proc/\(pid)/mountinfo", encoding: .utf8).split(separator: "\n")
+        .map { $0.split(separator: " ") }
+      let root = try #require(mounts.first { $0.count > 4 && $0[4] == "/" })
+      #expect(root[1] != root[0] && !mounts.contains { $0[0] == root[1] }, "\(mounts)")
+      #expect(try env.ckit(["exec", "t", "cat", "/etc/hostname"]).stdout.count == 13)
+      #expect(try env.ckit(["rm", "-f", "t"]).status == 0)
+    }
+  }
 }

@@ -34,10 +34,11 @@ package protocol Engine: Sendable {
   func tag(_ source: String, _ target: String) async throws
   func commit(_ record: ContainerRecord, reference: String?, message: String?, author: String?, changes: [String])
     async throws -> String
-  /// Prepares the container's root filesystem and OCI bundle; returns the argv the monitor runs and, for a
-  /// runtime that detaches, the file where it writes the container's pid.
+  /// Prepares the container's root filesystem and OCI bundle; returns the argv the monitor runs, the variables
+  /// (`NAME=value`) it adds to the runtime's environment and, for a runtime that detaches, the file where it
+  /// writes the container's pid.
   func prepare(_ record: ContainerRecord, root: StateRoot, netnsPath: String?, hostFiles: [String: String])
-    async throws -> (argv: [String], pidFile: String?)
+    async throws -> (argv: [String], environment: [String], pidFile: String?)
   /// Releases the runtime's state for a container that exited (its filesystem stays for restart and commit).
   func release(_ record: ContainerRecord, root: StateRoot) async throws
   /// Deletes the container's filesystem (`rm`).

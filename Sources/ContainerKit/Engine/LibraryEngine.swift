@@ -235,7 +235,7 @@ package struct LibraryEngine: Engine {
   // MARK: Containers
 
   package func prepare(_ record: ContainerRecord, root: StateRoot, netnsPath: String?, hostFiles: [String: String])
-    async throws -> (argv: [String], pidFile: String?)
+    async throws -> (argv: [String], environment: [String], pidFile: String?)
   {
     let store = try await store()
     let rootfs: String
@@ -270,15 +270,20 @@ package struct LibraryEngine: Engine {
     // Leftover runtime state (a restart, or a run that ended unseen) would make `run` refuse the ID.
     if FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) { await deleteRuntimeState(record.id) }
     let run = [runtime, "--root", runtimeRoot, "run", "-d", "--pid-file", pidFile, "--bundle", bundle, record.id]
+    // ckit-runtime builds the container's mount namespace from a small template instead of a copy of the host's,
+    // which holds an overlay per running container: a start then costs the same with a thousand running (see
+    // MountNamespaceTemplate). The template is pinned once per state root, under `run/`.
+    let environment: [String] =
+      URL(fileURLWithPath: runtime).lastPathComponent == "ckit-runtime" ? ["CKIT_MNTNS_TEMPLATE=\(root.run)/mntns"] : []
     if record.hostConfig.restartPolicy.name != "no" {
       // Restarts re-run the command: clear the previous run's runtime state first.
       let q = { (s: String) in "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
       let script =
         "\(q(runtime)) --root \(q(runtimeRoot)) delete --force \(q(record.id)) >/dev/null 2>&1; exec "
         + run.map(q).joined(separator: " ")
-      return (["/bin/sh", "-c", script], pidFile)
+      return (["/bin/sh", "-c", script], environment, pidFile)
     }
-    return (run, pidFile)
+    return (run, environment, pidFile)
   }
 
   package func release(_ record: ContainerRecord, root: StateRoot) async throws {

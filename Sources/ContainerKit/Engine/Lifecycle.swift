@@ -127,7 +127,8 @@ package struct Lifecycle {
       let hostFiles = try await HostFiles.write(
         to: root.containerDir(id), hostname: record.config.hostname, address: address,
         mode: record.hostConfig.networkMode)
-      let (argv, pidFile) = try await engine.prepare(record, root: root, netnsPath: netnsPath, hostFiles: hostFiles)
+      let (argv, environment, pidFile) = try await engine.prepare(
+        record, root: root, netnsPath: netnsPath, hostFiles: hostFiles)
       record.oomKilled = false
       // Rewritten only when the start changed it (an endpoint, bound ports): one file replaced less per run.
       if record != saved { try store.save(record) }
@@ -166,7 +167,8 @@ package struct Lifecycle {
       let pipeFDs = [syncRead, syncWrite]
       args += ["--sync-fd", String(pipeFDs[1]), "--"] + argv
       let launcher = MonitorLauncher(
-        executable: try engine.configuration.resolvedMonitor(), arguments: args, inheritedFDs: fds)
+        executable: try engine.configuration.resolvedMonitor(), arguments: args, inheritedFDs: fds,
+        environment: environment)
       let pid: pid_t
       do { pid = try launcher.spawn(syncWriteFD: pipeFDs[1]) } catch {
         close(pipeFDs[0])

@@ -8,11 +8,14 @@ package struct MonitorLauncher {
   package var arguments: [String]
   /// fds to pass, each at the same number in the monitor.
   package var inheritedFDs: [Int32] = []
+  /// `NAME=value` added to this process's environment for the monitor (and so the runtime it runs).
+  package var environment: [String] = []
 
-  package init(executable: String, arguments: [String], inheritedFDs: [Int32] = []) {
+  package init(executable: String, arguments: [String], inheritedFDs: [Int32] = [], environment: [String] = []) {
     self.executable = executable
     self.arguments = arguments
     self.inheritedFDs = inheritedFDs
+    self.environment = environment
   }
 
   /// Spawns the monitor with a sync pipe at fd `syncFD`; returns the monitor's pid and the read end of the pipe,
@@ -44,8 +47,19 @@ package struct MonitorLauncher {
     let argv = [executable] + arguments
     var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { for p in cargs { free(p) } }
+    // The added variables, then this process's own but for those they replace.
+    let added: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) }
+    defer { for p in added { free(p) } }
+    let names = Set(environment.map { $0.prefix { $0 != "=" } })
+    var env = added
+    var i = 0
+    while let entry = environ[i] {
+      if names.isEmpty || !names.contains(String(cString: entry).prefix { $0 != "=" }) { env.append(entry) }
+      i += 1
+    }
+    env.append(nil)
     var pid: pid_t = 0
-    let rc = posix_spawn(&pid, executable, &actions, &attr, &cargs, environ)
+    let rc = posix_spawn(&pid, executable, &actions, &attr, &cargs, env)
     for fd in inheritedFDs + [syncWriteFD] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
     guard rc == 0 else { throw EngineError.backend("cannot start ckit-monitor: \(String(cString: strerror(rc)))") }
     return pid
