@@ -65,7 +65,8 @@ cleanup() {
   echo $$ >/sys/fs/cgroup/cpuacct/cgroup.procs 2>/dev/null || true
   rmdir "$CPU_CGROUP" 2>/dev/null || true
   rm -rf "$BUNDLE"
-  umount -R "$ROOT" 2>/dev/null || true
+  # Whatever is still mounted below the roots, deepest first: the mount namespace templates' pins (ROOT/run/mntns).
+  findmnt -rn -o TARGET | grep "^$ROOT/" | sort -r | xargs -r -n 1 umount -l 2>/dev/null || true
   rm -rf "$ROOT"
 }
 trap cleanup EXIT

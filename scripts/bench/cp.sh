@@ -24,7 +24,8 @@ OUT=$(mktemp -d /tmp/ckit-bench-cp-out-XXXXXX)
 cleanup() {
   "$BIN/ckit" --root "$ROOT" rm -f cpsrc >/dev/null 2>&1 || true
   scripts/fixtures/registry.sh stop "$REG"
-  umount -R "$ROOT" 2>/dev/null || true
+  # What is still mounted below the root, deepest first (the mount namespace template's pin, ROOT/run/mntns).
+  findmnt -rn -o TARGET | grep "^$ROOT/" | sort -r | xargs -r -n 1 umount -l 2>/dev/null || true
   rm -rf "$OUT" "$ROOT"
 }
 trap cleanup EXIT
