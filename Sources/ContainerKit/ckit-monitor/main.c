@@ -247,7 +247,9 @@ static void spawn(void) {
       st.in_fd = in[1];
     }
   }
-  write_state("running", "");
+  /* A detaching runtime's process is not the container's: the state is first written at the hand-off, with the
+   * container's pid. Written here too, it would be one more file created and replaced per start. */
+  if (!opt.pid_file) write_state("running", "");
 }
 
 static void kill_child(int sig) {
