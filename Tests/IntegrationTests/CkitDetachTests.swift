@@ -50,4 +50,24 @@ struct CkitDetachTests {
       #expect(try env.ckit(["rm", "-f", "t"]).status == 0)
     }
   }
+
+  /// `attach` with stdin passes what it reads to the container until the detach keys (ctrl-p ctrl-q, the bytes
+  /// 0x10 0x11) come: then it leaves with docker's "read escape sequence" and the container runs on.
+  @Test func attachDetachesOnCtrlPCtrlQAndTheContainerRunsOn() async throws {
+    try await withScratchRoot { scratch in
+      let env = try CkitSeedTests.Env(scratch)
+      defer { env.teardown() }
+      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+      #expect(try env.ckit(["run", "-d", "-i", "--network", "none", "--name", "a", env.image, "sh"]).status == 0)
+      let attached = try env.ckit(["attach", "a"], stdin: "echo attached-$((6*7))\n\u{10}\u{11}echo too-late\n")
+      #expect(attached.status == 0, "\(attached.stderr)")
+      #expect(attached.stderr.contains("read escape sequence"))
+      #expect(!attached.stdout.contains("too-late"))
+      #expect(try env.ckit(["inspect", "-f", "{{.State.Running}}", "a"]).stdout == "true\n")
+      // The line before the keys reached the shell: its answer is in the log.
+      let logged = try await eventually { try env.ckit(["logs", "a"]).stdout.contains("attached-42") }
+      #expect(logged, "\((try? env.ckit(["logs", "a"]).stdout) ?? "")")
+      #expect(try env.ckit(["rm", "-f", "a"]).status == 0)
+    }
+  }
 }

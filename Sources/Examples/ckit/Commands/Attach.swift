@@ -82,6 +82,8 @@ enum AttachClient {
             if !detachKeys.isEmpty, b == detachKeys[matched] {
               matched += 1
               if matched == detachKeys.count {
+                // What came before the keys in the same read is the container's, as docker forwards it.
+                if !out.isEmpty { _ = out.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
                 raw?.restore()
                 FileHandle.standardError.write(Data("read escape sequence\n".utf8))
                 return nil
