@@ -53,6 +53,30 @@ struct RuntimeCLITests {
     }
   }
 
+  @Test("CKIT_MNTNS_TEMPLATE: a pin that cannot be made leaves the classic start; one that can is made and used")
+  func mountNamespaceTemplatePin() async throws {
+    try await withScratchRoot { scratch in
+      let bundle = try Self.bundle(scratch, args: ["sh", "-c", "echo ran"])
+      let parent = Self.cgroupParent(scratch)
+      for dir in RuntimeFixture.cgroupDirectories(parent) { scratch.register(cgroup: dir) }
+      let state = scratch.path.appendingPathComponent("state").path
+      func run(_ id: String, pin: String) throws -> CommandResult {
+        var env = ProcessInfo.processInfo.environment
+        env["CKIT_MNTNS_TEMPLATE"] = pin
+        return try Command.run(
+          [Self.binary, "--root", state, "--cgroup-parent", parent, "run", "--bundle", bundle.path, id], check: false,
+          environment: env)
+      }
+      // No directory can be made under /proc: the pin fails, the start does not.
+      let classic = try run("tpl-none", pin: "/proc/ckit-no-such-dir/mntns")
+      #expect(classic.status == 0 && classic.stdout == "ran\n", "\(classic.stderr)")
+      let pin = scratch.path.appendingPathComponent("mntns").path
+      let templated = try run("tpl-pin", pin: pin)
+      #expect(templated.status == 0 && templated.stdout == "ran\n", "\(templated.stderr)")
+      #expect(try Command.run(["findmnt", "-n", "-o", "FSTYPE", pin]).stdout == "nsfs\n")
+    }
+  }
+
   @Test("create, state, start, kill, delete from separate processes")
   func lifecycle() async throws {
     try await withScratchRoot { scratch in
