@@ -19,7 +19,8 @@ cleanup() {
   set +x
   "$ckit" --root "$work/state" rm -f demo >/dev/null 2>&1 || true
   scripts/fixtures/registry.sh stop "$work/registry"
-  umount -R "$work/state" 2>/dev/null || true
+  # What is still mounted below the state root, deepest first (the mount namespace template's pin, run/mntns).
+  findmnt -rn -o TARGET | grep "^$work/" | sort -r | xargs -r -n 1 umount -l 2>/dev/null || true
   rm -rf "$work"
   for dir in /sys/fs/cgroup/*/"$CKIT_CGROUP_PARENT" /sys/fs/cgroup/"$CKIT_CGROUP_PARENT"; do
     [ -d "$dir" ] && find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null
