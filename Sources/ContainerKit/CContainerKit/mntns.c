@@ -158,8 +158,10 @@ void ck_template_skeleton(const struct ck_plan *plan) {
     ck_fail(plan, "mount", errno, CK_TPL_DIR, 1);
   int *sets[] = {ck_tpl_source, ck_tpl_fallback, ck_tpl_device};
   const char kinds[] = {'m', 'f', 'd'};
+  /* Paths only for the plan's own mounts and devices (ck_template_allowed caps both at CK_TPL_MAX). */
+  const int counts[] = {plan->mount_count, plan->mount_count, plan->device_count};
   for (int s = 0; s < 3; s++) {
-    for (int i = 0; i < CK_TPL_MAX; i++) {
+    for (int i = 0; i < counts[s]; i++) {
       char num[16], name[16];
       ck_itoa(num, sizeof num, i);
       name[0] = kinds[s];

@@ -52,6 +52,11 @@ package struct LibraryEngine: Engine {
 
   package var runtimeRoot: String { root.path + "/runtime" }
 
+  /// Whether `runtime` is the project's own, whose state and options the engine may use directly.
+  static func isOwnRuntime(_ runtime: String) -> Bool {
+    URL(fileURLWithPath: runtime).lastPathComponent == "ckit-runtime"
+  }
+
   // MARK: Images
 
   package static func familiar(_ name: String) -> String {
@@ -273,8 +278,7 @@ package struct LibraryEngine: Engine {
     // ckit-runtime builds the container's mount namespace from a small template instead of a copy of the host's,
     // which holds an overlay per running container: a start then costs the same with a thousand running (see
     // MountNamespaceTemplate). The template is pinned once per state root, under `run/`.
-    let environment: [String] =
-      URL(fileURLWithPath: runtime).lastPathComponent == "ckit-runtime" ? ["CKIT_MNTNS_TEMPLATE=\(root.run)/mntns"] : []
+    let environment = Self.isOwnRuntime(runtime) ? ["CKIT_MNTNS_TEMPLATE=\(root.run)/mntns"] : []
     if record.hostConfig.restartPolicy.name != "no" {
       // Restarts re-run the command: clear the previous run's runtime state first.
       let q = { (s: String) in "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
@@ -295,7 +299,7 @@ package struct LibraryEngine: Engine {
   /// this process (no runtime start per container); any other runtime is run.
   func deleteRuntimeState(_ id: String) async {
     guard let runtime = try? runtimePath() else { return }
-    if URL(fileURLWithPath: runtime).lastPathComponent == "ckit-runtime" {
+    if Self.isOwnRuntime(runtime) {
       let local = ContainerRuntime(
         root: runtimeRoot, cgroupParent: configuration.cgroupParent, cgroups: Self.cgroupDriver)
       if let container = try? local.container(id: id) {
