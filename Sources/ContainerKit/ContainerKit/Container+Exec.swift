@@ -38,6 +38,7 @@ extension Container {
     } catch {
       throw .invalidConfig(error.description)
     }
+    ContainerRuntime.warnIgnored(plan)
     let prepared = try PreparedIO(io)
     defer { prepared.closeChildEnds() }
     let child: Spawner.Child

@@ -116,6 +116,7 @@ public struct ContainerRuntime: Sendable {
     guard plan.newNamespaces.contains(.mount) || plan.join.contains(where: { $0.type == .mount }) else {
       throw .invalidConfig("invalid config: linux.namespaces: a mount namespace is required")
     }
+    Self.warnIgnored(plan)
     plan.useInit = useInit
     plan.mountNamespaceTemplate = mountNamespaceTemplate?.fd
     if let rootfs = plan.rootfs, access(rootfs, F_OK) != 0 {
