@@ -41,9 +41,12 @@ struct ContainerOptions: ParsableArguments {
   @Option(name: .customLong("log-opt"), help: "Log driver options (max-size, max-file)") var logOpt: [String] = []
 
   /// Checks every value and builds the record for `image` (whose config gives the defaults) and `command`.
-  /// Everything is validated before anything is created, so bad input leaves no trace.
+  /// Everything is validated before anything is created, so bad input leaves no trace. `fileEnv` is what
+  /// ``readEnvFiles()`` gave (read here when nil): a pipe or a FIFO can be read only once, so a caller that
+  /// builds the record twice reads them first.
   func record(
-    id: String, image: String, imageID: String, imageConfig: ImageDefaults, command: [String], autoRemove: Bool
+    id: String, image: String, imageID: String, imageConfig: ImageDefaults, command: [String], autoRemove: Bool,
+    fileEnv: [String]? = nil
   ) throws -> ContainerRecord {
     let name = name ?? NameGenerator.random()
     guard ContainerStore.isValidName(name) else { throw CkitError.invalidName(name) }
@@ -60,7 +63,7 @@ struct ContainerOptions: ParsableArguments {
       throw CkitError.invalidArgument("conflicting options: port publishing and the \(mode) network mode")
     }
     var envList = imageConfig.env
-    for file in envFile { envList += try Self.readEnvFile(file) }
+    envList += try fileEnv ?? readEnvFiles()
     for e in env { envList.append(Self.expandEnv(e)) }
     envList = Self.dedupEnv(envList)
     var hc = HostConfig()
@@ -164,6 +167,9 @@ struct ContainerOptions: ParsableArguments {
     }
     return order.compactMap { values[$0] }
   }
+
+  /// The variables of every `--env-file`, in order.
+  func readEnvFiles() throws -> [String] { try envFile.flatMap(Self.readEnvFile) }
 
   /// Docker's env-file format: one variable a line, leading blanks trimmed, empty lines and `#` comments skipped;
   /// `KEY=value` kept as written (the value untrimmed); `KEY` alone takes ckit's own value, and is left out when
