@@ -139,7 +139,6 @@ public struct ChildPlan: Sendable, Hashable {
   public var noNewPrivileges = false
   public var seccomp: SeccompCompiler.Program?
 
-  public var useInit = false
   public var argv: [String] = []
   public var env: [String] = []
 
