@@ -141,6 +141,12 @@ struct CkitParityTests {
         """
       let write = try env.ckit(["run", "--rm", "--network", "none", "-m", "64m", env.image, "sh", "-c", script])
       #expect(write.stdout == "write=1\nmkdir=1\n67108864\n", "\(write.stderr)")
+      // As Docker, a privileged container may change its own limit.
+      let privileged = try env.ckit([
+        "run", "--rm", "--network", "none", "--privileged", "-m", "64m", env.image, "sh", "-c",
+        "echo 33554432 > \(files[0]) && cat \(files[0])",
+      ])
+      #expect(privileged.stdout == "33554432\n", "\(privileged.stderr)")
     }
   }
 

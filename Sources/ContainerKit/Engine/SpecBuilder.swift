@@ -91,6 +91,10 @@ package enum SpecBuilder {
       spec.linux = linux
     }
     var mounts = spec.mounts ?? []
+    if r.hostConfig.privileged {
+      // As Docker: a privileged container may write its own cgroups (a nested runtime, systemd).
+      for i in mounts.indices where mounts[i].type == "cgroup" { mounts[i].options?.removeAll { $0 == "ro" } }
+    }
     if r.hostConfig.initProcess {
       guard let initExecutable else { throw EngineError.backend("--init: no ckit-init executable to run") }
       // Read-only, so that nothing in the container can rewrite the host's file (the container's pid 1 runs it).

@@ -36,7 +36,8 @@ static int usage(void) {
 static __attribute__((noreturn)) void run_program(char **argv, const sigset_t *mask, const struct sigaction *ttin,
                                                   const struct sigaction *ttou) {
   if (setpgid(0, 0) != 0) fprintf(stderr, "ckit-init: setpgid: %s\n", strerror(errno));
-  if (isatty(STDIN_FILENO) && tcsetpgrp(STDIN_FILENO, getpgrp()) != 0)
+  /* A terminal that is not our controlling one (a pty passed as plain stdio) cannot be handed over: not an error. */
+  if (isatty(STDIN_FILENO) && tcsetpgrp(STDIN_FILENO, getpgrp()) != 0 && errno != ENOTTY && errno != ENXIO)
     fprintf(stderr, "ckit-init: tcsetpgrp: %s\n", strerror(errno));
   sigaction(SIGTTIN, ttin, NULL);
   sigaction(SIGTTOU, ttou, NULL);
