@@ -165,11 +165,15 @@ struct CkitParityTests {
       let before = try Data(contentsOf: URL(fileURLWithPath: host))
       let write = try env.ckit([
         "run", "--rm", "--network", "none", "--init", env.image, "sh", "-c",
-        "echo x >> /sbin/docker-init 2>/dev/null && echo wrote; exit 3",
+        "echo x >> /sbin/docker-init 2>/dev/null && echo wrote; echo x >> /proc/1/exe 2>/dev/null && echo wrote; exit 3",
       ])
       #expect(write.status == 3)
       #expect(write.stdout.isEmpty)
       #expect(try Data(contentsOf: URL(fileURLWithPath: host)) == before)
+      // A command that is not there: the init says so and exits as a shell would, 127.
+      let missing = try env.ckit(["run", "--rm", "--network", "none", "--init", env.image, "nope"])
+      #expect(missing.status == 127)
+      #expect(missing.stderr.contains("exec nope: No such file or directory"), "\(missing.stderr)")
 
       // An orphan that exits becomes a zombie unless pid 1 waits for it: `sleep 30`, the program, never does.
       let run = try env.ckit([
