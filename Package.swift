@@ -118,6 +118,12 @@ let package = Package(
       // `-nostartfiles` makes swiftc leave out swiftrt.o (the C start files stay), the only reference to the
       // runtime, so none of it is linked or initialised: 1 MB instead of 9.6, start 0.47 -> 0.32 ms.
       linkerSettings: [.unsafeFlags(["-static-executable", "-nostartfiles"])]),
+    // pid 1 of `ckit run --init` containers (Docker's docker-init, tini): bind-mounted read-only into the container
+    // and exec'd there, so it must need nothing from the container's filesystem: fully static, as ckit-monitor.
+    .executableTarget(
+      name: "ckit-init",
+      path: "Sources/ContainerKit/ckit-init",
+      linkerSettings: [.unsafeFlags(["-static-executable", "-nostartfiles"])]),
     .target(
       name: "ContainerKit",
       // Only what the runtime modules import: SwiftPM links every object file of every dependency, and each
@@ -139,7 +145,7 @@ let package = Package(
       name: "ContainerEngine",
       dependencies: [
         "ContainerKit", "CContainerKit", "ImageStore", "Builder", "ContainerNetwork", "Cgroups", "LayerFS",
-        "RegistryClient",
+        "RegistryClient", "Namespaces",
         "OCI",
       ],
       path: "Sources/ContainerKit/Engine"),

@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "demo: run as root (containers need namespaces, mounts and cgroups)" >&2; exit 1; }
 
-# ckit runs containers with ckit-runtime and keeps detached ones with ckit-monitor: three products.
-for product in ckit ckit-runtime ckit-monitor; do swift build --product "$product" -j "$(nproc)"; done
+# ckit runs containers with ckit-runtime, keeps detached ones with ckit-monitor and gives `--init` ones ckit-init.
+for product in ckit ckit-runtime ckit-monitor ckit-init; do swift build --product "$product" -j "$(nproc)"; done
 ckit=$(swift build --show-bin-path)/ckit
 
 work=$(mktemp -d /tmp/ckit-demo.XXXXXX)

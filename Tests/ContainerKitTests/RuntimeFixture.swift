@@ -73,9 +73,9 @@ struct RuntimeFixture {
 
   /// Creates the container, its pid registered so the scratch root kills it whatever the test does.
   func create(
-    _ spec: Spec, id: String = "c-\(UUID().uuidString.prefix(8))", io: ProcessIO = .null, useInit: Bool = false
+    _ spec: Spec, id: String = "c-\(UUID().uuidString.prefix(8))", io: ProcessIO = .null
   ) async throws -> Container {
-    let c = try await runtime.create(id: id, spec: spec, io: io, useInit: useInit)
+    let c = try await runtime.create(id: id, spec: spec, io: io)
     scratch.register(pid: c.pid)
     return c
   }
@@ -89,10 +89,10 @@ struct RuntimeFixture {
 
   /// Runs `spec` to completion with pipes, deletes the container and expects nothing of it left behind.
   func run(
-    _ spec: Spec, id: String = "c-\(UUID().uuidString.prefix(8))", useInit: Bool = false,
+    _ spec: Spec, id: String = "c-\(UUID().uuidString.prefix(8))",
     sourceLocation: SourceLocation = #_sourceLocation
   ) async throws -> Output {
-    let c = try await create(spec, id: id, io: .pipes, useInit: useInit)
+    let c = try await create(spec, id: id, io: .pipes)
     let output = try await Self.output(starting: c)
     try await remove(c, force: true, sourceLocation: sourceLocation)
     return output

@@ -22,6 +22,25 @@ struct PlanTests {
     }
   }
 
+  @Test("capabilities outside the bounding set are left out and named, unless in a user namespace of its own")
+  func capabilitiesOutsideTheBoundingSet() throws {
+    var process = Spec.Process(args: ["true"])
+    let all = Array(Spec.allCapabilities.prefix(Capability.last + 1))
+    process.capabilities = .all(all)
+    var plan = ChildPlan()
+    try plan.apply(process: process, field: "process")
+    let missing = Capability.names(in: ~Capability.bounding & ((UInt64(1) << UInt64(Capability.last + 1)) - 1))
+    #expect(plan.capabilities?.permitted == Capability.bounding)
+    #expect(plan.capabilities?.bounding == Capability.bounding)
+    #expect(plan.capabilities?.ignored == missing)
+    #expect(Capability.available == all.filter { !missing.contains($0) })
+    var inUserNamespace = ChildPlan()
+    inUserNamespace.newNamespaces = [.user]
+    try inUserNamespace.apply(process: process, field: "process")
+    #expect(inUserNamespace.capabilities?.permitted == (UInt64(1) << UInt64(Capability.last + 1)) - 1)
+    #expect(inUserNamespace.capabilities?.ignored == [])
+  }
+
   @Test("libseccomp compiles a profile to BPF; bad names are errors naming the field")
   func seccomp() throws {
     let profile = Spec.Seccomp(

@@ -140,29 +140,6 @@ static void ck_identity(const struct ck_plan *plan) {
   }
 }
 
-/* pid 1 for images without an init: runs the program as its child, forwards signals to it, reaps every zombie,
- * and exits as the program did. */
-static __attribute__((noreturn)) void ck_init_loop(pid_t child) {
-  sigset_t all;
-  sigfillset(&all);
-  for (;;) {
-    siginfo_t info;
-    int sig = sigwaitinfo(&all, &info);
-    if (sig < 0) continue;
-    if (sig != SIGCHLD) {
-      (void)kill(child, sig);
-      continue;
-    }
-    int status;
-    pid_t p;
-    while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
-      if (p != child) continue;
-      if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
-      _exit(128 + WTERMSIG(status));
-    }
-  }
-}
-
 static const char *ck_getenv(const struct ck_plan *plan, const char *name) {
   size_t n = ck_strlen(name);
   for (int i = 0; plan->envp != NULL && plan->envp[i] != NULL; i++) {
@@ -321,20 +298,6 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
                  plan->start_state_fd);
   if (plan->no_new_privs) ck_load_seccomp(plan);
 
-  if (plan->use_init) {
-    sigset_t all, none;
-    sigfillset(&all);
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &all, NULL);
-    pid_t child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-    if (child < 0) ck_fail(plan, "fork init", errno, "", 1);
-    if (child > 0) {
-      /* pid 1 keeps nothing of ours open: the parent learns of the exec from the sync socket's EOF. */
-      syscall(SYS_close_range, 3, ~0U, 0);
-      ck_init_loop(child);
-    }
-    sigprocmask(SIG_SETMASK, &none, NULL);
-  }
   ck_exec(plan);
 }
 

@@ -11,7 +11,8 @@ extension Container {
   /// Namespace files of /proc/PID/ns by spec type.
   static let nsFiles: [Spec.NamespaceType: String] = [
     .pid: "pid", .network: "net", .mount: "mnt", .ipc: "ipc", .uts: "uts", .user: "user", .cgroup: "cgroup",
-    // The init may not have exec'ed (minimal init): its children, the program among them, are in this one.
+    // The namespace the init's children enter: the same as its own once it has exec'ed, and the one its program
+    // will have if it has not yet (a created container).
     .time: "time_for_children",
   ]
 
@@ -38,6 +39,7 @@ extension Container {
     } catch {
       throw .invalidConfig(error.description)
     }
+    ContainerRuntime.warnIgnored(plan)
     let prepared = try PreparedIO(io)
     defer { prepared.closeChildEnds() }
     let child: Spawner.Child

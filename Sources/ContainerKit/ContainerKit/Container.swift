@@ -10,7 +10,7 @@ import Synchronization
   import Glibc
 #endif
 
-/// One container: created by ``ContainerRuntime/create(id:bundle:spec:io:useInit:)`` or found on disk by
+/// One container: created by ``ContainerRuntime/create(id:bundle:spec:io:inProcessStart:)`` or found on disk by
 /// ``ContainerRuntime/container(id:)``. Its state is always read fresh from the kernel (is the pid alive, is the
 /// cgroup frozen, is the exec fifo still there), so every process that looks at it agrees.
 public final class Container: Sendable {

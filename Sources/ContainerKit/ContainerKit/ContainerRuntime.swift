@@ -77,13 +77,11 @@ public struct ContainerRuntime: Sendable {
   /// - Parameters:
   ///   - bundle: resolves relative paths of `spec` (`root.path`, bind sources); its config.json is read when `spec`
   ///     is nil.
-  ///   - useInit: run a minimal pid 1 that reaps zombies and forwards signals, for images without an init.
   ///   - inProcessStart: this process calls ``Container/start()`` itself (as `run` does): the program waits on the
   ///     sync socket instead of an exec fifo, which saves a file in the state directory and a handshake through
   ///     it. No other process can start it (to them it looks running).
   public func create(
-    id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, useInit: Bool = false,
-    inProcessStart: Bool = false
+    id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, inProcessStart: Bool = false
   ) async throws(ContainerError) -> Container {
     try Self.validate(id: id)
     let bundlePath = Self.standardized(bundle ?? ".")
@@ -116,7 +114,7 @@ public struct ContainerRuntime: Sendable {
     guard plan.newNamespaces.contains(.mount) || plan.join.contains(where: { $0.type == .mount }) else {
       throw .invalidConfig("invalid config: linux.namespaces: a mount namespace is required")
     }
-    plan.useInit = useInit
+    Self.warnIgnored(plan)
     plan.mountNamespaceTemplate = mountNamespaceTemplate?.fd
     if let rootfs = plan.rootfs, access(rootfs, F_OK) != 0 {
       throw .invalidConfig("invalid config: root.path: \(rootfs) does not exist")
@@ -155,13 +153,23 @@ public struct ContainerRuntime: Sendable {
 
       let created = RFC3339.now()
       var saved: ContainerRecord?
+      let resources = DefaultDevices.apply(spec.linux?.resources, devices: spec.linux?.devices)
+      // A `cgroup` mount without a cgroup namespace binds the container's own cgroup directories, so they must
+      // exist before the child takes its bind sources: with a mount namespace template it clones them right after
+      // the clone, before it waits for `place` below, and found none half of the time. Made first then.
+      if let cgroups, let path = plannedCgroup, usesCgroupMount, !plan.newNamespaces.contains(.cgroup) {
+        try cgroups.create(path, resources: resources)
+        cgroupPath = path
+      }
       let child = try Spawner.spawn(
         plan, io: childIO,
         place: { pid in
-          // Made after the clone, while the child creates its namespaces on the other core.
+          // Otherwise made after the clone, while the child creates its namespaces on the other core.
           guard let cgroups, let path = plannedCgroup else { return }
-          try cgroups.create(path, resources: DefaultDevices.apply(spec.linux?.resources, devices: spec.linux?.devices))
-          cgroupPath = path
+          if cgroupPath == nil {
+            try cgroups.create(path, resources: resources)
+            cgroupPath = path
+          }
           try cgroups.addProcess(pid, to: path)
         },
         settingUp: { pid in

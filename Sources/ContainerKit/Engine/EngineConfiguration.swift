@@ -9,6 +9,9 @@ public struct EngineConfiguration: Sendable, Equatable {
   public var runtime: String?
   /// The `ckit-monitor` executable; nil finds one (see `resolvedMonitor()`).
   public var monitor: String?
+  /// The static `ckit-init` executable that `--init` containers run as pid 1 (bind-mounted read-only at
+  /// `/sbin/docker-init`, as Docker mounts tini); nil finds one (see `resolvedInit()`).
+  public var initExecutable: String?
   /// Run by a container's monitor when the container has ended for good, with `CKIT_MONITOR_PID` set, so that
   /// its network and runtime state are released (and a `--rm` container removed) with nobody waiting. Empty:
   /// nothing runs, and the engine releases them the next time it looks at the container (wait, stop, remove,
@@ -22,12 +25,13 @@ public struct EngineConfiguration: Sendable, Equatable {
   public var storageDriver: String?
 
   public init(
-    root: String, runtime: String? = nil, monitor: String? = nil, exitCommand: [String] = [],
-    cgroupParent: String? = nil, storageDriver: String? = nil
+    root: String, runtime: String? = nil, monitor: String? = nil, initExecutable: String? = nil,
+    exitCommand: [String] = [], cgroupParent: String? = nil, storageDriver: String? = nil
   ) {
     self.root = root
     self.runtime = runtime
     self.monitor = monitor
+    self.initExecutable = initExecutable
     self.exitCommand = exitCommand
     self.cgroupParent = cgroupParent ?? Self.defaultCgroupParent
     self.storageDriver = storageDriver
@@ -49,6 +53,14 @@ public struct EngineConfiguration: Sendable, Equatable {
   public func resolvedMonitor() throws(EngineError) -> String {
     if let monitor { return monitor }
     return try Self.locate("ckit-monitor", environment: "CKIT_MONITOR")
+  }
+
+  /// `initExecutable`, else `$CKIT_INIT`, else `ckit-init` next to this executable, else on PATH; absolute, since
+  /// it becomes a bind source in a bundle.
+  public func resolvedInit() throws(EngineError) -> String {
+    var path = initExecutable ?? ""
+    if path.isEmpty { path = try Self.locate("ckit-init", environment: "CKIT_INIT") }
+    return URL(fileURLWithPath: path).standardizedFileURL.path
   }
 
   static func locate(_ name: String, environment: String) throws(EngineError) -> String {

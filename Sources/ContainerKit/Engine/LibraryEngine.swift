@@ -262,7 +262,8 @@ package struct LibraryEngine: Engine {
     try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
     let spec = try SpecBuilder.build(
       record, rootfs: rootfs, netnsPath: netnsPath, hostFiles: hostFiles, volumes: VolumeStore(root: root),
-      cgroupParent: configuration.cgroupParent)
+      cgroupParent: configuration.cgroupParent,
+      initExecutable: record.hostConfig.initProcess ? try configuration.resolvedInit() : nil)
     do {
       // Made again at every start: not flushed to disk.
       try StateFile.replace(bundle + "/config.json", with: SpecJSON.encode(spec), durable: false)

@@ -1,20 +1,41 @@
 import Foundation
+import Namespaces
 import OCI
 
 /// The OCI `config.json` for a container, from docker's defaults (OCI.Spec.container) and the record's options:
 /// user, workdir, env, the network namespace ckit prepared, the per-container /etc files, volumes, tmpfs, limits
 /// and capabilities.
 package enum SpecBuilder {
-  /// What `--privileged` and `--cap-add ALL` grant: every capability (the runtime ignores those above the kernel's
-  /// cap_last_cap, as runc does).
-  package static let allCapabilities = Spec.allCapabilities
+  /// What `--privileged` and `--cap-add ALL` grant, as Docker does: every capability of this process's bounding
+  /// set, not a fixed list (a host that dropped `CAP_SYS_RESOURCE` from it cannot give it to a container, and
+  /// asking made the runtime's `capset` fail).
+  package static var allCapabilities: [String] { Capability.available }
 
+  /// Docker's checks of `--cap-add`/`--cap-drop`: a name the kernel headers do not define is refused, and so is
+  /// adding one this host cannot give. Dropping one it cannot give is accepted (there is nothing to drop).
+  package static func checkCapabilities(add: [String], drop: [String]) throws {
+    for c in add + drop where c.uppercased() != "ALL" {
+      let name = capName(c)
+      guard Spec.allCapabilities.contains(name) else {
+        throw EngineError.invalidArgument("unknown capability: \"\(name)\"")
+      }
+      if add.contains(c), !allCapabilities.contains(name) {
+        throw EngineError.invalidArgument(
+          "capability not supported by your kernel or not available in the current environment: \"\(name)\"")
+      }
+    }
+  }
+
+  /// Where `--init` puts the init in the container, and what it runs: Docker's path for its tini.
+  package static let initPath = "/sbin/docker-init"
+
+  /// `initExecutable` is the host's `ckit-init`, needed when the record asks for `--init`.
   package static func build(
     _ r: ContainerRecord, rootfs: String, netnsPath: String?, hostFiles: [String: String], volumes: VolumeStore,
-    cgroupParent: String
+    cgroupParent: String, initExecutable: String? = nil
   ) throws -> Spec {
     var spec = Spec.container(
-      rootfs: rootfs, args: r.argv, env: r.config.env,
+      rootfs: rootfs, args: r.hostConfig.initProcess ? [initPath, "--"] + r.argv : r.argv, env: r.config.env,
       cwd: r.config.workingDir.isEmpty ? "/" : r.config.workingDir, hostname: r.config.hostname)
     // 1.0.2: the version every runtime in use accepts (crun and runc refuse newer ones they do not know).
     spec.ociVersion = "1.0.2"
@@ -23,6 +44,7 @@ package enum SpecBuilder {
       process.user = try user(r.config.user, rootfs: rootfs)
       // The host's limits are inherited, as docker does without --ulimit; a fixed 1M may exceed nr_open.
       process.rlimits = nil
+      try checkCapabilities(add: r.hostConfig.capAdd, drop: r.hostConfig.capDrop)
       var caps = Set(Spec.defaultCapabilities)
       if r.hostConfig.privileged {
         caps = Set(allCapabilities)
@@ -32,13 +54,18 @@ package enum SpecBuilder {
           if c.uppercased() == "ALL" { caps.removeAll() } else { caps.remove(capName(c)) }
         }
       }
-      process.capabilities = .all(caps.sorted())
+      // Docker's defaults too are only what this host can give.
+      process.capabilities = .all(caps.intersection(allCapabilities).sorted())
       spec.process = process
     }
     if var linux = spec.linux {
       var namespaces = linux.namespaces ?? []
       namespaces.removeAll { $0.type == .network }
       if let netnsPath { namespaces.append(Spec.Namespace(.network, path: netnsPath)) }
+      // Docker's default on a cgroup v2 host: a private cgroup namespace, so that /sys/fs/cgroup is a cgroup2
+      // mount rooted at the container's own cgroup (memory.max, cpu.max at its top). A v1 host keeps the host's
+      // (Docker's default there), and the container's directories are bound in.
+      if LibraryEngine.cgroupDriver?.version == .v2 { namespaces.append(Spec.Namespace(.cgroup)) }
       if r.hostConfig.networkMode == .host { spec.hostname = nil }
       linux.namespaces = namespaces
       var res = LinuxResources()
@@ -64,6 +91,17 @@ package enum SpecBuilder {
       spec.linux = linux
     }
     var mounts = spec.mounts ?? []
+    if r.hostConfig.privileged {
+      // As Docker: a privileged container may write its own cgroups (a nested runtime, systemd).
+      for i in mounts.indices where mounts[i].type == "cgroup" { mounts[i].options?.removeAll { $0 == "ro" } }
+    }
+    if r.hostConfig.initProcess {
+      guard let initExecutable else { throw EngineError.backend("--init: no ckit-init executable to run") }
+      // Read-only, so that nothing in the container can rewrite the host's file (the container's pid 1 runs it).
+      mounts.append(
+        Spec.Mount(
+          destination: initPath, type: "bind", source: initExecutable, options: ["bind", "ro", "nosuid", "nodev"]))
+    }
     for (target, source) in hostFiles.sorted(by: { $0.key < $1.key }) {
       mounts.append(Spec.Mount(destination: target, type: "bind", source: source, options: ["rbind", "rprivate"]))
     }

@@ -144,15 +144,24 @@ extension ChildPlan {
     }
     if let caps = process.capabilities {
       let f = "\(field).capabilities"
-      capabilities = Capabilities(
+      var masks = Capabilities(
         bounding: try Capability.mask(caps.bounding, field: f + ".bounding"),
         effective: try Capability.mask(caps.effective, field: f + ".effective"),
         permitted: try Capability.mask(caps.permitted, field: f + ".permitted"),
         inheritable: try Capability.mask(caps.inheritable, field: f + ".inheritable"),
         ambient: try Capability.mask(caps.ambient, field: f + ".ambient"))
+      masks.restrict(to: capabilityLimit)
+      capabilities = masks
     } else {
       capabilities = nil
     }
+  }
+
+  /// What the process can be given. In a user namespace it creates or joins, every capability (the kernel gives
+  /// the namespace a full bounding set); otherwise only the runtime's own bounding set: `capset` refuses more,
+  /// even to root.
+  var capabilityLimit: UInt64 {
+    newNamespaces.contains(.user) || join.contains { $0.type == .user } ? UInt64.max : Capability.bounding
   }
 
   /// A `cgroup` mount as runc and crun lay it out. With a cgroup namespace each hierarchy is mounted anew, so the

@@ -54,6 +54,20 @@ public struct ChildPlan: Sendable, Hashable {
       self.inheritable = inheritable
       self.ambient = ambient
     }
+
+    /// Leaves out what is not in `limit`, keeping its names in ``ignored``: runc ignores the capabilities its
+    /// environment cannot give ("unknown or unavailable") with a warning, rather than failing at `capset`.
+    public mutating func restrict(to limit: UInt64) {
+      ignored = Capability.names(in: (bounding | effective | permitted | inheritable | ambient) & ~limit)
+      bounding &= limit
+      effective &= limit
+      permitted &= limit
+      inheritable &= limit
+      ambient &= limit
+    }
+
+    /// The capabilities the config named that this runtime cannot give (outside its bounding set), left out.
+    public var ignored: [String] = []
   }
 
   /// A hook the child runs itself, inside the container's namespaces (createContainer, startContainer).
@@ -125,7 +139,6 @@ public struct ChildPlan: Sendable, Hashable {
   public var noNewPrivileges = false
   public var seccomp: SeccompCompiler.Program?
 
-  public var useInit = false
   public var argv: [String] = []
   public var env: [String] = []
 

@@ -328,7 +328,6 @@ public enum Spawner {
       c.seccomp_len = Int32(s.instructionCount)
       c.seccomp_flags = s.flags
     }
-    c.use_init = p.useInit ? 1 : 0
     c.argv = arena.strings(p.argv)
     c.envp = arena.strings(p.env)
     return c

@@ -10,7 +10,6 @@ struct CreateRequest {
   var bundle = "."
   var pidFile: String?
   var consoleSocket: String?
-  var useInit = false
   var id = ""
 
   /// `inProcessStart` for `run`, which starts the container itself: no exec fifo.
@@ -26,7 +25,7 @@ struct CreateRequest {
       spec = loaded
     }
     let c = try await creatingRuntime.create(
-      id: id, bundle: bundle, spec: spec, io: io, useInit: useInit, inProcessStart: inProcessStart)
+      id: id, bundle: bundle, spec: spec, io: io, inProcessStart: inProcessStart)
     if let consoleSocket, let master = c.streams.terminal {
       try Console.send(master, to: consoleSocket)
       close(master)

@@ -26,7 +26,6 @@ enum FastPath {
         case .dashed("console-socket"):
           guard let v = p.value() else { return nil }
           request.consoleSocket = v
-        case .dashed("init") where p.isFlag: request.useInit = true
         case .dashed("no-pivot") where p.isFlag, .dashed("no-new-keyring") where p.isFlag: break
         case .dashed("d") where p.isFlag && name == "run", .dashed("detach") where p.isFlag && name == "run":
           detach = true

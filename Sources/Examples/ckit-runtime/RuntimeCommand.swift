@@ -52,13 +52,12 @@ struct CreateOptions: ParsableArguments {
   @Option(name: [.short, .long], help: "The bundle directory (config.json and rootfs).") var bundle: String = "."
   @Option(name: .long, help: "Write the container's pid to this file.") var pidFile: String?
   @Option(name: .long, help: "A unix socket to send the pty master to (process.terminal).") var consoleSocket: String?
-  @Flag(name: .long, help: "Run a minimal init as pid 1 (reaps zombies, forwards signals).") var `init` = false
   @Flag(name: .long, help: "Accepted for runc compatibility.") var noPivot = false
   @Flag(name: .long, help: "Accepted for runc compatibility.") var noNewKeyring = false
   @Argument(help: "The container id.") var id: String
 
   var request: CreateRequest {
-    CreateRequest(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket, useInit: `init`, id: id)
+    CreateRequest(bundle: bundle, pidFile: pidFile, consoleSocket: consoleSocket, id: id)
   }
 }
 

@@ -168,7 +168,6 @@ struct ck_plan {
   unsigned int seccomp_flags;
 
   /* the program */
-  int use_init; /* a minimal pid 1 forks the program, reaps zombies, forwards signals */
   const char *const *argv;
   const char *const *envp;
 };

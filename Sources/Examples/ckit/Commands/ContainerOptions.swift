@@ -41,9 +41,12 @@ struct ContainerOptions: ParsableArguments {
   @Option(name: .customLong("log-opt"), help: "Log driver options (max-size, max-file)") var logOpt: [String] = []
 
   /// Checks every value and builds the record for `image` (whose config gives the defaults) and `command`.
-  /// Everything is validated before anything is created, so bad input leaves no trace.
+  /// Everything is validated before anything is created, so bad input leaves no trace. `fileEnv` is what
+  /// ``readEnvFiles()`` gave (read here when nil): a pipe or a FIFO can be read only once, so a caller that
+  /// builds the record twice reads them first.
   func record(
-    id: String, image: String, imageID: String, imageConfig: ImageDefaults, command: [String], autoRemove: Bool
+    id: String, image: String, imageID: String, imageConfig: ImageDefaults, command: [String], autoRemove: Bool,
+    fileEnv: [String]? = nil
   ) throws -> ContainerRecord {
     let name = name ?? NameGenerator.random()
     guard ContainerStore.isValidName(name) else { throw CkitError.invalidName(name) }
@@ -60,7 +63,7 @@ struct ContainerOptions: ParsableArguments {
       throw CkitError.invalidArgument("conflicting options: port publishing and the \(mode) network mode")
     }
     var envList = imageConfig.env
-    for file in envFile { envList += try Self.readEnvFile(file) }
+    envList += try fileEnv ?? readEnvFiles()
     for e in env { envList.append(Self.expandEnv(e)) }
     envList = Self.dedupEnv(envList)
     var hc = HostConfig()
@@ -76,6 +79,7 @@ struct ContainerOptions: ParsableArguments {
     hc.autoRemove = autoRemove
     hc.readonlyRootfs = readOnly
     hc.privileged = privileged
+    try SpecBuilder.checkCapabilities(add: capAdd, drop: capDrop)
     hc.capAdd = capAdd
     hc.capDrop = capDrop
     if let memory {
@@ -164,12 +168,64 @@ struct ContainerOptions: ParsableArguments {
     return order.compactMap { values[$0] }
   }
 
+  /// The variables of every `--env-file`, in order.
+  func readEnvFiles() throws -> [String] { try envFile.flatMap(Self.readEnvFile) }
+
+  /// Docker's env-file format: one variable a line, leading blanks trimmed, empty lines and `#` comments skipped;
+  /// `KEY=value` kept as written (the value untrimmed); `KEY` alone takes ckit's own value, and is left out when
+  /// ckit has none. Any readable file, a FIFO or a character device included (`/dev/null`, `<(...)`): read to its
+  /// end, not sized by `stat`.
   static func readEnvFile(_ path: String) throws -> [String] {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-      throw CkitError.invalidArgument("open \(path): no such file or directory")
+    let bytes = try readAll(path, limit: envFileLimit)
+    var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    if let first = lines.first, first.starts(with: [0xEF, 0xBB, 0xBF]) { lines[0] = first.dropFirst(3) }
+    var out = [String]()
+    for (i, raw) in lines.enumerated() {
+      let bytes = raw.last == UInt8(ascii: "\r") ? raw.dropLast() : raw
+      guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw CkitError.invalidArgument("env file \(path) contains invalid utf8 bytes at line \(i + 1)")
+      }
+      let line = text.drop { $0.isWhitespace }
+      if line.isEmpty || line.hasPrefix("#") { continue }
+      let parts = line.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      let name = parts[0]
+      if name.contains(where: \.isWhitespace) {
+        throw CkitError.invalidArgument("variable '\(name)' contains whitespaces")
+      }
+      if name.isEmpty { throw CkitError.invalidArgument("no variable name on line '\(line)'") }
+      if parts.count == 2 {
+        out.append(String(line))
+      } else if let value = ProcessInfo.processInfo.environment[String(name)] {
+        out.append("\(name)=\(value)")
+      }
     }
-    return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-      .filter { !$0.isEmpty && !$0.hasPrefix("#") }.map(expandEnv)
+    return out
+  }
+
+  /// An env file larger than this is refused rather than read into memory (`/dev/zero` would never end).
+  static let envFileLimit = 16 << 20
+
+  /// The whole of `path`, read until end of file (FIFOs and devices have no size to trust), at most `limit` bytes.
+  static func readAll(_ path: String, limit: Int) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw CkitError.invalidArgument("open \(path): \(Self.reason(errno))") }
+    defer { close(fd) }
+    var out = [UInt8]()
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      guard n >= 0 else { throw CkitError.invalidArgument("read \(path): \(Self.reason(errno))") }
+      if n == 0 { return out }
+      out += chunk[0..<n]
+      if out.count > limit { throw CkitError.invalidArgument("read \(path): larger than \(limit >> 20) MiB") }
+    }
+  }
+
+  /// Go's wording of an errno, as docker prints it: "no such file or directory".
+  static func reason(_ code: Int32) -> String {
+    let text = String(cString: strerror(code))
+    return text.prefix(1).lowercased() + text.dropFirst()
   }
 
   /// `-v /host:/ctr[:ro]` (bind) or `-v name:/ctr` (named volume) or `-v /ctr` (anonymous volume).

@@ -44,9 +44,10 @@ enum CreateFlow {
     let imageRef = imageAndCommand[0]
     let id = ContainerStore.newID()
     // Flags first, as docker checks them before it looks at the image: a bad -p never triggers a pull.
+    let fileEnv = try options.readEnvFiles()
     _ = try options.record(
       id: id, image: imageRef, imageID: "", imageConfig: ImageDefaults(cmd: ["sh"]),
-      command: Array(imageAndCommand.dropFirst()), autoRemove: autoRemove)
+      command: Array(imageAndCommand.dropFirst()), autoRemove: autoRemove, fileEnv: fileEnv)
     try ImageReferenceText.validate(imageRef)
     if let name = options.name, let other = try? ContainerStore(root: global.state).find(name), other.name == name {
       throw CkitError.nameInUse(name: name, id: other.id)
@@ -58,7 +59,7 @@ enum CreateFlow {
     let record = try options.record(
       id: id, image: imageRef, imageID: image.id, imageConfig: image.defaults,
       command: Array(imageAndCommand.dropFirst()),
-      autoRemove: autoRemove)
+      autoRemove: autoRemove, fileEnv: fileEnv)
     var named = record
     for attempt in 0..<20 {
       do {

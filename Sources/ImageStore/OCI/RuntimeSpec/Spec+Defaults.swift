@@ -6,9 +6,10 @@ extension Spec {
     "CAP_AUDIT_WRITE",
   ]
 
-  /// Every capability the kernel headers define, in the kernel's numbering (a name's index is its number): what
-  /// `--privileged` and `--cap-add ALL` grant, as docker does on a kernel that knows them all. One list for the
-  /// engine (names) and the runtime (numbers), so the two never disagree on what "all" is.
+  /// Every capability the kernel headers define, in the kernel's numbering (a name's index is its number). One
+  /// list for the engine (names) and the runtime (numbers), so the two never disagree on what a name is; what
+  /// `--privileged` and `--cap-add ALL` grant is the part of it the host's bounding set holds, as Docker does
+  /// (`Capability.available`).
   public static let allCapabilities = [
     "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
     "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",
@@ -43,6 +44,11 @@ extension Spec {
       options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]),
     Mount(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
     Mount(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]),
+    // The container's own cgroups, read-only: runtimes that size themselves from their limits (the JVM, Go's
+    // GOMAXPROCS tools, .NET) read them here, and see the host's memory and CPUs without it.
+    Mount(
+      destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup",
+      options: ["nosuid", "noexec", "nodev", "relatime", "ro"]),
   ]
 
   /// A spec with Docker's defaults for running `args` in `rootfs`: new pid, mount, ipc, uts and network
