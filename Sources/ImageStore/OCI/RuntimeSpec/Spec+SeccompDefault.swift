@@ -3,7 +3,8 @@ extension Spec.Seccomp {
   /// applies when no `--security-opt seccomp=` is given. Built in code, so no file is needed at run time.
   public static func docker(capabilities: [String]) -> Spec.Seccomp {
     // The built-in profile has no field the resolver can refuse.
-    (try? Spec.SeccompProfile.docker.resolved(capabilities: capabilities)) ?? Spec.Seccomp(defaultAction: "SCMP_ACT_ALLOW")
+    (try? Spec.SeccompProfile.docker.resolved(capabilities: capabilities))
+      ?? Spec.Seccomp(defaultAction: "SCMP_ACT_ALLOW")
   }
 }
 
@@ -35,7 +36,8 @@ extension Spec.SeccompProfile {
       [Spec.Seccomp.Arg(index: index, value: value, op: op)]
     }
     // CLONE_NEWNS | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWCGROUP.
-    let namespaceFlags: UInt64 = 0x0002_0000 | 0x0400_0000 | 0x0800_0000 | 0x1000_0000 | 0x2000_0000 | 0x4000_0000
+    let namespaceFlags: UInt64 =
+      0x0002_0000 | 0x0400_0000 | 0x0800_0000 | 0x1000_0000 | 0x2000_0000 | 0x4000_0000
       | 0x0200_0000
     let allowed = names(
       """
