@@ -25,6 +25,9 @@ public enum SeccompCompiler {
     defer { seccomp_release(ctx) }
     // The filter is loaded by the child itself, which sets no_new_privs only if the config asks for it.
     _ = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)
+    // A binary tree of syscall numbers rather than libseccomp's default linear chain: for Docker's profile on three
+    // architectures the kernel loads it in half the time (0.25 vs 0.6 ms here), and every syscall is O(log n) away.
+    _ = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)
     for (i, arch) in (profile.architectures ?? []).enumerated() {
       let name = arch.hasPrefix("SCMP_ARCH_") ? String(arch.dropFirst(10)).lowercased() : arch.lowercased()
       let token = seccomp_arch_resolve_name(name)
