@@ -45,7 +45,7 @@ extension SeccompCompiler {
 
   /// Every field that changes the program, in a fixed order, with the libseccomp version that compiled it.
   static func canonicalText(_ s: Spec.Seccomp) -> [UInt8] {
-    var t = "ckit-seccomp 2 optimize=2\n"
+    var t = "ckit-seccomp 3 optimize=2 enosys\n"
     if let v = seccomp_version() { t += "libseccomp \(v.pointee.major).\(v.pointee.minor).\(v.pointee.micro)\n" }
     t += "\(s.defaultAction) \(s.defaultErrnoRet.map(String.init) ?? "-")\n"
     t += "arch \((s.architectures ?? []).joined(separator: ","))\nflags \((s.flags ?? []).joined(separator: ","))\n"
