@@ -11,7 +11,8 @@ extension Spec.Seccomp {
 extension Spec.SeccompProfile {
   /// Docker's default profile (moby's `profiles/seccomp`, as of Docker 25-27), written from its rules:
   ///
-  /// - Everything not listed fails with EPERM. The list is what ordinary programs use; what it leaves out
+  /// - Everything not listed fails with EPERM (a syscall newer than the list with ENOSYS: see
+  ///   `SeccompCompiler`). The list is what ordinary programs use; what it leaves out
   ///   reaches state that is not namespaced (keyrings: `keyctl`, `add_key`, `request_key`; the clock; kernel
   ///   modules; `kexec_load`; swap; `acct`), has been a frequent source of kernel exploits (`userfaultfd`,
   ///   `io_uring_*`, removed by Docker 25, `bpf`, `perf_event_open`), or builds new namespaces and mounts from
