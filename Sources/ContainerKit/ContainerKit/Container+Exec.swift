@@ -35,7 +35,9 @@ extension Container {
     if p.capabilities == nil { p.capabilities = spec.process?.capabilities }
     do {
       try plan.apply(process: p, field: "process")
-      if let profile = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(profile) }
+      if let profile = spec.linux?.seccomp {
+        plan.seccomp = try SeccompCompiler.cachedCompile(profile, cacheDirectory: runtime.seccompCacheDirectory)
+      }
     } catch {
       throw .invalidConfig(error.description)
     }

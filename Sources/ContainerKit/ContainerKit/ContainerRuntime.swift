@@ -48,6 +48,9 @@ public struct ContainerRuntime: Sendable {
   }
 
   func directory(_ id: String) -> URL { URL(fileURLWithPath: directoryPath(id)) }
+  /// Compiled seccomp programs (`SeccompCompiler.cachedCompile`); `@` is not valid in a container id.
+  var seccompCacheDirectory: String { (rootPath == "/" ? "" : rootPath) + "/@seccomp-cache" }
+
   func directoryPath(_ id: String) -> String { rootPath == "/" ? "/" + id : rootPath + "/" + id }
 
   static func validate(id: String) throws(ContainerError) {
@@ -107,7 +110,9 @@ public struct ContainerRuntime: Sendable {
         var st = stat()
         return stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFDIR
       }
-      if let profile = spec.linux?.seccomp { plan.seccomp = try SeccompCompiler.compile(profile) }
+      if let profile = spec.linux?.seccomp {
+        plan.seccomp = try SeccompCompiler.cachedCompile(profile, cacheDirectory: seccompCacheDirectory)
+      }
     } catch {
       throw .invalidConfig(error.description)
     }

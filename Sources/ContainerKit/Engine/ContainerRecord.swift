@@ -1,5 +1,6 @@
 import ContainerNetwork
 import Foundation
+import OCI
 
 /// Everything `ckit` knows about a container that does not change while it runs, saved as
 /// `containers/<id>/container.json`. The live part (pid, exit code, restarts) is the monitor's `state.json`.
@@ -98,6 +99,10 @@ package struct HostConfig: Codable, Equatable {
   package var initProcess: Bool = false
   package var logMaxSize: Int64 = 10 << 20
   package var logMaxFiles: Int = 3
+  /// `--security-opt seccomp=`: nil is Docker's default profile (and what records written before the option say).
+  package var seccomp: SeccompChoice?
+  /// `--security-opt no-new-privileges[=BOOL]`: nil keeps the default, on.
+  package var noNewPrivileges: Bool?
 
   package init(
     binds: [String] = [], tmpfs: [String] = [], portBindings: [PortMapping] = [], publishAllPorts: Bool = false,

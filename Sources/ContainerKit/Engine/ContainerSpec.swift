@@ -1,5 +1,6 @@
 import ContainerNetwork
 import Foundation
+import OCI
 
 /// What a container is made from: an image and how to run it. A value, so an embedder can build one once and
 /// start many; every field has docker's default, and the image's config fills what is left nil.
@@ -34,13 +35,19 @@ public struct ContainerSpec: Sendable, Equatable {
   /// The json-file log's rotation: the size at which it rotates and how many files are kept.
   public var logMaxSize: Int64
   public var logMaxFiles: Int
+  /// The syscall filter: Docker's default profile unless told otherwise (`--security-opt seccomp=`).
+  public var seccomp: SeccompChoice
+  /// Sets the process's no_new_privs bit (setuid and file capabilities stop granting anything); nil keeps the
+  /// default, on.
+  public var noNewPrivileges: Bool?
 
   public init(
     image: String, command: [String]? = nil, entrypoint: [String]? = nil, name: String? = nil,
     environment: [String] = [], workingDirectory: String? = nil, user: String? = nil, hostname: String? = nil,
     network: NetworkMode = .bridge, ports: [PortMapping] = [], restartPolicy: RestartPolicy = RestartPolicy(),
     autoRemove: Bool = false, memoryLimit: Int64 = 0, pidsLimit: Int64 = 0, volumes: [String] = [],
-    labels: [String: String] = [:], logMaxSize: Int64 = 10 << 20, logMaxFiles: Int = 3
+    labels: [String: String] = [:], logMaxSize: Int64 = 10 << 20, logMaxFiles: Int = 3,
+    seccomp: SeccompChoice = .default, noNewPrivileges: Bool? = nil
   ) {
     self.image = image
     self.command = command
@@ -60,6 +67,8 @@ public struct ContainerSpec: Sendable, Equatable {
     self.labels = labels
     self.logMaxSize = logMaxSize
     self.logMaxFiles = logMaxFiles
+    self.seccomp = seccomp
+    self.noNewPrivileges = noNewPrivileges
   }
 
   /// The record for container `id` from image `imageID` with `defaults`; checked before anything is created.
@@ -107,6 +116,12 @@ public struct ContainerSpec: Sendable, Equatable {
     host.pidsLimit = pidsLimit
     host.logMaxSize = logMaxSize
     host.logMaxFiles = logMaxFiles
+    // A profile that cannot be resolved fails here, before anything is created, not at every start.
+    do { _ = try seccomp.seccomp(capabilities: Spec.defaultCapabilities) } catch {
+      throw .invalidSeccompProfile(error)
+    }
+    host.seccomp = seccomp
+    host.noNewPrivileges = noNewPrivileges
     return ContainerRecord(
       id: id, name: name, created: Date(), image: image, imageID: imageID, config: config, hostConfig: host)
   }

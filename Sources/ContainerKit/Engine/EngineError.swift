@@ -1,3 +1,5 @@
+import OCI
+
 /// The engine's errors, each naming the object it is about and worded as docker words them, so that a docker user
 /// recognises them and the CLI can print them as they are (it exits 125 for them from `run`, `create`, `start` and
 /// `exec`: docker's "the CLI failed, not the container").
@@ -9,6 +11,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible, Sendable {
   case nameInUse(name: String, id: String)
   case invalidName(String)
   case invalidArgument(String)
+  /// A seccomp profile (`--security-opt seccomp=FILE`, `ContainerSpec.seccomp`) that cannot be applied.
+  case invalidSeccompProfile(SpecError)
   case containerRunning(id: String, action: String)
   case containerNotRunning(String)
   case containerPaused(String)
@@ -30,6 +34,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible, Sendable {
       "Conflict. The container name \"/\(name)\" is already in use by container \"\(id)\". You have to remove (or rename) that container to be able to reuse that name."
     case .invalidName(let n): "Invalid container name (\(n)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"
     case .invalidArgument(let s): s
+    case .invalidSeccompProfile(let e): "seccomp profile: \(e)"
     case .containerRunning(let id, let action):
       "cannot \(action) container: \(id): container is running: stop the container before removing or force remove"
     case .containerNotRunning(let id): "Container \(id) is not running"

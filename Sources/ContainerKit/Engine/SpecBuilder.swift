@@ -55,8 +55,14 @@ package enum SpecBuilder {
         }
       }
       // Docker's defaults too are only what this host can give.
-      process.capabilities = .all(caps.intersection(allCapabilities).sorted())
+      caps.formIntersection(allCapabilities)
+      process.capabilities = .all(caps.sorted())
+      if let nnp = r.hostConfig.noNewPrivileges { process.noNewPrivileges = nnp }
       spec.process = process
+      do {
+        spec.linux?.seccomp = try (r.hostConfig.seccomp ?? .default).seccomp(
+          capabilities: caps.sorted(), privileged: r.hostConfig.privileged)
+      } catch { throw EngineError.invalidSeccompProfile(error) }
     }
     if var linux = spec.linux {
       var namespaces = linux.namespaces ?? []

@@ -10,7 +10,7 @@ enum ArgumentRewriter {
     "--cpus", "--cpu-shares", "-c", "--pids-limit", "-p", "--publish", "--expose", "-v", "--volume", "--tmpfs",
     "--network", "--net", "--entrypoint", "--restart", "--cap-add", "--cap-drop", "--log-opt", "--label", "-l",
     "--stop-signal", "--stop-timeout", "--platform", "--add-host", "--dns", "--mount", "--pull", "--detach-keys",
-    "-a", "--attach", "--log-driver", "--runtime", "--root",
+    "-a", "--attach", "--log-driver", "--runtime", "--root", "--security-opt",
   ]
   static let globalValued: Set<String> = ["--root", "--runtime", "-H", "--host", "--log-level", "-l", "--config"]
 

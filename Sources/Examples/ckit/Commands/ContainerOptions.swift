@@ -35,6 +35,8 @@ struct ContainerOptions: ParsableArguments {
   @Option(name: .customLong("cap-add"), help: "Add Linux capabilities") var capAdd: [String] = []
   @Option(name: .customLong("cap-drop"), help: "Drop Linux capabilities") var capDrop: [String] = []
   @Flag(help: "Give extended privileges to this container") var privileged = false
+  @Option(name: .customLong("security-opt"), help: "Security Options (seccomp=PROFILE|unconfined, no-new-privileges)")
+  var securityOpt: [String] = []
   @Option(name: [.customShort("l"), .customLong("label")], help: "Set meta data on a container") var label: [String] =
     []
   @Option(name: .customLong("stop-signal"), help: "Signal to stop the container") var stopSignal: String?
@@ -82,6 +84,9 @@ struct ContainerOptions: ParsableArguments {
     try SpecBuilder.checkCapabilities(add: capAdd, drop: capDrop)
     hc.capAdd = capAdd
     hc.capDrop = capDrop
+    let security = try SecurityOptions(securityOpt)
+    hc.seccomp = security.seccomp
+    hc.noNewPrivileges = security.noNewPrivileges
     if let memory {
       let m = try HumanFormat.parseBytes(memory)
       guard m >= 6 * 1024 * 1024 else {

@@ -52,7 +52,7 @@ extension Spec {
   ]
 
   /// A spec with Docker's defaults for running `args` in `rootfs`: new pid, mount, ipc, uts and network
-  /// namespaces, default capabilities, the caller's rlimits (raising them needs CAP_SYS_RESOURCE), masked and read-only /proc paths, no new privileges.
+  /// namespaces, default capabilities, the caller's rlimits (raising them needs CAP_SYS_RESOURCE), masked and read-only /proc paths, Docker's seccomp profile, no new privileges.
   public static func container(
     rootfs: String, args: [String],
     env: [String] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
@@ -65,6 +65,8 @@ extension Spec {
     ])
     linux.maskedPaths = defaultMaskedPaths
     linux.readonlyPaths = defaultReadonlyPaths
+    // Docker's default seccomp profile for these capabilities: who changes the capabilities resolves it again.
+    linux.seccomp = .docker(capabilities: defaultCapabilities)
     return Spec(
       process: process, root: Root(path: rootfs), hostname: hostname, mounts: defaultMounts, linux: linux)
   }
