@@ -148,6 +148,7 @@ struct RuntimeBinaryTests {
       for set in ["bounding", "effective", "permitted"] { caps[set, default: []].append("CAP_SYS_PTRACE") }
       process["capabilities"] = caps
       spec["process"] = process
+      spec["root"] = ["path": "rootfs", "readonly": false]  // the attacker's log
       try JSONSerialization.data(withJSONObject: spec).write(to: config)
 
       let parent = RuntimeCLITests.cgroupParent(scratch)
@@ -161,21 +162,23 @@ struct RuntimeBinaryTests {
       let started = try cli(["run", "-d", "--bundle", bundle.path, "attacked"])
       #expect(started.status == 0, "\(started)")
       defer { _ = try? cli(["delete", "--force", "attacked"]) }
-      _ = try await RuntimeFixture.eventually { logText().contains("ready") ? true : nil }
+      try #require(try await RuntimeFixture.eventually { logText().contains("ready") ? true : nil } == true)
       // The attacker must see the runtime's clone between its setns and its exec: retry until it did.
       var execs = 0
       while execs < 100 && !logText().split(separator: "\n").contains(where: { $0.hasPrefix("held") && $0.contains("ckit-runtime") }) {
         _ = try cli(["exec", "attacked", "/bin/true"])
         execs += 1
       }
+      // The runtime still works: the copy under test, if rewritten, would fail here.
+      let next = try cli(["exec", "attacked", "echo", "still here"])
+      #expect(next.status == 0 && next.stdout == "still here\n", "\(next)")
       _ = FileManager.default.createFile(atPath: rootfs.appendingPathComponent("stop").path, contents: nil)
       _ = try await RuntimeFixture.eventually { logText().contains("done") ? true : nil }
       let lines = logText().split(separator: "\n")
       #expect(lines.contains { $0.hasPrefix("held") && $0.contains("ckit-runtime") }, "\(execs) execs: \(lines)")
       #expect(!lines.contains { $0.hasPrefix("wrote") }, "\(lines)")
+      #expect(lines.contains { $0.hasPrefix("refused") && $0.contains("ckit-runtime") }, "\(lines)")
       #expect(try Self.sha256(runtime) == before, "the runtime binary was rewritten from the container")
-      let next = try cli(["exec", "attacked", "echo", "still here"])
-      #expect(next.status == 0 && next.stdout == "still here\n", "\(next)")
     }
   }
 }
