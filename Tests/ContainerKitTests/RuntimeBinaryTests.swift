@@ -37,15 +37,30 @@ struct RuntimeBinaryTests {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
       try Self.addSelfExecScript(f.rootfs)
+      // The host's libraries, read-only, so that this test process's own (dynamically linked) executable could run
+      // in the container if it were ever exec'd there: its `--help` would print XCTest's usage.
+      for link in ["lib", "lib64"] {
+        try FileManager.default.createSymbolicLink(
+          atPath: f.rootfs.appendingPathComponent(link).path, withDestinationPath: "usr/" + link)
+      }
+      func spec(_ args: [String]) -> Spec {
+        var spec = f.spec(args)
+        for dir in ["/usr", "/opt"] {
+          spec.mounts?.append(Spec.Mount(destination: dir, type: "bind", source: dir, options: ["rbind", "ro"]))
+        }
+        return spec
+      }
       for args in [["/proc/self/exe", "--help"], ["/selfexec", "--help"]] {
-        let r = try await f.run(f.spec(args))
+        let r = try await f.run(spec(args))
+        #expect(!r.out.contains("Usage") && !r.err.contains("Usage"), "\(args): \(r.out)")
         #expect(r.out == "", "\(args)")
         #expect(r.err == "ckit exec trampoline: nothing to execute\n", "\(args)")
         #expect(r.status.code == 127, "\(args)")
       }
-      let c = try await f.start(f.spec(["sleep", "30"]), id: "self-exec-joined")
+      let c = try await f.start(spec(["sleep", "30"]), id: "self-exec-joined")
       let p = try await c.exec(Spec.Process(args: ["/proc/self/exe", "--help"]), io: .pipes)
       let r = await RuntimeFixture.output(of: p)
+      #expect(!r.out.contains("Usage"), "\(r.out)")
       #expect(r.err == "ckit exec trampoline: nothing to execute\n")
       #expect(r.status.code == 127)
       try await f.remove(c, force: true)
@@ -165,7 +180,9 @@ struct RuntimeBinaryTests {
       try #require(try await RuntimeFixture.eventually { logText().contains("ready") ? true : nil } == true)
       // The attacker must see the runtime's clone between its setns and its exec: retry until it did.
       var execs = 0
-      while execs < 100 && !logText().split(separator: "\n").contains(where: { $0.hasPrefix("held") && $0.contains("ckit-runtime") }) {
+      while execs < 100
+        && !logText().split(separator: "\n").contains(where: { $0.hasPrefix("held") && $0.contains("ckit-runtime") })
+      {
         _ = try cli(["exec", "attacked", "/bin/true"])
         execs += 1
       }
@@ -179,6 +196,8 @@ struct RuntimeBinaryTests {
       #expect(!lines.contains { $0.hasPrefix("wrote") }, "\(lines)")
       #expect(lines.contains { $0.hasPrefix("refused") && $0.contains("ckit-runtime") }, "\(lines)")
       #expect(try Self.sha256(runtime) == before, "the runtime binary was rewritten from the container")
+      let version = try cli(["--version"])
+      #expect(version.status == 0 && version.stdout.hasPrefix("ckit-runtime version"), "\(version)")
     }
   }
 }
