@@ -67,6 +67,20 @@ struct RuntimeBinaryTests {
     }
   }
 
+  @Test("a seccomp profile that forbids execveat: the program still runs, through /proc/self/fd of the trampoline")
+  func execveatForbidden() async throws {
+    try await withScratchRoot { scratch in
+      let f = try RuntimeFixture(scratch)
+      var spec = f.spec(["sh", "-c", "echo ran"])
+      spec.linux?.seccomp = Spec.Seccomp(
+        defaultAction: "SCMP_ACT_ALLOW",
+        syscalls: [.init(names: ["execveat"], action: "SCMP_ACT_ERRNO", errnoRet: UInt32(EPERM))])
+      let r = try await f.run(spec)
+      #expect(r.out == "ran\n")
+      #expect(r.status.code == 0)
+    }
+  }
+
   /// The attacker, pid 1 of the container: holds an O_PATH fd of every `/proc/*/exe` that is not busybox, and
   /// reopens it O_WRONLY|O_TRUNC until that works (the host binary is gone: ETXTBSY cleared) or fails for good.
   /// Logs `held`, `wrote` or `refused ERRNO` with the target to /attack.log; `/stop` ends it once nothing is held.
