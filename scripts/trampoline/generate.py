@@ -6,7 +6,12 @@ Each image is one ELF header, two program headers (the code, read and execute; P
 the code itself: no section headers, no symbols, nothing the kernel does not read. Needs clang (the Swift
 toolchain's, for both targets) and llvm-objcopy/llvm-objdump.
 
-    scripts/trampoline/generate.py      # then swift format, and commit both files
+    scripts/trampoline/generate.py      # then commit the .S and trampoline.c together
+
+The x86_64 image is exercised by the tests (Tests/NamespacesTests/ExecTrampolineTests.swift). The aarch64 one was
+checked under qemu-user, which passes execve to the host kernel: with the array's bytes in a file IMAGE,
+`qemu-aarch64 -0 /bin/sh IMAGE sh -c 'echo "$0 $X"; exit 7' a` prints `a` and $X and exits 7; `-0 /nonexistent`
+prints `/nonexistent: exec failed: errno 2` and exits 127.
 """
 import os
 import re
