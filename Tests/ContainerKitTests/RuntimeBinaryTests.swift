@@ -110,7 +110,7 @@ struct RuntimeBinaryTests {
         struct dirent *e;
         while (d != NULL && (e = readdir(d)) != NULL) {
           int pid = atoi(e->d_name), known = 0;
-          if (pid <= 1) continue;
+          if (pid <= 0 || pid == getpid()) continue;
           for (int i = 0; i < nseen; i++) known |= seen[i] == pid;
           if (known || n == 256) continue;
           char path[64], target[256];
@@ -153,65 +153,117 @@ struct RuntimeBinaryTests {
     }
     """#
 
-  static func sha256(_ path: String) throws -> String {
-    try Command.run(["sha256sum", path]).stdout.split(separator: " ").first.map(String.init) ?? ""
-  }
+  /// The attack's setting: a copy of ckit-runtime (the one under test: the attack, if it worked, would destroy it),
+  /// a `runc spec` bundle whose writable rootfs holds the attacker and whose process has CAP_SYS_PTRACE (so that
+  /// the runtime's clones being non-dumpable does not hide a reachable binary), and the CLI on this test's root.
+  struct Attack {
+    let runtime: String
+    let before: String
+    let bundle: URL
+    let rootfs: URL
+    let state: String
+    let parent: String
 
-  @Test("a container with CAP_SYS_PTRACE that grabs /proc/*/exe while ckit-runtime exec runs cannot rewrite it")
-  func overwriteAttack() async throws {
-    try await withScratchRoot { scratch in
-      // A copy of the runtime is the one under test: the attack, if it worked, would destroy it.
-      let runtime = try scratch.directory("bin").appendingPathComponent("ckit-runtime").path
+    init(_ scratch: ScratchRoot, args: [String]) throws {
+      runtime = try scratch.directory("bin").appendingPathComponent("ckit-runtime").path
       try Command.run(["cp", RuntimeCLITests.binary, runtime])
-      let before = try Self.sha256(runtime)
-      let bundle = try RuntimeCLITests.bundle(scratch, args: ["/attacker"])
-      let rootfs = bundle.appendingPathComponent("rootfs")
+      before = try Self.sha256(runtime)
+      bundle = try RuntimeCLITests.bundle(scratch, args: args)
+      rootfs = bundle.appendingPathComponent("rootfs")
       let source = scratch.path.appendingPathComponent("attacker.c")
-      try Data(Self.attacker.utf8).write(to: source)
+      try Data(RuntimeBinaryTests.attacker.utf8).write(to: source)
       try Command.run(["gcc", "-static", "-O2", "-o", rootfs.appendingPathComponent("attacker").path, source.path])
-      // CAP_SYS_PTRACE, so that the exec'd process's being non-dumpable does not hide a reachable binary.
       let config = bundle.appendingPathComponent("config.json")
-      var spec = try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as! [String: Any]
-      var process = spec["process"] as! [String: Any]
-      var caps = process["capabilities"] as! [String: [String]]
+      var spec = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as? [String: Any])
+      var process = try #require(spec["process"] as? [String: Any])
+      var caps = try #require(process["capabilities"] as? [String: [String]])
       for set in ["bounding", "effective", "permitted"] { caps[set, default: []].append("CAP_SYS_PTRACE") }
       process["capabilities"] = caps
       spec["process"] = process
       spec["root"] = ["path": "rootfs", "readonly": false]  // the attacker's log
       try JSONSerialization.data(withJSONObject: spec).write(to: config)
-
-      let parent = RuntimeCLITests.cgroupParent(scratch)
+      parent = RuntimeCLITests.cgroupParent(scratch)
       for dir in RuntimeFixture.cgroupDirectories(parent) { scratch.register(cgroup: dir) }
-      let state = scratch.path.appendingPathComponent("state").path
-      func cli(_ args: [String]) throws -> CommandResult {
-        try Command.run([runtime, "--root", state, "--cgroup-parent", parent] + args, check: false)
-      }
-      let log = rootfs.appendingPathComponent("attack.log")
-      let logText = { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-      let started = try cli(["run", "-d", "--bundle", bundle.path, "attacked"])
+      state = scratch.path.appendingPathComponent("state").path
+    }
+
+    static func sha256(_ path: String) throws -> String {
+      try Command.run(["sha256sum", path]).stdout.split(separator: " ").first.map(String.init) ?? ""
+    }
+
+    func cli(_ args: [String]) throws -> CommandResult {
+      try Command.run([runtime, "--root", state, "--cgroup-parent", parent] + args, check: false)
+    }
+
+    var log: [Substring] {
+      ((try? String(contentsOf: rootfs.appendingPathComponent("attack.log"), encoding: .utf8)) ?? "")
+        .split(separator: "\n")
+    }
+
+    /// Whether the attacker held an exe of the runtime (the copy under test, or what it re-executed from).
+    var heldRuntime: Bool { log.contains { $0.hasPrefix("held") && $0.contains("ckit-runtime") } }
+
+    /// Waits until the attacker logged `word`.
+    func logged(_ word: String) async throws -> Bool {
+      try await RuntimeFixture.eventually { log.contains { $0.hasPrefix(word) } ? true : nil } ?? false
+    }
+
+    /// Stops the attacker once it gave up on what it held, and checks the outcome: it saw the runtime, wrote
+    /// nothing, was refused, and the copy under test is unchanged and still works.
+    func finish(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+      _ = FileManager.default.createFile(atPath: rootfs.appendingPathComponent("stop").path, contents: nil)
+      _ = try await logged("done")
+      let lines = log
+      #expect(heldRuntime, "\(lines)", sourceLocation: sourceLocation)
+      #expect(!lines.contains { $0.hasPrefix("wrote") }, "\(lines)", sourceLocation: sourceLocation)
+      #expect(
+        lines.contains { $0.hasPrefix("refused") && $0.contains("ckit-runtime") }, "\(lines)",
+        sourceLocation: sourceLocation)
+      #expect(
+        try Self.sha256(runtime) == before, "the runtime binary was rewritten from the container",
+        sourceLocation: sourceLocation)
+      let version = try cli(["--version"])
+      #expect(
+        version.status == 0 && version.stdout.hasPrefix("ckit-runtime version"), "\(version)",
+        sourceLocation: sourceLocation)
+    }
+  }
+
+  @Test("a container with CAP_SYS_PTRACE that grabs /proc/*/exe while ckit-runtime exec runs cannot rewrite it")
+  func overwriteAttack() async throws {
+    try await withScratchRoot { scratch in
+      let a = try Attack(scratch, args: ["/attacker"])
+      let started = try a.cli(["run", "-d", "--bundle", a.bundle.path, "attacked"])
       #expect(started.status == 0, "\(started)")
-      defer { _ = try? cli(["delete", "--force", "attacked"]) }
-      try #require(try await RuntimeFixture.eventually { logText().contains("ready") ? true : nil } == true)
+      defer { _ = try? a.cli(["delete", "--force", "attacked"]) }
+      try #require(try await a.logged("ready"))
       // The attacker must see the runtime's clone between its setns and its exec: retry until it did.
       var execs = 0
-      while execs < 100
-        && !logText().split(separator: "\n").contains(where: { $0.hasPrefix("held") && $0.contains("ckit-runtime") })
-      {
-        _ = try cli(["exec", "attacked", "/bin/true"])
+      while execs < 100 && !a.heldRuntime {
+        _ = try a.cli(["exec", "attacked", "/bin/true"])
         execs += 1
       }
       // The runtime still works: the copy under test, if rewritten, would fail here.
-      let next = try cli(["exec", "attacked", "echo", "still here"])
+      let next = try a.cli(["exec", "attacked", "echo", "still here"])
       #expect(next.status == 0 && next.stdout == "still here\n", "\(next)")
-      _ = FileManager.default.createFile(atPath: rootfs.appendingPathComponent("stop").path, contents: nil)
-      _ = try await RuntimeFixture.eventually { logText().contains("done") ? true : nil }
-      let lines = logText().split(separator: "\n")
-      #expect(lines.contains { $0.hasPrefix("held") && $0.contains("ckit-runtime") }, "\(execs) execs: \(lines)")
-      #expect(!lines.contains { $0.hasPrefix("wrote") }, "\(lines)")
-      #expect(lines.contains { $0.hasPrefix("refused") && $0.contains("ckit-runtime") }, "\(lines)")
-      #expect(try Self.sha256(runtime) == before, "the runtime binary was rewritten from the container")
-      let version = try cli(["--version"])
-      #expect(version.status == 0 && version.stdout.hasPrefix("ckit-runtime version"), "\(version)")
+      try await a.finish()
+    }
+  }
+
+  @Test("created, not started: a process exec'd in sees the waiting init as pid 1, and cannot rewrite the runtime")
+  func createdInitAttack() async throws {
+    try await withScratchRoot { scratch in
+      let a = try Attack(scratch, args: ["sleep", "3"])
+      let created = try a.cli(["create", "--bundle", a.bundle.path, "created"])
+      #expect(created.status == 0, "\(created)")
+      defer { _ = try? a.cli(["delete", "--force", "created"]) }
+      let exec = try a.cli(["exec", "--detach", "created", "/attacker"])
+      #expect(exec.status == 0, "\(exec)")
+      _ = try await RuntimeFixture.eventually { a.heldRuntime ? true : nil }
+      // pid 1 execs the program: from now on no process runs the binary it was cloned from.
+      let started = try a.cli(["start", "created"])
+      #expect(started.status == 0, "\(started)")
+      try await a.finish()
     }
   }
 }

@@ -23,7 +23,7 @@ extension Container {
     guard status == .running || status == .created else {
       throw .wrongState(id: id, operation: "exec into", status: status)
     }
-    try runtime.beforeJoining?()
+    try runtime.beforeVisibleSpawn?()
     var plan = ChildPlan()
     for ns in spec.linux?.namespaces ?? [] {
       guard let file = Self.nsFiles[ns.type] else { continue }

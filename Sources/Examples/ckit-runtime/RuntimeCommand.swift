@@ -30,7 +30,7 @@ protocol Subcommand {
 
 var runtime: ContainerRuntime {
   var r = ContainerRuntime.detectingCgroups(root: global.root, cgroupParent: global.cgroupParent)
-  r.beforeJoining = { () throws(ContainerError) in try SealedExecutable.reexecIfNeeded() }
+  r.beforeVisibleSpawn = { () throws(ContainerError) in try SealedExecutable.reexecIfNeeded() }
   return r
 }
 

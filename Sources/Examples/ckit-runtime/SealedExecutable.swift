@@ -5,18 +5,19 @@ import ContainerKit
   import Glibc
 #endif
 
-/// Re-executes `ckit-runtime` from a copy that no process can change, before it clones a process into a container it
-/// did not create (`exec`; `create`/`run` joining another's pid namespace or the host's).
+/// Re-executes `ckit-runtime` from a copy that no process can change, before it clones a process that processes of a
+/// container can see before it execs the program: `exec`; `create`/`run` joining another's pid namespace or the
+/// host's; `create`, whose init waits for `start` as pid 1 of a namespace that `exec` can enter meanwhile.
 ///
-/// A process of that container sees the clone until its exec and, with CAP_SYS_PTRACE, can open its
-/// /proc/PID/exe O_PATH and reopen it for writing once the runtime exits: the host's binary would be rewritten
-/// (CVE-2019-5736). From the copy, /proc/PID/exe names a file on a read-only mount (EROFS) or a sealed memfd (EPERM).
-/// `run` and `create` of a container with its own pid namespace need none of this: no other process can see the
-/// clone before it execs the program (through the sealed exec trampoline), so they keep their speed.
+/// With CAP_SYS_PTRACE, a process that sees the clone can open its /proc/PID/exe O_PATH and reopen it for writing
+/// once no process runs the binary any more: the host's binary would be rewritten (CVE-2019-5736). From the copy,
+/// /proc/PID/exe names a file on a read-only mount (EROFS) or a sealed memfd (EPERM). `run` of a container with its
+/// own pid namespace needs none of this: no other process can see the clone before it execs the program (through
+/// the sealed exec trampoline), so it keeps its speed.
 enum SealedExecutable {
   /// The cache: `copies/` holds one private copy per runtime binary (by device, inode, size and mtime), `exe/` is a
-  /// read-only bind of it, where copies are exec'd from. Root's only (0700); /run is a tmpfs, so the cache lasts
-  /// until reboot.
+  /// read-only bind of it, where copies are exec'd from. Root's only (0700); the bind lasts until reboot (or the
+  /// mount namespace's end), the copies as long as /run keeps them.
   static let cache = "/run/ckit-runtime"
 
   /// Returns when this process already runs from a sealed or read-only file; otherwise execs such a copy of itself
