@@ -86,7 +86,8 @@ enum SealedExecutable {
   }
 
   /// Copies `exe` into `dir` as `name`, atomically (a temporary file renamed), and removes the copies of other
-  /// binaries (a rebuilt runtime leaves no garbage in memory; a process running from one keeps its inode).
+  /// binaries made over a minute ago: a rebuilt runtime leaves no garbage for long, and binaries used by turns (a
+  /// test suite's copies) do not evict each other at every start. A process running from one keeps its inode.
   static func copyFile(_ exe: Int32, size: Int, to dir: String, name: String) -> Bool {
     let temp = dir + "/.tmp-\(getpid())"
     let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o500)
@@ -109,7 +110,9 @@ enum SealedExecutable {
       defer { closedir(entries) }
       while let entry = readdir(entries) {
         let other = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if other != name && !other.hasPrefix(".") { unlink(dir + "/" + other) }
+        var st = stat()
+        guard other != name, !other.hasPrefix("."), lstat(dir + "/" + other, &st) == 0 else { continue }
+        if time(nil) - st.st_mtim.tv_sec > 60 { unlink(dir + "/" + other) }
       }
     }
     return true
