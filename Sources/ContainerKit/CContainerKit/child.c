@@ -149,31 +149,57 @@ static const char *ck_getenv(const struct ck_plan *plan, const char *name) {
   return NULL;
 }
 
+/* 0 when execve would accept the file, else the errno it would fail with: the checks execve makes before it
+ * replaces the process (a regular file, executable by our effective ids, not on a noexec mount), so that a
+ * missing or unusable program is still reported over the sync socket as today, not by the trampoline. */
+static int ck_executable(const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0) return errno;
+  if (!S_ISREG(st.st_mode)) return EACCES;
+  if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0) return errno;
+  return 0;
+}
+
+/* Finds the program as execvp would (PATH when the name has no slash) and execs it through the trampoline: the
+ * process never runs the program directly, so `/proc/self/exe` (or a `#!/proc/self/exe` script) in the container
+ * reaches the sealed trampoline, not the host binary this child is a clone of. */
 static __attribute__((noreturn)) void ck_exec(const struct ck_plan *plan) {
   const char *file = plan->argv[0];
+  const char *found = NULL;
+  char candidate[4096];
   int err = ENOENT;
   if (strchr(file, '/') != NULL) {
-    execve(file, (char *const *)plan->argv, (char *const *)plan->envp);
-    err = errno;
+    err = ck_executable(file);
+    if (err == 0) found = file;
   } else {
     const char *path = ck_getenv(plan, "PATH");
     if (path == NULL) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    char candidate[4096];
-    while (*path != '\0') {
+    while (*path != '\0' && found == NULL) {
       size_t len = 0;
       while (path[len] != '\0' && path[len] != ':') len++;
       if (len > 0 && len + ck_strlen(file) + 2 < sizeof candidate) {
         memcpy(candidate, path, len);
         candidate[len] = '/';
         ck_join(candidate + len + 1, sizeof candidate - len - 1, file, NULL);
-        execve(candidate, (char *const *)plan->argv, (char *const *)plan->envp);
-        if (errno != ENOENT && errno != ENOTDIR) err = errno;
+        int e = ck_executable(candidate);
+        if (e == 0) found = candidate;
+        else if (e != ENOENT && e != ENOTDIR) err = e;
       }
       path += len;
       if (*path == ':') path++;
     }
   }
-  ck_fail(plan, "exec", err, file, err == ENOENT ? 127 : 126);
+  if (found == NULL) ck_fail(plan, "exec", err, file, err == ENOENT ? 127 : 126);
+  plan->exec_argv[0] = found;
+  syscall(SYS_execveat, plan->exec_fd, "", plan->exec_argv, plan->envp, AT_EMPTY_PATH);
+  err = errno;
+  /* A seccomp profile may forbid execveat (EPERM, ENOSYS): the same sealed file through /proc. */
+  char self[64];
+  char num[32];
+  ck_itoa(num, sizeof num, plan->exec_fd);
+  ck_join(self, sizeof self, "/proc/self/fd/", num);
+  execve(self, (char *const *)plan->exec_argv, (char *const *)plan->envp);
+  ck_fail(plan, "exec", err, found, err == ENOENT ? 127 : 126);
 }
 
 /* Closes every fd the plan does not name. Other threads of the parent may have pipes or sync sockets of other
@@ -187,8 +213,9 @@ static void ck_close_others(const struct ck_plan *plan) {
   if (plan->start_state_fd >= 0) keep[n++] = plan->start_state_fd;
   for (int i = 0; i < 3; i++)
     if (plan->stdio[i] >= 0) keep[n++] = plan->stdio[i];
-  for (int i = 0; i < plan->join_count && n < 31; i++) keep[n++] = plan->join_fds[i];
+  for (int i = 0; i < plan->join_count && n < 30; i++) keep[n++] = plan->join_fds[i];
   if (plan->use_mntns_template) keep[n++] = plan->mntns_template_fd;
+  keep[n++] = plan->exec_fd;
   for (int i = 1; i < n; i++)
     for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
       int t = keep[j];
@@ -314,7 +341,9 @@ pid_t ck_spawn(const struct ck_plan *plan) {
   if (pid < 0) return -errno;
   if (pid > 0) return pid;
   /* First stage: join the namespaces (user first), then fork the process that lives in them, as a sibling, so the
-   * caller can wait for it. */
+   * caller can wait for it. Not dumpable from here: the process it forks inherits that, so it is never, even
+   * before its own prctl, a process of the container's pid namespace whose /proc/PID/exe others may open. */
+  (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ck_close_others(plan);
   ck_reset_signals();
   for (int i = 0; i < plan->join_count; i++) {

@@ -24,6 +24,7 @@ extension Container {
     guard status == .running || status == .created else {
       throw .wrongState(id: id, operation: "exec into", status: status)
     }
+    try runtime.beforeVisibleSpawn?()
     var plan = ChildPlan()
     for ns in spec.linux?.namespaces ?? [] {
       guard let file = Self.nsFiles[ns.type] else { continue }

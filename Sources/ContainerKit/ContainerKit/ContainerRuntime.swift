@@ -34,6 +34,13 @@ public struct ContainerRuntime: Sendable {
   /// When set, containers' mount namespaces are built from this template instead of a copy of the host's: their
   /// start then costs the same however many containers (and mounts) the host has. See `MountNamespaceTemplate`.
   public var mountNamespaceTemplate: MountNamespaceTemplate?
+  /// Runs before a spawn whose clone processes of a container can see before it execs the program: one that enters
+  /// a pid namespace this runtime does not create for it (`exec`, a spec that names a pid namespace's path or has
+  /// none), or a `create` whose init then waits for `start` in its own (an exec'd process sees it as pid 1). With
+  /// CAP_SYS_PTRACE they could open its /proc/PID/exe, this process's own executable, and rewrite it once it is no
+  /// longer running (CVE-2019-5736). `ckit-runtime` re-executes itself from a sealed copy here; a library in an
+  /// embedder's process cannot (Runtime.md). Not for `run` (`inProcessStart`): its init is started at once.
+  package var beforeVisibleSpawn: (@Sendable () throws(ContainerError) -> Void)?
 
   public init(root: String = "/run/ckit", cgroupParent: String = "ckit", cgroups: (any CgroupDriver)? = nil) {
     self.rootPath = Self.standardized(root)
@@ -120,6 +127,7 @@ public struct ContainerRuntime: Sendable {
       throw .invalidConfig("invalid config: linux.namespaces: a mount namespace is required")
     }
     Self.warnIgnored(plan)
+    if !plan.newNamespaces.contains(.pid) || !inProcessStart { try beforeVisibleSpawn?() }
     plan.mountNamespaceTemplate = mountNamespaceTemplate?.fd
     if let rootfs = plan.rootfs, access(rootfs, F_OK) != 0 {
       throw .invalidConfig("invalid config: root.path: \(rootfs) does not exist")

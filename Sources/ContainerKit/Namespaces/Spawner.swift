@@ -43,6 +43,7 @@ public enum Spawner {
     _ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }, settingUp: (Int32) throws -> Void = { _ in },
     hooks: (Int32) throws -> Void = { _ in }, hookState: (Int32, String) -> [UInt8] = { _, _ in [] }
   ) throws -> Child {
+    let trampoline = try ExecTrampoline.fd()
     var joinFDs: [Int32] = []
     defer { for fd in joinFDs { close(fd) } }
     // The state files exist before the clone so the child holds them; they are filled once its pid is known.
@@ -74,6 +75,7 @@ public enum Spawner {
     do {
       let arena = CArena()
       var c = layout(plan, io: io, syncFD: pair[1], joinFDs: joinFDs, arena: arena)
+      c.exec_fd = trampoline
       c.create_state_fd = stateFDs.create
       c.start_state_fd = stateFDs.start
       first = ck_spawn(&c)
@@ -330,6 +332,9 @@ public enum Spawner {
     }
     c.argv = arena.strings(p.argv)
     c.envp = arena.strings(p.env)
+    // Slot 0 is the program's path, which the child fills once it has searched PATH.
+    c.exec_argv = UnsafeMutablePointer(mutating: arena.strings([""] + p.argv))
+    c.exec_fd = -1
     return c
   }
 }

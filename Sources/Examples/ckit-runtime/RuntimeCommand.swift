@@ -29,7 +29,9 @@ protocol Subcommand {
 }
 
 var runtime: ContainerRuntime {
-  ContainerRuntime.detectingCgroups(root: global.root, cgroupParent: global.cgroupParent)
+  var r = ContainerRuntime.detectingCgroups(root: global.root, cgroupParent: global.cgroupParent)
+  r.beforeVisibleSpawn = { () throws(ContainerError) in try SealedExecutable.reexecIfNeeded() }
+  return r
 }
 
 /// The runtime that creates containers: opt-in while it is new, `CKIT_MNTNS_TEMPLATE` names the pin of a mount

@@ -13,6 +13,16 @@ if rest == ["--version"] || rest == ["-v"] {
   exit(0)
 }
 
+// `exec` and `create` clone a process that a container's processes can see before it execs the program: run from a
+// sealed copy (see SealedExecutable), re-executed before anything else, while a start costs least (`run` decides
+// once it has read the spec: ContainerRuntime.beforeVisibleSpawn).
+if rest.first == "exec" || rest.first == "create" {
+  do { try SealedExecutable.reexecIfNeeded() } catch {
+    global.report(error.description)
+    exit(1)
+  }
+}
+
 /// Runs the command and exits from the task, which runs on the main thread (``MainThreadExecutor``).
 @Sendable func main(_ rest: [String]) async -> Never {
   do {

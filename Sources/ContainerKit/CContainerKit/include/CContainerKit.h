@@ -170,6 +170,11 @@ struct ck_plan {
   /* the program */
   const char *const *argv;
   const char *const *envp;
+  /* The program is exec'd through the sealed exec trampoline (ck_trampoline_create; close-on-exec), never directly:
+   * no process in the container may run the host binary this child is a clone of (CVE-2019-5736). exec_argv is
+   * the trampoline's argv: a free slot the child fills with the program's resolved path, then argv. */
+  int exec_fd;
+  const char **exec_argv;
 };
 
 /* clone(2) namespace flags, for Swift (Glibc's module does not export them). */
@@ -207,6 +212,17 @@ int ck_send_fd(int socket_fd, int fd);
 long ck_recv_message(int socket_fd, void *buf, unsigned long size, int *passed);
 int ck_set_winsize(int fd, uint16_t rows, uint16_t cols);
 int ck_memfd(const char *name);
+/* A sealed memfd (close-on-exec, executable, every seal: no write, resize or chmod) holding the exec trampoline,
+ * a tiny static ELF that runs execve(argv[0], &argv[1], envp). -errno on failure. */
+int ck_trampoline_create(void);
+/* A sealed memfd holding `size` bytes, or a copy of the file open on `src_fd` (sendfile). -errno on failure. */
+int ck_sealed_memfd(const char *name, const void *bytes, unsigned long size);
+int ck_sealed_copy(int src_fd, const char *name);
+/* 1 when no process can change the file open on fd, whatever path it reopens it by: a memfd sealed against writes
+ * and shrinking, or a file on a read-only mount. */
+int ck_is_sealed(int fd);
+/* execveat(fd, "", argv, envp, AT_EMPTY_PATH); returns -errno when it fails. */
+int ck_execveat(int fd, char *const argv[], char *const envp[]);
 /* pipe2(O_CLOEXEC): no other thread's child may inherit either end. */
 int ck_pipe(int fds[2]);
 

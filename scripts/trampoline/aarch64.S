@@ -1,0 +1,64 @@
+/* The exec trampoline for aarch64 (see Sources/ContainerKit/CContainerKit/trampoline.c and generate.py).
+ * Entered with the kernel's initial stack: argc, argv[0..argc-1], NULL, envp..., NULL.
+ * Runs execve(argv[0], &argv[1], envp): argv[0] is the program's resolved path, the rest its own argv.
+ * On failure: "<path>: exec failed: errno N\n" on stderr, exit 127 for ENOENT, else 126. */
+        .text
+        .globl _start
+_start:
+        ldr     x9, [sp]                    /* argc */
+        add     x1, sp, #16                 /* &argv[1]: the program's own argv */
+        add     x2, x1, x9, lsl #3          /* envp: past argv's NULL */
+        cmp     x9, #2
+        b.lo    nothing                     /* a path and an argv[0] at least, or we were exec'd by mistake */
+        ldr     x0, [sp, #8]                /* argv[0]: the path */
+        mov     x8, #221                    /* execve */
+        svc     #0
+        neg     x19, x0                     /* errno */
+        ldr     x20, [sp, #8]
+        sub     sp, sp, #32                 /* room for the decimal errno */
+        mov     x1, x20                     /* write(2, path, strlen(path)) */
+        mov     x2, x20
+length: ldrb    w3, [x2]
+        cbz     w3, counted
+        add     x2, x2, #1
+        b       length
+counted:
+        sub     x2, x2, x1
+        bl      error
+        adr     x1, failed
+        mov     x2, #(failed_end - failed)
+        bl      error
+        add     x1, sp, #32                 /* digits backwards from the end of the room, then '\n' */
+        mov     w3, #10
+        strb    w3, [x1, #-1]!
+        mov     x4, x19
+        mov     x10, #10
+digit:  udiv    x5, x4, x10
+        msub    x6, x5, x10, x4
+        add     w6, w6, #'0'
+        strb    w6, [x1, #-1]!
+        mov     x4, x5
+        cbnz    x4, digit
+        add     x2, sp, #32
+        sub     x2, x2, x1
+        bl      error
+        mov     x0, #126
+        cmp     x19, #2                     /* ENOENT */
+        b.ne    leave
+        mov     x0, #127
+        b       leave
+nothing:
+        adr     x1, none
+        mov     x2, #(none_end - none)
+        bl      error
+        mov     x0, #127
+leave:  mov     x8, #94                     /* exit_group */
+        svc     #0
+error:  mov     x0, #2                      /* write(2, x1, x2) */
+        mov     x8, #64
+        svc     #0
+        ret
+failed: .ascii  ": exec failed: errno "
+failed_end:
+none:   .ascii  "ckit exec trampoline: nothing to execute\n"
+none_end:

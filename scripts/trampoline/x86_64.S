@@ -1,0 +1,69 @@
+/* The exec trampoline for x86_64 (see Sources/ContainerKit/CContainerKit/trampoline.c and generate.py).
+ * Entered with the kernel's initial stack: argc, argv[0..argc-1], NULL, envp..., NULL.
+ * Runs execve(argv[0], &argv[1], envp): argv[0] is the program's resolved path, the rest its own argv.
+ * On failure: "<path>: exec failed: errno N\n" on stderr, exit 127 for ENOENT, else 126. */
+        .intel_syntax noprefix
+        .text
+        .globl _start
+_start:
+        mov     rcx, [rsp]                  /* argc */
+        lea     rsi, [rsp + 16]             /* &argv[1]: the program's own argv */
+        lea     rdx, [rsp + rcx*8 + 16]     /* envp: past argv's NULL */
+        cmp     rcx, 2
+        jb      nothing                     /* a path and an argv[0] at least, or we were exec'd by mistake */
+        mov     rdi, [rsp + 8]              /* argv[0]: the path */
+        mov     eax, 59                     /* execve */
+        syscall
+        mov     r12, rax                    /* -errno */
+        neg     r12
+        mov     r13, [rsp + 8]
+        sub     rsp, 32                     /* room for the decimal errno */
+        mov     rsi, r13                    /* write(2, path, strlen(path)) */
+        mov     rdx, r13
+length: cmp     byte ptr [rdx], 0
+        je      counted
+        inc     rdx
+        jmp     length
+counted:
+        sub     rdx, rsi
+        call    error
+        lea     rsi, [rip + failed]
+        lea     rdx, [rip + failed_end]
+        sub     rdx, rsi
+        call    error
+        lea     rsi, [rsp + 32]             /* digits backwards from the end of the room, then '\n' */
+        dec     rsi
+        mov     byte ptr [rsi], 10
+        mov     rax, r12
+        mov     ecx, 10
+digit:  xor     edx, edx
+        div     rcx
+        add     dl, '0'
+        dec     rsi
+        mov     [rsi], dl
+        test    rax, rax
+        jnz     digit
+        lea     rdx, [rsp + 32]
+        sub     rdx, rsi
+        call    error
+        mov     edi, 126
+        cmp     r12, 2                      /* ENOENT */
+        jne     leave
+        mov     edi, 127
+        jmp     leave
+nothing:
+        lea     rsi, [rip + none]
+        lea     rdx, [rip + none_end]
+        sub     rdx, rsi
+        call    error
+        mov     edi, 127
+leave:  mov     eax, 231                    /* exit_group */
+        syscall
+error:  mov     edi, 2                      /* write(2, rsi, rdx) */
+        mov     eax, 1
+        syscall
+        ret
+failed: .ascii  ": exec failed: errno "
+failed_end:
+none:   .ascii  "ckit exec trampoline: nothing to execute\n"
+none_end:
