@@ -2,6 +2,7 @@ import ContainerKit
 import Foundation
 import Namespaces
 import OCI
+import Synchronization
 import TestSupport
 import Testing
 
@@ -98,11 +99,7 @@ struct RootfsSymlinkTests {
     while true {
       do { return try MountNamespaceTemplate.pinned(at: pin) } catch {
         attempt += 1
-        if attempt == 5 {
-          let diag = try Command.run(["sh", "-c", "findmnt -o TARGET,PROPAGATION,ID -T \(pin); grep -c . /proc/self/mountinfo; head -3 /proc/self/mountinfo; ls -la \(pin); readlink /proc/self/ns/mnt"], check: false)
-          Issue.record("\(diag.stdout) \(diag.stderr)")
-          throw error
-        }
+        if attempt == 5 { throw error }
         usleep(20_000)
       }
     }
@@ -153,6 +150,63 @@ struct RootfsSymlinkTests {
       let template = try Self.pinTemplate(scratch)
       for place in Place.allCases {
         for link in Link.allCases { try await check(place: place, link: link, template: template) }
+      }
+    }
+  }
+
+  /// renameat2(RENAME_EXCHANGE), which Glibc's Swift module does not export.
+  static func exchange(_ a: String, _ b: String) -> Int32 {
+    typealias Renameat2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+    let call = unsafeBitCast(renameat2Symbol, to: Renameat2.self)
+    return call(AT_FDCWD, a, AT_FDCWD, b, 2)
+  }
+  nonisolated(unsafe) static let renameat2Symbol: UnsafeMutableRawPointer = dlsym(
+    UnsafeMutableRawPointer(bitPattern: 0), "renameat2")!
+
+  /// CVE-2021-30465: a process sharing a volume with the container being started swaps a mount's destination for
+  /// a symlink to a host directory between the runtime's check and its mount (here a host thread exchanges `d`, a
+  /// directory, and `x`, a link to the host directory, as fast as it can). Mounted onto the descriptor that was
+  /// checked, the bind lands on the directory whatever its name by then, inside the root; mounted by a path looked
+  /// up again, it lands now and then on the host directory, and the container does not see it at all.
+  @Test("a mount destination swapped for a symlink while the container starts is mounted inside the root")
+  func swappedDestination() async throws {
+    try await withScratchRoot { scratch in
+      let template = try Self.pinTemplate(scratch)
+      let f = try RuntimeFixture(scratch)
+      let host = try scratch.directory("host").path
+      let source = try scratch.directory("src").path
+      try "bound".write(toFile: source + "/file", atomically: false, encoding: .utf8)
+      let volume = f.rootfs.path + "/vol"
+      try FileManager.default.createDirectory(atPath: volume + "/d", withIntermediateDirectories: true)
+      try FileManager.default.createSymbolicLink(atPath: volume + "/x", withDestinationPath: host)
+      let before = Snapshot(host)
+      var spec = f.spec([
+        "sh", "-c", "for p in /vol/d /vol/x \(host); do cat $p/file 2>/dev/null && exit 0; done; exit 1",
+      ])
+      spec.mounts =
+        (spec.mounts ?? []) + [Spec.Mount(destination: "/vol/d", type: "bind", source: source, options: ["bind"])]
+      for attempt in 0..<24 {
+        var runtime = f.runtime
+        runtime.mountNamespaceTemplate = attempt % 2 == 0 ? nil : template
+        let stop = Atomic<Bool>(false)
+        let racer = Thread {
+          while !stop.load(ordering: .relaxed) { _ = Self.exchange(volume + "/d", volume + "/x") }
+        }
+        racer.start()
+        let created: Result<Container, any Error>
+        do { created = .success(try await runtime.create(id: "race-\(attempt)", spec: spec, io: .pipes)) } catch {
+          created = .failure(error)
+        }
+        stop.store(true, ordering: .relaxed)
+        while !racer.isFinished { usleep(1_000) }
+        if case .success(let c) = created {
+          scratch.register(pid: c.pid)
+          let r = try await RuntimeFixture.output(starting: c)
+          try await c.delete(force: true)
+          #expect(r.status.code == 0 && r.out == "bound", "attempt \(attempt): the bind landed outside the root")
+        }
+        #expect(Snapshot(host) == before, "attempt \(attempt)")
+        #expect(f.leftovers(id: "race-\(attempt)") == [template.path])
       }
     }
   }
