@@ -44,19 +44,28 @@ int ck_tree_flags(int fd, unsigned long flags);
 int ck_attach_tree(int tree, int target);
 int ck_is_mount_root_fd(int fd);
 
+/* How the container's mount namespace is built, chosen once in the child by ck_mntns_choose: from a copy of the
+ * caller's (classic, rootfs.c) or from the template (mntns.c). ck_setup_rootfs runs the same steps with either;
+ * they differ only in what the namespace starts from, where a bind's source tree comes from, and how the rootfs
+ * becomes the root. */
+struct ck_mntns_strategy {
+  /* In the container's new mount namespace, before the propagation change and the first mount. */
+  void (*prepare)(const struct ck_plan *plan);
+  /* The detached tree to bind for mount or device `index` (`set`: CK_TPL_SOURCE, CK_TPL_FALLBACK, CK_TPL_DEVICE),
+   * whose host path is `path`; -1 with errno (ENOENT: the path is missing). */
+  int (*source_tree)(const struct ck_plan *plan, int set, int index, const char *path, int recursive);
+  /* Makes the rootfs (`rootfd`, also the cwd) the process's root. */
+  void (*enter_root)(const struct ck_plan *plan, int rootfd);
+};
+enum { CK_TPL_SOURCE = 0, CK_TPL_FALLBACK = 1, CK_TPL_DEVICE = 2 };
+
 /* rootfs.c */
-void ck_setup_rootfs(const struct ck_plan *plan);
+extern const struct ck_mntns_strategy ck_classic_mntns;
+void ck_setup_rootfs(const struct ck_plan *plan, const struct ck_mntns_strategy *ns);
 void ck_finish_rootfs(const struct ck_plan *plan);
 
-/* mntns.c: the container's mount namespace from a template (ck_plan.use_mntns_template). */
-extern int ck_tpl_active;
-int ck_template_enter(const struct ck_plan *plan);
-void ck_template_skeleton(const struct ck_plan *plan);
-void ck_template_finish(const struct ck_plan *plan, int rootfd);
-/* The clones taken in the host's namespace, per mount (its bind source, its fallback source) and per device (its
- * host path). */
-enum { CK_TPL_SOURCE = 0, CK_TPL_FALLBACK = 1, CK_TPL_DEVICE = 2 };
-/* The clone for `index` in `set`, handed over (the caller attaches and closes it), its propagation made the
- * namespace's; -1 with ENOENT when its path was missing on the host. */
-int ck_template_take(const struct ck_plan *plan, int set, int index);
+/* mntns.c: the strategy the plan asked for (ck_plan.use_mntns_template, decided in Swift by
+ * ChildPlan.usesMountNamespaceTemplate), run before the namespaces are unshared: the template's once the host's
+ * trees are cloned and the template entered, else (a clone failed) the classic one. */
+const struct ck_mntns_strategy *ck_mntns_choose(const struct ck_plan *plan);
 #endif

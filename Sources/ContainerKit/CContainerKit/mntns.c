@@ -46,40 +46,11 @@
 
 #define CK_TPL_MAX 128
 
-int ck_tpl_active;
 static int ck_tpl_root = -1, ck_tpl_proc = -1, ck_tpl_nsroot = -1;
 /* Per mount: the clone of its bind source, of its fallback source; per device: of its host path. -1 for none. */
 static int ck_tpl_clones[3][CK_TPL_MAX];
 
 static int ck_clone_tree(const char *path, int recursive) { return ck_tree(AT_FDCWD, path, recursive); }
-
-static int ck_has_prefix(const char *s, const char *prefix) {
-  size_t n = ck_strlen(prefix);
-  return strncmp(s, prefix, n) == 0 && (s[n] == '\0' || s[n] == '/');
-}
-
-/* What the template path cannot do the same way as the classic one: those plans keep the copy and pivot_root. */
-static int ck_template_allowed(const struct ck_plan *plan) {
-  if (!plan->use_mntns_template || plan->rootfs == NULL || plan->rootfs[0] != '/') return 0;
-  if (!(plan->unshare_flags & CLONE_NEWNS) || plan->new_user_ns) return 0;
-  /* Joining another namespace is fine (after the clones, as ever); a user or mount namespace is not. */
-  for (int i = 0; i < plan->join_count; i++)
-    if (plan->join_types[i] == CLONE_NEWUSER || plan->join_types[i] == CLONE_NEWNS) return 0;
-  /* createContainer hooks see the host's paths; shared propagation is meant to reach the host. */
-  if (plan->create_container_count > 0 || (plan->rootfs_propagation & MS_SHARED)) return 0;
-  if (plan->mount_count > CK_TPL_MAX || plan->device_count > CK_TPL_MAX) return 0;
-  if (ck_has_prefix(plan->rootfs, "/proc") || plan->rootfs[1] == '\0')
-    return 0;
-  for (int i = 0; i < plan->mount_count; i++) {
-    const struct ck_mount *m = &plan->mounts[i];
-    /* A shared mount is meant to reach the host's peers; relative sources are the bundle's. Private, slave and
-     * unbindable ones (Docker's binds are rprivate) work on the clones as on a copy. */
-    if (m->propagation & MS_SHARED) return 0;
-    if (m->bind != CK_BIND_NONE && m->source != NULL && m->source[0] != '/' && !m->remount && !m->symlink_target)
-      return 0;
-  }
-  return 1;
-}
 
 static void ck_template_abandon(void) {
   for (int s = 0; s < 3; s++)
@@ -102,17 +73,31 @@ static int ck_clone_into(int *fd, const char *path, int recursive) {
   return -1;
 }
 
-int ck_template_enter(const struct ck_plan *plan) {
+static void ck_template_skeleton(const struct ck_plan *plan);
+static int ck_template_take(const struct ck_plan *plan, int set, int index, const char *path, int recursive);
+static void ck_template_finish(const struct ck_plan *plan, int rootfd);
+
+static const struct ck_mntns_strategy ck_template_mntns = {
+    .prepare = ck_template_skeleton,
+    .source_tree = ck_template_take,
+    .enter_root = ck_template_finish,
+};
+
+const struct ck_mntns_strategy *ck_mntns_choose(const struct ck_plan *plan) {
   for (int s = 0; s < 3; s++)
     for (int i = 0; i < CK_TPL_MAX; i++) ck_tpl_clones[s][i] = -1;
-  if (!ck_template_allowed(plan)) return 0;
+  /* The counts are Swift's to keep below CK_TPL_MAX; checked again only because the arrays are fixed. */
+  if (!plan->use_mntns_template || plan->rootfs == NULL || plan->mount_count > CK_TPL_MAX ||
+      plan->device_count > CK_TPL_MAX)
+    return &ck_classic_mntns;
   ck_tpl_root = ck_clone_tree(plan->rootfs, 1);
   ck_tpl_proc = ck_clone_tree("/proc", 0);
   int ok = ck_tpl_root >= 0 && ck_tpl_proc >= 0;
   for (int i = 0; ok && i < plan->mount_count; i++) {
     const struct ck_mount *m = &plan->mounts[i];
     if (m->symlink_target != NULL || m->remount) continue;
-    if (m->bind != CK_BIND_NONE && ck_clone_into(&ck_tpl_clones[CK_TPL_SOURCE][i], m->source, m->bind == CK_RBIND) != 0) ok = 0;
+    if (m->bind != CK_BIND_NONE && ck_clone_into(&ck_tpl_clones[CK_TPL_SOURCE][i], m->source, m->bind == CK_RBIND) != 0)
+      ok = 0;
     if (ok && ck_clone_into(&ck_tpl_clones[CK_TPL_FALLBACK][i], m->fallback_source, 1) != 0) ok = 0;
   }
   for (int i = 0; ok && i < plan->device_count; i++)
@@ -120,10 +105,9 @@ int ck_template_enter(const struct ck_plan *plan) {
   /* Entering the template is the last step that can still fall back: past it, the host's paths are gone. */
   if (!ok || setns(plan->mntns_template_fd, CLONE_NEWNS) != 0) {
     ck_template_abandon();
-    return 0;
+    return &ck_classic_mntns;
   }
-  ck_tpl_active = 1;
-  return 1;
+  return &ck_template_mntns;
 }
 
 /* mkdir -p, in the scratch root (our own tmpfs: no path there is the image's). */
@@ -154,7 +138,7 @@ static int ck_attach(int fd, const char *path) {
 /* In the fresh copy of the template: a writable scratch root holding the rootfs at its host path and the host's
  * /proc (whose /proc/self/fd the mounts of rootfs.c target). The clones of the mounts' sources stay detached until
  * rootfs.c attaches each onto its checked destination. */
-void ck_template_skeleton(const struct ck_plan *plan) {
+static void ck_template_skeleton(const struct ck_plan *plan) {
   if (mount("ckit-scratch", "/s", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=256k,mode=0755") != 0)
     ck_fail(plan, "mount scratch root", errno, "/s", 1);
   /* The namespace's own root, where the rootfs goes in the end: setns (exec, nsenter) starts there. */
@@ -168,7 +152,9 @@ void ck_template_skeleton(const struct ck_plan *plan) {
   ck_tpl_root = ck_tpl_proc = -1;
 }
 
-int ck_template_take(const struct ck_plan *plan, int set, int index) {
+static int ck_template_take(const struct ck_plan *plan, int set, int index, const char *path, int recursive) {
+  (void)path;
+  (void)recursive;
   int fd = ck_tpl_clones[set][index];
   ck_tpl_clones[set][index] = -1;
   if (fd < 0) {
@@ -191,7 +177,7 @@ int ck_template_take(const struct ck_plan *plan, int set, int index) {
 /* Instead of pivot_root: drop the host's /proc and the clones no step used, move the rootfs onto the namespace's
  * root (so that setns, which starts at the topmost mount there, finds it, as it does a pivoted root) and chroot
  * into it. */
-void ck_template_finish(const struct ck_plan *plan, int rootfd) {
+static void ck_template_finish(const struct ck_plan *plan, int rootfd) {
   ck_template_abandon();
   if (umount2("/proc", MNT_DETACH) != 0) ck_fail(plan, "unmount", errno, "/proc", 1);
   if (syscall(SYS_move_mount, rootfd, "", ck_tpl_nsroot, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)

@@ -192,12 +192,38 @@ static int ck_target(const struct ck_plan *plan, const struct ck_mount *m) {
   return fd;
 }
 
-/* The tree to bind: the template's clone, else a clone of `source` made now (in this namespace, after the rootfs
- * propagation changed: a clone of a slave is a slave). */
-static int ck_source_tree(const struct ck_plan *plan, int set, int index, const char *source, int recursive) {
-  if (ck_tpl_active) return ck_template_take(plan, set, index);
-  return ck_tree(AT_FDCWD, source, recursive);
+
+/* The classic strategy: the namespace is a copy of the caller's, a bind's tree a clone made now (after the
+ * propagation change, so a clone of a slave is a slave), and the root is entered with pivot_root. */
+static int ck_classic_source_tree(const struct ck_plan *plan, int set, int index, const char *path, int recursive) {
+  (void)plan;
+  (void)set;
+  (void)index;
+  return ck_tree(AT_FDCWD, path, recursive);
 }
+
+static void ck_classic_enter_root(const struct ck_plan *plan, int rootfd) {
+  if (plan->no_pivot) {
+    char root[32];
+    ck_fd_path(root, sizeof root, rootfd);
+    if (mount(root, "/", NULL, MS_MOVE, NULL) != 0) ck_fail(plan, "move rootfs", errno, plan->rootfs, 1);
+    if (chroot(".") != 0) ck_fail(plan, "chroot", errno, plan->rootfs, 1);
+    return;
+  }
+  if (syscall(SYS_pivot_root, ".", ".") != 0) ck_fail(plan, "pivot_root", errno, plan->rootfs, 1);
+  /* The old root now sits on top of the new one: detach it, without the unmount reaching the host. Unless the spec
+   * asked for shared propagation, the first change above already left no mount here shared, and a second
+   * recursive pass would only walk every mount of the host's copy again. */
+  if ((plan->rootfs_propagation & MS_SHARED) && mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) != 0)
+    ck_fail(plan, "make old root slave", errno, "/", 1);
+  if (umount2(".", MNT_DETACH) != 0) ck_fail(plan, "unmount old root", errno, "/", 1);
+}
+
+const struct ck_mntns_strategy ck_classic_mntns = {
+    .prepare = NULL,
+    .source_tree = ck_classic_source_tree,
+    .enter_root = ck_classic_enter_root,
+};
 
 /* Flags and propagation on the detached tree, then attached onto `target`; the tree is closed. */
 static int ck_bind_tree(int tree, unsigned long flags, unsigned long propagation, int target) {
@@ -234,7 +260,7 @@ static void ck_remount(const struct ck_plan *plan, const struct ck_mount *m) {
   close(fd);
 }
 
-static void ck_mount_one(const struct ck_plan *plan, int index) {
+static void ck_mount_one(const struct ck_plan *plan, const struct ck_mntns_strategy *ns, int index) {
   const struct ck_mount *m = &plan->mounts[index];
   if (m->symlink_target != NULL) {
     ck_symlink_in_root(plan, m->destination, m->symlink_target);
@@ -245,7 +271,7 @@ static void ck_mount_one(const struct ck_plan *plan, int index) {
     return;
   }
   if (m->bind != CK_BIND_NONE) {
-    int tree = ck_source_tree(plan, CK_TPL_SOURCE, index, m->source, m->bind == CK_RBIND);
+    int tree = ns->source_tree(plan, CK_TPL_SOURCE, index, m->source, m->bind == CK_RBIND);
     if (tree < 0) {
       if (m->optional && errno == ENOENT) return;
       ck_mount_fail(plan, m);
@@ -261,7 +287,7 @@ static void ck_mount_one(const struct ck_plan *plan, int index) {
   if (mount(m->source, path, m->fstype, m->flags, m->data) != 0) {
     if ((errno != EPERM && errno != EACCES && errno != EBUSY) || m->fallback_source == NULL) ck_mount_fail(plan, m);
     /* sysfs without a network namespace of our own, mqueue without an ipc one...: the host's, read-only. */
-    int tree = ck_source_tree(plan, CK_TPL_FALLBACK, index, m->fallback_source, 1);
+    int tree = ns->source_tree(plan, CK_TPL_FALLBACK, index, m->fallback_source, 1);
     unsigned long flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
     if (tree < 0 || ck_bind_tree(tree, flags, m->propagation, target) != 0) ck_mount_fail(plan, m);
   } else if (m->propagation != 0) {
@@ -283,7 +309,8 @@ static void ck_mount_one(const struct ck_plan *plan, int index) {
 /* A device node, made in its resolved directory (the fresh /dev tmpfs, usually). What an image put in its way is
  * unlinked from that directory, unless it is a directory; where mknod is not allowed (a user namespace) the host's
  * device is bound onto a file made there. */
-static void ck_make_device(const struct ck_plan *plan, int index, char *dir_path, int *dir) {
+static void ck_make_device(const struct ck_plan *plan, const struct ck_mntns_strategy *ns, int index, char *dir_path,
+                           int *dir) {
   const struct ck_device *d = &plan->devices[index];
   char parent[CK_PATH], name[256];
   ck_split(d->path, parent, sizeof parent, name, sizeof name);
@@ -307,7 +334,7 @@ static void ck_make_device(const struct ck_plan *plan, int index, char *dir_path
     if (errno != EPERM || d->host_path == NULL) ck_fail(plan, "create device", errno, d->path, 1);
   }
   if (d->host_path == NULL) ck_fail(plan, "create device", EPERM, d->path, 1);
-  int tree = ck_source_tree(plan, CK_TPL_DEVICE, index, d->host_path, 0);
+  int tree = ns->source_tree(plan, CK_TPL_DEVICE, index, d->host_path, 0);
   if (tree < 0) ck_fail(plan, "bind device", errno, d->path, 1);
   int target = openat(*dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (target < 0 && errno == EEXIST) {
@@ -385,9 +412,9 @@ static void ck_mask_paths(const struct ck_plan *plan) {
   }
 }
 
-void ck_setup_rootfs(const struct ck_plan *plan) {
+void ck_setup_rootfs(const struct ck_plan *plan, const struct ck_mntns_strategy *ns) {
   umask(022);
-  if (ck_tpl_active) ck_template_skeleton(plan);
+  if (ns->prepare != NULL) ns->prepare(plan);
   /* Nothing we mount may propagate back to the host. */
   if (mount(NULL, "/", NULL, MS_REC | (plan->rootfs_propagation ? plan->rootfs_propagation : MS_SLAVE), NULL) != 0)
     ck_fail(plan, "set rootfs propagation", errno, "/", 1);
@@ -398,7 +425,7 @@ void ck_setup_rootfs(const struct ck_plan *plan) {
     ck_fail(plan, "bind rootfs", errno, plan->rootfs, 1);
   ck_open_root(plan);
   for (int i = 0; i < plan->mount_count; i++) {
-    ck_mount_one(plan, i);
+    ck_mount_one(plan, ns, i);
     /* A mount onto the rootfs itself hides what the descriptor refers to: take the new top. */
     const char *d = plan->mounts[i].destination;
     while (*d == '/') d++;
@@ -408,7 +435,7 @@ void ck_setup_rootfs(const struct ck_plan *plan) {
   umask(0);
   char dir_path[CK_PATH] = "";
   int dir = -1;
-  for (int i = 0; i < plan->device_count; i++) ck_make_device(plan, i, dir_path, &dir);
+  for (int i = 0; i < plan->device_count; i++) ck_make_device(plan, ns, i, dir_path, &dir);
   if (dir >= 0) close(dir);
   umask(022);
   if (plan->dev_symlinks) ck_dev_symlinks(plan);
@@ -426,22 +453,7 @@ void ck_setup_rootfs(const struct ck_plan *plan) {
                  plan->create_state_fd);
 
   if (fchdir(ck_root) != 0) ck_fail(plan, "chdir", errno, plan->rootfs, 1);
-  if (ck_tpl_active) {
-    ck_template_finish(plan, ck_root);
-  } else if (plan->no_pivot) {
-    char root[32];
-    ck_fd_path(root, sizeof root, ck_root);
-    if (mount(root, "/", NULL, MS_MOVE, NULL) != 0) ck_fail(plan, "move rootfs", errno, plan->rootfs, 1);
-    if (chroot(".") != 0) ck_fail(plan, "chroot", errno, plan->rootfs, 1);
-  } else {
-    if (syscall(SYS_pivot_root, ".", ".") != 0) ck_fail(plan, "pivot_root", errno, plan->rootfs, 1);
-    /* The old root now sits on top of the new one: detach it, without the unmount reaching the host. Unless the
-     * spec asked for shared propagation, the first change above already left no mount here shared, and a second
-     * recursive pass would only walk every mount of the host's copy again. */
-    if ((plan->rootfs_propagation & MS_SHARED) && mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) != 0)
-      ck_fail(plan, "make old root slave", errno, "/", 1);
-    if (umount2(".", MNT_DETACH) != 0) ck_fail(plan, "unmount old root", errno, "/", 1);
-  }
+  ns->enter_root(plan, ck_root);
   close(ck_root);
   ck_root = -1;
   if (chdir("/") != 0) ck_fail(plan, "chdir", errno, "/", 1);
