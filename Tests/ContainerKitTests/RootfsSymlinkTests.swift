@@ -176,7 +176,7 @@ struct RootfsSymlinkTests {
       ])
       spec.mounts =
         (spec.mounts ?? []) + [Spec.Mount(destination: "/vol/d", type: "bind", source: source, options: ["bind"])]
-      for attempt in 0..<64 {
+      for attempt in 0..<128 {
         var runtime = f.runtime
         runtime.mountNamespaceTemplate = attempt % 2 == 0 ? nil : template
         let stop = Atomic<Bool>(false)
