@@ -20,6 +20,9 @@ struct RootfsSymlinkTests {
     case host
     /// Out of the rootfs: from `<scratch>/h/bundle/rootfs`, the host's `<scratch>/h`.
     case up
+    /// Out of the rootfs and dangling: `../../../nowhere/deeper`, on the host `<scratch>/nowhere/deeper`, which
+    /// must not come to exist (in the root it is `/nowhere/deeper`, made there).
+    case dangling
   }
 
   /// The paths an image makes links of, and the mount each needs.
@@ -68,7 +71,7 @@ struct RootfsSymlinkTests {
     let source = try scratch.directory("src").path
     try "bound".write(toFile: source + "/file", atomically: false, encoding: .utf8)
     try Command.run(["rm", "-rf", rootfs + place.rawValue])
-    let target = link == .host ? host : "../../.."
+    let target = link == .host ? host : link == .up ? "../../.." : "../../../nowhere/deeper"
     try FileManager.default.createSymbolicLink(atPath: rootfs + place.rawValue, withDestinationPath: target)
     return Layout(rootfs: rootfs, host: host, source: source)
   }
@@ -115,7 +118,7 @@ struct RootfsSymlinkTests {
         outcome = "\(r.status): \(r.out)\(r.err)"
         // Followed inside the root, the link gives the container everything its mount promised.
         #expect(r.status.code == 0 && r.out == "boundran\n", "\(outcome)")
-        #expect(link == .host, "a link to the container's root must not be mounted over: \(outcome)")
+        #expect(link != .up, "a link to the container's root must not be mounted over: \(outcome)")
       } catch {
         outcome = "\(error)"
         // Only a link to the root itself may refuse the start, and the error says which mount.
@@ -123,6 +126,7 @@ struct RootfsSymlinkTests {
         #expect(outcome.contains(place.rawValue) && outcome.contains("root"), "\(outcome)")
       }
       #expect(Snapshot(layout.host) == before, "host directory changed: \(outcome)")
+      #expect(!FileManager.default.fileExists(atPath: scratch.path.appendingPathComponent("nowhere").path))
       #expect(f.leftovers(id: id).isEmpty)
     }
   }
@@ -226,12 +230,13 @@ struct RootfsSymlinkTests {
           RuntimeCLITests.binary, "--root", scratch.path.appendingPathComponent("state").path, "--cgroup-parent",
           parent, "run", "--bundle", bundle.path, "cli-sym",
         ], check: false, environment: env)
-      if link == .host {
-        #expect(r.status == 0 && r.stdout == "ran\n", "\(r.stdout)\(r.stderr)")
-      } else {
+      if link == .up {
         #expect(r.status != 0 && r.stderr.contains("/dev") && r.stderr.contains("root"), "\(r.stdout)\(r.stderr)")
+      } else {
+        #expect(r.status == 0 && r.stdout == "ran\n", "\(r.stdout)\(r.stderr)")
       }
       #expect(Snapshot(layout.host) == before, "host directory changed: \(r.stdout)\(r.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: scratch.path.appendingPathComponent("nowhere").path))
     }
   }
 }

@@ -118,6 +118,10 @@ static int ck_resolve_depth(const char *path, int kind, int create, int depth) {
     size_t end = i;
     while (rel[end] != '\0' && rel[end] != '/') end++;
     int last = rel[end] == '\0';
+    if (end == i && !last) { /* "a//b" */
+      i = end + 1;
+      continue;
+    }
     char name[256];
     if (end - i >= sizeof name) {
       close(parent);
@@ -140,10 +144,10 @@ static int ck_resolve_depth(const char *path, int kind, int create, int depth) {
         if (target[0] == '/') {
           ck_join(full, sizeof full, target, NULL);
         } else {
-          char dir[CK_PATH];
-          ck_join(dir, sizeof dir, rel, NULL);
-          dir[i] = '\0';
-          ck_join(full, sizeof full, dir, target);
+          /* Relative to the link's directory: rel up to the link's name. */
+          ck_join(full, sizeof full, rel, NULL);
+          full[i] = '\0';
+          ck_join(full, sizeof full, full, target);
         }
         int made = ck_resolve_depth(full, last ? kind : CK_DEST_DIR, 1, depth + 1);
         if (made >= 0) close(made);
