@@ -31,7 +31,7 @@ int ck_open_terminal(const struct ck_plan *plan);
 /* mounts.c: paths inside the rootfs resolved in the root, and mounts made onto the descriptor that was resolved. */
 /* openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) of `rel` below `rootfd`: every symlink resolved as if `rootfd`
  * were "/". A leading '/' is ignored; "" is `rootfd` itself. */
-int ck_open_in_root(int rootfd, const char *rel, int flags);
+int ck_open_in_root(int rootfd, const char *rel, int flags); /* retries EAGAIN (a ".." raced with a mount) */
 /* "/proc/self/fd/N": the target of a mount(2) call that must land on fd's file and nowhere else. */
 void ck_fd_path(char *buf, size_t size, int fd);
 /* A detached clone (open_tree OPEN_TREE_CLONE) of `path` below `dirfd`, or of `dirfd` itself when path is NULL. */

@@ -59,7 +59,13 @@ int ck_open_in_root(int rootfd, const char *rel, int flags) {
   how.flags = (uint64_t)(flags | O_CLOEXEC);
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   while (*rel == '/') rel++;
-  return (int)syscall(SYS_openat2, rootfd, rel[0] != '\0' ? rel : ".", &how, sizeof how);
+  /* With RESOLVE_IN_ROOT, a ".." fails with EAGAIN when any rename or mount on the system raced with it (the
+   * kernel cannot then vouch that it stayed inside): a busy host's normal, to be retried. */
+  int fd, tries = 0;
+  do {
+    fd = (int)syscall(SYS_openat2, rootfd, rel[0] != '\0' ? rel : ".", &how, sizeof how);
+  } while (fd < 0 && errno == EAGAIN && ++tries < 1000);
+  return fd;
 }
 
 void ck_fd_path(char *buf, size_t size, int fd) {
