@@ -93,8 +93,7 @@ struct RootfsSymlinkTests {
     return spec
   }
 
-  /// A mount namespace template pinned in `scratch`, one for all of a test's cases. (Pinning fails now and then
-  /// with EINVAL while other tests start containers, in MountNamespaceTemplateTests too: see the branch's notes.)
+  /// A mount namespace template pinned in `scratch`, one for all of a test's cases.
   static func pinTemplate(_ scratch: ScratchRoot) throws -> MountNamespaceTemplate {
     try MountNamespaceTemplate.pinned(at: scratch.path.appendingPathComponent("mntns").path)
   }

@@ -187,7 +187,8 @@ static void ck_template_finish(const struct ck_plan *plan, int rootfd) {
   ck_tpl_nsroot = -1;
 }
 
-int ck_mntns_template_create(const char *pin) {
+/* One try: a child makes the template's namespace (on `cpu`, unless -1) and the caller binds it onto the pin. */
+static int ck_template_try(const char *pin, int cpu) {
   int ready[2], done[2];
   if (pipe2(ready, O_CLOEXEC) != 0) return -errno;
   if (pipe2(done, O_CLOEXEC) != 0) {
@@ -215,6 +216,12 @@ int ck_mntns_template_create(const char *pin) {
     char c = 0;
     close(ready[0]);
     close(done[1]);
+    if (cpu >= 0) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(cpu, &set);
+      (void)sched_setaffinity(0, sizeof set, &set);
+    }
     if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) _exit(1);
     if (mount("ckit-template", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0755") != 0) _exit(1);
     if (chdir(dir) != 0 || mkdir("s", 0755) != 0) _exit(1);
@@ -243,6 +250,18 @@ int ck_mntns_template_create(const char *pin) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   return result;
+}
+
+/* The kernel refuses (EINVAL) to bind a mount namespace whose id is not above the binding process's own (a loop
+ * check), and on Linux 6.18 namespace ids come in per-CPU batches: a template made on a CPU whose batch lags the
+ * one our namespace came from is refused, every time until that batch runs out. Seen on this 2-CPU host: from one
+ * namespace, templates made on CPU 0 failed and those made on CPU 1 were bound. So a refusal is retried with the
+ * child on each CPU in turn. */
+int ck_mntns_template_create(const char *pin) {
+  int r = ck_template_try(pin, -1);
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  for (int cpu = 0; r == -EINVAL && cpu < cpus && cpu < CPU_SETSIZE; cpu++) r = ck_template_try(pin, cpu);
+  return r;
 }
 
 int ck_is_nsfs(int fd) {
