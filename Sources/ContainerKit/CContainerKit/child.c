@@ -241,7 +241,7 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
   ck_reset_signals();
   /* Namespace creation (a network namespace's most of all) overlaps the parent's cgroup setup on another core. The
    * mount namespace is then a copy of the template's rather than of the host's when the plan has one. */
-  (void)ck_template_enter(plan);
+  const struct ck_mntns_strategy *mntns = ck_mntns_choose(plan);
   if (plan->unshare_flags != 0 && unshare((int)plan->unshare_flags) != 0)
     ck_fail(plan, "unshare", errno, "namespaces", 1);
 
@@ -273,7 +273,7 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
 
   int terminal = -1;
   if (plan->rootfs != NULL) {
-    ck_setup_rootfs(plan);
+    ck_setup_rootfs(plan, mntns);
     /* Before the rootfs may turn read-only: /dev/console may have to be created. */
     if (plan->terminal) terminal = ck_open_terminal(plan);
     ck_finish_rootfs(plan);

@@ -1,9 +1,14 @@
-/* The container's filesystem: its mounts, /dev, pivot_root, masked and read-only paths. Runs in the child. */
+/* The container's filesystem: its mounts, /dev, masked and read-only paths, pivot_root. Runs in the child.
+ *
+ * The rootfs is the image's, and an image is not trusted: its `/dev` may be a symlink to a host directory, a mount
+ * destination a symlink to `../../..`. So no path inside it is ever glued to the rootfs's path as a string. Each is
+ * resolved from the rootfs's descriptor with openat2(RESOLVE_IN_ROOT), which follows symlinks as if the rootfs were
+ * "/"; what is missing is created relative to the resolved parent (mkdirat, mknodat, symlinkat, openat
+ * O_CREAT|O_EXCL|O_NOFOLLOW, unlinkat); and every mount targets the descriptor that was resolved (mounts.c). */
 #define _GNU_SOURCE
 #include "internal.h"
 
 #include <errno.h>
-#include <linux/openat2.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -14,6 +19,21 @@
 #include <unistd.h>
 
 #define CK_PATH 4096
+
+/* The rootfs (the mount pivot_root will make the root), and its identity: a destination that resolves to the root
+ * itself (a link to `../../..`) must not be mounted over, which would hide the whole image. */
+static int ck_root = -1;
+static dev_t ck_root_dev;
+static ino_t ck_root_ino;
+
+static void ck_open_root(const struct ck_plan *plan) {
+  if (ck_root >= 0) close(ck_root);
+  ck_root = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct stat st;
+  if (ck_root < 0 || fstat(ck_root, &st) != 0) ck_fail(plan, "open rootfs", errno, plan->rootfs, 1);
+  ck_root_dev = st.st_dev;
+  ck_root_ino = st.st_ino;
+}
 
 /* Flags a remount must keep: in a user namespace the kernel refuses to clear them ("locked" flags). */
 static unsigned long ck_locked_flags(const char *path) {
@@ -34,210 +54,122 @@ static int ck_is_mount_root(const char *path) {
   return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
-int ck_mkdir_p(char *path, mode_t mode) {
-  size_t n = ck_strlen(path);
-  for (size_t i = 1; i <= n; i++) {
-    if (path[i] == '/' || path[i] == '\0') {
-      char saved = path[i];
-      path[i] = '\0';
-      int r = mkdir(path, mode);
-      int e = errno;
-      path[i] = saved;
-      if (r != 0 && e != EEXIST) {
-        errno = e;
-        return -1;
-      }
-    }
-  }
-  return 0;
-}
-
-static int ck_make_parent(const char *path) {
-  char parent[CK_PATH];
-  ck_join(parent, sizeof parent, path, NULL);
+/* "/a/b/c" -> "a/b" and "c" (trailing slashes dropped); the parent of "/c" is "". */
+static void ck_split(const char *path, char *parent, size_t psize, char *name, size_t nsize) {
+  while (*path == '/') path++;
+  ck_join(parent, psize, path, NULL);
   size_t n = ck_strlen(parent);
-  while (n > 0 && parent[n - 1] != '/') n--;
-  if (n <= 1) return 0;
-  parent[n - 1] = '\0';
-  return ck_mkdir_p(parent, 0755);
+  while (n > 0 && parent[n - 1] == '/') parent[--n] = '\0';
+  size_t i = n;
+  while (i > 0 && parent[i - 1] != '/') i--;
+  ck_join(name, nsize, parent + i, NULL);
+  parent[i > 0 ? i - 1 : 0] = '\0';
 }
 
-int ck_make_file(const char *path) {
-  if (ck_make_parent(path) != 0) return -1;
-  struct stat st;
-  if (lstat(path, &st) == 0) return 0;
-  int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return -1;
-  close(fd);
-  return 0;
+static int ck_resolve_depth(const char *path, int kind, int create, int depth);
+
+/* An O_PATH descriptor of `path` inside the rootfs (the last component followed, in the root). With `create`,
+ * what is missing is made first: directories, and the last component as `kind` (then the descriptor is the new
+ * file's, open for writing). -1 with errno. */
+static int ck_resolve(const char *path, int kind, int create) { return ck_resolve_depth(path, kind, create, 0); }
+
+/* Creates `name` in the resolved directory `parent` and opens it, not following it. */
+static int ck_create_in(int parent, const char *name, int file) {
+  if (file) return openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (mkdirat(parent, name, 0755) != 0) return -1;
+  return openat(parent, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* openat2 below the rootfs with every symlink resolved as if the rootfs were "/": an image's symlink cannot send
- * a mount (or a mkdir) onto the host. */
-static int ck_open_in_root(int rootfd, const char *rel, int flags) {
-  struct open_how how;
-  memset(&how, 0, sizeof how);
-  how.flags = (uint64_t)(flags | O_CLOEXEC);
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return (int)syscall(SYS_openat2, rootfd, rel[0] != '\0' ? rel : ".", &how, sizeof how);
-}
-
-/* Creates what is missing of `destination` (directories, and the last component as `kind`) inside the rootfs and
- * writes the real host path of the result to `out`. Returns 0, or -1 with errno. */
-static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destination, int kind, char *out, size_t size,
-                                 int depth);
-
-/* The rootfs (its bind mount, once made), opened once for all the mounts' destinations instead of once each; -1
- * outside ck_setup_rootfs, or after a mount onto the rootfs itself hid what it refers to. */
-static int ck_root_fd = -1;
-
-static void ck_release_root(int fd) {
-  if (fd != ck_root_fd) close(fd);
-}
-
-static int ck_resolve_dest(const struct ck_plan *plan, const char *destination, int kind, char *out, size_t size) {
-  return ck_resolve_dest_depth(plan, destination, kind, out, size, 0);
-}
-
-static int ck_resolve_dest_depth(const struct ck_plan *plan, const char *destination, int kind, char *out, size_t size,
-                                 int depth) {
+static int ck_resolve_depth(const char *path, int kind, int create, int depth) {
+  char rel[CK_PATH];
+  while (*path == '/') path++;
+  ck_join(rel, sizeof rel, path, NULL);
+  size_t n = ck_strlen(rel);
+  while (n > 0 && rel[n - 1] == '/') rel[--n] = '\0';
+  int fd = ck_open_in_root(ck_root, rel, O_PATH);
+  if (fd >= 0 || errno != ENOENT || !create) return fd;
   if (depth > 8) {
     errno = ELOOP;
     return -1;
   }
-  int rootfd = ck_root_fd >= 0 ? ck_root_fd : open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0) return -1;
-  char rel[CK_PATH];
-  const char *d = destination;
-  while (*d == '/') d++;
-  ck_join(rel, sizeof rel, d, NULL);
-  size_t n = ck_strlen(rel);
-  while (n > 0 && rel[n - 1] == '/') rel[--n] = '\0';
-  int fd = -1;
-  /* Most destinations exist, or all but their last components: find the deepest existing ancestor from the end, so
-   * that only what is missing is walked (each prefix is opened from the root, so a walk costs one openat2 per
-   * component). Any error but ENOENT leaves it to the walk to report. */
-  size_t start = 0;
-  size_t known_missing = (size_t)-1; /* the shortest prefix the search found missing: the walk need not try it */
-  for (size_t j = n;;) {
-    char saved = rel[j];
-    rel[j] = '\0';
-    int probe = ck_open_in_root(rootfd, rel, O_PATH);
+  /* The deepest ancestor that exists, searched from the end: most destinations lack only their last components.
+   * rel[start..] is what is missing. */
+  size_t start = n;
+  int parent;
+  for (;;) {
+    while (start > 0 && rel[start - 1] != '/') start--;
+    if (start == 0) {
+      parent = ck_open_in_root(ck_root, "", O_PATH | O_DIRECTORY);
+      break;
+    }
+    rel[start - 1] = '\0';
+    parent = ck_open_in_root(ck_root, rel, O_PATH | O_DIRECTORY);
     int e = errno;
-    rel[j] = saved;
-    if (probe >= 0) {
-      if (j == n) {
-        fd = probe;
-        goto resolved;
-      }
-      close(probe);
-      start = j + 1;
-      break;
-    }
+    rel[start - 1] = '/';
+    if (parent >= 0) break;
     if (e != ENOENT) {
-      known_missing = (size_t)-1;
-      break;
-    }
-    known_missing = j;
-    while (j > 0 && rel[j - 1] != '/') j--;
-    if (j == 0) break;
-    j--;
-  }
-  for (size_t i = start; i <= n; i++) {
-    if (rel[i] != '/' && rel[i] != '\0') continue;
-    int last = rel[i] == '\0';
-    char saved = rel[i];
-    rel[i] = '\0';
-    if (i == known_missing) {
-      fd = -1;
-      errno = ENOENT;
-    } else {
-      fd = ck_open_in_root(rootfd, rel, O_PATH);
-    }
-    if (fd < 0 && errno == ENOENT) {
-      /* Create the component inside its (already resolved) parent. */
-      size_t j = i;
-      while (j > 0 && rel[j - 1] != '/') j--;
-      char name[256];
-      ck_join(name, sizeof name, rel + j, NULL);
-      if (j > 0) rel[j - 1] = '\0';
-      int parent = ck_open_in_root(rootfd, j > 0 ? rel : "", O_PATH | O_DIRECTORY);
-      if (j > 0) rel[j - 1] = '/';
-      if (parent < 0) {
-        int e = errno;
-        ck_release_root(rootfd);
-        errno = e;
-        return -1;
-      }
-      int r;
-      if (last && kind == CK_DEST_FILE) {
-        r = openat(parent, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (r >= 0) close(r);
-      } else {
-        r = mkdirat(parent, name, 0755);
-      }
-      int e = errno;
-      if (r < 0 && e == EEXIST) {
-        /* A dangling symlink: create its target, resolved inside the rootfs too. */
-        char target[CK_PATH];
-        ssize_t tl = readlinkat(parent, name, target, sizeof target - 1);
-        if (tl > 0) {
-          target[tl] = '\0';
-          char full[CK_PATH];
-          if (target[0] == '/') {
-            ck_join(full, sizeof full, target, NULL);
-          } else {
-            ck_join(full, sizeof full, "/", rel);
-            size_t fl = ck_strlen(full);
-            while (fl > 0 && full[fl - 1] != '/') fl--;
-            full[fl] = '\0';
-            ck_join(full, sizeof full, full, target);
-          }
-          char ignored[CK_PATH];
-          if (ck_resolve_dest_depth(plan, full, last ? kind : CK_DEST_DIR, ignored, sizeof ignored, depth + 1) == 0)
-            r = 0;
-        }
-      }
-      e = errno;
-      close(parent);
-      if (r < 0 && e != EEXIST) {
-        ck_release_root(rootfd);
-        errno = e;
-        return -1;
-      }
-      fd = ck_open_in_root(rootfd, rel, O_PATH);
-    }
-    rel[i] = saved;
-    if (fd < 0) {
-      int e = errno;
-      ck_release_root(rootfd);
       errno = e;
       return -1;
     }
-    if (!last) close(fd);
-    else break;
+    start--;
   }
-resolved:
-  ck_release_root(rootfd);
-  char link[64], num[24];
-  int v = fd, k = 0;
-  char tmp[24];
-  do {
-    tmp[k++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v > 0);
-  for (int i = 0; i < k; i++) num[i] = tmp[k - 1 - i];
-  num[k] = '\0';
-  ck_join(link, sizeof link, "/proc/self/fd/", num);
-  ssize_t len = readlink(link, out, size - 1);
-  int e = errno;
-  close(fd);
-  if (len < 0) {
-    errno = e;
-    return -1;
+  if (parent < 0) return -1;
+  for (size_t i = start;;) {
+    size_t end = i;
+    while (rel[end] != '\0' && rel[end] != '/') end++;
+    int last = rel[end] == '\0';
+    if (end == i && !last) { /* "a//b" */
+      i = end + 1;
+      continue;
+    }
+    char name[256];
+    if (end - i >= sizeof name) {
+      close(parent);
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    memcpy(name, rel + i, end - i);
+    name[end - i] = '\0';
+    fd = ck_create_in(parent, name, last && kind == CK_DEST_FILE);
+    if (fd < 0 && errno == EEXIST) {
+      /* Something is there after all: a symlink whose target is missing. Its target is made, resolved in the root
+       * as the link itself is, then the link followed. */
+      char saved = rel[end];
+      rel[end] = '\0';
+      char target[CK_PATH];
+      ssize_t tl = readlinkat(parent, name, target, sizeof target - 1);
+      if (tl > 0) {
+        target[tl] = '\0';
+        char full[CK_PATH];
+        if (target[0] == '/') {
+          ck_join(full, sizeof full, target, NULL);
+        } else {
+          /* Relative to the link's directory: rel up to the link's name. */
+          ck_join(full, sizeof full, rel, NULL);
+          full[i] = '\0';
+          ck_join(full, sizeof full, full, target);
+        }
+        int made = ck_resolve_depth(full, last ? kind : CK_DEST_DIR, 1, depth + 1);
+        if (made >= 0) close(made);
+      }
+      fd = ck_open_in_root(ck_root, rel, O_PATH);
+      rel[end] = saved;
+    }
+    int e = errno;
+    close(parent);
+    if (fd < 0) {
+      errno = e;
+      return -1;
+    }
+    if (last) return fd;
+    parent = fd;
+    i = end + 1;
   }
-  out[len] = '\0';
-  return 0;
+}
+
+static int ck_is_root_fd(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && st.st_dev == ck_root_dev && st.st_ino == ck_root_ino;
 }
 
 static __attribute__((noreturn)) void ck_mount_fail(const struct ck_plan *plan, const struct ck_mount *m) {
@@ -248,120 +180,245 @@ static __attribute__((noreturn)) void ck_mount_fail(const struct ck_plan *plan, 
   ck_fail(plan, "mount", e, object, 1);
 }
 
-static void ck_remount_bind(const struct ck_plan *plan, const struct ck_mount *m, const char *dest) {
-  unsigned long flags = MS_BIND | MS_REMOUNT | m->flags | (m->bind == CK_RBIND ? MS_REC : 0);
-  flags |= ck_locked_flags(dest) & ~MS_RDONLY;
-  if (mount(NULL, dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
+/* A mount's destination, made if missing, as a descriptor. One that an image's symlink turns into the root itself
+ * is refused: mounted over, the root would hide the image and the container could not start but with an error
+ * that says nothing of why. */
+static int ck_target(const struct ck_plan *plan, const struct ck_mount *m) {
+  int fd = ck_resolve(m->destination, m->dest_kind, 1);
+  if (fd < 0) ck_mount_fail(plan, m);
+  const char *d = m->destination;
+  while (*d == '/') d++;
+  if (*d != '\0' && ck_is_root_fd(fd)) {
+    char object[CK_PATH];
+    ck_join(object, sizeof object, m->destination, " (a symlink to the container's root)");
+    ck_fail(plan, "mount destination", ELOOP, object, 1);
+  }
+  return fd;
 }
 
-/* A symlink inside the rootfs, its directory resolved there. */
-static void ck_symlink_in_root(const struct ck_plan *plan, const struct ck_mount *m) {
-  char parent[CK_PATH], dir[CK_PATH], path[CK_PATH];
-  ck_join(parent, sizeof parent, m->destination, NULL);
-  size_t n = ck_strlen(parent);
-  while (n > 0 && parent[n - 1] != '/') n--;
-  const char *name = m->destination + n;
-  parent[n > 1 ? n - 1 : 1] = '\0';
-  if (ck_resolve_dest(plan, parent, CK_DEST_DIR, dir, sizeof dir) != 0) ck_fail(plan, "symlink", errno, m->destination, 1);
-  ck_join(path, sizeof path, dir, "/");
-  ck_join(path, sizeof path, path, name);
-  if (symlink(m->symlink_target, path) != 0 && errno != EEXIST) ck_fail(plan, "symlink", errno, m->destination, 1);
+
+/* The classic strategy: the namespace is a copy of the caller's, a bind's tree a clone made now (after the
+ * propagation change, so a clone of a slave is a slave), and the root is entered with pivot_root. */
+static int ck_classic_source_tree(const struct ck_plan *plan, int set, int index, const char *path, int recursive) {
+  (void)plan;
+  (void)set;
+  (void)index;
+  return ck_tree(AT_FDCWD, path, recursive);
 }
 
-static void ck_mount_one(const struct ck_plan *plan, const struct ck_mount *m) {
-  char dest[CK_PATH];
-  if (m->symlink_target != NULL) {
-    ck_symlink_in_root(plan, m);
+static void ck_classic_enter_root(const struct ck_plan *plan, int rootfd) {
+  if (plan->no_pivot) {
+    char root[32];
+    ck_fd_path(root, sizeof root, rootfd);
+    if (mount(root, "/", NULL, MS_MOVE, NULL) != 0) ck_fail(plan, "move rootfs", errno, plan->rootfs, 1);
+    if (chroot(".") != 0) ck_fail(plan, "chroot", errno, plan->rootfs, 1);
     return;
   }
-  if (m->optional && m->bind != CK_BIND_NONE && m->source != NULL && access(ck_template_source(plan, m), F_OK) != 0)
+  if (syscall(SYS_pivot_root, ".", ".") != 0) ck_fail(plan, "pivot_root", errno, plan->rootfs, 1);
+  /* The old root now sits on top of the new one: detach it, without the unmount reaching the host. Unless the spec
+   * asked for shared propagation, the first change above already left no mount here shared, and a second
+   * recursive pass would only walk every mount of the host's copy again. */
+  if ((plan->rootfs_propagation & MS_SHARED) && mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) != 0)
+    ck_fail(plan, "make old root slave", errno, "/", 1);
+  if (umount2(".", MNT_DETACH) != 0) ck_fail(plan, "unmount old root", errno, "/", 1);
+}
+
+const struct ck_mntns_strategy ck_classic_mntns = {
+    .prepare = NULL,
+    .source_tree = ck_classic_source_tree,
+    .enter_root = ck_classic_enter_root,
+};
+
+/* Flags and propagation on the detached tree, then attached onto `target`; the tree is closed. */
+static int ck_bind_tree(int tree, unsigned long flags, unsigned long propagation, int target) {
+  int r = ck_tree_propagation(tree, propagation);
+  if (r == 0) r = ck_tree_flags(tree, flags);
+  if (r == 0) r = ck_attach_tree(tree, target);
+  int e = errno;
+  close(tree);
+  errno = e;
+  return r;
+}
+
+/* A symlink inside the rootfs, made in its resolved parent. */
+static void ck_symlink_in_root(const struct ck_plan *plan, const char *path, const char *target) {
+  char parent[CK_PATH], name[256];
+  ck_split(path, parent, sizeof parent, name, sizeof name);
+  int dir = ck_resolve(parent, CK_DEST_DIR, 1);
+  if (dir < 0) ck_fail(plan, "symlink", errno, path, 1);
+  if (symlinkat(target, dir, name) != 0 && errno != EEXIST) ck_fail(plan, "symlink", errno, path, 1);
+  close(dir);
+}
+
+/* A bind-remount of the mount at the destination with the step's flags, through the mount root's descriptor. */
+static void ck_remount(const struct ck_plan *plan, const struct ck_mount *m) {
+  int fd = ck_resolve(m->destination, CK_DEST_DIR, 0);
+  if (fd < 0) {
+    if (m->optional && errno == ENOENT) return;
+    ck_mount_fail(plan, m);
+  }
+  /* Optional: only when a mount is there; an optional bind that was skipped left a plain directory. */
+  if (!m->optional || ck_is_mount_root_fd(fd)) {
+    if (ck_tree_flags(fd, m->flags) != 0) ck_mount_fail(plan, m);
+  }
+  close(fd);
+}
+
+static void ck_mount_one(const struct ck_plan *plan, const struct ck_mntns_strategy *ns, int index) {
+  const struct ck_mount *m = &plan->mounts[index];
+  if (m->symlink_target != NULL) {
+    ck_symlink_in_root(plan, m->destination, m->symlink_target);
     return;
+  }
   if (m->remount) {
-    if (ck_resolve_dest(plan, m->destination, CK_DEST_DIR, dest, sizeof dest) != 0) {
+    ck_remount(plan, m);
+    return;
+  }
+  if (m->bind != CK_BIND_NONE) {
+    int tree = ns->source_tree(plan, CK_TPL_SOURCE, index, m->source, m->bind == CK_RBIND);
+    if (tree < 0) {
       if (m->optional && errno == ENOENT) return;
       ck_mount_fail(plan, m);
     }
-    if (m->optional) {
-      /* Only when a mount is there: an optional bind that was skipped left a plain directory. */
-      char parent[CK_PATH];
-      struct stat a, b;
-      ck_join(parent, sizeof parent, dest, "/..");
-      if (stat(dest, &a) != 0 || stat(parent, &b) != 0 || a.st_dev == b.st_dev) return;
-    }
-    unsigned long flags = MS_BIND | MS_REMOUNT | m->flags | ck_locked_flags(dest);
-    if (mount(NULL, dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
+    int target = ck_target(plan, m);
+    if (ck_bind_tree(tree, m->flags, m->propagation, target) != 0) ck_mount_fail(plan, m);
+    close(target);
     return;
   }
-  if (ck_resolve_dest(plan, m->destination, m->dest_kind, dest, sizeof dest) != 0) {
-    if (errno != ENOSYS) ck_mount_fail(plan, m);
-    /* No openat2 (before Linux 5.6): plain paths. */
-    ck_join(dest, sizeof dest, plan->rootfs, m->destination);
-    if (m->dest_kind == CK_DEST_FILE) {
-      if (ck_make_file(dest) != 0) ck_mount_fail(plan, m);
-    } else if (ck_mkdir_p(dest, 0755) != 0) {
-      ck_mount_fail(plan, m);
-    }
-  }
-  if (m->bind != CK_BIND_NONE) {
-    unsigned long flags = MS_BIND | (m->bind == CK_RBIND ? MS_REC : 0);
-    if (mount(ck_template_source(plan, m), dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
-    if (m->flags != 0) ck_remount_bind(plan, m, dest);
-  } else if (mount(m->source, dest, m->fstype, m->flags, m->data) != 0) {
+  int target = ck_target(plan, m);
+  char path[32];
+  ck_fd_path(path, sizeof path, target);
+  if (mount(m->source, path, m->fstype, m->flags, m->data) != 0) {
     if ((errno != EPERM && errno != EACCES && errno != EBUSY) || m->fallback_source == NULL) ck_mount_fail(plan, m);
     /* sysfs without a network namespace of our own, mqueue without an ipc one...: the host's, read-only. */
-    if (mount(ck_template_fallback(plan, m), dest, NULL, MS_BIND | MS_REC, NULL) != 0) ck_mount_fail(plan, m);
-    if (m->flags & MS_RDONLY) {
-      unsigned long flags = MS_BIND | MS_REMOUNT | MS_REC | MS_RDONLY | ck_locked_flags(dest);
-      if (mount(NULL, dest, NULL, flags, NULL) != 0) ck_mount_fail(plan, m);
+    int tree = ns->source_tree(plan, CK_TPL_FALLBACK, index, m->fallback_source, 1);
+    unsigned long flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    if (tree < 0 || ck_bind_tree(tree, flags, m->propagation, target) != 0) ck_mount_fail(plan, m);
+  } else if (m->propagation != 0) {
+    /* The new mount lies on top of the target's descriptor, not at it: its root is looked up again, in the root,
+     * and must be a mount's root. (Spec mounts of a new filesystem rarely name a propagation.) */
+    int top = ck_resolve(m->destination, CK_DEST_DIR, 0);
+    if (top < 0) ck_mount_fail(plan, m);
+    if (!ck_is_mount_root_fd(top)) {
+      errno = EINVAL;
+      ck_mount_fail(plan, m);
     }
+    ck_fd_path(path, sizeof path, top);
+    if (mount(NULL, path, NULL, m->propagation, NULL) != 0) ck_mount_fail(plan, m);
+    close(top);
   }
-  if (m->propagation != 0 && mount(NULL, dest, NULL, m->propagation, NULL) != 0) ck_mount_fail(plan, m);
+  close(target);
 }
 
-static void ck_make_device(const struct ck_plan *plan, const struct ck_device *d) {
-  char path[CK_PATH];
-  ck_join(path, sizeof path, plan->rootfs, d->path);
+/* A device node, made in its resolved directory (the fresh /dev tmpfs, usually). What an image put in its way is
+ * unlinked from that directory, unless it is a directory; where mknod is not allowed (a user namespace) the host's
+ * device is bound onto a file made there. */
+static void ck_make_device(const struct ck_plan *plan, const struct ck_mntns_strategy *ns, int index, char *dir_path,
+                           int *dir) {
+  const struct ck_device *d = &plan->devices[index];
+  char parent[CK_PATH], name[256];
+  ck_split(d->path, parent, sizeof parent, name, sizeof name);
+  /* Devices mostly share /dev: its descriptor is kept from one to the next. */
+  if (*dir < 0 || strcmp(parent, dir_path) != 0) {
+    if (*dir >= 0) close(*dir);
+    *dir = ck_resolve(parent, CK_DEST_DIR, 1);
+    if (*dir < 0) ck_fail(plan, "create device", errno, d->path, 1);
+    ck_join(dir_path, CK_PATH, parent, NULL);
+  }
   if (!d->prefer_bind && !plan->new_user_ns) {
-    /* mknod first: the device's directory is there (/dev is the fresh tmpfs) and nothing is in the way, so the
-     * parents are made and an old node replaced only when mknod says so. */
     dev_t dev = makedev(d->major, d->minor);
-    int r = mknod(path, d->mode, dev);
-    if (r != 0 && errno == ENOENT) {
-      if (ck_make_parent(path) != 0) ck_fail(plan, "create device", errno, d->path, 1);
-      r = mknod(path, d->mode, dev);
-    }
-    if (r != 0 && errno == EEXIST) {
-      unlink(path);
-      r = mknod(path, d->mode, dev);
-    }
+    int r = mknodat(*dir, name, d->mode, dev);
+    if (r != 0 && errno == EEXIST && unlinkat(*dir, name, 0) == 0) r = mknodat(*dir, name, d->mode, dev);
     if (r == 0) {
-      if (chmod(path, d->mode & 07777) != 0 || chown(path, d->uid, d->gid) != 0)
+      /* Not following a link that might have replaced the node meanwhile. */
+      if (fchownat(*dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) != 0)
         ck_fail(plan, "create device", errno, d->path, 1);
       return;
     }
     if (errno != EPERM || d->host_path == NULL) ck_fail(plan, "create device", errno, d->path, 1);
   }
   if (d->host_path == NULL) ck_fail(plan, "create device", EPERM, d->path, 1);
-  if (ck_make_file(path) != 0) ck_fail(plan, "create device", errno, d->path, 1);
-  if (mount(ck_template_device(plan, d), path, NULL, MS_BIND, NULL) != 0)
-    ck_fail(plan, "bind device", errno, d->path, 1);
+  int tree = ns->source_tree(plan, CK_TPL_DEVICE, index, d->host_path, 0);
+  if (tree < 0) ck_fail(plan, "bind device", errno, d->path, 1);
+  int target = openat(*dir, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (target < 0 && errno == EEXIST) {
+    /* The image's own file there: bound over, if it is neither a directory nor a symlink. */
+    target = openat(*dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (target >= 0 && fstat(target, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))) {
+      close(target);
+      target = -1;
+      errno = S_ISDIR(st.st_mode) ? EISDIR : ELOOP;
+    }
+  }
+  if (target < 0) ck_fail(plan, "create device", errno, d->path, 1);
+  if (ck_bind_tree(tree, 0, 0, target) != 0) ck_fail(plan, "bind device", errno, d->path, 1);
+  close(target);
 }
 
 static void ck_dev_symlinks(const struct ck_plan *plan) {
   static const char *const links[][2] = {
-      {"/proc/self/fd", "/dev/fd"},     {"/proc/self/fd/0", "/dev/stdin"}, {"/proc/self/fd/1", "/dev/stdout"},
-      {"/proc/self/fd/2", "/dev/stderr"}, {"pts/ptmx", "/dev/ptmx"},
+      {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+      {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},
   };
+  int dir = ck_resolve("/dev", CK_DEST_DIR, 1);
+  if (dir < 0) ck_fail(plan, "symlink", errno, "/dev", 1);
   for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-    char path[CK_PATH];
-    ck_join(path, sizeof path, plan->rootfs, links[i][1]);
-    if (symlink(links[i][0], path) != 0 && errno != EEXIST) ck_fail(plan, "symlink", errno, links[i][1], 1);
+    if (symlinkat(links[i][0], dir, links[i][1]) != 0 && errno != EEXIST) {
+      char object[64];
+      ck_join(object, sizeof object, "/dev/", links[i][1]);
+      ck_fail(plan, "symlink", errno, object, 1);
+    }
+  }
+  close(dir);
+}
+
+/* Masked paths: an empty read-only tmpfs over a directory, the container's /dev/null over a file. Resolved in the
+ * root, before pivot_root, like every other path of the image. */
+static void ck_mask_paths(const struct ck_plan *plan) {
+  int null = -1;
+  char null_path[32], path[32];
+  for (int i = 0; i < plan->masked_count; i++) {
+    const char *p = plan->masked_paths[i];
+    int fd = ck_resolve(p, CK_DEST_DIR, 0);
+    if (fd < 0) {
+      if (errno == ENOENT || errno == ENOTDIR) continue;
+      ck_fail(plan, "mask", errno, p, 1);
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) ck_fail(plan, "mask", errno, p, 1);
+    ck_fd_path(path, sizeof path, fd);
+    int r;
+    if (S_ISDIR(st.st_mode)) {
+      r = mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k");
+    } else {
+      if (null < 0) {
+        null = ck_resolve("/dev/null", CK_DEST_FILE, 0);
+        if (null < 0) ck_fail(plan, "mask", errno, "/dev/null", 1);
+        ck_fd_path(null_path, sizeof null_path, null);
+      }
+      r = mount(null_path, path, NULL, MS_BIND, NULL);
+    }
+    if (r != 0) ck_fail(plan, "mask", errno, p, 1);
+    close(fd);
+  }
+  if (null >= 0) close(null);
+  for (int i = 0; i < plan->readonly_count; i++) {
+    const char *p = plan->readonly_paths[i];
+    int fd = ck_resolve(p, CK_DEST_DIR, 0);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;
+      ck_fail(plan, "make readonly", errno, p, 1);
+    }
+    int tree = ck_tree(fd, NULL, 1);
+    if (tree < 0 || ck_bind_tree(tree, MS_RDONLY, 0, fd) != 0) ck_fail(plan, "make readonly", errno, p, 1);
+    close(fd);
   }
 }
 
-void ck_setup_rootfs(const struct ck_plan *plan) {
+void ck_setup_rootfs(const struct ck_plan *plan, const struct ck_mntns_strategy *ns) {
   umask(022);
-  if (ck_tpl_active) ck_template_skeleton(plan);
+  if (ns->prepare != NULL) ns->prepare(plan);
   /* Nothing we mount may propagate back to the host. */
   if (mount(NULL, "/", NULL, MS_REC | (plan->rootfs_propagation ? plan->rootfs_propagation : MS_SLAVE), NULL) != 0)
     ck_fail(plan, "set rootfs propagation", errno, "/", 1);
@@ -370,20 +427,23 @@ void ck_setup_rootfs(const struct ck_plan *plan) {
    * and its submounts came with the copy. Binding it onto itself only cost a copy_tree. */
   if (!ck_is_mount_root(plan->rootfs) && mount(plan->rootfs, plan->rootfs, NULL, MS_BIND | MS_REC, NULL) != 0)
     ck_fail(plan, "bind rootfs", errno, plan->rootfs, 1);
-  ck_root_fd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ck_open_root(plan);
   for (int i = 0; i < plan->mount_count; i++) {
-    ck_mount_one(plan, &plan->mounts[i]);
+    ck_mount_one(plan, ns, i);
+    /* A mount onto the rootfs itself hides what the descriptor refers to: take the new top. */
     const char *d = plan->mounts[i].destination;
     while (*d == '/') d++;
-    if (*d == '\0' && ck_root_fd >= 0) {
-      close(ck_root_fd);
-      ck_root_fd = -1;
-    }
+    if (*d == '\0') ck_open_root(plan);
   }
-  if (ck_root_fd >= 0) close(ck_root_fd);
-  ck_root_fd = -1;
-  for (int i = 0; i < plan->device_count; i++) ck_make_device(plan, &plan->devices[i]);
+  /* Device nodes get their modes as the plan says, not less the umask. */
+  umask(0);
+  char dir_path[CK_PATH] = "";
+  int dir = -1;
+  for (int i = 0; i < plan->device_count; i++) ck_make_device(plan, ns, i, dir_path, &dir);
+  if (dir >= 0) close(dir);
+  umask(022);
   if (plan->dev_symlinks) ck_dev_symlinks(plan);
+  ck_mask_paths(plan);
 
   if (plan->hooks_barrier) {
     char go;
@@ -396,45 +456,14 @@ void ck_setup_rootfs(const struct ck_plan *plan) {
     ck_run_hooks(plan, "createContainer", plan->create_container_hooks, plan->create_container_count,
                  plan->create_state_fd);
 
-  if (chdir(plan->rootfs) != 0) ck_fail(plan, "chdir", errno, plan->rootfs, 1);
-  if (ck_tpl_active) {
-    ck_template_finish(plan);
-  } else if (plan->no_pivot) {
-    if (mount(plan->rootfs, "/", NULL, MS_MOVE, NULL) != 0) ck_fail(plan, "move rootfs", errno, plan->rootfs, 1);
-    if (chroot(".") != 0) ck_fail(plan, "chroot", errno, plan->rootfs, 1);
-  } else {
-    if (syscall(SYS_pivot_root, ".", ".") != 0) ck_fail(plan, "pivot_root", errno, plan->rootfs, 1);
-    /* The old root now sits on top of the new one: detach it, without the unmount reaching the host. Unless the
-     * spec asked for shared propagation, the first change above already left no mount here shared, and a second
-     * recursive pass would only walk every mount of the host's copy again. */
-    if ((plan->rootfs_propagation & MS_SHARED) && mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) != 0)
-      ck_fail(plan, "make old root slave", errno, "/", 1);
-    if (umount2(".", MNT_DETACH) != 0) ck_fail(plan, "unmount old root", errno, "/", 1);
-  }
+  if (fchdir(ck_root) != 0) ck_fail(plan, "chdir", errno, plan->rootfs, 1);
+  ns->enter_root(plan, ck_root);
+  close(ck_root);
+  ck_root = -1;
   if (chdir("/") != 0) ck_fail(plan, "chdir", errno, "/", 1);
 }
 
 void ck_finish_rootfs(const struct ck_plan *plan) {
-  struct stat st;
-  for (int i = 0; i < plan->masked_count; i++) {
-    const char *p = plan->masked_paths[i];
-    if (stat(p, &st) != 0) {
-      if (errno == ENOENT || errno == ENOTDIR) continue;
-      ck_fail(plan, "mask", errno, p, 1);
-    }
-    int r = S_ISDIR(st.st_mode) ? mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k")
-                                : mount("/dev/null", p, NULL, MS_BIND, NULL);
-    if (r != 0) ck_fail(plan, "mask", errno, p, 1);
-  }
-  for (int i = 0; i < plan->readonly_count; i++) {
-    const char *p = plan->readonly_paths[i];
-    if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) != 0) {
-      if (errno == ENOENT) continue;
-      ck_fail(plan, "make readonly", errno, p, 1);
-    }
-    unsigned long flags = MS_BIND | MS_REMOUNT | MS_REC | MS_RDONLY | ck_locked_flags(p);
-    if (mount(NULL, p, NULL, flags, NULL) != 0) ck_fail(plan, "make readonly", errno, p, 1);
-  }
   if (plan->rootfs_readonly) {
     unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | ck_locked_flags("/");
     if (mount(NULL, "/", NULL, flags, NULL) != 0) ck_fail(plan, "make rootfs readonly", errno, "/", 1);

@@ -28,16 +28,21 @@ static void ck_send_master(const struct ck_plan *plan, int master) {
 }
 
 /* The slave on /dev/console: programs that write to the console reach the terminal. After pivot_root, so every
- * path resolves inside the container. */
-static void ck_bind_console(const struct ck_plan *plan, const char *slave_path) {
-  struct stat st;
-  if (lstat("/dev/console", &st) != 0) {
-    if (errno != ENOENT) ck_fail(plan, "create", errno, "/dev/console", 1);
-    int fd = open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) ck_fail(plan, "create", errno, "/dev/console", 1);
-    close(fd);
-  }
-  if (mount(slave_path, "/dev/console", NULL, MS_BIND, NULL) != 0) ck_fail(plan, "bind console", errno, slave_path, 1);
+ * path resolves inside the container; still, /dev is the image's when the plan mounts none, so /dev/console is
+ * made in the resolved /dev (never following a link there) and the slave's own mount attached onto it. */
+static void ck_bind_console(const struct ck_plan *plan, int slave) {
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int dev = root < 0 ? -1 : ck_open_in_root(root, "dev", O_PATH | O_DIRECTORY);
+  if (dev < 0) ck_fail(plan, "create", errno, "/dev", 1);
+  int console = openat(dev, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (console < 0 && errno == EEXIST) console = ck_open_in_root(root, "dev/console", O_PATH);
+  if (console < 0) ck_fail(plan, "create", errno, "/dev/console", 1);
+  int tree = ck_tree(slave, NULL, 0);
+  if (tree < 0 || ck_attach_tree(tree, console) != 0) ck_fail(plan, "bind console", errno, "/dev/console", 1);
+  close(tree);
+  close(console);
+  close(dev);
+  close(root);
 }
 
 int ck_open_terminal(const struct ck_plan *plan) {
@@ -63,7 +68,7 @@ int ck_open_terminal(const struct ck_plan *plan) {
   }
   /* The program's user owns its terminal, as with runc; a refusal (unmapped ids) leaves it root's. */
   if (plan->uid != 0) (void)fchown(slave, plan->uid, (gid_t)-1);
-  if (plan->console_mount) ck_bind_console(plan, slave_path);
+  if (plan->console_mount) ck_bind_console(plan, slave);
   ck_send_master(plan, master);
   close(master);
   return slave;

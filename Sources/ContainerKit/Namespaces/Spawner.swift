@@ -209,9 +209,7 @@ public enum Spawner {
       // its id maps must exist before the others are owned by it.
       c.clone_flags = flags & UInt64(CK_CLONE_NEWPID)
       c.unshare_flags = flags & ~UInt64(CK_CLONE_NEWPID)
-    } else if p.mountNamespaceTemplate != nil && !p.newNamespaces.contains(.user)
-      && !p.join.contains(where: { $0.type == .user || $0.type == .mount })
-    {
+    } else if p.usesMountNamespaceTemplate {
       // The others stay with the clone, but a mount namespace from a template is made by the child, which must
       // clone the host's trees before it leaves the host's namespace.
       c.clone_flags = flags & ~UInt64(CK_CLONE_NEWNS)
@@ -233,7 +231,7 @@ public enum Spawner {
     c.rootfs_propagation = p.rootfsPropagation
     c.rootfs_readonly = p.rootfsReadonly ? 1 : 0
     c.no_pivot = p.noPivot ? 1 : 0
-    if let fd = p.mountNamespaceTemplate {
+    if p.usesMountNamespaceTemplate, let fd = p.mountNamespaceTemplate {
       c.use_mntns_template = 1
       c.mntns_template_fd = fd
     }
