@@ -26,7 +26,7 @@ extension ImageStore {
     defer { try? FileOps.removeTree(tmp) }
     do {
       _ = try await LayerUnpacker.unpack(
-        layerAt: url.path, into: tmp, options: UnpackOptions(whiteouts: .keep, preserveOwnership: false))
+        layerAt: url.path, into: tmp, options: UnpackOptions(whiteouts: .keep, preserveOwnership: false, limits: limits))
     } catch { throw .layer(error) }
     let what = "docker archive \(url.path)"
     guard let entries = try JSONFile.read([DockerArchiveManifest].self, tmp + "/manifest.json") else {
