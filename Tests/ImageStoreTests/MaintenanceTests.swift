@@ -119,8 +119,8 @@ import Testing
 
 @Suite struct FailedUnpackTests {
   /// A hostile layer in a stored image: prepare fails naming the entry, nothing is written outside, and the
-  /// half-unpacked layer is left as a failed temporary that gc removes.
-  @Test(.enabled(if: isRoot, "requires root")) func hostileLayerFailsPrepareAndGCRemovesTheRemains() async throws {
+  /// half-unpacked layer is removed before the error is thrown: the store checks clean.
+  @Test(.enabled(if: isRoot, "requires root")) func hostileLayerFailsPrepareAndLeavesNothing() async throws {
     try await withScratchRoot { scratch in
       let root = try scratch.directory("store")
       let store = try await ImageStore(root: root, driver: OverlayDriver())
@@ -135,12 +135,47 @@ import Testing
       }
       #expect(!FileOps.exists(scratch.path.path + "/escaped") && !FileOps.exists(root.path + "/escaped"))
       #expect(try FileOps.listDirectory(root.path + "/snapshots").isEmpty)
-      let leftovers = try FileOps.listDirectory(root.path + "/layers").filter { $0.hasPrefix(".tmp-") }
-      #expect(leftovers.count == 1)
-      #expect(try await store.fsck(verifyBlobs: false).problems.contains(.orphanLayer(leftovers[0])))
-      let report = try await store.gc()
-      #expect(report.removedTemporaries >= 1)
       #expect(try FileOps.listDirectory(root.path + "/layers").filter { $0.hasPrefix(".tmp-") }.isEmpty)
+      #expect(try await store.fsck().isClean)
+    }
+  }
+
+  /// A gzip bomb as an image layer (16 MiB of zeros in 16 KiB of gzip) against a store whose ratio bound it
+  /// passes: prepare fails naming the layer and the bound, and nothing of the layer is left (fsck is clean). Then
+  /// the same layer against the absolute cap, on the vfs driver (which applies layers straight into the snapshot).
+  @Test(.enabled(if: isRoot, "requires root")) func aGzipBombLayerIsRefusedAndLeavesNothing() async throws {
+    try await withScratchRoot { scratch in
+      let tar = scratch.path.path + "/bomb.tar"
+      try Command.run([
+        "sh", "-c", "cd \(scratch.path.path) && head -c 16777216 /dev/zero > zeros && tar -cf \(tar) zeros && rm zeros",
+      ])
+      let limits = UnpackLimits(maxRatio: 100, ratioFloor: 1 << 20)
+      let root = try scratch.directory("store")
+      let store = try await ImageStore(root: root, driver: OverlayDriver(), limits: limits)
+      let img = try await TestImage.make(in: store, name: "bomb:1", tarballs: [tar])
+      let layer = img.manifest.layers[0]
+      do {
+        _ = try await store.prepareSnapshot(for: img, id: "bombed")
+        Issue.record("a layer expanding \(16 << 20) bytes from \(layer.size) unpacked under \(limits)")
+      } catch let ImageStoreError.layer(.limitExceeded(what, exceeded)) {
+        #expect(what == "layer \(layer.digest)")
+        #expect(
+          exceeded == .ratio(limit: limits.allowedSize(compressed: layer.size), ratio: 100, compressed: layer.size))
+      }
+      #expect(try FileOps.listDirectory(root.path + "/layers").filter { !$0.hasSuffix(".lock") }.isEmpty)
+      #expect(try FileOps.listDirectory(root.path + "/snapshots").isEmpty)
+      #expect(try await store.fsck().isClean)
+
+      try Command.run([
+        "sh", "-c", "cd \(scratch.path.path) && head -c 16777216 /dev/zero > zeros && tar -cf \(tar) zeros && rm zeros",
+      ])
+      let vfsRoot = try scratch.directory("vfs-store")
+      let capped = UnpackLimits(maxSize: 4 << 20)
+      let vfs = try await ImageStore(root: vfsRoot, driver: VFSDriver(limits: capped), limits: capped)
+      let again = try await TestImage.make(in: vfs, name: "bomb:1", tarballs: [tar])
+      await #expect(throws: ImageStoreError.self) { _ = try await vfs.prepareSnapshot(for: again, id: "bombed") }
+      #expect(try FileOps.listDirectory(vfsRoot.path + "/snapshots").isEmpty)
+      #expect(try await vfs.fsck().isClean)
     }
   }
 

@@ -25,8 +25,8 @@ extension ImageStore {
     do throws(LayerFSError) { try FileOps.makeDirectories(tmp) } catch { throw .layer(error) }
     defer { try? FileOps.removeTree(tmp) }
     do {
-      _ = try await LayerUnpacker.unpack(
-        layerAt: url.path, into: tmp, options: UnpackOptions(whiteouts: .keep, preserveOwnership: false, limits: limits))
+      let options = UnpackOptions(whiteouts: .keep, preserveOwnership: false, limits: limits)
+      _ = try await LayerUnpacker.unpack(layerAt: url.path, into: tmp, options: options)
     } catch { throw .layer(error) }
     let what = "docker archive \(url.path)"
     guard let entries = try JSONFile.read([DockerArchiveManifest].self, tmp + "/manifest.json") else {

@@ -53,7 +53,8 @@ final class PipelinedLayerInput {
     self.compressedHasher = DigestHasher(algorithm)
     self.limits = limits
     var st = stat()
-    knownCompressedSize = fstat(fd, &st) == 0 && (st.st_mode & FileType.mask) == FileType.regular ? Int64(st.st_size) : nil
+    knownCompressedSize =
+      fstat(fd, &st) == 0 && (st.st_mode & FileType.mask) == FileType.regular ? Int64(st.st_size) : nil
     var magic: (UInt8, UInt8) = (0, 0)
     let peeked = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
     if peeked == 2 && magic == (0x1f, 0x8b) {
