@@ -76,39 +76,47 @@ struct CkitUntrustedArchiveTests {
     }
   }
 
-  /// `cp` out of a container that keeps replacing /src/f with a link to a host file and back: every stream
-  /// holds the container's own bytes or the link itself, never the host file's contents (the walk reads the
-  /// inode it checked, through its descriptor; a link is archived as a link, or followed inside the root).
+  /// `cp` out of a container that keeps replacing /src/f with a link to a host file, and its directory
+  /// /src/sub (1,000 files) with a link to a host directory holding files of the same names, while the copy walks
+  /// them: every stream holds the container's own bytes or the links themselves, never a host file's contents.
+  /// The walk reads each file through the descriptor it checked (opened by name under its parent's descriptor,
+  /// without following); an archiver that opened files again by path would read the host's.
   @Test func cpOutOfASwappingContainerNeverReadsAHostFile() async throws {
     try await withEnv { env in
       let host = try env.scratch.directory("host")
-      let token = "host-only-\(UInt64.random(in: 0...UInt64.max))"
+      // Shorter than the container's files: an archiver reading a host file in their place copies all of it.
+      let token = "H\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
       let secret = host.appendingPathComponent("secret").path
       try token.write(toFile: secret, atomically: false, encoding: .utf8)
       #expect(chmod(secret, 0o600) == 0)
+      for i in 0..<1000 { try token.write(toFile: host.path + "/f\(i)", atomically: false, encoding: .utf8) }
       try await Self.startRacer(
-        env, name: "reader", ready: "/src",
-        loop: "mkdir -p /src && cd /src && while :; do echo mine > t; mv -f t f; ln -s \(secret) l; mv -f l f;"
-          + " mkdir n; echo mine > n/secret; rm -rf sub; mv n sub; ln -s \(host.path) m; rm -rf sub; mv m sub;"
-          + " done 2>/dev/null")
+        env, name: "reader", ready: "/src/ready",
+        loop:
+          "mkdir -p /src/sub && cd /src && for i in $(seq 0 999); do echo \(Self.filler) > sub/f$i; done && mkdir ready"
+          + " && while :; do echo \(Self.filler) > t; mv -f t f; ln -s \(secret) l; mv -f l f;"
+          + " mv sub real; ln -s \(host.path) sub; usleep 3000; rm sub; mv real sub; usleep 3000; done 2>/dev/null")
       var streams = 0
-      for _ in 0..<40 {
+      for _ in 0..<20 {
         for args in [["cp", "reader:/src", "-"], ["cp", "-L", "reader:/src/f", "-"], ["cp", "reader:/src/f", "-"]] {
           let out = try env.ckit(args)
           if out.status == 0 { streams += 1 }
-          #expect(!out.stdout.contains(token), "\(args) streamed the host file's contents")
+          #expect(!out.stdout.contains(token), "\(args) streamed a host file's contents")
         }
       }
       #expect(streams > 0, "no copy succeeded at all")
       let out = try env.scratch.directory("out").path
-      for _ in 0..<10 {
-        _ = try env.ckit(["cp", "-L", "reader:/src/f", out + "/f"])
-        _ = try env.ckit(["cp", "reader:/src", out + "/src"])
+      for i in 0..<10 {
+        _ = try env.ckit(["cp", "-L", "reader:/src/f", out + "/f\(i)"])
+        _ = try env.ckit(["cp", "reader:/src", out + "/src\(i)"])
       }
       let found = try Command.run(["grep", "-r", "-l", token, out], check: false)
       #expect(found.stdout.isEmpty, "host contents copied out: \(found.stdout)")
     }
   }
+
+  /// What the container writes in its files: longer than the host's token.
+  static let filler = String(repeating: "container-bytes-", count: 4)
 
   /// A gzip bomb (64 MiB of zeros in 64 KiB) through `ckit import` with a low `CKIT_UNPACK_LIMITS`: a clear
   /// error naming the tarball and the bound, no image, no blob, nothing in ingest, and the store checks clean.
