@@ -165,7 +165,8 @@ struct CopyOperationTests {
       try TarFixture.write(
         [
           .dir("top"), .file("top/.wh.gone", "kept"), .dir("top/d"), .file("top/d/.wh..wh..opq", "kept too"),
-          .symlink("top/esc", to: outside.path), .file("top/esc/planted", "inside"), fifo,
+          .symlink("top/esc", to: "/top/d"), .file("top/esc/abs", "inside"),
+          .symlink("top/up", to: "../../../../../.."), .file("top/up/planted", "inside"), fifo,
         ], to: f.ctxDir.appendingPathComponent("a.tar").path)
       try TarFixture.write(
         [.file("ok", "1"), .file("../../../up", "x")], to: f.ctxDir.appendingPathComponent("bad.tar").path)
@@ -175,8 +176,10 @@ struct CopyOperationTests {
       let top = f.rootfs.appendingPathComponent("x/top")
       #expect(FileTree.read(top.appendingPathComponent(".wh.gone")) == "kept")
       #expect(FileTree.read(top.appendingPathComponent("d/.wh..wh..opq")) == "kept too")
-      // The archive's root is the destination: its absolute link resolves there.
-      #expect(FileTree.read(f.rootfs.appendingPathComponent("x" + outside.path + "/planted")) == "inside")
+      // The archive's root is the destination: its links resolve there, `..` stops at it.
+      #expect(FileTree.read(top.appendingPathComponent("d/abs")) == "inside")
+      #expect(FileTree.read(f.rootfs.appendingPathComponent("x/planted")) == "inside")
+      #expect(!FileManager.default.fileExists(atPath: scratch.path.path + "/planted"))
       #expect(!FileManager.default.fileExists(atPath: outside.path + "/planted"))
       let pipe = try #require(FileTree.stat(top.appendingPathComponent("pipe")))
       #expect(pipe.st_mode & S_IFMT == S_IFIFO && pipe.st_mode & 0o7777 == 0o4755 && pipe.st_uid == 33)
