@@ -427,17 +427,17 @@ final class Extractor {
     throws(LayerFSError)
   {
     let path = rootPath + "/" + entry
-    let byPath = kind == .symlink || kind == .special
+    let isPathFD = kind == .symlink || kind == .special
     if options.preserveOwnership {
       let uid = uid_t(truncatingIfNeeded: archive_entry_uid(e))
       let gid = gid_t(truncatingIfNeeded: archive_entry_gid(e))
-      let r = byPath ? fchownat(fd, "", uid, gid, CK_AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) : fchown(fd, uid, gid)
+      let r = isPathFD ? fchownat(fd, "", uid, gid, CK_AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) : fchown(fd, uid, gid)
       guard r == 0 else { throw .io(operation: "chown", path: path, errno: errno) }
     }
     // A symlink's mode is meaningless (and Linux cannot change it).
     if kind != .symlink {
       let perm = mode_t(archive_entry_perm(e) & 0o7777)
-      let r = byPath ? ck_fchmod_path(fd, perm) : fchmod(fd, perm)
+      let r = isPathFD ? ck_fchmod_path(fd, perm) : fchmod(fd, perm)
       guard r == 0 else { throw .io(operation: "chmod", path: path, errno: errno) }
     }
     if archive_entry_xattr_reset(e) > 0, kind != .symlink {
@@ -449,7 +449,7 @@ final class Extractor {
         guard let xname else { continue }
         let n = String(cString: xname)
         if n.hasPrefix(Self.overlayXattrPrefix) { continue }
-        let r = byPath ? setxattr(procPath, xname, value, size, 0) : fsetxattr(fd, xname, value, size, 0)
+        let r = isPathFD ? setxattr(procPath, xname, value, size, 0) : fsetxattr(fd, xname, value, size, 0)
         if r != 0 && errno != ENOTSUP && errno != EOPNOTSUPP {
           throw .io(operation: "setxattr \(n)", path: path, errno: errno)
         }
