@@ -179,6 +179,36 @@ import Testing
     }
   }
 
+  /// `load` of a docker-archive whose layer is a gzip bomb: refused while hashing the layer (inflating it costs
+  /// time even when nothing is written), naming the layer and the bound; no image, and the store checks clean.
+  @Test func aDockerArchiveWithABombLayerIsRefused() async throws {
+    try await withScratchRoot { scratch in
+      let dir = try scratch.directory("archive")
+      let d = dir.path
+      let sum = try Command.run([
+        "sh", "-c",
+        "cd \(d) && head -c 33554432 /dev/zero > zeros && tar -cf layer.tar zeros && rm zeros"
+          + " && sha256sum layer.tar | cut -d' ' -f1 && gzip -9 -n layer.tar",
+      ]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+      try #"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:\#(sum)"]}}"#
+        .write(toFile: d + "/config.json", atomically: false, encoding: .utf8)
+      try #"[{"Config":"config.json","RepoTags":["bomb:1"],"Layers":["layer.tar.gz"]}]"#
+        .write(toFile: d + "/manifest.json", atomically: false, encoding: .utf8)
+      let archive = scratch.path.path + "/bomb-archive.tar"
+      try Command.run(["tar", "-cf", archive, "-C", d, "manifest.json", "config.json", "layer.tar.gz"])
+      let store = try await ImageStore(
+        root: try scratch.directory("store"), driver: VFSDriver(), limits: UnpackLimits(maxSize: 8 << 20))
+      do {
+        _ = try await store.load(dockerArchive: URL(fileURLWithPath: archive))
+        Issue.record("a 32 MiB layer loaded under an 8 MiB bound")
+      } catch let ImageStoreError.layer(.limitExceeded(what, exceeded)) {
+        #expect(what.hasSuffix("/layer.tar.gz") && exceeded == .size(limit: 8 << 20), "\(what) \(exceeded)")
+      }
+      #expect(try await store.images().isEmpty)
+      #expect(try await store.fsck().isClean)
+    }
+  }
+
   /// An index (as a multi-platform pull stores it) resolves to this platform's manifest; other platforms' blobs
   /// need not be present, and gc keeps what the index reaches.
   @Test func indexResolvesToThePlatformManifest() async throws {

@@ -50,7 +50,7 @@ extension ImageStore {
       for (layerName, diffID) in zip(entry.Layers, config.rootfs.diffIDs) {
         let path = try Self.member(layerName, in: tmp, what: what)
         let sums: UnpackResult
-        do throws(LayerFSError) { sums = try await LayerUnpacker.digests(ofLayerAt: path) } catch {
+        do throws(LayerFSError) { sums = try await LayerUnpacker.digests(ofLayerAt: path, limits: limits) } catch {
           throw .layer(error)
         }
         guard sums.diffID == diffID else {

@@ -29,18 +29,14 @@ public enum LayerCodec {
     return try await BlockingWork.run("ckit-decompress") { () throws(LayerFSError) in
       let fd = try FileOps.open(path, O_RDONLY)
       defer { close(fd) }
-      var st = stat()
-      guard fstat(fd, &st) == 0 else { throw .io(operation: "stat", path: path, errno: errno) }
       let input = try LayerInput(fd: fd, displayName: path, algorithm: .sha256)
+      input.limits = limits
       var block: UnsafeRawPointer?
       while true {
         let n = input.nextUncompressed(&block)
         if n == 0 { break }
         guard n > 0, let block else {
           throw input.pendingError ?? .archive(entry: nil, message: "\(path): decompression failed")
-        }
-        if let exceeded = limits.check(uncompressed: input.uncompressedSize, compressed: Int64(st.st_size)) {
-          throw .limitExceeded(what: path, exceeded)
         }
         try box.sink(UnsafeRawBufferPointer(start: block, count: n))
       }

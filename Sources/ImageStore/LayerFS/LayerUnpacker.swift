@@ -104,12 +104,16 @@ public enum LayerUnpacker {
       uncompressedSize: input.uncompressedSize, compression: input.compression, entries: entries)
   }
 
-  /// Hashes a blob without unpacking it: the digest of its bytes and the diffID of its uncompressed content.
-  public static func digests(ofLayerAt path: String) async throws(LayerFSError) -> UnpackResult {
+  /// Hashes a blob without unpacking it: the digest of its bytes and the diffID of its uncompressed content;
+  /// inflating stops at `limits`' size bounds (a bomb costs CPU time even when nothing is written).
+  public static func digests(ofLayerAt path: String, limits: UnpackLimits = UnpackLimits())
+    async throws(LayerFSError) -> UnpackResult
+  {
     try await BlockingWork.run("ckit-hash") { () throws(LayerFSError) in
       let fd = try FileOps.open(path, O_RDONLY)
       defer { close(fd) }
       let input = try LayerInput(fd: fd, displayName: path, algorithm: .sha256)
+      input.limits = limits
       let (digest, diffID) = try input.finish()
       return UnpackResult(
         diffID: diffID, digest: digest, compressedSize: input.compressedSize,
