@@ -153,6 +153,48 @@ struct CopyOperationTests {
     }
   }
 
+  /// ADD extracts with LayerFS's unpacker, as every archive path does: whiteout names are ordinary files (Docker
+  /// extracts an ADD source as `tar -x` does), a link in the archive leads inside the rootfs only, owners and a
+  /// FIFO's setuid mode are kept, and an entry climbing out with `..` is refused with the unpacker's error.
+  @Test(.enabled(if: isRoot, "requires root")) func addExtractsThroughTheLayerUnpacker() async throws {
+    try await withScratchRoot { scratch in
+      let f = try fixture(scratch, files: [:])
+      let outside = try scratch.directory("outside")
+      var fifo = TarFixture.Entry(name: "top/pipe", type: "fifo", mode: 0o4755)
+      fifo.uid = 33
+      try TarFixture.write(
+        [
+          .dir("top"), .file("top/.wh.gone", "kept"), .dir("top/d"), .file("top/d/.wh..wh..opq", "kept too"),
+          .symlink("top/esc", to: "/top/d"), .file("top/esc/abs", "inside"),
+          .symlink("top/up", to: "../../../../../.."), .file("top/up/planted", "inside"), fifo,
+        ], to: f.ctxDir.appendingPathComponent("a.tar").path)
+      try TarFixture.write(
+        [.file("ok", "1"), .file("../../../up", "x")], to: f.ctxDir.appendingPathComponent("bad.tar").path)
+      let ctx = try BuildContext(directory: f.ctxDir)
+      try CopyOperation(CopyInstruction(sources: ["a.tar"], destination: "/x/", isAdd: true), from: .context(ctx))
+        .apply(to: f.rootfs, workdir: "/")
+      let top = f.rootfs.appendingPathComponent("x/top")
+      #expect(FileTree.read(top.appendingPathComponent(".wh.gone")) == "kept")
+      #expect(FileTree.read(top.appendingPathComponent("d/.wh..wh..opq")) == "kept too")
+      // The archive's root is the destination: its links resolve there, `..` stops at it.
+      #expect(FileTree.read(top.appendingPathComponent("d/abs")) == "inside")
+      #expect(FileTree.read(f.rootfs.appendingPathComponent("x/planted")) == "inside")
+      #expect(!FileManager.default.fileExists(atPath: scratch.path.path + "/planted"))
+      #expect(!FileManager.default.fileExists(atPath: outside.path + "/planted"))
+      let pipe = try #require(FileTree.stat(top.appendingPathComponent("pipe")))
+      #expect(pipe.st_mode & S_IFMT == S_IFIFO && pipe.st_mode & 0o7777 == 0o4755 && pipe.st_uid == 33)
+      do {
+        try CopyOperation(
+          CopyInstruction(sources: ["bad.tar"], destination: "/y/", isAdd: true), from: .context(ctx)
+        ).apply(to: f.rootfs, workdir: "/")
+        Issue.record("an entry with ../ was extracted")
+      } catch let BuildError.archive(what, reason) {
+        #expect(what == "bad.tar" && reason.contains("../../../up"), "\(reason)")
+      }
+      #expect(!FileManager.default.fileExists(atPath: scratch.path.path + "/up"))
+    }
+  }
+
   @Test(.enabled(if: isRoot, "requires root")) func symlinkInRootfsCannotEscape() async throws {
     try await withScratchRoot { scratch in
       let f = try fixture(scratch, files: ["a": "A"])

@@ -119,8 +119,8 @@ import Testing
 
 @Suite struct FailedUnpackTests {
   /// A hostile layer in a stored image: prepare fails naming the entry, nothing is written outside, and the
-  /// half-unpacked layer is left as a failed temporary that gc removes.
-  @Test(.enabled(if: isRoot, "requires root")) func hostileLayerFailsPrepareAndGCRemovesTheRemains() async throws {
+  /// half-unpacked layer is removed before the error is thrown: the store checks clean.
+  @Test(.enabled(if: isRoot, "requires root")) func hostileLayerFailsPrepareAndLeavesNothing() async throws {
     try await withScratchRoot { scratch in
       let root = try scratch.directory("store")
       let store = try await ImageStore(root: root, driver: OverlayDriver())
@@ -135,12 +135,77 @@ import Testing
       }
       #expect(!FileOps.exists(scratch.path.path + "/escaped") && !FileOps.exists(root.path + "/escaped"))
       #expect(try FileOps.listDirectory(root.path + "/snapshots").isEmpty)
-      let leftovers = try FileOps.listDirectory(root.path + "/layers").filter { $0.hasPrefix(".tmp-") }
-      #expect(leftovers.count == 1)
-      #expect(try await store.fsck(verifyBlobs: false).problems.contains(.orphanLayer(leftovers[0])))
-      let report = try await store.gc()
-      #expect(report.removedTemporaries >= 1)
       #expect(try FileOps.listDirectory(root.path + "/layers").filter { $0.hasPrefix(".tmp-") }.isEmpty)
+      #expect(try await store.fsck().isClean)
+    }
+  }
+
+  /// A gzip bomb as an image layer (16 MiB of zeros in 16 KiB of gzip) against a store whose ratio bound it
+  /// passes: prepare fails naming the layer and the bound, and nothing of the layer is left (fsck is clean). Then
+  /// the same layer against the absolute cap, on the vfs driver (which applies layers straight into the snapshot).
+  @Test(.enabled(if: isRoot, "requires root")) func aGzipBombLayerIsRefusedAndLeavesNothing() async throws {
+    try await withScratchRoot { scratch in
+      let tar = scratch.path.path + "/bomb.tar"
+      try Command.run([
+        "sh", "-c", "cd \(scratch.path.path) && head -c 16777216 /dev/zero > zeros && tar -cf \(tar) zeros && rm zeros",
+      ])
+      let limits = UnpackLimits(maxRatio: 100, ratioFloor: 1 << 20)
+      let root = try scratch.directory("store")
+      let store = try await ImageStore(root: root, driver: OverlayDriver(), limits: limits)
+      let img = try await TestImage.make(in: store, name: "bomb:1", tarballs: [tar])
+      let layer = img.manifest.layers[0]
+      do {
+        _ = try await store.prepareSnapshot(for: img, id: "bombed")
+        Issue.record("a layer expanding \(16 << 20) bytes from \(layer.size) unpacked under \(limits)")
+      } catch let ImageStoreError.layer(.limitExceeded(what, exceeded)) {
+        #expect(what == "layer \(layer.digest)")
+        #expect(
+          exceeded == .ratio(limit: limits.allowedSize(compressed: layer.size), ratio: 100, compressed: layer.size))
+      }
+      #expect(try FileOps.listDirectory(root.path + "/layers").filter { !$0.hasSuffix(".lock") }.isEmpty)
+      #expect(try FileOps.listDirectory(root.path + "/snapshots").isEmpty)
+      #expect(try await store.fsck().isClean)
+
+      try Command.run([
+        "sh", "-c", "cd \(scratch.path.path) && head -c 16777216 /dev/zero > zeros && tar -cf \(tar) zeros && rm zeros",
+      ])
+      let vfsRoot = try scratch.directory("vfs-store")
+      let capped = UnpackLimits(maxSize: 4 << 20)
+      let vfs = try await ImageStore(root: vfsRoot, driver: VFSDriver(limits: capped), limits: capped)
+      let again = try await TestImage.make(in: vfs, name: "bomb:1", tarballs: [tar])
+      await #expect(throws: ImageStoreError.self) { _ = try await vfs.prepareSnapshot(for: again, id: "bombed") }
+      #expect(try FileOps.listDirectory(vfsRoot.path + "/snapshots").isEmpty)
+      #expect(try await vfs.fsck().isClean)
+    }
+  }
+
+  /// `load` of a docker-archive whose layer is a gzip bomb: refused while hashing the layer (inflating it costs
+  /// time even when nothing is written), naming the layer and the bound; no image, and the store checks clean.
+  @Test func aDockerArchiveWithABombLayerIsRefused() async throws {
+    try await withScratchRoot { scratch in
+      let dir = try scratch.directory("archive")
+      let d = dir.path
+      let sum = try Command.run([
+        "sh", "-c",
+        "cd \(d) && head -c 33554432 /dev/zero > zeros && tar -cf layer.tar zeros && rm zeros"
+          + " && sha256sum layer.tar | cut -d' ' -f1 && gzip -9 -n layer.tar",
+      ]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+      try #"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:\#(sum)"]}}"#
+        .write(toFile: d + "/config.json", atomically: false, encoding: .utf8)
+      try #"[{"Config":"config.json","RepoTags":["bomb:1"],"Layers":["layer.tar.gz"]}]"#
+        .write(toFile: d + "/manifest.json", atomically: false, encoding: .utf8)
+      let archive = scratch.path.path + "/bomb-archive.tar"
+      try Command.run(["tar", "-cf", archive, "-C", d, "manifest.json", "config.json", "layer.tar.gz"])
+      let store = try await ImageStore(
+        root: try scratch.directory("store"), driver: VFSDriver(), limits: UnpackLimits(maxSize: 8 << 20))
+      do {
+        _ = try await store.load(dockerArchive: URL(fileURLWithPath: archive))
+        Issue.record("a 32 MiB layer loaded under an 8 MiB bound")
+      } catch let ImageStoreError.layer(.limitExceeded(what, exceeded)) {
+        #expect(what.hasSuffix("/layer.tar.gz") && exceeded == .size(limit: 8 << 20), "\(what) \(exceeded)")
+      }
+      #expect(try await store.images().isEmpty)
+      #expect(try await store.fsck().isClean)
     }
   }
 

@@ -9,10 +9,18 @@ enum TestImage {
   static func make(in store: ImageStore, name: String, layers: [[TarFixture.Entry]], scratch: String) async throws
     -> Image
   {
+    var tars: [String] = []
+    for (i, entries) in layers.enumerated() {
+      tars.append(try TarFixture.write(entries, to: scratch + "/layer-\(UUID().uuidString.prefix(6))-\(i).tar"))
+    }
+    return try await make(in: store, name: name, tarballs: tars)
+  }
+
+  /// An image of the plain tars at `tarballs` (gzipped into the store; the files are consumed).
+  static func make(in store: ImageStore, name: String, tarballs: [String]) async throws -> Image {
     var descs: [Descriptor] = []
     var diffIDs: [Digest] = []
-    for (i, entries) in layers.enumerated() {
-      let path = try TarFixture.write(entries, to: scratch + "/layer-\(UUID().uuidString.prefix(6))-\(i).tar")
+    for path in tarballs {
       let raw = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
       diffIDs.append(.sha256(of: raw))
       try TarFixture.run("/usr/bin/gzip", ["-n", "-f", path])

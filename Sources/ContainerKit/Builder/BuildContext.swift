@@ -1,4 +1,5 @@
 import Foundation
+import LayerFS
 
 /// The files a build may read: a directory, or a tar stream unpacked into one (what a daemon receives), filtered by
 /// its `.dockerignore`.
@@ -32,11 +33,13 @@ public struct BuildContext: Sendable {
     } catch {
       throw .contextUnreadable(dir.path, reason: "\(error)")
     }
-    do {
-      try ArchiveExtractor.extract(fd: fd, into: dir, what: "build context stream")
+    do throws(LayerFSError) {
+      // LayerFS's unpacker, as for every archive: whiteout names are ordinary files in a context.
+      _ = try LayerUnpacker.unpackSync(
+        fd: fd, displayName: "build context stream", into: dir.path, options: UnpackOptions(whiteouts: .keep))
     } catch {
       try? FileManager.default.removeItem(at: dir)
-      throw error
+      throw .archive("build context stream", reason: error.description)
     }
     root = dir.resolvingSymlinksInPath()
     matcher = try Self.loadIgnore(root)

@@ -1,4 +1,5 @@
 import Foundation
+import LayerFS
 
 extension CopyOperation {
   /// Writes the sources into `rootfs` with Docker's destination rules: a relative destination is under `workdir`;
@@ -35,9 +36,9 @@ extension CopyOperation {
         continue
       }
       let top = all[0]
-      if instruction.isAdd, ArchiveExtractor.isArchive(top.path) {
+      if instruction.isAdd, LayerUnpacker.isArchive(top.path) {
         try makeDirectories(destHost, rootfs: rootfs, owner: created)
-        try ArchiveExtractor.extract(path: top.path, into: destHost, what: s.pattern)
+        try extractArchive(top.path, into: dest, rootfs: rootfs, what: s.pattern)
         continue
       }
       var st = stat()
@@ -48,6 +49,24 @@ extension CopyOperation {
       var entry = top
       entry.relative = ""
       try copyEntry(entry, to: target.path, owner: owner, mode: mode)
+    }
+  }
+
+  /// ADD of a local archive: unpacked by LayerFS's unpacker (the one every extraction goes through) into
+  /// `destination`, resolved inside `rootfs`, owners and modes kept. Whiteout names are ordinary files here:
+  /// Docker extracts an ADD source as `tar -x` would.
+  private func extractArchive(_ path: String, into destination: String, rootfs: URL, what: String)
+    throws(BuildError)
+  {
+    do throws(LayerFSError) {
+      let dir = try FileOps.openDirectory(destination, inRoot: rootfs.path)
+      defer { close(dir) }
+      let fd = try FileOps.open(path, O_RDONLY)
+      defer { close(fd) }
+      _ = try LayerUnpacker.unpackSync(
+        fd: fd, displayName: what, into: "/proc/self/fd/\(dir)", options: UnpackOptions(whiteouts: .keep))
+    } catch {
+      throw .archive(what, reason: error.description)
     }
   }
 

@@ -32,9 +32,10 @@ package enum ContainerCopy {
   }
 
   /// Streams `path` (inside `archiver.root`) as `name` into the directory `directory`, unpacked there with
-  /// ownership kept when `preserveOwnership`.
+  /// ownership kept when `preserveOwnership`, within `limits`.
   package static func copy(
-    _ path: String, as name: String, with archiver: RootedArchiver, into directory: String, preserveOwnership: Bool
+    _ path: String, as name: String, with archiver: RootedArchiver, into directory: String, preserveOwnership: Bool,
+    limits: UnpackLimits = UnpackLimits()
   ) async throws {
     let (r, w) = try ProcessIO.makePipe()
     async let written: Result<Void, RootedArchiver.Failure> = BlockingCall.run {
@@ -47,7 +48,7 @@ package enum ContainerCopy {
       return Result { () throws(LayerFSError) in
         _ = try LayerUnpacker.unpackSync(
           fd: r, displayName: path, into: directory,
-          options: UnpackOptions(whiteouts: .keep, preserveOwnership: preserveOwnership))
+          options: UnpackOptions(whiteouts: .keep, preserveOwnership: preserveOwnership, limits: limits))
       }
     }
     // The writer's error says why first (a missing file); the reader's follows from it.
@@ -107,7 +108,8 @@ package enum ContainerCopy {
   /// `cp CONTAINER:PATH DEST`: into host directory `destination` (as the base name) or as host path
   /// `destination`, whose directory must exist.
   package static func copyOut(
-    rootfs: String, path: String, container: String, to destination: String, followLink: Bool, keepOwners: Bool
+    rootfs: String, path: String, container: String, to destination: String, followLink: Bool, keepOwners: Bool,
+    limits: UnpackLimits = UnpackLimits()
   ) async throws(EngineError) {
     let archiver = RootedArchiver(root: rootfs, followLast: followLink, owner: keepOwners ? nil : caller)
     let (directory, name) = target(source: path, destination: destination)
@@ -116,14 +118,15 @@ package enum ContainerCopy {
       throw .invalidArgument("invalid output path: directory \"\(directory)\" does not exist")
     }
     try await mapped(container) {
-      try await copy(path, as: name, with: archiver, into: directory, preserveOwnership: true)
+      try await copy(path, as: name, with: archiver, into: directory, preserveOwnership: true, limits: limits)
     }
   }
 
   /// `cp SRC CONTAINER:PATH`: host path `source` into the container's directory `path` (as its base name), or as
   /// `path` when that is not a directory (its parent must be one). Owned by root unless `keepOwners`.
   package static func copyIn(
-    rootfs: String, source: String, container: String, to path: String, followLink: Bool, keepOwners: Bool
+    rootfs: String, source: String, container: String, to path: String, followLink: Bool, keepOwners: Bool,
+    limits: UnpackLimits = UnpackLimits()
   ) async throws(EngineError) {
     let host = URL(fileURLWithPath: source).path + (source.hasSuffix("/.") ? "/." : "")
     var st = stat()
@@ -142,14 +145,15 @@ package enum ContainerCopy {
     }
     defer { close(fd) }
     try await mapped(container) {
-      try await copy(host, as: name, with: archiver, into: directoryPath(fd), preserveOwnership: true)
+      try await copy(
+        host, as: name, with: archiver, into: directoryPath(fd), preserveOwnership: true, limits: limits)
     }
   }
 
   /// `cp - CONTAINER:PATH`: the tar on `fd` unpacked into the container's directory `path`.
-  package static func copyIn(rootfs: String, tar fd: Int32, container: String, to path: String)
-    async throws(EngineError)
-  {
+  package static func copyIn(
+    rootfs: String, tar fd: Int32, container: String, to path: String, limits: UnpackLimits = UnpackLimits()
+  ) async throws(EngineError) {
     guard let dirfd = openDirectory(path, in: rootfs) else {
       throw .invalidArgument("Could not find the file \(path) in container \(container)")
     }
@@ -159,7 +163,7 @@ package enum ContainerCopy {
       try await BlockingCall.run {
         Result { () throws(LayerFSError) in
           _ = try LayerUnpacker.unpackSync(
-            fd: fd, displayName: "stdin", into: into, options: UnpackOptions(whiteouts: .keep))
+            fd: fd, displayName: "stdin", into: into, options: UnpackOptions(whiteouts: .keep, limits: limits))
         }
       }.get()
     }

@@ -22,7 +22,8 @@ extension ContainerEngine {
   ) async throws(EngineError) {
     let (rootfs, name) = try await filesystem(id)
     try await ContainerCopy.copyOut(
-      rootfs: rootfs, path: path, container: name, to: destination, followLink: followLink, keepOwners: keepOwners)
+      rootfs: rootfs, path: path, container: name, to: destination, followLink: followLink, keepOwners: keepOwners,
+      limits: try configuration.resolvedUnpackLimits())
   }
 
   /// Copies host path `source` into container `id`: into `path` when it is a directory there, else as `path`.
@@ -32,7 +33,8 @@ extension ContainerEngine {
   ) async throws(EngineError) {
     let (rootfs, name) = try await filesystem(id)
     try await ContainerCopy.copyIn(
-      rootfs: rootfs, source: source, container: name, to: path, followLink: followLink, keepOwners: keepOwners)
+      rootfs: rootfs, source: source, container: name, to: path, followLink: followLink, keepOwners: keepOwners,
+      limits: try configuration.resolvedUnpackLimits())
   }
 
   /// The root filesystem of container `id` on the host, and the name errors call it by.

@@ -1,4 +1,5 @@
 import Foundation
+import LayerFS
 
 /// Where an engine keeps its state and finds its helpers. The defaults suit a process that ships `ckit-runtime`
 /// and `ckit-monitor` beside its own executable; an embedder names them instead.
@@ -23,10 +24,15 @@ public struct EngineConfiguration: Sendable, Equatable {
   /// overlayfs cannot run); nil: `$CKIT_STORAGE_DRIVER`, else overlay where the kernel has it. Keep one per root:
   /// snapshots made by one driver are not readable by the other.
   public var storageDriver: String?
+  /// Bounds on what a layer, an imported tarball, a loaded archive or a `cp` stream may expand to; nil:
+  /// `$CKIT_UNPACK_LIMITS` (`maxSize=BYTES,maxRatio=N,ratioFloor=BYTES,maxEntries=N`, any subset), else the
+  /// defaults of `UnpackLimits`.
+  public var unpackLimits: UnpackLimits?
 
   public init(
     root: String, runtime: String? = nil, monitor: String? = nil, initExecutable: String? = nil,
-    exitCommand: [String] = [], cgroupParent: String? = nil, storageDriver: String? = nil
+    exitCommand: [String] = [], cgroupParent: String? = nil, storageDriver: String? = nil,
+    unpackLimits: UnpackLimits? = nil
   ) {
     self.root = root
     self.runtime = runtime
@@ -35,6 +41,19 @@ public struct EngineConfiguration: Sendable, Equatable {
     self.exitCommand = exitCommand
     self.cgroupParent = cgroupParent ?? Self.defaultCgroupParent
     self.storageDriver = storageDriver
+    self.unpackLimits = unpackLimits
+  }
+
+  /// `unpackLimits`, else `$CKIT_UNPACK_LIMITS`, else the defaults.
+  public func resolvedUnpackLimits() throws(EngineError) -> UnpackLimits {
+    if let unpackLimits { return unpackLimits }
+    let text = ProcessInfo.processInfo.environment["CKIT_UNPACK_LIMITS"] ?? ""
+    if text.isEmpty { return UnpackLimits() }
+    guard let limits = UnpackLimits(parsing: text) else {
+      throw .invalidArgument(
+        "CKIT_UNPACK_LIMITS=\(text): expected maxSize=BYTES,maxRatio=N,ratioFloor=BYTES,maxEntries=N")
+    }
+    return limits
   }
 
   /// `$CKIT_CGROUP_PARENT` if set (tests use a parent of their own, so they can remove it), else `ckit`.

@@ -32,14 +32,17 @@ package struct LibraryEngine: Engine {
   }
 
   func openStore() async throws -> ImageStore {
+    let limits = try configuration.resolvedUnpackLimits()
     let driver: (any SnapshotDriver)?
     switch configuration.storageDriver ?? ProcessInfo.processInfo.environment["CKIT_STORAGE_DRIVER"] ?? "" {
     case "": driver = nil
     case "overlay": driver = OverlayDriver()
-    case "vfs": driver = VFSDriver()
+    case "vfs": driver = VFSDriver(limits: limits)
     case let other: throw EngineError.invalidArgument("unknown storage driver \"\(other)\" (overlay, vfs)")
     }
-    do { return try await ImageStore(root: URL(fileURLWithPath: root.images), driver: driver) } catch {
+    do {
+      return try await ImageStore(root: URL(fileURLWithPath: root.images), driver: driver, limits: limits)
+    } catch {
       throw EngineError.state(path: root.images, reason: error.description)
     }
   }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <isa-l/igzip_lib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 const int CK_O_PATH = O_PATH;
+const int CK_AT_EMPTY_PATH = AT_EMPTY_PATH;
 const uint64_t CK_RESOLVE_IN_ROOT = RESOLVE_IN_ROOT;
 const uint64_t CK_RESOLVE_BENEATH = RESOLVE_BENEATH;
 const uint64_t CK_RESOLVE_NO_MAGICLINKS = RESOLVE_NO_MAGICLINKS;
@@ -31,6 +33,33 @@ int ck_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint6
     r = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
   } while (r < 0 && (errno == EINTR || errno == EAGAIN));
   return (int)r;
+}
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+/// Set once fchmodat2 answered ENOSYS: older kernels skip straight to the /proc path.
+static int fchmodat2_missing;
+
+int ck_fchmod_path(int fd, mode_t mode) {
+  if (!__atomic_load_n(&fchmodat2_missing, __ATOMIC_RELAXED)) {
+    long r = syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH);
+    if (r == 0) return 0;
+    if (errno != ENOSYS) return -1;
+    __atomic_store_n(&fchmodat2_missing, 1, __ATOMIC_RELAXED);
+  }
+  char proc[32];
+  snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+  return chmod(proc, mode);
+}
+
+int ck_link_fd(int fd, int dirfd, const char *name) {
+  if (linkat(fd, "", dirfd, name, AT_EMPTY_PATH) == 0) return 0;
+  if (errno != ENOENT) return -1;
+  char proc[32];
+  snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+  return linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
 }
 
 int ck_mount_overlay(const char *target, const char *const *lowers, int nlowers, const char *upper,

@@ -25,8 +25,8 @@ extension ImageStore {
     do throws(LayerFSError) { try FileOps.makeDirectories(tmp) } catch { throw .layer(error) }
     defer { try? FileOps.removeTree(tmp) }
     do {
-      _ = try await LayerUnpacker.unpack(
-        layerAt: url.path, into: tmp, options: UnpackOptions(whiteouts: .keep, preserveOwnership: false))
+      let options = UnpackOptions(whiteouts: .keep, preserveOwnership: false, limits: limits)
+      _ = try await LayerUnpacker.unpack(layerAt: url.path, into: tmp, options: options)
     } catch { throw .layer(error) }
     let what = "docker archive \(url.path)"
     guard let entries = try JSONFile.read([DockerArchiveManifest].self, tmp + "/manifest.json") else {
@@ -50,7 +50,7 @@ extension ImageStore {
       for (layerName, diffID) in zip(entry.Layers, config.rootfs.diffIDs) {
         let path = try Self.member(layerName, in: tmp, what: what)
         let sums: UnpackResult
-        do throws(LayerFSError) { sums = try await LayerUnpacker.digests(ofLayerAt: path) } catch {
+        do throws(LayerFSError) { sums = try await LayerUnpacker.digests(ofLayerAt: path, limits: limits) } catch {
           throw .layer(error)
         }
         guard sums.diffID == diffID else {

@@ -69,7 +69,8 @@ extension ImageStore {
   }
 
   func driver(named name: String) -> any SnapshotDriver {
-    name == driver.name ? driver : (name == "overlay" ? OverlayDriver() as any SnapshotDriver : VFSDriver())
+    name == driver.name
+      ? driver : (name == "overlay" ? OverlayDriver() as any SnapshotDriver : VFSDriver(limits: limits))
   }
 
   /// Unmounts the snapshot's root filesystem (its writes stay; `remount` is `prepare` again with a new id).

@@ -26,15 +26,20 @@ public final class ImageStore: Sendable {
   /// Content-addressed, so never stale while the blobs are there; a hit checks that they still are (gc and a
   /// repairing fsck also empty it), as a blob removed behind the store's back makes the image unreadable.
   let resolved = Mutex<[Digest: Image]>([:])
+  /// Bounds on what a layer, an imported tarball or a loaded archive may expand to (`UnpackLimits`); a layer
+  /// that passes one is refused and nothing of it is kept.
+  public let limits: UnpackLimits
 
   /// Opens (creating if needed) the store at `root`. The driver defaults to overlay where the kernel allows it,
-  /// else vfs.
-  public init(root: URL, driver: (any SnapshotDriver)? = nil, platform: Platform = .current)
-    async throws(ImageStoreError)
-  {
+  /// else vfs (with the store's `limits`).
+  public init(
+    root: URL, driver: (any SnapshotDriver)? = nil, platform: Platform = .current,
+    limits: UnpackLimits = UnpackLimits()
+  ) async throws(ImageStoreError) {
     self.root = root.path
     self.platform = platform
-    self.driver = driver ?? (OverlayDriver.isSupported ? OverlayDriver() : VFSDriver())
+    self.limits = limits
+    self.driver = driver ?? (OverlayDriver.isSupported ? OverlayDriver() : VFSDriver(limits: limits))
     do {
       for d in ["layers", "snapshots", "leases"] { try FileOps.makeDirectories(root.path + "/" + d) }
     } catch { throw .layer(error) }
@@ -202,8 +207,9 @@ public final class ImageStore: Sendable {
     "\(root)/layers/\(diffID.algorithm.rawValue)-\(diffID.encoded)"
   }
 
-  /// The layer unpacked alone in overlay form, unpacking it on first use. A failed unpack stays as
-  /// `layers/.tmp-*` for `gc` to remove, and the error names the refused entry.
+  /// The layer unpacked alone in overlay form, unpacking it on first use. A failed unpack (a refused entry, a
+  /// passed bound) is removed before the error, which names the entry or the bound, is thrown; one cut short by a
+  /// crash stays as `layers/.tmp-*` for `gc` to remove.
   func unpackedLayer(_ layer: Descriptor, diffID: Digest) async throws(ImageStoreError) -> String {
     let dir = layerDirectory(diffID)
     if FileOps.exists(dir + "/layer.json") { return dir + "/diff" }
@@ -216,6 +222,8 @@ public final class ImageStore: Sendable {
       defer { close(lockfd) }
       if FileOps.exists(dir + "/layer.json") { return dir + "/diff" }
       let tmp = "\(layersDir)/.tmp-\(key)-\(UInt32.random(in: 0...UInt32.max))"
+      var done = false
+      defer { if !done { try? FileOps.removeTree(tmp) } }
       do {
         try FileOps.makeDirectories(tmp + "/diff")
         let fd = try FileOps.open(blob, O_RDONLY)
@@ -223,12 +231,14 @@ public final class ImageStore: Sendable {
         let r = try LayerUnpacker.unpackSync(
           fd: fd, displayName: "layer \(layer.digest)", into: tmp + "/diff",
           options: UnpackOptions(
-            whiteouts: .overlay, expectedDigest: layer.digest, expectedSize: layer.size, expectedDiffID: diffID))
+            whiteouts: .overlay, expectedDigest: layer.digest, expectedSize: layer.size, expectedDiffID: diffID,
+            limits: self.limits))
         try JSONFile.write(
           LayerRecord(diffID: diffID, digest: layer.digest, size: layer.size, uncompressedSize: r.uncompressedSize),
           tmp + "/layer.json")
         try? FileOps.removeTree(dir)
         guard rename(tmp, dir) == 0 else { throw LayerFSError.io(operation: "rename", path: dir, errno: errno) }
+        done = true
         try FileOps.fsyncDirectory(layersDir)
       } catch let e as LayerFSError {
         throw .layer(e)

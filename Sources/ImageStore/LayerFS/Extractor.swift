@@ -20,7 +20,8 @@ final class Extractor {
   private var cachedParentKey: [UInt8]?
   private var cachedParentFD: Int32 = -1
   /// Directory times are set last, because creating children changes them.
-  private var directoryTimes: [(key: [UInt8], times: (timespec, timespec))] = []
+  /// Each directory's inode is kept with it, so that a directory put in its place meanwhile is left alone.
+  private var directoryTimes: [(key: [UInt8], dev: dev_t, ino: ino_t, times: (timespec, timespec))] = []
   /// Paths written by this layer, for opaque directories in `.apply` mode.
   private var created: Set<[UInt8]> = []
 
@@ -189,7 +190,7 @@ final class Extractor {
         let fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw .io(operation: "open", path: rootPath, errno: errno) }
         defer { Glibc.close(fd) }
-        try applyMetadata(e, fd: fd, parentfd: rootfd, name: [46, 0], entry: entry, kind: .directory, key: [])
+        try applyMetadata(e, fd: fd, entry: entry, kind: .directory, key: [])
       }
       return entry
     }
@@ -229,7 +230,7 @@ final class Extractor {
       let fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
       guard fd >= 0 else { throw .io(operation: "open", path: rootPath + "/" + entry, errno: errno) }
       defer { Glibc.close(fd) }
-      try applyMetadata(e, fd: fd, parentfd: parentfd, name: name, entry: entry, kind: .directory, key: key)
+      try applyMetadata(e, fd: fd, entry: entry, kind: .directory, key: key)
 
     case FileType.regular:
       var fd = openat(parentfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
@@ -240,7 +241,7 @@ final class Extractor {
       guard fd >= 0 else { throw .io(operation: "create", path: rootPath + "/" + entry, errno: errno) }
       defer { Glibc.close(fd) }
       try copyData(a, to: fd, size: archive_entry_size(e), entry: entry)
-      try applyMetadata(e, fd: fd, parentfd: parentfd, name: name, entry: entry, kind: .file, key: key)
+      try applyMetadata(e, fd: fd, entry: entry, kind: .file, key: key)
 
     case FileType.symlink:
       guard let target = archive_entry_symlink(e) ?? archive_entry_symlink_utf8(e) else {
@@ -253,7 +254,9 @@ final class Extractor {
           throw .io(operation: "symlink", path: rootPath + "/" + entry, errno: errno)
         }
       }
-      try applyMetadata(e, fd: nil, parentfd: parentfd, name: name, entry: entry, kind: .symlink, key: key)
+      let fd = try openCreated(parentfd, name, type: FileType.symlink, entry: entry)
+      defer { Glibc.close(fd) }
+      try applyMetadata(e, fd: fd, entry: entry, kind: .symlink, key: key)
 
     case FileType.characterDevice, FileType.blockDevice, FileType.fifo:
       let dev =
@@ -270,7 +273,9 @@ final class Extractor {
           throw .io(operation: "mknod", path: rootPath + "/" + entry, errno: errno)
         }
       }
-      try applyMetadata(e, fd: nil, parentfd: parentfd, name: name, entry: entry, kind: .special, key: key)
+      let fd = try openCreated(parentfd, name, type: mode_t(type), entry: entry)
+      defer { Glibc.close(fd) }
+      try applyMetadata(e, fd: fd, entry: entry, kind: .special, key: key)
 
     default:
       throw .unsupportedEntry(entry: entry, reason: "file type \(String(type, radix: 8))")
@@ -296,10 +301,18 @@ final class Extractor {
     }
     guard tparent >= 0 else { throw Self.resolveError(errno, entry: entry, path: targetParentKey) }
     defer { Glibc.close(tparent) }
-    let tname = Self.cString(targetName)
-    var st = stat()
-    guard fstatat(tparent, tname, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+    // The target is opened once, without following a last link, and linked by that descriptor: whatever replaces
+    // its name meanwhile, the link made is to the inode checked here.
+    let tfd = Self.cString(targetName).withUnsafeBufferPointer {
+      openat(tparent, $0.baseAddress!, CK_O_PATH | O_NOFOLLOW | O_CLOEXEC)
+    }
+    guard tfd >= 0 else {
       throw .unsupportedEntry(entry: entry, reason: "hardlink target \"\(Self.display(raw))\" does not exist")
+    }
+    defer { Glibc.close(tfd) }
+    var st = stat()
+    guard fstatat(tfd, "", &st, CK_AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 else {
+      throw .io(operation: "stat", path: rootPath + "/" + Self.display(raw), errno: errno)
     }
     guard (st.st_mode & FileType.mask) != FileType.directory else {
       throw .unsupportedEntry(entry: entry, reason: "hardlink to directory \"\(Self.display(raw))\"")
@@ -309,9 +322,31 @@ final class Extractor {
       if existing.st_ino == st.st_ino && existing.st_dev == st.st_dev { return }
       try removeExisting(parentfd, name, entry: entry)
     }
-    guard linkat(tparent, tname, parentfd, name, 0) == 0 else {
+    guard ck_link_fd(tfd, parentfd, name) == 0 else {
       throw .io(operation: "link", path: rootPath + "/" + entry, errno: errno)
     }
+  }
+
+  /// Opens what was just created at `name` without following it, and checks that it is still of `type`: the
+  /// directory may be shared with a process that swaps names (a running container under `cp`), so metadata is
+  /// set through this descriptor only, never through the name again.
+  private func openCreated(_ parentfd: Int32, _ name: [CChar], type: mode_t, entry: String)
+    throws(LayerFSError) -> Int32
+  {
+    let fd = openat(parentfd, name, CK_O_PATH | O_NOFOLLOW | O_CLOEXEC)
+    guard fd >= 0 else { throw .io(operation: "open", path: rootPath + "/" + entry, errno: errno) }
+    var st = stat()
+    guard fstatat(fd, "", &st, CK_AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 else {
+      let e = errno
+      Glibc.close(fd)
+      throw .io(operation: "stat", path: rootPath + "/" + entry, errno: e)
+    }
+    let found = st.st_mode & FileType.mask
+    guard found == type else {
+      Glibc.close(fd)
+      throw .entryReplaced(entry: entry, expected: FileType.name(type), found: FileType.name(found))
+    }
+    return fd
   }
 
   private func whiteout(_ comps: [[UInt8]], entry: String) throws(LayerFSError) {
@@ -386,31 +421,35 @@ final class Extractor {
     }
   }
 
-  private func applyMetadata(
-    _ e: OpaquePointer, fd: Int32?, parentfd: Int32, name: [CChar], entry: String, kind: Kind, key: [UInt8]
-  ) throws(LayerFSError) {
+  /// Sets owner, mode, xattrs and times through `fd`: an open file or directory, or for symlinks and special files
+  /// an `O_PATH` descriptor from `openCreated` (whose proc link names that inode, not a path to walk again).
+  private func applyMetadata(_ e: OpaquePointer, fd: Int32, entry: String, kind: Kind, key: [UInt8])
+    throws(LayerFSError)
+  {
     let path = rootPath + "/" + entry
+    let isPathFD = kind == .symlink || kind == .special
     if options.preserveOwnership {
       let uid = uid_t(truncatingIfNeeded: archive_entry_uid(e))
       let gid = gid_t(truncatingIfNeeded: archive_entry_gid(e))
-      let r = fd.map { fchown($0, uid, gid) } ?? fchownat(parentfd, name, uid, gid, AT_SYMLINK_NOFOLLOW)
+      let r = isPathFD ? fchownat(fd, "", uid, gid, CK_AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) : fchown(fd, uid, gid)
       guard r == 0 else { throw .io(operation: "chown", path: path, errno: errno) }
     }
+    // A symlink's mode is meaningless (and Linux cannot change it).
     if kind != .symlink {
       let perm = mode_t(archive_entry_perm(e) & 0o7777)
-      let r = fd.map { fchmod($0, perm) } ?? fchmodat(parentfd, name, perm, 0)
+      let r = isPathFD ? ck_fchmod_path(fd, perm) : fchmod(fd, perm)
       guard r == 0 else { throw .io(operation: "chmod", path: path, errno: errno) }
     }
     if archive_entry_xattr_reset(e) > 0, kind != .symlink {
       var xname: UnsafePointer<CChar>?
       var value: UnsafeRawPointer?
       var size = 0
-      let procPath = "/proc/self/fd/\(parentfd)/" + String(cString: name)
+      let procPath = "/proc/self/fd/\(fd)"
       while archive_entry_xattr_next(e, &xname, &value, &size) == ARCHIVE_OK {
         guard let xname else { continue }
         let n = String(cString: xname)
         if n.hasPrefix(Self.overlayXattrPrefix) { continue }
-        let r = fd.map { fsetxattr($0, xname, value, size, 0) } ?? lsetxattr(procPath, xname, value, size, 0)
+        let r = isPathFD ? setxattr(procPath, xname, value, size, 0) : fsetxattr(fd, xname, value, size, 0)
         if r != 0 && errno != ENOTSUP && errno != EOPNOTSUPP {
           throw .io(operation: "setxattr \(n)", path: path, errno: errno)
         }
@@ -420,22 +459,23 @@ final class Extractor {
     let atime =
       archive_entry_atime_is_set(e) != 0
       ? timespec(tv_sec: Int(archive_entry_atime(e)), tv_nsec: Int(archive_entry_atime_nsec(e))) : mtime
+    var ts = [atime, mtime]
     switch kind {
     case .directory:
-      directoryTimes.append((key, (atime, mtime)))
+      var st = stat()
+      guard fstat(fd, &st) == 0 else { throw .io(operation: "stat", path: path, errno: errno) }
+      directoryTimes.append((key, st.st_dev, st.st_ino, (atime, mtime)))
     case .file:
-      var ts = [atime, mtime]
-      if let fd { _ = futimens(fd, &ts) }
+      _ = futimens(fd, &ts)
     case .symlink, .special:
-      var ts = [atime, mtime]
-      _ = utimensat(parentfd, name, &ts, AT_SYMLINK_NOFOLLOW)
+      _ = utimensat(fd, "", &ts, CK_AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)
     }
   }
 
   /// Sets directory times, deepest last-written first, once no more children will be created.
   func finish() throws(LayerFSError) {
     invalidateCache()
-    for (key, times) in directoryTimes.reversed() {
+    for (key, dev, ino, times) in directoryTimes.reversed() {
       let fd: Int32
       if key.isEmpty {
         fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -446,9 +486,11 @@ final class Extractor {
         }
       }
       guard fd >= 0 else { continue }
+      defer { Glibc.close(fd) }
+      var st = stat()
+      guard fstat(fd, &st) == 0, st.st_dev == dev, st.st_ino == ino else { continue }
       var ts = [times.0, times.1]
       _ = futimens(fd, &ts)
-      Glibc.close(fd)
     }
     directoryTimes.removeAll()
   }

@@ -20,6 +20,16 @@ public enum FileOps {
     return fd
   }
 
+  /// An `O_PATH` descriptor of directory `path` of the tree at `root`, resolved inside it (RESOLVE_IN_ROOT: its
+  /// links and `..` stay in the tree). Unpacking into `/proc/self/fd/N` of it writes into that very directory,
+  /// whatever happens to the names that led there.
+  public static func openDirectory(_ path: String, inRoot root: String) throws(LayerFSError) -> Int32 {
+    let rootfd = try open(root, CK_O_PATH | O_DIRECTORY)
+    defer { close(rootfd) }
+    return try openat2(
+      rootfd, path, flags: CK_O_PATH | O_DIRECTORY, resolve: CK_RESOLVE_IN_ROOT | CK_RESOLVE_NO_MAGICLINKS)
+  }
+
   public static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644) throws(LayerFSError) -> Int32 {
     while true {
       let fd = Glibc.open(path, flags | O_CLOEXEC, mode)

@@ -15,4 +15,18 @@ public enum FileType {
   public static let blockDevice: mode_t = 0o060000
   public static let fifo: mode_t = 0o010000
   public static let socket: mode_t = 0o140000
+
+  /// The type's name in error messages.
+  public static func name(_ type: mode_t) -> String {
+    switch type & mask {
+    case regular: "regular file"
+    case directory: "directory"
+    case symlink: "symlink"
+    case characterDevice: "character device"
+    case blockDevice: "block device"
+    case fifo: "fifo"
+    case socket: "socket"
+    default: "file of type \(String(type, radix: 8))"
+    }
+  }
 }

@@ -12,12 +12,25 @@ import OCI
 public enum LayerCodec {
   /// Decompresses the blob at `path` (any supported compression, by magic) into a new file at `output`.
   public static func decompress(_ path: String, to output: String) async throws(LayerFSError) -> UnpackResult {
-    try await BlockingWork.run("ckit-decompress") { () throws(LayerFSError) in
+    let out = try FileOps.open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    defer { close(out) }
+    return try await decompress(path, limits: .unlimited) { (b) throws(LayerFSError) in
+      try FileOps.writeAll(out, b, path: output)
+    }
+  }
+
+  /// Decompresses the blob at `path` (any supported compression, by magic; a plain blob passes through) into
+  /// `sink`, stopping with `LayerFSError.limitExceeded` once the output passes `limits`' size bounds (an imported
+  /// tarball is a layer to be: the bound it would meet at its unpack is met here, before the store grows).
+  public static func decompress(_ path: String, limits: UnpackLimits, sink: @escaping LayerTarWriter.Sink)
+    async throws(LayerFSError) -> UnpackResult
+  {
+    let box = SinkBox(sink)
+    return try await BlockingWork.run("ckit-decompress") { () throws(LayerFSError) in
       let fd = try FileOps.open(path, O_RDONLY)
       defer { close(fd) }
-      let out = try FileOps.open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-      defer { close(out) }
       let input = try LayerInput(fd: fd, displayName: path, algorithm: .sha256)
+      input.limits = limits
       var block: UnsafeRawPointer?
       while true {
         let n = input.nextUncompressed(&block)
@@ -25,7 +38,7 @@ public enum LayerCodec {
         guard n > 0, let block else {
           throw input.pendingError ?? .archive(entry: nil, message: "\(path): decompression failed")
         }
-        try FileOps.writeAll(out, UnsafeRawBufferPointer(start: block, count: n), path: output)
+        try box.sink(UnsafeRawBufferPointer(start: block, count: n))
       }
       let (digest, diffID) = try input.finish()
       return UnpackResult(

@@ -17,6 +17,11 @@ public enum LayerFSError: Error, Sendable, Equatable, CustomStringConvertible {
   case sizeMismatch(what: String, expected: Int64, actual: Int64)
   /// A mount or unmount failed; `step` names the call.
   case mount(target: String, step: String, errno: Int32)
+  /// The archive `what` passed one of its `UnpackLimits`; nothing of it is to be kept.
+  case limitExceeded(what: String, UnpackLimits.Exceeded)
+  /// What was just created at `entry` is no longer there when its metadata is set (another process, a
+  /// container sharing the directory, replaced it): refused rather than changing whatever took its place.
+  case entryReplaced(entry: String, expected: String, found: String)
 
   public var description: String {
     switch self {
@@ -30,6 +35,9 @@ public enum LayerFSError: Error, Sendable, Equatable, CustomStringConvertible {
     case .sizeMismatch(let what, let expected, let actual):
       "size mismatch for \(what): expected \(expected) bytes, got \(actual)"
     case .mount(let target, let step, let e): "mount \(target): \(step): \(Errno.message(e))"
+    case .limitExceeded(let what, let exceeded): "\(what) refused: it \(exceeded)"
+    case .entryReplaced(let entry, let expected, let found):
+      "refused layer entry \"\(entry)\": the \(expected) just created was replaced by a \(found) meanwhile"
     }
   }
 }

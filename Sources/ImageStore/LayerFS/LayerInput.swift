@@ -30,11 +30,17 @@ final class LayerInput {
   var pendingError: LayerFSError?
   /// Off when the consumer of the uncompressed stream hashes it on its own thread (`PipelinedLayerInput`).
   var hashesUncompressed = true
+  /// Bounds on the uncompressed stream (`PipelinedLayerInput` checks them on its consumer's side instead).
+  var limits = UnpackLimits.unlimited
+  /// The blob's size when it is a file, for the ratio bound.
+  private let blobSize: Int64?
 
   init(fd: Int32, displayName: String, algorithm: Digest.Algorithm) throws(LayerFSError) {
     self.fd = fd
     self.displayName = displayName
     self.compressedHasher = DigestHasher(algorithm)
+    var st = stat()
+    blobSize = fstat(fd, &st) == 0 && (st.st_mode & FileType.mask) == FileType.regular ? Int64(st.st_size) : nil
     self.buffer = .allocate(byteCount: 1 << 20, alignment: 16)
     guard let a = archive_read_new() else { throw .archive(entry: nil, message: "archive_read_new failed") }
     inner = a
@@ -110,6 +116,12 @@ final class LayerInput {
       if pendingError == nil {
         pendingError = .archive(entry: nil, message: "\(displayName): \(Self.errorString(inner))")
       }
+      return -1
+    }
+    if let exceeded = limits.check(
+      uncompressed: uncompressedSize + Int64(size), compressed: blobSize ?? compressedSize)
+    {
+      pendingError = pendingError ?? .limitExceeded(what: displayName, exceeded)
       return -1
     }
     if compression != .none && hashesUncompressed {

@@ -15,6 +15,11 @@ import OCI
 /// planted by an earlier entry, pointing at `/`) is followed as if the target were `/` and never leads outside it.
 /// Entries that name a place outside the root lexically (`..` past the top, absolute paths, hardlinks to outside)
 /// are refused with an error naming the entry; the caller decides what happens to the half-written target.
+/// Metadata is set through a descriptor of the entry just created, never through its name, so a process that
+/// shares the target (a running container under `cp`) cannot redirect a chmod or chown with a swapped symlink.
+/// The archive's uncompressed size and entry count are bounded by `UnpackOptions.limits`.
+///
+/// This is the one extraction path: layers, `cp` in both directions, `load`, and the builder's ADD and context.
 public enum LayerUnpacker {
   /// Unpacks the blob at `path` into the existing directory `root`.
   public static func unpack(layerAt path: String, into root: String, options: UnpackOptions = UnpackOptions())
@@ -32,9 +37,22 @@ public enum LayerUnpacker {
     throws(LayerFSError) -> UnpackResult
   {
     let input = try PipelinedLayerInput(
-      fd: fd, displayName: displayName, algorithm: options.expectedDigest?.algorithm ?? .sha256)
+      fd: fd, displayName: displayName, algorithm: options.expectedDigest?.algorithm ?? .sha256,
+      limits: options.limits)
     var finished = false
     defer { if !finished { input.cancel() } }
+    do {
+      return try unpack(input, displayName: displayName, into: root, options: options, finished: &finished)
+    } catch {
+      // A bound passed inside libarchive's read surfaces as its read error: name the bound instead.
+      throw input.limitError ?? error
+    }
+  }
+
+  private static func unpack(
+    _ input: PipelinedLayerInput, displayName: String, into root: String, options: UnpackOptions,
+    finished: inout Bool
+  ) throws(LayerFSError) -> UnpackResult {
     guard let a = archive_read_new() else { throw .archive(entry: nil, message: "archive_read_new failed") }
     defer { archive_read_free(a) }
     archive_read_support_format_tar(a)
@@ -64,6 +82,9 @@ public enum LayerUnpacker {
           ?? .archive(entry: lastEntry, message: "\(displayName): \(LayerInput.errorString(a))")
       }
       entries += 1
+      if entries > options.limits.maxEntries {
+        throw .limitExceeded(what: displayName, .entries(limit: options.limits.maxEntries))
+      }
       lastEntry = try extractor.extract(entry, from: a)
     }
     try extractor.finish()
@@ -83,12 +104,16 @@ public enum LayerUnpacker {
       uncompressedSize: input.uncompressedSize, compression: input.compression, entries: entries)
   }
 
-  /// Hashes a blob without unpacking it: the digest of its bytes and the diffID of its uncompressed content.
-  public static func digests(ofLayerAt path: String) async throws(LayerFSError) -> UnpackResult {
+  /// Hashes a blob without unpacking it: the digest of its bytes and the diffID of its uncompressed content;
+  /// inflating stops at `limits`' size bounds (a bomb costs CPU time even when nothing is written).
+  public static func digests(ofLayerAt path: String, limits: UnpackLimits = UnpackLimits())
+    async throws(LayerFSError) -> UnpackResult
+  {
     try await BlockingWork.run("ckit-hash") { () throws(LayerFSError) in
       let fd = try FileOps.open(path, O_RDONLY)
       defer { close(fd) }
       let input = try LayerInput(fd: fd, displayName: path, algorithm: .sha256)
+      input.limits = limits
       let (digest, diffID) = try input.finish()
       return UnpackResult(
         diffID: diffID, digest: digest, compressedSize: input.compressedSize,

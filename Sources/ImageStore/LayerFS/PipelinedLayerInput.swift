@@ -25,7 +25,8 @@ final class PipelinedLayerInput {
   private var isalCompressedSize: Int64 = 0
   private let condition = NSCondition()
   private var free: [UnsafeMutableRawBufferPointer] = []
-  private var ready: [(UnsafeMutableRawBufferPointer, Int)] = []
+  /// Each ready buffer with its byte count and the compressed bytes read when it was filled.
+  private var ready: [(UnsafeMutableRawBufferPointer, Int, Int64)] = []
   private var held: UnsafeMutableRawBufferPointer?
   private var all: [UnsafeMutableRawBufferPointer] = []
   private var producerDone = false
@@ -35,14 +36,25 @@ final class PipelinedLayerInput {
   private var diffHasher = DigestHasher(.sha256)
   private let hashHere: Bool
   private(set) var uncompressedSize: Int64 = 0
+  private let limits: UnpackLimits
+  /// The blob's size when it is a file (a layer at rest): the ratio bound then holds for the whole blob from the
+  /// first byte, and a layer whose first files compress well is not refused for it. A pipe has no size: its bound
+  /// grows with what was read.
+  private let knownCompressedSize: Int64?
+  /// Set by the consumer when a bound is passed; the unpack reports it rather than the reader's error it causes.
+  private(set) var limitError: LayerFSError?
 
   var compression: LayerCompression { input?.compression ?? .gzip }
   var compressedSize: Int64 { input?.compressedSize ?? isalCompressedSize }
 
-  init(fd: Int32, displayName: String, algorithm: Digest.Algorithm) throws(LayerFSError) {
+  init(fd: Int32, displayName: String, algorithm: Digest.Algorithm, limits: UnpackLimits) throws(LayerFSError) {
     self.fd = fd
     self.displayName = displayName
     self.compressedHasher = DigestHasher(algorithm)
+    self.limits = limits
+    var st = stat()
+    knownCompressedSize =
+      fstat(fd, &st) == 0 && (st.st_mode & FileType.mask) == FileType.regular ? Int64(st.st_size) : nil
     var magic: (UInt8, UInt8) = (0, 0)
     let peeked = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
     if peeked == 2 && magic == (0x1f, 0x8b) {
@@ -76,9 +88,9 @@ final class PipelinedLayerInput {
     return cancelled ? nil : free.removeLast()
   }
 
-  private func enqueue(_ b: UnsafeMutableRawBufferPointer, _ n: Int) {
+  private func enqueue(_ b: UnsafeMutableRawBufferPointer, _ n: Int, compressed: Int64) {
     condition.lock()
-    ready.append((b, n))
+    ready.append((b, n, compressed))
     condition.broadcast()
     condition.unlock()
   }
@@ -104,14 +116,14 @@ final class PipelinedLayerInput {
           filled += k
           offset += k
           if filled == buf.count {
-            enqueue(buf, filled)
+            enqueue(buf, filled, compressed: input.compressedSize)
             guard let next = takeFree() else { break produceLoop }
             buf = next
             filled = 0
           }
         }
       }
-      if filled > 0 { enqueue(buf, filled) } else { returnBuffer(buf) }
+      if filled > 0 { enqueue(buf, filled, compressed: input.compressedSize) } else { returnBuffer(buf) }
       if failure == nil {
         do throws(LayerFSError) { compressedDigest = try input.finish().compressed } catch { failure = error }
       }
@@ -215,7 +227,7 @@ final class PipelinedLayerInput {
         start += consumed
         filled += produced
         if filled == out.count {
-          enqueue(out, filled)
+          enqueue(out, filled, compressed: isalCompressedSize)
           guard let next = takeFree() else { break isal }
           out = next
           filled = 0
@@ -230,7 +242,7 @@ final class PipelinedLayerInput {
           break
         }
       }
-      if filled > 0 { enqueue(out, filled) } else { returnBuffer(out) }
+      if filled > 0 { enqueue(out, filled, compressed: isalCompressedSize) } else { returnBuffer(out) }
       if failure == nil { compressedDigest = compressedHasher.finalize() }
     }
     condition.lock()
@@ -247,8 +259,10 @@ final class PipelinedLayerInput {
     condition.unlock()
   }
 
-  /// The tar reader's read callback: the next uncompressed block; 0 at the end, -1 on a producer error.
+  /// The tar reader's read callback: the next uncompressed block; 0 at the end, -1 on a producer error or when
+  /// the block would pass a bound of `limits` (then `limitError` says which).
   func next(_ out: UnsafeMutablePointer<UnsafeRawPointer?>) -> Int {
+    if limitError != nil { return -1 }
     condition.lock()
     if let h = held {
       free.append(h)
@@ -261,9 +275,15 @@ final class PipelinedLayerInput {
       condition.unlock()
       return failed ? -1 : 0
     }
-    let (b, n) = ready.removeFirst()
+    let (b, n, compressed) = ready.removeFirst()
     held = b
     condition.unlock()
+    if let exceeded = limits.check(
+      uncompressed: uncompressedSize + Int64(n), compressed: knownCompressedSize ?? compressed)
+    {
+      limitError = .limitExceeded(what: displayName, exceeded)
+      return -1
+    }
     let chunk = UnsafeRawBufferPointer(start: b.baseAddress, count: n)
     if hashHere { diffHasher.update(chunk) }
     uncompressedSize += Int64(n)
@@ -281,6 +301,10 @@ final class PipelinedLayerInput {
   func finish() throws(LayerFSError) -> (compressed: Digest, diffID: Digest) {
     var p: UnsafeRawPointer?
     while next(&p) > 0 {}
+    if let limitError {
+      cancel()
+      throw limitError
+    }
     condition.lock()
     while !producerDone { condition.wait() }
     let error = producerError

@@ -16,7 +16,8 @@ public struct UnpackOptions: Sendable, Hashable {
     /// Apply them: delete the named entries from the tree below (the target already holds the parent layers, as
     /// with the `vfs` driver).
     case apply
-    /// Keep them as ordinary files (for unpacking tarballs that are not layers).
+    /// Keep them as ordinary files (for unpacking tarballs that are not layers: `cp`, a docker-archive, the
+    /// builder's ADD of a local archive and its context stream, where Docker too extracts a plain tar).
     case keep
   }
 
@@ -29,16 +30,19 @@ public struct UnpackOptions: Sendable, Hashable {
   public var expectedDiffID: Digest?
   /// chown entries to the uids/gids of the tar; off when not root (ownership then is the caller's).
   public var preserveOwnership: Bool
+  /// Bounds on the uncompressed size and the entry count (see `UnpackLimits` for the defaults and why).
+  public var limits: UnpackLimits
 
   public init(
     whiteouts: Whiteouts = .overlay, expectedDigest: Digest? = nil, expectedSize: Int64? = nil,
-    expectedDiffID: Digest? = nil, preserveOwnership: Bool = getuid() == 0
+    expectedDiffID: Digest? = nil, preserveOwnership: Bool = getuid() == 0, limits: UnpackLimits = UnpackLimits()
   ) {
     self.whiteouts = whiteouts
     self.expectedDigest = expectedDigest
     self.expectedSize = expectedSize
     self.expectedDiffID = expectedDiffID
     self.preserveOwnership = preserveOwnership
+    self.limits = limits
   }
 }
 

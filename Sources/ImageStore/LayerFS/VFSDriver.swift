@@ -6,25 +6,30 @@ import OCI
 public struct VFSDriver: SnapshotDriver {
   public var name: String { "vfs" }
   public var usesUnpackedLayers: Bool { false }
+  /// Bounds on each layer applied (see `UnpackLimits`).
+  public var limits: UnpackLimits
 
-  public init() {}
+  public init(limits: UnpackLimits = UnpackLimits()) { self.limits = limits }
 
   public func prepare(layers: [LayerRef], in directory: String, mode: SnapshotMode) async throws(LayerFSError)
     -> String
   {
     let rootfs = directory + "/rootfs"
-    try await BlockingWork.run("ckit-vfs") { () throws(LayerFSError) in try Self.build(layers: layers, at: rootfs) }
+    try await BlockingWork.run("ckit-vfs") { () throws(LayerFSError) in
+      try Self.build(layers: layers, at: rootfs, limits: limits)
+    }
     return rootfs
   }
 
-  static func build(layers: [LayerRef], at rootfs: String) throws(LayerFSError) {
+  static func build(layers: [LayerRef], at rootfs: String, limits: UnpackLimits) throws(LayerFSError) {
     try FileOps.makeDirectories(rootfs)
     for layer in layers {
       let fd = try FileOps.open(layer.blobPath, O_RDONLY)
       defer { close(fd) }
       _ = try LayerUnpacker.unpackSync(
         fd: fd, displayName: layer.blobPath, into: rootfs,
-        options: UnpackOptions(whiteouts: .apply, expectedDigest: layer.digest, expectedDiffID: layer.diffID))
+        options: UnpackOptions(
+          whiteouts: .apply, expectedDigest: layer.digest, expectedDiffID: layer.diffID, limits: limits))
     }
   }
 
@@ -33,7 +38,7 @@ public struct VFSDriver: SnapshotDriver {
     try await BlockingWork.run("ckit-diff") { () throws(LayerFSError) in
       try? FileOps.removeTree(base)
       defer { try? FileOps.removeTree(base) }
-      try Self.build(layers: layers, at: base)
+      try Self.build(layers: layers, at: base, limits: limits)
       try LayerDiff.compare(base: base, current: directory + "/rootfs", into: writer)
     }
   }

@@ -23,7 +23,9 @@ struct Cp: AsyncParsableCommand {
       throw CkitError.invalidArgument("must specify at least one container source")
     }
     let record = try global.containers.find(ref)
-    let rootfs = try await LibraryEngine(root: global.state).snapshot(record).rootfs
+    let engine = LibraryEngine(root: global.state)
+    let rootfs = try await engine.snapshot(record).rootfs
+    let limits = try engine.configuration.resolvedUnpackLimits()
     if source.hasPrefix(ref + ":") {
       let inside = String(source.dropFirst(ref.count + 1))
       if destination == "-" {
@@ -31,15 +33,17 @@ struct Cp: AsyncParsableCommand {
           rootfs: rootfs, path: inside, container: ref, followLink: followLink, keepOwners: archive, to: 1)
       } else {
         try await ContainerCopy.copyOut(
-          rootfs: rootfs, path: inside, container: ref, to: destination, followLink: followLink, keepOwners: archive)
+          rootfs: rootfs, path: inside, container: ref, to: destination, followLink: followLink, keepOwners: archive,
+          limits: limits)
       }
     } else {
       let inside = String(destination.dropFirst(ref.count + 1))
       if source == "-" {
-        try await ContainerCopy.copyIn(rootfs: rootfs, tar: 0, container: ref, to: inside)
+        try await ContainerCopy.copyIn(rootfs: rootfs, tar: 0, container: ref, to: inside, limits: limits)
       } else {
         try await ContainerCopy.copyIn(
-          rootfs: rootfs, source: source, container: ref, to: inside, followLink: followLink, keepOwners: archive)
+          rootfs: rootfs, source: source, container: ref, to: inside, followLink: followLink, keepOwners: archive,
+          limits: limits)
       }
     }
   }

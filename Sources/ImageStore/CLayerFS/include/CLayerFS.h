@@ -8,6 +8,8 @@
 
 /// O_PATH, hidden from Swift behind _GNU_SOURCE.
 extern const int CK_O_PATH;
+/// AT_EMPTY_PATH, hidden the same way.
+extern const int CK_AT_EMPTY_PATH;
 
 /// openat2(2) with `struct open_how`; returns the fd or -1 with errno set.
 int ck_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
@@ -32,6 +34,16 @@ int ck_is_mount_point(const char *path);
 
 /// Whether overlayfs can be instantiated here (fsopen succeeds).
 int ck_overlay_supported(void);
+
+/// chmod of the inode open as `fd` (an `O_PATH` descriptor, never a symlink's): fchmodat2(fd, "", mode,
+/// AT_EMPTY_PATH) where the kernel has it (6.6+), else chmod of `/proc/self/fd/N`, which names that very inode (a
+/// magic link, not a path walk). Returns 0, or -1 with errno set.
+int ck_fchmod_path(int fd, mode_t mode);
+
+/// A hard link named `name` in `dirfd` to the inode open as `fd` (an `O_PATH` descriptor): linkat with
+/// AT_EMPTY_PATH (needs CAP_DAC_READ_SEARCH), else through `/proc/self/fd/N` with AT_SYMLINK_FOLLOW. Returns 0, or
+/// -1 with errno set.
+int ck_link_fd(int fd, int dirfd, const char *name);
 
 /// makedev(3) for the device numbers of tar entries.
 dev_t ck_makedev(unsigned int major, unsigned int minor);
