@@ -39,6 +39,9 @@ package struct LibraryEngine: Engine {
     case "vfs": driver = VFSDriver()
     case let other: throw EngineError.invalidArgument("unknown storage driver \"\(other)\" (overlay, vfs)")
     }
+    // Opening the store is what every image or container operation does first: the place to tighten a root an
+    // older version made open to every local user.
+    try root.tighten()
     do { return try await ImageStore(root: URL(fileURLWithPath: root.images), driver: driver) } catch {
       throw EngineError.state(path: root.images, reason: error.description)
     }
@@ -258,8 +261,11 @@ package struct LibraryEngine: Engine {
         throw EngineError.backend(error.description)
       }
     }
+    // The bundle's config.json holds the container's environment: the directory and the file are root's alone.
     let bundle = root.containerDir(record.id) + "/bundle"
-    try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
+    guard mkdir(bundle, 0o700) == 0 || errno == EEXIST else {
+      throw EngineError.state(path: bundle, reason: String(cString: strerror(errno)))
+    }
     let spec = try SpecBuilder.build(
       record, rootfs: rootfs, netnsPath: netnsPath, hostFiles: hostFiles, volumes: VolumeStore(root: root),
       cgroupParent: configuration.cgroupParent)

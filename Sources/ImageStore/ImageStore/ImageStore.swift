@@ -35,9 +35,15 @@ public final class ImageStore: Sendable {
     self.root = root.path
     self.platform = platform
     self.driver = driver ?? (OverlayDriver.isSupported ? OverlayDriver() : VFSDriver())
-    do {
-      for d in ["layers", "snapshots", "leases"] { try FileOps.makeDirectories(root.path + "/" + d) }
-    } catch { throw .layer(error) }
+    // Private to root from the start (and tightened when an older version left it 0755): the layers hold the
+    // images' setuid binaries, which any local user could otherwise run through `layers/*/diff` (see
+    // `PrivateDirectory`).
+    do throws(StateFileError) { try PrivateDirectory.prepare(root.path) } catch {
+      throw .layer(.io(operation: error.call, path: error.path, errno: error.errno))
+    }
+    for d in ["layers", "snapshots", "leases"] where mkdir(root.path + "/" + d, 0o700) != 0 && errno != EEXIST {
+      throw .layer(.io(operation: "mkdir", path: root.path + "/" + d, errno: errno))
+    }
     self.content = try LocalContentStore(root: root.path)
   }
 
@@ -217,6 +223,8 @@ public final class ImageStore: Sendable {
       if FileOps.exists(dir + "/layer.json") { return dir + "/diff" }
       let tmp = "\(layersDir)/.tmp-\(key)-\(UInt32.random(in: 0...UInt32.max))"
       do {
+        // `layers/<key>` is root's; `diff` is the layer's root directory, which a container sees as its `/`.
+        try FileOps.makeDirectories(tmp, mode: 0o700)
         try FileOps.makeDirectories(tmp + "/diff")
         let fd = try FileOps.open(blob, O_RDONLY)
         defer { close(fd) }
