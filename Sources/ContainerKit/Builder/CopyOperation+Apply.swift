@@ -1,4 +1,5 @@
 import Foundation
+import LayerFS
 
 extension CopyOperation {
   /// Writes the sources into `rootfs` with Docker's destination rules: a relative destination is under `workdir`;
@@ -16,7 +17,7 @@ extension CopyOperation {
         throw .destinationNotDirectory(instruction.destination, instruction: instruction.keyword)
       }
     }
-    let users = UserDatabase(rootfs: rootfs)
+    let users = try UserDatabase(buildRootfs: rootfs)
     let owner: (uid: UInt32, gid: UInt32)? = try instruction.chown.map { (c) throws(BuildError) in
       try users.resolveChown(c)
     }

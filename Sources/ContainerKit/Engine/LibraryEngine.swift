@@ -340,12 +340,17 @@ package struct LibraryEngine: Engine {
     for e in options.env { args += ["--env", e] }
     if let w = options.workdir { args += ["--cwd", w] }
     if let u = options.user {
-      let rootfs = (try? await store().snapshot(id: record.id))?.rootfs ?? "/"
+      // The container's own users: never the host's /etc/passwd when its snapshot cannot be found.
+      let rootfs: String
+      do { rootfs = try await store().snapshot(id: record.id).rootfs } catch {
+        throw EngineError.invalidArgument("unable to find user \(u): container \(record.id) has no root filesystem")
+      }
       let user = try SpecBuilder.user(u, rootfs: rootfs)
       args += ["--user", "\(user.uid):\(user.gid)"]
     }
     args += [record.id] + argv
-    return try Self.runInheriting(args)
+    // Never ckit's own stdio in the container (see ExecStdio).
+    return try await (options.detach ? ExecStdio.null : options.tty ? .inherit : .relayed).run(args)
   }
 
   /// Runs `argv` with ckit's stdin, stdout and stderr and returns its exit status (128+N for a signal).

@@ -17,6 +17,8 @@ public enum LayerFSError: Error, Sendable, Equatable, CustomStringConvertible {
   case sizeMismatch(what: String, expected: Int64, actual: Int64)
   /// A mount or unmount failed; `step` names the call.
   case mount(target: String, step: String, errno: Int32)
+  /// A file an image provides (its `/etc/passwd`...) that is not what it should be: not a regular file, too big.
+  case refusedFile(path: String, reason: String)
 
   public var description: String {
     switch self {
@@ -30,6 +32,7 @@ public enum LayerFSError: Error, Sendable, Equatable, CustomStringConvertible {
     case .sizeMismatch(let what, let expected, let actual):
       "size mismatch for \(what): expected \(expected) bytes, got \(actual)"
     case .mount(let target, let step, let e): "mount \(target): \(step): \(Errno.message(e))"
+    case .refusedFile(let path, let reason): "refused \(path): \(reason)"
     }
   }
 }
