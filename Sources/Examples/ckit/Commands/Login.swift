@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import OCI
+import RegistryClient
 
 struct Login: AsyncParsableCommand {
   static let configuration = CommandConfiguration(commandName: "login", abstract: "Authenticate to a registry")
@@ -50,10 +51,8 @@ struct Logout: AsyncParsableCommand {
 /// Credentials live where docker keeps them (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`), in
 /// docker's `auths` layout, so the registry client and docker itself read the same file. Other keys are kept.
 enum DockerConfig {
-  static var path: String {
-    if let dir = ProcessInfo.processInfo.environment["DOCKER_CONFIG"], !dir.isEmpty { return dir + "/config.json" }
-    return NSHomeDirectory() + "/.docker/config.json"
-  }
+  /// The file pulls read their credentials from (`$HOME` first, as docker: Foundation's home ignores it).
+  static var path: String { RegistryConfiguration().resolvedDockerConfigPath }
 
   static func update(_ body: (inout [String: [String: String]]) -> Void) throws {
     var root = [String: Any]()
