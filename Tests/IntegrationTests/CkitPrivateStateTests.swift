@@ -139,8 +139,8 @@ struct CkitPrivateStateTests {
       #expect(links.last == "out" && seen.status == 3)
       #expect(try env.ckit(["exec", "live", "cat"], stdin: "forwarded\n").stdout == "forwarded\n")
 
-      // After ckit is gone (killed while the process runs on), the process writes to its fd 1, and to it
-      // reopened: the host file must not change.
+      // After ckit is gone (killed once the process has started), the process writes to its fd 1 and 2, and to
+      // them reopened: the host file must not change.
       let hostFile = try env.scratch.directory("out").appendingPathComponent("exec.out").path
       var environment = ProcessInfo.processInfo.environment
       environment["CKIT_RUNTIME"] = CkitCLITests.runtime
@@ -150,17 +150,30 @@ struct CkitPrivateStateTests {
       let script =
         "trap '' PIPE; echo started; while [ ! -e /tmp/go ]; do sleep 0.1; done; echo pwned; echo pwned >&2;"
         + " timeout 2 sh -c 'echo pwned > /proc/self/fd/1; echo pwned >> /proc/self/fd/2'; touch /tmp/done"
-      let attacker = try BackgroundCommand(
-        [
-          "sh", "-c", "exec \"$0\" --root \"$1\" exec live sh -c \"$2\" > \"$3\" 2>&1", ckit, env.scratch.path.path,
-          script, hostFile,
-        ], environment: environment)
-      _ = try await eventually(timeout: .seconds(60)) {
+      // Spawned and killed here, with its stdout and stderr the host file (no shell, no Foundation Process).
+      let argv = [ckit, "--root", env.scratch.path.path, "exec", "live", "sh", "-c", script]
+      var actions = posix_spawn_file_actions_t()
+      posix_spawn_file_actions_init(&actions)
+      defer { posix_spawn_file_actions_destroy(&actions) }
+      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+      posix_spawn_file_actions_addopen(&actions, 1, hostFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+      posix_spawn_file_actions_adddup2(&actions, 1, 2)
+      var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+      defer { for p in cargs { free(p) } }
+      var cenv: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+      defer { for p in cenv { free(p) } }
+      var pid: pid_t = 0
+      #expect(posix_spawn(&pid, ckit, &actions, nil, &cargs, &cenv) == 0)
+      let started = try await eventually(timeout: .seconds(120), every: .milliseconds(100)) {
         ((try? String(contentsOfFile: hostFile, encoding: .utf8)) ?? "").contains("started")
       }
-      attacker.stop(signal: SIGKILL)
-      #expect(try env.ckit(["exec", "live", "touch", "/tmp/go"]).status == 0)
-      let done = try await eventually(timeout: .seconds(60)) {
+      #expect(started)
+      kill(pid, SIGKILL)
+      var status: Int32 = 0
+      while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+      let go = try env.ckit(["exec", "live", "touch", "/tmp/go"])
+      #expect(go.status == 0, "\(go.stderr)")
+      let done = try await eventually(timeout: .seconds(60), every: .milliseconds(300)) {
         (try? env.ckit(["exec", "live", "test", "-e", "/tmp/done"]).status) == 0
       }
       #expect(done)
