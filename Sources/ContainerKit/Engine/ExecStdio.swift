@@ -58,16 +58,16 @@ package enum ExecStdio: Sendable {
     // stdin is not waited for: ckit's may never end (a terminal), and the process may never read it.
     Task.detached {
       await BlockingCall.run {
-        Self.copy(from: 0, to: stdin, drain: false)
+        Self.copy(from: 0, to: stdin)
         close(stdin)
       }
     }
     async let out: Void = BlockingCall.run {
-      Self.copy(from: stdout, to: 1, drain: true)
+      Self.copy(from: stdout, to: 1)
       close(stdout)
     }
     async let err: Void = BlockingCall.run {
-      Self.copy(from: stderr, to: 2, drain: true)
+      Self.copy(from: stderr, to: 2)
       close(stderr)
     }
     let status = await BlockingCall.run { Self.wait(waited) }
@@ -83,27 +83,27 @@ package enum ExecStdio: Sendable {
     return 128 + (status & 0x7f)
   }
 
-  /// Copies `source` to `destination` until the end of `source`. When `destination` fails (ckit's stdout is a
-  /// closed pipe), `drain` goes on reading and dropping, so that the process never blocks on a full pipe.
+  /// Copies `source` to `destination` until the end of `source`, or until `destination` fails (ckit's stdout is
+  /// a pipe whose reader is gone, as in `ckit exec c yes | head`): the caller then closes `source`, so that the
+  /// writer in the container gets EPIPE as it would in a shell pipeline, rather than writing forever to nobody.
   /// SIGPIPE is blocked on this thread: a write to a closed pipe is EPIPE here, not the end of ckit.
-  static func copy(from source: Int32, to destination: Int32, drain: Bool) {
+  static func copy(from source: Int32, to destination: Int32) {
     var block = sigset_t()
     sigemptyset(&block)
     sigaddset(&block, SIGPIPE)
     pthread_sigmask(SIG_BLOCK, &block, nil)
     var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-    var writing = true
     while true {
       let n = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
       if n < 0 && errno == EINTR { continue }
       if n <= 0 { return }
       var offset = 0
-      while writing && offset < n {
+      while offset < n {
         let w = buffer.withUnsafeBytes { write(destination, $0.baseAddress! + offset, n - offset) }
         if w < 0 && errno == EINTR { continue }
-        if w <= 0 { writing = false } else { offset += w }
+        if w <= 0 { return }
+        offset += w
       }
-      if !writing && !drain { return }
     }
   }
 }
