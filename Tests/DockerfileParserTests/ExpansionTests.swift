@@ -138,4 +138,27 @@ import Testing
     let h = try Dockerfile(parsing: "FROM a\nARG P\nEXPOSE $P\n")
     #expect(throws: DockerfileError.self) { _ = try StageExpander(h, buildArgs: ["P": "x"]).expand(h.stages[0]) }
   }
+
+  /// #13: `ENV A=xx` then 30 lines of `ENV A=$A$A` would need 2 GiB for the last value (24 lines took 4.3 s and
+  /// 440 MB). The word bound stops it at the line that passes 1 MiB, named in the error.
+  @Test func doublingExpansionStopsAtTheWordBound() throws {
+    let f = try Dockerfile(parsing: "FROM a\nENV A=xx\n" + String(repeating: "ENV A=$A$A\n", count: 30))
+    // xx is 2 bytes; the 20th doubling (line 22) makes 2 MiB.
+    let limit = ShellLex.maxExpandedWordBytes
+    #expect(
+      throws: DockerfileError(
+        line: 22, instruction: "ENV",
+        reason: .expansion(word: "$A$A", message: "expanded word longer than \(limit) bytes"))
+    ) {
+      _ = try StageExpander(f).expand(f.stages[0])
+    }
+    // A replacement multiplies two bounded words; it stops at the bound as it grows.
+    let big = String(repeating: "y", count: limit / 2)
+    let g = try Dockerfile(parsing: "FROM a\nARG B\nWORKDIR ${B//?/$B}\n")
+    #expect(throws: DockerfileError.self) { _ = try StageExpander(g, buildArgs: ["B": big]).expand(g.stages[0]) }
+    // Just under the bound is fine.
+    let h = try Dockerfile(parsing: "FROM a\nARG B\nENV A=$B$B\n")
+    let s = try StageExpander(h, buildArgs: ["B": big]).expand(h.stages[0])
+    #expect(s.instructions[1].instruction == .env([KeyValue(key: "A", value: big + big, legacy: false)]))
+  }
 }

@@ -78,6 +78,27 @@ struct ParsingTests {
     #expect(try store.credentials(for: "docker.io") == .basic(username: "u", password: "p"))
   }
 
+  /// #13: `docker login`'s file is 0600 from its creation and its directory 0700 when made here, as docker
+  /// makes them (the directory was 0755, and the file written open then chmodded).
+  @Test func storedCredentialsArePrivate() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-cfg-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let config = dir.appendingPathComponent(".docker/config.json").path
+    let store = DockerCredentialStore(configPath: config, helperSearchPath: [])
+    try store.store(.basic(username: "u", password: "secret"), for: "registry.example.com")
+    func mode(_ path: String) -> mode_t {
+      var st = stat()
+      return stat(path, &st) == 0 ? st.st_mode & 0o7777 : 0
+    }
+    #expect(mode(config) == 0o600)
+    #expect(mode(dir.appendingPathComponent(".docker").path) == 0o700)
+    #expect(try store.credentials(for: "registry.example.com") == .basic(username: "u", password: "secret"))
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(".docker").path) == [
+        "config.json"
+      ])
+  }
+
   @Test func proxySettingsFromEnvironment() {
     let p = ProxySettings.fromEnvironment([
       "HTTPS_PROXY": "http://proxy.corp:3128", "no_proxy": "internal.corp,.svc, registry.local:5000",

@@ -1,5 +1,6 @@
 import DockerfileParser
 import Foundation
+import LayerFS
 import OCI
 import Synchronization
 
@@ -49,7 +50,7 @@ extension BuildSession {
     let contextRoot = context.root
     let display = form.text
     var next = try await withMount(state, createdBy: createdBy) { m in
-      let users = UserDatabase(rootfs: m.rootfs)
+      let users = try UserDatabase(buildRootfs: m.rootfs)
       let ids: (uid: UInt32, gid: UInt32, additional: [UInt32]) =
         user.isEmpty ? (0, 0, []) : try users.resolveUser(user)
       let mounts = try mountSpecs.map { try Self.runMount($0, cacheRoot: mountRoot, context: contextRoot) }

@@ -17,7 +17,7 @@ extension CopyOperation {
         throw .destinationNotDirectory(instruction.destination, instruction: instruction.keyword)
       }
     }
-    let users = UserDatabase(rootfs: rootfs)
+    let users = try UserDatabase(buildRootfs: rootfs)
     let owner: (uid: UInt32, gid: UInt32)? = try instruction.chown.map { (c) throws(BuildError) in
       try users.resolveChown(c)
     }

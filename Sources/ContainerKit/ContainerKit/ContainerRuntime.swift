@@ -133,12 +133,14 @@ public struct ContainerRuntime: Sendable {
       throw .invalidConfig("invalid config: root.path: \(rootfs) does not exist")
     }
 
-    let dir = directoryPath(id)
-    var made = mkdir(dir, 0o711) == 0
-    if !made && errno == ENOENT {
-      try? FileManager.default.createDirectory(atPath: rootPath, withIntermediateDirectories: true)
-      made = mkdir(dir, 0o711) == 0
+    // The root and each container's directory are root's alone: state.json holds the whole spec, environment
+    // included. The child reaches exec.fifo through an fd it holds, not by path, so nothing needs to traverse
+    // them (runc's 0711 is for rootless runtimes). A root an older version made 0755 is tightened here.
+    do { try PrivateDirectory.prepare(rootPath) } catch {
+      throw .system(call: error.call, object: error.path, errno: error.errno)
     }
+    let dir = directoryPath(id)
+    let made = mkdir(dir, 0o700) == 0
     guard made else {
       if errno == EEXIST { throw .alreadyExists(id: id) }
       throw .system(call: "mkdir", object: dir, errno: errno)

@@ -70,12 +70,14 @@ package struct ContainerStore {
         }
         unlink(link)  // its container was removed unseen
       }
-      if mkdir(root.containerDir(record.id), 0o755) != 0, errno != EEXIST {
-        if errno != ENOENT {
-          throw EngineError.state(path: root.containerDir(record.id), reason: String(cString: strerror(errno)))
-        }
+      // Private to root from the start, as the record (0600) in it: it holds the container's environment.
+      var made = mkdir(root.containerDir(record.id), 0o700) == 0 || errno == EEXIST
+      if !made && errno == ENOENT {
         try root.prepare()
-        try FileManager.default.createDirectory(atPath: root.containerDir(record.id), withIntermediateDirectories: true)
+        made = mkdir(root.containerDir(record.id), 0o700) == 0 || errno == EEXIST
+      }
+      guard made else {
+        throw EngineError.state(path: root.containerDir(record.id), reason: String(cString: strerror(errno)))
       }
       try save(record)
       guard symlink(record.id, link) == 0 else {

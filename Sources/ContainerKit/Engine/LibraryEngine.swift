@@ -40,6 +40,9 @@ package struct LibraryEngine: Engine {
     case "vfs": driver = VFSDriver(limits: limits)
     case let other: throw EngineError.invalidArgument("unknown storage driver \"\(other)\" (overlay, vfs)")
     }
+    // Opening the store is what every image or container operation does first: the place to tighten a root an
+    // older version made open to every local user.
+    try root.tighten()
     do {
       return try await ImageStore(root: URL(fileURLWithPath: root.images), driver: driver, limits: limits)
     } catch {
@@ -261,8 +264,11 @@ package struct LibraryEngine: Engine {
         throw EngineError.backend(error.description)
       }
     }
+    // The bundle's config.json holds the container's environment: the directory and the file are root's alone.
     let bundle = root.containerDir(record.id) + "/bundle"
-    try FileManager.default.createDirectory(atPath: bundle, withIntermediateDirectories: true)
+    guard mkdir(bundle, 0o700) == 0 || errno == EEXIST else {
+      throw EngineError.state(path: bundle, reason: String(cString: strerror(errno)))
+    }
     let spec = try SpecBuilder.build(
       record, rootfs: rootfs, netnsPath: netnsPath, hostFiles: hostFiles, volumes: VolumeStore(root: root),
       cgroupParent: configuration.cgroupParent,
@@ -338,12 +344,17 @@ package struct LibraryEngine: Engine {
     for e in options.env { args += ["--env", e] }
     if let w = options.workdir { args += ["--cwd", w] }
     if let u = options.user {
-      let rootfs = (try? await store().snapshot(id: record.id))?.rootfs ?? "/"
+      // The container's own users: never the host's /etc/passwd when its snapshot cannot be found.
+      let rootfs: String
+      do { rootfs = try await store().snapshot(id: record.id).rootfs } catch {
+        throw EngineError.invalidArgument("unable to find user \(u): container \(record.id) has no root filesystem")
+      }
       let user = try SpecBuilder.user(u, rootfs: rootfs)
       args += ["--user", "\(user.uid):\(user.gid)"]
     }
     args += [record.id] + argv
-    return try Self.runInheriting(args)
+    // Never ckit's own stdio in the container (see ExecStdio).
+    return try await (options.detach ? ExecStdio.null : options.tty ? .inherit : .relayed).run(args)
   }
 
   /// Runs `argv` with ckit's stdin, stdout and stderr and returns its exit status (128+N for a signal).

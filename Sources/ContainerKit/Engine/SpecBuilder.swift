@@ -1,4 +1,5 @@
 import Foundation
+import LayerFS
 import Namespaces
 import OCI
 
@@ -145,42 +146,31 @@ package enum SpecBuilder {
     return u.hasPrefix("CAP_") ? u : "CAP_" + u
   }
 
-  /// `-u name|uid[:group|gid]`, names looked up in the image's /etc/passwd and /etc/group.
+  /// `-u name|uid[:group|gid]` over the image's own `/etc/passwd` and `/etc/group`, read resolved inside `rootfs` (a
+  /// link to a host file, a FIFO or a huge file there is refused: see LayerFS's `UserDatabase`).
   package static func user(_ spec: String, rootfs: String) throws -> Spec.User {
     guard !spec.isEmpty else { return Spec.User(uid: 0, gid: 0) }
     let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
-    func lookup(_ file: String, _ name: String) -> (UInt32, UInt32)? {
-      guard let text = try? String(contentsOfFile: rootfs + file, encoding: .utf8) else { return nil }
-      for line in text.split(separator: "\n") {
-        let f = line.split(separator: ":", omittingEmptySubsequences: false)
-        if f.count >= 4, f[0] == name, let id = UInt32(f[2]) { return (id, UInt32(f[3]) ?? id) }
-      }
-      return nil
+    let db: UserDatabase
+    do { db = try UserDatabase(rootfs: rootfs) } catch {
+      throw EngineError.invalidArgument("unable to find user \(parts[0]): \(error)")
     }
     var uid: UInt32
     var gid: UInt32
     if let n = UInt32(parts[0]) {
       uid = n
-      gid = lookup("/etc/passwd", parts[0]).map(\.1) ?? n
-      if let entry = (try? String(contentsOfFile: rootfs + "/etc/passwd", encoding: .utf8))?.split(separator: "\n")
-        .map({ $0.split(separator: ":", omittingEmptySubsequences: false) }).first(where: {
-          $0.count >= 4 && $0[2] == parts[0]
-        }),
-        let g = UInt32(entry[3])
-      {
-        gid = g
-      }
-    } else if let (u, g) = lookup("/etc/passwd", parts[0]) {
-      uid = u
-      gid = g
+      gid = db.user(id: n)?.gid ?? db.user(named: parts[0])?.gid ?? n
+    } else if let u = db.user(named: parts[0]) {
+      uid = u.uid
+      gid = u.gid
     } else {
       throw EngineError.invalidArgument("unable to find user \(parts[0]): no matching entries in passwd file")
     }
     if parts.count > 1 {
       if let g = UInt32(parts[1]) {
         gid = g
-      } else if let (g, _) = lookup("/etc/group", parts[1]) {
-        gid = g
+      } else if let g = db.group(named: parts[1]) {
+        gid = g.gid
       } else {
         throw EngineError.invalidArgument("unable to find group \(parts[1]): no matching entries in group file")
       }

@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// The directory layout under `--root` (default `/var/lib/ckit`), shared by every `ckit` process and monitor:
 ///
@@ -31,11 +32,23 @@ package struct StateRoot: Sendable {
   package func logPath(_ id: String) -> String { containerDir(id) + "/\(id)-json.log" }
   package func attachSocket(_ id: String) -> String { run + "/\(id.prefix(12)).sock" }
 
+  /// Makes the root and its directories, all private to root (0700) from the start: the records hold containers'
+  /// environments and the image store holds layers with setuid binaries (see `PrivateDirectory`). A root an
+  /// older version made 0755 is tightened.
   package func prepare() throws {
-    for dir in [path, containers, images, volumes, network, run] {
-      do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-        throw EngineError.state(path: dir, reason: "\(error.localizedDescription)")
-      }
+    do { try PrivateDirectory.prepare(path) } catch {
+      throw EngineError.state(path: path, reason: error.description)
+    }
+    for dir in [containers, images, volumes, network, run] where mkdir(dir, 0o700) != 0 && errno != EEXIST {
+      throw EngineError.state(path: dir, reason: String(cString: strerror(errno)))
+    }
+  }
+
+  /// Tightens a root made by an older version (0755 let any local user read `container.json` and reach the
+  /// image layers); what a new one is made with. A missing root is left for `prepare`.
+  package func tighten() throws {
+    do { try PrivateDirectory.tighten(path) } catch {
+      throw EngineError.state(path: path, reason: error.description)
     }
   }
 

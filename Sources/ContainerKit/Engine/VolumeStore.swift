@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// Named volumes: `volumes/<name>/_data`, as docker's local driver lays them out, with a small metadata file.
 package struct VolumeStore {
@@ -26,12 +27,17 @@ package struct VolumeStore {
     }
     if let existing = try? get(name) { return existing }
     try root.prepare()
+    // `volumes/<name>` is root's alone; `_data` is the volume's root directory as containers see it (their
+    // non-root users included, through the bind mount), so it keeps 0755.
     let data = root.volumes + "/\(name)/_data"
-    do { try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true) } catch {
-      throw EngineError.state(path: data, reason: "\(error)")
+    for (dir, mode) in [(root.volumes + "/" + name, mode_t(0o700)), (data, mode_t(0o755))]
+    where mkdir(dir, mode) != 0 && errno != EEXIST {
+      throw EngineError.state(path: dir, reason: String(cString: strerror(errno)))
     }
     let v = Volume(name: name, createdAt: Date(), labels: labels, mountpoint: data)
-    try ContainerStore.encoder.encode(v).write(to: URL(fileURLWithPath: metaPath(name)), options: .atomic)
+    do { try StateFile.replace(metaPath(name), with: ContainerStore.encoder.encode(v), durable: true) } catch {
+      throw EngineError.state(path: metaPath(name), reason: "\(error)")
+    }
     return v
   }
 

@@ -77,8 +77,9 @@ public enum HostFiles {
     var out = [String: String]()
     for (target, name, content) in files {
       let path = directory + "/" + name
-      // Made again at every start: replaced whole, but not flushed to disk.
-      do { try StateFile.replace(path, with: Data(content.utf8), durable: false) } catch {
+      // Made again at every start: replaced whole, but not flushed to disk. Bound into the container, where
+      // its non-root users read them: 0644 (the directory above stays private to root).
+      do { try StateFile.replace(path, with: Data(content.utf8), durable: false, mode: 0o644) } catch {
         throw NetworkError.stateFile(path: path, reason: "\(error)")
       }
       out[target] = path

@@ -14,6 +14,11 @@ public struct ShellLex: Sendable {
   /// Leave references to unset variables as written instead of expanding them to nothing.
   public var skipUnsetEnv = false
 
+  /// The longest word an expansion may produce, in bytes (1 MiB). Each `$A$A` doubles a value, so a short
+  /// Dockerfile of `ENV A=$A$A` lines otherwise grows without bound (4.3 s and 440 MB at 24 lines, an OOM-killed
+  /// host soon after). BuildKit has no such bound; no real Dockerfile comes near it.
+  public static let maxExpandedWordBytes = 1 << 20
+
   public init(escapeToken: Character = "\\") {
     self.escapeToken = escapeToken
   }
@@ -94,6 +99,8 @@ public struct ShellLexError: Error, Sendable, Hashable, CustomStringConvertible 
     case invalidPattern(String, reason: String)
     /// More than `ShellWordScanner.maxDepth` nested `${...}`: refused rather than risk the stack.
     case nestingTooDeep
+    /// The expansion would exceed `ShellLex.maxExpandedWordBytes`.
+    case wordTooLong(limit: Int)
 
     public var description: String {
       switch self {
@@ -105,6 +112,7 @@ public struct ShellLexError: Error, Sendable, Hashable, CustomStringConvertible 
       case .unsetVariable(let n, let m): return "\(n): \(m)"
       case .invalidPattern(let p, let r): return "invalid pattern (\(p)) in substitution: \(r)"
       case .nestingTooDeep: return "substitutions nested too deeply"
+      case .wordTooLong(let limit): return "expanded word longer than \(limit) bytes"
       }
     }
   }
@@ -141,6 +149,13 @@ struct ShellWordScanner {
   }
 
   typealias Kind = ShellLexError.Kind
+
+  /// Refuses a word once substitutions have made it longer than `ShellLex.maxExpandedWordBytes`. Checked after
+  /// each substitution, the only step that can multiply the input; plain characters grow it by their own length.
+  @inline(__always)
+  func bounded(_ out: [UInt8]) throws(Kind) {
+    if out.count > ShellLex.maxExpandedWordBytes { throw .wordTooLong(limit: ShellLex.maxExpandedWordBytes) }
+  }
 
   @inline(__always) var atEOF: Bool { pos >= b.count }
   @inline(__always) func peekByte() -> UInt8? { pos < b.count ? b[pos] : nil }
@@ -239,12 +254,14 @@ struct ShellWordScanner {
       if ch == 0x24 {
         let tmp = try processDollar()
         result.append(contentsOf: tmp)
+        try bounded(result)
         words.addString(tmp)
         continue
       }
       if !skipProcessQuotes && (ch == 0x27 || ch == 0x22) {
         let tmp = ch == 0x27 ? try processSingleQuote() : try processDoubleQuote()
         result.append(contentsOf: tmp)
+        try bounded(result)
         words.addRaw(tmp)
         continue
       }
@@ -298,6 +315,7 @@ struct ShellWordScanner {
       }
       if ch == 0x24 {
         result.append(contentsOf: try processDollar())
+        try bounded(result)
         continue
       }
       if ch == escape {
@@ -485,9 +503,15 @@ struct ShellWordScanner {
     }
     let glob = try ShellPattern(pattern)
     let rep = Array(String(decoding: replacement, as: UTF8.self).unicodeScalars)
-    let out = glob.replace(in: Array((value ?? "").unicodeScalars), with: rep, all: replaceAll)
+    // `${A//?/$A}` multiplies two bounded words: the replacement stops as soon as it passes the bound.
+    guard
+      let out = glob.replace(
+        in: Array((value ?? "").unicodeScalars), with: rep, all: replaceAll, limit: ShellLex.maxExpandedWordBytes)
+    else { throw .wordTooLong(limit: ShellLex.maxExpandedWordBytes) }
     var s = String.UnicodeScalarView()
     s.append(contentsOf: out)
-    return Array(String(s).utf8)
+    let bytes = Array(String(s).utf8)
+    try bounded(bytes)
+    return bytes
   }
 }

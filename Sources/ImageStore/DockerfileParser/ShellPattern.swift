@@ -102,8 +102,8 @@ struct ShellPattern {
   }
 
   /// Leftmost, longest match replaced; with `all`, every non-overlapping match (Go's ReplaceAll rules for empty
-  /// matches).
-  func replace(in v: [Unicode.Scalar], with rep: [Unicode.Scalar], all: Bool) -> [Unicode.Scalar] {
+  /// matches). `nil` once the result has more than `limit` scalars, before building the rest.
+  func replace(in v: [Unicode.Scalar], with rep: [Unicode.Scalar], all: Bool, limit: Int) -> [Unicode.Scalar]? {
     func find(from: Int) -> (Int, Int)? {
       var a = from
       while a <= v.count {
@@ -123,6 +123,7 @@ struct ShellPattern {
       guard let (a, e) = find(from: search) else { break }
       out.append(contentsOf: v[lastEnd..<a])
       if e > lastEnd || a == 0 { out.append(contentsOf: rep) }
+      if out.count > limit { return nil }
       lastEnd = e
       if search + 1 > e { search += 1 } else { search = e }
     }

@@ -112,7 +112,7 @@ extension ImageStore {
   public func exportOCILayout(_ references: [String], to url: URL) async throws(ImageStoreError) {
     let dir = url.path
     do throws(LayerFSError) { try FileOps.makeDirectories(dir + "/blobs/sha256") } catch { throw .layer(error) }
-    try JSONFile.write(ImageLayoutFile(), dir + "/oci-layout")
+    try JSONFile.write(ImageLayoutFile(), dir + "/oci-layout", mode: 0o644)
     var index = try JSONFile.read(ImageIndex.self, dir + "/index.json") ?? ImageIndex(manifests: [])
     for reference in references {
       let img = try await image(named: reference)
@@ -131,7 +131,7 @@ extension ImageStore {
       entry.platform = img.config.platform
       index.manifests.append(entry)
     }
-    try JSONFile.write(index, dir + "/index.json")
+    try JSONFile.write(index, dir + "/index.json", mode: 0o644)
   }
 
   /// Hardlinks a blob into a layout (same file system), copying when it cannot.

@@ -40,9 +40,15 @@ public final class ImageStore: Sendable {
     self.platform = platform
     self.limits = limits
     self.driver = driver ?? (OverlayDriver.isSupported ? OverlayDriver() : VFSDriver(limits: limits))
-    do {
-      for d in ["layers", "snapshots", "leases"] { try FileOps.makeDirectories(root.path + "/" + d) }
-    } catch { throw .layer(error) }
+    // Private to root from the start (and tightened when an older version left it 0755): the layers hold the
+    // images' setuid binaries, which any local user could otherwise run through `layers/*/diff` (see
+    // `PrivateDirectory`).
+    do throws(StateFileError) { try PrivateDirectory.prepare(root.path) } catch {
+      throw .layer(.io(operation: error.call, path: error.path, errno: error.errno))
+    }
+    for d in ["layers", "snapshots", "leases"] where mkdir(root.path + "/" + d, 0o700) != 0 && errno != EEXIST {
+      throw .layer(.io(operation: "mkdir", path: root.path + "/" + d, errno: errno))
+    }
     self.content = try LocalContentStore(root: root.path)
   }
 
@@ -225,6 +231,8 @@ public final class ImageStore: Sendable {
       var done = false
       defer { if !done { try? FileOps.removeTree(tmp) } }
       do {
+        // `layers/<key>` is root's; `diff` is the layer's root directory, which a container sees as its `/`.
+        try FileOps.makeDirectories(tmp, mode: 0o700)
         try FileOps.makeDirectories(tmp + "/diff")
         let fd = try FileOps.open(blob, O_RDONLY)
         defer { close(fd) }

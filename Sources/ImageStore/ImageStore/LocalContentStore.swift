@@ -20,9 +20,10 @@ public final class LocalContentStore: ContentStore {
   public init(root: String) throws(ImageStoreError) {
     self.root = root
     do {
-      try FileOps.makeDirectories(root + "/blobs/sha256")
-      try FileOps.makeDirectories(root + "/blobs/sha512")
-      try FileOps.makeDirectories(root + "/ingest")
+      // Root's alone, as the image store around it.
+      try FileOps.makeDirectories(root + "/blobs/sha256", mode: 0o700)
+      try FileOps.makeDirectories(root + "/blobs/sha512", mode: 0o700)
+      try FileOps.makeDirectories(root + "/ingest", mode: 0o700)
     } catch { throw .layer(error) }
   }
 

@@ -55,13 +55,16 @@ enum JSONFile {
     }
   }
 
-  /// `durable: false` for records that describe something a crash loses anyway (a scratch snapshot).
-  static func write(_ value: some Encodable, _ path: String, durable: Bool = true) throws(ImageStoreError) {
+  /// `durable: false` for records that describe something a crash loses anyway (a scratch snapshot). The store's
+  /// records are private (0600); `mode` 0644 for files written for others (an exported OCI layout).
+  static func write(_ value: some Encodable, _ path: String, durable: Bool = true, mode: mode_t = 0o600)
+    throws(ImageStoreError)
+  {
     let data: Data
     do { data = try SpecJSON.encode(value) } catch {
       throw .invalidArchive(path, reason: "cannot encode: \(error)")
     }
-    do { try StateFile.replace(path, with: data, durable: durable) } catch {
+    do { try StateFile.replace(path, with: data, durable: durable, mode: mode) } catch {
       throw .layer(.io(operation: error.call, path: error.path, errno: error.errno))
     }
   }

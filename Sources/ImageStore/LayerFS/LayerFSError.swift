@@ -22,6 +22,8 @@ public enum LayerFSError: Error, Sendable, Equatable, CustomStringConvertible {
   /// What was just created at `entry` is no longer there when its metadata is set (another process, a
   /// container sharing the directory, replaced it): refused rather than changing whatever took its place.
   case entryReplaced(entry: String, expected: String, found: String)
+  /// A file an image provides (its `/etc/passwd`...) that is not what it should be: not a regular file, too big.
+  case refusedFile(path: String, reason: String)
 
   public var description: String {
     switch self {
@@ -38,6 +40,7 @@ public enum LayerFSError: Error, Sendable, Equatable, CustomStringConvertible {
     case .limitExceeded(let what, let exceeded): "\(what) refused: it \(exceeded)"
     case .entryReplaced(let entry, let expected, let found):
       "refused layer entry \"\(entry)\": the \(expected) just created was replaced by a \(found) meanwhile"
+    case .refusedFile(let path, let reason): "refused \(path): \(reason)"
     }
   }
 }

@@ -44,8 +44,11 @@ public struct OverlayDriver: SnapshotDriver {
     if !mode.isReadOnly {
       upper = directory + "/upper"
       work = directory + "/work"
+      // The upper directory's own mode is the mode of the container's `/`: 0755, so that its non-root users can
+      // walk it. Local users are kept out by the snapshot directory above (0700); container processes reach
+      // the overlay through its mount, never through this path. The work directory is the kernel's alone.
       try FileOps.makeDirectories(upper!)
-      try FileOps.makeDirectories(work!)
+      try FileOps.makeDirectories(work!, mode: 0o700)
       // A volatile mount leaves work/incompat/volatile behind, and the kernel refuses to mount over it again
       // (the upper may have lost writes). A scratch snapshot's writes don't matter; for a kept one, they do.
       if mode == .scratch { try? FileOps.removeTree(work! + "/work/incompat") }

@@ -10,12 +10,19 @@ import FoundationEssentials
 /// the new, never half. Foundation's atomic writes always fsync; here the caller decides, because most state
 /// files (a container's hosts and config.json, address leases) are made again at every start and need no flush to
 /// disk, and each fsync costs milliseconds on a busy disk, several times per container.
+///
+/// State holds secrets (a container's environment, registry credentials), so the file is private to its owner
+/// (0600) unless the caller says otherwise, and is created with its final mode: no reader ever finds it open to
+/// others, not even between a create and a chmod.
 public enum StateFile {
   /// Replaces `path` with `bytes`; with `durable`, the data is flushed before the rename and the directory after,
-  /// so the new content survives a crash.
-  public static func replace(_ path: String, with bytes: Data, durable: Bool) throws(StateFileError) {
+  /// so the new content survives a crash. `mode` (before the umask) is the new file's from its creation: 0644
+  /// only for files meant to be read by others, such as the `/etc/hosts` a container's non-root user reads.
+  public static func replace(_ path: String, with bytes: Data, durable: Bool, mode: mode_t = 0o600)
+    throws(StateFileError)
+  {
     let tmp = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
     guard fd >= 0 else { throw StateFileError(call: "open", path: tmp, errno: errno) }
     var failure: StateFileError?
     bytes.withUnsafeBytes { buffer in

@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// Docker's client credentials: `auths` in `config.json` (base64 `auth`, `identitytoken`) and credential helpers
 /// (`credsStore`, `credHelpers` -> `docker-credential-NAME get|store`), read the way the Docker CLI reads them so
@@ -72,15 +73,20 @@ public struct DockerCredentialStore: Sendable {
       }
     }
     config["auths"] = auths
+    // As docker: the directory 0700 when made here, the file 0600 from its creation (StateFile: a temp file
+    // opened O_CREAT|O_EXCL 0600, flushed, renamed over); Foundation's createFile wrote it with the umask's mode
+    // and chmodded it after, a window in which any local user could open it.
     do {
       let dir = (configPath as NSString).deletingLastPathComponent
-      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-      let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
-      let tmp = configPath + ".tmp\(getpid())"
-      guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: 0o600]) else {
-        throw CocoaError(.fileWriteUnknown)
+      if mkdir(dir, 0o700) != 0 && errno != EEXIST {
+        try FileManager.default.createDirectory(
+          atPath: (dir as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        guard mkdir(dir, 0o700) == 0 || errno == EEXIST else {
+          throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
       }
-      guard rename(tmp, configPath) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+      let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+      try StateFile.replace(configPath, with: data, durable: true, mode: 0o600)
     } catch {
       throw .credentials(registry: registry, reason: "cannot write \(configPath): \(error)")
     }

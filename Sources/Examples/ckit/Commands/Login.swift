@@ -2,6 +2,8 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import OCI
+import RegistryClient
 
 struct Login: AsyncParsableCommand {
   static let configuration = CommandConfiguration(commandName: "login", abstract: "Authenticate to a registry")
@@ -49,10 +51,8 @@ struct Logout: AsyncParsableCommand {
 /// Credentials live where docker keeps them (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`), in
 /// docker's `auths` layout, so the registry client and docker itself read the same file. Other keys are kept.
 enum DockerConfig {
-  static var path: String {
-    if let dir = ProcessInfo.processInfo.environment["DOCKER_CONFIG"], !dir.isEmpty { return dir + "/config.json" }
-    return NSHomeDirectory() + "/.docker/config.json"
-  }
+  /// The file pulls read their credentials from (`$HOME` first, as docker: Foundation's home ignores it).
+  static var path: String { RegistryConfiguration().resolvedDockerConfigPath }
 
   static func update(_ body: (inout [String: [String: String]]) -> Void) throws {
     var root = [String: Any]()
@@ -65,10 +65,20 @@ enum DockerConfig {
     var auths = (root["auths"] as? [String: [String: String]]) ?? [:]
     body(&auths)
     root["auths"] = auths
+    // As docker: the directory 0700 when made here, the file 0600 from its creation (a temp file opened
+    // O_CREAT|O_EXCL 0600, flushed, renamed over), never written open to others and chmodded after.
     let dir = (path as NSString).deletingLastPathComponent
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    if mkdir(dir, 0o700) != 0 && errno != EEXIST {
+      try FileManager.default.createDirectory(
+        atPath: (dir as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      guard mkdir(dir, 0o700) == 0 || errno == EEXIST else {
+        throw CkitError.state(path: dir, reason: String(cString: strerror(errno)))
+      }
+    }
     let data = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
-    FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600])
+    do { try StateFile.replace(path, with: data, durable: true, mode: 0o600) } catch {
+      throw CkitError.state(path: path, reason: error.description)
+    }
   }
 }
 
@@ -76,7 +86,9 @@ enum DockerConfig {
 enum RegistryLogin {
   static func verify(server: String, auth: String) async throws {
     let host = server == "docker.io" ? "registry-1.docker.io" : server
-    let local = host.hasPrefix("127.") || host.hasPrefix("localhost")
+    // Plain http (and the password in clear) only where pulls allow it: the one loopback rule of the image side.
+    // A prefix test let `localhost.example.com` or `127.evil` have the Basic header in clear.
+    let local = ImageReference.isLoopback(host: host)
     var lastError = "unreachable"
     for scheme in local ? ["http", "https"] : ["https"] {
       let url = "\(scheme)://\(host)/v2/"

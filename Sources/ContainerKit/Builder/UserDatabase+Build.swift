@@ -1,36 +1,17 @@
 import Foundation
+import LayerFS
 
-/// Names to IDs from a rootfs's own `/etc/passwd` and `/etc/group`, never the host's: `--chown=www:www` and `USER`
-/// mean the users of the image being built.
-struct UserDatabase: Sendable {
-  struct User: Sendable, Equatable {
-    var name: String
-    var uid: UInt32
-    var gid: UInt32
-    var home: String
-  }
-
-  var users: [User]
-  var groups: [(name: String, gid: UInt32, members: [String])]
-
-  /// Reads the databases of `rootfs`; missing files mean an empty database (numeric IDs still work).
-  init(rootfs: URL?) {
-    func lines(_ p: String) -> [[String]] {
-      guard let rootfs,
-        let data = FileManager.default.contents(atPath: ScopedPath.resolve(p, in: rootfs).path)
-      else { return [] }
-      return String(decoding: data, as: UTF8.self).split(separator: "\n").filter { !$0.hasPrefix("#") }
-        .map { $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init) }
+/// The builder's `USER` and `--chown` over the image's own users (LayerFS's `UserDatabase`, the reader `ckit run
+/// -u` uses too).
+extension UserDatabase {
+  /// The databases of the step's root filesystem; one the image made unreadable (a FIFO, a file too big) fails
+  /// the step with the reason.
+  init(buildRootfs rootfs: URL?) throws(BuildError) {
+    guard let rootfs else {
+      self.init()
+      return
     }
-    users = lines("/etc/passwd").compactMap { f in
-      guard f.count >= 4, let uid = UInt32(f[2]), let gid = UInt32(f[3]) else { return nil }
-      return User(name: f[0], uid: uid, gid: gid, home: f.count > 5 ? f[5] : "/")
-    }
-    groups = lines("/etc/group").compactMap { f in
-      guard f.count >= 3, let gid = UInt32(f[2]) else { return nil }
-      let members = f.count > 3 ? f[3].split(separator: ",").map(String.init) : []
-      return (f[0], gid, members)
-    }
+    do { try self.init(rootfs: rootfs.path) } catch { throw .underlying(error.description) }
   }
 
   /// `--chown` semantics: `user[:group]`, names or numbers; a user without a group uses the same numeric ID as
@@ -43,7 +24,7 @@ struct UserDatabase: Sendable {
     if let n = UInt32(userPart) {
       uid = n
       primary = n
-    } else if let u = users.first(where: { $0.name == userPart }) {
+    } else if let u = user(named: userPart) {
       uid = u.uid
       primary = u.gid
     } else {
@@ -57,7 +38,7 @@ struct UserDatabase: Sendable {
 
   func resolveGroup(_ g: String) throws(BuildError) -> UInt32 {
     if let n = UInt32(g) { return n }
-    if let grp = groups.first(where: { $0.name == g }) { return grp.gid }
+    if let grp = group(named: g) { return grp.gid }
     throw .unknownUser(g)
   }
 
@@ -70,11 +51,11 @@ struct UserDatabase: Sendable {
     var name: String?
     if let n = UInt32(user) {
       uid = n
-      if let u = users.first(where: { $0.uid == n }) {
+      if let u = self.user(id: n) {
         gid = u.gid
         name = u.name
       }
-    } else if let u = users.first(where: { $0.name == user }) {
+    } else if let u = self.user(named: user) {
       uid = u.uid
       gid = u.gid
       name = u.name
