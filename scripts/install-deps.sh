@@ -19,6 +19,8 @@ PACKAGES=(
   hyperfine libarchive-tools
   # tests: crafted tarballs (python3 tarfile), zstd-compressed layers
   python3 zstd
+  # tests: a credential file traced (strace), commands as another user (setpriv, util-linux), static C probes (gcc)
+  strace util-linux gcc libc6-dev
   # builder comparison (tests and scripts/bench/build.sh)
   buildah
 )
