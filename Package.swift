@@ -22,6 +22,7 @@ let package = Package(
     .library(name: "Builder", targets: ["Builder"]),
     .library(name: "ContainerEngine", targets: ["ContainerEngine"]),
     .library(name: "DockerfileParser", targets: ["DockerfileParser"]),
+    .library(name: "ContainerSandbox", targets: ["ContainerSandbox"]),
     .executable(name: "ckit", targets: ["ckit"]),
     .executable(name: "ckit-runtime", targets: ["ckit-runtime"]),
     .executable(name: "dockerfile-ast", targets: ["dockerfile-ast"]),
@@ -144,6 +145,16 @@ let package = Package(
       ],
       path: "Sources/ContainerKit/Engine"),
 
+    // A container per test: sandboxes owned by the test process (no daemon, no monitor), on the in-process runtime
+    // and overlay snapshots of the image store; see Documentation/Sandbox.md.
+    .target(
+      name: "ContainerSandbox",
+      dependencies: [
+        "ContainerKit", "ImageStore", "RegistryClient", "LayerFS", "CLayerFS", "ContainerNetwork", "CNetlink",
+        "Cgroups", "OCI",
+      ],
+      path: "Sources/ContainerKit/ContainerSandbox"),
+
     // MARK: Sample tools
     .executableTarget(
       name: "ckit",
@@ -234,5 +245,7 @@ let package = Package(
     .testTarget(name: "CkitTests", dependencies: ["ckit", "ContainerEngine", "ContainerNetwork", "TestSupport"]),
     .testTarget(
       name: "ContainerEngineTests", dependencies: ["ContainerEngine", "ContainerNetwork", "OCI", "TestSupport"]),
+    // Written as a user of the library would: ContainerSandbox and the fixtures' registry, nothing `package`.
+    .testTarget(name: "ContainerSandboxTests", dependencies: ["ContainerSandbox", "TestSupport"]),
   ]
 )

@@ -1,0 +1,43 @@
+import ContainerSandbox
+import Foundation
+import TestSupport
+import Testing
+
+/// The local registry with busybox, started once per test process, and a state root of this process's own
+/// (`/tmp/ckit-sandbox-tests/PID`): the image is pulled once and every test's sandboxes share it. Roots that dead
+/// test processes left are swept and removed by the first test that asks.
+enum SandboxFixture {
+  static let registry: Result<LocalRegistry, any Error> = Result { try LocalRegistry.start() }
+
+  static var image: String {
+    get throws { "\(try registry.get().host)/library/busybox:latest" }
+  }
+
+  static let parent = "/tmp/ckit-sandbox-tests"
+
+  static let root: String = {
+    try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+    return "\(parent)/\(getpid())"
+  }()
+
+  static func configuration(_ change: (inout SandboxConfiguration) -> Void = { _ in }) -> SandboxConfiguration {
+    var c = SandboxConfiguration(root: root)
+    change(&c)
+    return c
+  }
+
+  /// Mount points at or below `path`.
+  static func mounts(below path: String) -> [String] {
+    MountTable.mountPoints().filter { $0.hasPrefix(path + "/") }
+  }
+
+  /// The owner records left under the root: one per sandbox or template alive.
+  static func records(in root: String = root) -> [String] {
+    (try? FileManager.default.contentsOfDirectory(atPath: root + "/owners")) ?? []
+  }
+
+  /// Cgroup directories of sandboxes in the memory hierarchy (the runtime's parent is shared by all roots).
+  static func cgroups(named ids: [String]) -> [String] {
+    ids.map { "/sys/fs/cgroup/memory/container-sandbox/\($0)" }.filter { FileManager.default.fileExists(atPath: $0) }
+  }
+}
