@@ -217,6 +217,10 @@ let package = Package(
         "Namespaces", "OCI", "ContainerEngine", "ContainerNetwork",
       ],
       path: "Benchmarks/ckit-bench"),
+    .executableTarget(
+      name: "sandbox-bench",
+      dependencies: ["ContainerSandbox", "ImageStore"],
+      path: "Benchmarks/sandbox-bench"),
 
     // MARK: Tests
     .target(

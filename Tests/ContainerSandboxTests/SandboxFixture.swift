@@ -13,6 +13,9 @@ enum SandboxFixture {
     get throws { "\(try registry.get().host)/library/busybox:latest" }
   }
 
+  /// For a trait argument, which cannot throw: "" when the registry did not start (the test then fails on it).
+  static var imageOrEmpty: String { (try? image) ?? "" }
+
   static let parent = "/tmp/ckit-sandbox-tests"
 
   static let root: String = {

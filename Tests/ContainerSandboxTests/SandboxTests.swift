@@ -92,7 +92,8 @@ struct SandboxTests {
         #expect(evil.exitCode == 0)
         try await sandbox.writeFile("/evil/victim", contents: Array("pwned\n".utf8))
         try await sandbox.writeFile("/tmp/up/victim", contents: Array("pwned\n".utf8))
-        await #expect(throws: SandboxError.self) { _ = try await sandbox.readFile("/out/secret") }
+        // A symlink to the host's file reads the sandbox's file of that name.
+        #expect(try await sandbox.readFile("/out/secret") == Array("pwned\n".utf8))
         let out = try scratch.directory("out")
         try await sandbox.copyOut(from: "/out", to: out.path + "/copy")
         #expect(try String(contentsOf: out.appendingPathComponent("copy/f"), encoding: .utf8) == "inside\n")

@@ -6,8 +6,8 @@
 /// it is told the process has exited: it then takes what the pipes already hold and stops, so a background
 /// process the program left behind, still holding the pipes, cannot keep `run` waiting.
 enum OutputPump {
-  /// Blocks; owns and closes `stdout`, `stderr` and `wake` (the read end of the pipe whose write end signals
-  /// the exit).
+  /// Blocks; owns and closes `stdout` and `stderr`. `wake` is the read end of the pipe whose write end signals
+  /// the exit (the caller closes it).
   static func run(stdout: Int32, stderr: Int32, wake: Int32, emit: (SandboxOutput) -> Void) {
     var open: [Int32] = [stdout, stderr]
     var buffer = [UInt8](repeating: 0, count: 65536)
@@ -40,6 +40,5 @@ enum OutputPump {
     }
     close(stdout)
     close(stderr)
-    close(wake)
   }
 }

@@ -14,7 +14,7 @@ extension Sandbox {
   /// Returns the ids removed.
   @discardableResult
   public static func sweep(root: String = SandboxConfiguration.defaultRoot) async throws(SandboxError) -> [String] {
-    let host = try await SandboxHost.open(root: root)
+    let host = try await SandboxHost.open(root: root, sweeping: false)
     return await host.sweep()
   }
 }

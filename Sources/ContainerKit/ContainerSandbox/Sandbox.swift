@@ -33,6 +33,8 @@ public final class Sandbox: Sendable {
   /// The overlay's mount point on the host: the sandbox's root file system.
   public let rootfs: String
   let image: SandboxHost.ResolvedImage
+  /// The image reference it was opened with (for errors, and its templates).
+  let reference: String
   let state: Mutex<State>
 
   struct State {
@@ -50,7 +52,7 @@ public final class Sandbox: Sendable {
 
   init(
     id: String, configuration: SandboxConfiguration, host: SandboxHost, directory: String, rootfs: String,
-    image: SandboxHost.ResolvedImage, lowers: [String]
+    image: SandboxHost.ResolvedImage, reference: String, lowers: [String]
   ) {
     self.id = id
     self.configuration = configuration
@@ -58,6 +60,7 @@ public final class Sandbox: Sendable {
     self.directory = directory
     self.rootfs = rootfs
     self.image = image
+    self.reference = reference
     self.state = Mutex(State(lowers: lowers))
   }
 
@@ -118,7 +121,7 @@ public final class Sandbox: Sendable {
     }
     let sandbox = Sandbox(
       id: id, configuration: configuration, host: host, directory: snapshot.directory, rootfs: snapshot.rootfs,
-      image: image, lowers: lowers ?? image.lowers)
+      image: image, reference: reference, lowers: lowers ?? image.lowers)
     do {
       if let lowers, lowers != image.lowers { try sandbox.swapUpper(lowers: lowers) }
       let container = try await sandbox.startInit()
@@ -239,10 +242,10 @@ public final class Sandbox: Sendable {
   // MARK: Upper directory
 
   /// Retires the overlay's upper directory and mounts the overlay again over `lowers` with a fresh, empty one: no
-  /// unpack, no copy. Pid 1 must be gone (its mount namespace held the old overlay). Returns the retired
-  /// directory, renamed beside the others; it is removed by the caller (or kept, as a template's layer).
-  @discardableResult
-  func swapUpper(lowers: [String], removeRetired: Bool = true) throws(SandboxError) -> String {
+  /// unpack, no copy. Pid 1 must be gone (its mount namespace held the old overlay). The retired directory is
+  /// removed on a thread of its own, or, with `keep`, renamed to `keep` and stacked as the top-most lower layer
+  /// (a template's layer: what was written stays visible, read-only).
+  func swapUpper(lowers: [String], keep: String? = nil) throws(SandboxError) {
     let merged = rootfs
     while ck_is_mount_point(merged) == 1 {
       if umount2(merged, 0) != 0 {
@@ -258,17 +261,18 @@ public final class Sandbox: Sendable {
     let retired = directory + "/retired-\(generation)"
     guard mkdir(retired, 0o700) == 0 else { throw .system(call: "mkdir", object: retired, errno: errno) }
     for name in ["upper", "work"] {
-      guard rename(directory + "/" + name, retired + "/" + name) == 0 else {
+      let to = name == "upper" && keep != nil ? keep! : retired + "/" + name
+      guard rename(directory + "/" + name, to) == 0 else {
         throw .system(call: "rename", object: directory + "/" + name, errno: errno)
       }
       guard mkdir(directory + "/" + name, 0o755) == 0 else {
         throw .system(call: "mkdir", object: directory + "/" + name, errno: errno)
       }
     }
-    try Self.mountOverlay(target: merged, lowers: lowers, upper: directory + "/upper", work: directory + "/work")
-    state.withLock { $0.lowers = lowers }
-    if removeRetired { removeInBackground(retired) }
-    return retired
+    let stacked = keep.map { [$0] + lowers } ?? lowers
+    try Self.mountOverlay(target: merged, lowers: stacked, upper: directory + "/upper", work: directory + "/work")
+    state.withLock { $0.lowers = stacked }
+    removeInBackground(retired)
   }
 
   static func mountOverlay(target: String, lowers: [String], upper: String, work: String) throws(SandboxError) {

@@ -32,8 +32,8 @@ final class SandboxHost: Sendable {
     self.runtime = runtime
   }
 
-  /// The host of `root`, opened (and swept) by the first caller.
-  static func open(root: String) async throws(SandboxError) -> SandboxHost {
+  /// The host of `root`, opened (and swept, unless the caller is about to) by the first caller.
+  static func open(root: String, sweeping: Bool = true) async throws(SandboxError) -> SandboxHost {
     let task = hosts.withLock { hosts in
       if let t = hosts[root] { return t }
       let t = Task<SandboxHost, any Error> {
@@ -48,7 +48,7 @@ final class SandboxHost: Sendable {
         }
         let runtime = ContainerRuntime.detectingCgroups(root: root + "/run", cgroupParent: "container-sandbox")
         let host = SandboxHost(root: root, store: store, runtime: runtime)
-        _ = await host.sweep()
+        if sweeping { _ = await host.sweep() }
         return host
       }
       hosts[root] = t

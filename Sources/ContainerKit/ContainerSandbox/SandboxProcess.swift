@@ -53,7 +53,7 @@ public final class SandboxProcess: Sendable {
       throw .runtime(operation: "pipe", cause: error)
     }
     let (out, err) = (streams.stdout ?? -1, streams.stderr ?? -1)
-    pumped = Task.detached {
+    let pumped = Task.detached {
       await BlockingCall.run {
         OutputPump.run(stdout: out, stderr: err, wake: wake.read) { chunk in
           box.state.withLock { s in
@@ -67,11 +67,16 @@ public final class SandboxProcess: Sendable {
         continuation.finish()
       }
     }
+    self.pumped = pumped
+    // Both ends of the wake pipe stay open until the pump is done: a write to a pipe without a reader would raise
+    // SIGPIPE in the whole process.
     exited = Task.detached {
       let status = await process.wait()
       var one: UInt8 = 1
       _ = Glibc.write(wake.write, &one, 1)
+      await pumped.value
       close(wake.write)
+      close(wake.read)
       return status
     }
   }
