@@ -151,7 +151,7 @@ let package = Package(
       name: "ContainerSandbox",
       dependencies: [
         "ContainerKit", "ImageStore", "RegistryClient", "LayerFS", "CLayerFS", "ContainerNetwork", "CNetlink",
-        "Cgroups", "OCI",
+        "Cgroups", "Namespaces", "OCI",
       ],
       path: "Sources/ContainerKit/ContainerSandbox"),
 

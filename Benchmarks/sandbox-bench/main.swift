@@ -24,6 +24,16 @@ func ms(_ d: Duration) -> Double {
   Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
 }
 
+/// User + system CPU time of this process and its reaped children (the sandboxes' processes), in ms.
+func cpuMs() -> Double {
+  var me = rusage()
+  var children = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &me)
+  getrusage(RUSAGE_CHILDREN.rawValue, &children)
+  func t(_ v: timeval) -> Double { Double(v.tv_sec) * 1000 + Double(v.tv_usec) / 1000 }
+  return t(me.ru_utime) + t(me.ru_stime) + t(children.ru_utime) + t(children.ru_stime)
+}
+
 func summary(_ name: String, _ samples: [Duration]) {
   let sorted = samples.map(ms).sorted()
   let total = sorted.reduce(0, +)
@@ -52,6 +62,7 @@ do {
   switch args[3] {
   case "life":
     var samples: [Duration] = []
+    let cpu0 = cpuMs()
     for _ in 0..<count {
       let start = clock.now
       try await Sandbox.withSandbox(image: image, configuration: config) { s in
@@ -61,6 +72,10 @@ do {
       samples.append(clock.now - start)
     }
     summary("life (withSandbox + run true + teardown)", samples)
+    print(
+      String(
+        format: "  CPU (user + system, this process and its children): %.2f ms per life",
+        (cpuMs() - cpu0) / Double(count)))
     var phases: ([Duration], [Duration], [Duration]) = ([], [], [])
     for _ in 0..<min(count, 100) {
       let t0 = clock.now

@@ -148,6 +148,9 @@ public final class Sandbox: Sendable {
     if wasClosed && container == nil && processes.isEmpty { return }
     await Self.stop(container, processes)
     for c in cleanups { await c.value }
+    // Detached: a lazy unmount does not wait for an RCU grace period (milliseconds on a busy host), and nothing
+    // uses the mount any more.
+    _ = umount2(rootfs, Int32(MNT_DETACH))
     var clean = true
     do { try await host.store.removeSnapshot(id: id) } catch {
       if case ImageStoreError.snapshotNotFound = error {} else { clean = false }
@@ -247,12 +250,9 @@ public final class Sandbox: Sendable {
   /// (a template's layer: what was written stays visible, read-only).
   func swapUpper(lowers: [String], keep: String? = nil) throws(SandboxError) {
     let merged = rootfs
+    // Detached, as in close(): pid 1 is gone, nothing uses the mount, and a lazy unmount skips the RCU wait.
     while ck_is_mount_point(merged) == 1 {
-      if umount2(merged, 0) != 0 {
-        guard errno == EBUSY, umount2(merged, Int32(MNT_DETACH)) == 0 else {
-          throw .system(call: "umount", object: merged, errno: errno)
-        }
-      }
+      guard umount2(merged, Int32(MNT_DETACH)) == 0 else { throw .system(call: "umount", object: merged, errno: errno) }
     }
     let generation = state.withLock { s in
       s.generation += 1

@@ -1,6 +1,7 @@
 import ContainerKit
 import Foundation
 import ImageStore
+import Namespaces
 import OCI
 import RegistryClient
 import Synchronization
@@ -46,7 +47,8 @@ final class SandboxHost: Sendable {
         do { store = try await ImageStore(root: URL(fileURLWithPath: root + "/images")) } catch {
           throw SandboxError.image(reference: root + "/images", cause: error)
         }
-        let runtime = ContainerRuntime.detectingCgroups(root: root + "/run", cgroupParent: "container-sandbox")
+        var runtime = ContainerRuntime.detectingCgroups(root: root + "/run", cgroupParent: "container-sandbox")
+        runtime.mountNamespaceTemplate = Self.mountNamespaceTemplate(root: root)
         let host = SandboxHost(root: root, store: store, runtime: runtime)
         if sweeping { _ = await host.sweep() }
         return host
@@ -59,6 +61,17 @@ final class SandboxHost: Sendable {
       if let e = error as? SandboxError { throw e }
       throw .image(reference: root, cause: error)
     }
+  }
+
+  /// A mount namespace template (see `MountNamespaceTemplate`) held by its descriptor alone: a sandbox's start
+  /// then copies one empty tmpfs instead of the host's whole mount table, which grows with every sandbox's
+  /// overlay (and every other container on the host). The pin the runtime needs to make it is removed at once, so
+  /// the root holds no mount of it that a dead process could leave behind. nil (the classic copy) when the kernel
+  /// cannot make one.
+  static func mountNamespaceTemplate(root: String) -> MountNamespaceTemplate? {
+    let pin = root + "/run/mntns-\(getpid())"
+    defer { MountNamespaceTemplate.unpin(at: pin) }
+    return try? MountNamespaceTemplate.pinned(at: pin)
   }
 
   /// The image named `reference` in the store, pulled first when it is not there.
