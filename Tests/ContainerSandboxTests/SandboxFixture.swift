@@ -20,8 +20,20 @@ enum SandboxFixture {
 
   static let root: String = {
     try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+    removeDeadRoots()
     return "\(parent)/\(getpid())"
   }()
+
+  /// Roots of test processes that are gone: their sandboxes were closed (or their mounts are detached here), only
+  /// the image store and empty directories remain.
+  static func removeDeadRoots() {
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
+      guard let pid = Int32(name), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+      let dir = parent + "/" + name
+      for m in mounts(below: dir).sorted(by: { $0.count > $1.count }) { umount2(m, Int32(MNT_DETACH)) }
+      try? FileManager.default.removeItem(atPath: dir)
+    }
+  }
 
   static func configuration(_ change: (inout SandboxConfiguration) -> Void = { _ in }) -> SandboxConfiguration {
     var c = SandboxConfiguration(root: root)
@@ -32,6 +44,11 @@ enum SandboxFixture {
   /// Mount points at or below `path`.
   static func mounts(below path: String) -> [String] {
     MountTable.mountPoints().filter { $0.hasPrefix(path + "/") }
+  }
+
+  /// The sandboxes' overlay mount points below `path` (not the root's own tmpfs for them).
+  static func overlays(below path: String) -> [String] {
+    mounts(below: path).filter { $0.hasSuffix("/merged") }
   }
 
   /// The owner records left under the root: one per sandbox or template alive.

@@ -1,3 +1,4 @@
+import CLayerFS
 import ContainerKit
 import Foundation
 import ImageStore
@@ -5,6 +6,10 @@ import Namespaces
 import OCI
 import RegistryClient
 import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// What the sandboxes of one state root share in this process: the image store, the runtime, and the images
 /// already resolved (a sandbox's start then reads no image record, manifest or config).
@@ -25,7 +30,8 @@ final class SandboxHost: Sendable {
   private static let hosts = Mutex<[String: Task<SandboxHost, any Error>]>([:])
 
   var ownersDirectory: String { root + "/owners" }
-  var templatesDirectory: String { root + "/templates" }
+  /// On the snapshots' tmpfs: a template's layer is a sandbox's upper directory, renamed.
+  var templatesDirectory: String { root + "/images/snapshots/.templates" }
 
   private init(root: String, store: ImageStore, runtime: ContainerRuntime) {
     self.root = root
@@ -38,10 +44,15 @@ final class SandboxHost: Sendable {
     let task = hosts.withLock { hosts in
       if let t = hosts[root] { return t }
       let t = Task<SandboxHost, any Error> {
-        for dir in [root, root + "/owners", root + "/templates", root + "/run"] {
+        for dir in [root, root + "/owners", root + "/run", root + "/images"] {
           if mkdir(dir, 0o700) != 0 && errno != EEXIST {
             throw SandboxError.system(call: "mkdir", object: dir, errno: errno)
           }
+        }
+        try Self.mountScratch(root: root)
+        let templates = root + "/images/snapshots/.templates"
+        if mkdir(templates, 0o700) != 0 && errno != EEXIST {
+          throw SandboxError.system(call: "mkdir", object: templates, errno: errno)
         }
         let store: ImageStore
         do { store = try await ImageStore(root: URL(fileURLWithPath: root + "/images")) } catch {
@@ -60,6 +71,24 @@ final class SandboxHost: Sendable {
       hosts.withLock { _ = $0.removeValue(forKey: root) }
       if let e = error as? SandboxError { throw e }
       throw .image(reference: root, cause: error)
+    }
+  }
+
+  /// Mounts a tmpfs on the store's `snapshots` directory (once per root; the mount stays for the next process):
+  /// the sandboxes' writable layers are scratch, and on the disk's file system every one of their metadata
+  /// operations (the overlay's mount and unmount, the upper directory's creation and removal, a test's thousand
+  /// files) could wait for a journal commit, tens of milliseconds on a busy disk. tmpfs pages are charged to the
+  /// memory cgroup of the sandbox process that writes them, so the memory limit covers its files too.
+  static func mountScratch(root: String) throws(SandboxError) {
+    let path = root + "/images/snapshots"
+    if mkdir(path, 0o700) != 0 && errno != EEXIST { throw .system(call: "mkdir", object: path, errno: errno) }
+    let lock = Glibc.open(root + "/.scratch.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+    guard lock >= 0 else { throw .system(call: "open", object: root + "/.scratch.lock", errno: errno) }
+    defer { close(lock) }
+    flock(lock, LOCK_EX)
+    guard ck_is_mount_point(path) != 1 else { return }
+    guard mount("tmpfs", path, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=0700") == 0 else {
+      throw .system(call: "mount tmpfs", object: path, errno: errno)
     }
   }
 
