@@ -116,6 +116,8 @@ do {
     var held: [Sandbox] = []
     for _ in 0..<count {
       let s = try await Sandbox.open(image: image, configuration: config)
+      // Every other one reset: its pid 1 and cgroup are then the second generation's (`ID.1`).
+      if held.count % 2 == 1 { try await s.reset() }
       _ = try await s.start(["sleep", "1000"])
       ids.append(s.id)
       held.append(s)

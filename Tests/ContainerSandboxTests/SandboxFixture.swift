@@ -56,8 +56,11 @@ enum SandboxFixture {
     (try? FileManager.default.contentsOfDirectory(atPath: root + "/owners")) ?? []
   }
 
-  /// Cgroup directories of sandboxes in the memory hierarchy (the runtime's parent is shared by all roots).
+  /// Cgroup directories of sandboxes in the memory hierarchy (the runtime's parent is shared by all roots): one per
+  /// pid 1 a sandbox had (`ID`, then `ID.N` after resets).
   static func cgroups(named ids: [String]) -> [String] {
-    ids.map { "/sys/fs/cgroup/memory/container-sandbox/\($0)" }.filter { FileManager.default.fileExists(atPath: $0) }
+    let parent = "/sys/fs/cgroup/memory/container-sandbox"
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+    return names.filter { name in ids.contains { name == $0 || name.hasPrefix($0 + ".") } }.map { parent + "/" + $0 }
   }
 }

@@ -170,9 +170,11 @@ struct SandboxMoreTests {
     return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
   }
 
-  /// The sandbox's pid 1, from the runtime's state file.
+  /// The sandbox's pid 1 (of its latest generation), from the runtime's state file.
   static func initPid(root: String, id: String) -> Int32? {
-    guard let data = FileManager.default.contents(atPath: "\(root)/run/\(id)/state.json"),
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/run")) ?? []
+    guard let current = names.filter({ $0 == id || $0.hasPrefix(id + ".") }).max(by: { $0.count < $1.count }),
+      let data = FileManager.default.contents(atPath: "\(root)/run/\(current)/state.json"),
       let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     else { return nil }
     return (json["pid"] as? NSNumber)?.int32Value

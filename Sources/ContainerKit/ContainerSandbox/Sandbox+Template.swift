@@ -16,7 +16,8 @@ extension Sandbox {
     }
     let layer = dir + "/layer"
     do {
-      try await restart { () throws(SandboxError) in
+      // Waiting for the old pid 1 and its processes: nothing may write to the upper once it is a lower layer.
+      try await restart(waitingForTheOld: true) { () throws(SandboxError) in
         try self.swapUpper(lowers: self.state.withLock { $0.lowers }, keep: layer)
       }
     } catch {

@@ -44,6 +44,8 @@ public final class Sandbox: Sendable {
     var lowers: [String]
     /// Numbers the upper directories retired by reset and snapshot.
     var generation = 0
+    /// Numbers the pid 1s made by reset and snapshot.
+    var initGeneration = 0
     var processes: [Int32: SandboxProcess] = [:]
     var closed = false
     /// Removals of retired upper directories, running on threads of their own.
@@ -215,7 +217,7 @@ public final class Sandbox: Sendable {
   }
 
   /// Creates pid 1 (namespaces, cgroup, mounts, pivot) and leaves it waiting: it is never started.
-  func startInit() async throws(SandboxError) -> Container {
+  func startInit(generation: Int = 0) async throws(SandboxError) -> Container {
     var held: HeldNetworkNamespace?
     if configuration.network == .loopback {
       do { held = try await HeldNetworkNamespace.create() } catch {
@@ -225,7 +227,7 @@ public final class Sandbox: Sendable {
     defer { held?.close() }
     let spec = makeSpec(networkPath: held?.path)
     let runtime = host.runtime
-    let id = self.id
+    let id = Self.containerID(self.id, generation: generation)
     let result: Result<Container, ContainerError> = await withTaskExecutorPreference(SpawnExecutor.shared) {
       do throws(ContainerError) {
         return .success(try await runtime.create(id: id, spec: spec, io: .null, inProcessStart: true))
@@ -234,6 +236,12 @@ public final class Sandbox: Sendable {
       }
     }
     do { return try result.get() } catch { throw .runtime(operation: "start sandbox \(id)", cause: error) }
+  }
+
+  /// The runtime's id of the sandbox's pid 1 of `generation`: each reset makes a new one (with a cgroup of its
+  /// own) while the old one is still being reaped. ``sweep(root:)`` finds them all by the prefix.
+  static func containerID(_ id: String, generation: Int) -> String {
+    generation == 0 ? id : "\(id).\(generation)"
   }
 
   /// The running container, or an error when the sandbox is closed.
@@ -339,24 +347,35 @@ public final class Sandbox: Sendable {
   /// directory is swapped for an empty one (the old one is removed on a thread of its own) and a new pid 1 is
   /// made. Files written before are gone, whatever their number; nothing is unpacked or copied.
   public func reset() async throws(SandboxError) {
-    try await restart { () throws(SandboxError) in
+    try await restart(waitingForTheOld: false) { () throws(SandboxError) in
       try self.swapUpper(lowers: self.state.withLock { $0.lowers })
     }
   }
 
   /// Stops pid 1 and every process, runs `change` while nothing runs, and makes a new pid 1.
-  func restart(_ change: () throws(SandboxError) -> Void) async throws(SandboxError) {
-    let (container, processes) = try state.withLock { s throws(SandboxError) in
+  func restart(waitingForTheOld: Bool, _ change: () throws(SandboxError) -> Void) async throws(SandboxError) {
+    let (container, processes, generation) = try state.withLock { s throws(SandboxError) in
       guard !s.closed, let c = s.container else { throw SandboxError.closed(id: id) }
       defer {
         s.container = nil
         s.processes = [:]
+        s.initGeneration += 1
       }
-      return (c, Array(s.processes.values))
+      return (c, Array(s.processes.values), s.initGeneration + 1)
     }
-    await Self.stop(container, processes)
+    if waitingForTheOld {
+      await Self.stop(container, processes)
+    } else {
+      // The new pid 1 does not wait for the old one's end: SIGKILL now, the reaping and the cgroup's removal on
+      // the side (close() waits for them). Its own container id keeps the two apart.
+      for p in processes { p.terminate() }
+      try? container.kill(SIGKILL, all: true)
+      try? container.kill(SIGKILL)
+      let old = Task.detached { await Self.stop(container, processes) }
+      state.withLock { $0.cleanups.append(old) }
+    }
     try change()
-    let new = try await startInit()
+    let new = try await startInit(generation: generation)
     let closed = state.withLock { s in
       if !s.closed { s.container = new }
       return s.closed
