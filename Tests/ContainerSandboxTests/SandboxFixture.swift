@@ -53,7 +53,7 @@ enum SandboxFixture {
 
   /// The owner records left under the root: one per sandbox or template alive.
   static func records(in root: String = root) -> [String] {
-    (try? FileManager.default.contentsOfDirectory(atPath: root + "/owners")) ?? []
+    (try? FileManager.default.contentsOfDirectory(atPath: root + "/images/snapshots/.owners")) ?? []
   }
 
   /// Cgroup directories of sandboxes in the memory hierarchy (the runtime's parent is shared by all roots): one per

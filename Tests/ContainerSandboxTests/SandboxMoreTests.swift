@@ -172,9 +172,9 @@ struct SandboxMoreTests {
 
   /// The sandbox's pid 1 (of its latest generation), from the runtime's state file.
   static func initPid(root: String, id: String) -> Int32? {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/run")) ?? []
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/images/snapshots/.run")) ?? []
     guard let current = names.filter({ $0 == id || $0.hasPrefix(id + ".") }).max(by: { $0.count < $1.count }),
-      let data = FileManager.default.contents(atPath: "\(root)/run/\(current)/state.json"),
+      let data = FileManager.default.contents(atPath: "\(root)/images/snapshots/.run/\(current)/state.json"),
       let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     else { return nil }
     return (json["pid"] as? NSNumber)?.int32Value

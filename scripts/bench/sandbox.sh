@@ -8,7 +8,8 @@ n=${1:-1000}
 swift build -c release --scratch-path .build-bench --product sandbox-bench >/dev/null
 work=$(mktemp -d /tmp/ckit-sandbox-bench.XXXXXX)
 cleanup() {
-  # The bench's own sandboxes are gone when it exits; the state root's overlay-free directories remain.
+  # The bench's sandboxes are gone when it exits; the state root keeps its tmpfs for snapshots and the store.
+  umount "$work/root/images/snapshots" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT

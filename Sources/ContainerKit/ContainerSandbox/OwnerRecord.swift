@@ -4,7 +4,7 @@
 
 /// Who owns a sandbox or a template: the pid and start time (field 22 of /proc/PID/stat) of the test process
 /// that made it, so that a pid reused by another process is not taken for the owner. One small file per sandbox
-/// under `ROOT/owners`, written before anything of the sandbox exists and removed after everything is gone: a
+/// under `ROOT/images/snapshots/.owners`, written before anything of the sandbox exists and removed after everything is gone: a
 /// process killed at any point in between leaves a record that ``Sandbox/sweep(root:)`` finds.
 struct OwnerRecord: Sendable, Hashable {
   enum Kind: String, Sendable { case sandbox, template }

@@ -29,9 +29,12 @@ final class SandboxHost: Sendable {
 
   private static let hosts = Mutex<[String: Task<SandboxHost, any Error>]>([:])
 
-  var ownersDirectory: String { root + "/owners" }
+  /// The volatile state lives on the snapshots' tmpfs (see `mountScratch`): owner records, the runtime's state,
+  /// templates. It goes with a reboot together with what it describes (mounts, cgroups, processes, layers).
+  static func volatile(_ root: String) -> String { root + "/images/snapshots" }
+  var ownersDirectory: String { Self.volatile(root) + "/.owners" }
   /// On the snapshots' tmpfs: a template's layer is a sandbox's upper directory, renamed.
-  var templatesDirectory: String { root + "/images/snapshots/.templates" }
+  var templatesDirectory: String { Self.volatile(root) + "/.templates" }
 
   private init(root: String, store: ImageStore, runtime: ContainerRuntime) {
     self.root = root
@@ -44,21 +47,24 @@ final class SandboxHost: Sendable {
     let task = hosts.withLock { hosts in
       if let t = hosts[root] { return t }
       let t = Task<SandboxHost, any Error> {
-        for dir in [root, root + "/owners", root + "/run", root + "/images"] {
+        for dir in [root, root + "/images"] {
           if mkdir(dir, 0o700) != 0 && errno != EEXIST {
             throw SandboxError.system(call: "mkdir", object: dir, errno: errno)
           }
         }
         try Self.mountScratch(root: root)
-        let templates = root + "/images/snapshots/.templates"
-        if mkdir(templates, 0o700) != 0 && errno != EEXIST {
-          throw SandboxError.system(call: "mkdir", object: templates, errno: errno)
+        for name in [".owners", ".templates", ".run"] {
+          let dir = Self.volatile(root) + "/" + name
+          if mkdir(dir, 0o700) != 0 && errno != EEXIST {
+            throw SandboxError.system(call: "mkdir", object: dir, errno: errno)
+          }
         }
         let store: ImageStore
         do { store = try await ImageStore(root: URL(fileURLWithPath: root + "/images")) } catch {
           throw SandboxError.image(reference: root + "/images", cause: error)
         }
-        var runtime = ContainerRuntime.detectingCgroups(root: root + "/run", cgroupParent: "container-sandbox")
+        var runtime = ContainerRuntime.detectingCgroups(
+          root: Self.volatile(root) + "/.run", cgroupParent: "container-sandbox")
         runtime.mountNamespaceTemplate = Self.mountNamespaceTemplate(root: root)
         let host = SandboxHost(root: root, store: store, runtime: runtime)
         if sweeping { _ = await host.sweep() }
@@ -77,7 +83,8 @@ final class SandboxHost: Sendable {
   /// Mounts a tmpfs on the store's `snapshots` directory (once per root; the mount stays for the next process):
   /// the sandboxes' writable layers are scratch, and on the disk's file system every one of their metadata
   /// operations (the overlay's mount and unmount, the upper directory's creation and removal, a test's thousand
-  /// files) could wait for a journal commit, tens of milliseconds on a busy disk. tmpfs pages are charged to the
+  /// files) could wait for a journal commit, tens of milliseconds on a busy disk; the runtime's state and the
+  /// owner records churn as much (ext4's search for a recently deleted inode was a tenth of a sandbox's CPU). tmpfs pages are charged to the
   /// memory cgroup of the sandbox process that writes them, so the memory limit covers its files too.
   static func mountScratch(root: String) throws(SandboxError) {
     let path = root + "/images/snapshots"
@@ -98,7 +105,7 @@ final class SandboxHost: Sendable {
   /// the root holds no mount of it that a dead process could leave behind. nil (the classic copy) when the kernel
   /// cannot make one.
   static func mountNamespaceTemplate(root: String) -> MountNamespaceTemplate? {
-    let pin = root + "/run/mntns-\(getpid())"
+    let pin = volatile(root) + "/.run/mntns-\(getpid())"
     defer { MountNamespaceTemplate.unpin(at: pin) }
     return try? MountNamespaceTemplate.pinned(at: pin)
   }
