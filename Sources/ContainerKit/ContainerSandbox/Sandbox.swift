@@ -48,8 +48,11 @@ public final class Sandbox: Sendable {
     var initGeneration = 0
     var processes: [Int32: SandboxProcess] = [:]
     var closed = false
-    /// Removals of retired upper directories, running on threads of their own.
+    /// Removals of retired upper directories and reaping of old pid 1s, running on threads of their own.
     var cleanups: [Task<Void, Never>] = []
+    /// Retired directories not yet being removed: their removal starts once the new pid 1 is up, so that it does
+    /// not compete with it for the CPU.
+    var retired: [String] = []
   }
 
   init(
@@ -279,8 +282,10 @@ public final class Sandbox: Sendable {
     }
     let stacked = keep.map { [$0] + lowers } ?? lowers
     try Self.mountOverlay(target: merged, lowers: stacked, upper: directory + "/upper", work: directory + "/work")
-    state.withLock { $0.lowers = stacked }
-    removeInBackground(retired)
+    state.withLock {
+      $0.lowers = stacked
+      $0.retired.append(retired)
+    }
   }
 
   static func mountOverlay(target: String, lowers: [String], upper: String, work: String) throws(SandboxError) {
@@ -371,11 +376,23 @@ public final class Sandbox: Sendable {
       for p in processes { p.terminate() }
       try? container.kill(SIGKILL, all: true)
       try? container.kill(SIGKILL)
+    }
+    do { try change() } catch {
+      if !waitingForTheOld { await Self.stop(container, processes) }
+      throw error
+    }
+    let started: Result<Container, SandboxError>
+    do { started = .success(try await startInit(generation: generation)) } catch { started = .failure(error) }
+    // The old pid 1's reaping and the retired upper's removal, once the new pid 1 is up.
+    if !waitingForTheOld {
       let old = Task.detached { await Self.stop(container, processes) }
       state.withLock { $0.cleanups.append(old) }
     }
-    try change()
-    let new = try await startInit(generation: generation)
+    for dir in state.withLock({ s in
+      defer { s.retired = [] }
+      return s.retired
+    }) { removeInBackground(dir) }
+    let new = try started.get()
     let closed = state.withLock { s in
       if !s.closed { s.container = new }
       return s.closed
