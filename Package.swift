@@ -151,7 +151,7 @@ let package = Package(
       name: "ContainerSandbox",
       dependencies: [
         "ContainerKit", "ImageStore", "RegistryClient", "LayerFS", "CLayerFS", "ContainerNetwork", "CNetlink",
-        "Cgroups", "Namespaces", "OCI",
+        "Cgroups", "Namespaces", "CContainerKit", "OCI",
       ],
       path: "Sources/ContainerKit/ContainerSandbox"),
 

@@ -3,12 +3,12 @@
 #endif
 
 /// Reads a process's stdout and stderr on a thread of its own (`BlockingCall`) until both reach EOF, or until
-/// it is told the process has exited: it then takes what the pipes already hold and stops, so a background
-/// process the program left behind, still holding the pipes, cannot keep `run` waiting.
+/// the process has exited (its pidfd is readable): it then takes what the pipes already hold and stops, so a
+/// background process the program left behind, still holding the pipes, cannot keep `run` waiting.
 enum OutputPump {
-  /// Blocks; owns and closes `stdout` and `stderr`. `wake` is the read end of the pipe whose write end signals
-  /// the exit (the caller closes it).
-  static func run(stdout: Int32, stderr: Int32, wake: Int32, emit: (SandboxOutput) -> Void) {
+  /// Blocks; owns and closes `stdout` and `stderr`. `exited` is the process's pidfd (the caller closes it; -1:
+  /// read to EOF).
+  static func run(stdout: Int32, stderr: Int32, exited wake: Int32, emit: (SandboxOutput) -> Void) {
     var open: [Int32] = [stdout, stderr]
     var buffer = [UInt8](repeating: 0, count: 65536)
     func read(_ fd: Int32) -> Bool {

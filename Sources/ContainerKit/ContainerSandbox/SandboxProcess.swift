@@ -1,3 +1,4 @@
+import CContainerKit
 import ContainerKit
 import Synchronization
 
@@ -21,7 +22,6 @@ public final class SandboxProcess: Sendable {
   private let oomBefore: Int
   private let box: Box
   private let exited: Task<ExitStatus, Never>
-  private let pumped: Task<Void, Never>
 
   /// The state, shared with the pump's thread.
   final class Box: Sendable {
@@ -47,15 +47,15 @@ public final class SandboxProcess: Sendable {
     let streams = process.streams
     let box = Box(State(stdin: streams.stdin))
     self.box = box
-    let wake: (read: Int32, write: Int32)
-    do { wake = try ProcessIO.makePipe() } catch {
-      streams.close()
-      throw .runtime(operation: "pipe", cause: error)
-    }
     let (out, err) = (streams.stdout ?? -1, streams.stderr ?? -1)
-    let pumped = Task.detached {
-      await BlockingCall.run {
-        OutputPump.run(stdout: out, stderr: err, wake: wake.read) { chunk in
+    // One thread does it all: reads the output, learns of the exit from a pidfd (readable once the process has
+    // exited, in the same poll), drains the pipes and reaps. The process is this process's child (the runtime's
+    // exec clones it as one) and nothing else waits for it.
+    let pid = process.pid
+    let pidfd = ck_pidfd_open(pid)
+    exited = Task.detached {
+      await BlockingCall.run { () -> ExitStatus in
+        OutputPump.run(stdout: out, stderr: err, exited: pidfd) { chunk in
           box.state.withLock { s in
             switch chunk {
             case .stdout(let b): s.stdout += b
@@ -65,19 +65,13 @@ public final class SandboxProcess: Sendable {
           continuation.yield(chunk)
         }
         continuation.finish()
+        if pidfd >= 0 { close(pidfd) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+          if errno != EINTR { return ExitStatus() }
+        }
+        return ExitStatus(waitStatus: status)
       }
-    }
-    self.pumped = pumped
-    // Both ends of the wake pipe stay open until the pump is done: a write to a pipe without a reader would raise
-    // SIGPIPE in the whole process.
-    exited = Task.detached {
-      let status = await process.wait()
-      var one: UInt8 = 1
-      _ = Glibc.write(wake.write, &one, 1)
-      await pumped.value
-      close(wake.write)
-      close(wake.read)
-      return status
     }
   }
 
@@ -136,7 +130,6 @@ public final class SandboxProcess: Sendable {
 
   func exitStatus() async -> ExitStatus {
     let s = await exited.value
-    await pumped.value
     closeStdin()
     return s
   }
