@@ -7,7 +7,12 @@ import Testing
 /// (`/tmp/ckit-sandbox-tests/PID`): the image is pulled once and every test's sandboxes share it. Roots that dead
 /// test processes left are swept and removed by the first test that asks.
 enum SandboxFixture {
-  static let registry: Result<LocalRegistry, any Error> = Result { try LocalRegistry.start() }
+  static let registry: Result<LocalRegistry, any Error> = Result {
+    let registry = try LocalRegistry.start()
+    // Shared by the suites, so never released: stopped (by its pid) when the test process exits.
+    atexit { if case .success(let r) = SandboxFixture.registry { r.stop() } }
+    return registry
+  }
 
   static var image: String {
     get throws { "\(try registry.get().host)/library/busybox:latest" }
