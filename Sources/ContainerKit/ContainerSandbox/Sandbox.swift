@@ -31,7 +31,7 @@ public final class Sandbox: Sendable {
   /// The image store's snapshot directory (`upper`, `work`, `merged` of the overlay).
   let directory: String
   /// The overlay's mount point on the host: the sandbox's root file system.
-  public let rootfs: String
+  let rootfs: String
   let image: SandboxHost.ResolvedImage
   /// The image reference it was opened with (for errors, and its templates).
   let reference: String
