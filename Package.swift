@@ -22,6 +22,7 @@ let package = Package(
     .library(name: "Builder", targets: ["Builder"]),
     .library(name: "ContainerEngine", targets: ["ContainerEngine"]),
     .library(name: "DockerfileParser", targets: ["DockerfileParser"]),
+    .library(name: "ContainerSandbox", targets: ["ContainerSandbox"]),
     .executable(name: "ckit", targets: ["ckit"]),
     .executable(name: "ckit-runtime", targets: ["ckit-runtime"]),
     .executable(name: "dockerfile-ast", targets: ["dockerfile-ast"]),
@@ -150,6 +151,16 @@ let package = Package(
       ],
       path: "Sources/ContainerKit/Engine"),
 
+    // A container per test: sandboxes owned by the test process (no daemon, no monitor), on the in-process runtime
+    // and overlay snapshots of the image store; see Documentation/Sandbox.md.
+    .target(
+      name: "ContainerSandbox",
+      dependencies: [
+        "ContainerKit", "ImageStore", "RegistryClient", "LayerFS", "CLayerFS", "ContainerNetwork", "CNetlink",
+        "Cgroups", "Namespaces", "CContainerKit", "OCI",
+      ],
+      path: "Sources/ContainerKit/ContainerSandbox"),
+
     // MARK: Sample tools
     .executableTarget(
       name: "ckit",
@@ -212,6 +223,10 @@ let package = Package(
         "Namespaces", "OCI", "ContainerEngine", "ContainerNetwork",
       ],
       path: "Benchmarks/ckit-bench"),
+    .executableTarget(
+      name: "sandbox-bench",
+      dependencies: ["ContainerSandbox", "ImageStore"],
+      path: "Benchmarks/sandbox-bench"),
 
     // MARK: Tests
     .target(
@@ -240,5 +255,7 @@ let package = Package(
     .testTarget(name: "CkitTests", dependencies: ["ckit", "ContainerEngine", "ContainerNetwork", "TestSupport"]),
     .testTarget(
       name: "ContainerEngineTests", dependencies: ["ContainerEngine", "ContainerNetwork", "OCI", "TestSupport"]),
+    // Written as a user of the library would: ContainerSandbox and the fixtures' registry, nothing `package`.
+    .testTarget(name: "ContainerSandboxTests", dependencies: ["ContainerSandbox", "TestSupport"]),
   ]
 )

@@ -1,0 +1,405 @@
+import CLayerFS
+import Cgroups
+import ContainerKit
+import ContainerNetwork
+import ImageStore
+import OCI
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A container for one test: made from an image in milliseconds, owned by the test process, and gone when the
+/// test is (even when the test process is killed: see ``sweep(root:)``).
+///
+/// ```swift
+/// try await Sandbox.withSandbox(image: "localhost:5000/library/busybox:latest") { sandbox in
+///   let r = try await sandbox.run(["sh", "-c", "echo hi; exit 3"])   // r.exitCode == 3, r.stdout == "hi\n"
+/// }
+/// ```
+///
+/// A sandbox's pid 1 is the runtime's child left in its `created` state: it holds the namespaces, the cgroup
+/// and the root file system, and never runs a program of the image, so any image works, even one with no shell
+/// or `sleep`. Every ``run(_:stdin:timeout:)`` execs into it. When the test process dies, pid 1 loses its sync
+/// socket and exits, which ends every process of the sandbox: only mounts, cgroups and directories are left,
+/// for the next sweep.
+public final class Sandbox: Sendable {
+  public let id: String
+  public let configuration: SandboxConfiguration
+  let host: SandboxHost
+  /// The image store's snapshot directory (`upper`, `work`, `merged` of the overlay).
+  let directory: String
+  /// The overlay's mount point on the host: the sandbox's root file system.
+  let rootfs: String
+  let image: SandboxHost.ResolvedImage
+  /// The image reference it was opened with (for errors, and its templates).
+  let reference: String
+  let state: Mutex<State>
+
+  struct State {
+    /// nil while reset or closed.
+    var container: Container?
+    /// The overlay's lower directories, top-most first: the image's layers, under templates' layers.
+    var lowers: [String]
+    /// Numbers the upper directories retired by reset and snapshot.
+    var generation = 0
+    /// Numbers the pid 1s made by reset and snapshot.
+    var initGeneration = 0
+    var processes: [Int32: SandboxProcess] = [:]
+    var closed = false
+    /// Removals of retired upper directories and reaping of old pid 1s, running on threads of their own.
+    var cleanups: [Task<Void, Never>] = []
+    /// Retired directories not yet being removed: their removal starts once the new pid 1 is up, so that it does
+    /// not compete with it for the CPU.
+    var retired: [String] = []
+  }
+
+  init(
+    id: String, configuration: SandboxConfiguration, host: SandboxHost, directory: String, rootfs: String,
+    image: SandboxHost.ResolvedImage, reference: String, lowers: [String]
+  ) {
+    self.id = id
+    self.configuration = configuration
+    self.host = host
+    self.directory = directory
+    self.rootfs = rootfs
+    self.image = image
+    self.reference = reference
+    self.state = Mutex(State(lowers: lowers))
+  }
+
+  private static let counter = Atomic<Int>(0)
+
+  static func newID(_ kind: OwnerRecord.Kind) -> String {
+    let n = counter.add(1, ordering: .relaxed).newValue
+    return "\(kind == .sandbox ? "s" : "t")\(getpid())-\(OwnerRecord.ownStartTime)-\(n)"
+  }
+
+  // MARK: Life
+
+  /// Starts a sandbox of `image` (pulled into the root's store if it is not there), runs `body` with it, and
+  /// tears it down when `body` returns, throws or is cancelled: its processes killed, its overlay unmounted, its
+  /// writable layer, cgroup and records removed. The sandbox's own failures are ``SandboxError``s; `body`'s
+  /// errors are rethrown as they are.
+  public static func withSandbox<T>(
+    image: String, configuration: SandboxConfiguration = SandboxConfiguration(),
+    isolation: isolated (any Actor)? = #isolation, _ body: (Sandbox) async throws -> T
+  ) async throws -> T {
+    let sandbox = try await open(image: image, configuration: configuration)
+    return try await sandbox.using(body)
+  }
+
+  /// Runs `body`, then closes the sandbox however `body` ended.
+  func using<T>(isolation: isolated (any Actor)? = #isolation, _ body: (Sandbox) async throws -> T) async throws
+    -> T
+  {
+    let result: T
+    do { result = try await body(self) } catch {
+      await close()
+      throw error
+    }
+    await close()
+    return result
+  }
+
+  /// A sandbox that stays until ``close()``: for fixtures whose set-up and tear-down are separate calls (XCTest's
+  /// `setUp`/`tearDown`, a pool). Prefer ``withSandbox(image:configuration:isolation:_:)``.
+  public static func open(image: String, configuration: SandboxConfiguration = SandboxConfiguration())
+    async throws(SandboxError) -> Sandbox
+  {
+    let host = try await SandboxHost.open(root: configuration.root)
+    let resolved = try await host.resolve(image)
+    return try await open(host: host, image: resolved, reference: image, lowers: nil, configuration: configuration)
+  }
+
+  static func open(
+    host: SandboxHost, image: SandboxHost.ResolvedImage, reference: String, lowers: [String]?,
+    configuration: SandboxConfiguration
+  ) async throws(SandboxError) -> Sandbox {
+    let id = newID(.sandbox)
+    try OwnerRecord.mine(id: id, kind: .sandbox).write(in: host.ownersDirectory)
+    let snapshot: Snapshot
+    do { snapshot = try await host.store.prepareSnapshot(for: image.image, id: id, mode: .scratch) } catch {
+      OwnerRecord.remove(id, in: host.ownersDirectory)
+      throw .image(reference: reference, cause: error)
+    }
+    let sandbox = Sandbox(
+      id: id, configuration: configuration, host: host, directory: snapshot.directory, rootfs: snapshot.rootfs,
+      image: image, reference: reference, lowers: lowers ?? image.lowers)
+    do {
+      if let lowers, lowers != image.lowers { try sandbox.swapUpper(lowers: lowers) }
+      let container = try await sandbox.startInit()
+      sandbox.state.withLock { $0.container = container }
+    } catch {
+      await sandbox.close()
+      throw error
+    }
+    return sandbox
+  }
+
+  /// Kills every process of the sandbox and removes everything it made. Idempotent; never throws (what cannot be
+  /// removed now is left to ``sweep(root:)``, under the owner record that stays).
+  public func close() async {
+    let (container, processes, cleanups, wasClosed) = state.withLock { s in
+      defer {
+        s.closed = true
+        s.container = nil
+        s.processes = [:]
+        s.cleanups = []
+      }
+      return (s.container, Array(s.processes.values), s.cleanups, s.closed)
+    }
+    if wasClosed && container == nil && processes.isEmpty { return }
+    await Self.stop(container, processes)
+    for c in cleanups { await c.value }
+    // Detached: a lazy unmount does not wait for an RCU grace period (milliseconds on a busy host), and nothing
+    // uses the mount any more.
+    _ = umount2(rootfs, Int32(MNT_DETACH))
+    var clean = true
+    do { try await host.store.removeSnapshot(id: id) } catch {
+      if case ImageStoreError.snapshotNotFound = error {} else { clean = false }
+    }
+    if clean { OwnerRecord.remove(id, in: host.ownersDirectory) }
+  }
+
+  /// SIGKILL to pid 1 and to the sandbox's cgroup, then waits for every process (pid 1 of a pid namespace exits
+  /// only once its processes are reaped, and the exec'd ones are this process's children) and deletes the
+  /// container's cgroup and state.
+  static func stop(_ container: Container?, _ processes: [SandboxProcess]) async {
+    for p in processes { p.terminate() }
+    guard let container else {
+      for p in processes { _ = await p.exitStatus() }
+      return
+    }
+    try? container.kill(SIGKILL, all: true)
+    try? container.kill(SIGKILL)
+    for p in processes { _ = await p.exitStatus() }
+    _ = await container.wait()
+    try? await container.delete(force: true)
+  }
+
+  // MARK: Init
+
+  /// The spec of the sandbox's pid 1 on `rootfs`: Docker's defaults, the configuration's limits and binds.
+  func makeSpec(networkPath: String?) -> Spec {
+    let c = configuration
+    // Never executed: pid 1 stays in the runtime's `created` state.
+    var spec = Spec.container(rootfs: rootfs, args: ["/.sandbox-init"], env: environment, cwd: c.workingDirectory)
+    if let networkPath, var namespaces = spec.linux?.namespaces {
+      namespaces.removeAll { $0.type == .network }
+      namespaces.append(Spec.Namespace(.network, path: networkPath))
+      spec.linux?.namespaces = namespaces
+    }
+    var resources = LinuxResources()
+    if let limit = c.memoryLimit { resources.memory = LinuxResources.Memory(limit: limit) }
+    if let cpus = c.cpuLimit { resources.cpu = LinuxResources.CPU(quota: Int64(cpus * 100_000), period: 100_000) }
+    if let pids = c.pidsLimit { resources.pids = LinuxResources.Pids(limit: pids) }
+    spec.linux?.resources = resources
+    if let seccomp = c.seccomp { spec.linux?.seccomp = seccomp }
+    if let caps = c.capabilities { spec.process?.capabilities = .all(caps) }
+    spec.process?.noNewPrivileges = c.noNewPrivileges
+    for m in c.mounts {
+      spec.mounts =
+        (spec.mounts ?? [])
+        + [
+          Spec.Mount(
+            destination: m.destination, type: "bind", source: m.source,
+            options: ["rbind", "ro", "nosuid", "nodev"])
+        ]
+    }
+    return spec
+  }
+
+  var environment: [String] {
+    var env = configuration.environment
+    if !env.contains(where: { $0.hasPrefix("PATH=") }) {
+      env.insert("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", at: 0)
+    }
+    return env
+  }
+
+  /// Creates pid 1 (namespaces, cgroup, mounts, pivot) and leaves it waiting: it is never started.
+  func startInit(generation: Int = 0) async throws(SandboxError) -> Container {
+    var held: HeldNetworkNamespace?
+    if configuration.network == .loopback {
+      do { held = try await HeldNetworkNamespace.create() } catch {
+        throw .runtime(operation: "create the network namespace of sandbox \(id)", cause: error)
+      }
+    }
+    defer { held?.close() }
+    let spec = makeSpec(networkPath: held?.path)
+    let runtime = host.runtime
+    let id = Self.containerID(self.id, generation: generation)
+    let result: Result<Container, ContainerError> = await withTaskExecutorPreference(SpawnExecutor.shared) {
+      do throws(ContainerError) {
+        return .success(try await runtime.create(id: id, spec: spec, io: .null, inProcessStart: true))
+      } catch {
+        return .failure(error)
+      }
+    }
+    do { return try result.get() } catch { throw .runtime(operation: "start sandbox \(id)", cause: error) }
+  }
+
+  /// The runtime's id of the sandbox's pid 1 of `generation`: each reset makes a new one (with a cgroup of its
+  /// own) while the old one is still being reaped. ``sweep(root:)`` finds them all by the prefix.
+  static func containerID(_ id: String, generation: Int) -> String {
+    generation == 0 ? id : "\(id).\(generation)"
+  }
+
+  /// The running container, or an error when the sandbox is closed.
+  func current() throws(SandboxError) -> Container {
+    guard let c = state.withLock({ $0.closed ? nil : $0.container }) else { throw .closed(id: id) }
+    return c
+  }
+
+  // MARK: Upper directory
+
+  /// Retires the overlay's upper directory and mounts the overlay again over `lowers` with a fresh, empty one: no
+  /// unpack, no copy. Pid 1 must be gone (its mount namespace held the old overlay). The retired directory is
+  /// removed on a thread of its own, or, with `keep`, renamed to `keep` and stacked as the top-most lower layer
+  /// (a template's layer: what was written stays visible, read-only).
+  func swapUpper(lowers: [String], keep: String? = nil) throws(SandboxError) {
+    let merged = rootfs
+    // Detached, as in close(): pid 1 is gone, nothing uses the mount, and a lazy unmount skips the RCU wait.
+    while ck_is_mount_point(merged) == 1 {
+      guard umount2(merged, Int32(MNT_DETACH)) == 0 else { throw .system(call: "umount", object: merged, errno: errno) }
+    }
+    let generation = state.withLock { s in
+      s.generation += 1
+      return s.generation
+    }
+    let retired = directory + "/retired-\(generation)"
+    guard mkdir(retired, 0o700) == 0 else { throw .system(call: "mkdir", object: retired, errno: errno) }
+    for name in ["upper", "work"] {
+      let to = name == "upper" && keep != nil ? keep! : retired + "/" + name
+      guard rename(directory + "/" + name, to) == 0 else {
+        throw .system(call: "rename", object: directory + "/" + name, errno: errno)
+      }
+      guard mkdir(directory + "/" + name, 0o755) == 0 else {
+        throw .system(call: "mkdir", object: directory + "/" + name, errno: errno)
+      }
+    }
+    let stacked = keep.map { [$0] + lowers } ?? lowers
+    try Self.mountOverlay(target: merged, lowers: stacked, upper: directory + "/upper", work: directory + "/work")
+    state.withLock {
+      $0.lowers = stacked
+      $0.retired.append(retired)
+    }
+  }
+
+  static func mountOverlay(target: String, lowers: [String], upper: String, work: String) throws(SandboxError) {
+    var cStrings = lowers.map { strdup($0) }
+    defer { cStrings.forEach { free($0) } }
+    var step: UnsafePointer<CChar>?
+    let r = cStrings.withUnsafeMutableBufferPointer { buf in
+      buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) { lp in
+        ck_mount_overlay(target, lp, Int32(lowers.count), upper, work, 1, &step)
+      }
+    }
+    guard r == 0 else {
+      let e = errno
+      throw .system(call: "mount overlay (\(step.map { String(cString: $0) } ?? "mount"))", object: target, errno: e)
+    }
+  }
+
+  /// Removes `path` on a thread of its own; ``close()`` waits for it before the snapshot directory goes.
+  func removeInBackground(_ path: String) {
+    let task = Task.detached {
+      await BlockingCall.run { Self.removeTree(path) }
+    }
+    state.withLock { $0.cleanups.append(task) }
+  }
+
+  static func removeTree(_ path: String) {
+    let dir = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    guard dir >= 0 else {
+      unlink(path)
+      return
+    }
+    removeContents(dir)
+    Glibc.close(dir)
+    rmdir(path)
+  }
+
+  /// Removes what `dir` holds, never following a symlink (only names inside `dir` are touched).
+  static func removeContents(_ dir: Int32) {
+    let copy = dup(dir)
+    guard copy >= 0, let stream = fdopendir(copy) else { return }
+    defer { closedir(stream) }
+    var names: [String] = []
+    while let entry = readdir(stream) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) {
+        String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    for name in names {
+      if unlinkat(dir, name, 0) == 0 { continue }
+      guard errno == EISDIR else { continue }
+      let sub = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+      if sub >= 0 {
+        removeContents(sub)
+        Glibc.close(sub)
+      }
+      unlinkat(dir, name, AT_REMOVEDIR)
+    }
+  }
+
+  // MARK: Reset
+
+  /// Kills every process of the sandbox and gives it back its image's file system: the overlay's upper
+  /// directory is swapped for an empty one (the old one is removed on a thread of its own) and a new pid 1 is
+  /// made. Files written before are gone, whatever their number; nothing is unpacked or copied.
+  public func reset() async throws(SandboxError) {
+    try await restart(waitingForTheOld: false) { () throws(SandboxError) in
+      try self.swapUpper(lowers: self.state.withLock { $0.lowers })
+    }
+  }
+
+  /// Stops pid 1 and every process, runs `change` while nothing runs, and makes a new pid 1.
+  func restart(waitingForTheOld: Bool, _ change: () throws(SandboxError) -> Void) async throws(SandboxError) {
+    let (container, processes, generation) = try state.withLock { s throws(SandboxError) in
+      guard !s.closed, let c = s.container else { throw SandboxError.closed(id: id) }
+      defer {
+        s.container = nil
+        s.processes = [:]
+        s.initGeneration += 1
+      }
+      return (c, Array(s.processes.values), s.initGeneration + 1)
+    }
+    if waitingForTheOld {
+      await Self.stop(container, processes)
+    } else {
+      // The new pid 1 does not wait for the old one's end: SIGKILL now, the reaping and the cgroup's removal on
+      // the side (close() waits for them). Its own container id keeps the two apart.
+      for p in processes { p.terminate() }
+      try? container.kill(SIGKILL, all: true)
+      try? container.kill(SIGKILL)
+    }
+    do { try change() } catch {
+      if !waitingForTheOld { await Self.stop(container, processes) }
+      throw error
+    }
+    let started: Result<Container, SandboxError>
+    do { started = .success(try await startInit(generation: generation)) } catch { started = .failure(error) }
+    // The old pid 1's reaping and the retired upper's removal, once the new pid 1 is up.
+    if !waitingForTheOld {
+      let old = Task.detached { await Self.stop(container, processes) }
+      state.withLock { $0.cleanups.append(old) }
+    }
+    for dir in state.withLock({ s in
+      defer { s.retired = [] }
+      return s.retired
+    }) { removeInBackground(dir) }
+    let new = try started.get()
+    let closed = state.withLock { s in
+      if !s.closed { s.container = new }
+      return s.closed
+    }
+    if closed {
+      await Self.stop(new, [])
+      throw .closed(id: id)
+    }
+  }
+}

@@ -1,0 +1,182 @@
+import ContainerSandbox
+import Foundation
+import TestSupport
+import Testing
+
+@Suite(.enabled(if: isRoot, "sandboxes need root"))
+struct SandboxMoreTests {
+  /// A template made from a sandbox that wrote 1,000 files: its children see them, and their writes reach neither
+  /// the template nor each other.
+  @Test func templateChildrenAreIsolated() async throws {
+    let image = try SandboxFixture.image
+    let config = SandboxFixture.configuration()
+    let template = try await Sandbox.withSandbox(image: image, configuration: config) { sandbox in
+      let w = try await sandbox.run([
+        "sh", "-c", "mkdir /db && i=0; while [ $i -lt 1000 ]; do echo $i > /db/row$i; i=$((i+1)); done",
+      ])
+      #expect(w.exitCode == 0)
+      let t = try await sandbox.snapshot()
+      // The sandbox goes on over its own template.
+      #expect(try await sandbox.run(["cat", "/db/row999"]).stdout == "999\n")
+      return t
+    }
+    try await Sandbox.withSandbox(template: template) { (a: Sandbox) async throws in
+      try await Sandbox.withSandbox(template: template) { (b: Sandbox) async throws in
+        #expect(try await a.run(["sh", "-c", "ls /db | wc -l"]).stdout.contains("1000"))
+        #expect(try await a.run(["sh", "-c", "echo a > /db/row1 && rm /db/row2 && echo new > /db/mine"]).exitCode == 0)
+        #expect(try await b.run(["cat", "/db/row1"]).stdout == "1\n")
+        #expect(try await b.run(["cat", "/db/row2"]).stdout == "2\n")
+        #expect(try await b.run(["test", "-e", "/db/mine"]).exitCode == 1)
+        #expect(try await a.run(["cat", "/db/row1", "/db/mine"]).stdout == "a\nnew\n")
+      }
+    }
+    try await Sandbox.withSandbox(template: template) { (c: Sandbox) async throws in
+      #expect(try await c.run(["cat", "/db/row1", "/db/row2"]).stdout == "1\n2\n")
+      #expect(try await c.run(["test", "-e", "/db/mine"]).exitCode == 1)
+    }
+    await template.remove()
+    #expect(!SandboxFixture.records().contains(template.id))
+  }
+
+  /// busybox httpd in the sandbox, fetched through `connect(port:)`: a socket made in the sandbox's own network
+  /// namespace, no bridge or host port.
+  @Test func httpdThroughConnect() async throws {
+    let config = SandboxFixture.configuration { $0.network = .loopback }
+    try await Sandbox.withSandbox(image: try SandboxFixture.image, configuration: config) { sandbox in
+      try await sandbox.writeFile("/www/index.html", contents: Array("hello from the sandbox\n".utf8))
+      let server = try await sandbox.start(["httpd", "-f", "-v", "-p", "8080", "-h", "/www"])
+      try await sandbox.waitForPort(8080)
+      let connection = try await sandbox.connect(port: 8080)
+      try await connection.send(Array("GET /index.html HTTP/1.0\r\nHost: x\r\n\r\n".utf8))
+      let response = String(decoding: try await connection.receiveAll(), as: UTF8.self)
+      #expect(response.hasPrefix("HTTP/1.1 200 OK"))
+      #expect(response.hasSuffix("hello from the sandbox\n"))
+      // Nothing listens on the host's 8080 for this: the connection was the sandbox's loopback.
+      try server.signal(SIGTERM)
+      let end = await server.wait()
+      #expect(end.signal == SIGTERM)
+    }
+  }
+
+  /// The streaming variant: chunks as they come, stdin written while it runs, a log line waited for.
+  @Test func streamingAndBackgroundProcesses() async throws {
+    try await Sandbox.withSandbox(image: try SandboxFixture.image, configuration: SandboxFixture.configuration()) {
+      sandbox in
+      let p = try await sandbox.start([
+        "sh", "-c", "echo ready; while read line; do echo got $line; done; echo bye >&2",
+      ])
+      try await p.waitForOutput(containing: "ready")
+      try await p.write(Array("one\ntwo\n".utf8))
+      p.closeStdin()
+      var chunks: [SandboxOutput] = []
+      for await chunk in p.output { chunks.append(chunk) }
+      let r = await p.wait()
+      #expect(r.exitCode == 0)
+      #expect(r.stdout == "ready\ngot one\ngot two\n")
+      #expect(r.stderr == "bye\n")
+      #expect(chunks.contains(.stderr(Array("bye\n".utf8))))
+    }
+  }
+
+  /// 200 sandboxes alive at once in one process, each answering.
+  @Test func twoHundredSandboxesAtOnce() async throws {
+    let image = try SandboxFixture.image
+    let config = SandboxFixture.configuration()
+    var open: [Sandbox] = []
+    do {
+      for _ in 0..<200 { open.append(try await Sandbox.open(image: image, configuration: config)) }
+      #expect(Set(open.map(\.id)).count == 200)
+      let answers = try await withThrowingTaskGroup(of: String.self) { group in
+        for (i, s) in open.enumerated() where i % 20 == 0 {
+          group.addTask { try await s.run(["echo", s.id]).stdout }
+        }
+        return try await group.reduce(into: [String]()) { $0.append($1) }
+      }
+      #expect(answers.count == 10)
+    } catch {
+      for s in open { await s.close() }
+      throw error
+    }
+    for s in open { await s.close() }
+    let ids = open.map(\.id)
+    #expect(Set(SandboxFixture.records()).isDisjoint(with: ids))
+    #expect(SandboxFixture.cgroups(named: ids).isEmpty)
+  }
+
+  /// A pool hands out warm sandboxes and takes them back reset.
+  @Test func poolResetsWhatItTakesBack() async throws {
+    let pool = SandboxPool(image: try SandboxFixture.image, configuration: SandboxFixture.configuration(), size: 2)
+    let first = try await pool.withSandbox { s in
+      try await s.writeFile("/tmp/left", contents: [1])
+      return s.id
+    }
+    try await pool.withSandbox { (s: Sandbox) async throws in
+      #expect(try await s.run(["test", "-e", "/tmp/left"]).exitCode == 1)
+      _ = first
+    }
+    await pool.close()
+  }
+
+  /// The trait: the test's sandbox through the task-local.
+  @Test(.sandbox(image: SandboxFixture.imageOrEmpty, configuration: SandboxFixture.configuration()))
+  func traitGivesTheTestASandbox() async throws {
+    let sandbox = try #require(Sandbox.current)
+    #expect(try await sandbox.run(["echo", "from the trait"]).stdout == "from the trait\n")
+  }
+
+  /// A test process killed with SIGKILL while it holds 5 sandboxes (each running a process): the next sweep
+  /// removes every process, mount, cgroup and record they left.
+  @Test func sweepAfterOwnerKilled() async throws {
+    try await withScratchRoot { scratch in
+      let root = scratch.path.path + "/sweep-root"
+      let exe = Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("sandbox-bench")
+      let helper = try #require(
+        exe.flatMap { FileManager.default.isExecutableFile(atPath: $0.path) ? $0 : nil }
+          ?? [".build/debug/sandbox-bench"].map({ RepoPaths.root.appendingPathComponent($0) }).first(where: {
+            FileManager.default.isExecutableFile(atPath: $0.path)
+          }), "sandbox-bench must be built (swift build --build-tests)")
+      let p = Process()
+      p.executableURL = helper
+      p.arguments = [root, try SandboxFixture.image, "hold", "5"]
+      let out = Pipe()
+      p.standardOutput = out
+      try p.run()
+      scratch.register(pid: p.processIdentifier)
+      let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+      let ids = line.split(separator: " ").dropFirst().map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+      try #require(line.hasPrefix("ready ") && ids.count == 5, "helper said: \(line)")
+      let pids = ids.compactMap { Self.initPid(root: root, id: $0) }
+      #expect(pids.count == 5)
+      #expect(SandboxFixture.overlays(below: root).count == 5)
+      #expect(SandboxFixture.cgroups(named: ids).count == 5)
+
+      kill(p.processIdentifier, SIGKILL)
+      p.waitUntilExit()
+      let removed = try await Sandbox.sweep(root: root)
+      #expect(Set(removed) == Set(ids))
+      #expect(SandboxFixture.overlays(below: root).isEmpty)
+      #expect(SandboxFixture.cgroups(named: ids).isEmpty)
+      #expect(SandboxFixture.records(in: root).isEmpty)
+      for pid in pids { #expect(Self.isGone(pid)) }
+      let snapshots = (try? FileManager.default.contentsOfDirectory(atPath: root + "/images/snapshots")) ?? []
+      #expect(snapshots.filter { !$0.hasPrefix(".") }.isEmpty)
+    }
+  }
+
+  /// No such process, or a zombie (its parent, the killed helper, is gone; the reaper it was handed to may not
+  /// have reaped it yet).
+  static func isGone(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+    return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+  }
+
+  /// The sandbox's pid 1 (of its latest generation), from the runtime's state file.
+  static func initPid(root: String, id: String) -> Int32? {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/images/snapshots/.run")) ?? []
+    guard let current = names.filter({ $0 == id || $0.hasPrefix(id + ".") }).max(by: { $0.count < $1.count }),
+      let data = FileManager.default.contents(atPath: "\(root)/images/snapshots/.run/\(current)/state.json"),
+      let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    else { return nil }
+    return (json["pid"] as? NSNumber)?.int32Value
+  }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# ContainerSandbox (issue 16), in-process (sandbox-bench): one sandbox's whole life (withSandbox + run true +
+# teardown), median and N in a loop; reset() after 1,000 files; host memory per live sandbox (200 open).
+# Targets: life median <= 8 ms, 1,000 <= 8 s; reset <= 3 ms; <= 256 KiB per sandbox.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+n=${1:-1000}
+swift build -c release --scratch-path .build-bench --product sandbox-bench >/dev/null
+work=$(mktemp -d /tmp/ckit-sandbox-bench.XXXXXX)
+cleanup() {
+  # The bench's sandboxes are gone when it exits; the state root keeps its tmpfs for snapshots and the store.
+  umount "$work/root/images/snapshots" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+scripts/fixtures/busybox-image.sh "$work/busybox" >/dev/null
+bench=.build-bench/release/sandbox-bench
+$bench "$work/root" "$work/busybox/layout" life "$n"
+$bench "$work/root" "$work/busybox/layout" reset 50
+$bench "$work/root" "$work/busybox/layout" density 200
