@@ -15,6 +15,7 @@
  * Runs in the child (system calls only). The template is made once per host by ck_mntns_template_create. */
 #define _GNU_SOURCE
 #include "internal.h"
+#include "mountapi.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,21 +29,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef OPEN_TREE_CLOEXEC
-#define OPEN_TREE_CLOEXEC O_CLOEXEC
-#endif
-#ifndef AT_RECURSIVE
-#define AT_RECURSIVE 0x8000
-#endif
-#ifndef MOVE_MOUNT_T_EMPTY_PATH
-#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
 
 #define CK_TPL_MAX 128
 

@@ -8,6 +8,7 @@
  * System calls only. */
 #define _GNU_SOURCE
 #include "internal.h"
+#include "mountapi.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,21 +19,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef OPEN_TREE_CLOEXEC
-#define OPEN_TREE_CLOEXEC O_CLOEXEC
-#endif
-#ifndef AT_RECURSIVE
-#define AT_RECURSIVE 0x8000
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
-#ifndef MOVE_MOUNT_T_EMPTY_PATH
-#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
-#endif
 
 /* struct mount_attr and its bits (linux/mount.h), under names of our own: glibc's sys/mount.h and the kernel's
  * header define them differently depending on their versions. */
