@@ -79,9 +79,10 @@ hyperfine -N --warmup 3 --runs $((RUNS / 2)) --export-json "$WORK/ckit.json" \\
   -n "ckit after" "$BIN/ckit --root $WORK/after run --rm --network none $IMAGE true" \\
   -n podman "$PODMAN $PODMAN_IMAGE true"
 echo "== exec true into a running container"
-"$BEFORE_BIN/ckit-runtime" --root $WORK/ckit-before --cgroup-parent $CKIT_CGROUP_PARENT run -d -b $S eb >/dev/null
-"$BIN/ckit-runtime" --root $WORK/ckit-after --cgroup-parent $CKIT_CGROUP_PARENT run -d -b $S ea >/dev/null
-crun --root $WORK/crun-state run -d -b $S ec >/dev/null
+# Detached: their stdio must not be this script's pipe, which would then never close.
+"$BEFORE_BIN/ckit-runtime" --root $WORK/ckit-before --cgroup-parent $CKIT_CGROUP_PARENT run -d -b $S eb </dev/null >/dev/null 2>&1
+"$BIN/ckit-runtime" --root $WORK/ckit-after --cgroup-parent $CKIT_CGROUP_PARENT run -d -b $S ea </dev/null >/dev/null 2>&1
+crun --root $WORK/crun-state run -d -b $S ec </dev/null >/dev/null 2>&1
 hyperfine -N --warmup 5 --runs $RUNS --export-json "$WORK/exec.json" \\
   -n "ckit-runtime before" "$BEFORE_BIN/ckit-runtime --root $WORK/ckit-before exec eb true" \\
   -n "ckit-runtime after" "$BIN/ckit-runtime --root $WORK/ckit-after exec ea true" \\
@@ -92,7 +93,11 @@ python3 - "$WORK" <<'PY'
 import json, sys
 w = sys.argv[1]
 def med(f):
-    return {x["command"]: x["median"] * 1000 for x in json.load(open(f"{w}/{f}.json"))["results"]}
+    rows = json.load(open(f"{w}/{f}.json"))["results"]
+    for x in rows:
+        print(f"  {f:5} {x['command']:22} median {x['median'] * 1000:7.2f} ms, CPU user {x['user'] * 1000:6.2f} +"
+              f" system {x['system'] * 1000:6.2f} ms")
+    return {x["command"]: x["median"] * 1000 for x in rows}
 r = med("run")
 print(f"run true:   after {r['ckit-runtime after']:.2f} ms = {r['ckit-runtime after'] / r['ckit-runtime before']:.3f}x before"
       f" ({r['ckit-runtime before']:.2f} ms), {r['ckit-runtime after'] / r['crun']:.2f}x crun ({r['crun']:.2f} ms),"
