@@ -92,3 +92,19 @@ enum CgroupTest {
     return state != "Z" && state != "X"
   }
 }
+
+extension CgroupTest {
+  /// The controllers of the unified tree's root (empty on a hybrid host, where v1 holds them).
+  static let unifiedControllers: Set<String> = {
+    guard let unified = mounts.unified, let text = read(unified + "/cgroup.controllers") else { return [] }
+    return Set(text.split(separator: " ").map(String.init))
+  }()
+
+  /// A pure v2 host with the resource controllers on cgroup2 (the guest lane of `scripts/guest`).
+  static var hasV2Controllers: Bool {
+    hasUnified && mounts.v1["memory"] == nil && ["memory", "cpu", "pids"].allSatisfy(unifiedControllers.contains)
+  }
+
+  /// The guest lane's free disk (`scripts/guest/guest.sh` attaches it), for io.max on a real device.
+  static let scratchDisk: String? = exists("/sys/block/vdb/dev") ? "/dev/vdb" : nil
+}
