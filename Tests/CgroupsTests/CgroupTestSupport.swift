@@ -108,3 +108,11 @@ extension CgroupTest {
   /// The guest lane's free disk (`scripts/guest/guest.sh` attaches it), for io.max on a real device.
   static let scratchDisk: String? = exists("/sys/block/vdb/dev") ? "/dev/vdb" : nil
 }
+
+extension CgroupTest {
+  /// Whether swap is on (a line past /proc/swaps' header).
+  static var hasSwap: Bool { (read("/proc/swaps") ?? "").split(separator: "\n").count > 1 }
+
+  /// The 2 MiB huge pages the kernel holds (`hugepages=` on the guest's command line).
+  static var hugePages: Int { Int(read("/proc/sys/vm/nr_hugepages") ?? "") ?? 0 }
+}
