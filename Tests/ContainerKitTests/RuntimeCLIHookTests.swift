@@ -17,7 +17,10 @@ struct RuntimeCLIHookTests {
   func cgroupNamespace() async throws {
     try await withScratchRoot { scratch in
       let bundle = try RuntimeCLITests.bundle(
-        scratch, args: ["sh", "-c", "grep -vc ':/$' /proc/self/cgroup; ls /sys/fs/cgroup/memory | grep -c ckit-cli-"])
+        scratch,
+        args: [
+          "sh", "-c", "grep -vc ':/$' /proc/self/cgroup; ls \(CgroupLayout.directory("memory")) | grep -c ckit-cli-",
+        ])
       try Self.edit(bundle) { config in
         var linux = try #require(config["linux"] as? [String: Any])
         var namespaces = try #require(linux["namespaces"] as? [[String: Any]])
