@@ -12,10 +12,9 @@ suites=(
   ContainerKitTests.ContainerViewTests
   ContainerKitTests.RuntimeCLITests
   ContainerKitTests.RuntimeCLIHookTests
-  ContainerKitTests.LifecycleTests
   IntegrationTests.CkitCgroupTests
-  IntegrationTests.CkitMoreTests
-  IntegrationTests.CkitSeedTests
+  IntegrationTests.CkitSeedTests/memoryLimitOOMKill
+  IntegrationTests.CkitMoreTests/pauseFreezesTheCgroupAndUnpauseThawsIt
   IntegrationTests.CkitOutputTests
 )
 start=$SECONDS
