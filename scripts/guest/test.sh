@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 suites=(
   CgroupsTests
   ContainerKitTests.CgroupLimitTests
-  ContainerKitTests.ContainerViewTests
+  ContainerKitTests.ContainerViewTests/cgroup
   ContainerKitTests.RuntimeCLITests
   ContainerKitTests.RuntimeCLIHookTests
   IntegrationTests.CkitCgroupTests
