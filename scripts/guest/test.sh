@@ -10,8 +10,6 @@ suites=(
   CgroupsTests
   ContainerKitTests.CgroupLimitTests
   ContainerKitTests.ContainerViewTests/cgroup
-  ContainerKitTests.RuntimeCLITests
-  ContainerKitTests.RuntimeCLIHookTests
   IntegrationTests.CkitCgroupTests
   IntegrationTests.CkitSeedTests/memoryLimitOOMKill
   IntegrationTests.CkitMoreTests/pauseFreezesTheCgroupAndUnpauseThawsIt
