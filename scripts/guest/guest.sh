@@ -9,8 +9,9 @@
 # directory under /tmp) carries the command's exit status back; its output is streamed over the serial console.
 # Two scratch disks: /dev/vda is the guest's swap (memory.swap is real), /dev/vdb is free for io.max tests.
 #
-# Under TCG the kernel cannot calibrate the TSC against microvm's PIT (it hangs), so the frequency and the delay
-# loop are given on the command line (their exact values do not matter to the tests).
+# Under TCG the kernel cannot calibrate the TSC against microvm's PIT (it hangs), so the frequency (TCG's TSC is
+# the host's: its rate from /proc/cpuinfo) and the delay loop are given on the command line, and the TSC is the
+# clocksource: with a wrong rate or jiffies the guest's clock runs fast and every timeout in the tests with it.
 #
 # QEMU is killed by its PID after SECONDS (default 1200) and when this script ends: nothing is left running.
 # The kernel and its modules are prepared once per kernel version under /var/cache/ckit-guest (apt-get download +
@@ -68,10 +69,11 @@ rm -rf "$work/initrd"
 truncate -s 256M "$work/swap.img"
 truncate -s 64M "$work/scratch.img"
 
+tsc_khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
 qemu-system-x86_64 -M microvm -accel tcg,thread=multi -cpu max -m 2G -smp 2 \
   -nodefaults -no-user-config -display none -monitor none -no-reboot -serial stdio \
   -kernel "$cache/vmlinux" -initrd "$work/initrd.cpio" \
-  -append "console=ttyS0 ${CKIT_GUEST_CONSOLE:-quiet loglevel=1} panic=-1 tsc_early_khz=2000000 lpj=4000000 hugepages=16 ckit.work=$work ckit.modules=$cache/lib/modules" \
+  -append "console=ttyS0 ${CKIT_GUEST_CONSOLE:-quiet loglevel=1} panic=-1 tsc_early_khz=$tsc_khz tsc=reliable clocksource=tsc lpj=4000000 hugepages=16 ckit.work=$work ckit.modules=$cache/lib/modules" \
   -fsdev "local,id=root,path=/,security_model=passthrough,readonly=on,multidevs=remap" \
   -device virtio-9p-device,fsdev=root,mount_tag=host \
   -fsdev "local,id=work,path=$work,security_model=passthrough" \
