@@ -92,3 +92,27 @@ enum CgroupTest {
     return state != "Z" && state != "X"
   }
 }
+
+extension CgroupTest {
+  /// The controllers of the unified tree's root (empty on a hybrid host, where v1 holds them).
+  static let unifiedControllers: Set<String> = {
+    guard let unified = mounts.unified, let text = read(unified + "/cgroup.controllers") else { return [] }
+    return Set(text.split(separator: " ").map(String.init))
+  }()
+
+  /// A pure v2 host with the resource controllers on cgroup2 (the guest lane of `scripts/guest`).
+  static var hasV2Controllers: Bool {
+    hasUnified && mounts.v1["memory"] == nil && ["memory", "cpu", "pids"].allSatisfy(unifiedControllers.contains)
+  }
+
+  /// The guest lane's free disk (`scripts/guest/guest.sh` attaches it), for io.max on a real device.
+  static let scratchDisk: String? = exists("/sys/block/vdb/dev") ? "/dev/vdb" : nil
+}
+
+extension CgroupTest {
+  /// Whether swap is on (a line past /proc/swaps' header).
+  static var hasSwap: Bool { (read("/proc/swaps") ?? "").split(separator: "\n").count > 1 }
+
+  /// The 2 MiB huge pages the kernel holds (`hugepages=` on the guest's command line).
+  static var hugePages: Int { Int(read("/proc/sys/vm/nr_hugepages") ?? "") ?? 0 }
+}

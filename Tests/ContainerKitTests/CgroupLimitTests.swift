@@ -12,13 +12,15 @@ struct CgroupLimitTests {
   static func cgroupFile(pid: Int32, controller: String, file: String) throws -> String {
     let lines = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8).split(separator: "\n")
     for line in lines {
-      let parts = line.split(separator: ":", maxSplits: 2).map(String.init)
+      let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
       guard parts.count == 3 else { continue }
       let controllers = parts[1].split(separator: ",").map(String.init)
       if controllers.contains(controller) {
         return "/sys/fs/cgroup/\(parts[1])\(parts[2])/\(file)"
       }
-      if parts[1].isEmpty, controller == "unified" { return "/sys/fs/cgroup/unified\(parts[2])/\(file)" }
+      if parts[1].isEmpty, controller == "unified" || CgroupLayout.host == .unified {
+        return (CgroupLayout.host == .unified ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified") + "\(parts[2])/\(file)"
+      }
     }
     throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "\(controller) for \(pid)"])
   }
@@ -85,12 +87,14 @@ struct CgroupLimitTests {
       let spec = f.spec(
         ["sleep", "3600"], limits: { $0.cpu = LinuxResources.CPU(quota: 50_000, period: 100_000, cpus: "0") })
       let c = try await f.create(spec, id: "cpu")
+      #expect(f.runtime.cgroups?.version == (CgroupLayout.host == .unified ? .v2 : .v1))
       if f.runtime.cgroups?.version == .v1 {
         #expect(try Self.readCgroup(pid: c.pid, controller: "cpu", file: "cpu.cfs_quota_us") == "50000\n")
         #expect(try Self.readCgroup(pid: c.pid, controller: "cpu", file: "cpu.cfs_period_us") == "100000\n")
         #expect(try Self.readCgroup(pid: c.pid, controller: "cpuset", file: "cpuset.cpus") == "0\n")
       } else {
         #expect(try Self.readCgroup(pid: c.pid, controller: "unified", file: "cpu.max") == "50000 100000\n")
+        #expect(try Self.readCgroup(pid: c.pid, controller: "unified", file: "cpuset.cpus") == "0\n")
       }
       try await f.remove(c, force: true)
     }

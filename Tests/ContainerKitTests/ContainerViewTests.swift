@@ -149,11 +149,12 @@ struct ContainerViewTests {
   func cgroupNamespace() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
+      let (memory, pids) = (CgroupLayout.directory("memory"), CgroupLayout.directory("pids"))
       let script = """
         cat /proc/self/cgroup; echo --
-        cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; echo --
-        ls /sys/fs/cgroup/memory | grep -c '^ckit-test-'; touch /sys/fs/cgroup/x 2>/dev/null; echo touch=$?
-        echo 1 > /sys/fs/cgroup/pids/pids.max 2>/dev/null; echo write=$?
+        cat \(memory)/\(CgroupLayout.memoryLimitFile) \(pids)/pids.max; echo --
+        ls \(memory) | grep -c '^ckit-test-'; touch /sys/fs/cgroup/x 2>/dev/null; echo touch=$?
+        echo 1 > \(pids)/pids.max 2>/dev/null; echo write=$?
         """
       let r = try await f.run(Self.cgroupSpec(f, script, namespace: true), id: "cgns")
       #expect(r.status.code == 0, "\(r.err)")
@@ -164,6 +165,7 @@ struct ContainerViewTests {
       for line in cgroupLines {
         #expect(line.hasSuffix(":/"), "\(line)")
       }
+      if CgroupLayout.host == .unified { #expect(cgroupLines == ["0::/"]) }
       #expect(parts[1] == "\(48 << 20)\n77\n")
       // The host's tree (with the test's cgroup parent) is not what it sees; the tmpfs and the hierarchies are
       // read-only.
@@ -175,10 +177,18 @@ struct ContainerViewTests {
   func cgroupBinds() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
+      // v1: a directory per hierarchy (cpu a link to cpu,cpuacct); v2: the container's own directory of the tree.
+      let (memory, pids) = (CgroupLayout.directory("memory"), CgroupLayout.directory("pids"))
+      let ownLine = CgroupLayout.host == .unified ? "cat /proc/self/cgroup" : "grep memory /proc/self/cgroup"
+      // v2: only the controllers its limits need are delegated to it (memory, pids).
+      let cpu =
+        CgroupLayout.host == .unified
+        ? "test -f /sys/fs/cgroup/memory.max && test ! -e /sys/fs/cgroup/cpu.max"
+        : "test -L /sys/fs/cgroup/cpu || test -d /sys/fs/cgroup/cpu"
       let script = """
-        grep memory /proc/self/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes
-        test -L /sys/fs/cgroup/cpu || test -d /sys/fs/cgroup/cpu && echo cpu
-        echo 1 > /sys/fs/cgroup/pids/pids.max 2>/dev/null; echo write=$?
+        \(ownLine); cat \(memory)/\(CgroupLayout.memoryLimitFile)
+        \(cpu) && echo cpu
+        echo 1 > \(pids)/pids.max 2>/dev/null; echo write=$?
         """
       let r = try await f.run(Self.cgroupSpec(f, script, namespace: false), id: "cgbind")
       #expect(r.status.code == 0, "\(r.err)")
@@ -194,7 +204,8 @@ struct ContainerViewTests {
   func cgroupNamespaceInUserNamespace() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
-      let script = "grep -c ':/$' /proc/self/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes"
+      let limit = CgroupLayout.directory("memory") + "/" + CgroupLayout.memoryLimitFile
+      let script = "grep -c ':/$' /proc/self/cgroup; cat \(limit)"
       var spec = Self.cgroupSpec(f, script, namespace: true)
       try f.inUserNamespace(&spec, hostID: 300_000)
       let r = try await f.run(spec, id: "cgns-user")

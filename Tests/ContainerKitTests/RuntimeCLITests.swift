@@ -49,7 +49,9 @@ struct RuntimeCLITests {
       #expect(r.stdout == "runc\n1\n")
       #expect(r.status == 3)
       #expect(!FileManager.default.fileExists(atPath: scratch.path.appendingPathComponent("state/cli-run").path))
-      #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/\(Self.cgroupParent(scratch))/cli-run"))
+      let cgroup = CgroupLayout.directory("memory") + "/\(Self.cgroupParent(scratch))/cli-run"
+      #expect(!FileManager.default.fileExists(atPath: cgroup))
+      #expect(FileManager.default.fileExists(atPath: CgroupLayout.directory("memory") + "/cgroup.procs"))
     }
   }
 

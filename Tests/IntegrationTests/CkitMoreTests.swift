@@ -108,11 +108,18 @@ struct CkitMoreTests {
       #expect(key == "/proc/\(pid)/ns/net\n")
       let hostNet = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
       #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net") != hostNet)
-      let cgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
-      if let line = cgroups.split(separator: "\n").first(where: { $0.contains(":freezer:") }) {
-        let path = line.split(separator: ":", maxSplits: 2)[2]
-        let state = try String(contentsOfFile: "/sys/fs/cgroup/freezer\(path)/freezer.state", encoding: .utf8)
-        #expect(state == "FROZEN\n")
+      // Read back from the kernel: the v1 freezer's state, or cgroup.events' `frozen` on v2.
+      let cgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8).split(separator: "\n")
+      let controller = CgroupLayout.host == .unified ? "::" : ":freezer:"
+      let line = try #require(cgroups.first(where: { $0.contains(controller) }), "\(cgroups)")
+      let path =
+        CgroupLayout.directory("freezer")
+        + line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)[2]
+      if CgroupLayout.host == .unified {
+        let events = try String(contentsOfFile: path + "/cgroup.events", encoding: .utf8)
+        #expect(events.contains("frozen 1\n"), "\(events)")
+      } else {
+        #expect(try String(contentsOfFile: path + "/freezer.state", encoding: .utf8) == "FROZEN\n")
       }
       let frozen = try counter()
       try await Task.sleep(for: .milliseconds(300))
