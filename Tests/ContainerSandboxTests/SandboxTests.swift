@@ -37,7 +37,8 @@ struct SandboxTests {
       let slow = try await sandbox.run(["sleep", "30"], timeout: .milliseconds(200))
       #expect(slow.timedOut)
       #expect(slow.signal == SIGKILL)
-      #expect(clock.now - start < .seconds(5))
+      // Killed, not finished: well under the 30 s the command takes, with room for a loaded machine.
+      #expect(clock.now - start < .seconds(20))
     }
   }
 
@@ -137,7 +138,8 @@ struct SandboxTests {
     let start = clock.now
     task.cancel()
     await #expect(throws: SandboxError.self) { try await task.value }
-    #expect(clock.now - start < .seconds(5))
+    // Ended by the cancellation, not by `sleep 60`, with room for a loaded machine.
+    #expect(clock.now - start < .seconds(30))
     let id = try #require(ids.withLock { $0.first })
     #expect(!SandboxFixture.records().contains(id))
     #expect(SandboxFixture.overlays(below: SandboxFixture.root).filter { $0.hasSuffix("/\(id)/merged") }.isEmpty)

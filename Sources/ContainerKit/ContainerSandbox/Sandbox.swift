@@ -238,7 +238,20 @@ public final class Sandbox: Sendable {
         return .failure(error)
       }
     }
-    do { return try result.get() } catch { throw .runtime(operation: "start sandbox \(id)", cause: error) }
+    let container: Container
+    do { container = try result.get() } catch { throw .runtime(operation: "start sandbox \(id)", cause: error) }
+    Self.exemptFromOOMKiller(container.pid)
+    return container
+  }
+
+  /// The OOM killer ranks a cgroup's processes by resident size, and pid 1, a fork of the test process, counts
+  /// the test process's pages as its own: a memory hog over the sandbox's limit would get its pid 1 killed instead
+  /// of itself. Processes run in the sandbox are not its children and keep their own score.
+  static func exemptFromOOMKiller(_ pid: Int32) {
+    let fd = Glibc.open("/proc/\(pid)/oom_score_adj", O_WRONLY | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    defer { Glibc.close(fd) }
+    _ = "-1000".utf8CString.withUnsafeBufferPointer { Glibc.write(fd, $0.baseAddress, $0.count - 1) }
   }
 
   /// The runtime's id of the sandbox's pid 1 of `generation`: each reset makes a new one (with a cgroup of its
