@@ -26,17 +26,22 @@ enum SandboxFixture {
   static let root: String = {
     try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
     removeDeadRoots()
+    // The root's tmpfs for snapshots and the image store go with the test process (sandboxes are closed by then).
+    atexit { SandboxFixture.removeRoot(SandboxFixture.parent + "/\(getpid())") }
     return "\(parent)/\(getpid())"
   }()
+
+  static func removeRoot(_ dir: String) {
+    for m in mounts(below: dir).sorted(by: { $0.count > $1.count }) { umount2(m, Int32(MNT_DETACH)) }
+    try? FileManager.default.removeItem(atPath: dir)
+  }
 
   /// Roots of test processes that are gone: their sandboxes were closed (or their mounts are detached here), only
   /// the image store and empty directories remain.
   static func removeDeadRoots() {
     for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
       guard let pid = Int32(name), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
-      let dir = parent + "/" + name
-      for m in mounts(below: dir).sorted(by: { $0.count > $1.count }) { umount2(m, Int32(MNT_DETACH)) }
-      try? FileManager.default.removeItem(atPath: dir)
+      removeRoot(parent + "/" + name)
     }
   }
 
