@@ -4,8 +4,11 @@
 // The folder tree shows the layering: `Sources/ImageStore/*` is the image side, `Sources/ContainerKit/*` the
 // runtime side, `Sources/Examples/*` the sample tools. Lower layers never import upper ones:
 //
-//   OCI  <-  LayerFS, RegistryClient, DockerfileParser  <-  ImageStore
-//   OCI  <-  CContainerKit, Namespaces, Cgroups  <-  ContainerKit  <-  Builder (joins ImageStore)
+//   OCI  <-  LayerFS, RegistryClient  <-  ImageStore           DockerfileParser (imports nothing of ours)
+//   OCI  <-  CContainerKit, Namespaces, Cgroups  <-  ContainerKit      OCI, CNetlink  <-  ContainerNetwork
+//   ContainerKit + ImageStore (+ DockerfileParser)  <-  Builder  <-  ContainerEngine (+ ContainerNetwork)
+//   ContainerKit + ImageStore + ContainerNetwork  <-  ContainerSandbox
+// (the two sides meet only in Builder, ContainerEngine and ContainerSandbox; the targets' lists below are the truth)
 import PackageDescription
 
 /// For the modules `ckit-runtime` links. Without it, an import anywhere in the graph (swift-crypto imports Foundation)
