@@ -71,10 +71,12 @@ public struct OverlayDriver: SnapshotDriver {
     if r == 0 { return }
     let e = errno
     let failed = step.map { String(cString: $0) } ?? "mount"
-    guard failed == "fsconfig lowerdir+" && e == EINVAL else {
+    // Kernels before 6.8 have no lowerdir+: the classic one-string form. Before 6.5 overlayfs does not parse
+    // fsconfig's keys itself either: the kernel's legacy context takes any key and only the create step, which
+    // hands them to overlayfs as one string, refuses "lowerdir+" (Debian 12's 6.1).
+    guard e == EINVAL && (failed == "fsconfig lowerdir+" || failed == "fsconfig create") else {
       throw .mount(target: target, step: failed, errno: e)
     }
-    // Kernels before 6.8 have no lowerdir+: the classic one-string form.
     var data = "lowerdir=" + lowers.joined(separator: ":")
     if let upper, let work { data += ",upperdir=\(upper),workdir=\(work)" + (volatile ? ",volatile" : "") }
     guard Glibc.mount("overlay", target, "overlay", 0, data) == 0 else {
