@@ -13,7 +13,26 @@ swift format lint --strict -r Package.swift Sources Tests Benchmarks
 swift build --build-tests -j "$(nproc)"
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# What the suite makes on the host outside its own temporary roots, removed at the end (also when it fails) if it
+# was not there before: the runtime's sealed-copy cache (`/run/ckit-runtime`, a read-only bind that ckit-runtime
+# keeps across runs by design) and the default cgroup parents of ckit (`ckit`) and of ContainerSandbox
+# (`container-sandbox`) in each hierarchy, left empty.
+had_seal_cache=$([ -e /run/ckit-runtime ] && echo yes || true)
+parents=(/sys/fs/cgroup/*/ckit /sys/fs/cgroup/*/container-sandbox)
+had_cgroups=$(ls -d "${parents[@]}" 2>/dev/null || true)
+cleanup() {
+  rm -f "$log"
+  if [ -z "$had_seal_cache" ] && [ -e /run/ckit-runtime ]; then
+    umount -l /run/ckit-runtime/exe 2>/dev/null || true
+    rm -rf /run/ckit-runtime
+  fi
+  for d in /sys/fs/cgroup/*/ckit /sys/fs/cgroup/*/container-sandbox; do
+    [ -d "$d" ] || continue
+    grep -qxF "$d" <<<"$had_cgroups" && continue
+    find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
 set +e
 swift test --skip-build 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
