@@ -111,7 +111,7 @@ let package = Package(
     .target(
       name: "ContainerNetwork",
       dependencies: ["OCI", "CNetlink", .product(name: "SystemPackage", package: "swift-system")],
-      path: "Sources/ContainerKit/Network"),
+      path: "Sources/ContainerKit/ContainerNetwork"),
     // The per-container monitor that outlives `ckit`: holds stdio, writes logs, records the exit code. C, so that
     // a thousand of them fit in the density budget.
     .executableTarget(
@@ -152,7 +152,7 @@ let package = Package(
         "RegistryClient", "Namespaces",
         "OCI",
       ],
-      path: "Sources/ContainerKit/Engine"),
+      path: "Sources/ContainerKit/ContainerEngine"),
 
     // A container per test: sandboxes owned by the test process (no daemon, no monitor), on the in-process runtime
     // and overlay snapshots of the image store; see Documentation/Sandbox.md.
