@@ -1,0 +1,61 @@
+import ArgumentParser
+import Builder
+import ContainerEngine
+import Foundation
+import OCI
+import RegistryClient
+
+struct Build: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "build", abstract: "Build an image from a Dockerfile")
+  @OptionGroup var global: GlobalOptions
+  @Option(name: .shortAndLong, help: "Name and optionally a tag in the 'name:tag' format") var tag: [String] = []
+  @Option(name: .shortAndLong, help: "Name of the Dockerfile (default: 'PATH/Dockerfile')") var file: String?
+  @Option(name: .customLong("build-arg"), help: "Set build-time variables") var buildArg: [String] = []
+  @Option(help: "Set the target build stage to build") var target: String?
+  @Flag(name: .customLong("no-cache"), help: "Do not use cache when building the image") var noCache = false
+  @Flag(name: .shortAndLong, help: "Suppress the build output and print image ID on success") var quiet = false
+  @Option(help: "Set metadata for an image") var label: [String] = []
+  @Flag(help: "Always attempt to pull a newer version of the image") var pull = false
+  @Option(name: .customLong("cache-from"), help: "Images to consider as cache sources") var cacheFrom: [String] = []
+  @Argument(help: "PATH | -") var context: String
+
+  func run() async throws {
+    for t in tag { try ImageReferenceText.validate(t) }
+    var args = [String: String]()
+    for a in buildArg {
+      let parts = a.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      // docker: `--build-arg K` takes K's value from the environment.
+      args[String(parts[0])] =
+        parts.count == 2 ? String(parts[1]) : ProcessInfo.processInfo.environment[String(parts[0])]
+    }
+    var labels = [String: String]()
+    for l in label {
+      let parts = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      labels[String(parts[0])] = parts.count == 2 ? String(parts[1]) : ""
+    }
+    let options = BuildOptions(
+      tags: tag, buildArgs: args, target: target, noCache: noCache, pull: pull, labels: labels,
+      cacheFrom: cacheFrom)
+    let engine = LibraryEngine(root: global.state)
+    let id = try await engine.build(
+      BuildRequest(
+        context: context, dockerfile: file, options: options,
+        progress: { event in
+          guard !quiet else { return }
+          // A RUN's output goes out byte for byte (a UTF-8 sequence may straddle two reads).
+          if case .output(let bytes) = event {
+            FileHandle.standardOutput.write(Data(bytes))
+          } else {
+            ProgressPrinter.write(event.classicText)
+          }
+        },
+        pull: { reference in
+          if quiet {
+            _ = try await engine.pull(reference, progress: nil)
+          } else {
+            try await Pull.pullShowingProgress(reference, engine: engine)
+          }
+        }))
+    if quiet { print(id) }
+  }
+}

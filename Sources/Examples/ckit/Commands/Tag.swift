@@ -1,0 +1,16 @@
+import ArgumentParser
+import Builder
+import ContainerEngine
+import Foundation
+import OCI
+import RegistryClient
+
+struct Tag: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "tag", abstract: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "SOURCE_IMAGE[:TAG]") var source: String
+  @Argument(help: "TARGET_IMAGE[:TAG]") var target: String
+
+  func run() async throws { try await Engines.current(global.state).tag(source, target) }
+}
