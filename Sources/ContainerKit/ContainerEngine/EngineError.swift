@@ -21,6 +21,10 @@ public enum EngineError: Error, Equatable, CustomStringConvertible, Sendable {
   case unsupported(String)
   case state(path: String, reason: String)
   case backend(String)
+  /// An operation failed below the engine (the image store, the registry, the runtime, the kernel). `context`
+  /// names the operation and its object (`pull busybox`, `commit 4f2a…`); `cause` is the error as it was thrown,
+  /// kept whole so that an embedder can still match on it.
+  case underlying(context: String, cause: any Error & Sendable)
   /// The container's process could not be started; `code` is docker's (125, 126 or 127), `message` the runtime's.
   case startFailed(id: String, code: Int32, message: String)
 
@@ -45,7 +49,28 @@ public enum EngineError: Error, Equatable, CustomStringConvertible, Sendable {
     case .unsupported(let s): s
     case .state(let path, let reason): "state \(path): \(reason)"
     case .backend(let s): s
+    case .underlying(let context, let cause): context.isEmpty ? "\(cause)" : "\(context): \(cause)"
     case .startFailed(_, _, let message): message
     }
   }
+}
+
+extension EngineError {
+  /// The error below the engine, for `.underlying`; nil for the engine's own errors.
+  public var cause: (any Error & Sendable)? {
+    if case .underlying(_, let cause) = self { return cause }
+    return nil
+  }
+
+  /// Equal when the case and its values are; two causes are compared by their descriptions, as `any Error` has no
+  /// equality of its own.
+  public static func == (lhs: EngineError, rhs: EngineError) -> Bool {
+    switch (lhs, rhs) {
+    case (.underlying(let a, let x), .underlying(let b, let y)): a == b && "\(x)" == "\(y)"
+    case (.underlying, _), (_, .underlying): false
+    default: lhs.description == rhs.description && lhs.caseName == rhs.caseName
+    }
+  }
+
+  private var caseName: String { Mirror(reflecting: self).children.first?.label ?? "" }
 }
