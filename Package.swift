@@ -260,5 +260,7 @@ let package = Package(
       name: "ContainerEngineTests", dependencies: ["ContainerEngine", "ContainerNetwork", "OCI", "TestSupport"]),
     // Written as a user of the library would: ContainerSandbox and the fixtures' registry, nothing `package`.
     .testTarget(name: "ContainerSandboxTests", dependencies: ["ContainerSandbox", "TestSupport"]),
+    // The engine as an embedder sees it: ContainerEngine's public API and the fixtures, nothing `package`.
+    .testTarget(name: "EngineAPITests", dependencies: ["ContainerEngine", "TestSupport"]),
   ]
 )
