@@ -2,13 +2,22 @@
 // ContainerKit: an embeddable Swift library for running Linux containers.
 //
 // The folder tree shows the layering: `Sources/ImageStore/*` is the image side, `Sources/ContainerKit/*` the
-// runtime side, `Sources/Examples/*` the sample tools. Lower layers never import upper ones:
+// runtime side with ContainerEngine at its top, `Sources/Examples/*` the sample tools. Lower layers never import
+// upper ones (`A <- B`: B imports A; the targets' lists below are the truth, Documentation/Architecture.md's table
+// repeats them, and `scripts/check-api.py layers` fails the test command when the two differ):
 //
-//   OCI  <-  LayerFS, RegistryClient  <-  ImageStore           DockerfileParser (imports nothing of ours)
-//   OCI  <-  CContainerKit, Namespaces, Cgroups  <-  ContainerKit      OCI, CNetlink  <-  ContainerNetwork
-//   ContainerKit + ImageStore (+ DockerfileParser)  <-  Builder  <-  ContainerEngine (+ ContainerNetwork)
-//   ContainerKit + ImageStore + ContainerNetwork  <-  ContainerSandbox
-// (the two sides meet only in Builder, ContainerEngine and ContainerSandbox; the targets' lists below are the truth)
+//   image side     OCI, CArchive, CLayerFS  <-  LayerFS          OCI  <-  RegistryClient
+//                  OCI, LayerFS, RegistryClient  <-  ImageStore    DockerfileParser (imports nothing of ours)
+//   runtime side   OCI, CContainerKit, CSeccomp  <-  Namespaces    OCI  <-  Cgroups
+//                  OCI, CContainerKit, Namespaces, Cgroups  <-  ContainerKit (so ckit-runtime links no image side)
+//                  OCI, CNetlink  <-  ContainerNetwork
+//   both sides     ContainerKit, ImageStore, DockerfileParser, LayerFS, OCI  <-  Builder
+//                  Builder, ContainerKit, ImageStore, ContainerNetwork (and what they import)  <-  ContainerEngine
+//                  ContainerKit, ImageStore, ContainerNetwork (and what they import)  <-  ContainerSandbox
+//   executables    ckit-monitor, ckit-init: C, nothing of ours (products: an embedder ships them with its program)
+//                  ContainerEngine (and the modules it shows)  <-  ckit, engine-worker;  ContainerKit  <-  ckit-runtime
+//                  ContainerKit, ImageStore  <-  hello-container;  DockerfileParser  <-  dockerfile-ast
+// The sample tools, engine-worker and Tests/EngineAPITests use public API only (`scripts/check-api.py public-api`).
 import PackageDescription
 
 /// For the modules `ckit-runtime` links. Without it, an import anywhere in the graph (swift-crypto imports Foundation)
@@ -28,6 +37,10 @@ let package = Package(
     .library(name: "ContainerSandbox", targets: ["ContainerSandbox"]),
     .executable(name: "ckit", targets: ["ckit"]),
     .executable(name: "ckit-runtime", targets: ["ckit-runtime"]),
+    // What the engine runs beside an embedder's program: the per-container monitor, and pid 1 of `--init`
+    // containers. Declared so that a package depending on this one can build and ship them with its executable.
+    .executable(name: "ckit-monitor", targets: ["ckit-monitor"]),
+    .executable(name: "ckit-init", targets: ["ckit-init"]),
     .executable(name: "dockerfile-ast", targets: ["dockerfile-ast"]),
   ],
   dependencies: [
@@ -149,8 +162,7 @@ let package = Package(
       name: "ContainerEngine",
       dependencies: [
         "ContainerKit", "CContainerKit", "ImageStore", "Builder", "ContainerNetwork", "Cgroups", "LayerFS",
-        "RegistryClient", "Namespaces",
-        "OCI",
+        "CLayerFS", "CArchive", "RegistryClient", "Namespaces", "OCI",
       ],
       path: "Sources/ContainerKit/ContainerEngine"),
 
@@ -213,6 +225,11 @@ let package = Package(
       name: "hello-container",
       dependencies: ["ContainerKit", "ImageStore", "RegistryClient", "OCI"],
       path: "Sources/Examples/hello-container"),
+    // The DocC article's example (ContainerEngine.docc, "A worker container per job"), built and run by the suite.
+    .executableTarget(
+      name: "engine-worker",
+      dependencies: ["ContainerEngine"],
+      path: "Sources/Examples/engine-worker"),
     .executableTarget(
       name: "dockerfile-ast",
       dependencies: ["DockerfileParser"],
@@ -238,24 +255,29 @@ let package = Package(
       dependencies: ["OCI", "CContainerKit"],
       path: "Tests/TestSupport"),
     .testTarget(name: "OCITests", dependencies: ["OCI", "TestSupport"]),
-    .testTarget(name: "LayerFSTests", dependencies: ["LayerFS", "OCI", "TestSupport"]),
+    .testTarget(name: "LayerFSTests", dependencies: ["LayerFS", "CLayerFS", "OCI", "TestSupport"]),
     .testTarget(
       name: "RegistryClientTests", dependencies: ["RegistryClient", "ImageStore", "OCI", "TestSupport"]),
     .testTarget(
       name: "DockerfileParserTests", dependencies: ["DockerfileParser", "TestSupport"]),
     .testTarget(
       name: "ImageStoreTests", dependencies: ["ImageStore", "LayerFS", "OCI", "TestSupport"]),
-    .testTarget(name: "NamespacesTests", dependencies: ["Namespaces", "OCI", "TestSupport"]),
+    .testTarget(name: "NamespacesTests", dependencies: ["Namespaces", "CContainerKit", "OCI", "TestSupport"]),
     .testTarget(name: "NetworkTests", dependencies: ["ContainerNetwork", "OCI", "TestSupport"]),
     .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "OCI", "TestSupport"]),
     .testTarget(
-      name: "ContainerKitTests", dependencies: ["ContainerKit", "ImageStore", "OCI", "TestSupport"]),
+      name: "ContainerKitTests",
+      dependencies: ["ContainerKit", "Namespaces", "Cgroups", "ImageStore", "OCI", "TestSupport"]),
     .testTarget(
-      name: "BuilderTests", dependencies: ["Builder", "ContainerKit", "ImageStore", "TestSupport"]),
+      name: "BuilderTests", dependencies: ["Builder", "ContainerKit", "ImageStore", "OCI", "TestSupport"]),
     .testTarget(
       name: "IntegrationTests", dependencies: ["ContainerKit", "ImageStore", "OCI", "TestSupport"]),
     // ckit's own logic (formatting, templates, state, argument handling) and ckit-monitor, unit-tested.
-    .testTarget(name: "CkitTests", dependencies: ["ckit", "ContainerEngine", "ContainerNetwork", "TestSupport"]),
+    .testTarget(
+      name: "CkitTests",
+      dependencies: [
+        "ckit", "ContainerEngine", "ContainerNetwork", "RegistryClient", "CLayerFS", "OCI", "TestSupport",
+      ]),
     .testTarget(
       name: "ContainerEngineTests", dependencies: ["ContainerEngine", "ContainerNetwork", "OCI", "TestSupport"]),
     // Written as a user of the library would: ContainerSandbox and the fixtures' registry, nothing `package`.

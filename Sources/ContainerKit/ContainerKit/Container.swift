@@ -15,7 +15,7 @@ import Synchronization
 /// cgroup frozen, is the exec fifo still there), so every process that looks at it agrees.
 public final class Container: Sendable {
   public let runtime: ContainerRuntime
-  let record: ContainerRecord
+  let record: RuntimeRecord
   /// The caller's ends of the init's stdio (empty for `.inherit`, or when found on disk).
   public let streams: ProcessStreams
   /// The init is this process's child: `wait` can reap it and read its exit status.
@@ -33,7 +33,7 @@ public final class Container: Sendable {
   }
 
   init(
-    runtime: ContainerRuntime, record: ContainerRecord, channel: SyncChannel?, streams: ProcessStreams, isChild: Bool,
+    runtime: ContainerRuntime, record: RuntimeRecord, channel: SyncChannel?, streams: ProcessStreams, isChild: Bool,
     startsOnChannel: Bool = false
   ) {
     self.runtime = runtime

@@ -167,7 +167,7 @@ public struct ContainerRuntime: Sendable {
       childIO.startOnChannel = inProcessStart
 
       let created = RFC3339.now()
-      var saved: ContainerRecord?
+      var saved: RuntimeRecord?
       let resources = DefaultDevices.apply(spec.linux?.resources, devices: spec.linux?.devices)
       // A `cgroup` mount without a cgroup namespace binds the container's own cgroup directories, so they must
       // exist before the child takes its bind sources: with a mount namespace template it clones them right after
@@ -190,7 +190,7 @@ public struct ContainerRuntime: Sendable {
         settingUp: { pid in
           // While the child mounts its rootfs: the state file is most of this process's own work in a create
           // (a new inode, which ext4 can take a fraction of a millisecond to find), and this core is idle now.
-          let record = ContainerRecord(
+          let record = RuntimeRecord(
             id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: pid,
             pidStartTime: ProcInfo.stat(pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
             spec: spec)
@@ -232,7 +232,7 @@ public struct ContainerRuntime: Sendable {
   /// The container `id` as recorded under `root`, for any process to signal, inspect or delete.
   public func container(id: String) throws(ContainerError) -> Container {
     try Self.validate(id: id)
-    let record = try ContainerRecord.load(path: directoryPath(id) + "/state.json", id: id)
+    let record = try RuntimeRecord.load(path: directoryPath(id) + "/state.json", id: id)
     return Container(runtime: self, record: record, channel: nil, streams: ProcessStreams(), isChild: false)
   }
 

@@ -5,9 +5,9 @@ import Testing
 
 /// `docker cp` through the engine's public API: links resolve in the container, never on the host.
 @Suite(.enabled(if: isRoot, "requires root"))
-struct ContainerEngineCopyTests {
+struct CopyAPITests {
   @Test func copyOutArchiveAndCopyIn() async throws {
-    try await ContainerEngineTests().withEngine { engine, image in
+    try await withEngine { engine, image in
       let probe = "ckit-engine-cp-\(UInt32.random(in: 0..<UInt32.max))"
       let script =
         "echo secret > /etc/shadow && ln -s /etc/shadow /tmp/s && ln -s /etc/\(probe) /tmp/trap"

@@ -7,12 +7,12 @@ import Testing
 @testable import ContainerKit
 
 /// The state file is written by hand around the config's own bytes; it must read back as JSONEncoder's would.
-@Suite("Container record")
+@Suite("Runtime record")
 struct ContainerRecordTests {
-  func record(bundle: String, cgroupPath: String?, exitCode: Int32?) -> ContainerRecord {
+  func record(bundle: String, cgroupPath: String?, exitCode: Int32?) -> RuntimeRecord {
     var spec = Spec.container(rootfs: "/srv/rootfs", args: ["sh", "-c", "echo \"hi\"\\n"], hostname: "h")
     spec.annotations = ["a/b": "c\"d", "tab": "\t"]
-    return ContainerRecord(
+    return RuntimeRecord(
       id: "c-1", bundle: bundle, rootfs: "/srv/rootfs", pid: 4242, pidStartTime: 123_456_789,
       created: RFC3339.format(seconds: 0, nanoseconds: 5), cgroupPath: cgroupPath, spec: spec, exitCode: exitCode)
   }
@@ -26,7 +26,7 @@ struct ContainerRecordTests {
     ] {
       let written = r.encode(specJSON: try SpecJSON.encode(r.spec))
       #expect(written == (try SpecJSON.encode(r)))
-      let back = try JSONDecoder().decode(ContainerRecord.self, from: written)
+      let back = try JSONDecoder().decode(RuntimeRecord.self, from: written)
       #expect(back.bundle == r.bundle && back.spec == r.spec && back.exitCode == r.exitCode)
     }
   }
@@ -38,7 +38,7 @@ struct ContainerRecordTests {
     let written = r.encode(specJSON: raw)
     let text = String(decoding: written, as: UTF8.self)
     #expect(text.hasSuffix(#","spec":{ "ociVersion" : "1.0.2",  "root": {"path": "/srv/rootfs"} }}"#))
-    let back = try JSONDecoder().decode(ContainerRecord.self, from: written)
+    let back = try JSONDecoder().decode(RuntimeRecord.self, from: written)
     #expect(back.spec.root?.path == "/srv/rootfs")
   }
 

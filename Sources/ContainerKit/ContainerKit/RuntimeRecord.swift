@@ -9,7 +9,7 @@ import Synchronization
 /// What the runtime keeps on disk about a container (`<root>/<id>/state.json`), so another process can find,
 /// signal and delete it: the config it was created from, its init's pid and that pid's start time (a recycled pid
 /// is then not mistaken for the container), its cgroup.
-struct ContainerRecord: Codable, Sendable {
+struct RuntimeRecord: Codable, Sendable {
   var id: String
   var bundle: String
   var rootfs: String
@@ -20,10 +20,10 @@ struct ContainerRecord: Codable, Sendable {
   var spec: Spec
   var exitCode: Int32?
 
-  static func load(path: String, id: String) throws(ContainerError) -> ContainerRecord {
+  static func load(path: String, id: String) throws(ContainerError) -> RuntimeRecord {
     guard let data = ContainerRuntime.readFile(path) else { throw .notFound(id: id) }
     do {
-      return try JSONDecoder().decode(ContainerRecord.self, from: data)
+      return try JSONDecoder().decode(RuntimeRecord.self, from: data)
     } catch {
       throw .invalidConfig("state of container \"\(id)\" (\(path)) is unreadable: \(error)")
     }
