@@ -2,7 +2,7 @@
 SWIFT ?= swift
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build demo test test-guest lint format bench
+.PHONY: deps build demo test test-guest lint format bench check-api
 
 deps:
 	@bash scripts/install-deps.sh
@@ -24,6 +24,12 @@ format:
 # test is a failure.
 test: deps
 	@bash scripts/test.sh
+
+# The structural checks alone (part of `make test`): documented layers, declared imports, public API only in the
+# sample tools and EngineAPITests, doc comments on ContainerEngine's public API (scripts/check-api.py).
+check-api:
+	$(SWIFT) build --build-tests -j $(JOBS)
+	python3 scripts/check-api.py --fatal layers --fatal imports
 
 # The pure cgroup v2 lane: Debian's kernel under QEMU (TCG), the host's build over 9p, the v2 controllers for real
 # (Documentation/Cgroups.md). Builds the tests first; runs as root.

@@ -12,6 +12,16 @@ swift format lint --strict -r Package.swift Sources Tests Benchmarks
 
 swift build --build-tests -j "$(nproc)"
 
+# The package's structural checks on what the build made (scripts/check-api.py): the documented layers and the
+# declared imports fail the run. Whether the sample tools, the DocC example and Tests/EngineAPITests use public API
+# only, and whether every public declaration of ContainerEngine has a doc comment, is reported (with a count) but
+# fails the run only with CKIT_PUBLIC_API=fatal: the switch to flip here once ckit's migration to the engine's
+# public API has landed.
+public_api=${CKIT_PUBLIC_API:-report}
+api_checks=(--fatal layers --fatal imports)
+[ "$public_api" = "fatal" ] && api_checks+=(--fatal public-api --fatal docs)
+python3 scripts/check-api.py "${api_checks[@]}"
+
 log=$(mktemp)
 # What the suite makes on the host outside its own temporary roots, removed at the end (also when it fails) if it
 # was not there before: the runtime's sealed-copy cache (`/run/ckit-runtime`, a read-only bind that ckit-runtime
