@@ -9,7 +9,8 @@
               sources are type-checked against the modules the build just made, with another package name, so
               every `package` declaration they reach fails to resolve (as it would from another package). Names
               each symbol reached and counts them. Also rejects `@testable import` in them.
-  docs        public declarations of ContainerEngine without a doc comment, read from its symbol graph.
+  docs        public declarations of ContainerEngine without a doc comment, read from its symbol graph, and the
+              links of its DocC catalog (ContainerEngine.docc) that do not resolve.
 
 `check-api.py [--fatal CHECK]... [CHECK]...` runs the named checks (all by default) and exits non-zero when a
 check named with `--fatal` finds anything; the others only report. Run from the package root after
@@ -254,6 +255,21 @@ def check_docs(package):
                     line = location.get("position", {}).get("line", -1) + 1
                     title = ".".join(symbol["pathComponents"])
                     findings.append(f"{module}: {title} ({os.path.relpath(uri, ROOT) if uri else '?'}:{line})")
+            # The catalog's links to symbols and articles resolve (DocC warns about each one that does not).
+            path = next(t["path"] for t in package["targets"] if t["name"] == module)
+            catalog = os.path.join(ROOT, path, f"{module}.docc")
+            if os.path.isdir(catalog):
+                docc = subprocess.run(
+                    ["docc", "convert", catalog, "--additional-symbol-graph-dir", out, "--output-path",
+                     os.path.join(out, "site"), "--fallback-display-name", module, "--fallback-bundle-identifier",
+                     module],
+                    capture_output=True, text=True,
+                )
+                lines = (docc.stdout + docc.stderr).splitlines()
+                for n, line in enumerate(lines):
+                    if line.startswith(("warning:", "error:")):
+                        where = lines[n + 1].strip().removeprefix("--> ") if n + 1 < len(lines) else ""
+                        findings.append(f"{module}.docc: {line} ({where})")
     return sorted(set(findings))
 
 
