@@ -163,12 +163,17 @@ SYMBOL = [
 ]
 
 
-def typecheck_outside(target):
-    """(errors, {symbol: [first location, count]}) of `target`'s sources type-checked from another package."""
+def typecheck_outside(target, sources=None):
+    """(errors, {symbol: [first location, count]}) of `target`'s sources (or `sources` with its flags)
+    type-checked from another package."""
     args = compile_args(target)
     if args is None:
         return None
-    run = subprocess.run(args[:1] + ["-typecheck", "-wmo", "-continue-building-after-errors"] + outside_package(args[1:]), capture_output=True, text=True)
+    if sources:
+        args = [a for a in args if not a.startswith("@")] + sources
+    # One compiler process for the whole module (-wmo), reporting every file's errors, not only the first one's.
+    command = args[:1] + ["-typecheck", "-wmo", "-continue-building-after-errors"] + outside_package(args[1:])
+    run = subprocess.run(command, capture_output=True, text=True)
     errors, symbols = [], {}
     for line in (run.stdout + run.stderr).splitlines():
         m = DIAGNOSTIC.match(line)
@@ -185,8 +190,19 @@ def typecheck_outside(target):
     return errors, symbols
 
 
+# A reach into `package` API the check must catch, type-checked with engine-worker's flags before the real targets:
+# if it passes, the check itself is broken (or LibraryEngine became public: then pick another `package` type).
+PROBE = "import ContainerEngine\n_ = LibraryEngine.self\n"
+
+
 def check_public_api(package):
     findings = []
+    with tempfile.TemporaryDirectory() as probe_dir:
+        probe = os.path.join(probe_dir, "main.swift")
+        open(probe, "w").write(PROBE)
+        caught = typecheck_outside("engine-worker", [probe])
+        if caught is not None and "LibraryEngine" not in caught[1]:
+            findings.append(f"the check did not catch LibraryEngine (package) in a probe: {caught[0][:3]}")
     by_name = {t["name"]: t for t in package["targets"]}
     targets = [t for t in PUBLIC_API_TARGETS if t in by_name]
     findings += [f"{t}: no such target" for t in PUBLIC_API_TARGETS if t not in by_name]
@@ -220,20 +236,14 @@ def check_docs(package):
         if args is None:
             findings.append(f"{module}: not built")
             continue
-        flags, keep = [], outside_package(args[1:])
-        # symbolgraph-extract takes the search paths and the C flags, not the sources.
-        i = 0
-        while i < len(keep):
-            a = keep[i]
-            if a in ("-I", "-target", "-module-cache-path"):
-                flags += [a, keep[i + 1]]
-                i += 2
-                continue
-            if a == "-Xcc":
-                flags += [a, keep[i + 1]]
-                i += 2
-                continue
-            i += 1
+        # symbolgraph-extract takes the search paths and the C flags of the module's build, not its sources.
+        keep = outside_package(args[1:])
+        flags = [
+            value
+            for i, option in enumerate(keep[:-1])
+            if option in ("-I", "-target", "-module-cache-path", "-Xcc") and (i == 0 or keep[i - 1] != "-Xcc")
+            for value in (option, keep[i + 1])
+        ]
         with tempfile.TemporaryDirectory() as out:
             run = subprocess.run(
                 ["swift", "symbolgraph-extract", "-module-name", module, "-minimum-access-level", "public",
