@@ -15,8 +15,9 @@
 //                  Builder, ContainerKit, ImageStore, ContainerNetwork (and what they import)  <-  ContainerEngine
 //                  ContainerKit, ImageStore, ContainerNetwork (and what they import)  <-  ContainerSandbox
 //   executables    ckit-monitor, ckit-init: C, nothing of ours (products: an embedder ships them with its program)
-//                  ContainerEngine (and the modules it shows)  <-  ckit, engine-worker;  ContainerKit  <-  ckit-runtime
-//                  ContainerKit, ImageStore  <-  hello-container;  DockerfileParser  <-  dockerfile-ast
+//                  ContainerEngine and the modules whose public types it shows  <-  ckit
+//                  ContainerEngine  <-  engine-worker;  ContainerKit, ImageStore  <-  hello-container
+//                  ContainerKit  <-  ckit-runtime;  DockerfileParser  <-  dockerfile-ast
 // The sample tools, engine-worker and Tests/EngineAPITests use public API only (`scripts/check-api.py public-api`).
 import PackageDescription
 
