@@ -2,7 +2,8 @@
 """The package's structural checks, run by scripts/test.sh after the build (each prints what it finds):
 
   layers      Documentation/Architecture.md's table of targets and their dependencies equals what SwiftPM reads
-              from Package.swift (`swift package describe --type json`): the documented layering stays true.
+              from Package.swift (`swift package describe --type json`): the documented layering stays true. And
+              the helpers the engine runs (ckit-monitor, ckit-init, ckit-runtime) are executable products.
   imports     every module of this package that a target's sources import is in that target's dependency list
               (an undeclared import builds only while another dependency happens to bring the module along).
   public-api  the sample tools, the DocC article's example and Tests/EngineAPITests use only public API: their
@@ -32,6 +33,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PUBLIC_API_TARGETS = ["ckit", "engine-worker", "hello-container", "EngineAPITests"]
 # Whose public declarations must each carry a doc comment.
 DOCUMENTED_MODULES = ["ContainerEngine"]
+# The executables the engine runs beside an embedder's program.
+HELPERS = ["ckit-monitor", "ckit-init", "ckit-runtime"]
 LAYERS_BEGIN, LAYERS_END = "<!-- layers:begin -->", "<!-- layers:end -->"
 
 
@@ -69,6 +72,10 @@ def check_layers(package):
     }
     documented = documented_layers()
     findings = []
+    # What the engine runs beside an embedder's program must be products, so that a package depending on this one
+    # can build and ship them.
+    products = {p["name"] for p in package["products"] if "executable" in p["type"]}
+    findings += [f"{name}: not an executable product" for name in HELPERS if name not in products]
     for name in sorted(set(real) | set(documented)):
         if name not in documented:
             findings.append(f"{name}: a target of Package.swift missing from Architecture.md's table")
