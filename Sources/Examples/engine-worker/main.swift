@@ -24,7 +24,7 @@ func work(_ job: Job, image: String, engine: ContainerEngine) async throws(Engin
     try await follow(id, job: job, engine: engine)
     #if ENGINE_STREAMS
       // A single sample (`stream: false`), as `docker stats --no-stream`: the figures of the container's cgroup.
-      for try await sample in try await engine.stats(id, stream: false) {
+      for await sample in try await engine.stats(id, stream: false) {
         print("job \(job.number): memory \(sample.memoryUsage > 0 ? "in use" : "none")")
       }
     #endif
@@ -44,7 +44,7 @@ func work(_ job: Job, image: String, engine: ContainerEngine) async throws(Engin
 func follow(_ id: String, job: Job, engine: ContainerEngine) async throws(EngineError) {
   #if ENGINE_STREAMS
     // `follow: true` sees lines written after it started, and ends when the container ends for good.
-    for try await line in try await engine.logs(id, LogOptions(follow: true)) {
+    for await line in try await engine.logs(id, LogOptions(follow: true)) {
       print("job \(job.number): \(line.text)", terminator: "")
       if line.text == "done\n" { return }
     }
