@@ -12,6 +12,8 @@
               each symbol reached and counts them. Also rejects `@testable import` in them.
   docs        public declarations of ContainerEngine without a doc comment, read from its symbol graph, and the
               links of its DocC catalog (ContainerEngine.docc) that do not resolve.
+  names       type names that two library modules of this package both declare (a program importing both has to
+              qualify them).
 
 `check-api.py [--fatal CHECK]... [CHECK]...` runs the named checks (all by default) and exits non-zero when a
 check named with `--fatal` finds anything; the others only report. Run from the package root after
@@ -235,30 +237,35 @@ def check_public_api(package):
 # MARK: docs
 
 
+def symbol_graph(module, out, access):
+    """Writes `module`'s symbol graph (declarations at `access` and above) into `out`; returns an error or None."""
+    args = compile_args(module)
+    if args is None:
+        return "not built"
+    # symbolgraph-extract takes the search paths and the C flags of the module's build, not its sources.
+    keep = outside_package(args[1:])
+    flags = [
+        value
+        for i, option in enumerate(keep[:-1])
+        if option in ("-I", "-target", "-module-cache-path", "-Xcc") and (i == 0 or keep[i - 1] != "-Xcc")
+        for value in (option, keep[i + 1])
+    ]
+    run = subprocess.run(
+        ["swift", "symbolgraph-extract", "-module-name", module, "-minimum-access-level", access,
+         "-skip-synthesized-members", "-output-dir", out] + flags,
+        capture_output=True, text=True,
+    )
+    return None if run.returncode == 0 else f"symbolgraph-extract failed: {run.stderr.strip()[:500]}"
+
+
 def check_docs(package):
     """Public symbols of each documented module without a doc comment, from `swift symbolgraph-extract`."""
     findings = []
     for module in DOCUMENTED_MODULES:
-        args = compile_args(module)
-        if args is None:
-            findings.append(f"{module}: not built")
-            continue
-        # symbolgraph-extract takes the search paths and the C flags of the module's build, not its sources.
-        keep = outside_package(args[1:])
-        flags = [
-            value
-            for i, option in enumerate(keep[:-1])
-            if option in ("-I", "-target", "-module-cache-path", "-Xcc") and (i == 0 or keep[i - 1] != "-Xcc")
-            for value in (option, keep[i + 1])
-        ]
         with tempfile.TemporaryDirectory() as out:
-            run = subprocess.run(
-                ["swift", "symbolgraph-extract", "-module-name", module, "-minimum-access-level", "public",
-                 "-skip-synthesized-members", "-output-dir", out] + flags,
-                capture_output=True, text=True,
-            )
-            if run.returncode != 0:
-                findings.append(f"{module}: symbolgraph-extract failed: {run.stderr.strip()[:500]}")
+            error = symbol_graph(module, out, "public")
+            if error:
+                findings.append(f"{module}: {error}")
                 continue
             for name in os.listdir(out):
                 if not name.startswith(module + ".") and name != f"{module}.symbols.json":
@@ -290,7 +297,32 @@ def check_docs(package):
     return sorted(set(findings))
 
 
-CHECKS = {"layers": check_layers, "imports": check_imports, "public-api": check_public_api, "docs": check_docs}
+# MARK: names
+
+TYPE_KINDS = ("swift.struct", "swift.enum", "swift.class", "swift.protocol", "swift.typealias", "swift.actor")
+
+
+def check_names(package):
+    """Type names declared (at any access level but private) by two library modules of this package: a program
+    importing both must qualify them (`import enum ContainerKit.RFC3339`), and a reader confuses them."""
+    libraries = sorted(t["c99name"] for t in package["targets"] if t["type"] == "library" and t["module_type"] ==
+                       "SwiftTarget" and not t["path"].startswith("Tests/"))
+    owners = {}
+    with tempfile.TemporaryDirectory() as out:
+        for module in libraries:
+            if symbol_graph(module, out, "internal"):
+                continue
+            graph = json.load(open(os.path.join(out, f"{module}.symbols.json")))
+            for symbol in graph["symbols"]:
+                if symbol["kind"]["identifier"] in TYPE_KINDS and len(symbol["pathComponents"]) == 1:
+                    owners.setdefault(symbol["pathComponents"][0], []).append(f"{symbol['accessLevel']} in {module}")
+    return [f"{name}: {', '.join(sorted(set(where)))}" for name, where in sorted(owners.items()) if len(set(where)) > 1]
+
+
+CHECKS = {
+    "layers": check_layers, "imports": check_imports, "public-api": check_public_api, "docs": check_docs,
+    "names": check_names,
+}
 
 
 def main(argv):
