@@ -50,15 +50,17 @@ func follow(_ id: String, job: Job, engine: ContainerEngine) async throws(Engine
     }
   #else
     // Until `logs(_:LogOptions)` with `follow` is in: read the log again every 50 ms and print what is new.
+    // Whether it runs is asked before the log is read: a worker that has ended has logged all it will.
     var seen = 0
     while true {
+      let running = try await engine.inspect(id).isRunning
       let lines = try await engine.logs(id)
       for line in lines.dropFirst(seen) {
         print("job \(job.number): \(line.text)", terminator: "")
         if line.text == "done\n" { return }
       }
       seen = lines.count
-      if try await !engine.inspect(id).isRunning { return }
+      if !running { return }
       try? await Task.sleep(for: .milliseconds(50))
     }
   #endif
