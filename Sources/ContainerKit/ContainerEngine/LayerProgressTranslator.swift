@@ -3,8 +3,9 @@ import RegistryClient
 
 /// Turns the registry client's per-blob events into docker's per-layer messages (`ImageProgress`), with the
 /// daemon's rules: blobs that are not layers (the config) have no line, a late `waiting` does not take a finished
-/// layer's line back, every byte in is `Verifying Checksum`, and a layer stored but not unpacked (the driver
-/// unpacks at first run) is complete for the user at the end of a pull, as docker says once it has extracted.
+/// layer's line back, an existing layer stays `Already exists`, every byte in is `Verifying Checksum`, and a layer
+/// stored but not unpacked (the driver unpacks at first run) is complete for the user at the end of a pull, as
+/// docker says once it has extracted.
 package struct LayerProgressTranslator: Sendable {
   /// Which words a layer's steps get.
   package enum Operation: Sendable {
@@ -24,6 +25,8 @@ package struct LayerProgressTranslator: Sendable {
   package mutating func translate(_ event: LayerProgress) -> ImageProgress? {
     guard MediaType.isLayer(event.mediaType) else { return nil }
     if event.state == .waiting, state[event.digest] != nil { return nil }
+    // A layer the store had is `Already exists` to the end, as docker says, even when the store still unpacks it.
+    if state[event.digest] == .alreadyExists, event.state == .extracting || event.state == .unpacked { return nil }
     if state[event.digest] == nil { order.append(event.digest) }
     state[event.digest] = event.state
     sizes[event.digest] = event.bytesTotal
