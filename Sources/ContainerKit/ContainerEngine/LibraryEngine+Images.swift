@@ -139,7 +139,9 @@ extension LibraryEngine {
       report.append(.untagged(Self.familiar((try? ImageName.normalize(n)) ?? n)))
     }
     if (try? await store.image(named: "\(img.id)")) == nil || img.names.count <= names.count {
-      report.append(.deleted("\(img.id)"))
+      // As docker: the image's repository digests go with it, each reported untagged.
+      let digests = (try? await store.removeRepoDigests(of: img.id)) ?? []
+      report += digests.map { .untagged(Self.familiar($0)) } + [.deleted("\(img.id)")]
     }
     return report
   }

@@ -24,3 +24,17 @@ extension ImageStore {
     try records().repoDigests?[id.description] ?? []
   }
 }
+
+extension ImageStore {
+  /// Forgets the repository digests of image `id` (it is being deleted) and returns them, for docker's `Untagged:
+  /// busybox@sha256:…` lines.
+  public func removeRepoDigests(of id: Digest) async throws(ImageStoreError) -> [String] {
+    let path = recordsPath
+    return try await StoreLock.with(root) { () throws(ImageStoreError) -> [String] in
+      var r = try JSONFile.read(ImageRecords.self, path) ?? ImageRecords()
+      guard let removed = r.repoDigests?.removeValue(forKey: id.description) else { return [] }
+      try JSONFile.write(r, path)
+      return removed
+    }
+  }
+}
