@@ -1,5 +1,6 @@
 import ContainerEngine
 import Foundation
+import RegistryClient
 import TestSupport
 import Testing
 
@@ -224,6 +225,25 @@ import Testing
     }
   }
 
+  /// search on Docker Hub (here its fixture, configured as an embedder would) uses its search API: docker's
+  /// fields, most stars first, at most `limit`.
+  @Test func searchDockerHub() async throws {
+    try await withEngine { engine, _ in
+      let hub = try HubSearchFixture()
+      defer { hub.stop() }
+      var configuration = engine.configuration
+      configuration.registry = RegistryConfiguration(hubSearchEndpoint: hub.endpoint)
+      let engine = try ContainerEngine(configuration: configuration)
+      let found = try await engine.search(term: "busybox")
+      #expect(found.map(\.name) == ["busybox", "progrium/busybox", "radial/busyboxplus"])
+      #expect(
+        found.first
+          == ImageSearchResult(name: "busybox", description: "Busybox base image.", starCount: 3412, isOfficial: true))
+      #expect(found[1].isAutomated)
+      #expect(try await engine.search(term: "busybox", limit: 1).count == 1)
+    }
+  }
+
   /// push streams docker's messages and records the repository digest, which a pull of the pushed name finds.
   @Test func pushStreamsProgressAndRecordsTheDigest() async throws {
     try await withEngine { engine, image in
@@ -259,12 +279,11 @@ import Testing
           "htpasswd:", "  realm: engine-api", "  path: \(dir.appendingPathComponent("htpasswd").path)",
         ])
         defer { registry.stop() }
-        let previous = ProcessInfo.processInfo.environment["DOCKER_CONFIG"]
-        setenv("DOCKER_CONFIG", dir.path, 1)
-        defer {
-          if let previous { setenv("DOCKER_CONFIG", previous, 1) } else { unsetenv("DOCKER_CONFIG") }
-        }
+        // Credentials kept in a docker config of the test's own, as an embedder configures it.
         let config = dir.appendingPathComponent("config.json").path
+        var configuration = engine.configuration
+        configuration.registry = RegistryConfiguration(dockerConfigPath: config)
+        let engine = try ContainerEngine(configuration: configuration)
         await #expect(throws: EngineError.self) {
           try await engine.login(registry: registry.host, username: "me", password: "nope")
         }

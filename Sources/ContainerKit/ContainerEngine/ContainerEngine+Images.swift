@@ -181,7 +181,7 @@ extension ContainerEngine {
     }
     let results: [SearchResult]
     do {
-      results = try await RegistryClient.withClient { client in
+      results = try await RegistryClient.withClient(configuration: configuration.registry) { client in
         try await client.search(needle, registry: registry, limit: limit)
       }
     } catch {
@@ -195,8 +195,8 @@ extension ContainerEngine {
   }
 
   /// Checks `username` and `password` against `registry`'s API (docker's `login`) and, when it accepts them, keeps
-  /// them where docker does (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`, or its credential helper)
-  /// for later pulls and pushes. Returns docker's status, `Login Succeeded`.
+  /// them where docker does (`EngineConfiguration.registry`'s docker config: `$DOCKER_CONFIG/config.json`, else
+  /// `~/.docker/config.json`, or its credential helper) for later pulls and pushes. Returns docker's status, `Login Succeeded`.
   @discardableResult
   public func login(registry: String = "docker.io", username: String, password: String) async throws(EngineError)
     -> String
@@ -204,8 +204,9 @@ extension ContainerEngine {
     guard !username.isEmpty else { throw .invalidArgument("Username is required") }
     guard !password.isEmpty else { throw .invalidArgument("Password is required") }
     return try await named("login \(registry)") {
-      try await RegistryLogin.verify(server: registry, username: username, password: password)
-      try DockerCredentialStore(configPath: RegistryConfiguration().resolvedDockerConfigPath)
+      try await RegistryLogin.verify(
+        server: registry, username: username, password: password, configuration: configuration.registry)
+      try DockerCredentialStore(configPath: configuration.registry.resolvedDockerConfigPath)
         .store(.basic(username: username, password: password), for: registry)
       return "Login Succeeded"
     }
@@ -215,7 +216,7 @@ extension ContainerEngine {
   @discardableResult
   public func logout(registry: String = "docker.io") async throws(EngineError) -> Bool {
     try await named("logout \(registry)") {
-      try RegistryLogin.forget(server: registry, configPath: RegistryConfiguration().resolvedDockerConfigPath)
+      try RegistryLogin.forget(server: registry, configPath: configuration.registry.resolvedDockerConfigPath)
     }
   }
 

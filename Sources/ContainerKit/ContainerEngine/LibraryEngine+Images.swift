@@ -33,7 +33,7 @@ extension LibraryEngine {
     let before = try? await store.image(named: name)
     let pulled: Image
     do {
-      pulled = try await RegistryClient.withClient { client in
+      pulled = try await RegistryClient.withClient(configuration: configuration.registry) { client in
         try await store.pull(ref, using: client, platform: wanted, progress: progress)
       }
     } catch {
@@ -166,7 +166,7 @@ extension LibraryEngine {
     }
     let store = try await store()
     do {
-      let pushed = try await RegistryClient.withClient { client in
+      let pushed = try await RegistryClient.withClient(configuration: configuration.registry) { client in
         try await client.push(img.descriptor, from: store.content, to: ref, progress: progress)
       }
       try await store.addRepoDigest("\(Self.familiar(ref.name))@\(pushed.digest)", to: img.id)
@@ -205,7 +205,11 @@ extension LibraryEngine {
       throw EngineError.invalidArgument("tag can't be used with --all-tags/-a")
     }
     let tags: [String]
-    do { tags = try await RegistryClient.withClient { client in try await client.tags(ref) } } catch {
+    do {
+      tags = try await RegistryClient.withClient(configuration: configuration.registry) { client in
+        try await client.tags(ref)
+      }
+    } catch {
       throw EngineError.underlying(context: Self.pullContext(error, reference: reference), cause: error)
     }
     return tags.sorted().map { "\(reference):\($0)" }

@@ -8,12 +8,15 @@ import RegistryClient
 /// `~/.docker/config.json`), so that pulls, pushes and docker itself read the same file.
 package enum RegistryLogin {
   /// Checks `username:password` against `server`'s registry API; throws docker's message when it refuses them.
-  package static func verify(server: String, username: String, password: String) async throws {
+  package static func verify(
+    server: String, username: String, password: String, configuration: RegistryConfiguration
+  ) async throws {
     let auth = Data("\(username):\(password)".utf8).base64EncodedString()
     let host = server == "docker.io" ? "registry-1.docker.io" : server
-    // Plain http (and the password in clear) only where pulls allow it: the one loopback rule of the image side.
-    // A prefix test let `localhost.example.com` or `127.evil` have the Basic header in clear.
-    let local = ImageReference.isLoopback(host: host)
+    // Plain http (and the password in clear) only where pulls allow it: loopback (the one loopback rule of the
+    // image side) and the configured insecure registries. A prefix test let `localhost.example.com` or `127.evil`
+    // have the Basic header in clear.
+    let local = configuration.allowsPlainHTTP(host)
     var lastError = "unreachable"
     for scheme in local ? ["http", "https"] : ["https"] {
       let url = "\(scheme)://\(host)/v2/"
