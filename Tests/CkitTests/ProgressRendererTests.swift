@@ -154,3 +154,29 @@ struct ProgressFeed {
     #expect(wide.render(Self.event(Self.a, 1, 2, .downloading)).contains(String(repeating: " ", count: 25) + "]"))
   }
 }
+
+extension ProgressRendererTests {
+  /// A layer the store had is `Already exists` to the end, as docker shows it, though the store still unpacks it.
+  @Test func anExistingLayerStaysAlreadyExists() {
+    var r = ProgressFeed(mode: .plain, operation: .pull)
+    let out = Self.frames(
+      &r,
+      [
+        Self.event(Self.a, 0, 5, .waiting), Self.event(Self.a, 5, 5, .alreadyExists),
+        Self.event(Self.a, 5, 5, .extracting), Self.event(Self.a, 5, 5, .unpacked),
+      ]
+    ).joined()
+    #expect(out == "aaaaaaaaaaaa: Pulling fs layer\naaaaaaaaaaaa: Already exists\n")
+    #expect(r.finish() == "")
+  }
+
+  /// `images --filter name=value` options become the engine's filters; one without `=` is refused as docker does.
+  @Test func imageFiltersAreDockersShape() throws {
+    #expect(
+      try Images.filters(["dangling=true", "label=a=b", "label=c"])
+        == ["dangling": ["true"], "label": ["a=b", "c"]])
+    #expect(throws: CkitError.invalidArgument("bad format of filter (expected name=value)")) {
+      try Images.filters(["dangling"])
+    }
+  }
+}

@@ -206,8 +206,13 @@ extension ContainerEngine {
     return try await named("login \(registry)") {
       try await RegistryLogin.verify(
         server: registry, username: username, password: password, configuration: configuration.registry)
-      try DockerCredentialStore(configPath: configuration.registry.resolvedDockerConfigPath)
-        .store(.basic(username: username, password: password), for: registry)
+      // A configured credential helper is a process this waits for: on a thread of its own.
+      let credentials = DockerCredentialStore(configPath: configuration.registry.resolvedDockerConfigPath)
+      try await BlockingCall.run {
+        Result { () throws(RegistryError) in
+          try credentials.store(.basic(username: username, password: password), for: registry)
+        }
+      }.get()
       return "Login Succeeded"
     }
   }
