@@ -45,11 +45,6 @@ public struct EngineStream<Element: Sendable>: AsyncSequence, Sendable {
   }
 }
 
-extension EngineStream where Element == ImageProgress {
-  /// Waits for the end of the work, dropping its progress: for callers that want none.
-  package func drain() async throws(EngineError) { for try await _ in self {} }
-}
-
 extension EngineError {
   /// `error` as the engine's: its own errors as they are, anything else kept whole under `context`.
   package static func wrapping(_ error: any Error, context: String) -> EngineError {
