@@ -273,11 +273,7 @@ import Testing
     try await withEngine { engine, _ in
       try await withScratchRoot { scratch in
         let dir = try scratch.directory("docker-config")
-        let htpasswd = try Command.run(["htpasswd", "-Bbn", "me", "secret"]).stdout
-        try htpasswd.write(to: dir.appendingPathComponent("htpasswd"), atomically: true, encoding: .utf8)
-        let registry = try LocalRegistry.start(auth: [
-          "htpasswd:", "  realm: engine-api", "  path: \(dir.appendingPathComponent("htpasswd").path)",
-        ])
+        let registry = try LocalRegistry.start(user: "me", password: "secret", directory: dir)
         defer { registry.stop() }
         // Credentials kept in a docker config of the test's own, as an embedder configures it.
         let config = dir.appendingPathComponent("config.json").path
