@@ -188,7 +188,7 @@ import Testing
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: tar)))
         let id = try await engine.importImage(
           Self.chunks(bytes), origin: "flat.tar", reference: "flat:1", message: "made by a test",
-          changes: ["CMD [\"/bin/true\"]", "ENV A=b"])
+          changes: ["CMD [\"/bin/true\"]", "ENV A=b", "LABEL app=flat"])
         let info = try await engine.inspectImage("flat:1")
         #expect(info.id == id)
         #expect(info.comment == "made by a test")
@@ -196,6 +196,13 @@ import Testing
         #expect(info.config.env.contains("A=b"))
         #expect(info.layers.count == 1)
         #expect(try await engine.history("flat:1").first?.createdBy == "ckit import flat.tar")
+        #expect(try await engine.images(filters: ["label": ["app=flat"]]).map(\.id) == [id])
+        #expect(try await engine.images(filters: ["label": ["app=other"]]).isEmpty)
+        // An import with no name is dangling: no tags, listed by the dangling filter, removed by ID.
+        let untagged = try await engine.importImage(Self.chunks(bytes), changes: ["LABEL n=1"])
+        #expect(try await engine.inspectImage(untagged).repoTags.isEmpty)
+        #expect(try await engine.images(filters: ["dangling": ["true"]]).map(\.id) == [untagged])
+        #expect(try await engine.removeImage(untagged) == [.deleted(untagged)])
 
         try await engine.pull(image)
         let container = try await engine.run(ContainerSpec(image: image, command: ["sh", "-c", "echo x > /made"]))

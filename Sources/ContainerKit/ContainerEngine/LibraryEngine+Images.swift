@@ -62,6 +62,12 @@ extension LibraryEngine {
     return "Get \"\(reference)\""
   }
 
+  /// Whether the store name `name` is an image's ID (`sha256:<hex>`, how an untagged import is kept), which is no
+  /// tag: such an image is dangling, `<none>:<none>` to docker.
+  static func isIDName(_ name: String) -> Bool {
+    name.hasPrefix("sha256:") && name.count == 71 && name.dropFirst(7).allSatisfy(\.isHexDigit)
+  }
+
   /// `reference` parsed, in docker's words when it cannot be.
   static func parse(_ reference: String, defaultTag: Bool = true) throws -> ImageReference {
     do { return try ImageReference(parsing: reference, defaultTag: defaultTag) } catch {
@@ -88,7 +94,8 @@ extension LibraryEngine {
         info.size = r.size
         byID["\(r.id)"] = info
       }
-      byID["\(r.id)"]?.repoTags.append(Self.familiar("\(r.repository):\(r.tag)"))
+      let name = "\(r.repository):\(r.tag)"
+      if !Self.isIDName(name) { byID["\(r.id)"]?.repoTags.append(Self.familiar(name)) }
     }
     return byID.values.sorted { $0.created > $1.created }
   }
@@ -118,7 +125,7 @@ extension LibraryEngine {
     let size = img.manifest.layers.reduce(Int64(0)) { $0 + $1.size }
     let store = try await store()
     return ImageInfo(
-      id: "\(img.id)", repoTags: img.names.map(Self.familiar),
+      id: "\(img.id)", repoTags: img.names.filter { !Self.isIDName($0) }.map(Self.familiar),
       repoDigests: (try? store.repoDigests(of: img.id)) ?? [], comment: config.history?.last?.comment ?? "",
       created: config.created.flatMap(RFC3339.parse) ?? Date(timeIntervalSince1970: 0), author: config.author ?? "",
       config: d, architecture: config.architecture, os: config.os, size: size,
@@ -136,7 +143,7 @@ extension LibraryEngine {
       : (img.names.contains { Self.familiar($0) == reference || $0 == reference } ? [reference] : img.names)
     for n in names {
       do { try await store.untag(n) } catch { throw EngineError.underlying(context: "untag \(n)", cause: error) }
-      report.append(.untagged(Self.familiar((try? ImageName.normalize(n)) ?? n)))
+      if !Self.isIDName(n) { report.append(.untagged(Self.familiar((try? ImageName.normalize(n)) ?? n))) }
     }
     if (try? await store.image(named: "\(img.id)")) == nil || img.names.count <= names.count {
       // As docker: the image's repository digests go with it, each reported untagged.
@@ -192,7 +199,7 @@ extension LibraryEngine {
     }
     if !out.isEmpty {
       out[out.count - 1].id = "\(img.id)"
-      out[out.count - 1].tags = img.names.map(Self.familiar)
+      out[out.count - 1].tags = img.names.filter { !Self.isIDName($0) }.map(Self.familiar)
     }
     return out.reversed()
   }
