@@ -164,6 +164,7 @@ let package = Package(
       dependencies: [
         "ContainerKit", "CContainerKit", "ImageStore", "Builder", "ContainerNetwork", "Cgroups", "LayerFS",
         "CLayerFS", "CArchive", "RegistryClient", "Namespaces", "OCI",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ],
       path: "Sources/ContainerKit/ContainerEngine"),
 
@@ -288,6 +289,6 @@ let package = Package(
     // Written as a user of the library would: ContainerSandbox and the fixtures' registry, nothing `package`.
     .testTarget(name: "ContainerSandboxTests", dependencies: ["ContainerSandbox", "TestSupport"]),
     // The engine as an embedder sees it: ContainerEngine's public API and the fixtures, nothing `package`.
-    .testTarget(name: "EngineAPITests", dependencies: ["ContainerEngine", "TestSupport"]),
+    .testTarget(name: "EngineAPITests", dependencies: ["ContainerEngine", "RegistryClient", "TestSupport"]),
   ]
 )

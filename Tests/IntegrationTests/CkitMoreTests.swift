@@ -54,11 +54,7 @@ struct CkitMoreTests {
   @Test func loginAndLogoutAgainstARealRegistry() async throws {
     try await withScratchRoot { scratch in
       let dir = try scratch.directory("auth")
-      let htpasswd = try Command.run(["htpasswd", "-Bbn", "me", "secret"]).stdout
-      try htpasswd.write(to: dir.appendingPathComponent("htpasswd"), atomically: true, encoding: .utf8)
-      let registry = try LocalRegistry.start(auth: [
-        "htpasswd:", "  realm: ckit-test", "  path: \(dir.appendingPathComponent("htpasswd").path)",
-      ])
+      let registry = try LocalRegistry.start(user: "me", password: "secret", directory: dir)
       defer { registry.stop() }
       var environment = ProcessInfo.processInfo.environment
       environment["DOCKER_CONFIG"] = dir.path

@@ -188,11 +188,7 @@ struct CkitPrivateStateTests {
   @Test func loginWritesCredentialsPrivateFromTheirCreation() async throws {
     try await withScratchRoot { scratch in
       let dir = try scratch.directory("auth")
-      let htpasswd = try Command.run(["htpasswd", "-Bbn", "me", "secret"]).stdout
-      try htpasswd.write(to: dir.appendingPathComponent("htpasswd"), atomically: true, encoding: .utf8)
-      let registry = try LocalRegistry.start(auth: [
-        "htpasswd:", "  realm: ckit-test", "  path: \(dir.appendingPathComponent("htpasswd").path)",
-      ])
+      let registry = try LocalRegistry.start(user: "me", password: "secret", directory: dir)
       defer { registry.stop() }
       let home = try scratch.directory("home").path
       var environment = ProcessInfo.processInfo.environment
@@ -229,11 +225,7 @@ struct CkitPrivateStateTests {
     #expect(!ImageReference.isLoopback(host: "127.evil:5000"))
     try await withScratchRoot { scratch in
       let dir = try scratch.directory("auth")
-      let htpasswd = try Command.run(["htpasswd", "-Bbn", "me", "secret"]).stdout
-      try htpasswd.write(to: dir.appendingPathComponent("htpasswd"), atomically: true, encoding: .utf8)
-      let registry = try LocalRegistry.start(auth: [
-        "htpasswd:", "  realm: ckit-test", "  path: \(dir.appendingPathComponent("htpasswd").path)",
-      ])
+      let registry = try LocalRegistry.start(user: "me", password: "secret", directory: dir)
       defer { registry.stop() }
       let hosts = dir.appendingPathComponent("hosts").path
       try "127.0.0.1 localhost\n127.0.0.1 localhost.example.invalid\n".write(

@@ -37,6 +37,7 @@ struct Build: AsyncParsableCommand {
       tags: tag, buildArgs: args, target: target, noCache: noCache, pull: pull, labels: labels,
       cacheFrom: cacheFrom)
     let engine = LibraryEngine(root: global.state)
+    let images = try global.engine()
     let id = try await engine.build(
       BuildRequest(
         context: context, dockerfile: file, options: options,
@@ -53,7 +54,7 @@ struct Build: AsyncParsableCommand {
           if quiet {
             _ = try await engine.pull(reference, progress: nil)
           } else {
-            try await Pull.pullShowingProgress(reference, engine: engine)
+            try await Pull.pullShowingProgress(reference, engine: images)
           }
         }))
     if quiet { print(id) }
