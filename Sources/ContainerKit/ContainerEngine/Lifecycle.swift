@@ -66,7 +66,7 @@ package struct Lifecycle {
     var record = try store.load(id: id)
     let saved = record
     let previous = store.monitorState(id)
-    let status = ContainerStatus.of(record, monitor: previous)
+    let status = LiveStatus.of(record, monitor: previous)
     if status.isRunning { return (status.monitorPid, -1) }
     // Leftovers from a run that ended unseen (monitor killed): release them first. A container that never ran
     // (no monitor state, no namespace) has none, and skipping this saves a fresh `run` several process starts.
