@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// docker commit and diff: a container's filesystem changes, as an image or as a list.
 extension ContainerEngine {
@@ -11,6 +12,9 @@ extension ContainerEngine {
   {
     try await mapped("commit \(reference)") {
       let record = try store.find(reference)
+      // Bad changes are refused before the container is paused.
+      var scratch = ImageConfiguration.ContainerConfig()
+      try CommitChanges.apply(options.changes, to: &scratch)
       let freeze = options.pause && store.status(record).phase == .running
       if freeze { try await pause(record.id) }
       do {

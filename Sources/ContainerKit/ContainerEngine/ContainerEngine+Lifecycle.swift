@@ -35,12 +35,18 @@ extension ContainerEngine {
       var record = try store.find(reference)
       let status = store.status(record)
       guard status.isRunning else { throw EngineError.containerNotRunning(record.id) }
-      if paused, status.phase == .paused { throw EngineError.invalidArgument("Container \(record.id) is already paused") }
+      if paused, status.phase == .paused {
+        throw EngineError.invalidArgument("Container \(record.id) is already paused")
+      }
       if !paused, status.phase != .paused { throw EngineError.invalidArgument("Container \(record.id) is not paused") }
       let path = cgroupPath(record)
       let outcome: Result<Void, CgroupError> = await BlockingCall.run {
-        guard let driver = LibraryEngine.cgroupDriver else { return .failure(.controllerUnavailable(controller: "freezer", path: path)) }
-        do throws(CgroupError) { paused ? try driver.freeze(path) : try driver.thaw(path) } catch { return .failure(error) }
+        guard let driver = LibraryEngine.cgroupDriver else {
+          return .failure(.controllerUnavailable(controller: "freezer", path: path))
+        }
+        do throws(CgroupError) { paused ? try driver.freeze(path) : try driver.thaw(path) } catch {
+          return .failure(error)
+        }
         return .success(())
       }
       if case .failure(let error) = outcome {

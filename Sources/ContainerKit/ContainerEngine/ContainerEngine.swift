@@ -142,8 +142,9 @@ public struct ContainerEngine: Sendable {
           }
           let now = store.monitorState(record.id)
           let status = LiveStatus.of(record, monitor: now)
-          if let now, (RFC3339.parse(now.FinishedAt).map { $0 >= since } ?? false)
-            || (!status.isRunning && now.Status != "exited")
+          if let now,
+            (RFC3339.parse(now.FinishedAt).map { $0 >= since } ?? false)
+              || (!status.isRunning && now.Status != "exited")
           {
             if !status.isRunning { try await lifecycle.cleanup(record, removeIfAuto: true) }
             return status.isRunning ? now.ExitCode : status.exitCode
@@ -161,12 +162,17 @@ public struct ContainerEngine: Sendable {
   }
 
   /// `.notRunning`: the monitor's end, then the cleanup it leaves to the engine.
+  /// The exit code is read from the monitor's file while it waits: a `--rm` container's file is gone with it once
+  /// its exit command has run.
   private func waitNotRunning(_ record: ContainerRecord) async throws -> Int32 {
     let status = store.status(record)
+    var code = status.exitCode
     if status.isRunning, status.monitorPid > 0 {
-      _ = await MonitorWatch.waitForExit(status.monitorPid, timeout: nil)
+      repeat {
+        if let m = store.monitorState(record.id) { code = m.ExitCode }
+      } while !(await MonitorWatch.waitForExit(status.monitorPid, timeout: 0.05))
+      if let m = store.monitorState(record.id) { code = LiveStatus.of(record, monitor: m).exitCode }
     }
-    let code = store.status(record).exitCode
     try await lifecycle.cleanup(record, removeIfAuto: true)
     return code
   }

@@ -41,7 +41,7 @@ public struct ContainerInfo: Sendable, Equatable {
   /// The network it was created with.
   public var network: NetworkMode
 
-  init(_ record: ContainerRecord, _ status: LiveStatus) {
+  package init(_ record: ContainerRecord, _ status: LiveStatus) {
     id = record.id
     name = record.name
     image = record.image

@@ -120,7 +120,7 @@ public struct ContainerSpec: Sendable, Equatable {
   }
 
   /// The record for container `id` from image `imageID` with `defaults`; checked before anything is created.
-  func record(id: String, imageID: String, defaults: ImageDefaults) throws(EngineError) -> ContainerRecord {
+  package func record(id: String, imageID: String, defaults: ImageDefaults) throws(EngineError) -> ContainerRecord {
     let name = name ?? NameGenerator.random()
     guard ContainerStore.isValidName(name) else { throw .invalidName(name) }
     if network != .bridge, !ports.isEmpty || publishAllPorts {

@@ -188,7 +188,9 @@ package struct ContainerStore {
         }
         unlink(link)
       }
-      guard symlink(id, link) == 0 else { throw EngineError.state(path: link, reason: String(cString: strerror(errno))) }
+      guard symlink(id, link) == 0 else {
+        throw EngineError.state(path: link, reason: String(cString: strerror(errno)))
+      }
       let old = root.namePath(record.name)
       record.name = newName
       do { try save(record) } catch {
