@@ -141,8 +141,16 @@ struct ContainerAPITests {
       await #expect(throws: EngineError.invalidArgument("Container \(id) is not paused")) {
         try await engine.unpause(id)
       }
-      try await engine.stop(id, timeout: 0)
+      // A paused container stops (thawed first, so that its processes can take the signal), and starts thawed.
+      try await engine.pause(id)
+      try await engine.stop(id, timeout: 5)
+      #expect(try await engine.inspect(id).state.status == .exited)
       await #expect(throws: EngineError.containerNotRunning(id)) { try await engine.pause(id) }
+      try await engine.start(id)
+      #expect(try await engine.inspect(id).state.status == .running)
+      try await engine.pause(id)
+      try await engine.kill(id)
+      #expect(try await engine.inspect(id).state.status == .exited)
     }
   }
 

@@ -32,33 +32,16 @@ extension ContainerEngine {
 
   private func freeze(_ reference: String, paused: Bool) async throws(EngineError) {
     try await mapped() {
-      var record = try store.find(reference)
+      let record = try store.find(reference)
       let status = store.status(record)
       guard status.isRunning else { throw EngineError.containerNotRunning(record.id) }
       if paused, status.phase == .paused {
         throw EngineError.invalidArgument("Container \(record.id) is already paused")
       }
       if !paused, status.phase != .paused { throw EngineError.invalidArgument("Container \(record.id) is not paused") }
-      let path = cgroupPath(record)
-      let outcome: Result<Void, CgroupError> = await BlockingCall.run {
-        guard let driver = LibraryEngine.cgroupDriver else {
-          return .failure(.controllerUnavailable(controller: "freezer", path: path))
-        }
-        do throws(CgroupError) { paused ? try driver.freeze(path) : try driver.thaw(path) } catch {
-          return .failure(error)
-        }
-        return .success(())
-      }
-      if case .failure(let error) = outcome {
-        throw EngineError.underlying(context: "\(paused ? "pause" : "unpause") \(record.shortID)", cause: error)
-      }
-      record.paused = paused
-      try store.save(record)
+      try await lifecycle.freeze(record, paused)
     }
   }
-
-  /// The container's cgroup as the runtime made it (the spec's cgroupsPath), for the cgroup driver.
-  func cgroupPath(_ record: ContainerRecord) -> String { "\(configuration.cgroupParent)/\(record.id)" }
 
   /// docker rename: gives the container `newName`, which must be free (docker's errors when it is not).
   public func rename(_ reference: String, to newName: String) async throws(EngineError) {
@@ -103,7 +86,7 @@ extension ContainerEngine {
           asked.cpuShares = resources.cpuShares == nil ? 0 : host.cpuShares
           asked.pidsLimit = resources.pidsLimit == nil ? 0 : host.pidsLimit
           let limits = SpecBuilder.resources(asked)
-          let path = cgroupPath(record)
+          let path = lifecycle.cgroupPath(record)
           let outcome: Result<Void, CgroupError> = await BlockingCall.run {
             guard let driver = LibraryEngine.cgroupDriver else { return .success(()) }
             do throws(CgroupError) { try driver.update(path, resources: limits) } catch { return .failure(error) }

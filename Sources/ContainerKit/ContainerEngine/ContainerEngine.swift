@@ -10,6 +10,7 @@ import Foundation
 /// monitor runs `EngineConfiguration.exitCommand`; without one, this engine releases the container's network and
 /// runtime state the next time it looks at it (`wait`, `stop`, `remove`, `start`, `sweep`).
 public struct ContainerEngine: Sendable {
+  /// Where the engine keeps its state and finds its runtime and monitor.
   public let configuration: EngineConfiguration
   let engine: LibraryEngine
 
@@ -193,7 +194,10 @@ public struct ContainerEngine: Sendable {
       let status = store.status(record)
       guard status.isRunning, status.monitorPid > 0 else { throw EngineError.containerNotRunning(record.id) }
       MonitorSignal.forward(status.monitorPid, signal: signal)
-      if signal == SIGKILL { _ = await MonitorWatch.waitForExit(status.monitorPid, timeout: 5) }
+      guard signal == SIGKILL else { return }
+      // As docker: a paused container is thawed after SIGKILL, so that its processes can die.
+      if status.phase == .paused { try await lifecycle.freeze(record, false) }
+      _ = await MonitorWatch.waitForExit(status.monitorPid, timeout: 5)
     }
   }
 

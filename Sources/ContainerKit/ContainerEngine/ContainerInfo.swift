@@ -8,8 +8,9 @@ public struct ContainerInfo: Sendable, Equatable {
   public var id: String
   /// The name, without docker's leading `/`.
   public var name: String
-  /// The image as it was named at create, and the ID it resolved to.
+  /// The image as it was named at create.
   public var image: String
+  /// The image ID the reference resolved to at create (`sha256:…`).
   public var imageID: String
   /// Entrypoint then command: what the container runs.
   public var command: [String]
@@ -23,8 +24,9 @@ public struct ContainerInfo: Sendable, Equatable {
   public var monitorPid: Int32
   /// The last run's exit code (137 when its monitor was killed with it).
   public var exitCode: Int32
-  /// When the current (or last) run started, and when the last one ended; nil before.
+  /// When the current (or last) run started; nil before the first.
   public var startedAt: Date?
+  /// When the last run ended; nil while running or before the first run.
   public var finishedAt: Date?
   /// Restarts made under the restart policy, over every start.
   public var restartCount: Int

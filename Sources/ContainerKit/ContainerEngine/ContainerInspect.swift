@@ -8,16 +8,19 @@ public struct ContainerInspect: Sendable, Equatable {
   public var id: String
   /// When it was created.
   public var created: Date
-  /// The first word of what it runs, and the rest (entrypoint then command).
+  /// The first word of what it runs (entrypoint then command).
   public var path: String
+  /// The arguments after `path`.
   public var args: [String]
   /// Its live state.
   public var state: State
   /// The image's ID (`sha256:…`); `config.image` is the reference it was created from.
   public var image: String
-  /// The files the engine bind-mounts over the container's `/etc/resolv.conf`, `/etc/hostname`, `/etc/hosts`.
+  /// The file bind-mounted over `/etc/resolv.conf`.
   public var resolvConfPath: String
+  /// The file bind-mounted over `/etc/hostname`.
   public var hostnamePath: String
+  /// The file bind-mounted over `/etc/hosts`.
   public var hostsPath: String
   /// The json-file log.
   public var logPath: String
@@ -40,9 +43,11 @@ public struct ContainerInspect: Sendable, Equatable {
   public struct State: Sendable, Equatable {
     /// docker's state name.
     public var status: ContainerRunState
-    /// Running (a paused container is running too, as in docker), paused, restarting.
+    /// Whether it runs (a paused container does too, as in docker).
     public var running: Bool
+    /// Frozen by `pause`.
     public var paused: Bool
+    /// Between two runs under its restart policy.
     public var restarting: Bool
     /// Whether the kernel's OOM killer ended the last run.
     public var oomKilled: Bool
@@ -54,8 +59,9 @@ public struct ContainerInspect: Sendable, Equatable {
     public var exitCode: Int32
     /// Why the last start failed; empty when it did not.
     public var error: String
-    /// When the current (or last) run started and when the last one ended; nil is docker's zero time.
+    /// When the current (or last) run started; nil (docker's zero time) before the first.
     public var startedAt: Date?
+    /// When the last run ended; nil while running or before the first run.
     public var finishedAt: Date?
     /// The `ckit-monitor` keeping the container; 0 before the first start (not docker's: the engine's own).
     public var monitorPid: Int32
@@ -65,15 +71,23 @@ public struct ContainerInspect: Sendable, Equatable {
   public struct HostSettings: Sendable, Equatable {
     /// `-v` values as given.
     public var binds: [String]
+    /// The network the container joins or gets.
     public var networkMode: NetworkMode
     /// Published ports as asked (host port 0: one the kernel picks).
     public var portBindings: [PortMapping]
+    /// When the monitor starts it again after it exits.
     public var restartPolicy: RestartPolicy
+    /// Whether it is removed once it has ended for good (`--rm`).
     public var autoRemove: Bool
+    /// Capabilities added to docker's default set.
     public var capAdd: [String]
+    /// Capabilities dropped from docker's default set.
     public var capDrop: [String]
+    /// Every capability, every device, writable cgroups.
     public var privileged: Bool
+    /// Every exposed port published to a port the kernel picks (`-P`).
     public var publishAllPorts: Bool
+    /// The root filesystem mounted read-only.
     public var readonlyRootfs: Bool
     /// Mount point to options (`/run` -> `size=64m`).
     public var tmpfs: [String: String]
@@ -81,31 +95,43 @@ public struct ContainerInspect: Sendable, Equatable {
     public var memory: Int64
     /// Billionths of a CPU; 0 is no limit.
     public var nanoCPUs: Int64
+    /// The relative CPU weight; 0 is the kernel's default.
     public var cpuShares: Int64
     /// 0 is no limit (docker shows null).
     public var pidsLimit: Int64
     /// Whether docker's init runs as pid 1.
     public var initProcess: Bool
-    /// The json-file log's `max-size` (bytes) and `max-file`.
+    /// The json-file log's `max-size`, in bytes.
     public var logMaxSize: Int64
+    /// How many log files are kept.
     public var logMaxFiles: Int
   }
 
   /// docker's `Config`.
   public struct Config: Sendable, Equatable {
+    /// The host name in the container.
     public var hostname: String
+    /// The user the process runs as (`uid[:gid]` or names); empty is root.
     public var user: String
+    /// Whether the process has a pseudo-terminal.
     public var tty: Bool
+    /// Whether its stdin stays open for attach.
     public var openStdin: Bool
     /// `80/tcp`, sorted.
     public var exposedPorts: [String]
+    /// `KEY=VALUE`, the image's merged with the container's.
     public var env: [String]
+    /// The command (after the entrypoint); nil when there is none.
     public var cmd: [String]?
     /// The image reference the container was created from.
     public var image: String
+    /// The process's working directory; empty is `/`.
     public var workingDir: String
+    /// The entrypoint; nil when there is none.
     public var entrypoint: [String]?
+    /// The labels, the image's included.
     public var labels: [String: String]
+    /// The signal `stop` sends first.
     public var stopSignal: String
   }
 
@@ -113,9 +139,13 @@ public struct ContainerInspect: Sendable, Equatable {
   public struct NetworkSettings: Sendable, Equatable {
     /// Every exposed port (`80/tcp`) and where it is published while running; an empty list is docker's null.
     public var ports: [String: [PortMapping]]
+    /// The bridge's address, the container's default route; empty without a bridge endpoint.
     public var gateway: String
+    /// The container's address on the bridge; empty without one.
     public var ipAddress: String
+    /// The bridge subnet's prefix length; 0 without an endpoint.
     public var ipPrefixLen: Int
+    /// The container interface's MAC address; empty without one.
     public var macAddress: String
     /// The network namespace's path on the host.
     public var sandboxKey: String

@@ -56,6 +56,7 @@ public struct ContainerSpec: Sendable, Equatable {
   public var privileged: Bool
   /// Capabilities added to and dropped from docker's default set (`NET_ADMIN`, `CAP_MKNOD`, `ALL`).
   public var capAdd: [String]
+  /// Capabilities removed from docker's default set (`ALL` drops every one).
   public var capDrop: [String]
   /// Runs docker's init (ckit-init) as pid 1, which forwards signals and reaps orphans (`--init`).
   public var initProcess: Bool
@@ -63,8 +64,9 @@ public struct ContainerSpec: Sendable, Equatable {
   public var stopSignal: String?
   /// Metadata on the container, over the image's labels.
   public var labels: [String: String]
-  /// The json-file log's rotation: the size at which it rotates and how many files are kept.
+  /// The size at which the json-file log rotates.
   public var logMaxSize: Int64
+  /// How many log files are kept, the current one included.
   public var logMaxFiles: Int
   /// The syscall filter: Docker's default profile unless told otherwise (`--security-opt seccomp=`).
   public var seccomp: SeccompChoice

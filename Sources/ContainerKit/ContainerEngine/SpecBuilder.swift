@@ -89,7 +89,7 @@ package enum SpecBuilder {
       for i in mounts.indices where mounts[i].type == "cgroup" { mounts[i].options?.removeAll { $0 == "ro" } }
     }
     if r.hostConfig.initProcess {
-      guard let initExecutable else { throw EngineError.backend("--init: no ckit-init executable to run") }
+      guard let initExecutable else { throw EngineError.invalidArgument("--init: no ckit-init executable to run") }
       // Read-only, so that nothing in the container can rewrite the host's file (the container's pid 1 runs it).
       mounts.append(
         Spec.Mount(
