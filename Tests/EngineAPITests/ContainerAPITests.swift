@@ -192,6 +192,14 @@ struct ContainerAPITests {
       #expect(try await engine.wait(gone, condition: .removed) == 4)
       await #expect(throws: EngineError.noSuchContainer(gone)) { try await engine.inspect(gone) }
 
+      // A restart is no end: an autoRemove container is kept for its next run.
+      let kept0 = try await engine.run(
+        ContainerSpec(image: image, command: ["sleep", "3600"], network: .none, autoRemove: true))
+      try await engine.restart(kept0, timeout: 0)
+      #expect(try await engine.inspect(kept0).state.status == .running)
+      try await engine.stop(kept0, timeout: 0)
+      await #expect(throws: EngineError.noSuchContainer(kept0)) { try await engine.inspect(kept0) }
+
       // removed: a kept one, once someone removes it.
       let kept = try await engine.run(ContainerSpec(image: image, command: ["sh", "-c", "exit 6"], network: .none))
       let waiter = Task { try await engine.wait(kept, condition: .removed) }

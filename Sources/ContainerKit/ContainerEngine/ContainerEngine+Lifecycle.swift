@@ -8,11 +8,11 @@ import OCI
 /// resources, the published ports, and the end of a container as its monitor reports it.
 extension ContainerEngine {
   /// docker restart: `stop` (its signal, `timeout` seconds, SIGKILL), then `start`; a stopped container is
-  /// started.
+  /// started, and an `autoRemove` one is kept for the new run.
   public func restart(_ reference: String, timeout: Int = 10) async throws(EngineError) {
     try await mapped("restart \(reference)") {
       let record = try store.find(reference)
-      try await lifecycle.stop(record, timeout: timeout)
+      try await lifecycle.stop(record, timeout: timeout, removeIfAuto: false)
       do { _ = try await lifecycle.start(record.id, foreground: nil) } catch let failure as StartFailure {
         throw EngineError.startFailed(id: record.id, code: failure.code, message: failure.message)
       }

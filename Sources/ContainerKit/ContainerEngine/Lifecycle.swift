@@ -221,8 +221,9 @@ package struct Lifecycle {
   }
 
   /// Stops a running container: the stop signal, `timeout` seconds, then SIGKILL (docker's stop). A paused one
-  /// is thawed first: its processes could not take the signal frozen.
-  package func stop(_ record: ContainerRecord, timeout: Int) async throws {
+  /// is thawed first: its processes could not take the signal frozen. `removeIfAuto: false` keeps a `--rm`
+  /// container (a restart).
+  package func stop(_ record: ContainerRecord, timeout: Int, removeIfAuto: Bool = true) async throws {
     let status = store.status(record)
     if status.phase == .paused { try await freeze(record, false) }
     if status.isRunning, status.monitorPid > 0 {
@@ -233,7 +234,7 @@ package struct Lifecycle {
         _ = await waitForMonitorExit(record.id, pid: status.monitorPid, seconds: 10)
       }
     }
-    try await cleanup(record, removeIfAuto: true)
+    try await cleanup(record, removeIfAuto: removeIfAuto)
   }
 
   /// The container's cgroup as the runtime made it (the spec's cgroupsPath), for the cgroup driver.
