@@ -56,13 +56,6 @@ struct ContainerOptions: ParsableArguments {
     let mode = try NetworkMode(network)
     let environment = try (fileEnv ?? readEnvFiles()) + env.map(Self.expandEnv)
     let security = try SecurityOptions(securityOpt)
-    var nanoCPUs: Int64 = 0
-    if let cpus {
-      guard let c = Double(cpus), c > 0, c <= Double(ProcessInfo.processInfo.activeProcessorCount) * 64 else {
-        throw CkitError.invalidArgument("invalid argument \"\(cpus)\" for \"--cpus\" flag")
-      }
-      nanoCPUs = Int64(c * 1e9)
-    }
     let (logMaxSize, logMaxFiles) = try logLimits()
     var labels = [String: String]()
     for l in label {
@@ -74,11 +67,20 @@ struct ContainerOptions: ParsableArguments {
       entrypoint: entrypoint.map { $0.isEmpty ? [] : [$0] }, name: name, environment: environment,
       workingDirectory: workdir, user: user, hostname: hostname, tty: tty, openStdin: interactive, network: mode,
       ports: ports, publishAllPorts: publishAll, exposedPorts: exposed, restartPolicy: try RestartPolicy(restart),
-      autoRemove: autoRemove, memoryLimit: try memory.map(HumanFormat.parseBytes) ?? 0, nanoCPUs: nanoCPUs,
+      autoRemove: autoRemove, memoryLimit: try memory.map(HumanFormat.parseBytes) ?? 0,
+      nanoCPUs: try cpus.map(Self.nanoCPUs) ?? 0,
       cpuShares: cpuShares ?? 0, pidsLimit: pidsLimit ?? 0, volumes: volume, tmpfs: tmpfs, readonlyRootfs: readOnly,
       privileged: privileged, capAdd: capAdd, capDrop: capDrop, initProcess: initProcess, stopSignal: stopSignal,
       labels: labels, logMaxSize: logMaxSize, logMaxFiles: logMaxFiles, seccomp: security.seccomp ?? .default,
       noNewPrivileges: security.noNewPrivileges)
+  }
+
+  /// `--cpus 1.5` as billionths of a CPU, docker's NanoCpus.
+  static func nanoCPUs(_ cpus: String) throws -> Int64 {
+    guard let c = Double(cpus), c > 0, c <= Double(ProcessInfo.processInfo.activeProcessorCount) * 64 else {
+      throw CkitError.invalidArgument("invalid argument \"\(cpus)\" for \"--cpus\" flag")
+    }
+    return Int64(c * 1e9)
   }
 
   /// The log rotation the monitor applies: docker's json-file `max-size` and `max-file`; ckit rotates at 10m
