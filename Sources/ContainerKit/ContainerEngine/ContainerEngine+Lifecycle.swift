@@ -47,7 +47,8 @@ extension ContainerEngine {
   public func rename(_ reference: String, to newName: String) async throws(EngineError) {
     try await mapped("rename \(reference)") {
       let record = try store.find(reference)
-      try store.changeName(id: record.id, to: newName)
+      let (store, id) = (store, record.id)
+      try await Self.offPool { try store.changeName(id: id, to: newName) }
     }
   }
 

@@ -52,7 +52,8 @@ public struct ContainerEngine: Sendable {
       // there are about 1,300 names and a thousand containers.
       for attempt in 0..<20 {
         do {
-          try store.create(record)
+          let (store, made) = (store, record)
+          try await Self.offPool { try store.create(made) }
           return record.id
         } catch EngineError.nameInUse where spec.name == nil && attempt < 19 {
           record.name = NameGenerator.random() + (attempt >= 3 ? String(Int.random(in: 0...99)) : "")
@@ -163,16 +164,23 @@ public struct ContainerEngine: Sendable {
   }
 
   /// `.notRunning`: the monitor's end, then the cleanup it leaves to the engine.
-  /// The exit code is read from the monitor's file while it waits: a `--rm` container's file is gone with it once
-  /// its exit command has run.
+  /// A `--rm` container whose monitor runs an exit command is removed by it, its monitor's file with it: its exit
+  /// code is read from that file while it runs (every 50 ms, sleeping off the pool). Any other is waited for
+  /// through its monitor's pidfd.
   private func waitNotRunning(_ record: ContainerRecord) async throws -> Int32 {
     let status = store.status(record)
     var code = status.exitCode
     if status.isRunning, status.monitorPid > 0 {
-      repeat {
-        if let m = store.monitorState(record.id) { code = m.ExitCode }
-      } while !(await MonitorWatch.waitForExit(status.monitorPid, timeout: 0.05))
-      if let m = store.monitorState(record.id) { code = LiveStatus.of(record, monitor: m).exitCode }
+      if record.hostConfig.autoRemove, !configuration.exitCommand.isEmpty {
+        while let m = store.monitorState(record.id), m.MonitorPid == status.monitorPid {
+          code = LiveStatus.of(record, monitor: m).exitCode
+          if !m.monitorAlive { break }
+          try await Task.sleep(nanoseconds: 50_000_000)
+        }
+      } else {
+        _ = await MonitorWatch.waitForExit(status.monitorPid, timeout: nil)
+        code = store.status(record).exitCode
+      }
     }
     try await lifecycle.cleanup(record, removeIfAuto: true)
     return code
@@ -222,6 +230,12 @@ public struct ContainerEngine: Sendable {
 
   /// Releases what containers whose monitor died (kill -9, reboot) still hold.
   public func sweep() async { await lifecycle.sweep() }
+
+  /// Runs `body`, which waits for the root's lock (flock), on the blocking executor rather than the pool's
+  /// threads.
+  static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await BlockingCall.run { Result { try body() } }.get()
+  }
 
   /// Runs `body`, passing the engine's errors on and keeping anything else whole as the cause of an
   /// `.underlying` error named by `context` (the operation and its object).
