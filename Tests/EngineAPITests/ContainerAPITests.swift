@@ -239,6 +239,10 @@ struct ContainerAPITests {
       let after = try await engine.inspect(id)
       #expect(after.hostConfig.memory == 32 << 20 && after.hostConfig.pidsLimit == 40)
       #expect(after.hostConfig.restartPolicy.name == "always")
+      // Up again, past the first limit (the swap limit moves with it), and the CPU quota.
+      try await engine.update(id, resources: ContainerResources(memoryLimit: 128 << 20, nanoCPUs: 500_000_000))
+      #expect(Self.memoryLimit(pid) == 128 << 20)
+      #expect(try await engine.inspect(id).hostConfig.nanoCPUs == 500_000_000)
       await #expect(throws: EngineError.invalidArgument("Minimum memory limit allowed is 6MB")) {
         try await engine.update(id, resources: ContainerResources(memoryLimit: 1 << 20))
       }
