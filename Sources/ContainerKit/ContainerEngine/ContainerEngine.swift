@@ -97,6 +97,7 @@ public struct ContainerEngine: Sendable {
   /// filter asks for others. `filters` are docker's (`id`, `name`, `label` (`key` or `key=value`), `status`,
   /// `exited`, `ancestor`, `before`, `since`, `volume`, `network`, `publish`, `expose`): the values of one key are
   /// alternatives, different keys must all match. `limit` keeps the newest ones, in every state (`ps -n`).
+  /// `all` is true unless told otherwise, unlike docker's CLI: an embedder mostly wants every container.
   public func list(all: Bool = true, filters: [String: [String]] = [:], limit: Int? = nil)
     async throws(EngineError) -> [ContainerInfo]
   {
