@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `ckit rename` and `ckit update`, docker's, through the real binary on the real kernel.
+/// `ckit rename`, `ckit update` and `ckit wait`, docker's, through the real binary on the real kernel.
 @Suite(.enabled(if: isRoot, "requires root"), .serialized)
 struct CkitRenameUpdateTests {
   @Test func renameThenUpdateTheMemoryLimit() async throws {
@@ -33,6 +33,20 @@ struct CkitRenameUpdateTests {
       #expect(try String(contentsOfFile: path + file, encoding: .utf8) == "\(32 << 20)\n")
       #expect(try env.ckit(["update", "-m", "1m", "r2"]).status != 0)
       #expect(try env.ckit(["rm", "-f", "r2"]).status == 0)
+    }
+  }
+
+  /// A `--rm` container's exit code reaches `wait` though the monitor's exit command removes the container.
+  @Test func waitSeesTheExitCodeOfARemovedContainer() async throws {
+    try await withScratchRoot { scratch in
+      let env = try CkitSeedTests.Env(scratch)
+      defer { env.teardown() }
+      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+      let run = try env.ckit(["run", "-d", "--rm", "--network", "none", env.image, "sh", "-c", "sleep 0.5; exit 3"])
+      #expect(run.status == 0)
+      let id = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+      #expect(try env.ckit(["wait", id]).stdout == "3\n")
+      #expect(try await eventually { try env.ckit(["ps", "-aq"]).stdout.isEmpty })
     }
   }
 }

@@ -166,7 +166,7 @@ public struct ContainerEngine: Sendable {
 
   /// `.notRunning`: the monitor's end, then the cleanup it leaves to the engine.
   /// A `--rm` container whose monitor runs an exit command is removed by it, its monitor's file with it: its exit
-  /// code is read from that file while it runs (every 50 ms, sleeping off the pool). Any other is waited for
+  /// code is read from that file while it runs (every 20 ms, sleeping off the pool). Any other is waited for
   /// through its monitor's pidfd.
   private func waitNotRunning(_ record: ContainerRecord) async throws -> Int32 {
     let status = store.status(record)
@@ -176,7 +176,7 @@ public struct ContainerEngine: Sendable {
         while let m = store.monitorState(record.id), m.MonitorPid == status.monitorPid {
           code = LiveStatus.of(record, monitor: m).exitCode
           if !m.monitorAlive { break }
-          try await Task.sleep(nanoseconds: 50_000_000)
+          try await Task.sleep(nanoseconds: 20_000_000)
         }
       } else {
         _ = await MonitorWatch.waitForExit(status.monitorPid, timeout: nil)
