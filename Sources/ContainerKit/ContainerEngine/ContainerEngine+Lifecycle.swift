@@ -48,7 +48,7 @@ extension ContainerEngine {
     try await mapped("rename \(reference)") {
       let record = try store.find(reference)
       let (store, id) = (store, record.id)
-      try await Self.offPool { try store.changeName(id: id, to: newName) }
+      try await Lifecycle.offPool { try store.changeName(id: id, to: newName) }
     }
   }
 

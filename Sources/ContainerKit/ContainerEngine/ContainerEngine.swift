@@ -53,7 +53,7 @@ public struct ContainerEngine: Sendable {
       for attempt in 0..<20 {
         do {
           let (store, made) = (store, record)
-          try await Self.offPool { try store.create(made) }
+          try await Lifecycle.offPool { try store.create(made) }
           return record.id
         } catch EngineError.nameInUse where spec.name == nil && attempt < 19 {
           record.name = NameGenerator.random() + (attempt >= 3 ? String(Int.random(in: 0...99)) : "")
@@ -231,12 +231,6 @@ public struct ContainerEngine: Sendable {
 
   /// Releases what containers whose monitor died (kill -9, reboot) still hold.
   public func sweep() async { await lifecycle.sweep() }
-
-  /// Runs `body`, which waits for the root's lock (flock), on the blocking executor rather than the pool's
-  /// threads.
-  static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await BlockingCall.run { Result { try body() } }.get()
-  }
 
   /// Runs `body`, passing the engine's errors on and keeping anything else whole as the cause of an
   /// `.underlying` error named by `context` (the operation and its object).

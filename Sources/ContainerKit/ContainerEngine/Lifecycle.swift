@@ -27,6 +27,12 @@ package struct Lifecycle {
     }
   }
 
+  /// Runs `body`, which waits for the root's lock (flock) or a container's, on the blocking executor rather
+  /// than the pool's threads.
+  package static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await BlockingCall.run { Result { try body() } }.get()
+  }
+
   package static func netnsName(_ id: String) -> String { "ckit-\(id.prefix(12))" }
 
   /// The bridge for this state root: `ckit0` on 10.89.0.0/16 unless `network/bridge.json` names another
@@ -275,7 +281,8 @@ package struct Lifecycle {
     }
     try await cleanup(record, removeIfAuto: false)
     try await engine.remove(record, root: root)
-    try store.remove(id: record.id)
+    let (store, id) = (store, record.id)
+    try await Self.offPool { try store.remove(id: id) }
   }
 
   /// Releases network, ports and root filesystem of a container that is not running; with `removeIfAuto`, also
@@ -309,7 +316,8 @@ package struct Lifecycle {
     try? FileManager.default.removeItem(atPath: root.attachSocket(record.id))
     if removeIfAuto, record.hostConfig.autoRemove {
       try? await engine.remove(record, root: root)
-      try store.remove(id: record.id)
+      let (store, id) = (store, record.id)
+      try await Self.offPool { try store.remove(id: id) }
     }
   }
 
