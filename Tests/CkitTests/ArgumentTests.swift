@@ -36,9 +36,8 @@ import Testing
     let run = try #require(command as? Run)
     #expect(run.detach && run.rm)
     #expect(run.imageAndCommand == ["busybox", "-c", "echo hi"])
-    let r = try run.options.record(
-      id: ContainerStore.newID(), image: "busybox", imageID: "sha256:x", imageConfig: ImageDefaults(cmd: ["sh"]),
-      command: ["-c", "echo hi"], autoRemove: true)
+    let r = try run.options.spec(image: "busybox", command: ["-c", "echo hi"], autoRemove: true)
+      .record(id: ContainerStore.newID(), imageID: "sha256:x", defaults: ImageDefaults(cmd: ["sh"]))
     #expect(r.name == "web")
     #expect(r.config.entrypoint == ["/bin/sh"])
     #expect(r.config.cmd == ["-c", "echo hi"])
@@ -55,9 +54,8 @@ import Testing
   @Test func badInputIsRejectedBeforeAnythingIsCreated() throws {
     func record(_ extra: [String]) throws -> ContainerRecord {
       let run = try #require(try Ckit.parseAsRoot(ArgumentRewriter.rewrite(["run"] + extra + ["busybox"])) as? Run)
-      return try run.options.record(
-        id: ContainerStore.newID(), image: "busybox", imageID: "sha256:x", imageConfig: ImageDefaults(cmd: ["sh"]),
-        command: [], autoRemove: false)
+      return try run.options.spec(image: "busybox", command: [], autoRemove: false)
+        .record(id: ContainerStore.newID(), imageID: "sha256:x", defaults: ImageDefaults(cmd: ["sh"]))
     }
     #expect(throws: NetworkError.invalidPortSpec("8888:http", reason: "Invalid containerPort: http")) {
       try record(["-p", "8888:http"])
@@ -74,8 +72,13 @@ import Testing
     let ps = try #require(
       try Ckit.parseAsRoot(ArgumentRewriter.rewrite(["ps", "-n=2", "--no-trunc", "-f", "status=exited"])) as? Ps)
     #expect(ps.last == 2 && ps.noTrunc && ps.filter == ["status=exited"])
-    #expect(throws: CkitError.self) { try ContainerFilter.parse(["colour=red"]) }
-    #expect(throws: CkitError.self) { try ContainerFilter.parse(["status=sleeping"]) }
+    let store = ContainerStore(root: StateRoot("/nonexistent"))
+    #expect(throws: CkitError.invalidArgument("invalid filter 'colour'")) {
+      try ContainerFilter(["colour": ["red"]], store: store)
+    }
+    #expect(throws: CkitError.invalidArgument("invalid filter 'status=sleeping'")) {
+      try ContainerFilter(["status": ["sleeping"]], store: store)
+    }
   }
 
   @Test func everyCommandParses() throws {

@@ -65,21 +65,21 @@ import Testing
   @Test func statusTextFromTheMonitorState() throws {
     let r = record(ContainerStore.newID(), name: "x")
     let now = Date()
-    #expect(ContainerStatus.of(r, monitor: nil).text(now: now) == "Created")
+    #expect(ContainerInfo(r, LiveStatus.of(r, monitor: nil)).statusText(now: now) == "Created")
     let running = MonitorState(
       MonitorPid: getpid(), Pid: 1, Status: "running", ExitCode: 0, RestartCount: 0,
       StartedAt: HumanFormat.rfc3339(now.addingTimeInterval(-125)), FinishedAt: "0001-01-01T00:00:00Z",
       ManualStop: false, Error: "")
-    #expect(ContainerStatus.of(r, monitor: running).text(now: now) == "Up 2 minutes")
+    #expect(ContainerInfo(r, LiveStatus.of(r, monitor: running)).statusText(now: now) == "Up 2 minutes")
     var exited = running
     exited.Status = "exited"
     exited.ExitCode = 3
     exited.FinishedAt = HumanFormat.rfc3339(now.addingTimeInterval(-5.5))
-    #expect(ContainerStatus.of(r, monitor: exited).text(now: now) == "Exited (3) 5 seconds ago")
+    #expect(ContainerInfo(r, LiveStatus.of(r, monitor: exited)).statusText(now: now) == "Exited (3) 5 seconds ago")
     // A monitor that is gone (kill -9) while its file still says running: exited, 137.
     var stale = running
     stale.MonitorPid = 999_999_999
-    let s = ContainerStatus.of(r, monitor: stale)
+    let s = LiveStatus.of(r, monitor: stale)
     #expect(s.phase == .exited)
     #expect(s.exitCode == 137)
   }

@@ -57,7 +57,7 @@ struct ContainerEngineTests {
           let netns = "/run/netns/ckit-\(id.prefix(12))"
           #expect(FileManager.default.fileExists(atPath: veth), "round \(round)")
           #expect(FileManager.default.fileExists(atPath: netns), "round \(round)")
-          #expect(try await engine.inspect(id).address != nil)
+          #expect(try await !engine.inspect(id).networkSettings.ipAddress.isEmpty)
           try await engine.stop(id, timeout: 1)
           #expect(!FileManager.default.fileExists(atPath: netns), "round \(round)")
           #expect(try await eventually { !FileManager.default.fileExists(atPath: veth) }, "round \(round)")

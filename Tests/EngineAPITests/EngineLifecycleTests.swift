@@ -16,9 +16,9 @@ struct EngineLifecycleTests {
         ContainerSpec(image: image, command: ["sh", "-c", script], name: "engine-logs", network: .none))
       let running = try await engine.inspect("engine-logs")
       #expect(running.id == id)
-      #expect(running.state == .running)
-      #expect(running.pid > 0)
-      #expect(kill(running.pid, 0) == 0)
+      #expect(running.state.status == .running)
+      #expect(running.state.pid > 0)
+      #expect(kill(running.state.pid, 0) == 0)
       #expect(
         try await eventually {
           let logs = try await engine.logs(id)
@@ -28,9 +28,9 @@ struct EngineLifecycleTests {
 
       try await engine.stop(id, timeout: 10)
       let stopped = try await engine.inspect(id)
-      #expect(stopped.state == .exited)
-      #expect(stopped.exitCode == 7)
-      #expect(stopped.finishedAt != nil)
+      #expect(stopped.state.status == .exited)
+      #expect(stopped.state.exitCode == 7)
+      #expect(stopped.state.finishedAt != nil)
       #expect(try await engine.logs(id).last?.text == "bye\n")
       // The network namespace went with it; the record and logs stay until remove.
       #expect(!FileManager.default.fileExists(atPath: "/run/netns/ckit-\(id.prefix(12))"))
@@ -48,7 +48,7 @@ struct EngineLifecycleTests {
         ContainerSpec(
           image: image, command: ["sh", "-c", "cat /sys/class/net/lo/flags; ls /sys/class/net; sleep 3600"],
           network: .none))
-      let pid = try await engine.inspect(id).pid
+      let pid = try await engine.inspect(id).state.pid
       #expect(!FileManager.default.fileExists(atPath: "/run/netns/ckit-\(id.prefix(12))"))
       let own = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
       #expect(own != (try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")))
@@ -60,7 +60,7 @@ struct EngineLifecycleTests {
 
       let joined = try await engine.run(
         ContainerSpec(image: image, command: ["sleep", "3600"], network: .container(id)))
-      let joinedPid = try await engine.inspect(joined).pid
+      let joinedPid = try await engine.inspect(joined).state.pid
       #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(joinedPid)/ns/net") == own)
       try await engine.remove(joined, force: true)
       try await engine.remove(id, force: true)
@@ -102,7 +102,7 @@ struct EngineLifecycleTests {
         }
       }
       #expect(releasedBy.withLock { $0 } == "task")
-      #expect(try await engine.inspect(id).state == .created)
+      #expect(try await engine.inspect(id).state.status == .created)
     }
   }
 
@@ -111,8 +111,8 @@ struct EngineLifecycleTests {
       let kept = try await engine.run(ContainerSpec(image: image, command: ["sh", "-c", "exit 3"], network: .none))
       #expect(try await engine.wait(kept) == 3)
       let info = try await engine.inspect(kept)
-      #expect(info.state == .exited)
-      #expect(info.exitCode == 3)
+      #expect(info.state.status == .exited)
+      #expect(info.state.exitCode == 3)
 
       let gone = try await engine.run(
         ContainerSpec(image: image, command: ["sh", "-c", "exit 5"], network: .none, autoRemove: true))

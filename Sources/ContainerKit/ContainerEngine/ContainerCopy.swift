@@ -177,13 +177,13 @@ package enum ContainerCopy {
     do { try await body() } catch RootedArchiver.Failure.notFound(let path) {
       throw .invalidArgument("Could not find the file \(path) in container \(container)")
     } catch let e as RootedArchiver.Failure {
-      throw .backend(e.description)
+      throw .underlying(context: "", cause: e)
     } catch let e as LayerFSError {
-      throw .backend("copying in container \(container): \(e)")
+      throw .underlying(context: "copying in container \(container)", cause: e)
     } catch let e as EngineError {
       throw e
     } catch {
-      throw .backend("\(error)")
+      throw .underlying(context: "", cause: error)
     }
   }
 }

@@ -10,6 +10,7 @@ import Foundation
 /// monitor runs `EngineConfiguration.exitCommand`; without one, this engine releases the container's network and
 /// runtime state the next time it looks at it (`wait`, `stop`, `remove`, `start`, `sweep`).
 public struct ContainerEngine: Sendable {
+  /// Where the engine keeps its state and finds its runtime and monitor.
   public let configuration: EngineConfiguration
   let engine: LibraryEngine
 
@@ -27,20 +28,26 @@ public struct ContainerEngine: Sendable {
   }
 
   /// Creates a container (its record; no process, no filesystem yet), pulling the image if the store lacks it.
-  /// Returns the container's ID.
+  /// The spec is checked first, as docker checks its flags: a bad one never pulls. Returns the container's ID.
   public func create(_ spec: ContainerSpec) async throws(EngineError) -> String {
-    try await mapped {
+    let id = ContainerStore.newID()
+    _ = try spec.record(id: id, imageID: "", defaults: ImageDefaults(cmd: ["sh"]))
+    return try await mapped("create \(spec.image)") {
       try ImageReferenceText.validate(spec.image)
+      if let name = spec.name, let other = try? store.find(name), other.name == name {
+        throw EngineError.nameInUse(name: name, id: other.id)
+      }
       let image: ImageInfo
       do { image = try await engine.image(spec.image) } catch EngineError.noSuchImage {
         image = try await engine.pull(spec.image)
       }
-      var record = try spec.record(id: ContainerStore.newID(), imageID: image.id, defaults: image.defaults)
+      var record = try spec.record(id: id, imageID: image.id, defaults: image.defaults)
       // A drawn name that is taken is drawn again, with a digit added after the first tries, as docker does:
       // there are about 1,300 names and a thousand containers.
       for attempt in 0..<20 {
         do {
-          try store.create(record)
+          let (store, made) = (store, record)
+          try await Lifecycle.offPool { try store.create(made) }
           return record.id
         } catch EngineError.nameInUse where spec.name == nil && attempt < 19 {
           record.name = NameGenerator.random() + (attempt >= 3 ? String(Int.random(in: 0...99)) : "")
@@ -50,10 +57,12 @@ public struct ContainerEngine: Sendable {
     }
   }
 
-  /// Starts a created or exited container, detached; returns once its process runs (or has failed to start).
-  public func start(_ id: String) async throws(EngineError) {
-    try await mapped {
-      let record = try store.find(id)
+  /// Starts a created or exited container, detached; returns once its process runs (or has failed to start:
+  /// `startFailed` carries docker's exit code, 125, 126 or 127, and the runtime's words). A running one is left
+  /// as it is.
+  public func start(_ reference: String) async throws(EngineError) {
+    try await mapped("start \(reference)") {
+      let record = try store.find(reference)
       do { _ = try await lifecycle.start(record.id, foreground: nil) } catch let failure as StartFailure {
         throw EngineError.startFailed(id: record.id, code: failure.code, message: failure.message)
       }
@@ -70,17 +79,32 @@ public struct ContainerEngine: Sendable {
     return id
   }
 
-  /// The container `reference` names: a full ID, a name, or a unique ID prefix.
-  public func inspect(_ reference: String) async throws(EngineError) -> ContainerInfo {
-    try await mapped {
+  /// docker inspect of the container `reference` names: a full ID, a name, or a unique ID prefix.
+  public func inspect(_ reference: String) async throws(EngineError) -> ContainerInspect {
+    try await mapped("inspect \(reference)") {
       let record = try store.find(reference)
-      return ContainerInfo(record, store.status(record))
+      return ContainerInspect(record, store.status(record), root: root)
     }
   }
 
-  /// Every container of the root, newest first.
-  public func list() async throws(EngineError) -> [ContainerInfo] {
-    try await mapped { try store.all().map { ContainerInfo($0, store.status($0)) } }
+  /// docker ps: the containers, newest first. Without `all`, only running ones, unless a `status` or `exited`
+  /// filter asks for others. `filters` are docker's (`id`, `name`, `label` (`key` or `key=value`), `status`,
+  /// `exited`, `ancestor`, `before`, `since`, `volume`, `network`, `publish`, `expose`): the values of one key are
+  /// alternatives, different keys must all match. `limit` keeps the newest ones, in every state (`ps -n`).
+  /// `all` is true unless told otherwise, unlike docker's CLI: an embedder mostly wants every container.
+  public func list(all: Bool = true, filters: [String: [String]] = [:], limit: Int? = nil)
+    async throws(EngineError) -> [ContainerInfo]
+  {
+    try await mapped("list containers") {
+      let filter = try ContainerFilter(filters, store: store)
+      var rows = try store.all().map { ($0, store.status($0)) }.filter { filter.matches($0.0, $0.1) }
+      if let limit, limit >= 0 {
+        rows = Array(rows.prefix(limit))
+      } else if !all && !filter.hasStatus {
+        rows = rows.filter { $0.1.isRunning }
+      }
+      return rows.map { ContainerInfo($0.0, $0.1) }
+    }
   }
 
   /// The container's output so far, oldest first, rotated files included.
@@ -93,51 +117,120 @@ public struct ContainerEngine: Sendable {
     }
   }
 
-  /// Waits until the container has stopped for good (its monitor is gone: under a restart policy, after the last
-  /// restart or a stop), releases its network and runtime state, and returns its last exit code. A `--rm`
-  /// container is removed by then.
-  public func wait(_ reference: String) async throws(EngineError) -> Int32 {
-    try await mapped {
+  /// docker wait: blocks until the container reaches `condition`, and returns its last exit code.
+  /// `.notRunning` (the default) waits until it has stopped for good (its monitor is gone: under a restart policy,
+  /// after the last restart or a stop) and releases its network and runtime state; a `--rm` container is removed
+  /// by then. `.nextExit` returns at its next exit, a restart's included. `.removed` waits until it is removed.
+  public func wait(_ reference: String, condition: ContainerWaitCondition = .notRunning)
+    async throws(EngineError) -> Int32
+  {
+    try await mapped("wait \(reference)") {
       let record = try store.find(reference)
-      let status = store.status(record)
-      if status.isRunning, status.monitorPid > 0 {
-        _ = await MonitorWatch.waitForExit(status.monitorPid, timeout: nil)
+      switch condition {
+      case .notRunning:
+        return try await waitNotRunning(record)
+      case .nextExit:
+        // An exit is a FinishedAt later than the call (the monitor writes one at every exit, restarts included),
+        // or a monitor found dead without having written it (kill -9: exited 137).
+        let since = Date()
+        while true {
+          guard FileManager.default.fileExists(atPath: root.recordPath(record.id)) else {
+            throw EngineError.noSuchContainer(reference)
+          }
+          let now = store.monitorState(record.id)
+          let status = LiveStatus.of(record, monitor: now)
+          if let now,
+            (RFC3339.parse(now.FinishedAt).map { $0 >= since } ?? false)
+              || (!status.isRunning && now.Status != "exited")
+          {
+            if !status.isRunning { try await lifecycle.cleanup(record, removeIfAuto: true) }
+            return status.isRunning ? now.ExitCode : status.exitCode
+          }
+          try await Task.sleep(nanoseconds: 50_000_000)
+        }
+      case .removed:
+        let code = try await waitNotRunning(record)
+        while FileManager.default.fileExists(atPath: root.recordPath(record.id)) {
+          try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        return code
       }
-      let code = store.status(record).exitCode
-      try await lifecycle.cleanup(record, removeIfAuto: true)
-      return code
     }
   }
 
-  /// docker's stop: the container's stop signal, `timeout` seconds, then SIGKILL; no restart follows.
-  public func stop(_ reference: String, timeout: Int = 10) async throws(EngineError) {
-    try await mapped { try await lifecycle.stop(try store.find(reference), timeout: timeout) }
+  /// `.notRunning`: the monitor's end, then the cleanup it leaves to the engine.
+  /// A `--rm` container whose monitor runs an exit command is removed by it, its monitor's file with it: its exit
+  /// code is read from that file while it runs (every 20 ms, sleeping off the pool). Any other is waited for
+  /// through its monitor's pidfd.
+  private func waitNotRunning(_ record: ContainerRecord) async throws -> Int32 {
+    let status = store.status(record)
+    var code = status.exitCode
+    if status.isRunning, status.monitorPid > 0 {
+      if record.hostConfig.autoRemove, !configuration.exitCommand.isEmpty {
+        while let m = store.monitorState(record.id), m.MonitorPid == status.monitorPid {
+          code = LiveStatus.of(record, monitor: m).exitCode
+          if !m.monitorAlive { break }
+          try await Task.sleep(nanoseconds: 20_000_000)
+        }
+      } else {
+        _ = await MonitorWatch.waitForExit(status.monitorPid, timeout: nil)
+        code = store.status(record).exitCode
+      }
+    }
+    try await lifecycle.cleanup(record, removeIfAuto: true)
+    return code
   }
 
-  /// Sends `signal` to the container's init (through its monitor, which knows the pid for sure). A number that is
-  /// no signal is refused here: the monitor could only drop it.
+  /// docker stop: the container's stop signal, `timeout` seconds, then SIGKILL; no restart follows. A container
+  /// that is not running is left as it is.
+  public func stop(_ reference: String, timeout: Int = 10) async throws(EngineError) {
+    try await mapped("stop \(reference)") { try await lifecycle.stop(try store.find(reference), timeout: timeout) }
+  }
+
+  /// docker kill: sends `signal` to the container's init (through its monitor, which knows the pid for sure).
+  /// After SIGKILL it returns once the container has ended (at most 5 seconds), so that what follows sees it
+  /// exited. A number that is no signal is refused here: the monitor could only drop it.
   public func kill(_ reference: String, signal: Int32 = SIGKILL) async throws(EngineError) {
     guard signal > 0, signal < 65 else { throw .invalidArgument("Invalid signal: \(signal)") }
-    try await mapped {
+    try await mapped("kill \(reference)") {
       let record = try store.find(reference)
       let status = store.status(record)
       guard status.isRunning, status.monitorPid > 0 else { throw EngineError.containerNotRunning(record.id) }
       MonitorSignal.forward(status.monitorPid, signal: signal)
+      guard signal == SIGKILL else { return }
+      // As docker: a paused container is thawed after SIGKILL, so that its processes can die.
+      if status.phase == .paused { try await lifecycle.freeze(record, false) }
+      _ = await MonitorWatch.waitForExit(status.monitorPid, timeout: 5)
     }
   }
 
-  /// Removes the container and its filesystem; a running one only with `force` (killed first, as docker's rm -f).
-  public func remove(_ reference: String, force: Bool = false) async throws(EngineError) {
-    try await mapped { try await lifecycle.remove(try store.find(reference), force: force) }
+  /// docker kill with the signal as docker names it: `KILL`, `SIGTERM`, `9`.
+  public func kill(_ reference: String, signal: String) async throws(EngineError) {
+    try await kill(reference, signal: try ContainerSpec.signal(signal))
+  }
+
+  /// docker rm: removes the container and its filesystem; a running one only with `force` (killed first).
+  /// `volumes` also removes its anonymous volumes (`-v /data`), as `rm -v` does; named ones stay.
+  public func remove(_ reference: String, force: Bool = false, volumes: Bool = false) async throws(EngineError) {
+    try await mapped("remove \(reference)") {
+      let record = try store.find(reference)
+      try await lifecycle.remove(record, force: force)
+      guard volumes else { return }
+      let store = VolumeStore(root: root)
+      for bind in record.hostConfig.binds where !bind.contains(":") {
+        try? store.remove(VolumeStore.anonymousName(container: record.id, destination: bind), force: true)
+      }
+    }
   }
 
   /// Releases what containers whose monitor died (kill -9, reboot) still hold.
   public func sweep() async { await lifecycle.sweep() }
 
-  /// Runs `body`, passing the engine's errors on and naming anything else as a backend failure.
-  func mapped<T>(_ body: () async throws -> T) async throws(EngineError) -> T {
+  /// Runs `body`, passing the engine's errors on and keeping anything else whole as the cause of an
+  /// `.underlying` error named by `context` (the operation and its object).
+  func mapped<T>(_ context: String = "", _ body: () async throws -> T) async throws(EngineError) -> T {
     do { return try await body() } catch let e as EngineError { throw e } catch let f as StartFailure {
       throw .startFailed(id: "", code: f.code, message: f.message)
-    } catch { throw .backend("\(error)") }
+    } catch { throw .underlying(context: context, cause: error) }
   }
 }

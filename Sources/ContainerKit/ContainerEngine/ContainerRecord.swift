@@ -135,11 +135,15 @@ package struct HostConfig: Codable, Equatable {
 /// `--restart no|on-failure[:N]|always|unless-stopped`: when the monitor starts the container again after it
 /// exits (on-failure: a non-zero code, at most `maximumRetryCount` times when that is not 0).
 public struct RestartPolicy: Codable, Equatable, Sendable, CustomStringConvertible {
+  /// `no`, `always`, `unless-stopped` or `on-failure`.
   public var name: String = "no"
+  /// With `on-failure`, the most restarts; 0 is no limit.
   public var maximumRetryCount: Int = 0
 
+  /// docker's default: no restarts.
   public init() {}
 
+  /// Parses docker's `--restart` value: `no`, `always`, `unless-stopped`, `on-failure[:N]`.
   public init(_ text: String) throws(EngineError) {
     let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
     switch parts.first ?? "" {

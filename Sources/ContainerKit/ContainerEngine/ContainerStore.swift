@@ -171,7 +171,37 @@ package struct ContainerStore {
     }
   }
 
+  /// Gives container `id` the name `newName`, which must be free: claimed and released under the root's lock
+  /// through the name index, as `create` claims one.
+  package func changeName(id: String, to newName: String) throws {
+    guard Self.isValidName(newName) else { throw EngineError.invalidName(newName) }
+    try root.locked {
+      try ensureNameIndex()
+      var record = try load(id: id)
+      guard record.name != newName else {
+        throw EngineError.invalidArgument("Renaming a container with the same name as its current name")
+      }
+      let link = root.namePath(newName)
+      if let owner = try? FileManager.default.destinationOfSymbolicLink(atPath: link) {
+        if FileManager.default.fileExists(atPath: root.recordPath(owner)) {
+          throw EngineError.nameInUse(name: newName, id: owner)
+        }
+        unlink(link)
+      }
+      guard symlink(id, link) == 0 else {
+        throw EngineError.state(path: link, reason: String(cString: strerror(errno)))
+      }
+      let old = root.namePath(record.name)
+      record.name = newName
+      do { try save(record) } catch {
+        unlink(link)
+        throw error
+      }
+      if (try? FileManager.default.destinationOfSymbolicLink(atPath: old)) == id { unlink(old) }
+    }
+  }
+
   package func monitorState(_ id: String) -> MonitorState? { MonitorState.read(root.monitorStatePath(id)) }
 
-  package func status(_ r: ContainerRecord) -> ContainerStatus { .of(r, monitor: monitorState(r.id)) }
+  package func status(_ r: ContainerRecord) -> LiveStatus { .of(r, monitor: monitorState(r.id)) }
 }

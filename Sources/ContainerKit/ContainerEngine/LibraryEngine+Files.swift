@@ -21,7 +21,7 @@ extension LibraryEngine {
     let viewID = "diff-\(record.shortID)-\(UInt32.random(in: 0..<UInt32.max))"
     let view: Snapshot
     do { view = try await store.prepareSnapshot(for: image, id: viewID, mode: .readOnly) } catch {
-      throw EngineError.backend(error.description)
+      throw EngineError.underlying(context: "diff \(record.shortID)", cause: error)
     }
     guard FileManager.default.fileExists(atPath: upper) else {
       let (base, current) = (view.rootfs, snap.rootfs)

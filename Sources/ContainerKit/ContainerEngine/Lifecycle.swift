@@ -1,3 +1,4 @@
+import Cgroups
 import ContainerKit
 import ContainerNetwork
 import Foundation
@@ -24,6 +25,12 @@ package struct Lifecycle {
       self.stdin = stdin
       self.tty = tty
     }
+  }
+
+  /// Runs `body`, which waits for the root's lock (flock) or a container's, on the blocking executor rather
+  /// than the pool's threads.
+  package static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await BlockingCall.run { Result { try body() } }.get()
   }
 
   package static func netnsName(_ id: String) -> String { "ckit-\(id.prefix(12))" }
@@ -66,7 +73,7 @@ package struct Lifecycle {
     var record = try store.load(id: id)
     let saved = record
     let previous = store.monitorState(id)
-    let status = ContainerStatus.of(record, monitor: previous)
+    let status = LiveStatus.of(record, monitor: previous)
     if status.isRunning { return (status.monitorPid, -1) }
     // Leftovers from a run that ended unseen (monitor killed): release them first. A container that never ran
     // (no monitor state, no namespace) has none, and skipping this saves a fresh `run` several process starts.
@@ -74,6 +81,8 @@ package struct Lifecycle {
       try await cleanupLocked(record, removeIfAuto: false)
     }
     if let m = previous { record.restartCountBase += m.RestartCount }
+    // A run that ended while paused (its monitor killed) leaves the flag: a new run starts thawed.
+    record.paused = false
 
     var netnsPath: String? = nil
     var address: IPv4Address? = nil
@@ -191,7 +200,7 @@ package struct Lifecycle {
       guard let first = line, !first.hasPrefix("error:") else {
         close(pipeFDs[0])
         let why = line.map { String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces) } ?? "monitor failed"
-        throw EngineError.backend("cannot start container \(id.prefix(12)): \(why)")
+        throw EngineError.startFailed(id: id, code: 125, message: "cannot start container \(id.prefix(12)): \(why)")
       }
       if first.hasPrefix("exit "), let code = Int32(first.dropFirst(5)) {
         // The runtime could not start the process (126/127/125): docker's run fails with the runtime's words.
@@ -217,9 +226,12 @@ package struct Lifecycle {
     }
   }
 
-  /// Stops a running container: the stop signal, `timeout` seconds, then SIGKILL (docker's stop).
-  package func stop(_ record: ContainerRecord, timeout: Int) async throws {
+  /// Stops a running container: the stop signal, `timeout` seconds, then SIGKILL (docker's stop). A paused one
+  /// is thawed first: its processes could not take the signal frozen. `removeIfAuto: false` keeps a `--rm`
+  /// container (a restart).
+  package func stop(_ record: ContainerRecord, timeout: Int, removeIfAuto: Bool = true) async throws {
     let status = store.status(record)
+    if status.phase == .paused { try await freeze(record, false) }
     if status.isRunning, status.monitorPid > 0 {
       // This waits for the monitor and cleans up below: the monitor's own exit command would only repeat it.
       MonitorSignal.stop(status.monitorPid, cleanUpAfter: true)
@@ -228,7 +240,33 @@ package struct Lifecycle {
         _ = await waitForMonitorExit(record.id, pid: status.monitorPid, seconds: 10)
       }
     }
-    try await cleanup(record, removeIfAuto: true)
+    try await cleanup(record, removeIfAuto: removeIfAuto)
+  }
+
+  /// The container's cgroup as the runtime made it (the spec's cgroupsPath), for the cgroup driver.
+  package func cgroupPath(_ record: ContainerRecord) -> String {
+    "\(engine.configuration.cgroupParent)/\(record.id)"
+  }
+
+  /// Freezes (`pause`) or thaws the container's cgroup through the host's cgroup driver (the v1 freezer or v2's
+  /// `cgroup.freeze`), and records it.
+  package func freeze(_ record: ContainerRecord, _ frozen: Bool) async throws {
+    let path = cgroupPath(record)
+    let outcome: Result<Void, CgroupError> = await BlockingCall.run {
+      guard let driver = LibraryEngine.cgroupDriver else {
+        return .failure(.controllerUnavailable(controller: "freezer", path: path))
+      }
+      do throws(CgroupError) { frozen ? try driver.freeze(path) : try driver.thaw(path) } catch {
+        return .failure(error)
+      }
+      return .success(())
+    }
+    if case .failure(let error) = outcome {
+      throw EngineError.underlying(context: "\(frozen ? "pause" : "unpause") \(record.shortID)", cause: error)
+    }
+    var latest = try store.load(id: record.id)
+    latest.paused = frozen
+    try store.save(latest)
   }
 
   package func waitForMonitorExit(_ id: String, pid: pid_t, seconds: Double) async -> Bool {
@@ -243,7 +281,8 @@ package struct Lifecycle {
     }
     try await cleanup(record, removeIfAuto: false)
     try await engine.remove(record, root: root)
-    try store.remove(id: record.id)
+    let (store, id) = (store, record.id)
+    try await Self.offPool { try store.remove(id: id) }
   }
 
   /// Releases network, ports and root filesystem of a container that is not running; with `removeIfAuto`, also
@@ -277,7 +316,8 @@ package struct Lifecycle {
     try? FileManager.default.removeItem(atPath: root.attachSocket(record.id))
     if removeIfAuto, record.hostConfig.autoRemove {
       try? await engine.remove(record, root: root)
-      try store.remove(id: record.id)
+      let (store, id) = (store, record.id)
+      try await Self.offPool { try store.remove(id: id) }
     }
   }
 

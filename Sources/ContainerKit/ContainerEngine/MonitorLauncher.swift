@@ -66,9 +66,11 @@ package struct MonitorLauncher {
   }
 
   /// A pipe with both ends close-on-exec (glibc's pipe2 is not visible to Swift without _GNU_SOURCE).
-  package static func makePipe() throws -> (read: Int32, write: Int32) {
+  package static func makePipe() throws(EngineError) -> (read: Int32, write: Int32) {
     var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw EngineError.backend("pipe: \(String(cString: strerror(errno)))") }
+    guard pipe(&fds) == 0 else {
+      throw .underlying(context: "pipe", cause: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EMFILE))
+    }
     _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
     _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
     return (fds[0], fds[1])

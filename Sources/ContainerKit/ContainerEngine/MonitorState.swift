@@ -49,9 +49,9 @@ package struct MonitorState: Codable, Equatable {
   }
 }
 
-/// A container's state as `ps` and `inspect` show it, derived from the record and the monitor's file.
-package struct ContainerStatus: Equatable {
-  package enum Phase: String { case created, running, paused, restarting, exited, dead }
+/// A container's live state as `ps` and `inspect` show it, derived from the record and the monitor's file.
+package struct LiveStatus: Equatable {
+  package typealias Phase = ContainerRunState
   package var phase: Phase
   package var pid: Int32
   package var exitCode: Int32
@@ -73,9 +73,9 @@ package struct ContainerStatus: Equatable {
     self.monitorPid = monitorPid
   }
 
-  package static func of(_ record: ContainerRecord, monitor: MonitorState?) -> ContainerStatus {
+  package static func of(_ record: ContainerRecord, monitor: MonitorState?) -> LiveStatus {
     guard let m = monitor else {
-      return ContainerStatus(
+      return LiveStatus(
         phase: .created, pid: 0, exitCode: 0, startedAt: nil, finishedAt: nil, restartCount: record.restartCountBase,
         monitorPid: 0)
     }
@@ -94,11 +94,11 @@ package struct ContainerStatus: Equatable {
       phase = .exited
       code = m.Status == "running" ? 137 : code
     }
-    return ContainerStatus(
+    return LiveStatus(
       phase: phase, pid: phase == .exited ? 0 : m.Pid, exitCode: code, startedAt: started,
       finishedAt: phase == .exited ? finished : nil, restartCount: record.restartCountBase + m.RestartCount,
       monitorPid: m.MonitorPid)
   }
 
-  package var isRunning: Bool { phase == .running || phase == .paused || phase == .restarting }
+  package var isRunning: Bool { phase.isRunning }
 }

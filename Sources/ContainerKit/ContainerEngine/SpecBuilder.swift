@@ -75,21 +75,7 @@ package enum SpecBuilder {
       if LibraryEngine.cgroupDriver?.version == .v2 { namespaces.append(Spec.Namespace(.cgroup)) }
       if r.hostConfig.networkMode == .host { spec.hostname = nil }
       linux.namespaces = namespaces
-      var res = LinuxResources()
-      if r.hostConfig.memory > 0 {
-        res.memory = LinuxResources.Memory(limit: r.hostConfig.memory, swap: r.hostConfig.memory)
-      }
-      if r.hostConfig.nanoCPUs > 0 || r.hostConfig.cpuShares > 0 {
-        var cpu = LinuxResources.CPU()
-        if r.hostConfig.nanoCPUs > 0 {
-          cpu.period = 100_000
-          cpu.quota = r.hostConfig.nanoCPUs / 10_000
-        }
-        if r.hostConfig.cpuShares > 0 { cpu.shares = UInt64(r.hostConfig.cpuShares) }
-        res.cpu = cpu
-      }
-      if r.hostConfig.pidsLimit > 0 { res.pids = LinuxResources.Pids(limit: r.hostConfig.pidsLimit) }
-      linux.resources = res
+      linux.resources = resources(r.hostConfig)
       linux.cgroupsPath = "/\(cgroupParent)/\(r.id)"
       if r.hostConfig.privileged {
         linux.maskedPaths = nil
@@ -103,7 +89,7 @@ package enum SpecBuilder {
       for i in mounts.indices where mounts[i].type == "cgroup" { mounts[i].options?.removeAll { $0 == "ro" } }
     }
     if r.hostConfig.initProcess {
-      guard let initExecutable else { throw EngineError.backend("--init: no ckit-init executable to run") }
+      guard let initExecutable else { throw EngineError.invalidArgument("--init: no ckit-init executable to run") }
       // Read-only, so that nothing in the container can rewrite the host's file (the container's pid 1 runs it).
       mounts.append(
         Spec.Mount(
@@ -118,7 +104,9 @@ package enum SpecBuilder {
       var dest = parts.count > 1 ? parts[1] : parts[0]
       let mode = parts.count > 2 ? parts[2] : "rw"
       if parts.count == 1 {
-        source = try volumes.create(nil, labels: [:]).mountpoint
+        // Named after the container and the path: the same volume at every start, and `rm -v` can find it.
+        source = try volumes.create(VolumeStore.anonymousName(container: r.id, destination: dest), labels: [:])
+          .mountpoint
         dest = parts[0]
       } else if !source.hasPrefix("/") {
         source = try volumes.create(source, labels: [:]).mountpoint
@@ -139,6 +127,24 @@ package enum SpecBuilder {
     }
     spec.mounts = mounts
     return spec
+  }
+
+  /// The cgroup limits of `host`: memory (swap as much, docker's default), CPU quota and weight, pids. `update`
+  /// writes the same to a running container's cgroup.
+  package static func resources(_ host: HostConfig) -> LinuxResources {
+    var res = LinuxResources()
+    if host.memory > 0 { res.memory = LinuxResources.Memory(limit: host.memory, swap: host.memory) }
+    if host.nanoCPUs > 0 || host.cpuShares > 0 {
+      var cpu = LinuxResources.CPU()
+      if host.nanoCPUs > 0 {
+        cpu.period = 100_000
+        cpu.quota = host.nanoCPUs / 10_000
+      }
+      if host.cpuShares > 0 { cpu.shares = UInt64(host.cpuShares) }
+      res.cpu = cpu
+    }
+    if host.pidsLimit > 0 { res.pids = LinuxResources.Pids(limit: host.pidsLimit) }
+    return res
   }
 
   package static func capName(_ c: String) -> String {

@@ -14,7 +14,7 @@ struct Ckit: AsyncParsableCommand {
       Import.self, Info.self, Inspect.self, Kill.self, Load.self, Login.self, Logout.self, Logs.self, Pause.self,
       Port.self, Ps.self, Pull.self, Push.self, Restart.self, Rm.self, Rmi.self, Run.self, Save.self, Search.self,
       Start.self, Stats.self, Stop.self, System.self, Tag.self, Top.self, Unpause.self, VersionCommand.self,
-      Volume.self, Wait.self, MonitorExit.self,
+      Volume.self, Wait.self, Rename.self, Update.self, MonitorExit.self,
     ])
 
   /// Commands whose own failures exit 125, as docker's do; the rest exit 1.

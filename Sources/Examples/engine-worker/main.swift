@@ -53,7 +53,7 @@ func follow(_ id: String, job: Job, engine: ContainerEngine) async throws(Engine
     // Whether it runs is asked before the log is read: a worker that has ended has logged all it will.
     var seen = 0
     while true {
-      let running = try await engine.inspect(id).isRunning
+      let running = try await engine.inspect(id).state.running
       let lines = try await engine.logs(id)
       for line in lines.dropFirst(seen) {
         print("job \(job.number): \(line.text)", terminator: "")

@@ -1,9 +1,6 @@
 import ArgumentParser
-import Builder
 import ContainerEngine
 import Foundation
-import OCI
-import RegistryClient
 
 struct Commit: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -17,16 +14,8 @@ struct Commit: AsyncParsableCommand {
   @Argument(help: "[REPOSITORY[:TAG]]") var reference: String?
 
   func run() async throws {
-    let record = try global.containers.find(container)
-    for c in change {
-      let instr = c.split(separator: " ", maxSplits: 1).first.map { $0.uppercased() } ?? ""
-      guard
-        ["CMD", "ENTRYPOINT", "ENV", "EXPOSE", "LABEL", "ONBUILD", "USER", "VOLUME", "WORKDIR", "STOPSIGNAL"].contains(
-          instr)
-      else { throw CkitError.invalidArgument("\(instr) is not a valid change command") }
-    }
-    let id = try await Engines.current(global.state).commit(
-      record, reference: reference, message: message, author: author, changes: change)
-    print(id)
+    let options = CommitOptions(
+      reference: reference, author: author, message: message, changes: change, pause: pause)
+    print(try await global.engine().commit(container, options: options))
   }
 }

@@ -42,98 +42,45 @@ struct ContainerOptions: ParsableArguments {
   @Option(name: .customLong("stop-signal"), help: "Signal to stop the container") var stopSignal: String?
   @Option(name: .customLong("log-opt"), help: "Log driver options (max-size, max-file)") var logOpt: [String] = []
 
-  /// Checks every value and builds the record for `image` (whose config gives the defaults) and `command`.
-  /// Everything is validated before anything is created, so bad input leaves no trace. `fileEnv` is what
-  /// ``readEnvFiles()`` gave (read here when nil): a pipe or a FIFO can be read only once, so a caller that
-  /// builds the record twice reads them first.
-  func record(
-    id: String, image: String, imageID: String, imageConfig: ImageDefaults, command: [String], autoRemove: Bool,
-    fileEnv: [String]? = nil
-  ) throws -> ContainerRecord {
-    let name = name ?? NameGenerator.random()
-    guard ContainerStore.isValidName(name) else { throw CkitError.invalidName(name) }
+  /// The flags as the engine's spec for `image` and `command`. What only the CLI knows is resolved here (env
+  /// files, `-e NAME` from ckit's environment, sizes and port specs in their text forms); the engine checks the
+  /// rest before it creates anything. `fileEnv` is what ``readEnvFiles()`` gave (read here when nil): a pipe or a
+  /// FIFO can be read only once.
+  func spec(image: String, command: [String], autoRemove: Bool, fileEnv: [String]? = nil) throws -> ContainerSpec {
     var ports = [PortMapping]()
     for p in publish { ports += try PortMapping.parse(p) }
-    var exposed = Set(imageConfig.exposedPorts)
+    var exposed = [String]()
     for e in expose {
-      for (port, proto) in try PortMapping.parseExposed(e) { exposed.insert("\(port)/\(proto.rawValue)") }
+      for (port, proto) in try PortMapping.parseExposed(e) { exposed.append("\(port)/\(proto.rawValue)") }
     }
-    for p in ports { exposed.insert("\(p.containerPort)/\(p.proto.rawValue)") }
     let mode = try NetworkMode(network)
-    if mode == .host || mode == NetworkMode.none, !ports.isEmpty || publishAll {
-      // Docker ignores -p with host networking but refuses it with none; ckit refuses both, naming the mode.
-      throw CkitError.invalidArgument("conflicting options: port publishing and the \(mode) network mode")
-    }
-    var envList = imageConfig.env
-    envList += try fileEnv ?? readEnvFiles()
-    for e in env { envList.append(Self.expandEnv(e)) }
-    envList = Self.dedupEnv(envList)
-    var hc = HostConfig()
-    hc.binds = try volume.map { try Self.checkVolume($0) }
-    hc.tmpfs = tmpfs
-    hc.portBindings = ports
-    hc.publishAllPorts = publishAll
-    hc.networkMode = mode
-    hc.restartPolicy = try RestartPolicy(restart)
-    if autoRemove, hc.restartPolicy.name != "no" {
-      throw CkitError.invalidArgument("Conflicting options: --restart and --rm")
-    }
-    hc.autoRemove = autoRemove
-    hc.readonlyRootfs = readOnly
-    hc.privileged = privileged
-    try SpecBuilder.checkCapabilities(add: capAdd, drop: capDrop)
-    hc.capAdd = capAdd
-    hc.capDrop = capDrop
+    let environment = try (fileEnv ?? readEnvFiles()) + env.map(Self.expandEnv)
     let security = try SecurityOptions(securityOpt)
-    hc.seccomp = security.seccomp
-    hc.noNewPrivileges = security.noNewPrivileges
-    if let memory {
-      let m = try HumanFormat.parseBytes(memory)
-      guard m >= 6 * 1024 * 1024 else {
-        throw CkitError.invalidArgument("Minimum memory limit allowed is 6MB")
-      }
-      hc.memory = m
-    }
-    if let cpus {
-      guard let c = Double(cpus), c > 0, c <= Double(ProcessInfo.processInfo.activeProcessorCount) * 64 else {
-        throw CkitError.invalidArgument("invalid argument \"\(cpus)\" for \"--cpus\" flag")
-      }
-      hc.nanoCPUs = Int64(c * 1e9)
-    }
-    hc.cpuShares = cpuShares ?? 0
-    hc.pidsLimit = pidsLimit ?? 0
-    hc.initProcess = initProcess
-    (hc.logMaxSize, hc.logMaxFiles) = try logLimits()
-    if let stopSignal { _ = try Signals.parse(stopSignal) }
+    let (logMaxSize, logMaxFiles) = try logLimits()
     var labels = [String: String]()
     for l in label {
       let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
       labels[kv[0]] = kv.count > 1 ? kv[1] : ""
     }
-    var entry = imageConfig.entrypoint
-    var cmd = imageConfig.cmd
-    if let entrypoint {
-      entry = entrypoint.isEmpty ? nil : [entrypoint]
-      cmd = nil
+    return ContainerSpec(
+      image: image, command: command.isEmpty ? nil : command,
+      entrypoint: entrypoint.map { $0.isEmpty ? [] : [$0] }, name: name, environment: environment,
+      workingDirectory: workdir, user: user, hostname: hostname, tty: tty, openStdin: interactive, network: mode,
+      ports: ports, publishAllPorts: publishAll, exposedPorts: exposed, restartPolicy: try RestartPolicy(restart),
+      autoRemove: autoRemove, memoryLimit: try memory.map(HumanFormat.parseBytes) ?? 0,
+      nanoCPUs: try cpus.map(Self.nanoCPUs) ?? 0,
+      cpuShares: cpuShares ?? 0, pidsLimit: pidsLimit ?? 0, volumes: volume, tmpfs: tmpfs, readonlyRootfs: readOnly,
+      privileged: privileged, capAdd: capAdd, capDrop: capDrop, initProcess: initProcess, stopSignal: stopSignal,
+      labels: labels, logMaxSize: logMaxSize, logMaxFiles: logMaxFiles, seccomp: security.seccomp ?? .default,
+      noNewPrivileges: security.noNewPrivileges)
+  }
+
+  /// `--cpus 1.5` as billionths of a CPU, docker's NanoCpus.
+  static func nanoCPUs(_ cpus: String) throws -> Int64 {
+    guard let c = Double(cpus), c > 0, c <= Double(ProcessInfo.processInfo.activeProcessorCount) * 64 else {
+      throw CkitError.invalidArgument("invalid argument \"\(cpus)\" for \"--cpus\" flag")
     }
-    if !command.isEmpty { cmd = command }
-    guard !(entry ?? []).isEmpty || !(cmd ?? []).isEmpty else {
-      throw CkitError.invalidArgument("No command specified")
-    }
-    var config = ContainerConfig(hostname: hostname ?? String(id.prefix(12)))
-    config.user = user ?? imageConfig.user
-    config.env = envList
-    config.cmd = cmd
-    config.entrypoint = entry
-    config.workingDir = workdir ?? imageConfig.workingDir
-    config.tty = tty
-    config.openStdin = interactive
-    config.exposedPorts = exposed.sorted()
-    config.labels = imageConfig.labels.merging(labels) { $1 }
-    config.stopSignal = stopSignal ?? imageConfig.stopSignal ?? "SIGTERM"
-    if mode == .host { config.hostname = hostname ?? ProcessInfo.processInfo.hostName }
-    return ContainerRecord(
-      id: id, name: name, created: Date(), image: image, imageID: imageID, config: config, hostConfig: hc)
+    return Int64(c * 1e9)
   }
 
   /// The log rotation the monitor applies: docker's json-file `max-size` and `max-file`; ckit rotates at 10m
@@ -160,17 +107,6 @@ struct ContainerOptions: ParsableArguments {
     if e.contains("=") { return e }
     if let v = ProcessInfo.processInfo.environment[e] { return "\(e)=\(v)" }
     return e
-  }
-
-  static func dedupEnv(_ list: [String]) -> [String] {
-    var order = [String]()
-    var values = [String: String]()
-    for e in list {
-      let key = String(e.split(separator: "=", maxSplits: 1).first ?? "")
-      if values[key] == nil { order.append(key) }
-      values[key] = e
-    }
-    return order.compactMap { values[$0] }
   }
 
   /// The variables of every `--env-file`, in order.
@@ -231,31 +167,5 @@ struct ContainerOptions: ParsableArguments {
   static func reason(_ code: Int32) -> String {
     let text = String(cString: strerror(code))
     return text.prefix(1).lowercased() + text.dropFirst()
-  }
-
-  /// `-v /host:/ctr[:ro]` (bind) or `-v name:/ctr` (named volume) or `-v /ctr` (anonymous volume).
-  static func checkVolume(_ spec: String) throws -> String {
-    let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-    func bad() -> CkitError { .invalidArgument("invalid volume specification: '\(spec)'") }
-    switch parts.count {
-    case 1: guard parts[0].hasPrefix("/") else { throw bad() }
-    case 2, 3:
-      guard !parts[0].isEmpty, parts[1].hasPrefix("/") else { throw bad() }
-      if parts.count == 3 {
-        for mode in parts[2].split(separator: ",")
-        where !["ro", "rw", "z", "Z", "private", "rprivate", "shared", "rshared", "slave", "rslave", "nocopy"].contains(
-          String(mode))
-        {
-          throw CkitError.invalidArgument("invalid mode: \(mode)")
-        }
-      }
-      if !parts[0].hasPrefix("/"), !ContainerStore.isValidName(parts[0]) {
-        throw CkitError.invalidArgument(
-          "\"\(parts[0])\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path"
-        )
-      }
-    default: throw bad()
-    }
-    return spec
   }
 }

@@ -22,28 +22,21 @@ struct Cp: AsyncParsableCommand {
     guard refs.count == 1, let ref = refs.first?.split(separator: ":").first.map(String.init) else {
       throw CkitError.invalidArgument("must specify at least one container source")
     }
-    let record = try global.containers.find(ref)
-    let engine = LibraryEngine(root: global.state)
-    let rootfs = try await engine.snapshot(record).rootfs
-    let limits = try engine.configuration.resolvedUnpackLimits()
+    let engine = try global.engine()
     if source.hasPrefix(ref + ":") {
       let inside = String(source.dropFirst(ref.count + 1))
       if destination == "-" {
-        try await ContainerCopy.archive(
-          rootfs: rootfs, path: inside, container: ref, followLink: followLink, keepOwners: archive, to: 1)
+        try await engine.archive(ref, path: inside, to: 1, followLink: followLink, keepOwners: archive)
       } else {
-        try await ContainerCopy.copyOut(
-          rootfs: rootfs, path: inside, container: ref, to: destination, followLink: followLink, keepOwners: archive,
-          limits: limits)
+        try await engine.copy(
+          from: ref, path: inside, toHost: destination, followLink: followLink, keepOwners: archive)
       }
     } else {
       let inside = String(destination.dropFirst(ref.count + 1))
       if source == "-" {
-        try await ContainerCopy.copyIn(rootfs: rootfs, tar: 0, container: ref, to: inside, limits: limits)
+        try await engine.extractArchive(ref, path: inside, from: 0)
       } else {
-        try await ContainerCopy.copyIn(
-          rootfs: rootfs, source: source, container: ref, to: inside, followLink: followLink, keepOwners: archive,
-          limits: limits)
+        try await engine.copy(fromHost: source, to: ref, path: inside, followLink: followLink, keepOwners: archive)
       }
     }
   }

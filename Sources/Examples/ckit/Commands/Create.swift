@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerEngine
 import Foundation
 
 struct Create: AsyncParsableCommand {
@@ -16,9 +17,19 @@ struct Create: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let engine = Engines.current(global.state)
-    let record = try await CreateFlow.create(
-      global: global, options: options, engine: engine, imageAndCommand: imageAndCommand, autoRemove: rm)
-    print(record.id)
+    print(
+      try await CreateFlow.create(global: global, options: options, imageAndCommand: imageAndCommand, autoRemove: rm))
+  }
+}
+
+/// Shared by run and create: the flags as a `ContainerSpec`, created by the engine (which checks it, then pulls
+/// the image if needed). Returns the container's ID.
+enum CreateFlow {
+  static func create(global: GlobalOptions, options: ContainerOptions, imageAndCommand: [String], autoRemove: Bool)
+    async throws -> String
+  {
+    let spec = try options.spec(
+      image: imageAndCommand[0], command: Array(imageAndCommand.dropFirst()), autoRemove: autoRemove)
+    return try await global.engine().create(spec)
   }
 }

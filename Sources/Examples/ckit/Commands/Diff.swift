@@ -1,9 +1,6 @@
 import ArgumentParser
-import Builder
 import ContainerEngine
 import Foundation
-import OCI
-import RegistryClient
 
 struct Diff: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -13,7 +10,6 @@ struct Diff: AsyncParsableCommand {
   @Argument(help: "CONTAINER") var container: String
 
   func run() async throws {
-    let record = try global.containers.find(container)
-    for line in try await LibraryEngine(root: global.state).diff(record) { print(line) }
+    for change in try await global.engine().diff(container) { print(change) }
   }
 }

@@ -13,14 +13,13 @@ struct Inspect: AsyncParsableCommand {
   @Argument(help: "NAME|ID...") var names: [String]
 
   func run() async throws {
-    let store = global.containers
-    let images = try global.engine()
+    let engine = try global.engine()
     var values = [TemplateValue]()
     var missing = [String]()
     for name in names {
-      if type == nil || type == "container", let r = try? store.find(name) {
-        values.append(Self.container(r, store.status(r), root: global.state))
-      } else if type == nil || type == "image", let image = try? await images.inspectImage(name) {
+      if type == nil || type == "container", let c = try? await engine.inspect(name) {
+        values.append(Self.container(c))
+      } else if type == nil || type == "image", let image = try? await engine.inspectImage(name) {
         values.append(Self.image(image))
       } else if type == "volume", let v = try? VolumeStore(root: global.state).get(name) {
         values.append(v.value)
@@ -40,17 +39,14 @@ struct Inspect: AsyncParsableCommand {
   }
 
   /// Docker's container inspect shape, the fields ckit knows.
-  static func container(_ r: ContainerRecord, _ s: ContainerStatus, root: StateRoot) -> TemplateValue {
+  static func container(_ c: ContainerInspect) -> TemplateValue {
     let never = "0001-01-01T00:00:00Z"
-    let ports: [(String, TemplateValue)] = r.config.exposedPorts.map { e in
-      let parts = e.split(separator: "/")
-      let bound = r.ports.filter {
-        "\($0.containerPort)" == parts.first.map(String.init)
-          && $0.proto.rawValue == (parts.count > 1 ? String(parts[1]) : "tcp")
-      }
+    let h = c.hostConfig
+    let ports: [(String, TemplateValue)] = c.config.exposedPorts.map { e in
+      let bound = c.networkSettings.ports[e] ?? []
       return (
         e,
-        bound.isEmpty || !s.isRunning
+        bound.isEmpty
           ? .null
           : .array(
             bound.map {
@@ -61,48 +57,39 @@ struct Inspect: AsyncParsableCommand {
             })
       )
     }
-    let ep = r.endpoint
-    // Named under /run/netns, except a --network none container without a restart policy: its namespace is held
-    // only by its processes (see Lifecycle), so the key is its init's while it runs.
-    let sandboxKey: String
-    switch r.hostConfig.networkMode {
-    case .host: sandboxKey = ""
-    case .none where r.hostConfig.restartPolicy.name == "no": sandboxKey = s.pid > 0 ? "/proc/\(s.pid)/ns/net" : ""
-    default: sandboxKey = "/run/netns/\(Lifecycle.netnsName(r.id))"
-    }
+    let s = c.state
     return .object([
-      ("Id", .string(r.id)),
-      ("Created", .string(HumanFormat.rfc3339(r.created))),
-      ("Path", .string(r.argv.first ?? "")),
-      ("Args", .array(r.argv.dropFirst().map { .string($0) })),
+      ("Id", .string(c.id)),
+      ("Created", .string(HumanFormat.rfc3339(c.created))),
+      ("Path", .string(c.path)),
+      ("Args", .array(c.args.map { .string($0) })),
       (
         "State",
         .object([
-          ("Status", .string(s.phase.rawValue)), ("Running", .bool(s.phase == .running || s.phase == .paused)),
-          ("Paused", .bool(s.phase == .paused)), ("Restarting", .bool(s.phase == .restarting)),
-          ("OOMKilled", .bool(r.oomKilled)), ("Dead", .bool(false)), ("Pid", .int(Int64(s.pid))),
-          ("ExitCode", .int(Int64(s.exitCode))), ("Error", .string("")),
+          ("Status", .string(s.status.rawValue)), ("Running", .bool(s.running)), ("Paused", .bool(s.paused)),
+          ("Restarting", .bool(s.restarting)), ("OOMKilled", .bool(s.oomKilled)), ("Dead", .bool(s.dead)),
+          ("Pid", .int(Int64(s.pid))), ("ExitCode", .int(Int64(s.exitCode))), ("Error", .string(s.error)),
           ("StartedAt", .string(s.startedAt.map(HumanFormat.rfc3339) ?? never)),
           ("FinishedAt", .string(s.finishedAt.map(HumanFormat.rfc3339) ?? never)),
         ])
       ),
-      ("Image", .string(r.imageID)),
-      ("ResolvConfPath", .string(root.containerDir(r.id) + "/resolv.conf")),
-      ("HostnamePath", .string(root.containerDir(r.id) + "/hostname")),
-      ("HostsPath", .string(root.containerDir(r.id) + "/hosts")),
-      ("LogPath", .string(root.logPath(r.id))),
-      ("Name", .string("/" + r.name)),
-      ("RestartCount", .int(Int64(s.restartCount))),
-      ("Driver", .string("overlay2")),
+      ("Image", .string(c.image)),
+      ("ResolvConfPath", .string(c.resolvConfPath)),
+      ("HostnamePath", .string(c.hostnamePath)),
+      ("HostsPath", .string(c.hostsPath)),
+      ("LogPath", .string(c.logPath)),
+      ("Name", .string(c.name)),
+      ("RestartCount", .int(Int64(c.restartCount))),
+      ("Driver", .string(c.driver)),
       (
         "HostConfig",
         .object([
-          ("Binds", .array(r.hostConfig.binds.map { .string($0) })),
-          ("NetworkMode", .string(r.hostConfig.networkMode.description)),
+          ("Binds", .array(h.binds.map { .string($0) })),
+          ("NetworkMode", .string(h.networkMode.description)),
           (
             "PortBindings",
             .object(
-              r.hostConfig.portBindings.map {
+              h.portBindings.map {
                 (
                   "\($0.containerPort)/\($0.proto.rawValue)",
                   .array([
@@ -117,28 +104,19 @@ struct Inspect: AsyncParsableCommand {
           (
             "RestartPolicy",
             .object([
-              ("Name", .string(r.hostConfig.restartPolicy.name)),
-              ("MaximumRetryCount", .int(Int64(r.hostConfig.restartPolicy.maximumRetryCount))),
+              ("Name", .string(h.restartPolicy.name)),
+              ("MaximumRetryCount", .int(Int64(h.restartPolicy.maximumRetryCount))),
             ])
           ),
-          ("AutoRemove", .bool(r.hostConfig.autoRemove)), ("CapAdd", .array(r.hostConfig.capAdd.map { .string($0) })),
-          ("CapDrop", .array(r.hostConfig.capDrop.map { .string($0) })), ("Privileged", .bool(r.hostConfig.privileged)),
-          ("PublishAllPorts", .bool(r.hostConfig.publishAllPorts)),
-          ("ReadonlyRootfs", .bool(r.hostConfig.readonlyRootfs)),
-          (
-            "Tmpfs",
-            .object(
-              r.hostConfig.tmpfs.map { t in
-                (
-                  String(t.split(separator: ":").first ?? ""),
-                  .string(t.split(separator: ":").dropFirst().joined(separator: ":"))
-                )
-              })
-          ),
-          ("Memory", .int(r.hostConfig.memory)), ("NanoCpus", .int(r.hostConfig.nanoCPUs)),
-          ("CpuShares", .int(r.hostConfig.cpuShares)),
-          ("PidsLimit", r.hostConfig.pidsLimit == 0 ? .null : .int(r.hostConfig.pidsLimit)),
-          ("Init", .bool(r.hostConfig.initProcess)),
+          ("AutoRemove", .bool(h.autoRemove)), ("CapAdd", .array(h.capAdd.map { .string($0) })),
+          ("CapDrop", .array(h.capDrop.map { .string($0) })), ("Privileged", .bool(h.privileged)),
+          ("PublishAllPorts", .bool(h.publishAllPorts)),
+          ("ReadonlyRootfs", .bool(h.readonlyRootfs)),
+          ("Tmpfs", .object(c.mounts.filter { $0.type == "tmpfs" }.map { ($0.destination, .string($0.mode)) })),
+          ("Memory", .int(h.memory)), ("NanoCpus", .int(h.nanoCPUs)),
+          ("CpuShares", .int(h.cpuShares)),
+          ("PidsLimit", h.pidsLimit == 0 ? .null : .int(h.pidsLimit)),
+          ("Init", .bool(h.initProcess)),
           (
             "LogConfig",
             .object([
@@ -146,8 +124,8 @@ struct Inspect: AsyncParsableCommand {
               (
                 "Config",
                 .object([
-                  ("max-size", .string(String(r.hostConfig.logMaxSize))),
-                  ("max-file", .string(String(r.hostConfig.logMaxFiles))),
+                  ("max-size", .string(String(h.logMaxSize))),
+                  ("max-file", .string(String(h.logMaxFiles))),
                 ])
               ),
             ])
@@ -157,26 +135,26 @@ struct Inspect: AsyncParsableCommand {
       (
         "Config",
         .object([
-          ("Hostname", .string(r.config.hostname)), ("User", .string(r.config.user)),
-          ("Tty", .bool(r.config.tty)), ("OpenStdin", .bool(r.config.openStdin)),
-          ("ExposedPorts", .object(r.config.exposedPorts.map { ($0, .object([])) })),
-          ("Env", .array(r.config.env.map { .string($0) })),
-          ("Cmd", r.config.cmd.map { .array($0.map { .string($0) }) } ?? .null),
-          ("Image", .string(r.image)), ("WorkingDir", .string(r.config.workingDir)),
-          ("Entrypoint", r.config.entrypoint.map { .array($0.map { .string($0) }) } ?? .null),
-          ("Labels", .object(r.config.labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
-          ("StopSignal", .string(r.config.stopSignal)),
+          ("Hostname", .string(c.config.hostname)), ("User", .string(c.config.user)),
+          ("Tty", .bool(c.config.tty)), ("OpenStdin", .bool(c.config.openStdin)),
+          ("ExposedPorts", .object(c.config.exposedPorts.map { ($0, .object([])) })),
+          ("Env", .array(c.config.env.map { .string($0) })),
+          ("Cmd", c.config.cmd.map { .array($0.map { .string($0) }) } ?? .null),
+          ("Image", .string(c.config.image)), ("WorkingDir", .string(c.config.workingDir)),
+          ("Entrypoint", c.config.entrypoint.map { .array($0.map { .string($0) }) } ?? .null),
+          ("Labels", .object(c.config.labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+          ("StopSignal", .string(c.config.stopSignal)),
         ])
       ),
       (
         "NetworkSettings",
         .object([
           ("Ports", .object(ports)),
-          ("Gateway", .string(ep?.gateway.description ?? "")),
-          ("IPAddress", .string(ep?.address.description ?? "")),
-          ("IPPrefixLen", .int(Int64(ep?.prefixLength ?? 0))),
-          ("MacAddress", .string(ep?.macAddress ?? "")),
-          ("SandboxKey", .string(sandboxKey)),
+          ("Gateway", .string(c.networkSettings.gateway)),
+          ("IPAddress", .string(c.networkSettings.ipAddress)),
+          ("IPPrefixLen", .int(Int64(c.networkSettings.ipPrefixLen))),
+          ("MacAddress", .string(c.networkSettings.macAddress)),
+          ("SandboxKey", .string(c.networkSettings.sandboxKey)),
         ])
       ),
     ])

@@ -10,16 +10,7 @@ struct Kill: AsyncParsableCommand {
   @Argument(help: "CONTAINER...") var containers: [String]
 
   func run() async throws {
-    let sig = try Signals.parse(signal)
-    let store = global.containers
-    try await ForEachContainer.run(containers, store: store) { record in
-      let status = store.status(record)
-      guard status.isRunning, status.monitorPid > 0 else { throw CkitError.containerNotRunning(record.id) }
-      MonitorSignal.forward(status.monitorPid, signal: sig)
-      if sig == SIGKILL {
-        _ = await Lifecycle(root: global.state, engine: Engines.current(global.state))
-          .waitForMonitorExit(record.id, pid: status.monitorPid, seconds: 5)
-      }
-    }
+    let engine = try global.engine()
+    try await ForEachContainer.run(containers) { try await engine.kill($0, signal: signal) }
   }
 }

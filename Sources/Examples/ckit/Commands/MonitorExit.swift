@@ -11,10 +11,7 @@ struct MonitorExit: AsyncParsableCommand {
   @Argument var id: String
 
   func run() async throws {
-    let store = global.containers
-    guard let record = try? store.load(id: id) else { return }
     let monitor = ProcessInfo.processInfo.environment["CKIT_MONITOR_PID"].flatMap { Int32($0) }
-    try await Lifecycle(root: global.state, engine: Engines.current(global.state))
-      .cleanup(record, removeIfAuto: true, onlyForMonitor: monitor)
+    try await global.engine().monitorExited(id, monitorPid: monitor)
   }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Cgroups
 import ContainerEngine
 import Foundation
 
@@ -11,10 +10,8 @@ struct Pause: AsyncParsableCommand {
   @Argument(help: "CONTAINER...") var containers: [String]
 
   func run() async throws {
-    let store = global.containers
-    try await ForEachContainer.run(containers, store: store) { record in
-      try Freezer.set(record, store: store, paused: true)
-    }
+    let engine = try global.engine()
+    try await ForEachContainer.run(containers) { try await engine.pause($0) }
   }
 }
 
@@ -26,32 +23,7 @@ struct Unpause: AsyncParsableCommand {
   @Argument(help: "CONTAINER...") var containers: [String]
 
   func run() async throws {
-    let store = global.containers
-    try await ForEachContainer.run(containers, store: store) { record in
-      try Freezer.set(record, store: store, paused: false)
-    }
-  }
-}
-
-/// Pausing freezes the container's cgroup through the Cgroups driver (v1 freezer or v2 `cgroup.freeze`, as the
-/// runtime's own pause does), so its processes cannot observe it, unlike SIGSTOP.
-enum Freezer {
-  static func set(_ record: ContainerRecord, store: ContainerStore, paused: Bool) throws {
-    var r = record
-    let s = store.status(r)
-    guard s.isRunning else { throw CkitError.containerNotRunning(r.id) }
-    if paused, s.phase == .paused { throw CkitError.invalidArgument("Container \(r.id) is already paused") }
-    if !paused, s.phase != .paused { throw CkitError.invalidArgument("Container \(r.id) is not paused") }
-    guard let cgroups = try? String(contentsOfFile: "/proc/\(s.pid)/cgroup", encoding: .utf8),
-      let path = StatsSample.cgroupPath(cgroups)
-    else { throw CkitError.backend("freeze \(r.shortID): the container has no cgroup of its own") }
-    do {
-      let driver = try Cgroups.detect()
-      if paused { try driver.freeze(path) } else { try driver.thaw(path) }
-    } catch {
-      throw CkitError.backend("freeze \(r.shortID): \(error)")
-    }
-    r.paused = paused
-    try store.save(r)
+    let engine = try global.engine()
+    try await ForEachContainer.run(containers) { try await engine.unpause($0) }
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerEngine
 import Foundation
 
 struct Port: AsyncParsableCommand {
@@ -11,9 +12,7 @@ struct Port: AsyncParsableCommand {
   @Argument(help: "PRIVATE_PORT[/PROTO]") var privatePort: String?
 
   func run() async throws {
-    let store = global.containers
-    let record = try store.find(container)
-    let ports = store.status(record).isRunning ? record.ports : []
+    let ports = try await global.engine().port(container)
     if let privatePort {
       let parts = privatePort.split(separator: "/")
       let proto = parts.count > 1 ? String(parts[1]) : "tcp"

@@ -22,23 +22,22 @@ struct Ps: AsyncParsableCommand {
   ]
 
   func run() async throws {
-    let store = global.containers
-    await Lifecycle(root: global.state, engine: Engines.current(global.state)).sweep()
-    var rows = try store.all().map { ($0, store.status($0)) }
-    let filters = try ContainerFilter.parse(filter)
-    rows = rows.filter { filters.matches($0.0, $0.1) }
-    let n = latest ? 1 : last
-    if n >= 0 {
-      rows = Array(rows.prefix(n))
-    } else if !all && !filters.hasStatus {
-      rows = rows.filter { $0.1.isRunning }
+    let engine = try global.engine()
+    await engine.sweep()
+    var filters = [String: [String]]()
+    for f in filter {
+      let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
+      guard kv.count == 2 else { throw CkitError.invalidArgument("bad format of filter (expected name=value)") }
+      filters[kv[0], default: []].append(kv[1])
     }
+    let n = latest ? 1 : last
+    let rows = try await engine.list(all: all, filters: filters, limit: n >= 0 ? n : nil)
     if quiet {
-      for (r, _) in rows { print(noTrunc ? r.id : r.shortID) }
+      for r in rows { print(noTrunc ? r.id : String(r.id.prefix(12))) }
       return
     }
     let now = Date()
-    let values = rows.map { Self.value($0.0, $0.1, noTrunc: noTrunc, now: now) }
+    let values = rows.map { Self.value($0, noTrunc: noTrunc, now: now) }
     if let template = try format.template() {
       print(try template.render(values, titles: Self.titles), terminator: "")
       return
@@ -52,26 +51,25 @@ struct Ps: AsyncParsableCommand {
   }
 
   /// One row as template data, with docker's field names.
-  static func value(_ r: ContainerRecord, _ s: ContainerStatus, noTrunc: Bool, now: Date) -> TemplateValue {
-    let command = r.argv.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+  static func value(_ c: ContainerInfo, noTrunc: Bool, now: Date) -> TemplateValue {
+    let command = c.command.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
     let commandCell = "\"" + (noTrunc ? command : HumanFormat.ellipsis(command, 20)) + "\""
-    let ports = s.isRunning ? r.ports.map(\.description).joined(separator: ", ") : ""
     return .object([
       ("Command", .string(commandCell)),
-      ("CreatedAt", .string(Self.createdAt(r.created))),
-      ("ID", .string(noTrunc ? r.id : r.shortID)),
-      ("Image", .string(r.image)),
+      ("CreatedAt", .string(Self.createdAt(c.created))),
+      ("ID", .string(noTrunc ? c.id : String(c.id.prefix(12)))),
+      ("Image", .string(c.image)),
       (
         "Labels",
-        .string(r.config.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
+        .string(c.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
       ),
-      ("Mounts", .string(r.hostConfig.binds.joined(separator: ","))),
-      ("Names", .string(r.name)),
-      ("Networks", .string(r.hostConfig.networkMode.description)),
-      ("Ports", .string(ports)),
-      ("RunningFor", .string(HumanFormat.ago(r.created, now: now))),
-      ("State", .string(s.phase.rawValue)),
-      ("Status", .string(s.text(now: now))),
+      ("Mounts", .string(c.mounts.joined(separator: ","))),
+      ("Names", .string(c.name)),
+      ("Networks", .string(c.network.description)),
+      ("Ports", .string(c.ports.map(\.description).joined(separator: ", "))),
+      ("RunningFor", .string(HumanFormat.ago(c.created, now: now))),
+      ("State", .string(c.state.rawValue)),
+      ("Status", .string(c.statusText(now: now))),
     ])
   }
 
@@ -85,50 +83,20 @@ struct Ps: AsyncParsableCommand {
   }
 }
 
-/// `--filter key=value`, docker's keys for containers: id, name, status, exited, label, ancestor.
-struct ContainerFilter {
-  var conditions: [(String, String)] = []
-
-  static let keys: Set<String> = ["id", "name", "status", "exited", "label", "ancestor"]
-
-  static func parse(_ specs: [String]) throws -> ContainerFilter {
-    var f = ContainerFilter()
-    for s in specs {
-      let kv = s.split(separator: "=", maxSplits: 1).map(String.init)
-      guard kv.count == 2 else { throw CkitError.invalidArgument("bad format of filter (expected name=value)") }
-      guard keys.contains(kv[0]) else { throw CkitError.invalidArgument("invalid filter '\(kv[0])'") }
-      if kv[0] == "status",
-        !["created", "restarting", "running", "removing", "paused", "exited", "dead"].contains(kv[1])
-      {
-        throw CkitError.invalidArgument("invalid filter 'status=\(kv[1])'")
-      }
-      f.conditions.append((kv[0], kv[1]))
-    }
-    return f
-  }
-
-  var hasStatus: Bool { conditions.contains { $0.0 == "status" || $0.0 == "exited" } }
-
-  /// Values of one key are alternatives (OR); different keys must all hold (AND), as in docker.
-  func matches(_ r: ContainerRecord, _ s: ContainerStatus) -> Bool {
-    let byKey = Dictionary(grouping: conditions, by: \.0)
-    return byKey.allSatisfy { key, conds in
-      conds.contains { _, v in
-        switch key {
-        case "id": r.id.hasPrefix(v)
-        case "name": r.name.contains(v)
-        case "status": s.phase.rawValue == v
-        case "exited": s.phase == .exited && String(s.exitCode) == v
-        case "label":
-          if let eq = v.firstIndex(of: "=") {
-            r.config.labels[String(v[..<eq])] == String(v[v.index(after: eq)...])
-          } else {
-            r.config.labels[v] != nil
-          }
-        case "ancestor": r.image == v || r.imageID.hasPrefix(v) || r.imageID.hasPrefix("sha256:" + v)
-        default: false
-        }
-      }
+extension ContainerInfo {
+  /// The STATUS column: "Up 2 minutes", "Exited (0) 3 seconds ago", "Created", "Up 5 seconds (Paused)".
+  func statusText(now: Date = Date()) -> String {
+    switch state {
+    case .created: return "Created"
+    case .running, .paused:
+      let up = "Up " + HumanFormat.duration(now.timeIntervalSince(startedAt ?? now))
+      return state == .paused ? up + " (Paused)" : up
+    case .restarting:
+      return "Restarting (\(exitCode)) " + HumanFormat.ago(finishedAt ?? now, now: now)
+    case .removing: return "Removal In Progress"
+    case .exited, .dead:
+      guard let finishedAt else { return "Exited (\(exitCode))" }
+      return "Exited (\(exitCode)) " + HumanFormat.ago(finishedAt, now: now)
     }
   }
 }

@@ -9,10 +9,7 @@ struct Restart: AsyncParsableCommand {
   @OptionGroup var options: StopOptions
 
   func run() async throws {
-    let lifecycle = Lifecycle(root: global.state, engine: Engines.current(global.state))
-    try await ForEachContainer.run(options.containers, store: global.containers) { record in
-      try await lifecycle.stop(record, timeout: options.time)
-      _ = try await lifecycle.start(record.id, foreground: nil)
-    }
+    let engine = try global.engine()
+    try await ForEachContainer.run(options.containers) { try await engine.restart($0, timeout: options.time) }
   }
 }

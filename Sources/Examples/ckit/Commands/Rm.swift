@@ -11,10 +11,7 @@ struct Rm: AsyncParsableCommand {
   @Argument(help: "CONTAINER...") var containers: [String]
 
   func run() async throws {
-    let store = global.containers
-    let lifecycle = Lifecycle(root: global.state, engine: Engines.current(global.state))
-    try await ForEachContainer.run(containers, store: store) { record in
-      try await lifecycle.remove(record, force: force)
-    }
+    let engine = try global.engine()
+    try await ForEachContainer.run(containers) { try await engine.remove($0, force: force, volumes: volumes) }
   }
 }

@@ -21,8 +21,9 @@ struct Run: AsyncParsableCommand {
     let engine = Engines.current(global.state)
     // No sweep here (ps, start and prune do it): it reads every container's state, which a run must not cost.
     let lifecycle = Lifecycle(root: global.state, engine: engine)
-    let record = try await CreateFlow.create(
-      global: global, options: options, engine: engine, imageAndCommand: imageAndCommand, autoRemove: rm)
+    let id = try await CreateFlow.create(
+      global: global, options: options, imageAndCommand: imageAndCommand, autoRemove: rm)
+    let record = try global.containers.load(id: id)
     if detach {
       do { _ = try await lifecycle.start(record.id, foreground: nil) } catch let failure as StartFailure {
         FileHandle.standardError.write(Data("ckit: \(failure.message)\n".utf8))
@@ -33,44 +34,6 @@ struct Run: AsyncParsableCommand {
     }
     let code = try await ForegroundRun.run(record: record, lifecycle: lifecycle)
     if code != 0 { throw ContainerExit(code: code) }
-  }
-}
-
-/// Shared by run and create: resolve (and if needed pull) the image, build and save the record.
-enum CreateFlow {
-  static func create(
-    global: GlobalOptions, options: ContainerOptions, engine: any Engine, imageAndCommand: [String], autoRemove: Bool
-  ) async throws -> ContainerRecord {
-    let imageRef = imageAndCommand[0]
-    let id = ContainerStore.newID()
-    // Flags first, as docker checks them before it looks at the image: a bad -p never triggers a pull.
-    let fileEnv = try options.readEnvFiles()
-    _ = try options.record(
-      id: id, image: imageRef, imageID: "", imageConfig: ImageDefaults(cmd: ["sh"]),
-      command: Array(imageAndCommand.dropFirst()), autoRemove: autoRemove, fileEnv: fileEnv)
-    try ImageReferenceText.validate(imageRef)
-    if let name = options.name, let other = try? ContainerStore(root: global.state).find(name), other.name == name {
-      throw CkitError.nameInUse(name: name, id: other.id)
-    }
-    let image: ImageInfo
-    do { image = try await engine.image(imageRef) } catch CkitError.noSuchImage {
-      image = try await engine.pull(imageRef)
-    }
-    let record = try options.record(
-      id: id, image: imageRef, imageID: image.id, imageConfig: image.defaults,
-      command: Array(imageAndCommand.dropFirst()),
-      autoRemove: autoRemove, fileEnv: fileEnv)
-    var named = record
-    for attempt in 0..<20 {
-      do {
-        try ContainerStore(root: global.state).create(named)
-        return named
-      } catch CkitError.nameInUse where options.name == nil && attempt < 19 {
-        // A generated name that is taken: docker draws again, adding a digit after the first tries.
-        named.name = NameGenerator.random() + (attempt >= 3 ? String(Int.random(in: 0...9)) : "")
-      }
-    }
-    return named
   }
 }
 

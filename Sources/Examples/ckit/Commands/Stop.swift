@@ -9,10 +9,8 @@ struct Stop: AsyncParsableCommand {
   @OptionGroup var options: StopOptions
 
   func run() async throws {
-    let lifecycle = Lifecycle(root: global.state, engine: Engines.current(global.state))
-    try await ForEachContainer.run(options.containers, store: global.containers) { record in
-      try await lifecycle.stop(record, timeout: options.time)
-    }
+    let engine = try global.engine()
+    try await ForEachContainer.run(options.containers) { try await engine.stop($0, timeout: options.time) }
   }
 }
 
@@ -27,16 +25,11 @@ struct StopOptions: ParsableArguments {
 
 /// Docker's multi-container commands: act on each, print each name given, report failures at the end.
 enum ForEachContainer {
-  static func run(
-    _ refs: [String], store: ContainerStore, quietSuccess: Bool = false, _ body: (ContainerRecord) async throws -> Void
-  )
-    async throws
-  {
+  static func run(_ refs: [String], quietSuccess: Bool = false, _ body: (String) async throws -> Void) async throws {
     var errors = [String]()
     for ref in refs {
       do {
-        let record = try store.find(ref)
-        try await body(record)
+        try await body(ref)
         if !quietSuccess { print(ref) }
       } catch {
         errors.append("\(error)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerEngine
 import Foundation
 
 struct Wait: AsyncParsableCommand {
@@ -10,10 +11,7 @@ struct Wait: AsyncParsableCommand {
   @Argument(help: "CONTAINER...") var containers: [String]
 
   func run() async throws {
-    let store = global.containers
-    try await ForEachContainer.run(containers, store: store, quietSuccess: true) { record in
-      while store.status(record).isRunning { try await Task.sleep(nanoseconds: 50_000_000) }
-      print(store.status(record).exitCode)
-    }
+    let engine = try global.engine()
+    try await ForEachContainer.run(containers, quietSuccess: true) { print(try await engine.wait($0)) }
   }
 }

@@ -14,20 +14,3 @@ extension VolumeStore.Volume {
     ])
   }
 }
-
-extension ContainerStatus {
-  /// The STATUS column: "Up 2 minutes", "Exited (0) 3 seconds ago", "Created", "Up 5 seconds (Paused)".
-  func text(now: Date = Date()) -> String {
-    switch phase {
-    case .created: return "Created"
-    case .running, .paused:
-      let up = "Up " + HumanFormat.duration(now.timeIntervalSince(startedAt ?? now))
-      return phase == .paused ? up + " (Paused)" : up
-    case .restarting:
-      return "Restarting (\(exitCode)) " + HumanFormat.ago(finishedAt ?? now, now: now)
-    case .exited, .dead:
-      guard let finishedAt else { return "Exited (\(exitCode))" }
-      return "Exited (\(exitCode)) " + HumanFormat.ago(finishedAt, now: now)
-    }
-  }
-}

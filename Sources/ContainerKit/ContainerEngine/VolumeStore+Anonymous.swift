@@ -1,0 +1,19 @@
+import Foundation
+
+extension VolumeStore {
+  /// The name of container `container`'s anonymous volume at `destination` (`-v /data`): 64 hex digits as
+  /// docker's, made from the container's ID and the path, so that every start of the container mounts the same
+  /// volume and `remove(volumes: true)` finds it.
+  package static func anonymousName(container: String, destination: String) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in destination.utf8 {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x100_0000_01b3
+    }
+    let digits = String(hash, radix: 16)
+    return container.prefix(48) + String(repeating: "0", count: 16 - digits.count) + digits
+  }
+
+  /// Where volume `name`'s data is on the host.
+  package func mountpoint(_ name: String) -> String { root.volumes + "/\(name)/_data" }
+}
