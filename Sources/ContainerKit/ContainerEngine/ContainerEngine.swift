@@ -129,6 +129,7 @@ public struct ContainerEngine: Sendable {
       let status = store.status(record)
       guard status.isRunning, status.monitorPid > 0 else { throw EngineError.containerNotRunning(record.id) }
       MonitorSignal.forward(status.monitorPid, signal: signal)
+      journal.container("kill", record, ["signal": String(signal)])
     }
   }
 

@@ -58,6 +58,14 @@ package struct EventJournal: Sendable {
     record(.image, action, id: id, attributes: name.map { ["name": $0] } ?? [:])
   }
 
+  /// `reference` without its tag or digest: the `name` attribute of Docker's pull and push events.
+  package static func repository(_ reference: String) -> String {
+    var r = reference
+    if let at = r.firstIndex(of: "@") { r = String(r[..<at]) }
+    if let colon = r.lastIndex(of: ":"), !r[colon...].contains("/") { r = String(r[..<colon]) }
+    return r
+  }
+
   /// Records the end of the container's last run (`die`, with its exit code) once, however many of the engine's
   /// paths notice it (the monitor's exit command, `wait`, `stop`, `rm`, the sweep, a later `start`): the run is
   /// named by its monitor and start time, kept in the container's directory. Called under the container's lock.

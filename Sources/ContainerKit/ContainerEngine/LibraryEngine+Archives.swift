@@ -12,6 +12,7 @@ extension LibraryEngine {
     do { try await store.save(references, toDockerArchive: URL(fileURLWithPath: target)) } catch {
       throw EngineError.backend(error.description)
     }
+    for r in references { EventJournal(root: root).image("save", id: "\(try await resolved(r).id)", name: r) }
     if output == nil { try Self.copy(from: target, to: FileHandle.standardOutput) }
   }
 
@@ -28,6 +29,7 @@ extension LibraryEngine {
     do { images = try await store.load(dockerArchive: URL(fileURLWithPath: source)) } catch {
       throw EngineError.backend(error.description)
     }
+    for img in images { EventJournal(root: root).image("load", id: "\(img.id)", name: "\(img.id)") }
     return images.flatMap { img in
       img.names.isEmpty ? ["Loaded image ID: \(img.id)"] : img.names.map { "Loaded image: \(Self.familiar($0))" }
     }
@@ -76,6 +78,7 @@ extension LibraryEngine {
         // An untagged import is kept under its ID when the store accepts that as a name.
         try? await store.setImage(name: "\(configDesc.digest)", descriptor: manifestDesc)
       }
+      EventJournal(root: root).image("import", id: "\(configDesc.digest)", name: "\(configDesc.digest)")
       return "\(configDesc.digest)"
     } catch let e as EngineError { throw e } catch { throw EngineError.backend("import \(source): \(error)") }
   }

@@ -104,6 +104,7 @@ package struct LibraryEngine: Engine {
     do { try await store.setImage(name: name, descriptor: pulled.descriptor) } catch {
       throw EngineError.backend(error.description)
     }
+    EventJournal(root: root).image("pull", id: Self.familiar(name), name: EventJournal.repository(Self.familiar(name)))
     return PullOutcome(
       image: try await image(name), name: Self.familiar(name), digest: pulled.descriptor.digest,
       upToDate: before?.descriptor.digest == pulled.descriptor.digest)
@@ -185,19 +186,22 @@ package struct LibraryEngine: Engine {
     for n in names {
       do { try await store.untag(n) } catch { throw EngineError.backend(error.description) }
       lines.append("Untagged: \(Self.familiar((try? ImageName.normalize(n)) ?? n))")
+      EventJournal(root: root).image("untag", id: "\(img.id)", name: "\(img.id)")
     }
     if (try? await store.image(named: "\(img.id)")) == nil || img.names.count <= names.count {
       lines.append("Deleted: \(img.id)")
+      EventJournal(root: root).image("delete", id: "\(img.id)", name: "\(img.id)")
     }
     return lines
   }
 
   package func tag(_ source: String, _ target: String) async throws {
     try ImageReferenceText.validate(target)
-    _ = try await resolved(source)
+    let image = try await resolved(source)
     do { try await store().tag(source, as: target) } catch let e as EngineError { throw e } catch {
       throw EngineError.backend("\(error)")
     }
+    EventJournal(root: root).image("tag", id: "\(image.id)", name: ImageReferenceText.normalized(target))
   }
 
   /// Pushes image `reference` to its registry; `progress` gets each layer's events. Returns the manifest pushed.
@@ -210,13 +214,16 @@ package struct LibraryEngine: Engine {
       throw EngineError.invalidArgument("invalid reference format")
     }
     let store = try await store()
+    let pushed: Descriptor
     do {
-      return try await RegistryClient.withClient { client in
+      pushed = try await RegistryClient.withClient { client in
         try await client.push(img.descriptor, from: store.content, to: ref, progress: progress)
       }
     } catch {
       throw EngineError.backend("\(error)")
     }
+    EventJournal(root: root).image("push", id: reference, name: EventJournal.repository(reference))
+    return pushed
   }
 
   package func commit(
@@ -234,6 +241,8 @@ package struct LibraryEngine: Engine {
       let img = try await store.commit(
         snapshot: snap, parent: parent, message: message, author: author,
         createdBy: "ckit commit \(record.shortID)", changes: changes.isEmpty ? nil : config, tag: reference)
+      EventJournal(root: root).container(
+        "commit", record, ["comment": message ?? "", "imageID": "\(img.id)", "imageRef": reference ?? ""])
       return "\(img.id)"
     } catch {
       if case .snapshotNotFound = error {

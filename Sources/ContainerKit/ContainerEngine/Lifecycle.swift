@@ -205,6 +205,7 @@ package struct Lifecycle {
         let last = JSONLog.read(path: root.logPath(id)).last?.log.trimmingCharacters(in: .whitespacesAndNewlines)
         throw StartFailure(code: code, message: last ?? "container \(id.prefix(12)) exited \(code) at start")
       }
+      EventJournal(root: root).container("start", record)
       guard foreground != nil else {
         close(pipeFDs[0])
         return (store.monitorState(id)?.MonitorPid ?? pid, -1)
@@ -229,6 +230,7 @@ package struct Lifecycle {
       }
     }
     try await cleanup(record, removeIfAuto: true)
+    if status.isRunning { EventJournal(root: root).container("stop", record) }
   }
 
   package func waitForMonitorExit(_ id: String, pid: pid_t, seconds: Double) async -> Bool {
@@ -260,6 +262,7 @@ package struct Lifecycle {
   private func cleanupLocked(_ record: ContainerRecord, removeIfAuto: Bool) async throws {
     let status = store.status(record)
     if status.isRunning { return }
+    EventJournal(root: root).recordDie(record, root: root, monitor: store.monitorState(record.id))
     if let ns = try? NetworkNamespace(name: Self.netnsName(record.id)) {
       if record.hostConfig.networkMode == .bridge {
         // Namespace first: the kernel then deletes the veth pair in the background, where deleting it ourselves
