@@ -89,3 +89,17 @@ extension LibraryEngine {
     )
   }
 }
+
+extension LibraryEngine {
+  /// Where the builder keeps its work: contexts from a tar stream, the step cache, `RUN --mount=type=cache`.
+  var builderRoot: String { root.path + "/builder" }
+
+  /// The build cache's entries: a file per cached step and a directory per cache mount.
+  func buildCacheEntries() -> [String] {
+    [builderRoot + "/builder/cache", builderRoot + "/builder/mounts"].flatMap { dir in
+      ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }.map {
+        dir + "/" + $0
+      }
+    }
+  }
+}
