@@ -2,70 +2,85 @@ import Builder
 import ContainerKit
 import Foundation
 import ImageStore
-
-/// What `ckit build` asks of the Builder: the context (a directory or a tar on stdin), the Dockerfile's text and
-/// the options, as docker's classic builder takes them.
-///
-/// The engine prints nothing: `progress` gets the builder's events (the CLI prints their classic text), and
-/// `pull` fetches a base image the store lacks (the CLI's shows docker's pull lines inside the FROM step).
-package struct BuildRequest {
-  package var context: String
-  package var dockerfile: String?
-  package var options: BuildOptions
-  package var progress: @Sendable (ProgressEvent) -> Void
-  package var pull: (@Sendable (String) async throws -> Void)?
-
-  package init(
-    context: String, dockerfile: String? = nil, options: BuildOptions,
-    progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in },
-    pull: (@Sendable (String) async throws -> Void)? = nil
-  ) {
-    self.context = context
-    self.dockerfile = dockerfile
-    self.options = options
-    self.progress = progress
-    self.pull = pull
-  }
-}
+import OCI
+import RegistryClient
 
 extension LibraryEngine {
-  /// Builds with the library's ImageBuilder over ckit's own image store; RUN steps run on ContainerKit directly
-  /// (no monitor: a build step's container lives only as long as the build). Returns the image ID.
-  package func build(_ request: BuildRequest) async throws -> String {
+  /// Builds with the library's ImageBuilder over the engine's image store; RUN steps run on ContainerKit directly
+  /// (no monitor: a build step's container lives only as long as the build). `events` gets the builder's progress
+  /// and, when a base image is pulled, the pull's. Returns the image ID.
+  package func build(_ options: ImageBuildOptions, events: @escaping @Sendable (BuildEvent) -> Void) async throws
+    -> String
+  {
+    for t in options.tags { try ImageReferenceText.validate(t) }
     let store = try await store()
-    let builderRoot = URL(fileURLWithPath: root.path + "/builder")
-    let context: BuildContext
-    do {
-      if request.context == "-" {
-        context = try BuildContext(tarStream: 0, scratch: builderRoot.appendingPathComponent("contexts"))
-      } else {
-        context = try BuildContext(directory: URL(fileURLWithPath: request.context))
+    let builderRoot = URL(fileURLWithPath: builderRoot)
+    let scratch = builderRoot.appendingPathComponent("contexts")
+    // A tar context is read to its end from a pipe, perhaps: on a thread of its own.
+    let made = await BlockingCall.run {
+      Result { () throws(BuildError) -> BuildContext in
+        switch options.context {
+        case .tarStream(let fd): try BuildContext(tarStream: fd, scratch: scratch)
+        case .directory(let dir): try BuildContext(directory: URL(fileURLWithPath: dir))
+        }
       }
-    } catch {
+    }
+    let context: BuildContext
+    do { context = try made.get() } catch {
       throw EngineError.invalidArgument("unable to prepare context: \(error.description)")
     }
     defer { context.discard() }
-    let text = try Self.dockerfileText(request.dockerfile, context: context.root)
-    let engine = self
-    let pull = request.pull
-    let storage = StoreBuildStorage(store: store) { reference in
-      if let pull { try await pull(reference) } else { _ = try await engine.pull(reference) }
-    }
+    let text = try options.dockerfileText ?? Self.dockerfileText(options.dockerfile, context: context.root)
+    let storage = StoreBuildStorage(store: store) { reference in try await pullForBuild(reference, events: events) }
     let runtime = ContainerRuntime.detectingCgroups(
       root: root.path + "/build-run", cgroupParent: configuration.cgroupParent)
+    let result: BuildResult
     do {
       let builder = try ImageBuilder(
         storage: storage, executor: RuntimeBuildExecutor(runtime: runtime), root: builderRoot)
-      let result = try await builder.build(
-        dockerfile: text, context: context, options: request.options, progress: request.progress)
-      return "\(result.imageID)"
+      result = try await builder.build(
+        dockerfile: text, context: context,
+        options: BuildOptions(
+          tags: options.tags, buildArgs: options.buildArgs, target: options.target, noCache: options.noCache,
+          pull: options.pull, labels: options.labels, cacheFrom: options.cacheFrom),
+        progress: { events(BuildEvent($0)) })
     } catch let e as EngineError {
       throw e
-    } catch let e as BuildError {
-      throw EngineError.backend(e.description)
     } catch {
-      throw EngineError.backend("\(error)")
+      // The builder's message names the step; Docker prints it alone.
+      throw EngineError.underlying(context: "", cause: error)
     }
+    for t in options.tags {
+      EventJournal(root: root).image("tag", id: "\(result.imageID)", name: ImageReferenceText.normalized(t))
+    }
+    return "\(result.imageID)"
+  }
+
+  /// Pulls a base image for a build, reporting it as Docker's pull lines within the FROM step.
+  func pullForBuild(_ reference: String, events: @escaping @Sendable (BuildEvent) -> Void) async throws {
+    let header = (try? ImageReference(parsing: reference)).map {
+      "\($0.tag ?? ImageReference.defaultTag): Pulling from \($0.path)\n"
+    }
+    events(BuildEvent(.pullStarted(reference: reference), text: header ?? ""))
+    let (progress, continuation) = AsyncStream<LayerProgress>.makeStream(bufferingPolicy: .unbounded)
+    let forward = Task { for await p in progress { events(BuildEvent(.pullProgress(p), text: "")) } }
+    let outcome: PullOutcome
+    do {
+      outcome = try await pull(reference, progress: continuation)
+      continuation.finish()
+      await forward.value
+    } catch {
+      continuation.finish()
+      await forward.value
+      throw error
+    }
+    let status = outcome.upToDate ? "Image is up to date for" : "Downloaded newer image for"
+    events(
+      BuildEvent(
+        .pullFinished(reference: reference),
+        text:
+          "Digest: \(outcome.digest)\nStatus: \(status) \(outcome.name)\n\(ImageReferenceText.normalized(reference))\n"
+      ))
   }
 
   /// `-f`: a path from the working directory (docker's rule), else relative to the context; default
@@ -73,10 +88,6 @@ extension LibraryEngine {
   package static func dockerfileText(_ file: String?, context: URL) throws -> String {
     var candidates = [String]()
     if let file {
-      if file == "-" {
-        let data = FileHandle.standardInput.readDataToEndOfFile()
-        return String(decoding: data, as: UTF8.self)
-      }
       candidates = file.hasPrefix("/") ? [file] : [file, context.path + "/" + file]
     } else {
       candidates = [context.path + "/Dockerfile", context.path + "/dockerfile"]
@@ -88,9 +99,7 @@ extension LibraryEngine {
       "unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat \(candidates[0]): no such file or directory"
     )
   }
-}
 
-extension LibraryEngine {
   /// Where the builder keeps its work: contexts from a tar stream, the step cache, `RUN --mount=type=cache`.
   var builderRoot: String { root.path + "/builder" }
 
@@ -101,5 +110,23 @@ extension LibraryEngine {
         dir + "/" + $0
       }
     }
+  }
+}
+
+extension BuildEvent {
+  /// The builder's event, with the classic builder's text.
+  init(_ event: ProgressEvent) {
+    let kind: Kind =
+      switch event {
+      case .step(let i, let n, let text): .step(index: i, total: n, instruction: text)
+      case .usingCache: .usingCache
+      case .running(let id): .running(containerID: id)
+      case .output(let bytes): .output(bytes)
+      case .stepResult(let d): .stepResult(id: "\(d)")
+      case .skippedStage(let s): .skippedStage(s)
+      case .built(let d): .built(imageID: "\(d)")
+      case .tagged(let t): .tagged(t)
+      }
+    self.init(kind, text: event.classicText)
   }
 }
