@@ -2,7 +2,7 @@ import Foundation
 
 extension ContainerEngine {
   /// The events of this engine's state root (Docker's `GET /events`): those kept from `since` on (by default,
-  /// from now), then new ones as any process on the root records them, until `until` (by default, until the
+  /// from now; with `until` and no `since`, every one kept), then new ones as any process on the root records them, until `until` (by default, until the
   /// consuming task is cancelled). Only events that pass `filter` are returned.
   ///
   /// Recorded: container `create`, `start`, `die` (with `exitCode`; once per run, when the engine learns of the
@@ -12,7 +12,7 @@ extension ContainerEngine {
     -> EngineEvents
   {
     EngineEvents(
-      journal: journal, since: since.map(Self.nanoseconds) ?? EngineEvent.nowNano(),
+      journal: journal, since: since.map(Self.nanoseconds) ?? (until == nil ? EngineEvent.nowNano() : .min),
       until: until.map(Self.nanoseconds) ?? .max, filter: filter, interval: .milliseconds(50))
   }
 
