@@ -32,7 +32,8 @@ package struct VolumeStore {
       throw EngineError.state(path: metaPath(name), reason: "\(error)")
     }
     EventJournal(root: root).record(.volume, "create", id: name, attributes: ["driver": "local"])
-    return v
+    // As it reads back (its time to the millisecond, as the file keeps it).
+    return (try? get(name)) ?? v
   }
 
   package func get(_ name: String) throws -> VolumeInfo {
