@@ -31,10 +31,7 @@ extension ContainerEngine {
         try (dangling.map { try store.users(v.name).isEmpty == $0 } ?? true)
           && (filters["driver"].map { $0.contains(v.driver) } ?? true)
           && (filters["name"].map { $0.contains { v.name.contains($0) } } ?? true)
-          && (filters["label"]?.allSatisfy { l in
-            guard let eq = l.firstIndex(of: "=") else { return v.labels[l] != nil }
-            return v.labels[String(l[..<eq])] == String(l[l.index(after: eq)...])
-          } ?? true)
+          && LabelFilter.matches(filters["label"], v.labels)
       }
     }
   }

@@ -52,14 +52,14 @@ public struct EngineEvents: AsyncSequence, Sendable {
 
 /// A reader's place in the journal: the file it reads and how far, across rotations. It starts at the oldest event
 /// kept: the sequence's `since` (the time of the call by default) says where the events it returns begin.
-final class JournalTail: @unchecked Sendable {
+package final class JournalTail: @unchecked Sendable {
   let journal: EventJournal
   private var fd: Int32 = -1
   private var inode: ino_t = 0
   private var partial = Data()
   private var backlog = [EngineEvent]()
 
-  init(journal: EventJournal) {
+  package init(journal: EventJournal) {
     self.journal = journal
     openCurrent()
     // The previous generation first, unless it is the file just opened (rotated in between).
@@ -81,7 +81,7 @@ final class JournalTail: @unchecked Sendable {
   }
 
   /// The events recorded since the last call, oldest first.
-  func read() -> [EngineEvent] {
+  package func read() -> [EngineEvent] {
     var events = backlog
     backlog = []
     if fd < 0 {

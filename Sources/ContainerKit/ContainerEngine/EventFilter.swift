@@ -42,20 +42,13 @@ public struct EventFilter: Sendable, Hashable {
       guard let wanted = values[key] else { return true }
       return wanted.contains { event.actor.id.hasPrefix($0) || (!name.isEmpty && name.hasPrefix($0)) }
     }
-    func stripTag(_ s: String) -> String {
-      guard let colon = s.lastIndex(of: ":"), !s[colon...].contains("/") else { return s }
-      return String(s[..<colon])
-    }
     let imageName = (event.type == .image ? name : event.actor.attributes["image"]) ?? ""
     let action = event.action.split(separator: ":", maxSplits: 1).first.map(String.init) ?? event.action
-    let labelsMatch =
-      values["label"]?.allSatisfy { l in
-        guard let eq = l.firstIndex(of: "=") else { return event.actor.attributes[l] != nil }
-        return event.actor.attributes[String(l[..<eq])] == String(l[l.index(after: eq)...])
-      } ?? true
     return exact("type", [event.type.rawValue]) && exact("event", [action, event.action])
       && exact("scope", [event.scope]) && prefix("container") && prefix("volume") && prefix("network")
-      && exact("image", [event.actor.id, imageName, stripTag(event.actor.id), stripTag(imageName)])
-      && labelsMatch
+      && exact(
+        "image",
+        [event.actor.id, imageName, EventJournal.repository(event.actor.id), EventJournal.repository(imageName)])
+      && LabelFilter.matches(values["label"], event.actor.attributes)
   }
 }
