@@ -9,7 +9,16 @@ import Foundation
 public struct EngineEvent: Sendable, Hashable, Codable {
   /// The kind of object an event is about: Docker's `Type`.
   public enum ObjectType: String, Sendable, Hashable, Codable, CaseIterable {
-    case container, image, volume, network, builder
+    /// A container: its ID is the actor's.
+    case container
+    /// An image: a reference (pull, push) or its ID (tag, untag, delete, save, load, import).
+    case image
+    /// A volume: its name.
+    case volume
+    /// A network (none recorded yet: the engine has the one bridge).
+    case network
+    /// The builder (none recorded yet: a build's result is seen as image `tag` events).
+    case builder
   }
 
   /// The object an event is about: its ID (a container's full ID, an image's reference or ID, a volume's name)

@@ -50,9 +50,10 @@ public struct EngineEvents: AsyncSequence, Sendable {
   }
 }
 
-/// A reader's place in the journal: the file it reads and how far, across rotations. It starts at the oldest event
+/// A reader's place in the journal: the file it reads and how far, across rotations (a reader that falls more than
+/// a generation behind misses the one dropped meanwhile). It starts at the oldest event
 /// kept: the sequence's `since` (the time of the call by default) says where the events it returns begin.
-package final class JournalTail: @unchecked Sendable {
+package final class JournalTail {
   let journal: EventJournal
   private var fd: Int32 = -1
   private var inode: ino_t = 0
