@@ -150,7 +150,7 @@ let package = Package(
       dependencies: [
         "ContainerKit", "CContainerKit", "ImageStore", "Builder", "ContainerNetwork", "Cgroups", "LayerFS",
         "RegistryClient", "Namespaces",
-        "OCI",
+        "OCI", .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ],
       path: "Sources/ContainerKit/ContainerEngine"),
 

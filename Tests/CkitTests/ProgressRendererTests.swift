@@ -1,8 +1,31 @@
+import ContainerEngine
 import OCI
 import RegistryClient
 import Testing
 
 @testable import ckit
+
+/// The engine's translation (`LayerProgressTranslator`: docker's daemon rules) and ckit's drawing together, as a
+/// pull or push shows them.
+struct ProgressFeed {
+  var translator: LayerProgressTranslator
+  var renderer: ProgressRenderer
+
+  init(mode: ProgressRenderer.Mode, operation: LayerProgressTranslator.Operation) {
+    translator = LayerProgressTranslator(operation)
+    renderer = ProgressRenderer(mode: mode)
+  }
+
+  mutating func render(_ event: LayerProgress) -> String {
+    translator.translate(event).map { renderer.render($0) } ?? ""
+  }
+  mutating func announce(_ layers: [Descriptor]) -> String {
+    translator.announce(layers).map { renderer.render($0) }.joined()
+  }
+  mutating func finish() -> String { translator.finish().map { renderer.render($0) }.joined() }
+  func bar(_ done: Int64, _ total: Int64) -> String { renderer.bar(done, total) }
+  var order: [Digest] { translator.order }
+}
 
 @Suite struct ProgressRendererTests {
   static let layer = MediaType.ociLayerGzip
@@ -28,23 +51,23 @@ import Testing
     event(a, 3_400_000, 3_400_000, .unpacked),
   ]
 
-  static func frames(_ r: inout ProgressRenderer, _ events: [LayerProgress]) -> [String] {
+  static func frames(_ r: inout ProgressFeed, _ events: [LayerProgress]) -> [String] {
     events.map { r.render($0) }
   }
 
   @Test func barIsDockers() {
-    let r = ProgressRenderer(mode: .terminal(columns: 0), operation: .pull)
+    let r = ProgressFeed(mode: .terminal(columns: 0), operation: .pull)
     #expect(
       r.bar(1_200_000, 3_400_000)
         == "[=================>" + String(repeating: " ", count: 33) + "]    1.2MB/3.4MB")
     #expect(r.bar(0, 2_000) == "[>                                                  ]       0B/2kB")
     #expect(r.bar(2_000, 2_000) == "[==================================================>]      2kB/2kB")
-    let narrow = ProgressRenderer(mode: .terminal(columns: 70), operation: .pull)
+    let narrow = ProgressFeed(mode: .terminal(columns: 70), operation: .pull)
     #expect(narrow.bar(500, 1_000) == "[==========>          ]     500B/1kB")
   }
 
   @Test func terminalRedrawsEachLayerInPlace() {
-    var r = ProgressRenderer(mode: .terminal(columns: 0), operation: .pull)
+    var r = ProgressFeed(mode: .terminal(columns: 0), operation: .pull)
     let f = Self.frames(&r, Self.pull)
     #expect(f[0] == "aaaaaaaaaaaa: Pulling fs layer\n")
     #expect(f[1] == "bbbbbbbbbbbb: Pulling fs layer\n")
@@ -65,7 +88,7 @@ import Testing
   }
 
   @Test func pipedIsOneLinePerStatusWithoutBars() {
-    var r = ProgressRenderer(mode: .plain, operation: .pull)
+    var r = ProgressFeed(mode: .plain, operation: .pull)
     let out = Self.frames(&r, Self.pull).joined() + r.finish()
     #expect(
       out == """
@@ -82,16 +105,16 @@ import Testing
 
   /// A layer stored but left for the driver to unpack at first run still ends as `Pull complete`.
   @Test func finishCompletesLayersNotUnpacked() {
-    var r = ProgressRenderer(mode: .plain, operation: .pull)
+    var r = ProgressFeed(mode: .plain, operation: .pull)
     _ = Self.frames(&r, Array(Self.pull.prefix(8)))
     #expect(r.finish() == "aaaaaaaaaaaa: Pull complete\n")
-    var t = ProgressRenderer(mode: .terminal(columns: 120), operation: .pull)
+    var t = ProgressFeed(mode: .terminal(columns: 120), operation: .pull)
     _ = Self.frames(&t, Array(Self.pull.prefix(8)))
     #expect(t.finish() == "\u{1b}[2A\r\u{1b}[2Kaaaaaaaaaaaa: Pull complete\r\u{1b}[2B")
   }
 
   @Test func pushWordsAreDockers() {
-    var r = ProgressRenderer(mode: .plain, operation: .push)
+    var r = ProgressFeed(mode: .plain, operation: .push)
     let announced = r.announce([
       Descriptor(mediaType: Self.layer, digest: Self.a, size: 10),
       Descriptor(mediaType: Self.layer, digest: Self.b, size: 20),
@@ -106,14 +129,14 @@ import Testing
     ).joined()
     #expect(out == "aaaaaaaaaaaa: Layer already exists\nbbbbbbbbbbbb: Pushed\n")
     #expect(r.finish() == "")
-    var t = ProgressRenderer(mode: .terminal(columns: 0), operation: .push)
+    var t = ProgressFeed(mode: .terminal(columns: 0), operation: .push)
     _ = t.announce([Descriptor(mediaType: Self.layer, digest: Self.a, size: 10)])
     #expect(
       t.render(Self.event(Self.a, 5, 10, .uploading)).contains("aaaaaaaaaaaa: Pushing [=========================>"))
   }
 
   @Test func aLateWaitingDoesNotUndoAFinishedLayer() {
-    var r = ProgressRenderer(mode: .plain, operation: .pull)
+    var r = ProgressFeed(mode: .plain, operation: .pull)
     _ = r.render(Self.event(Self.a, 5, 5, .alreadyExists))
     #expect(r.render(Self.event(Self.a, 0, 5, .waiting)) == "")
   }
@@ -121,13 +144,13 @@ import Testing
   /// A line never reaches the terminal's width: a wrapped line would throw the in-place redraw off by one.
   @Test func linesFitTheTerminal() {
     for columns in [40, 60, 80, 100, 120] {
-      var r = ProgressRenderer(mode: .terminal(columns: columns), operation: .pull)
+      var r = ProgressFeed(mode: .terminal(columns: columns), operation: .pull)
       let frame = r.render(Self.event(Self.a, 1_234_567, 987_654_321, .downloading))
       let line = frame.trimmingCharacters(in: .newlines)
       #expect(line.count < columns, "\(columns): \(line)")
       #expect(line.hasPrefix("aaaaaaaaaaaa: Downloading ["))
     }
-    var wide = ProgressRenderer(mode: .terminal(columns: 120), operation: .pull)
+    var wide = ProgressFeed(mode: .terminal(columns: 120), operation: .pull)
     #expect(wide.render(Self.event(Self.a, 1, 2, .downloading)).contains(String(repeating: " ", count: 25) + "]"))
   }
 }

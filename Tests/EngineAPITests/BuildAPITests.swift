@@ -30,10 +30,10 @@ struct BuildAPITests {
       }
       #expect(steps == ["1/3 FROM \(image)", "2/3 RUN echo built-by-evt", "3/3 LABEL evt=1"])
       #expect(first.first?.text == "Step 1/3 : FROM \(image)\n")
-      let pulled = first.firstIndex { if case .pullFinished = $0.kind { true } else { false } }
+      let pulled = first.firstIndex { if case .pulled = $0.kind { true } else { false } }
       let step2 = first.firstIndex { if case .step(2, _, _) = $0.kind { true } else { false } }
       #expect(pulled != nil && step2 != nil && pulled! < step2!)
-      #expect(first.contains { if case .pullProgress = $0.kind { true } else { false } })
+      #expect(first.contains { if case .pull(let m) = $0.kind, m.isLayer { true } else { false } })
       let output = first.flatMap { e -> [UInt8] in if case .output(let b) = e.kind { b } else { [] } }
       #expect(String(decoding: output, as: UTF8.self).contains("built-by-evt\n"))
       guard case .built(let id) = first.dropLast().last?.kind, case .tagged("evt-build:1") = first.last?.kind else {

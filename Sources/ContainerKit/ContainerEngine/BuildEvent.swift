@@ -1,5 +1,3 @@
-import RegistryClient
-
 /// One thing a build reports as it goes: a step begins, a step is served from the cache, a RUN writes output, a
 /// base image is pulled, the image is built and tagged. `text` is what Docker's classic builder streams for it.
 public struct BuildEvent: Sendable, Hashable {
@@ -17,12 +15,11 @@ public struct BuildEvent: Sendable, Hashable {
     case stepResult(id: String)
     /// A stage the target does not need.
     case skippedStage(String)
-    /// A base image the store lacks (or `pull` asked for) is being pulled: `text` is Docker's first pull line.
-    case pullStarted(reference: String)
-    /// A layer of that pull moved on (download, verify, extract), for a progress display.
-    case pullProgress(LayerProgress)
-    /// The pull is done: `text` holds Docker's closing lines (digest, status, reference).
-    case pullFinished(reference: String)
+    /// A message of the pull of a base image the store lacks (or `pull` asked for), as `pulling` streams them:
+    /// the header, each layer's steps, the digest and status lines.
+    case pull(ImageProgress)
+    /// That pull is done (Docker's CLI then prints the reference; the daemon's stream says no more).
+    case pulled(reference: String)
     /// The image is built: its ID (`sha256:…`).
     case built(imageID: String)
     /// The image was tagged `name`.
@@ -31,7 +28,8 @@ public struct BuildEvent: Sendable, Hashable {
 
   /// What happened.
   public var kind: Kind
-  /// The lines `docker build` prints for it, newline included; a RUN's output unchanged; empty for pull progress.
+  /// The lines `docker build` prints for it, newline included; a RUN's output unchanged; a pull's messages without
+  /// their bars (a terminal display draws `.pull`'s `ImageProgress` instead).
   public var text: String
 
   /// An event of `kind` printed as `text`.

@@ -87,8 +87,13 @@ extension ContainerEngine {
       let remaining = try store.all()
       let used = Set(remaining.map(\.imageID))
       for image in try await engine.images() where !used.contains(image.id) && (allImages || image.repoTags.isEmpty) {
-        let lines = try await engine.removeImage(image.id, force: false)
-        report.images.deleted += lines.map { $0.prefix(1).lowercased() + $0.dropFirst() }
+        // Docker's prune words them in lower case.
+        report.images.deleted += try await engine.removeImage(image.id, force: false).map {
+          switch $0 {
+          case .untagged(let name): "untagged: \(name)"
+          case .deleted(let id): "deleted: \(id)"
+          }
+        }
       }
       for path in engine.buildCacheEntries() {
         report.buildCache.spaceReclaimed += DiskUsage.of(path)

@@ -67,8 +67,6 @@ extension ContainerEngine {
 
   /// Runs `body`, passing the engine's own errors on and keeping any other whole, under `context`.
   func attempt<T>(_ context: String, _ body: () async throws -> T) async throws(EngineError) -> T {
-    do { return try await body() } catch let e as EngineError { throw e } catch {
-      throw .underlying(context: context, cause: error)
-    }
+    do { return try await body() } catch { throw .wrapping(error, context: context) }
   }
 }

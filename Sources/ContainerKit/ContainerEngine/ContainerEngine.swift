@@ -26,18 +26,12 @@ public struct ContainerEngine: Sendable {
     }
   }
 
-  /// Pulls `reference` from its registry into the store; returns the image ID.
-  @discardableResult
-  public func pull(_ reference: String) async throws(EngineError) -> String {
-    try await mapped { try await engine.pull(reference).id }
-  }
-
   /// Creates a container (its record; no process, no filesystem yet), pulling the image if the store lacks it.
   /// Returns the container's ID.
   public func create(_ spec: ContainerSpec) async throws(EngineError) -> String {
     try await mapped {
       try ImageReferenceText.validate(spec.image)
-      let image: ImageSummary
+      let image: ImageInfo
       do { image = try await engine.image(spec.image) } catch EngineError.noSuchImage {
         image = try await engine.pull(spec.image)
       }

@@ -1,36 +1,15 @@
 import Foundation
 
-/// An image as `images`, `inspect` and `run` need it.
-package struct ImageSummary: Equatable, Sendable {
-  package var id: String
-  package var repoTags: [String]
-  package var repoDigests: [String]
-  package var created: Date
-  package var size: Int64
-  package var defaults: ImageDefaults
-
-  package init(
-    id: String, repoTags: [String], repoDigests: [String], created: Date, size: Int64, defaults: ImageDefaults
-  ) {
-    self.id = id
-    self.repoTags = repoTags
-    self.repoDigests = repoDigests
-    self.created = created
-    self.size = size
-    self.defaults = defaults
-  }
-}
-
 /// The seam between container bookkeeping (records, monitors, network: `Lifecycle`) and the backends: images
 /// (ImageStore, RegistryClient, Builder) and container processes (an OCI runtime). A protocol so that the
 /// lifecycle's ordering and cleanup rules can be exercised with another backend.
 package protocol Engine: Sendable {
   /// Where the engine finds its runtime and monitor, and what the monitor runs when a container ends.
   var configuration: EngineConfiguration { get }
-  func pull(_ reference: String) async throws -> ImageSummary
-  func images() async throws -> [ImageSummary]
-  func image(_ reference: String) async throws -> ImageSummary
-  func removeImage(_ reference: String, force: Bool) async throws -> [String]
+  func pull(_ reference: String) async throws -> ImageInfo
+  func images() async throws -> [ImageInfo]
+  func image(_ reference: String) async throws -> ImageInfo
+  func removeImage(_ reference: String, force: Bool) async throws -> [ImageRemoval]
   func tag(_ source: String, _ target: String) async throws
   func commit(_ record: ContainerRecord, reference: String?, message: String?, author: String?, changes: [String])
     async throws -> String

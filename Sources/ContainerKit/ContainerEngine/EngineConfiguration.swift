@@ -1,5 +1,6 @@
 import Foundation
 import LayerFS
+import RegistryClient
 
 /// Where an engine keeps its state and finds its helpers. The defaults suit a process that ships `ckit-runtime`
 /// and `ckit-monitor` beside its own executable; an embedder names them instead.
@@ -28,11 +29,14 @@ public struct EngineConfiguration: Sendable, Equatable {
   /// `$CKIT_UNPACK_LIMITS` (`maxSize=BYTES,maxRatio=N,ratioFloor=BYTES,maxEntries=N`, any subset), else the
   /// defaults of `UnpackLimits`.
   public var unpackLimits: UnpackLimits?
+  /// How pulls, pushes, search and login reach registries: insecure registries, certificates, where credentials
+  /// are kept (docker's `config.json`), proxies, Docker Hub's search endpoint. The default is docker's.
+  public var registry: RegistryConfiguration
 
   public init(
     root: String, runtime: String? = nil, monitor: String? = nil, initExecutable: String? = nil,
     exitCommand: [String] = [], cgroupParent: String? = nil, storageDriver: String? = nil,
-    unpackLimits: UnpackLimits? = nil
+    unpackLimits: UnpackLimits? = nil, registry: RegistryConfiguration = RegistryConfiguration()
   ) {
     self.root = root
     self.runtime = runtime
@@ -42,6 +46,7 @@ public struct EngineConfiguration: Sendable, Equatable {
     self.cgroupParent = cgroupParent ?? Self.defaultCgroupParent
     self.storageDriver = storageDriver
     self.unpackLimits = unpackLimits
+    self.registry = registry
   }
 
   /// `unpackLimits`, else `$CKIT_UNPACK_LIMITS`, else the defaults.

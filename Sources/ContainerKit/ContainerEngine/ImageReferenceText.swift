@@ -34,10 +34,4 @@ package enum ImageReferenceText {
       }
     }
   }
-
-  package static func normalized(_ ref: String) -> String {
-    if ref.contains("@") { return ref }
-    let lastSlash = ref.lastIndex(of: "/") ?? ref.startIndex
-    return ref[lastSlash...].contains(":") ? ref : ref + ":latest"
-  }
 }

@@ -3,15 +3,15 @@ import ContainerKit
 import Foundation
 import ImageStore
 import OCI
-import RegistryClient
 
 extension LibraryEngine {
   /// Builds with the library's ImageBuilder over the engine's image store; RUN steps run on ContainerKit directly
-  /// (no monitor: a build step's container lives only as long as the build). `events` gets the builder's progress
-  /// and, when a base image is pulled, the pull's. Returns the image ID.
-  package func build(_ options: ImageBuildOptions, events: @escaping @Sendable (BuildEvent) -> Void) async throws
-    -> String
-  {
+  /// (no monitor: a build step's container lives only as long as the build). `events` gets the builder's progress;
+  /// `pull` fetches a base image the store lacks. Returns the image ID.
+  package func build(
+    _ options: ImageBuildOptions, events: @escaping @Sendable (BuildEvent) -> Void,
+    pull: @escaping @Sendable (String) async throws -> Void
+  ) async throws -> String {
     for t in options.tags { try ImageReferenceText.validate(t) }
     let store = try await store()
     let builderRoot = URL(fileURLWithPath: builderRoot)
@@ -31,7 +31,7 @@ extension LibraryEngine {
     }
     defer { context.discard() }
     let text = try options.dockerfileText ?? Self.dockerfileText(options.dockerfile, context: context.root)
-    let storage = StoreBuildStorage(store: store) { reference in try await pullForBuild(reference, events: events) }
+    let storage = StoreBuildStorage(store: store, pull: pull)
     let runtime = ContainerRuntime.detectingCgroups(
       root: root.path + "/build-run", cgroupParent: configuration.cgroupParent)
     let result: BuildResult
@@ -51,36 +51,9 @@ extension LibraryEngine {
       throw EngineError.underlying(context: "", cause: error)
     }
     for t in options.tags {
-      EventJournal(root: root).image("tag", id: "\(result.imageID)", name: ImageReferenceText.normalized(t))
+      EventJournal(root: root).image("tag", id: "\(result.imageID)", name: Self.familiarTagged(t))
     }
     return "\(result.imageID)"
-  }
-
-  /// Pulls a base image for a build, reporting it as Docker's pull lines within the FROM step.
-  func pullForBuild(_ reference: String, events: @escaping @Sendable (BuildEvent) -> Void) async throws {
-    let header = (try? ImageReference(parsing: reference)).map {
-      "\($0.tag ?? ImageReference.defaultTag): Pulling from \($0.path)\n"
-    }
-    events(BuildEvent(.pullStarted(reference: reference), text: header ?? ""))
-    let (progress, continuation) = AsyncStream<LayerProgress>.makeStream(bufferingPolicy: .unbounded)
-    let forward = Task { for await p in progress { events(BuildEvent(.pullProgress(p), text: "")) } }
-    let outcome: PullOutcome
-    do {
-      outcome = try await pull(reference, progress: continuation)
-      continuation.finish()
-      await forward.value
-    } catch {
-      continuation.finish()
-      await forward.value
-      throw error
-    }
-    let status = outcome.upToDate ? "Image is up to date for" : "Downloaded newer image for"
-    events(
-      BuildEvent(
-        .pullFinished(reference: reference),
-        text:
-          "Digest: \(outcome.digest)\nStatus: \(status) \(outcome.name)\n\(ImageReferenceText.normalized(reference))\n"
-      ))
   }
 
   /// `-f`: a path from the working directory (docker's rule), else relative to the context; default
@@ -98,6 +71,11 @@ extension LibraryEngine {
     throw EngineError.invalidArgument(
       "unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat \(candidates[0]): no such file or directory"
     )
+  }
+
+  /// `reference` as Docker names it in a tag event: short, with its tag (`busybox:latest`).
+  static func familiarTagged(_ reference: String) -> String {
+    (try? parse(reference)).map { familiar($0.name) + ":" + ($0.tag ?? ImageReference.defaultTag) } ?? reference
   }
 
   /// Where the builder keeps its work: contexts from a tar stream, the step cache, `RUN --mount=type=cache`.

@@ -5,16 +5,8 @@ enum Engines {
   /// The library engine over `root`, with ckit itself as the monitors' exit command: a detached container's
   /// network and `--rm` are released by `ckit monitor-exit` as soon as it ends, with no ckit process waiting.
   static func current(_ root: StateRoot) -> any Engine {
-    LibraryEngine(configuration: configuration(root.path))
-  }
-
-  /// The public engine over `root`, configured as `current`.
-  static func engine(_ root: String) throws -> ContainerEngine {
-    try ContainerEngine(configuration: configuration(root))
-  }
-
-  static func configuration(_ root: String) -> EngineConfiguration {
     let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-    return EngineConfiguration(root: root, exitCommand: [exe, "--root", root, "monitor-exit"])
+    return LibraryEngine(
+      configuration: EngineConfiguration(root: root.path, exitCommand: [exe, "--root", root.path, "monitor-exit"]))
   }
 }

@@ -11,6 +11,9 @@ import OCI
 /// `images.json`: name -> manifest or index descriptor. Replaced atomically under the store lock.
 struct ImageRecords: Codable, Sendable {
   var images: [String: Descriptor] = [:]
+  /// Image ID -> the `repository@digest` references it was pulled by or pushed as (docker's `RepoDigests`).
+  /// Optional: a file written before it existed has no such key.
+  var repoDigests: [String: [String]]? = nil
 }
 
 /// `layers/<alg>-<hex>/layer.json`, written last when a layer is unpacked: its presence marks the layer complete.

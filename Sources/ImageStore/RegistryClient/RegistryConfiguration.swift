@@ -5,7 +5,7 @@ import OCI
 ///
 /// The defaults match Docker's daemon: TLS with the system CAs plus `/etc/docker/certs.d/HOST:PORT/`, plain http
 /// only for registries listed as insecure or on loopback, three parallel layer downloads.
-public struct RegistryConfiguration: Sendable {
+public struct RegistryConfiguration: Sendable, Equatable {
   /// Registries (`host` or `host:port`) that may use plain http or unverified TLS, as `insecure-registries`.
   public var insecureRegistries: Set<String>
   /// Docker's per-registry certificate directory: `HOST:PORT/ca.crt` (extra roots), `client.cert`/`client.key`.

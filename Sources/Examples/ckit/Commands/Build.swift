@@ -35,19 +35,19 @@ struct Build: AsyncParsableCommand {
         ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : nil,
       tags: tag, buildArgs: args, labels: labels, target: target, noCache: noCache, pull: pull, cacheFrom: cacheFrom)
     var pulling: ProgressRenderer?
-    for try await event in try Engines.engine(global.root).build(options) {
+    for try await event in try global.engine().build(options) {
       switch event.kind {
       case .built(let id) where quiet: print(id)
       case _ where quiet: break
       // A RUN's output goes out byte for byte (a UTF-8 sequence may straddle two reads).
       case .output(let bytes): FileHandle.standardOutput.write(Data(bytes))
-      case .pullStarted:
-        ProgressPrinter.write(event.text)
-        pulling = ProgressRenderer(mode: ProgressRenderer.mode(for: 1), operation: .pull)
-      case .pullProgress(let layer): ProgressPrinter.write(pulling?.render(layer) ?? "")
-      case .pullFinished:
-        ProgressPrinter.write((pulling?.finish() ?? "") + event.text)
+      // A base image's pull, drawn as `pull` draws it.
+      case .pull(let message):
+        if pulling == nil { pulling = ProgressRenderer(mode: ProgressRenderer.mode(for: 1)) }
+        ProgressPrinter.write(pulling?.render(message) ?? "")
+      case .pulled(let reference):
         pulling = nil
+        ProgressPrinter.write(Pull.normalized(reference) + "\n")
       default: ProgressPrinter.write(event.text)
       }
     }

@@ -16,7 +16,7 @@ struct Events: AsyncParsableCommand {
 
   func run() async throws {
     let now = Date()
-    let events = try Engines.engine(global.root).events(
+    let events = try global.engine().events(
       since: try since.map { try HumanFormat.parseSince($0, now: now) },
       until: try until.map { try HumanFormat.parseSince($0, now: now) }, filter: try EventFilter(arguments: filter))
     let template = try format.template()

@@ -1,9 +1,6 @@
 import ArgumentParser
-import Builder
 import ContainerEngine
 import Foundation
-import OCI
-import RegistryClient
 
 struct Export: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -16,7 +13,6 @@ struct Export: AsyncParsableCommand {
     if output == nil, isatty(1) == 1 {
       throw CkitError.invalidArgument("cowardly refusing to save to a terminal. Use the -o flag or redirect")
     }
-    let record = try global.containers.find(container)
-    try await LibraryEngine(root: global.state).export(record, output: output)
+    try await ArchiveFile.write(global.engine().exportContainer(container), to: output)
   }
 }

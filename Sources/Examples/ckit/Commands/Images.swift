@@ -1,9 +1,6 @@
 import ArgumentParser
-import Builder
 import ContainerEngine
 import Foundation
-import OCI
-import RegistryClient
 
 struct Images: AsyncParsableCommand {
   static let configuration = CommandConfiguration(commandName: "images", abstract: "List images")
@@ -22,7 +19,7 @@ struct Images: AsyncParsableCommand {
   ]
 
   func run() async throws {
-    let images = try await Engines.current(global.state).images()
+    let images = try await global.engine().images(filters: try Self.filters(filter))
     let rows = ImageRows.rows(images, repository: repository, noTrunc: noTrunc)
     if quiet {
       var seen = Set<String>()
@@ -43,10 +40,23 @@ struct Images: AsyncParsableCommand {
   }
 }
 
+extension Images {
+  /// `--filter name=value` options in the engine's (docker's API) shape: each name with its values.
+  static func filters(_ options: [String]) throws -> [String: [String]] {
+    var filters = [String: [String]]()
+    for o in options {
+      guard let eq = o.firstIndex(of: "=") else {
+        throw CkitError.invalidArgument("bad format of filter (expected name=value)")
+      }
+      filters[String(o[..<eq]), default: []].append(String(o[o.index(after: eq)...]))
+    }
+    return filters
+  }
+}
+
 /// `images` rows: one per tag (untagged images as `<none>`), newest first, docker's field names.
 enum ImageRows {
-  static func rows(_ images: [ImageSummary], repository: String?, noTrunc: Bool, now: Date = Date()) -> [TemplateValue]
-  {
+  static func rows(_ images: [ImageInfo], repository: String?, noTrunc: Bool, now: Date = Date()) -> [TemplateValue] {
     var out = [(Date, TemplateValue)]()
     for i in images {
       let tags = i.repoTags.isEmpty ? ["<none>:<none>"] : i.repoTags

@@ -1,9 +1,6 @@
 import ArgumentParser
-import Builder
 import ContainerEngine
 import Foundation
-import OCI
-import RegistryClient
 
 struct Import: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -16,8 +13,9 @@ struct Import: AsyncParsableCommand {
   @Argument(help: "[REPOSITORY[:TAG]]") var reference: String?
 
   func run() async throws {
-    let id = try await LibraryEngine(root: global.state).importTarball(
-      source, reference: reference, message: message, changes: change)
+    let id = try await global.engine().importImage(
+      ArchiveFile.read(source == "-" ? nil : source), origin: source, reference: reference, message: message,
+      changes: change)
     print(id)
   }
 }

@@ -9,7 +9,7 @@ struct Info: AsyncParsableCommand {
   @OptionGroup var format: FormatOption
 
   func run() async throws {
-    let info = try await Engines.engine(global.root).info()
+    let info = try await global.engine().info()
     let value = TemplateValue.object([
       ("Containers", .int(Int64(info.containers))), ("ContainersRunning", .int(Int64(info.containersRunning))),
       ("ContainersPaused", .int(Int64(info.containersPaused))),

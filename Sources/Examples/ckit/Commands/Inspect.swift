@@ -14,13 +14,13 @@ struct Inspect: AsyncParsableCommand {
 
   func run() async throws {
     let store = global.containers
-    let engine = Engines.current(global.state)
+    let images = try global.engine()
     var values = [TemplateValue]()
     var missing = [String]()
     for name in names {
       if type == nil || type == "container", let r = try? store.find(name) {
         values.append(Self.container(r, store.status(r), root: global.state))
-      } else if type == nil || type == "image", let image = try? await engine.image(name) {
+      } else if type == nil || type == "image", let image = try? await images.inspectImage(name) {
         values.append(Self.image(image))
       } else if type == "volume", let v = try? VolumeStore(root: global.state).get(name) {
         values.append(v.value)
@@ -182,26 +182,33 @@ struct Inspect: AsyncParsableCommand {
     ])
   }
 
-  static func image(_ i: ImageSummary) -> TemplateValue {
+  /// Docker's image inspect shape, in docker's order.
+  static func image(_ i: ImageInfo) -> TemplateValue {
     .object([
       ("Id", .string(i.id)),
       ("RepoTags", .array(i.repoTags.map { .string($0) })),
       ("RepoDigests", .array(i.repoDigests.map { .string($0) })),
+      ("Parent", .string(i.parent)),
+      ("Comment", .string(i.comment)),
       ("Created", .string(HumanFormat.rfc3339(i.created))),
-      ("Size", .int(i.size)),
+      ("Author", .string(i.author)),
       (
         "Config",
         .object([
-          ("Env", .array(i.defaults.env.map { .string($0) })),
-          ("Cmd", i.defaults.cmd.map { .array($0.map { .string($0) }) } ?? .null),
-          ("Entrypoint", i.defaults.entrypoint.map { .array($0.map { .string($0) }) } ?? .null),
-          ("WorkingDir", .string(i.defaults.workingDir)),
-          ("User", .string(i.defaults.user)),
-          ("ExposedPorts", .object(i.defaults.exposedPorts.map { ($0, .object([])) })),
-          ("Labels", .object(i.defaults.labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
-          ("StopSignal", i.defaults.stopSignal.map { .string($0) } ?? .null),
+          ("Env", .array(i.config.env.map { .string($0) })),
+          ("Cmd", i.config.cmd.map { .array($0.map { .string($0) }) } ?? .null),
+          ("Entrypoint", i.config.entrypoint.map { .array($0.map { .string($0) }) } ?? .null),
+          ("WorkingDir", .string(i.config.workingDir)),
+          ("User", .string(i.config.user)),
+          ("ExposedPorts", .object(i.config.exposedPorts.map { ($0, .object([])) })),
+          ("Labels", .object(i.config.labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+          ("StopSignal", i.config.stopSignal.map { .string($0) } ?? .null),
         ])
       ),
+      ("Architecture", .string(i.architecture)),
+      ("Os", .string(i.os)),
+      ("Size", .int(i.size)),
+      ("RootFS", .object([("Type", .string("layers")), ("Layers", .array(i.layers.map { .string($0) }))])),
     ])
   }
 }

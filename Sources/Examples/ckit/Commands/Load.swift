@@ -1,9 +1,6 @@
 import ArgumentParser
-import Builder
 import ContainerEngine
 import Foundation
-import OCI
-import RegistryClient
 
 struct Load: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -13,7 +10,7 @@ struct Load: AsyncParsableCommand {
   @Flag(name: .shortAndLong, help: "Suppress the load output") var quiet = false
 
   func run() async throws {
-    let lines = try await LibraryEngine(root: global.state).load(input: input)
+    let lines = try await global.engine().load(ArchiveFile.read(input))
     if !quiet { for l in lines { print(l) } }
   }
 }

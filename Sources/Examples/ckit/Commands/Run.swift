@@ -52,7 +52,7 @@ enum CreateFlow {
     if let name = options.name, let other = try? ContainerStore(root: global.state).find(name), other.name == name {
       throw CkitError.nameInUse(name: name, id: other.id)
     }
-    let image: ImageSummary
+    let image: ImageInfo
     do { image = try await engine.image(imageRef) } catch CkitError.noSuchImage {
       image = try await engine.pull(imageRef)
     }

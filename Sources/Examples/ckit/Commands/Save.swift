@@ -1,9 +1,6 @@
 import ArgumentParser
-import Builder
 import ContainerEngine
 import Foundation
-import OCI
-import RegistryClient
 
 struct Save: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -16,6 +13,6 @@ struct Save: AsyncParsableCommand {
     if output == nil, isatty(1) == 1 {
       throw CkitError.invalidArgument("cowardly refusing to save to a terminal. Use the -o flag or redirect")
     }
-    try await LibraryEngine(root: global.state).save(images, output: output)
+    try await ArchiveFile.write(global.engine().save(images), to: output)
   }
 }

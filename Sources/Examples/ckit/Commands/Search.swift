@@ -1,9 +1,6 @@
 import ArgumentParser
-import Builder
 import ContainerEngine
 import Foundation
-import OCI
-import RegistryClient
 
 struct Search: AsyncParsableCommand {
   static let configuration = CommandConfiguration(commandName: "search", abstract: "Search registries for images")
@@ -14,24 +11,7 @@ struct Search: AsyncParsableCommand {
   @Argument(help: "TERM") var term: String
 
   func run() async throws {
-    // docker's rule: `HOST/term` searches HOST (a name with a dot or port, or localhost), else Docker Hub.
-    var registry = ImageReference.dockerHubDomain
-    var needle = term
-    if let slash = term.firstIndex(of: "/") {
-      let host = String(term[..<slash])
-      if host.contains(".") || host.contains(":") || host == "localhost" {
-        registry = host
-        needle = String(term[term.index(after: slash)...])
-      }
-    }
-    let results: [SearchResult]
-    do {
-      results = try await RegistryClient.withClient { client in
-        try await client.search(needle, registry: registry, limit: limit)
-      }
-    } catch {
-      throw CkitError.backend("Error response from daemon: \(registry): \(error)")
-    }
+    let results = try await global.engine().search(term: term, limit: limit)
     let rows: [TemplateValue] = results.map { r in
       let desc = noTrunc || r.description.count <= 45 ? r.description : String(r.description.prefix(44)) + "…"
       return .object([

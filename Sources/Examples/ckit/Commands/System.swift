@@ -15,7 +15,7 @@ struct System: AsyncParsableCommand {
     @Flag(help: "Prune anonymous volumes") var volumes = false
 
     func run() async throws {
-      let report = try await Engines.engine(global.root).prune(allImages: all, volumes: volumes)
+      let report = try await global.engine().prune(allImages: all, volumes: volumes)
       if !report.containers.deleted.isEmpty {
         print("Deleted Containers:")
         for d in report.containers.deleted { print(d) }
@@ -42,7 +42,7 @@ struct System: AsyncParsableCommand {
     @OptionGroup var format: FormatOption
 
     func run() async throws {
-      let usage = try await Engines.engine(global.root).diskUsage()
+      let usage = try await global.engine().diskUsage()
       let rows: [TemplateValue] = [
         ("Images", usage.images), ("Containers", usage.containers), ("Local Volumes", usage.volumes),
         ("Build Cache", usage.buildCache),

@@ -1,9 +1,6 @@
 import ArgumentParser
-import Builder
 import ContainerEngine
 import Foundation
-import OCI
-import RegistryClient
 
 struct Tag: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -12,5 +9,5 @@ struct Tag: AsyncParsableCommand {
   @Argument(help: "SOURCE_IMAGE[:TAG]") var source: String
   @Argument(help: "TARGET_IMAGE[:TAG]") var target: String
 
-  func run() async throws { try await Engines.current(global.state).tag(source, target) }
+  func run() async throws { try await global.engine().tag(source, as: target) }
 }

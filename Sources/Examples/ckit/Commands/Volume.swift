@@ -20,7 +20,7 @@ struct Volume: AsyncParsableCommand {
         let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
         labels[kv[0]] = kv.count > 1 ? kv[1] : ""
       }
-      print(try await Engines.engine(global.root).createVolume(name, driver: driver, labels: labels).name)
+      print(try await global.engine().createVolume(name, driver: driver, labels: labels).name)
     }
   }
 
@@ -38,7 +38,7 @@ struct Volume: AsyncParsableCommand {
         guard kv.count == 2 else { throw CkitError.invalidArgument("bad format of filter (expected name=value)") }
         filters[kv[0], default: []].append(kv[1])
       }
-      let volumes = try await Engines.engine(global.root).volumes(filters: filters)
+      let volumes = try await global.engine().volumes(filters: filters)
       if quiet {
         for v in volumes { print(v.name) }
         return
@@ -61,7 +61,7 @@ struct Volume: AsyncParsableCommand {
     @Argument(help: "VOLUME...") var names: [String]
 
     func run() async throws {
-      let engine = try Engines.engine(global.root)
+      let engine = try global.engine()
       var errors = [String]()
       for n in names {
         do {
@@ -84,7 +84,7 @@ struct Volume: AsyncParsableCommand {
     @Argument(help: "VOLUME...") var names: [String]
 
     func run() async throws {
-      let engine = try Engines.engine(global.root)
+      let engine = try global.engine()
       var volumes = [TemplateValue]()
       for n in names { volumes.append(try await engine.volume(n).value) }
       print(TemplateValue.array(volumes).json(pretty: true))
@@ -97,7 +97,7 @@ struct Volume: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Do not prompt for confirmation") var force = false
 
     func run() async throws {
-      let report = try await Engines.engine(global.root).pruneVolumes()
+      let report = try await global.engine().pruneVolumes()
       print("Deleted Volumes:")
       for name in report.deleted { print(name) }
     }

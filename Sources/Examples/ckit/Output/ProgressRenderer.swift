@@ -1,8 +1,7 @@
+import ContainerEngine
 import Foundation
-import OCI
-import RegistryClient
 
-/// Turns the library's per-blob progress events into what `docker pull` and `docker push` print.
+/// Turns the engine's pull and push messages (`ImageProgress`) into what `docker pull` and `docker push` print.
 ///
 /// On a terminal each layer owns one line, redrawn in place with ANSI cursor movement (docker's jsonmessage
 /// display), so a pull of many layers stays a fixed block of lines. Piped, progress bars are left out and a
@@ -16,22 +15,12 @@ struct ProgressRenderer {
     case plain
   }
 
-  enum Operation {
-    case pull
-    case push
-  }
-
   let mode: Mode
-  let operation: Operation
-  /// Layers in the order their lines were first printed.
-  private(set) var order: [Digest] = []
-  private var text: [Digest: String] = [:]
-  private var state: [Digest: LayerProgress.State] = [:]
+  /// Layers in the order their lines were first printed, by short ID.
+  private(set) var order: [String] = []
+  private var text: [String: String] = [:]
 
-  init(mode: Mode, operation: Operation) {
-    self.mode = mode
-    self.operation = operation
-  }
+  init(mode: Mode) { self.mode = mode }
 
   /// The mode for file descriptor `fd`: a terminal (with its width) or plain.
   static func mode(for fd: Int32) -> Mode {
@@ -41,59 +30,14 @@ struct ProgressRenderer {
     return .terminal(columns: columns)
   }
 
-  /// Lines for layers known before any transfer starts (push: docker's `Preparing`).
-  mutating func announce(_ layers: [Descriptor]) -> String {
-    var out = ""
-    for l in layers where text[l.digest] == nil {
-      out += render(
-        LayerProgress(digest: l.digest, mediaType: l.mediaType, bytesDone: 0, bytesTotal: l.size, state: .waiting))
-    }
-    return out
-  }
-
-  /// The text that shows `event`: a new line, a redrawn line, or nothing when the layer's line is unchanged.
-  /// Events for blobs that are not layers (the config) are not shown, as docker shows none.
-  mutating func render(_ event: LayerProgress) -> String {
-    guard MediaType.isLayer(event.mediaType) else { return "" }
-    // A late `waiting` (pull announces every layer) must not take a finished layer's line back.
-    if event.state == .waiting, state[event.digest] != nil { return "" }
-    state[event.digest] = event.state
-    let (status, isBar) = status(event)
-    return show(event.digest, status, isBar: isBar)
-  }
-
-  /// Closing lines: a pulled layer whose blob was stored but not unpacked (the driver unpacks at first run) is
-  /// complete for the user, as docker says once it has extracted.
-  mutating func finish() -> String {
-    guard operation == .pull else { return "" }
-    var out = ""
-    for d in order where state[d] == .complete || state[d] == .extracting {
-      state[d] = .unpacked
-      out += show(d, "Pull complete", isBar: false)
-    }
-    return out
-  }
-
-  /// docker's status words for `event`, and whether it is progress (left out when piped).
-  func status(_ event: LayerProgress) -> (String, Bool) {
-    switch (event.state, operation) {
-    case (.waiting, .pull): return ("Pulling fs layer", false)
-    case (.waiting, .push): return ("Preparing", false)
-    case (.alreadyExists, .pull): return ("Already exists", false)
-    case (.alreadyExists, .push): return ("Layer already exists", false)
-    case (.mounted, _): return ("Mounted from another repository", false)
-    case (.downloading, _):
-      if event.bytesTotal > 0, event.bytesDone >= event.bytesTotal { return ("Verifying Checksum", false) }
-      return ("Downloading " + bar(event.bytesDone, event.bytesTotal), true)
-    case (.uploading, _): return ("Pushing " + bar(event.bytesDone, event.bytesTotal), true)
-    case (.retrying(let attempt), _): return ("Retrying (attempt \(attempt))", false)
-    case (.complete, .pull): return ("Download complete", false)
-    case (.complete, .push): return ("Pushed", false)
-    // Progress too in docker (it has a bar there), so left out when piped, as docker leaves it out.
-    case (.extracting, _): return ("Extracting", true)
-    case (.unpacked, _): return ("Pull complete", false)
-    case (.failed, _): return ("Failed", false)
-    }
+  /// The text that shows `event`: a layer's new line, its redrawn line, or nothing when the line is unchanged; the
+  /// header and closing lines as they are.
+  mutating func render(_ event: ImageProgress) -> String {
+    guard event.isLayer, let id = event.id else { return event.text + "\n" }
+    let status =
+      event.phase == .downloading || event.phase == .uploading
+      ? event.status + " " + bar(event.current, event.total) : event.status
+    return show(id, status, isBar: event.isProgress)
   }
 
   /// docker's JSONProgress: `[====>     ]  1.2MB/3.4MB`, one `=` per 2% of a 50-cell bar, the count right-aligned
@@ -111,17 +55,17 @@ struct ProgressRenderer {
       + counts
   }
 
-  private mutating func show(_ digest: Digest, _ status: String, isBar: Bool) -> String {
-    var line = "\(digest.shortID): \(status)"
+  private mutating func show(_ id: String, _ status: String, isBar: Bool) -> String {
+    var line = "\(id): \(status)"
     // Never wider than the terminal, for the same reason.
     if case .terminal(let columns) = mode, columns > 1, line.count >= columns {
       line = String(line.prefix(columns - 1))
     }
-    let previous = text[digest]
+    let previous = text[id]
     if previous == line { return "" }
-    text[digest] = line
-    guard let index = order.firstIndex(of: digest) else {
-      order.append(digest)
+    text[id] = line
+    guard let index = order.firstIndex(of: id) else {
+      order.append(id)
       if mode == .plain && isBar { return "" }
       return line + "\n"
     }
