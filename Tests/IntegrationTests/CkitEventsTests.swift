@@ -32,4 +32,37 @@ import Testing
       #expect(bad.status == 1 && bad.stderr.contains("invalid filter 'colour'"), "\(bad.stderr)")
     }
   }
+
+  /// A live `ckit events` sees what other ckit processes do, in order: a detached container whose end is
+  /// recorded by its monitor's exit command (`monitor-exit`), once, though `rm` looks at it again.
+  @Test func liveEventsOfOtherProcesses() async throws {
+    try await withScratchRoot { scratch in
+      let env = try CkitSeedTests.Env(scratch)
+      defer { env.teardown() }
+      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+      var environment = ProcessInfo.processInfo.environment
+      environment["CKIT_RUNTIME"] = CkitCLITests.runtime
+      environment["CKIT_CGROUP_PARENT"] = scratch.cgroupParent()
+      let events = try BackgroundCommand(
+        [
+          CkitCLITests.products.appendingPathComponent("ckit").path, "--root", scratch.path.path, "events",
+          "--since", String(Date().timeIntervalSince1970), "--filter", "type=container", "--format",
+          "{{.Action}} {{.Actor.Attributes.name}}",
+        ], environment: environment)
+      defer { events.stop() }
+      #expect(
+        try env.ckit(["run", "-d", "--network", "none", "--name", "evt-live", env.image, "sh", "-c", "exit 2"]).status
+          == 0)
+      #expect(try await events.waitForOutput { $0.contains("die evt-live") }, "\(events.text)")
+      #expect(try env.ckit(["rm", "evt-live"]).status == 0)
+      #expect(try await events.waitForOutput { $0.contains("destroy evt-live") }, "\(events.text)")
+      #expect(events.text == "create evt-live\nstart evt-live\ndie evt-live\ndestroy evt-live\n", "\(events.text)")
+      let until = String(Date().timeIntervalSince1970 + 1)
+      let code = try env.ckit([
+        "events", "--since", "1m", "--until", until, "--filter", "event=die", "--format",
+        "{{.Actor.Attributes.exitCode}}",
+      ])
+      #expect(code.stdout == "2\n", "\(code.stdout)\(code.stderr)")
+    }
+  }
 }
