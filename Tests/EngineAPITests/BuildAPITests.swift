@@ -56,7 +56,7 @@ struct BuildAPITests {
       #expect(try await engine.wait(container) == 0)
       var tags = [String]()
       for await e in engine.events(
-        since: before, until: Date(), filter: try EventFilter(["type": ["image"], "event": ["tag"]]))
+        since: before, until: Date(), filters: try EventFilter(["type": ["image"], "event": ["tag"]]))
       {
         tags.append("\(e.actor.id) \(e.actor.attributes["name"] ?? "")")
       }

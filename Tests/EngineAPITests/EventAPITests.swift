@@ -21,7 +21,7 @@ struct EventAPITests {
     try await withEngine { engine, image in
       let before = Date()
       let live = engine.events(
-        until: Date().addingTimeInterval(60), filter: try EventFilter(["type": ["container"]]))
+        until: Date().addingTimeInterval(60), filters: try EventFilter(["type": ["container"]]))
       let subscriber = Task { await Self.collect(live, through: "destroy") }
       let id = try await engine.run(
         ContainerSpec(
@@ -37,16 +37,16 @@ struct EventAPITests {
 
       // From the journal: the image pulled by create, then the container's events, with filters.
       let past = await Self.collect(
-        engine.events(since: before, until: Date(), filter: try EventFilter(["container": ["evt-order"]])),
+        engine.events(since: before, until: Date(), filters: try EventFilter(["container": ["evt-order"]])),
         through: "destroy")
       #expect(past.map(\.action) == ["create", "start", "die", "destroy"], "\(past)")
       let pulls = await Self.collect(
-        engine.events(since: before, until: Date(), filter: try EventFilter(["type": ["image"], "event": ["pull"]])),
+        engine.events(since: before, until: Date(), filters: try EventFilter(["type": ["image"], "event": ["pull"]])),
         through: "pull")
       #expect(pulls.map(\.actor.id) == [image], "\(pulls)")
       let labelled = await Self.collect(
         engine.events(
-          since: before, until: Date(), filter: try EventFilter(["label": ["team=evt"], "event": ["die"]])),
+          since: before, until: Date(), filters: try EventFilter(["label": ["team=evt"], "event": ["die"]])),
         through: "die")
       #expect(labelled.count == 1)
       // Nothing before `since`.
@@ -64,7 +64,7 @@ struct EventAPITests {
       try await engine.kill(id, signal: SIGKILL)
       #expect(try await engine.wait(id) == 137)
       let seen = await Self.collect(
-        engine.events(since: before, until: Date(), filter: try EventFilter(["container": [String(id.prefix(8))]])),
+        engine.events(since: before, until: Date(), filters: try EventFilter(["container": [String(id.prefix(8))]])),
         through: "die")
       #expect(seen.map(\.action) == ["create", "start", "kill", "die"], "\(seen)")
       #expect(seen.first { $0.action == "kill" }?.actor.attributes["signal"] == "9")

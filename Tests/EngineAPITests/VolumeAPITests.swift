@@ -43,7 +43,7 @@ struct VolumeAPITests {
       await #expect(throws: EngineError.noSuchVolume("evt-data")) { try await engine.volume("evt-data") }
       #expect(try await engine.volumes().isEmpty)
 
-      let events = engine.events(since: before, until: Date(), filter: try EventFilter(["type": ["volume"]]))
+      let events = engine.events(since: before, until: Date(), filters: try EventFilter(["type": ["volume"]]))
       var seen = [String]()
       for await e in events { seen.append("\(e.action) \(e.actor.id)") }
       #expect(

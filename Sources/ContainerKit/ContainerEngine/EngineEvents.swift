@@ -2,7 +2,7 @@ import Foundation
 
 /// The events of a state root as an `AsyncSequence`: the kept ones since a time, then the new ones as they are
 /// recorded, by any process, until a time (or until the consuming task is cancelled). Made by
-/// `ContainerEngine.events(since:until:filter:)`.
+/// `ContainerEngine.events(since:until:filters:)`.
 ///
 /// New events are found by reading the journal's file on from where the last read ended, every `interval`: a
 /// read of a regular file and a `stat`, which never block the concurrency pool, and a `Task.sleep` between them.

@@ -18,7 +18,7 @@ struct Events: AsyncParsableCommand {
     let now = Date()
     let events = try global.engine().events(
       since: try since.map { try HumanFormat.parseSince($0, now: now) },
-      until: try until.map { try HumanFormat.parseSince($0, now: now) }, filter: try EventFilter(arguments: filter))
+      until: try until.map { try HumanFormat.parseSince($0, now: now) }, filters: try EventFilter(arguments: filter))
     let template = try format.template()
     for await event in events {
       let line = try template.map { try $0.render(event.value) } ?? event.line
