@@ -4,7 +4,8 @@ import Testing
 
 /// `ckit events`: what other ckit processes did, read back from the state root's journal as `docker events`
 /// prints it.
-@Suite struct CkitEventsTests {
+@Suite(.enabled(if: isRoot, "requires root"))
+struct CkitEventsTests {
   @Test func pastEventsFilteredAndFormatted() async throws {
     try await withScratchRoot { root in
       #expect(try CkitCLITests.ckit(root, ["volume", "create", "--label", "k=v", "evt-a"]).status == 0)
@@ -40,15 +41,12 @@ import Testing
       let env = try CkitSeedTests.Env(scratch)
       defer { env.teardown() }
       #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
-      var environment = ProcessInfo.processInfo.environment
-      environment["CKIT_RUNTIME"] = CkitCLITests.runtime
-      environment["CKIT_CGROUP_PARENT"] = scratch.cgroupParent()
       let events = try BackgroundCommand(
         [
           CkitCLITests.products.appendingPathComponent("ckit").path, "--root", scratch.path.path, "events",
           "--since", String(Date().timeIntervalSince1970), "--filter", "type=container", "--format",
           "{{.Action}} {{.Actor.Attributes.name}}",
-        ], environment: environment)
+        ], environment: env.environment)
       defer { events.stop() }
       #expect(
         try env.ckit(["run", "-d", "--network", "none", "--name", "evt-live", env.image, "sh", "-c", "exit 2"]).status
@@ -64,5 +62,14 @@ import Testing
       ])
       #expect(code.stdout == "2\n", "\(code.stdout)\(code.stderr)")
     }
+  }
+}
+
+extension CkitSeedTests.Env {
+  /// The environment `ckit` runs with in `ckit(_:)`, for a `ckit` the test starts itself.
+  var environment: [String: String] {
+    ProcessInfo.processInfo.environment.merging(
+      ["CKIT_RUNTIME": CkitCLITests.runtime, "CKIT_CGROUP_PARENT": scratch.cgroupParent()]
+    ) { $1 }
   }
 }
