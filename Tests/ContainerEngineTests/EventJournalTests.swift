@@ -28,4 +28,19 @@ struct EventJournalTests {
     // A reader started now begins with what is kept.
     #expect(JournalTail(journal: journal).read().map(\.actor.id) == kept)
   }
+
+  /// A reader that starts at the journal's end sees only what comes after, though the file it started in was
+  /// rotated before it read.
+  @Test func aReaderFromTheEndAcrossARotation() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("evt-journal-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let journal = EventJournal(root: StateRoot(dir.path), limit: 3000)
+    #expect(journal.end() == nil)
+    for i in 0..<3 { journal.record(.volume, "create", id: "old\(i)") }
+    let end = try #require(journal.end())
+    for i in 0..<20 { journal.record(.volume, "create", id: "new\(i)") }
+    #expect(journal.end()?.inode != end.inode, "rotated")
+    #expect(JournalTail(journal: journal, from: end).read().map(\.actor.id) == (0..<20).map { "new\($0)" })
+  }
 }

@@ -13,7 +13,8 @@ extension ContainerEngine {
     -> EngineEvents
   {
     EngineEvents(
-      journal: journal, since: since.map(Self.nanoseconds) ?? (until == nil ? EngineEvent.nowNano() : .min),
+      journal: journal, start: since == nil && until == nil ? journal.end() : nil,
+      since: since.map(Self.nanoseconds) ?? (until == nil ? EngineEvent.nowNano() : .min),
       until: until.map(Self.nanoseconds) ?? .max, filter: filters, interval: .milliseconds(50))
   }
 

@@ -13,6 +13,9 @@ public struct EngineEvents: AsyncSequence, Sendable {
   public typealias Failure = Never
 
   let journal: EventJournal
+  /// Where reading starts: the journal's end when the sequence was made, for live events only (no kept event is
+  /// read and decoded just to be skipped); nil: its oldest event.
+  let start: JournalPosition?
   /// Nanoseconds since 1970: the first and last times of the events returned.
   let since: Int64
   let until: Int64
@@ -22,7 +25,7 @@ public struct EngineEvents: AsyncSequence, Sendable {
 
   /// Iterates the events.
   public func makeAsyncIterator() -> Iterator {
-    Iterator(tail: JournalTail(journal: journal), sequence: self)
+    Iterator(tail: JournalTail(journal: journal, from: start), sequence: self)
   }
 
   /// Reads the journal for one consumer.
@@ -30,18 +33,20 @@ public struct EngineEvents: AsyncSequence, Sendable {
     let tail: JournalTail
     let sequence: EngineEvents
     var pending: [EngineEvent] = []
+    var next = 0
 
     /// The next event that passes the filter and the times; nil once `until` has passed or the task is cancelled.
     public mutating func next() async -> EngineEvent? {
       let (since, until) = (sequence.since, sequence.until)
       while true {
-        if !pending.isEmpty {
-          let e = pending.removeFirst()
+        if next < pending.count {
+          let e = pending[next]
+          next += 1
           if e.timeNano > until { return nil }
           if e.timeNano >= since, sequence.filter.matches(e) { return e }
           continue
         }
-        pending = tail.read()
+        (pending, next) = (tail.read(), 0)
         if !pending.isEmpty { continue }
         if Task.isCancelled || EngineEvent.nowNano() > until { return nil }
         try? await Task.sleep(for: sequence.interval)
@@ -50,9 +55,23 @@ public struct EngineEvents: AsyncSequence, Sendable {
   }
 }
 
+/// A place in the journal: a generation (its file's inode) and an offset in it.
+package struct JournalPosition: Sendable, Hashable {
+  package var inode: ino_t
+  package var offset: off_t
+}
+
+extension EventJournal {
+  /// Where the journal ends now (nil: there is none yet): what is recorded from now on comes after it.
+  package func end() -> JournalPosition? {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return nil }
+    return JournalPosition(inode: st.st_ino, offset: st.st_size)
+  }
+}
+
 /// A reader's place in the journal: the file it reads and how far, across rotations (a reader that falls more than
-/// a generation behind misses the one dropped meanwhile). It starts at the oldest event
-/// kept: the sequence's `since` (the time of the call by default) says where the events it returns begin.
+/// a generation behind misses the one dropped meanwhile). It starts at `start`, or at the oldest event kept.
 package final class JournalTail {
   let journal: EventJournal
   private var fd: Int32 = -1
@@ -60,15 +79,24 @@ package final class JournalTail {
   private var partial = Data()
   private var backlog = [EngineEvent]()
 
-  package init(journal: EventJournal) {
+  package init(journal: EventJournal, from start: JournalPosition? = nil) {
     self.journal = journal
     openCurrent()
-    // The previous generation first, unless it is the file just opened (rotated in between).
+    if let start, fd >= 0, inode == start.inode {
+      lseek(fd, start.offset, SEEK_SET)
+      return
+    }
+    // The previous generation first (from `start` if that is where it was), unless it is the file just opened
+    // (rotated in between).
     let old = open(journal.previousPath, O_RDONLY | O_CLOEXEC)
     guard old >= 0 else { return }
     defer { close(old) }
     var st = stat()
     guard fstat(old, &st) == 0, fd < 0 || st.st_ino != inode else { return }
+    if let start {
+      guard st.st_ino == start.inode else { return }
+      lseek(old, start.offset, SEEK_SET)
+    }
     backlog = EventJournal.decode(lines: Self.readAll(old)[...]).events
   }
 
