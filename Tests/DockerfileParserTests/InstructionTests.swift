@@ -81,7 +81,7 @@ import Testing
         + "RUN --mount=type=secret,id=tok,env=TOKEN --mount=type=tmpfs,target=/t,size=64m x\n")
     guard case .run(let r) = i[0] else { throw Unexpected() }
     #expect(r.command == .shell("go build"))
-    #expect(r.network == NetworkMode.none && r.security == .insecure)
+    #expect(r.network == RunNetwork.none && r.security == .insecure)
     #expect(r.mounts.count == 1)
     #expect(r.mounts[0].type == .cache && r.mounts[0].target == "/root/.cache" && r.mounts[0].id == "go")
     #expect(r.mounts[0].sharing == .locked && !r.mounts[0].readOnly)

@@ -40,6 +40,7 @@ extension ContainerEngine {
       }
       if !paused, status.phase != .paused { throw EngineError.invalidArgument("Container \(record.id) is not paused") }
       try await lifecycle.freeze(record, paused)
+      journal.container(paused ? "pause" : "unpause", record)
     }
   }
 
@@ -49,6 +50,7 @@ extension ContainerEngine {
       let record = try store.find(reference)
       let (store, id) = (store, record.id)
       try await Lifecycle.offPool { try store.changeName(id: id, to: newName) }
+      journal.container("rename", try store.load(id: id), ["oldName": "/" + record.name])
     }
   }
 

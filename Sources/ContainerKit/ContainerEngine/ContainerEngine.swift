@@ -197,6 +197,7 @@ public struct ContainerEngine: Sendable {
       let status = store.status(record)
       guard status.isRunning, status.monitorPid > 0 else { throw EngineError.containerNotRunning(record.id) }
       MonitorSignal.forward(status.monitorPid, signal: signal)
+      journal.container("kill", record, ["signal": String(signal)])
       guard signal == SIGKILL else { return }
       // As docker: a paused container is thawed after SIGKILL, so that its processes can die.
       if status.phase == .paused { try await lifecycle.freeze(record, false) }

@@ -84,6 +84,7 @@ package struct ContainerStore {
         throw EngineError.state(path: link, reason: String(cString: strerror(errno)))
       }
     }
+    EventJournal(root: root).container("create", record)
   }
 
   /// Builds the name index of a root made before it existed (once, under the root's lock).
@@ -150,7 +151,8 @@ package struct ContainerStore {
   package func remove(id: String) throws {
     try root.locked {
       let dir = root.containerDir(id)
-      if let name = try? load(id: id).name,
+      let record = try? load(id: id)
+      if let name = record?.name,
         (try? FileManager.default.destinationOfSymbolicLink(atPath: root.namePath(name))) == id
       {
         unlink(root.namePath(name))
@@ -165,6 +167,7 @@ package struct ContainerStore {
         }
         return
       }
+      if let record { EventJournal(root: root).container("destroy", record) }
       do { try FileManager.default.removeItem(atPath: trash) } catch {
         throw EngineError.state(path: trash, reason: "\(error)")
       }

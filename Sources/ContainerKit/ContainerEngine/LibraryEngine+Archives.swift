@@ -11,6 +11,7 @@ extension LibraryEngine {
     do { try await store.save(references, toDockerArchive: URL(fileURLWithPath: path)) } catch {
       throw EngineError.underlying(context: "save \(references.joined(separator: " "))", cause: error)
     }
+    for r in references { EventJournal(root: root).image("save", id: "\(try await resolved(r).id)", name: r) }
   }
 
   /// `load`: images from the docker-archive file `path`; docker's output lines.
@@ -20,6 +21,7 @@ extension LibraryEngine {
     do { images = try await store.load(dockerArchive: URL(fileURLWithPath: path)) } catch {
       throw EngineError.underlying(context: "load", cause: error)
     }
+    for img in images { EventJournal(root: root).image("load", id: "\(img.id)", name: "\(img.id)") }
     return images.flatMap { img in
       img.names.isEmpty ? ["Loaded image ID: \(img.id)"] : img.names.map { "Loaded image: \(Self.familiar($0))" }
     }
@@ -65,6 +67,7 @@ extension LibraryEngine {
         // An untagged import is kept under its ID when the store accepts that as a name.
         try? await store.setImage(name: "\(configDesc.digest)", descriptor: manifestDesc)
       }
+      EventJournal(root: root).image("import", id: "\(configDesc.digest)", name: "\(configDesc.digest)")
       return "\(configDesc.digest)"
     } catch let e as EngineError { throw e } catch {
       throw EngineError.underlying(context: "import \(origin)", cause: error)

@@ -2,70 +2,58 @@ import Builder
 import ContainerKit
 import Foundation
 import ImageStore
-
-/// What `ckit build` asks of the Builder: the context (a directory or a tar on stdin), the Dockerfile's text and
-/// the options, as docker's classic builder takes them.
-///
-/// The engine prints nothing: `progress` gets the builder's events (the CLI prints their classic text), and
-/// `pull` fetches a base image the store lacks (the CLI's shows docker's pull lines inside the FROM step).
-package struct BuildRequest {
-  package var context: String
-  package var dockerfile: String?
-  package var options: BuildOptions
-  package var progress: @Sendable (ProgressEvent) -> Void
-  package var pull: (@Sendable (String) async throws -> Void)?
-
-  package init(
-    context: String, dockerfile: String? = nil, options: BuildOptions,
-    progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in },
-    pull: (@Sendable (String) async throws -> Void)? = nil
-  ) {
-    self.context = context
-    self.dockerfile = dockerfile
-    self.options = options
-    self.progress = progress
-    self.pull = pull
-  }
-}
+import OCI
 
 extension LibraryEngine {
-  /// Builds with the library's ImageBuilder over ckit's own image store; RUN steps run on ContainerKit directly
-  /// (no monitor: a build step's container lives only as long as the build). Returns the image ID.
-  package func build(_ request: BuildRequest) async throws -> String {
+  /// Builds with the library's ImageBuilder over the engine's image store; RUN steps run on ContainerKit directly
+  /// (no monitor: a build step's container lives only as long as the build). `events` gets the builder's progress;
+  /// `pull` fetches a base image the store lacks. Returns the image ID.
+  package func build(
+    _ options: ImageBuildOptions, events: @escaping @Sendable (BuildEvent) -> Void,
+    pull: @escaping @Sendable (String) async throws -> Void
+  ) async throws -> String {
+    for t in options.tags { try ImageReferenceText.validate(t) }
     let store = try await store()
-    let builderRoot = URL(fileURLWithPath: root.path + "/builder")
-    let context: BuildContext
-    do {
-      if request.context == "-" {
-        context = try BuildContext(tarStream: 0, scratch: builderRoot.appendingPathComponent("contexts"))
-      } else {
-        context = try BuildContext(directory: URL(fileURLWithPath: request.context))
+    let builderRoot = URL(fileURLWithPath: builderRoot)
+    let scratch = builderRoot.appendingPathComponent("contexts")
+    // A tar context is read to its end from a pipe, perhaps: on a thread of its own.
+    let made = await BlockingCall.run {
+      Result { () throws(BuildError) -> BuildContext in
+        switch options.context {
+        case .tarStream(let fd): try BuildContext(tarStream: fd, scratch: scratch)
+        case .directory(let dir): try BuildContext(directory: URL(fileURLWithPath: dir))
+        }
       }
-    } catch {
+    }
+    let context: BuildContext
+    do { context = try made.get() } catch {
       throw EngineError.invalidArgument("unable to prepare context: \(error.description)")
     }
     defer { context.discard() }
-    let text = try Self.dockerfileText(request.dockerfile, context: context.root)
-    let engine = self
-    let pull = request.pull
-    let storage = StoreBuildStorage(store: store) { reference in
-      if let pull { try await pull(reference) } else { _ = try await engine.pull(reference) }
-    }
+    let text = try options.dockerfileText ?? Self.dockerfileText(options.dockerfile, context: context.root)
+    let storage = StoreBuildStorage(store: store, pull: pull)
     let runtime = ContainerRuntime.detectingCgroups(
       root: root.path + "/build-run", cgroupParent: configuration.cgroupParent)
+    let result: BuildResult
     do {
       let builder = try ImageBuilder(
         storage: storage, executor: RuntimeBuildExecutor(runtime: runtime), root: builderRoot)
-      let result = try await builder.build(
-        dockerfile: text, context: context, options: request.options, progress: request.progress)
-      return "\(result.imageID)"
+      result = try await builder.build(
+        dockerfile: text, context: context,
+        options: BuildOptions(
+          tags: options.tags, buildArgs: options.buildArgs, target: options.target, noCache: options.noCache,
+          pull: options.pull, labels: options.labels, cacheFrom: options.cacheFrom),
+        progress: { events(BuildEvent($0)) })
     } catch let e as EngineError {
       throw e
-    } catch let e as BuildError {
-      throw EngineError.backend(e.description)
     } catch {
-      throw EngineError.backend("\(error)")
+      // The builder's message names the step; Docker prints it alone.
+      throw EngineError.underlying(context: "", cause: error)
     }
+    for t in options.tags {
+      EventJournal(root: root).image("tag", id: "\(result.imageID)", name: Self.familiarTagged(t))
+    }
+    return "\(result.imageID)"
   }
 
   /// `-f`: a path from the working directory (docker's rule), else relative to the context; default
@@ -73,10 +61,6 @@ extension LibraryEngine {
   package static func dockerfileText(_ file: String?, context: URL) throws -> String {
     var candidates = [String]()
     if let file {
-      if file == "-" {
-        let data = FileHandle.standardInput.readDataToEndOfFile()
-        return String(decoding: data, as: UTF8.self)
-      }
       candidates = file.hasPrefix("/") ? [file] : [file, context.path + "/" + file]
     } else {
       candidates = [context.path + "/Dockerfile", context.path + "/dockerfile"]
@@ -87,5 +71,40 @@ extension LibraryEngine {
     throw EngineError.invalidArgument(
       "unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat \(candidates[0]): no such file or directory"
     )
+  }
+
+  /// `reference` as Docker names it in a tag event: short, with its tag (`busybox:latest`).
+  static func familiarTagged(_ reference: String) -> String {
+    (try? parse(reference)).map { familiar($0.name) + ":" + ($0.tag ?? ImageReference.defaultTag) } ?? reference
+  }
+
+  /// Where the builder keeps its work: contexts from a tar stream, the step cache, `RUN --mount=type=cache`.
+  var builderRoot: String { root.path + "/builder" }
+
+  /// The build cache's entries: a file per cached step and a directory per cache mount.
+  func buildCacheEntries() -> [String] {
+    [builderRoot + "/builder/cache", builderRoot + "/builder/mounts"].flatMap { dir in
+      ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }.map {
+        dir + "/" + $0
+      }
+    }
+  }
+}
+
+extension BuildEvent {
+  /// The builder's event, with the classic builder's text.
+  init(_ event: ProgressEvent) {
+    let kind: Kind =
+      switch event {
+      case .step(let i, let n, let text): .step(index: i, total: n, instruction: text)
+      case .usingCache: .usingCache
+      case .running(let id): .running(containerID: id)
+      case .output(let bytes): .output(bytes)
+      case .stepResult(let d): .stepResult(id: "\(d)")
+      case .skippedStage(let s): .skippedStage(s)
+      case .built(let d): .built(imageID: "\(d)")
+      case .tagged(let t): .tagged(t)
+      }
+    self.init(kind, text: event.classicText)
   }
 }

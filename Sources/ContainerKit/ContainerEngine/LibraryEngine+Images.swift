@@ -45,6 +45,7 @@ extension LibraryEngine {
     } catch {
       throw EngineError.underlying(context: "pull \(reference)", cause: error)
     }
+    EventJournal(root: root).image("pull", id: Self.familiarTagged(reference), name: Self.familiar(ref.name))
     return PullOutcome(
       image: try await image(name), name: Self.familiar(name), digest: pulled.descriptor.digest,
       upToDate: before?.descriptor.digest == pulled.descriptor.digest)
@@ -144,21 +145,24 @@ extension LibraryEngine {
     for n in names {
       do { try await store.untag(n) } catch { throw EngineError.underlying(context: "untag \(n)", cause: error) }
       if !Self.isIDName(n) { report.append(.untagged(Self.familiar((try? ImageName.normalize(n)) ?? n))) }
+      EventJournal(root: root).image("untag", id: "\(img.id)", name: "\(img.id)")
     }
     if (try? await store.image(named: "\(img.id)")) == nil || img.names.count <= names.count {
       // As docker: the image's repository digests go with it, each reported untagged.
       let digests = (try? await store.removeRepoDigests(of: img.id)) ?? []
       report += digests.map { .untagged(Self.familiar($0)) } + [.deleted("\(img.id)")]
+      EventJournal(root: root).image("delete", id: "\(img.id)", name: "\(img.id)")
     }
     return report
   }
 
   package func tag(_ source: String, _ target: String) async throws {
     try ImageReferenceText.validate(target)
-    _ = try await resolved(source)
+    let image = try await resolved(source)
     do { try await store().tag(source, as: target) } catch let e as EngineError { throw e } catch {
       throw EngineError.underlying(context: "tag \(source) \(target)", cause: error)
     }
+    EventJournal(root: root).image("tag", id: "\(image.id)", name: Self.familiarTagged(target))
   }
 
   /// Pushes image `reference` to its registry; `progress` gets each blob's events. Records the repository digest
@@ -177,6 +181,7 @@ extension LibraryEngine {
         try await client.push(img.descriptor, from: store.content, to: ref, progress: progress)
       }
       try await store.addRepoDigest("\(Self.familiar(ref.name))@\(pushed.digest)", to: img.id)
+      EventJournal(root: root).image("push", id: reference, name: EventJournal.repository(reference))
       return pushed
     } catch {
       throw EngineError.underlying(context: "push \(reference)", cause: error)

@@ -78,6 +78,8 @@ package struct LibraryEngine: Engine {
       let img = try await store.commit(
         snapshot: snap, parent: parent, message: message, author: author,
         createdBy: "ckit commit \(record.shortID)", changes: changes.isEmpty ? nil : config, tag: reference)
+      EventJournal(root: root).container(
+        "commit", record, ["comment": message ?? "", "imageID": "\(img.id)", "imageRef": reference ?? ""])
       return "\(img.id)"
     } catch {
       if case .snapshotNotFound = error {

@@ -214,6 +214,7 @@ package struct Lifecycle {
         let last = JSONLog.read(path: root.logPath(id)).last?.log.trimmingCharacters(in: .whitespacesAndNewlines)
         throw StartFailure(code: code, message: last ?? "container \(id.prefix(12)) exited \(code) at start")
       }
+      EventJournal(root: root).container("start", record)
       guard foreground != nil else {
         close(pipeFDs[0])
         return (store.monitorState(id)?.MonitorPid ?? pid, -1)
@@ -241,6 +242,7 @@ package struct Lifecycle {
       }
     }
     try await cleanup(record, removeIfAuto: removeIfAuto)
+    if status.isRunning { EventJournal(root: root).container("stop", record) }
   }
 
   /// The container's cgroup as the runtime made it (the spec's cgroupsPath), for the cgroup driver.
@@ -299,6 +301,7 @@ package struct Lifecycle {
   private func cleanupLocked(_ record: ContainerRecord, removeIfAuto: Bool) async throws {
     let status = store.status(record)
     if status.isRunning { return }
+    EventJournal(root: root).recordDie(record, root: root, monitor: store.monitorState(record.id))
     if let ns = try? NetworkNamespace(name: Self.netnsName(record.id)) {
       if record.hostConfig.networkMode == .bridge {
         // Namespace first: the kernel then deletes the veth pair in the background, where deleting it ourselves

@@ -13,6 +13,8 @@ import OCI
 ///     images/                          the image store
 ///     names/<name> -> <id>             symlinks: the name index, so create and lookup never read every record
 ///     containers.lock                  flock held while names are checked and records created or removed
+///     events.log, events.log.1         the event journal: JSON lines, two bounded generations (EventJournal)
+///     builder/                         the build cache and build contexts
 package struct StateRoot: Sendable {
   package let path: String
 

@@ -9,16 +9,9 @@ package struct VolumeStore {
     self.root = root
   }
 
-  package struct Volume: Codable {
-    package var name: String
-    package var createdAt: Date
-    package var labels: [String: String]
-    package var mountpoint: String
-  }
-
   package func metaPath(_ name: String) -> String { root.volumes + "/\(name)/volume.json" }
 
-  package func create(_ name: String?, labels: [String: String]) throws -> Volume {
+  package func create(_ name: String?, labels: [String: String]) throws -> VolumeInfo {
     let name = name ?? ContainerStore.newID()
     guard ContainerStore.isValidName(name) else {
       throw EngineError.invalidArgument(
@@ -34,21 +27,23 @@ package struct VolumeStore {
     where mkdir(dir, mode) != 0 && errno != EEXIST {
       throw EngineError.state(path: dir, reason: String(cString: strerror(errno)))
     }
-    let v = Volume(name: name, createdAt: Date(), labels: labels, mountpoint: data)
+    let v = VolumeInfo(name: name, createdAt: Date(), labels: labels, mountpoint: data)
     do { try StateFile.replace(metaPath(name), with: ContainerStore.encoder.encode(v), durable: true) } catch {
       throw EngineError.state(path: metaPath(name), reason: "\(error)")
     }
-    return v
+    EventJournal(root: root).record(.volume, "create", id: name, attributes: ["driver": "local"])
+    // As it reads back (its time to the millisecond, as the file keeps it).
+    return (try? get(name)) ?? v
   }
 
-  package func get(_ name: String) throws -> Volume {
+  package func get(_ name: String) throws -> VolumeInfo {
     guard let data = FileManager.default.contents(atPath: metaPath(name)),
-      let v = try? ContainerStore.decoder.decode(Volume.self, from: data)
+      let v = try? ContainerStore.decoder.decode(VolumeInfo.self, from: data)
     else { throw EngineError.noSuchVolume(name) }
     return v
   }
 
-  package func all() -> [Volume] {
+  package func all() -> [VolumeInfo] {
     ((try? FileManager.default.contentsOfDirectory(atPath: root.volumes)) ?? []).compactMap { try? get($0) }
       .sorted { $0.name < $1.name }
   }
@@ -65,6 +60,9 @@ package struct VolumeStore {
     if !force, let user = try users(name).first {
       throw EngineError.invalidArgument("remove \(name): volume is in use - [\(user.id)]")
     }
-    try FileManager.default.removeItem(atPath: root.volumes + "/\(name)")
+    do { try FileManager.default.removeItem(atPath: root.volumes + "/\(name)") } catch {
+      throw EngineError.underlying(context: "remove volume \(name)", cause: error)
+    }
+    EventJournal(root: root).record(.volume, "destroy", id: name, attributes: ["driver": "local"])
   }
 }

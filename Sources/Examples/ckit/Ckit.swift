@@ -10,7 +10,8 @@ struct Ckit: AsyncParsableCommand {
     abstract: "A self-sufficient runtime for containers",
     version: CkitVersion.text,
     subcommands: [
-      Attach.self, Build.self, Commit.self, Cp.self, Create.self, Diff.self, Exec.self, Export.self, Images.self,
+      Attach.self, Build.self, Commit.self, Cp.self, Create.self, Diff.self, Events.self, Exec.self, Export.self,
+      Images.self,
       Import.self, Info.self, Inspect.self, Kill.self, Load.self, Login.self, Logout.self, Logs.self, Pause.self,
       Port.self, Ps.self, Pull.self, Push.self, Restart.self, Rm.self, Rmi.self, Run.self, Save.self, Search.self,
       Start.self, Stats.self, Stop.self, System.self, Tag.self, Top.self, Unpause.self, VersionCommand.self,

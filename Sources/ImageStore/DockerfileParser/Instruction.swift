@@ -70,12 +70,12 @@ public struct From: Sendable, Hashable {
 public struct Run: Sendable, Hashable {
   public var command: CommandForm
   public var mounts: [RunMount]
-  public var network: NetworkMode?
+  public var network: RunNetwork?
   public var security: SecurityMode?
   public var heredocs: [Heredoc]
 
   public init(
-    command: CommandForm, mounts: [RunMount] = [], network: NetworkMode? = nil, security: SecurityMode? = nil,
+    command: CommandForm, mounts: [RunMount] = [], network: RunNetwork? = nil, security: SecurityMode? = nil,
     heredocs: [Heredoc] = []
   ) {
     self.command = command
@@ -109,8 +109,9 @@ public struct Run: Sendable, Hashable {
   }
 }
 
-/// `--network` of RUN.
-public enum NetworkMode: String, Sendable, Hashable, CaseIterable {
+/// `--network` of RUN. Not `NetworkMode`: ContainerNetwork has a public type of that name (a container's network),
+/// and a program importing both (the engine, an embedder) would have to qualify every use.
+public enum RunNetwork: String, Sendable, Hashable, CaseIterable {
   case `default`, none, host
 }
 

@@ -137,10 +137,10 @@ enum InstructionParser {
       let f = try parseFlags(node.flags, runFlags)
       var mounts: [RunMount] = []
       for m in f.lists["mount"] ?? [] { mounts.append(try RunMount(parsing: m)) }
-      var network: NetworkMode?
+      var network: RunNetwork?
       if let n = f.string("network") {
-        guard let v = NetworkMode(rawValue: n) else {
-          throw .invalidFlagValue(flag: "network", value: n, allowed: NetworkMode.allCases.map(\.rawValue))
+        guard let v = RunNetwork(rawValue: n) else {
+          throw .invalidFlagValue(flag: "network", value: n, allowed: RunNetwork.allCases.map(\.rawValue))
         }
         network = v
       }

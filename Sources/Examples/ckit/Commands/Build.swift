@@ -1,9 +1,6 @@
 import ArgumentParser
-import Builder
 import ContainerEngine
 import Foundation
-import OCI
-import RegistryClient
 
 struct Build: AsyncParsableCommand {
   static let configuration = CommandConfiguration(commandName: "build", abstract: "Build an image from a Dockerfile")
@@ -20,7 +17,6 @@ struct Build: AsyncParsableCommand {
   @Argument(help: "PATH | -") var context: String
 
   func run() async throws {
-    for t in tag { try ImageReferenceText.validate(t) }
     var args = [String: String]()
     for a in buildArg {
       let parts = a.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -33,30 +29,27 @@ struct Build: AsyncParsableCommand {
       let parts = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
       labels[String(parts[0])] = parts.count == 2 ? String(parts[1]) : ""
     }
-    let options = BuildOptions(
-      tags: tag, buildArgs: args, target: target, noCache: noCache, pull: pull, labels: labels,
-      cacheFrom: cacheFrom)
-    let engine = LibraryEngine(root: global.state)
-    let images = try global.engine()
-    let id = try await engine.build(
-      BuildRequest(
-        context: context, dockerfile: file, options: options,
-        progress: { event in
-          guard !quiet else { return }
-          // A RUN's output goes out byte for byte (a UTF-8 sequence may straddle two reads).
-          if case .output(let bytes) = event {
-            FileHandle.standardOutput.write(Data(bytes))
-          } else {
-            ProgressPrinter.write(event.classicText)
-          }
-        },
-        pull: { reference in
-          if quiet {
-            _ = try await engine.pull(reference, progress: nil)
-          } else {
-            try await Pull.pullShowingProgress(reference, engine: images)
-          }
-        }))
-    if quiet { print(id) }
+    let options = ImageBuildOptions(
+      context: context == "-" ? .tarStream(fileDescriptor: 0) : .directory(context), dockerfile: file,
+      dockerfileText: file == "-"
+        ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : nil,
+      tags: tag, buildArgs: args, labels: labels, target: target, noCache: noCache, pull: pull, cacheFrom: cacheFrom)
+    var pulling: ProgressRenderer?
+    for try await event in try global.engine().build(options) {
+      switch event.kind {
+      case .built(let id) where quiet: print(id)
+      case _ where quiet: break
+      // A RUN's output goes out byte for byte (a UTF-8 sequence may straddle two reads).
+      case .output(let bytes): FileHandle.standardOutput.write(Data(bytes))
+      // A base image's pull, drawn as `pull` draws it.
+      case .pull(let message):
+        if pulling == nil { pulling = ProgressRenderer(mode: ProgressRenderer.mode(for: 1)) }
+        ProgressPrinter.write(pulling?.render(message) ?? "")
+      case .pulled(let reference):
+        pulling = nil
+        ProgressPrinter.write(Pull.normalized(reference) + "\n")
+      default: ProgressPrinter.write(event.text)
+      }
+    }
   }
 }

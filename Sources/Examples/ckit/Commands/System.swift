@@ -5,7 +5,7 @@ import Foundation
 struct System: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "system",
-    abstract: "Manage ckit", subcommands: [Prune.self, Df.self, SystemInfo.self])
+    abstract: "Manage ckit", subcommands: [Prune.self, Df.self, InfoCommand.self])
 
   struct Prune: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused data")
@@ -15,33 +15,24 @@ struct System: AsyncParsableCommand {
     @Flag(help: "Prune anonymous volumes") var volumes = false
 
     func run() async throws {
-      let store = global.containers
-      let lifecycle = Lifecycle(root: global.state, engine: Engines.current(global.state))
-      await lifecycle.sweep()
-      var deleted = [String]()
-      for r in try store.all() where !store.status(r).isRunning {
-        try await lifecycle.cleanup(r, removeIfAuto: false)
-        try await lifecycle.engine.remove(r, root: global.state)
-        try store.remove(id: r.id)
-        deleted.append(r.id)
-      }
-      if !deleted.isEmpty {
+      let report = try await global.engine().prune(allImages: all, volumes: volumes)
+      if !report.containers.deleted.isEmpty {
         print("Deleted Containers:")
-        for d in deleted { print(d) }
+        for d in report.containers.deleted { print(d) }
         print("")
       }
-      if volumes {
-        let vs = VolumeStore(root: global.state)
-        for v in vs.all() where (try? vs.users(v.name).isEmpty) == true {
-          try vs.remove(v.name, force: false)
-          print("Deleted Volume: \(v.name)")
-        }
+      for v in report.volumes.deleted { print("Deleted Volume: \(v)") }
+      if !report.images.deleted.isEmpty {
+        print("Deleted Images:")
+        for line in report.images.deleted { print(line) }
+        print("")
       }
-      // With no container left on the bridge, its NAT table and the bridge itself go too.
-      if try store.all().allSatisfy({ !store.status($0).isRunning }) {
-        try? await lifecycle.bridgeNetwork().teardown()
+      if !report.buildCache.deleted.isEmpty {
+        print("Deleted build cache objects:")
+        for d in report.buildCache.deleted { print(d) }
+        print("")
       }
-      print("Total reclaimed space: 0B")
+      print("Total reclaimed space: \(HumanFormat.size(report.spaceReclaimed))")
     }
   }
 
@@ -51,33 +42,16 @@ struct System: AsyncParsableCommand {
     @OptionGroup var format: FormatOption
 
     func run() async throws {
-      let store = global.containers
-      let records = try store.all()
-      let images = (try? await Engines.current(global.state).images()) ?? []
-      let volumes = VolumeStore(root: global.state).all()
-      let imageSize = images.reduce(0) { $0 + $1.size }
-      let containerSize = records.reduce(Int64(0)) { $0 + DiskUsage.of(global.state.containerDir($1.id)) }
-      let volumeSize = volumes.reduce(Int64(0)) { $0 + DiskUsage.of($1.mountpoint) }
-      let used = Set(records.map(\.imageID))
+      let usage = try await global.engine().diskUsage()
       let rows: [TemplateValue] = [
+        ("Images", usage.images), ("Containers", usage.containers), ("Local Volumes", usage.volumes),
+        ("Build Cache", usage.buildCache),
+      ].map { type, c in
         .object([
-          ("Type", .string("Images")), ("TotalCount", .int(Int64(images.count))),
-          ("Active", .int(Int64(images.filter { used.contains($0.id) }.count))),
-          ("Size", .string(HumanFormat.size(imageSize))),
-          (
-            "Reclaimable", .string(HumanFormat.size(images.filter { !used.contains($0.id) }.reduce(0) { $0 + $1.size }))
-          ),
-        ]),
-        .object([
-          ("Type", .string("Containers")), ("TotalCount", .int(Int64(records.count))),
-          ("Active", .int(Int64(records.filter { store.status($0).isRunning }.count))),
-          ("Size", .string(HumanFormat.size(containerSize))), ("Reclaimable", .string("0B")),
-        ]),
-        .object([
-          ("Type", .string("Local Volumes")), ("TotalCount", .int(Int64(volumes.count))),
-          ("Active", .int(0)), ("Size", .string(HumanFormat.size(volumeSize))), ("Reclaimable", .string("0B")),
-        ]),
-      ]
+          ("Type", .string(type)), ("TotalCount", .int(Int64(c.total))), ("Active", .int(Int64(c.active))),
+          ("Size", .string(HumanFormat.size(c.size))), ("Reclaimable", .string(HumanFormat.size(c.reclaimable))),
+        ])
+      }
       if let t = try format.template() {
         print(try t.render(rows, titles: ["TotalCount": "TOTAL"]), terminator: "")
         return
@@ -90,7 +64,7 @@ struct System: AsyncParsableCommand {
     }
   }
 
-  struct SystemInfo: AsyncParsableCommand {
+  struct InfoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "info", abstract: "Display system-wide information")
     @OptionGroup var global: GlobalOptions
     func run() async throws {
@@ -98,18 +72,5 @@ struct System: AsyncParsableCommand {
       info.global = global
       try await info.run()
     }
-  }
-}
-
-/// Bytes used by a directory tree (du -s), not following links.
-enum DiskUsage {
-  static func of(_ path: String) -> Int64 {
-    guard let e = FileManager.default.enumerator(atPath: path) else { return 0 }
-    var total: Int64 = 0
-    while let item = e.nextObject() as? String {
-      var st = stat()
-      if lstat(path + "/" + item, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { total += Int64(st.st_blocks) * 512 }
-    }
-    return total
   }
 }

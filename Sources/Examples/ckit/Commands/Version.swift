@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContainerEngine
 import Foundation
 
 struct VersionCommand: AsyncParsableCommand {
@@ -7,15 +8,14 @@ struct VersionCommand: AsyncParsableCommand {
   @OptionGroup var format: FormatOption
 
   func run() async throws {
-    var uts = utsname()
-    uname(&uts)
-    let kernel = withUnsafeBytes(of: &uts.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    let version = ContainerEngine.version()
     let value = TemplateValue.object([
       (
         "Client",
         .object([
-          ("Version", .string("0.1.0")), ("ApiVersion", .string(CkitVersion.apiVersion)), ("Os", .string("linux")),
-          ("Arch", .string("amd64")), ("KernelVersion", .string(kernel)),
+          ("Version", .string(version.version)), ("ApiVersion", .string(version.apiVersion)),
+          ("Os", .string(version.os)), ("Arch", .string(version.arch)),
+          ("KernelVersion", .string(version.kernelVersion)),
         ])
       )
     ])
@@ -26,10 +26,10 @@ struct VersionCommand: AsyncParsableCommand {
     print(
       """
       Client:
-       Version:           0.1.0
-       API version:       \(CkitVersion.apiVersion)
-       OS/Arch:           linux/amd64
-       Kernel:            \(kernel)
+       Version:           \(version.version)
+       API version:       \(version.apiVersion)
+       OS/Arch:           \(version.os)/\(version.arch)
+       Kernel:            \(version.kernelVersion)
        Daemonless:        true (per-container ckit-monitor)
       """)
   }

@@ -15,13 +15,12 @@ struct Volume: AsyncParsableCommand {
     @Argument(help: "VOLUME") var name: String?
 
     func run() async throws {
-      guard driver == "local" else { throw CkitError.invalidArgument("plugin \"\(driver)\" not found") }
       var labels = [String: String]()
       for l in label {
         let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
         labels[kv[0]] = kv.count > 1 ? kv[1] : ""
       }
-      print(try VolumeStore(root: global.state).create(name, labels: labels).name)
+      print(try await global.engine().createVolume(name, driver: driver, labels: labels).name)
     }
   }
 
@@ -29,10 +28,17 @@ struct Volume: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ls", abstract: "List volumes", aliases: ["list"])
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Only display volume names") var quiet = false
+    @Option(name: .shortAndLong, help: "Provide filter values (e.g. \"dangling=true\")") var filter: [String] = []
     @OptionGroup var format: FormatOption
 
     func run() async throws {
-      let volumes = VolumeStore(root: global.state).all()
+      var filters = [String: [String]]()
+      for f in filter {
+        let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
+        guard kv.count == 2 else { throw CkitError.invalidArgument("bad format of filter (expected name=value)") }
+        filters[kv[0], default: []].append(kv[1])
+      }
+      let volumes = try await global.engine().volumes(filters: filters)
       if quiet {
         for v in volumes { print(v.name) }
         return
@@ -55,11 +61,11 @@ struct Volume: AsyncParsableCommand {
     @Argument(help: "VOLUME...") var names: [String]
 
     func run() async throws {
-      let store = VolumeStore(root: global.state)
+      let engine = try global.engine()
       var errors = [String]()
       for n in names {
         do {
-          try store.remove(n, force: force)
+          try await engine.removeVolume(n, force: force)
           print(n)
         } catch CkitError.noSuchVolume(let v) where force {
           _ = v
@@ -78,8 +84,10 @@ struct Volume: AsyncParsableCommand {
     @Argument(help: "VOLUME...") var names: [String]
 
     func run() async throws {
-      let store = VolumeStore(root: global.state)
-      print(TemplateValue.array(try names.map { try store.get($0).value }).json(pretty: true))
+      let engine = try global.engine()
+      var volumes = [TemplateValue]()
+      for n in names { volumes.append(try await engine.volume(n).value) }
+      print(TemplateValue.array(volumes).json(pretty: true))
     }
   }
 
@@ -89,12 +97,9 @@ struct Volume: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Do not prompt for confirmation") var force = false
 
     func run() async throws {
-      let store = VolumeStore(root: global.state)
+      let report = try await global.engine().pruneVolumes()
       print("Deleted Volumes:")
-      for v in store.all() where (try? store.users(v.name).isEmpty) == true {
-        try store.remove(v.name, force: false)
-        print(v.name)
-      }
+      for name in report.deleted { print(name) }
     }
   }
 }

@@ -5,7 +5,7 @@ import enum ContainerKit.RFC3339
 
 // How the engine's values are shown: docker's columns and inspect fields, kept out of the library.
 
-extension VolumeStore.Volume {
+extension VolumeInfo {
   var value: TemplateValue {
     .object([
       ("CreatedAt", .string(RFC3339.format(createdAt))), ("Driver", .string("local")),
