@@ -1,0 +1,93 @@
+import CContainerKit
+import ContainerKit
+import Foundation
+import Synchronization
+
+/// The engine's side of an exec's stdio: the write end of its stdin pipe or its pty master, and the read ends its
+/// output comes from. Each output fd is read on a thread of its own (`pump`) until its end; once the session
+/// detaches, the next read closes it, so that a process writing on gets EPIPE, as in a shell pipeline whose
+/// reader left, rather than writing forever to nobody.
+final class ExecChannel: SessionChannel {
+  /// Where `send` writes (stdin's pipe or a copy of the pty master); -1 once closed or when there is none.
+  let input: Mutex<Int32>
+  /// The pty master for `resize` (a copy of its own), or -1.
+  let terminal: Int32
+  let continuation: AsyncStream<OutputFrame>.Continuation
+  let detached = Mutex(false)
+
+  init(input: Int32?, terminal: Int32?, continuation: AsyncStream<OutputFrame>.Continuation) {
+    self.input = Mutex(input ?? -1)
+    self.terminal = terminal.map { dup($0) } ?? -1
+    self.continuation = continuation
+  }
+
+  deinit {
+    closeInput()
+    if terminal >= 0 { close(terminal) }
+  }
+
+  func send(_ bytes: [UInt8]) throws(EngineError) {
+    let failed: Int32? = input.withLock { fd in
+      guard fd >= 0 else { return EPIPE }
+      var offset = 0
+      while offset < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+        if n < 0, errno == EINTR { continue }
+        if n <= 0 { return errno }
+        offset += n
+      }
+      return nil
+    }
+    if let failed {
+      throw .underlying(
+        context: "exec: write stdin", cause: ContainerError.system(call: "write", object: "stdin", errno: failed))
+    }
+  }
+
+  /// Closes stdin's pipe; with a terminal, sends the end-of-file character instead (the pty carries the output
+  /// too, so it stays open).
+  func closeInput() {
+    input.withLock { fd in
+      guard fd >= 0 else { return }
+      if terminal >= 0 {
+        var eot: UInt8 = 4
+        _ = write(fd, &eot, 1)
+      }
+      close(fd)
+      fd = -1
+    }
+  }
+
+  func resize(rows: UInt16, columns: UInt16) throws(EngineError) {
+    guard terminal >= 0 else { throw .invalidArgument("resize: the process has no terminal (tty)") }
+    let rc = ck_set_winsize(terminal, rows, columns)
+    guard rc == 0 else {
+      throw .underlying(
+        context: "resize", cause: ContainerError.system(call: "ioctl(TIOCSWINSZ)", object: "pty", errno: -rc))
+    }
+  }
+
+  func detach() {
+    detached.withLock { $0 = true }
+    continuation.finish()
+  }
+
+  /// `pump(fd:_:)` on a thread of its own, for each output fd there is.
+  func pump(_ fd: Int32?, _ stream: LogLine.Stream) async {
+    guard let fd else { return }
+    await BlockingCall.run { self.pump(fd: fd, stream) }
+  }
+
+  /// Reads `fd` to its end (EOF, or EIO for a pty whose last holder is gone), yielding each read as a frame on
+  /// `stream`; closes `fd`. Blocks: run it on a thread of its own.
+  func pump(fd: Int32, _ stream: LogLine.Stream) {
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if n < 0, errno == EINTR { continue }
+      if n <= 0 || detached.withLock({ $0 }) { return }
+      continuation.yield(OutputFrame(stream: stream, bytes: Array(buffer[0..<n])))
+    }
+  }
+}
