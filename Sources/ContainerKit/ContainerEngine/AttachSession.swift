@@ -17,6 +17,9 @@ public struct AttachSession: AsyncSequence, Sendable {
   let frames: AsyncStream<OutputFrame>
   let core: Core
 
+  /// Whether `write` reaches the process's stdin: asked for, and (for attach) kept open by the container.
+  public var acceptsStdin: Bool { core.stdin }
+
   /// The session's output; it ends when the process has ended (and its output is drained) or on detach.
   public func makeAsyncIterator() -> AsyncStream<OutputFrame>.Iterator { frames.makeAsyncIterator() }
 
@@ -37,6 +40,7 @@ public struct AttachSession: AsyncSequence, Sendable {
 
   /// Closes the process's stdin (a half-close: the output goes on until the process ends).
   public func closeStdin() async {
+    guard core.stdin else { return }
     let channel = core.channel
     await BlockingCall.run { channel.closeInput() }
   }

@@ -3,14 +3,14 @@ import Foundation
 
 /// Unix stream sockets by path, for the monitor's attach socket (connected to) and an exec's console socket
 /// (listened on); close-on-exec, so no child the embedder spawns meanwhile holds one.
-enum UnixSocket {
+package enum UnixSocket {
   /// A socket connected to `path`.
-  static func connect(_ path: String) throws(EngineError) -> Int32 {
+  package static func connect(_ path: String) throws(EngineError) -> Int32 {
     try open(path, "connect") { fd, address, length in Glibc.connect(fd, address, length) }
   }
 
   /// A socket listening at `path` (a leftover file there is replaced), for the owner only.
-  static func listen(_ path: String) throws(EngineError) -> Int32 {
+  package static func listen(_ path: String) throws(EngineError) -> Int32 {
     unlink(path)
     let fd = try open(path, "bind") { fd, address, length in
       Glibc.bind(fd, address, length) == 0 ? Glibc.listen(fd, 1) : -1

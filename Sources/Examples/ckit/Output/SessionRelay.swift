@@ -1,0 +1,67 @@
+import ContainerEngine
+import ContainerKit
+import Foundation
+
+/// ckit's end of an `AttachSession` (attach, exec): its terminal in raw mode with a tty, its stdin copied into
+/// the session, the session's frames written to its stdout and stderr. The session itself (framing, detach keys,
+/// resize) is the engine's.
+enum SessionRelay {
+  /// Relays until the session ends; returns the process's exit code, nil when detached (ckit then says so, as
+  /// docker does) or when ckit's own stdout went away (the session is then detached, so the process's next write
+  /// fails as in a shell pipeline).
+  static func run(_ session: AttachSession, stdin wanted: Bool) async -> Int32? {
+    let stdin = wanted && session.acceptsStdin
+    // A write to a closed stdout is then EPIPE here, not the end of ckit.
+    signal(SIGPIPE, SIG_IGN)
+    let raw = session.tty && stdin && isatty(0) == 1 ? RawTerminal(fd: 0) : nil
+    defer { raw?.restore() }
+    if session.tty, isatty(1) == 1 {
+      var ws = winsize()
+      if ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_row > 0 {
+        try? await session.resize(rows: ws.ws_row, columns: ws.ws_col)
+      }
+    }
+    if stdin {
+      // Not waited for: ckit's stdin may never end (a terminal), and the process may never read it.
+      Task.detached {
+        while !session.isDetached {
+          let chunk = await BlockingCall.run { () -> [UInt8] in
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+              let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+              if n < 0, errno == EINTR { continue }
+              return n > 0 ? Array(buffer[0..<n]) : []
+            }
+          }
+          if chunk.isEmpty {
+            await session.closeStdin()
+            return
+          }
+          do { try await session.write(chunk) } catch { return }
+        }
+      }
+    }
+    var outputGone = false
+    for await frame in session where !outputGone {
+      if !writeAll(frame.stream == .stderr ? 2 : 1, frame.bytes) {
+        outputGone = true
+        session.detach()
+      }
+    }
+    let code = await session.exitCode()
+    raw?.restore()
+    if session.isDetached, !outputGone { FileHandle.standardError.write(Data("read escape sequence\n".utf8)) }
+    return code
+  }
+
+  static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+      if n < 0, errno == EINTR { continue }
+      if n <= 0 { return false }
+      offset += n
+    }
+    return true
+  }
+}
