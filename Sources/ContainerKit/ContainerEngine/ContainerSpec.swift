@@ -40,6 +40,10 @@ public struct ContainerSpec: Sendable, Equatable {
   /// Sets the process's no_new_privs bit (setuid and file capabilities stop granting anything); nil keeps the
   /// default, on.
   public var noNewPrivileges: Bool?
+  /// A terminal for the container's process (Docker's `Tty`): one output stream, resizable through `attach`.
+  public var tty = false
+  /// Keeps the container's stdin open for `attach` (Docker's `OpenStdin`, `-i`).
+  public var openStdin = false
 
   public init(
     image: String, command: [String]? = nil, entrypoint: [String]? = nil, name: String? = nil,
@@ -106,6 +110,8 @@ public struct ContainerSpec: Sendable, Equatable {
       .sorted()
     config.labels = defaults.labels.merging(labels) { $1 }
     config.stopSignal = defaults.stopSignal ?? "SIGTERM"
+    config.tty = tty
+    config.openStdin = openStdin
     var host = HostConfig()
     host.binds = volumes
     host.portBindings = ports

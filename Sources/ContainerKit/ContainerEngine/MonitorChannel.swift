@@ -26,7 +26,11 @@ final class MonitorChannel: SessionChannel {
         Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
       }
       if n < 0, errno == EINTR { continue }
-      guard n > 0 else { throw .underlying(context: "attach: write stdin", cause: ContainerError.system(call: "send", object: "attach socket", errno: errno)) }
+      guard n > 0 else {
+        throw .underlying(
+          context: "attach: write stdin",
+          cause: ContainerError.system(call: "send", object: "attach socket", errno: errno))
+      }
       offset += n
     }
   }
@@ -37,7 +41,9 @@ final class MonitorChannel: SessionChannel {
     var value = sigval()
     value.sival_int = Int32(bitPattern: UInt32(rows) << 16 | UInt32(columns))
     guard sigqueue(monitorPid, SIGWINCH, value) == 0 else {
-      throw .underlying(context: "resize", cause: ContainerError.system(call: "sigqueue", object: "monitor \(monitorPid)", errno: errno))
+      throw .underlying(
+        context: "resize", cause: ContainerError.system(call: "sigqueue", object: "monitor \(monitorPid)", errno: errno)
+      )
     }
   }
 
