@@ -89,16 +89,6 @@ public struct ContainerEngine: Sendable {
     try await mapped { try store.all().map { ContainerInfo($0, store.status($0)) } }
   }
 
-  /// The container's output so far, oldest first, rotated files included.
-  public func logs(_ reference: String) async throws(EngineError) -> [LogLine] {
-    try await mapped {
-      let record = try store.find(reference)
-      return JSONLog.read(path: root.logPath(record.id)).map {
-        LogLine(stream: $0.stream == "stderr" ? .stderr : .stdout, text: $0.log, time: $0.time)
-      }
-    }
-  }
-
   /// Waits until the container has stopped for good (its monitor is gone: under a restart policy, after the last
   /// restart or a stop), releases its network and runtime state, and returns its last exit code. A `--rm`
   /// container is removed by then.

@@ -43,7 +43,7 @@ enum Freezer {
     if paused, s.phase == .paused { throw CkitError.invalidArgument("Container \(r.id) is already paused") }
     if !paused, s.phase != .paused { throw CkitError.invalidArgument("Container \(r.id) is not paused") }
     guard let cgroups = try? String(contentsOfFile: "/proc/\(s.pid)/cgroup", encoding: .utf8),
-      let path = StatsSample.cgroupPath(cgroups)
+      let path = StatsReader.cgroupPath(cgroups)
     else { throw CkitError.backend("freeze \(r.shortID): the container has no cgroup of its own") }
     do {
       let driver = try Cgroups.detect()
