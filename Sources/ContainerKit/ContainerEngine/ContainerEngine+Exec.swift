@@ -50,7 +50,7 @@ extension ContainerEngine {
     let master: Int32? =
       if let listener { await BlockingCall.run { ExecStdio.receiveTerminal(listener, runtime: runtime) } } else { nil }
     let (frames, continuation) = AsyncStream.makeStream(of: OutputFrame.self)
-    let channel = ExecChannel(
+    let channel = PipeChannel(
       input: master.map { dup($0) } ?? ends.stdin, terminal: master, continuation: continuation)
     let keys = try DetachKeys.parse(config.detachKeys)
     let core = AttachSession.Core(channel: channel, stdin: config.attachStdin && !detach, detachKeys: keys)

@@ -38,13 +38,7 @@ final class MonitorChannel: SessionChannel {
   func closeInput() { shutdown(fd, Int32(SHUT_WR)) }
 
   func resize(rows: UInt16, columns: UInt16) throws(EngineError) {
-    var value = sigval()
-    value.sival_int = Int32(bitPattern: UInt32(rows) << 16 | UInt32(columns))
-    guard sigqueue(monitorPid, SIGWINCH, value) == 0 else {
-      throw .underlying(
-        context: "resize", cause: ContainerError.system(call: "sigqueue", object: "monitor \(monitorPid)", errno: errno)
-      )
-    }
+    try MonitorSignal.resize(monitorPid, rows: rows, columns: columns)
   }
 
   func detach() { shutdown(fd, Int32(SHUT_RDWR)) }
@@ -76,6 +70,19 @@ final class MonitorChannel: SessionChannel {
         }
       }
       buffer.removeFirst(start)
+    }
+  }
+}
+
+extension MonitorSignal {
+  /// Resizes the container's pty: the monitor takes the size queued with SIGWINCH (`rows << 16 | columns`).
+  static func resize(_ monitorPid: pid_t, rows: UInt16, columns: UInt16) throws(EngineError) {
+    var value = sigval()
+    value.sival_int = Int32(bitPattern: UInt32(rows) << 16 | UInt32(columns))
+    guard sigqueue(monitorPid, SIGWINCH, value) == 0 else {
+      throw .underlying(
+        context: "resize", cause: ContainerError.system(call: "sigqueue", object: "monitor \(monitorPid)", errno: errno)
+      )
     }
   }
 }

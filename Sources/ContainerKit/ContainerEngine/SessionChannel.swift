@@ -1,6 +1,6 @@
 /// The input side of an attached session, for the two kinds of process an `AttachSession` talks to: a container's
 /// init through its monitor's attach socket (`MonitorChannel`), an exec through the pipes or pty the engine gave
-/// its runtime (`ExecChannel`). Each call may block (a full pipe or socket): `AttachSession` makes them on a
+/// its runtime (`PipeChannel`). Each call may block (a full pipe or socket): `AttachSession` makes them on a
 /// thread of its own, never on the concurrency pool.
 protocol SessionChannel: Sendable {
   /// Writes all of `bytes` to the process's stdin (or terminal).

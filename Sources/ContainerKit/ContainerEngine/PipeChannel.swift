@@ -3,21 +3,27 @@ import ContainerKit
 import Foundation
 import Synchronization
 
-/// The engine's side of an exec's stdio: the write end of its stdin pipe or its pty master, and the read ends its
-/// output comes from. Each output fd is read on a thread of its own (`pump`) until its end; once the session
+/// The engine's side of a process's stdio through pipes, for an exec (the write end of its stdin pipe or its pty
+/// master) and for a container started attached (the pipes its monitor copies the container's stdio to and from),
+/// and the read ends the output comes from. Each output fd is read on a thread of its own (`pump`) until its end; once the session
 /// detaches, the next read closes it, so that a process writing on gets EPIPE, as in a shell pipeline whose
 /// reader left, rather than writing forever to nobody.
-final class ExecChannel: SessionChannel {
+final class PipeChannel: SessionChannel {
   /// Where `send` writes (stdin's pipe or a copy of the pty master); -1 once closed or when there is none.
   let input: Mutex<Int32>
   /// The pty master for `resize` (a copy of its own), or -1.
   let terminal: Int32
+  /// The monitor that owns the process's pty, which `resize` asks instead when there is no `terminal`; or 0.
+  let monitorPid: pid_t
   let continuation: AsyncStream<OutputFrame>.Continuation
   let detached = Mutex(false)
 
-  init(input: Int32?, terminal: Int32?, continuation: AsyncStream<OutputFrame>.Continuation) {
+  init(
+    input: Int32?, terminal: Int32?, monitorPid: pid_t = 0, continuation: AsyncStream<OutputFrame>.Continuation
+  ) {
     self.input = Mutex(input ?? -1)
     self.terminal = terminal.map { dup($0) } ?? -1
+    self.monitorPid = monitorPid
     self.continuation = continuation
   }
 
@@ -59,6 +65,7 @@ final class ExecChannel: SessionChannel {
   }
 
   func resize(rows: UInt16, columns: UInt16) throws(EngineError) {
+    if terminal < 0, monitorPid > 0 { return try MonitorSignal.resize(monitorPid, rows: rows, columns: columns) }
     guard terminal >= 0 else { throw .invalidArgument("resize: the process has no terminal (tty)") }
     let rc = ck_set_winsize(terminal, rows, columns)
     guard rc == 0 else {
