@@ -57,4 +57,36 @@ import Testing
       }
     }
   }
+
+  /// A foreground run: stdin in and output out from the first byte, the exit code, and an `autoRemove`
+  /// container gone by the end; a command that cannot start ends with Docker's 127 and the runtime's words.
+  @Test func startAttachedRunsInTheForeground() async throws {
+    try await withEngine { engine, image in
+      var spec = ContainerSpec(
+        image: image, command: ["sh", "-c", "echo hello; read x; echo got-$x >&2; exit 4"], network: .none,
+        autoRemove: true)
+      spec.openStdin = true
+      let id = try await engine.create(spec)
+      let session = try await engine.startAttached(id, stdin: true)
+      try await session.write(Array("in\n".utf8))
+      await session.closeStdin()
+      var out = ""
+      var err = ""
+      for await frame in session {
+        let text = String(decoding: frame.bytes, as: UTF8.self)
+        if frame.stream == .stdout { out += text } else { err += text }
+      }
+      #expect(out == "hello\n" && err == "got-in\n")
+      #expect(await session.exitCode() == 4)
+      await #expect(throws: EngineError.noSuchContainer(id)) { try await engine.inspect(id) }
+
+      let missing = try await engine.create(
+        ContainerSpec(image: image, command: ["/no/such/program"], network: .none))
+      let failed = try await engine.startAttached(missing)
+      var words = ""
+      for await frame in failed { words += String(decoding: frame.bytes, as: UTF8.self) }
+      #expect(await failed.exitCode() == 127)
+      #expect(words.lowercased().contains("no such file") || words.contains("not found"), "\(words)")
+    }
+  }
 }
