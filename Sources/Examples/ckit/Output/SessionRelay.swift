@@ -43,7 +43,10 @@ enum SessionRelay {
     }
     var outputGone = false
     for await frame in session where !outputGone {
-      if !writeAll(frame.stream == .stderr ? 2 : 1, frame.bytes) {
+      do {
+        try (frame.stream == .stderr ? FileHandle.standardError : FileHandle.standardOutput).write(
+          contentsOf: frame.bytes)
+      } catch {
         outputGone = true
         session.detach()
       }
@@ -52,16 +55,5 @@ enum SessionRelay {
     raw?.restore()
     if session.isDetached, !outputGone { FileHandle.standardError.write(Data("read escape sequence\n".utf8)) }
     return code
-  }
-
-  static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-    var offset = 0
-    while offset < bytes.count {
-      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-      if n < 0, errno == EINTR { continue }
-      if n <= 0 { return false }
-      offset += n
-    }
-    return true
   }
 }
