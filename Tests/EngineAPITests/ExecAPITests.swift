@@ -71,4 +71,20 @@ import Testing
       await #expect(throws: EngineError.self) { try await engine.inspectExec("nosuch") }
     }
   }
+
+  /// A session nobody holds any more detaches: a process writing on gets EPIPE, as in a shell pipeline whose reader
+  /// left, instead of filling the embedder's memory or writing forever.
+  @Test func aDroppedSessionLetsTheProcessGo() async throws {
+    try await withEngine { engine, image in
+      let id = try await engine.run(ContainerSpec(image: image, command: ["sleep", "600"], network: .none))
+      let exec = try await engine.createExec(id, ExecConfig(command: ["yes"]))
+      do {
+        let session = try await engine.startExec(exec)
+        var frames = session.makeAsyncIterator()
+        #expect(await frames.next()?.bytes.starts(with: Array("y\n".utf8)) == true)
+      }
+      #expect(try await eventually { try await engine.inspectExec(exec).running == false })
+      #expect(try await engine.inspectExec(exec).exitCode == 141, "SIGPIPE")
+    }
+  }
 }

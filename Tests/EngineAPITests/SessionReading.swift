@@ -4,7 +4,7 @@ extension AttachSession {
   /// The output as text until `predicate` holds for all of it so far (or the output ends), read through `iterator`
   /// so that the caller can read on from there.
   static func read(
-    _ iterator: inout AsyncStream<OutputFrame>.Iterator, until predicate: (String) -> Bool = { _ in false }
+    _ iterator: inout AttachSession.Iterator, until predicate: (String) -> Bool = { _ in false }
   ) async -> String {
     var bytes = [UInt8]()
     while let frame = await iterator.next() {

@@ -21,7 +21,17 @@ public struct AttachSession: AsyncSequence, Sendable {
   public var acceptsStdin: Bool { core.stdin }
 
   /// The session's output; it ends when the process has ended (and its output is drained) or on detach.
-  public func makeAsyncIterator() -> AsyncStream<OutputFrame>.Iterator { frames.makeAsyncIterator() }
+  public func makeAsyncIterator() -> Iterator { Iterator(base: frames.makeAsyncIterator(), core: core) }
+
+  /// Reads the frames, and keeps the session alive while it does: a session that nothing holds any more (no copy,
+  /// no iterator) detaches, so that its process is not held back by output nobody will read.
+  public struct Iterator: AsyncIteratorProtocol {
+    var base: AsyncStream<OutputFrame>.Iterator
+    let core: Core
+
+    /// The next frame; nil at the end of the output.
+    public mutating func next() async -> OutputFrame? { await base.next() }
+  }
 
   /// Sends `bytes` to the process's stdin, less the detach keys: when they complete, what came before them goes
   /// on and the session detaches. Without stdin attached, the bytes are only watched for the keys. Fails when the
@@ -97,6 +107,9 @@ public struct AttachSession: AsyncSequence, Sendable {
       self.stdin = stdin
       self.keys = detachKeys.bytes
     }
+
+    /// Nobody holds the session any more: it detaches (a no-op once the process has ended).
+    deinit { channel.detach() }
 
     /// The end of the session (the first call counts): `exitCode()`'s waiters get `code`.
     func finish(_ code: Int32?) {

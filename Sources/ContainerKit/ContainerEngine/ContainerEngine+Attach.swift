@@ -18,9 +18,12 @@ extension ContainerEngine {
       throw .invalidArgument("You cannot attach to a stopped container, start it first")
     }
     let channel = try MonitorChannel(socket: root.attachSocket(record.id), monitorPid: status.monitorPid)
-    let (frames, continuation) = AsyncStream.makeStream(of: OutputFrame.self)
+    let (frames, continuation) = OutputFrame.makeStream()
     let core = AttachSession.Core(channel: channel, stdin: stdin && record.config.openStdin, detachKeys: keys)
-    Task { core.finish(await BlockingCall.run { channel.pump(into: continuation) }) }
+    Task { [weak core] in
+      let code = await BlockingCall.run { channel.pump(into: continuation) }
+      core?.finish(code)
+    }
     return AttachSession(tty: record.config.tty, frames: frames, core: core)
   }
 }
@@ -68,12 +71,12 @@ extension ContainerEngine {
       for fd in ours { close(fd) }
       return try await attach(record.id, stdin: stdin, detachKeys: detachKeys)
     }
-    let (frames, continuation) = AsyncStream.makeStream(of: OutputFrame.self)
+    let (frames, continuation) = OutputFrame.makeStream()
     let channel = PipeChannel(input: input?.write, terminal: nil, monitorPid: monitor, continuation: continuation)
     let core = AttachSession.Core(channel: channel, stdin: stdin, detachKeys: keys)
     let lifecycle = self.lifecycle
     let (syncFD, monitorPid) = (sync, monitor)
-    Task {
+    Task { [weak core] in
       async let stdout: Void = channel.pump(out.read, .stdout)
       async let stderr: Void = channel.pump(err.read, .stderr)
       var code = failed ?? 125
@@ -94,7 +97,7 @@ extension ContainerEngine {
       let latest = (try? lifecycle.store.load(id: record.id)) ?? record
       try? await lifecycle.cleanup(latest, removeIfAuto: true)
       continuation.finish()
-      core.finish(code)
+      core?.finish(code)
     }
     return AttachSession(tty: record.config.tty, frames: frames, core: core)
   }

@@ -49,13 +49,13 @@ extension ContainerEngine {
     let runtime = ends.pid
     let master: Int32? =
       if let listener { await BlockingCall.run { ExecStdio.receiveTerminal(listener, runtime: runtime) } } else { nil }
-    let (frames, continuation) = AsyncStream.makeStream(of: OutputFrame.self)
+    let (frames, continuation) = OutputFrame.makeStream()
     let channel = PipeChannel(
       input: master.map { dup($0) } ?? ends.stdin, terminal: master, continuation: continuation)
     let keys = try DetachKeys.parse(config.detachKeys)
     let core = AttachSession.Core(channel: channel, stdin: config.attachStdin && !detach, detachKeys: keys)
     let execs = engine.execs
-    Task {
+    Task { [weak core] in
       // All the output, as docker exec: until every holder of the pipes (the process's children too) is gone.
       async let out: Void = channel.pump(ends.stdout, .stdout)
       async let err: Void = channel.pump(ends.stderr, .stderr)
@@ -69,7 +69,7 @@ extension ContainerEngine {
       try? FileManager.default.removeItem(atPath: pidFile)
       _ = await (out, err, pty)
       continuation.finish()
-      core.finish(status)
+      core?.finish(status)
     }
     // The process runs once the runtime wrote its pid (or the runtime is gone): a detached `touch` is then under
     // way when this returns, as with `runc exec -d`.

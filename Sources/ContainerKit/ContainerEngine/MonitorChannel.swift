@@ -65,8 +65,8 @@ final class MonitorChannel: SessionChannel {
         start += 8 + len
         switch stream {
         case 3: return Int32(String(decoding: payload, as: UTF8.self))
-        case 2: continuation.yield(OutputFrame(stream: .stderr, bytes: payload))
-        default: continuation.yield(OutputFrame(stream: .stdout, bytes: payload))
+        case 2: guard continuation.deliver(OutputFrame(stream: .stderr, bytes: payload)) else { return nil }
+        default: guard continuation.deliver(OutputFrame(stream: .stdout, bytes: payload)) else { return nil }
         }
       }
       buffer.removeFirst(start)

@@ -94,7 +94,7 @@ final class PipeChannel: SessionChannel {
       let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
       if n < 0, errno == EINTR { continue }
       if n <= 0 || detached.withLock({ $0 }) { return }
-      continuation.yield(OutputFrame(stream: stream, bytes: Array(buffer[0..<n])))
+      guard continuation.deliver(OutputFrame(stream: stream, bytes: Array(buffer[0..<n]))) else { return }
     }
   }
 }
