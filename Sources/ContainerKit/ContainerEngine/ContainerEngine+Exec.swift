@@ -9,9 +9,11 @@ extension ContainerEngine {
     _ = try DetachKeys.parse(config.detachKeys)
     let record = try await runningRecord(reference)
     let id = ContainerStore.newID()
+    let root = self.root
     engine.execs.add(
       ExecInspect(
-        id: id, containerID: record.id, running: false, exitCode: nil, pid: 0, processConfig: config, started: false))
+        id: id, containerID: record.id, running: false, exitCode: nil, pid: 0, processConfig: config, started: false)
+    ) { FileManager.default.fileExists(atPath: root.containerDir($0)) }
     return id
   }
 

@@ -6,8 +6,17 @@ import Synchronization
 final class ExecRegistry: Sendable {
   let execs = Mutex<[String: ExecInspect]>([:])
 
-  /// Records a new exec and returns it.
-  func add(_ exec: ExecInspect) { execs.withLock { $0[exec.id] = exec } }
+  /// Records a new exec, and forgets the ended ones of containers that no longer exist (`exists` says which do),
+  /// as Docker's daemon drops a container's execs with it: a long-lived embedder's registry does not grow without
+  /// bound.
+  func add(_ exec: ExecInspect, exists: (String) -> Bool) {
+    execs.withLock { execs in
+      let ended = Set(execs.values.filter { !$0.running && $0.started }.map(\.containerID))
+      let gone = ended.filter { !exists($0) }
+      if !gone.isEmpty { execs = execs.filter { !gone.contains($0.value.containerID) || $0.value.running } }
+      execs[exec.id] = exec
+    }
+  }
 
   /// The exec `id`, or `noSuchExec`'s error (Docker's words).
   func get(_ id: String) throws(EngineError) -> ExecInspect {

@@ -15,11 +15,19 @@ enum SessionRelay {
     signal(SIGPIPE, SIG_IGN)
     let raw = session.tty && stdin && isatty(0) == 1 ? RawTerminal(fd: 0) : nil
     defer { raw?.restore() }
-    if session.tty, isatty(1) == 1 {
+    // The terminal's size now and whenever it changes (SIGWINCH), as docker's CLI keeps it.
+    let resize: @Sendable () async -> Void = {
       var ws = winsize()
       if ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_row > 0 {
         try? await session.resize(rows: ws.ws_row, columns: ws.ws_col)
       }
+    }
+    let resizes = session.tty && isatty(1) == 1 ? DispatchSource.makeSignalSource(signal: SIGWINCH) : nil
+    defer { resizes?.cancel() }
+    if let resizes {
+      await resize()
+      resizes.setEventHandler { Task { await resize() } }
+      resizes.resume()
     }
     if stdin {
       // Not waited for: ckit's stdin may never end (a terminal), and the process may never read it.
