@@ -49,6 +49,12 @@ import Testing
       #expect(String(decoding: err, as: UTF8.self) == "err\n")
       #expect(await session.exitCode() == 5)
       await #expect(throws: EngineError.self) { try await engine.startExec(exec) }
+
+      // Stdin written after the process ended: an error, not a SIGPIPE that would end this process.
+      let done = try await engine.startExec(
+        try await engine.createExec(id, ExecConfig(command: ["true"], attachStdin: true)))
+      #expect(await done.exitCode() == 0)
+      await #expect(throws: EngineError.self) { try await done.write(Array("late\n".utf8)) }
     }
   }
 

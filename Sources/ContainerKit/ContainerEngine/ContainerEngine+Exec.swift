@@ -25,21 +25,20 @@ extension ContainerEngine {
   public func startExec(_ id: String, detach: Bool = false) async throws(EngineError) -> AttachSession {
     let exec = try engine.execs.markStarted(id)
     let config = exec.processConfig
-    let record: ContainerRecord
-    do { record = try await runningRecord(exec.containerID) } catch {
-      engine.execs.update(id) { $0.running = false }
-      throw error
-    }
     let tty = config.tty && !detach
-    let pidFile = root.containerDir(record.id) + "/exec-\(id.prefix(12)).pid"
     let consoleSocket = tty ? root.run + "/exec-\(id.prefix(12)).sock" : nil
-    let listener = try consoleSocket.map { (path) throws(EngineError) in try UnixSocket.listen(path) }
+    var listener: Int32? = nil
     defer {
       if let listener { close(listener) }
       if let consoleSocket { unlink(consoleSocket) }
     }
+    let record: ContainerRecord
+    let pidFile: String
     let ends: ExecStdio.Ends
     do {
+      record = try await runningRecord(exec.containerID)
+      pidFile = root.containerDir(record.id) + "/exec-\(id.prefix(12)).pid"
+      if let consoleSocket { listener = try UnixSocket.listen(consoleSocket) }
       let argv = try await mapped {
         try await engine.execArguments(record, config, pidFile: pidFile, consoleSocket: consoleSocket)
       }

@@ -28,11 +28,12 @@ final class PipeChannel: SessionChannel {
   }
 
   deinit {
-    closeInput()
+    input.withLock { if $0 >= 0 { close($0) } }
     if terminal >= 0 { close(terminal) }
   }
 
   func send(_ bytes: [UInt8]) throws(EngineError) {
+    Self.blockSIGPIPE()
     let failed: Int32? = input.withLock { fd in
       guard fd >= 0 else { return EPIPE }
       var offset = 0
@@ -62,6 +63,15 @@ final class PipeChannel: SessionChannel {
       close(fd)
       fd = -1
     }
+  }
+
+  /// A write to a pipe whose reader is gone (the process ended) is then EPIPE on this thread, not a SIGPIPE that
+  /// ends the embedder. Called on the thread of its own that each write gets.
+  static func blockSIGPIPE() {
+    var block = sigset_t()
+    sigemptyset(&block)
+    sigaddset(&block, SIGPIPE)
+    pthread_sigmask(SIG_BLOCK, &block, nil)
   }
 
   func resize(rows: UInt16, columns: UInt16) throws(EngineError) {
