@@ -50,7 +50,7 @@ import Testing
       #expect(await session.exitCode() == 5)
       await #expect(throws: EngineError.self) { try await engine.startExec(exec) }
 
-      // Stdin written after the process ended: an error, not a SIGPIPE that would end this process.
+      // Stdin written after the process ended: an error (EPIPE), never a SIGPIPE that would end this process.
       let done = try await engine.startExec(
         try await engine.createExec(id, ExecConfig(command: ["true"], attachStdin: true)))
       #expect(await done.exitCode() == 0)
