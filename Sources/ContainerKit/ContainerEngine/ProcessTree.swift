@@ -1,7 +1,7 @@
 import Foundation
 
 /// The container's processes, found from /proc as the descendants of its monitor (which is their subreaper), so
-/// `top` and `stats` work without asking the runtime.
+/// `top` works without asking the runtime.
 enum ProcessTree {
   struct Info {
     var ppid: Int32
@@ -10,8 +10,6 @@ enum ProcessTree {
     var tty: String
     var time: String
     var command: String
-    var rssBytes: Int64
-    var cpuTicks: Int64
   }
 
   static func parents() -> [Int32: Int32] {
@@ -58,12 +56,10 @@ enum ProcessTree {
       let id = line.split(separator: "\t").dropFirst().first.map(String.init) ?? "?"
       uid = id == "0" ? "root" : id
     }
-    let pageSize = Int64(sysconf(Int32(_SC_PAGESIZE)))
     return Info(
       ppid: Int32(f[1]) ?? 0, uid: uid, start: "-", tty: f[4] == "0" ? "?" : "pts",
       time: String(format: "%02d:%02d:%02d", secs / 3600, secs / 60 % 60, secs % 60),
       command: cmdline.isEmpty
-        ? "[\(stat[stat.index(after: stat.firstIndex(of: "(") ?? stat.startIndex)..<close])]" : cmdline,
-      rssBytes: (Int64(f[21]) ?? 0) * pageSize, cpuTicks: cpu)
+        ? "[\(stat[stat.index(after: stat.firstIndex(of: "(") ?? stat.startIndex)..<close])]" : cmdline)
   }
 }
