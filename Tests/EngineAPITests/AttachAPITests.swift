@@ -45,7 +45,7 @@ import Testing
       let id = try await engine.run(spec)
       let session = try await engine.attach(id, detachKeys: "ctrl-x")
       #expect(session.tty)
-      try await session.resize(rows: 21, columns: 71)
+      try await session.resize(TerminalSize(rows: 21, columns: 71))
       try await session.write(Array("go\n".utf8))
       var frames = session.makeAsyncIterator()
       let text = await AttachSession.read(&frames) { $0.contains("21 71") }

@@ -17,7 +17,7 @@ import Testing
       let session = try await engine.startExec(exec)
       #expect(session.tty)
       #expect(try await engine.inspectExec(exec).pid > 0)
-      try await session.resize(rows: 33, columns: 111)
+      try await session.resize(TerminalSize(rows: 33, columns: 111))
       try await session.write(Array("hi\n".utf8))
       var frames = [OutputFrame]()
       for await frame in session { frames.append(frame) }
@@ -28,6 +28,18 @@ import Testing
       #expect(await session.exitCode() == 3)
       let inspect = try await engine.inspectExec(exec)
       #expect(!inspect.running && inspect.exitCode == 3 && inspect.containerID == id)
+
+      // A size given at creation applies without a resize (the pause leaves the engine time to set it: the runtime
+      // hands the pty over once the process runs).
+      let sized = try await engine.startExec(
+        try await engine.createExec(
+          id,
+          ExecConfig(
+            command: ["sh", "-c", "sleep 0.5; stty size"], tty: true,
+            consoleSize: TerminalSize(rows: 12, columns: 34))))
+      var sizedText = ""
+      for await frame in sized { sizedText += String(decoding: frame.bytes, as: UTF8.self) }
+      #expect(sizedText.contains("12 34"), "\(sizedText)")
     }
   }
 

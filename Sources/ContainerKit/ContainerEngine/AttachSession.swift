@@ -56,9 +56,9 @@ public struct AttachSession: AsyncSequence, Sendable {
   }
 
   /// Sets the size of the process's terminal (`stty size` in it then says `rows columns`). Only with a tty.
-  public func resize(rows: UInt16, columns: UInt16) async throws(EngineError) {
+  public func resize(_ size: TerminalSize) async throws(EngineError) {
     guard tty else { throw .invalidArgument("resize: the process has no terminal (tty)") }
-    try core.channel.resize(rows: rows, columns: columns)
+    try core.channel.resize(rows: size.rows, columns: size.columns)
   }
 
   /// Leaves the process running and ends the output, as the detach keys do.

@@ -36,7 +36,7 @@ extension ContainerEngine {
   /// 127) after the runtime's message on stderr. A container already running is attached to instead.
   public func startAttached(
     _ reference: String, stdin: Bool = false, detachKeys: String? = nil,
-    ttySize: (rows: UInt16, columns: UInt16)? = nil
+    ttySize: TerminalSize? = nil
   ) async throws(EngineError) -> AttachSession {
     let keys = try DetachKeys.parse(detachKeys)
     let record = try await mapped { try store.find(reference) }
@@ -53,7 +53,8 @@ extension ContainerEngine {
     let theirs = [out.write, err.write] + (input.map { [$0.read] } ?? [])
     let ours = [out.read, err.read] + (input.map { [$0.write] } ?? [])
     let foreground = Lifecycle.Foreground(
-      stdin: input?.read, stdout: out.write, stderr: err.write, ttySize: record.config.tty ? ttySize : nil)
+      stdin: input?.read, stdout: out.write, stderr: err.write,
+      ttySize: record.config.tty ? ttySize.map { ($0.rows, $0.columns) } : nil)
     var failed: Int32? = nil
     var monitor: pid_t = 0
     var sync: Int32 = -1

@@ -1,3 +1,4 @@
+import CContainerKit
 import ContainerKit
 import Foundation
 
@@ -50,6 +51,8 @@ extension ContainerEngine {
     let runtime = ends.pid
     let master: Int32? =
       if let listener { await BlockingCall.run { ExecStdio.receiveTerminal(listener, runtime: runtime) } } else { nil }
+    // At once, before the process is likely to ask (the runtime hands the master over once the process runs).
+    if let master, let size = config.consoleSize { _ = ck_set_winsize(master, size.rows, size.columns) }
     let (frames, continuation) = OutputFrame.makeStream()
     let channel = PipeChannel(
       input: master.map { dup($0) } ?? ends.stdin, terminal: master, continuation: continuation)

@@ -15,11 +15,13 @@ public struct ExecConfig: Sendable, Equatable {
   public var attachStdin: Bool
   /// Docker's `--detach-keys` for the session (`ctrl-p,ctrl-q` when nil).
   public var detachKeys: String?
+  /// The size of the tty from the start (Docker's `ConsoleSize`), before the process can ask for it; nil: 24x80.
+  public var consoleSize: TerminalSize?
 
   /// A config for `command`; the rest as Docker defaults it.
   public init(
     command: [String], environment: [String] = [], user: String? = nil, workingDirectory: String? = nil,
-    tty: Bool = false, attachStdin: Bool = false, detachKeys: String? = nil
+    tty: Bool = false, attachStdin: Bool = false, detachKeys: String? = nil, consoleSize: TerminalSize? = nil
   ) {
     self.command = command
     self.environment = environment
@@ -28,5 +30,6 @@ public struct ExecConfig: Sendable, Equatable {
     self.tty = tty
     self.attachStdin = attachStdin
     self.detachKeys = detachKeys
+    self.consoleSize = consoleSize
   }
 }

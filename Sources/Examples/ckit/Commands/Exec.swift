@@ -27,7 +27,8 @@ struct Exec: AsyncParsableCommand {
     // ckit's stdin goes to the process (as it always did here, -i or not) unless detached.
     let config = ExecConfig(
       command: Array(containerAndCommand.dropFirst()), environment: env, user: user, workingDirectory: workdir,
-      tty: tty && isatty(0) == 1, attachStdin: !detach, detachKeys: detachKeys)
+      tty: tty && isatty(0) == 1, attachStdin: !detach, detachKeys: detachKeys,
+      consoleSize: SessionRelay.terminalSize())
     let id = try await engine.createExec(containerAndCommand[0], config)
     // Ctrl-C in a terminal that is not raw goes to the runtime too (same process group), which forwards it to the
     // process: ckit stays to relay the rest of the output and return the exit code.

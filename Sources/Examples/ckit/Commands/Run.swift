@@ -81,9 +81,7 @@ enum ForegroundRun {
   static func run(_ engine: ContainerEngine, id: String, stdin: Bool) async throws -> Int32 {
     // The terminal's ^C reaches the monitor too (same process group), which forwards it to the container.
     signal(SIGINT, SIG_IGN)
-    var ws = winsize()
-    let size = isatty(1) == 1 && ioctl(1, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_row > 0 ? (ws.ws_row, ws.ws_col) : nil
-    let session = try await engine.startAttached(id, stdin: stdin, ttySize: size)
+    let session = try await engine.startAttached(id, stdin: stdin, ttySize: SessionRelay.terminalSize())
     return await SessionRelay.run(session, stdin: stdin) ?? 0
   }
 }

@@ -17,10 +17,7 @@ enum SessionRelay {
     defer { raw?.restore() }
     // The terminal's size now and whenever it changes (SIGWINCH), as docker's CLI keeps it.
     let resize: @Sendable () async -> Void = {
-      var ws = winsize()
-      if ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_row > 0 {
-        try? await session.resize(rows: ws.ws_row, columns: ws.ws_col)
-      }
+      if let size = Self.terminalSize() { try? await session.resize(size) }
     }
     let resizes = session.tty && isatty(1) == 1 ? DispatchSource.makeSignalSource(signal: SIGWINCH) : nil
     defer { resizes?.cancel() }
@@ -63,5 +60,12 @@ enum SessionRelay {
     raw?.restore()
     if session.isDetached, !outputGone { FileHandle.standardError.write(Data("read escape sequence\n".utf8)) }
     return code
+  }
+
+  /// ckit's terminal's size (its stdout's), when it is one.
+  static func terminalSize() -> TerminalSize? {
+    var ws = winsize()
+    guard isatty(1) == 1, ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_row > 0 else { return nil }
+    return TerminalSize(rows: ws.ws_row, columns: ws.ws_col)
   }
 }
