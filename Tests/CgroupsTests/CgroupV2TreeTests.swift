@@ -71,6 +71,16 @@ struct CgroupV2TreeTests {
     #expect(CgroupTest.read(leaf + "/memory.max") == "67108864")
   }
 
+  /// A cgroup without limits still gets the accounting controllers: without them its memory, pids and io files do
+  /// not exist on a real cgroup2 tree, and a container's stats read 0.
+  @Test func createWithoutLimitsDelegatesTheAccountingControllers() throws {
+    let (root, path) = Self.makeTree(controllers: "cpuset cpu io memory pids")
+    defer { CgroupTest.removeTree(root) }
+    try CgroupV2Driver(root: root).create(path, resources: nil)
+    #expect(CgroupTest.read(root + "/cgroup.subtree_control") == "+cpu +io +memory +pids")
+    #expect(CgroupTest.read(root + "/parent/cgroup.subtree_control") == "+cpu +io +memory +pids")
+  }
+
   @Test func statsAndOOMCountAreReadFromTheFiles() throws {
     let (root, path) = Self.makeTree(controllers: "cpu io memory pids")
     defer { CgroupTest.removeTree(root) }

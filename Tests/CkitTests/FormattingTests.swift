@@ -74,8 +74,9 @@ import Testing
   }
 
   @Test func detachKeys() throws {
-    #expect(try DetachKeys.parse("ctrl-p,ctrl-q") == [16, 17])
-    #expect(try DetachKeys.parse("ctrl-@,a") == [0, 97])
-    #expect(throws: CkitError.self) { try DetachKeys.parse("ctrl-") }
+    #expect(try DetachKeys("ctrl-p,ctrl-q").bytes == [16, 17])
+    #expect(try DetachKeys("ctrl-@,a").bytes == [0, 97])
+    #expect(try DetachKeys.parse("") == .default)
+    #expect(throws: EngineError.invalidArgument("Invalid detach keys (ctrl-) provided")) { try DetachKeys("ctrl-") }
   }
 }

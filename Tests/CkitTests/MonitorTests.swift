@@ -112,7 +112,7 @@ import Testing
   @Test func attachReceivesOutputAndFeedsStdin() async throws {
     try await withScratchRoot { scratch in
       let m = try start(scratch.path, ["--stdin"], ["sh", "-c", "read x; echo got $x; echo bye >&2; exit 4"])
-      let fd = try AttachClient.connect(m.dir + "/a.sock")
+      let fd = try UnixSocket.connect(m.dir + "/a.sock")
       defer { close(fd) }
       _ = "hello\n".withCString { send(fd, $0, 6, 0) }
       var data = [UInt8]()

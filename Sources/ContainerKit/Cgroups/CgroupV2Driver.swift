@@ -131,13 +131,18 @@ public struct CgroupV2Driver: CgroupDriver {
 
   /// Enables the controllers the writes need in `cgroup.subtree_control` of every ancestor, top-down: in v2 a
   /// controller's files appear in a cgroup only when its parent delegates it.
+  /// The controllers whose counters `stats` reads.
+  static let accounting: Set<String> = ["cpu", "io", "memory", "pids"]
+
   private func enableControllers(for writes: [CgroupWrite], cgroup: CgroupPath) throws(CgroupError) {
     let needed = Set(writes.compactMap(\.controller))
-    guard !needed.isEmpty else { return }
     let available = Set(try CgroupFS.value(root + "/cgroup.controllers").split(separator: " ").map(String.init))
     for controller in needed.sorted() where !available.contains(controller) {
       throw .controllerUnavailable(controller: controller, path: cgroup.directory(under: root))
     }
+    // The accounting controllers too, limits or not, as runc does: without them a container's cgroup has no
+    // memory.current, pids.current or io.stat, and its stats read 0. Best effort: only the needed ones must be on.
+    let accounting = Self.accounting.intersection(available)
     var directory = root
     for component in cgroup.components {
       let file = directory + "/cgroup.subtree_control"
@@ -145,6 +150,10 @@ public struct CgroupV2Driver: CgroupDriver {
       let missing = needed.subtracting(enabled).sorted()
       if !missing.isEmpty {
         try CgroupFS.write(missing.map { "+" + $0 }.joined(separator: " "), to: file)
+      }
+      let wanted = accounting.subtracting(enabled).subtracting(needed).sorted()
+      if !wanted.isEmpty, (try? CgroupFS.write(wanted.map { "+" + $0 }.joined(separator: " "), to: file)) == nil {
+        for controller in wanted { try? CgroupFS.write("+" + controller, to: file) }
       }
       directory += "/" + component
     }

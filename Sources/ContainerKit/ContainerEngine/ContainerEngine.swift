@@ -107,16 +107,6 @@ public struct ContainerEngine: Sendable {
     }
   }
 
-  /// The container's output so far, oldest first, rotated files included.
-  public func logs(_ reference: String) async throws(EngineError) -> [LogLine] {
-    try await mapped {
-      let record = try store.find(reference)
-      return JSONLog.read(path: root.logPath(record.id)).map {
-        LogLine(stream: $0.stream == "stderr" ? .stderr : .stdout, text: $0.log, time: $0.time)
-      }
-    }
-  }
-
   /// docker wait: blocks until the container reaches `condition`, and returns its last exit code.
   /// `.notRunning` (the default) waits until it has stopped for good (its monitor is gone: under a restart policy,
   /// after the last restart or a stop) and releases its network and runtime state; a `--rm` container is removed

@@ -24,25 +24,9 @@ package protocol Engine: Sendable {
   func remove(_ record: ContainerRecord, root: StateRoot) async throws
   /// Whether the container's last run ended by the OOM killer; asked before `release`.
   func oomKilled(_ record: ContainerRecord) -> Bool
-  /// Runs a process in a running container with ckit's own stdio; returns its exit code.
-  func exec(_ record: ContainerRecord, argv: [String], options: ExecOptions) async throws -> Int32
-}
-
-/// `exec`'s flags, as the runtime's `exec` takes them.
-package struct ExecOptions {
-  package init(
-    env: [String] = [], user: String? = nil, workdir: String? = nil, tty: Bool = false, detach: Bool = false
-  ) {
-    self.env = env
-    self.user = user
-    self.workdir = workdir
-    self.tty = tty
-    self.detach = detach
-  }
-
-  package var env: [String] = []
-  package var user: String? = nil
-  package var workdir: String? = nil
-  package var tty = false
-  package var detach = false
+  /// The runtime's command line that runs `config` in the running container `record` (the runtime waits for the
+  /// process and exits with its status): its pid goes to `pidFile`, and with a tty the pty master to
+  /// `consoleSocket`.
+  func execArguments(_ record: ContainerRecord, _ config: ExecConfig, pidFile: String, consoleSocket: String?)
+    async throws -> [String]
 }

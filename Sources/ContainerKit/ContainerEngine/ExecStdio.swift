@@ -1,81 +1,94 @@
+import CContainerKit
 import ContainerKit
 import Foundation
 
-/// What the runtime of a `ckit exec` gets as stdin, stdout and stderr, which the process it starts in the container
-/// inherits.
+/// What the runtime of an exec gets as stdin, stdout and stderr, which the process it starts in the container
+/// inherits (but for a terminal).
 ///
-/// Never ckit's own descriptors: those can be host files (`ckit exec c cmd > out.log`), and a container process
-/// holding one can reopen it through `/proc/self/fd/N` (for writing too, as root) and keep it after ckit is gone.
-/// As Docker does, the container gets pipes, which ckit relays to and from its own stdio; or, with `-t`, the
-/// terminal the runtime makes from the container's own devpts.
-package enum ExecStdio: Sendable {
-  /// The runtime gets ckit's stdio: only with `-t`, where the process gets the container's pty, not these.
-  case inherit
-  /// Pipes, relayed to and from ckit's stdio on threads of their own until the process closes them.
-  case relayed
-  /// /dev/null (`-d`: nobody reads a detached process's output).
+/// Never the embedder's own descriptors: those can be host files (`ckit exec c cmd > out.log`), and a container
+/// process holding one can reopen it through `/proc/self/fd/N` (for writing too, as root) and keep it after the
+/// embedder is gone. As Docker does, the process gets pipes, which the engine relays through the session; or, with
+/// a tty, a pty from the container's own devpts whose master the runtime passes back on a console socket.
+enum ExecStdio: Sendable {
+  /// Pipes for stdout and stderr, and for stdin when it is attached (/dev/null otherwise).
+  case pipes(stdin: Bool)
+  /// The process gets a pty (the runtime's `--console-socket`); the runtime's own messages still come on pipes.
+  case terminal
+  /// /dev/null for all three: a detached exec, whose output nobody reads.
   case null
 
-  /// Runs `argv` (the runtime) with this stdio; returns its exit status (128+N for a signal). The waits (for the
-  /// runtime, for the end of its output) are on threads of their own, never on the concurrency pool's.
-  package func run(_ argv: [String]) async throws -> Int32 {
+  /// Our ends of a spawned runtime's stdio.
+  struct Ends {
+    var pid: pid_t
+    var stdin: Int32?
+    var stdout: Int32?
+    var stderr: Int32?
+  }
+
+  /// Spawns `argv` (the runtime) with this stdio and every signal at its default (the embedder may ignore SIGINT,
+  /// as a CLI relaying a terminal does; the runtime must still forward it). Returns at once.
+  func spawn(_ argv: [String]) throws(EngineError) -> Ends {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    var ours: [Int32] = []  // the relay's ends: stdin's write end, stdout's and stderr's read ends
+    var ends = Ends(pid: 0)
     var theirs: [Int32] = []
     defer { for fd in theirs { close(fd) } }
-    switch self {
-    case .inherit:
-      break
-    case .null:
-      for fd: Int32 in 0...2 {
-        posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
-      }
-    case .relayed:
+    var ours: [Int32] = []
+    do throws(ContainerError) {
       // Close-on-exec from the start, so that no other thread's child holds an end (a reader would then never see
       // the end of the output); dup2 onto 0-2 gives the runtime its own inheritable copies.
-      let pipes = try (0..<3).map { _ in try ProcessIO.makePipe() }
-      ours = [pipes[0].write, pipes[1].read, pipes[2].read]
-      theirs = [pipes[0].read, pipes[1].write, pipes[2].write]
-      for (fd, end) in theirs.enumerated() { posix_spawn_file_actions_adddup2(&actions, end, Int32(fd)) }
+      let attachStdin: Bool
+      switch self {
+      case .null: attachStdin = false
+      case .terminal: attachStdin = false
+      case .pipes(let stdin): attachStdin = stdin
+      }
+      if attachStdin {
+        let p = try ProcessIO.makePipe()
+        (ends.stdin, theirs) = (p.write, theirs + [p.read])
+        ours.append(p.write)
+        posix_spawn_file_actions_adddup2(&actions, p.read, 0)
+      } else {
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+      }
+      if case .null = self {
+        for fd: Int32 in 1...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_WRONLY, 0) }
+      } else {
+        let out = try ProcessIO.makePipe()
+        let err = try ProcessIO.makePipe()
+        (ends.stdout, ends.stderr) = (out.read, err.read)
+        ours += [out.read, err.read]
+        theirs += [out.write, err.write]
+        posix_spawn_file_actions_adddup2(&actions, out.write, 1)
+        posix_spawn_file_actions_adddup2(&actions, err.write, 2)
+      }
+    } catch {
+      for fd in ours { close(fd) }
+      throw .underlying(context: "exec: stdio", cause: error)
     }
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    var all = sigset_t()
+    sigfillset(&all)
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigdefault(&attr, &all)
+    posix_spawnattr_setsigmask(&attr, &none)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
     var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { for p in cargs { free(p) } }
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, argv[0], &actions, nil, &cargs, environ)
-    for fd in theirs { close(fd) }
-    theirs = []
+    let rc = posix_spawn(&ends.pid, argv[0], &actions, &attr, &cargs, environ)
     guard rc == 0 else {
       for fd in ours { close(fd) }
-      throw EngineError.backend("\(argv[0]): \(String(cString: strerror(rc)))")
+      throw .underlying(context: "exec", cause: ContainerError.system(call: "posix_spawn", object: argv[0], errno: rc))
     }
-    // Ctrl-C goes to the runtime (same process group), which forwards it to the process.
-    signal(SIGINT, SIG_IGN)
-    let waited = pid
-    guard self == .relayed else { return await BlockingCall.run { Self.wait(waited) } }
-    let (stdin, stdout, stderr) = (ours[0], ours[1], ours[2])
-    // stdin is not waited for: ckit's may never end (a terminal), and the process may never read it.
-    Task.detached {
-      await BlockingCall.run {
-        Self.copy(from: 0, to: stdin)
-        close(stdin)
-      }
-    }
-    async let out: Void = BlockingCall.run {
-      Self.copy(from: stdout, to: 1)
-      close(stdout)
-    }
-    async let err: Void = BlockingCall.run {
-      Self.copy(from: stderr, to: 2)
-      close(stderr)
-    }
-    let status = await BlockingCall.run { Self.wait(waited) }
-    // All the output, as docker exec: until every holder of the pipes (the process's children too) is gone.
-    _ = await (out, err)
-    return status
+    return ends
   }
 
+  /// Waits for the runtime `pid` (our child); its exit status, 128+N for a signal. Blocks: run it on a thread of
+  /// its own.
   static func wait(_ pid: pid_t) -> Int32 {
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -83,27 +96,26 @@ package enum ExecStdio: Sendable {
     return 128 + (status & 0x7f)
   }
 
-  /// Copies `source` to `destination` until the end of `source`, or until `destination` fails (ckit's stdout is
-  /// a pipe whose reader is gone, as in `ckit exec c yes | head`): the caller then closes `source`, so that the
-  /// writer in the container gets EPIPE as it would in a shell pipeline, rather than writing forever to nobody.
-  /// SIGPIPE is blocked on this thread: a write to a closed pipe is EPIPE here, not the end of ckit.
-  static func copy(from source: Int32, to destination: Int32) {
-    var block = sigset_t()
-    sigemptyset(&block)
-    sigaddset(&block, SIGPIPE)
-    pthread_sigmask(SIG_BLOCK, &block, nil)
-    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+  /// Accepts the runtime's connection on the console socket `listener` and returns the pty master it passes, or
+  /// nil when the runtime `pid` ended first (it failed: its message is on its stderr). Blocks: run it on a thread
+  /// of its own.
+  static func receiveTerminal(_ listener: Int32, runtime pid: pid_t) -> Int32? {
+    let pidfd = ck_pidfd_open(pid)
+    defer { if pidfd >= 0 { close(pidfd) } }
+    var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
+    if pidfd >= 0 { fds.append(pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)) }
     while true {
-      let n = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
-      if n < 0 && errno == EINTR { continue }
-      if n <= 0 { return }
-      var offset = 0
-      while offset < n {
-        let w = buffer.withUnsafeBytes { write(destination, $0.baseAddress! + offset, n - offset) }
-        if w < 0 && errno == EINTR { continue }
-        if w <= 0 { return }
-        offset += w
-      }
+      let n = poll(&fds, nfds_t(fds.count), -1)
+      if n < 0, errno == EINTR { continue }
+      guard n > 0, fds[0].revents != 0 else { return nil }
+      let conn = accept(listener, nil, nil)
+      if conn < 0 { return nil }
+      _ = fcntl(conn, F_SETFD, FD_CLOEXEC)
+      defer { close(conn) }
+      var byte: UInt8 = 0
+      var master: Int32 = -1
+      _ = ck_recv_message(conn, &byte, 1, &master)
+      return master >= 0 ? master : nil
     }
   }
 }

@@ -26,16 +26,21 @@ package enum JSONLog {
     return data.split(separator: UInt8(ascii: "\n")).compactMap { try? decoder.decode(Entry.self, from: Data($0)) }
   }
 
-  /// All rotated files oldest first, then the current one.
-  package static func read(path: String) -> [Entry] {
+  /// All rotated files oldest first, then the current one (its first `currentUpTo` bytes when given: where a
+  /// `Follower` takes over).
+  package static func read(path: String, currentUpTo limit: UInt64? = nil) -> [Entry] {
     var files = [String]()
     var i = 1
     while FileManager.default.fileExists(atPath: "\(path).\(i)") {
       files.insert("\(path).\(i)", at: 0)
       i += 1
     }
-    files.append(path)
-    return files.flatMap { FileManager.default.contents(atPath: $0).map(parse) ?? [] }
+    var entries = files.flatMap { FileManager.default.contents(atPath: $0).map(parse) ?? [] }
+    if var current = FileManager.default.contents(atPath: path) {
+      if let limit, limit < current.count { current = current.prefix(Int(limit)) }
+      entries += parse(current)
+    }
+    return entries
   }
 
   /// `logs -f`: reads what was appended since the last poll, and starts over when the file was rotated.

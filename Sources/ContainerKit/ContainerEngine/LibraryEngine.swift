@@ -18,6 +18,8 @@ package struct LibraryEngine: Engine {
   /// each opening probed overlayfs and made the store's directories again; the store also keeps the images it
   /// has read (see `ImageStore.resolved`).
   let opened = OpenedStore()
+  /// The execs created through this engine (see `ExecRegistry`).
+  let execs = ExecRegistry()
 
   package init(configuration: EngineConfiguration) { self.configuration = configuration }
 
@@ -182,14 +184,15 @@ package struct LibraryEngine: Engine {
     }
   }
 
-  package func exec(_ record: ContainerRecord, argv: [String], options: ExecOptions) async throws -> Int32 {
+  package func execArguments(
+    _ record: ContainerRecord, _ config: ExecConfig, pidFile: String, consoleSocket: String?
+  ) async throws -> [String] {
     let runtime = try runtimePath()
-    var args = [runtime, "--root", runtimeRoot, "exec"]
-    if options.tty { args.append("-t") }
-    if options.detach { args.append("-d") }
-    for e in options.env { args += ["--env", e] }
-    if let w = options.workdir { args += ["--cwd", w] }
-    if let u = options.user {
+    var args = [runtime, "--root", runtimeRoot, "exec", "--pid-file", pidFile]
+    if let consoleSocket { args += ["-t", "--console-socket", consoleSocket] }
+    for e in config.environment { args += ["--env", e] }
+    if let w = config.workingDirectory { args += ["--cwd", w] }
+    if let u = config.user {
       // The container's own users: never the host's /etc/passwd when its snapshot cannot be found.
       let rootfs: String
       do { rootfs = try await store().snapshot(id: record.id).rootfs } catch {
@@ -198,9 +201,7 @@ package struct LibraryEngine: Engine {
       let user = try SpecBuilder.user(u, rootfs: rootfs)
       args += ["--user", "\(user.uid):\(user.gid)"]
     }
-    args += [record.id] + argv
-    // Never ckit's own stdio in the container (see ExecStdio).
-    return try await (options.detach ? ExecStdio.null : options.tty ? .inherit : .relayed).run(args)
+    return args + [record.id] + config.command
   }
 
   /// Runs `argv` with ckit's stdin, stdout and stderr and returns its exit status (128+N for a signal).

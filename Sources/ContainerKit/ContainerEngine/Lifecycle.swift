@@ -16,14 +16,19 @@ package struct Lifecycle {
   }
   package var store: ContainerStore { ContainerStore(root: root) }
 
-  /// How the caller's terminal joins a foreground run.
+  /// The fds a foreground run's monitor copies the container's stdio to and from (the engine's pipes, never the
+  /// caller's own stdio), and the size of its terminal at start.
   package struct Foreground {
-    package var stdin: Bool
-    package var tty: Bool
+    package var stdin: Int32?
+    package var stdout: Int32
+    package var stderr: Int32
+    package var ttySize: (rows: UInt16, columns: UInt16)?
 
-    package init(stdin: Bool, tty: Bool) {
+    package init(stdin: Int32?, stdout: Int32, stderr: Int32, ttySize: (rows: UInt16, columns: UInt16)?) {
       self.stdin = stdin
-      self.tty = tty
+      self.stdout = stdout
+      self.stderr = stderr
+      self.ttySize = ttySize
     }
   }
 
@@ -162,15 +167,10 @@ package struct Lifecycle {
       let exitCommand = engine.configuration.exitCommand
       if !exitCommand.isEmpty { for a in exitCommand + [id] { args += ["--exit-command", a] } }
       if let fg = foreground {
-        args += ["--foreground", "--stdout-fd", "1", "--stderr-fd", "2"]
-        if fg.stdin { args += ["--stdin-fd", "0"] }
-        if fg.tty {
-          var ws = winsize()
-          if ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_row > 0 {
-            args += ["--tty-size", "\(ws.ws_row)x\(ws.ws_col)"]
-          }
-        }
-        fds += [0, 1, 2]
+        args += ["--foreground", "--stdout-fd", String(fg.stdout), "--stderr-fd", String(fg.stderr)]
+        if let fd = fg.stdin { args += ["--stdin-fd", String(fd)] }
+        if let size = fg.ttySize { args += ["--tty-size", "\(size.rows)x\(size.columns)"] }
+        fds += [fg.stdin, fg.stdout, fg.stderr].compactMap { $0 }
       }
       let (syncRead, syncWrite) = try MonitorLauncher.makePipe()
       let pipeFDs = [syncRead, syncWrite]

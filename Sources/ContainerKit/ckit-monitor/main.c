@@ -9,6 +9,8 @@
  *                     (either queued with the value 1: the sender waits for us and cleans up itself, so no exit
  *                     command runs, unless the sender is gone by the time we exit)
  *                     SIGUSR2  kill: forwards the signal number queued with it (sigqueue), SIGKILL also stops
+ *                     SIGWINCH resize the container's terminal: rows << 16 | columns queued with it (sigqueue), for
+ *                              attach clients, which send only the bytes of stdin on their socket
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -496,7 +498,7 @@ int main(int argc, char **argv) {
   signal(SIGHUP, SIG_IGN);
   sigset_t mask;
   sigemptyset(&mask);
-  int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2};
+  int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
   for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) sigaddset(&mask, sigs[i]);
   sigprocmask(SIG_BLOCK, &mask, NULL);
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -624,6 +626,16 @@ int main(int argc, char **argv) {
             kill_child(sig);
             break;
           }
+          case SIGWINCH:
+            /* Kept for the next run's terminal too (a restart); the pty's own SIGWINCH tells the container. */
+            if (si.ssi_code != SI_QUEUE || !opt.tty) break;
+            opt.rows = (unsigned short)((unsigned int)si.ssi_int >> 16);
+            opt.cols = (unsigned short)((unsigned int)si.ssi_int & 0xffff);
+            if (st.pty_fd >= 0) {
+              struct winsize ws = {.ws_row = opt.rows, .ws_col = opt.cols};
+              ioctl(st.pty_fd, TIOCSWINSZ, &ws);
+            }
+            break;
           }
         }
         break;

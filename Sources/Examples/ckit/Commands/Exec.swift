@@ -1,9 +1,6 @@
 import ArgumentParser
-import Builder
 import ContainerEngine
 import Foundation
-import OCI
-import RegistryClient
 
 struct Exec: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -16,6 +13,8 @@ struct Exec: AsyncParsableCommand {
   @Option(name: .shortAndLong, help: "Set environment variables") var env: [String] = []
   @Option(name: .shortAndLong, help: "Username or UID") var user: String?
   @Option(name: .shortAndLong, help: "Working directory inside the container") var workdir: String?
+  @Option(name: .customLong("detach-keys"), help: "Override the key sequence for detaching a container")
+  var detachKeys: String?
   @Flag(help: "Give extended privileges to the command") var privileged = false
   @Argument(parsing: .postTerminator, help: "CONTAINER COMMAND [ARG...]") var containerAndCommand: [String] = []
 
@@ -24,14 +23,19 @@ struct Exec: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let store = global.containers
-    let record = try store.find(containerAndCommand[0])
-    let status = store.status(record)
-    guard status.isRunning else { throw CkitError.containerNotRunning(record.id) }
-    if status.phase == .paused { throw CkitError.containerPaused(record.id) }
-    let code = try await Engines.current(global.state).exec(
-      record, argv: Array(containerAndCommand.dropFirst()),
-      options: ExecOptions(env: env, user: user, workdir: workdir, tty: tty && isatty(0) == 1, detach: detach))
+    let engine = try global.engine()
+    // ckit's stdin goes to the process (as it always did here, -i or not) unless detached.
+    let config = ExecConfig(
+      command: Array(containerAndCommand.dropFirst()), environment: env, user: user, workingDirectory: workdir,
+      tty: tty && isatty(0) == 1, attachStdin: !detach, detachKeys: detachKeys,
+      consoleSize: SessionRelay.terminalSize())
+    let id = try await engine.createExec(containerAndCommand[0], config)
+    // Ctrl-C in a terminal that is not raw goes to the runtime too (same process group), which forwards it to the
+    // process: ckit stays to relay the rest of the output and return the exit code.
+    if !detach { signal(SIGINT, SIG_IGN) }
+    let session = try await engine.startExec(id, detach: detach)
+    if detach { return }
+    let code = await SessionRelay.run(session, stdin: true) ?? 0
     if code != 0 { throw ContainerExit(code: code) }
   }
 }

@@ -14,8 +14,6 @@ struct Logs: AsyncParsableCommand {
   @Argument(help: "CONTAINER") var container: String
 
   func run() async throws {
-    let store = global.containers
-    let record = try store.find(container)
     let tailCount: Int?
     if tail == "all" || tail == "-1" {
       tailCount = nil
@@ -23,35 +21,12 @@ struct Logs: AsyncParsableCommand {
       guard let n = Int(tail), n >= 0 else { throw CkitError.invalidArgument("invalid value for tail: \(tail)") }
       tailCount = n
     }
-    let sinceDate = try since.map { try HumanFormat.parseSince($0) }
-    let untilDate = try until.map { try HumanFormat.parseSince($0) }
-    let path = global.state.logPath(record.id)
-    var entries = JSONLog.read(path: path)
-    entries = entries.filter { e in
-      (sinceDate.map { e.time >= $0 } ?? true) && (untilDate.map { e.time <= $0 } ?? true)
+    let options = LogOptions(
+      follow: follow, since: try since.map { try HumanFormat.parseSince($0) },
+      until: try until.map { try HumanFormat.parseSince($0) }, tail: tailCount, timestamps: timestamps)
+    for await line in try await global.engine().logs(container, options) {
+      let handle = line.stream == .stderr ? FileHandle.standardError : FileHandle.standardOutput
+      handle.write(Data(line.text.utf8))
     }
-    if let tailCount { entries = Array(entries.suffix(tailCount)) }
-    for e in entries { emit(e) }
-    guard follow else { return }
-    var reader = JSONLog.Follower(path: path)
-    reader.skipToEnd()
-    while true {
-      let fresh = reader.poll()
-      for e in fresh where untilDate.map({ e.time <= $0 }) ?? true { emit(e) }
-      if fresh.isEmpty {
-        if !store.status(try store.load(id: record.id)).isRunning {
-          for e in reader.poll() { emit(e) }
-          return
-        }
-        try await Task.sleep(nanoseconds: 100_000_000)
-      }
-    }
-  }
-
-  func emit(_ e: JSONLog.Entry) {
-    var line = e.log
-    if timestamps { line = e.rawTime + " " + line }
-    let handle = e.stream == "stderr" ? FileHandle.standardError : FileHandle.standardOutput
-    handle.write(Data(line.utf8))
   }
 }

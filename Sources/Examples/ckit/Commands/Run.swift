@@ -18,57 +18,31 @@ struct Run: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let engine = Engines.current(global.state)
     // No sweep here (ps, start and prune do it): it reads every container's state, which a run must not cost.
-    let lifecycle = Lifecycle(root: global.state, engine: engine)
     let id = try await CreateFlow.create(
       global: global, options: options, imageAndCommand: imageAndCommand, autoRemove: rm)
-    let record = try global.containers.load(id: id)
+    let engine = try global.engine()
     if detach {
-      do { _ = try await lifecycle.start(record.id, foreground: nil) } catch let failure as StartFailure {
-        FileHandle.standardError.write(Data("ckit: \(failure.message)\n".utf8))
-        throw ContainerExit(code: failure.code)
+      do { try await engine.start(id) } catch EngineError.startFailed(_, let code, let message) {
+        FileHandle.standardError.write(Data("ckit: \(message)\n".utf8))
+        throw ContainerExit(code: code)
       }
-      print(record.id)
+      print(id)
       return
     }
-    let code = try await ForegroundRun.run(record: record, lifecycle: lifecycle)
+    let code = try await ForegroundRun.run(engine, id: id, stdin: try await engine.inspect(id).config.openStdin)
     if code != 0 { throw ContainerExit(code: code) }
   }
 }
 
-/// A container in the foreground: the monitor writes to our stdout/stderr (and reads our stdin with -i), we wait
-/// for its `exit CODE` and return that code, as `docker run` does.
+/// A container in the foreground, as `docker run` and `docker start -a` show it: its output on ours, our stdin
+/// with -i, until it exits, whose code is returned (the engine has released it by then).
 enum ForegroundRun {
-  static func run(record: ContainerRecord, lifecycle: Lifecycle, attachStdin: Bool? = nil) async throws -> Int32 {
-    let tty = record.config.tty && isatty(0) == 1
-    let raw = tty ? RawTerminal(fd: 0) : nil
-    defer { raw?.restore() }
+  static func run(_ engine: ContainerEngine, id: String, stdin: Bool) async throws -> Int32 {
     // The terminal's ^C reaches the monitor too (same process group), which forwards it to the container.
     signal(SIGINT, SIG_IGN)
-    let stdin = attachStdin ?? record.config.openStdin
-    let monitor: pid_t
-    let sync: Int32
-    do {
-      (monitor, sync) = try await lifecycle.start(record.id, foreground: .init(stdin: stdin, tty: tty))
-    } catch let failure as StartFailure {
-      // The monitor already wrote the runtime's message to our stderr.
-      raw?.restore()
-      let latest = (try? lifecycle.store.load(id: record.id)) ?? record
-      try? await lifecycle.cleanup(latest, removeIfAuto: true)
-      return failure.code
-    }
-    var code: Int32 = 125
-    while let line = MonitorLauncher.readLine(sync) {
-      if line.hasPrefix("exit "), let c = Int32(line.dropFirst(5)) { code = c }
-    }
-    close(sync)
-    var status: Int32 = 0
-    while waitpid(monitor, &status, 0) < 0 && errno == EINTR {}
-    raw?.restore()
-    let latest = (try? lifecycle.store.load(id: record.id)) ?? record
-    try? await lifecycle.cleanup(latest, removeIfAuto: true)
-    return code
+    let session = try await engine.startAttached(id, stdin: stdin, ttySize: SessionRelay.terminalSize())
+    return await SessionRelay.run(session, stdin: stdin) ?? 0
   }
 }
 

@@ -18,8 +18,7 @@ struct Start: AsyncParsableCommand {
       guard containers.count == 1 else {
         throw CkitError.invalidArgument("you cannot start and attach multiple containers at once")
       }
-      let record = try global.containers.find(containers[0])
-      let code = try await ForegroundRun.run(record: record, lifecycle: lifecycle, attachStdin: interactive)
+      let code = try await ForegroundRun.run(global.engine(), id: containers[0], stdin: interactive)
       if code != 0 { throw ContainerExit(code: code) }
       return
     }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Cgroups
 import ContainerEngine
 import Foundation
 
@@ -22,34 +21,27 @@ struct Stats: AsyncParsableCommand {
   ]
 
   func run() async throws {
-    let store = global.containers
-    let driver: any CgroupDriver
-    do { driver = try Cgroups.detect() } catch { throw CkitError.backend("stats: \(error)") }
-    let mounts = CgroupMounts(mountInfo: (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "")
-    let hostMemory = UInt64(sysconf(Int32(_SC_PHYS_PAGES))) * UInt64(sysconf(Int32(_SC_PAGESIZE)))
-    let cpus = max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
-    let records =
-      try containers.isEmpty
-      ? store.all().filter { all || store.status($0).isRunning } : containers.map { try store.find($0) }
-    func sample() -> [StatsSample] {
-      records.map { r in
-        let s = store.status(r)
-        guard s.isRunning, var sample = StatsSample.read(pid: s.pid, driver: driver, mounts: mounts) else {
-          return StatsSample()
-        }
-        // The host's namespace is not the container's traffic: docker shows none.
-        if r.hostConfig.networkMode == .host { (sample.netReceived, sample.netSent) = (0, 0) }
-        return sample
+    let engine = try global.engine()
+    var infos = [(id: String, name: String)]()
+    if containers.isEmpty {
+      infos = try await engine.list().filter { all || $0.isRunning }.map { ($0.id, $0.name) }
+    } else {
+      for c in containers {
+        let inspect = try await engine.inspect(c)
+        infos.append((inspect.id, String(inspect.name.drop { $0 == "/" })))
       }
     }
-    var before = sample()
-    // docker's first frame already has a CPU %: it compares with a reading taken a moment before.
-    try await Task.sleep(nanoseconds: 500_000_000)
+    var streams = [AsyncStream<ContainerStats>.Iterator]()
+    for info in infos { streams.append(try await engine.stats(info.id, stream: !noStream).makeAsyncIterator()) }
+    var first = true
     while true {
-      let after = sample()
-      let values = records.enumerated().map { i, r in
-        after[i].row(
-          since: before[i], id: noTrunc ? r.id : r.shortID, name: r.name, hostMemory: hostMemory, cpus: cpus)
+      // With nothing to read, the pace the readings would have set.
+      if infos.isEmpty { try await Task.sleep(nanoseconds: first ? 500_000_000 : 1_000_000_000) }
+      first = false
+      var values = [TemplateValue]()
+      for (i, info) in infos.enumerated() {
+        guard let sample = await streams[i].next() else { return }
+        values.append(sample.row(id: noTrunc ? info.id : String(info.id.prefix(12)), name: info.name))
       }
       let output: String
       if let t = try format.template() {
@@ -64,8 +56,6 @@ struct Stats: AsyncParsableCommand {
       print(output, terminator: "")
       if noStream { return }
       fflush(nil)
-      before = after
-      try await Task.sleep(nanoseconds: 1_000_000_000)
     }
   }
 }
