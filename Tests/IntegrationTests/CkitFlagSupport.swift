@@ -57,8 +57,10 @@ final class CkitTerminal: @unchecked Sendable {
         CkitCLITests.products.appendingPathComponent("ckit").path, "--root", env.scratch.path.path,
       ] + args
     let line = argv.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+    // The server tmux forks keeps the client's stdio: with the test's pipes it would hold them open forever.
     try Command.run([
-      "tmux", "-S", socket, "-f", conf, "new-session", "-d", "-x", "\(width)", "-y", "\(height)", line,
+      "sh", "-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", "tmux", "-S", socket, "-f", conf, "new-session",
+      "-d", "-x", "\(width)", "-y", "\(height)", line,
     ])
   }
 
