@@ -57,10 +57,15 @@ final class CkitTerminal: @unchecked Sendable {
         CkitCLITests.products.appendingPathComponent("ckit").path, "--root", env.scratch.path.path,
       ] + args
     let line = argv.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-    // The server tmux forks keeps the client's stdio: with the test's pipes it would hold them open forever.
+    // The server tmux forks keeps every descriptor the client had: Foundation's Process hands its child one that
+    // tells it the child is gone only once no process holds it, so the server would keep the test waiting. The
+    // client gets none but stdio.
+    let closeAll =
+      "for fd in /proc/$$/fd/*; do n=${fd##*/}; [ \"$n\" -gt 2 ] && eval \"exec $n>&-\"; done 2>/dev/null; "
+      + "exec \"$@\" </dev/null >/dev/null 2>&1"
     try Command.run([
-      "sh", "-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", "tmux", "-S", socket, "-f", conf, "new-session",
-      "-d", "-x", "\(width)", "-y", "\(height)", line,
+      "bash", "-c", closeAll, "bash", "tmux", "-S", socket, "-f", conf, "new-session", "-d", "-x", "\(width)", "-y",
+      "\(height)", line,
     ])
   }
 
