@@ -110,7 +110,7 @@ struct CkitFlagNetworkTests {
   }
 
   /// `--network host` shares the host's network namespace, `none` has loopback only, the default bridge gives
-  /// `eth0` the address `inspect` reports.
+  /// `eth0` the address `inspect` reports, and `-h` names it in /etc/hosts.
   @Test func networkModes() async throws {
     try await CkitFlag.withEnv { env in
       let hostNet = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
@@ -118,13 +118,16 @@ struct CkitFlagNetworkTests {
       #expect(host.stdout == hostNet + "\n", "\(host.stderr)")
       let none = try env.ckit(["run", "--rm", "--network", "none", env.image, "sh", "-c", "ls /sys/class/net"])
       #expect(none.stdout == "lo\n", "\(none.stderr)")
-      let bridged = try env.ckit(["run", "-d", "--name", "br", env.image, "sleep", "3600"])
+      let bridged = try env.ckit(["run", "-d", "--name", "br", "-h", "box.test", env.image, "sleep", "3600"])
       #expect(bridged.status == 0, "\(bridged.stderr)")
       let address = try CkitFlag.inspect(env, "br", "{{.NetworkSettings.IPAddress}}")
       #expect(!address.isEmpty)
       let eth0 = try env.ckit(["exec", "br", "ip", "-4", "-o", "addr", "show", "eth0"])
       #expect(eth0.stdout.contains(" \(address)/"), "\(eth0.stdout)")
       #expect(try env.ckit(["exec", "br", "readlink", "/proc/self/ns/net"]).stdout != hostNet + "\n")
+      // `-h`: the name the container has, and its address's in /etc/hosts.
+      let hosts = try env.ckit(["exec", "br", "cat", "/etc/hosts"]).stdout.split(separator: "\n")
+      #expect(hosts.contains { $0.hasPrefix(address) && $0.contains("box.test") }, "\(hosts)")
     }
   }
 }

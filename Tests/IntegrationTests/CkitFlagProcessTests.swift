@@ -33,10 +33,10 @@ struct CkitFlagProcessTests {
       let r = try env.ckit(
         [
           "run", "--rm", "-i", "--network", "none", "-w", "/new/dir", "-e", "A=1", "-e", "B=x y", "-h", "box.test",
-          env.image, "sh", "-c", "pwd; echo \"$A|$B\"; hostname; grep -c box.test /etc/hosts; cat",
+          env.image, "sh", "-c", "pwd; echo \"$A|$B\"; hostname; cat",
         ], stdin: "from-stdin\n")
       #expect(r.status == 0, "\(r.stderr)")
-      #expect(r.stdout == "/new/dir\n1|x y\nbox.test\n1\nfrom-stdin\n", "\(r.stdout)")
+      #expect(r.stdout == "/new/dir\n1|x y\nbox.test\nfrom-stdin\n", "\(r.stdout)")
       let relative = try env.ckit(["run", "--rm", "-w", "rel", env.image, "true"])
       #expect(relative.status == 125)
       withKnownIssue("a relative -w reaches the runtime (ckit-runtime's words); Docker refuses it first (ctr's files)")
