@@ -1,0 +1,121 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The flags of the other commands that no test had run: `ps -l --no-trunc`, `images -q --digests --no-trunc`,
+/// `commit -m -a -c -p`, `exec -d -w`, `attach --detach-keys`, `build --target`, `volume prune`, `system df`.
+@Suite(.enabled(if: isRoot, "requires root"), .serialized)
+struct CkitFlagCommandTests {
+  /// `ps -l` shows the latest container whatever its state, `--no-trunc` full IDs; `images -q` the short IDs,
+  /// `--no-trunc` the full `sha256:` ones, `--digests` the manifest digest the image was pulled by.
+  @Test func listingFlags() async throws {
+    try await CkitFlag.withEnv { env in
+      #expect(try env.ckit(["run", "--name", "first", "--network", "none", env.image, "true"]).status == 0)
+      #expect(try env.ckit(["create", "--name", "second", "--network", "none", env.image, "true"]).status == 0)
+      #expect(try env.ckit(["ps", "-l", "--format", "{{.Names}}"]).stdout == "second\n")
+      let id = try CkitFlag.inspect(env, "second", "{{.Id}}")
+      #expect(try env.ckit(["ps", "-l", "-q", "--no-trunc"]).stdout == id + "\n")
+      #expect(try env.ckit(["ps", "-l", "-q"]).stdout == String(id.prefix(12)) + "\n")
+
+      let imageID = try env.ckit(["image", "inspect", "-f", "{{.Id}}", env.image]).stdout
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+      #expect(imageID.hasPrefix("sha256:") && imageID.count == 71, "\(imageID)")
+      let hex = imageID.dropFirst(7)
+      #expect(try env.ckit(["images", "-q"]).stdout == String(hex.prefix(12)) + "\n")
+      #expect(try env.ckit(["images", "-q", "--no-trunc"]).stdout == imageID + "\n")
+      let digests = try env.ckit(["images", "--digests"]).stdout.split(separator: "\n")
+      #expect(digests.first?.contains("DIGEST") == true, "\(digests)")
+      let digest = try BusyboxImage.manifestDigest()
+      #expect(digests.dropFirst().first?.contains(digest) == true, "\(digests) lacks \(digest)")
+    }
+  }
+
+  /// `commit -m -a -c`: the message, author and changed config are in the image; `-p` (the default) pauses the
+  /// container during the commit and it runs on afterwards. `exec -d` returns at once and its command runs on;
+  /// `exec -w` runs in that directory.
+  @Test func commitAndExecFlags() async throws {
+    try await CkitFlag.withEnv { env in
+      let run = try env.ckit([
+        "run", "-d", "--name", "src", "--network", "none", env.image, "sh", "-c", "echo made > /f; sleep 3600",
+      ])
+      #expect(run.status == 0, "\(run.stderr)")
+      #expect(try await eventually { try env.ckit(["exec", "src", "cat", "/f"]).stdout == "made\n" })
+      let commit = try env.ckit([
+        "commit", "-p", "-m", "a message", "-a", "Ann Author", "-c", "CMD [\"cat\", \"/f\"]", "-c", "ENV K=v", "src",
+        "committed:1",
+      ])
+      #expect(commit.status == 0, "\(commit.stderr)")
+      #expect(
+        try env.ckit(["image", "inspect", "-f", "{{.Comment}}|{{.Author}}", "committed:1"]).stdout
+          == "a message|Ann Author\n")
+      #expect(try env.ckit(["run", "--rm", "--network", "none", "committed:1"]).stdout == "made\n")
+      #expect(try env.ckit(["run", "--rm", "--network", "none", "committed:1", "sh", "-c", "echo $K"]).stdout == "v\n")
+      #expect(try CkitFlag.inspect(env, "src", "{{.State.Running}} {{.State.Paused}}") == "true false")
+
+      let started = ContinuousClock.now
+      let detached = try env.ckit(["exec", "-d", "src", "sh", "-c", "sleep 2; echo late > /late"])
+      #expect(detached.status == 0 && detached.stdout.isEmpty, "\(detached.stderr)")
+      #expect(ContinuousClock.now - started < .seconds(2), "exec -d waited for its command")
+      #expect(try await eventually { try env.ckit(["exec", "src", "cat", "/late"]).stdout == "late\n" })
+      #expect(try env.ckit(["exec", "-w", "/proc", "src", "pwd"]).stdout == "/proc\n")
+    }
+  }
+
+  /// `attach --detach-keys`: Docker's key syntax (`ctrl-x,x`); the container runs on after it.
+  @Test func attachDetachKeys() async throws {
+    try await CkitFlag.withEnv { env in
+      #expect(try env.ckit(["run", "-d", "-i", "--network", "none", "--name", "a", env.image, "sh"]).status == 0)
+      let attached = try env.ckit(
+        ["attach", "--detach-keys", "ctrl-x,x", "a"], stdin: "echo keys-$((6*7))\n\u{18}xecho too-late\n")
+      #expect(attached.status == 0, "\(attached.stderr)")
+      #expect(attached.stderr.contains("read escape sequence"), "\(attached.stderr)")
+      #expect(try CkitFlag.inspect(env, "a", "{{.State.Running}}") == "true")
+      #expect(try await eventually { try env.ckit(["logs", "a"]).stdout.contains("keys-42") })
+      #expect(!(try env.ckit(["logs", "a"]).stdout.contains("too-late")))
+    }
+  }
+
+  /// `build --target` stops at that stage: the image has the stage's files, none of the later ones.
+  @Test func buildTarget() async throws {
+    try await CkitFlag.withEnv { env in
+      let ctx = try env.scratch.directory("ctx")
+      try """
+      FROM \(env.image) AS base
+      RUN echo base > /base
+      FROM base AS final
+      RUN echo final > /final
+
+      """.write(to: ctx.appendingPathComponent("Dockerfile"), atomically: true, encoding: .utf8)
+      let build = try env.ckit(["build", "-q", "--target", "base", "-t", "targeted:1", ctx.path])
+      #expect(build.status == 0, "\(build.stderr)")
+      let files = try env.ckit(["run", "--rm", "--network", "none", "targeted:1", "sh", "-c", "cat /base; ls /final"])
+      #expect(files.stdout == "base\n", "\(files.stdout)")
+      #expect(files.stderr.contains("No such file"), "\(files.stderr)")
+      let missing = try env.ckit(["build", "-q", "--target", "nope", ctx.path])
+      #expect(missing.status != 0 && missing.stderr.contains("nope"), "\(missing.stderr)")
+    }
+  }
+
+  /// `volume prune -f` removes the volumes no container uses and keeps the others; `system df` counts them.
+  @Test func volumePruneAndSystemDf() async throws {
+    try await CkitFlag.withEnv { env in
+      #expect(try env.ckit(["volume", "create", "unused"]).status == 0)
+      let run = try env.ckit([
+        "run", "-d", "--name", "user", "--network", "none", "-v", "used:/v", env.image, "sleep", "3600",
+      ])
+      #expect(run.status == 0, "\(run.stderr)")
+      let df = try env.ckit(["system", "df"]).stdout
+      let volumes = try #require(df.split(separator: "\n").first { $0.hasPrefix("Local Volumes") }, "\(df)")
+      #expect(
+        volumes.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).prefix(2) == ["2", "1"],
+        "TOTAL 2, ACTIVE 1: \(volumes)")
+      let prune = try env.ckit(["volume", "prune", "-f"])
+      #expect(prune.status == 0, "\(prune.stderr)")
+      let left = try env.ckit(["volume", "ls", "-q"]).stdout
+      #expect(left.contains("used"), "\(left)")
+      withKnownIssue("Docker 23+ prunes only anonymous volumes without -a; ckit's prune takes named ones too") {
+        #expect(left.contains("unused"), "\(left)")
+      }
+    }
+  }
+}
