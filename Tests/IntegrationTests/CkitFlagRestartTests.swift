@@ -12,17 +12,23 @@ struct CkitFlagRestartTests {
     return text.split(separator: "\n").compactMap { $0.split(separator: " ").first.flatMap { Double($0) } }
   }
 
+  /// Runs `name` detached with `policy`, a container that records each of its starts (the host's uptime, in a
+  /// bound host file) and exits with `code`; returns that file.
+  static func runRecording(_ env: CkitSeedTests.Env, _ name: String, policy: String, exit code: Int) throws -> URL {
+    let rec = try env.scratch.directory("rec-\(name)")
+    let run = try env.ckit([
+      "run", "-d", "--name", name, "--network", "none", "--restart", policy, "-v", "\(rec.path):/rec", env.image,
+      "sh", "-c", "cat /proc/uptime >> /rec/starts; exit \(code)",
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    return rec.appendingPathComponent("starts")
+  }
+
   /// `always` restarts a container that keeps exiting, each time after twice the delay before (Docker's back-off,
   /// from 100 ms); `ps` shows it restarting between runs; `stop` ends it for good, also while it waits.
   @Test func alwaysRestartsWithBackOff() async throws {
     try await CkitFlag.withEnv { env in
-      let rec = try env.scratch.directory("rec")
-      let file = rec.appendingPathComponent("starts")
-      let run = try env.ckit([
-        "run", "-d", "--name", "flappy", "--network", "none", "--restart", "always", "-v", "\(rec.path):/rec",
-        env.image, "sh", "-c", "cat /proc/uptime >> /rec/starts; exit 1",
-      ])
-      #expect(run.status == 0, "\(run.stderr)")
+      let file = try Self.runRecording(env, "flappy", policy: "always", exit: 1)
       // Six starts: waits of 100, 200, 400, 800 and 1600 ms between them.
       #expect(try await eventually { Self.starts(file).count >= 6 }, "\(Self.starts(file))")
       let t = Self.starts(file)
@@ -53,13 +59,7 @@ struct CkitFlagRestartTests {
   /// back with its policy. `on-failure:2` restarts twice after failures, never after success.
   @Test func unlessStoppedAndOnFailure() async throws {
     try await CkitFlag.withEnv { env in
-      let rec = try env.scratch.directory("rec")
-      let file = rec.appendingPathComponent("starts")
-      let run = try env.ckit([
-        "run", "-d", "--name", "us", "--network", "none", "--restart", "unless-stopped", "-v", "\(rec.path):/rec",
-        env.image, "sh", "-c", "cat /proc/uptime >> /rec/starts; exit 0",
-      ])
-      #expect(run.status == 0, "\(run.stderr)")
+      let file = try Self.runRecording(env, "us", policy: "unless-stopped", exit: 0)
       #expect(try await eventually { Self.starts(file).count >= 3 })
       #expect(try env.ckit(["stop", "us"]).status == 0)
       let stopped = Self.starts(file).count

@@ -62,6 +62,17 @@ struct CkitFlagTerminalTests {
     }
   }
 
+  /// At the shell `term` shows: types `command`, waits for `marker`, records the known gaps, then types `exit
+  /// code` and expects it as ckit's own status.
+  static func converse(_ term: CkitTerminal, _ command: String, until marker: String, exit code: Int32) async throws {
+    #expect(try await term.waitFor("# "), "\(term.screen())")
+    try term.type(command + "\r")
+    #expect(try await term.waitFor(marker), "\(term.screen())")
+    knownTerminalIssues(term.screen(), term: false)
+    try term.type("exit \(code)\r")
+    #expect(try await term.exitStatus() == code, "\(term.screen())")
+  }
+
   /// `exec -it`: a second shell on a terminal of its own in a running container; its status is ckit's.
   @Test func execInteractiveTerminal() async throws {
     try await CkitFlag.withEnv { env in
@@ -69,12 +80,7 @@ struct CkitFlagTerminalTests {
       #expect(run.status == 0, "\(run.stderr)")
       let term = try CkitTerminal(env, ["exec", "-it", "box", "sh"])
       defer { term.close() }
-      #expect(try await term.waitFor("# "), "\(term.screen())")
-      try term.type("tty; ps -o pid,comm | grep -c sleep; echo exec-$((6*7))\r")
-      #expect(try await term.waitFor("exec-42"), "\(term.screen())")
-      Self.knownTerminalIssues(term.screen(), term: false)
-      try term.type("exit 4\r")
-      #expect(try await term.exitStatus() == 4, "\(term.screen())")
+      try await Self.converse(term, "tty; echo exec-$((6*7))", until: "exec-42", exit: 4)
       // The container's own process was not disturbed.
       #expect(try CkitFlag.inspect(env, "box", "{{.State.Running}}") == "true")
     }
@@ -88,12 +94,7 @@ struct CkitFlagTerminalTests {
       #expect(create.status == 0, "\(create.stderr)")
       let term = try CkitTerminal(env, ["start", "-a", "-i", "later"])
       defer { term.close() }
-      #expect(try await term.waitFor("# "), "\(term.screen())")
-      try term.type("echo started-$((40+2)); tty\r")
-      #expect(try await term.waitFor("started-42"), "\(term.screen())")
-      Self.knownTerminalIssues(term.screen(), term: false)
-      try term.type("exit 5\r")
-      #expect(try await term.exitStatus() == 5, "\(term.screen())")
+      try await Self.converse(term, "echo started-$((40+2)); tty", until: "started-42", exit: 5)
 
       let plain = try CkitTerminal(
         env, ["run", "-t", "--rm", "--network", "none", env.image, "sh", "-c", "stty size; echo done"])
