@@ -46,6 +46,8 @@ enum CkitFlag {
 /// The pane stays after ckit exits (`remain-on-exit`), so its exit status can be read.
 final class CkitTerminal: @unchecked Sendable {
   let socket: String
+  /// The tmux server's pid (our own process): `kill-server` leaves a server whose pane still holds a process.
+  private var server: pid_t = 0
 
   init(_ env: CkitSeedTests.Env, _ args: [String], width: Int = 100, height: Int = 30) throws {
     socket = env.scratch.path.appendingPathComponent("tmux-\(UInt32.random(in: 0..<UInt32.max))").path
@@ -67,6 +69,8 @@ final class CkitTerminal: @unchecked Sendable {
       "bash", "-c", closeAll, "bash", "tmux", "-S", socket, "-f", conf, "new-session", "-d", "-x", "\(width)", "-y",
       "\(height)", line,
     ])
+    server =
+      pid_t(try tmux(["display-message", "-p", "#{pid}"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
   }
 
   private func tmux(_ args: [String]) throws -> CommandResult {
@@ -96,8 +100,17 @@ final class CkitTerminal: @unchecked Sendable {
     }
   }
 
-  /// Ends the tmux server (and so ckit, if it still runs).
-  func close() { _ = try? tmux(["kill-server"]) }
+  /// Ends the tmux server (and so hangs up ckit's terminal, if it still runs).
+  func close() {
+    _ = try? tmux(["kill-server"])
+    // Only while that pid is still our server (its command line names our socket), never a reused one.
+    if server > 0, let line = try? String(contentsOfFile: "/proc/\(server)/cmdline", encoding: .utf8),
+      line.contains(socket)
+    {
+      kill(server, SIGKILL)
+    }
+    server = 0
+  }
 
   deinit { close() }
 }
