@@ -94,13 +94,14 @@ struct LifecycleTests {
     }
   }
 
+  /// A missing cwd is made (as runc makes it); one that cannot be a directory fails with its own message.
   @Test("a bad cwd has its own message")
   func badCwd() async throws {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch)
       var spec = f.spec(["true"])
-      spec.process?.cwd = "/does/not/exist"
-      await f.expectCreateFails(spec, id: "cwd", "cwd: /does/not/exist: no such file or directory")
+      spec.process?.cwd = "/etc/passwd/below"
+      await f.expectCreateFails(spec, id: "cwd", "cwd: /etc/passwd/below: not a directory")
     }
   }
 

@@ -20,7 +20,9 @@ extension BuildSession {
       for (name, def) in try argDeclarations(node, env: env) {
         let value = options.buildArgs[name] ?? def ?? globalArgs[name]
         if let value { scope.args[name] = value } else { scope.args.removeValue(forKey: name) }
-        pairs.append(KeyValue(name, value ?? ""))
+        // The step is the line as written (Docker's classic builder commits `ARG V=default`), so another
+        // `--build-arg` value reuses it; the RUN steps that can read the value are keyed by it.
+        pairs.append(KeyValue(name, def ?? ""))
       }
       try metadata(.arg(pairs), state: &state)
     default:

@@ -456,6 +456,14 @@ void ck_setup_rootfs(const struct ck_plan *plan, const struct ck_mntns_strategy 
     ck_run_hooks(plan, "createContainer", plan->create_container_hooks, plan->create_container_count,
                  plan->create_state_fd);
 
+  /* A working directory the image lacks is made (root's, 0755), as runc makes it for Docker's `-w`: resolved in the
+   * rootfs like every other path, after the mounts (it may lie in a volume) and before the rootfs turns read-only. */
+  if (plan->cwd != NULL) {
+    int cwd = ck_resolve(plan->cwd, CK_DEST_DIR, 1);
+    if (cwd < 0) ck_fail(plan, "cwd", errno, plan->cwd, 1);
+    close(cwd);
+  }
+
   if (fchdir(ck_root) != 0) ck_fail(plan, "chdir", errno, plan->rootfs, 1);
   ns->enter_root(plan, ck_root);
   close(ck_root);

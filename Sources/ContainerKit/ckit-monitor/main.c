@@ -220,7 +220,10 @@ static void spawn(void) {
     } else {
       dup2(out[1], 1);
       dup2(err[1], 2);
-      if (opt.stdin_fd >= 0) dup2(opt.stdin_fd, 0);
+      /* The caller's stdin is usually fd 0 already, marked close-on-exec above, and dup2 onto itself keeps
+       * that mark: clear it, or the runtime starts without a stdin and `run -i` reads a stray descriptor. */
+      if (opt.stdin_fd == 0) fcntl(0, F_SETFD, 0);
+      else if (opt.stdin_fd > 0) dup2(opt.stdin_fd, 0);
       else if (in[0] >= 0) dup2(in[0], 0);
       else {
         int null = open("/dev/null", O_RDONLY);
