@@ -9,7 +9,4 @@ enum Engines {
     let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
     return EngineConfiguration(root: root, exitCommand: [exe, "--root", root, "monitor-exit"])
   }
-
-  /// The library engine over `root`.
-  static func current(_ root: StateRoot) -> any Engine { LibraryEngine(configuration: configuration(root.path)) }
 }

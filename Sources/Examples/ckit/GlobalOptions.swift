@@ -6,9 +6,6 @@ import Foundation
 struct GlobalOptions: ParsableArguments {
   @Option(name: .customLong("root"), help: "Root of the ckit state (containers, images, volumes)")
   var root: String = ProcessInfo.processInfo.environment["CKIT_ROOT"] ?? "/var/lib/ckit"
-
-  var state: StateRoot { StateRoot(root) }
-  var containers: ContainerStore { ContainerStore(root: state) }
 }
 
 /// `--format`: a Go template, `table ...`, or `json`.

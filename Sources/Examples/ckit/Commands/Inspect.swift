@@ -21,7 +21,7 @@ struct Inspect: AsyncParsableCommand {
         values.append(Self.container(c))
       } else if type == nil || type == "image", let image = try? await engine.inspectImage(name) {
         values.append(Self.image(image))
-      } else if type == "volume", let v = try? VolumeStore(root: global.state).get(name) {
+      } else if type == "volume", let v = try? await engine.volume(name) {
         values.append(v.value)
       } else {
         missing.append(name)

@@ -12,21 +12,20 @@ struct Start: AsyncParsableCommand {
   @Argument(help: "CONTAINER...") var containers: [String]
 
   func run() async throws {
-    let lifecycle = Lifecycle(root: global.state, engine: Engines.current(global.state))
-    await lifecycle.sweep()
+    let engine = try global.engine()
+    await engine.sweep()
     if attach || interactive {
       guard containers.count == 1 else {
         throw CkitError.invalidArgument("you cannot start and attach multiple containers at once")
       }
-      let code = try await ForegroundRun.run(global.engine(), id: containers[0], stdin: interactive)
+      let code = try await ForegroundRun.run(engine, id: containers[0], stdin: interactive)
       if code != 0 { throw ContainerExit(code: code) }
       return
     }
     var failed: (any Error)? = nil
     for c in containers {
       do {
-        let record = try global.containers.find(c)
-        _ = try await lifecycle.start(record.id, foreground: nil)
+        try await engine.start(c)
         print(c)
       } catch {
         failed = error
