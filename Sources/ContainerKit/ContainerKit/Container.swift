@@ -229,11 +229,12 @@ public final class Container: Sendable {
     do { return try cgroups.stats(path) } catch { throw .cgroup(error) }
   }
 
-  /// Removes the container: its processes (with `force`, even when running), its cgroup and its state, then runs
-  /// the poststop hooks.
+  /// Removes the container: its processes (with `force`, even when created, running or paused), its cgroup and its
+  /// state, then runs the poststop hooks. Without `force` a container that is not stopped is refused and left as
+  /// it is (runtime spec; crun too, where runc kills a created one).
   public func delete(force: Bool = false) async throws(ContainerError) {
     let status = self.status
-    if status == .running || status == .paused {
+    if status != .stopped {
       guard force else { throw .wrongState(id: id, operation: "delete", status: status) }
     }
     if status != .stopped {
