@@ -207,8 +207,8 @@ struct RuntimeCLISpecTests {
   @Test("linux.sysctl is written before /proc/sys turns read-only (podman's net.ipv4.ping_group_range)")
   func sysctlBeforeReadonly() async throws {
     try await withScratchRoot { scratch in
-      let r = try Self.run(scratch, "spec-sysctl", "cat /proc/sys/net/ipv4/ping_group_range; echo 0 > /proc/sys/net/ipv4/ip_forward") {
-        config in
+      let script = "cat /proc/sys/net/ipv4/ping_group_range; echo 0 > /proc/sys/net/ipv4/ip_forward"
+      let r = try Self.run(scratch, "spec-sysctl", script) { config in
         var linux = try #require(config["linux"] as? [String: Any])
         #expect((linux["readonlyPaths"] as? [String])?.contains("/proc/sys") == true)
         linux["sysctl"] = ["net.ipv4.ping_group_range": "0 2147483647"]
