@@ -104,8 +104,10 @@ public final class Container: Sendable {
       if let failure { throw .child(failure) }
     }
     if let hooks = spec.hooks?.poststart, !hooks.isEmpty {
+      // The program may be done already (`true`): the hooks still get its pid.
       var st = state()
       st.status = .running
+      st.pid = pid
       HookRunner.runWarning(hooks, name: "poststart", state: st)
     }
   }
