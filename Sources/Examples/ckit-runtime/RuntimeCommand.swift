@@ -19,7 +19,7 @@ struct RuntimeCommand: ParsableCommand {
       "Global options before the subcommand: --root DIR, --log FILE, --log-format text|json. --systemd-cgroup is refused: cgroups are managed through cgroupfs.",
     subcommands: [
       Create.self, Start.self, Run.self, State.self, Kill.self, Delete.self, Exec.self, SpecCommand.self, List.self,
-      Pause.self, Resume.self, Ps.self, Events.self, Update.self, Features.self,
+      Pause.self, Resume.self, Ps.self, Events.self, Update.self, Features.self, Unsupported.self,
     ])
 }
 
