@@ -33,14 +33,16 @@ struct ContainerdRuntimeTests {
     }
 
     /// A containerd of this test's own, with busybox pulled, stopped (and its containers removed) afterwards.
-    static func with(_ body: (Containerd) async throws -> Void) async throws {
+    /// With `cri`, containerd's CRI plugin is loaded too, with Kubernetes.md's runtime handler for ckit-runtime
+    /// (its network plugins and configs looked for in the scratch directory, its stream server on loopback).
+    static func with(cri: Bool = false, _ body: (Containerd) async throws -> Void) async throws {
       try await withScratchRoot { scratch in
         let dir = scratch.path.path
-        let config = """
+        var config = """
           version = 2
           root = "\(dir)/root"
           state = "\(dir)/state"
-          disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
+          disabled_plugins = [\(cri ? "" : "\"io.containerd.grpc.v1.cri\", ")"io.containerd.snapshotter.v1.btrfs",
             "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.aufs",
             "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp",
             "io.containerd.internal.v1.tracing"]
@@ -48,7 +50,29 @@ struct ContainerdRuntimeTests {
             address = "\(dir)/containerd.sock"
           [ttrpc]
             address = "\(dir)/containerd.sock.ttrpc"
+
           """
+        if cri {
+          config += """
+            [plugins."io.containerd.grpc.v1.cri"]
+              disable_tcp_service = true
+              stream_server_address = "127.0.0.1"
+              stream_server_port = "0"
+              [plugins."io.containerd.grpc.v1.cri".cni]
+                bin_dir = "\(dir)/cni-bin"
+                conf_dir = "\(dir)/cni-conf"
+              [plugins."io.containerd.grpc.v1.cri".containerd]
+                default_runtime_name = "runc"
+              [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+                runtime_type = "io.containerd.runc.v2"
+              [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ckit]
+                runtime_type = "io.containerd.runc.v2"
+                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ckit.options]
+                  BinaryName = "\(Self.runtime)"
+                  SystemdCgroup = false
+
+            """
+        }
         let configURL = scratch.path.appendingPathComponent("config.toml")
         try config.write(to: configURL, atomically: true, encoding: .utf8)
         // Started detached, from a shell that exits at once: the test reaps no daemon, and neither it nor the shims
@@ -84,6 +108,21 @@ struct ContainerdRuntimeTests {
         }
         try await body(containerd)
       }
+    }
+  }
+
+  @Test("the CRI plugin loads Kubernetes.md's runtime handler: ckit-runtime as the shim's BinaryName")
+  func criHandler() async throws {
+    try await Containerd.with(cri: true) { containerd in
+      let plugins = try containerd.ctr(["plugins", "ls"])
+      let cri = plugins.stdout.split(separator: "\n").first {
+        $0.contains("io.containerd.grpc.v1") && $0.contains(" cri ")
+      }
+      #expect(cri?.split(separator: " ").last == "ok", "\(plugins.stdout)")
+      let config = containerd.scratch.path.appendingPathComponent("config.toml").path
+      let dump = try Command.run(["containerd", "--config", config, "config", "dump"]).stdout
+      let handler = try #require(dump.range(of: "runtimes.ckit.options]"), "\(dump)")
+      #expect(dump[handler.upperBound...].contains("BinaryName = \"\(Containerd.runtime)\""), "\(dump)")
     }
   }
 
