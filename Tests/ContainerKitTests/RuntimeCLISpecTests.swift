@@ -243,4 +243,49 @@ struct RuntimeCLISpecTests {
       #expect(try Self.cli(scratch, ["delete", "-f", "spec-nomnt"]).status == 0)
     }
   }
+
+  @Test("update, ps, events --stats and features for a running container; --systemd-cgroup refused")
+  func callersCommands() async throws {
+    try await withScratchRoot { scratch in
+      let bundle = try RuntimeCLITests.bundle(scratch, args: ["sh", "-c", "sleep 3600 & sleep 3600"])
+      let pidFile = scratch.path.appendingPathComponent("pid").path
+      let r = try Self.cli(scratch, ["run", "-d", "--bundle", bundle.path, "--pid-file", pidFile, "spec-calls"])
+      #expect(r.status == 0, "\(r.stderr)")
+      let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)))
+      scratch.register(pid: pid)
+
+      let resources = scratch.path.appendingPathComponent("resources.json")
+      try Data(#"{"memory":{"limit":67108864},"pids":{"limit":50}}"#.utf8).write(to: resources)
+      #expect(try Self.cli(scratch, ["update", "--resources", resources.path, "spec-calls"]).status == 0)
+      #expect(try Self.cli(scratch, ["update", "--cpu-shares", "512", "--memory", "96m", "spec-calls"]).status == 0)
+      let cgroup = "/sys/fs/cgroup/memory/\(RuntimeCLITests.cgroupParent(scratch))/spec-calls"
+      if FileManager.default.fileExists(atPath: cgroup) {
+        #expect(try String(contentsOfFile: cgroup + "/memory.limit_in_bytes", encoding: .utf8) == "100663296\n")
+      }
+
+      // The init and the background sleep at least (ash may exec the last command instead of forking it).
+      let ps = try Self.cli(scratch, ["ps", "--format", "json", "spec-calls"])
+      let pids = try #require(try JSONSerialization.jsonObject(with: Data(ps.stdout.utf8)) as? [Int], "\(ps.stderr)")
+      #expect(pids.count >= 2 && pids.contains(Int(pid)), "\(pids)")
+
+      let events = try Self.cli(scratch, ["events", "--stats", "spec-calls"])
+      let event = try #require(try JSONSerialization.jsonObject(with: Data(events.stdout.utf8)) as? [String: Any])
+      #expect(event["type"] as? String == "stats" && event["id"] as? String == "spec-calls")
+      let data = try #require(event["data"] as? [String: Any])
+      #expect((data["pids"] as? [String: Any])?["current"] as? Int == pids.count, "\(events.stdout)")
+      #expect((data["pids"] as? [String: Any])?["limit"] as? Int == 50, "\(events.stdout)")
+
+      let features = try Self.cli(scratch, ["features"])
+      let doc = try #require(try JSONSerialization.jsonObject(with: Data(features.stdout.utf8)) as? [String: Any])
+      #expect((doc["hooks"] as? [String])?.contains("createContainer") == true)
+      let linux = try #require(doc["linux"] as? [String: Any])
+      #expect((linux["namespaces"] as? [String])?.contains("time") == true)
+      #expect((linux["cgroup"] as? [String: Bool])?["systemd"] == false)
+
+      let systemd = try Self.cli(scratch, ["--systemd-cgroup", "state", "spec-calls"])
+      #expect(systemd.status == 1 && systemd.stderr.contains("--systemd-cgroup is not supported"), "\(systemd.stderr)")
+      #expect(try Self.cli(scratch, ["delete", "-f", "spec-calls"]).status == 0)
+      #expect(try Self.cli(scratch, ["ps", "--format", "json", "spec-calls"]).status == 1)
+    }
+  }
 }
