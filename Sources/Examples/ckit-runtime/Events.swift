@@ -24,7 +24,7 @@ struct Events: ParsableCommand, Subcommand {
       e.outputFormatting = [.sortedKeys]
       print(String(decoding: try e.encode(event), as: UTF8.self))
       if stats || container.status == .stopped { return }
-      usleep(period)
+      try await Task.sleep(for: .microseconds(period))
     }
   }
 
