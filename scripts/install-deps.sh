@@ -23,6 +23,9 @@ PACKAGES=(
   strace util-linux gcc libc6-dev
   # builder comparison (tests and scripts/bench/build.sh)
   buildah
+  # real callers of ckit-runtime as an OCI runtime (tests, scripts/bench): podman with conmon, containerd with its
+  # runc v2 shim and ctr
+  podman containerd
 )
 
 missing=()
@@ -40,7 +43,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # docker-registry's package starts a system service on :5000; tests run their own on free ports.
-if command -v systemctl >/dev/null 2>&1; then systemctl disable --now docker-registry >/dev/null 2>&1 || true; fi
+# containerd's too: tests start their own, on a private root, state dir and socket.
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  systemctl disable --now containerd >/dev/null 2>&1 || true
+fi
 
 # The release ckit is linked fully static (see Package.swift), and Debian ships ISA-L only as a shared library: its
 # static archive is built from Debian's own source package, of the very version whose headers libisal-dev installed,

@@ -66,8 +66,10 @@ static void ck_kernel_settings(const struct ck_plan *plan) {
     ck_fail(plan, "sethostname", errno, plan->hostname, 1);
   if (plan->domainname != NULL && setdomainname(plan->domainname, ck_strlen(plan->domainname)) != 0)
     ck_fail(plan, "setdomainname", errno, plan->domainname, 1);
-  for (int i = 0; i < plan->sysctl_count; i++)
-    ck_write_file(plan, "sysctl", plan->sysctl_files[i], plan->sysctl_values[i]);
+  /* With a mount namespace they were written through the container's /proc before it became read-only. */
+  if (plan->rootfs == NULL || plan->chroot_only)
+    for (int i = 0; i < plan->sysctl_count; i++)
+      ck_write_file(plan, "sysctl", plan->sysctl_files[i], plan->sysctl_values[i]);
   if (plan->set_oom_score_adj) {
     char v[32];
     ck_itoa(v, sizeof v, plan->oom_score_adj);
@@ -272,7 +274,10 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
   }
 
   int terminal = -1;
-  if (plan->rootfs != NULL) {
+  if (plan->rootfs != NULL && plan->chroot_only) {
+    ck_chroot_rootfs(plan);
+    if (plan->terminal) terminal = ck_open_terminal(plan);
+  } else if (plan->rootfs != NULL) {
     ck_setup_rootfs(plan, mntns);
     /* Before the rootfs may turn read-only: /dev/console may have to be created. */
     if (plan->terminal) terminal = ck_open_terminal(plan);

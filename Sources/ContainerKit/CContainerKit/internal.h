@@ -63,6 +63,8 @@ enum { CK_TPL_SOURCE = 0, CK_TPL_FALLBACK = 1, CK_TPL_DEVICE = 2 };
 extern const struct ck_mntns_strategy ck_classic_mntns;
 void ck_setup_rootfs(const struct ck_plan *plan, const struct ck_mntns_strategy *ns);
 void ck_finish_rootfs(const struct ck_plan *plan);
+/* No mount namespace: the hooks' barrier and createContainer hooks, then a chroot into the rootfs. */
+void ck_chroot_rootfs(const struct ck_plan *plan);
 
 /* mntns.c: the strategy the plan asked for (ck_plan.use_mntns_template, decided in Swift by
  * ChildPlan.usesMountNamespaceTemplate), run before the namespaces are unshared: the template's once the host's

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -215,11 +217,8 @@ static void ck_classic_enter_root(const struct ck_plan *plan, int rootfd) {
     return;
   }
   if (syscall(SYS_pivot_root, ".", ".") != 0) ck_fail(plan, "pivot_root", errno, plan->rootfs, 1);
-  /* The old root now sits on top of the new one: detach it, without the unmount reaching the host. Unless the spec
-   * asked for shared propagation, the first change above already left no mount here shared, and a second
-   * recursive pass would only walk every mount of the host's copy again. */
-  if ((plan->rootfs_propagation & MS_SHARED) && mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) != 0)
-    ck_fail(plan, "make old root slave", errno, "/", 1);
+  /* The old root now sits on top of the new one: detach it. The first propagation change left no mount here
+   * shared (ck_setup_rootfs), so the unmount cannot reach the host. */
   if (umount2(".", MNT_DETACH) != 0) ck_fail(plan, "unmount old root", errno, "/", 1);
 }
 
@@ -416,12 +415,49 @@ static void ck_mask_paths(const struct ck_plan *plan) {
   }
 }
 
+/* The last steps before the process enters its root: the parent's hooks (prestart, createRuntime) at the
+ * barrier, then the createContainer hooks, in the container's mount namespace with everything mounted: paths still
+ * resolve on the host, and the hook sees the rootfs at plan->rootfs. */
+static void ck_before_root(const struct ck_plan *plan) {
+  if (plan->hooks_barrier) {
+    char go;
+    ck_send(plan, CK_MSG_HOOKS, 0, 0, "hooks", "");
+    if (read(plan->sync_fd, &go, 1) != 1) _exit(1);
+  }
+  if (plan->create_container_count > 0)
+    ck_run_hooks(plan, "createContainer", plan->create_container_hooks, plan->create_container_count,
+                 plan->create_state_fd);
+}
+
+/* linux.sysctl, through the container's own /proc (resolved in the root, and refused unless it is a procfs: a
+ * /proc/sys path of the image is never written). The values are the container's: its namespaces are made. */
+static void ck_write_sysctls(const struct ck_plan *plan) {
+  char path[32];
+  for (int i = 0; i < plan->sysctl_count; i++) {
+    const char *file = plan->sysctl_files[i];
+    int fd = ck_resolve(file, CK_DEST_FILE, 0);
+    if (fd < 0) ck_fail(plan, "sysctl", errno, file, 1);
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0) ck_fail(plan, "sysctl", errno, file, 1);
+    if (fs.f_type != PROC_SUPER_MAGIC) ck_fail(plan, "sysctl", ENOENT, file, 1);
+    ck_fd_path(path, sizeof path, fd);
+    int w = open(path, O_WRONLY | O_CLOEXEC | O_TRUNC);
+    if (w < 0) ck_fail(plan, "sysctl", errno, file, 1);
+    size_t n = ck_strlen(plan->sysctl_values[i]);
+    if (write(w, plan->sysctl_values[i], n) != (ssize_t)n) ck_fail(plan, "sysctl", errno, file, 1);
+    close(w);
+    close(fd);
+  }
+}
+
 void ck_setup_rootfs(const struct ck_plan *plan, const struct ck_mntns_strategy *ns) {
   umask(022);
   if (ns->prepare != NULL) ns->prepare(plan);
-  /* Nothing we mount may propagate back to the host. */
-  if (mount(NULL, "/", NULL, MS_REC | (plan->rootfs_propagation ? plan->rootfs_propagation : MS_SLAVE), NULL) != 0)
-    ck_fail(plan, "set rootfs propagation", errno, "/", 1);
+  /* Nothing we mount may propagate back to the host: every mount slave (private when asked), also for a shared or
+   * unbindable rootfsPropagation, which the root gets once it is "/" (below): pivot_root refuses a shared root (or
+   * parent) with EINVAL, and an unbindable tree cannot be bound onto itself. */
+  unsigned long first = (plan->rootfs_propagation & MS_PRIVATE) ? MS_PRIVATE : MS_SLAVE;
+  if (mount(NULL, "/", NULL, MS_REC | first, NULL) != 0) ck_fail(plan, "set rootfs propagation", errno, "/", 1);
   /* pivot_root needs the new root to be a mount point. A rootfs that already is one (an overlay the engine mounted
    * there) is used as it is: this namespace's copy of it is already slave or private like every other mount here,
    * and its submounts came with the copy. Binding it onto itself only cost a copy_tree. */
@@ -443,18 +479,10 @@ void ck_setup_rootfs(const struct ck_plan *plan, const struct ck_mntns_strategy 
   if (dir >= 0) close(dir);
   umask(022);
   if (plan->dev_symlinks) ck_dev_symlinks(plan);
+  /* Before the masked and read-only paths: podman's /proc/sys is read-only, and its sysctls are written first. */
+  ck_write_sysctls(plan);
   ck_mask_paths(plan);
-
-  if (plan->hooks_barrier) {
-    char go;
-    ck_send(plan, CK_MSG_HOOKS, 0, 0, "hooks", "");
-    if (read(plan->sync_fd, &go, 1) != 1) _exit(1);
-  }
-  /* In the container's mount namespace with everything mounted, before pivot_root: paths still resolve on the
-   * host, and the hook sees the rootfs at plan->rootfs. */
-  if (plan->create_container_count > 0)
-    ck_run_hooks(plan, "createContainer", plan->create_container_hooks, plan->create_container_count,
-                 plan->create_state_fd);
+  ck_before_root(plan);
 
   /* A working directory the image lacks is made (root's, 0755), as runc makes it for Docker's `-w`: resolved in the
    * rootfs like every other path, after the mounts (it may lie in a volume) and before the rootfs turns read-only. */
@@ -468,6 +496,16 @@ void ck_setup_rootfs(const struct ck_plan *plan, const struct ck_mntns_strategy 
   ns->enter_root(plan, ck_root);
   close(ck_root);
   ck_root = -1;
+  if (chdir("/") != 0) ck_fail(plan, "chdir", errno, "/", 1);
+  if ((plan->rootfs_propagation & (MS_SHARED | MS_UNBINDABLE)) &&
+      mount(NULL, "/", NULL, plan->rootfs_propagation, NULL) != 0)
+    ck_fail(plan, "set rootfs propagation", errno, "/", 1);
+}
+
+void ck_chroot_rootfs(const struct ck_plan *plan) {
+  ck_before_root(plan);
+  if (chdir(plan->rootfs) != 0) ck_fail(plan, "chdir", errno, plan->rootfs, 1);
+  if (chroot(".") != 0) ck_fail(plan, "chroot", errno, plan->rootfs, 1);
   if (chdir("/") != 0) ck_fail(plan, "chdir", errno, "/", 1);
 }
 

@@ -104,8 +104,10 @@ public final class Container: Sendable {
       if let failure { throw .child(failure) }
     }
     if let hooks = spec.hooks?.poststart, !hooks.isEmpty {
+      // The program may be done already (`true`): the hooks still get its pid.
       var st = state()
       st.status = .running
+      st.pid = pid
       HookRunner.runWarning(hooks, name: "poststart", state: st)
     }
   }
@@ -229,11 +231,12 @@ public final class Container: Sendable {
     do { return try cgroups.stats(path) } catch { throw .cgroup(error) }
   }
 
-  /// Removes the container: its processes (with `force`, even when running), its cgroup and its state, then runs
-  /// the poststop hooks.
+  /// Removes the container: its processes (with `force`, even when created, running or paused), its cgroup and its
+  /// state, then runs the poststop hooks. Without `force` a container that is not stopped is refused and left as
+  /// it is (runtime spec; crun too, where runc kills a created one).
   public func delete(force: Bool = false) async throws(ContainerError) {
     let status = self.status
-    if status == .running || status == .paused {
+    if status != .stopped {
       guard force else { throw .wrongState(id: id, operation: "delete", status: status) }
     }
     if status != .stopped {

@@ -123,11 +123,9 @@ public struct ContainerRuntime: Sendable {
     } catch {
       throw .invalidConfig(error.description)
     }
-    guard plan.newNamespaces.contains(.mount) || plan.join.contains(where: { $0.type == .mount }) else {
-      throw .invalidConfig("invalid config: linux.namespaces: a mount namespace is required")
-    }
-    Self.warnIgnored(plan)
+    // After the re-exec, which would print it twice.
     if !plan.newNamespaces.contains(.pid) || !inProcessStart { try beforeVisibleSpawn?() }
+    Self.warnIgnored(plan)
     plan.mountNamespaceTemplate = mountNamespaceTemplate?.fd
     if let rootfs = plan.rootfs, access(rootfs, F_OK) != 0 {
       throw .invalidConfig("invalid config: root.path: \(rootfs) does not exist")

@@ -11,7 +11,7 @@ extension ChildPlan {
   ///
   /// The plans the template cannot serve the same way keep the copy of the caller's namespace and `pivot_root`:
   /// a new or joined user namespace, a joined mount namespace, createContainer hooks (they see the host's paths),
-  /// shared propagation (meant to reach the host's peers), relative bind sources (the bundle's), a rootfs that is
+  /// shared propagation (meant to reach the host's peers), an unbindable root, relative bind sources (the bundle's), a rootfs that is
   /// `/` or below `/proc`, and more mounts or devices than the child has room for.
   public var usesMountNamespaceTemplate: Bool {
     guard mountNamespaceTemplate != nil, let rootfs, rootfs.hasPrefix("/"), rootfs != "/",
@@ -20,7 +20,7 @@ extension ChildPlan {
     guard newNamespaces.contains(.mount), !newNamespaces.contains(.user),
       !join.contains(where: { $0.type == .user || $0.type == .mount })
     else { return false }
-    guard createContainerHooks.isEmpty, rootfsPropagation & MountOptions.shared == 0,
+    guard createContainerHooks.isEmpty, rootfsPropagation & (MountOptions.shared | MountOptions.unbindable) == 0,
       mounts.count <= Self.mountNamespaceTemplateCapacity, devices.count <= Self.mountNamespaceTemplateCapacity
     else { return false }
     return mounts.allSatisfy { m in

@@ -118,7 +118,28 @@ extension ChildPlan {
       }
       sysctlPairs.append(Sysctl(file: "/proc/sys/" + key.replacingDots(), value: value))
     }
+    if !newNamespaces.contains(.mount), !join.contains(where: { $0.type == .mount }) {
+      leaveOutMounts(withDevices: !(linux.devices ?? []).isEmpty)
+    }
     try apply(process: process, field: "process")
+  }
+
+  /// A container in the caller's mount namespace: mounting there would change the host's, so it gets none of the
+  /// mount steps, only a chroot into its rootfs.
+  mutating func leaveOutMounts(withDevices: Bool) {
+    chrootOnly = true
+    let left: [(String, Bool)] = [
+      ("mounts", !mounts.isEmpty), ("linux.devices", withDevices),
+      ("linux.maskedPaths", !maskedPaths.isEmpty), ("linux.readonlyPaths", !readonlyPaths.isEmpty),
+      ("root.readonly", rootfsReadonly),
+    ]
+    ignoredWithoutMountNamespace = left.filter(\.1).map(\.0)
+    mounts = []
+    devices = []
+    devSymlinks = false
+    maskedPaths = []
+    readonlyPaths = []
+    rootfsReadonly = false
   }
 
   /// The process part, shared with `exec`: identity, privileges, limits, program.

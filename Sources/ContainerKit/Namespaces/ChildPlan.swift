@@ -98,6 +98,13 @@ public struct ChildPlan: Sendable, Hashable {
   public var rootfsPropagation: UInt = 0
   public var rootfsReadonly = false
   public var noPivot = false
+  /// No mount namespace, neither new nor joined: the process shares the caller's mount table, where nothing may
+  /// be mounted for it, so it is only chrooted into `rootfs` (as crun does). What needed a mount is left out and
+  /// listed in ``ignoredWithoutMountNamespace``.
+  public var chrootOnly = false
+  /// The fields a plan without a mount namespace leaves out (`mounts`, `linux.maskedPaths`...), for the runtime to
+  /// warn about.
+  public var ignoredWithoutMountNamespace: [String] = []
   /// An fd of a `MountNamespaceTemplate`: the container's mount namespace is built from it rather than from a copy
   /// of the caller's (when the plan allows; see there). The caller keeps it open until the spawn returns.
   public var mountNamespaceTemplate: Int32?

@@ -61,4 +61,10 @@ public struct MountOptions: Hashable, Sendable {
 
   /// `rootfsPropagation` of the spec, as propagation flags (recursive ones as named).
   public static func propagation(_ name: String) -> UInt? { propagations[name] }
+
+  /// Every option this parser gives a meaning (the rest is filesystem data): the `mountOptions` of the runtime's
+  /// features document.
+  public static var known: [String] {
+    (Array(setting.keys) + Array(clearing.keys) + Array(propagations.keys) + ["bind", "rbind", "defaults"]).sorted()
+  }
 }

@@ -77,6 +77,16 @@ public enum SeccompCompiler {
     return Program(filter: enosysStub(profile, architectures: tokens) + (try export(ctx)), flags: flags)
   }
 
+  /// The actions ``action(_:errno:field:)`` compiles, for the runtime's features document.
+  public static let actions = [
+    "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+    "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
+  ]
+  /// The filter flags the compiler accepts.
+  public static let flags = ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC"]
+  /// The argument comparisons, by name.
+  public static var operatorNames: [String] { operators.keys.sorted() }
+
   static let operators: [String: scmp_compare] = [
     "SCMP_CMP_NE": SCMP_CMP_NE, "SCMP_CMP_LT": SCMP_CMP_LT, "SCMP_CMP_LE": SCMP_CMP_LE, "SCMP_CMP_EQ": SCMP_CMP_EQ,
     "SCMP_CMP_GE": SCMP_CMP_GE, "SCMP_CMP_GT": SCMP_CMP_GT, "SCMP_CMP_MASKED_EQ": SCMP_CMP_MASKED_EQ,

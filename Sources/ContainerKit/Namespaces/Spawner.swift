@@ -231,6 +231,7 @@ public enum Spawner {
     c.rootfs_propagation = p.rootfsPropagation
     c.rootfs_readonly = p.rootfsReadonly ? 1 : 0
     c.no_pivot = p.noPivot ? 1 : 0
+    c.chroot_only = p.chrootOnly ? 1 : 0
     if p.usesMountNamespaceTemplate, let fd = p.mountNamespaceTemplate {
       c.use_mntns_template = 1
       c.mntns_template_fd = fd

@@ -11,6 +11,9 @@ struct GlobalOptions {
   var log: String?
   var logFormat = "text"
   var cgroupParent = "ckit"
+  /// runc's `--systemd-cgroup` (cgroupsPath as `slice:prefix:name`, units through systemd): not supported, refused
+  /// by `main` rather than read as a cgroupfs path.
+  var systemdCgroup = false
 
   /// Splits `args` into the global options and the subcommand with its own arguments.
   static func parse(_ args: [String]) -> (GlobalOptions, [String]) {
@@ -35,10 +38,12 @@ struct GlobalOptions {
         g.log = value("--log")
       } else if a.hasPrefix("--cgroup-parent") {
         g.cgroupParent = value("--cgroup-parent") ?? g.cgroupParent
+      } else if a == "--systemd-cgroup" {
+        g.systemdCgroup = true
       } else if a == "--help" || a == "-h" || a == "--version" || a == "-v" {
         break
       }
-      // --debug, --systemd-cgroup, --rootless=...: accepted for compatibility, no effect.
+      // --debug, --rootless=...: accepted for compatibility, no effect.
       i += 1
     }
     return (g, Array(args[i...]))

@@ -15,10 +15,11 @@ struct RuntimeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ckit-runtime",
     abstract: "An OCI runtime over ContainerKit (runc-compatible subset).",
-    discussion: "Global options before the subcommand: --root DIR, --log FILE, --log-format text|json.",
+    discussion:
+      "Global options before the subcommand: --root DIR, --log FILE, --log-format text|json. --systemd-cgroup is refused: cgroups are managed through cgroupfs.",
     subcommands: [
       Create.self, Start.self, Run.self, State.self, Kill.self, Delete.self, Exec.self, SpecCommand.self, List.self,
-      Pause.self, Resume.self,
+      Pause.self, Resume.self, Ps.self, Events.self, Update.self, Features.self, Unsupported.self,
     ])
 }
 
@@ -116,7 +117,7 @@ struct Resume: ParsableCommand, Subcommand {
 }
 
 struct List: ParsableCommand, Subcommand {
-  static let configuration = CommandConfiguration(commandName: "list", abstract: "List containers.", aliases: ["ps"])
+  static let configuration = CommandConfiguration(commandName: "list", abstract: "List containers.")
   @Option(name: [.short, .long], help: "table or json") var format = "table"
   @Flag(name: [.short, .long], help: "Only ids.") var quiet = false
   func execute() async throws {

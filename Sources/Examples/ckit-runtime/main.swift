@@ -8,6 +8,12 @@ import ContainerKit
 // runc-compatible: the same bundle runs under crun, runc and ckit-runtime.
 let (options, rest) = GlobalOptions.parse(Array(CommandLine.arguments.dropFirst()))
 global = options
+if options.systemdCgroup {
+  options.report(
+    "--systemd-cgroup is not supported: this runtime manages cgroups through cgroupfs (podman --cgroup-manager "
+      + "cgroupfs; containerd: SystemdCgroup = false)")
+  exit(1)
+}
 if rest == ["--version"] || rest == ["-v"] {
   print("ckit-runtime version \(RuntimeCommand.version)\nspec: \(RuntimeCommand.specVersion)")
   exit(0)

@@ -101,6 +101,7 @@ struct ck_plan {
   unsigned long rootfs_propagation;
   int rootfs_readonly;
   int no_pivot;
+  int chroot_only; /* no mount namespace (none new, none joined): chroot into rootfs, mount nothing */
   const struct ck_mount *mounts;
   int mount_count;
   const struct ck_device *devices;
