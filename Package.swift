@@ -4,6 +4,7 @@
 // The folder tree shows the layering: `Sources/ImageStore/*` is the image side, `Sources/ContainerKit/*` the
 // runtime side, `Sources/Examples/*` the sample tools. Lower layers never import upper ones:
 //
+//   LinuxSystem (blocking executor, process waiter) under both sides: LayerFS, RegistryClient, ContainerKit, ...
 //   OCI  <-  LayerFS, RegistryClient  <-  ImageStore           DockerfileParser (imports nothing of ours)
 //   OCI  <-  CContainerKit, Namespaces, Cgroups  <-  ContainerKit      OCI, CNetlink  <-  ContainerNetwork
 //   ContainerKit + ImageStore (+ DockerfileParser)  <-  Builder  <-  ContainerEngine (+ ContainerNetwork)
@@ -48,6 +49,19 @@ let package = Package(
       name: "CSeccomp", path: "Sources/ContainerKit/CSeccomp", pkgConfig: "libseccomp",
       providers: [.apt(["libseccomp-dev"])]),
 
+    // MARK: System layer (under both sides)
+    // The system calls Swift's Glibc module does not show (pidfd_open, epoll, memfd_create).
+    .target(
+      name: "CLinuxSystem",
+      path: "Sources/System/CLinuxSystem"),
+    // The one blocking executor (BlockingCall, BlockingPool) and the one process waiter (ProcessExit): in the
+    // runtime path, so no Foundation.
+    .target(
+      name: "LinuxSystem",
+      dependencies: ["CLinuxSystem"],
+      path: "Sources/System/LinuxSystem",
+      swiftSettings: runtimePathSettings),
+
     // MARK: Image side
     .target(
       name: "OCI",
@@ -61,14 +75,14 @@ let package = Package(
     .target(
       name: "LayerFS",
       dependencies: [
-        "OCI", "CArchive", "CLayerFS", .product(name: "Crypto", package: "swift-crypto"),
+        "OCI", "LinuxSystem", "CArchive", "CLayerFS", .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "SystemPackage", package: "swift-system"),
       ],
       path: "Sources/ImageStore/LayerFS"),
     .target(
       name: "RegistryClient",
       dependencies: [
-        "OCI",
+        "OCI", "LinuxSystem",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -83,7 +97,7 @@ let package = Package(
     .target(
       name: "ImageStore",
       dependencies: [
-        "OCI", "LayerFS", "RegistryClient", .product(name: "Crypto", package: "swift-crypto"),
+        "OCI", "LinuxSystem", "LayerFS", "RegistryClient", .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
       ],
       path: "Sources/ImageStore/ImageStore"),
@@ -110,7 +124,7 @@ let package = Package(
       path: "Sources/ContainerKit/CNetlink"),
     .target(
       name: "ContainerNetwork",
-      dependencies: ["OCI", "CNetlink", .product(name: "SystemPackage", package: "swift-system")],
+      dependencies: ["OCI", "LinuxSystem", "CNetlink", .product(name: "SystemPackage", package: "swift-system")],
       path: "Sources/ContainerKit/ContainerNetwork"),
     // The per-container monitor that outlives `ckit`: holds stdio, writes logs, records the exit code. C, so that
     // a thousand of them fit in the density budget.
@@ -132,13 +146,13 @@ let package = Package(
       name: "ContainerKit",
       // Only what the runtime modules import: SwiftPM links every object file of every dependency, and each
       // brings its protocol conformance records, which the first use of every generic Codable type scans.
-      dependencies: ["OCI", "CContainerKit", "Namespaces", "Cgroups"],
+      dependencies: ["OCI", "LinuxSystem", "CContainerKit", "Namespaces", "Cgroups"],
       path: "Sources/ContainerKit/ContainerKit",
       swiftSettings: runtimePathSettings),
     .target(
       name: "Builder",
       dependencies: [
-        "ContainerKit", "ImageStore", "DockerfileParser", "LayerFS", "OCI",
+        "ContainerKit", "ImageStore", "DockerfileParser", "LayerFS", "OCI", "LinuxSystem",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
       ],
@@ -150,7 +164,7 @@ let package = Package(
       dependencies: [
         "ContainerKit", "CContainerKit", "ImageStore", "Builder", "ContainerNetwork", "Cgroups", "LayerFS",
         "RegistryClient", "Namespaces",
-        "OCI",
+        "OCI", "LinuxSystem",
       ],
       path: "Sources/ContainerKit/ContainerEngine"),
 
@@ -160,7 +174,7 @@ let package = Package(
       name: "ContainerSandbox",
       dependencies: [
         "ContainerKit", "ImageStore", "RegistryClient", "LayerFS", "CLayerFS", "ContainerNetwork", "CNetlink",
-        "Cgroups", "Namespaces", "CContainerKit", "OCI",
+        "Cgroups", "Namespaces", "CContainerKit", "OCI", "LinuxSystem",
       ],
       path: "Sources/ContainerKit/ContainerSandbox"),
 
@@ -203,7 +217,7 @@ let package = Package(
     .executableTarget(
       name: "ckit-runtime",
       dependencies: [
-        "ContainerKit", "OCI", "Cgroups", "Namespaces", "CContainerKit",
+        "ContainerKit", "OCI", "Cgroups", "Namespaces", "CContainerKit", "LinuxSystem",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Examples/ckit-runtime",
@@ -262,5 +276,6 @@ let package = Package(
     .testTarget(name: "ContainerSandboxTests", dependencies: ["ContainerSandbox", "TestSupport"]),
     // The engine as an embedder sees it: ContainerEngine's public API and the fixtures, nothing `package`.
     .testTarget(name: "EngineAPITests", dependencies: ["ContainerEngine", "TestSupport"]),
+    .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "TestSupport"]),
   ]
 )
