@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Runs blocking work (a read to EOF, flock, fsync, unpacking a layer, a netlink round trip) off Swift's
 /// cooperative pool, on the process's one ``BlockingPool``.
 ///
@@ -27,5 +31,16 @@ public enum BlockingCall {
       }
     }
     return try result.get()
+  }
+
+  /// Runs `body` on a new thread that ends with it, for work that changes its thread for good (`setns` into a
+  /// container's network namespace, `unshare`): such a thread must never serve other work. Under
+  /// ``blocksCaller`` too, since the caller's thread must not change. Throws `SystemError` (`pthread_create`) when
+  /// no thread can be made.
+  public static func runOnThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+      let started = DetachedThread.start(stackSize: 256 * 1024) { continuation.resume(with: Result { try body() }) }
+      if !started { continuation.resume(throwing: SystemError(call: "pthread_create", errno: EAGAIN)) }
+    }
   }
 }

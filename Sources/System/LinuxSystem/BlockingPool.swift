@@ -95,29 +95,8 @@ public final class BlockingPool: @unchecked Sendable {
     }
   }
 
-  /// The pool a thread serves; retained across `pthread_create` and released by the thread.
-  private final class Start {
-    let pool: BlockingPool
-    init(_ pool: BlockingPool) { self.pool = pool }
-  }
-
-  /// A detached thread with a 1 MiB stack (libarchive and the decompressors run here), serving the queue.
+  /// A thread serving the queue, with a 1 MiB stack (libarchive and the decompressors run here).
   private func startThread() -> Bool {
-    let start = Unmanaged.passRetained(Start(self)).toOpaque()
-    var attr = pthread_attr_t()
-    pthread_attr_init(&attr)
-    defer { pthread_attr_destroy(&attr) }
-    pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-    pthread_attr_setstacksize(&attr, 1 << 20)
-    var thread = pthread_t()
-    let rc = pthread_create(
-      &thread, &attr,
-      { raw in
-        guard let raw else { return nil }
-        Unmanaged<Start>.fromOpaque(raw).takeRetainedValue().pool.serve()
-        return nil
-      }, start)
-    if rc != 0 { Unmanaged<Start>.fromOpaque(start).release() }
-    return rc == 0
+    DetachedThread.start(stackSize: 1 << 20) { self.serve() }
   }
 }

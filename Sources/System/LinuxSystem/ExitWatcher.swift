@@ -46,22 +46,12 @@ final class ExitWatcher: Sendable {
   }
 
   private static func startThread(_ epoll: Int32) -> Bool {
-    var attr = pthread_attr_t()
-    pthread_attr_init(&attr)
-    defer { pthread_attr_destroy(&attr) }
-    pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-    pthread_attr_setstacksize(&attr, 256 * 1024)
-    var thread = pthread_t()
-    let context = UnsafeMutableRawPointer(bitPattern: Int(epoll) + 1)
-    return pthread_create(
-      &thread, &attr,
-      { raw in
-        let epoll = Int32(Int(bitPattern: raw) - 1)
-        var fds = [Int32](repeating: -1, count: 64)
-        while true {
-          let n = fds.withUnsafeMutableBufferPointer { cls_epoll_wait_fds(epoll, $0.baseAddress, 64, -1) }
-          if n > 0 { ExitWatcher.shared.fire(fds[0..<Int(n)]) }
-        }
-      }, context) == 0
+    DetachedThread.start(stackSize: 256 * 1024) {
+      var fds = [Int32](repeating: -1, count: 64)
+      while true {
+        let n = fds.withUnsafeMutableBufferPointer { cls_epoll_wait_fds(epoll, $0.baseAddress, 64, -1) }
+        if n > 0 { ExitWatcher.shared.fire(fds[0..<Int(n)]) }
+      }
+    }
   }
 }
