@@ -13,6 +13,8 @@ What it checks: in the body of every function, initializer or accessor declared 
 `wait4(`, `waitid(`, `Process(`, `waitUntilExit(`, `readDataToEndOfFile(`, `flock(`, `usleep(`, `sleep(`,
 `poll(`, or a bare `read(` (the system call; `x.read(` is a method and not checked), outside the closures handed to
 `BlockingCall.run` or a pool's `submit`. Other closures (`withUnsafeBytes`, `map`) run in place and are checked.
+Process waits (`waitpid`, `wait4`, `waitid`, `waitUntilExit`) are rejected inside pool closures too: they go to
+`ProcessExit`, which holds no thread.
 A nested function that is not `async` is its own scope and is not checked: a synchronous function may block (it
 says so in its doc comment, and its async callers hand it to the pool).
 
@@ -24,6 +26,8 @@ Limits (a lexical check, not a type checker):
 - Closures in an async function that escape to another thread (a `Thread`, a dispatch queue) are still treated
   as part of the function: move such work to `BlockingCall.run`.
 - `Task { ... }` bodies and other async closures inside synchronous functions are not checked.
+- String interpolations that hold string literals (`"\\(a ? "x" : "y")"`) end the literal early for this scanner;
+  a blocking call name inside one could be reported.
 """
 
 import os
@@ -35,6 +39,7 @@ BANNED = re.compile(
     r"|(?<![\w.])Process\s*\("
     r"|\.(waitUntilExit|readDataToEndOfFile)\s*\("
 )
+PROCESS_WAIT = re.compile(r"(waitpid|wait4|waitid|waitUntilExit)\b")
 DECL = re.compile(r"(?<![.\w])(func|init|get)\b")
 MARK = "// nonblocking:"
 
@@ -54,30 +59,27 @@ def strip(text):
             out.append(" " * (j - i))
             i = j
             continue
+        end = None
         if text.startswith("/*", i):
-            depth, j = 1, i + 2
-            while j < n and depth:
-                if text.startswith("/*", j):
-                    depth, j = depth + 1, j + 2
-                elif text.startswith("*/", j):
-                    depth, j = depth - 1, j + 2
+            depth, end = 1, i + 2
+            while end < n and depth:
+                if text.startswith("/*", end):
+                    depth, end = depth + 1, end + 2
+                elif text.startswith("*/", end):
+                    depth, end = depth - 1, end + 2
                 else:
-                    j += 1
-            chunk = text[i:j]
-            line += chunk.count("\n")
-            out.append(re.sub(r"[^\n]", " ", chunk))
-            i = j
-            continue
-        if c == '"':
+                    end += 1
+        elif c == '"':
             quote = '"""' if text.startswith('"""', i) else '"'
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            j = min(n, j + len(quote))
-            chunk = text[i:j]
+            end = i + len(quote)
+            while end < n and not text.startswith(quote, end):
+                end += 2 if text[end] == "\\" else 1
+            end = min(n, end + len(quote))
+        if end is not None:
+            chunk = text[i:end]
             line += chunk.count("\n")
             out.append(re.sub(r"[^\n]", " ", chunk))
-            i = j
+            i = end
             continue
         if c == "\n":
             line += 1
@@ -123,7 +125,10 @@ def check(path):
         elif c == ";":
             last_brace = i + 1
         m = BANNED.match(text, i) if c.isalpha() or c == "." else None
-        if m and stack and stack[-1][0] and not stack[-1][1] and line not in marked:
+        # A process wait is rejected on the pool too: it would hold a bounded pool's thread for as long as the
+        # process lives, and deadlock it when the exit waits for work queued behind it.
+        waits = bool(m) and bool(PROCESS_WAIT.match(m.group(0).lstrip(".")))
+        if m and stack and stack[-1][0] and (waits or not stack[-1][1]) and line not in marked:
             # Not the declaration of a function of that name (`func read(`).
             before = text[max(0, i - 6):i]
             # Not an awaited call of an async method that happens to be named `read` (`try await read(d)`).
