@@ -10,7 +10,7 @@ process and may block its one task on its own stdin (ckit's `login --password-st
 embedders is in the library, and is checked.
 
 What it checks: in the body of every function, initializer or accessor declared `async`, a call of `waitpid(`,
-`wait4(`, `waitid(`, `Process(`, `waitUntilExit(`, `readDataToEndOfFile(`, `flock(`, `usleep(`, `sleep(`,
+`wait4(`, `waitid(`, `Process(`, `waitUntilExit(`, `readDataToEndOfFile(`, `flock(`, `usleep(`, `nanosleep(`, `sleep(`,
 `poll(`, or a bare `read(` (the system call; `x.read(` is a method and not checked), outside the closures handed to
 `BlockingCall.run` or a pool's `submit`. Other closures (`withUnsafeBytes`, `map`) run in place and are checked.
 Process waits (`waitpid`, `wait4`, `waitid`, `waitUntilExit`) are rejected inside pool closures too: they go to
@@ -35,7 +35,7 @@ import re
 import sys
 
 BANNED = re.compile(
-    r"(?<![\w.])(waitpid|wait4|waitid|flock|usleep|sleep|poll|read)\s*\("
+    r"(?<![\w.])(waitpid|wait4|waitid|flock|usleep|nanosleep|sleep|poll|read)\s*\("
     r"|(?<![\w.])Process\s*\("
     r"|\.(waitUntilExit|readDataToEndOfFile)\s*\("
 )

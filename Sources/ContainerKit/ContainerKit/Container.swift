@@ -226,7 +226,10 @@ public final class Container: Sendable {
       _ = await wait()
     }
     if let path = cgroupPath, let cgroups = runtime.cgroups {
-      do { try cgroups.delete(path) } catch { throw .cgroup(error) }
+      // Off the concurrency pool: removing a cgroup polls until its last process is gone.
+      do { try await BlockingCall.run { () throws(CgroupError) in try cgroups.delete(path) } } catch {
+        throw .cgroup(error)
+      }
     }
     let hooks = spec.hooks?.poststop ?? []
     var st = hooks.isEmpty ? nil : state()
