@@ -108,7 +108,7 @@ let package = Package(
       path: "Sources/ContainerKit/CContainerKit"),
     .target(
       name: "Namespaces",
-      dependencies: ["OCI", "CContainerKit", "CSeccomp"],
+      dependencies: ["OCI", "CContainerKit", "CLinuxSystem", "CSeccomp"],
       path: "Sources/ContainerKit/Namespaces",
       swiftSettings: runtimePathSettings),
     .target(
@@ -146,7 +146,7 @@ let package = Package(
       name: "ContainerKit",
       // Only what the runtime modules import: SwiftPM links every object file of every dependency, and each
       // brings its protocol conformance records, which the first use of every generic Codable type scans.
-      dependencies: ["OCI", "LinuxSystem", "CContainerKit", "Namespaces", "Cgroups"],
+      dependencies: ["OCI", "LinuxSystem", "CLinuxSystem", "CContainerKit", "Namespaces", "Cgroups"],
       path: "Sources/ContainerKit/ContainerKit",
       swiftSettings: runtimePathSettings),
     .target(
@@ -174,7 +174,7 @@ let package = Package(
       name: "ContainerSandbox",
       dependencies: [
         "ContainerKit", "ImageStore", "RegistryClient", "LayerFS", "CLayerFS", "ContainerNetwork", "CNetlink",
-        "Cgroups", "Namespaces", "CContainerKit", "OCI", "LinuxSystem",
+        "Cgroups", "Namespaces", "CContainerKit", "OCI", "LinuxSystem", "CLinuxSystem",
       ],
       path: "Sources/ContainerKit/ContainerSandbox"),
 
@@ -248,8 +248,8 @@ let package = Package(
     // MARK: Tests
     .target(
       name: "TestSupport",
-      // CContainerKit only for its syscall shims (pidfd_open is not visible from Swift's Glibc).
-      dependencies: ["OCI", "CContainerKit"],
+      // CLinuxSystem for its syscall shims (pidfd_open is not visible from Swift's Glibc).
+      dependencies: ["OCI", "CLinuxSystem"],
       path: "Tests/TestSupport"),
     .testTarget(name: "OCITests", dependencies: ["OCI", "TestSupport"]),
     .testTarget(name: "LayerFSTests", dependencies: ["LayerFS", "OCI", "TestSupport"]),

@@ -1,4 +1,5 @@
 import CContainerKit
+import CLinuxSystem
 import LinuxSystem
 import Namespaces
 import OCI
@@ -64,7 +65,7 @@ enum HookRunner {
 
   /// A memfd (close-on-exec) holding `input`, positioned at its start; -1 with errno set on failure.
   static func stateFile(_ input: [UInt8]) -> Int32 {
-    let fd = ck_memfd("ckit-hook-state")
+    let fd = cls_memfd("ckit-hook-state")
     guard fd >= 0 else { return -1 }
     var offset = 0
     while offset < input.count {

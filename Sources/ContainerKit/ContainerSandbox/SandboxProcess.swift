@@ -1,4 +1,4 @@
-import CContainerKit
+import CLinuxSystem
 import ContainerKit
 import Synchronization
 
@@ -52,7 +52,7 @@ public final class SandboxProcess: Sendable {
     // exited, in the same poll), drains the pipes and reaps. The process is this process's child (the runtime's
     // exec clones it as one) and nothing else waits for it.
     let pid = process.pid
-    let pidfd = ck_pidfd_open(pid)
+    let pidfd = cls_pidfd_open(pid)
     exited = Task.detached {
       await BlockingCall.run { () -> ExitStatus in
         OutputPump.run(stdout: out, stderr: err, exited: pidfd) { chunk in

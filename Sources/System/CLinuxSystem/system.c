@@ -9,6 +9,10 @@
 
 int cls_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
+int cls_pidfd_send_signal(int pidfd, int sig) {
+  return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
 int cls_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
 int cls_epoll_add_oneshot(int epfd, int fd) {

@@ -10,6 +10,9 @@
 /* pidfd_open(2): an fd that becomes readable when process `pid` exits, and that a reused pid cannot fool. */
 int cls_pidfd_open(pid_t pid);
 
+/* pidfd_send_signal(2): `sig` to the process of `pidfd`, which cannot reach another process that reused its pid. */
+int cls_pidfd_send_signal(int pidfd, int sig);
+
 /* An epoll instance, close-on-exec. */
 int cls_epoll_create(void);
 
