@@ -89,15 +89,18 @@ struct ConcurrencyTests {
         #expect(allInFlight, "only \(going) of \(kinds.count) operations got going")
         await stopNow.increment()
         try await Task.sleep(for: .milliseconds(200))
-        // The 65th call, while the waits, stops and log followers are all pending.
-        var slowest = Duration.zero
+        // The 65th call, while the waits, stops and log followers are all pending. The median of five: the suite
+        // runs every test at once on two cores, and one call can lose its core for a while however free the pool
+        // is; a pool thread held by a pending operation would slow every one of them.
+        var times: [Duration] = []
         for _ in 0..<5 {
           let t0 = clock.now
           let info = try await engine.inspect(probe)
-          slowest = max(slowest, clock.now - t0)
+          times.append(clock.now - t0)
           #expect(info.isRunning)
         }
-        #expect(slowest < .milliseconds(100), "inspect took \(slowest) with 64 operations pending")
+        let median = times.sorted()[2]
+        #expect(median < .milliseconds(100), "inspect took \(times) with 64 operations pending")
 
         _ = FileManager.default.createFile(atPath: open, contents: nil)
         var outcomes: [(Kind, Bool)] = []

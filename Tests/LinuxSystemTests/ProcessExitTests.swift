@@ -36,22 +36,46 @@ struct ProcessExitTests {
     #expect(await exit.wait() == SIGKILL)
   }
 
-  @Test("200 waits on sleeping processes hold no thread of the blocking pool")
-  func waitsTakeNoPoolThread() async throws {
-    let pids = try (0..<200).map { _ in try spawn("sleep 1") }
-    let clock = ContinuousClock()
-    let start = clock.now
-    await withTaskGroup(of: Void.self) { group in
-      for pid in pids { group.addTask { _ = await ProcessExit(pid: pid, reaps: true).wait() } }
-      // With every wait pending, the pool still answers at once.
-      group.addTask {
-        let t0 = clock.now
-        await BlockingCall.run {}
-        #expect(clock.now - t0 < .milliseconds(100))
-      }
+  /// The threads of this process, from /proc/self/status.
+  private func threadCount() -> Int {
+    let fd = open("/proc/self/status", O_RDONLY)
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 8192)
+    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    let text = String(decoding: buffer[0..<max(0, n)], as: UTF8.self)
+    let line = text.split(separator: "\n").first { $0.hasPrefix("Threads:") } ?? ""
+    return Int(line.dropFirst("Threads:".count).filter { $0 != " " && $0 != "\t" }) ?? 0
+  }
+
+  @Test("200 pending waits hold no thread: the process's thread count stays put")
+  func waitsTakeNoThread() async throws {
+    // 200 children blocked reading a pipe that this test holds: they end when it closes its end.
+    var gate: [Int32] = [-1, -1]
+    #expect(pipe(&gate) == 0)
+    _ = fcntl(gate[1], F_SETFD, FD_CLOEXEC)
+    let null = open("/dev/null", O_RDWR)
+    defer { close(null) }
+    let pids = try (0..<200).map { _ in
+      try ToolProcess.spawn(
+        "/bin/sh", argv: ["sh", "-c", "read x; exit 0"], stdin: gate[0], stdout: null, stderr: null)
     }
-    #expect(clock.now - start < .seconds(10))
-    for pid in pids { #expect(kill(pid, 0) != 0) }
+    close(gate[0])
+    let exits = pids.map { ProcessExit(pid: $0, reaps: true) }
+    // One wait first, so that the watcher thread exists before counting.
+    _ = await exits[0].ended(within: .milliseconds(1))
+    let before = threadCount()
+    let statuses = await withTaskGroup(of: Int32?.self) { group in
+      for exit in exits { group.addTask { await exit.wait() } }
+      // Every wait registered (or about to): a thread per wait would show here.
+      for _ in 0..<50 { await Task.yield() }
+      try? await Task.sleep(for: .milliseconds(200))
+      let during = threadCount()
+      #expect(during - before < 20, "\(during - before) threads more with 200 waits pending")
+      close(gate[1])
+      return await group.reduce(into: [Int32?]()) { $0.append($1) }
+    }
+    #expect(statuses.count == 200)
+    #expect(statuses.allSatisfy { $0 == 0 })
   }
 
   @Test("a process that is not our child is watched; a pid gone counts as ended")
