@@ -78,6 +78,38 @@ struct ProcessExitTests {
     #expect(statuses.allSatisfy { $0 == 0 })
   }
 
+  /// Open fds of this process.
+  private func fdCount() -> Int {
+    guard let dir = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(dir) }
+    var n = 0
+    while readdir(dir) != nil { n += 1 }
+    return n
+  }
+
+  @Test("waits that time out on a process that lives on leave no pidfd behind")
+  func timedOutWaitsRelease() async throws {
+    let null = open("/dev/null", O_RDWR)
+    defer { close(null) }
+    let pid = try ToolProcess.spawn(
+      "/bin/sh", argv: ["sh", "-c", "sleep 600"], stdin: null, stdout: null, stderr: null)
+    defer {
+      kill(pid, SIGKILL)
+      var s: Int32 = 0
+      waitpid(pid, &s, 0)
+    }
+    _ = await ProcessExit(pid: pid, reaps: false).ended(within: .milliseconds(1))
+    let before = fdCount()
+    for _ in 0..<50 { #expect(await ProcessExit(pid: pid, reaps: false).ended(within: .milliseconds(1)) == false) }
+    // The timers' last steps (unwatching) may still be running: allow them a moment, bounded.
+    var after = fdCount()
+    for _ in 0..<100 where after - before >= 5 {
+      try await Task.sleep(for: .milliseconds(20))
+      after = fdCount()
+    }
+    #expect(after - before < 5, "\(after - before) fds more after 50 timed-out waits")
+  }
+
   @Test("a process that is not our child is watched; a pid gone counts as ended")
   func notAChild() async throws {
     let exit = ProcessExit(pid: 1, reaps: false)

@@ -20,6 +20,8 @@ int cls_epoll_add_oneshot(int epfd, int fd) {
   return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+int cls_epoll_del(int epfd, int fd) { return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL); }
+
 int cls_epoll_wait_fds(int epfd, int *fds, int max, int timeout_ms) {
   struct epoll_event events[64];
   if (max > 64) max = 64;

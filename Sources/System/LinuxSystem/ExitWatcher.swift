@@ -39,6 +39,16 @@ final class ExitWatcher: Sendable {
     }
   }
 
+  /// Stops watching `pidfd` (its last waiter gave up): a process that outlives every wait keeps no registration.
+  /// False when its handler has already been taken to be called.
+  func unwatch(pidfd: Int32) -> Bool {
+    state.withLock { st in
+      guard st.handlers.removeValue(forKey: pidfd) != nil else { return false }
+      _ = cls_epoll_del(st.epoll, pidfd)
+      return true
+    }
+  }
+
   /// The handlers of ready fds, taken out under the lock and called outside it.
   private func fire(_ fds: ArraySlice<Int32>) {
     let ready = state.withLock { st in fds.compactMap { st.handlers.removeValue(forKey: $0) } }

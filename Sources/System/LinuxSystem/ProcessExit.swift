@@ -92,6 +92,7 @@ public final class ProcessExit: Sendable {
           try? await Task.sleep(for: timeout)
           let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
           waiter?.resume(returning: false)
+          stopWatchingIfUnwaited()
         }
       }
       if start { startWatching() }
@@ -136,6 +137,15 @@ public final class ProcessExit: Sendable {
     Task { [self] in
       while !probeGone() { try? await Task.sleep(for: .milliseconds(5)) }
       finish(nil)
+    }
+  }
+
+  /// After a wait timed out: with no waiter left, the pidfd leaves the watcher (a long-lived process waited for
+  /// with timeouts again and again keeps one registration at most), to be handed to it again by the next wait.
+  private func stopWatchingIfUnwaited() {
+    state.withLock { st in
+      guard st.watching, !st.ended, st.waiters.isEmpty, pidfd >= 0 else { return }
+      if ExitWatcher.shared.unwatch(pidfd: pidfd) { st.watching = false }
     }
   }
 

@@ -19,6 +19,9 @@ int cls_epoll_create(void);
 /* Adds `fd` to `epfd` for one readiness report (EPOLLIN, EPOLLONESHOT), tagged with `fd` itself. */
 int cls_epoll_add_oneshot(int epfd, int fd);
 
+/* Removes `fd` from `epfd`. */
+int cls_epoll_del(int epfd, int fd);
+
 /* Waits up to `timeout_ms` (-1: no limit) for ready fds; stores up to `max` of their tags in `fds`; returns how
  * many (0 on timeout). Retries EINTR itself. */
 int cls_epoll_wait_fds(int epfd, int *fds, int max, int timeout_ms);
