@@ -152,7 +152,7 @@ let package = Package(
     .target(
       name: "Builder",
       dependencies: [
-        "ContainerKit", "ImageStore", "DockerfileParser", "LayerFS", "OCI", "LinuxSystem",
+        "ContainerKit", "ImageStore", "DockerfileParser", "LayerFS", "OCI",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
       ],

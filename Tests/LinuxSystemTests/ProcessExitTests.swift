@@ -28,7 +28,7 @@ struct ProcessExitTests {
 
   @Test("a timeout returns false while the process runs, true once it ended")
   func timeout() async throws {
-    let pid = try spawn("sleep 30")
+    let pid = try spawn("sleep 100000")
     let exit = ProcessExit(pid: pid, reaps: true)
     #expect(await exit.ended(within: .milliseconds(50)) == false)
     kill(pid, SIGKILL)
@@ -92,7 +92,7 @@ struct ProcessExitTests {
     let null = open("/dev/null", O_RDWR)
     defer { close(null) }
     let pid = try ToolProcess.spawn(
-      "/bin/sh", argv: ["sh", "-c", "sleep 600"], stdin: null, stdout: null, stderr: null)
+      "/bin/sh", argv: ["sh", "-c", "sleep 100000"], stdin: null, stdout: null, stderr: null)
     defer {
       kill(pid, SIGKILL)
       var s: Int32 = 0
