@@ -7,16 +7,17 @@
 /// and a thread idle for ``idleTimeout`` seconds ends (but the last ``keptThreads``), so a burst does not leave
 /// a hundred threads behind and a quiet process keeps none.
 ///
-/// Bounded so that a storm of calls cannot exhaust the process's threads; generous, because every entry is
-/// blocking by definition (a follow of a log, a pipe read for the life of an exec session) and work queued past
-/// the bound waits for one of them to finish. Work must therefore never wait for other work of the pool: process
-/// exits go to ``ProcessExit`` instead.
+/// Bounded so that a storm of calls cannot exhaust the process's threads; generous (256), because every entry is
+/// blocking by definition (a follow of a log, a pipe read for the life of an exec session: 64 exec sessions that
+/// relay stdout and stderr hold 128) and work queued past the bound waits for one of them to finish. Work must
+/// therefore never wait for other work of the pool: process exits go to ``ProcessExit`` instead, and a stream
+/// that lives as long as a session is better read without a thread (non-blocking fds, NIO) where it can be.
 ///
 /// Bare pthreads and a pthread mutex and condition (not Foundation's `Thread`): `ckit-runtime` links no
 /// Foundation, and Synchronization's `Mutex` has no condition to sleep on.
 public final class BlockingPool: @unchecked Sendable {
   /// The process's pool, which ``BlockingCall/run(_:)`` uses.
-  public static let shared = BlockingPool(maximumThreads: 128)
+  public static let shared = BlockingPool(maximumThreads: 256)
 
   /// The most threads the pool runs at once; work beyond them waits in the queue.
   public let maximumThreads: Int
