@@ -16,6 +16,7 @@ demo: deps
 
 lint:
 	$(SWIFT) format lint --strict -r Package.swift Sources Tests Benchmarks
+	scripts/check-blocking.py
 
 format:
 	$(SWIFT) format -i -r Package.swift Sources Tests Benchmarks

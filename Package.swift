@@ -6,6 +6,7 @@
 // upper ones (`A <- B`: B imports A; the targets' lists below are the truth, Documentation/Architecture.md's table
 // repeats them, and `scripts/check-api.py layers` fails the test command when the two differ):
 //
+//   system layer   CLinuxSystem  <-  LinuxSystem (blocking executor, process waiter): under both sides
 //   image side     OCI, CArchive, CLayerFS  <-  LayerFS          OCI  <-  RegistryClient
 //                  OCI, LayerFS, RegistryClient  <-  ImageStore    DockerfileParser (imports nothing of ours)
 //   runtime side   OCI, CContainerKit, CSeccomp  <-  Namespaces    OCI  <-  Cgroups
@@ -62,6 +63,19 @@ let package = Package(
       name: "CSeccomp", path: "Sources/ContainerKit/CSeccomp", pkgConfig: "libseccomp",
       providers: [.apt(["libseccomp-dev"])]),
 
+    // MARK: System layer (under both sides)
+    // The system calls Swift's Glibc module does not show (pidfd_open, epoll, memfd_create).
+    .target(
+      name: "CLinuxSystem",
+      path: "Sources/ContainerKit/CLinuxSystem"),
+    // The one blocking executor (BlockingCall, BlockingPool) and the one process waiter (ProcessExit): in the
+    // runtime path, so no Foundation.
+    .target(
+      name: "LinuxSystem",
+      dependencies: ["CLinuxSystem"],
+      path: "Sources/ContainerKit/LinuxSystem",
+      swiftSettings: runtimePathSettings),
+
     // MARK: Image side
     .target(
       name: "OCI",
@@ -75,14 +89,14 @@ let package = Package(
     .target(
       name: "LayerFS",
       dependencies: [
-        "OCI", "CArchive", "CLayerFS", .product(name: "Crypto", package: "swift-crypto"),
+        "OCI", "LinuxSystem", "CArchive", "CLayerFS", .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "SystemPackage", package: "swift-system"),
       ],
       path: "Sources/ImageStore/LayerFS"),
     .target(
       name: "RegistryClient",
       dependencies: [
-        "OCI",
+        "OCI", "LinuxSystem",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -97,7 +111,7 @@ let package = Package(
     .target(
       name: "ImageStore",
       dependencies: [
-        "OCI", "LayerFS", "RegistryClient", .product(name: "Crypto", package: "swift-crypto"),
+        "OCI", "LinuxSystem", "LayerFS", "RegistryClient", .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
       ],
       path: "Sources/ImageStore/ImageStore"),
@@ -108,7 +122,7 @@ let package = Package(
       path: "Sources/ContainerKit/CContainerKit"),
     .target(
       name: "Namespaces",
-      dependencies: ["OCI", "CContainerKit", "CSeccomp"],
+      dependencies: ["OCI", "CContainerKit", "CLinuxSystem", "CSeccomp"],
       path: "Sources/ContainerKit/Namespaces",
       swiftSettings: runtimePathSettings),
     .target(
@@ -124,7 +138,7 @@ let package = Package(
       path: "Sources/ContainerKit/CNetlink"),
     .target(
       name: "ContainerNetwork",
-      dependencies: ["OCI", "CNetlink", .product(name: "SystemPackage", package: "swift-system")],
+      dependencies: ["OCI", "LinuxSystem", "CNetlink", .product(name: "SystemPackage", package: "swift-system")],
       path: "Sources/ContainerKit/ContainerNetwork"),
     // The per-container monitor that outlives `ckit`: holds stdio, writes logs, records the exit code. C, so that
     // a thousand of them fit in the density budget.
@@ -146,7 +160,7 @@ let package = Package(
       name: "ContainerKit",
       // Only what the runtime modules import: SwiftPM links every object file of every dependency, and each
       // brings its protocol conformance records, which the first use of every generic Codable type scans.
-      dependencies: ["OCI", "CContainerKit", "Namespaces", "Cgroups"],
+      dependencies: ["OCI", "LinuxSystem", "CLinuxSystem", "CContainerKit", "Namespaces", "Cgroups"],
       path: "Sources/ContainerKit/ContainerKit",
       swiftSettings: runtimePathSettings),
     .target(
@@ -163,7 +177,7 @@ let package = Package(
       name: "ContainerEngine",
       dependencies: [
         "ContainerKit", "CContainerKit", "ImageStore", "Builder", "ContainerNetwork", "Cgroups", "LayerFS",
-        "CLayerFS", "CArchive", "RegistryClient", "Namespaces", "OCI",
+        "CLayerFS", "CArchive", "RegistryClient", "Namespaces", "OCI", "LinuxSystem", "CLinuxSystem",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ],
       path: "Sources/ContainerKit/ContainerEngine"),
@@ -174,7 +188,7 @@ let package = Package(
       name: "ContainerSandbox",
       dependencies: [
         "ContainerKit", "ImageStore", "RegistryClient", "LayerFS", "CLayerFS", "ContainerNetwork", "CNetlink",
-        "Cgroups", "Namespaces", "CContainerKit", "OCI",
+        "Cgroups", "Namespaces", "CContainerKit", "OCI", "LinuxSystem", "CLinuxSystem",
       ],
       path: "Sources/ContainerKit/ContainerSandbox"),
 
@@ -217,7 +231,7 @@ let package = Package(
     .executableTarget(
       name: "ckit-runtime",
       dependencies: [
-        "ContainerKit", "OCI", "Cgroups", "Namespaces", "CContainerKit",
+        "ContainerKit", "OCI", "Cgroups", "Namespaces", "CContainerKit", "LinuxSystem",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Examples/ckit-runtime",
@@ -257,8 +271,8 @@ let package = Package(
     // MARK: Tests
     .target(
       name: "TestSupport",
-      // CContainerKit only for its syscall shims (pidfd_open is not visible from Swift's Glibc).
-      dependencies: ["OCI", "CContainerKit"],
+      // CLinuxSystem for its syscall shims (pidfd_open is not visible from Swift's Glibc).
+      dependencies: ["OCI", "CLinuxSystem"],
       path: "Tests/TestSupport"),
     .testTarget(name: "OCITests", dependencies: ["OCI", "TestSupport"]),
     .testTarget(name: "LayerFSTests", dependencies: ["LayerFS", "CLayerFS", "OCI", "TestSupport"]),
@@ -289,6 +303,8 @@ let package = Package(
     // Written as a user of the library would: ContainerSandbox and the fixtures' registry, nothing `package`.
     .testTarget(name: "ContainerSandboxTests", dependencies: ["ContainerSandbox", "TestSupport"]),
     // The engine as an embedder sees it: ContainerEngine's public API and the fixtures, nothing `package`.
-    .testTarget(name: "EngineAPITests", dependencies: ["ContainerEngine", "RegistryClient", "TestSupport"]),
+    .testTarget(
+      name: "EngineAPITests", dependencies: ["ContainerEngine", "ContainerNetwork", "RegistryClient", "TestSupport"]),
+    .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "TestSupport"]),
   ]
 )

@@ -9,6 +9,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 swift format lint --strict -r Package.swift Sources Tests Benchmarks
+# No waitpid, Process, flock, usleep or blocking read in the library's async functions (scripts/check-blocking.py).
+scripts/check-blocking.py
 
 swift build --build-tests -j "$(nproc)"
 

@@ -29,7 +29,7 @@ struct ParsingTests {
     #expect(LinkHeader.next([]) == nil)
   }
 
-  @Test func dockerConfigAuthsAndHelpers() throws {
+  @Test func dockerConfigAuthsAndHelpers() async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-cfg-\(UUID())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -56,43 +56,43 @@ struct ParsingTests {
       """
     try json.write(to: config, atomically: true, encoding: .utf8)
     let store = DockerCredentialStore(configPath: config.path, helperSearchPath: [dir.path])
-    #expect(try store.credentials(for: "docker.io") == .basic(username: "hub", password: "pw"))
-    #expect(try store.credentials(for: "tok.example.com") == .identityToken("refresh-1"))
-    #expect(try store.credentials(for: "old.example.com") == .basic(username: "o", password: "p:w"))
-    #expect(try store.credentials(for: "nobody.example.com") == nil)
-    #expect(throws: RegistryError.self) { try store.credentials(for: "bad.example.com") }
+    #expect(try await store.credentials(for: "docker.io") == .basic(username: "hub", password: "pw"))
+    #expect(try await store.credentials(for: "tok.example.com") == .identityToken("refresh-1"))
+    #expect(try await store.credentials(for: "old.example.com") == .basic(username: "o", password: "p:w"))
+    #expect(try await store.credentials(for: "nobody.example.com") == nil)
+    await #expect(throws: RegistryError.self) { try await store.credentials(for: "bad.example.com") }
     // A helper that is not installed is a clear error naming it.
-    #expect {
-      try store.credentials(for: "helped.example.com")
+    await #expect {
+      try await store.credentials(for: "helped.example.com")
     } throws: { "\($0)".contains("docker-credential-\(dir.path)/ckittest-abs") }
 
     // The helper itself, found by name on the search path.
     try #"{"credHelpers": {"helped.example.com": "ckittest"}}"#.write(to: config, atomically: true, encoding: .utf8)
-    #expect(try store.credentials(for: "helped.example.com") == .basic(username: "hu", password: "hs"))
+    #expect(try await store.credentials(for: "helped.example.com") == .basic(username: "hu", password: "hs"))
 
     // store() keeps unrelated keys and writes base64 auth.
     try #"{"other": {"kept": true}}"#.write(to: config, atomically: true, encoding: .utf8)
-    try store.store(.basic(username: "u", password: "p"), for: "docker.io")
+    try await store.store(.basic(username: "u", password: "p"), for: "docker.io")
     let back = try JSONSerialization.jsonObject(with: Data(contentsOf: config)) as? [String: Any]
     #expect((back?["other"] as? [String: Any])?["kept"] as? Bool == true)
-    #expect(try store.credentials(for: "docker.io") == .basic(username: "u", password: "p"))
+    #expect(try await store.credentials(for: "docker.io") == .basic(username: "u", password: "p"))
   }
 
   /// #13: `docker login`'s file is 0600 from its creation and its directory 0700 when made here, as docker
   /// makes them (the directory was 0755, and the file written open then chmodded).
-  @Test func storedCredentialsArePrivate() throws {
+  @Test func storedCredentialsArePrivate() async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-cfg-\(UUID())")
     defer { try? FileManager.default.removeItem(at: dir) }
     let config = dir.appendingPathComponent(".docker/config.json").path
     let store = DockerCredentialStore(configPath: config, helperSearchPath: [])
-    try store.store(.basic(username: "u", password: "secret"), for: "registry.example.com")
+    try await store.store(.basic(username: "u", password: "secret"), for: "registry.example.com")
     func mode(_ path: String) -> mode_t {
       var st = stat()
       return stat(path, &st) == 0 ? st.st_mode & 0o7777 : 0
     }
     #expect(mode(config) == 0o600)
     #expect(mode(dir.appendingPathComponent(".docker").path) == 0o700)
-    #expect(try store.credentials(for: "registry.example.com") == .basic(username: "u", password: "secret"))
+    #expect(try await store.credentials(for: "registry.example.com") == .basic(username: "u", password: "secret"))
     #expect(
       try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(".docker").path) == [
         "config.json"

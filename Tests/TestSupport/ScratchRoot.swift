@@ -1,4 +1,4 @@
-import CContainerKit
+import CLinuxSystem
 import Foundation
 import Synchronization
 
@@ -29,7 +29,7 @@ public final class ScratchRoot: Sendable {
 
   /// Ends `pid` with SIGKILL at cleanup if it is still there: the same process, not a later one given its number.
   public func register(pid: Int32) {
-    let fd = ck_pidfd_open(pid)
+    let fd = cls_pidfd_open(pid)
     guard fd >= 0 else { return }  // already gone: nothing to end
     pidfds.withLock { $0.append(fd) }
   }
@@ -54,7 +54,7 @@ public final class ScratchRoot: Sendable {
 
   func cleanup() {
     for fd in pidfds.withLock({ $0 }) {
-      _ = ck_pidfd_send_signal(fd, SIGKILL)
+      _ = cls_pidfd_send_signal(fd, SIGKILL)
       var info = siginfo_t()
       _ = waitid(P_PIDFD, id_t(fd), &info, WEXITED | WNOHANG)
       close(fd)

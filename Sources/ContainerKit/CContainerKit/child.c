@@ -361,6 +361,3 @@ pid_t ck_spawn(const struct ck_plan *plan) {
   _exit(0);
 }
 
-int ck_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
-
-int ck_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }

@@ -42,6 +42,4 @@ int ck_set_winsize(int fd, uint16_t rows, uint16_t cols) {
   return ioctl(fd, TIOCSWINSZ, &ws) != 0 ? -errno : 0;
 }
 
-int ck_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
-
 int ck_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC) != 0 ? -errno : 0; }

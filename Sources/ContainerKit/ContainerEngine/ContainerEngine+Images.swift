@@ -206,13 +206,9 @@ extension ContainerEngine {
     return try await named("login \(registry)") {
       try await RegistryLogin.verify(
         server: registry, username: username, password: password, configuration: configuration.registry)
-      // A configured credential helper is a process this waits for: on a thread of its own.
+      // A configured credential helper runs as a process that the store awaits without holding a pool thread.
       let credentials = DockerCredentialStore(configPath: configuration.registry.resolvedDockerConfigPath)
-      try await BlockingCall.run {
-        Result { () throws(RegistryError) in
-          try credentials.store(.basic(username: username, password: password), for: registry)
-        }
-      }.get()
+      try await credentials.store(.basic(username: username, password: password), for: registry)
       return "Login Succeeded"
     }
   }

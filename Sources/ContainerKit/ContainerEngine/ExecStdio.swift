@@ -1,3 +1,4 @@
+import CLinuxSystem
 import CContainerKit
 import ContainerKit
 import Foundation
@@ -100,7 +101,7 @@ enum ExecStdio: Sendable {
   /// nil when the runtime `pid` ended first (it failed: its message is on its stderr). Blocks: run it on a thread
   /// of its own.
   static func receiveTerminal(_ listener: Int32, runtime pid: pid_t) -> Int32? {
-    let pidfd = ck_pidfd_open(pid)
+    let pidfd = cls_pidfd_open(pid)
     defer { if pidfd >= 0 { close(pidfd) } }
     var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
     if pidfd >= 0 { fds.append(pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)) }

@@ -2,6 +2,7 @@ import Cgroups
 import ContainerKit
 import ContainerNetwork
 import Foundation
+import LinuxSystem
 
 /// Starting, stopping and cleaning up containers: the network (netns, veth, IPAM, published ports), the monitor,
 /// and the engine's root filesystem, in that order, undone in reverse. Every step is idempotent, because it runs
@@ -192,10 +193,7 @@ package struct Lifecycle {
       if foreground == nil {
         // Detached, the spawned process forks the monitor and exits at once: reap it (no zombie per container
         // in a long-lived embedder); the monitor is adopted by init.
-        await BlockingCall.run {
-          var status: Int32 = 0
-          while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        }
+        _ = await ProcessExit(pid: pid, reaps: true).wait()
       }
       guard let first = line, !first.hasPrefix("error:") else {
         close(pipeFDs[0])
@@ -206,10 +204,7 @@ package struct Lifecycle {
         // The runtime could not start the process (126/127/125): docker's run fails with the runtime's words.
         close(pipeFDs[0])
         if foreground != nil {
-          await BlockingCall.run {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-          }
+          _ = await ProcessExit(pid: pid, reaps: true).wait()
         }
         let last = JSONLog.read(path: root.logPath(id)).last?.log.trimmingCharacters(in: .whitespacesAndNewlines)
         throw StartFailure(code: code, message: last ?? "container \(id.prefix(12)) exited \(code) at start")

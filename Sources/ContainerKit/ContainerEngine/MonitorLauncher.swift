@@ -1,4 +1,5 @@
 import Foundation
+import LinuxSystem
 
 /// Starts `ckit-monitor` for a container and talks to it afterwards with signals. The monitor is spawned with
 /// posix_spawn so that exactly the chosen fds (the sync pipe, published ports' sockets, and in the foreground the
@@ -61,7 +62,10 @@ package struct MonitorLauncher {
     var pid: pid_t = 0
     let rc = posix_spawn(&pid, executable, &actions, &attr, &cargs, env)
     for fd in inheritedFDs + [syncWriteFD] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-    guard rc == 0 else { throw EngineError.backend("cannot start ckit-monitor: \(String(cString: strerror(rc)))") }
+    guard rc == 0 else {
+      throw EngineError.underlying(
+        context: "cannot start ckit-monitor", cause: SystemError(call: "posix_spawn \(executable)", errno: rc))
+    }
     return pid
   }
 
@@ -69,14 +73,15 @@ package struct MonitorLauncher {
   package static func makePipe() throws(EngineError) -> (read: Int32, write: Int32) {
     var fds: [Int32] = [0, 0]
     guard pipe(&fds) == 0 else {
-      throw .underlying(context: "pipe", cause: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EMFILE))
+      throw EngineError.underlying(context: "ckit-monitor's sync pipe", cause: SystemError(call: "pipe", errno: errno))
     }
     _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
     _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
     return (fds[0], fds[1])
   }
 
-  /// Reads one line from the sync pipe (blocking).
+  /// Reads one line from the sync pipe. Blocks until the monitor writes one or ends: async callers run it through
+  /// `BlockingCall.run`.
   package static func readLine(_ fd: Int32) -> String? {
     var line = [UInt8]()
     var c: UInt8 = 0

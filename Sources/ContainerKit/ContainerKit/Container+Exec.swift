@@ -1,5 +1,6 @@
 import Cgroups
 import FoundationEssentials
+import LinuxSystem
 import Namespaces
 import OCI
 
@@ -20,6 +21,12 @@ extension Container {
   /// gets the container's security settings (capabilities, seccomp, no_new_privs) unless `process` sets its own.
   /// Throws when the program cannot be executed.
   public func exec(_ process: Spec.Process, io: ProcessIO = .pipes) async throws(ContainerError) -> ContainerProcess {
+    // On the blocking pool: the spawn waits on the child's sync socket until the program is exec'd.
+    try await BlockingCall.run { () throws(ContainerError) in try self.execBlocking(process, io: io) }
+  }
+
+  /// ``exec(_:io:)`` on the calling thread, which it blocks until the program is exec'd (or failed to be).
+  func execBlocking(_ process: Spec.Process, io: ProcessIO) throws(ContainerError) -> ContainerProcess {
     let status = self.status
     guard status == .running || status == .created else {
       throw .wrongState(id: id, operation: "exec into", status: status)

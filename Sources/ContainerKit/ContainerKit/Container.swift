@@ -1,7 +1,7 @@
 import CContainerKit
 import Cgroups
-import Dispatch
 import FoundationEssentials
+import LinuxSystem
 import Namespaces
 import OCI
 import Synchronization
@@ -24,9 +24,9 @@ public final class Container: Sendable {
 
   struct Local {
     var channel: SyncChannel?
-    var waiter: Task<ExitStatus, Never>?
-    /// Made by the first `wait()` of a child's container.
-    var reaper: ChildReaper?
+    /// The init's exit, made by the first wait (a child's container reaps it then; one created elsewhere is only
+    /// watched, its start time checked once its pidfd is open).
+    var exit: ProcessExit?
     var execError: ChildError?
     /// Created for a start from this process (no exec fifo): the child waits on the channel for `start()`.
     var startsOnChannel = false
@@ -88,7 +88,8 @@ public final class Container: Sendable {
     if let onChannel {
       do { try onChannel.proceed() } catch { throw .wrongState(id: id, operation: "start", status: .stopped) }
     } else {
-      try openExecFifo()
+      // Off the concurrency pool: the handshake waits (up to 10 s) for the child to write its byte.
+      try await BlockingCall.run { () throws(ContainerError) in try self.openExecFifo() }
     }
     let channel = local.withLock { $0.channel }
     if let channel {
@@ -108,7 +109,7 @@ public final class Container: Sendable {
       var st = state()
       st.status = .running
       st.pid = pid
-      HookRunner.runWarning(hooks, name: "poststart", state: st)
+      await BlockingCall.run { [st] in HookRunner.runWarning(hooks, name: "poststart", state: st) }
     }
   }
 
@@ -148,29 +149,10 @@ public final class Container: Sendable {
   }
 
   /// Waits for the init to exit. For a container created by another process the exit code is unknown (the
-  /// kernel gives it only to the parent): the status then has neither code nor signal.
+  /// kernel gives it only to the parent): the status then has neither code nor signal. Takes no thread: the init's
+  /// pidfd is watched with every other (``ProcessExit``).
   public func wait() async -> ExitStatus {
-    var status: ExitStatus
-    if isChild {
-      let pid = self.pid
-      let reaper = local.withLock { l in
-        if let r = l.reaper { return r }
-        let r = ChildReaper(pid: pid)
-        l.reaper = r
-        return r
-      }
-      status = await reaper.wait()
-    } else {
-      let task = local.withLock { l -> Task<ExitStatus, Never> in
-        if let t = l.waiter { return t }
-        let pid = self.pid
-        let start = record.pidStartTime
-        let t = Task { await Self.watch(pid: pid, startTime: start) }
-        l.waiter = t
-        return t
-      }
-      status = await task.value
-    }
+    var status = await initExit().wait().map(ExitStatus.init(waitStatus:)) ?? ExitStatus()
     if status.signal == SIGKILL, let path = cgroupPath, let cgroups = runtime.cgroups,
       let n = try? cgroups.oomKillCount(path), n > 0
     {
@@ -179,11 +161,15 @@ public final class Container: Sendable {
     return status
   }
 
-  /// Waits for a container this process did not create: the kernel gives the exit status only to the parent.
-  static func watch(pid: Int32, startTime: UInt64) async -> ExitStatus {
-    await BlockingCall.run {
-      while ProcInfo.isAlive(pid, startTime: startTime) { usleep(5000) }
-      return ExitStatus()
+  /// The init's exit, shared by every waiter of this `Container`.
+  private func initExit() -> ProcessExit {
+    local.withLock { l in
+      if let e = l.exit { return e }
+      var e = ProcessExit(pid: pid, reaps: isChild)
+      // Not our child: its pid may have been reused before the pidfd was opened.
+      if !isChild && !ProcInfo.isAlive(pid, startTime: record.pidStartTime) { e = ProcessExit(endedPid: pid) }
+      l.exit = e
+      return e
     }
   }
 
@@ -193,13 +179,7 @@ public final class Container: Sendable {
   {
     if status == .paused { try resume() }
     try? kill(signal)
-    // Polls rather than racing `wait()` in a task group: the group would wait for the waiter it cancels.
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while ProcInfo.isAlive(pid, startTime: record.pidStartTime), clock.now < deadline {
-      try? await Task.sleep(for: .milliseconds(5))
-    }
-    if ProcInfo.isAlive(pid, startTime: record.pidStartTime) {
+    if await !initExit().ended(within: timeout) {
       try? kill(SIGKILL, all: true)
       try? kill(SIGKILL)
     }
@@ -249,7 +229,10 @@ public final class Container: Sendable {
       _ = await wait()
     }
     if let path = cgroupPath, let cgroups = runtime.cgroups {
-      do { try cgroups.delete(path) } catch { throw .cgroup(error) }
+      // Off the concurrency pool: removing a cgroup polls until its last process is gone.
+      do { try await BlockingCall.run { () throws(CgroupError) in try cgroups.delete(path) } } catch {
+        throw .cgroup(error)
+      }
     }
     let hooks = spec.hooks?.poststop ?? []
     var st = hooks.isEmpty ? nil : state()
@@ -259,7 +242,7 @@ public final class Container: Sendable {
     unlink(dir + "/state.json")
     unlink(fifoPath)
     if rmdir(dir) != 0 && errno != ENOENT { try? FileManager.default.removeItem(atPath: dir) }
-    if let st { HookRunner.runWarning(hooks, name: "poststop", state: st) }
+    if let st { await BlockingCall.run { [st] in HookRunner.runWarning(hooks, name: "poststop", state: st) } }
   }
 
   /// Resizes the terminal of a `.terminal` container.

@@ -1,3 +1,4 @@
+import LinuxSystem
 import Namespaces
 import Synchronization
 
@@ -11,22 +12,23 @@ public final class ContainerProcess: Sendable {
   public let pid: Int32
   public let streams: ProcessStreams
   /// Made by the first `wait()`: an exec'd process nobody waits for is left to whoever adopts it.
-  private let reaper = Mutex<ChildReaper?>(nil)
+  private let exit = Mutex<ProcessExit?>(nil)
 
   init(pid: Int32, streams: ProcessStreams) {
     self.pid = pid
     self.streams = streams
   }
 
+  /// Waits for the process to exit, without taking a thread (its pidfd is watched with every other), and reaps it.
   public func wait() async -> ExitStatus {
     let pid = self.pid
-    let r = reaper.withLock { r in
-      if let r { return r }
-      let new = ChildReaper(pid: pid)
-      r = new
+    let waiter = exit.withLock { e in
+      if let e { return e }
+      let new = ProcessExit(pid: pid, reaps: true)
+      e = new
       return new
     }
-    return await r.wait()
+    return await waiter.wait().map(ExitStatus.init(waitStatus:)) ?? ExitStatus()
   }
 
   public func kill(_ signal: Int32 = SIGTERM) throws(ContainerError) {

@@ -1,6 +1,7 @@
 import CContainerKit
 import Cgroups
 import FoundationEssentials
+import LinuxSystem
 import Namespaces
 import OCI
 
@@ -93,6 +94,18 @@ public struct ContainerRuntime: Sendable {
   public func create(
     id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, inProcessStart: Bool = false
   ) async throws(ContainerError) -> Container {
+    // On the blocking pool: the spawn waits on the child's sync socket while it sets up (and runs prestart and
+    // createRuntime hooks, for as long as their timeouts), and reaps it on failure.
+    try await BlockingCall.run { () throws(ContainerError) in
+      try self.createBlocking(id: id, bundle: bundle, spec: spec, io: io, inProcessStart: inProcessStart)
+    }
+  }
+
+  /// ``create(id:bundle:spec:io:inProcessStart:)`` on the calling thread, which it blocks until the container is
+  /// set up.
+  func createBlocking(
+    id: String, bundle: String?, spec: Spec?, io: ProcessIO, inProcessStart: Bool
+  ) throws(ContainerError) -> Container {
     try Self.validate(id: id)
     let bundlePath = Self.standardized(bundle ?? ".")
     let config: (spec: Spec, json: Data?)

@@ -1,4 +1,5 @@
 import CContainerKit
+import CLinuxSystem
 import Namespaces
 
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ struct HookOutput: ~Copyable {
   let fd: Int32
 
   init(hook path: String, kind: String) throws(ContainerError) {
-    fd = ck_memfd("ckit-hook-stderr")
+    fd = cls_memfd("ckit-hook-stderr")
     guard fd >= 0 else { throw .hook(name: kind, path: path, reason: "stderr: \(ChildError.reason(errno))") }
   }
 

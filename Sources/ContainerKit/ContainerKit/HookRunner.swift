@@ -1,4 +1,6 @@
 import CContainerKit
+import CLinuxSystem
+import LinuxSystem
 import Namespaces
 import OCI
 
@@ -11,6 +13,9 @@ import OCI
 ///
 /// Hooks start with `posix_spawn` (vfork and exec, no Foundation `Process`): `args` is the argv as given, with
 /// `args[0]` as the program's name, and `env` the whole environment, as in the runtime spec.
+///
+/// Synchronous and blocking (a hook may run for its whole timeout): called during `create`'s spawn, which runs on
+/// the blocking pool, and by `start`/`delete` through ``BlockingCall``.
 enum HookRunner {
   static func run(_ hooks: [Spec.Hook]?, name: String, state: ContainerState) throws(ContainerError) {
     guard let hooks, !hooks.isEmpty else { return }
@@ -26,9 +31,12 @@ enum HookRunner {
       defer { close(stdin) }
       let stderr = try HookOutput(hook: hook.path, kind: name)
       let pid: pid_t
-      switch spawn(hook, stdin: stdin, stderr: stderr.fd) {
-      case .success(let p): pid = p
-      case .failure(let code): throw .hook(name: name, path: hook.path, reason: ChildError.reason(code))
+      do {
+        pid = try ToolProcess.spawn(
+          hook.path, argv: hook.args ?? [hook.path], environment: hook.env ?? [], stdin: stdin, stdout: nil,
+          stderr: stderr.fd)
+      } catch {
+        throw .hook(name: name, path: hook.path, reason: ChildError.reason(error.errno))
       }
       let status = waitWithTimeout(pid, seconds: hook.timeout)
       guard let status else {
@@ -45,61 +53,19 @@ enum HookRunner {
     }
   }
 
-  enum SpawnResult {
-    case success(pid_t)
-    case failure(Int32)
-  }
-
-  static func spawn(_ hook: Spec.Hook, stdin: Int32, stderr: Int32) -> SpawnResult {
-    let args = hook.args ?? [hook.path]
-    let argv = args.map { strdup($0) } + [nil]
-    let envp = (hook.env ?? []).map { strdup($0) } + [nil]
-    defer { for p in argv + envp { free(p) } }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, stdin, 0)
-    posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-    var attr = posix_spawnattr_t()
-    posix_spawnattr_init(&attr)
-    defer { posix_spawnattr_destroy(&attr) }
-    // The embedding process may block or ignore signals; a hook starts with none blocked and all at default.
-    var none = sigset_t()
-    sigemptyset(&none)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attr, &none)
-    posix_spawnattr_setsigdefault(&attr, &all)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, hook.path, &actions, &attr, argv, envp)
-    return rc == 0 ? .success(pid) : .failure(rc)
-  }
-
-  /// The wait status, or nil when the hook outlived `seconds` (it is then killed and reaped).
+  /// The wait status, or nil when the hook outlived `seconds` (it is then killed and reaped). Blocks on the hook's
+  /// pidfd (no polling).
   static func waitWithTimeout(_ pid: pid_t, seconds: Int?) -> Int32? {
-    var status: Int32 = 0
-    guard let seconds else {
-      while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-      return status
-    }
-    let clock = ContinuousClock()
-    let deadline = clock.now + .seconds(seconds)
-    while true {
-      let r = waitpid(pid, &status, WNOHANG)
-      if r == pid || (r < 0 && errno != EINTR) { return status }
-      if clock.now >= deadline {
-        kill(pid, SIGKILL)
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return nil
-      }
-      usleep(1000)
-    }
+    let exit = ProcessExit(pid: pid, reaps: true)
+    if exit.waitBlocking(timeout: seconds.map { .seconds($0) }) { return exit.status ?? 0 }
+    kill(pid, SIGKILL)
+    _ = exit.waitBlocking(timeout: nil)
+    return nil
   }
 
   /// A memfd (close-on-exec) holding `input`, positioned at its start; -1 with errno set on failure.
   static func stateFile(_ input: [UInt8]) -> Int32 {
-    let fd = ck_memfd("ckit-hook-state")
+    let fd = cls_memfd("ckit-hook-state")
     guard fd >= 0 else { return -1 }
     var offset = 0
     while offset < input.count {

@@ -12,7 +12,7 @@ public enum NATRules {
   /// With `enableForwarding`, also turns on `net.ipv4.ip_forward`, as docker does; tests leave it off.
   public static func install(bridge: Bridge, enableForwarding: Bool = false) async throws {
     let table = tableName(bridge: bridge)
-    try NetCommand.run(
+    try await NetCommand.run(
       ["nft", "-f", "-"],
       stdin: """
         table ip \(table)
@@ -38,7 +38,7 @@ public enum NATRules {
   /// Removes the table; absent is fine.
   public static func remove(bridge: Bridge) async throws {
     guard try isInstalled(bridge: bridge) else { return }
-    try NetCommand.run(["nft", "delete", "table", "ip", tableName(bridge: bridge)])
+    try await NetCommand.run(["nft", "delete", "table", "ip", tableName(bridge: bridge)])
   }
 
   /// Asks nf_tables directly over netlink (one round trip, no `nft` process), so a container start that finds
@@ -58,7 +58,7 @@ public enum NATRules {
   }
 
   /// The rules as nft prints them, for inspection and tests.
-  public static func listing(bridge: Bridge) throws -> String {
-    try NetCommand.run(["nft", "list", "table", "ip", tableName(bridge: bridge)])
+  public static func listing(bridge: Bridge) async throws -> String {
+    try await NetCommand.run(["nft", "list", "table", "ip", tableName(bridge: bridge)])
   }
 }

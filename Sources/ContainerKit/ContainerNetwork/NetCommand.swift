@@ -1,31 +1,24 @@
 import Foundation
+import LinuxSystem
 
 /// Runs `nft`, the nftables front end, whose rule compiler is the one made for the job (links, addresses, routes
 /// and namespaces go over netlink in-process instead, see ``RTNetlink``). The argv is always built from validated
 /// values, never from a shell string.
 enum NetCommand {
+  /// Runs `argv` (its tool found in the sbin and bin directories) with `stdin`, and returns its output; a non-zero
+  /// exit throws with the output. The tool runs and is waited for off the cooperative pool (``ToolProcess``).
   @discardableResult
-  static func run(_ argv: [String], stdin: String? = nil) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: try resolve(argv[0]))
-    p.arguments = Array(argv.dropFirst())
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    let input = Pipe()
-    p.standardInput = stdin == nil ? FileHandle.nullDevice : input
-    do { try p.run() } catch {
+  static func run(_ argv: [String], stdin: String? = nil) async throws -> String {
+    let outcome: ToolProcess.Outcome
+    do {
+      outcome = try await ToolProcess.run(
+        try resolve(argv[0]), Array(argv.dropFirst()), input: Array((stdin ?? "").utf8))
+    } catch let error as SystemError {
       throw NetworkError.commandFailed(command: argv, status: -1, output: "\(error)")
     }
-    if let stdin {
-      input.fileHandleForWriting.write(Data(stdin.utf8))
-      try? input.fileHandleForWriting.close()
-    }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard p.terminationStatus == 0 else {
-      throw NetworkError.commandFailed(command: argv, status: p.terminationStatus, output: text)
+    let text = String(decoding: outcome.output, as: UTF8.self)
+    guard outcome.status == 0 else {
+      throw NetworkError.commandFailed(command: argv, status: outcome.status, output: text)
     }
     return text
   }

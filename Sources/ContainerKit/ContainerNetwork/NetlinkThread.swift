@@ -1,30 +1,17 @@
 import CNetlink
 import Glibc
+import LinuxSystem
 
 /// Runs netlink work on a short-lived thread of its own. Entering a network namespace (setns) or making one
 /// (unshare) changes the calling thread for good, and Swift's concurrency pool has only a couple of threads that
-/// every task shares, so such calls must never happen on them; the thread here is discarded afterwards, still in
-/// the container's namespace. Blocking on the kernel's answer there also leaves the pool free.
+/// every task shares, so such calls must never happen on them, nor on the blocking pool's reused threads; the
+/// thread here is discarded afterwards, still in the container's namespace. Blocking on the kernel's answer there
+/// also leaves the pool free.
 enum NetlinkThread {
   /// Runs `body` on a new thread, in the caller's network namespace.
   static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-      let job = Job { continuation.resume(with: Result { try body() }) }
-      let context = Unmanaged.passRetained(job).toOpaque()
-      var thread = pthread_t()
-      let rc = pthread_create(
-        &thread, nil,
-        { raw in
-          guard let raw else { return nil }
-          Unmanaged<Job>.fromOpaque(raw).takeRetainedValue().work()
-          return nil
-        }, context)
-      if rc != 0 {
-        Unmanaged<Job>.fromOpaque(context).release()
-        continuation.resume(throwing: NetworkError.socket(operation: "start a netlink thread", errno: rc))
-      } else {
-        pthread_detach(thread)
-      }
+    do { return try await BlockingCall.runOnThreadOfItsOwn(body) } catch let error as SystemError {
+      throw NetworkError.socket(operation: "start a netlink thread", errno: error.errno)
     }
   }
 
@@ -47,10 +34,5 @@ enum NetlinkThread {
   /// How errors name a namespace: `ckit-abc` for `/run/netns/ckit-abc`, the path otherwise.
   static func displayName(netns path: String) -> String {
     path.hasPrefix("/run/netns/") ? String(path.dropFirst("/run/netns/".count)) : path
-  }
-
-  private final class Job {
-    let work: () -> Void
-    init(_ work: @escaping () -> Void) { self.work = work }
   }
 }

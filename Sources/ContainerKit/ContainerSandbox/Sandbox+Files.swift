@@ -1,4 +1,5 @@
 import LayerFS
+import LinuxSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -33,7 +34,7 @@ extension Sandbox {
   {
     _ = try current()
     let rootfs = self.rootfs
-    return try await BlockingWork.run("sandbox-files") { () throws(SandboxError) -> T in
+    return try await BlockingCall.run { () throws(SandboxError) -> T in
       let files = try RootedFiles(rootfs: rootfs)
       defer { files.close() }
       return try body(files)

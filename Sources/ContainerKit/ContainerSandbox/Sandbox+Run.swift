@@ -56,13 +56,8 @@ extension Sandbox {
       noNewPrivileges: c.noNewPrivileges)
     p.capabilities = nil
     let process = p
-    let result: Result<ContainerProcess, ContainerError> = await withTaskExecutorPreference(SpawnExecutor.shared) {
-      do throws(ContainerError) { return .success(try await container.exec(process, io: .pipes)) } catch {
-        return .failure(error)
-      }
-    }
     let exec: ContainerProcess
-    do { exec = try result.get() } catch {
+    do { exec = try await container.exec(process, io: .pipes) } catch {
       throw .runtime(operation: "run \(arguments[0]) in sandbox \(id)", cause: error)
     }
     let cgroups = container.runtime.cgroups

@@ -231,15 +231,10 @@ public final class Sandbox: Sendable {
     let spec = makeSpec(networkPath: held?.path)
     let runtime = host.runtime
     let id = Self.containerID(self.id, generation: generation)
-    let result: Result<Container, ContainerError> = await withTaskExecutorPreference(SpawnExecutor.shared) {
-      do throws(ContainerError) {
-        return .success(try await runtime.create(id: id, spec: spec, io: .null, inProcessStart: true))
-      } catch {
-        return .failure(error)
-      }
-    }
     let container: Container
-    do { container = try result.get() } catch { throw .runtime(operation: "start sandbox \(id)", cause: error) }
+    do { container = try await runtime.create(id: id, spec: spec, io: .null, inProcessStart: true) } catch {
+      throw .runtime(operation: "start sandbox \(id)", cause: error)
+    }
     Self.exemptFromOOMKiller(container.pid)
     return container
   }

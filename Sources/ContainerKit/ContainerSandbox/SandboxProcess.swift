@@ -1,5 +1,6 @@
-import CContainerKit
+import CLinuxSystem
 import ContainerKit
+import LinuxSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -48,13 +49,15 @@ public final class SandboxProcess: Sendable {
     let box = Box(State(stdin: streams.stdin))
     self.box = box
     let (out, err) = (streams.stdout ?? -1, streams.stderr ?? -1)
-    // One thread does it all: reads the output, learns of the exit from a pidfd (readable once the process has
-    // exited, in the same poll), drains the pipes and reaps. The process is this process's child (the runtime's
-    // exec clones it as one) and nothing else waits for it.
+    // A pool thread reads the output and learns of the exit from a pidfd (readable once the process has exited,
+    // in the same poll), then drains the pipes; the exit status comes from ProcessExit, which holds no thread
+    // (a process that closed its pipes and lives on must not keep one). The process is this process's child (the
+    // runtime's exec clones it as one) and nothing else waits for it.
     let pid = process.pid
-    let pidfd = ck_pidfd_open(pid)
+    let pidfd = cls_pidfd_open(pid)
+    let exit = ProcessExit(pid: pid, reaps: true)
     exited = Task.detached {
-      await BlockingCall.run { () -> ExitStatus in
+      await BlockingCall.run {
         OutputPump.run(stdout: out, stderr: err, exited: pidfd) { chunk in
           box.state.withLock { s in
             switch chunk {
@@ -66,12 +69,8 @@ public final class SandboxProcess: Sendable {
         }
         continuation.finish()
         if pidfd >= 0 { close(pidfd) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-          if errno != EINTR { return ExitStatus() }
-        }
-        return ExitStatus(waitStatus: status)
       }
+      return await exit.wait().map(ExitStatus.init(waitStatus:)) ?? ExitStatus()
     }
   }
 

@@ -1,4 +1,5 @@
 import CContainerKit
+import CLinuxSystem
 import CSeccomp
 import OCI
 
@@ -107,7 +108,7 @@ public enum SeccompCompiler {
 
   /// libseccomp writes the program to an fd: a memfd here, read back whole.
   static func export(_ ctx: scmp_filter_ctx) throws(NamespaceError) -> [UInt8] {
-    let fd = ck_memfd("ckit-seccomp")
+    let fd = cls_memfd("ckit-seccomp")
     guard fd >= 0 else { throw .system(call: "memfd_create", object: "seccomp", errno: errno) }
     defer { close(fd) }
     let rc = seccomp_export_bpf(ctx, fd)

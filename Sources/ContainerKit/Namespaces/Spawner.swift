@@ -1,4 +1,5 @@
 import CContainerKit
+import CLinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -50,13 +51,13 @@ public enum Spawner {
     var stateFDs: (create: Int32, start: Int32) = (-1, -1)
     defer { for fd in [stateFDs.create, stateFDs.start] where fd >= 0 { close(fd) } }
     if !plan.createContainerHooks.isEmpty {
-      stateFDs.create = ck_memfd("ckit-hook-state")
+      stateFDs.create = cls_memfd("ckit-hook-state")
       guard stateFDs.create >= 0 else {
         throw NamespaceError.system(call: "memfd_create", object: "hook state", errno: errno)
       }
     }
     if !plan.startContainerHooks.isEmpty {
-      stateFDs.start = ck_memfd("ckit-hook-state")
+      stateFDs.start = cls_memfd("ckit-hook-state")
       guard stateFDs.start >= 0 else {
         throw NamespaceError.system(call: "memfd_create", object: "hook state", errno: errno)
       }

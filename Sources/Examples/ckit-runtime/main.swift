@@ -1,5 +1,6 @@
 import ArgumentParser
 import ContainerKit
+import LinuxSystem
 
 #if canImport(Glibc)
   import Glibc

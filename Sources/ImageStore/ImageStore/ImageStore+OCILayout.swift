@@ -1,5 +1,6 @@
 import Foundation
 import LayerFS
+import LinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -76,7 +77,7 @@ extension ImageStore {
   func copyBlob(_ d: Descriptor, from path: String) async throws(ImageStoreError) {
     if await content.contains(d.digest) { return }
     let w = try await content.ingestWriter(d)
-    try await BlockingWork.run("ckit-import") { () throws(ImageStoreError) in
+    try await BlockingCall.run { () throws(ImageStoreError) in
       if w.offset == d.size { return try w.commitTyped() }
       let writer = w
       let fd: Int32
@@ -141,7 +142,7 @@ extension ImageStore {
     if FileOps.exists(dst) { return }
     let src = content.path(for: d)
     guard FileOps.exists(src) else { throw .blobNotFound(d) }
-    try await BlockingWork.run("ckit-export") { () throws(ImageStoreError) in
+    try await BlockingCall.run { () throws(ImageStoreError) in
       do {
         try FileOps.makeDirectories(algoDir)
         if link(src, dst) == 0 { return }

@@ -1,5 +1,6 @@
 import Foundation
 import LayerFS
+import LinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -91,7 +92,7 @@ extension ImageStore {
     guard FileOps.exists(dir) else { throw .snapshotNotFound(id) }
     let name = (try? JSONFile.read(Snapshot.self, dir + "/snapshot.json"))?.driver ?? driver.name
     let d = driver(named: name)
-    try await BlockingWork.run { () throws(ImageStoreError) in
+    try await BlockingCall.run { () throws(ImageStoreError) in
       do throws(LayerFSError) {
         try d.unmount(in: dir)
         // The record goes first, so a crash mid-delete leaves an orphan directory that fsck reports.

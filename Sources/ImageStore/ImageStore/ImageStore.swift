@@ -1,5 +1,6 @@
 import Foundation
 import LayerFS
+import LinuxSystem
 import OCI
 import Synchronization
 
@@ -223,7 +224,7 @@ public final class ImageStore: Sendable {
     let blob = content.path(for: layer.digest)
     let layersDir = root + "/layers"
     let key = "\(diffID.algorithm.rawValue)-\(diffID.encoded)"
-    return try await BlockingWork.run("ckit-unpack") { () throws(ImageStoreError) in
+    return try await BlockingCall.run { () throws(ImageStoreError) in
       let lockfd = try BlobIngest.lock(layersDir + "/" + key + ".lock")
       defer { close(lockfd) }
       if FileOps.exists(dir + "/layer.json") { return dir + "/diff" }

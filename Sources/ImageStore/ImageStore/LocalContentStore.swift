@@ -1,4 +1,5 @@
 import LayerFS
+import LinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -62,7 +63,7 @@ public final class LocalContentStore: ContentStore {
   /// Re-hashes a blob of any size; throws when it is missing or corrupt.
   public func verify(_ digest: Digest) async throws(ImageStoreError) {
     let p = path(for: digest)
-    try await BlockingWork.run { () throws(ImageStoreError) in
+    try await BlockingCall.run { () throws(ImageStoreError) in
       let actual: Digest
       do throws(LayerFSError) { actual = try Self.hashFile(p, algorithm: digest.algorithm) } catch {
         if case .io(_, _, ENOENT) = error { throw .blobNotFound(digest) }
@@ -97,7 +98,7 @@ public final class LocalContentStore: ContentStore {
   public func ingestWriter(_ descriptor: Descriptor) async throws(ImageStoreError) -> BlobIngest {
     let root = self.root
     let final = path(for: descriptor.digest)
-    return try await BlockingWork.run("ckit-ingest") { () throws(ImageStoreError) in
+    return try await BlockingCall.run { () throws(ImageStoreError) in
       try BlobIngest(root: root, descriptor: descriptor, finalPath: final)
     }
   }

@@ -1,5 +1,6 @@
 import Foundation
 import LayerFS
+import LinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -35,7 +36,7 @@ enum StoreLock {
   static func with<T: Sendable>(_ root: String, _ body: @escaping @Sendable () throws(ImageStoreError) -> T)
     async throws(ImageStoreError) -> T
   {
-    try await BlockingWork.run("ckit-lock") { () throws(ImageStoreError) in
+    try await BlockingCall.run { () throws(ImageStoreError) in
       let path = root + "/lock"
       let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
       guard fd >= 0 else { throw .layer(.io(operation: "open", path: path, errno: errno)) }

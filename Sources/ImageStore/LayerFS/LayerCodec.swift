@@ -1,4 +1,5 @@
 import CArchive
+import LinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -26,7 +27,7 @@ public enum LayerCodec {
     async throws(LayerFSError) -> UnpackResult
   {
     let box = SinkBox(sink)
-    return try await BlockingWork.run("ckit-decompress") { () throws(LayerFSError) in
+    return try await BlockingCall.run { () throws(LayerFSError) in
       let fd = try FileOps.open(path, O_RDONLY)
       defer { close(fd) }
       let input = try LayerInput(fd: fd, displayName: path, algorithm: .sha256)
@@ -53,7 +54,7 @@ public enum LayerCodec {
     async throws(LayerFSError) -> (diffID: Digest, digest: Digest)
   {
     let box = SinkBox(sink)
-    return try await BlockingWork.run("ckit-gzip") { () throws(LayerFSError) in
+    return try await BlockingCall.run { () throws(LayerFSError) in
       let fd = try FileOps.open(path, O_RDONLY)
       defer { close(fd) }
       let gz = try GzipStream(level: level, sink: box.sink)

@@ -1,5 +1,6 @@
 import CArchive
 import CLayerFS
+import LinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -25,7 +26,7 @@ public enum LayerUnpacker {
   public static func unpack(layerAt path: String, into root: String, options: UnpackOptions = UnpackOptions())
     async throws(LayerFSError) -> UnpackResult
   {
-    try await BlockingWork.run("ckit-unpack") { () throws(LayerFSError) in
+    try await BlockingCall.run { () throws(LayerFSError) in
       let fd = try FileOps.open(path, O_RDONLY)
       defer { close(fd) }
       return try unpackSync(fd: fd, displayName: path, into: root, options: options)
@@ -109,7 +110,7 @@ public enum LayerUnpacker {
   public static func digests(ofLayerAt path: String, limits: UnpackLimits = UnpackLimits())
     async throws(LayerFSError) -> UnpackResult
   {
-    try await BlockingWork.run("ckit-hash") { () throws(LayerFSError) in
+    try await BlockingCall.run { () throws(LayerFSError) in
       let fd = try FileOps.open(path, O_RDONLY)
       defer { close(fd) }
       let input = try LayerInput(fd: fd, displayName: path, algorithm: .sha256)

@@ -1,4 +1,5 @@
 import CLayerFS
+import LinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -86,7 +87,7 @@ public struct OverlayDriver: SnapshotDriver {
 
   public func diff(layers: [LayerRef], in directory: String, into writer: LayerTarWriter) async throws(LayerFSError) {
     let upper = directory + "/upper"
-    try await BlockingWork.run("ckit-diff") { () throws(LayerFSError) in
+    try await BlockingCall.run { () throws(LayerFSError) in
       try LayerDiff.fromOverlayUpper(upper, into: writer)
     }
   }

@@ -1,3 +1,4 @@
+import LinuxSystem
 import OCI
 
 /// A full copy per snapshot, for file systems where overlayfs cannot run: every layer is applied in order
@@ -15,7 +16,7 @@ public struct VFSDriver: SnapshotDriver {
     -> String
   {
     let rootfs = directory + "/rootfs"
-    try await BlockingWork.run("ckit-vfs") { () throws(LayerFSError) in
+    try await BlockingCall.run { () throws(LayerFSError) in
       try Self.build(layers: layers, at: rootfs, limits: limits)
     }
     return rootfs
@@ -35,7 +36,7 @@ public struct VFSDriver: SnapshotDriver {
 
   public func diff(layers: [LayerRef], in directory: String, into writer: LayerTarWriter) async throws(LayerFSError) {
     let base = directory + "/diff-base"
-    try await BlockingWork.run("ckit-diff") { () throws(LayerFSError) in
+    try await BlockingCall.run { () throws(LayerFSError) in
       try? FileOps.removeTree(base)
       defer { try? FileOps.removeTree(base) }
       try Self.build(layers: layers, at: base, limits: limits)

@@ -1,4 +1,5 @@
 import Foundation
+import LinuxSystem
 import OCI
 
 /// Docker's client credentials: `auths` in `config.json` (base64 `auth`, `identitytoken`) and credential helpers
@@ -21,11 +22,11 @@ public struct DockerCredentialStore: Sendable {
   }
 
   /// Credentials for `registry`, or `nil` when none are configured.
-  public func credentials(for registry: String) throws(RegistryError) -> RegistryCredentials? {
+  public func credentials(for registry: String) async throws(RegistryError) -> RegistryCredentials? {
     guard let config = try readConfig() else { return nil }
     let server = Self.serverAddress(for: registry)
     if let helpers = config["credHelpers"] as? [String: String], let helper = helpers[registry] ?? helpers[server] {
-      return try helperGet(helper, server: server, registry: registry)
+      return try await helperGet(helper, server: server, registry: registry)
     }
     if let auths = config["auths"] as? [String: Any],
       let entry = Self.entry(in: auths, server: server, registry: registry)
@@ -44,14 +45,14 @@ public struct DockerCredentialStore: Sendable {
       }
     }
     if let store = config["credsStore"] as? String, !store.isEmpty {
-      return try helperGet(store, server: server, registry: registry)
+      return try await helperGet(store, server: server, registry: registry)
     }
     return nil
   }
 
   /// Saves `credentials` as `docker login` does: in the configured `credsStore`/`credHelpers` helper when there is
   /// one, else base64 in `auths`. Other keys of `config.json` are kept.
-  public func store(_ credentials: RegistryCredentials, for registry: String) throws(RegistryError) {
+  public func store(_ credentials: RegistryCredentials, for registry: String) async throws(RegistryError) {
     var config = try readConfig() ?? [:]
     let server = Self.serverAddress(for: registry)
     let helper = (config["credHelpers"] as? [String: String])?[registry] ?? (config["credsStore"] as? String)
@@ -64,7 +65,7 @@ public struct DockerCredentialStore: Sendable {
         }
       let payload: [String: String] = ["ServerURL": server, "Username": user, "Secret": secret]
       let input = (try? JSONSerialization.data(withJSONObject: payload)) ?? Data()
-      _ = try runHelper(helper, verb: "store", input: input, registry: registry)
+      _ = try await runHelper(helper, verb: "store", input: input, registry: registry)
       auths[server] = [String: Any]()
     } else {
       switch credentials {
@@ -121,10 +122,10 @@ public struct DockerCredentialStore: Sendable {
     }
   }
 
-  private func helperGet(_ helper: String, server: String, registry: String) throws(RegistryError)
+  private func helperGet(_ helper: String, server: String, registry: String) async throws(RegistryError)
     -> RegistryCredentials?
   {
-    let out = try runHelper(helper, verb: "get", input: Data(server.utf8), registry: registry)
+    let out = try await runHelper(helper, verb: "get", input: Data(server.utf8), registry: registry)
     guard let out else { return nil }
     guard let obj = try? JSONSerialization.jsonObject(with: out) as? [String: Any],
       let user = obj["Username"] as? String, let secret = obj["Secret"] as? String
@@ -134,8 +135,11 @@ public struct DockerCredentialStore: Sendable {
     return user == "<token>" ? .identityToken(secret) : .basic(username: user, password: secret)
   }
 
-  /// Runs `docker-credential-NAME VERB`; returns `nil` for "credentials not found".
-  private func runHelper(_ helper: String, verb: String, input: Data, registry: String) throws(RegistryError) -> Data? {
+  /// Runs `docker-credential-NAME VERB`; returns `nil` for "credentials not found". The helper runs and is waited
+  /// for off the cooperative pool (``ToolProcess``).
+  private func runHelper(_ helper: String, verb: String, input: Data, registry: String) async throws(RegistryError)
+    -> Data?
+  {
     let name = "docker-credential-" + helper
     let dirs =
       helperSearchPath
@@ -145,24 +149,12 @@ public struct DockerCredentialStore: Sendable {
     guard let path else {
       throw .credentials(registry: registry, reason: "credential helper \(name) not found in PATH")
     }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = [verb]
-    let stdin = Pipe()
-    let stdout = Pipe()
-    p.standardInput = stdin
-    p.standardOutput = stdout
-    p.standardError = stdout
-    do {
-      try p.run()
-      stdin.fileHandleForWriting.write(input)
-      try stdin.fileHandleForWriting.close()
-    } catch {
+    let outcome: ToolProcess.Outcome
+    do { outcome = try await ToolProcess.run(path, [verb], input: Array(input)) } catch {
       throw .credentials(registry: registry, reason: "cannot run \(name): \(error)")
     }
-    let out = stdout.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    if p.terminationStatus != 0 {
+    let out = Data(outcome.output)
+    if outcome.status != 0 {
       let msg = String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
       if verb == "get", msg.lowercased().contains("credentials not found") { return nil }
       throw .credentials(registry: registry, reason: "\(name) \(verb) failed: \(msg)")

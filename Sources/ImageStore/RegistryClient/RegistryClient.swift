@@ -78,7 +78,7 @@ public final class RegistryClient: Sendable {
       await transport.setCredentials(nil, for: registry)
       throw error
     }
-    if persist { try transport.credentialStore.store(credentials, for: registry) }
+    if persist { try await transport.credentialStore.store(credentials, for: registry) }
   }
 
   private func transportEndpoint(_ registry: String) async -> RegistryTransport.Endpoint? {

@@ -289,7 +289,7 @@ final class RegistryTransport: Sendable {
 
   func credentials(for registry: String) async throws -> RegistryCredentials? {
     if let c = await state.explicitCredentials(for: registry) { return c }
-    return try credentialStore.credentials(for: registry)
+    return try await credentialStore.credentials(for: registry)
   }
 
   func setCredentials(_ c: RegistryCredentials?, for registry: String) async {

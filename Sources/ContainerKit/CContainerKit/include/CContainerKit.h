@@ -198,7 +198,6 @@ enum { CK_O_PATH = 010000000 };
 pid_t ck_spawn(const struct ck_plan *plan);
 
 /* Host-side helpers kept in C because they are plain system calls with awkward Swift signatures. */
-int ck_pidfd_open(pid_t pid);
 
 /* Makes a template for ck_plan.mntns_template_fd: a mount namespace holding only a read-only, empty tmpfs root
  * with a directory `s`, created by a child process, bound onto `pin` (an existing file) so it outlives the
@@ -206,13 +205,11 @@ int ck_pidfd_open(pid_t pid);
 int ck_mntns_template_create(const char *pin);
 /* 1 when fd is a namespace file (nsfs), as a pin is once made; 0 for the empty file it starts as. */
 int ck_is_nsfs(int fd);
-int ck_pidfd_send_signal(int pidfd, int sig);
 int ck_send_fd(int socket_fd, int fd);
 /* One message from the sync socket (`size` bytes at most) and the fd it carries, else *passed = -1. Returns the
  * message's length, 0 at EOF, or -errno. */
 long ck_recv_message(int socket_fd, void *buf, unsigned long size, int *passed);
 int ck_set_winsize(int fd, uint16_t rows, uint16_t cols);
-int ck_memfd(const char *name);
 /* A sealed memfd (close-on-exec, executable, every seal: no write, resize or chmod) holding the exec trampoline,
  * a tiny static ELF that runs execve(argv[0], &argv[1], envp). -errno on failure. */
 int ck_trampoline_create(void);

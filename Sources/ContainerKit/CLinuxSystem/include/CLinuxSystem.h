@@ -1,0 +1,32 @@
+#ifndef CLINUXSYSTEM_H
+#define CLINUXSYSTEM_H
+
+#include <sys/types.h>
+
+/* The system calls LinuxSystem needs that Swift's Glibc module does not show (no pidfd or epoll header in it), and
+ * epoll_event, which is packed on x86-64 and so is filled in C rather than laid out by Swift's importer. Every
+ * function returns -1 with errno set on failure, as the system call does. */
+
+/* pidfd_open(2): an fd that becomes readable when process `pid` exits, and that a reused pid cannot fool. */
+int cls_pidfd_open(pid_t pid);
+
+/* pidfd_send_signal(2): `sig` to the process of `pidfd`, which cannot reach another process that reused its pid. */
+int cls_pidfd_send_signal(int pidfd, int sig);
+
+/* An epoll instance, close-on-exec. */
+int cls_epoll_create(void);
+
+/* Adds `fd` to `epfd` for one readiness report (EPOLLIN, EPOLLONESHOT), tagged with `fd` itself. */
+int cls_epoll_add_oneshot(int epfd, int fd);
+
+/* Removes `fd` from `epfd`. */
+int cls_epoll_del(int epfd, int fd);
+
+/* Waits up to `timeout_ms` (-1: no limit) for ready fds; stores up to `max` of their tags in `fds`; returns how
+ * many (0 on timeout). Retries EINTR itself. */
+int cls_epoll_wait_fds(int epfd, int *fds, int max, int timeout_ms);
+
+/* memfd_create(2) with MFD_CLOEXEC: a memory file, for a child's stdin that it may leave unread. */
+int cls_memfd(const char *name);
+
+#endif
