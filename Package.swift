@@ -245,11 +245,7 @@ let package = Package(
     .executableTarget(
       name: "engine-worker",
       dependencies: ["ContainerEngine"],
-      path: "Sources/Examples/engine-worker",
-      // The article's `logs(_:LogOptions(follow: true))` and `stats(_:stream:)` are compiled only with
-      // ENGINE_STREAMS (until then the example polls `logs(_:)`): make this `[.define("ENGINE_STREAMS")]` once
-      // those calls are merged.
-      swiftSettings: []),
+      path: "Sources/Examples/engine-worker"),
     .executableTarget(
       name: "dockerfile-ast",
       dependencies: ["DockerfileParser"],

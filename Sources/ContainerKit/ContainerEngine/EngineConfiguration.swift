@@ -33,6 +33,8 @@ public struct EngineConfiguration: Sendable, Equatable {
   /// are kept (docker's `config.json`), proxies, Docker Hub's search endpoint. The default is docker's.
   public var registry: RegistryConfiguration
 
+  /// A configuration over the state root `root`; every other value defaults to what `ckit` uses (the programs found
+  /// next to the executable or on PATH, the `ckit` cgroup parent, overlay snapshots, Docker's registry settings).
   public init(
     root: String, runtime: String? = nil, monitor: String? = nil, initExecutable: String? = nil,
     exitCommand: [String] = [], cgroupParent: String? = nil, storageDriver: String? = nil,
@@ -95,7 +97,7 @@ public struct EngineConfiguration: Sendable, Equatable {
       [selfDir.appendingPathComponent(name).path]
       + (env["PATH"] ?? "").split(separator: ":").map { "\($0)/\(name)" }
     guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-      throw .backend("\(name) not found next to the executable or on PATH (set \(environment))")
+      throw .executableNotFound(name: name, variable: environment)
     }
     return found
   }

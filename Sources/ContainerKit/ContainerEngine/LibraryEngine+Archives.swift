@@ -28,11 +28,11 @@ extension LibraryEngine {
   }
 
   /// `export`: the container's whole root filesystem as a plain tar, numeric owners kept, written to `path`. `tar`
-  /// runs on a thread of its own, not on the caller's.
+  /// is awaited without holding a pool thread.
   package func export(_ record: ContainerRecord, to path: String) async throws {
     let snap = try await snapshot(record)
     let argv = ["/bin/tar", "--numeric-owner", "--xattrs", "-C", snap.rootfs, "-cf", path, "."]
-    let status = await BlockingCall.run { Self.runQuietly(argv) }
+    let status = await Self.runQuietly(argv)
     if status != 0 {
       throw EngineError.underlying(context: "export \(record.shortID)", cause: TarFailure(status: status))
     }

@@ -1,3 +1,4 @@
+import LinuxSystem
 import Cgroups
 import ContainerKit
 import Foundation
@@ -87,7 +88,7 @@ package struct LibraryEngine: Engine {
       if case .snapshotNotFound = error {
         throw EngineError.invalidArgument("container \(record.shortID) has no filesystem yet (never started)")
       }
-      throw EngineError.backend(error.description)
+      throw EngineError.underlying(context: "commit \(record.shortID)", cause: error)
     }
   }
 
@@ -109,7 +110,7 @@ package struct LibraryEngine: Engine {
       // A --rm container's writes go with it: nothing of them needs to reach the disk.
       let mode: SnapshotMode = record.hostConfig.autoRemove ? .scratch : .writable
       do { rootfs = try await store.prepareSnapshot(for: image, id: record.id, mode: mode).rootfs } catch {
-        throw EngineError.backend(error.description)
+        throw EngineError.underlying(context: "prepare the filesystem of \(record.shortID)", cause: error)
       }
     }
     // The bundle's config.json holds the container's environment: the directory and the file are root's alone.
@@ -167,7 +168,7 @@ package struct LibraryEngine: Engine {
         } catch {}
       }
     }
-    Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", id])
+    await Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", id])
   }
 
   package func remove(_ record: ContainerRecord, root: StateRoot) async throws {
@@ -204,30 +205,11 @@ package struct LibraryEngine: Engine {
     return args + [record.id] + config.command
   }
 
-  /// Runs `argv` with ckit's stdin, stdout and stderr and returns its exit status (128+N for a signal).
-  package static func runInheriting(_ argv: [String]) throws -> Int32 {
-    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-    defer { for p in cargs { free(p) } }
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, argv[0], nil, nil, &cargs, environ)
-    guard rc == 0 else { throw EngineError.backend("\(argv[0]): \(String(cString: strerror(rc)))") }
-    signal(SIGINT, SIG_IGN)
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    if status & 0x7f == 0 { return (status >> 8) & 0xff }
-    return 128 + (status & 0x7f)
+  /// Runs `argv` with no input and its output dropped, awaiting its exit without holding a pool thread; returns its
+  /// exit status, -1 when it could not be started.
+  @discardableResult
+  package static func runQuietly(_ argv: [String]) async -> Int32 {
+    (try? await ToolProcess.run(argv[0], Array(argv.dropFirst())))?.status ?? -1
   }
 
-  @discardableResult
-  package static func runQuietly(_ argv: [String]) -> Int32 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: argv[0])
-    p.arguments = Array(argv.dropFirst())
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    p.standardInput = FileHandle.nullDevice
-    guard (try? p.run()) != nil else { return -1 }
-    p.waitUntilExit()
-    return p.terminationStatus
-  }
 }

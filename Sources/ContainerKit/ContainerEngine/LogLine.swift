@@ -4,7 +4,12 @@ import Foundation
 /// newline; a partial line when the container wrote no newline before exiting.
 public struct LogLine: Sendable, Equatable {
   /// The stream a process wrote on.
-  public enum Stream: String, Sendable { case stdout, stderr }
+  public enum Stream: String, Sendable {
+    /// The process's standard output.
+    case stdout
+    /// The process's standard error.
+    case stderr
+  }
 
   /// Where the container wrote it.
   public var stream: Stream

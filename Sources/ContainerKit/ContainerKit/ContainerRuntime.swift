@@ -41,7 +41,7 @@ public struct ContainerRuntime: Sendable {
   /// CAP_SYS_PTRACE they could open its /proc/PID/exe, this process's own executable, and rewrite it once it is no
   /// longer running (CVE-2019-5736). `ckit-runtime` re-executes itself from a sealed copy here; a library in an
   /// embedder's process cannot (Runtime.md). Not for `run` (`inProcessStart`): its init is started at once.
-  package var beforeVisibleSpawn: (@Sendable () throws(ContainerError) -> Void)?
+  public var beforeVisibleSpawn: (@Sendable () throws(ContainerError) -> Void)?
 
   public init(root: String = "/run/ckit", cgroupParent: String = "ckit", cgroups: (any CgroupDriver)? = nil) {
     self.rootPath = Self.standardized(root)

@@ -1,9 +1,9 @@
 /// JSON string literals for the files the runtime writes by hand (the state file, runc's JSON log lines), where
 /// an encoder would pull in Foundation's JSONEncoder on the start path.
-package enum JSONString {
+public enum JSONString {
   /// A JSON string literal escaped as JSONEncoder does: quotes, backslashes, the short forms (`\n`...), other
   /// control characters as `\u00XX`, everything else (slashes included) as UTF-8.
-  package static func quoted(_ value: String) -> [UInt8] {
+  public static func quoted(_ value: String) -> [UInt8] {
     var out: [UInt8] = [UInt8(ascii: "\"")]
     for byte in value.utf8 {
       switch byte {

@@ -22,12 +22,10 @@ func work(_ job: Job, image: String, engine: ContainerEngine) async throws(Engin
       network: .none, labels: ["worker.job": String(job.number)]))
   do {
     try await follow(id, job: job, engine: engine)
-    #if ENGINE_STREAMS
-      // A single sample (`stream: false`), as `docker stats --no-stream`: the figures of the container's cgroup.
-      for await sample in try await engine.stats(id, stream: false) {
-        print("job \(job.number): memory \(sample.memoryUsage > 0 ? "in use" : "none")")
-      }
-    #endif
+    // A single sample (`stream: false`), as `docker stats --no-stream`: the figures of the container's cgroup.
+    for await sample in try await engine.stats(id, stream: false) {
+      print("job \(job.number): memory \(sample.memoryUsage > 0 ? "in use" : "none")")
+    }
     // Docker's stop: the stop signal, then SIGKILL after the timeout. `wait` returns the last exit code and
     // releases what the container held.
     try await engine.stop(id, timeout: 1)
@@ -42,28 +40,11 @@ func work(_ job: Job, image: String, engine: ContainerEngine) async throws(Engin
 
 /// Prints the worker's output as it comes, until a line says `done` or the container has ended.
 func follow(_ id: String, job: Job, engine: ContainerEngine) async throws(EngineError) {
-  #if ENGINE_STREAMS
-    // `follow: true` sees lines written after it started, and ends when the container ends for good.
-    for await line in try await engine.logs(id, LogOptions(follow: true)) {
-      print("job \(job.number): \(line.text)", terminator: "")
-      if line.text == "done\n" { return }
-    }
-  #else
-    // Until `logs(_:LogOptions)` with `follow` is in: read the log again every 50 ms and print what is new.
-    // Whether it runs is asked before the log is read: a worker that has ended has logged all it will.
-    var seen = 0
-    while true {
-      let running = try await engine.inspect(id).state.running
-      let lines = try await engine.logs(id)
-      for line in lines.dropFirst(seen) {
-        print("job \(job.number): \(line.text)", terminator: "")
-        if line.text == "done\n" { return }
-      }
-      seen = lines.count
-      if !running { return }
-      try? await Task.sleep(for: .milliseconds(50))
-    }
-  #endif
+  // `follow: true` sees lines written after it started, and ends when the container ends for good.
+  for await line in try await engine.logs(id, LogOptions(follow: true)) {
+    print("job \(job.number): \(line.text)", terminator: "")
+    if line.text == "done\n" { return }
+  }
 }
 
 let args = CommandLine.arguments
