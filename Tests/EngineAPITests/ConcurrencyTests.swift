@@ -6,7 +6,7 @@ import Testing
 
 /// #14, "No blocking on the cooperative pool": a server embedding the engine serves many clients from Swift's
 /// pool (two threads here). 64 engine operations that each stay pending for a while (waits for a container's end,
-/// stops that run into their timeout, followers of a log) must all be in flight at once, and a 65th quick call
+/// stops that run into their timeout, followers of a log, exec sessions, stats streams) must all be in flight at once, and a 65th quick call
 /// must still answer at once. An operation that parked a pool thread (in `waitpid`, a blocking read, `flock`)
 /// would keep the others from starting: the in-flight count would never reach 64, or `inspect` would queue
 /// behind them. A watchdog thread (not of the pool) opens the gate after 300 s, so that such a regression fails
@@ -51,16 +51,18 @@ struct ConcurrencyTests {
       let inFlight = Counter()
       let stopNow = Counter()
       let clock = ContinuousClock()
-      // The operation kinds the public API has today (see the TODO in the report: exec sessions, log follows and
-      // stats streams join when the engine has them).
-      enum Kind: Sendable { case wait, stop, logs }
+      let gateOpened = Counter()
+      // Each kind stays pending until the gate opens: waits for a container's end, stops that run into their
+      // timeout, followers of a log, exec sessions whose process sleeps, stats streams.
+      enum Kind: Sendable { case wait, stop, logs, exec, stats }
       let kinds: [Kind] =
-        Array(repeating: .wait, count: 40) + Array(repeating: .stop, count: 12)
-        + Array(repeating: .logs, count: 12)
+        Array(repeating: .wait, count: 16) + Array(repeating: .stop, count: 12)
+        + Array(repeating: .logs, count: 12) + Array(repeating: .exec, count: 12) + Array(repeating: .stats, count: 12)
       let outcomes = try await withThrowingTaskGroup(of: (Kind, Bool).self) { group in
         for kind in kinds {
           group.addTask {
-            let id = try await engine.run(spec(untilOpen))
+            // Exec sessions and stats streams keep their container running: its end would end them first.
+            let id = try await engine.run(spec(kind == .exec || kind == .stats ? "sleep 600" : untilOpen))
             await inFlight.increment()
             switch kind {
             case .wait:
@@ -72,11 +74,27 @@ struct ConcurrencyTests {
               try await engine.stop(id, timeout: 2)
               return (kind, try await !engine.inspect(id).state.running)
             case .logs:
-              // A follower: polls the log until the line written after the gate opened is there.
-              let seen = try await eventually(timeout: .seconds(120), every: .milliseconds(50)) {
-                try await engine.logs(id).contains { $0.text == "done\n" }
+              // A follower: sees the line written after the gate opened, then the end of the container.
+              var seen = false
+              for await line in try await engine.logs(id, LogOptions(follow: true)) where line.text == "done\n" {
+                seen = true
               }
               return (kind, seen)
+            case .exec:
+              // An exec session whose process waits for the gate too; its exit code comes through the session.
+              let exec = try await engine.createExec(id, ExecConfig(command: ["sh", "-c", untilOpen + "; exit 5"]))
+              let session = try await engine.startExec(exec)
+              var output = ""
+              for await frame in session { output += String(decoding: frame.bytes, as: UTF8.self) }
+              return (kind, await session.exitCode() == 5 && output == "done\n")
+            case .stats:
+              // A stream of samples, read until the gate has opened.
+              var samples = 0
+              for await _ in try await engine.stats(id) {
+                samples += 1
+                if await gateOpened.value > 0 { break }
+              }
+              return (kind, samples > 0)
             }
           }
         }
@@ -103,13 +121,14 @@ struct ConcurrencyTests {
         #expect(median < .milliseconds(100), "inspect took \(times) with 64 operations pending")
 
         _ = FileManager.default.createFile(atPath: open, contents: nil)
+        await gateOpened.increment()
         var outcomes: [(Kind, Bool)] = []
         for try await outcome in group { outcomes.append(outcome) }
         return outcomes
       }
       #expect(!watchdog.fired.withLock { $0 }, "the operations were stuck until the watchdog opened the gate")
       #expect(outcomes.count == kinds.count)
-      for kind in [Kind.wait, .stop, .logs] {
+      for kind in [Kind.wait, .stop, .logs, .exec, .stats] {
         let failed = outcomes.filter { $0.0 == kind && !$0.1 }.count
         #expect(failed == 0, "\(failed) \(kind) operations did not end as expected")
       }
