@@ -5,38 +5,9 @@ import TestSupport
 import Testing
 
 /// The engine with ContainerNetwork's bridge under it: a test that sets up a bridge of its own and looks at the
-/// host's interfaces, so it needs ContainerNetwork beside the engine (Tests/EngineAPITests has the public-API-only
-/// lifecycle tests).
+/// host's interfaces through ContainerNetwork's public API, beside the engine's.
 @Suite(.enabled(if: isRoot, "requires root"))
-struct ContainerEngineTests {
-  static var products: URL {
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    if dir.path.hasSuffix(".xctest/Contents/MacOS") { dir = dir.deletingLastPathComponent() }
-    return dir
-  }
-
-  /// An engine on a scratch root with busybox in a registry of its own; every container is removed afterwards.
-  func withEngine(_ body: (ContainerEngine, String) async throws -> Void) async throws {
-    try await withScratchRoot { scratch in
-      let registry = try LocalRegistry.start()
-      defer { registry.stop() }
-      let engine = try ContainerEngine(
-        configuration: EngineConfiguration(
-          root: try scratch.directory("state").path,
-          runtime: ProcessInfo.processInfo.environment["CKIT_TEST_RUNTIME"]
-            ?? Self.products.appendingPathComponent("ckit-runtime").path,
-          monitor: Self.products.appendingPathComponent("ckit-monitor").path, cgroupParent: scratch.cgroupParent()))
-      let image = "\(registry.host)/library/busybox:latest"
-      do {
-        try await body(engine, image)
-      } catch {
-        for c in (try? await engine.list()) ?? [] { try? await engine.remove(c.id, force: true) }
-        throw error
-      }
-      for c in (try? await engine.list()) ?? [] { try? await engine.remove(c.id, force: true) }
-    }
-  }
-
+struct BridgeEngineTests {
   /// Stop releases the bridge endpoint by removing the namespace first (the kernel then deletes the veth pair in
   /// the background): afterwards neither the namespace nor the host end of the veth may remain, and the address
   /// is free for the next container.
