@@ -160,10 +160,34 @@ static int ck_executable(const char *path) {
   return 0;
 }
 
+/* Execs the trampoline with `argv`; returns the errno of execveat when both ways fail. */
+static int ck_exec_trampoline(const struct ck_plan *plan, const char *const *argv) {
+  syscall(SYS_execveat, plan->exec_fd, "", argv, plan->envp, AT_EMPTY_PATH);
+  int err = errno;
+  /* A seccomp profile may forbid execveat (EPERM, ENOSYS): the same sealed file through /proc. */
+  char self[64];
+  char num[32];
+  ck_itoa(num, sizeof num, plan->exec_fd);
+  ck_join(self, sizeof self, "/proc/self/fd/", num);
+  execve(self, (char *const *)argv, (char *const *)plan->envp);
+  return err;
+}
+
+/* The pause init: nothing of the container's file system is needed, and its /proc/1/exe is the sealed trampoline.
+ * The parent-death signal is set last, after every credential change (which would clear it); the parent thread is
+ * still waiting for this exec on the sync socket, so it cannot have gone before. */
+static __attribute__((noreturn)) void ck_exec_pause(const struct ck_plan *plan) {
+  static const char *const argv[] = {"", NULL};
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) ck_fail(plan, "parent-death signal", errno, "pause init", 1);
+  int err = ck_exec_trampoline(plan, argv);
+  ck_fail(plan, "exec", err, "pause init", 126);
+}
+
 /* Finds the program as execvp would (PATH when the name has no slash) and execs it through the trampoline: the
  * process never runs the program directly, so `/proc/self/exe` (or a `#!/proc/self/exe` script) in the container
  * reaches the sealed trampoline, not the host binary this child is a clone of. */
 static __attribute__((noreturn)) void ck_exec(const struct ck_plan *plan) {
+  if (plan->pause_init) ck_exec_pause(plan);
   const char *file = plan->argv[0];
   const char *found = NULL;
   char candidate[4096];
@@ -191,14 +215,7 @@ static __attribute__((noreturn)) void ck_exec(const struct ck_plan *plan) {
   }
   if (found == NULL) ck_fail(plan, "exec", err, file, err == ENOENT ? 127 : 126);
   plan->exec_argv[0] = found;
-  syscall(SYS_execveat, plan->exec_fd, "", plan->exec_argv, plan->envp, AT_EMPTY_PATH);
-  err = errno;
-  /* A seccomp profile may forbid execveat (EPERM, ENOSYS): the same sealed file through /proc. */
-  char self[64];
-  char num[32];
-  ck_itoa(num, sizeof num, plan->exec_fd);
-  ck_join(self, sizeof self, "/proc/self/fd/", num);
-  execve(self, (char *const *)plan->exec_argv, (char *const *)plan->envp);
+  err = ck_exec_trampoline(plan, plan->exec_argv);
   ck_fail(plan, "exec", err, found, err == ENOENT ? 127 : 126);
 }
 

@@ -90,8 +90,14 @@ public struct ContainerRuntime: Sendable {
   ///   - inProcessStart: this process calls ``Container/start()`` itself (as `run` does): the program waits on the
   ///     sync socket instead of an exec fifo, which saves a file in the state directory and a handshake through
   ///     it. No other process can start it (to them it looks running).
+  ///   - pauseInit: the init is the runtime's built-in pause process instead of `spec.process.args` (a holder of
+  ///     namespaces for processes exec'd later, as a sandbox or a pod needs): it needs nothing from the root file
+  ///     system, reaps orphans, ranks last for the OOM killer, and is killed when the thread that called `create`
+  ///     ends (call it from a thread that lives as long as the container should). It runs at once: the container
+  ///     is `running` when this returns, with no ``Container/start()``.
   public func create(
-    id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, inProcessStart: Bool = false
+    id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, inProcessStart: Bool = false,
+    pauseInit: Bool = false
   ) async throws(ContainerError) -> Container {
     try Self.validate(id: id)
     let bundlePath = Self.standardized(bundle ?? ".")
@@ -129,6 +135,8 @@ public struct ContainerRuntime: Sendable {
     Self.warnIgnored(plan)
     if !plan.newNamespaces.contains(.pid) || !inProcessStart { try beforeVisibleSpawn?() }
     plan.mountNamespaceTemplate = mountNamespaceTemplate?.fd
+    plan.pauseInit = pauseInit
+    let startsLater = !pauseInit
     if let rootfs = plan.rootfs, access(rootfs, F_OK) != 0 {
       throw .invalidConfig("invalid config: root.path: \(rootfs) does not exist")
     }
@@ -149,7 +157,7 @@ public struct ContainerRuntime: Sendable {
     var streams = ProcessStreams()
     do {
       var fifoFD: Int32 = -1
-      if !inProcessStart {
+      if !inProcessStart && startsLater {
         let fifo = dir + "/exec.fifo"
         guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else {
           throw ContainerError.system(call: "mkfifo", object: fifo, errno: errno)
@@ -164,7 +172,7 @@ public struct ContainerRuntime: Sendable {
       streams = prepared.streams
       var childIO = prepared.child
       childIO.execFifo = fifoFD
-      childIO.startOnChannel = inProcessStart
+      childIO.startOnChannel = inProcessStart && startsLater
 
       let created = RFC3339.now()
       var saved: RuntimeRecord?
@@ -217,6 +225,21 @@ public struct ContainerRuntime: Sendable {
         waitpid(child.pid, &s, 0)
         child.channel.close()
         throw ContainerError.system(call: "write", object: dir + "/state.json", errno: EIO)
+      }
+      if !startsLater {
+        // Already on its way to exec: its report (an error, or the socket's close at exec) is a few syscalls away.
+        let failure = Result { () throws(NamespaceError) in try child.channel.awaitExec() }
+        child.channel.close()
+        if case .success(nil) = failure {
+          return Container(runtime: self, record: record, channel: nil, streams: streams, isChild: true)
+        }
+        kill(child.pid, SIGKILL)
+        var s: Int32 = 0
+        waitpid(child.pid, &s, 0)
+        switch failure {
+        case .success(let e): throw ContainerError.child(e!)
+        case .failure(let e): throw ContainerError.setup(e)
+        }
       }
       return Container(
         runtime: self, record: record, channel: child.channel, streams: streams, isChild: true,

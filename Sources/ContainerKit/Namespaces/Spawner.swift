@@ -333,6 +333,7 @@ public enum Spawner {
     // Slot 0 is the program's path, which the child fills once it has searched PATH.
     c.exec_argv = UnsafeMutablePointer(mutating: arena.strings([""] + p.argv))
     c.exec_fd = -1
+    c.pause_init = p.pauseInit ? 1 : 0
     return c
   }
 }

@@ -175,6 +175,9 @@ struct ck_plan {
    * the trampoline's argv: a free slot the child fills with the program's resolved path, then argv. */
   int exec_fd;
   const char **exec_argv;
+  /* Instead of argv: the trampoline's pause init (argv {""}), which holds the namespaces, lets the kernel reap the
+   * orphans re-parented to it, and dies with the thread that cloned it (parent-death signal SIGKILL). */
+  int pause_init;
 };
 
 /* clone(2) namespace flags, for Swift (Glibc's module does not export them). */
