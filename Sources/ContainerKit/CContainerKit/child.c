@@ -3,6 +3,8 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -345,6 +347,18 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
   ck_exec(plan);
 }
 
+/* The first stage of the double fork, before its clone: join the namespaces (user first). Not dumpable from here:
+ * the process it forks inherits that, so it is never, even before its own prctl, a process of the container's pid
+ * namespace whose /proc/PID/exe others may open. */
+static void ck_first_stage(const struct ck_plan *plan) {
+  (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  ck_close_others(plan);
+  ck_reset_signals();
+  for (int i = 0; i < plan->join_count; i++) {
+    if (setns(plan->join_fds[i], plan->join_types[i]) != 0) ck_fail(plan, "setns", errno, "namespace path", 1);
+  }
+}
+
 pid_t ck_spawn(const struct ck_plan *plan) {
   if (!plan->double_fork) {
     /* A user namespace to join must be joined by the parent's clone... which a threaded parent cannot do: so
@@ -357,20 +371,65 @@ pid_t ck_spawn(const struct ck_plan *plan) {
   pid_t pid = ck_clone(0);
   if (pid < 0) return -errno;
   if (pid > 0) return pid;
-  /* First stage: join the namespaces (user first), then fork the process that lives in them, as a sibling, so the
-   * caller can wait for it. Not dumpable from here: the process it forks inherits that, so it is never, even
-   * before its own prctl, a process of the container's pid namespace whose /proc/PID/exe others may open. */
-  (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  ck_close_others(plan);
-  ck_reset_signals();
-  for (int i = 0; i < plan->join_count; i++) {
-    if (setns(plan->join_fds[i], plan->join_types[i]) != 0) ck_fail(plan, "setns", errno, "namespace path", 1);
-  }
+  /* First stage: join the namespaces, then fork the process that lives in them, as a sibling, so the caller can
+   * wait for it. */
+  ck_first_stage(plan);
   pid_t child = ck_clone(plan->clone_flags | CLONE_PARENT);
   if (child < 0) ck_fail(plan, "clone", errno, "", 1);
   if (child == 0) ck_child(plan);
   ck_send(plan, CK_MSG_PID, 0, child, "pid", "");
   _exit(0);
+}
+
+/* ck_spawn_shared: the children share this process's memory (CLONE_VM, as posix_spawn's vfork) until their exec,
+ * on stacks in the caller's region, from a copy of the plan at its top. Not dumpable meanwhile (the shared memory's
+ * flag, which is the whole process's): counted, so that the last child to exec gives the process its flag back. */
+struct ck_shared {
+  struct ck_plan plan;
+  char *second_stack;
+};
+
+static pthread_mutex_t ck_shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static int ck_shared_count;
+static int ck_shared_dumpable;
+
+static int ck_shared_child(void *arg) { ck_child(&((struct ck_shared *)arg)->plan); }
+
+static int ck_shared_first_stage(void *arg) {
+  struct ck_shared *s = arg;
+  ck_first_stage(&s->plan);
+  pid_t child = clone(ck_shared_child, s->second_stack, (int)(s->plan.clone_flags | CLONE_PARENT | CLONE_VM), s);
+  if (child < 0) ck_fail(&s->plan, "clone", errno, "", 1);
+  ck_send(&s->plan, CK_MSG_PID, 0, child, "pid", "");
+  _exit(0);
+}
+
+pid_t ck_spawn_shared(const struct ck_plan *plan, void *region, size_t size) {
+  struct ck_shared *s = (struct ck_shared *)(((uintptr_t)region + size - sizeof *s) & ~(uintptr_t)63);
+  s->plan = *plan;
+  s->second_stack = (char *)region + size / 2;
+  char *first_stack = (char *)((uintptr_t)s & ~(uintptr_t)63);
+  pthread_mutex_lock(&ck_shared_lock);
+  if (ck_shared_count++ == 0) {
+    ck_shared_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  }
+  pthread_mutex_unlock(&ck_shared_lock);
+  /* No handler of this process may run on the child's stack before it resets them all. */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = plan->double_fork ? clone(ck_shared_first_stage, first_stack, CLONE_VM | SIGCHLD, s)
+                                : clone(ck_shared_child, first_stack, (int)plan->clone_flags | CLONE_VM | SIGCHLD, s);
+  int err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return pid < 0 ? -err : pid;
+}
+
+void ck_spawn_shared_done(void) {
+  pthread_mutex_lock(&ck_shared_lock);
+  if (--ck_shared_count == 0 && ck_shared_dumpable > 0) (void)prctl(PR_SET_DUMPABLE, ck_shared_dumpable, 0, 0, 0);
+  pthread_mutex_unlock(&ck_shared_lock);
 }
 
 int ck_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
