@@ -390,10 +390,16 @@ struct ck_shared {
 };
 
 static pthread_mutex_t ck_shared_lock = PTHREAD_MUTEX_INITIALIZER;
+/* A root file system's set-up keeps its descriptors in globals (rootfs.c, mntns.c): one such child at a time. */
+static pthread_mutex_t ck_shared_rootfs_lock = PTHREAD_MUTEX_INITIALIZER;
 static int ck_shared_count;
 static int ck_shared_dumpable;
 
-static int ck_shared_child(void *arg) { ck_child(&((struct ck_shared *)arg)->plan); }
+static int ck_shared_child(void *arg) {
+  const struct ck_plan *plan = &((struct ck_shared *)arg)->plan;
+  if (plan->rootfs != NULL) ck_rootfs_forget();
+  ck_child(plan);
+}
 
 static int ck_shared_first_stage(void *arg) {
   struct ck_shared *s = arg;
@@ -404,8 +410,13 @@ static int ck_shared_first_stage(void *arg) {
   _exit(0);
 }
 
+static struct ck_shared *ck_shared_in(void *region, size_t size) {
+  return (struct ck_shared *)(((uintptr_t)region + size - sizeof(struct ck_shared)) & ~(uintptr_t)63);
+}
+
 pid_t ck_spawn_shared(const struct ck_plan *plan, void *region, size_t size) {
-  struct ck_shared *s = (struct ck_shared *)(((uintptr_t)region + size - sizeof *s) & ~(uintptr_t)63);
+  struct ck_shared *s = ck_shared_in(region, size);
+  if (plan->rootfs != NULL) pthread_mutex_lock(&ck_shared_rootfs_lock);
   s->plan = *plan;
   s->second_stack = (char *)region + size / 2;
   char *first_stack = (char *)((uintptr_t)s & ~(uintptr_t)63);
@@ -426,7 +437,8 @@ pid_t ck_spawn_shared(const struct ck_plan *plan, void *region, size_t size) {
   return pid < 0 ? -err : pid;
 }
 
-void ck_spawn_shared_done(void) {
+void ck_spawn_shared_done(void *region, size_t size) {
+  if (ck_shared_in(region, size)->plan.rootfs != NULL) pthread_mutex_unlock(&ck_shared_rootfs_lock);
   pthread_mutex_lock(&ck_shared_lock);
   if (--ck_shared_count == 0 && ck_shared_dumpable > 0) (void)prctl(PR_SET_DUMPABLE, ck_shared_dumpable, 0, 0, 0);
   pthread_mutex_unlock(&ck_shared_lock);

@@ -184,39 +184,46 @@ public struct ContainerRuntime: Sendable {
         try cgroups.create(path, resources: resources)
         cgroupPath = path
       }
-      let child = try Spawner.spawn(
-        plan, io: childIO,
-        place: { pid in
-          // Otherwise made after the clone, while the child creates its namespaces on the other core.
-          guard let cgroups, let path = plannedCgroup else { return }
-          if cgroupPath == nil {
-            try cgroups.create(path, resources: resources)
-            cgroupPath = path
-          }
-          try cgroups.addProcess(pid, to: path)
-        },
-        settingUp: { pid in
-          // While the child mounts its rootfs: the state file is most of this process's own work in a create
-          // (a new inode, which ext4 can take a fraction of a millisecond to find), and this core is idle now.
-          let record = RuntimeRecord(
-            id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: pid,
-            pidStartTime: ProcInfo.stat(pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
-            spec: spec)
-          try record.save(path: dir + "/state.json", specJSON: config.json)
-          saved = record
-        },
-        hooks: { pid in
-          var state = ContainerState(id: id, status: .creating, pid: pid, bundle: bundlePath)
-          state.annotations = spec.annotations
-          try HookRunner.run(spec.hooks?.prestart, name: "prestart", state: state)
-          try HookRunner.run(spec.hooks?.createRuntime, name: "createRuntime", state: state)
-        },
-        hookState: { pid, status in
-          var state = ContainerState(
-            id: id, status: ContainerStatus(rawValue: status) ?? .creating, pid: pid, bundle: bundlePath)
-          state.annotations = spec.annotations
-          return (try? SpecJSON.encode(state)).map { Array($0) } ?? []
-        })
+      let place: (Int32) throws -> Void = { pid in
+        // Otherwise made after the clone, while the child creates its namespaces on the other core.
+        guard let cgroups, let path = plannedCgroup else { return }
+        if cgroupPath == nil {
+          try cgroups.create(path, resources: resources)
+          cgroupPath = path
+        }
+        try cgroups.addProcess(pid, to: path)
+      }
+      let settingUp: (Int32) throws -> Void = { pid in
+        // While the child mounts its rootfs: the state file is most of this process's own work in a create
+        // (a new inode, which ext4 can take a fraction of a millisecond to find), and this core is idle now.
+        let record = RuntimeRecord(
+          id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: pid,
+          pidStartTime: ProcInfo.stat(pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
+          spec: spec)
+        try record.save(path: dir + "/state.json", specJSON: config.json)
+        saved = record
+      }
+      let hooks: (Int32) throws -> Void = { pid in
+        var state = ContainerState(id: id, status: .creating, pid: pid, bundle: bundlePath)
+        state.annotations = spec.annotations
+        try HookRunner.run(spec.hooks?.prestart, name: "prestart", state: state)
+        try HookRunner.run(spec.hooks?.createRuntime, name: "createRuntime", state: state)
+      }
+      let hookState: (Int32, String) -> [UInt8] = { pid, status in
+        var state = ContainerState(
+          id: id, status: ContainerStatus(rawValue: status) ?? .creating, pid: pid, bundle: bundlePath)
+        state.annotations = spec.annotations
+        return (try? SpecJSON.encode(state)).map { Array($0) } ?? []
+      }
+      // A pause init goes straight on to its exec, and is waited for until then.
+      let (child, failure): (Spawner.Child, ChildError?) =
+        startsLater
+        ? (
+          try Spawner.spawn(
+            plan, io: childIO, place: place, settingUp: settingUp, hooks: hooks, hookState: hookState), nil
+        )
+        : try Spawner.spawnAndExec(
+          plan, io: childIO, place: place, settingUp: settingUp, hooks: hooks, hookState: hookState)
       streams.terminal = child.terminal
       guard let record = saved else {
         // Unreachable: spawn returns only after `settingUp` ran; a throw there kills the child.
@@ -227,19 +234,13 @@ public struct ContainerRuntime: Sendable {
         throw ContainerError.system(call: "write", object: dir + "/state.json", errno: EIO)
       }
       if !startsLater {
-        // Already on its way to exec: its report (an error, or the socket's close at exec) is a few syscalls away.
-        let failure = Result { () throws(NamespaceError) in try child.channel.awaitExec() }
         child.channel.close()
-        if case .success(nil) = failure {
-          return Container(runtime: self, record: record, channel: nil, streams: streams, isChild: true)
+        if let failure {
+          var s: Int32 = 0
+          waitpid(child.pid, &s, 0)
+          throw ContainerError.child(failure)
         }
-        kill(child.pid, SIGKILL)
-        var s: Int32 = 0
-        waitpid(child.pid, &s, 0)
-        switch failure {
-        case .success(let e): throw ContainerError.child(e!)
-        case .failure(let e): throw ContainerError.setup(e)
-        }
+        return Container(runtime: self, record: record, channel: nil, streams: streams, isChild: true)
       }
       return Container(
         runtime: self, record: record, channel: child.channel, streams: streams, isChild: true,

@@ -48,22 +48,25 @@ public enum Spawner {
   }
 
   /// Spawns a child that goes straight to its program (no exec fifo, no start on the channel: an exec into a
-  /// running container) and returns once it has exec'd, or with why it could not (its exit status is then ready
-  /// for `waitpid`). Without a root file system, hooks or a time namespace, the child shares this process's memory until
-  /// its exec (`CLONE_VM`, as posix_spawn's vfork): no page table of this (large) process is copied, nor torn down
-  /// by the exec, nor faulted back by copy-on-write; otherwise it is forked as by ``spawn(_:io:place:settingUp:hooks:hookState:)``.
-  public static func spawnAndExec(_ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }) throws
-    -> (child: Child, failure: ChildError?)
-  {
-    // A time namespace refuses a process that shares its memory (setns: EUSERS).
+  /// running container, a pause init) and returns once it has exec'd, or with why it could not (its exit status is
+  /// then ready for `waitpid`). The child shares this process's memory until its exec (`CLONE_VM`, as
+  /// posix_spawn's vfork): no page table of this (large) process is copied, nor torn down by the exec, nor faulted
+  /// back by copy-on-write. Not with hooks the child runs itself (it forks them), a time namespace (it refuses a
+  /// process that shares its memory: EUSERS) or a new user namespace: those children are forked as by
+  /// ``spawn(_:io:place:settingUp:hooks:hookState:)``. Children with a root file system to set up are made one at a
+  /// time.
+  public static func spawnAndExec(
+    _ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }, settingUp: (Int32) throws -> Void = { _ in },
+    hooks: (Int32) throws -> Void = { _ in }, hookState: (Int32, String) -> [UInt8] = { _, _ in [] }
+  ) throws -> (child: Child, failure: ChildError?) {
     let sharing =
-      plan.rootfs == nil && plan.createContainerHooks.isEmpty && plan.startContainerHooks.isEmpty
-      && io.execFifo < 0 && !io.startOnChannel && !plan.join.contains { $0.type == .time }
+      plan.createContainerHooks.isEmpty && plan.startContainerHooks.isEmpty && io.execFifo < 0 && !io.startOnChannel
+      && !plan.join.contains { $0.type == .time } && !plan.newNamespaces.contains(.time)
+      && !plan.newNamespaces.contains(.user)
     let spawned = try spawn(
-      plan, io: io, sharing: sharing, place: place, settingUp: { _ in }, hooks: { _ in }, hookState: { _, _ in [] })
-    if sharing { return (spawned.child, spawned.failure) }
-    let failure = try spawned.child.channel.awaitExec()
-    return (spawned.child, failure)
+      plan, io: io, sharing: sharing, place: place, settingUp: settingUp, hooks: hooks, hookState: hookState)
+    if sharing { return spawned }
+    return (spawned.child, try spawned.child.channel.awaitExec())
   }
 
   /// The shared children's stacks: two halves (the double fork's two stages), the plan's copy at the top.
@@ -117,8 +120,8 @@ public enum Spawner {
     }
     defer {
       if let region {
+        ck_spawn_shared_done(region, sharedRegionSize)
         munmap(region, sharedRegionSize)
-        ck_spawn_shared_done()
       }
       withExtendedLifetime(arena) {}
     }

@@ -202,10 +202,11 @@ pid_t ck_spawn(const struct ck_plan *plan);
 /* ck_spawn for a plan that goes straight to its exec: the children share this process's memory until then
  * (CLONE_VM; no page table copied), on stacks in `region` (size bytes, at least 128 KiB), from a copy of `plan`
  * made there. The caller keeps `region`, and every string `plan` points to, until the child has exec'd or exited
- * (EOF on the sync socket), then calls ck_spawn_shared_done() (once per call, even a failed one). Until then this
- * whole process is not dumpable. Returns as ck_spawn. */
+ * (EOF on the sync socket), then calls ck_spawn_shared_done() with the same region (once per call, even a failed
+ * one), on the same thread. Until then this whole process is not dumpable; and with a root file system to set up,
+ * no other such spawn starts (its steps keep descriptors in globals). Returns as ck_spawn. */
 pid_t ck_spawn_shared(const struct ck_plan *plan, void *region, size_t size);
-void ck_spawn_shared_done(void);
+void ck_spawn_shared_done(void *region, size_t size);
 
 /* Host-side helpers kept in C because they are plain system calls with awkward Swift signatures. */
 int ck_pidfd_open(pid_t pid);
