@@ -16,7 +16,11 @@ n=${2:-30}
 command -v dockerd >/dev/null || apt-get install -y -q docker.io >/dev/null
 command -v podman >/dev/null || apt-get install -y -q podman >/dev/null
 python3 -c "import testcontainers" 2>/dev/null || pip install -q testcontainers >/dev/null
-work=$(mktemp -d /tmp/ckit-sbx-peers.XXXXXX)
+# Lower case only: podman names an image pulled from an oci: layout after its path, and refuses capitals.
+work=/tmp/ckit-sbx-peers-$$
+mkdir -p "$work"
+cp -a "$layout" "$work/layout"
+layout=$work/layout
 dockerd_pid=
 cleanup() {
   if [ -n "$dockerd_pid" ]; then
