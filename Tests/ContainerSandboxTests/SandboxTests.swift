@@ -108,24 +108,37 @@ struct SandboxTests {
     }
   }
 
-  /// A memory hog over the limit is OOM-killed, and `run` says so.
-  ///
-  /// Known defect: the sandbox's pid 1 is a fork of the test process, and the OOM killer ranks by resident pages,
-  /// which for that fork are the whole test process's: in a long test run it can outrank the hog and be killed in
-  /// its place (the sandbox then stops). Lowering its score needs CAP_SYS_RESOURCE, which this host withholds; the
-  /// fix is a pid 1 that execs a small init (Documentation/Sandbox.md).
+  /// A memory hog over the limit is OOM-killed, and `run` says so; pid 1 (the pause init, a few KiB resident)
+  /// survives it, so the sandbox goes on. With a pid 1 that was a fork of the test process (its resident pages
+  /// the test process's), the OOM killer could pick pid 1 instead and the second `run` failed.
   @Test func memoryHogIsOOMKilled() async throws {
     let config = SandboxFixture.configuration { $0.memoryLimit = 32 << 20 }
     try await Sandbox.withSandbox(image: try SandboxFixture.image, configuration: config) { sandbox in
-      try await withKnownIssue(
-        "pid 1, a fork of the test process, may be the OOM killer's victim", isIntermittent: true
-      ) {
-        let r = try await sandbox.run(["dd", "if=/dev/zero", "of=/dev/null", "bs=128M", "count=1"])
-        #expect(r.oomKilled)
-        #expect(r.signal == SIGKILL)
-        let ok = try await sandbox.run(["dd", "if=/dev/zero", "of=/dev/null", "bs=1M", "count=1"])
-        #expect(ok.exitCode == 0 && !ok.oomKilled)
+      let r = try await sandbox.run(["dd", "if=/dev/zero", "of=/dev/null", "bs=128M", "count=1"])
+      #expect(r.oomKilled)
+      #expect(r.signal == SIGKILL)
+      let ok = try await sandbox.run(["dd", "if=/dev/zero", "of=/dev/null", "bs=1M", "count=1"])
+      #expect(ok.exitCode == 0 && !ok.oomKilled)
+    }
+  }
+
+  /// Pid 1 reaps orphans: a background child whose shell has exited is re-parented to pid 1 and leaves no zombie
+  /// once it ends. Pid 1 is the sealed trampoline (its `/proc/1/exe` a memfd), never the test binary.
+  @Test func orphansAreReaped() async throws {
+    try await Sandbox.withSandbox(image: try SandboxFixture.image, configuration: SandboxFixture.configuration()) {
+      sandbox in
+      for _ in 0..<3 { #expect(try await sandbox.run(["sh", "-c", "sleep 0.1 & exit 0"]).exitCode == 0) }
+      // Each `sleep` as /proc shows it: alive (re-parented to pid 1) for 0.1 s, then a zombie unless pid 1 reaps.
+      var sleeps: [Substring] = []
+      for _ in 0..<100 {
+        let stats = try await sandbox.run(["sh", "-c", "cat /proc/[0-9]*/stat 2>/dev/null"]).stdout
+        sleeps = stats.split(separator: "\n").filter { $0.contains("(sleep)") }
+        if sleeps.allSatisfy({ $0.contains(") Z ") }) { break }  // none left, or only zombies (which stay)
+        try await Task.sleep(for: .milliseconds(50))
       }
+      #expect(sleeps.isEmpty, "zombies left: \(sleeps)")
+      let exe = try await sandbox.run(["readlink", "/proc/1/exe"]).stdout
+      #expect(exe.contains("memfd:ckit-exec-trampoline"), "\(exe)")
     }
   }
 

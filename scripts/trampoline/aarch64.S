@@ -1,7 +1,9 @@
 /* The exec trampoline for aarch64 (see Sources/ContainerKit/CContainerKit/trampoline.c and generate.py).
  * Entered with the kernel's initial stack: argc, argv[0..argc-1], NULL, envp..., NULL.
  * Runs execve(argv[0], &argv[1], envp): argv[0] is the program's resolved path, the rest its own argv.
- * On failure: "<path>: exec failed: errno N\n" on stderr, exit 127 for ENOENT, else 126. */
+ * On failure: "<path>: exec failed: errno N\n" on stderr, exit 127 for ENOENT, else 126.
+ * With one empty argument (argv = {""}), the pause init instead: SIGCHLD ignored, so that the kernel reaps the
+ * orphans re-parented to it, then ppoll() with no fds and no timeout until killed. */
         .text
         .globl _start
 _start:
@@ -9,7 +11,7 @@ _start:
         add     x1, sp, #16                 /* &argv[1]: the program's own argv */
         add     x2, x1, x9, lsl #3          /* envp: past argv's NULL */
         cmp     x9, #2
-        b.lo    nothing                     /* a path and an argv[0] at least, or we were exec'd by mistake */
+        b.lo    fewer                       /* a path and an argv[0] at least, or the pause init, or a mistake */
         ldr     x0, [sp, #8]                /* argv[0]: the path */
         mov     x8, #221                    /* execve */
         svc     #0
@@ -47,6 +49,29 @@ digit:  udiv    x5, x4, x10
         b.ne    leave
         mov     x0, #127
         b       leave
+fewer:  cmp     x9, #1
+        b.ne    nothing
+        ldr     x0, [sp, #8]
+        ldrb    w3, [x0]
+        cbnz    w3, nothing
+        sub     sp, sp, #32                 /* the pause init: rt_sigaction(SIGCHLD, {SIG_IGN}, NULL, 8) */
+        mov     x3, #1                      /* sa_handler: SIG_IGN; flags, restorer, mask: 0 */
+        stp     x3, xzr, [sp]
+        stp     xzr, xzr, [sp, #16]
+        mov     x0, #17                     /* SIGCHLD */
+        mov     x1, sp
+        mov     x2, #0
+        mov     x3, #8
+        mov     x8, #134                    /* rt_sigaction */
+        svc     #0
+sleep:  mov     x0, #0                      /* ppoll(NULL, 0, NULL, NULL, 0): only SIGKILL ends it */
+        mov     x1, #0
+        mov     x2, #0
+        mov     x3, #0
+        mov     x4, #0
+        mov     x8, #73                     /* ppoll */
+        svc     #0
+        b       sleep
 nothing:
         adr     x1, none
         mov     x2, #(none_end - none)

@@ -1,7 +1,9 @@
 /* The exec trampoline for x86_64 (see Sources/ContainerKit/CContainerKit/trampoline.c and generate.py).
  * Entered with the kernel's initial stack: argc, argv[0..argc-1], NULL, envp..., NULL.
  * Runs execve(argv[0], &argv[1], envp): argv[0] is the program's resolved path, the rest its own argv.
- * On failure: "<path>: exec failed: errno N\n" on stderr, exit 127 for ENOENT, else 126. */
+ * On failure: "<path>: exec failed: errno N\n" on stderr, exit 127 for ENOENT, else 126.
+ * With one empty argument (argv = {""}), the pause init instead: SIGCHLD ignored, so that the kernel reaps the
+ * orphans re-parented to it, then pause() until killed. */
         .intel_syntax noprefix
         .text
         .globl _start
@@ -10,7 +12,7 @@ _start:
         lea     rsi, [rsp + 16]             /* &argv[1]: the program's own argv */
         lea     rdx, [rsp + rcx*8 + 16]     /* envp: past argv's NULL */
         cmp     rcx, 2
-        jb      nothing                     /* a path and an argv[0] at least, or we were exec'd by mistake */
+        jb      fewer                       /* a path and an argv[0] at least, or the pause init, or a mistake */
         mov     rdi, [rsp + 8]              /* argv[0]: the path */
         mov     eax, 59                     /* execve */
         syscall
@@ -51,6 +53,25 @@ digit:  xor     edx, edx
         jne     leave
         mov     edi, 127
         jmp     leave
+fewer:  cmp     rcx, 1
+        jne     nothing
+        mov     rdi, [rsp + 8]
+        cmp     byte ptr [rdi], 0
+        jne     nothing
+        xor     eax, eax                    /* the pause init: rt_sigaction(SIGCHLD, {SIG_IGN}, NULL, 8) */
+        push    rax                         /* sa_mask */
+        push    rax                         /* sa_restorer */
+        push    rax                         /* sa_flags */
+        push    1                           /* sa_handler: SIG_IGN */
+        mov     edi, 17                     /* SIGCHLD */
+        mov     rsi, rsp
+        xor     edx, edx
+        mov     r10d, 8
+        mov     eax, 13                     /* rt_sigaction */
+        syscall
+sleep:  mov     eax, 34                     /* pause: no signal has a handler, so only SIGKILL ends it */
+        syscall
+        jmp     sleep
 nothing:
         lea     rsi, [rip + none]
         lea     rdx, [rip + none_end]

@@ -3,6 +3,8 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -162,10 +164,33 @@ static int ck_executable(const char *path) {
   return 0;
 }
 
+/* Execs the trampoline with `argv`; returns the errno of execveat when both ways fail. */
+static int ck_exec_trampoline(const struct ck_plan *plan, const char *const *argv) {
+  syscall(SYS_execveat, plan->exec_fd, "", argv, plan->envp, AT_EMPTY_PATH);
+  int err = errno;
+  /* A seccomp profile may forbid execveat (EPERM, ENOSYS): the same sealed file through /proc. */
+  char self[64];
+  char num[32];
+  ck_itoa(num, sizeof num, plan->exec_fd);
+  ck_join(self, sizeof self, "/proc/self/fd/", num);
+  execve(self, (char *const *)argv, (char *const *)plan->envp);
+  return err;
+}
+
+/* The pause init: nothing of the container's file system is needed, and its /proc/1/exe is the sealed trampoline.
+ * No parent-death signal: the parent is whichever thread of the blocking pool spawned it, and the pool retires idle
+ * threads; an owner that dies leaves it to the owner's sweep (ContainerSandbox marks each sandbox with its owner). */
+static __attribute__((noreturn)) void ck_exec_pause(const struct ck_plan *plan) {
+  static const char *const argv[] = {"", NULL};
+  int err = ck_exec_trampoline(plan, argv);
+  ck_fail(plan, "exec", err, "pause init", 126);
+}
+
 /* Finds the program as execvp would (PATH when the name has no slash) and execs it through the trampoline: the
  * process never runs the program directly, so `/proc/self/exe` (or a `#!/proc/self/exe` script) in the container
  * reaches the sealed trampoline, not the host binary this child is a clone of. */
 static __attribute__((noreturn)) void ck_exec(const struct ck_plan *plan) {
+  if (plan->pause_init) ck_exec_pause(plan);
   const char *file = plan->argv[0];
   const char *found = NULL;
   char candidate[4096];
@@ -193,14 +218,7 @@ static __attribute__((noreturn)) void ck_exec(const struct ck_plan *plan) {
   }
   if (found == NULL) ck_fail(plan, "exec", err, file, err == ENOENT ? 127 : 126);
   plan->exec_argv[0] = found;
-  syscall(SYS_execveat, plan->exec_fd, "", plan->exec_argv, plan->envp, AT_EMPTY_PATH);
-  err = errno;
-  /* A seccomp profile may forbid execveat (EPERM, ENOSYS): the same sealed file through /proc. */
-  char self[64];
-  char num[32];
-  ck_itoa(num, sizeof num, plan->exec_fd);
-  ck_join(self, sizeof self, "/proc/self/fd/", num);
-  execve(self, (char *const *)plan->exec_argv, (char *const *)plan->envp);
+  err = ck_exec_trampoline(plan, plan->exec_argv);
   ck_fail(plan, "exec", err, found, err == ENOENT ? 127 : 126);
 }
 
@@ -333,6 +351,18 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
   ck_exec(plan);
 }
 
+/* The first stage of the double fork, before its clone: join the namespaces (user first). Not dumpable from here:
+ * the process it forks inherits that, so it is never, even before its own prctl, a process of the container's pid
+ * namespace whose /proc/PID/exe others may open. */
+static void ck_first_stage(const struct ck_plan *plan) {
+  (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  ck_close_others(plan);
+  ck_reset_signals();
+  for (int i = 0; i < plan->join_count; i++) {
+    if (setns(plan->join_fds[i], plan->join_types[i]) != 0) ck_fail(plan, "setns", errno, "namespace path", 1);
+  }
+}
+
 pid_t ck_spawn(const struct ck_plan *plan) {
   if (!plan->double_fork) {
     /* A user namespace to join must be joined by the parent's clone... which a threaded parent cannot do: so
@@ -345,15 +375,9 @@ pid_t ck_spawn(const struct ck_plan *plan) {
   pid_t pid = ck_clone(0);
   if (pid < 0) return -errno;
   if (pid > 0) return pid;
-  /* First stage: join the namespaces (user first), then fork the process that lives in them, as a sibling, so the
-   * caller can wait for it. Not dumpable from here: the process it forks inherits that, so it is never, even
-   * before its own prctl, a process of the container's pid namespace whose /proc/PID/exe others may open. */
-  (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  ck_close_others(plan);
-  ck_reset_signals();
-  for (int i = 0; i < plan->join_count; i++) {
-    if (setns(plan->join_fds[i], plan->join_types[i]) != 0) ck_fail(plan, "setns", errno, "namespace path", 1);
-  }
+  /* First stage: join the namespaces, then fork the process that lives in them, as a sibling, so the caller can
+   * wait for it. */
+  ck_first_stage(plan);
   pid_t child = ck_clone(plan->clone_flags | CLONE_PARENT);
   if (child < 0) ck_fail(plan, "clone", errno, "", 1);
   if (child == 0) ck_child(plan);
@@ -361,3 +385,65 @@ pid_t ck_spawn(const struct ck_plan *plan) {
   _exit(0);
 }
 
+/* ck_spawn_shared: the children share this process's memory (CLONE_VM, as posix_spawn's vfork) until their exec,
+ * on stacks in the caller's region, from a copy of the plan at its top. Not dumpable meanwhile (the shared memory's
+ * flag, which is the whole process's): counted, so that the last child to exec gives the process its flag back. */
+struct ck_shared {
+  struct ck_plan plan;
+  char *second_stack;
+};
+
+static pthread_mutex_t ck_shared_lock = PTHREAD_MUTEX_INITIALIZER;
+/* A root file system's set-up keeps its descriptors in globals (rootfs.c, mntns.c): one such child at a time. */
+static pthread_mutex_t ck_shared_rootfs_lock = PTHREAD_MUTEX_INITIALIZER;
+static int ck_shared_count;
+static int ck_shared_dumpable;
+
+static int ck_shared_child(void *arg) {
+  const struct ck_plan *plan = &((struct ck_shared *)arg)->plan;
+  if (plan->rootfs != NULL) ck_rootfs_forget();
+  ck_child(plan);
+}
+
+static int ck_shared_first_stage(void *arg) {
+  struct ck_shared *s = arg;
+  ck_first_stage(&s->plan);
+  pid_t child = clone(ck_shared_child, s->second_stack, (int)(s->plan.clone_flags | CLONE_PARENT | CLONE_VM), s);
+  if (child < 0) ck_fail(&s->plan, "clone", errno, "", 1);
+  ck_send(&s->plan, CK_MSG_PID, 0, child, "pid", "");
+  _exit(0);
+}
+
+static struct ck_shared *ck_shared_in(void *region, size_t size) {
+  return (struct ck_shared *)(((uintptr_t)region + size - sizeof(struct ck_shared)) & ~(uintptr_t)63);
+}
+
+pid_t ck_spawn_shared(const struct ck_plan *plan, void *region, size_t size) {
+  struct ck_shared *s = ck_shared_in(region, size);
+  if (plan->rootfs != NULL) pthread_mutex_lock(&ck_shared_rootfs_lock);
+  s->plan = *plan;
+  s->second_stack = (char *)region + size / 2;
+  char *first_stack = (char *)((uintptr_t)s & ~(uintptr_t)63);
+  pthread_mutex_lock(&ck_shared_lock);
+  if (ck_shared_count++ == 0) {
+    ck_shared_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  }
+  pthread_mutex_unlock(&ck_shared_lock);
+  /* No handler of this process may run on the child's stack before it resets them all. */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = plan->double_fork ? clone(ck_shared_first_stage, first_stack, CLONE_VM | SIGCHLD, s)
+                                : clone(ck_shared_child, first_stack, (int)plan->clone_flags | CLONE_VM | SIGCHLD, s);
+  int err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return pid < 0 ? -err : pid;
+}
+
+void ck_spawn_shared_done(void *region, size_t size) {
+  if (ck_shared_in(region, size)->plan.rootfs != NULL) pthread_mutex_unlock(&ck_shared_rootfs_lock);
+  pthread_mutex_lock(&ck_shared_lock);
+  if (--ck_shared_count == 0 && ck_shared_dumpable > 0) (void)prctl(PR_SET_DUMPABLE, ck_shared_dumpable, 0, 0, 0);
+  pthread_mutex_unlock(&ck_shared_lock);
+}

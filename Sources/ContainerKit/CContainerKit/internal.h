@@ -70,4 +70,8 @@ void ck_chroot_rootfs(const struct ck_plan *plan);
  * ChildPlan.usesMountNamespaceTemplate), run before the namespaces are unshared: the template's once the host's
  * trees are cloned and the template entered, else (a clone failed) the classic one. */
 const struct ck_mntns_strategy *ck_mntns_choose(const struct ck_plan *plan);
+
+/* Forgets the rootfs descriptor an earlier child left in the global that rootfs.c keeps it in: a child that shares
+ * the process's memory (ck_spawn_shared) sees what the one before it wrote there, an fd of that child's table. */
+void ck_rootfs_forget(void);
 #endif

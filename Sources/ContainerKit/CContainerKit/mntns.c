@@ -70,12 +70,14 @@ static const struct ck_mntns_strategy ck_template_mntns = {
 };
 
 const struct ck_mntns_strategy *ck_mntns_choose(const struct ck_plan *plan) {
-  for (int s = 0; s < 3; s++)
-    for (int i = 0; i < CK_TPL_MAX; i++) ck_tpl_clones[s][i] = -1;
-  /* The counts are Swift's to keep below CK_TPL_MAX; checked again only because the arrays are fixed. */
+  /* The counts are Swift's to keep below CK_TPL_MAX; checked again only because the arrays are fixed. Globals
+   * untouched before: a child that shares the process's memory (ck_spawn_shared) with no rootfs may run beside
+   * one that has. */
   if (!plan->use_mntns_template || plan->rootfs == NULL || plan->mount_count > CK_TPL_MAX ||
       plan->device_count > CK_TPL_MAX)
     return &ck_classic_mntns;
+  for (int s = 0; s < 3; s++)
+    for (int i = 0; i < CK_TPL_MAX; i++) ck_tpl_clones[s][i] = -1;
   ck_tpl_root = ck_clone_tree(plan->rootfs, 1);
   ck_tpl_proc = ck_clone_tree("/proc", 0);
   int ok = ck_tpl_root >= 0 && ck_tpl_proc >= 0;

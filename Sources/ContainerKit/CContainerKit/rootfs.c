@@ -28,6 +28,8 @@ static int ck_root = -1;
 static dev_t ck_root_dev;
 static ino_t ck_root_ino;
 
+void ck_rootfs_forget(void) { ck_root = -1; }
+
 static void ck_open_root(const struct ck_plan *plan) {
   if (ck_root >= 0) close(ck_root);
   ck_root = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -53,8 +53,9 @@ extension Container {
     let prepared = try PreparedIO(io)
     defer { prepared.closeChildEnds() }
     let child: Spawner.Child
+    let failure: ChildError?
     do {
-      child = try Spawner.spawn(
+      (child, failure) = try Spawner.spawnAndExec(
         plan, io: prepared.child,
         place: { pid in
           if let path = self.cgroupPath, let cgroups = self.runtime.cgroups { try cgroups.addProcess(pid, to: path) }
@@ -66,11 +67,6 @@ extension Container {
     defer { child.channel.close() }
     var streams = prepared.streams
     streams.terminal = child.terminal
-    let failure: ChildError?
-    do { failure = try child.channel.awaitExec() } catch {
-      streams.close()
-      throw .setup(error)
-    }
     if let failure {
       var s: Int32 = 0
       waitpid(child.pid, &s, 0)

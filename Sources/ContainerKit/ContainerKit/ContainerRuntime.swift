@@ -91,20 +91,27 @@ public struct ContainerRuntime: Sendable {
   ///   - inProcessStart: this process calls ``Container/start()`` itself (as `run` does): the program waits on the
   ///     sync socket instead of an exec fifo, which saves a file in the state directory and a handshake through
   ///     it. No other process can start it (to them it looks running).
+  ///   - pauseInit: the init is the runtime's built-in pause process instead of `spec.process.args` (a holder of
+  ///     namespaces for processes exec'd later, as a sandbox or a pod needs): it needs nothing from the root file
+  ///     system, reaps orphans and ranks last for the OOM killer; it lives until the container is killed or deleted
+  ///     (whoever owns it sweeps it if the owner dies). It runs at once: the container is `running` when this
+  ///     returns, with no ``Container/start()``.
   public func create(
-    id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, inProcessStart: Bool = false
+    id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, inProcessStart: Bool = false,
+    pauseInit: Bool = false
   ) async throws(ContainerError) -> Container {
     // On the blocking pool: the spawn waits on the child's sync socket while it sets up (and runs prestart and
     // createRuntime hooks, for as long as their timeouts), and reaps it on failure.
     try await BlockingCall.run { () throws(ContainerError) in
-      try self.createBlocking(id: id, bundle: bundle, spec: spec, io: io, inProcessStart: inProcessStart)
+      try self.createBlocking(
+        id: id, bundle: bundle, spec: spec, io: io, inProcessStart: inProcessStart, pauseInit: pauseInit)
     }
   }
 
-  /// ``create(id:bundle:spec:io:inProcessStart:)`` on the calling thread, which it blocks until the container is
+  /// ``create(id:bundle:spec:io:inProcessStart:pauseInit:)`` on the calling thread, which it blocks until the container is
   /// set up.
   func createBlocking(
-    id: String, bundle: String?, spec: Spec?, io: ProcessIO, inProcessStart: Bool
+    id: String, bundle: String?, spec: Spec?, io: ProcessIO, inProcessStart: Bool, pauseInit: Bool = false
   ) throws(ContainerError) -> Container {
     try Self.validate(id: id)
     let bundlePath = Self.standardized(bundle ?? ".")
@@ -140,6 +147,8 @@ public struct ContainerRuntime: Sendable {
     if !plan.newNamespaces.contains(.pid) || !inProcessStart { try beforeVisibleSpawn?() }
     Self.warnIgnored(plan)
     plan.mountNamespaceTemplate = mountNamespaceTemplate?.fd
+    plan.pauseInit = pauseInit
+    let startsLater = !pauseInit
     if let rootfs = plan.rootfs, access(rootfs, F_OK) != 0 {
       throw .invalidConfig("invalid config: root.path: \(rootfs) does not exist")
     }
@@ -160,7 +169,7 @@ public struct ContainerRuntime: Sendable {
     var streams = ProcessStreams()
     do {
       var fifoFD: Int32 = -1
-      if !inProcessStart {
+      if !inProcessStart && startsLater {
         let fifo = dir + "/exec.fifo"
         guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else {
           throw ContainerError.system(call: "mkfifo", object: fifo, errno: errno)
@@ -175,7 +184,7 @@ public struct ContainerRuntime: Sendable {
       streams = prepared.streams
       var childIO = prepared.child
       childIO.execFifo = fifoFD
-      childIO.startOnChannel = inProcessStart
+      childIO.startOnChannel = inProcessStart && startsLater
 
       let created = RFC3339.now()
       var saved: RuntimeRecord?
@@ -187,39 +196,46 @@ public struct ContainerRuntime: Sendable {
         try cgroups.create(path, resources: resources)
         cgroupPath = path
       }
-      let child = try Spawner.spawn(
-        plan, io: childIO,
-        place: { pid in
-          // Otherwise made after the clone, while the child creates its namespaces on the other core.
-          guard let cgroups, let path = plannedCgroup else { return }
-          if cgroupPath == nil {
-            try cgroups.create(path, resources: resources)
-            cgroupPath = path
-          }
-          try cgroups.addProcess(pid, to: path)
-        },
-        settingUp: { pid in
-          // While the child mounts its rootfs: the state file is most of this process's own work in a create
-          // (a new inode, which ext4 can take a fraction of a millisecond to find), and this core is idle now.
-          let record = RuntimeRecord(
-            id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: pid,
-            pidStartTime: ProcInfo.stat(pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
-            spec: spec)
-          try record.save(path: dir + "/state.json", specJSON: config.json)
-          saved = record
-        },
-        hooks: { pid in
-          var state = ContainerState(id: id, status: .creating, pid: pid, bundle: bundlePath)
-          state.annotations = spec.annotations
-          try HookRunner.run(spec.hooks?.prestart, name: "prestart", state: state)
-          try HookRunner.run(spec.hooks?.createRuntime, name: "createRuntime", state: state)
-        },
-        hookState: { pid, status in
-          var state = ContainerState(
-            id: id, status: ContainerStatus(rawValue: status) ?? .creating, pid: pid, bundle: bundlePath)
-          state.annotations = spec.annotations
-          return (try? SpecJSON.encode(state)).map { Array($0) } ?? []
-        })
+      let place: (Int32) throws -> Void = { pid in
+        // Otherwise made after the clone, while the child creates its namespaces on the other core.
+        guard let cgroups, let path = plannedCgroup else { return }
+        if cgroupPath == nil {
+          try cgroups.create(path, resources: resources)
+          cgroupPath = path
+        }
+        try cgroups.addProcess(pid, to: path)
+      }
+      let settingUp: (Int32) throws -> Void = { pid in
+        // While the child mounts its rootfs: the state file is most of this process's own work in a create
+        // (a new inode, which ext4 can take a fraction of a millisecond to find), and this core is idle now.
+        let record = RuntimeRecord(
+          id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: pid,
+          pidStartTime: ProcInfo.stat(pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
+          spec: spec)
+        try record.save(path: dir + "/state.json", specJSON: config.json)
+        saved = record
+      }
+      let hooks: (Int32) throws -> Void = { pid in
+        var state = ContainerState(id: id, status: .creating, pid: pid, bundle: bundlePath)
+        state.annotations = spec.annotations
+        try HookRunner.run(spec.hooks?.prestart, name: "prestart", state: state)
+        try HookRunner.run(spec.hooks?.createRuntime, name: "createRuntime", state: state)
+      }
+      let hookState: (Int32, String) -> [UInt8] = { pid, status in
+        var state = ContainerState(
+          id: id, status: ContainerStatus(rawValue: status) ?? .creating, pid: pid, bundle: bundlePath)
+        state.annotations = spec.annotations
+        return (try? SpecJSON.encode(state)).map { Array($0) } ?? []
+      }
+      // A pause init goes straight on to its exec, and is waited for until then.
+      let (child, failure): (Spawner.Child, ChildError?) =
+        startsLater
+        ? (
+          try Spawner.spawn(
+            plan, io: childIO, place: place, settingUp: settingUp, hooks: hooks, hookState: hookState), nil
+        )
+        : try Spawner.spawnAndExec(
+          plan, io: childIO, place: place, settingUp: settingUp, hooks: hooks, hookState: hookState)
       streams.terminal = child.terminal
       guard let record = saved else {
         // Unreachable: spawn returns only after `settingUp` ran; a throw there kills the child.
@@ -228,6 +244,15 @@ public struct ContainerRuntime: Sendable {
         waitpid(child.pid, &s, 0)
         child.channel.close()
         throw ContainerError.system(call: "write", object: dir + "/state.json", errno: EIO)
+      }
+      if !startsLater {
+        child.channel.close()
+        if let failure {
+          var s: Int32 = 0
+          waitpid(child.pid, &s, 0)
+          throw ContainerError.child(failure)
+        }
+        return Container(runtime: self, record: record, channel: nil, streams: streams, isChild: true)
       }
       return Container(
         runtime: self, record: record, channel: child.channel, streams: streams, isChild: true,

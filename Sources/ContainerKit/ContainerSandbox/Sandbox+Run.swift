@@ -56,16 +56,18 @@ extension Sandbox {
       noNewPrivileges: c.noNewPrivileges)
     p.capabilities = nil
     let process = p
+    let cgroups = container.runtime.cgroups
+    let path = container.cgroupPath
+    let oomCount: @Sendable () -> Int = {
+      guard let cgroups, let path else { return 0 }
+      return (try? cgroups.oomKillCount(path)) ?? 0
+    }
+    let oomBefore = oomCount()
     let exec: ContainerProcess
     do { exec = try await container.exec(process, io: .pipes) } catch {
       throw .runtime(operation: "run \(arguments[0]) in sandbox \(id)", cause: error)
     }
-    let cgroups = container.runtime.cgroups
-    let path = container.cgroupPath
-    let handle = try SandboxProcess(process: exec, sandboxID: id) {
-      guard let cgroups, let path else { return 0 }
-      return (try? cgroups.oomKillCount(path)) ?? 0
-    }
+    let handle = try SandboxProcess(process: exec, sandboxID: id, oomBefore: oomBefore, oomCount: oomCount)
     let closed = state.withLock { s in
       if !s.closed && s.container === container { s.processes[handle.pid] = handle }
       return s.closed || s.container !== container

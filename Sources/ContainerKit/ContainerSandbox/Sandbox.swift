@@ -19,11 +19,11 @@ import Synchronization
 /// }
 /// ```
 ///
-/// A sandbox's pid 1 is the runtime's child left in its `created` state: it holds the namespaces, the cgroup
-/// and the root file system, and never runs a program of the image, so any image works, even one with no shell
-/// or `sleep`. Every ``run(_:stdin:timeout:)`` execs into it. When the test process dies, pid 1 loses its sync
-/// socket and exits, which ends every process of the sandbox: only mounts, cgroups and directories are left,
-/// for the next sweep.
+/// A sandbox's pid 1 is the runtime's pause init (the sealed exec trampoline in its pause mode): it holds the
+/// namespaces, the cgroup and the root file system, reaps orphans, and runs no program of the image, so any image
+/// works, even one with no shell or `sleep`. Every ``run(_:stdin:timeout:)`` execs into it. When the test process
+/// dies, pid 1 gets its parent-death signal, which ends every process of the sandbox: only mounts, cgroups and
+/// directories are left, for the next sweep.
 public final class Sandbox: Sendable {
   public let id: String
   public let configuration: SandboxConfiguration
@@ -184,8 +184,8 @@ public final class Sandbox: Sendable {
   /// The spec of the sandbox's pid 1 on `rootfs`: Docker's defaults, the configuration's limits and binds.
   func makeSpec(networkPath: String?) -> Spec {
     let c = configuration
-    // Never executed: pid 1 stays in the runtime's `created` state.
-    var spec = Spec.container(rootfs: rootfs, args: ["/.sandbox-init"], env: environment, cwd: c.workingDirectory)
+    // Not executed: pid 1 is the runtime's pause init; the args only name it in the runtime's state.
+    var spec = Spec.container(rootfs: rootfs, args: ["pause"], env: environment, cwd: c.workingDirectory)
     if let networkPath, var namespaces = spec.linux?.namespaces {
       namespaces.removeAll { $0.type == .network }
       namespaces.append(Spec.Namespace(.network, path: networkPath))
@@ -219,7 +219,9 @@ public final class Sandbox: Sendable {
     return env
   }
 
-  /// Creates pid 1 (namespaces, cgroup, mounts, pivot) and leaves it waiting: it is never started.
+  /// Creates pid 1 (namespaces, cgroup, mounts, pivot), the runtime's pause init: a few KiB resident, so the OOM
+  /// killer ranks it last in the sandbox's cgroup, and SIGCHLD ignored, so orphans leave no zombie. It lives until
+  /// the sandbox is reset or closed, or until a sweep finds its owner dead.
   func startInit(generation: Int = 0) async throws(SandboxError) -> Container {
     var held: HeldNetworkNamespace?
     if configuration.network == .loopback {
@@ -232,23 +234,10 @@ public final class Sandbox: Sendable {
     let runtime = host.runtime
     let id = Self.containerID(self.id, generation: generation)
     let container: Container
-    do { container = try await runtime.create(id: id, spec: spec, io: .null, inProcessStart: true) } catch {
+    do { container = try await runtime.create(id: id, spec: spec, io: .null, pauseInit: true) } catch {
       throw .runtime(operation: "start sandbox \(id)", cause: error)
     }
-    Self.exemptFromOOMKiller(container.pid)
     return container
-  }
-
-  /// The OOM killer ranks a cgroup's processes by resident size, and pid 1, a fork of the test process, counts
-  /// the test process's pages as its own: a memory hog over the sandbox's limit would get its pid 1 killed instead
-  /// of itself. Processes run in the sandbox are not its children and keep their own score. Lowering a score needs
-  /// CAP_SYS_RESOURCE: without it (a host that withholds it, as this project's CI machine) the write fails and pid 1
-  /// stays a candidate, a known defect until pid 1 execs a small init of its own.
-  static func exemptFromOOMKiller(_ pid: Int32) {
-    let fd = Glibc.open("/proc/\(pid)/oom_score_adj", O_WRONLY | O_CLOEXEC)
-    guard fd >= 0 else { return }
-    defer { Glibc.close(fd) }
-    _ = "-1000".utf8CString.withUnsafeBufferPointer { Glibc.write(fd, $0.baseAddress, $0.count - 1) }
   }
 
   /// The runtime's id of the sandbox's pid 1 of `generation`: each reset makes a new one (with a cgroup of its

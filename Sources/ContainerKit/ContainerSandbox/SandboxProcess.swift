@@ -37,12 +37,16 @@ public final class SandboxProcess: Sendable {
     var timedOut = false
   }
 
-  init(process: ContainerProcess, sandboxID: String, oomCount: @escaping @Sendable () -> Int) throws(SandboxError) {
+  /// `oomBefore`: the cgroup's OOM kill count read before the process was spawned (a hog can be killed before its
+  /// exec returns here).
+  init(process: ContainerProcess, sandboxID: String, oomBefore: Int, oomCount: @escaping @Sendable () -> Int)
+    throws(SandboxError)
+  {
     self.pid = process.pid
     self.process = process
     self.sandboxID = sandboxID
     self.oomCount = oomCount
-    self.oomBefore = oomCount()
+    self.oomBefore = oomBefore
     let (stream, continuation) = AsyncStream<SandboxOutput>.makeStream()
     self.output = stream
     let streams = process.streams

@@ -148,6 +148,10 @@ public struct ChildPlan: Sendable, Hashable {
 
   public var argv: [String] = []
   public var env: [String] = []
+  /// Exec the exec trampoline's pause init instead of `argv` (Kubernetes' pause container, built in): a pid 1 that
+  /// needs nothing from the root file system, lets the kernel reap the orphans re-parented to it (SIGCHLD ignored),
+  /// ranks last for the OOM killer (a few KiB resident), and is killed when the thread that spawned it ends.
+  public var pauseInit = false
 
   public init() {}
 

@@ -44,6 +44,39 @@ public enum Spawner {
     _ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }, settingUp: (Int32) throws -> Void = { _ in },
     hooks: (Int32) throws -> Void = { _ in }, hookState: (Int32, String) -> [UInt8] = { _, _ in [] }
   ) throws -> Child {
+    try spawn(plan, io: io, sharing: false, place: place, settingUp: settingUp, hooks: hooks, hookState: hookState)
+      .child
+  }
+
+  /// Spawns a child that goes straight to its program (no exec fifo, no start on the channel: an exec into a
+  /// running container, a pause init) and returns once it has exec'd, or with why it could not (its exit status is
+  /// then ready for `waitpid`). The child shares this process's memory until its exec (`CLONE_VM`, as
+  /// posix_spawn's vfork): no page table of this (large) process is copied, nor torn down by the exec, nor faulted
+  /// back by copy-on-write. Not with hooks the child runs itself (it forks them), a time namespace (it refuses a
+  /// process that shares its memory: EUSERS) or a new user namespace: those children are forked as by
+  /// ``spawn(_:io:place:settingUp:hooks:hookState:)``. Children with a root file system to set up are made one at a
+  /// time.
+  public static func spawnAndExec(
+    _ plan: ChildPlan, io: IO, place: (Int32) throws -> Void = { _ in }, settingUp: (Int32) throws -> Void = { _ in },
+    hooks: (Int32) throws -> Void = { _ in }, hookState: (Int32, String) -> [UInt8] = { _, _ in [] }
+  ) throws -> (child: Child, failure: ChildError?) {
+    let sharing =
+      plan.createContainerHooks.isEmpty && plan.startContainerHooks.isEmpty && io.execFifo < 0 && !io.startOnChannel
+      && !plan.join.contains { $0.type == .time } && !plan.newNamespaces.contains(.time)
+      && !plan.newNamespaces.contains(.user)
+    let spawned = try spawn(
+      plan, io: io, sharing: sharing, place: place, settingUp: settingUp, hooks: hooks, hookState: hookState)
+    if sharing { return spawned }
+    return (spawned.child, try spawned.child.channel.awaitExec())
+  }
+
+  /// The shared children's stacks: two halves (the double fork's two stages), the plan's copy at the top.
+  static let sharedRegionSize = 256 << 10
+
+  static func spawn(
+    _ plan: ChildPlan, io: IO, sharing: Bool, place: (Int32) throws -> Void, settingUp: (Int32) throws -> Void,
+    hooks: (Int32) throws -> Void, hookState: (Int32, String) -> [UInt8]
+  ) throws -> (child: Child, failure: ChildError?) {
     let trampoline = try ExecTrampoline.fd()
     var joinFDs: [Int32] = []
     defer { for fd in joinFDs { close(fd) } }
@@ -73,13 +106,32 @@ public enum Spawner {
     }
     let channel = SyncChannel(fd: pair[0])
     var first: Int32 = -1
+    // Shared children read the plan's strings here, and run on `region`, until they exec or exit: both live until
+    // this function returns, by which time every child has exec'd, been waited for, or is known to have exited.
+    let arena = CArena()
+    var region: UnsafeMutableRawPointer?
+    if sharing {
+      let mapped = mmap(nil, sharedRegionSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0)
+      guard let mapped, mapped != MAP_FAILED else {
+        channel.close()
+        close(pair[1])
+        throw NamespaceError.system(call: "mmap", object: "child stack", errno: errno)
+      }
+      region = mapped
+    }
+    defer {
+      if let region {
+        ck_spawn_shared_done(region, sharedRegionSize)
+        munmap(region, sharedRegionSize)
+      }
+      withExtendedLifetime(arena) {}
+    }
     do {
-      let arena = CArena()
       var c = layout(plan, io: io, syncFD: pair[1], joinFDs: joinFDs, arena: arena)
       c.exec_fd = trampoline
       c.create_state_fd = stateFDs.create
       c.start_state_fd = stateFDs.start
-      first = ck_spawn(&c)
+      first = region.map { ck_spawn_shared(&c, $0, sharedRegionSize) } ?? ck_spawn(&c)
       close(pair[1])
       guard first > 0 else { throw NamespaceError.system(call: "clone", object: "container process", errno: -first) }
     } catch {
@@ -132,7 +184,15 @@ public enum Spawner {
           if let old = terminal { close(old) }
           terminal = fd
         case .created:
-          return Child(pid: pid, channel: channel, terminal: terminal)
+          let child = Child(pid: pid, channel: channel, terminal: terminal)
+          guard sharing else { return (child, nil) }
+          let failure = try channel.awaitExec()
+          if failure != nil {
+            // Exiting, still on the shared stack: waited for (not reaped: the caller's waitpid gets its status).
+            var info = siginfo_t()
+            _ = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT)
+          }
+          return (child, failure)
         case .error(let e):
           var status: Int32 = 0
           _ = waitpid(pid, &status, 0)
@@ -335,6 +395,7 @@ public enum Spawner {
     // Slot 0 is the program's path, which the child fills once it has searched PATH.
     c.exec_argv = UnsafeMutablePointer(mutating: arena.strings([""] + p.argv))
     c.exec_fd = -1
+    c.pause_init = p.pauseInit ? 1 : 0
     return c
   }
 }

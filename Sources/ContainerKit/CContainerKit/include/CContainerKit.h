@@ -176,6 +176,9 @@ struct ck_plan {
    * the trampoline's argv: a free slot the child fills with the program's resolved path, then argv. */
   int exec_fd;
   const char **exec_argv;
+  /* Instead of argv: the trampoline's pause init (argv {""}), which holds the namespaces, lets the kernel reap the
+   * orphans re-parented to it, and dies with the thread that cloned it (parent-death signal SIGKILL). */
+  int pause_init;
 };
 
 /* clone(2) namespace flags, for Swift (Glibc's module does not export them). */
@@ -196,6 +199,15 @@ enum { CK_O_PATH = 010000000 };
 /* Clones the child and runs the plan in it. Returns the pid (of the direct child; with double_fork the
  * final pid arrives as CK_MSG_PID), or -errno. */
 pid_t ck_spawn(const struct ck_plan *plan);
+
+/* ck_spawn for a plan that goes straight to its exec: the children share this process's memory until then
+ * (CLONE_VM; no page table copied), on stacks in `region` (size bytes, at least 128 KiB), from a copy of `plan`
+ * made there. The caller keeps `region`, and every string `plan` points to, until the child has exec'd or exited
+ * (EOF on the sync socket), then calls ck_spawn_shared_done() with the same region (once per call, even a failed
+ * one), on the same thread. Until then this whole process is not dumpable; and with a root file system to set up,
+ * no other such spawn starts (its steps keep descriptors in globals). Returns as ck_spawn. */
+pid_t ck_spawn_shared(const struct ck_plan *plan, void *region, size_t size);
+void ck_spawn_shared_done(void *region, size_t size);
 
 /* Host-side helpers kept in C because they are plain system calls with awkward Swift signatures. */
 
