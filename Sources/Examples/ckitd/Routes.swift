@@ -1,0 +1,14 @@
+import ContainerEngine
+
+/// Every endpoint of ckitd, registered by area (see Router.swift for the registration interface).
+enum Routes {
+  static func all(engine: ContainerEngine) -> Router {
+    var router = Router()
+    SystemRoutes.register(on: &router, engine: engine)
+    ContainerRoutes.register(on: &router, engine: engine)
+    ExecRoutes.register(on: &router, engine: engine)
+    // Images, build, volumes and networks (ImageRoutes.swift and its siblings):
+    // ImageRoutes.register(on: &router, engine: engine)
+    return router
+  }
+}
