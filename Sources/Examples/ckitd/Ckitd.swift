@@ -39,6 +39,9 @@ struct Ckitd: AsyncParsableCommand {
   @Option(name: .customLong("tlskey"), help: "Server private key (PEM)")
   var tlsKey: String?
 
+  @Flag(name: [.customShort("D"), .customLong("debug")], help: "Log every request and error on stderr")
+  var debug = false
+
   func run() async throws {
     let addresses = try (hosts.isEmpty ? ["unix://\(ListenAddress.defaultSocket)"] : hosts).map {
       try ListenAddress(parsing: $0)
@@ -50,7 +53,9 @@ struct Ckitd: AsyncParsableCommand {
           + "--tlsverify --tlscacert --tlscert --tlskey")
     }
     let engine = try ContainerEngine(configuration: engineConfiguration())
-    let server = APIServer(router: Routes.all(engine: engine), tls: tls)
+    var router = Routes.all(engine: engine)
+    router.debug = debug
+    let server = APIServer(router: router, tls: tls)
     var channels: [any Channel] = []
     let mask = umask(0o177)  // the socket is created 0600, then opened to its group
     defer { _ = umask(mask) }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOHTTP1
 
 // How routes are registered (for every endpoint file of ckitd):
@@ -28,6 +29,8 @@ struct Router: Sendable {
   }
 
   private var routes: [Route] = []
+  /// Logs every request and every error answer on stderr (`ckitd --debug`).
+  var debug = false
 
   /// Registers `handler` for `method` on `pattern`.
   mutating func add(_ method: HTTPMethod, _ pattern: String, _ handler: @escaping Handler) {
@@ -76,6 +79,7 @@ struct Router: Sendable {
   /// Serves one request: checks its API version, runs its route, and answers any error as Docker does (or closes
   /// the connection when the response had already started).
   func serve(_ request: APIRequest, _ response: ResponseWriter) async {
+    if debug { log("\(request.method.rawValue) \(request.path) \(request.query)") }
     do {
       try APIVersion.check(request.version)
       var request = request
@@ -83,6 +87,7 @@ struct Router: Sendable {
       request.parameters = parameters
       try await handler(request, response)
     } catch {
+      if debug { log("\(request.method.rawValue) \(request.path): \(error)") }
       if Task.isCancelled { return }
       if response.started {
         response.close()
@@ -90,5 +95,9 @@ struct Router: Sendable {
         do { try await response.error(APIError.from(error)) } catch { response.close() }
       }
     }
+  }
+
+  private func log(_ line: String) {
+    FileHandle.standardError.write(Data("ckitd: \(line)\n".utf8))
   }
 }

@@ -154,7 +154,7 @@ enum SystemRoutes {
     return [
       "LayersSize": .number(report.images.size),
       "Images": .array(images.map { _ in JSON.null }),
-      "Containers": .array(containers.map { _ in JSON.null }),
+      "Containers": .array(containers.map { ContainerJSON.summary($0) }),
       "Volumes": .array(volumes.map { _ in JSON.null }),
       "BuildCache": [],
     ]
