@@ -27,13 +27,15 @@ struct CkitdRobustnessTests {
       let noImage = try ask(
         RawSocket.request("POST", "/containers/create", body: #"{"Image": "127.0.0.1:1/none:1"}"#))
       #expect(noImage.0 == 404 || noImage.0 == 500, "\(noImage.1)")
-      #expect(try ask(RawSocket.request("POST", "/containers/create", body: String(repeating: "[", count: 5000))).0 == 400)
+      #expect(
+        try ask(RawSocket.request("POST", "/containers/create", body: String(repeating: "[", count: 5000))).0 == 400)
       #expect(try ask(RawSocket.request("GET", "/containers/json?filters=%7Bbad")).0 == 400)
       #expect(try ask(RawSocket.request("GET", "/containers/json?limit=abc")).0 == 400)
-      #expect(try ask(RawSocket.request("POST", "/containers/x/wait?condition=never")).0 == 404)
+      #expect(try ask(RawSocket.request("POST", "/containers/x/wait?condition=never")).0 == 400)
       #expect(try ask(Array("NOT HTTP AT ALL\r\n\r\n".utf8)).0 == 400)
       // Oversized headers: an error or a closed connection.
-      let huge = try ask(RawSocket.request("GET", "/_ping", headers: ["X-Big: " + String(repeating: "a", count: 200_000)]))
+      let huge = try ask(
+        RawSocket.request("GET", "/_ping", headers: ["X-Big: " + String(repeating: "a", count: 200_000)]))
       #expect(huge.0 == nil || huge.0 == 400 || huge.0 == 431, "\(huge.1.prefix(100))")
       // A body that stops mid-way (the client half-closes after 10 of 100 bytes).
       let cut = Array("POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"Image\":".utf8)
@@ -64,7 +66,9 @@ struct CkitdRobustnessTests {
         "/containers/x/start", "/containers/x/stop", "/containers/x/attach", "/containers/x/logs", "/exec/x/start",
         "/containers/x/archive?path=/", "/events?until=1", "/system/df", "/auth", "/v1.40/containers/json?all=1",
       ]
-      let bodies = ["", "{}", "null", "[]", "{\"Image\":{}}", "\u{0}\u{1}\u{2}", "{\"Cmd\":\"x\",\"Image\":[1]}", "{{{{"]
+      let bodies = [
+        "", "{}", "null", "[]", "{\"Image\":{}}", "\u{0}\u{1}\u{2}", "{\"Cmd\":\"x\",\"Image\":[1]}", "{{{{",
+      ]
       func fuzz(_ count: Int) throws {
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<count {
@@ -74,7 +78,9 @@ struct CkitdRobustnessTests {
             methods.randomElement(using: &rng)!, path, body: bodies.randomElement(using: &rng)!)
           if Int.random(in: 0..<4, using: &rng) == 0 {
             // Garble a few bytes anywhere, the request line and headers included.
-            for _ in 0..<3 { bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+            for _ in 0..<3 {
+              bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            }
           }
           _ = try RawSocket.exchange(d.socket, bytes, timeout: 2)
         }

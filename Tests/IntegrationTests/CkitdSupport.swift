@@ -104,7 +104,9 @@ enum RawSocket {
       for (i, b) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = b }
     }
     let connected = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
     }
     guard connected == 0 else {
       throw RawSocketError(what: "connect \(path)", code: errno)
