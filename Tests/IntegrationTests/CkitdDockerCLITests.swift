@@ -164,9 +164,12 @@ struct CkitdDockerCLITests {
       let last = try d.dockerTerminal(["attach", "tty"])
       defer { last.close() }
       try await Task.sleep(for: .milliseconds(500))
+      try last.type("echo last-$((1+1))")
+      try last.press("Enter")
+      #expect(try await last.waitFor("last-2\n"))
       try last.type("exit 5")
       try last.press("Enter")
-      #expect(try await last.exitStatus() == 5)
+      #expect(try await last.exitStatus() == 5, "\(last.screen())")
       #expect(try d.docker(["inspect", "--format", "{{.State.ExitCode}}", "tty"]).stdout == "5\n")
     }
   }
