@@ -15,7 +15,7 @@ enum ContainerJSON {
     }
     return [
       "Id": .string(c.id), "Names": [.string(name)], "Image": .string(c.image), "ImageID": .string(c.imageID),
-      "Command": .string(c.command.map(quoteArgument).joined(separator: " ")),
+      "Command": .string(c.command.joined(separator: " ")),
       "Created": .number(Int64(c.created.timeIntervalSince1970)),
       "Ports": .array(c.ports.map(port)), "Labels": .map(c.labels), "State": .string(c.state.rawValue),
       "Status": .string(status(c, now: now)),
@@ -49,9 +49,6 @@ enum ContainerJSON {
       return "Exited (\(c.exitCode)) \(DockerTime.human(now.timeIntervalSince(finished))) ago"
     }
   }
-
-  /// An argument of the Command column: quoted when it holds a space, as dockerd does not, but readable.
-  private static func quoteArgument(_ a: String) -> String { a }
 
   /// A network endpoint (Docker's `EndpointSettings`).
   static func endpoint(ip: String, prefix: Int, gateway: String, mac: String) -> JSON {
