@@ -45,30 +45,32 @@ enum DockerNetworkJSON {
   }
 
   /// The network as Docker shows it; the bridge has the default subnet's IPAM config and ckit's bridge name.
-  static func network(_ n: Predefined) -> [String: any Sendable] {
-    var ipam: [[String: String]] = []
-    var options: [String: String] = [:]
+  static func network(_ n: Predefined) -> JSON {
+    var ipam: JSON = []
+    var options: JSON = .object([])
     if n.name == "bridge" {
       let bridge = Bridge.default()
-      ipam = [["Subnet": "\(bridge.subnet)", "Gateway": "\(bridge.subnet.gateway)"]]
-      options = ["com.docker.network.bridge.name": bridge.name, "com.docker.network.bridge.default_bridge": "true"]
+      ipam = [["Subnet": .string("\(bridge.subnet)"), "Gateway": .string("\(bridge.subnet.gateway)")]]
+      options = .map([
+        "com.docker.network.bridge.name": bridge.name, "com.docker.network.bridge.default_bridge": "true",
+      ])
     }
     return [
-      "Name": n.name,
-      "Id": n.id,
-      "Created": "0001-01-01T00:00:00Z",
+      "Name": .string(n.name),
+      "Id": .string(n.id),
+      "Created": .string(DockerTime.zero),
       "Scope": "local",
-      "Driver": n.driver,
+      "Driver": .string(n.driver),
       "EnableIPv6": false,
-      "IPAM": ["Driver": "default", "Options": NSNull(), "Config": ipam] as [String: any Sendable],
+      "IPAM": ["Driver": "default", "Options": nil, "Config": ipam],
       "Internal": false,
       "Attachable": false,
       "Ingress": false,
       "ConfigFrom": ["Network": ""],
       "ConfigOnly": false,
-      "Containers": [String: String](),
+      "Containers": .object([]),
       "Options": options,
-      "Labels": [String: String](),
+      "Labels": .object([]),
     ]
   }
 

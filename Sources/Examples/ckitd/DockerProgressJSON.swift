@@ -2,56 +2,58 @@ import ContainerEngine
 import Foundation
 
 /// Docker's JSON messages (moby's `jsonmessage`), one object a line, for the streams of `images/create` (pull),
-/// `images/{name}/push` and `build`: `{"status","id","progressDetail","progress"}` for a step,
-/// `{"stream": text}` for a build's output, `{"aux": {...}}` for a result, `{"error","errorDetail"}` to end in
-/// failure (the HTTP status is sent before the work starts, so a failure is told in the body).
+/// `images/{name}/push`, `images/load` and `build`: `{"status","id","progressDetail","progress"}` for a step,
+/// `{"stream": text}` for a build's output, `{"aux": {...}}` for a result, `{"errorDetail","error"}` to end in
+/// failure (the HTTP status went out before the work started, so a failure is told in the body).
 enum DockerProgressJSON {
   /// A pull's or a push's message: a layer's line has its `id` (the short layer ID; the tag for a pull's header);
   /// a transfer's has `progressDetail` with `current` and `total`, and the bar the CLI prints without a terminal.
-  static func progress(_ p: ImageProgress) -> [String: any Sendable] {
-    var object: [String: any Sendable] = ["status": p.status]
-    if let id = p.id { object["id"] = id }
+  static func progress(_ p: ImageProgress) -> JSON {
+    var fields: [(String, JSON)] = [("status", .string(p.status))]
     if p.isProgress && p.total > 0 {
-      object["progressDetail"] = ["current": p.current, "total": p.total]
-      object["progress"] = bar(current: p.current, total: p.total)
+      fields.append(("progressDetail", ["current": .number(p.current), "total": .number(p.total)]))
+      fields.append(("progress", .string(bar(current: p.current, total: p.total))))
     } else if p.isLayer {
-      object["progressDetail"] = [String: Int64]()
+      fields.append(("progressDetail", .object([])))
     }
-    return object
+    if let id = p.id { fields.append(("id", .string(id))) }
+    return .object(fields)
   }
 
-  /// A build's message for `event`, nil for the events the classic builder's stream leaves out (`pulled`, which
+  /// A build's messages for `event`; none for the events the classic builder's stream leaves out (`pulled`, which
   /// only the CLI prints). A base image's pull is told with a pull's messages, as dockerd does; the image ID comes
   /// as `aux` before the `Successfully built` line. With `quiet` (`q=1`) only the ID is sent, as a `stream` line.
-  static func build(_ event: BuildEvent, quiet: Bool) -> [[String: any Sendable]] {
+  static func build(_ event: BuildEvent, quiet: Bool) -> [JSON] {
     switch event.kind {
     case .pull(let p): return quiet ? [] : [progress(p)]
     case .pulled: return []
     case .built(let id):
-      return quiet ? [["stream": id + "\n"]] : [["aux": ["ID": id]], ["stream": event.text]]
-    case .output(let bytes): return quiet ? [] : [["stream": String(decoding: bytes, as: UTF8.self)]]
-    default: return quiet || event.text.isEmpty ? [] : [["stream": event.text]]
+      return quiet ? [["stream": .string(id + "\n")]] : [["aux": ["ID": .string(id)]], stream(event.text)]
+    default: return quiet || event.text.isEmpty ? [] : [stream(event.text)]
     }
   }
 
-  /// The last message of a failed stream: `{"errorDetail": {"message": m}, "error": m}`.
-  static func error(_ message: String) -> [String: any Sendable] {
-    ["errorDetail": ["message": message], "error": message]
-  }
+  /// `{"stream": text}`: a build's output.
+  static func stream(_ text: String) -> JSON { ["stream": .string(text)] }
 
-  /// `{"status": text}`, for a line with no layer (`load`'s `Loaded image: busybox:latest`).
-  static func status(_ text: String) -> [String: any Sendable] { ["status": text] }
+  /// `{"status": text}`: a line with no layer (`load`'s `Loaded image: busybox:latest`).
+  static func status(_ text: String) -> JSON { ["status": .string(text)] }
+
+  /// The last message of a failed stream: `{"errorDetail": {"message": m}, "error": m}`.
+  static func error(_ message: String) -> JSON {
+    ["errorDetail": ["message": .string(message)], "error": .string(message)]
+  }
 
   /// Docker's bar for a transfer: 50 columns, `[=====>      ]`, then `current/total` in decimal units.
   static func bar(current: Int64, total: Int64) -> String {
     let width = 50
-    let done = total > 0 ? min(width, Int(Double(current) / Double(total) * Double(width))) : 0
+    let done = total > 0 ? max(0, min(width, Int(Double(current) / Double(total) * Double(width)))) : 0
     let arrow = done < width ? ">" : ""
     let box =
       "[" + String(repeating: "=", count: done) + arrow
       + String(repeating: " ", count: max(0, width - done - arrow.count)) + "] "
-    return box + String(repeating: " ", count: max(0, 8 - humanSize(current).count)) + humanSize(current) + "/"
-      + humanSize(total)
+    let numbers = humanSize(current)
+    return box + String(repeating: " ", count: max(0, 8 - numbers.count)) + numbers + "/" + humanSize(total)
   }
 
   /// Docker's `units.HumanSize`: three significant digits, decimal units (`1.23MB`, `512B`).

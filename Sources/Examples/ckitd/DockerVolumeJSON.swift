@@ -5,25 +5,25 @@ import Foundation
 /// the engine's public values.
 enum DockerVolumeJSON {
   /// `GET /volumes/{name}`, and each item of the list.
-  static func volume(_ v: VolumeInfo) -> [String: any Sendable] {
+  static func volume(_ v: VolumeInfo) -> JSON {
     [
-      "Name": v.name,
-      "Driver": v.driver,
-      "Mountpoint": v.mountpoint,
-      "CreatedAt": DockerTime.rfc3339(v.createdAt),
-      "Labels": v.labels,
-      "Scope": v.scope,
-      "Options": [String: String](),
+      "CreatedAt": .string(DockerTime.rfc3339(v.createdAt)),
+      "Driver": .string(v.driver),
+      "Labels": .map(v.labels),
+      "Mountpoint": .string(v.mountpoint),
+      "Name": .string(v.name),
+      "Options": .object([]),
+      "Scope": .string(v.scope),
     ]
   }
 
   /// `GET /volumes`: `{"Volumes": [...], "Warnings": []}`.
-  static func list(_ volumes: [VolumeInfo]) -> [String: any Sendable] {
-    ["Volumes": volumes.map(volume), "Warnings": [String]()]
+  static func list(_ volumes: [VolumeInfo]) -> JSON {
+    ["Volumes": .array(volumes.map(volume)), "Warnings": []]
   }
 
   /// `POST /volumes/prune`: `{"VolumesDeleted": [...], "SpaceReclaimed": n}`.
-  static func prune(_ report: PruneReport) -> [String: any Sendable] {
-    ["VolumesDeleted": report.deleted, "SpaceReclaimed": report.spaceReclaimed]
+  static func prune(_ report: PruneReport) -> JSON {
+    ["VolumesDeleted": .strings(report.deleted), "SpaceReclaimed": .number(report.spaceReclaimed)]
   }
 }

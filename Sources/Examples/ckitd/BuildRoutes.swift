@@ -1,0 +1,39 @@
+import ContainerEngine
+import Foundation
+import NIOHTTP1
+
+/// `POST /build` (the classic builder: a tar context as the body, JSON messages back) and `POST /commit`.
+enum BuildRoutes {
+  static func register(on router: inout Router, engine: ContainerEngine) {
+    router.add(.POST, "/build") { request, response in
+      // The query is checked before a byte of the context is read.
+      let build = try BuildRequest(query: request.query)
+      let upload = try await BuildContextUpload.receive(request.body.bytes)
+      defer { upload.discard() }
+      try await ProgressResponse.run(engine.build(build.options(contextRoot: upload.root)), on: response) {
+        DockerProgressJSON.build($0, quiet: build.quiet)
+      }
+    }
+
+    router.add(.POST, "/commit") { request, response in
+      guard let container = request.query("container"), !container.isEmpty else {
+        throw APIError.badRequest("container is required")
+      }
+      // The body is an optional container config (docker-py sends `null`); ckit takes changes from `changes`.
+      _ = try await request.body.collect()
+      let repo = request.query("repo") ?? ""
+      var changes: [String] = []
+      for value in request.query["changes"] ?? [] {
+        changes += value.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+      }
+      func text(_ name: String) -> String? { request.query(name).flatMap { $0.isEmpty ? nil : $0 } }
+      let id = try await engine.commit(
+        container,
+        options: CommitOptions(
+          reference: repo.isEmpty ? nil : ImageRoutes.reference(repo, tag: request.query("tag")),
+          author: text("author"), message: text("comment"), changes: changes,
+          pause: request.flag("pause", default: true)))
+      try await response.json(["Id": .string(id)], status: .created)
+    }
+  }
+}
