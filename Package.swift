@@ -17,7 +17,7 @@
 //   executables    ckit-monitor, ckit-init: C, nothing of ours (products: an embedder ships them with its program)
 //                  ContainerEngine and the modules whose public types it shows  <-  ckit
 //                  ContainerEngine  <-  engine-worker;  ContainerKit, ImageStore  <-  hello-container
-//                  ContainerKit  <-  ckit-runtime;  DockerfileParser  <-  dockerfile-ast
+//                  ContainerEngine, ContainerNetwork  <-  ckitd;  ContainerKit  <-  ckit-runtime;  DockerfileParser  <-  dockerfile-ast
 // The sample tools, engine-worker and Tests/EngineAPITests use public API only (`scripts/check-api.py public-api`).
 import PackageDescription
 
@@ -38,6 +38,7 @@ let package = Package(
     .library(name: "ContainerSandbox", targets: ["ContainerSandbox"]),
     .executable(name: "ckit", targets: ["ckit"]),
     .executable(name: "ckit-runtime", targets: ["ckit-runtime"]),
+    .executable(name: "ckitd", targets: ["ckitd"]),
     // What the engine runs beside an embedder's program: the per-container monitor, and pid 1 of `--init`
     // containers. Declared so that a package depending on this one can build and ship them with its executable.
     .executable(name: "ckit-monitor", targets: ["ckit-monitor"]),
@@ -209,6 +210,18 @@ let package = Package(
             "--wrap=__deregister_frame_info",
           ], .when(configuration: .release))
       ]),
+    // Docker's Engine API on a unix socket (Documentation/ckitd.md): SwiftNIO's HTTP/1.1 server over the public
+    // ContainerEngine API only, so that the docker CLI, docker-py and testcontainers drive ContainerKit.
+    .executableTarget(
+      name: "ckitd",
+      dependencies: [
+        "ContainerEngine", "ContainerNetwork", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ],
+      path: "Sources/Examples/ckitd"),
     // A fully static executable (glibc, libseccomp and the Swift runtime included): loading and relocating shared
     // libraries was most of a `run true`, and even with the Swift runtime static, the dynamic loader and the 47,000
     // relative relocations of a PIE cost ~3 ms of CPU per run. Not position-independent, as Debian's runc is not

@@ -6,7 +6,7 @@
               the helpers the engine runs (ckit-monitor, ckit-init, ckit-runtime) are executable products.
   imports     every module of this package that a target's sources import is in that target's dependency list
               (an undeclared import builds only while another dependency happens to bring the module along).
-  public-api  the sample tools (ckit, ckit-runtime, dockerfile-ast), the examples (engine-worker, hello-container)
+  public-api  the sample tools (ckit, ckitd, ckit-runtime, dockerfile-ast), the examples (engine-worker, hello-container)
               and Tests/EngineAPITests use only public API: their sources are type-checked against the modules the build just made, with another package name, so
               every `package` declaration they reach fails to resolve (as it would from another package). Names
               each symbol reached and counts them. Also rejects `@testable import` in them.
@@ -32,7 +32,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # What must use only public API: the sample tools, the examples and the embedder's-eye test target.
-PUBLIC_API_TARGETS = ["ckit", "ckit-runtime", "dockerfile-ast", "engine-worker", "hello-container", "EngineAPITests"]
+PUBLIC_API_TARGETS = ["ckit", "ckitd", "ckit-runtime", "dockerfile-ast", "engine-worker", "hello-container", "EngineAPITests"]
 # Whose public declarations must each carry a doc comment.
 DOCUMENTED_MODULES = ["ContainerEngine"]
 # The executables the engine runs beside an embedder's program.

@@ -1,0 +1,40 @@
+import ContainerEngine
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// The listeners of ckitd: each `-H` address bound with SwiftNIO, every connection given the HTTP/1.1 codec (and
+/// TLS when configured) and an `APIConnectionHandler` over the shared router.
+struct APIServer: Sendable {
+  let router: Router
+  let tls: NIOSSLContext?
+
+  /// Binds `address`; a unix socket gets mode 0660 and group `group` when that group exists, else 0600.
+  func bind(_ address: ListenAddress, group: String) async throws -> any Channel {
+    let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+      .serverChannelOption(.backlog, value: 256)
+      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .childChannelOption(.allowRemoteHalfClosure, value: true)
+      .childChannelOption(.maxMessagesPerRead, value: 4)
+      .childChannelInitializer { [router, tls] channel in
+        channel.eventLoop.makeCompletedFuture {
+          let sync = channel.pipeline.syncOperations
+          if let tls, case .tcp = address { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
+          try sync.addHandler(
+            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
+            name: APIConnectionHandler.decoderName)
+          try sync.addHandler(HTTPResponseEncoder(), name: APIConnectionHandler.encoderName)
+          try sync.addHandler(APIConnectionHandler(router: router))
+        }
+      }
+    switch address {
+    case .unix(let path):
+      let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+      try SocketPermissions.restrict(path, group: group)
+      return channel
+    case .tcp(let host, let port):
+      return try await bootstrap.bind(host: host, port: port).get()
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+
+/// How a route handler answers: a whole response (`send`, `json`, `noContent`), a streamed one (`start`, `write`,
+/// `finish`: chunked, each write awaited so a slow client slows the producer instead of filling memory), or a
+/// hijacked connection (`hijack`). Used from the handler's task; the channel does the rest on its event loop.
+struct ResponseWriter: Sendable {
+  let channel: any Channel
+  let connection: NIOLoopBound<APIConnectionHandler>
+  /// Whether the response's head has gone out (after which an error can only close the connection).
+  private let headSent = NIOLockedValueBox(false)
+  /// Whether the request was a HEAD (the head goes out, the body does not).
+  let isHead: Bool
+
+  init(channel: any Channel, connection: NIOLoopBound<APIConnectionHandler>, isHead: Bool) {
+    self.channel = channel
+    self.connection = connection
+    self.isHead = isHead
+  }
+
+  /// Whether anything of the response has been written.
+  var started: Bool { headSent.withLockedValue { $0 } }
+
+  /// The common headers of every answer, as dockerd sends them.
+  static func baseHeaders() -> HTTPHeaders {
+    ["Api-Version": APIVersion.current, "Docker-Experimental": "false", "Ostype": "linux", "Server": "ckitd"]
+  }
+
+  /// Starts a streamed response (chunked: no length is known).
+  func start(_ status: HTTPResponseStatus = .ok, contentType: String, headers extra: HTTPHeaders = [:]) async throws {
+    var headers = Self.baseHeaders()
+    headers.add(name: "Content-Type", value: contentType)
+    headers.add(contentsOf: extra)
+    try await head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))
+  }
+
+  /// Writes one chunk of a streamed response and waits until the connection took it.
+  func write(_ bytes: ByteBuffer) async throws {
+    guard !isHead else { return }
+    try await channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(bytes)))
+  }
+
+  /// Writes bytes (a chunk of a streamed response, or raw bytes of a hijacked stream).
+  func write(_ bytes: some Sequence<UInt8>) async throws { try await write(ByteBuffer(bytes: bytes)) }
+
+  /// Ends a streamed response.
+  func finish() async throws {
+    try await channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+  }
+
+  /// A whole response with its length.
+  func send(
+    _ status: HTTPResponseStatus, body: ByteBuffer = ByteBuffer(), contentType: String? = nil,
+    headers extra: HTTPHeaders = [:]
+  ) async throws {
+    var headers = Self.baseHeaders()
+    if let contentType { headers.add(name: "Content-Type", value: contentType) }
+    if status != .noContent && status != .notModified {
+      headers.add(name: "Content-Length", value: "\(body.readableBytes)")
+    }
+    headers.add(contentsOf: extra)
+    try await head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))
+    if body.readableBytes > 0 && !isHead { channel.write(HTTPServerResponsePart.body(.byteBuffer(body)), promise: nil) }
+    try await channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+  }
+
+  /// A JSON answer (`application/json`, the value followed by a newline as Go's encoder writes it).
+  func json(_ value: JSON, status: HTTPResponseStatus = .ok) async throws {
+    var text = value.serialized()
+    text.append("\n")
+    try await send(status, body: ByteBuffer(string: text), contentType: "application/json")
+  }
+
+  /// 204 No Content, the answer of most actions.
+  func noContent() async throws { try await send(.noContent) }
+
+  /// Docker's error body: `{"message": "..."}` with the error's status.
+  func error(_ error: APIError) async throws {
+    try await json(["message": .string(error.message)], status: error.status)
+  }
+
+  /// One JSON value of a JSON-lines stream (events, pull progress, stats).
+  func writeLine(_ value: JSON) async throws {
+    var text = value.serialized()
+    text.append("\n")
+    try await write(ByteBuffer(string: text))
+  }
+
+  /// Hijacks the connection (attach, exec start): answers `101 UPGRADED` with `Connection: Upgrade`, `Upgrade:
+  /// tcp` when the client asked to upgrade, else `200 OK`, as dockerd does; from then on the connection carries raw
+  /// bytes both ways. Returns the client's stream (a container's stdin), which ends when the client half-closes.
+  func hijack(contentType: String, upgrade: Bool) async throws -> RequestBody {
+    guard !started else { throw APIError(.internalServerError, "response already started") }
+    headSent.withLockedValue { $0 = true }
+    let input = try await channel.eventLoop.submit { [connection] in try connection.value.hijack() }.get()
+    var head =
+      upgrade
+      ? "HTTP/1.1 101 UPGRADED\r\nContent-Type: \(contentType)\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
+      : "HTTP/1.1 200 OK\r\nContent-Type: \(contentType)\r\n"
+    head += "Api-Version: \(APIVersion.current)\r\nDocker-Experimental: false\r\nOstype: linux\r\nServer: ckitd\r\n\r\n"
+    try await write(ByteBuffer(string: head))
+    return input
+  }
+
+  /// Closes the connection (after a hijacked stream, or when an error follows a started response).
+  func close() {
+    channel.close(promise: nil)
+  }
+
+  private func head(_ head: HTTPResponseHead) async throws {
+    headSent.withLockedValue { $0 = true }
+    try await channel.writeAndFlush(HTTPServerResponsePart.head(head))
+  }
+}

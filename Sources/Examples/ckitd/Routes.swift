@@ -1,0 +1,16 @@
+import ContainerEngine
+
+/// Every endpoint of ckitd, registered by area (see Router.swift for the registration interface).
+enum Routes {
+  static func all(engine: ContainerEngine) -> Router {
+    var router = Router()
+    let attaches = AttachRegistry()
+    SystemRoutes.register(on: &router, engine: engine)
+    ContainerRoutes.register(on: &router, engine: engine, attaches: attaches)
+    ContainerStreamRoutes.register(on: &router, engine: engine, attaches: attaches)
+    ExecRoutes.register(on: &router, engine: engine, attaches: attaches)
+    // Images, build, volumes and networks (ImageRoutes.swift and its siblings):
+    // ImageRoutes.register(on: &router, engine: engine)
+    return router
+  }
+}
