@@ -117,8 +117,11 @@ enum ImageRoutes {
       var removals: [ImageRemoval] = []
       var reclaimed: Int64 = 0
       for image in try await engine.images(filters: listFilters) {
+        // Name by name, as `docker rmi` of each: the last name's removal deletes the image.
         do {
-          removals += try await engine.removeImage(image.id)
+          for name in image.repoTags.isEmpty ? [image.id] : image.repoTags {
+            removals += try await engine.removeImage(name)
+          }
           reclaimed += image.size
         } catch EngineError.imageInUse {
           continue
