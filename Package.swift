@@ -215,7 +215,8 @@ let package = Package(
     .executableTarget(
       name: "ckitd",
       dependencies: [
-        "ContainerEngine", "ContainerNetwork", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "ContainerEngine", "ContainerNetwork", "ContainerKit", "Builder", "OCI", "RegistryClient",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
