@@ -92,7 +92,7 @@ def test_containers_run_exec_logs_wait_commit(client, busybox, name):
 
 
 def test_containers_archive_and_attach(client, busybox, name):
-    c = client.containers.create(busybox, ["sh", "-c", "read line; echo got $line; cat /srv/note.txt"], name=name,
+    c = client.containers.create(busybox, ["sh", "-c", "read line; echo got $line; cat /note.txt"], name=name,
                                  stdin_open=True)
     try:
         buf = io.BytesIO()
@@ -102,8 +102,8 @@ def test_containers_archive_and_attach(client, busybox, name):
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
         c.start()
-        assert c.put_archive("/srv", buf.getvalue())
-        stream, stat = c.get_archive("/srv/note.txt")
+        assert c.put_archive("/", buf.getvalue())
+        stream, stat = c.get_archive("/note.txt")
         assert stat["name"] == "note.txt"
         with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
             assert tar.extractfile("note.txt").read() == b"a note\n"

@@ -100,7 +100,9 @@ extension ContainerEngine {
   public func removeImage(_ reference: String, force: Bool = false) async throws(EngineError) -> [ImageRemoval] {
     try await named("remove \(reference)") {
       let image = try await engine.image(reference)
-      if !force, let user = try store.all().first(where: { $0.imageID == image.id }) {
+      // As docker: taking one of several names off an image deletes nothing, so a container's use is no conflict.
+      let untagsOnly = image.repoTags.count > 1 && image.repoTags.contains(LibraryEngine.familiarTagged(reference))
+      if !force, !untagsOnly, let user = try store.all().first(where: { $0.imageID == image.id }) {
         throw EngineError.imageInUse(reference: reference, container: user.shortID)
       }
       return try await engine.removeImage(reference, force: force)
