@@ -101,7 +101,9 @@ extension ContainerEngine {
     try await named("remove \(reference)") {
       let image = try await engine.image(reference)
       // As docker: taking one of several names off an image deletes nothing, so a container's use is no conflict.
-      let untagsOnly = image.repoTags.count > 1 && image.repoTags.contains(LibraryEngine.familiarTagged(reference))
+      // (The store may keep the names of one image ID in several records: count them all.)
+      let names = Set(try await engine.images().filter { $0.id == image.id }.flatMap(\.repoTags))
+      let untagsOnly = names.count > 1 && names.contains(LibraryEngine.familiarTagged(reference))
       if !force, !untagsOnly, let user = try store.all().first(where: { $0.imageID == image.id }) {
         throw EngineError.imageInUse(reference: reference, container: user.shortID)
       }
