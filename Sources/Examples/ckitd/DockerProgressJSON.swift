@@ -44,16 +44,14 @@ enum DockerProgressJSON {
     ["errorDetail": ["message": .string(message)], "error": .string(message)]
   }
 
-  /// Docker's bar for a transfer: 50 columns, `[=====>      ]`, then `current/total` in decimal units.
+  /// Docker's bar for a transfer, as dockerd writes it for a client that is no terminal (`JSONProgress.String`,
+  /// 200 columns): `[` then one `=` per 2 percent, `>`, spaces up to 50, `] `, then `current/total` with
+  /// `current` right-aligned in 8 columns.
   static func bar(current: Int64, total: Int64) -> String {
-    let width = 50
-    let done = total > 0 ? max(0, min(width, Int(Double(current) / Double(total) * Double(width)))) : 0
-    let arrow = done < width ? ">" : ""
-    let box =
-      "[" + String(repeating: "=", count: done) + arrow
-      + String(repeating: " ", count: max(0, width - done - arrow.count)) + "] "
-    let numbers = humanSize(current)
-    return box + String(repeating: " ", count: max(0, 8 - numbers.count)) + numbers + "/" + humanSize(total)
+    let percent = total > 0 ? max(0, min(50, Int(Double(current) / Double(total) * 100) / 2)) : 0
+    let box = "[" + String(repeating: "=", count: percent) + ">" + String(repeating: " ", count: 50 - percent) + "] "
+    let done = humanSize(current)
+    return box + String(repeating: " ", count: max(0, 8 - done.count)) + done + "/" + humanSize(total)
   }
 
   /// Docker's `units.HumanSize`: three significant digits, decimal units (`1.23MB`, `512B`).
