@@ -30,3 +30,10 @@ def client():
 def name():
     """A name no other test (or engineer) uses at the same time."""
     return "ckitd-" + uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+def auth_registry():
+    """A registry that lets in one user only: (host, username, password)."""
+    host, username, password = os.environ["CKIT_TEST_AUTH_REGISTRY"].split()
+    return host, username, password

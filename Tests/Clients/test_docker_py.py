@@ -25,6 +25,25 @@ def test_images_pull_tag_remove(client, busybox, name):
         client.images.get(f"{name}:t1")
 
 
+def test_push_and_pull_with_registry_auth(client, busybox, auth_registry, name):
+    host, username, password = auth_registry
+    target = f"{host}/{name}/locked"
+    client.images.pull(busybox).tag(target, "1")
+    # Without credentials the registry refuses: the error is the stream's last message.
+    refused = client.images.push(target, tag="1", stream=True, decode=True)
+    assert any("error" in line for line in refused)
+    auth = {"username": username, "password": password}
+    pushed = list(client.images.push(target, tag="1", stream=True, decode=True, auth_config=auth))
+    assert not any("error" in line for line in pushed), pushed
+    assert any("digest: sha256:" in line.get("status", "") for line in pushed)
+    client.images.remove(f"{target}:1")
+    with pytest.raises(docker.errors.APIError):
+        client.images.pull(target, tag="1", auth_config={"username": username, "password": "wrong"})
+    image = client.images.pull(target, tag="1", auth_config=auth)
+    assert f"{target}:1" in image.tags
+    client.images.remove(f"{target}:1")
+
+
 def test_images_build_cached_and_failed(client, busybox, name, tmp_path):
     (tmp_path / "Dockerfile").write_text(f"FROM {busybox}\nRUN echo built > /built\nLABEL ckitd=test\n")
     image, logs = client.images.build(path=str(tmp_path), tag=f"{name}:b1", rm=True)

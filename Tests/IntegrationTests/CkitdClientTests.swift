@@ -28,6 +28,9 @@ struct CkitdClientTests {
     return try await withScratchRoot { scratch in
       let registry = try LocalRegistry.start()
       defer { registry.stop() }
+      // A second registry that lets in one user only: pulls and pushes with the client's X-Registry-Auth.
+      let locked = try LocalRegistry.start(user: "ckitd", password: "s3cret", directory: try scratch.directory("auth"))
+      defer { locked.stop() }
       let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
       let bridge = "ckd\(tag)"
       let net = try scratch.directory("network")
@@ -57,6 +60,7 @@ struct CkitdClientTests {
       #expect(up, "ckitd did not listen: \(daemon.text)")
       env["DOCKER_HOST"] = "unix://\(socket)"
       env["CKIT_TEST_REGISTRY"] = registry.host
+      env["CKIT_TEST_AUTH_REGISTRY"] = "\(locked.host) ckitd s3cret"
       env["TESTCONTAINERS_RYUK_DISABLED"] = "true"
       env["PYTHONDONTWRITEBYTECODE"] = "1"
       let tests = Self.repository.appendingPathComponent("Tests/Clients")
