@@ -42,6 +42,7 @@ def test_pull_images_tag_rmi(docker_env, busybox, name):
     assert "No such image" in missing.stderr
     bad = docker(docker_env, "pull", busybox.rsplit("/", 1)[0] + "/nosuch" + name, check=False)
     assert bad.returncode == 1
+    assert "Error response from daemon: pull access denied for " in bad.stderr
 
 
 def test_build_then_cached_build(docker_env, busybox, name, tmp_path):

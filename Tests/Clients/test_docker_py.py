@@ -23,6 +23,8 @@ def test_images_pull_tag_remove(client, busybox, name):
     client.images.remove(f"{name}:t1")
     with pytest.raises(docker.errors.ImageNotFound):
         client.images.get(f"{name}:t1")
+    with pytest.raises(docker.errors.NotFound):
+        client.images.pull(repo.rsplit("/", 1)[0] + "/" + name, tag="1")
 
 
 def test_push_and_pull_with_registry_auth(client, busybox, auth_registry, name):

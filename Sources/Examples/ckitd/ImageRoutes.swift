@@ -2,6 +2,7 @@ import ContainerEngine
 import Foundation
 import NIOCore
 import NIOHTTP1
+import RegistryClient
 
 /// `/images/...`: list, pull (`create`) and import, push, tag, remove, inspect, history, search, save (`get`), load
 /// and prune, over the engine's image API. Pull and push take the client's `X-Registry-Auth` for that request only.
@@ -28,22 +29,20 @@ enum ImageRoutes {
       let reference = Self.reference(image, tag: request.query("tag"))
       let auth = try registryAuth(request)
       let platform = request.query("platform").flatMap { $0.isEmpty ? nil : $0 }
-      try await auth.withEngine(engine, for: reference) { engine async throws(EngineError) in
-        do {
-          try await ProgressResponse.run(engine.pulling(reference, platform: platform), on: response) {
-            [DockerProgressJSON.progress($0)]
-          }
-        } catch { throw EngineError.underlying(context: "", cause: error) }
+      try await auth.withEngine(engine, for: reference) { engine in
+        try await ProgressResponse.run(
+          engine.pulling(reference, platform: platform), on: response, holdFirst: true, failure: registryFailure
+        ) { [DockerProgressJSON.progress($0)] }
       }
     }
 
     router.add(.POST, "/images/{name*}/push") { request, response in
       let reference = Self.reference(request.parameter("name"), tag: request.query("tag"))
       let auth = try registryAuth(request)
-      try await auth.withEngine(engine, for: reference) { engine async throws(EngineError) in
-        do {
-          try await ProgressResponse.run(engine.pushing(reference), on: response) { [DockerProgressJSON.progress($0)] }
-        } catch { throw EngineError.underlying(context: "", cause: error) }
+      try await auth.withEngine(engine, for: reference) { engine in
+        try await ProgressResponse.run(
+          engine.pushing(reference), on: response, holdFirst: true, failure: registryFailure
+        ) { [DockerProgressJSON.progress($0)] }
       }
     }
 
@@ -170,6 +169,19 @@ enum ImageRoutes {
   static func reference(_ repo: String, tag: String?) -> String {
     guard let tag, !tag.isEmpty else { return repo }
     return repo + (tag.contains(":") ? "@" : ":") + tag
+  }
+
+  /// A pull's or push's failure as dockerd answers it: 404 when the registry has no such repository, tag or
+  /// manifest, or refuses the credentials (`pull access denied ...`: Docker cannot tell these apart either); the
+  /// engine's mapping otherwise.
+  static func registryFailure(_ error: any Error) -> any Error {
+    var cause: any Error = error
+    while case .underlying(_, let inner)? = cause as? EngineError { cause = inner }
+    switch cause as? RegistryError {
+    case .unknownTag?, .unknownManifest?, .unknownRepository?, .unauthorized?:
+      return APIError(.notFound, APIError.from(error).message)
+    default: return error
+    }
   }
 
   /// The request's `X-Registry-Auth`, a 400 when it cannot be read.

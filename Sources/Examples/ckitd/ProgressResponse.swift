@@ -7,7 +7,8 @@ import NIOHTTP1
 /// after it, a failure is the stream's last message, `{"errorDetail": ..., "error": ...}`, as dockerd sends it.
 struct ProgressResponse {
   let response: ResponseWriter
-  private var started = false
+  /// Whether the head has gone out.
+  private(set) var started = false
 
   /// A stream of messages on `response`.
   init(_ response: ResponseWriter) { self.response = response }
@@ -33,18 +34,32 @@ struct ProgressResponse {
   }
 
   /// Sends a message for each element of `stream` (`lines` maps it, to none or several), then ends the stream.
+  /// With `holdFirst` (pull, push), the first element's messages wait for the second: a failure right after the
+  /// header (no such repository, credentials refused, registry unreachable) is then answered with its HTTP status
+  /// (`failure` maps the error), as dockerd answers it, rather than inside a 200 stream.
   static func run<Element>(
-    _ stream: EngineStream<Element>, on response: ResponseWriter, _ lines: (Element) -> [JSON]
+    _ stream: EngineStream<Element>, on response: ResponseWriter, holdFirst: Bool = false,
+    failure: (any Error) -> any Error = { $0 }, _ lines: (Element) -> [JSON]
   ) async throws {
     var out = ProgressResponse(response)
+    var held: [JSON]? = nil
     do {
+      var first = holdFirst
       for try await element in stream {
+        if first {
+          held = lines(element)
+          first = false
+          continue
+        }
+        for line in held ?? [] { try await out.send(line) }
+        held = nil
         for line in lines(element) { try await out.send(line) }
       }
     } catch {
-      try await out.finish(failure: error)
+      try await out.finish(failure: out.started ? error : failure(error))
       return
     }
+    for line in held ?? [] { try await out.send(line) }
     try await out.finish()
   }
 }

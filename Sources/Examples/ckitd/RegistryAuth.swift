@@ -67,18 +67,19 @@ struct RegistryAuth: Equatable, Sendable {
   /// Runs `body` with `engine` when there are no credentials, else with an engine like it whose docker config is
   /// a private file (mode 0600, in a 0700 directory) holding only these credentials for `reference`'s registry.
   func withEngine<T: Sendable>(
-    _ engine: ContainerEngine, for reference: String,
-    _ body: @Sendable (ContainerEngine) async throws(EngineError) -> T
-  ) async throws(EngineError) -> T {
+    _ engine: ContainerEngine, for reference: String, _ body: @Sendable (ContainerEngine) async throws -> T
+  ) async throws -> T {
     if isEmpty { return try await body(engine) }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckitd-auth-\(UUID().uuidString)").path
-    guard mkdir(dir, 0o700) == 0 else { throw .state(path: dir, reason: String(cString: strerror(errno))) }
+    guard mkdir(dir, 0o700) == 0 else {
+      throw EngineError.state(path: dir, reason: String(cString: strerror(errno)))
+    }
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/config.json"
     let credentials: RegistryCredentials =
       identityToken.isEmpty ? .basic(username: username, password: password) : .identityToken(identityToken)
     do { try DockerCredentialStore(configPath: path).store(credentials, for: registry(for: reference)) } catch {
-      throw .underlying(context: "X-Registry-Auth", cause: error)
+      throw EngineError.underlying(context: "X-Registry-Auth", cause: error)
     }
     var configuration = engine.configuration
     configuration.registry.dockerConfigPath = path
