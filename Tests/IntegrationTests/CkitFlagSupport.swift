@@ -49,15 +49,20 @@ final class CkitTerminal: @unchecked Sendable {
   /// The tmux server's pid (our own process): `kill-server` leaves a server whose pane still holds a process.
   private var server: pid_t = 0
 
-  init(_ env: CkitSeedTests.Env, _ args: [String], width: Int = 100, height: Int = 30) throws {
+  convenience init(_ env: CkitSeedTests.Env, _ args: [String], width: Int = 100, height: Int = 30) throws {
+    try self.init(
+      env,
+      command: [
+        "env", "CKIT_RUNTIME=\(CkitCLITests.runtime)", "CKIT_CGROUP_PARENT=\(env.scratch.cgroupParent())",
+        CkitCLITests.products.appendingPathComponent("ckit").path, "--root", env.scratch.path.path,
+      ] + args, width: width, height: height)
+  }
+
+  /// Runs `argv` (any program: the docker CLI for ckitd's tests) in the pane.
+  init(_ env: CkitSeedTests.Env, command argv: [String], width: Int = 100, height: Int = 30) throws {
     socket = env.scratch.path.appendingPathComponent("tmux-\(UInt32.random(in: 0..<UInt32.max))").path
     let conf = socket + ".conf"
     try "set -g remain-on-exit on\nset -g status off\n".write(toFile: conf, atomically: true, encoding: .utf8)
-    let argv =
-      [
-        "env", "CKIT_RUNTIME=\(CkitCLITests.runtime)", "CKIT_CGROUP_PARENT=\(env.scratch.cgroupParent())",
-        CkitCLITests.products.appendingPathComponent("ckit").path, "--root", env.scratch.path.path,
-      ] + args
     let line = argv.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
     // The server tmux forks keeps every descriptor the client had: Foundation's Process hands its child one that
     // tells it the child is gone only once no process holds it, so the server would keep the test waiting. The

@@ -145,17 +145,34 @@ enum SystemRoutes {
     return .object(fields)
   }
 
-  /// `/system/df`: the engine's totals, with the per-object lists dockerd gives (the CLI sums those).
+  /// `/system/df`: the engine's totals, with the per-object lists dockerd gives (the CLI sums those). Sizes the
+  /// engine does not keep per object (a container's writable layer, a volume's) are -1, dockerd's "not computed".
   static func diskUsage(_ engine: ContainerEngine) async throws -> JSON {
     let report = try await engine.diskUsage()
     let containers = try await engine.list(all: true)
     let images = try await engine.images()
     let volumes = try await engine.volumes()
+    let users = Dictionary(grouping: containers, by: \.imageID).mapValues(\.count)
     return [
       "LayersSize": .number(report.images.size),
-      "Images": .array(images.map { _ in JSON.null }),
+      "Images": .array(
+        images.map { image in
+          [
+            "Id": .string(image.id), "ParentId": .string(image.parent), "RepoTags": .strings(image.repoTags),
+            "RepoDigests": .strings(image.repoDigests), "Created": .number(Int64(image.created.timeIntervalSince1970)),
+            "Size": .number(image.size), "SharedSize": 0, "VirtualSize": .number(image.size),
+            "Labels": .map(image.config.labels), "Containers": .number(users[image.id] ?? 0),
+          ]
+        }),
       "Containers": .array(containers.map { ContainerJSON.summary($0) }),
-      "Volumes": .array(volumes.map { _ in JSON.null }),
+      "Volumes": .array(
+        volumes.map { volume in
+          [
+            "CreatedAt": .string(DockerTime.rfc3339(volume.createdAt)), "Driver": .string(volume.driver),
+            "Labels": .map(volume.labels), "Mountpoint": .string(volume.mountpoint), "Name": .string(volume.name),
+            "Options": nil, "Scope": .string(volume.scope), "UsageData": ["Size": -1, "RefCount": -1],
+          ]
+        }),
       "BuildCache": [],
     ]
   }

@@ -1,0 +1,101 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Requests no well-behaved client sends, over ckitd's socket: each gets an error answer or a closed connection,
+/// and the daemon goes on serving without leaking descriptors or containers.
+@Suite(.serialized, .enabled(if: getuid() == 0, "requires root"))
+struct CkitdRobustnessTests {
+  @Test func malformedRequestsGetErrors() async throws {
+    try await CkitdDaemon.with { env, d in
+      let s = d.socket
+      func ask(_ bytes: [UInt8]) throws -> (Int?, String) {
+        let text = try RawSocket.exchange(s, bytes)
+        return (RawSocket.status(text), text)
+      }
+      #expect(try ask(RawSocket.request("GET", "/_ping")).0 == 200)
+      #expect(try ask(RawSocket.request("GET", "/v1.41/nope")).1.contains("{\"message\":\"page not found\"}"))
+      #expect(try ask(RawSocket.request("GET", "/v1.99/version")).0 == 400)
+      #expect(try ask(RawSocket.request("GET", "/v1.12/version")).0 == 400)
+      #expect(try ask(RawSocket.request("DELETE", "/_ping")).0 == 405)
+      #expect(try ask(RawSocket.request("GET", "/containers/nosuch/json")).1.contains("No such container: nosuch"))
+      #expect(try ask(RawSocket.request("POST", "/containers/create", body: "{\"Image\": ")).0 == 400)
+      #expect(try ask(RawSocket.request("POST", "/containers/create", body: "[1,2]")).0 == 400)
+      let wrongType = try ask(RawSocket.request("POST", "/containers/create", body: #"{"Image": 42}"#))
+      #expect(wrongType.0 == 400)
+      #expect(wrongType.1.contains("Config.Image"))
+      let noImage = try ask(
+        RawSocket.request("POST", "/containers/create", body: #"{"Image": "127.0.0.1:1/none:1"}"#))
+      #expect(noImage.0 == 404 || noImage.0 == 500, "\(noImage.1)")
+      #expect(
+        try ask(RawSocket.request("POST", "/containers/create", body: String(repeating: "[", count: 5000))).0 == 400)
+      #expect(try ask(RawSocket.request("GET", "/containers/json?filters=%7Bbad")).0 == 400)
+      #expect(try ask(RawSocket.request("GET", "/containers/json?limit=abc")).0 == 400)
+      #expect(try ask(RawSocket.request("POST", "/containers/x/wait?condition=never")).0 == 400)
+      #expect(try ask(Array("NOT HTTP AT ALL\r\n\r\n".utf8)).0 == 400)
+      // Oversized headers: an error or a closed connection.
+      let huge = try ask(
+        RawSocket.request("GET", "/_ping", headers: ["X-Big: " + String(repeating: "a", count: 200_000)]))
+      #expect(huge.0 == nil || huge.0 == 400 || huge.0 == 431, "\(huge.1.prefix(100))")
+      // A body that stops mid-way (the client half-closes after 10 of 100 bytes).
+      let cut = Array("POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"Image\":".utf8)
+      #expect(try ask(cut).0 != 201)
+
+      // A client gone mid-attach: the container runs on, the daemon serves the next request.
+      let run = try d.docker(["run", "-d", "-i", "--name", "held", env.image, "cat"])
+      #expect(run.status == 0, "\(run.stderr)")
+      for _ in 0..<5 {
+        _ = try RawSocket.exchange(
+          s,
+          RawSocket.request(
+            "POST", "/containers/held/attach?stream=1&stdin=1&stdout=1",
+            headers: ["Connection: Upgrade", "Upgrade: tcp"]) + Array("partial input".utf8), halfClose: false,
+          timeout: 1)
+      }
+      #expect(try d.docker(["inspect", "--format", "{{.State.Running}}", "held"]).stdout == "true\n")
+      #expect(try d.docker(["rm", "-f", "held"]).status == 0)
+      #expect(try ask(RawSocket.request("GET", "/_ping")).0 == 200)
+    }
+  }
+
+  @Test func fuzzedRequestsLeakNothing() async throws {
+    try await CkitdDaemon.with { env, d in
+      let methods = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"]
+      let paths = [
+        "/_ping", "/version", "/info", "/containers/json", "/containers/create", "/containers/x/json",
+        "/containers/x/start", "/containers/x/stop", "/containers/x/attach", "/containers/x/logs", "/exec/x/start",
+        "/containers/x/archive?path=/", "/events?until=1", "/system/df", "/auth", "/v1.40/containers/json?all=1",
+      ]
+      let bodies = [
+        "", "{}", "null", "[]", "{\"Image\":{}}", "\u{0}\u{1}\u{2}", "{\"Cmd\":\"x\",\"Image\":[1]}", "{{{{",
+      ]
+      func fuzz(_ count: Int) throws {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<count {
+          var path = paths.randomElement(using: &rng)!
+          if Bool.random(using: &rng) { path += "?\(UInt32.random(in: 0...UInt32.max, using: &rng))=%zz&&=" }
+          var bytes = RawSocket.request(
+            methods.randomElement(using: &rng)!, path, body: bodies.randomElement(using: &rng)!)
+          if Int.random(in: 0..<4, using: &rng) == 0 {
+            // Garble a few bytes anywhere, the request line and headers included.
+            for _ in 0..<3 {
+              bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            }
+          }
+          _ = try RawSocket.exchange(d.socket, bytes, timeout: 2)
+        }
+      }
+      try fuzz(100)  // warm up: the engine's lazily opened files, NIO's threads
+      let before = d.openFiles
+      try fuzz(2000)
+      let after = try await eventuallyValue { () -> Int? in
+        let n = d.openFiles
+        return n <= before ? n : nil
+      }
+      #expect(after != nil, "ckitd holds \(d.openFiles) descriptors, \(before) before the fuzzing")
+      #expect(d.pid != nil, "ckitd is gone")
+      #expect(try d.docker(["ps", "-aq"]).stdout.isEmpty)
+      #expect(try RawSocket.status(RawSocket.exchange(d.socket, RawSocket.request("GET", "/_ping"))) == 200)
+    }
+  }
+}
