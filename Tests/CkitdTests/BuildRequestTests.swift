@@ -66,14 +66,15 @@ import Testing
   }
 
   @Test func notAnArchiveIsRefusedAndLeavesNothing() async throws {
-    let before = Set(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()))
+    let parent = FileManager.default.temporaryDirectory.appendingPathComponent("ckitd-ctx-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: parent) }
     let body = AsyncStream<[UInt8]> { c in
       c.yield(Array("this is not a tar archive, not even compressed one".utf8))
       c.finish()
     }
-    await #expect(throws: EngineError.self) { try await BuildContextUpload.receive(body) }
-    let after = Set(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()))
-    #expect(after.subtracting(before).filter { $0.hasPrefix("ckitd-build-") }.isEmpty)
+    await #expect(throws: EngineError.self) { try await BuildContextUpload.receive(body, in: parent.path) }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path).isEmpty)
   }
 
   @Test func registryAuthHeader() throws {

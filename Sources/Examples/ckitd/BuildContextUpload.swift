@@ -16,10 +16,11 @@ struct BuildContextUpload: Sendable {
 
   /// Spools `body` then unpacks it. A body that ends early or is not an archive throws `invalidArgument` with
   /// dockerd's words (`unable to prepare context`), and leaves nothing behind.
-  static func receive<Body: AsyncSequence>(_ body: Body) async throws(EngineError) -> BuildContextUpload
-  where Body.Element == [UInt8] {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ckitd-build-\(UUID().uuidString)")
-      .path
+  /// The scratch directory is made in `parent` (the system's temporary directory unless given).
+  static func receive<Body: AsyncSequence>(
+    _ body: Body, in parent: String = FileManager.default.temporaryDirectory.path
+  ) async throws(EngineError) -> BuildContextUpload where Body.Element == [UInt8] {
+    let scratch = parent + "/ckitd-build-\(UUID().uuidString)"
     guard mkdir(scratch, 0o700) == 0 else { throw .state(path: scratch, reason: String(cString: strerror(errno))) }
     do {
       let spool = scratch + "/context.tar"
