@@ -48,6 +48,27 @@ struct CkitdClientTests {
     return try #require(result)
   }
 
+  /// `kill -9` of ckitd in the middle of a build: started again, it has swept the context it was receiving, and
+  /// the same build runs to its end.
+  @Test func buildKilledThenRetried() async throws {
+    try await CkitdDaemon.with { env, daemon in
+      let context = try env.scratch.directory("context")
+      try "FROM \(env.image)\nRUN sleep 3 && echo built > /built\n".write(
+        to: context.appendingPathComponent("Dockerfile"), atomically: true, encoding: .utf8)
+      let first = try daemon.dockerInBackground(["build", "-t", "killed:1", context.path])
+      #expect(try await first.waitForOutput { $0.contains("Step 2/2") }, "\(first.text)")
+      daemon.stop(signal: SIGKILL)
+      #expect(first.stop().status != 0)
+      try await daemon.start()
+      let contexts = env.scratch.path.appendingPathComponent("ckitd/build").path
+      #expect(try FileManager.default.contentsOfDirectory(atPath: contexts).isEmpty)
+      let again = try daemon.docker(["build", "-q", "-t", "killed:1", context.path])
+      #expect(again.status == 0, "\(again.stderr)")
+      #expect(again.stdout.hasPrefix("sha256:"))
+      #expect(try daemon.docker(["run", "--rm", "killed:1", "cat", "/built"]).stdout == "built\n")
+    }
+  }
+
   @Test func dockerCLI() async throws {
     let r = try await pytest("test_docker_cli.py")
     #expect(r.status == 0, "\(r.stdout)\(r.stderr)")

@@ -46,6 +46,20 @@ struct BuildContextUpload: Sendable {
     }
   }
 
+  /// Where ckitd receives contexts: `ckitd/build` under the state root (on the root's disk, not a `/tmp` that may
+  /// be memory), made private (0700) if missing. What a killed ckitd left there is removed (`sweep`).
+  static func parent(root: String) -> String { root + "/ckitd/build" }
+
+  /// Makes `parent` (0700) and removes what it holds: the contexts of builds that a killed ckitd never finished.
+  /// Called once as ckitd starts.
+  static func sweep(_ parent: String) {
+    try? FileManager.default.createDirectory(
+      atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
+      try? FileManager.default.removeItem(atPath: parent + "/" + entry)
+    }
+  }
+
   /// The unpacked context's directory.
   var root: String { context.root.path }
 

@@ -5,10 +5,12 @@ import NIOHTTP1
 /// `POST /build` (the classic builder: a tar context as the body, JSON messages back) and `POST /commit`.
 enum BuildRoutes {
   static func register(on router: inout Router, engine: ContainerEngine) {
+    let contexts = BuildContextUpload.parent(root: engine.configuration.root)
+    BuildContextUpload.sweep(contexts)
     router.add(.POST, "/build") { request, response in
       // The query is checked before a byte of the context is read.
       let build = try BuildRequest(query: request.query)
-      let upload = try await BuildContextUpload.receive(request.body.bytes)
+      let upload = try await BuildContextUpload.receive(request.body.bytes, in: contexts)
       defer { upload.discard() }
       try await ProgressResponse.run(engine.build(build.options(contextRoot: upload.root)), on: response) {
         DockerProgressJSON.build($0, quiet: build.quiet)
