@@ -1,3 +1,4 @@
+import Builder
 import ContainerEngine
 import Testing
 
@@ -49,5 +50,20 @@ import Testing
     #expect(DockerProgressJSON.build(BuildEvent(.pulled(reference: "x"), text: ""), quiet: false).isEmpty)
     let output = BuildEvent(.output(Array("hi\n".utf8)), text: "hi\n")
     #expect(DockerProgressJSON.build(output, quiet: false) == [["stream": "hi\n"]])
+  }
+}
+
+/// A failed RUN as dockerd reports it: its words and its code, which `docker build` exits with.
+@Suite struct BuildFailureJSONTests {
+  @Test func runFailureHasDockersWordsAndCode() {
+    let failure = EngineError.underlying(
+      context: "", cause: BuildError.runFailed(command: "exit 3", exitCode: 3, output: ""))
+    #expect(
+      DockerProgressJSON.error(failure).serialized()
+        == #"{"errorDetail":{"code":3,"message":"The command '/bin/sh -c exit 3' returned a non-zero code: 3"},"#
+        + #""error":"The command '/bin/sh -c exit 3' returned a non-zero code: 3"}"#)
+    #expect(DockerProgressJSON.shellText(#"["sh" "-c" "exit 4"]"#) == "sh -c exit 4")
+    #expect(DockerProgressJSON.shellText(#"["sh","-c","exit 4"]"#) == "sh -c exit 4")
+    #expect(DockerProgressJSON.error(EngineError.noSuchImage("x"))["error"] == "No such image: x")
   }
 }

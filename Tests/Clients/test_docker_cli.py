@@ -60,7 +60,8 @@ def test_build_then_cached_build(docker_env, busybox, name, tmp_path):
     assert quiet.stdout.strip().startswith("sha256:")
     (tmp_path / "Dockerfile").write_text(f"FROM {busybox}\nRUN exit 3\n")
     failed = docker(docker_env, "build", str(tmp_path), check=False)
-    assert failed.returncode != 0
+    assert failed.returncode == 3
+    assert "The command '/bin/sh -c exit 3' returned a non-zero code: 3" in failed.stderr
     docker(docker_env, "rmi", f"{name}:1")
 
 

@@ -1,3 +1,4 @@
+import Builder
 import ContainerEngine
 import Foundation
 
@@ -39,9 +40,35 @@ enum DockerProgressJSON {
   /// `{"status": text}`: a line with no layer (`load`'s `Loaded image: busybox:latest`).
   static func status(_ text: String) -> JSON { ["status": .string(text)] }
 
-  /// The last message of a failed stream: `{"errorDetail": {"message": m}, "error": m}`.
-  static func error(_ message: String) -> JSON {
-    ["errorDetail": ["message": .string(message)], "error": .string(message)]
+  /// The last message of a failed stream: `{"errorDetail": {"message": m}, "error": m}`; with `code` (a RUN's
+  /// exit status) in `errorDetail` too, which the CLI exits with.
+  static func error(_ message: String, code: Int32? = nil) -> JSON {
+    let detail: JSON = code.map { ["code": .number($0), "message": .string(message)] } ?? ["message": .string(message)]
+    return ["errorDetail": detail, "error": .string(message)]
+  }
+
+  /// The last message for `failure`: dockerd's words for a RUN that failed (`The command '/bin/sh -c exit 3'
+  /// returned a non-zero code: 3`, with the code), else the error as the API answers it.
+  static func error(_ failure: any Error) -> JSON {
+    var cause: any Error = failure
+    while case .underlying(_, let inner)? = cause as? EngineError { cause = inner }
+    if case .runFailed(let command, let code, _)? = cause as? BuildError {
+      return error("The command '\(shellText(command))' returned a non-zero code: \(code)", code: code)
+    }
+    return error(APIError.from(failure).message)
+  }
+
+  /// A RUN's command as dockerd prints it: the exec form's words joined by spaces (`sh -c exit 4`), the shell
+  /// form after `/bin/sh -c`.
+  static func shellText(_ command: String) -> String {
+    guard command.hasPrefix("["), command.hasSuffix("]") else {
+      return command.hasPrefix("/bin/sh -c ") ? command : "/bin/sh -c " + command
+    }
+    if let words = try? JSONDecoder().decode([String].self, from: Data(command.utf8)) {
+      return words.joined(separator: " ")
+    }
+    // The builder's own rendering, `["sh" "-c" "exit 4"]`.
+    return String(command.dropFirst(2).dropLast(2)).replacingOccurrences(of: "\" \"", with: " ")
   }
 
   /// Docker's bar for a transfer, as dockerd writes it for a client that is no terminal (`JSONProgress.String`,

@@ -26,7 +26,7 @@ struct ProgressResponse {
   mutating func finish(failure: (any Error)? = nil) async throws {
     if let failure {
       guard started else { throw failure }
-      try await response.writeLine(DockerProgressJSON.error(APIError.from(failure).message))
+      try await response.writeLine(DockerProgressJSON.error(failure))
     } else if !started {
       try await response.start(contentType: "application/json")
     }
