@@ -299,7 +299,8 @@ let package = Package(
         "ckit", "ContainerEngine", "ContainerNetwork", "RegistryClient", "CLayerFS", "OCI", "TestSupport",
       ]),
     // ckitd's own logic (Docker's JSON shapes, X-Registry-Auth, the build query and context), unit-tested.
-    .testTarget(name: "CkitdTests", dependencies: ["ckitd", "Builder", "ContainerEngine", "TestSupport"]),
+    .testTarget(
+      name: "CkitdTests", dependencies: ["ckitd", "Builder", "ContainerEngine", "ContainerNetwork", "TestSupport"]),
     .testTarget(
       name: "ContainerEngineTests", dependencies: ["ContainerEngine", "ContainerNetwork", "OCI", "TestSupport"]),
     // Written as a user of the library would: ContainerSandbox and the fixtures' registry, nothing `package`.

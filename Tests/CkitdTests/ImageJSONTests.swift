@@ -1,4 +1,5 @@
 import ContainerEngine
+import ContainerNetwork
 import Foundation
 import Testing
 
@@ -65,5 +66,14 @@ import Testing
     #expect(DockerNetworkJSON.find(String(DockerNetworkJSON.predefined[0].id.prefix(12)))?.name == "bridge")
     #expect(DockerNetworkJSON.find("nosuch") == nil)
     #expect(DockerNetworkJSON.network(DockerNetworkJSON.predefined[0])["IPAM"]?["Config"] != [])
+    let subnet = try #require(DockerNetworkJSON.subnet(gateway: "10.233.7.1", prefix: 24))
+    #expect("\(subnet)" == "10.233.7.0/24")
+    #expect(DockerNetworkJSON.subnet(gateway: "nonsense", prefix: 24) == nil)
+    let bridge = DockerNetworkJSON.network(
+      DockerNetworkJSON.predefined[0], subnet: subnet,
+      attached: [DockerNetworkJSON.Attached(id: "abc", name: "web", address: "10.233.7.2")])
+    #expect(bridge["IPAM"]?["Config"] == [["Subnet": "10.233.7.0/24", "Gateway": "10.233.7.1"]])
+    #expect(bridge["Containers"]?["abc"]?["IPv4Address"] == "10.233.7.2/24")
+    #expect(bridge["Containers"]?["abc"]?["Name"] == "web")
   }
 }

@@ -96,6 +96,11 @@ def test_containers_run_exec_logs_wait_commit(client, busybox, name):
             if b"tick 2" in b"".join(lines):
                 break
         assert b"ready" in b"".join(lines)
+        bridge = client.networks.get("bridge").attrs
+        attached = bridge["Containers"][c.id]
+        assert attached["Name"] == name
+        c.reload()
+        assert attached["IPv4Address"].split("/")[0] == c.attrs["NetworkSettings"]["IPAddress"]
         code, output = c.exec_run(["sh", "-c", "echo from exec; rm /etc/passwd"])
         assert code == 0
         assert output == b"from exec\n"

@@ -44,16 +44,39 @@ enum DockerNetworkJSON {
     }
   }
 
-  /// The network as Docker shows it; the bridge has the default subnet's IPAM config and ckit's bridge name.
-  static func network(_ n: Predefined) -> JSON {
+  /// A container attached to a network: Docker's `Containers` entry of a network's inspect.
+  struct Attached: Sendable {
+    /// The container's ID.
+    var id: String
+    /// Its name.
+    var name: String
+    /// Its address on the bridge.
+    var address: String
+  }
+
+  /// The network as Docker shows it. The bridge's IPAM config is `subnet` (the bridge containers are on, as
+  /// one of them reports it: a root may have a bridge of its own), else ckit's default bridge; its `Containers`
+  /// are the running containers on it.
+  static func network(_ n: Predefined, subnet: IPv4Subnet? = nil, attached: [Attached] = []) -> JSON {
     var ipam: JSON = []
     var options: JSON = .object([])
+    var containers: [(String, JSON)] = []
     if n.name == "bridge" {
       let bridge = Bridge.default()
-      ipam = [["Subnet": .string("\(bridge.subnet)"), "Gateway": .string("\(bridge.subnet.gateway)")]]
+      let subnet = subnet ?? bridge.subnet
+      ipam = [["Subnet": .string("\(subnet)"), "Gateway": .string("\(subnet.gateway)")]]
       options = .map([
         "com.docker.network.bridge.name": bridge.name, "com.docker.network.bridge.default_bridge": "true",
       ])
+      containers = attached.map { c in
+        (
+          c.id,
+          [
+            "Name": .string(c.name), "EndpointID": "", "MacAddress": "",
+            "IPv4Address": .string("\(c.address)/\(subnet.prefixLength)"), "IPv6Address": "",
+          ]
+        )
+      }
     }
     return [
       "Name": .string(n.name),
@@ -68,10 +91,17 @@ enum DockerNetworkJSON {
       "Ingress": false,
       "ConfigFrom": ["Network": ""],
       "ConfigOnly": false,
-      "Containers": .object([]),
+      "Containers": .object(containers),
       "Options": options,
       "Labels": .object([]),
     ]
+  }
+
+  /// The subnet of a bridge whose gateway is `gateway` with `prefix` bits; nil when they say nothing valid.
+  static func subnet(gateway: String, prefix: Int) -> IPv4Subnet? {
+    guard let address = try? IPv4Address(gateway), (8...30).contains(prefix) else { return nil }
+    let mask = UInt32.max << UInt32(32 - prefix)
+    return try? IPv4Subnet("\(IPv4Address(address.value & mask))/\(prefix)")
   }
 
   /// A filter Docker's network list does not have.

@@ -1,4 +1,5 @@
 import ContainerEngine
+import ContainerNetwork
 import NIOHTTP1
 
 /// `/networks`: the list and inspect of Docker's predefined networks (`bridge`, `host`, `none`), which are ckit's
@@ -12,13 +13,27 @@ enum NetworkRoutes {
       {
         throw APIError.badRequest(error.description)
       }
-      try await response.json(.array(networks.map(DockerNetworkJSON.network)))
+      try await response.json(.array(networks.map { DockerNetworkJSON.network($0) }))
     }
 
     router.add(.GET, "/networks/{id}") { request, response in
       let id = request.parameter("id")
       guard let network = DockerNetworkJSON.find(id) else { throw APIError(.notFound, "network \(id) not found") }
-      try await response.json(DockerNetworkJSON.network(network))
+      guard network.name == "bridge" else {
+        try await response.json(DockerNetworkJSON.network(network))
+        return
+      }
+      // The running containers on the bridge; the first tells the bridge's gateway and prefix.
+      let running = try await engine.list(all: false).filter { $0.address != nil && $0.network == .bridge }
+      var subnet: IPv4Subnet? = nil
+      if let first = running.first {
+        let settings = try await engine.inspect(first.id).networkSettings
+        subnet = DockerNetworkJSON.subnet(gateway: settings.gateway, prefix: settings.ipPrefixLen)
+      }
+      let attached = running.map {
+        DockerNetworkJSON.Attached(id: $0.id, name: $0.name, address: $0.address ?? "")
+      }
+      try await response.json(DockerNetworkJSON.network(network, subnet: subnet, attached: attached))
     }
 
     let unsupported: Router.Handler = { _, _ in
