@@ -91,9 +91,10 @@ final class APIConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler 
     busy = false
     task = nil
     bodyFull = false
+    // A body the handler did not read to its end: the rest is dropped as it arrives.
+    source?.finish()
+    source = nil
     if hijacked || !keepAlive || (inputClosed && queued.isEmpty) {
-      source?.finish()
-      source = nil
       context.close(promise: nil)
       return
     }
