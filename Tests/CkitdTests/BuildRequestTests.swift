@@ -94,5 +94,13 @@ import Testing
     #expect(try RegistryAuth(header: nil).isEmpty)
     #expect(throws: AuthDecodingError.self) { try RegistryAuth(header: "%%%not base64") }
     #expect(throws: AuthDecodingError.self) { try RegistryAuth(header: encode("[1,2]")) }
+    let all = try RegistryAuth.all(
+      header: encode(
+        #"{"https://index.docker.io/v1/":{"username":"a","password":"b"},"127.0.0.1:5000":{"identitytoken":"t"}}"#))
+    #expect(all["https://index.docker.io/v1/"]?.registry(for: "") == "docker.io")
+    #expect(all["127.0.0.1:5000"]?.registry(for: "") == "127.0.0.1:5000")
+    #expect(all["127.0.0.1:5000"]?.identityToken == "t")
+    #expect(try RegistryAuth.all(header: nil).isEmpty)
+    #expect(throws: AuthDecodingError.self) { try RegistryAuth.all(header: encode(#"{"x":1}"#)) }
   }
 }

@@ -2,6 +2,7 @@
 containers run/exec_run/logs(stream)/attach/wait/commit/put_archive/get_archive, events and stats."""
 
 import io
+import os
 import tarfile
 import time
 
@@ -44,6 +45,27 @@ def test_push_and_pull_with_registry_auth(client, busybox, auth_registry, name):
     image = client.images.pull(target, tag="1", auth_config=auth)
     assert f"{target}:1" in image.tags
     client.images.remove(f"{target}:1")
+
+
+def test_build_from_a_locked_registry(busybox, auth_registry, name, tmp_path):
+    # A client of its own: login keeps the credentials in it, and its builds send them (X-Registry-Config).
+    client = docker.DockerClient(base_url=os.environ["DOCKER_HOST"], timeout=180)
+    host, username, password = auth_registry
+    base = f"{host}/{name}/base"
+    client.images.pull(busybox).tag(base, "1")
+    pushed = list(client.images.push(base, tag="1", stream=True, decode=True,
+                                     auth_config={"username": username, "password": password}))
+    assert not any("error" in line for line in pushed), pushed
+    client.images.remove(f"{base}:1")
+    (tmp_path / "Dockerfile").write_text(f"FROM {base}:1\nRUN echo locked > /locked\n")
+    with pytest.raises(docker.errors.BuildError):
+        client.images.build(path=str(tmp_path), rm=True)
+    client.login(username=username, password=password, registry=host)
+    image, _ = client.images.build(path=str(tmp_path), tag=f"{name}:locked", rm=True)
+    assert f"{name}:locked" in image.tags
+    client.images.remove(f"{name}:locked")
+    client.images.remove(f"{base}:1")
+    client.close()
 
 
 def test_images_build_cached_and_failed(client, busybox, name, tmp_path):

@@ -10,10 +10,20 @@ enum BuildRoutes {
     router.add(.POST, "/build") { request, response in
       // The query is checked before a byte of the context is read.
       let build = try BuildRequest(query: request.query)
+      // The client's credentials for the registries of the base images (the CLI sends all it has).
+      let auths: [String: RegistryAuth]
+      do { auths = try RegistryAuth.all(header: request.headers.first(name: "X-Registry-Config")) } catch let error
+        as AuthDecodingError
+      {
+        throw APIError.badRequest(error.description)
+      }
       let upload = try await BuildContextUpload.receive(request.body.bytes, in: contexts)
       defer { upload.discard() }
-      try await ProgressResponse.run(engine.build(build.options(contextRoot: upload.root)), on: response) {
-        DockerProgressJSON.build($0, quiet: build.quiet)
+      let credentials = auths.values.map { (registry: $0.registry(for: ""), auth: $0) }
+      try await RegistryAuth.withEngine(engine, credentials: credentials) { engine in
+        try await ProgressResponse.run(engine.build(build.options(contextRoot: upload.root)), on: response) {
+          DockerProgressJSON.build($0, quiet: build.quiet)
+        }
       }
     }
 

@@ -23,13 +23,16 @@ struct RegistryAuth: Equatable, Sendable {
   /// Decodes the header's value; nil and empty values, and `{}`, give empty credentials. A value that is not
   /// base64 of a JSON object is refused, as dockerd refuses it (400).
   init(header: String?) throws(AuthDecodingError) {
-    guard let header, !header.isEmpty else { return }
-    // Docker encodes with URL-safe base64, padded or not; some clients send the standard alphabet.
-    var text = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-    text += String(repeating: "=", count: (4 - text.count % 4) % 4)
-    guard let data = Data(base64Encoded: text),
-      let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-    else { throw AuthDecodingError(header: header) }
+    guard let header, !header.isEmpty else {
+      self.init()
+      return
+    }
+    guard let object = Self.object(header) else { throw AuthDecodingError(header: header) }
+    self.init(object)
+  }
+
+  /// Credentials from Docker's `AuthConfig` object.
+  init(_ object: [String: Any]) {
     func field(_ key: String) -> String { object[key] as? String ?? "" }
     username = field("username")
     password = field("password")
@@ -42,6 +45,29 @@ struct RegistryAuth: Equatable, Sendable {
       username = String(pair[..<colon])
       password = String(pair[pair.index(after: colon)...])
     }
+  }
+
+  /// `X-Registry-Config` (a build's header): base64url of a JSON object of `AuthConfig`s keyed by registry, all
+  /// the client knows, for the base images a build pulls. Empty without a header; refused when not such JSON.
+  static func all(header: String?) throws(AuthDecodingError) -> [String: RegistryAuth] {
+    guard let header, !header.isEmpty else { return [:] }
+    guard let object = Self.object(header) else { throw AuthDecodingError(header: header) }
+    var all: [String: RegistryAuth] = [:]
+    for (server, value) in object {
+      guard let config = value as? [String: Any] else { throw AuthDecodingError(header: header) }
+      var auth = RegistryAuth(config)
+      if auth.serverAddress.isEmpty { auth.serverAddress = server }
+      all[server] = auth
+    }
+    return all
+  }
+
+  /// The JSON object a header's base64 (URL-safe, padded or not, or standard) holds.
+  private static func object(_ header: String) -> [String: Any]? {
+    var text = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+    text += String(repeating: "=", count: (4 - text.count % 4) % 4)
+    guard let data = Data(base64Encoded: text) else { return nil }
+    return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
   }
 
   /// Credentials from their fields (tests, `POST /auth`).
@@ -69,22 +95,37 @@ struct RegistryAuth: Equatable, Sendable {
   func withEngine<T: Sendable>(
     _ engine: ContainerEngine, for reference: String, _ body: @Sendable (ContainerEngine) async throws -> T
   ) async throws -> T {
-    if isEmpty { return try await body(engine) }
+    try await Self.withEngine(engine, credentials: isEmpty ? [] : [(registry(for: reference), self)], body)
+  }
+
+  /// Runs `body` with `engine` when `credentials` is empty, else with an engine like it whose docker config is a
+  /// private file (mode 0600, in a 0700 directory) holding only these credentials, each for its registry.
+  static func withEngine<T: Sendable>(
+    _ engine: ContainerEngine, credentials: [(registry: String, auth: RegistryAuth)],
+    _ body: @Sendable (ContainerEngine) async throws -> T
+  ) async throws -> T {
+    let usable = credentials.filter { !$0.auth.isEmpty }
+    if usable.isEmpty { return try await body(engine) }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckitd-auth-\(UUID().uuidString)").path
     guard mkdir(dir, 0o700) == 0 else {
       throw EngineError.state(path: dir, reason: String(cString: strerror(errno)))
     }
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/config.json"
-    let credentials: RegistryCredentials =
-      identityToken.isEmpty ? .basic(username: username, password: password) : .identityToken(identityToken)
-    do { try DockerCredentialStore(configPath: path).store(credentials, for: registry(for: reference)) } catch {
-      throw EngineError.underlying(context: "X-Registry-Auth", cause: error)
+    let store = DockerCredentialStore(configPath: path)
+    for (registry, auth) in usable {
+      let credentials: RegistryCredentials =
+        auth.identityToken.isEmpty
+        ? .basic(username: auth.username, password: auth.password) : .identityToken(auth.identityToken)
+      do { try store.store(credentials, for: registry) } catch {
+        throw EngineError.underlying(context: "registry credentials", cause: error)
+      }
     }
     var configuration = engine.configuration
     configuration.registry.dockerConfigPath = path
     return try await body(try ContainerEngine(configuration: configuration))
   }
+
 }
 
 /// An `X-Registry-Auth` header that is not base64 of a JSON object.
