@@ -58,6 +58,13 @@ def test_build_then_cached_build(docker_env, busybox, name, tmp_path):
     assert ids[0] == ids[1]
     quiet = docker(docker_env, "build", "-q", str(tmp_path))
     assert quiet.stdout.strip().startswith("sha256:")
+    # A Dockerfile from outside the context: the CLI adds it to the context's tar under a name of its own.
+    outside = tmp_path.parent / (name + ".Dockerfile")
+    outside.write_text(f"FROM {busybox}\nCOPY data.txt /copied.txt\n")
+    docker(docker_env, "build", "-t", f"{name}:2", "-f", str(outside), str(tmp_path))
+    copied = docker(docker_env, "run", "--rm", f"{name}:2", "cat", "/copied.txt")
+    assert copied.stdout == "context file\n"
+    docker(docker_env, "rmi", f"{name}:2")
     (tmp_path / "Dockerfile").write_text(f"FROM {busybox}\nRUN exit 3\n")
     failed = docker(docker_env, "build", str(tmp_path), check=False)
     assert failed.returncode == 3

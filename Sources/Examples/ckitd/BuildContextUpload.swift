@@ -27,7 +27,12 @@ struct BuildContextUpload: Sendable {
       let fd = open(spool, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
       guard fd >= 0 else { throw EngineError.state(path: spool, reason: String(cString: strerror(errno))) }
       defer { close(fd) }
-      for try await chunk in body { try write(chunk, to: fd, path: spool) }
+      var size = 0
+      for try await chunk in body {
+        try write(chunk, to: fd, path: spool)
+        size += chunk.count
+      }
+      try closeTar(fd, size: size, path: spool)
       guard lseek(fd, 0, SEEK_SET) == 0 else {
         throw EngineError.state(path: spool, reason: String(cString: strerror(errno)))
       }
@@ -67,6 +72,18 @@ struct BuildContextUpload: Sendable {
   func discard() {
     context.discard()
     try? FileManager.default.removeItem(atPath: scratch)
+  }
+
+  /// Ends a plain tar that stops right after its last file's data, as the docker CLI's does when it adds a
+  /// Dockerfile from outside the context (`-f /elsewhere/Dockerfile`: Go's reader accepts that, libarchive does
+  /// not): the last block's padding and the two zero blocks of the end are appended. A complete tar only gets
+  /// zero blocks after its end, which readers skip; a compressed stream (no `ustar` magic) is left as it is.
+  static func closeTar(_ fd: Int32, size: Int, path: String) throws(EngineError) {
+    var header = [UInt8](repeating: 0, count: 512)
+    guard size >= 512, pread(fd, &header, 512, 0) == 512, header[257..<262].elementsEqual("ustar".utf8) else {
+      return
+    }
+    try write([UInt8](repeating: 0, count: (512 - size % 512) % 512 + 1024), to: fd, path: path)
   }
 
   /// Writes all of `bytes` to `fd`.
