@@ -65,6 +65,26 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: outside))
   }
 
+  /// The docker CLI's tar with `-f` outside the context stops right after its last file's data.
+  @Test func tarCutAfterItsLastFileIsClosed() async throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckitd-ctx-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let tar = try TarFixture.write(
+      [.file("a.txt", "a\n"), .file(".dockerfile.x", "FROM scratch\n")], to: dir.appendingPathComponent("c.tar").path)
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: tar)))
+    while bytes.last == 0 { bytes.removeLast() }
+    #expect(bytes.count % 512 != 0)
+    let body = AsyncStream<[UInt8]> { c in
+      c.yield(bytes)
+      c.finish()
+    }
+    let upload = try await BuildContextUpload.receive(body, in: dir.path)
+    defer { upload.discard() }
+    #expect(try String(contentsOfFile: upload.root + "/.dockerfile.x", encoding: .utf8) == "FROM scratch\n")
+    #expect(try String(contentsOfFile: upload.root + "/a.txt", encoding: .utf8) == "a\n")
+  }
+
   @Test func notAnArchiveIsRefusedAndLeavesNothing() async throws {
     let parent = FileManager.default.temporaryDirectory.appendingPathComponent("ckitd-ctx-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
