@@ -216,4 +216,55 @@ struct CkitdListenerTests {
       #expect(open.stderr.contains("needs --tlsverify"), "\(open.stderr)")
     }
   }
+
+  /// `--tlsverify`: a non-loopback address is served, to clients whose certificate the CA signed only.
+  @Test func tlsWithClientCertificates() async throws {
+    try await withScratchRoot { scratch in
+      let dir = try scratch.directory("tls")
+      func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+      func openssl(_ args: [String]) throws { try Command.run(["openssl"] + args) }
+      try openssl([
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("ca-key.pem"), "-out", path("ca.pem"),
+        "-days", "1", "-subj", "/CN=ckitd-test-ca",
+      ])
+      for (name, usage) in [("server", "serverAuth"), ("client", "clientAuth")] {
+        try openssl([
+          "req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("\(name)-key.pem"), "-out", path("\(name).csr"),
+          "-subj", "/CN=\(name)",
+        ])
+        try "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=\(usage)\n".write(
+          toFile: path("\(name).ext"), atomically: true, encoding: .utf8)
+        try openssl([
+          "x509", "-req", "-in", path("\(name).csr"), "-CA", path("ca.pem"), "-CAkey", path("ca-key.pem"),
+          "-CAcreateserial", "-out", path("\(name).pem"), "-days", "1", "-extfile", path("\(name).ext"),
+        ])
+      }
+      let port = try FreePort.next()
+      let daemon = try BackgroundCommand([
+        "env", "CKIT_CGROUP_PARENT=\(scratch.cgroupParent())",
+        CkitCLITests.products.appendingPathComponent("ckitd").path,
+        "--root", scratch.path.path, "-H", "tcp://0.0.0.0:\(port)", "--tlsverify", "--tlscacert", path("ca.pem"),
+        "--tlscert", path("server.pem"), "--tlskey", path("server-key.pem"),
+      ])
+      defer { daemon.stop() }
+      #expect(
+        try await daemon.waitForOutput { $0.contains("API listening on tcp://0.0.0.0:\(port)") }, "\(daemon.text)")
+      var environment = ProcessInfo.processInfo.environment
+      environment["DOCKER_CONFIG"] = scratch.path.appendingPathComponent("docker-config").path
+      let host = ["-H", "tcp://127.0.0.1:\(port)"]
+      let verified = try Command.run(
+        [
+          "docker", "--tlsverify", "--tlscacert", path("ca.pem"), "--tlscert", path("client.pem"), "--tlskey",
+          path("client-key.pem"),
+        ] + host + ["ps", "-a"], check: false, environment: environment)
+      #expect(verified.status == 0, "\(verified.stderr)")
+      #expect(verified.stdout.hasPrefix("CONTAINER ID"))
+      let anonymous = try Command.run(
+        ["docker", "--tls", "--tlscacert", path("ca.pem")] + host + ["ps", "-a"], check: false, environment: environment
+      )
+      #expect(anonymous.stderr.contains("certificate required"), "\(anonymous.stderr)")
+      let plain = try Command.run(["docker"] + host + ["ps", "-a"], check: false, environment: environment)
+      #expect(plain.status != 0)
+    }
+  }
 }

@@ -140,6 +140,12 @@ final class APIConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler 
   }
 
   func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    // A connection that sent nothing for a while between requests (or stalled inside one's head) is closed, so
+    // that idle or trickling clients cannot hold descriptors forever; a request being served is left alone.
+    if event is IdleStateHandler.IdleStateEvent {
+      if !busy { context.close(promise: nil) }
+      return
+    }
     if case .inputClosed = event as? ChannelEvent {
       inputClosed = true
       // A hijacked stream's end is stdin's EOF; a request's body cut short is an error.

@@ -9,6 +9,8 @@ import NIOSSL
 struct APIServer: Sendable {
   let router: Router
   let tls: NIOSSLContext?
+  /// How long a connection may send nothing while no request of it is being served.
+  static let idleTimeout = TimeAmount.seconds(120)
 
   /// Binds `address`; a unix socket gets mode 0660 and group `group` when that group exists, else 0600.
   func bind(_ address: ListenAddress, group: String) async throws -> any Channel {
@@ -21,6 +23,7 @@ struct APIServer: Sendable {
         channel.eventLoop.makeCompletedFuture {
           let sync = channel.pipeline.syncOperations
           if let tls, case .tcp = address { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
+          try sync.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))
           try sync.addHandler(
             ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
             name: APIConnectionHandler.decoderName)

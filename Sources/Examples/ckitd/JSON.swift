@@ -24,7 +24,7 @@ enum JSON: Sendable, Equatable {
   }
 
   /// An integer of any width.
-  static func number(_ value: some BinaryInteger) -> JSON { .int(Int64(value)) }
+  static func number(_ value: some BinaryInteger) -> JSON { .int(Int64(clamping: value)) }
 
   /// A string, or null when absent.
   static func string(_ value: String?) -> JSON { value.map { .string($0) } ?? .null }
