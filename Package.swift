@@ -229,7 +229,8 @@ let package = Package(
     .executableTarget(
       name: "ckitd",
       dependencies: [
-        "ContainerEngine", "ContainerNetwork", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "ContainerEngine", "ContainerNetwork", "ContainerKit", "Builder", "OCI", "RegistryClient",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -307,6 +308,9 @@ let package = Package(
       dependencies: [
         "ckit", "ContainerEngine", "ContainerNetwork", "RegistryClient", "CLayerFS", "OCI", "TestSupport",
       ]),
+    // ckitd's own logic (Docker's JSON shapes, X-Registry-Auth, the build query and context), unit-tested.
+    .testTarget(
+      name: "CkitdTests", dependencies: ["ckitd", "Builder", "ContainerEngine", "ContainerNetwork", "TestSupport"]),
     .testTarget(
       name: "ContainerEngineTests", dependencies: ["ContainerEngine", "ContainerNetwork", "OCI", "TestSupport"]),
     // Written as a user of the library would: ContainerSandbox and the fixtures' registry, nothing `package`.

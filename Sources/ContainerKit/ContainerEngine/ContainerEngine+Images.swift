@@ -100,7 +100,11 @@ extension ContainerEngine {
   public func removeImage(_ reference: String, force: Bool = false) async throws(EngineError) -> [ImageRemoval] {
     try await named("remove \(reference)") {
       let image = try await engine.image(reference)
-      if !force, let user = try store.all().first(where: { $0.imageID == image.id }) {
+      // As docker: taking one of several names off an image deletes nothing, so a container's use is no conflict.
+      // (The store may keep the names of one image ID in several records: count them all.)
+      let names = Set(try await engine.images().filter { $0.id == image.id }.flatMap(\.repoTags))
+      let untagsOnly = names.count > 1 && names.contains(LibraryEngine.familiarTagged(reference))
+      if !force, !untagsOnly, let user = try store.all().first(where: { $0.imageID == image.id }) {
         throw EngineError.imageInUse(reference: reference, container: user.shortID)
       }
       return try await engine.removeImage(reference, force: force)

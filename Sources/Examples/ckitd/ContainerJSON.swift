@@ -5,11 +5,14 @@ import Foundation
 /// The engine's container values in dockerd's JSON shapes: `containers/json` entries and `containers/{id}/json`.
 enum ContainerJSON {
   /// A `GET /containers/json` entry (Docker's `ContainerSummary`).
-  static func summary(_ c: ContainerInfo, now: Date = Date()) -> JSON {
+  /// `bridge`: the bridge's gateway and prefix length, for the containers that have an address on it.
+  static func summary(_ c: ContainerInfo, now: Date = Date(), bridge: (gateway: String, prefix: Int)? = nil) -> JSON {
     let name = c.name.hasPrefix("/") ? c.name : "/" + c.name
     var network: [(String, JSON)] = []
     if case .bridge = c.network {
-      network.append(("bridge", endpoint(ip: c.address ?? "", prefix: c.address == nil ? 0 : 16, gateway: "", mac: "")))
+      let on = c.address == nil ? nil : bridge
+      network.append(
+        ("bridge", endpoint(ip: c.address ?? "", prefix: on?.prefix ?? 0, gateway: on?.gateway ?? "", mac: "")))
     } else {
       network.append((c.network.description, endpoint(ip: "", prefix: 0, gateway: "", mac: "")))
     }

@@ -22,7 +22,14 @@ enum ContainerRoutes {
       let containers = try await engine.list(
         all: all || limit != nil, filters: try Filters.parse(request.query("filters")), limit: limit)
       let now = Date()
-      try await response.json(.array(containers.map { ContainerJSON.summary($0, now: now) }))
+      // Every container on the bridge has its gateway and prefix: one inspect tells them (testcontainers, in a
+      // container, reaches published ports through the gateway it reads here).
+      var bridge: (gateway: String, prefix: Int)? = nil
+      if let c = containers.first(where: { $0.address != nil }) {
+        let settings = try await engine.inspect(c.id).networkSettings
+        bridge = (settings.gateway, settings.ipPrefixLen)
+      }
+      try await response.json(.array(containers.map { ContainerJSON.summary($0, now: now, bridge: bridge) }))
     }
 
     router.add(.GET, "/containers/{id}/json") { request, response in

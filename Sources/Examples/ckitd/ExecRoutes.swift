@@ -9,7 +9,7 @@ enum ExecRoutes {
       for (key, value) in body.fields
       where ![
         "AttachStdin", "AttachStdout", "AttachStderr", "DetachKeys", "Tty", "ConsoleSize", "Env", "Cmd", "User",
-        "WorkingDir", "Privileged",
+        "WorkingDir", "Privileged", "Container",
       ].contains(key) {
         if !ContainerCreateRequest.isZero(value) { throw APIError.badRequest("ckitd does not support exec's \(key)") }
       }

@@ -9,8 +9,10 @@ enum Routes {
     ContainerRoutes.register(on: &router, engine: engine, attaches: attaches)
     ContainerStreamRoutes.register(on: &router, engine: engine, attaches: attaches)
     ExecRoutes.register(on: &router, engine: engine, attaches: attaches)
-    // Images, build, volumes and networks (ImageRoutes.swift and its siblings):
-    // ImageRoutes.register(on: &router, engine: engine)
+    ImageRoutes.register(on: &router, engine: engine)
+    BuildRoutes.register(on: &router, engine: engine)
+    VolumeRoutes.register(on: &router, engine: engine)
+    NetworkRoutes.register(on: &router, engine: engine)
     return router
   }
 }
