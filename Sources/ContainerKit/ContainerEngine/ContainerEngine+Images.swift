@@ -200,20 +200,31 @@ extension ContainerEngine {
 
   /// Checks `username` and `password` against `registry`'s API (docker's `login`) and, when it accepts them, keeps
   /// them where docker does (`EngineConfiguration.registry`'s docker config: `$DOCKER_CONFIG/config.json`, else
-  /// `~/.docker/config.json`, or its credential helper) for later pulls and pushes. Returns docker's status, `Login Succeeded`.
+  /// `~/.docker/config.json`, or its credential helper) for later pulls and pushes. Returns docker's status,
+  /// `Login Succeeded`.
   @discardableResult
   public func login(registry: String = "docker.io", username: String, password: String) async throws(EngineError)
     -> String
   {
-    guard !username.isEmpty else { throw .invalidArgument("Username is required") }
-    guard !password.isEmpty else { throw .invalidArgument("Password is required") }
+    try await checkCredentials(registry: registry, username: username, password: password)
     return try await named("login \(registry)") {
-      try await RegistryLogin.verify(
-        server: registry, username: username, password: password, configuration: configuration.registry)
       // A configured credential helper runs as a process that the store awaits without holding a pool thread.
       let credentials = DockerCredentialStore(configPath: configuration.registry.resolvedDockerConfigPath)
       try await credentials.store(.basic(username: username, password: password), for: registry)
       return "Login Succeeded"
+    }
+  }
+
+  /// Checks `username` and `password` against `registry`'s API and keeps nothing: what a daemon does for its
+  /// clients' `login` (dockerd's `/auth`), whose client then keeps the credentials itself.
+  public func checkCredentials(registry: String = "docker.io", username: String, password: String)
+    async throws(EngineError)
+  {
+    guard !username.isEmpty else { throw .invalidArgument("Username is required") }
+    guard !password.isEmpty else { throw .invalidArgument("Password is required") }
+    try await named("login \(registry)") {
+      try await RegistryLogin.verify(
+        server: registry, username: username, password: password, configuration: configuration.registry)
     }
   }
 

@@ -48,7 +48,8 @@ enum SystemRoutes {
       let password = try Fields.string(body["password"], "password") ?? ""
       let server = try Fields.string(body["serveraddress"], "serveraddress").flatMap { $0.isEmpty ? nil : $0 }
       do {
-        _ = try await engine.login(registry: server ?? "docker.io", username: username, password: password)
+        // Checked only, as dockerd does: the client keeps the credentials (nothing lands in this daemon's config).
+        try await engine.checkCredentials(registry: server ?? "docker.io", username: username, password: password)
       } catch let error as EngineError {
         // dockerd answers a refused login with 401 and the registry's words.
         if case .invalidArgument = error { throw APIError.badRequest(error.description) }
