@@ -1,3 +1,4 @@
+import DockerfileParser
 import Foundation
 import OCI
 import TestSupport

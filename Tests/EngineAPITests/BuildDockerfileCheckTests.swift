@@ -31,7 +31,7 @@ struct BuildDockerfileCheckTests {
   @Test func anUnknownInstructionFailsBeforeTheFirstStepWithItsLine() async throws {
     try await withEngine { engine, image in
       let (events, error) = try await Self.failedBuild(engine, "FROM \(image)\nRUN echo ran > /ran\nFOO bar\n")
-      #expect(error.contains("dockerfile parse error line 3: unknown instruction: FOO"), "\(error)")
+      #expect(error.contains("Dockerfile parse error line 3: unknown instruction: FOO"), "\(error)")
       #expect(Self.steps(events).isEmpty, "\(events.map(\.text))")
     }
   }

@@ -43,7 +43,7 @@ public enum BuildError: Error, Sendable, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .dockerfile(let e):
-      e.line > 0 ? "dockerfile parse error line \(e.line): \(e.reason)" : "dockerfile parse error: \(e.reason)"
+      e.line > 0 ? "Dockerfile parse error line \(e.line): \(e.reason)" : "Dockerfile parse error: \(e.reason)"
     case .unknownCopySource(let r, let line, let cause):
       "dockerfile line \(line): --from=\(r) names no build stage, and no image \"\(r)\" was found: \(cause)"
     case .contextUnreadable(let p, let r): "build context \"\(p)\" cannot be read: \(r)"
