@@ -50,7 +50,7 @@ public struct BuildContext: Sendable {
   /// A context with explicit exclude patterns (the `.dockerignore` syntax) instead of the file.
   public init(directory: URL, excludes: [String]) throws(BuildError) {
     root = directory.resolvingSymlinksInPath()
-    do { matcher = try DockerIgnore(patterns: excludes) } catch {
+    do { matcher = try DockerIgnore(parsing: excludes.joined(separator: "\n")) } catch {
       throw .invalidInstruction(".dockerignore", reason: error.description)
     }
     ownsRoot = false
