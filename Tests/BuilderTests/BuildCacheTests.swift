@@ -1,3 +1,4 @@
+import DockerfileParser
 import Foundation
 import OCI
 import TestSupport
@@ -11,20 +12,30 @@ struct BuildCacheTests {
   let platform = Platform(architecture: "amd64")
 
   @Test func keyDependsOnEveryPart() {
-    let k = CacheKey(parent: parent, instruction: "RUN make", args: [KeyValue("V", "1")], platform: platform)
-    #expect(k == CacheKey(parent: parent, instruction: "RUN make", args: [KeyValue("V", "1")], platform: platform))
-    #expect(k != CacheKey(parent: parent, instruction: "RUN make ", args: [KeyValue("V", "1")], platform: platform))
-    #expect(k != CacheKey(parent: parent, instruction: "RUN make", args: [KeyValue("V", "2")], platform: platform))
+    let k = CacheKey(
+      parent: parent, instruction: "RUN make", args: [KeyValue(key: "V", value: "1")], platform: platform)
+    #expect(
+      k == CacheKey(parent: parent, instruction: "RUN make", args: [KeyValue(key: "V", value: "1")], platform: platform)
+    )
+    #expect(
+      k
+        != CacheKey(
+          parent: parent, instruction: "RUN make ", args: [KeyValue(key: "V", value: "1")], platform: platform))
+    #expect(
+      k != CacheKey(parent: parent, instruction: "RUN make", args: [KeyValue(key: "V", value: "2")], platform: platform)
+    )
     #expect(k != CacheKey(parent: parent, instruction: "RUN make", args: [], platform: platform))
     #expect(
       k
         != CacheKey(
-          parent: Digest.sha256(of: Array("other".utf8)), instruction: "RUN make", args: [KeyValue("V", "1")],
+          parent: Digest.sha256(of: Array("other".utf8)), instruction: "RUN make",
+          args: [KeyValue(key: "V", value: "1")],
           platform: platform))
     #expect(
       k
         != CacheKey(
-          parent: parent, instruction: "RUN make", args: [KeyValue("V", "1")], platform: Platform(architecture: "arm64")
+          parent: parent, instruction: "RUN make", args: [KeyValue(key: "V", value: "1")],
+          platform: Platform(architecture: "arm64")
         ))
     let withSrc = CacheKey(
       parent: parent, instruction: "COPY a /", sources: Digest.sha256(of: [1]), platform: platform)
@@ -32,15 +43,15 @@ struct BuildCacheTests {
       withSrc != CacheKey(parent: parent, instruction: "COPY a /", sources: Digest.sha256(of: [2]), platform: platform))
     // Field boundaries are unambiguous.
     #expect(
-      CacheKey(parent: parent, instruction: "a", args: [KeyValue("bc", "")], platform: platform)
-        != CacheKey(parent: parent, instruction: "ab", args: [KeyValue("c", "")], platform: platform))
+      CacheKey(parent: parent, instruction: "a", args: [KeyValue(key: "bc", value: "")], platform: platform)
+        != CacheKey(parent: parent, instruction: "ab", args: [KeyValue(key: "c", value: "")], platform: platform))
   }
 
   @Test func entriesSurviveANewCacheInstanceAndCorruptOnesAreMisses() async throws {
     try await withScratchRoot { scratch in
       let key = CacheKey(parent: parent, instruction: "RUN true", platform: platform)
       var state = BuildState.scratch()
-      state.config = try MetadataInstruction.env([KeyValue("A", "1")]).applied(to: state.config)
+      state.config = try MetadataInstruction.env([KeyValue(key: "A", value: "1")]).applied(to: state.config)
       state.cacheID = key.digest
       try BuildCache(root: scratch.path).store(state, for: key)
 

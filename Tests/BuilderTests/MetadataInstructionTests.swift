@@ -1,3 +1,4 @@
+import DockerfileParser
 import OCI
 import Testing
 
@@ -18,13 +19,16 @@ struct MetadataInstructionTests {
   }
 
   @Test func envReplacesInPlaceAndAppends() throws {
-    let c = try apply([.env([KeyValue("A", "1"), KeyValue("B", "2")]), .env([KeyValue("A", "3=x")])])
+    let c = try apply([
+      .env([KeyValue(key: "A", value: "1"), KeyValue(key: "B", value: "2")]), .env([KeyValue(key: "A", value: "3=x")]),
+    ])
     #expect(c.config?.env == ["A=3=x", "B=2"])
   }
 
   @Test func labelsMaintainerExposeVolumeUserStopSignal() throws {
     let c = try apply([
-      .label([KeyValue("a", "1")]), .label([KeyValue("a", "2"), KeyValue("b", "x y")]), .maintainer("Jane <j@x>"),
+      .label([KeyValue(key: "a", value: "1")]),
+      .label([KeyValue(key: "a", value: "2"), KeyValue(key: "b", value: "x y")]), .maintainer("Jane <j@x>"),
       .expose(["80", "53/UDP", "8000-8002"]), .volume(["/data", "/logs"]), .user("www:www"), .stopSignal("SIGQUIT"),
     ])
     #expect(c.config?.labels == ["a": "2", "b": "x y"])
@@ -69,28 +73,25 @@ struct MetadataInstructionTests {
     #expect(try apply([.workdir("rel")]).config?.workingDir == "/rel")
   }
 
+  /// HEALTHCHECK as the parser types it, applied to a config.
+  private func healthcheck(_ line: String) throws -> ImageConfiguration.Healthcheck? {
+    let stage = try Dockerfile(parsing: "FROM scratch\n" + line).stages[0]
+    guard case .healthcheck(let h) = stage.instructions[0].value else { return nil }
+    return try apply([.healthcheck(h)]).config?.healthcheck
+  }
+
   @Test func healthcheckFormsAndDurations() throws {
-    let h = try apply([
-      .healthcheck(
-        .command(
-          .shell("curl -f localhost"),
-          options: [
-            KeyValue("interval", "30s"), KeyValue("timeout", "1m30s"), KeyValue("retries", "3"),
-            KeyValue("start-period", "500ms"),
-          ]))
-    ]).config?.healthcheck
+    let h = try healthcheck(
+      "HEALTHCHECK --interval=30s --timeout=1m30s --retries=3 --start-period=500ms CMD curl -f localhost")
     #expect(h?.test == ["CMD-SHELL", "curl -f localhost"])
     #expect(h?.interval == 30_000_000_000)
     #expect(h?.timeout == 90_000_000_000)
     #expect(h?.startPeriod == 500_000_000)
+    #expect(h?.startInterval == nil)
     #expect(h?.retries == 3)
-    #expect(try apply([.healthcheck(.none)]).config?.healthcheck?.test == ["NONE"])
-    #expect(
-      try apply([.healthcheck(.command(.exec(["/bin/check", "-q"]), options: []))]).config?.healthcheck?.test
-        == ["CMD", "/bin/check", "-q"])
-    #expect(throws: BuildError.self) {
-      try apply([.healthcheck(.command(.shell("x"), options: [KeyValue("interval", "soon")]))])
-    }
+    #expect(try healthcheck("HEALTHCHECK NONE")?.test == ["NONE"])
+    #expect(try healthcheck(#"HEALTHCHECK CMD ["/bin/check", "-q"]"#)?.test == ["CMD", "/bin/check", "-q"])
+    #expect(throws: DockerfileError.self) { try healthcheck("HEALTHCHECK --interval=soon CMD x") }
   }
 
   @Test func onBuildStoresTriggersAndRefusesForbiddenOnes() throws {
@@ -101,7 +102,7 @@ struct MetadataInstructionTests {
   }
 
   @Test func historyTextIsTheClassicBuildersComment() {
-    #expect(MetadataInstruction.env([KeyValue("A", "1")]).historyText == "ENV A=1")
+    #expect(MetadataInstruction.env([KeyValue(key: "A", value: "1")]).historyText == "ENV A=1")
     #expect(MetadataInstruction.cmd(.exec(["nginx", "-g"])).historyText == "CMD [\"nginx\" \"-g\"]")
     #expect(MetadataInstruction.expose(["80"]).historyText == "EXPOSE 80")
   }

@@ -1,3 +1,4 @@
+import DockerfileParser
 import Foundation
 import LayerFS
 
@@ -9,7 +10,7 @@ import LayerFS
 public struct BuildContext: Sendable {
   /// The directory holding the context's files.
   public let root: URL
-  let matcher: IgnoreMatcher
+  let matcher: DockerIgnore
   /// Whether `root` was unpacked from a stream by us and should be removed by `discard()`.
   let ownsRoot: Bool
 
@@ -49,7 +50,9 @@ public struct BuildContext: Sendable {
   /// A context with explicit exclude patterns (the `.dockerignore` syntax) instead of the file.
   public init(directory: URL, excludes: [String]) throws(BuildError) {
     root = directory.resolvingSymlinksInPath()
-    matcher = try IgnoreMatcher(patterns: excludes)
+    do { matcher = try DockerIgnore(parsing: excludes.joined(separator: "\n")) } catch {
+      throw .invalidInstruction(".dockerignore", reason: error.description)
+    }
     ownsRoot = false
   }
 
@@ -60,7 +63,7 @@ public struct BuildContext: Sendable {
 
   /// Whether `path` (relative to the context root) is excluded by `.dockerignore`.
   public func isExcluded(_ path: String) -> Bool {
-    matcher.excludes(path)
+    matcher.matches(path)
   }
 
   /// Every file and directory the build can see, relative to the root, sorted.
@@ -78,18 +81,23 @@ public struct BuildContext: Sendable {
     }
     for name in names {
       let child = rel.isEmpty ? name : rel + "/" + name
-      let excluded = matcher.excludes(child)
+      let excluded = matcher.matches(child)
       var st = stat()
       guard lstat(root.path + "/" + child, &st) == 0 else { continue }
       let isDir = (st.st_mode & S_IFMT) == S_IFDIR
       if !excluded { out.append(child) }
-      if isDir, !excluded || matcher.hasExceptions { try walk(child, into: &out) }
+      if isDir, !excluded || matcher.patterns.contains(where: \.exclusion) { try walk(child, into: &out) }
     }
   }
 
-  static func loadIgnore(_ root: URL) throws(BuildError) -> IgnoreMatcher {
+  /// The context's `.dockerignore`, read by the parser's matcher (moby/patternmatcher's rules).
+  static func loadIgnore(_ root: URL) throws(BuildError) -> DockerIgnore {
     let url = root.appendingPathComponent(".dockerignore")
-    guard let data = FileManager.default.contents(atPath: url.path) else { return try IgnoreMatcher(patterns: []) }
-    return try IgnoreMatcher(dockerignore: String(decoding: data, as: UTF8.self))
+    do {
+      guard let data = FileManager.default.contents(atPath: url.path) else { return try DockerIgnore(patterns: []) }
+      return try DockerIgnore(parsing: String(decoding: data, as: UTF8.self))
+    } catch {
+      throw .invalidInstruction(".dockerignore", reason: error.description)
+    }
   }
 }

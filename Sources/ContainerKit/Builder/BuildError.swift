@@ -1,7 +1,14 @@
+import DockerfileParser
 import Foundation
 
 /// Why a build failed, naming the instruction, file or image at fault so the user can act on it without a trace.
 public enum BuildError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The Dockerfile is malformed (unknown instruction, bad flag, misplaced instruction, failed expansion): found
+  /// before any step runs, with the line, as Docker reports it.
+  case dockerfile(DockerfileError)
+  /// A `COPY --from` (or `RUN --mount=from=`) on `line` names neither an earlier stage nor an image that can be
+  /// found or pulled; `cause` says why the image lookup failed.
+  case unknownCopySource(String, line: Int, cause: String)
   /// The context directory or tar stream could not be read.
   case contextUnreadable(String, reason: String)
   /// A COPY/ADD source matched nothing in the context (or stage).
@@ -35,6 +42,10 @@ public enum BuildError: Error, Sendable, Equatable, CustomStringConvertible {
 
   public var description: String {
     switch self {
+    case .dockerfile(let e):
+      e.line > 0 ? "Dockerfile parse error line \(e.line): \(e.reason)" : "Dockerfile parse error: \(e.reason)"
+    case .unknownCopySource(let r, let line, let cause):
+      "dockerfile line \(line): --from=\(r) names no build stage, and no image \"\(r)\" was found: \(cause)"
     case .contextUnreadable(let p, let r): "build context \"\(p)\" cannot be read: \(r)"
     case .sourceNotFound(let s, let i): "\(i): source \"\(s)\" not found in build context"
     case .sourceOutsideContext(let s): "forbidden path outside the build context: \(s)"

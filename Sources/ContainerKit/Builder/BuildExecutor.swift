@@ -22,11 +22,11 @@ public struct RunRequest: Sendable, Hashable {
   /// `--network`: `none` (default here: no networking is set up for builds) or `host`.
   public var network: String
   /// `--mount=type=bind|cache|tmpfs`, with host sources already resolved.
-  public var mounts: [RunMount]
+  public var mounts: [Mount]
 
   public init(
     id: String, rootfs: URL, args: [String], env: [String], cwd: String = "/", uid: UInt32 = 0, gid: UInt32 = 0,
-    additionalGids: [UInt32] = [], network: String = "none", mounts: [RunMount] = []
+    additionalGids: [UInt32] = [], network: String = "none", mounts: [Mount] = []
   ) {
     self.id = id
     self.rootfs = rootfs
@@ -41,22 +41,29 @@ public struct RunRequest: Sendable, Hashable {
   }
 }
 
-/// A RUN `--mount`, resolved to a host path (bind, cache) or a fresh tmpfs.
-public struct RunMount: Sendable, Hashable {
-  public enum Kind: String, Sendable, Hashable {
-    case bind, cache, tmpfs
-  }
-  public var kind: Kind
-  /// Host path (bind, cache); unused for tmpfs.
-  public var source: String
-  /// Path in the container.
-  public var target: String
-  public var readOnly: Bool
+extension RunRequest {
+  /// A RUN `--mount`, resolved to a host path (bind, cache) or a fresh tmpfs. Nested so that it does not clash
+  /// with the parser's `RunMount` (the mount as written).
+  public struct Mount: Sendable, Hashable {
+    /// What is mounted: a context directory, a persistent cache directory, or an empty tmpfs.
+    public enum Kind: String, Sendable, Hashable {
+      case bind, cache, tmpfs
+    }
+    /// The mount's type (`type=` of `--mount`).
+    public var kind: Kind
+    /// Host path (bind, cache); unused for tmpfs.
+    public var source: String
+    /// Path in the container.
+    public var target: String
+    /// Whether the container may not write through it (binds are read-only unless `rw`).
+    public var readOnly: Bool
 
-  public init(kind: Kind, source: String = "", target: String, readOnly: Bool = false) {
-    self.kind = kind
-    self.source = source
-    self.target = target
-    self.readOnly = readOnly
+    /// A resolved mount, ready for the executor.
+    public init(kind: Kind, source: String = "", target: String, readOnly: Bool = false) {
+      self.kind = kind
+      self.source = source
+      self.target = target
+      self.readOnly = readOnly
+    }
   }
 }

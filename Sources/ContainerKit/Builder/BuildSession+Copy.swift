@@ -1,23 +1,11 @@
-import DockerfileParser
 import Foundation
 import OCI
 
 extension BuildSession {
   /// COPY and ADD: the key includes the content digest of the sources, so changing one file invalidates this step
   /// and the ones after it only.
-  func copy(_ node: Node, state: inout BuildState, env: [String: String]) async throws {
-    let words = try node.arguments.map { try expand($0, env: env) }
-    let isAdd = node.command == "add"
-    let keyword = isAdd ? "ADD" : "COPY"
-    guard words.count >= 2 else {
-      throw BuildError.invalidInstruction(keyword, reason: "requires at least two arguments")
-    }
-    func flag(_ n: String) throws -> String? { try node.flag(n).map { try expand($0, env: env) } }
-    let ins = CopyInstruction(
-      sources: Array(words.dropLast()), destination: words[words.count - 1], chown: try flag("chown"),
-      chmod: try flag("chmod"), excludes: try node.flags("exclude").map { try expand($0, env: env) },
-      from: try flag("from"), isAdd: isAdd, link: node.flag("link").map { $0 != "false" } ?? false,
-      checksum: try flag("checksum"))
+  func copy(_ ins: CopyInstruction, state: inout BuildState) async throws {
+    let keyword = ins.keyword
     if ins.sources.contains(where: RemoteSource.isURL) {
       try await addRemote(ins, state: &state)
       return
@@ -30,10 +18,10 @@ extension BuildSession {
     // contents it determines, so no files need reading on a cache hit).
     var fromState: BuildState?
     if let from = ins.from {
-      if let s = stages.stage(named: from), let done = finished[s.index] {
+      if let s = dockerfile.stage(named: from), let done = finished[s.index] {
         fromState = done
       } else {
-        fromState = try await storage.baseImage(from, platform: state.config.platform, pull: options.pull)
+        fromState = try await image(from, platform: state.config.platform)
       }
     }
     let contextOp = fromState == nil ? try CopyOperation(ins, from: .context(context)) : nil

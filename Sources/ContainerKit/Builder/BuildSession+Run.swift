@@ -7,31 +7,33 @@ import Synchronization
 extension BuildSession {
   /// RUN: in a container on a snapshot of the current state, with the stage's SHELL, ENV, USER, WORKDIR and the
   /// ARGs in scope in its environment; its writes become the next layer.
-  func run(_ node: Node, state: inout BuildState, scope: StageScope) async throws {
-    var a = node.arguments
-    if let doc = node.heredocs.first, !node.isJSON, a.count == 1,
-      a[0].trimmingCharacters(in: .whitespaces)
-        .hasPrefix("<<")
-    {
-      a = [doc.effectiveContent]
+  func run(_ r: Run, buildArgs: [String: String], state: inout BuildState) async throws {
+    let form: CommandForm
+    switch r.command {
+    case .exec(let a): form = .exec(a)
+    case .shell: form = .shell(r.shellScript ?? "")
     }
-    let form: CommandForm = node.isJSON ? .exec(a) : .shell(a.joined(separator: " "))
     let config = state.config.config ?? ImageConfiguration.ContainerConfig()
     let argv = form.argv(shell: config.shell ?? MetadataInstruction.defaultShell)
     guard !argv.isEmpty else { throw BuildError.invalidInstruction("RUN", reason: "empty command") }
-    let network = node.flag("network") ?? options.network
-    let mountSpecs = node.flags("mount")
+    let network = r.network.flatMap { $0 == .default ? nil : $0.rawValue } ?? options.network
+    var flags = r.mounts.map { "--mount=\($0.raw)" }
+    if let n = r.network { flags.append("--network=\(n.rawValue)") }
+    if let s = r.security { flags.append("--security=\(s.rawValue)") }
 
     // The ARGs a RUN sees, as the classic builder records them: `|2 A=1 B=2 /bin/sh -c ...`.
     let envNames = Set((config.env ?? []).map { String($0.split(separator: "=", maxSplits: 1)[0]) })
-    let args = scope.args.filter { !envNames.contains($0.key) }.sorted { $0.key < $1.key }
+    // Docker leaves the predefined proxy ARGs out of the history (they may hold credentials); the process sees them.
+    let args = buildArgs.filter { !envNames.contains($0.key) }.sorted { $0.key < $1.key }
+    let recorded = args.filter { !StageExpander.proxyArgs.contains($0.key) }
     var createdBy = argv.joined(separator: " ")
-    if !args.isEmpty {
-      createdBy = "|\(args.count) " + args.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + " " + createdBy
+    if !recorded.isEmpty {
+      createdBy =
+        "|\(recorded.count) " + recorded.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + " " + createdBy
     }
-    let keyText = (["RUN"] + node.flags).joined(separator: " ") + " " + form.text
+    let keyText = (["RUN"] + flags).joined(separator: " ") + " " + form.text
     let key = CacheKey(
-      parent: state.cacheID, instruction: keyText, args: args.map { KeyValue($0.key, $0.value) },
+      parent: state.cacheID, instruction: keyText, args: args.map { KeyValue(key: $0.key, value: $0.value) },
       platform: state.config.platform)
     if let hit = lookup(key) {
       state = hit
@@ -53,7 +55,7 @@ extension BuildSession {
       let users = try UserDatabase(buildRootfs: m.rootfs)
       let ids: (uid: UInt32, gid: UInt32, additional: [UInt32]) =
         user.isEmpty ? (0, 0, []) : try users.resolveUser(user)
-      let mounts = try mountSpecs.map { try Self.runMount($0, cacheRoot: mountRoot, context: contextRoot) }
+      let mounts = try r.mounts.map { try Self.runMount($0, cacheRoot: mountRoot, context: contextRoot) }
       let request = RunRequest(
         id: m.id, rootfs: m.rootfs, args: argv, env: env, cwd: cwd, uid: ids.uid, gid: ids.gid,
         additionalGids: ids.additional, network: network, mounts: mounts)
@@ -72,35 +74,29 @@ extension BuildSession {
     state = next
   }
 
-  /// `--mount=type=cache|bind|tmpfs,target=...`: cache directories persist under the builder's root, keyed by
-  /// `id` (default: the target); bind sources come from the context, read-only unless `rw`.
-  static func runMount(_ spec: String, cacheRoot: URL, context: URL) throws -> RunMount {
-    var fields: [String: String] = [:]
-    for part in spec.split(separator: ",") {
-      let kv = part.split(separator: "=", maxSplits: 1)
-      fields[String(kv[0]).lowercased()] = kv.count > 1 ? String(kv[1]) : "true"
+  /// `--mount=type=cache|bind|tmpfs,target=...` (typed and checked by the parser): cache directories persist under
+  /// the builder's root, keyed by `id` (default: the target); bind sources come from the context, read-only unless
+  /// `rw`.
+  static func runMount(_ m: RunMount, cacheRoot: URL, context: URL) throws(BuildError) -> RunRequest.Mount {
+    guard let target = m.target else {
+      throw .invalidInstruction("RUN --mount", reason: "\"\(m.raw)\": target is required")
     }
-    let type = fields["type"] ?? "bind"
-    guard let target = fields["target"] ?? fields["dst"] ?? fields["destination"] else {
-      throw BuildError.invalidInstruction("RUN --mount", reason: "\"\(spec)\": target is required")
-    }
-    switch type {
-    case "cache":
-      let id = fields["id"] ?? target
+    switch m.type {
+    case .cache:
+      let id = m.id ?? target
       let dir = cacheRoot.appendingPathComponent(Digest.sha256(of: Array(id.utf8)).encoded)
       try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-      return RunMount(kind: .cache, source: dir.path, target: target)
-    case "bind":
-      if fields["from"] != nil {
-        throw BuildError.invalidInstruction("RUN --mount", reason: "\"\(spec)\": bind from a stage is not supported")
+      return RunRequest.Mount(kind: .cache, source: dir.path, target: target)
+    case .bind:
+      if m.from != nil {
+        throw .invalidInstruction("RUN --mount", reason: "\"\(m.raw)\": bind from a stage is not supported")
       }
-      let src = ScopedPath.resolve(fields["source"] ?? fields["src"] ?? "/", in: context)
-      let rw = fields["rw"] == "true" || fields["readwrite"] == "true"
-      return RunMount(kind: .bind, source: src.path, target: target, readOnly: !rw)
-    case "tmpfs":
-      return RunMount(kind: .tmpfs, target: target)
-    default:
-      throw BuildError.invalidInstruction("RUN --mount", reason: "\"\(spec)\": unsupported type \(type)")
+      let src = ScopedPath.resolve(m.source ?? "/", in: context)
+      return RunRequest.Mount(kind: .bind, source: src.path, target: target, readOnly: m.readOnly)
+    case .tmpfs:
+      return RunRequest.Mount(kind: .tmpfs, target: target)
+    case .secret, .ssh:
+      throw .invalidInstruction("RUN --mount", reason: "\"\(m.raw)\": unsupported type \(m.type.rawValue)")
     }
   }
 }

@@ -1,3 +1,4 @@
+import DockerfileParser
 import OCI
 
 /// "Same parent + same instruction = reuse": a step's key digests its parent state, the instruction after word

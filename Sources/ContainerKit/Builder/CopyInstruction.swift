@@ -1,3 +1,5 @@
+import DockerfileParser
+
 /// One COPY or ADD after word expansion: what the Dockerfile asked for, before any file is looked at.
 public struct CopyInstruction: Hashable, Sendable {
   /// Source paths or wildcards, relative to the context (or to `from`'s root).
@@ -47,5 +49,32 @@ public struct CopyInstruction: Hashable, Sendable {
     if link { words.append("--link") }
     if let checksum { words.append("--checksum=\(checksum)") }
     return (words + sources + [destination]).joined(separator: " ")
+  }
+}
+
+extension CopyInstruction {
+  /// A typed, expanded COPY.
+  init(_ c: Copy) throws(BuildError) {
+    self.init(
+      sources: try Self.paths(c.sources, "COPY"), destination: c.destination, chown: c.chown, chmod: c.chmod,
+      excludes: c.excludes, from: c.from, isAdd: false, link: c.link)
+  }
+
+  /// A typed, expanded ADD.
+  init(_ a: Add) throws(BuildError) {
+    self.init(
+      sources: try Self.paths(a.sources, "ADD"), destination: a.destination, chown: a.chown, chmod: a.chmod,
+      excludes: a.excludes, isAdd: true, link: a.link, checksum: a.checksum)
+  }
+
+  private static func paths(_ sources: [Source], _ keyword: String) throws(BuildError) -> [String] {
+    var out: [String] = []
+    for s in sources {
+      guard case .path(let p) = s else {
+        throw .invalidInstruction(keyword, reason: "inline heredoc sources are not supported by this builder")
+      }
+      out.append(p)
+    }
+    return out
   }
 }

@@ -1,3 +1,4 @@
+import DockerfileParser
 import Foundation
 import OCI
 
@@ -25,13 +26,15 @@ struct CopyOperation: Sendable {
   let instruction: CopyInstruction
   let source: CopySource
   let sources: [Source]
-  let excludes: IgnoreMatcher
+  let excludes: DockerIgnore
 
   /// Expands the instruction's sources against `source`; a source matching nothing is an error naming it.
   init(_ instruction: CopyInstruction, from source: CopySource) throws(BuildError) {
     self.instruction = instruction
     self.source = source
-    self.excludes = try IgnoreMatcher(patterns: instruction.excludes)
+    do { self.excludes = try DockerIgnore(patterns: instruction.excludes) } catch {
+      throw .invalidInstruction(instruction.keyword, reason: error.description)
+    }
     var found: [Source] = []
     for pattern in instruction.sources {
       let matches = try Self.expand(pattern, in: source)
@@ -44,7 +47,7 @@ struct CopyOperation: Sendable {
   static func hasWildcard(_ s: String) -> Bool { s.contains { $0 == "*" || $0 == "?" || $0 == "[" } }
 
   private static func expand(_ pattern: String, in source: CopySource) throws(BuildError) -> [Source] {
-    let clean = IgnoreMatcher.clean(pattern)
+    let clean = ScopedPath.clean(pattern)
     let root = source.root
     if clean.isEmpty { return [Source(pattern: pattern, relative: "", isDirectory: true)] }
     if !hasWildcard(clean) {
@@ -103,7 +106,7 @@ struct CopyOperation: Sendable {
     for name in names.sorted() {
       let childRel = rel.isEmpty ? name : rel + "/" + name
       let ctxRel = contextBase.isEmpty ? childRel : contextBase + "/" + childRel
-      if source.isExcluded(ctxRel) || (!excludes.isEmpty && excludes.excludes(childRel)) { continue }
+      if source.isExcluded(ctxRel) || (!excludes.patterns.isEmpty && excludes.matches(childRel)) { continue }
       let path = dir + "/" + name
       var st = stat()
       guard lstat(path, &st) == 0 else { throw .io(path: path, errno: errno) }

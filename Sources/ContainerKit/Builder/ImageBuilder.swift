@@ -23,16 +23,17 @@ public final class ImageBuilder: Sendable {
   }
 
   /// Builds `dockerfile` (its text) with `context`, reporting progress as the classic builder would.
+  ///
+  /// The whole file is parsed and typed first (`Dockerfile(parsing:)`), and the images it names are resolved, so a
+  /// misspelt instruction or a `COPY --from` that names nothing fails before any step runs, as in Docker.
   public func build(
     dockerfile: String, context: BuildContext, options: BuildOptions = BuildOptions(),
     progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }
   ) async throws -> BuildResult {
-    let tree: SyntaxTree
-    do { tree = try SyntaxTree.parse(dockerfile) } catch {
-      throw BuildError.invalidInstruction("Dockerfile", reason: error.description)
-    }
-    let session = try BuildSession(
-      builder: self, stages: try DockerfileStages(tree), context: context, options: options, progress: progress)
+    let parsed: Dockerfile
+    do { parsed = try Dockerfile(parsing: dockerfile) } catch { throw BuildError.dockerfile(error) }
+    let session = BuildSession(
+      builder: self, dockerfile: parsed, context: context, options: options, progress: progress)
     return try await session.run()
   }
 }
@@ -40,52 +41,52 @@ public final class ImageBuilder: Sendable {
 /// The mutable state of one build: finished stages, step counters. Lives in one task.
 final class BuildSession {
   let builder: ImageBuilder
-  let stages: DockerfileStages
+  let dockerfile: Dockerfile
+  /// ARG scoping and word expansion, as the parser defines them for a build with these build-args.
+  let expander: StageExpander
   let context: BuildContext
   let options: BuildOptions
   let progress: @Sendable (ProgressEvent) -> Void
-  let lex: ShellLex
   var finished: [Int: BuildState] = [:]
+  /// The images FROM and `COPY --from` name, looked up once per build (keyed by `reference platform`).
+  var images: [String: BuildState] = [:]
   var stepIndex = 0
   var totalSteps = 0
   var cachedSteps = 0
   var executedSteps = 0
-  /// Values of the ARGs declared before the first FROM.
-  var globalArgs: [String: String] = [:]
   /// The `--cache-from` images, loaded once at the start of the build.
   var cacheFromStates: [BuildState] = []
 
   init(
-    builder: ImageBuilder, stages: DockerfileStages, context: BuildContext, options: BuildOptions,
+    builder: ImageBuilder, dockerfile: Dockerfile, context: BuildContext, options: BuildOptions,
     progress: @escaping @Sendable (ProgressEvent) -> Void
-  ) throws(BuildError) {
+  ) {
     self.builder = builder
-    self.stages = stages
+    self.dockerfile = dockerfile
+    let p = options.platform
+    self.expander = StageExpander(
+      dockerfile, buildArgs: options.buildArgs,
+      targetPlatform: PlatformArgs(os: p.os, architecture: p.architecture, variant: p.variant))
     self.context = context
     self.options = options
     self.progress = progress
-    self.lex = ShellLex(escapeToken: stages.escapeToken)
   }
 
   var storage: any BuildStorage { builder.storage }
 
   func run() async throws -> BuildResult {
-    await loadCacheFrom()
-    for node in stages.globalArgs {
-      for (name, def) in try argDeclarations(node, env: globalArgs) {
-        globalArgs[name] = options.buildArgs[name] ?? def
-      }
-    }
-    let target: DockerfileStages.Stage
+    let target: Stage
     if let t = options.target {
-      guard let s = stages.stage(named: t) else { throw BuildError.unknownTarget(t) }
+      guard let s = dockerfile.stage(named: t) else { throw BuildError.unknownTarget(t) }
       target = s
     } else {
-      target = stages.stages[stages.stages.count - 1]
+      target = dockerfile.stages[dockerfile.stages.count - 1]
     }
     let needed = try neededStages(target)
-    totalSteps = stages.stages.filter { needed.contains($0.index) }.reduce(0) { $0 + 1 + $1.nodes.count }
-    for stage in stages.stages where stage.index <= target.index {
+    try await resolveCopySources(dockerfile.stages.filter { needed.contains($0.index) })
+    await loadCacheFrom()
+    totalSteps = dockerfile.stages.filter { needed.contains($0.index) }.reduce(0) { $0 + 1 + $1.instructions.count }
+    for stage in dockerfile.stages where stage.index <= target.index {
       guard needed.contains(stage.index) else {
         progress(.skippedStage(stage.name ?? String(stage.index)))
         continue
@@ -108,109 +109,144 @@ final class BuildSession {
       cachedSteps: cachedSteps, executedSteps: executedSteps)
   }
 
+  /// The stage `reference` names among those before `limit`: by name, or by index unless `byName` (FROM names
+  /// stages by name only; an index there is an image).
+  func stage(named reference: String, before limit: Int, byName: Bool = false) -> Stage? {
+    guard let s = dockerfile.stage(named: reference), s.index < limit else { return nil }
+    if byName, s.name != reference.lowercased() { return nil }
+    return s
+  }
+
   /// The target and every stage it reaches through FROM, `COPY --from` and `RUN --mount=from=`.
-  func neededStages(_ target: DockerfileStages.Stage) throws -> Set<Int> {
+  func neededStages(_ target: Stage) throws(BuildError) -> Set<Int> {
     var needed: Set<Int> = []
     var queue = [target]
     while let s = queue.popLast() {
       guard needed.insert(s.index).inserted else { continue }
-      var refs: [String] = []
-      if let base = s.from.arguments.first { refs.append(try expand(base, env: globalArgs)) }
-      for n in s.nodes {
-        if let f = n.flag("from") { refs.append(f) }
-        for m in n.flags("mount") {
-          for part in m.split(separator: ",") where part.hasPrefix("from=") { refs.append(String(part.dropFirst(5))) }
-        }
-      }
-      for r in refs {
-        if let dep = stages.stage(named: r, before: s.index) { queue.append(dep) }
+      if let dep = stage(named: try expandedFrom(s).image, before: s.index, byName: true) { queue.append(dep) }
+      for (_, ref) in copySources(s) {
+        if let dep = stage(named: ref, before: s.index) { queue.append(dep) }
       }
     }
     return needed
   }
 
-  // MARK: Stages
-
-  func runStage(_ stage: DockerfileStages.Stage) async throws -> BuildState {
-    stepIndex += 1
-    progress(.step(index: stepIndex, total: totalSteps, text: stage.from.displayText))
-    guard let raw = stage.from.arguments.first else { throw BuildError.invalidInstruction("FROM", reason: "no image") }
-    let base = try expand(raw, env: globalArgs)
-    var platform = options.platform
-    if let p = stage.from.flag("platform") {
-      do { platform = try Platform(parsing: try expand(p, env: globalArgs)) } catch {
-        throw BuildError.invalidInstruction("FROM", reason: "invalid --platform \"\(p)\"")
+  /// The `--from` references of a stage's COPY and `RUN --mount` instructions, with their lines.
+  func copySources(_ s: Stage) -> [(line: Int, reference: String)] {
+    var refs: [(Int, String)] = []
+    for located in s.instructions {
+      switch located.value {
+      case .copy(let c): if let f = c.from { refs.append((located.range.start, f)) }
+      case .run(let r): refs += r.mounts.compactMap(\.from).map { (located.range.start, $0) }
+      default: break
       }
     }
+    return refs
+  }
+
+  /// Looks up, before the first step, every image a `COPY --from` (or `RUN --mount=from=`) names: a reference that
+  /// names no stage is an image (Docker's rule), and one that cannot be found or pulled fails the build before
+  /// anything ran, with its line, as BuildKit resolves sources while converting the Dockerfile. Base images are
+  /// still fetched within their FROM step (the step's progress shows the pull); references with variables are
+  /// resolved when their step runs.
+  func resolveCopySources(_ stages: [Stage]) async throws {
+    for s in stages {
+      let platform = try stagePlatform(try expandedFrom(s))
+      for (line, ref) in copySources(s) where !ref.contains("$") && stage(named: ref, before: s.index) == nil {
+        do { _ = try await image(ref, platform: platform) } catch {
+          throw BuildError.unknownCopySource(ref, line: line, cause: "\(error)")
+        }
+      }
+    }
+  }
+
+  /// The image `reference` for `platform`, from the store (pulled when missing, or always with `--pull`), once
+  /// per build.
+  func image(_ reference: String, platform: Platform) async throws -> BuildState {
+    let key = "\(reference) \(platform)"
+    if let s = images[key] { return s }
+    let s: BuildState
+    do {
+      s = try await storage.baseImage(reference, platform: platform, pull: options.pull)
+    } catch let e as BuildError {
+      throw e
+    } catch {
+      throw BuildError.unknownBase("\(reference): \(error)")
+    }
+    images[key] = s
+    return s
+  }
+
+  /// A parser error (expansion, late validation) as a build error, keeping its line.
+  func typed<T>(_ body: () throws(DockerfileError) -> T) throws(BuildError) -> T {
+    do { return try body() } catch { throw .dockerfile(error) }
+  }
+
+  func expandedFrom(_ s: Stage) throws(BuildError) -> From {
+    try typed { () throws(DockerfileError) -> From in try expander.expandedFrom(s) }
+  }
+
+  /// `FROM --platform=`, else the build's platform.
+  func stagePlatform(_ from: From) throws(BuildError) -> Platform {
+    guard let p = from.platform else { return options.platform }
+    do { return try Platform(parsing: p) } catch {
+      throw .invalidInstruction("FROM", reason: "invalid --platform \"\(p)\"")
+    }
+  }
+
+  // MARK: Stages
+
+  func runStage(_ stage: Stage) async throws -> BuildState {
+    stepIndex += 1
+    progress(.step(index: stepIndex, total: totalSteps, text: Self.displayText(stage.from.original, "FROM")))
+    let from = try expandedFrom(stage)
+    let platform = try stagePlatform(from)
     var state: BuildState
     var isStage = false
-    if base.lowercased() == "scratch" {
+    if from.image.lowercased() == "scratch" {
       state = .scratch(platform: platform)
-    } else if let dep = stages.stage(named: base, before: stage.index), let s = finished[dep.index] {
+    } else if let dep = self.stage(named: from.image, before: stage.index, byName: true), let s = finished[dep.index] {
       state = s
       isStage = true
     } else {
-      do {
-        state = try await storage.baseImage(base, platform: platform, pull: options.pull)
-      } catch let e as BuildError {
-        throw e
-      } catch {
-        throw BuildError.unknownBase("\(base): \(error)")
-      }
+      state = try await image(from.image, platform: platform)
     }
     state.cmdSetInStage = false
     progress(.stepResult(state.cacheID))
-    var scope = StageScope()
     if !isStage, let triggers = state.config.config?.onBuild, !triggers.isEmpty {
       state.config.config?.onBuild = nil
-      for t in triggers {
-        let tree: SyntaxTree
-        do { tree = try SyntaxTree.parse(t) } catch {
-          throw BuildError.invalidInstruction("ONBUILD", reason: "trigger \"\(t)\": \(error.description)")
-        }
-        for n in tree.nodes {
-          progress(.output(Array("# Executing build trigger: \(t)\n".utf8)))
-          try await execute(n, state: &state, scope: &scope, counted: false)
-        }
-      }
+      try await runTriggers(triggers, of: stage, state: &state)
     }
-    for node in stage.nodes {
-      try await execute(node, state: &state, scope: &scope, counted: true)
+    let expanded = try typed { () throws(DockerfileError) -> ExpandedStage in
+      try expander.expand(stage, baseEnvironment: state.config.config?.env ?? [])
+    }
+    for step in expanded.instructions {
+      try await execute(step, state: &state, counted: true)
     }
     return state
   }
 
-  // MARK: Expansion
-
-  func expand(_ word: String, env: [String: String]) throws -> String {
-    do { return try lex.processWord(word, env: env) } catch {
-      throw BuildError.invalidInstruction("expansion", reason: error.description)
+  /// The base image's ONBUILD triggers, typed and expanded as if they began the stage.
+  func runTriggers(_ triggers: [String], of stage: Stage, state: inout BuildState) async throws {
+    let parsed: Dockerfile
+    do {
+      parsed = try Dockerfile(parsing: "FROM scratch\n" + triggers.joined(separator: "\n"))
+    } catch {
+      throw BuildError.invalidInstruction("ONBUILD", reason: "trigger: \(error.description)")
+    }
+    let triggerStage = Stage(index: stage.index, from: stage.from, instructions: parsed.stages[0].instructions)
+    let expanded = try typed { () throws(DockerfileError) -> ExpandedStage in
+      try expander.expand(triggerStage, baseEnvironment: state.config.config?.env ?? [])
+    }
+    for (text, step) in zip(triggers, expanded.instructions) {
+      progress(.output(Array("# Executing build trigger: \(text)\n".utf8)))
+      try await execute(step, state: &state, counted: false)
     }
   }
 
-  /// The variables a word may use: the stage's ARGs, overridden by the config's ENV (Docker's precedence).
-  func expansionEnv(_ state: BuildState, _ scope: StageScope) -> [String: String] {
-    var env = scope.args
-    for e in state.config.config?.env ?? [] {
-      let kv = e.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-      env[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
-    }
-    return env
+  /// An instruction's text for progress lines (`RUN make`): the line as written, continuations joined.
+  static func displayText(_ original: String, _ keyword: String) -> String {
+    let t = original.trimmingCharacters(in: .whitespaces)
+    return t.isEmpty ? keyword : t
   }
-
-  /// `ARG a b=c`: names and (expanded) defaults.
-  func argDeclarations(_ node: Node, env: [String: String]) throws -> [(String, String?)] {
-    try node.arguments.map { word in
-      if let eq = word.firstIndex(of: "=") {
-        return (String(word[..<eq]), try expand(String(word[word.index(after: eq)...]), env: env))
-      }
-      return (word, nil)
-    }
-  }
-}
-
-/// What one stage has declared so far.
-struct StageScope {
-  /// ARG names in scope and their values (build-arg, else default); unset ARGs are absent.
-  var args: [String: String] = [:]
 }

@@ -1,3 +1,4 @@
+import DockerfileParser
 import OCI
 
 /// An instruction that changes only the image config, never a file: each is a pure function from one
@@ -15,7 +16,7 @@ public enum MetadataInstruction: Hashable, Sendable {
   case workdir(String)
   case volume([String])
   case stopSignal(String)
-  case healthcheck(HealthcheckSpec)
+  case healthcheck(Healthcheck)
   /// SHELL: exec form only.
   case shell([String])
   /// ONBUILD: the trigger as written (`RUN echo hi`), run when another build uses this image as a base.
@@ -75,7 +76,7 @@ public enum MetadataInstruction: Hashable, Sendable {
       guard Self.isValidSignal(s) else { throw .invalidInstruction("STOPSIGNAL", reason: "invalid signal \"\(s)\"") }
       c.stopSignal = s
     case .healthcheck(let h):
-      c.healthcheck = try h.configuration()
+      c.healthcheck = h.configuration
     case .shell(let argv):
       guard !argv.isEmpty else { throw .invalidInstruction("SHELL", reason: "requires at least one argument") }
       c.shell = argv
@@ -125,7 +126,7 @@ public enum MetadataInstruction: Hashable, Sendable {
   /// WORKDIR: relative paths join the current one; the result is cleaned (`/a/b/../c` is `/a/c`).
   public static func resolveWorkdir(_ w: String, current: String?) -> String {
     let joined = w.hasPrefix("/") ? w : (current ?? "/") + "/" + w
-    return "/" + IgnoreMatcher.clean(joined)
+    return "/" + ScopedPath.clean(joined)
   }
 
   /// `80` -> `80/tcp`; `8000-8001/udp` -> both ports; protocols tcp, udp, sctp.
@@ -164,5 +165,30 @@ public enum MetadataInstruction: Hashable, Sendable {
       return ["RTMIN", "RTMAX"].contains(String(name[..<plus])) && Int(name[name.index(after: plus)...]) != nil
     }
     return signalNames.contains(name)
+  }
+}
+
+extension MetadataInstruction {
+  /// The config change of a typed, expanded instruction; nil for the instructions that run or copy (and FROM).
+  init?(_ instruction: Instruction) {
+    switch instruction {
+    case .env(let p): self = .env(p)
+    case .label(let p): self = .label(p)
+    case .maintainer(let m): self = .maintainer(m)
+    case .expose(let p): self = .expose(p)
+    case .cmd(let f): self = .cmd(f)
+    case .entrypoint(let f): self = .entrypoint(f)
+    case .user(let u): self = .user(u.description)
+    case .workdir(let w): self = .workdir(w)
+    case .volume(let v): self = .volume(v)
+    case .stopSignal(let s): self = .stopSignal(s)
+    case .healthcheck(let h): self = .healthcheck(h)
+    case .shell(let a): self = .shell(a)
+    case .onbuild(let o): self = .onBuild(o.expression)
+    // The step is the line as written (Docker's classic builder commits `ARG V=default`), so another
+    // `--build-arg` value reuses it; the RUN steps that can read the value are keyed by it.
+    case .arg(let d): self = .arg(d.map { KeyValue(key: $0.name, value: $0.defaultValue ?? "") })
+    case .from, .run, .copy, .add: return nil
+    }
   }
 }

@@ -31,6 +31,21 @@ enum ScopedPath {
     return resolved.isEmpty ? root : root.appendingPathComponent(resolved.joined(separator: "/"))
   }
 
+  /// `filepath.Clean`, with any leading `/` dropped: COPY sources and WORKDIR paths are cleaned lexically before
+  /// they are resolved.
+  static func clean(_ p: String) -> String {
+    var parts: [Substring] = []
+    for c in p.split(separator: "/", omittingEmptySubsequences: true) {
+      if c == "." { continue }
+      if c == ".." {
+        if !parts.isEmpty { parts.removeLast() }
+        continue
+      }
+      parts.append(c)
+    }
+    return parts.joined(separator: "/")
+  }
+
   /// The target of the symlink at `path`, or nil when it is not a symlink.
   static func readLink(_ path: String) -> String? {
     var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

@@ -1,18 +1,16 @@
-/// How RUN, CMD, ENTRYPOINT and HEALTHCHECK give a command: a JSON array run as is, or a string for the shell.
-public enum CommandForm: Hashable, Sendable {
-  case exec([String])
-  case shell(String)
+import DockerfileParser
 
+extension CommandForm {
   /// The argv, wrapping shell form in the stage's SHELL (default `/bin/sh -c`).
-  public func argv(shell: [String]) -> [String] {
+  func argv(shell: [String]) -> [String] {
     switch self {
     case .exec(let a): a
     case .shell(let s): shell + [s]
     }
   }
 
-  /// As written in history and progress: `["a","b"]` for exec form, the string for shell form.
-  public var text: String {
+  /// As written in history and progress: `["a" "b"]` for exec form, the string for shell form.
+  var text: String {
     switch self {
     case .exec(let a): "[" + a.map(Self.quoteJSON).joined(separator: " ") + "]"
     case .shell(let s): s
