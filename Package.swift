@@ -299,7 +299,8 @@ let package = Package(
       name: "ContainerKitTests",
       dependencies: ["ContainerKit", "Namespaces", "Cgroups", "ImageStore", "OCI", "TestSupport"]),
     .testTarget(
-      name: "BuilderTests", dependencies: ["Builder", "ContainerKit", "ImageStore", "OCI", "TestSupport"]),
+      name: "BuilderTests",
+      dependencies: ["Builder", "ContainerKit", "DockerfileParser", "ImageStore", "OCI", "TestSupport"]),
     .testTarget(
       name: "IntegrationTests", dependencies: ["ContainerKit", "ImageStore", "OCI", "TestSupport"]),
     // ckit's own logic (formatting, templates, state, argument handling) and ckit-monitor, unit-tested.
