@@ -83,9 +83,7 @@ struct CkitFlagStorageTests {
       for option in ["rw", "nosuid", "nodev"] {
         #expect(options.contains(Substring(option)), "\(scratch)")
       }
-      withKnownIssue("--tmpfs lacks Docker's default noexec (SpecBuilder, ctr's file)") {
-        #expect(options.contains("noexec"), "\(scratch)")
-      }
+      #expect(options.contains("noexec"), "\(scratch)")
       let small = try #require(lines.first { $0.contains(" /small ") }, "\(tmpfs.stdout)")
       #expect(small.contains("size=1024k"), "\(small)")
       #expect(lines.contains("1777"), "\(tmpfs.stdout)")

@@ -56,9 +56,7 @@ struct CkitFlagTerminalTests {
       #expect(!screen.contains("job control turned off"), "\(screen)")
     }
     if term {
-      withKnownIssue("-t does not set TERM=xterm as Docker does (ctr's ContainerOptions/SpecBuilder)") {
-        #expect(screen.contains("term=xterm\n"), "\(screen)")
-      }
+      #expect(screen.contains("term=xterm\n"), "\(screen)")
     }
   }
 

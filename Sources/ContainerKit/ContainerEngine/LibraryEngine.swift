@@ -189,7 +189,13 @@ package struct LibraryEngine: Engine {
   ) async throws -> [String] {
     let runtime = try runtimePath()
     var args = [runtime, "--root", runtimeRoot, "exec", "--pid-file", pidFile]
-    if let consoleSocket { args += ["-t", "--console-socket", consoleSocket] }
+    if let consoleSocket {
+      args += ["-t", "--console-socket", consoleSocket]
+      // As Docker: a terminal's programs are told what it is, unless the container or the exec says.
+      if !(record.config.env + config.environment).contains(where: { $0.hasPrefix("TERM=") }) {
+        args += ["--env", "TERM=xterm"]
+      }
+    }
     for e in config.environment { args += ["--env", e] }
     if let w = config.workingDirectory { args += ["--cwd", w] }
     if let u = config.user {
