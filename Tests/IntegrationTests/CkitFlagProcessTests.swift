@@ -60,9 +60,7 @@ struct CkitFlagProcessTests {
       #expect(try env.ckit(["ps", "-aq"]).stdout.split(separator: "\n").count == 1)
       #expect(try env.ckit(["inspect", "gone"]).status == 1)
       let left = try env.ckit(["volume", "ls", "-q"]).stdout
-      withKnownIssue("--rm leaves anonymous volumes (ctr's Lifecycle/Rm, evt's VolumeStore)") {
-        #expect(left.isEmpty, "--rm removes anonymous volumes")
-      }
+      #expect(left.isEmpty, "--rm removes anonymous volumes")
       let detachedRm = try env.ckit(["run", "-d", "--rm", "--name", "brief", "--network", "none", env.image, "true"])
       #expect(detachedRm.status == 0, "\(detachedRm.stderr)")
       #expect(try await eventually { try env.ckit(["inspect", "brief"]).status == 1 })

@@ -121,6 +121,9 @@ package struct LibraryEngine: Engine {
       record, rootfs: rootfs, netnsPath: netnsPath, hostFiles: hostFiles, volumes: VolumeStore(root: root),
       cgroupParent: configuration.cgroupParent,
       initExecutable: record.hostConfig.initProcess ? try configuration.resolvedInit() : nil)
+    do { try await VolumeStore(root: root).fillEmptyVolumes(of: record, rootfs: rootfs) } catch {
+      throw EngineError.underlying(context: "fill the volumes of \(record.id)", cause: error)
+    }
     do {
       // Made again at every start: not flushed to disk.
       try StateFile.replace(bundle + "/config.json", with: SpecJSON.encode(spec), durable: false)

@@ -321,6 +321,8 @@ package struct Lifecycle {
       try? await engine.remove(record, root: root)
       let (store, id) = (store, record.id)
       try await Self.offPool { try store.remove(id: id) }
+      // As Docker's --rm: the container's anonymous volumes go with it.
+      VolumeStore(root: root).removeAnonymous(of: record)
     }
   }
 

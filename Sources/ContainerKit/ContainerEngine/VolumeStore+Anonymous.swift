@@ -16,4 +16,11 @@ extension VolumeStore {
 
   /// Where volume `name`'s data is on the host.
   package func mountpoint(_ name: String) -> String { root.volumes + "/\(name)/_data" }
+
+  /// Removes the anonymous volumes (`-v /data`) of `record`, as `rm -v` and `--rm` do; its named volumes stay.
+  package func removeAnonymous(of record: ContainerRecord) {
+    for bind in record.hostConfig.binds where !bind.contains(":") {
+      try? remove(Self.anonymousName(container: record.id, destination: bind), force: true)
+    }
+  }
 }
