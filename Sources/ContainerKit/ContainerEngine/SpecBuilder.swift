@@ -102,8 +102,10 @@ package enum SpecBuilder {
       let mode = parts.count > 2 ? parts[2] : "rw"
       if parts.count == 1 {
         // Named after the container and the path: the same volume at every start, and `rm -v` can find it.
-        source = try volumes.create(VolumeStore.anonymousName(container: r.id, destination: dest), labels: [:])
-          .mountpoint
+        source = try volumes.create(
+          VolumeStore.anonymousName(container: r.id, destination: dest), labels: [VolumeStore.anonymousLabel: ""]
+        )
+        .mountpoint
         dest = parts[0]
       } else if !source.hasPrefix("/") {
         source = try volumes.create(source, labels: [:]).mountpoint
