@@ -27,9 +27,7 @@ struct CkitFlagCommandTests {
       let digests = try env.ckit(["images", "--digests"]).stdout.split(separator: "\n")
       #expect(digests.first?.contains("DIGEST") == true, "\(digests)")
       let digest = try BusyboxImage.manifestDigest()
-      withKnownIssue("images --digests shows <none> for a pulled image (img's Images.swift): Docker its repo digest") {
-        #expect(digests.dropFirst().first?.contains(digest) == true, "\(digests) lacks \(digest)")
-      }
+      #expect(digests.dropFirst().first?.contains(digest) == true, "\(digests) lacks \(digest)")
     }
   }
 
@@ -57,9 +55,7 @@ struct CkitFlagCommandTests {
       let history = try #require(config["history"] as? [[String: Any]])
       #expect(history.last?["comment"] as? String == "a message", "\(history)")
       let inspected = try env.ckit(["inspect", "-f", "{{.Comment}}|{{.Author}}", "committed:1"])
-      withKnownIssue("image inspect lacks Docker's Comment and Author (img's Inspect.swift)") {
-        #expect(inspected.stdout == "a message|Ann Author\n", "\(inspected.stderr)")
-      }
+      #expect(inspected.stdout == "a message|Ann Author\n", "\(inspected.stderr)")
       #expect(try env.ckit(["run", "--rm", "--network", "none", "committed:1"]).stdout == "made\n")
       #expect(try env.ckit(["run", "--rm", "--network", "none", "committed:1", "sh", "-c", "echo $K"]).stdout == "v\n")
       #expect(try CkitFlag.inspect(env, "src", "{{.State.Running}} {{.State.Paused}}") == "true false")
@@ -176,9 +172,7 @@ struct CkitFlagCommandTests {
       let load = try env.ckit(["load", "-q", "-i", archive])
       #expect(load.status == 0, "\(load.stderr)")
       // Docker's -q drops the progress only: scripts read the name from `load -q`'s line.
-      withKnownIssue("load -q prints nothing (img's Load.swift); Docker still prints `Loaded image: NAME`") {
-        #expect(load.stdout == "Loaded image: \(env.image)\n", "\(load.stdout)")
-      }
+      #expect(load.stdout == "Loaded image: \(env.image)\n", "\(load.stdout)")
       #expect(try env.ckit(["inspect", "-f", "{{.Id}}", env.image]).status == 0)
 
       let rootfs = env.scratch.path.appendingPathComponent("rootfs.tar").path
