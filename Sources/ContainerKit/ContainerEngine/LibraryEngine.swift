@@ -135,7 +135,11 @@ package struct LibraryEngine: Engine {
     try? FileManager.default.removeItem(atPath: pidFile)
     // Leftover runtime state (a restart, or a run that ended unseen) would make `run` refuse the ID.
     if FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) { await deleteRuntimeState(record.id) }
-    let run = [runtime, "--root", runtimeRoot, "run", "-d", "--pid-file", pidFile, "--bundle", bundle, record.id]
+    // A terminal is made by the runtime in the container (its devpts) and handed to the monitor, as runc's.
+    let console = record.config.tty ? ["--console-socket", root.consoleSocket(record.id)] : []
+    let run =
+      [runtime, "--root", runtimeRoot, "run", "-d", "--pid-file", pidFile] + console
+      + ["--bundle", bundle, record.id]
     // ckit-runtime builds the container's mount namespace from a small template instead of a copy of the host's,
     // which holds an overlay per running container: a start then costs the same with a thousand running (see
     // MountNamespaceTemplate). The template is pinned once per state root, under `run/`.

@@ -155,7 +155,7 @@ package struct Lifecycle {
         "--stop-signal", String((try? Signals.parse(record.config.stopSignal)) ?? SIGTERM),
       ]
       if let pidFile { args += ["--pid-file", pidFile] }
-      if record.config.tty { args.append("--tty") }
+      if record.config.tty { args += ["--tty", "--console-socket", root.consoleSocket(id)] }
       if record.config.openStdin { args.append("--stdin") }
       var fds = [Int32]()
       if let address {

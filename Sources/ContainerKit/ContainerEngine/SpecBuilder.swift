@@ -50,6 +50,7 @@ package enum SpecBuilder {
         r.hostConfig.privileged
         ? Set(allCapabilities) : capabilities(add: r.hostConfig.capAdd, drop: r.hostConfig.capDrop)
       process.capabilities = .all(caps.sorted())
+      process.terminal = r.config.tty
       // As Docker: a terminal's programs need to know what it is, unless the container's environment says.
       if r.config.tty, !(process.env ?? []).contains(where: { $0.hasPrefix("TERM=") }) {
         process.env = (process.env ?? []) + ["TERM=xterm"]
