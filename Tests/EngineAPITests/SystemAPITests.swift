@@ -25,7 +25,8 @@ struct SystemAPITests {
       #expect(version.version == ContainerEngine.engineVersion && version.apiVersion == "1.47")
       #expect(version.os == "linux" && !version.arch.isEmpty && version.kernelVersion == info.kernelVersion)
 
-      let volume = try await engine.createVolume("evt-sys-vol")
+      // Anonymous (Docker's label): `system prune --volumes` takes only those, as Docker 23+.
+      let volume = try await engine.createVolume("evt-sys-vol", labels: ["com.docker.volume.anonymous": ""])
       try Data(count: 1 << 20).write(to: URL(fileURLWithPath: volume.mountpoint + "/blob"))
       let usage = try await engine.diskUsage()
       #expect(usage.images.total == 1 && usage.images.active == 1 && usage.images.size > 0)

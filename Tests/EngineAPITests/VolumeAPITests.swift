@@ -33,7 +33,7 @@ struct VolumeAPITests {
       await #expect(throws: EngineError.self) { try await engine.removeVolume("evt-data") }
 
       try Data(count: 1 << 20).write(to: URL(fileURLWithPath: anonymous.mountpoint + "/blob"))
-      let report = try await engine.pruneVolumes()
+      let report = try await engine.pruneVolumes(all: true)
       #expect(report.deleted == [anonymous.name])
       #expect(report.spaceReclaimed >= 1 << 20)
       #expect(!FileManager.default.fileExists(atPath: anonymous.mountpoint))

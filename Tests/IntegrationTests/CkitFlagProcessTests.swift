@@ -39,10 +39,7 @@ struct CkitFlagProcessTests {
       #expect(r.stdout == "/new/dir\n1|x y\nbox.test\nfrom-stdin\n", "\(r.stdout)")
       let relative = try env.ckit(["run", "--rm", "-w", "rel", env.image, "true"])
       #expect(relative.status == 125)
-      withKnownIssue("a relative -w reaches the runtime (ckit-runtime's words); Docker refuses it first (ctr's files)")
-      {
-        #expect(relative.stderr.contains("needs to be an absolute path"), "\(relative.stderr)")
-      }
+      #expect(relative.stderr.contains("needs to be an absolute path"), "\(relative.stderr)")
       // Without -i the container's stdin is empty, even when ckit's is not.
       let closed = try env.ckit(["run", "--rm", "--network", "none", env.image, "cat"], stdin: "ignored\n")
       #expect(closed.stdout.isEmpty && closed.status == 0, "\(closed.stdout) \(closed.stderr)")
@@ -63,9 +60,7 @@ struct CkitFlagProcessTests {
       #expect(try env.ckit(["ps", "-aq"]).stdout.split(separator: "\n").count == 1)
       #expect(try env.ckit(["inspect", "gone"]).status == 1)
       let left = try env.ckit(["volume", "ls", "-q"]).stdout
-      withKnownIssue("--rm leaves anonymous volumes (ctr's Lifecycle/Rm, evt's VolumeStore)") {
-        #expect(left.isEmpty, "--rm removes anonymous volumes")
-      }
+      #expect(left.isEmpty, "--rm removes anonymous volumes")
       let detachedRm = try env.ckit(["run", "-d", "--rm", "--name", "brief", "--network", "none", env.image, "true"])
       #expect(detachedRm.status == 0, "\(detachedRm.stderr)")
       #expect(try await eventually { try env.ckit(["inspect", "brief"]).status == 1 })

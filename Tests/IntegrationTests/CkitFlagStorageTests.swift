@@ -46,10 +46,8 @@ struct CkitFlagStorageTests {
         "run", "--rm", "--network", "none", "-v", "etcvol:/etc", env.image, "ls", "/etc/passwd",
       ])
       let seen = try env.ckit(["run", "--rm", "--network", "none", "-v", "etcvol:/x", env.image, "ls", "/x"])
-      withKnownIssue("a new named volume is not filled from the image (evt's VolumeStore / ctr's Lifecycle)") {
-        #expect(filled.status == 0, "\(filled.stderr)")
-        #expect(seen.stdout.contains("passwd"), "a new volume is filled from the image: \(seen.stdout)")
-      }
+      #expect(filled.status == 0, "\(filled.stderr)")
+      #expect(seen.stdout.contains("passwd"), "a new volume is filled from the image: \(seen.stdout)")
 
       let before = Set(try env.ckit(["volume", "ls", "-q"]).stdout.split(separator: "\n"))
       let anon = try env.ckit(["run", "--name", "anon", "--network", "none", "-v", "/scratch", env.image, "true"])
@@ -59,9 +57,7 @@ struct CkitFlagStorageTests {
       #expect(made.count == 1 && volume.count == 64, "an anonymous volume is named by 64 hex digits: \(made)")
       #expect(try env.ckit(["rm", "-v", "anon"]).status == 0)
       let after = try env.ckit(["volume", "ls", "-q"]).stdout
-      withKnownIssue("rm -v leaves the container's anonymous volumes (ctr's Rm/Lifecycle)") {
-        #expect(!after.contains(volume))
-      }
+      #expect(!after.contains(volume))
     }
   }
 
@@ -83,9 +79,7 @@ struct CkitFlagStorageTests {
       for option in ["rw", "nosuid", "nodev"] {
         #expect(options.contains(Substring(option)), "\(scratch)")
       }
-      withKnownIssue("--tmpfs lacks Docker's default noexec (SpecBuilder, ctr's file)") {
-        #expect(options.contains("noexec"), "\(scratch)")
-      }
+      #expect(options.contains("noexec"), "\(scratch)")
       let small = try #require(lines.first { $0.contains(" /small ") }, "\(tmpfs.stdout)")
       #expect(small.contains("size=1024k"), "\(small)")
       #expect(lines.contains("1777"), "\(tmpfs.stdout)")

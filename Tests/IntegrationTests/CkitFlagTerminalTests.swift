@@ -18,7 +18,7 @@ struct CkitFlagTerminalTests {
       #expect(try await term.waitFor("42-typed"), "\(term.screen())")
       let screen = term.screen()
       #expect(screen.contains("27 91"), "the container's terminal has the user's size: \(screen)")
-      Self.knownTerminalIssues(screen)
+      Self.dockerTerminal(screen)
       try term.type("exit 3\r")
       #expect(try await term.exitStatus() == 3, "\(term.screen())")
       #expect(try CkitFlag.inspect(env, "tty1", "{{.State.ExitCode}}") == "3")
@@ -35,40 +35,36 @@ struct CkitFlagTerminalTests {
       #expect(attached.screen().contains("read escape sequence"), "\(attached.screen())")
       #expect(try CkitFlag.inspect(env, "tty2", "{{.State.Running}}") == "true")
 
-      // Docker's `run -it` detaches on the same keys; ckit's passes them to the container.
+      // Docker's `run -it` detaches on the same keys, and the container runs on.
       let again = try CkitTerminal(env, ["run", "-it", "--name", "tty3", "--network", "none", env.image, "sh"])
       defer { again.close() }
       #expect(try await again.waitFor("# "), "\(again.screen())")
       try again.press("C-p", "C-q")
       let detached = try await eventually(timeout: .seconds(3)) { try await again.exitStatus() != nil }
-      withKnownIssue("run -it does not detach on ctrl-p ctrl-q (proc's Run.swift): the keys reach the container") {
-        #expect(detached, "\(again.screen())")
-      }
+      #expect(detached, "\(again.screen())")
+      #expect(again.screen().contains("read escape sequence"), "\(again.screen())")
+      #expect(try CkitFlag.inspect(env, "tty3", "{{.State.Running}}") == "true", "it runs on after the detach")
     }
   }
 
-  /// What Docker's terminal has and ckit's lacks (the monitor makes the pty on the host's devpts, outside the
-  /// container's /dev/pts, and the runtime's new session leaves it without a controlling terminal): `tty` names
-  /// `/dev/pts/0`, `TERM=xterm`, job control.
-  static func knownTerminalIssues(_ screen: String, term: Bool = true) {
-    withKnownIssue("the container's terminal is the host's pty: `tty` says not a tty, no job control") {
-      #expect(screen.contains("/dev/pts/"), "\(screen)")
-      #expect(!screen.contains("job control turned off"), "\(screen)")
-    }
+  /// What Docker's terminal has (the runtime makes it in the container's own devpts, as the controlling terminal
+  /// of its first process, and hands it to the monitor over `--console-socket`): `tty` names `/dev/pts/0`,
+  /// `TERM=xterm`, job control.
+  static func dockerTerminal(_ screen: String, term: Bool = true) {
+    #expect(screen.contains("/dev/pts/"), "\(screen)")
+    #expect(!screen.contains("job control turned off"), "\(screen)")
     if term {
-      withKnownIssue("-t does not set TERM=xterm as Docker does (ctr's ContainerOptions/SpecBuilder)") {
-        #expect(screen.contains("term=xterm\n"), "\(screen)")
-      }
+      #expect(screen.contains("term=xterm\n"), "\(screen)")
     }
   }
 
-  /// At the shell `term` shows: types `command`, waits for `marker`, records the known gaps, then types `exit
+  /// At the shell `term` shows: types `command`, waits for `marker`, checks the terminal is Docker's, then types `exit
   /// code` and expects it as ckit's own status.
   static func converse(_ term: CkitTerminal, _ command: String, until marker: String, exit code: Int32) async throws {
     #expect(try await term.waitFor("# "), "\(term.screen())")
     try term.type(command + "\r")
     #expect(try await term.waitFor(marker), "\(term.screen())")
-    knownTerminalIssues(term.screen(), term: false)
+    dockerTerminal(term.screen(), term: false)
     try term.type("exit \(code)\r")
     #expect(try await term.exitStatus() == code, "\(term.screen())")
   }

@@ -45,8 +45,7 @@ extension ContainerEngine {
       let images = try await engine.images()
       let used = Set(records.map(\.imageID))
       let volumes = volumeStore.all()
-      let mounted = Set(
-        records.flatMap { $0.hostConfig.binds.compactMap { $0.split(separator: ":").first } }.map(String.init))
+      let mounted = Set(records.flatMap(VolumeStore.names(of:)))
       let (containerSizes, volumeSizes, cache) = await BlockingCall.run { [root, engine] in
         (
           records.map { (id: $0.id, size: DiskUsage.of(root.containerDir($0.id))) },

@@ -47,13 +47,15 @@ extension ContainerEngine {
     try await attempt("remove volume \(name)") { try volumeStore.remove(name, force: force) }
   }
 
-  /// Removes every volume that no container mounts: Docker's `volume prune` (with `--all`: ckit's volumes have
-  /// no anonymous flag to spare named ones). Returns their names and the space their data took.
-  public func pruneVolumes() async throws(EngineError) -> PruneReport {
+  /// Removes the anonymous volumes (`-v /data`) that no container mounts: Docker's (23+) `volume prune`; with
+  /// `all`, named ones too (`volume prune --all`), since a named volume is usually kept on purpose. Returns their
+  /// names and the space their data took.
+  public func pruneVolumes(all: Bool = false) async throws(EngineError) -> PruneReport {
     let store = volumeStore
     return try await attempt("prune volumes") {
       var report = PruneReport()
-      for v in store.all() where try store.users(v.name).isEmpty {
+      for v in store.all() where all || v.labels[VolumeStore.anonymousLabel] != nil {
+        guard try store.users(v.name).isEmpty else { continue }
         let size = DiskUsage.of(v.mountpoint)
         try store.remove(v.name, force: false)
         report.deleted.append(v.name)

@@ -73,7 +73,7 @@ public struct ContainerEngine: Sendable {
   public func run(_ spec: ContainerSpec) async throws(EngineError) -> String {
     let id = try await create(spec)
     do { try await start(id) } catch {
-      if spec.autoRemove { try? await remove(id, force: true) }
+      if spec.autoRemove { try? await remove(id, force: true, volumes: true) }
       throw error
     }
     return id
@@ -206,11 +206,7 @@ public struct ContainerEngine: Sendable {
     try await mapped("remove \(reference)") {
       let record = try store.find(reference)
       try await lifecycle.remove(record, force: force)
-      guard volumes else { return }
-      let store = VolumeStore(root: root)
-      for bind in record.hostConfig.binds where !bind.contains(":") {
-        try? store.remove(VolumeStore.anonymousName(container: record.id, destination: bind), force: true)
-      }
+      if volumes { VolumeStore(root: root).removeAnonymous(of: record) }
     }
   }
 

@@ -36,18 +36,14 @@ package struct ContainerFilter {
 
   package func matches(_ r: ContainerRecord, _ s: LiveStatus) -> Bool {
     conditions.allSatisfy { key, values in
-      values.contains { v in
+      // Docker: every label asked for must be there; the other keys' values are alternatives.
+      guard key != "label" else { return LabelFilter.matches(values, r.config.labels) }
+      return values.contains { v in
         switch key {
         case "id": r.id.hasPrefix(v)
         case "name": r.name.contains(v.hasPrefix("/") ? String(v.dropFirst()) : v)
         case "status": s.phase.rawValue == v
         case "exited": s.phase == .exited && String(s.exitCode) == v
-        case "label":
-          if let eq = v.firstIndex(of: "=") {
-            r.config.labels[String(v[..<eq])] == String(v[v.index(after: eq)...])
-          } else {
-            r.config.labels[v] != nil
-          }
         case "ancestor": r.image == v || r.imageID.hasPrefix(v) || r.imageID.hasPrefix("sha256:" + v)
         case "before": before.allSatisfy { r.created < $0 }
         case "since": since.allSatisfy { r.created > $0 }

@@ -138,6 +138,11 @@ public struct ContainerSpec: Sendable, Equatable {
     if memoryLimit != 0, memoryLimit < 6 << 20 { throw .invalidArgument("Minimum memory limit allowed is 6MB") }
     if nanoCPUs < 0 || cpuShares < 0 { throw .invalidArgument("Range of CPUs is from 0.01 to the host's CPUs") }
     if let stopSignal { _ = try Self.signal(stopSignal) }
+    // Docker's check, before anything is created (the runtime would refuse it later, in its own words).
+    if let workingDirectory, !workingDirectory.isEmpty, !workingDirectory.hasPrefix("/") {
+      throw .invalidArgument(
+        "the working directory '\(workingDirectory)' is invalid, it needs to be an absolute path")
+    }
     var exposed = Set(defaults.exposedPorts + exposedPorts.map { $0.contains("/") ? $0 : $0 + "/tcp" })
     for p in ports { exposed.insert("\(p.containerPort)/\(p.proto.rawValue)") }
     var entry = defaults.entrypoint

@@ -122,6 +122,9 @@ package struct LibraryEngine: Engine {
       record, rootfs: rootfs, netnsPath: netnsPath, hostFiles: hostFiles, volumes: VolumeStore(root: root),
       cgroupParent: configuration.cgroupParent,
       initExecutable: record.hostConfig.initProcess ? try configuration.resolvedInit() : nil)
+    do { try await VolumeStore(root: root).fillEmptyVolumes(of: record, rootfs: rootfs) } catch {
+      throw EngineError.underlying(context: "fill the volumes of \(record.id)", cause: error)
+    }
     do {
       // Made again at every start: not flushed to disk.
       try StateFile.replace(bundle + "/config.json", with: SpecJSON.encode(spec), durable: false)
@@ -133,7 +136,11 @@ package struct LibraryEngine: Engine {
     try? FileManager.default.removeItem(atPath: pidFile)
     // Leftover runtime state (a restart, or a run that ended unseen) would make `run` refuse the ID.
     if FileManager.default.fileExists(atPath: runtimeRoot + "/" + record.id) { await deleteRuntimeState(record.id) }
-    let run = [runtime, "--root", runtimeRoot, "run", "-d", "--pid-file", pidFile, "--bundle", bundle, record.id]
+    // A terminal is made by the runtime in the container (its devpts) and handed to the monitor, as runc's.
+    let console = record.config.tty ? ["--console-socket", root.consoleSocket(record.id)] : []
+    let run =
+      [runtime, "--root", runtimeRoot, "run", "-d", "--pid-file", pidFile] + console
+      + ["--bundle", bundle, record.id]
     // ckit-runtime builds the container's mount namespace from a small template instead of a copy of the host's,
     // which holds an overlay per running container: a start then costs the same with a thousand running (see
     // MountNamespaceTemplate). The template is pinned once per state root, under `run/`.
@@ -190,7 +197,13 @@ package struct LibraryEngine: Engine {
   ) async throws -> [String] {
     let runtime = try runtimePath()
     var args = [runtime, "--root", runtimeRoot, "exec", "--pid-file", pidFile]
-    if let consoleSocket { args += ["-t", "--console-socket", consoleSocket] }
+    if let consoleSocket {
+      args += ["-t", "--console-socket", consoleSocket]
+      // As Docker: a terminal's programs are told what it is, unless the container or the exec says.
+      if !(record.config.env + config.environment).contains(where: { $0.hasPrefix("TERM=") }) {
+        args += ["--env", "TERM=xterm"]
+      }
+    }
     for e in config.environment { args += ["--env", e] }
     if let w = config.workingDirectory { args += ["--cwd", w] }
     if let u = config.user {

@@ -156,7 +156,7 @@ package struct Lifecycle {
         "--stop-signal", String((try? Signals.parse(record.config.stopSignal)) ?? SIGTERM),
       ]
       if let pidFile { args += ["--pid-file", pidFile] }
-      if record.config.tty { args.append("--tty") }
+      if record.config.tty { args += ["--tty", "--console-socket", root.consoleSocket(id)] }
       if record.config.openStdin { args.append("--stdin") }
       var fds = [Int32]()
       if let address {
@@ -316,6 +316,8 @@ package struct Lifecycle {
       try? await engine.remove(record, root: root)
       let (store, id) = (store, record.id)
       try await Self.offPool { try store.remove(id: id) }
+      // As Docker's --rm: the container's anonymous volumes go with it.
+      VolumeStore(root: root).removeAnonymous(of: record)
     }
   }
 

@@ -46,18 +46,15 @@ package enum SpecBuilder {
       // The host's limits are inherited, as docker does without --ulimit; a fixed 1M may exceed nr_open.
       process.rlimits = nil
       try checkCapabilities(add: r.hostConfig.capAdd, drop: r.hostConfig.capDrop)
-      var caps = Set(Spec.defaultCapabilities)
-      if r.hostConfig.privileged {
-        caps = Set(allCapabilities)
-      } else {
-        for c in r.hostConfig.capAdd { caps.formUnion(c.uppercased() == "ALL" ? allCapabilities : [capName(c)]) }
-        for c in r.hostConfig.capDrop {
-          if c.uppercased() == "ALL" { caps.removeAll() } else { caps.remove(capName(c)) }
-        }
-      }
-      // Docker's defaults too are only what this host can give.
-      caps.formIntersection(allCapabilities)
+      let caps =
+        r.hostConfig.privileged
+        ? Set(allCapabilities) : capabilities(add: r.hostConfig.capAdd, drop: r.hostConfig.capDrop)
       process.capabilities = .all(caps.sorted())
+      process.terminal = r.config.tty
+      // As Docker: a terminal's programs need to know what it is, unless the container's environment says.
+      if r.config.tty, !(process.env ?? []).contains(where: { $0.hasPrefix("TERM=") }) {
+        process.env = (process.env ?? []) + ["TERM=xterm"]
+      }
       if let nnp = r.hostConfig.noNewPrivileges { process.noNewPrivileges = nnp }
       spec.process = process
       do {
@@ -80,6 +77,7 @@ package enum SpecBuilder {
       if r.hostConfig.privileged {
         linux.maskedPaths = nil
         linux.readonlyPaths = nil
+        linux.devices = HostDevices.all()
       }
       spec.linux = linux
     }
@@ -105,8 +103,10 @@ package enum SpecBuilder {
       let mode = parts.count > 2 ? parts[2] : "rw"
       if parts.count == 1 {
         // Named after the container and the path: the same volume at every start, and `rm -v` can find it.
-        source = try volumes.create(VolumeStore.anonymousName(container: r.id, destination: dest), labels: [:])
-          .mountpoint
+        source = try volumes.create(
+          VolumeStore.anonymousName(container: r.id, destination: dest), labels: [VolumeStore.anonymousLabel: ""]
+        )
+        .mountpoint
         dest = parts[0]
       } else if !source.hasPrefix("/") {
         source = try volumes.create(source, labels: [:]).mountpoint
@@ -123,7 +123,9 @@ package enum SpecBuilder {
       let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
       let opts = parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : []
       mounts.append(
-        Spec.Mount(destination: parts[0], type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev"] + opts))
+        Spec.Mount(
+          destination: parts[0], type: "tmpfs", source: "tmpfs",
+          options: mergedMountOptions(["noexec", "nosuid", "nodev"] + opts)))
     }
     spec.mounts = mounts
     return spec
@@ -147,6 +149,42 @@ package enum SpecBuilder {
     return res
   }
 
+  /// The capabilities of a container without `--privileged`, as Docker computes them: `--cap-add ALL` starts from
+  /// every capability, otherwise Docker's defaults; `--cap-drop` (all of them for `ALL`) is taken away first, and
+  /// the named `--cap-add` ones are then added, so `--cap-drop ALL --cap-add CHOWN` leaves exactly CHOWN. Only what
+  /// this host can give is kept.
+  package static func capabilities(add: [String], drop: [String]) -> Set<String> {
+    let isAll = { (c: String) in c.uppercased() == "ALL" }
+    var caps = Set(add.contains(where: isAll) ? allCapabilities : Spec.defaultCapabilities)
+    if drop.contains(where: isAll) {
+      caps.removeAll()
+    } else {
+      caps.subtract(drop.map(capName))
+    }
+    caps.formUnion(add.filter { !isAll($0) }.map(capName))
+    return caps.intersection(allCapabilities)
+  }
+
+  /// Mount options with a later flag overriding an earlier opposite one (`exec` after the default `noexec`), as
+  /// Docker merges a `--tmpfs` value over its defaults.
+  package static func mergedMountOptions(_ options: [String]) -> [String] {
+    let opposites = [
+      "exec": "noexec", "suid": "nosuid", "dev": "nodev", "rw": "ro", "atime": "noatime",
+      "diratime": "nodiratime",
+    ]
+    let pairOf = opposites.merging(opposites.map { ($1, $0) }) { a, _ in a }
+    var result = [String]()
+    for o in options {
+      let key = o.split(separator: "=", maxSplits: 1).first.map(String.init) ?? o
+      result.removeAll { r in
+        let rk = r.split(separator: "=", maxSplits: 1).first.map(String.init) ?? r
+        return rk == key || pairOf[key] == rk
+      }
+      result.append(o)
+    }
+    return result
+  }
+
   package static func capName(_ c: String) -> String {
     let u = c.uppercased()
     return u.hasPrefix("CAP_") ? u : "CAP_" + u
@@ -165,7 +203,8 @@ package enum SpecBuilder {
     var gid: UInt32
     if let n = UInt32(parts[0]) {
       uid = n
-      gid = db.user(id: n)?.gid ?? db.user(named: parts[0])?.gid ?? n
+      // As Docker: a uid the image's passwd does not know runs with gid 0.
+      gid = db.user(id: n)?.gid ?? db.user(named: parts[0])?.gid ?? 0
     } else if let u = db.user(named: parts[0]) {
       uid = u.uid
       gid = u.gid

@@ -34,6 +34,9 @@ package struct StateRoot: Sendable {
   package func logPath(_ id: String) -> String { containerDir(id) + "/\(id)-json.log" }
   package func attachSocket(_ id: String) -> String { run + "/\(id.prefix(12)).sock" }
 
+  /// Where the runtime sends a `-t` container's pty master to its monitor (`--console-socket`), during a start.
+  package func consoleSocket(_ id: String) -> String { run + "/\(id.prefix(12)).console" }
+
   /// Makes the root and its directories, all private to root (0700) from the start: the records hold containers'
   /// environments and the image store holds layers with setuid binaries (see `PrivateDirectory`). A root an
   /// older version made 0755 is tightened.

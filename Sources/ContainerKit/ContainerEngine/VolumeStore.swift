@@ -50,9 +50,7 @@ package struct VolumeStore {
 
   /// Containers (any state) whose `-v` names the volume.
   package func users(_ name: String) throws -> [ContainerRecord] {
-    try ContainerStore(root: root).all().filter { r in
-      r.hostConfig.binds.contains { $0.split(separator: ":").first.map(String.init) == name }
-    }
+    try ContainerStore(root: root).all().filter { Self.names(of: $0).contains(name) }
   }
 
   package func remove(_ name: String, force: Bool) throws {

@@ -53,6 +53,9 @@ static struct {
   const char *state_path, *log_path, *attach_path;
   /* With a runtime that detaches (`runc run -d` style), the file where it writes the container's pid. */
   const char *pid_file;
+  /* With `--tty`: where the runtime sends the pty master it made in the container (`--console-socket`, as runc),
+   * so that the container's terminal is its own (its /dev/pts, a controlling terminal, job control). */
+  const char *console_socket;
   long long log_max_size;
   int log_max_files;
   int tty, keep_stdin, foreground;
@@ -184,9 +187,63 @@ static void close_fd(int *fd) {
   *fd = -1;
 }
 
+/* Listens on `--console-socket` for the runtime's pty master (runc's protocol: one message, the fd in
+ * SCM_RIGHTS). -1 when the socket cannot be made. */
+static int console_listen(void) {
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (strlen(opt.console_socket) >= sizeof(sa.sun_path)) return -1;
+  strcpy(sa.sun_path, opt.console_socket);
+  unlink(opt.console_socket);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 1) != 0) {
+    close(fd);
+    return -1;
+  }
+  chmod(opt.console_socket, 0600);
+  return fd;
+}
+
+/* The pty master that runtime `pid` sends to `listen_fd`, or -1 when it ends (a failed start) without sending one. */
+static int console_receive(int listen_fd, pid_t pid) {
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  struct pollfd fds[2] = {{listen_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+  int master = -1;
+  for (;;) {
+    int n = poll(fds, pidfd >= 0 ? 2 : 1, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || !(fds[0].revents & POLLIN)) break;
+    int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (conn < 0) break;
+    char byte;
+    union {
+      struct cmsghdr h;
+      char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof(control.buf)};
+    if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) >= 0) {
+      struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+      if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(&master, CMSG_DATA(c), sizeof(int));
+    }
+    close(conn);
+    break;
+  }
+  if (pidfd >= 0) close(pidfd);
+  return master;
+}
+
 static void spawn(void) {
   int out[2] = {-1, -1}, err[2] = {-1, -1}, in[2] = {-1, -1}, slave = -1;
-  if (opt.tty) {
+  /* The runtime makes the terminal and sends it: its own stdio are pipes (its messages go to the log). */
+  int console = opt.tty && opt.console_socket ? console_listen() : -1;
+  if (opt.tty && opt.console_socket && console < 0) die(opt.console_socket);
+  if (console >= 0) {
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) die("pipe");
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    fcntl(err[0], F_SETFL, O_NONBLOCK);
+  } else if (opt.tty) {
     st.pty_fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (st.pty_fd < 0 || grantpt(st.pty_fd) != 0 || unlockpt(st.pty_fd) != 0) die("pty");
     const char *name = ptsname(st.pty_fd);
@@ -212,7 +269,12 @@ static void spawn(void) {
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
     setsid();
-    if (opt.tty) {
+    if (console >= 0) {
+      dup2(out[1], 1);
+      dup2(err[1], 2);
+      int null = open("/dev/null", O_RDONLY);
+      dup2(null, 0);
+    } else if (opt.tty) {
       ioctl(slave, TIOCSCTTY, 0);
       dup2(slave, 1);
       dup2(slave, 2);
@@ -240,7 +302,22 @@ static void spawn(void) {
   st.running = 1;
   st.handed_off = 0;
   clock_gettime(CLOCK_REALTIME, &st.started);
-  if (opt.tty) {
+  if (console >= 0) {
+    close(out[1]);
+    close(err[1]);
+    st.out_fd = out[0];
+    st.err_fd = err[0];
+    st.pty_fd = console_receive(console, pid);
+    close(console);
+    unlink(opt.console_socket);
+    if (st.pty_fd >= 0) {
+      if (opt.rows && opt.cols) {
+        struct winsize ws = {.ws_row = opt.rows, .ws_col = opt.cols};
+        ioctl(st.pty_fd, TIOCSWINSZ, &ws);
+      }
+      fcntl(st.pty_fd, F_SETFL, O_NONBLOCK);
+    }
+  } else if (opt.tty) {
     close(slave);
   } else {
     close(out[1]);
@@ -356,7 +433,7 @@ static int parse_policy(const char *s) {
 
 static void usage(void) {
   fprintf(stderr, "usage: ckit-monitor [--state F] [--log F] [--log-max-size N] [--log-max-files N] [--attach SOCK]\n"
-                  "  [--tty] [--stdin] [--foreground] [--sync-fd N] [--stdin-fd N] [--stdout-fd N] [--stderr-fd N]\n"
+                  "  [--tty] [--console-socket PATH] [--stdin] [--foreground] [--sync-fd N] [--stdin-fd N] [--stdout-fd N] [--stderr-fd N]\n"
                   "  [--restart POLICY] [--stop-signal N] [--tty-size ROWSxCOLS] [--publish FD:PROTO:IP:PORT]...\n"
                   "  [--pid-file F] [--exit-command ARG]... -- COMMAND [ARG...]\n");
   exit(125);
@@ -375,6 +452,7 @@ static void parse_args(int argc, char **argv) {
     else if (ARG("--log-max-files")) opt.log_max_files = atoi(v);
     else if (ARG("--attach")) opt.attach_path = v;
     else if (ARG("--pid-file")) opt.pid_file = v;
+    else if (ARG("--console-socket")) opt.console_socket = v;
     else if (strcmp(a, "--tty") == 0) opt.tty = 1;
     else if (strcmp(a, "--stdin") == 0) opt.keep_stdin = 1;
     else if (strcmp(a, "--foreground") == 0) opt.foreground = 1;

@@ -7,10 +7,11 @@ struct Load: AsyncParsableCommand {
     commandName: "load", abstract: "Load an image from a tar archive or STDIN")
   @OptionGroup var global: GlobalOptions
   @Option(name: .shortAndLong, help: "Read from tar archive file, instead of STDIN") var input: String?
+  /// As Docker's: drops the progress only (ckit's load shows none); the `Loaded image` lines, which scripts
+  /// read, are still printed.
   @Flag(name: .shortAndLong, help: "Suppress the load output") var quiet = false
 
   func run() async throws {
-    let lines = try await global.engine().load(ArchiveFile.read(input))
-    if !quiet { for l in lines { print(l) } }
+    for line in try await global.engine().load(ArchiveFile.read(input)) { print(line) }
   }
 }

@@ -95,9 +95,10 @@ struct Volume: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused local volumes")
     @OptionGroup var global: GlobalOptions
     @Flag(name: .shortAndLong, help: "Do not prompt for confirmation") var force = false
+    @Flag(name: .shortAndLong, help: "Remove all unused volumes, not just anonymous ones") var all = false
 
     func run() async throws {
-      let report = try await global.engine().pruneVolumes()
+      let report = try await global.engine().pruneVolumes(all: all)
       print("Deleted Volumes:")
       for name in report.deleted { print(name) }
     }
