@@ -16,7 +16,7 @@ suites=(
   IntegrationTests.CkitSeedTests/memoryLimitOOMKill
   IntegrationTests.CkitMoreTests/pauseFreezesTheCgroupAndUnpauseThawsIt
   IntegrationTests.CkitParityTests/limitsAreReadableFromTheContainersCgroupMount
-  IntegrationTests.CkitOutputTests
+  IntegrationTests.CkitOutputTests/statsReadsTheContainersCgroup
 )
 start=$SECONDS
 bash scripts/guest/guest.sh -t "${CKIT_GUEST_TIMEOUT:-600}" "scripts/guest/run-tests.sh ${suites[*]}"
