@@ -63,7 +63,7 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 # The pure cgroup v2 lane (Documentation/Cgroups.md): the suites that depend on the cgroup layout, again in a guest
-# kernel whose controllers are on cgroup2 (this host's are on v1), about 4 minutes. Its failure fails the command.
+# kernel whose controllers are on cgroup2 (this host's are on v1), 7-8 minutes. Its failure fails the command.
 if [ "$(id -u)" -eq 0 ]; then
   bash scripts/guest/test.sh || rc=1
 fi

@@ -19,5 +19,5 @@ suites=(
   IntegrationTests.CkitOutputTests/statsReadsTheContainersCgroup
 )
 start=$SECONDS
-bash scripts/guest/guest.sh -t "${CKIT_GUEST_TIMEOUT:-600}" "scripts/guest/run-tests.sh ${suites[*]}"
+bash scripts/guest/guest.sh -t "${CKIT_GUEST_TIMEOUT:-900}" "scripts/guest/run-tests.sh ${suites[*]}"
 echo "guest: the v2 lane passed in $((SECONDS - start)) s" >&2
