@@ -38,7 +38,7 @@ b=$work/bundle
 echo "guest: $(uname -r), $(crun --version | head -1), ckit-runtime $bin" >&2
 crun --root "$work/crun" run -b "$b" probe >/dev/null
 "$bin" --root "$work/ckit" --cgroup-parent ckit-bench run -b "$b" probe >/dev/null
-hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$work/run.json" \
+hyperfine -N --style basic --warmup 3 --runs "$RUNS" --export-json "$work/run.json" \
   -n crun "crun --root $work/crun run -b $b bench-crun" \
   -n ckit-runtime "$bin --root $work/ckit --cgroup-parent ckit-bench run -b $b bench-ckit"
 python3 - "$work/run.json" <<'PY'
