@@ -21,8 +21,8 @@ lint:
 format:
 	$(SWIFT) format -i -r Package.swift Sources Tests Benchmarks
 
-# Everything: formatting, the build, every test on the real kernel. Runs as root; in CI a skipped privileged
-# test is a failure.
+# Everything: formatting, the build, every test on the real kernel, then the pure cgroup v2 guest lane (test-guest).
+# Runs as root; in CI a skipped privileged test is a failure.
 test: deps
 	@bash scripts/test.sh
 

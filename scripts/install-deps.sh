@@ -26,6 +26,8 @@ PACKAGES=(
   # real callers of ckit-runtime as an OCI runtime (tests, scripts/bench): podman with conmon, containerd with its
   # runc v2 shim and ctr
   podman containerd
+  # the pure cgroup v2 lane (scripts/guest): QEMU, and what packs the guest's initrd (busybox-static, above; kmod)
+  qemu-system-x86 kmod
 )
 
 missing=()
@@ -79,4 +81,8 @@ build_static_isal() {
   install -D -m 0644 "$dir/bin/isa-l.a" /usr/local/lib/libisal.a && echo "$want" >/usr/local/lib/libisal.a.version &&
     rm -rf "$work"
 }
+# The guest kernel of the pure cgroup v2 lane (Debian's linux-image-amd64, unpacked under /var/cache/ckit-guest).
+if [ "$(id -u)" -eq 0 ]; then
+  bash "$(dirname "$0")/guest/kernel.sh" >/dev/null
+fi
 build_static_isal || echo "install-deps: no static ISA-L: the release ckit (fully static) will not link" >&2

@@ -180,10 +180,11 @@ struct ContainerViewTests {
       // v1: a directory per hierarchy (cpu a link to cpu,cpuacct); v2: the container's own directory of the tree.
       let (memory, pids) = (CgroupLayout.directory("memory"), CgroupLayout.directory("pids"))
       let ownLine = CgroupLayout.host == .unified ? "cat /proc/self/cgroup" : "grep memory /proc/self/cgroup"
-      // v2: only the controllers its limits need are delegated to it (memory, pids).
+      // v2: its limits' controllers and the accounting ones (cpu, io, memory, pids) are delegated to it, as runc
+      // does; hugetlb, which it neither limits nor accounts, is not.
       let cpu =
         CgroupLayout.host == .unified
-        ? "test -f /sys/fs/cgroup/memory.max && test ! -e /sys/fs/cgroup/cpu.max"
+        ? "test -f /sys/fs/cgroup/cpu.max && test -f /sys/fs/cgroup/io.stat && test ! -e /sys/fs/cgroup/hugetlb.2MB.max"
         : "test -L /sys/fs/cgroup/cpu || test -d /sys/fs/cgroup/cpu"
       let script = """
         \(ownLine); cat \(memory)/\(CgroupLayout.memoryLimitFile)

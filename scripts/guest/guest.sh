@@ -14,8 +14,7 @@
 # clocksource: with a wrong rate or jiffies the guest's clock runs fast and every timeout in the tests with it.
 #
 # QEMU is killed by its PID after SECONDS (default 1200) and when this script ends: nothing is left running.
-# The kernel and its modules are prepared once per kernel version under /var/cache/ckit-guest (apt-get download +
-# dpkg-deb: the host's /boot and package database are left alone).
+# The kernel and its modules are prepared once per kernel version under /var/cache/ckit-guest (kernel.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
@@ -38,14 +37,7 @@ if [ -n "${missing:-}" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# The kernel: the package linux-image-amd64 points to (the -cloud flavour has no 9p).
-kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-[ -n "$kpkg" ] || { echo "guest: no kernel package behind linux-image-amd64 (apt-get update?)" >&2; exit 1; }
-kver=${kpkg#linux-image-}
-cache=/var/cache/ckit-guest/$kver
-if [ ! -f "$cache/.complete" ]; then
-  bash scripts/guest/prepare.sh "$kpkg" "$kver" "$cache"
-fi
+cache=$(bash scripts/guest/kernel.sh)
 
 work=$(mktemp -d /tmp/ckit-guest.XXXXXX)
 qpid=

@@ -9,12 +9,15 @@ cd "$(dirname "$0")/../.."
 suites=(
   CgroupsTests
   ContainerKitTests.CgroupLimitTests
-  ContainerKitTests.ContainerViewTests/cgroup
+  ContainerKitTests.ContainerViewTests
+  ContainerKitTests.RuntimeCLITests
+  ContainerKitTests.RuntimeCLIHookTests
   IntegrationTests.CkitCgroupTests
   IntegrationTests.CkitSeedTests/memoryLimitOOMKill
   IntegrationTests.CkitMoreTests/pauseFreezesTheCgroupAndUnpauseThawsIt
-  IntegrationTests.CkitOutputTests
+  IntegrationTests.CkitParityTests/limitsAreReadableFromTheContainersCgroupMount
+  IntegrationTests.CkitOutputTests/statsReadsTheContainersCgroup
 )
 start=$SECONDS
-bash scripts/guest/guest.sh -t "${CKIT_GUEST_TIMEOUT:-1200}" "scripts/guest/run-tests.sh ${suites[*]}"
+bash scripts/guest/guest.sh -t "${CKIT_GUEST_TIMEOUT:-900}" "scripts/guest/run-tests.sh ${suites[*]}"
 echo "guest: the v2 lane passed in $((SECONDS - start)) s" >&2

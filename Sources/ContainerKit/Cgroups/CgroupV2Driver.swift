@@ -129,11 +129,11 @@ public struct CgroupV2Driver: CgroupDriver {
     return directory
   }
 
-  /// Enables the controllers the writes need in `cgroup.subtree_control` of every ancestor, top-down: in v2 a
-  /// controller's files appear in a cgroup only when its parent delegates it.
   /// The controllers whose counters `stats` reads.
   static let accounting: Set<String> = ["cpu", "io", "memory", "pids"]
 
+  /// Enables the controllers the writes need in `cgroup.subtree_control` of every ancestor, top-down: in v2 a
+  /// controller's files appear in a cgroup only when its parent delegates it.
   private func enableControllers(for writes: [CgroupWrite], cgroup: CgroupPath) throws(CgroupError) {
     let needed = Set(writes.compactMap(\.controller))
     let available = Set(try CgroupFS.value(root + "/cgroup.controllers").split(separator: " ").map(String.init))
