@@ -90,7 +90,7 @@ let package = Package(
     .target(
       name: "LayerFS",
       dependencies: [
-        "OCI", "LinuxSystem", "CArchive", "CLayerFS", .product(name: "Crypto", package: "swift-crypto"),
+        "OCI", "LinuxSystem", "CLinuxSystem", "CArchive", "CLayerFS", .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "SystemPackage", package: "swift-system"),
       ],
       path: "Sources/ImageStore/LayerFS"),

@@ -1,4 +1,5 @@
 import CLayerFS
+import CLinuxSystem
 import ContainerKit
 import Foundation
 import LayerFS

@@ -1,4 +1,5 @@
 import CLayerFS
+import CLinuxSystem
 import LinuxSystem
 
 #if canImport(Glibc)

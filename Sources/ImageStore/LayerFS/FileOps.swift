@@ -1,4 +1,5 @@
 import CLayerFS
+import CLinuxSystem
 import FoundationEssentials
 import LinuxSystem
 import OCI
