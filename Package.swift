@@ -6,10 +6,11 @@
 // upper ones (`A <- B`: B imports A; the targets' lists below are the truth, Documentation/Architecture.md's table
 // repeats them, and `scripts/check-api.py layers` fails the test command when the two differ):
 //
-//   system layer   CLinuxSystem  <-  LinuxSystem (blocking executor, process waiter): under both sides
+//   system layer   CLinuxSystem  <-  LinuxSystem (blocking executor, process waiter, EINTR retries, small-file
+//                  reads, mountinfo): under both sides
 //   image side     OCI, CArchive, CLayerFS  <-  LayerFS          OCI  <-  RegistryClient
 //                  OCI, LayerFS, RegistryClient  <-  ImageStore    DockerfileParser (imports nothing of ours)
-//   runtime side   OCI, CContainerKit, CSeccomp  <-  Namespaces    OCI  <-  Cgroups
+//   runtime side   OCI, CContainerKit, CSeccomp  <-  Namespaces    OCI  <-  Cgroups  (both on LinuxSystem)
 //                  OCI, CContainerKit, Namespaces, Cgroups  <-  ContainerKit (so ckit-runtime links no image side)
 //                  OCI, CNetlink  <-  ContainerNetwork
 //   both sides     ContainerKit, ImageStore, DockerfileParser, LayerFS, OCI  <-  Builder
@@ -90,7 +91,7 @@ let package = Package(
     .target(
       name: "LayerFS",
       dependencies: [
-        "OCI", "LinuxSystem", "CArchive", "CLayerFS", .product(name: "Crypto", package: "swift-crypto"),
+        "OCI", "LinuxSystem", "CLinuxSystem", "CArchive", "CLayerFS", .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "SystemPackage", package: "swift-system"),
       ],
       path: "Sources/ImageStore/LayerFS"),
@@ -123,12 +124,12 @@ let package = Package(
       path: "Sources/ContainerKit/CContainerKit"),
     .target(
       name: "Namespaces",
-      dependencies: ["OCI", "CContainerKit", "CLinuxSystem", "CSeccomp"],
+      dependencies: ["OCI", "CContainerKit", "CLinuxSystem", "LinuxSystem", "CSeccomp"],
       path: "Sources/ContainerKit/Namespaces",
       swiftSettings: runtimePathSettings),
     .target(
       name: "Cgroups",
-      dependencies: ["OCI"],
+      dependencies: ["OCI", "LinuxSystem"],
       path: "Sources/ContainerKit/Cgroups",
       swiftSettings: runtimePathSettings),
     // Not named `Network`: AsyncHTTPClient tests `#if canImport(Network)` for Apple's framework, and a module of
@@ -167,7 +168,7 @@ let package = Package(
     .target(
       name: "Builder",
       dependencies: [
-        "ContainerKit", "ImageStore", "DockerfileParser", "LayerFS", "OCI",
+        "ContainerKit", "ImageStore", "DockerfileParser", "LayerFS", "LinuxSystem", "OCI",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
       ],
@@ -198,7 +199,7 @@ let package = Package(
       name: "ckit",
       dependencies: [
         "ContainerEngine", "ContainerKit", "ImageStore", "Builder", "RegistryClient", "OCI", "ContainerNetwork",
-        "Cgroups", "LayerFS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Cgroups", "LayerFS", "LinuxSystem", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
       ],
@@ -282,7 +283,7 @@ let package = Package(
     .target(
       name: "TestSupport",
       // CLinuxSystem for its syscall shims (pidfd_open is not visible from Swift's Glibc).
-      dependencies: ["OCI", "CLinuxSystem"],
+      dependencies: ["OCI", "CLinuxSystem", "LinuxSystem"],
       path: "Tests/TestSupport"),
     .testTarget(name: "OCITests", dependencies: ["OCI", "TestSupport"]),
     .testTarget(name: "LayerFSTests", dependencies: ["LayerFS", "CLayerFS", "OCI", "TestSupport"]),
@@ -297,7 +298,7 @@ let package = Package(
     .testTarget(name: "CgroupsTests", dependencies: ["Cgroups", "OCI", "TestSupport"]),
     .testTarget(
       name: "ContainerKitTests",
-      dependencies: ["ContainerKit", "Namespaces", "Cgroups", "ImageStore", "OCI", "TestSupport"]),
+      dependencies: ["ContainerKit", "Namespaces", "Cgroups", "ImageStore", "LinuxSystem", "OCI", "TestSupport"]),
     .testTarget(
       name: "BuilderTests",
       dependencies: ["Builder", "ContainerKit", "DockerfileParser", "ImageStore", "OCI", "TestSupport"]),

@@ -32,8 +32,14 @@ log=$(mktemp)
 had_seal_cache=$([ -e /run/ckit-runtime ] && echo yes || true)
 parents=(/sys/fs/cgroup/*/ckit /sys/fs/cgroup/*/container-sandbox)
 had_cgroups=$(ls -d "${parents[@]}" 2>/dev/null || true)
+# Bridge networking turns on net.ipv4.ip_forward as Docker does (BridgeNetwork's default); the host gets back the
+# value it had.
+ip_forward=$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null || true)
 cleanup() {
   rm -f "$log"
+  if [ -n "$ip_forward" ] && [ "$(cat /proc/sys/net/ipv4/ip_forward)" != "$ip_forward" ]; then
+    echo "$ip_forward" >/proc/sys/net/ipv4/ip_forward || true
+  fi
   if [ -z "$had_seal_cache" ] && [ -e /run/ckit-runtime ]; then
     umount -l /run/ckit-runtime/exe 2>/dev/null || true
     rm -rf /run/ckit-runtime

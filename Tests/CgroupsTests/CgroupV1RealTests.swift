@@ -223,7 +223,15 @@ struct CgroupV1RealTests {
     #expect(file("freezer", path, "freezer.state") == "FROZEN")
     // A v1-frozen task does not even act on SIGKILL until thawed.
     kill(child.pid, SIGKILL)
-    try await Task.sleep(for: .milliseconds(100))
+    // The kill has reached it (pending, in its status) and it still runs: an event, not a fixed wait.
+    let pending = try await eventually {
+      guard let status = CgroupTest.read("/proc/\(child.pid)/status") else { return false }
+      return status.split(separator: "\n").contains { line in
+        (line.hasPrefix("SigPnd:") || line.hasPrefix("ShdPnd:"))
+          && (UInt64(line.split(separator: "\t").last ?? "", radix: 16) ?? 0) & (1 << (UInt64(SIGKILL) - 1)) != 0
+      }
+    }
+    #expect(pending, "SIGKILL never showed as pending")
     #expect(child.isRunning)
 
     try driver.thaw(path)

@@ -74,16 +74,25 @@ struct ChildHookTests {
     try await withScratchRoot { scratch in
       let f = try RuntimeFixture(scratch, cgroups: false)
       let marker = scratch.path.appendingPathComponent("late").path
+      let started = scratch.path.appendingPathComponent("started").path
       var spec = f.spec(
         ["true"],
         hooks: {
-          $0.createContainer = [Self.sh("(sleep 2; touch \(marker)) & wait", timeout: 1)]
+          $0.createContainer = [Self.sh("(sleep 2; touch \(marker)) & echo $! > \(started); wait", timeout: 1)]
         })
       // Without a pid namespace or a cgroup, nothing else would kill what the hook started: its group is killed.
       spec.linux?.namespaces?.removeAll { $0.type == .pid }
       await f.expectCreateFails(spec, id: "cc-slow", "createContainer hook /bin/sh: timed out after 1s")
-      try await Task.sleep(for: .milliseconds(2500))
-      // Killed with what it started, not left to finish.
+      // Killed with what it started, not left to finish: the process that would write the marker is gone (an event,
+      // not a wait as long as its sleep), and the marker is absent.
+      let text = try String(contentsOfFile: started, encoding: .utf8)
+      let pid = try #require(pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), "hook pid: \(text)")
+      let gone = try await eventually {
+        // Gone, or dead and not reaped yet (a zombie of a subreaper).
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        return stat.contains(") Z ")
+      }
+      #expect(gone, "the hook's background job survived it")
       #expect(!FileManager.default.fileExists(atPath: marker))
     }
   }

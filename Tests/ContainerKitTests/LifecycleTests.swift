@@ -1,5 +1,6 @@
 import ContainerKit
 import Foundation
+import LinuxSystem
 import Namespaces
 import OCI
 import TestSupport

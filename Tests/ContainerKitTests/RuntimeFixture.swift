@@ -1,6 +1,7 @@
 import Cgroups
 import ContainerKit
 import Foundation
+import LinuxSystem
 import OCI
 import TestSupport
 import Testing

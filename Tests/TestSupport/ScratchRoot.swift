@@ -1,5 +1,6 @@
 import CLinuxSystem
 import Foundation
+import LinuxSystem
 import Synchronization
 
 /// A temp state directory for one test, and everything the test left behind in the kernel.
@@ -96,46 +97,6 @@ public func withScratchRoot<T>(_ body: (ScratchRoot) async throws -> T) async th
 public enum MountTable {
   /// Mount points, unescaped (mountinfo writes space, tab, newline and backslash as octal escapes).
   public static func mountPoints() -> [String] {
-    let text = String(decoding: readProcFile("/proc/thread-self/mountinfo"), as: UTF8.self)
-    return text.split(separator: "\n").compactMap { line in
-      let fields = line.split(separator: " ")
-      guard fields.count > 4 else { return nil }
-      return unescape(String(fields[4]))
-    }
-  }
-
-  /// procfs files report size 0, so they are read to EOF with plain read(2).
-  static func readProcFile(_ path: String) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return [] }
-    defer { close(fd) }
-    var out = [UInt8]()
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-      let n = read(fd, &buf, buf.count)
-      if n < 0, errno == EINTR { continue }
-      if n <= 0 { break }
-      out.append(contentsOf: buf[0..<n])
-    }
-    return out
-  }
-
-  static func unescape(_ s: String) -> String {
-    guard s.contains("\\") else { return s }
-    var out = [UInt8]()
-    let b = Array(s.utf8)
-    var i = 0
-    while i < b.count {
-      if b[i] == UInt8(ascii: "\\"), i + 3 < b.count,
-        let v = UInt8(String(decoding: b[(i + 1)...(i + 3)], as: UTF8.self), radix: 8)
-      {
-        out.append(v)
-        i += 4
-      } else {
-        out.append(b[i])
-        i += 1
-      }
-    }
-    return String(decoding: out, as: UTF8.self)
+    MountInfo.read("/proc/thread-self/mountinfo").map(\.mountPoint)
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LayerFS
+import LinuxSystem
 
 extension CopyOperation {
   /// Writes the sources into `rootfs` with Docker's destination rules: a relative destination is under `workdir`;
@@ -153,17 +154,15 @@ extension CopyOperation {
     defer { close(dst) }
     var buf = [UInt8](repeating: 0, count: 1 << 17)
     while true {
-      let n = buf.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
+      let n = Syscall.retrying { buf.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) } }
       if n < 0 {
-        if errno == EINTR { continue }
         throw .io(path: from, errno: errno)
       }
       if n == 0 { break }
       var off = 0
       while off < n {
-        let w = buf.withUnsafeBytes { write(dst, $0.baseAddress! + off, n - off) }
+        let w = Syscall.retrying { buf.withUnsafeBytes { write(dst, $0.baseAddress! + off, n - off) } }
         if w < 0 {
-          if errno == EINTR { continue }
           throw .io(path: to, errno: errno)
         }
         off += w

@@ -1,5 +1,6 @@
 import DockerfileParser
 import Foundation
+import LinuxSystem
 import OCI
 
 /// COPY and ADD on real files: finds the sources (wildcards, directories, `.dockerignore`), digests them for the
@@ -145,9 +146,8 @@ struct CopyOperation: Sendable {
     var h = DigestHasher()
     var buf = [UInt8](repeating: 0, count: 1 << 16)
     while true {
-      let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      let n = Syscall.retrying { buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
       if n < 0 {
-        if errno == EINTR { continue }
         throw .io(path: path, errno: errno)
       }
       if n == 0 { break }

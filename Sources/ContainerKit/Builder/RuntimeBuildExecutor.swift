@@ -1,5 +1,6 @@
 import ContainerKit
 import Foundation
+import LinuxSystem
 import OCI
 
 /// `BuildExecutor` over the project's `ContainerRuntime`: each RUN is a real container (namespaces, cgroup,
@@ -43,8 +44,7 @@ public struct RuntimeBuildExecutor: BuildExecutor {
       await BlockingCall.run {
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
-          let n = buf.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
-          if n < 0, errno == EINTR { continue }
+          let n = Syscall.retrying { buf.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) } }
           if n <= 0 { break }
           output(Array(buf[0..<n]))
         }

@@ -1,4 +1,5 @@
 import Glibc
+import LinuxSystem
 
 /// Raw file access to cgroup control files.
 ///
@@ -12,20 +13,7 @@ enum CgroupFS {
   }
 
   static func read(_ file: String) throws(CgroupError) -> String {
-    let fd = open(file, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw .readFailed(file: file, errno: errno) }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while true {
-      let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        throw .readFailed(file: file, errno: errno)
-      }
-      if count == 0 { break }
-      bytes.append(contentsOf: chunk[0..<count])
-    }
+    guard let bytes = SystemFile.readBytes(file) else { throw .readFailed(file: file, errno: errno) }
     return String(decoding: bytes, as: UTF8.self)
   }
 
@@ -55,8 +43,7 @@ enum CgroupFS {
   static func write(_ value: String, fd: Int32, file: String) throws(CgroupError) {
     let bytes = Array(value.utf8)
     while true {
-      let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-      if count < 0 && errno == EINTR { continue }
+      let count = Syscall.retrying { bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } }
       if count < 0 { throw .writeFailed(file: file, value: value, errno: errno) }
       return
     }

@@ -1,3 +1,5 @@
+import LinuxSystem
+
 /// The cgroup mounts of `/proc/self/mountinfo`: where each v1 controller lives and where the unified tree is.
 ///
 /// Parsed from mountinfo rather than assumed at `/sys/fs/cgroup/<name>` because distributions co-mount controllers
@@ -22,40 +24,15 @@ public struct CgroupMounts: Sendable, Hashable {
   public init(mountInfo text: String) {
     var v1: [String: String] = [:]
     var unified: String?
-    for line in text.split(separator: "\n") {
-      let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-      guard let dash = fields.firstIndex(of: "-"), dash >= 6, fields.count > dash + 3 else { continue }
-      let mountPoint = Self.unescape(String(fields[4]))
-      let fsType = fields[dash + 1]
-      if fsType == "cgroup2" {
-        if unified == nil { unified = mountPoint }
-      } else if fsType == "cgroup" {
-        for option in fields[dash + 3].split(separator: ",") {
-          let name = String(option)
-          if Self.knownControllers.contains(name) && v1[name] == nil { v1[name] = mountPoint }
+    for mount in MountInfo.parse(text) {
+      if mount.fsType == "cgroup2" {
+        if unified == nil { unified = mount.mountPoint }
+      } else if mount.fsType == "cgroup" {
+        for name in mount.superOptions where Self.knownControllers.contains(name) && v1[name] == nil {
+          v1[name] = mount.mountPoint
         }
       }
     }
     self.init(v1: v1, unified: unified)
-  }
-
-  /// mountinfo escapes space, tab, newline and backslash as `\ooo` octal.
-  static func unescape(_ field: String) -> String {
-    guard field.contains("\\") else { return field }
-    var bytes: [UInt8] = []
-    let utf8 = Array(field.utf8)
-    var index = 0
-    while index < utf8.count {
-      if utf8[index] == UInt8(ascii: "\\"), index + 3 < utf8.count,
-        let value = UInt8(String(decoding: utf8[(index + 1)..<(index + 4)], as: UTF8.self), radix: 8)
-      {
-        bytes.append(value)
-        index += 4
-      } else {
-        bytes.append(utf8[index])
-        index += 1
-      }
-    }
-    return String(decoding: bytes, as: UTF8.self)
   }
 }

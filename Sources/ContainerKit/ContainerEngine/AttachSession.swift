@@ -1,4 +1,5 @@
 import ContainerKit
+import LinuxSystem
 import Synchronization
 
 /// A process's stdio joined to the caller, as `docker attach` and `docker exec -it` join a terminal: the output as

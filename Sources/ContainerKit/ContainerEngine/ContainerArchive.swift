@@ -1,5 +1,6 @@
 import ContainerKit
 import Foundation
+import LinuxSystem
 
 /// A tar stream of files of a container (`archive(_:path:)`), as chunks of bytes: docker's
 /// `GET /containers/{id}/archive`. Read once: the archive is written into a pipe as it is read, so a reader that
@@ -53,8 +54,7 @@ public struct ContainerArchive: AsyncSequence, Sendable {
       let chunk: [UInt8]? = await BlockingCall.run {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-          let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-          if n < 0 && errno == EINTR { continue }
+          let n = Syscall.retrying { buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
           return n > 0 ? Array(buffer[0..<n]) : nil
         }
       }
@@ -75,8 +75,7 @@ extension ContainerArchive {
     ContainerCopy.blockSIGPIPE()
     var offset = 0
     while offset < bytes.count {
-      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-      if n < 0 && errno == EINTR { continue }
+      let n = Syscall.retrying { bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) } }
       guard n > 0 else { return false }
       offset += n
     }

@@ -1,7 +1,9 @@
 import CLayerFS
+import CLinuxSystem
 import ContainerKit
 import Foundation
 import LayerFS
+import LinuxSystem
 
 /// `ckit cp` without `cp` or `tar`: one side is always a `RootedArchiver` tar stream, the other LayerFS's
 /// unpacker, which resolves every entry under its target with openat2(RESOLVE_IN_ROOT). Neither side follows a

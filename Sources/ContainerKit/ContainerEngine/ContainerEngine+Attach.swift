@@ -1,5 +1,6 @@
 import ContainerKit
 import Foundation
+import LinuxSystem
 
 extension ContainerEngine {
   /// Joins the running container's stdio, as `docker attach`: its output from now on (frames as its monitor relays
@@ -90,7 +91,7 @@ extension ContainerEngine {
           }
           close(syncFD)
           var status: Int32 = 0
-          while waitpid(monitorPid, &status, 0) < 0 && errno == EINTR {}
+          _ = Syscall.retrying { waitpid(monitorPid, &status, 0) }
           return code
         }
       }

@@ -1,5 +1,6 @@
 import ContainerKit
 import Foundation
+import LinuxSystem
 
 /// `docker cp` for an embedder. Paths inside the container resolve in its root filesystem as the container sees
 /// them (its links and `..` never reach the host's files), and a copy into it never follows a link the container

@@ -1,6 +1,7 @@
 import CContainerKit
 import ContainerKit
 import Foundation
+import LinuxSystem
 
 extension ContainerEngine {
   /// Creates an exec in the running container `reference` (Docker's `POST /containers/{id}/exec`): nothing runs

@@ -2,6 +2,7 @@ import Cgroups
 import ContainerKit
 import ContainerNetwork
 import Foundation
+import LinuxSystem
 import OCI
 
 /// The rest of docker's container lifecycle: restart, pause and unpause (the cgroup freezer), rename, update of

@@ -1,6 +1,7 @@
 import ContainerKit
 import Foundation
 import ImageStore
+import LinuxSystem
 
 extension ContainerEngine {
   /// The engine's version.

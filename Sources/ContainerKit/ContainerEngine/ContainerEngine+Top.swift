@@ -1,5 +1,6 @@
 import ContainerKit
 import Foundation
+import LinuxSystem
 
 extension ContainerEngine {
   /// The running container's processes, as Docker's `top`: without `psArgs`, `ps -ef`'s columns read from /proc

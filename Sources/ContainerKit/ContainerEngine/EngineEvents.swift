@@ -1,4 +1,5 @@
 import Foundation
+import LinuxSystem
 
 /// The events of a state root as an `AsyncSequence`: the kept ones since a time, then the new ones as they are
 /// recorded, by any process, until a time (or until the consuming task is cancelled). Made by
@@ -141,8 +142,7 @@ package final class JournalTail {
     var data = Data()
     var buffer = [UInt8](repeating: 0, count: 65536)
     while true {
-      let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-      if n < 0 && errno == EINTR { continue }
+      let n = Syscall.retrying { buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
       guard n > 0 else { break }
       data.append(contentsOf: buffer[0..<n])
     }

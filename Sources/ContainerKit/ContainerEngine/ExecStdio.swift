@@ -1,7 +1,8 @@
-import CLinuxSystem
 import CContainerKit
+import CLinuxSystem
 import ContainerKit
 import Foundation
+import LinuxSystem
 
 /// What the runtime of an exec gets as stdin, stdout and stderr, which the process it starts in the container
 /// inherits (but for a terminal).
@@ -92,7 +93,7 @@ enum ExecStdio: Sendable {
   /// its own.
   static func wait(_ pid: pid_t) -> Int32 {
     var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    _ = Syscall.retrying { waitpid(pid, &status, 0) }
     if status & 0x7f == 0 { return (status >> 8) & 0xff }
     return 128 + (status & 0x7f)
   }
@@ -106,8 +107,7 @@ enum ExecStdio: Sendable {
     var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
     if pidfd >= 0 { fds.append(pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)) }
     while true {
-      let n = poll(&fds, nfds_t(fds.count), -1)
-      if n < 0, errno == EINTR { continue }
+      let n = Syscall.retrying { poll(&fds, nfds_t(fds.count), -1) }
       guard n > 0, fds[0].revents != 0 else { return nil }
       let conn = accept(listener, nil, nil)
       if conn < 0 { return nil }

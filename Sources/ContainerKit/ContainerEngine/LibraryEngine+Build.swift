@@ -2,6 +2,7 @@ import Builder
 import ContainerKit
 import Foundation
 import ImageStore
+import LinuxSystem
 import OCI
 
 extension LibraryEngine {

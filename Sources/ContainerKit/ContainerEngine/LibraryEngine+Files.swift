@@ -1,6 +1,7 @@
 import ContainerKit
 import Foundation
 import ImageStore
+import LinuxSystem
 
 extension LibraryEngine {
   /// The container's snapshot, or a clear error when it never ran (no filesystem yet).

@@ -65,7 +65,7 @@ package struct Lifecycle {
     let fd = open(root.containerDir(id) + "/lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
     // Waited for on a thread of its own: the holder may be a task of this process that needs a pool thread to get
     // as far as releasing it.
-    if fd >= 0 { await BlockingCall.run { while flock(fd, LOCK_EX) != 0 && errno == EINTR {} } }
+    if fd >= 0 { await BlockingCall.run { _ = Syscall.retrying { flock(fd, LOCK_EX) } } }
     defer { if fd >= 0 { close(fd) } }
     return try await body()
   }

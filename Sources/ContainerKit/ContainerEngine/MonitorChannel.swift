@@ -1,5 +1,6 @@
 import ContainerKit
 import Foundation
+import LinuxSystem
 
 /// An attach client of a container's monitor (`ckit-monitor --attach SOCK`): the monitor sends the container's
 /// output in Docker's stdcopy frames (stream byte, three zero bytes, big-endian length; stream 3 carries the exit
@@ -22,10 +23,9 @@ final class MonitorChannel: SessionChannel {
   func send(_ bytes: [UInt8]) throws(EngineError) {
     var offset = 0
     while offset < bytes.count {
-      let n = bytes.withUnsafeBytes {
-        Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+      let n = Syscall.retrying {
+        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
       }
-      if n < 0, errno == EINTR { continue }
       guard n > 0 else {
         throw .underlying(
           context: "attach: write stdin",
@@ -50,8 +50,7 @@ final class MonitorChannel: SessionChannel {
     var buffer = [UInt8]()
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
-      let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-      if n < 0, errno == EINTR { continue }
+      let n = Syscall.retrying { chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) } }
       if n <= 0 { return nil }
       buffer += chunk[0..<n]
       var start = 0

@@ -86,8 +86,7 @@ package struct MonitorLauncher {
     var line = [UInt8]()
     var c: UInt8 = 0
     while true {
-      let n = read(fd, &c, 1)
-      if n < 0, errno == EINTR { continue }
+      let n = Syscall.retrying { read(fd, &c, 1) }
       if n <= 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
       if c == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
       line.append(c)

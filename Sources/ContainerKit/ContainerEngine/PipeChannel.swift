@@ -1,6 +1,7 @@
 import CContainerKit
 import ContainerKit
 import Foundation
+import LinuxSystem
 import Synchronization
 
 /// The engine's side of a process's stdio through pipes, for an exec (the write end of its stdin pipe or its pty
@@ -38,8 +39,7 @@ final class PipeChannel: SessionChannel {
       guard fd >= 0 else { return EPIPE }
       var offset = 0
       while offset < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-        if n < 0, errno == EINTR { continue }
+        let n = Syscall.retrying { bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) } }
         if n <= 0 { return errno }
         offset += n
       }
@@ -101,8 +101,7 @@ final class PipeChannel: SessionChannel {
     defer { close(fd) }
     var buffer = [UInt8](repeating: 0, count: 65536)
     while true {
-      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if n < 0, errno == EINTR { continue }
+      let n = Syscall.retrying { buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
       if n <= 0 || detached.withLock({ $0 }) { return }
       guard continuation.deliver(OutputFrame(stream: stream, bytes: Array(buffer[0..<n]))) else { return }
     }

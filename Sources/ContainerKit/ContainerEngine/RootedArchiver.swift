@@ -1,6 +1,8 @@
 import CArchive
 import CLayerFS
+import CLinuxSystem
 import Foundation
+import LinuxSystem
 
 /// Writes one path of a directory tree (a container's root filesystem) as a tar stream with libarchive, for
 /// `ckit cp`, resolving every name inside that tree.
@@ -167,8 +169,7 @@ package struct RootedArchiver: Sendable {
       var left = size
       while left > 0 {
         let want = Int(min(Int64(buffer.count), left))
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, want) }
-        if n < 0 && errno == EINTR { continue }
+        let n = Syscall.retrying { buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, want) } }
         guard n >= 0 else { throw .system(call: "read", path: display, errno: errno) }
         if n == 0 { break }
         let written = buffer.withUnsafeBytes { archive_write_data(archive, $0.baseAddress, n) }

@@ -1,4 +1,5 @@
 import Foundation
+import LinuxSystem
 import OCI
 
 /// The directory layout under `--root` (default `/var/lib/ckit`), shared by every `ckit` process and monitor:
@@ -68,8 +69,8 @@ package struct StateRoot: Sendable {
     }
     guard fd >= 0 else { throw EngineError.state(path: lockPath, reason: String(cString: strerror(errno))) }
     defer { close(fd) }
-    while flock(fd, LOCK_EX) != 0 {
-      guard errno == EINTR else { throw EngineError.state(path: lockPath, reason: String(cString: strerror(errno))) }
+    if Syscall.retrying({ flock(fd, LOCK_EX) }) != 0 {
+      throw EngineError.state(path: lockPath, reason: String(cString: strerror(errno)))
     }
     return try body()
   }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import LinuxSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -46,17 +47,6 @@ extension ContainerRuntime {
 
   /// A whole file, read without FileManager (whose first use sets up more than a read needs); nil if unreadable.
   static func readFile(_ path: String) -> Data? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16384)
-    while true {
-      let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if n < 0 && errno == EINTR { continue }
-      if n < 0 { return nil }
-      if n == 0 { return Data(bytes) }
-      bytes.append(contentsOf: chunk[0..<n])
-    }
+    SystemFile.readBytes(path).map { Data($0) }
   }
 }

@@ -1,4 +1,5 @@
 import CContainerKit
+import CLinuxSystem
 import Cgroups
 import FoundationEssentials
 import LinuxSystem

@@ -69,8 +69,7 @@ enum HookRunner {
     guard fd >= 0 else { return -1 }
     var offset = 0
     while offset < input.count {
-      let n = input[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-      if n < 0 && errno == EINTR { continue }
+      let n = Syscall.retrying { input[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
       if n <= 0 {
         let saved = errno
         close(fd)

@@ -1,4 +1,5 @@
 import CContainerKit
+import LinuxSystem
 import Namespaces
 
 #if canImport(Glibc)
@@ -57,15 +58,7 @@ public struct ProcessStreams: Sendable, Hashable {
 
   /// Reads `fd` to EOF: for tests and small outputs. Blocks.
   public static func readAll(_ fd: Int32) -> String {
-    var out = [UInt8]()
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-      let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
-      if n < 0, errno == EINTR { continue }
-      if n <= 0 { break }
-      out.append(contentsOf: buf[0..<n])
-    }
-    return String(decoding: out, as: UTF8.self)
+    String(decoding: SystemFile.readBytes(fd: fd) ?? [], as: UTF8.self)
   }
 }
 

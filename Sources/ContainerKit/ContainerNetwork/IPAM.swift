@@ -1,4 +1,5 @@
 import Foundation
+import LinuxSystem
 import OCI
 
 /// Address management for one bridge subnet, kept in a JSON file under the state root so that addresses survive
@@ -58,10 +59,8 @@ public struct IPAM: Sendable {
     let fd = open(statePath + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw NetworkError.stateFile(path: statePath, reason: String(cString: strerror(errno))) }
     defer { close(fd) }
-    while flock(fd, LOCK_EX) != 0 {
-      guard errno == EINTR else {
-        throw NetworkError.stateFile(path: statePath, reason: String(cString: strerror(errno)))
-      }
+    if Syscall.retrying({ flock(fd, LOCK_EX) }) != 0 {
+      throw NetworkError.stateFile(path: statePath, reason: String(cString: strerror(errno)))
     }
     var state = State(subnet: subnet, allocations: [:])
     if let data = FileManager.default.contents(atPath: statePath), !data.isEmpty {

@@ -1,4 +1,5 @@
 import Glibc
+import LinuxSystem
 
 /// A netlink socket and its request/acknowledge exchange. A socket belongs to the network namespace of the thread
 /// that created it for its whole life, which is how operations inside a container's namespace are done: the
@@ -38,9 +39,8 @@ final class NetlinkSocket {
     var replies = [NetlinkReply]()
     var buffer = [UInt8](repeating: 0, count: 65536)
     while true {
-      let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+      let n = Syscall.retrying { buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) } }
       if n < 0 {
-        if errno == EINTR { continue }
         throw NetworkError.netlink(operation: operation(), errno: errno, message: "no answer from the kernel")
       }
       if let done = try Self.scan(buffer[..<n], sequence: seq, into: &replies, operation) { return done }

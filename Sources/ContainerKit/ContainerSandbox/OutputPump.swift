@@ -1,3 +1,5 @@
+import LinuxSystem
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -12,8 +14,7 @@ enum OutputPump {
     var open: [Int32] = [stdout, stderr]
     var buffer = [UInt8](repeating: 0, count: 65536)
     func read(_ fd: Int32) -> Bool {
-      let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 65536) }
-      if n < 0 && (errno == EINTR || errno == EAGAIN) { return errno == EINTR }
+      let n = Syscall.retrying { buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 65536) } }
       if n <= 0 { return false }
       let chunk = Array(buffer[0..<n])
       emit(fd == stdout ? .stdout(chunk) : .stderr(chunk))
@@ -23,9 +24,8 @@ enum OutputPump {
     while !open.isEmpty && !draining {
       var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
       fds.append(pollfd(fd: wake, events: Int16(POLLIN), revents: 0))
-      let r = poll(&fds, nfds_t(fds.count), -1)
+      let r = Syscall.retrying { poll(&fds, nfds_t(fds.count), -1) }
       if r < 0 {
-        if errno == EINTR { continue }
         break
       }
       for p in fds where p.fd != wake && p.revents != 0 {

@@ -1,4 +1,6 @@
 import CLayerFS
+import CLinuxSystem
+import LinuxSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -87,9 +89,8 @@ struct RootedFiles {
   static func writeAll(_ fd: Int32, _ bytes: [UInt8], what: String) throws(SandboxError) {
     var off = 0
     while off < bytes.count {
-      let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) }
+      let n = Syscall.retrying { bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) } }
       if n < 0 {
-        if errno == EINTR { continue }
         throw .system(call: "write", object: what, errno: errno)
       }
       off += n
@@ -110,9 +111,8 @@ struct RootedFiles {
     var out: [UInt8] = []
     var buf = [UInt8](repeating: 0, count: 65536)
     while true {
-      let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 65536) }
+      let n = Syscall.retrying { buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 65536) } }
       if n < 0 {
-        if errno == EINTR { continue }
         throw .system(call: "read", object: what, errno: errno)
       }
       if n == 0 { return out }

@@ -1,5 +1,6 @@
 import CNetlink
 import ContainerKit
+import LinuxSystem
 
 #if canImport(Glibc)
   import Glibc

@@ -1,5 +1,6 @@
 import ContainerKit
 import ImageStore
+import LinuxSystem
 
 #if canImport(Glibc)
   import Glibc

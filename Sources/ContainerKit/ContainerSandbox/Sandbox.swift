@@ -3,6 +3,7 @@ import Cgroups
 import ContainerKit
 import ContainerNetwork
 import ImageStore
+import LinuxSystem
 import OCI
 import Synchronization
 

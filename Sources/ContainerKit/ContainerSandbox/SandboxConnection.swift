@@ -1,4 +1,5 @@
 import ContainerKit
+import LinuxSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -20,9 +21,10 @@ public final class SandboxConnection: Sendable {
     let e = await BlockingCall.run { () -> Int32 in
       var off = 0
       while off < bytes.count {
-        let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
+        let n = Syscall.retrying {
+          bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
+        }
         if n < 0 {
-          if errno == EINTR { continue }
           return errno
         }
         off += n

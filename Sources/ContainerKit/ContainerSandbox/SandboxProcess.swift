@@ -96,9 +96,8 @@ public final class SandboxProcess: Sendable {
       pthread_sigmask(SIG_BLOCK, &set, nil)
       var off = 0
       while off < bytes.count {
-        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) }
+        let n = Syscall.retrying { bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, bytes.count - off) } }
         if n < 0 {
-          if errno == EINTR { continue }
           return errno
         }
         off += n

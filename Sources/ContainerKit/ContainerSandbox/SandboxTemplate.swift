@@ -1,4 +1,5 @@
 import ContainerKit
+import LinuxSystem
 
 #if canImport(Glibc)
   import Glibc

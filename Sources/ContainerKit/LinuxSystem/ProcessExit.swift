@@ -1,4 +1,5 @@
 import CLinuxSystem
+import LinuxSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -158,7 +159,7 @@ public final class ProcessExit: Sendable {
         } else if reaps {
           var s: Int32 = 0
           var r: Int32
-          repeat { r = waitpid(pid, &s, WNOHANG) } while r < 0 && errno == EINTR
+          r = Syscall.retrying { waitpid(pid, &s, WNOHANG) }
           if r == pid { st.status = s }
         }
       }
@@ -174,8 +175,7 @@ public final class ProcessExit: Sendable {
     guard pidfd >= 0 else { return probeGone() }
     var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
     while true {
-      let n = poll(&p, 1, timeout)
-      if n < 0 && errno == EINTR { continue }
+      let n = Syscall.retrying { poll(&p, 1, timeout) }
       return n > 0
     }
   }
@@ -203,9 +203,6 @@ public final class ProcessExit: Sendable {
 
   private static func blockingReap(_ pid: Int32) -> Int32? {
     var s: Int32 = 0
-    while true {
-      if waitpid(pid, &s, 0) == pid { return s }
-      if errno != EINTR { return nil }
-    }
+    return Syscall.retrying { waitpid(pid, &s, 0) } == pid ? s : nil
   }
 }

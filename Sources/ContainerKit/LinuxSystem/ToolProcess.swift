@@ -1,4 +1,5 @@
 import CLinuxSystem
+import LinuxSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -27,8 +28,7 @@ public enum ToolProcess {
     defer { close(inFD) }
     var offset = 0
     while offset < input.count {
-      let n = input[offset...].withUnsafeBytes { write(inFD, $0.baseAddress, $0.count) }
-      if n < 0 && errno == EINTR { continue }
+      let n = Syscall.retrying { input[offset...].withUnsafeBytes { write(inFD, $0.baseAddress, $0.count) } }
       guard n > 0 else { throw SystemError(call: "write", errno: errno) }
       offset += n
     }
@@ -49,8 +49,7 @@ public enum ToolProcess {
       var bytes: [UInt8] = []
       var buffer = [UInt8](repeating: 0, count: 16384)
       while true {
-        let n = buffer.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) }
-        if n < 0 && errno == EINTR { continue }
+        let n = Syscall.retrying { buffer.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) } }
         if n <= 0 { break }
         bytes += buffer[0..<n]
       }

@@ -1,3 +1,5 @@
+import LinuxSystem
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -46,14 +48,9 @@ public struct CgroupView: Sendable, Hashable {
   public init(mountInfo: String, root: String = "/sys/fs/cgroup", cgroupPath: String? = nil) {
     var hierarchies: [Hierarchy] = []
     var unifiedOnly = false
-    for line in mountInfo.split(separator: "\n") {
-      let halves = line.split(separator: " - ", maxSplits: 1)
-      guard halves.count == 2 else { continue }
-      let fields = halves[0].split(separator: " ")
-      let tail = halves[1].split(separator: " ")
-      guard fields.count >= 5, tail.count >= 3 else { continue }
-      let mountPoint = Self.unescape(String(fields[4]))
-      let type = String(tail[0])
+    for mount in MountInfo.parse(mountInfo) {
+      let mountPoint = mount.mountPoint
+      let type = mount.fsType
       guard type == "cgroup" || type == "cgroup2" else { continue }
       if mountPoint == root {
         if type == "cgroup2" { unifiedOnly = true }
@@ -64,7 +61,7 @@ public struct CgroupView: Sendable, Hashable {
       guard !name.isEmpty, !name.contains("/") else { continue }
       let options =
         type == "cgroup"
-        ? tail[2].split(separator: ",").map(String.init).filter {
+        ? mount.superOptions.filter {
           !Self.notControllers.contains($0) && !$0.hasPrefix("release_agent=")
         } : []
       hierarchies.removeAll { $0.name == name }
@@ -78,24 +75,5 @@ public struct CgroupView: Sendable, Hashable {
   /// This process's view of the host, from /proc/self/mountinfo.
   public static func host(cgroupPath: String? = nil) -> CgroupView {
     CgroupView(mountInfo: SysFile.read("/proc/self/mountinfo") ?? "", cgroupPath: cgroupPath)
-  }
-
-  static func unescape(_ s: String) -> String {
-    guard s.contains("\\") else { return s }
-    var out: [UInt8] = []
-    let bytes = Array(s.utf8)
-    var i = 0
-    while i < bytes.count {
-      if bytes[i] == UInt8(ascii: "\\"), i + 3 < bytes.count,
-        let v = UInt8(String(decoding: bytes[(i + 1)...(i + 3)], as: UTF8.self), radix: 8)
-      {
-        out.append(v)
-        i += 4
-      } else {
-        out.append(bytes[i])
-        i += 1
-      }
-    }
-    return String(decoding: out, as: UTF8.self)
   }
 }

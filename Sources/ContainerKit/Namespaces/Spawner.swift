@@ -1,5 +1,6 @@
 import CContainerKit
 import CLinuxSystem
+import LinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -231,8 +232,9 @@ public enum Spawner {
   static func writeState(_ bytes: [UInt8], to fd: Int32) throws(NamespaceError) {
     var offset = 0
     while offset < bytes.count {
-      let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
-      if n < 0, errno == EINTR { continue }
+      let n = Syscall.retrying {
+        bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
+      }
       guard n > 0 else { throw .system(call: "write", object: "hook state", errno: errno) }
       offset += n
     }

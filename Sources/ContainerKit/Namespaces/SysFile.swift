@@ -1,3 +1,5 @@
+import LinuxSystem
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -5,20 +7,7 @@
 /// Small reads and writes of kernel files (/proc, /sys) without Foundation, which keeps the CLI's start cheap.
 public enum SysFile {
   /// The whole file as UTF-8, or nil when it cannot be read.
-  public static func read(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var out = [UInt8]()
-    var buf = [UInt8](repeating: 0, count: 4096)
-    while true {
-      let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 4096) }
-      if n < 0, errno == EINTR { continue }
-      if n <= 0 { break }
-      out.append(contentsOf: buf[0..<n])
-    }
-    return String(decoding: out, as: UTF8.self)
-  }
+  public static func read(_ path: String) -> String? { SystemFile.read(path) }
 
   /// Writes `value` to an existing file (no create, no truncate), as /proc and /sys files want.
   public static func write(_ path: String, _ value: String) throws(NamespaceError) {

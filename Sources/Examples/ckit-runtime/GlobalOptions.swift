@@ -1,4 +1,5 @@
 import ContainerKit
+import LinuxSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -69,8 +70,7 @@ struct GlobalOptions {
   static func write(_ bytes: [UInt8], to fd: Int32) {
     var offset = 0
     while offset < bytes.count {
-      let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-      if n < 0 && errno == EINTR { continue }
+      let n = Syscall.retrying { bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } }
       if n <= 0 { return }
       offset += n
     }

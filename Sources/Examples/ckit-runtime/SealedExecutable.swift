@@ -1,5 +1,6 @@
 import CContainerKit
 import ContainerKit
+import LinuxSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -50,7 +51,7 @@ enum SealedExecutable {
     let lock = open(cache + "/lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard lock >= 0 else { return -1 }
     defer { close(lock) }  // releases the lock
-    while flock(lock, LOCK_EX) != 0 { guard errno == EINTR else { return -1 } }
+    if Syscall.retrying({ flock(lock, LOCK_EX) }) != 0 { return -1 }
     if access(copies + "/" + key, F_OK) != 0 {
       guard copyFile(exe, size: st.st_size, to: copies, name: key) else { return -1 }
     }
@@ -94,8 +95,7 @@ enum SealedExecutable {
     guard fd >= 0 else { return false }
     var offset: off_t = 0
     while offset < size {
-      let n = sendfile(fd, exe, &offset, size - Int(offset))
-      if n < 0 && errno == EINTR { continue }
+      let n = Syscall.retrying { sendfile(fd, exe, &offset, size - Int(offset)) }
       guard n > 0 else {
         close(fd)
         unlink(temp)

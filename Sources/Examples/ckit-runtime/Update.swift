@@ -1,6 +1,7 @@
 import ArgumentParser
 import ContainerKit
 import FoundationEssentials
+import LinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -52,8 +53,7 @@ struct Update: ParsableCommand, Subcommand {
       var bytes: [UInt8] = []
       var buf = [UInt8](repeating: 0, count: 4096)
       while true {
-        let n = read(0, &buf, buf.count)
-        if n < 0 && errno == EINTR { continue }
+        let n = Syscall.retrying { read(0, &buf, buf.count) }
         if n <= 0 { break }
         bytes += buf[0..<n]
       }

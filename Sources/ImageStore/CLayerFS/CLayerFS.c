@@ -14,7 +14,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-const int CK_O_PATH = O_PATH;
 const int CK_AT_EMPTY_PATH = AT_EMPTY_PATH;
 const uint64_t CK_RESOLVE_IN_ROOT = RESOLVE_IN_ROOT;
 const uint64_t CK_RESOLVE_BENEATH = RESOLVE_BENEATH;

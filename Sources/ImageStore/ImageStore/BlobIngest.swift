@@ -1,4 +1,5 @@
 import LayerFS
+import LinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -55,7 +56,7 @@ public final class BlobIngest: ContentWriter {
       let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
       guard fd >= 0 else { throw .layer(.io(operation: "open", path: path, errno: errno)) }
       var r: Int32
-      repeat { r = flock(fd, LOCK_EX) } while r != 0 && errno == EINTR
+      r = Syscall.retrying { flock(fd, LOCK_EX) }
       guard r == 0 else {
         let e = errno
         close(fd)

@@ -42,7 +42,7 @@ enum StoreLock {
       guard fd >= 0 else { throw .layer(.io(operation: "open", path: path, errno: errno)) }
       defer { close(fd) }
       var r: Int32
-      repeat { r = flock(fd, LOCK_EX) } while r != 0 && errno == EINTR
+      r = Syscall.retrying { flock(fd, LOCK_EX) }
       guard r == 0 else { throw .layer(.io(operation: "flock", path: path, errno: errno)) }
       return try body()
     }

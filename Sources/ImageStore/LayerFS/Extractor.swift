@@ -1,5 +1,6 @@
 import CArchive
 import CLayerFS
+import CLinuxSystem
 import OCI
 
 #if canImport(Glibc)

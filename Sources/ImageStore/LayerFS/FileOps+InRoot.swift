@@ -1,4 +1,5 @@
 import CLayerFS
+import CLinuxSystem
 
 #if canImport(Glibc)
   import Glibc

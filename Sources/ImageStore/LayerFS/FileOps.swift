@@ -1,5 +1,7 @@
 import CLayerFS
+import CLinuxSystem
 import FoundationEssentials
+import LinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -31,11 +33,9 @@ public enum FileOps {
   }
 
   public static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644) throws(LayerFSError) -> Int32 {
-    while true {
-      let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
-      if fd >= 0 { return fd }
-      if errno != EINTR { throw .io(operation: "open", path: path, errno: errno) }
-    }
+    let fd = Syscall.retrying { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+    return fd
   }
 
   /// Writes all of `buffer`, looping over short writes.
@@ -43,9 +43,8 @@ public enum FileOps {
     guard var p = buffer.baseAddress else { return }
     var left = buffer.count
     while left > 0 {
-      let n = Glibc.write(fd, p, left)
+      let n = Syscall.retrying { Glibc.write(fd, p, left) }
       if n < 0 {
-        if errno == EINTR { continue }
         throw .io(operation: "write", path: path, errno: errno)
       }
       p += n
@@ -66,26 +65,15 @@ public enum FileOps {
   public static func read(_ fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, path: String)
     throws(LayerFSError) -> Int
   {
-    while true {
-      let n = Glibc.read(fd, buffer, count)
-      if n >= 0 { return n }
-      if errno != EINTR { throw .io(operation: "read", path: path, errno: errno) }
-    }
+    let n = Syscall.retrying { Glibc.read(fd, buffer, count) }
+    guard n >= 0 else { throw .io(operation: "read", path: path, errno: errno) }
+    return n
   }
 
   /// The whole content of a (small) file.
   public static func readFile(_ path: String) throws(LayerFSError) -> [UInt8] {
-    let fd = try open(path, O_RDONLY)
-    defer { close(fd) }
-    var out = [UInt8]()
-    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
-    defer { chunk.deallocate() }
-    while true {
-      let n = try read(fd, into: chunk.baseAddress!, count: chunk.count, path: path)
-      if n == 0 { break }
-      out.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
-    }
-    return out
+    guard let bytes = SystemFile.readBytes(path) else { throw .io(operation: "read", path: path, errno: errno) }
+    return bytes
   }
 
   /// Writes `bytes` to `path` so that readers see the old content or the new, never a mix, even after a crash:
@@ -204,35 +192,6 @@ public enum FileOps {
 
   /// The slow answer: whether /proc/self/mountinfo lists `path` as a mount point.
   static func isListedMountPoint(_ path: String) -> Bool {
-    guard let f = fopen("/proc/self/mountinfo", "r") else { return false }
-    defer { fclose(f) }
-    var line: UnsafeMutablePointer<CChar>? = nil
-    var cap = 0
-    defer { free(line) }
-    while getline(&line, &cap, f) > 0 {
-      guard let l = line else { break }
-      let fields = String(cString: l).split(separator: " ")
-      if fields.count > 4, unescapeMountPath(String(fields[4])) == path { return true }
-    }
-    return false
-  }
-
-  static func unescapeMountPath(_ s: String) -> String {
-    guard s.contains("\\") else { return s }
-    var out = [UInt8]()
-    let b = Array(s.utf8)
-    var i = 0
-    while i < b.count {
-      if b[i] == UInt8(ascii: "\\"), i + 3 < b.count,
-        let v = UInt8(String(decoding: b[(i + 1)...(i + 3)], as: UTF8.self), radix: 8)
-      {
-        out.append(v)
-        i += 4
-      } else {
-        out.append(b[i])
-        i += 1
-      }
-    }
-    return String(decoding: out, as: UTF8.self)
+    MountInfo.read("/proc/self/mountinfo").contains { $0.mountPoint == path }
   }
 }

@@ -193,9 +193,6 @@ enum {
   CK_CLONE_NEWNET = 0x40000000,
 };
 
-/* open(2) O_PATH, likewise missing from Glibc's Swift module. */
-enum { CK_O_PATH = 010000000 };
-
 /* Clones the child and runs the plan in it. Returns the pid (of the direct child; with double_fork the
  * final pid arrives as CK_MSG_PID), or -errno. */
 pid_t ck_spawn(const struct ck_plan *plan);

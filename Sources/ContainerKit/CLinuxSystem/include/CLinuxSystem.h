@@ -29,4 +29,8 @@ int cls_epoll_wait_fds(int epfd, int *fds, int max, int timeout_ms);
 /* memfd_create(2) with MFD_CLOEXEC: a memory file, for a child's stdin that it may leave unread. */
 int cls_memfd(const char *name);
 
+/* open(2)'s O_PATH, which Glibc's Swift module hides behind _GNU_SOURCE: the one definition for every module (a
+ * literal, which Swift imports as an Int32 constant). */
+#define CK_O_PATH 010000000
+
 #endif

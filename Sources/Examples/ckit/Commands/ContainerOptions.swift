@@ -2,6 +2,7 @@ import ArgumentParser
 import ContainerEngine
 import ContainerNetwork
 import Foundation
+import LinuxSystem
 
 /// The options `run` and `create` share, docker's names and short forms.
 struct ContainerOptions: ParsableArguments {
@@ -154,8 +155,7 @@ struct ContainerOptions: ParsableArguments {
     var out = [UInt8]()
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
-      let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if n < 0 && errno == EINTR { continue }
+      let n = Syscall.retrying { chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
       guard n >= 0 else { throw CkitError.invalidArgument("read \(path): \(Self.reason(errno))") }
       if n == 0 { return out }
       out += chunk[0..<n]

@@ -1,6 +1,7 @@
 import ContainerEngine
 import ContainerKit
 import Foundation
+import LinuxSystem
 
 /// ckit's end of an `AttachSession` (attach, exec): its terminal in raw mode with a tty, its stdin copied into
 /// the session, the session's frames written to its stdout and stderr. The session itself (framing, detach keys,
@@ -33,8 +34,7 @@ enum SessionRelay {
           let chunk = await BlockingCall.run { () -> [UInt8] in
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
-              let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-              if n < 0, errno == EINTR { continue }
+              let n = Syscall.retrying { buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) } }
               return n > 0 ? Array(buffer[0..<n]) : []
             }
           }

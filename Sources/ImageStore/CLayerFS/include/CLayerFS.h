@@ -6,8 +6,6 @@
 #include <sys/types.h>
 #include <sys/xattr.h>
 
-/// O_PATH, hidden from Swift behind _GNU_SOURCE.
-extern const int CK_O_PATH;
 /// AT_EMPTY_PATH, hidden the same way.
 extern const int CK_AT_EMPTY_PATH;
 
