@@ -190,6 +190,11 @@ package struct LibraryEngine: Engine {
     let runtime = try runtimePath()
     var args = [runtime, "--root", runtimeRoot, "exec", "--pid-file", pidFile]
     if let consoleSocket { args += ["-t", "--console-socket", consoleSocket] }
+    // Set by the runtime before the process starts: a resize after the pty is handed over comes too late for a
+    // process that asks at once.
+    if consoleSocket != nil, let size = config.consoleSize {
+      args += ["--console-size", "\(size.rows)x\(size.columns)"]
+    }
     for e in config.environment { args += ["--env", e] }
     if let w = config.workingDirectory { args += ["--cwd", w] }
     if let u = config.user {
