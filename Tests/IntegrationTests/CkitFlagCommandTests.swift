@@ -57,9 +57,7 @@ struct CkitFlagCommandTests {
       let history = try #require(config["history"] as? [[String: Any]])
       #expect(history.last?["comment"] as? String == "a message", "\(history)")
       let inspected = try env.ckit(["inspect", "-f", "{{.Comment}}|{{.Author}}", "committed:1"])
-      withKnownIssue("image inspect lacks Docker's Comment and Author (img's Inspect.swift)") {
-        #expect(inspected.stdout == "a message|Ann Author\n", "\(inspected.stderr)")
-      }
+      #expect(inspected.stdout == "a message|Ann Author\n", "\(inspected.stderr)")
       #expect(try env.ckit(["run", "--rm", "--network", "none", "committed:1"]).stdout == "made\n")
       #expect(try env.ckit(["run", "--rm", "--network", "none", "committed:1", "sh", "-c", "echo $K"]).stdout == "v\n")
       #expect(try CkitFlag.inspect(env, "src", "{{.State.Running}} {{.State.Paused}}") == "true false")

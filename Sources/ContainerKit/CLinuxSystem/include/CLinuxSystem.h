@@ -1,6 +1,7 @@
 #ifndef CLINUXSYSTEM_H
 #define CLINUXSYSTEM_H
 
+#include <spawn.h>
 #include <sys/types.h>
 
 /* The system calls LinuxSystem needs that Swift's Glibc module does not show (no pidfd or epoll header in it), and
@@ -28,5 +29,10 @@ int cls_epoll_wait_fds(int epfd, int *fds, int max, int timeout_ms);
 
 /* memfd_create(2) with MFD_CLOEXEC: a memory file, for a child's stdin that it may leave unread. */
 int cls_memfd(const char *name);
+
+/* posix_spawn_file_actions_addclosefrom_np (glibc 2.34), which Swift's Glibc module does not show: the child
+ * closes every fd from `from` on, so that it inherits none of its parent's but those the actions set up. Returns 0
+ * or an error number (ENOSYS with an older glibc), as the posix_spawn functions do. */
+int cls_spawn_closefrom(posix_spawn_file_actions_t *actions, int from);
 
 #endif
