@@ -24,7 +24,7 @@ struct CkitEventsTests {
       let filtered = try CkitCLITests.ckit(
         root,
         [
-          "events", "--since", since, "--until", until, "--filter", "event=destroy", "--format",
+          "events", "--since", "1m", "--until", until, "--filter", "event=destroy", "--format",
           "{{.Action}} {{.Actor.ID}}",
         ])
       #expect(filtered.stdout == "destroy evt-a\n", "\(filtered.stdout)\(filtered.stderr)")
