@@ -176,13 +176,26 @@ struct ContainerAPITests {
 
   @Test func waitConditions() async throws {
     try await withEngine { engine, image in
-      // next-exit: each run's exit, while the restart policy keeps the container going.
+      // next-exit: a run's exit, while the restart policy keeps the container going. Each run ends only through
+      // the gate, opened while a waiter is out: a waiter that starts after a run ended (a loaded machine) sees the
+      // next one end, where runs that end on a timer could all be over before it starts, and it would wait forever.
+      let gate = NSTemporaryDirectory() + "ckit-gate-\(UUID().uuidString)"
+      try FileManager.default.createDirectory(atPath: gate, withIntermediateDirectories: true)
+      defer { try? FileManager.default.removeItem(atPath: gate) }
+      let gated = try await engine.run(
+        ContainerSpec(
+          image: image, command: ["sh", "-c", "while [ ! -e /gate/open ]; do sleep 0.05; done; rm /gate/open; exit 3"],
+          network: .none, restartPolicy: try RestartPolicy("on-failure"), volumes: ["\(gate):/gate"]))
+      #expect(try await Self.throughGate(gate + "/open") { try await engine.wait(gated, condition: .nextExit) } == 3)
+      #expect(try await Self.throughGate(gate + "/open") { try await engine.wait(gated, condition: .nextExit) } == 3)
+      #expect(try await engine.inspect(gated).restartCount >= 1)
+      try await engine.stop(gated, timeout: 0)
+
+      // not-running: after the restart policy's last restart.
       let restarting = try await engine.run(
         ContainerSpec(
-          image: image, command: ["sh", "-c", "sleep 0.3; exit 3"], network: .none,
+          image: image, command: ["sh", "-c", "exit 3"], network: .none,
           restartPolicy: try RestartPolicy("on-failure:2")))
-      #expect(try await engine.wait(restarting, condition: .nextExit) == 3)
-      #expect(try await engine.wait(restarting, condition: .nextExit) == 3)
       #expect(try await engine.wait(restarting, condition: .notRunning) == 3)
       #expect(try await engine.inspect(restarting).restartCount == 2)
 
@@ -207,6 +220,28 @@ struct ContainerAPITests {
       try await Task.sleep(for: .milliseconds(200))
       try await engine.remove(kept)
       #expect(try await waiter.value == 6)
+    }
+  }
+
+  /// Runs `wait` while creating the file `open` whenever it is absent (a gated container's run removes it as it
+  /// passes), until `wait` returns; the pause between two looks is pacing, not a bound.
+  static func throughGate(_ open: String, _ wait: @escaping @Sendable () async throws -> Int32) async throws -> Int32 {
+    try await withThrowingTaskGroup(of: Int32?.self) { group in
+      group.addTask { try await wait() }
+      group.addTask {
+        while !Task.isCancelled {
+          if !FileManager.default.fileExists(atPath: open) {
+            FileManager.default.createFile(atPath: open, contents: nil)
+          }
+          try? await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+      }
+      defer { group.cancelAll() }
+      while let result = try await group.next() {
+        if let code = result { return code }
+      }
+      return -1
     }
   }
 

@@ -29,13 +29,12 @@ import Testing
       let inspect = try await engine.inspectExec(exec)
       #expect(!inspect.running && inspect.exitCode == 3 && inspect.containerID == id)
 
-      // A size given at creation applies without a resize (the pause leaves the engine time to set it: the runtime
-      // hands the pty over once the process runs).
+      // A size given at creation is the pty's before the process starts (the runtime sets it, as runc does).
       let sized = try await engine.startExec(
         try await engine.createExec(
           id,
           ExecConfig(
-            command: ["sh", "-c", "sleep 0.5; stty size"], tty: true,
+            command: ["stty", "size"], tty: true,
             consoleSize: TerminalSize(rows: 12, columns: 34))))
       var sizedText = ""
       for await frame in sized { sizedText += String(decoding: frame.bytes, as: UTF8.self) }
@@ -75,11 +74,15 @@ import Testing
   @Test func execDetachedThenInspect() async throws {
     try await withEngine { engine, image in
       let id = try await engine.run(ContainerSpec(image: image, command: ["sleep", "600"], network: .none))
-      let exec = try await engine.createExec(id, ExecConfig(command: ["sh", "-c", "sleep 1; touch /tmp/done"]))
+      // Runs until the test opens the gate /tmp/go: still running when inspected, however slow the machine.
+      let exec = try await engine.createExec(
+        id, ExecConfig(command: ["sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.05; done; touch /tmp/done"]))
       #expect(try await engine.inspectExec(exec).started == false)
       let session = try await engine.startExec(exec, detach: true)
       let running = try await engine.inspectExec(exec)
       #expect(running.running && running.pid > 0 && running.exitCode == nil)
+      let gate = try await engine.startExec(try await engine.createExec(id, ExecConfig(command: ["touch", "/tmp/go"])))
+      #expect(await gate.exitCode() == 0)
       #expect(await session.exitCode() == 0)
       let ended = try await engine.inspectExec(exec)
       #expect(!ended.running && ended.exitCode == 0 && ended.pid == 0)

@@ -41,10 +41,12 @@ struct CkitEventsTests {
       let env = try CkitSeedTests.Env(scratch)
       defer { env.teardown() }
       #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+      // Absolute: a relative `--since 1m` below missed the die when the test ran longer than a minute, under load.
+      let since = String(Date().timeIntervalSince1970)
       let events = try BackgroundCommand(
         [
           CkitCLITests.products.appendingPathComponent("ckit").path, "--root", scratch.path.path, "events",
-          "--since", String(Date().timeIntervalSince1970), "--filter", "type=container", "--format",
+          "--since", since, "--filter", "type=container", "--format",
           "{{.Action}} {{.Actor.Attributes.name}}",
         ], environment: env.environment)
       defer { events.stop() }
@@ -57,7 +59,7 @@ struct CkitEventsTests {
       #expect(events.text == "create evt-live\nstart evt-live\ndie evt-live\ndestroy evt-live\n", "\(events.text)")
       let until = String(Date().timeIntervalSince1970 + 1)
       let code = try env.ckit([
-        "events", "--since", "1m", "--until", until, "--filter", "event=die", "--format",
+        "events", "--since", since, "--until", until, "--filter", "event=die", "--format",
         "{{.Actor.Attributes.exitCode}}",
       ])
       #expect(code.stdout == "2\n", "\(code.stdout)\(code.stderr)")

@@ -120,9 +120,11 @@ public struct ContainerEngine: Sendable {
       case .notRunning:
         return try await waitNotRunning(record)
       case .nextExit:
-        // An exit is a FinishedAt later than the call (the monitor writes one at every exit, restarts included),
-        // or a monitor found dead without having written it (kill -9: exited 137).
-        let since = Date()
+        // An exit is a FinishedAt other than the one at the call (the monitor writes one at every exit, restarts
+        // included; a new monitor starts with none), or a monitor found dead without having written it (kill -9:
+        // exited 137). Compared as written, not against this process's clock. As docker's, it waits for an exit
+        // after the call: one that came before (a run that ended while the caller was busy) is not the next.
+        let before = store.monitorState(record.id)?.FinishedAt
         while true {
           guard FileManager.default.fileExists(atPath: root.recordPath(record.id)) else {
             throw EngineError.noSuchContainer(reference)
@@ -130,7 +132,7 @@ public struct ContainerEngine: Sendable {
           let now = store.monitorState(record.id)
           let status = LiveStatus.of(record, monitor: now)
           if let now,
-            (RFC3339.parse(now.FinishedAt).map { $0 >= since } ?? false)
+            (now.FinishedAt != before && Self.isExitTime(now.FinishedAt))
               || (!status.isRunning && now.Status != "exited")
           {
             if !status.isRunning { try await lifecycle.cleanup(record, removeIfAuto: true) }
@@ -146,6 +148,11 @@ public struct ContainerEngine: Sendable {
         return code
       }
     }
+  }
+
+  /// Whether a monitor's `FinishedAt` names an exit (a run's end), not the zero time of a run still going.
+  private static func isExitTime(_ text: String) -> Bool {
+    RFC3339.parse(text).map { $0.timeIntervalSince1970 > 0 } ?? false
   }
 
   /// `.notRunning`: the monitor's end, then the cleanup it leaves to the engine.

@@ -69,6 +69,10 @@ enum ExecStdio: Sendable {
       for fd in ours { close(fd) }
       throw .underlying(context: "exec: stdio", cause: error)
     }
+    // Nothing else of the embedder's: a descriptor it inherited without close-on-exec (the socket on which
+    // Foundation's `Process` learns that a child ended, say) would live on in the runtime, and in the process it
+    // starts, for as long as a detached command runs: the embedder's parent would wait for it all that time.
+    _ = cls_spawn_closefrom(&actions, 3)
     var attr = posix_spawnattr_t()
     posix_spawnattr_init(&attr)
     defer { posix_spawnattr_destroy(&attr) }

@@ -203,6 +203,9 @@ package struct LibraryEngine: Engine {
       if !(record.config.env + config.environment).contains(where: { $0.hasPrefix("TERM=") }) {
         args += ["--env", "TERM=xterm"]
       }
+      // Set by the runtime before the process starts: a resize after the pty is handed over comes too late for a
+      // process that asks at once.
+      if let size = config.consoleSize { args += ["--console-size", "\(size.rows)x\(size.columns)"] }
     }
     for e in config.environment { args += ["--env", e] }
     if let w = config.workingDirectory { args += ["--cwd", w] }

@@ -163,6 +163,8 @@ struct Exec: ParsableCommand, Subcommand {
   @Flag(name: [.short, .long]) var detach = false
   @Option(name: .long) var pidFile: String?
   @Option(name: .long) var consoleSocket: String?
+  @Option(name: .long, help: "ROWSxCOLS: the pty's size before the process starts (process.consoleSize).")
+  var consoleSize: String?
   @Argument var id: String
   @Argument(parsing: .captureForPassthrough) var command: [String] = []
 
@@ -187,7 +189,15 @@ struct Exec: ParsableCommand, Subcommand {
       }
       p.terminal = tty
     }
-    let io: ProcessIO = (p.terminal ?? false) && consoleSocket != nil ? .terminal() : .inherit
+    if let consoleSize {
+      let parts = consoleSize.split(separator: "x").compactMap { UInt16($0) }
+      guard parts.count == 2 else { throw ValidationError("bad --console-size \(consoleSize)") }
+      p.consoleSize = Spec.ConsoleSize(height: parts[0], width: parts[1])
+    }
+    // The size is the pty's before the process runs, as runc's: a process that asks at once gets it.
+    let size = p.consoleSize ?? Spec.ConsoleSize(height: 24, width: 80)
+    let io: ProcessIO =
+      (p.terminal ?? false) && consoleSocket != nil ? .terminal(rows: size.height, columns: size.width) : .inherit
     let proc = try await c.exec(p, io: io)
     if let consoleSocket, let master = proc.streams.terminal {
       try Console.send(master, to: consoleSocket)

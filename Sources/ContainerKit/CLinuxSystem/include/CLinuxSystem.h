@@ -1,6 +1,7 @@
 #ifndef CLINUXSYSTEM_H
 #define CLINUXSYSTEM_H
 
+#include <spawn.h>
 #include <sys/types.h>
 
 /* The system calls LinuxSystem needs that Swift's Glibc module does not show (no pidfd or epoll header in it), and
@@ -32,5 +33,10 @@ int cls_memfd(const char *name);
 /* open(2)'s O_PATH, which Glibc's Swift module hides behind _GNU_SOURCE: the one definition for every module (a
  * literal, which Swift imports as an Int32 constant). */
 #define CK_O_PATH 010000000
+
+/* posix_spawn_file_actions_addclosefrom_np (glibc 2.34), which Swift's Glibc module does not show: the child
+ * closes every fd from `from` on, so that it inherits none of its parent's but those the actions set up. Returns 0
+ * or an error number (ENOSYS with an older glibc), as the posix_spawn functions do. */
+int cls_spawn_closefrom(posix_spawn_file_actions_t *actions, int from);
 
 #endif
