@@ -230,7 +230,7 @@ let package = Package(
     .executableTarget(
       name: "ckitd",
       dependencies: [
-        "ContainerEngine", "ContainerNetwork", "ContainerKit", "Builder", "OCI", "RegistryClient",
+        "ContainerEngine", "ContainerNetwork", "ContainerKit", "Builder", "OCI", "RegistryClient", "LinuxSystem",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),

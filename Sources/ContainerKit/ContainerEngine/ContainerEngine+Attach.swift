@@ -90,10 +90,10 @@ extension ContainerEngine {
             if line.hasPrefix("exit "), let c = Int32(line.dropFirst(5)) { code = c }
           }
           close(syncFD)
-          var status: Int32 = 0
-          _ = Syscall.retrying { waitpid(monitorPid, &status, 0) }
           return code
         }
+        // The monitor itself, our child: reaped through its pidfd, no thread held while it finishes.
+        _ = await ProcessExit(pid: monitorPid, reaps: true).wait()
       }
       _ = await (stdout, stderr)
       let latest = (try? lifecycle.store.load(id: record.id)) ?? record

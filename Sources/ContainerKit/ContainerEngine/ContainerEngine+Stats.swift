@@ -12,14 +12,15 @@ extension ContainerEngine {
     let (samples, continuation) = AsyncStream.makeStream(of: ContainerStats.self)
     let task = Task {
       defer { continuation.finish() }
-      func read() -> ContainerStats? {
+      func sample() -> ContainerStats? {
         guard let latest = try? records.load(id: record.id) else { return nil }
         let status = records.status(latest)
-        return reader.read(pid: status.isRunning ? status.pid : 0, network: network)
+        return reader.read(  // nonblocking: cgroup and /proc files are answered by the kernel at once
+          pid: status.isRunning ? status.pid : 0, network: network)
       }
-      guard var before = read() else { return }
+      guard var before = sample() else { return }
       try? await Task.sleep(nanoseconds: 500_000_000)
-      while !Task.isCancelled, var now = read() {
+      while !Task.isCancelled, var now = sample() {
         now.previousCPUUsage = before.cpuUsage
         now.previousSystemCPUUsage = before.systemCPUUsage
         continuation.yield(now)

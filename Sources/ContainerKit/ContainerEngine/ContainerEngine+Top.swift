@@ -21,22 +21,13 @@ extension ContainerEngine {
           ProcessTree.info(p).map { [$0.uid, String(p), String($0.ppid), "0", $0.start, $0.tty, $0.time, $0.command] }
         })
     }
-    let output = await BlockingCall.run { () -> Result<String, EngineError> in
-      let ps = Process()
-      ps.executableURL = URL(fileURLWithPath: "/bin/ps")
-      ps.arguments = psArgs
-      let pipe = Pipe()
-      ps.standardOutput = pipe
-      ps.standardError = FileHandle.nullDevice
-      do { try ps.run() } catch { return .failure(.underlying(context: "top: ps", cause: error)) }
-      let data = pipe.fileHandleForReading.readDataToEndOfFile()
-      ps.waitUntilExit()
-      guard ps.terminationStatus == 0 else {
-        return .failure(.invalidArgument("ps: exit status \(ps.terminationStatus)"))
-      }
-      return .success(String(decoding: data, as: UTF8.self))
+    // `ps` runs as a tool process: its output is read and its exit awaited without holding a pool thread.
+    let outcome: ToolProcess.Outcome
+    do { outcome = try await ToolProcess.run("/bin/ps", psArgs) } catch {
+      throw .underlying(context: "top: ps", cause: error)
     }
-    return try Self.filter(try output.get(), pids: Set(pids))
+    guard outcome.status == 0 else { throw .invalidArgument("ps: exit status \(outcome.status)") }
+    return try Self.filter(String(decoding: outcome.output, as: UTF8.self), pids: Set(pids))
   }
 
   /// The lines of `ps` output whose PID column is one of `pids`, split into columns as Docker does (the last

@@ -1,9 +1,9 @@
-import LinuxSystem
 import Cgroups
 import ContainerKit
 import Foundation
 import ImageStore
 import LayerFS
+import LinuxSystem
 import OCI
 import RegistryClient
 

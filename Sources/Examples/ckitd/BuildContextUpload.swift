@@ -2,6 +2,7 @@ import Builder
 import ContainerEngine
 import ContainerKit
 import Foundation
+import LinuxSystem
 
 /// A build context received as a request body (a tar, plain or compressed), unpacked into a private scratch
 /// directory. The body is untrusted: it is written to a spool file as it arrives (never held whole in memory),
