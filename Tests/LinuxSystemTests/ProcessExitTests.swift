@@ -70,7 +70,9 @@ struct ProcessExitTests {
       for _ in 0..<50 { await Task.yield() }
       try? await Task.sleep(for: .milliseconds(200))
       let during = threadCount()
-      #expect(during - before < 20, "\(during - before) threads more with 200 waits pending")
+      // A thread per wait would add 200; the rest of the suite runs beside this test and starts and ends threads of
+      // its own, so the bound leaves room for them (a count of this process's threads, not of the waiter's).
+      #expect(during - before < 100, "\(during - before) threads more with 200 waits pending")
       close(gate[1])
       return await group.reduce(into: [Int32?]()) { $0.append($1) }
     }

@@ -367,18 +367,32 @@ static void ck_first_stage(const struct ck_plan *plan) {
   }
 }
 
+/* rootfs.c and mntns.c keep descriptors in globals. A child that shared this process's memory (ck_spawn_shared)
+ * left its values in the parent's copy, which a forked child inherits: numbers of descriptors it does not have, or
+ * has for something else (closing one closed its sync socket). A forked child starts from none; a shared child
+ * with a root file system forgets them under ck_shared_rootfs_lock (one without may run beside one with, so it
+ * leaves them alone). */
+static void ck_forget_globals(void) {
+  ck_rootfs_forget();
+  ck_mntns_forget();
+}
+
 pid_t ck_spawn(const struct ck_plan *plan) {
   if (!plan->double_fork) {
     /* A user namespace to join must be joined by the parent's clone... which a threaded parent cannot do: so
      * joining a user namespace always takes the double fork. */
     pid_t pid = ck_clone(plan->clone_flags);
     if (pid < 0) return -errno;
-    if (pid == 0) ck_child(plan);
+    if (pid == 0) {
+      ck_forget_globals();
+      ck_child(plan);
+    }
     return pid;
   }
   pid_t pid = ck_clone(0);
   if (pid < 0) return -errno;
   if (pid > 0) return pid;
+  ck_forget_globals();
   /* First stage: join the namespaces, then fork the process that lives in them, as a sibling, so the caller can
    * wait for it. */
   ck_first_stage(plan);
@@ -405,7 +419,7 @@ static int ck_shared_dumpable;
 
 static int ck_shared_child(void *arg) {
   const struct ck_plan *plan = &((struct ck_shared *)arg)->plan;
-  if (plan->rootfs != NULL) ck_rootfs_forget();
+  if (plan->rootfs != NULL) ck_forget_globals();
   ck_child(plan);
 }
 

@@ -74,4 +74,6 @@ const struct ck_mntns_strategy *ck_mntns_choose(const struct ck_plan *plan);
 /* Forgets the rootfs descriptor an earlier child left in the global that rootfs.c keeps it in: a child that shares
  * the process's memory (ck_spawn_shared) sees what the one before it wrote there, an fd of that child's table. */
 void ck_rootfs_forget(void);
+/* The template's descriptors (mntns.c), forgotten likewise. */
+void ck_mntns_forget(void);
 #endif

@@ -38,6 +38,12 @@ static int ck_tpl_clones[3][CK_TPL_MAX];
 
 static int ck_clone_tree(const char *path, int recursive) { return ck_tree(AT_FDCWD, path, recursive); }
 
+void ck_mntns_forget(void) {
+  for (int s = 0; s < 3; s++)
+    for (int i = 0; i < CK_TPL_MAX; i++) ck_tpl_clones[s][i] = -1;
+  ck_tpl_root = ck_tpl_proc = ck_tpl_nsroot = -1;
+}
+
 static void ck_template_abandon(void) {
   for (int s = 0; s < 3; s++)
     for (int i = 0; i < CK_TPL_MAX; i++)

@@ -40,7 +40,9 @@ enum VolumeRoutes {
       for key in filters.keys where !["label", "all"].contains(key) {
         throw APIError.badRequest("invalid filter '\(key)'")
       }
-      try await response.json(DockerVolumeJSON.prune(try await engine.pruneVolumes()))
+      // Docker 23+: anonymous volumes only, unless the `all` filter asks for named ones too (`prune -a`).
+      let all = filters["all"]?.contains { $0 == "true" || $0 == "1" } ?? false
+      try await response.json(DockerVolumeJSON.prune(try await engine.pruneVolumes(all: all)))
     }
 
     router.add(.GET, "/volumes/{name}") { request, response in
