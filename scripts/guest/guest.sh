@@ -65,7 +65,7 @@ tsc_khz=$(awk '/^cpu MHz/ { printf "%d", $4 * 1000; exit }' /proc/cpuinfo)
 qemu-system-x86_64 -M microvm -accel tcg,thread=multi -cpu max -m 2G -smp 2 \
   -nodefaults -no-user-config -display none -monitor none -no-reboot -serial stdio \
   -kernel "$cache/vmlinux" -initrd "$work/initrd.cpio" \
-  -append "console=ttyS0 ${CKIT_GUEST_CONSOLE:-quiet loglevel=1} panic=-1 tsc_early_khz=$tsc_khz tsc=reliable clocksource=tsc lpj=4000000 hugepages=16 ckit.work=$work ckit.modules=$cache/lib/modules" \
+  -append "console=ttyS0 ${CKIT_GUEST_CONSOLE:-quiet loglevel=1} panic=-1 tsc_early_khz=$tsc_khz tsc=reliable clocksource=tsc lpj=4000000 hugepages=16 ckit.work=$work ckit.repo=$repo ckit.modules=$cache/lib/modules" \
   -fsdev "local,id=root,path=/,security_model=passthrough,readonly=on,multidevs=remap" \
   -device virtio-9p-device,fsdev=root,mount_tag=host \
   -fsdev "local,id=work,path=$work,security_model=passthrough" \
