@@ -28,9 +28,10 @@ log=$(mktemp)
 # What the suite makes on the host outside its own temporary roots, removed at the end (also when it fails) if it
 # was not there before: the runtime's sealed-copy cache (`/run/ckit-runtime`, a read-only bind that ckit-runtime
 # keeps across runs by design) and the default cgroup parents of ckit (`ckit`) and of ContainerSandbox
-# (`container-sandbox`) in each hierarchy, left empty.
+# (`container-sandbox`) in each hierarchy, left empty, and the per-test parents of the runtime CLI tests
+# (`ckit-cli-ckit-test-*`), which a test removes itself unless its process was killed.
 had_seal_cache=$([ -e /run/ckit-runtime ] && echo yes || true)
-parents=(/sys/fs/cgroup/*/ckit /sys/fs/cgroup/*/container-sandbox)
+parents=(/sys/fs/cgroup/*/ckit /sys/fs/cgroup/*/container-sandbox /sys/fs/cgroup/*/ckit-cli-ckit-test-*)
 had_cgroups=$(ls -d "${parents[@]}" 2>/dev/null || true)
 # Bridge networking turns on net.ipv4.ip_forward as Docker does (BridgeNetwork's default); the host gets back the
 # value it had.
@@ -44,7 +45,7 @@ cleanup() {
     umount -l /run/ckit-runtime/exe 2>/dev/null || true
     rm -rf /run/ckit-runtime
   fi
-  for d in /sys/fs/cgroup/*/ckit /sys/fs/cgroup/*/container-sandbox; do
+  for d in "${parents[@]}" /sys/fs/cgroup/*/ckit-cli-ckit-test-*; do
     [ -d "$d" ] || continue
     grep -qxF "$d" <<<"$had_cgroups" && continue
     find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
@@ -55,6 +56,10 @@ set +e
 swift test --skip-build 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
+# What failed, kept to be printed again as the last lines of the command (after the guest lane), where a CI log
+# that shows only its tail still says which test failed and why. Matched in the C locale on swift-testing's and
+# XCTest's words, not on the status symbol.
+failures=$(LC_ALL=C grep -aiE 'recorded an issue at|failed after [0-9.]+ seconds|Test Case .* failed|Fatal error|exited with (signal|unexpected)' "$log" | LC_ALL=C grep -av 'known issue' | head -40 || true)
 
 # As root no test may skip: a skip would hide a missing capability or fixture. The only exceptions are tests that
 # exist for another kind of host, whose reasons are listed in scripts/expected-skips.txt. Matched on the words in
@@ -71,6 +76,11 @@ fi
 # The pure cgroup v2 lane (Documentation/Cgroups.md): the suites that depend on the cgroup layout, again in a guest
 # kernel whose controllers are on cgroup2 (this host's are on v1), 7-8 minutes. Its failure fails the command.
 if [ "$(id -u)" -eq 0 ]; then
-  bash scripts/guest/test.sh || rc=1
+  bash scripts/guest/test.sh || { rc=1; failures+=$'\n''the cgroup v2 guest lane failed (its output is above)'; }
+fi
+if [ "$rc" -ne 0 ]; then
+  echo "test: FAILED. What failed:" >&2
+  echo "${failures:-the host suite exited with a failure but printed no failed test (a crash? see above)}" >&2
+  [ -n "${skips:-}" ] && echo "test: skipped as root: $skips" >&2
 fi
 exit "$rc"
