@@ -147,11 +147,10 @@ final class APIConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler 
       try pipeline.addHandler(BodyToRaw(), position: .after(encoder.handler))
       try pipeline.addHandler(RawToBody(), position: .after(decoder.handler))
     case .websocket(let binary):
-      // From the socket up: frame encoder, frame decoder, frames to body parts, body parts to frames; so that the
-      // pongs of `WebSocketToBody` and the frames of `BodyToWebSocket` both reach the encoder.
+      // From the socket up: frame encoder, frame decoder, the tunnel (frames to body parts and back).
       for handler: any ChannelHandler in [
-        BodyToWebSocket(binary: binary), WebSocketToBody(),
-        ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 20)), WebSocketFrameEncoder(),
+        WebSocketTunnel(binary: binary), ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 20)),
+        WebSocketFrameEncoder(),
       ] {
         try pipeline.addHandler(handler, position: .after(decoder.handler))
       }

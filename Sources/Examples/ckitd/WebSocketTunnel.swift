@@ -3,13 +3,26 @@ import NIOHTTP1
 import NIOWebSocket
 
 /// After a websocket upgrade (`GET /containers/{id}/attach/ws`), the connection carries RFC 6455 frames: this
-/// handler takes the place of `RawToBody` above NIOWebSocket's frame decoder and hands the data of the client's
-/// frames on as request body parts (a container's stdin), so the connection handler keeps one input path. Pings are
-/// answered; the client's close frame ends the connection (answered by ours, see `BodyToWebSocket`).
-final class WebSocketToBody: ChannelInboundHandler, RemovableChannelHandler {
+/// handler takes the place of `RawToBody` and `BodyToRaw` between NIOWebSocket's frame codec and the connection
+/// handler, so that one input path and one output path serve requests, hijacked streams and websockets alike.
+/// - In: the data of the client's frames become request body parts (a container's stdin); pings are answered.
+/// - Out: each body part (a piece of a container's output) is one frame, binary or text as the API version says.
+/// - Closing handshake: the client's close frame is answered with ours, then the connection closes (the container's
+///   stdin stays open: a client that leaves is no half-close). When the server ends the stream, its close frame
+///   goes first and the connection closes once the client answers, or after `closeTimeout`.
+final class WebSocketTunnel: ChannelDuplexHandler, RemovableChannelHandler {
   typealias InboundIn = WebSocketFrame
   typealias InboundOut = HTTPServerRequestPart
+  typealias OutboundIn = HTTPServerResponsePart
   typealias OutboundOut = WebSocketFrame
+
+  /// How long the server waits for the client's answer to its close frame.
+  static let closeTimeout = TimeAmount.seconds(5)
+
+  private let opcode: WebSocketOpcode
+  private var sentClose = false
+
+  init(binary: Bool) { opcode = binary ? .binary : .text }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     let frame = unwrapInboundIn(data)
@@ -20,31 +33,16 @@ final class WebSocketToBody: ChannelInboundHandler, RemovableChannelHandler {
       context.writeAndFlush(
         wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
     case .connectionClose:
-      // The client leaves, as when it disconnects: the container's stdin stays open (its close frame is no
-      // half-close), the session ends.
+      if !sentClose {
+        sentClose = true
+        context.write(wrapOutboundOut(closeFrame(context, code: .normalClosure)), promise: nil)
+      }
+      context.flush()
       context.close(promise: nil)
     default:
       break
     }
   }
-
-  /// A frame the decoder refuses (unmasked, oversized, a bad opcode) ends the connection.
-  func errorCaught(context: ChannelHandlerContext, error: any Error) {
-    context.close(promise: nil)
-  }
-}
-
-/// The outbound half: takes the place of `BodyToRaw` above NIOWebSocket's frame encoder and sends each body part (a
-/// piece of a container's output) as one frame, binary or text as dockerd's API version says; the connection's
-/// close is preceded by a close frame (1000, normal), as Go's websocket server ends an attach.
-final class BodyToWebSocket: ChannelOutboundHandler, RemovableChannelHandler {
-  typealias OutboundIn = HTTPServerResponsePart
-  typealias OutboundOut = WebSocketFrame
-
-  private let opcode: WebSocketOpcode
-  private var closing = false
-
-  init(binary: Bool) { opcode = binary ? .binary : .text }
 
   func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
     switch unwrapOutboundIn(data) {
@@ -56,14 +54,29 @@ final class BodyToWebSocket: ChannelOutboundHandler, RemovableChannelHandler {
   }
 
   func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-    guard !closing, mode == .all, context.channel.isActive else {
+    guard !sentClose, mode == .all, context.channel.isActive else {
       context.close(mode: mode, promise: promise)
       return
     }
-    closing = true
+    sentClose = true
+    context.writeAndFlush(wrapOutboundOut(closeFrame(context, code: .normalClosure)), promise: nil)
+    context.channel.closeFuture.cascade(to: promise)
+    let channel = context.channel
+    context.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
+  }
+
+  /// A frame the decoder refuses (unmasked, oversized, a bad opcode) ends the connection.
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    if !sentClose, context.channel.isActive {
+      sentClose = true
+      context.writeAndFlush(wrapOutboundOut(closeFrame(context, code: .protocolError)), promise: nil)
+    }
+    context.close(promise: nil)
+  }
+
+  private func closeFrame(_ context: ChannelHandlerContext, code: WebSocketErrorCode) -> WebSocketFrame {
     var status = context.channel.allocator.buffer(capacity: 2)
-    status.write(webSocketErrorCode: .normalClosure)
-    context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: status)))
-      .whenComplete { _ in context.close(mode: mode, promise: promise) }
+    status.write(webSocketErrorCode: code)
+    return WebSocketFrame(fin: true, opcode: .connectionClose, data: status)
   }
 }
