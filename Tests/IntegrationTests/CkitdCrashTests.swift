@@ -129,10 +129,11 @@ struct CkitdCrashTests {
           + #""digest":"sha256:\#(layer.0)","size":\#(layer.1)}]}"#, "manifest.json"))
     try #"{"imageLayoutVersion":"1.0.0"}"#.write(
       to: layout.appendingPathComponent("oci-layout"), atomically: true, encoding: .utf8)
-    try (#"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","#
+    let index =
+      #"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","#
       + #""digest":"sha256:\#(manifest.0)","size":\#(manifest.1),"#
-      + #""annotations":{"org.opencontainers.image.ref.name":"1"}}]}"#).write(
-        to: layout.appendingPathComponent("index.json"), atomically: true, encoding: .utf8)
+      + #""annotations":{"org.opencontainers.image.ref.name":"1"}}]}"#
+    try index.write(to: layout.appendingPathComponent("index.json"), atomically: true, encoding: .utf8)
     try env.registry.push(layout: layout, tag: "1", to: repoTag)
   }
 }
