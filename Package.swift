@@ -236,6 +236,8 @@ let package = Package(
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        // The websocket attach: RFC 6455's frames, and the handshake's SHA-1.
+        .product(name: "NIOWebSocket", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto"),
       ],
       path: "Sources/Examples/ckitd"),
     // A fully static executable (glibc, libseccomp and the Swift runtime included): loading and relocating shared

@@ -9,8 +9,17 @@ VENV=${CKIT_PYTHON_VENV:-/opt/ckit-python}
 REQUIREMENTS=("docker>=7,<8" "testcontainers>=4,<5" "pytest>=8,<9")
 STAMP="$VENV/.ckit-requirements"
 WANT="${REQUIREMENTS[*]}"
+# Added to the venv beside those (the stamp left as it is: a venv that several checkouts share is not rebuilt for
+# it): the websocket client of ckitd's attach/ws test.
+EXTRAS=("websocket-client>=1,<2")
+
+extras() {
+  "$VENV/bin/python" -c 'import websocket' 2>/dev/null ||
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${EXTRAS[@]}" >&2
+}
 
 if [ -x "$VENV/bin/python" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$WANT" ]; then
+  extras
   echo "$VENV/bin/python"
   exit 0
 fi
@@ -32,4 +41,5 @@ rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV" >&2
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${REQUIREMENTS[@]}" >&2
 echo "$WANT" >"$STAMP"
+extras
 echo "$VENV/bin/python"

@@ -3,7 +3,8 @@ import TestSupport
 import Testing
 
 /// Real Docker clients against the real `ckitd`: the pytest modules of `Tests/Clients` (the docker CLI for the
-/// image, build, commit, volume and network commands; docker-py 7.x; testcontainers 4.x; the Python ones installed
+/// image, build, commit, volume and network commands; docker-py 7.x; testcontainers 4.x; websocket-client for the
+/// websocket attach; the Python ones installed
 /// into a venv by `scripts/python-deps.sh`) run against a ckitd on a scratch state root (`CkitdDaemon`), with the
 /// local registry fixture holding busybox and a second registry that lets in one user only. A test fails when its
 /// pytest module does, with pytest's report.
@@ -77,6 +78,12 @@ struct CkitdClientTests {
 
   @Test func dockerPy() async throws {
     let r = try await pytest("test_docker_py.py")
+    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+  }
+
+  /// The websocket attach (`/containers/{id}/attach/ws`) through websocket-client.
+  @Test func attachWebSocket() async throws {
+    let r = try await pytest("test_attach_ws.py")
     #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
   }
 

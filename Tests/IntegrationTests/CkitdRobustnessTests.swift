@@ -52,6 +52,21 @@ struct CkitdRobustnessTests {
             headers: ["Connection: Upgrade", "Upgrade: tcp"]) + Array("partial input".utf8), halfClose: false,
           timeout: 1)
       }
+      // A websocket attach (the handshake of RFC 6455's example, checked) whose client sends a masked frame, then
+      // one announcing 2^63 - 1 bytes: the connection is closed, the container runs on.
+      let key: [UInt8] = [1, 2, 3, 4]
+      let masked = Array("hi\n".utf8).enumerated().map { $0.element ^ key[$0.offset % 4] }
+      let ws = try RawSocket.exchange(
+        s,
+        RawSocket.request(
+          "GET", "/containers/held/attach/ws?stream=1&stdin=1&stdout=1",
+          headers: [
+            "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13",
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+          ]) + [0x82, 0x83] + key + masked + [0x82, 0xFF, 0x7F] + [UInt8](repeating: 0xFF, count: 7),
+        halfClose: false, timeout: 30)
+      #expect(RawSocket.status(ws) == 101, "\(ws)")
+      #expect(ws.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"), "\(ws)")
       #expect(try d.docker(["inspect", "--format", "{{.State.Running}}", "held"]).stdout == "true\n")
       #expect(try d.docker(["rm", "-f", "held"]).status == 0)
       #expect(try ask(RawSocket.request("GET", "/_ping")).0 == 200)
@@ -63,7 +78,8 @@ struct CkitdRobustnessTests {
       let methods = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"]
       let paths = [
         "/_ping", "/version", "/info", "/containers/json", "/containers/create", "/containers/x/json",
-        "/containers/x/start", "/containers/x/stop", "/containers/x/attach", "/containers/x/logs", "/exec/x/start",
+        "/containers/x/start", "/containers/x/stop", "/containers/x/attach", "/containers/x/attach/ws",
+        "/containers/x/logs", "/exec/x/start",
         "/containers/x/archive?path=/", "/events?until=1", "/system/df", "/auth", "/v1.40/containers/json?all=1",
       ]
       let bodies = [

@@ -15,6 +15,10 @@ public final class RegistryProxy: Sendable {
     case redirectBlobs(toPort: Int)
     /// Answers the first `count` blob GETs with `503`, then passes through: transient registry trouble.
     case unavailableFirst(count: Int)
+    /// Serves `bytes` of the first blob larger than that, then sends nothing more on that connection until the
+    /// client goes away (`stalled` turns true once the bytes are out): a pull caught mid-way, for as long as the
+    /// test needs. Later blobs pass through.
+    case stallDuringBlob(afterBytes: Int)
   }
 
   public let upstreamPort: Int
@@ -26,6 +30,8 @@ public final class RegistryProxy: Sendable {
   public var host: String { server.host }
   /// Blob GETs seen.
   public var blobRequests: Int { counter.value.withLock { $0 } }
+  /// Whether a `stallDuringBlob` proxy has served its bytes and holds the connection.
+  public var stalled: Bool { counter.stall.withLock { $0.stalled } }
 
   public init(upstreamPort: Int, mode: Mode) throws {
     self.upstreamPort = upstreamPort
@@ -45,7 +51,9 @@ public final class RegistryProxy: Sendable {
         return .response(
           status: 307, headers: ["Location": "http://127.0.0.1:\(port)\(request.path)?sig=fixture"], body: [])
       }
-      Self.forward(request, to: upstreamPort, client: client, isBlob: isBlob, mode: mode) { box.server?.stop() }
+      Self.forward(request, to: upstreamPort, client: client, isBlob: isBlob, mode: mode, stall: counter) {
+        box.server?.stop()
+      }
       return .handled
     }
     box.server = server
@@ -57,6 +65,8 @@ public final class RegistryProxy: Sendable {
 
   private final class Counter: Sendable {
     let value = Mutex(0)
+    /// `stallDuringBlob`: whether a connection took the stall, and whether its bytes are out.
+    let stall = Mutex((claimed: false, stalled: false))
   }
 
   private final class ServerBox: @unchecked Sendable {
@@ -65,7 +75,7 @@ public final class RegistryProxy: Sendable {
 
   private static func forward(
     _ request: RegistryFixtureServer.Request, to port: Int, client: Int32, isBlob: Bool, mode: Mode,
-    stopAll: () -> Void
+    stall: Counter, stopAll: () -> Void
   ) {
     let up = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard up >= 0 else { return }
@@ -98,6 +108,7 @@ public final class RegistryProxy: Sendable {
     var status = 0
     var flipAt = -1
     var length = -1
+    var stallAt = -1
     while true {
       let n = recv(up, &buf, buf.count, 0)
       if n <= 0 { break }
@@ -112,6 +123,14 @@ public final class RegistryProxy: Sendable {
           length = Int(line.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? -1
         }
         if isBlob, status == 200, length > 0, case .corruptBlobs = mode { flipAt = length / 2 }
+        if isBlob, status == 200, case .stallDuringBlob(let limit) = mode, length > limit,
+          stall.stall.withLock({ s in
+            defer { s.claimed = true }
+            return !s.claimed
+          })
+        {
+          stallAt = limit
+        }
         guard RegistryFixtureServer.writeAll(client, pending[..<end.upperBound]) else { return }
         chunk = Array(pending[end.upperBound...])
       }
@@ -122,6 +141,14 @@ public final class RegistryProxy: Sendable {
           stopAll()
           return
         }
+      }
+      if stallAt >= 0, bodySeen + chunk.count >= stallAt {
+        RegistryFixtureServer.writeAll(client, chunk[..<(stallAt - bodySeen)])
+        stall.stall.withLock { $0.stalled = true }
+        // Nothing more: the connection is held until the client closes it (or dies).
+        var sink = [UInt8](repeating: 0, count: 512)
+        while recv(client, &sink, sink.count, 0) > 0 {}
+        return
       }
       bodySeen += chunk.count
       guard RegistryFixtureServer.writeAll(client, chunk) else { return }

@@ -23,10 +23,15 @@ extension ContainerEngine {
   /// config attaches it, `resize` with a tty, and the exit code. With `detach`, the process gets /dev/null for its
   /// stdio and the session has no frames; its `exitCode()` still waits for the end. Returns once the process runs
   /// (or its runtime has failed, whose message is then in the frames and its code the exit code).
+  /// `consoleSize`, with a tty, is the terminal's size from the start (Docker's `ConsoleSize` of exec start, which
+  /// overrides the create's): the process's first `TIOCGWINSZ` already sees it.
   @discardableResult
-  public func startExec(_ id: String, detach: Bool = false) async throws(EngineError) -> AttachSession {
+  public func startExec(
+    _ id: String, detach: Bool = false, consoleSize: TerminalSize? = nil
+  ) async throws(EngineError) -> AttachSession {
     let exec = try engine.execs.markStarted(id)
-    let config = exec.processConfig
+    var config = exec.processConfig
+    if let consoleSize { config.consoleSize = consoleSize }
     let tty = config.tty && !detach
     let consoleSocket = tty ? root.run + "/exec-\(id.prefix(12)).sock" : nil
     var listener: Int32? = nil

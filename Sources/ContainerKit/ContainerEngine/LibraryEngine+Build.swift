@@ -54,6 +54,13 @@ extension LibraryEngine {
     for t in options.tags {
       EventJournal(root: root).image("tag", id: "\(result.imageID)", name: Self.familiarTagged(t))
     }
+    if options.tags.isEmpty {
+      // An untagged build is kept under its ID (as an untagged import), a dangling image as Docker's: found by
+      // its ID or a prefix of it (`docker run <id>`), listed as `<none>`, removed by `rmi` or `image prune`.
+      do { try await store.setImage(name: "\(result.imageID)", descriptor: result.manifest) } catch {
+        throw EngineError.underlying(context: "build", cause: error)
+      }
+    }
     return "\(result.imageID)"
   }
 

@@ -147,7 +147,10 @@ extension LibraryEngine {
       if !Self.isIDName(n) { report.append(.untagged(Self.familiar((try? ImageName.normalize(n)) ?? n))) }
       EventJournal(root: root).image("untag", id: "\(img.id)", name: "\(img.id)")
     }
-    if (try? await store.image(named: "\(img.id)")) == nil || img.names.count <= names.count {
+    // The image goes once no tag is left: an ID name (how an untagged build or import is kept) goes with it.
+    let rest = (try? await store.image(named: "\(img.id)"))?.names ?? []
+    if rest.allSatisfy(Self.isIDName) {
+      for n in rest { try? await store.untag(n) }
       // As docker: the image's repository digests go with it, each reported untagged.
       let digests = (try? await store.removeRepoDigests(of: img.id)) ?? []
       report += digests.map { .untagged(Self.familiar($0)) } + [.deleted("\(img.id)")]

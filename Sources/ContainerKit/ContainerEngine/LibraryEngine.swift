@@ -76,11 +76,14 @@ package struct LibraryEngine: Engine {
     let parent = try await resolved(record.imageID)
     var config = parent.config.config ?? ImageConfiguration.ContainerConfig()
     try CommitChanges.apply(changes, to: &config)
+    // Docker's history line for a commit is the container's command (its Cmd, without the entrypoint), so that
+    // `docker history` shows what made the change (`rm /etc/passwd`); an empty one is left out, as Go's omitempty.
+    let command = (record.config.cmd ?? []).joined(separator: " ")
     do {
       let snap = try await store.snapshot(id: record.id)
       let img = try await store.commit(
         snapshot: snap, parent: parent, message: message, author: author,
-        createdBy: "ckit commit \(record.shortID)", changes: changes.isEmpty ? nil : config, tag: reference)
+        createdBy: command.isEmpty ? nil : command, changes: changes.isEmpty ? nil : config, tag: reference)
       EventJournal(root: root).container(
         "commit", record, ["comment": message ?? "", "imageID": "\(img.id)", "imageRef": reference ?? ""])
       return "\(img.id)"

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 
 /// One client connection: turns HTTP/1.1 requests into `APIRequest`s served by the router in a task each, one at a
 /// time (keep-alive; a pipelined request waits for the previous answer), streams request bodies with backpressure,
@@ -120,9 +121,17 @@ final class APIConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
   }
 
-  /// The hijack, on the event loop: the HTTP codec is replaced by raw pass-through handlers, and the client's
-  /// further bytes (and those the decoder already holds) become the returned stream, which ends at half-close.
-  func hijack() throws -> RequestBody {
+  /// How a hijacked connection carries the streams: raw bytes (attach, exec start), or RFC 6455 frames (the
+  /// websocket attach), binary or text ones.
+  enum Framing: Sendable {
+    case raw
+    case websocket(binary: Bool)
+  }
+
+  /// The hijack, on the event loop: `head` (the answer's head) goes out as it is, then the HTTP codec is replaced
+  /// by pass-through handlers for `framing`, and the client's further bytes (and those the decoder already holds)
+  /// become the returned stream, which ends at half-close (or the websocket's close frame).
+  func hijack(head: ByteBuffer, framing: Framing) throws -> RequestBody {
     guard let context else { throw ChannelError.ioOnClosedChannel }
     let pipeline = context.pipeline.syncOperations
     let decoder = try pipeline.context(name: Self.decoderName)
@@ -131,8 +140,21 @@ final class APIConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler 
     self.source?.finish()
     self.source = source
     hijacked = true
-    try pipeline.addHandler(BodyToRaw(), position: .after(encoder.handler))
-    try pipeline.addHandler(RawToBody(), position: .after(decoder.handler))
+    // Written below the handlers that frame what follows.
+    encoder.writeAndFlush(NIOAny(head), promise: nil)
+    switch framing {
+    case .raw:
+      try pipeline.addHandler(BodyToRaw(), position: .after(encoder.handler))
+      try pipeline.addHandler(RawToBody(), position: .after(decoder.handler))
+    case .websocket(let binary):
+      // From the socket up: frame encoder, frame decoder, the tunnel (frames to body parts and back).
+      for handler: any ChannelHandler in [
+        WebSocketTunnel(binary: binary), ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 20)),
+        WebSocketFrameEncoder(),
+      ] {
+        try pipeline.addHandler(handler, position: .after(decoder.handler))
+      }
+    }
     context.pipeline.removeHandler(context: encoder, promise: nil)
     context.pipeline.removeHandler(context: decoder, promise: nil)
     resumeReading()

@@ -134,11 +134,7 @@ struct ContainerCreateRequest {
       default: throw APIError.badRequest("ckitd does not support the security option \(option)")
       }
     }
-    if let size = try Fields.strings(host["ConsoleSize"].map(Self.stringify), "HostConfig.ConsoleSize"),
-      size.count == 2, let rows = UInt16(size[0]), let columns = UInt16(size[1]), rows > 0, columns > 0
-    {
-      consoleSize = TerminalSize(rows: rows, columns: columns)
-    }
+    consoleSize = try Fields.consoleSize(host["ConsoleSize"], "HostConfig.ConsoleSize")
     for (network, _) in try Fields.object(body["NetworkingConfig"]?["EndpointsConfig"], "NetworkingConfig") {
       guard ["bridge", "host", "none", "default", mode].contains(network) else {
         throw APIError(.notFound, "network \(network) not found")
@@ -185,12 +181,6 @@ struct ContainerCreateRequest {
     case .array(let a): a.isEmpty || a.allSatisfy(isZero)
     case .object(let o): o.allSatisfy { isZero($0.1) }
     }
-  }
-
-  /// `[24, 80]` as strings, for `Fields.strings`.
-  private static func stringify(_ value: JSON) -> JSON {
-    guard case .array(let items) = value else { return value }
-    return .array(items.map { if case .int(let i) = $0 { .string(String(i)) } else { $0 } })
   }
 
   /// A size as the json-file driver reads `max-size`: `10m`, `1g`, `512k`, or bytes.

@@ -8,33 +8,11 @@ import NIOHTTP1
 enum ContainerStreamRoutes {
   static func register(on router: inout Router, engine: ContainerEngine, attaches: AttachRegistry) {
     router.add(.POST, "/containers/{id}/attach") { request, response in
-      let container = try await engine.inspect(request.parameter("id"))
-      let id = container.id
-      let tty = container.config.tty
-      let (stdin, stdout, stderr) = (request.flag("stdin"), request.flag("stdout"), request.flag("stderr"))
-      let detachKeys = request.query("detachKeys").flatMap { $0.isEmpty ? nil : $0 }
-      _ = try DetachKeys.parse(detachKeys)
-      // Registered before the answer: the client sends its start once it has the answer.
-      let pending =
-        request.flag("stream") && !container.state.running
-        ? attaches.register(id, stdin: stdin, detachKeys: detachKeys) : nil
-      let input = try await response.hijack(
-        contentType: StreamFraming.contentType(tty: tty, request: request), upgrade: isUpgrade(request))
-      if request.flag("logs") {
-        for try await line in try await engine.logs(id, LogOptions()) where wanted(line.stream, stdout, stderr) {
-          try await response.write(StreamFraming.frame(line.stream, Array(line.text.utf8), tty: tty))
-        }
-      }
-      guard request.flag("stream") else { return }
-      let session: AttachSession
-      if let pending, let started = try await pending.wait() {
-        session = started
-      } else {
-        session = try await engine.attach(id, stdin: stdin, detachKeys: detachKeys)
-      }
-      await attaches.holding(id, session) {
-        await SessionPump.run(session, input: input, response: response, stdout: stdout, stderr: stderr)
-      }
+      try await attach(request, response, engine: engine, attaches: attaches, websocket: false)
+    }
+
+    router.add(.GET, "/containers/{id}/attach/ws") { request, response in
+      try await attach(request, response, engine: engine, attaches: attaches, websocket: true)
     }
 
     router.add(.GET, "/containers/{id}/logs") { request, response in
@@ -97,6 +75,52 @@ enum ContainerStreamRoutes {
       let id = try await engine.inspect(request.parameter("id")).id
       try await engine.extractArchive(id, path: try archivePath(request), from: request.body.bytes)
       try await response.send(.ok)
+    }
+  }
+
+  /// An attach: hijacked (`POST .../attach`: Docker's 8-byte framing without a tty) or a websocket (`GET
+  /// .../attach/ws`, as dockerd: never multiplexed, binary frames since API 1.28 and text ones before, and stdin,
+  /// stdout and stderr all attached before API 1.42, which reads them from the query as the hijacked attach does).
+  /// `logs` sends the output so far first; `stream` then joins the live streams (waiting for the start of a
+  /// container not running yet, so that a client's create, attach, start loses nothing).
+  static func attach(
+    _ request: APIRequest, _ response: ResponseWriter, engine: ContainerEngine, attaches: AttachRegistry,
+    websocket: Bool
+  ) async throws {
+    let container = try await engine.inspect(request.parameter("id"))
+    let id = container.id
+    let multiplexed = !container.config.tty && !websocket
+    let queried = !websocket || request.versionAtLeast(42)
+    let (stdin, stdout, stderr) =
+      queried ? (request.flag("stdin"), request.flag("stdout"), request.flag("stderr")) : (true, true, true)
+    let detachKeys = request.query("detachKeys").flatMap { $0.isEmpty ? nil : $0 }
+    _ = try DetachKeys.parse(detachKeys)
+    if websocket { _ = try WebSocketHandshake.accept(request.headers) }
+    // Registered before the answer: the client sends its start once it has the answer.
+    let pending =
+      request.flag("stream") && !container.state.running
+      ? attaches.register(id, stdin: stdin, detachKeys: detachKeys) : nil
+    let input =
+      websocket
+      ? try await response.upgradeToWebSocket(request, binary: request.versionAtLeast(28))
+      : try await response.hijack(
+        contentType: StreamFraming.contentType(tty: container.config.tty, request: request),
+        upgrade: isUpgrade(request))
+    if request.flag("logs") {
+      for try await line in try await engine.logs(id, LogOptions()) where wanted(line.stream, stdout, stderr) {
+        try await response.write(StreamFraming.frame(line.stream, Array(line.text.utf8), tty: !multiplexed))
+      }
+    }
+    guard request.flag("stream") else { return }
+    let session: AttachSession
+    if let pending, let started = try await pending.wait() {
+      session = started
+    } else {
+      session = try await engine.attach(id, stdin: stdin, detachKeys: detachKeys)
+    }
+    await attaches.holding(id, session) {
+      await SessionPump.run(
+        session, input: input, response: response, stdout: stdout, stderr: stderr, multiplexed: multiplexed)
     }
   }
 

@@ -21,13 +21,7 @@ enum ExecRoutes {
       }
       let detachKeys = try Fields.string(body["DetachKeys"], "DetachKeys").flatMap { $0.isEmpty ? nil : $0 }
       _ = try DetachKeys.parse(detachKeys)
-      var size: TerminalSize? = nil
-      if case .array(let dims) = body["ConsoleSize"] ?? .null, dims.count == 2,
-        case .int(let rows) = dims[0], case .int(let columns) = dims[1], rows > 0, columns > 0,
-        let h = UInt16(exactly: rows), let w = UInt16(exactly: columns)
-      {
-        size = TerminalSize(rows: h, columns: w)
-      }
+      let size = try Fields.consoleSize(body["ConsoleSize"], "ConsoleSize")
       let config = ExecConfig(
         command: command, environment: try Fields.strings(body["Env"], "Env") ?? [],
         user: try Fields.string(body["User"], "User").flatMap { $0.isEmpty ? nil : $0 },
@@ -42,6 +36,10 @@ enum ExecRoutes {
     router.add(.POST, "/exec/{id}/start") { request, response in
       let id = request.parameter("id")
       let body = try JSON.parse(Array(buffer: try await request.body.collect()))
+      // Docker's exec start body may carry the terminal's size (`docker exec -it` sends it since API 1.42): set
+      // before the process runs, so that its first look at the terminal sees it. Read before the exec is looked
+      // up, as dockerd decodes the body first.
+      let size = try Fields.consoleSize(body["ConsoleSize"], "ConsoleSize")
       let exec = try await inspect(engine, id)
       if try Fields.bool(body["Detach"], "Detach") == true {
         try await engine.startExec(id, detach: true)
@@ -51,7 +49,7 @@ enum ExecRoutes {
       let input = try await response.hijack(
         contentType: StreamFraming.contentType(tty: tty, request: request),
         upgrade: ContainerStreamRoutes.isUpgrade(request))
-      let session = try await engine.startExec(id)
+      let session = try await engine.startExec(id, consoleSize: size)
       await attaches.holding(id, session) {
         await SessionPump.run(session, input: input, response: response)
       }

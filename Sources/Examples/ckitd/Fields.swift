@@ -1,3 +1,5 @@
+import ContainerEngine
+
 /// Typed reads of request-body fields: a field of the wrong type is a 400 naming it (as dockerd's decoder says
 /// `json: cannot unmarshal number into Go struct field ... of type string`), absent or null is nil.
 enum Fields {
@@ -61,6 +63,20 @@ enum Fields {
     case nil, .null?: return []
     case .object(let fields)?: return fields
     default: throw wrongType(name, "object")
+    }
+  }
+
+  /// A terminal size as Docker's `ConsoleSize` (`[height, width]`, `*[2]uint`): nil when absent or `[0, 0]`.
+  static func consoleSize(_ value: JSON?, _ name: String) throws -> TerminalSize? {
+    switch value {
+    case nil, .null?: return nil
+    case .array(let dims)? where dims.count == 2:
+      let sizes = try dims.map { dim -> UInt16 in
+        guard case .int(let n) = dim, let size = UInt16(exactly: n) else { throw wrongType(name, "[2]uint") }
+        return size
+      }
+      return sizes.contains(0) ? nil : TerminalSize(rows: sizes[0], columns: sizes[1])
+    default: throw wrongType(name, "[2]uint")
     }
   }
 

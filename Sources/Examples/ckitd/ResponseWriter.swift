@@ -91,16 +91,28 @@ struct ResponseWriter: Sendable {
   /// tcp` when the client asked to upgrade, else `200 OK`, as dockerd does; from then on the connection carries raw
   /// bytes both ways. Returns the client's stream (a container's stdin), which ends when the client half-closes.
   func hijack(contentType: String, upgrade: Bool) async throws -> RequestBody {
-    guard !started else { throw APIError(.internalServerError, "response already started") }
-    headSent.withLockedValue { $0 = true }
-    let input = try await channel.eventLoop.submit { [connection] in try connection.value.hijack() }.get()
     var head =
       upgrade
       ? "HTTP/1.1 101 UPGRADED\r\nContent-Type: \(contentType)\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
       : "HTTP/1.1 200 OK\r\nContent-Type: \(contentType)\r\n"
     head += "Api-Version: \(APIVersion.current)\r\nDocker-Experimental: false\r\nOstype: linux\r\nServer: ckitd\r\n\r\n"
-    try await write(ByteBuffer(string: head))
-    return input
+    return try await hijack(head: head, framing: .raw)
+  }
+
+  /// Upgrades the connection to a websocket (RFC 6455; the request's handshake checked by `WebSocketHandshake`):
+  /// answers `101 Switching Protocols`, then every `write` is one frame, binary or text, and the returned stream is
+  /// the data of the client's frames; closing the connection sends a close frame first.
+  func upgradeToWebSocket(_ request: APIRequest, binary: Bool) async throws -> RequestBody {
+    let accept = try WebSocketHandshake.accept(request.headers)
+    return try await hijack(head: WebSocketHandshake.head(accept: accept), framing: .websocket(binary: binary))
+  }
+
+  private func hijack(head: String, framing: APIConnectionHandler.Framing) async throws -> RequestBody {
+    guard !started else { throw APIError(.internalServerError, "response already started") }
+    headSent.withLockedValue { $0 = true }
+    return try await channel.eventLoop.submit { [connection] in
+      try connection.value.hijack(head: ByteBuffer(string: head), framing: framing)
+    }.get()
   }
 
   /// Closes the connection (after a hijacked stream, or when an error follows a started response).

@@ -26,6 +26,7 @@ public final class LocalContentStore: ContentStore {
       try FileOps.makeDirectories(root + "/blobs/sha512", mode: 0o700)
       try FileOps.makeDirectories(root + "/ingest", mode: 0o700)
     } catch { throw .layer(error) }
+    removeDeadTemporaries()
   }
 
   /// Where the blob lives (whether or not it is present).
@@ -153,8 +154,23 @@ public final class LocalContentStore: ContentStore {
       unlink(lockPath)
       removed += 1
     }
+    return removed + removeDeadTemporaries()
+  }
+
+  /// Removes the temporary files that writers of unknown digests (`UnknownBlobWriter`: a commit's layer) left
+  /// when they died (a crash, `kill -9`): such a file can never be committed, only take space. The store does it
+  /// when it is opened. A writer's pid is in its file's name (`tmp-PID-RANDOM`) and it holds the file's flock while
+  /// it lives; a file goes only when both say the writer is gone (the pid closes the window between a writer's
+  /// create and its flock). Ingests of known digests (`BlobIngest`) are kept: the next pull resumes them.
+  @discardableResult
+  func removeDeadTemporaries() -> Int {
+    let dir = root + "/ingest"
+    var removed = 0
     for name in (try? FileOps.listDirectory(dir)) ?? [] where name.hasPrefix("tmp-") {
-      // Writers of unknown digests hold an flock on their own data file.
+      let fields = name.split(separator: "-")
+      if fields.count > 1, let pid = pid_t(fields[1]), pid == getpid() || kill(pid, 0) == 0 || errno == EPERM {
+        continue
+      }
       let p = dir + "/" + name
       let fd = Glibc.open(p, O_RDONLY | O_CLOEXEC)
       guard fd >= 0 else { continue }

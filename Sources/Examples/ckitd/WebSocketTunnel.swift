@@ -1,0 +1,82 @@
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// After a websocket upgrade (`GET /containers/{id}/attach/ws`), the connection carries RFC 6455 frames: this
+/// handler takes the place of `RawToBody` and `BodyToRaw` between NIOWebSocket's frame codec and the connection
+/// handler, so that one input path and one output path serve requests, hijacked streams and websockets alike.
+/// - In: the data of the client's frames become request body parts (a container's stdin); pings are answered.
+/// - Out: each body part (a piece of a container's output) is one frame, binary or text as the API version says.
+/// - Closing handshake: the client's close frame is answered with ours, then the connection closes (the container's
+///   stdin stays open: a client that leaves is no half-close). When the server ends the stream, its close frame
+///   goes first and the connection closes once the client answers, or after `closeTimeout`.
+final class WebSocketTunnel: ChannelDuplexHandler, RemovableChannelHandler {
+  typealias InboundIn = WebSocketFrame
+  typealias InboundOut = HTTPServerRequestPart
+  typealias OutboundIn = HTTPServerResponsePart
+  typealias OutboundOut = WebSocketFrame
+
+  /// How long the server waits for the client's answer to its close frame.
+  static let closeTimeout = TimeAmount.seconds(5)
+
+  private let opcode: WebSocketOpcode
+  private var sentClose = false
+
+  init(binary: Bool) { opcode = binary ? .binary : .text }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    let frame = unwrapInboundIn(data)
+    switch frame.opcode {
+    case .binary, .text, .continuation:
+      context.fireChannelRead(wrapInboundOut(.body(frame.unmaskedData)))
+    case .ping:
+      context.writeAndFlush(
+        wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+    case .connectionClose:
+      if !sentClose {
+        sentClose = true
+        context.write(wrapOutboundOut(closeFrame(context, code: .normalClosure)), promise: nil)
+      }
+      context.flush()
+      context.close(promise: nil)
+    default:
+      break
+    }
+  }
+
+  func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    switch unwrapOutboundIn(data) {
+    case .body(.byteBuffer(let bytes)):
+      context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: opcode, data: bytes)), promise: promise)
+    case .body(let other): context.write(NIOAny(other), promise: promise)
+    case .head, .end: promise?.succeed()
+    }
+  }
+
+  func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+    guard !sentClose, mode == .all, context.channel.isActive else {
+      context.close(mode: mode, promise: promise)
+      return
+    }
+    sentClose = true
+    context.writeAndFlush(wrapOutboundOut(closeFrame(context, code: .normalClosure)), promise: nil)
+    context.channel.closeFuture.cascade(to: promise)
+    let channel = context.channel
+    context.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
+  }
+
+  /// A frame the decoder refuses (unmasked, oversized, a bad opcode) ends the connection.
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    if !sentClose, context.channel.isActive {
+      sentClose = true
+      context.writeAndFlush(wrapOutboundOut(closeFrame(context, code: .protocolError)), promise: nil)
+    }
+    context.close(promise: nil)
+  }
+
+  private func closeFrame(_ context: ChannelHandlerContext, code: WebSocketErrorCode) -> WebSocketFrame {
+    var status = context.channel.allocator.buffer(capacity: 2)
+    status.write(webSocketErrorCode: code)
+    return WebSocketFrame(fin: true, opcode: .connectionClose, data: status)
+  }
+}

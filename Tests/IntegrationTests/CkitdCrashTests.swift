@@ -1,0 +1,139 @@
+import Foundation
+import ImageStore
+import TestSupport
+import Testing
+
+/// `kill -9` of ckitd in the middle of a pull and of a commit (a build: `CkitdClientTests`): started again on the
+/// same root, the image store's check finds nothing wrong and nothing abandoned (no half-written blob, manifest or
+/// name, no temporary file left), and the same operation, retried, succeeds. Each is caught mid-way by what the
+/// store or the registry shows (a registry proxy that stalls in the middle of the layer, a commit's layer being
+/// written), never by a sleep.
+@Suite(.serialized, .enabled(if: getuid() == 0, "requires root"))
+struct CkitdCrashTests {
+  @Test func pullKilledThenRetried() async throws {
+    try await CkitdDaemon.with { env, d in
+      // An image whose layer the store has never seen (busybox's blobs are there already), behind a proxy that
+      // stops sending 64 KiB into it.
+      try Self.pushRandomImage(env, repoTag: "fresh/big:1", megabytes: 2)
+      let proxy = try RegistryProxy(upstreamPort: env.registry.port, mode: .stallDuringBlob(afterBytes: 64 << 10))
+      defer { proxy.stop() }
+      let reference = "\(proxy.host)/fresh/big:1"
+      let first = try d.dockerInBackground(["pull", reference])
+      #expect(try await eventually { proxy.stalled }, "the pull never reached the layer: \(first.text)")
+      d.stop(signal: SIGKILL)
+      _ = first.stop()
+
+      try await d.start()
+      try await Self.expectStoreClean(env, d, resumable: true)
+      #expect(try d.docker(["image", "inspect", reference]).status == 1, "a half-pulled image has a name")
+      let again = try d.docker(["pull", reference])
+      #expect(again.status == 0, "\(again.stderr)")
+      #expect(again.stdout.contains("Downloaded newer image for \(reference)"), "\(again.stdout)")
+      let inspect = try d.docker(["image", "inspect", "--format", "{{len .RootFS.Layers}}", reference])
+      #expect(inspect.stdout == "1\n", "\(inspect.stderr)")
+      try await Self.expectStoreClean(env, d)
+    }
+  }
+
+  @Test func commitKilledThenRetried() async throws {
+    try await CkitdDaemon.with { env, d in
+      // Enough incompressible data that its layer takes a while to write.
+      let run = try d.docker([
+        "run", "--name", "filled", env.image, "dd", "if=/dev/urandom", "of=/filled", "bs=1M", "count=48",
+      ])
+      #expect(run.status == 0, "\(run.stderr)")
+      let ingest = env.scratch.path.appendingPathComponent("images/ingest").path
+      let first = try d.dockerInBackground(["commit", "filled", "filled:1"])
+      // The layer's temporary blob has begun: the commit is under way.
+      let writing = try await eventually(every: .milliseconds(5)) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: ingest)) ?? []
+        return names.contains { name in
+          name.hasPrefix("tmp-")
+            && ((try? FileManager.default.attributesOfItem(atPath: ingest + "/" + name)[.size] as? Int) ?? 0) > 0
+        }
+      }
+      #expect(writing, "no layer was being written: \(first.text)")
+      d.stop(signal: SIGKILL)
+      _ = first.stop()
+
+      try await d.start()
+      try await Self.expectStoreClean(env, d)
+      #expect(try d.docker(["image", "inspect", "filled:1"]).status == 1, "a half-committed image has a name")
+      let again = try d.docker(["commit", "filled", "filled:1"])
+      #expect(again.status == 0, "\(again.stderr)")
+      #expect(again.stdout.hasPrefix("sha256:"))
+      let size = try d.docker(["run", "--rm", "filled:1", "wc", "-c", "/filled"])
+      #expect(size.stdout.hasPrefix("50331648 "), "\(size.stdout)\(size.stderr)")
+      #expect(try d.docker(["rm", "filled"]).status == 0)
+      try await Self.expectStoreClean(env, d)
+    }
+  }
+
+  /// What ckitd's store holds once ckitd opened it (a request that lists the images): no problem for the store's
+  /// own check (no half-written blob, dangling name, orphan layer or snapshot) and no temporary file. A pull's
+  /// ingest of a known digest is kept when `resumable` (the next pull resumes it), nothing else.
+  static func expectStoreClean(_ env: CkitSeedTests.Env, _ d: CkitdDaemon, resumable: Bool = false) async throws {
+    #expect(try d.docker(["images", "-q"]).status == 0)
+    let root = env.scratch.path.appendingPathComponent("images")
+    let ingest = (try? FileManager.default.contentsOfDirectory(atPath: root.path + "/ingest")) ?? []
+    let left = resumable ? ingest.filter { !$0.hasSuffix(".data") && !$0.hasSuffix(".lock") } : ingest
+    #expect(left.isEmpty, "left in ingest/: \(ingest)")
+    let report = try await ImageStore(root: root).fsck()
+    #expect(report.isClean, "\(report.problems)")
+    if !resumable { #expect(report.abandonedIngests == 0) }
+  }
+
+  /// Pushes to the test's registry an image of one layer holding `megabytes` of random bytes (an OCI layout made
+  /// here, pushed with skopeo): content no store has.
+  static func pushRandomImage(_ env: CkitSeedTests.Env, repoTag: String, megabytes: Int) throws {
+    let dir = try env.scratch.directory("random-image")
+    let layout = dir.appendingPathComponent("layout")
+    let blobs = layout.appendingPathComponent("blobs/sha256")
+    try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
+    let files = dir.appendingPathComponent("files")
+    try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+    try Command.run([
+      "sh", "-c",
+      "head -c $1 /dev/urandom > \"$2/random.bin\" && tar -C \"$2\" -cf \"$3/layer.tar\" random.bin"
+        + " && gzip -1 -n -k \"$3/layer.tar\"",
+      "sh", "\(megabytes << 20)", files.path, dir.path,
+    ])
+    func digest(_ path: String) throws -> String {
+      String(try Command.run(["sha256sum", path]).stdout.prefix(64))
+    }
+    func size(_ path: String) throws -> Int {
+      try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+    }
+    func store(_ path: String) throws -> (String, Int) {
+      let (hex, bytes) = (try digest(path), try size(path))
+      try? FileManager.default.removeItem(at: blobs.appendingPathComponent(hex))
+      try FileManager.default.copyItem(atPath: path, toPath: blobs.appendingPathComponent(hex).path)
+      return (hex, bytes)
+    }
+    func write(_ text: String, _ name: String) throws -> String {
+      let path = dir.appendingPathComponent(name).path
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+      return path
+    }
+    let diffID = try digest(dir.appendingPathComponent("layer.tar").path)
+    let layer = try store(dir.appendingPathComponent("layer.tar.gz").path)
+    let config = try store(
+      write(
+        #"{"architecture":"amd64","os":"linux","config":{"Cmd":["/random.bin"]},"#
+          + #""rootfs":{"type":"layers","diff_ids":["sha256:\#(diffID)"]}}"#, "config.json"))
+    let manifest = try store(
+      write(
+        #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","#
+          + #""config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:\#(config.0)","#
+          + #""size":\#(config.1)},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","#
+          + #""digest":"sha256:\#(layer.0)","size":\#(layer.1)}]}"#, "manifest.json"))
+    try #"{"imageLayoutVersion":"1.0.0"}"#.write(
+      to: layout.appendingPathComponent("oci-layout"), atomically: true, encoding: .utf8)
+    let index =
+      #"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","#
+      + #""digest":"sha256:\#(manifest.0)","size":\#(manifest.1),"#
+      + #""annotations":{"org.opencontainers.image.ref.name":"1"}}]}"#
+    try index.write(to: layout.appendingPathComponent("index.json"), atomically: true, encoding: .utf8)
+    try env.registry.push(layout: layout, tag: "1", to: repoTag)
+  }
+}
