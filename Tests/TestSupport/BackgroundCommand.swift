@@ -4,22 +4,19 @@ import Foundation
 /// streaming `ckit stats`): the test waits for the output it needs rather than for a fixed time, which a loaded
 /// machine overruns. Output goes to a file, so a chatty process never blocks on a full pipe.
 public final class BackgroundCommand: @unchecked Sendable {
-  private let process = Process()
+  private let process: Subprocess
   private let output: URL
-  private let handle: FileHandle
 
   public init(_ argv: [String], environment: [String: String]? = nil) throws {
     output = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-bg-\(UUID().uuidString).out")
-    FileManager.default.createFile(atPath: output.path, contents: nil)
-    handle = try FileHandle(forWritingTo: output)
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = argv
-    if let environment { process.environment = environment }
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
+    let fd = open(output.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: output.path]) }
+    defer { close(fd) }
+    process = try Subprocess(argv, environment: environment, stdout: fd, stderr: fd)
   }
+
+  /// The process's pid (valid until ``stop(signal:)``).
+  public var pid: pid_t { process.pid }
 
   /// What it printed so far (stdout and stderr together).
   public var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
@@ -33,20 +30,13 @@ public final class BackgroundCommand: @unchecked Sendable {
   /// Sends `signal` (if it still runs), waits for the exit and returns the status and everything it printed.
   @discardableResult
   public func stop(signal: Int32 = SIGTERM) -> CommandResult {
-    if process.isRunning { kill(process.processIdentifier, signal) }
-    process.waitUntilExit()
-    try? handle.close()
-    let result = CommandResult(status: process.terminationStatus, stdout: text, stderr: "")
+    process.signal(signal)
+    let status = process.waitUntilExit()
+    let result = CommandResult(status: status, stdout: text, stderr: "")
     try? FileManager.default.removeItem(at: output)
     return result
   }
 
-  deinit {
-    if process.isRunning {
-      kill(process.processIdentifier, SIGKILL)
-      process.waitUntilExit()
-    }
-    try? handle.close()
-    try? FileManager.default.removeItem(at: output)
-  }
+  /// The process itself is killed and reaped by ``Subprocess``'s deinit.
+  deinit { try? FileManager.default.removeItem(at: output) }
 }

@@ -1,3 +1,4 @@
+import CLinuxSystem
 import Foundation
 
 /// A finished subprocess: its exit status and everything it printed.
@@ -16,7 +17,8 @@ public struct CommandError: Error, CustomStringConvertible {
   }
 }
 
-/// Runs fixture tools. Output goes to temp files, not pipes, so a chatty tool can never block on a full pipe.
+/// Runs fixture tools (through ``Subprocess``: no Foundation `Process`). Output goes to temp files, not pipes, so a
+/// chatty tool can never block on a full pipe.
 public enum Command {
   /// Runs `argv` (resolved on PATH) to completion.
   @discardableResult
@@ -25,35 +27,30 @@ public enum Command {
   )
     throws -> CommandResult
   {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = argv
-    if let environment { p.environment = environment }
     let dir = FileManager.default.temporaryDirectory
     let outURL = dir.appendingPathComponent("ckit-cmd-\(UUID().uuidString).out")
     let errURL = dir.appendingPathComponent("ckit-cmd-\(UUID().uuidString).err")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
     defer {
       try? FileManager.default.removeItem(at: outURL)
       try? FileManager.default.removeItem(at: errURL)
     }
-    let out = try FileHandle(forWritingTo: outURL)
-    let err = try FileHandle(forWritingTo: errURL)
-    p.standardOutput = out
-    p.standardError = err
-    let inPipe = Pipe()
-    p.standardInput = stdin == nil ? FileHandle.nullDevice : inPipe
-    try p.run()
-    if let stdin {
-      inPipe.fileHandleForWriting.write(Data(stdin.utf8))
-      try? inPipe.fileHandleForWriting.close()
+    let out = open(outURL.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    let err = open(errURL.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    // stdin from a memory file, not a pipe: a tool that exits without reading it raises no SIGPIPE here.
+    let input = stdin.map { text -> Int32 in
+      let fd = cls_memfd("ckit-cmd-input")
+      _ = Array(text.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+      lseek(fd, 0, SEEK_SET)
+      return fd
     }
-    p.waitUntilExit()
-    try? out.close()
-    try? err.close()
+    defer { for fd in [out, err, input ?? -1] where fd >= 0 { close(fd) } }
+    guard out >= 0, err >= 0, input.map({ $0 >= 0 }) ?? true else {
+      throw CommandError(command: argv, result: CommandResult(status: -1, stdout: "", stderr: "temporary files"))
+    }
+    let status = try Subprocess(argv, environment: environment, stdin: input, stdout: out, stderr: err)
+      .waitUntilExit()
     let result = CommandResult(
-      status: p.terminationStatus,
+      status: status,
       stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
       stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     if check, result.status != 0 { throw CommandError(command: argv, result: result) }

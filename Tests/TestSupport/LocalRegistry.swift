@@ -7,7 +7,7 @@ import Foundation
 public final class LocalRegistry: @unchecked Sendable {
   public let port: Int
   public let storage: URL
-  private let process: Process
+  private let process: Subprocess
   private let lock = NSLock()
   private var stopped = false
 
@@ -61,16 +61,14 @@ public final class LocalRegistry: @unchecked Sendable {
       let port = try FreePort.next()
       let config = dir.appendingPathComponent("config.yml")
       try configYAML(port, storage).write(to: config, atomically: true, encoding: .utf8)
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
-      p.arguments = ["serve", config.path]
       let log = dir.appendingPathComponent("registry.log")
-      FileManager.default.createFile(atPath: log.path, contents: nil)
-      let handle = try FileHandle(forWritingTo: log)
-      p.standardOutput = handle
-      p.standardError = handle
-      p.standardInput = FileHandle.nullDevice
-      try p.run()
+      let logFD = open(log.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+      guard logFD >= 0 else { throw FixtureError.broken("cannot create \(log.path)") }
+      let p: Subprocess
+      do {
+        defer { close(logFD) }
+        p = try Subprocess(["/usr/bin/docker-registry", "serve", config.path], stdout: logFD, stderr: logFD)
+      }
       let registry = LocalRegistry(port: port, storage: storage, process: p)
       do {
         try registry.waitUntilReady(scheme: scheme)
@@ -84,7 +82,7 @@ public final class LocalRegistry: @unchecked Sendable {
     throw lastError
   }
 
-  private init(port: Int, storage: URL, process: Process) {
+  private init(port: Int, storage: URL, process: Subprocess) {
     self.port = port
     self.storage = storage
     self.process = process
@@ -97,7 +95,7 @@ public final class LocalRegistry: @unchecked Sendable {
   private func waitUntilReady(scheme: String) throws {
     let deadline = Date().addingTimeInterval(30)
     while Date() < deadline {
-      guard process.isRunning else { throw FixtureError.broken("docker-registry exited \(process.terminationStatus)") }
+      guard process.isRunning else { throw FixtureError.broken("docker-registry exited \(process.waitUntilExit())") }
       if scheme == "https" {
         // TLS variants: a TCP connect that succeeds is enough here; their own fixture checks further.
         if (try? HTTPProbe.get(port: port, path: "/v2/", timeout: 1)) != nil { return }
@@ -138,10 +136,8 @@ public final class LocalRegistry: @unchecked Sendable {
     defer { lock.unlock() }
     guard !stopped else { return }
     stopped = true
-    if process.isRunning {
-      kill(process.processIdentifier, SIGTERM)
-      process.waitUntilExit()
-    }
+    process.signal(SIGTERM)
+    process.waitUntilExit()
     try? FileManager.default.removeItem(at: storage.deletingLastPathComponent())
   }
 }
