@@ -21,7 +21,7 @@ struct CkitFlagTerminalTests {
       #expect(screen.contains("27 91"), "the container's terminal has the user's size: \(screen)")
       Self.dockerTerminal(screen)
       try term.type("exit 3\r")
-      #expect(await term.exitStatus() == 3, "\(term.screen())")
+      #expect(await term.exitStatus() == 3, "\(term.report())")
       #expect(try CkitFlag.inspect(env, "tty1", "{{.State.ExitCode}}") == "3")
 
       // attach to a detached -it container, type, detach with ctrl-p ctrl-q: it runs on.
@@ -32,7 +32,7 @@ struct CkitFlagTerminalTests {
       try attached.type("echo back-$((2+3))\r")
       #expect(try await attached.waitFor("back-5"), "\(attached.screen())")
       try attached.press(.ctrlP, .ctrlQ)
-      #expect(await attached.exitStatus() == 0, "\(attached.screen())")
+      #expect(await attached.exitStatus() == 0, "\(attached.report())")
       #expect(attached.screen().contains("read escape sequence"), "\(attached.screen())")
       #expect(try CkitFlag.inspect(env, "tty2", "{{.State.Running}}") == "true")
 
@@ -41,7 +41,7 @@ struct CkitFlagTerminalTests {
       defer { again.close() }
       #expect(try await again.waitFor("# "), "\(again.screen())")
       try again.press(.ctrlP, .ctrlQ)
-      #expect(await again.exitStatus() != nil, "\(again.screen())")
+      #expect(await again.exitStatus() != nil, "\(again.report())")
       #expect(again.screen().contains("read escape sequence"), "\(again.screen())")
       #expect(try CkitFlag.inspect(env, "tty3", "{{.State.Running}}") == "true", "it runs on after the detach")
     }
@@ -66,7 +66,7 @@ struct CkitFlagTerminalTests {
     #expect(try await term.waitFor(marker), "\(term.screen())")
     dockerTerminal(term.screen(), term: false)
     try term.type("exit \(code)\r")
-    #expect(await term.exitStatus() == code, "\(term.screen())")
+    #expect(await term.exitStatus() == code, "\(term.report())")
   }
 
   /// `exec -it`: a second shell on a terminal of its own in a running container; its status is ckit's.
@@ -95,7 +95,7 @@ struct CkitFlagTerminalTests {
       let plain = try PseudoTerminal(
         env, ["run", "-t", "--rm", "--network", "none", env.image, "sh", "-c", "stty size; echo done"])
       defer { plain.close() }
-      #expect(await plain.exitStatus() == 0, "\(plain.screen())")
+      #expect(await plain.exitStatus() == 0, "\(plain.report())")
       #expect(plain.screen().contains("done"), "\(plain.screen())")
     }
   }

@@ -140,7 +140,7 @@ struct CkitdDockerCLITests {
       #expect(try await run.waitFor("42"))
       // Detach with ctrl-p ctrl-q: the container runs on.
       try run.press(.ctrlP, .ctrlQ)
-      #expect(await run.exitStatus() != nil, "\(run.screen())")
+      #expect(await run.exitStatus() != nil, "\(run.report())")
       #expect(try d.docker(["inspect", "--format", "{{.State.Running}}", "tty"]).stdout == "true\n")
 
       let attach = try d.dockerTerminal(["attach", "tty"])
@@ -150,7 +150,7 @@ struct CkitdDockerCLITests {
       try attach.press(.enter)
       #expect(try await attach.waitFor("attached again\n"))
       try attach.press(.ctrlP, .ctrlQ)
-      #expect(await attach.exitStatus() != nil, "\(attach.screen())")
+      #expect(await attach.exitStatus() != nil, "\(attach.report())")
 
       let exec = try d.dockerTerminal(["exec", "-it", "tty", "sh"], width: 70, height: 20)
       defer { exec.close() }
@@ -158,7 +158,7 @@ struct CkitdDockerCLITests {
       try exec.type("stty size; exit 3")
       try exec.press(.enter)
       #expect(try await exec.waitFor("20 70"))
-      #expect(await exec.exitStatus() == 3, "\(exec.screen())")
+      #expect(await exec.exitStatus() == 3, "\(exec.report())")
 
       // The shell itself ends: `exit 5` through a new attach is the container's exit code.
       let last = try d.dockerTerminal(["attach", "tty"])
@@ -169,7 +169,7 @@ struct CkitdDockerCLITests {
       #expect(try await last.waitFor("last-2\n"))
       try last.type("exit 5")
       try last.press(.enter)
-      #expect(await last.exitStatus() == 5, "\(last.screen())")
+      #expect(await last.exitStatus() == 5, "\(last.report())")
       #expect(try d.docker(["inspect", "--format", "{{.State.ExitCode}}", "tty"]).stdout == "5\n")
     }
   }
