@@ -98,8 +98,6 @@ public final class PseudoTerminal: Sendable {
   /// Keys that are not text.
   public enum Key: String, Sendable {
     case enter = "\r"
-    case ctrlC = "\u{03}"
-    case ctrlD = "\u{04}"
     case ctrlP = "\u{10}"
     case ctrlQ = "\u{11}"
   }
