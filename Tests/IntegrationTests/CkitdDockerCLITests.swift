@@ -135,51 +135,41 @@ struct CkitdDockerCLITests {
       defer { run.close() }
       #expect(try await run.waitFor("/ # "))
       try run.type("stty size; echo $((6*7))")
-      try run.press("Enter")
+      try run.press(.enter)
       #expect(try await run.waitFor("25 90"))
       #expect(try await run.waitFor("42"))
       // Detach with ctrl-p ctrl-q: the container runs on.
-      try run.press("C-p", "C-q")
-      #expect(try await run.exitStatus() != nil)
+      try run.press(.ctrlP, .ctrlQ)
+      #expect(await run.exitStatus() != nil, "\(run.report())")
       #expect(try d.docker(["inspect", "--format", "{{.State.Running}}", "tty"]).stdout == "true\n")
 
       let attach = try d.dockerTerminal(["attach", "tty"])
       defer { attach.close() }
       try await Task.sleep(for: .milliseconds(500))
       try attach.type("echo attached again")
-      try attach.press("Enter")
+      try attach.press(.enter)
       #expect(try await attach.waitFor("attached again\n"))
-      try attach.press("C-p", "C-q")
-      #expect(try await attach.exitStatus() != nil)
+      try attach.press(.ctrlP, .ctrlQ)
+      #expect(await attach.exitStatus() != nil, "\(attach.report())")
 
       let exec = try d.dockerTerminal(["exec", "-it", "tty", "sh"], width: 70, height: 20)
       defer { exec.close() }
       #expect(try await exec.waitFor("# "))
       try exec.type("stty size; exit 3")
-      try exec.press("Enter")
+      try exec.press(.enter)
       #expect(try await exec.waitFor("20 70"))
-      // Known defect (2026-12-06): under some conditions ckit, or the docker CLI, does not end within the bound
-      // after the shell in its terminal exits; not yet diagnosed (Documentation/ckit.md, Not done yet).
-      await withKnownIssue("the terminal's client does not always end after its shell", isIntermittent: true) {
-        let status = try await exec.exitStatus()
-        #expect(status == 3)
-      }
+      #expect(await exec.exitStatus() == 3, "\(exec.report())")
 
       // The shell itself ends: `exit 5` through a new attach is the container's exit code.
       let last = try d.dockerTerminal(["attach", "tty"])
       defer { last.close() }
       try await Task.sleep(for: .milliseconds(500))
       try last.type("echo last-$((1+1))")
-      try last.press("Enter")
+      try last.press(.enter)
       #expect(try await last.waitFor("last-2\n"))
       try last.type("exit 5")
-      try last.press("Enter")
-      // Known defect (2026-12-06): under some conditions ckit, or the docker CLI, does not end within the bound
-      // after the shell in its terminal exits; not yet diagnosed (Documentation/ckit.md, Not done yet).
-      await withKnownIssue("the terminal's client does not always end after its shell", isIntermittent: true) {
-        let status = try await last.exitStatus()
-        #expect(status == 5, "\(last.screen())")
-      }
+      try last.press(.enter)
+      #expect(await last.exitStatus() == 5, "\(last.report())")
       #expect(try d.docker(["inspect", "--format", "{{.State.ExitCode}}", "tty"]).stdout == "5\n")
     }
   }

@@ -72,10 +72,10 @@ final class CkitdDaemon: @unchecked Sendable {
     try BackgroundCommand(["docker"] + args, environment: dockerEnvironment)
   }
 
-  /// `docker ARGS` on a real terminal (tmux).
-  func dockerTerminal(_ args: [String], width: Int = 100, height: Int = 30) throws -> CkitTerminal {
+  /// `docker ARGS` on a terminal of its own (`PseudoTerminal`).
+  func dockerTerminal(_ args: [String], width: Int = 100, height: Int = 30) throws -> PseudoTerminal {
     let variables = dockerEnvironment.filter { $0.key.hasPrefix("DOCKER_") }.map { "\($0.key)=\($0.value)" }
-    return try CkitTerminal(env, command: ["env"] + variables + ["docker"] + args, width: width, height: height)
+    return try PseudoTerminal(["env"] + variables + ["docker"] + args, width: width, height: height)
   }
 
   /// Runs `body` with a fresh environment, busybox pulled by ckit and ckitd started; everything is removed
