@@ -39,13 +39,18 @@ public final class RegistryClient: Sendable {
     configuration: RegistryConfiguration = RegistryConfiguration(),
     _ body: (RegistryClient) async throws -> T
   ) async throws -> T {
-    let client = RegistryClient(configuration: configuration)
+    try await RegistryClient(configuration: configuration).withShutdown(body)
+  }
+
+  /// Runs `body` with this client and shuts it down afterwards, also when `body` throws: for a client made with a
+  /// configuration of the caller's, as ``withClient(configuration:_:)`` does for one it makes.
+  public func withShutdown<T: Sendable>(_ body: (RegistryClient) async throws -> T) async throws -> T {
     do {
-      let r = try await body(client)
-      try await client.shutdown()
+      let r = try await body(self)
+      try await shutdown()
       return r
     } catch {
-      try? await client.shutdown()
+      try? await shutdown()
       throw error
     }
   }
