@@ -29,26 +29,23 @@ enum HumanFormat {
 
   /// Decimal units, `precision` significant digits (docker images: 3; docker ps --size: 4).
   static func size(_ bytes: Int64, precision: Int = 3) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
-    var v = Double(bytes)
-    var i = 0
-    while v >= 1000, i < units.count - 1 {
-      v /= 1000
-      i += 1
-    }
-    return String(format: "%.\(precision)g", v) + units[i]
+    scaled(bytes, base: 1000, units: ["B", "kB", "MB", "GB", "TB", "PB", "EB"], precision: precision)
   }
 
   /// Binary units for memory (docker stats: "1.5MiB / 32MiB").
   static func binarySize(_ bytes: Int64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    scaled(bytes, base: 1024, units: ["B", "KiB", "MiB", "GiB", "TiB"], precision: 4)
+  }
+
+  /// go-units' way: divide by `base` while the value reaches it and a larger unit is left.
+  private static func scaled(_ bytes: Int64, base: Double, units: [String], precision: Int) -> String {
     var v = Double(bytes)
     var i = 0
-    while v >= 1024, i < units.count - 1 {
-      v /= 1024
+    while v >= base, i < units.count - 1 {
+      v /= base
       i += 1
     }
-    return String(format: "%.4g", v) + units[i]
+    return String(format: "%.\(precision)g", v) + units[i]
   }
 
   /// Parses `-m 32m`, `--memory 1g`, `--log-opt max-size=10m`: docker's RAMInBytes (binary multiples).
