@@ -51,15 +51,18 @@ public enum JSONString {
       case 0x0d: out += [backslash, UInt8(ascii: "r")]
       case 0x09: out += [backslash, UInt8(ascii: "t")]
       case 0..<0x20: unicode(UInt32(byte))
-      case UInt8(ascii: "<"), UInt8(ascii: ">"),
-        UInt8(ascii: "&") where escapingHTML:
-        unicode(UInt32(byte))
-      // The last byte of U+2028 or U+2029 (E2 80 A8/A9): its first two went out as they were, take them back.
-      case 0xA8,
-        0xA9 where escapingHTML && out.count >= 2 && out[out.count - 2] == 0xE2 && out.last == 0x80:
-        out.removeLast(2)
-        unicode(0x2000 + UInt32(byte) - 0x80)
-      default: out.append(byte)
+      default:
+        if escapingHTML && (byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "&")) {
+          unicode(UInt32(byte))
+        } else if escapingHTML && (byte == 0xA8 || byte == 0xA9) && out.count >= 2 && out[out.count - 2] == 0xE2
+          && out.last == 0x80
+        {
+          // The last byte of U+2028 or U+2029 (E2 80 A8/A9): its first two went out as they were, take them back.
+          out.removeLast(2)
+          unicode(0x2000 + UInt32(byte) - 0x80)
+        } else {
+          out.append(byte)
+        }
       }
     }
     out.append(UInt8(ascii: "\""))
