@@ -13,7 +13,7 @@ import Testing
 
   @Test(arguments: durations)
   func humanDurationsAreDockers(seconds: Double, text: String) {
-    #expect(HumanFormat.duration(seconds) == text)
+    #expect(HumanDuration.text(seconds) == text)
   }
 
   @Test func humanSizes() {

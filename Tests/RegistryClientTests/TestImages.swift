@@ -61,12 +61,5 @@ func makeClient(
 func withClient<T: Sendable>(
   _ client: RegistryClient, _ body: (RegistryClient) async throws -> T
 ) async throws -> T {
-  do {
-    let r = try await body(client)
-    try await client.shutdown()
-    return r
-  } catch {
-    try? await client.shutdown()
-    throw error
-  }
+  try await client.withShutdown(body)
 }

@@ -22,18 +22,7 @@ fi
 
 bin=$2
 work=$(mktemp -d /tmp/ckit-guest-bench.XXXXXX)
-bash scripts/fixtures/busybox-image.sh "$work/image" >/dev/null
-mkdir -p "$work/bundle"
-cp -a "$work/image/rootfs" "$work/bundle/rootfs"
-(cd "$work/bundle" && runc spec)
-python3 - "$work/bundle/config.json" <<'PY'
-import json, sys
-p = sys.argv[1]
-c = json.load(open(p))
-c["process"]["terminal"] = False
-c["process"]["args"] = ["true"]
-json.dump(c, open(p, "w"))
-PY
+bash scripts/fixtures/true-bundle.sh "$work/bundle" >/dev/null
 b=$work/bundle
 echo "guest: $(uname -r), $(crun --version | head -1), ckit-runtime $bin" >&2
 crun --root "$work/crun" run -b "$b" probe >/dev/null

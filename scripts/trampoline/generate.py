@@ -3,7 +3,8 @@
 Sources/ContainerKit/CContainerKit/trampoline.c (between its BEGIN and END markers, which this script rewrites).
 
 Each image is one ELF header, two program headers (the code, read and execute; PT_GNU_STACK, not executable) and
-the code itself: no section headers, no symbols, nothing the kernel does not read. Needs clang (the Swift
+the code itself: no section headers, no symbols, nothing the kernel does not read. This script writes the code of
+each architecture; trampoline.c puts the headers, the same for all, before it. Needs clang (the Swift
 toolchain's, for both targets) and llvm-objcopy/llvm-objdump.
 
     scripts/trampoline/generate.py      # then commit the .S and trampoline.c together
@@ -15,14 +16,12 @@ prints `/nonexistent: exec failed: errno 2` and exits 127.
 """
 import os
 import re
-import struct
 import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET = os.path.join(HERE, "../../Sources/ContainerKit/CContainerKit/trampoline.c")
-BASE = 0x400000
 ARCHES = [("x86_64", "x86_64-linux-gnu", 62), ("aarch64", "aarch64-linux-gnu", 183)]
 
 
@@ -56,53 +55,17 @@ def assemble(arch, triple):
 
 
 def image(arch, triple, machine):
+    """The code of one architecture's image as C: its ELF machine and the code bytes, one instruction a line.
+    The headers before the code are the same for every architecture: trampoline.c builds them (ck_trampoline_image)."""
     code, insns = assemble(arch, triple)
-    headers = 64 + 2 * 56
-    total = headers + len(code)
-    entry = BASE + headers
-    out = []
-
-    def field(fmt, value, comment):
-        b = struct.pack("<" + fmt, value)
-        out.append((b, comment))
-
-    out.append((b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8, "e_ident: ELF, 64-bit, little endian, version 1, System V"))
-    field("H", 2, "e_type: ET_EXEC (fixed address, no interpreter)")
-    field("H", machine, "e_machine: " + ("EM_X86_64" if machine == 62 else "EM_AARCH64"))
-    field("I", 1, "e_version")
-    field("Q", entry, "e_entry: the code, right after the headers")
-    field("Q", 64, "e_phoff: program headers after this header")
-    field("Q", 0, "e_shoff: no section headers")
-    field("I", 0, "e_flags")
-    field("H", 64, "e_ehsize")
-    field("H", 56, "e_phentsize")
-    field("H", 2, "e_phnum")
-    field("H", 64, "e_shentsize")
-    field("H", 0, "e_shnum")
-    field("H", 0, "e_shstrndx")
-    field("I", 1, "PT_LOAD: the whole file")
-    field("I", 5, "p_flags: read, execute")
-    field("Q", 0, "p_offset")
-    field("Q", BASE, "p_vaddr")
-    field("Q", BASE, "p_paddr")
-    field("Q", total, "p_filesz")
-    field("Q", total, "p_memsz")
-    field("Q", 0x1000, "p_align")
-    field("I", 0x6474E551, "PT_GNU_STACK: the stack is not executable")
-    field("I", 6, "p_flags: read, write")
-    for name in ("p_offset", "p_vaddr", "p_paddr", "p_filesz", "p_memsz"):
-        field("Q", 0, name)
-    field("Q", 16, "p_align")
+    lines = ["#define CK_TRAMPOLINE_MACHINE %s" % ("EM_X86_64" if machine == 62 else "EM_AARCH64"),
+             "static const unsigned char ck_trampoline_code[] = {"]
     offsets = sorted(insns)
     for i, off in enumerate(offsets):
         end = offsets[i + 1] if i + 1 < len(offsets) else len(code)
-        out.append((code[off:end], insns[off]))
-    lines = ["static const unsigned char ck_trampoline_image[] = {"]
-    for b, comment in out:
-        data = ", ".join("0x%02x" % x for x in b)
-        lines.append("    %s, /* %s */" % (data, comment.replace("*/", "* /")))
+        data = ", ".join("0x%02x" % x for x in code[off:end])
+        lines.append("    %s, /* %s */" % (data, insns[off].replace("*/", "* /")))
     lines.append("};")
-    assert sum(len(b) for b, _ in out) == total, arch
     return "\n".join(lines)
 
 

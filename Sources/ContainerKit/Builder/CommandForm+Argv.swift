@@ -9,27 +9,12 @@ extension CommandForm {
     }
   }
 
-  /// As written in history and progress: `["a" "b"]` for exec form, the string for shell form.
+  /// As written in history and progress: `["a" "b"]` for exec form (Go's `%q` of the argv, as Docker's
+  /// history), the string for shell form.
   var text: String {
     switch self {
-    case .exec(let a): "[" + a.map(Self.quoteJSON).joined(separator: " ") + "]"
+    case .exec(let a): "[" + a.map(GoText.quote).joined(separator: " ") + "]"
     case .shell(let s): s
     }
-  }
-
-  /// Go's `%q`, which Docker's history uses for exec-form arguments.
-  static func quoteJSON(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-      switch c {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      case "\r": out += "\\r"
-      default: out.unicodeScalars.append(c)
-      }
-    }
-    return out + "\""
   }
 }

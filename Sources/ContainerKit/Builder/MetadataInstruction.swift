@@ -116,8 +116,8 @@ public enum MetadataInstruction: Hashable, Sendable {
 
   private static func historyForm(_ f: CommandForm) -> String {
     switch f {
-    case .exec(let a): "[" + a.map(CommandForm.quoteJSON).joined(separator: " ") + "]"
-    case .shell(let s): "[\"/bin/sh\" \"-c\" \(CommandForm.quoteJSON(s))]"
+    case .exec: f.text
+    case .shell(let s): CommandForm.exec(["/bin/sh", "-c", s]).text
     }
   }
 

@@ -236,19 +236,7 @@ static void ck_close_others(const struct ck_plan *plan) {
   for (int i = 0; i < plan->join_count && n < 30; i++) keep[n++] = plan->join_fds[i];
   if (plan->use_mntns_template) keep[n++] = plan->mntns_template_fd;
   keep[n++] = plan->exec_fd;
-  for (int i = 1; i < n; i++)
-    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-      int t = keep[j];
-      keep[j] = keep[j - 1];
-      keep[j - 1] = t;
-    }
-  unsigned int next = 3;
-  for (int i = 0; i < n; i++) {
-    if (keep[i] < 3 || (unsigned int)keep[i] < next) continue;
-    if ((unsigned int)keep[i] > next) (void)syscall(SYS_close_range, next, (unsigned int)keep[i] - 1, 0);
-    next = (unsigned int)keep[i] + 1;
-  }
-  (void)syscall(SYS_close_range, next, ~0U, 0);
+  ck_close_all_but(keep, n);
 }
 
 static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {

@@ -12,8 +12,8 @@ size_t ck_strlen(const char *s);
 /* dst = a + b, truncated to size; returns dst. */
 char *ck_join(char *dst, size_t size, const char *a, const char *b);
 
-/* Sends `len` bytes of `buf` with `fd` attached (SCM_RIGHTS). Returns 0 or -errno. Async-signal-safe. */
-int ck_send_with_fd(int socket_fd, const void *buf, size_t len, int fd);
+/* fds.h: ck_send_with_fd, ck_recv_with_fd (SCM_RIGHTS), ck_close_all_but (shared with ckit-monitor). */
+#include "fds.h"
 
 /* Decimal text of v, truncated to size. */
 void ck_itoa(char *buf, size_t size, long v);

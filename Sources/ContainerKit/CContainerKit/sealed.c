@@ -35,23 +35,27 @@ static int ck_seal(int fd) {
   return fcntl(fd, F_ADD_SEALS, seals); /* before Linux 6.3 */
 }
 
+/* The end of filling a memfd: sealed and returned when `filled`, else (or when sealing fails) closed, -errno. */
+static int ck_seal_or_close(int fd, int filled) {
+  if (filled && ck_seal(fd) == 0) return fd;
+  int err = errno ? errno : EIO;
+  close(fd);
+  return -err;
+}
+
 int ck_sealed_memfd(const char *name, const void *bytes, unsigned long size) {
   int fd = ck_exec_memfd(name);
   if (fd < 0) return -errno;
   const char *p = bytes;
   unsigned long done = 0;
+  errno = 0;
   while (done < size) {
     ssize_t n = write(fd, p + done, size - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) goto fail;
+    if (n <= 0) break;
     done += (unsigned long)n;
   }
-  if (ck_seal(fd) != 0) goto fail;
-  return fd;
-fail:;
-  int err = errno ? errno : EIO;
-  close(fd);
-  return -err;
+  return ck_seal_or_close(fd, done == size);
 }
 
 int ck_sealed_copy(int src_fd, const char *name) {
@@ -60,17 +64,13 @@ int ck_sealed_copy(int src_fd, const char *name) {
   int fd = ck_exec_memfd(name);
   if (fd < 0) return -errno;
   off_t offset = 0;
+  errno = 0;
   while (offset < st.st_size) {
     ssize_t n = sendfile(fd, src_fd, &offset, (size_t)(st.st_size - offset));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) goto fail;
+    if (n <= 0) break;
   }
-  if (ck_seal(fd) != 0) goto fail;
-  return fd;
-fail:;
-  int err = errno ? errno : EIO;
-  close(fd);
-  return -err;
+  return ck_seal_or_close(fd, offset >= st.st_size);
 }
 
 int ck_is_sealed(int fd) {

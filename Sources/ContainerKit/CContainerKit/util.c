@@ -48,27 +48,6 @@ int ck_send(const struct ck_plan *plan, int kind, int err, int value, const char
   return r == (ssize_t)sizeof msg ? 0 : -1;
 }
 
-int ck_send_with_fd(int socket_fd, const void *buf, size_t len, int fd) {
-  struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof u);
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  ssize_t r;
-  do {
-    r = sendmsg(socket_fd, &msg, MSG_NOSIGNAL);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) return -errno;
-  return r == (ssize_t)len ? 0 : -EMSGSIZE;
-}
-
 void ck_itoa(char *buf, size_t size, long v) {
   char tmp[32];
   int n = 0, neg = v < 0;

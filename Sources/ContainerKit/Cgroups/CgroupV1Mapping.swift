@@ -56,11 +56,8 @@ enum CgroupV1Mapping {
       if let runtime = cpu.realtimeRuntime, runtime != 0 {
         writes.append(.init("cpu", "cpu.rt_runtime_us", String(runtime)))
       }
-      if let idle = cpu.idle {
-        writes.append(.init("cpu", "cpu.idle", String(idle)))
-      }
     }
-    writes += CgroupWrite.cpusetAndPids(resources)
+    writes += CgroupWrite.sameInBothVersions(resources)
     if let blockIO = resources.blockIO {
       if let weight = blockIO.weight, weight != 0 {
         writes.append(.init("blkio", "blkio.weight", String(weight)))

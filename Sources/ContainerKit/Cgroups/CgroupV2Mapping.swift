@@ -29,11 +29,8 @@ enum CgroupV2Mapping {
       if let burst = cpu.burst {
         writes.append(.init("cpu", "cpu.max.burst", String(burst)))
       }
-      if let idle = cpu.idle {
-        writes.append(.init("cpu", "cpu.idle", String(idle)))
-      }
     }
-    writes += CgroupWrite.cpusetAndPids(resources)
+    writes += CgroupWrite.sameInBothVersions(resources)
     if let blockIO = resources.blockIO {
       if let weight = blockIO.weight, weight != 0 {
         let converted = try ioWeight(blkioWeight: weight, field: "blockIO.weight")

@@ -27,9 +27,13 @@ struct CgroupWrite: Sendable, Hashable {
 }
 
 extension CgroupWrite {
-  /// The cpuset and pids files have the same names and units in v1 and v2, so both mappings take them from here.
-  static func cpusetAndPids(_ resources: LinuxResources) -> [CgroupWrite] {
+  /// `cpu.idle` and the cpuset and pids files have the same names and units in v1 and v2, so both mappings take
+  /// them from here (after their own cpu files: `cpu.idle` comes last of those).
+  static func sameInBothVersions(_ resources: LinuxResources) -> [CgroupWrite] {
     var writes: [CgroupWrite] = []
+    if let idle = resources.cpu?.idle {
+      writes.append(.init("cpu", "cpu.idle", String(idle)))
+    }
     if let cpus = resources.cpu?.cpus, !cpus.isEmpty {
       writes.append(.init("cpuset", "cpuset.cpus", cpus))
     }

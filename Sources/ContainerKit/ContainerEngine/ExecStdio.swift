@@ -73,22 +73,12 @@ enum ExecStdio: Sendable {
     // Foundation's `Process` learns that a child ended, say) would live on in the runtime, and in the process it
     // starts, for as long as a detached command runs: the embedder's parent would wait for it all that time.
     _ = cls_spawn_closefrom(&actions, 3)
-    var attr = posix_spawnattr_t()
-    posix_spawnattr_init(&attr)
-    defer { posix_spawnattr_destroy(&attr) }
-    var all = sigset_t()
-    sigfillset(&all)
-    var none = sigset_t()
-    sigemptyset(&none)
-    posix_spawnattr_setsigdefault(&attr, &all)
-    posix_spawnattr_setsigmask(&attr, &none)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-    defer { for p in cargs { free(p) } }
-    let rc = posix_spawn(&ends.pid, argv[0], &actions, &attr, &cargs, environ)
-    guard rc == 0 else {
+    do {
+      ends.pid = try PosixSpawn.spawn(argv[0], argv: argv, actions: &actions)
+    } catch {
       for fd in ours { close(fd) }
-      throw .underlying(context: "exec", cause: ContainerError.system(call: "posix_spawn", object: argv[0], errno: rc))
+      throw .underlying(
+        context: "exec", cause: ContainerError.system(call: "posix_spawn", object: argv[0], errno: error.errno))
     }
     return ends
   }

@@ -35,19 +35,6 @@ package struct MonitorLauncher {
     for fd in Int32(0)...2 where !inheritedFDs.contains(fd) {
       posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0)
     }
-    var attr = posix_spawnattr_t()
-    posix_spawnattr_init(&attr)
-    defer { posix_spawnattr_destroy(&attr) }
-    var none = sigset_t()
-    sigemptyset(&none)
-    posix_spawnattr_setsigmask(&attr, &none)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigdefault(&attr, &all)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let argv = [executable] + arguments
-    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-    defer { for p in cargs { free(p) } }
     // The added variables, then this process's own but for those they replace.
     let added: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) }
     defer { for p in added { free(p) } }
@@ -59,14 +46,12 @@ package struct MonitorLauncher {
       i += 1
     }
     env.append(nil)
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, executable, &actions, &attr, &cargs, env)
-    for fd in inheritedFDs + [syncWriteFD] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-    guard rc == 0 else {
-      throw EngineError.underlying(
-        context: "cannot start ckit-monitor", cause: SystemError(call: "posix_spawn \(executable)", errno: rc))
+    defer { for fd in inheritedFDs + [syncWriteFD] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) } }
+    do {
+      return try PosixSpawn.spawn(executable, argv: [executable] + arguments, envp: env, actions: &actions)
+    } catch {
+      throw EngineError.underlying(context: "cannot start ckit-monitor", cause: error)
     }
-    return pid
   }
 
   /// A pipe with both ends close-on-exec (glibc's pipe2 is not visible to Swift without _GNU_SOURCE).

@@ -113,6 +113,18 @@ public final class Container: Sendable {
     }
   }
 
+  /// ``start()`` for a caller that runs the container to its end (`run`): when the start fails, the init's end is
+  /// awaited and the container deleted before the error is rethrown, so that a failed run leaves nothing behind.
+  public func startOrDelete() async throws(ContainerError) {
+    do {
+      try await start()
+    } catch {
+      _ = await wait()
+      try? await delete(force: true)
+      throw error
+    }
+  }
+
   /// The exec fifo's handshake: the child, blocked opening it for writing, writes a byte once this end is open.
   private func openExecFifo() throws(ContainerError) {
     let fd = open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)

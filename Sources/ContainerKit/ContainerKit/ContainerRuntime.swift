@@ -282,13 +282,7 @@ public struct ContainerRuntime: Sendable {
   /// Create, start and wait in one: what `docker run` does without the image part.
   public func run(id: String, spec: Spec, io: ProcessIO = .inherit) async throws(ContainerError) -> ExitStatus {
     let c = try await create(id: id, spec: spec, io: io, inProcessStart: true)
-    do {
-      try await c.start()
-    } catch {
-      _ = await c.wait()
-      try? await c.delete(force: true)
-      throw error
-    }
+    try await c.startOrDelete()
     let status = await c.wait()
     try await c.delete(force: true)
     return status

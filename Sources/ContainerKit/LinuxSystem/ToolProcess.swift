@@ -73,25 +73,9 @@ public enum ToolProcess {
     for (fd, target) in [(stdin, 0), (stdout, 1), (stderr, 2)] as [(Int32?, Int32)] {
       if let fd { posix_spawn_file_actions_adddup2(&actions, fd, target) }
     }
-    var attr = posix_spawnattr_t()
-    posix_spawnattr_init(&attr)
-    defer { posix_spawnattr_destroy(&attr) }
-    var none = sigset_t()
-    sigemptyset(&none)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attr, &none)
-    posix_spawnattr_setsigdefault(&attr, &all)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let cargv = argv.map { strdup($0) } + [nil]
-    let cenv = environment.map { $0.map { strdup($0) } + [nil] }
-    defer { for p in cargv + (cenv ?? []) { free(p) } }
-    var pid: pid_t = 0
-    let rc =
-      if let cenv { posix_spawn(&pid, path, &actions, &attr, cargv, cenv) } else {
-        posix_spawn(&pid, path, &actions, &attr, cargv, environ)
-      }
-    guard rc == 0 else { throw SystemError(call: "posix_spawn \(path)", errno: rc) }
-    return pid
+    guard let environment else { return try PosixSpawn.spawn(path, argv: argv, actions: &actions) }
+    let cenv = environment.map { strdup($0) } + [nil]
+    defer { for p in cenv { free(p) } }
+    return try PosixSpawn.spawn(path, argv: argv, envp: cenv, actions: &actions)
   }
 }

@@ -34,18 +34,14 @@
 #include <unistd.h>
 
 #include "monitor.h"
+/* SCM_RIGHTS and the close-all-but keep-list, shared with the C child (header-only: nothing of it is linked). */
+#include "../CContainerKit/fds.h"
 
 #define MAX_CLIENTS 16
 #define MAX_PROXIES 32
 #define MAX_EXIT_ARGS 32
 
-/* close_range(2) (Linux 5.9), or a close per fd below 1024 where the kernel lacks it. */
-static void close_range_or_loop(unsigned int first, unsigned int last) {
-  if (close_range(first, last, 0) == 0 || errno != ENOSYS) return;
-  for (unsigned int fd = first; fd <= last && fd < 1024; fd++) close((int)fd);
-}
-
-static void close_from(unsigned int first) { close_range_or_loop(first, ~0U); }
+static void close_from(unsigned int first) { ck_close_range(first, ~0U); }
 
 enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_UNLESS_STOPPED };
 
@@ -216,17 +212,7 @@ static int console_receive(int listen_fd, pid_t pid) {
     int conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (conn < 0) break;
     char byte;
-    union {
-      struct cmsghdr h;
-      char buf[CMSG_SPACE(sizeof(int))];
-    } control;
-    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                         .msg_controllen = sizeof(control.buf)};
-    if (recvmsg(conn, &msg, MSG_CMSG_CLOEXEC) >= 0) {
-      struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-      if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(&master, CMSG_DATA(c), sizeof(int));
-    }
+    (void)ck_recv_with_fd(conn, &byte, 1, &master); /* master stays -1 when none came */
     close(conn);
     break;
   }
@@ -532,8 +518,7 @@ static void run_exit_command(void) {
 }
 
 /* Closes every fd the caller leaked to us (a socketpair its own parent watches, say) except those named on the
- * command line: an inherited fd held for the container's lifetime would make the caller's parent wait forever.
- * One close_range per gap between the kept fds, not a close per possible fd. */
+ * command line: an inherited fd held for the container's lifetime would make the caller's parent wait forever. */
 static void close_stray_fds(void) {
   int keep[MAX_PROXIES + 8];
   int n = 0;
@@ -542,19 +527,7 @@ static void close_stray_fds(void) {
   keep[n++] = opt.stdout_fd;
   keep[n++] = opt.stderr_fd;
   for (int i = 0; i < opt.nproxies; i++) keep[n++] = opt.proxies[i].listen_fd;
-  for (int i = 1; i < n; i++)
-    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-      int t = keep[j];
-      keep[j] = keep[j - 1];
-      keep[j - 1] = t;
-    }
-  unsigned int next = 3;
-  for (int i = 0; i < n; i++) {
-    if (keep[i] < (int)next) continue;
-    if ((unsigned int)keep[i] > next) close_range_or_loop(next, (unsigned int)keep[i] - 1);
-    next = (unsigned int)keep[i] + 1;
-  }
-  close_range_or_loop(next, ~0U);
+  ck_close_all_but(keep, n);
 }
 
 int main(int argc, char **argv) {

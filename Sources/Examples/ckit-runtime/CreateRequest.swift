@@ -37,13 +37,7 @@ struct CreateRequest {
   /// `run`: create, start, wait and delete; the exit status is the program's (128+n for a signal).
   func run(detach: Bool) async throws {
     let c = try await create(inProcessStart: true)
-    do {
-      try await c.start()
-    } catch {
-      _ = await c.wait()
-      try? await c.delete(force: true)
-      throw error
-    }
+    try await c.startOrDelete()
     if detach { return }
     let status = await c.wait()
     try await c.delete(force: true)

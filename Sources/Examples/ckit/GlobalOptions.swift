@@ -19,4 +19,12 @@ struct FormatOption: ParsableArguments {
     guard let format, format != "table" else { return nil }
     return try GoTemplate(format)
   }
+
+  /// Prints `value` through the template when `--format` gives one, and says whether it did: the commands that
+  /// show one value (info, version) print their own text otherwise.
+  func printed(_ value: TemplateValue) throws -> Bool {
+    guard let t = try template() else { return false }
+    print(try t.render(value))
+    return true
+  }
 }

@@ -21,7 +21,7 @@ enum ContainerJSON {
       "Command": .string(c.command.joined(separator: " ")),
       "Created": .number(Int64(c.created.timeIntervalSince1970)),
       "Ports": .array(c.ports.map(port)), "Labels": .map(c.labels), "State": .string(c.state.rawValue),
-      "Status": .string(status(c, now: now)),
+      "Status": .string(c.statusText(now: now)),
       "HostConfig": ["NetworkMode": .string(c.network.description)],
       "NetworkSettings": ["Networks": .object(network)],
       "Mounts": .array(c.mounts.map { ["Type": "bind", "Destination": .string($0)] }),
@@ -34,23 +34,6 @@ enum ContainerJSON {
       "IP": .string(p.hostIP.isEmpty ? "0.0.0.0" : p.hostIP), "PrivatePort": .number(p.containerPort),
       "PublicPort": .number(p.hostPort), "Type": .string(p.proto.rawValue),
     ]
-  }
-
-  /// `docker ps`'s Status column as dockerd computes it.
-  static func status(_ c: ContainerInfo, now: Date) -> String {
-    switch c.state {
-    case .created: return "Created"
-    case .running, .paused:
-      let up = "Up \(DockerTime.human(now.timeIntervalSince(c.startedAt ?? c.created)))"
-      return c.state == .paused ? up + " (Paused)" : up
-    case .restarting:
-      return "Restarting (\(c.exitCode)) \(DockerTime.human(now.timeIntervalSince(c.finishedAt ?? now))) ago"
-    case .removing: return "Removal In Progress"
-    case .dead: return "Dead"
-    case .exited:
-      guard let finished = c.finishedAt else { return "Exited (\(c.exitCode))" }
-      return "Exited (\(c.exitCode)) \(DockerTime.human(now.timeIntervalSince(finished))) ago"
-    }
   }
 
   /// A network endpoint (Docker's `EndpointSettings`).

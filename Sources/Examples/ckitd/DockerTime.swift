@@ -24,23 +24,4 @@ enum DockerTime {
     }
     return text + "Z"
   }
-
-  /// go-units' `HumanDuration`: "Less than a second", "3 seconds", "About a minute", "5 minutes", "About an hour",
-  /// "3 hours", "2 days", "3 weeks", "4 months", "2 years".
-  static func human(_ interval: TimeInterval) -> String {
-    let seconds = Int(interval)
-    if seconds < 1 { return "Less than a second" }
-    if seconds == 1 { return "1 second" }
-    if seconds < 60 { return "\(seconds) seconds" }
-    let minutes = Int(interval / 60)
-    if minutes == 1 { return "About a minute" }
-    if minutes < 60 { return "\(minutes) minutes" }
-    let hours = Int((interval / 3600).rounded())
-    if hours == 1 { return "About an hour" }
-    if hours < 48 { return "\(hours) hours" }
-    if hours < 24 * 7 * 2 { return "\(hours / 24) days" }
-    if hours < 24 * 30 * 2 { return "\(hours / 24 / 7) weeks" }
-    if hours < 24 * 365 * 2 { return "\(hours / 24 / 30) months" }
-    return "\(Int(interval / 3600 / 24 / 365)) years"
-  }
 }

@@ -1,3 +1,5 @@
+import ContainerKit
+
 /// A JSON value with its object keys in the order they were written: Docker's answers are built as these (their
 /// field order is dockerd's, and `docker inspect` prints them in that order), and request bodies are read into
 /// them so that a field of the wrong type is a clear 400 rather than a decoding failure somewhere deep.
@@ -73,7 +75,7 @@ enum JSON: Sendable, Equatable {
       } else {
         out += "0"
       }
-    case .string(let s): Self.quote(s, into: &out)
+    case .string(let s): JSONString.append(s, escapingHTML: true, to: &out)
     case .array(let items):
       out += "["
       for (i, item) in items.enumerated() {
@@ -85,39 +87,12 @@ enum JSON: Sendable, Equatable {
       out += "{"
       for (i, (key, value)) in fields.enumerated() {
         if i > 0 { out += "," }
-        Self.quote(key, into: &out)
+        JSONString.append(key, escapingHTML: true, to: &out)
         out += ":"
         value.write(to: &out)
       }
       out += "}"
     }
-  }
-
-  private static func quote(_ s: String, into out: inout String) {
-    out += "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case "<": out += "\\u003c"
-      case ">": out += "\\u003e"
-      case "&": out += "\\u0026"
-      case "\u{2028}": out += "\\u2028"
-      case "\u{2029}": out += "\\u2029"
-      default:
-        if scalar.value < 0x20 {
-          out +=
-            "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-            + String(scalar.value, radix: 16)
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    out += "\""
   }
 
   /// Parses a request body; anything that is not JSON is a 400 naming the problem.

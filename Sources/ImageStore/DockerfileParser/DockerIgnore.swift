@@ -264,23 +264,16 @@ struct GlobMatcher: Sendable, Hashable {
           if memo[key] != 0 { return memo[key] == 2 }
           var r = false
           switch tokens[t] {
-          case .star:
+          case .star, .rest:
+            // The rest of the pattern from each place on; `*` stops at the next separator, `**` at the end.
+            let stopsAtSlash = tokens[t] == .star
             var k = i
             while k <= n {
               if go(t + 1, k) {
                 r = true
                 break
               }
-              if k == n || p[k] == "/" { break }
-              k += 1
-            }
-          case .rest:
-            var k = i
-            while k <= n {
-              if go(t + 1, k) {
-                r = true
-                break
-              }
+              if k == n || (stopsAtSlash && p[k] == "/") { break }
               k += 1
             }
           default:

@@ -1,7 +1,8 @@
 /// Text helpers that reproduce Go's standard library behaviour (`unicode.IsSpace`, `strings.TrimSpace`,
 /// `strconv.Quote`, UTF-8 decoding with U+FFFD for bad bytes), because BuildKit's observable output is defined by
-/// them and the conformance dumps compare byte for byte.
-enum GoText {
+/// them and the conformance dumps compare byte for byte. Public for `strconv.Quote`, which the builder's history
+/// text uses too (Go's `%q`).
+public enum GoText {
   static let replacement = Unicode.Scalar(0xFFFD)!
 
   /// Decodes one scalar at `i`; an invalid sequence yields U+FFFD and a width of 1, as Go's `utf8.DecodeRune`.
@@ -137,8 +138,8 @@ enum GoText {
 
   private static let hexDigits = Array("0123456789abcdef".unicodeScalars)
 
-  /// Go's `strconv.Quote`.
-  static func quote(_ s: String) -> String {
+  /// Go's `strconv.Quote`: `s` in double quotes, with Go's escapes for what is not printable.
+  public static func quote(_ s: String) -> String {
     var out = String.UnicodeScalarView()
     out.append("\"")
     func hex(_ v: UInt32, _ digits: Int) {

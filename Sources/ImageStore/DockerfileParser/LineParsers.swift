@@ -160,26 +160,13 @@ enum LineParsers {
           pos += 1
           continue
         }
-        var c = ch
-        if c == 0x5C {
-          if pos + 1 == e {
-            pos += 1
-            continue
-          }
-          pos += 1
-          c = b[pos]
-        }
-        word.append(Unicode.Scalar(c))
-        pos += 1
-        continue
-      }
-      // in quote
-      if ch == quote {
+      } else if ch == quote {
         inQuote = false
         inWord = true
         pos += 1
         continue
       }
+      // A byte of the word, in quotes or not (never both: a quote ends in the word it started in).
       var c = ch
       if c == 0x5C {
         if pos + 1 == e {

@@ -92,17 +92,34 @@ public struct StageExpander: Sendable {
         guard let w else { return nil }
         return try word(w)
       }
+      func words(_ list: [String]) throws(DockerfileError) -> [String] {
+        var out: [String] = []
+        for w in list { out.append(try word(w)) }
+        return out
+      }
+      func pairs(_ list: [KeyValue]) throws(DockerfileError) -> [KeyValue] {
+        var out: [KeyValue] = []
+        for p in list { out.append(KeyValue(key: try word(p.key), value: try word(p.value), legacy: p.legacy)) }
+        return out
+      }
+      // What COPY and ADD share.
+      func transfer<T: FileTransfer>(_ t: T) throws(DockerfileError) -> T {
+        var t = t
+        t.sources = try sources(t.sources, word: word, lookup: lookup, range: range)
+        t.destination = try word(t.destination)
+        t.chown = try optional(t.chown)
+        t.chmod = try optional(t.chmod)
+        t.excludes = try words(t.excludes)
+        return t
+      }
       var out = located.value
       switch located.value {
-      case .env(let pairs):
-        var expanded: [KeyValue] = []
-        for p in pairs { expanded.append(KeyValue(key: try word(p.key), value: try word(p.value), legacy: p.legacy)) }
+      case .env(let list):
+        let expanded = try pairs(list)
         for p in expanded { env.set(p.key, p.value) }
         out = .env(expanded)
-      case .label(let pairs):
-        var expanded: [KeyValue] = []
-        for p in pairs { expanded.append(KeyValue(key: try word(p.key), value: try word(p.value), legacy: p.legacy)) }
-        out = .label(expanded)
+      case .label(let list):
+        out = .label(try pairs(list))
       case .arg(let decls):
         var expanded: [ArgDeclaration] = []
         for d in decls {
@@ -118,25 +135,13 @@ public struct StageExpander: Sendable {
           }
         }
         out = .arg(expanded)
-      case .add(var a):
-        a.sources = try sources(a.sources, word: word, lookup: lookup, range: range)
-        a.destination = try word(a.destination)
-        a.chown = try optional(a.chown)
-        a.chmod = try optional(a.chmod)
+      case .add(let add):
+        var a = try transfer(add)
         a.checksum = try optional(a.checksum)
-        var ex: [String] = []
-        for e in a.excludes { ex.append(try word(e)) }
-        a.excludes = ex
         out = .add(a)
-      case .copy(var c):
-        c.sources = try sources(c.sources, word: word, lookup: lookup, range: range)
-        c.destination = try word(c.destination)
-        c.chown = try optional(c.chown)
-        c.chmod = try optional(c.chmod)
+      case .copy(let copy):
+        var c = try transfer(copy)
         c.from = try optional(c.from)
-        var ex: [String] = []
-        for e in c.excludes { ex.append(try word(e)) }
-        c.excludes = ex
         out = .copy(c)
       case .user(let u):
         out = .user(User(parsing: try word(u.description)))
@@ -145,9 +150,7 @@ public struct StageExpander: Sendable {
       case .stopSignal(let s):
         out = .stopSignal(try word(s))
       case .volume(let vols):
-        var ex: [String] = []
-        for v in vols { ex.append(try word(v)) }
-        out = .volume(ex)
+        out = .volume(try words(vols))
       case .expose(let ports):
         var ex: [String] = []
         for p in ports {

@@ -73,14 +73,7 @@ public final class BlobIngest: ContentWriter {
 
   /// Re-hashes what a previous, interrupted ingest left, so the download can continue from `offset`.
   private func resume() throws(LayerFSError) {
-    let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-    defer { buf.deallocate() }
-    while true {
-      let n = try FileOps.read(fd, into: buf.baseAddress!, count: buf.count, path: dataPath)
-      if n == 0 { break }
-      hasher.update(UnsafeRawBufferPointer(rebasing: buf[0..<n]))
-      offset += Int64(n)
-    }
+    offset += try LocalContentStore.hash(fd, path: dataPath, into: &hasher)
     if offset > descriptor.size {
       guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else {
         throw .io(operation: "truncate", path: dataPath, errno: errno)

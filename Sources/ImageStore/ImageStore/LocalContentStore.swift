@@ -80,14 +80,21 @@ public final class LocalContentStore: ContentStore {
     let fd = try FileOps.open(path, O_RDONLY)
     defer { close(fd) }
     var h = DigestHasher(algorithm)
+    _ = try hash(fd, path: path, into: &h)
+    return h.finalize()
+  }
+
+  /// Feeds what is left of open file `fd` (at `path`) to `hasher`, 1 MiB at a time; the bytes read.
+  static func hash(_ fd: Int32, path: String, into hasher: inout DigestHasher) throws(LayerFSError) -> Int64 {
     let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
     defer { buf.deallocate() }
+    var total: Int64 = 0
     while true {
       let n = try FileOps.read(fd, into: buf.baseAddress!, count: buf.count, path: path)
-      if n == 0 { break }
-      h.update(UnsafeRawBufferPointer(rebasing: buf[0..<n]))
+      if n == 0 { return total }
+      hasher.update(UnsafeRawBufferPointer(rebasing: buf[0..<n]))
+      total += Int64(n)
     }
-    return h.finalize()
   }
 
   public func ingest(_ descriptor: Descriptor) async throws -> any ContentWriter {

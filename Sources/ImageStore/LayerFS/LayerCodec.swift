@@ -78,12 +78,15 @@ private final class SinkBox: @unchecked Sendable {
   init(_ sink: @escaping LayerTarWriter.Sink) { self.sink = sink }
 }
 
-/// A gzip compressor (libarchive's `raw` writer with the gzip filter) hashing its output.
+/// A gzip compressor (libarchive's `raw` writer with the gzip filter) hashing and counting its output. Docker's and
+/// Go's gzip writers store no name and no timestamp: neither does it, so the bytes are reproducible.
 final class GzipStream {
   private let sink: LayerTarWriter.Sink
   private var a: OpaquePointer?
   private var hasher = DigestHasher(.sha256)
   private var pendingError: LayerFSError?
+  /// The compressed bytes handed to the sink so far.
+  private(set) var outputSize: Int64 = 0
 
   init(level: Int, sink: @escaping LayerTarWriter.Sink) throws(LayerFSError) {
     self.sink = sink
@@ -102,6 +105,7 @@ final class GzipStream {
       do throws(LayerFSError) {
         try me.sink(bytes)
         me.hasher.update(bytes)
+        me.outputSize += Int64(len)
         return len
       } catch {
         me.pendingError = me.pendingError ?? error

@@ -11,54 +11,26 @@ import OCI
 /// Writes a layer tar stream (PAX, as Docker and containerd write them), optionally gzip-compressed, into a sink,
 /// hashing the uncompressed stream (diffID) and the output (digest) as the bytes go by.
 ///
-/// Two libarchive writers are chained: a tar writer whose output callback hashes and feeds a `raw` writer with
-/// the gzip filter, whose output callback hashes again and hands the bytes to the sink.
+/// A libarchive tar writer whose output callback hashes and feeds a ``GzipStream`` (or, uncompressed, the sink),
+/// which hashes again and hands the bytes to the sink.
 public final class LayerTarWriter {
   public typealias Sink = (UnsafeRawBufferPointer) throws(LayerFSError) -> Void
 
   private let sink: Sink
-  private let gzip: Bool
   private var tar: OpaquePointer?
-  private var compressor: OpaquePointer?
+  private var compressor: GzipStream?
   private var diffHasher = DigestHasher(.sha256)
-  private var outHasher = DigestHasher(.sha256)
   public private(set) var uncompressedSize: Int64 = 0
-  public private(set) var compressedSize: Int64 = 0
+  /// The bytes handed to the sink so far (the uncompressed size for an uncompressed tar).
+  public var compressedSize: Int64 { compressor?.outputSize ?? uncompressedSize }
   private var pendingError: LayerFSError?
   private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
 
   /// `gzipLevel` nil writes an uncompressed tar.
   public init(gzipLevel: Int? = 6, sink: @escaping Sink) throws(LayerFSError) {
     self.sink = sink
-    self.gzip = gzipLevel != nil
+    if let level = gzipLevel { compressor = try GzipStream(level: level, sink: sink) }
     let me = Unmanaged.passUnretained(self).toOpaque()
-    if let level = gzipLevel {
-      guard let c = archive_write_new() else { throw .archive(entry: nil, message: "archive_write_new failed") }
-      compressor = c
-      archive_write_add_filter_gzip(c)
-      archive_write_set_format_raw(c)
-      archive_write_set_bytes_per_block(c, 0)
-      _ = archive_write_set_filter_option(c, "gzip", "compression-level", "\(level)")
-      // Docker's and Go's gzip writers store no name and no timestamp: keep the bytes reproducible.
-      _ = archive_write_set_filter_option(c, "gzip", "timestamp", nil)
-      let cb: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeRawPointer?, Int) -> Int = {
-        _, ctx, buf, len in
-        guard let ctx, let buf else { return -1 }
-        return Unmanaged<LayerTarWriter>.fromOpaque(ctx).takeUnretainedValue().emit(
-          UnsafeRawBufferPointer(start: buf, count: len))
-      }
-      guard archive_write_open(c, me, nil, cb, nil) == ARCHIVE_OK else {
-        throw .archive(entry: nil, message: LayerInput.errorString(c))
-      }
-      let e = archive_entry_new()
-      archive_entry_set_pathname(e, "layer.tar")
-      archive_entry_set_filetype(e, FileType.regular)
-      guard archive_write_header(c, e) == ARCHIVE_OK else {
-        archive_entry_free(e)
-        throw .archive(entry: nil, message: LayerInput.errorString(c))
-      }
-      archive_entry_free(e)
-    }
     guard let t = archive_write_new() else { throw .archive(entry: nil, message: "archive_write_new failed") }
     tar = t
     archive_write_set_format_pax_restricted(t)
@@ -77,25 +49,14 @@ public final class LayerTarWriter {
 
   deinit {
     if let tar { archive_write_free(tar) }
-    if let compressor { archive_write_free(compressor) }
     buffer.deallocate()
   }
 
   private func tarOutput(_ bytes: UnsafeRawBufferPointer) -> Int {
     diffHasher.update(bytes)
     uncompressedSize += Int64(bytes.count)
-    if let compressor {
-      let n = archive_write_data(compressor, bytes.baseAddress, bytes.count)
-      return n < 0 ? -1 : bytes.count
-    }
-    return emit(bytes)
-  }
-
-  private func emit(_ bytes: UnsafeRawBufferPointer) -> Int {
     do throws(LayerFSError) {
-      try sink(bytes)
-      outHasher.update(bytes)
-      compressedSize += Int64(bytes.count)
+      if let compressor { try compressor.write(bytes) } else { try sink(bytes) }
       return bytes.count
     } catch {
       pendingError = pendingError ?? error
@@ -187,13 +148,8 @@ public final class LayerTarWriter {
         throw pendingError ?? .archive(entry: nil, message: LayerInput.errorString(tar))
       }
     }
-    if let compressor {
-      guard archive_write_close(compressor) == ARCHIVE_OK else {
-        throw pendingError ?? .archive(entry: nil, message: LayerInput.errorString(compressor))
-      }
-    }
     if let e = pendingError { throw e }
     let diffID = diffHasher.finalize()
-    return (diffID, gzip ? outHasher.finalize() : diffID)
+    return (diffID, try compressor?.finish() ?? diffID)
   }
 }

@@ -39,13 +39,18 @@ public final class RegistryClient: Sendable {
     configuration: RegistryConfiguration = RegistryConfiguration(),
     _ body: (RegistryClient) async throws -> T
   ) async throws -> T {
-    let client = RegistryClient(configuration: configuration)
+    try await RegistryClient(configuration: configuration).withShutdown(body)
+  }
+
+  /// Runs `body` with this client and shuts it down afterwards, also when `body` throws: for a client made with a
+  /// configuration of the caller's, as ``withClient(configuration:_:)`` does for one it makes.
+  public func withShutdown<T: Sendable>(_ body: (RegistryClient) async throws -> T) async throws -> T {
     do {
-      let r = try await body(client)
-      try await client.shutdown()
+      let r = try await body(self)
+      try await shutdown()
       return r
     } catch {
-      try? await client.shutdown()
+      try? await shutdown()
       throw error
     }
   }
@@ -227,9 +232,10 @@ public final class RegistryClient: Sendable {
   /// All tags of `repository`, following `Link` pagination.
   public func tags(_ repository: ImageReference, pageSize: Int = 1000) async throws -> [String] {
     struct Page: Decodable { var tags: [String]? }
-    var out: [String] = []
-    var next: String? = "/v2/\(repository.path)/tags/list?n=\(pageSize)"
-    while let target = next {
+    return try await pages(
+      from: "/v2/\(repository.path)/tags/list?n=\(pageSize)", registry: repository.domain, what: "tag list",
+      entries: { (page: Page) in page.tags }
+    ) { target in
       let r = try await transport.send(
         .init(
           target: target, scopes: ["repository:\(repository.path):pull"], operation: "tag list",
@@ -239,21 +245,17 @@ public final class RegistryClient: Sendable {
       guard r.status == .ok else {
         throw unexpected(r.status, body: body, reference: repository, operation: "tag list")
       }
-      guard let page = try? JSONDecoder().decode(Page.self, from: Data(body.readableBytesView)) else {
-        throw RegistryError.malformedResponse(registry: repository.domain, what: "tag list", reason: "not JSON")
-      }
-      out += page.tags ?? []
-      next = LinkHeader.next(r.headers["Link"])
+      return (r, body)
     }
-    return out
   }
 
   /// All repositories of `registry` (`_catalog`), following `Link` pagination.
   public func catalog(registry: String, pageSize: Int = 1000) async throws -> [String] {
     struct Page: Decodable { var repositories: [String]? }
-    var out: [String] = []
-    var next: String? = "/v2/_catalog?n=\(pageSize)"
-    while let target = next {
+    return try await pages(
+      from: "/v2/_catalog?n=\(pageSize)", registry: registry, what: "catalog",
+      entries: { (page: Page) in page.repositories }
+    ) { target in
       let r = try await transport.send(
         .init(
           target: target, scopes: ["registry:catalog:*"], operation: "catalog", reference: registry,
@@ -268,10 +270,24 @@ public final class RegistryClient: Sendable {
           registry: registry, reference: "catalog", operation: "catalog", status: Int(r.status.code),
           detail: RegistryErrorBody.summary(body) ?? "")
       }
+      return (r, body)
+    }
+  }
+
+  /// The entries of every page of a list the registry pages with `Link` headers (tags, catalog), from `first` on:
+  /// `fetch` gets one page (its status already checked), each page's body is decoded as `Page`.
+  private func pages<Page: Decodable>(
+    from first: String, registry: String, what: String, entries: (Page) -> [String]?,
+    fetch: (String) async throws -> (RegistryTransport.Response, ByteBuffer)
+  ) async throws -> [String] {
+    var out: [String] = []
+    var next: String? = first
+    while let target = next {
+      let (r, body) = try await fetch(target)
       guard let page = try? JSONDecoder().decode(Page.self, from: Data(body.readableBytesView)) else {
-        throw RegistryError.malformedResponse(registry: registry, what: "catalog", reason: "not JSON")
+        throw RegistryError.malformedResponse(registry: registry, what: what, reason: "not JSON")
       }
-      out += page.repositories ?? []
+      out += entries(page) ?? []
       next = LinkHeader.next(r.headers["Link"])
     }
     return out

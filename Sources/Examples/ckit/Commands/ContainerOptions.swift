@@ -14,12 +14,7 @@ struct ContainerOptions: ParsableArguments {
   @Option(name: .shortAndLong, help: "Username or UID (format: <name|uid>[:<group|gid>])") var user: String?
   @Option(help: "Assign a name to the container") var name: String?
   @Option(name: [.customShort("h"), .long], help: "Container host name") var hostname: String?
-  @Option(name: .shortAndLong, help: "Memory limit") var memory: String?
-  @Option(help: "Number of CPUs") var cpus: String?
-  @Option(name: [.customShort("c"), .customLong("cpu-shares")], help: "CPU shares (relative weight)") var cpuShares:
-    Int64?
-  @Option(name: .customLong("pids-limit"), help: "Tune container pids limit (set -1 for unlimited)") var pidsLimit:
-    Int64?
+  @OptionGroup var resources: ResourceOptions
   @Option(name: .shortAndLong, help: "Publish a container's port(s) to the host") var publish: [String] = []
   @Flag(name: [.customShort("P"), .customLong("publish-all")], help: "Publish all exposed ports to random ports")
   var publishAll = false
@@ -68,20 +63,12 @@ struct ContainerOptions: ParsableArguments {
       entrypoint: entrypoint.map { $0.isEmpty ? [] : [$0] }, name: name, environment: environment,
       workingDirectory: workdir, user: user, hostname: hostname, tty: tty, openStdin: interactive, network: mode,
       ports: ports, publishAllPorts: publishAll, exposedPorts: exposed, restartPolicy: try RestartPolicy(restart),
-      autoRemove: autoRemove, memoryLimit: try memory.map(HumanFormat.parseBytes) ?? 0,
-      nanoCPUs: try cpus.map(Self.nanoCPUs) ?? 0,
-      cpuShares: cpuShares ?? 0, pidsLimit: pidsLimit ?? 0, volumes: volume, tmpfs: tmpfs, readonlyRootfs: readOnly,
+      autoRemove: autoRemove, memoryLimit: try resources.memoryLimit() ?? 0, nanoCPUs: try resources.nanoCPUs() ?? 0,
+      cpuShares: resources.cpuShares ?? 0, pidsLimit: resources.pidsLimit ?? 0, volumes: volume, tmpfs: tmpfs,
+      readonlyRootfs: readOnly,
       privileged: privileged, capAdd: capAdd, capDrop: capDrop, initProcess: initProcess, stopSignal: stopSignal,
       labels: labels, logMaxSize: logMaxSize, logMaxFiles: logMaxFiles, seccomp: security.seccomp ?? .default,
       noNewPrivileges: security.noNewPrivileges)
-  }
-
-  /// `--cpus 1.5` as billionths of a CPU, docker's NanoCpus.
-  static func nanoCPUs(_ cpus: String) throws -> Int64 {
-    guard let c = Double(cpus), c > 0, c <= Double(ProcessInfo.processInfo.activeProcessorCount) * 64 else {
-      throw CkitError.invalidArgument("invalid argument \"\(cpus)\" for \"--cpus\" flag")
-    }
-    return Int64(c * 1e9)
   }
 
   /// The log rotation the monitor applies: docker's json-file `max-size` and `max-file`; ckit rotates at 10m

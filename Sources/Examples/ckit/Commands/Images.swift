@@ -77,7 +77,7 @@ enum ImageRows {
             i.created,
             .object([
               ("Containers", .string("N/A")), ("CreatedAt", .string(Ps.createdAt(i.created))),
-              ("CreatedSince", .string(HumanFormat.ago(i.created, now: now))), ("Digest", .string(digest)),
+              ("CreatedSince", .string(HumanDuration.ago(i.created, now: now))), ("Digest", .string(digest)),
               ("ID", .string(noTrunc ? i.id : String(hex.prefix(12)))), ("Repository", .string(repo)),
               ("Size", .string(HumanFormat.size(i.size))), ("Tag", .string(tag)),
             ])

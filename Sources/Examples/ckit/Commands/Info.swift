@@ -19,10 +19,7 @@ struct Info: AsyncParsableCommand {
       ("OperatingSystem", .string(info.operatingSystem)), ("NCPU", .int(Int64(info.ncpu))),
       ("MemTotal", .int(info.memTotal)), ("DockerRootDir", .string(info.rootDirectory)), ("Name", .string(info.name)),
     ])
-    if let t = try format.template() {
-      print(try t.render(value))
-      return
-    }
+    if try format.printed(value) { return }
     print(
       """
       Client:

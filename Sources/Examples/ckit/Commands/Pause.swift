@@ -6,12 +6,10 @@ struct Pause: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "pause", abstract: "Pause all processes within one or more containers")
 
-  @OptionGroup var global: GlobalOptions
-  @Argument(help: "CONTAINER...") var containers: [String]
+  @OptionGroup var targets: ContainerTargets
 
   func run() async throws {
-    let engine = try global.engine()
-    try await ForEachContainer.run(containers) { try await engine.pause($0) }
+    try await targets.each { try await $0.pause($1) }
   }
 }
 
@@ -19,11 +17,9 @@ struct Unpause: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "unpause", abstract: "Unpause all processes within one or more containers")
 
-  @OptionGroup var global: GlobalOptions
-  @Argument(help: "CONTAINER...") var containers: [String]
+  @OptionGroup var targets: ContainerTargets
 
   func run() async throws {
-    let engine = try global.engine()
-    try await ForEachContainer.run(containers) { try await engine.unpause($0) }
+    try await targets.each { try await $0.unpause($1) }
   }
 }

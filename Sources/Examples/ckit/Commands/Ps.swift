@@ -67,7 +67,7 @@ struct Ps: AsyncParsableCommand {
       ("Names", .string(c.name)),
       ("Networks", .string(c.network.description)),
       ("Ports", .string(c.ports.map(\.description).joined(separator: ", "))),
-      ("RunningFor", .string(HumanFormat.ago(c.created, now: now))),
+      ("RunningFor", .string(HumanDuration.ago(c.created, now: now))),
       ("State", .string(c.state.rawValue)),
       ("Status", .string(c.statusText(now: now))),
     ])
@@ -80,23 +80,5 @@ struct Ps: AsyncParsableCommand {
     f.timeZone = TimeZone(identifier: "UTC")
     f.dateFormat = "yyyy-MM-dd HH:mm:ss Z 'UTC'"
     return f.string(from: d)
-  }
-}
-
-extension ContainerInfo {
-  /// The STATUS column: "Up 2 minutes", "Exited (0) 3 seconds ago", "Created", "Up 5 seconds (Paused)".
-  func statusText(now: Date = Date()) -> String {
-    switch state {
-    case .created: return "Created"
-    case .running, .paused:
-      let up = "Up " + HumanFormat.duration(now.timeIntervalSince(startedAt ?? now))
-      return state == .paused ? up + " (Paused)" : up
-    case .restarting:
-      return "Restarting (\(exitCode)) " + HumanFormat.ago(finishedAt ?? now, now: now)
-    case .removing: return "Removal In Progress"
-    case .exited, .dead:
-      guard let finishedAt else { return "Exited (\(exitCode))" }
-      return "Exited (\(exitCode)) " + HumanFormat.ago(finishedAt, now: now)
-    }
   }
 }

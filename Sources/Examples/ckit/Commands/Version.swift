@@ -19,10 +19,7 @@ struct VersionCommand: AsyncParsableCommand {
         ])
       )
     ])
-    if let t = try format.template() {
-      print(try t.render(value))
-      return
-    }
+    if try format.printed(value) { return }
     print(
       """
       Client:

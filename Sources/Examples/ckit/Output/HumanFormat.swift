@@ -3,52 +3,28 @@ import Foundation
 
 import enum ContainerKit.RFC3339
 
-/// Times and sizes as docker prints them (go-units' HumanDuration and HumanSizeWithPrecision), so columns read the
-/// same: "2 minutes ago", "Up About an hour", "4.27MB".
+/// Sizes as docker prints and reads them (go-units' HumanSizeWithPrecision and RAMInBytes), so columns read the
+/// same: "4.27MB" (durations: the engine's ``HumanDuration``).
 enum HumanFormat {
-  static func duration(_ seconds: Double) -> String {
-    let s = Int(seconds)
-    if s < 1 { return "Less than a second" }
-    if s == 1 { return "1 second" }
-    if s < 60 { return "\(s) seconds" }
-    let minutes = Int(seconds / 60)
-    if minutes == 1 { return "About a minute" }
-    if minutes < 60 { return "\(minutes) minutes" }
-    let hours = Int(seconds / 3600 + 0.5)
-    if hours == 1 { return "About an hour" }
-    if hours < 48 { return "\(hours) hours" }
-    if hours < 24 * 7 * 2 { return "\(hours / 24) days" }
-    if hours < 24 * 30 * 2 { return "\(hours / 24 / 7) weeks" }
-    if hours < 24 * 365 * 2 { return "\(hours / 24 / 30) months" }
-    return "\(Int(seconds / 3600) / 24 / 365) years"
-  }
-
-  static func ago(_ date: Date, now: Date = Date()) -> String {
-    duration(now.timeIntervalSince(date)) + " ago"
-  }
-
   /// Decimal units, `precision` significant digits (docker images: 3; docker ps --size: 4).
   static func size(_ bytes: Int64, precision: Int = 3) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
-    var v = Double(bytes)
-    var i = 0
-    while v >= 1000, i < units.count - 1 {
-      v /= 1000
-      i += 1
-    }
-    return String(format: "%.\(precision)g", v) + units[i]
+    scaled(bytes, base: 1000, units: ["B", "kB", "MB", "GB", "TB", "PB", "EB"], precision: precision)
   }
 
   /// Binary units for memory (docker stats: "1.5MiB / 32MiB").
   static func binarySize(_ bytes: Int64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    scaled(bytes, base: 1024, units: ["B", "KiB", "MiB", "GiB", "TiB"], precision: 4)
+  }
+
+  /// go-units' way: divide by `base` while the value reaches it and a larger unit is left.
+  private static func scaled(_ bytes: Int64, base: Double, units: [String], precision: Int) -> String {
     var v = Double(bytes)
     var i = 0
-    while v >= 1024, i < units.count - 1 {
-      v /= 1024
+    while v >= base, i < units.count - 1 {
+      v /= base
       i += 1
     }
-    return String(format: "%.4g", v) + units[i]
+    return String(format: "%.\(precision)g", v) + units[i]
   }
 
   /// Parses `-m 32m`, `--memory 1g`, `--log-opt max-size=10m`: docker's RAMInBytes (binary multiples).

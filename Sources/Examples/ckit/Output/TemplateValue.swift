@@ -1,5 +1,7 @@
 import Foundation
 
+import enum ContainerKit.JSONString
+
 /// The data a `--format` template reads: what `{{.ID}}` resolves against and what `{{json .}}` prints. Objects
 /// keep their key order, so JSON output reads like docker's.
 indirect enum TemplateValue: Equatable, CustomStringConvertible {
@@ -55,7 +57,7 @@ indirect enum TemplateValue: Equatable, CustomStringConvertible {
     let closePad = pretty ? String(repeating: " ", count: indent * 4) : ""
     let nl = pretty ? "\n" : ""
     switch self {
-    case .string(let s): out += Self.quote(s)
+    case .string(let s): JSONString.append(s, escapingHTML: true, to: &out)
     case .int(let i): out += String(i)
     case .double(let d): out += d.isFinite ? String(d) : "null"
     case .bool(let b): out += b ? "true" : "false"
@@ -79,7 +81,9 @@ indirect enum TemplateValue: Equatable, CustomStringConvertible {
       }
       out += "{" + nl
       for (i, (k, v)) in o.enumerated() {
-        out += pad + Self.quote(k) + (pretty ? ": " : ":")
+        out += pad
+        JSONString.append(k, escapingHTML: true, to: &out)
+        out += pretty ? ": " : ":"
         v.write(into: &out, pretty: pretty, indent: indent + 1)
         out += (i < o.count - 1 ? "," : "") + nl
       }
@@ -87,26 +91,4 @@ indirect enum TemplateValue: Equatable, CustomStringConvertible {
     }
   }
 
-  static func quote(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-      switch u {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case "<": out += "\\u003c"
-      case ">": out += "\\u003e"
-      case "&": out += "\\u0026"
-      default:
-        if u.value < 0x20 {
-          out += String(format: "\\u%04x", u.value)
-        } else {
-          out.unicodeScalars.append(u)
-        }
-      }
-    }
-    return out + "\""
-  }
 }
