@@ -25,21 +25,21 @@ struct CopyOperationTests {
     return Fixture(context: try BuildContext(directory: ctx), rootfs: rootfs, ctxDir: ctx)
   }
 
-  func copy(_ f: Fixture, _ ins: CopyInstruction, workdir: String = "/") throws {
-    try CopyOperation(ins, from: .context(f.context)).apply(to: f.rootfs, workdir: workdir)
+  func copy(_ f: Fixture, _ ins: CopyInstruction, workdir: String = "/") async throws {
+    try await CopyOperation(ins, from: .context(f.context)).apply(to: f.rootfs, workdir: workdir)
   }
 
   @Test(.enabled(if: isRoot, "requires root")) func fileToPathDirAndWorkdir() async throws {
     try await withScratchRoot { scratch in
       let f = try fixture(scratch, files: ["a.txt": "A", "b.txt": "B"])
-      try copy(f, CopyInstruction(sources: ["a.txt"], destination: "/opt/renamed"))
+      try await copy(f, CopyInstruction(sources: ["a.txt"], destination: "/opt/renamed"))
       #expect(FileTree.read(f.rootfs.appendingPathComponent("opt/renamed")) == "A")
-      try copy(f, CopyInstruction(sources: ["a.txt"], destination: "/srv/new/"))
+      try await copy(f, CopyInstruction(sources: ["a.txt"], destination: "/srv/new/"))
       #expect(FileTree.read(f.rootfs.appendingPathComponent("srv/new/a.txt")) == "A")
-      try copy(f, CopyInstruction(sources: ["b.txt"], destination: "rel/"), workdir: "/app")
+      try await copy(f, CopyInstruction(sources: ["b.txt"], destination: "rel/"), workdir: "/app")
       #expect(FileTree.read(f.rootfs.appendingPathComponent("app/rel/b.txt")) == "B")
       // An existing directory takes the file inside, even without a trailing slash.
-      try copy(f, CopyInstruction(sources: ["b.txt"], destination: "/srv/new"))
+      try await copy(f, CopyInstruction(sources: ["b.txt"], destination: "/srv/new"))
       #expect(FileTree.read(f.rootfs.appendingPathComponent("srv/new/b.txt")) == "B")
       let st = try #require(FileTree.stat(f.rootfs.appendingPathComponent("opt/renamed")))
       #expect(st.st_uid == 0 && st.st_gid == 0)
@@ -51,7 +51,7 @@ struct CopyOperationTests {
       let f = try fixture(scratch, files: ["site/index.html": "<h1>", "site/css/a.css": "body{}"])
       chmod(f.ctxDir.appendingPathComponent("site/index.html").path, 0o640)
       symlink("index.html", f.ctxDir.appendingPathComponent("site/home.html").path)
-      try copy(f, CopyInstruction(sources: ["site"], destination: "/var/www"))
+      try await copy(f, CopyInstruction(sources: ["site"], destination: "/var/www"))
       #expect(
         FileTree.list(f.rootfs.appendingPathComponent("var/www")) == ["css", "css/a.css", "home.html", "index.html"])
       let st = try #require(FileTree.stat(f.rootfs.appendingPathComponent("var/www/index.html")))
@@ -63,13 +63,13 @@ struct CopyOperationTests {
   @Test(.enabled(if: isRoot, "requires root")) func wildcardsNeedADirectoryDestination() async throws {
     try await withScratchRoot { scratch in
       let f = try fixture(scratch, files: ["x1.conf": "1", "x2.conf": "2", "y.txt": "y"])
-      #expect(throws: BuildError.destinationNotDirectory("/etc/app", instruction: "COPY")) {
-        try copy(f, CopyInstruction(sources: ["x*.conf"], destination: "/etc/app"))
+      await #expect(throws: BuildError.destinationNotDirectory("/etc/app", instruction: "COPY")) {
+        try await copy(f, CopyInstruction(sources: ["x*.conf"], destination: "/etc/app"))
       }
-      try copy(f, CopyInstruction(sources: ["x*.conf"], destination: "/etc/app/"))
+      try await copy(f, CopyInstruction(sources: ["x*.conf"], destination: "/etc/app/"))
       #expect(FileTree.list(f.rootfs.appendingPathComponent("etc/app")) == ["x1.conf", "x2.conf"])
       // A wildcard matching a single file may name a file destination.
-      try copy(f, CopyInstruction(sources: ["y.*"], destination: "/single"))
+      try await copy(f, CopyInstruction(sources: ["y.*"], destination: "/single"))
       #expect(FileTree.read(f.rootfs.appendingPathComponent("single")) == "y")
     }
   }
@@ -77,20 +77,20 @@ struct CopyOperationTests {
   @Test(.enabled(if: isRoot, "requires root")) func chownByNameAndChmod() async throws {
     try await withScratchRoot { scratch in
       let f = try fixture(scratch, files: ["d/f": "F"])
-      try copy(f, CopyInstruction(sources: ["d"], destination: "/data/out/", chown: "www:staff", chmod: "750"))
+      try await copy(f, CopyInstruction(sources: ["d"], destination: "/data/out/", chown: "www:staff", chmod: "750"))
       let file = try #require(FileTree.stat(f.rootfs.appendingPathComponent("data/out/f")))
       #expect(file.st_uid == 33 && file.st_gid == 50)
       #expect(file.st_mode & 0o7777 == 0o750)
       let created = try #require(FileTree.stat(f.rootfs.appendingPathComponent("data/out")))
       #expect(created.st_uid == 33, "directories created by COPY belong to the --chown user")
-      try copy(f, CopyInstruction(sources: ["d/f"], destination: "/num", chown: "1234"))
+      try await copy(f, CopyInstruction(sources: ["d/f"], destination: "/num", chown: "1234"))
       let num = try #require(FileTree.stat(f.rootfs.appendingPathComponent("num")))
       #expect(num.st_uid == 1234 && num.st_gid == 1234)
-      #expect(throws: BuildError.unknownUser("nobody-here")) {
-        try copy(f, CopyInstruction(sources: ["d/f"], destination: "/x", chown: "nobody-here"))
+      await #expect(throws: BuildError.unknownUser("nobody-here")) {
+        try await copy(f, CopyInstruction(sources: ["d/f"], destination: "/x", chown: "nobody-here"))
       }
-      #expect(throws: BuildError.invalidMode("rwx")) {
-        try copy(f, CopyInstruction(sources: ["d/f"], destination: "/x", chmod: "rwx"))
+      await #expect(throws: BuildError.invalidMode("rwx")) {
+        try await copy(f, CopyInstruction(sources: ["d/f"], destination: "/x", chmod: "rwx"))
       }
     }
   }
@@ -120,7 +120,7 @@ struct CopyOperationTests {
           "src/a.c": "a", "src/a.o": "o", "src/sub/b.o": "o", "src/notes.tmp": "t", ".dockerignore": "src/*.tmp\n",
         ])
       let ctx = try BuildContext(directory: f.ctxDir)
-      try CopyOperation(
+      try await CopyOperation(
         CopyInstruction(sources: ["src"], destination: "/build", excludes: ["*.o", "**/*.o"]), from: .context(ctx)
       ).apply(to: f.rootfs, workdir: "/")
       #expect(FileTree.list(f.rootfs.appendingPathComponent("build")) == ["a.c", "sub"])
@@ -140,13 +140,13 @@ struct CopyOperationTests {
       ])
       let ctx = try BuildContext(directory: f.ctxDir)
       for name in ["p.tar", "p.tar.gz", "p.tar.bz2", "p.tar.xz", "p.tar.zst"] {
-        try CopyOperation(
+        try await CopyOperation(
           CopyInstruction(sources: [name], destination: "/x/\(name)/", isAdd: true), from: .context(ctx)
         )
         .apply(to: f.rootfs, workdir: "/")
         #expect(FileTree.read(f.rootfs.appendingPathComponent("x/\(name)/top/two/three.txt")) == "3", "\(name)")
       }
-      try CopyOperation(CopyInstruction(sources: ["p.tar.gz"], destination: "/y/"), from: .context(ctx))
+      try await CopyOperation(CopyInstruction(sources: ["p.tar.gz"], destination: "/y/"), from: .context(ctx))
         .apply(to: f.rootfs, workdir: "/")
       let copied = try #require(FileTree.stat(f.rootfs.appendingPathComponent("y/p.tar.gz")))
       #expect(copied.st_mode & S_IFMT == S_IFREG, "COPY never unpacks")
@@ -171,7 +171,7 @@ struct CopyOperationTests {
       try TarFixture.write(
         [.file("ok", "1"), .file("../../../up", "x")], to: f.ctxDir.appendingPathComponent("bad.tar").path)
       let ctx = try BuildContext(directory: f.ctxDir)
-      try CopyOperation(CopyInstruction(sources: ["a.tar"], destination: "/x/", isAdd: true), from: .context(ctx))
+      try await CopyOperation(CopyInstruction(sources: ["a.tar"], destination: "/x/", isAdd: true), from: .context(ctx))
         .apply(to: f.rootfs, workdir: "/")
       let top = f.rootfs.appendingPathComponent("x/top")
       #expect(FileTree.read(top.appendingPathComponent(".wh.gone")) == "kept")
@@ -184,7 +184,7 @@ struct CopyOperationTests {
       let pipe = try #require(FileTree.stat(top.appendingPathComponent("pipe")))
       #expect(pipe.st_mode & S_IFMT == S_IFIFO && pipe.st_mode & 0o7777 == 0o4755 && pipe.st_uid == 33)
       do {
-        try CopyOperation(
+        try await CopyOperation(
           CopyInstruction(sources: ["bad.tar"], destination: "/y/", isAdd: true), from: .context(ctx)
         ).apply(to: f.rootfs, workdir: "/")
         Issue.record("an entry with ../ was extracted")
@@ -201,9 +201,39 @@ struct CopyOperationTests {
       let outside = try scratch.directory("outside")
       // An absolute link in the image points at "/outside...", which must resolve inside the rootfs.
       symlink(outside.path, f.rootfs.appendingPathComponent("evil").path)
-      try copy(f, CopyInstruction(sources: ["a"], destination: "/evil/"))
+      try await copy(f, CopyInstruction(sources: ["a"], destination: "/evil/"))
       #expect(FileTree.list(outside).isEmpty)
       #expect(FileTree.read(f.rootfs.appendingPathComponent(outside.path + "/a")) == "A")
+    }
+  }
+
+  /// The image's `/dst` leads to a host directory, directly and through a chain of 41 links (one more than the
+  /// kernel follows in a path walk): `COPY x /dst/sub/` must create `sub` and `x` inside the rootfs, or fail,
+  /// and never touch the host directory. Before the destination was resolved with openat2(RESOLVE_IN_ROOT), the
+  /// builder's own resolver stopped following after 40 links and handed the host kernel a path through the
+  /// 41st, which followed it to the host: `sub/x` appeared in the host directory.
+  @Test(.enabled(if: isRoot, "requires root")) func destinationLinksToTheHostStayInTheRootfs() async throws {
+    try await withScratchRoot { scratch in
+      let f = try fixture(scratch, files: ["x": "X", "tree/y": "Y"])
+      let host = try scratch.directory("host-\(UInt32.random(in: 0..<UInt32.max))")
+      let before = FileTree.manifest(host)
+      symlink(host.path, f.rootfs.appendingPathComponent("dst").path)
+      try await copy(f, CopyInstruction(sources: ["x"], destination: "/dst/sub/"))
+      #expect(FileTree.read(f.rootfs.appendingPathComponent(host.path + "/sub/x")) == "X")
+      try await copy(f, CopyInstruction(sources: ["tree"], destination: "/dst/t/"))
+      #expect(FileTree.read(f.rootfs.appendingPathComponent(host.path + "/t/y")) == "Y")
+      #expect(FileTree.manifest(host) == before, "the host directory changed")
+
+      for i in 0..<40 { symlink("/l\(i + 1)", f.rootfs.appendingPathComponent("l\(i)").path) }
+      symlink(host.path, f.rootfs.appendingPathComponent("l40").path)
+      for (sources, destination) in [(["x"], "/l0/sub/"), (["tree"], "/l0/t/"), (["x"], "/l0/file")] {
+        do {
+          try await copy(f, CopyInstruction(sources: sources, destination: destination))
+        } catch let BuildError.archive(_, reason) {
+          #expect(reason.contains("Too many levels of symbolic links"), "\(reason)")
+        }
+        #expect(FileTree.manifest(host) == before, "COPY \(sources) \(destination) wrote to the host")
+      }
     }
   }
 
@@ -213,8 +243,10 @@ struct CopyOperationTests {
       let stage = try scratch.directory("stage")
       try FileTree.write(["out/bin": "ELF"], in: stage)
       chown(stage.appendingPathComponent("out/bin").path, 7, 8)
-      try CopyOperation(CopyInstruction(sources: ["/out/bin"], destination: "/usr/local/bin/"), from: .rootfs(stage))
-        .apply(to: f.rootfs, workdir: "/")
+      try await CopyOperation(
+        CopyInstruction(sources: ["/out/bin"], destination: "/usr/local/bin/"), from: .rootfs(stage)
+      )
+      .apply(to: f.rootfs, workdir: "/")
       let st = try #require(FileTree.stat(f.rootfs.appendingPathComponent("usr/local/bin/bin")))
       #expect(st.st_uid == 7 && st.st_gid == 8)
     }

@@ -164,6 +164,18 @@ import Testing
       let id = try await engine.inspectImage(image).id
       let archive = try await Self.bytes(engine.save([image]))
       #expect(archive.count > 100_000)
+      // docker's layout, each layer.tar hashing to its diffID.
+      let file = FileManager.default.temporaryDirectory.appendingPathComponent("save-\(UUID().uuidString).tar")
+      defer { try? FileManager.default.removeItem(at: file) }
+      try Data(archive).write(to: file)
+      let names = try Command.run(["tar", "-tf", file.path]).stdout.split(separator: "\n").map(String.init)
+      let layers = names.filter { $0.hasSuffix("/layer.tar") }
+      #expect(names.contains("\(id.dropFirst("sha256:".count)).json"), "\(names)")
+      #expect(names.suffix(2) == ["manifest.json", "repositories"] && !layers.isEmpty, "\(names)")
+      for layer in layers {
+        let sum = try Command.run(["sh", "-c", "tar -xOf \(file.path) \(layer) | sha256sum"]).stdout
+        #expect(sum.hasPrefix(String(layer.prefix { $0 != "/" })), "\(layer): \(sum)")
+      }
       #expect(try await engine.removeImage(image).contains(.deleted(id)))
       let lines = try await engine.load(Self.chunks(archive, size: 65_536))
       #expect(lines == ["Loaded image: \(image)"])
@@ -223,6 +235,60 @@ import Testing
         }
       }
     }
+  }
+
+  /// export is the container's root filesystem as `tar -C ROOTFS -c .` would write it (checked with GNU tar):
+  /// hard links as links to the first name, symlinks with their targets, setuid modes, numeric owners, FIFOs,
+  /// contents. A 48 MiB file is exported as it is read: while the consumer holds the stream after its first
+  /// chunk, no scratch file (the old `export-*.tar` in the state root) exists anywhere under the test's root.
+  @Test func exportWritesTheRootfsWithoutATemporaryFile() async throws {
+    try await withScratchRoot { scratch in
+      try await withEngine { engine, image in
+        try await engine.pull(image)
+        let script =
+          "mkdir /d && echo h > /d/h1 && ln /d/h1 /d/h2 && ln -s ../etc/passwd /d/link && chown 12:34 /d/h1"
+          + " && chmod 4750 /d/h1 && mkfifo /d/fifo && dd if=/dev/zero of=/big bs=1M count=48 2>/dev/null"
+        let container = try await engine.run(ContainerSpec(image: image, command: ["sh", "-c", script]))
+        #expect(try await engine.wait(container) == 0)
+        let tmp = FileManager.default.temporaryDirectory.path
+        let before = Set(Self.largeFiles(under: tmp))
+        var chunks = engine.exportContainer(container).makeAsyncIterator()
+        var exported = try #require(try await chunks.next())
+        // The writer is ahead of us, or waiting for us: never spooling to a file.
+        let appeared = Set(Self.largeFiles(under: tmp)).subtracting(before)
+        #expect(appeared.isEmpty, "files of more than 1 MiB appeared during the export: \(appeared)")
+        while let chunk = try await chunks.next() { exported += chunk }
+        let tar = try scratch.directory("out").path + "/export.tar"
+        try Data(exported).write(to: URL(fileURLWithPath: tar))
+        let listing = try Command.run(["tar", "--numeric-owner", "-tvf", tar]).stdout
+        let lines = listing.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        func entry(_ name: String) -> [Substring]? { lines.first { $0.count >= 6 && $0[5] == name } }
+        #expect(entry("./")?.first?.hasPrefix("d") == true, "\(listing.prefix(400))")
+        #expect(entry("./d/h1").map { Array($0[0...2]) } == ["-rwsr-x---", "12/34", "2"])
+        #expect(
+          entry("./d/h2").map { Array($0[0...1]) + Array($0[6...]) } == ["hrwsr-x---", "12/34", "link", "to", "./d/h1"])
+        #expect(
+          entry("./d/link").map { Array($0[0...1]) + Array($0[6...]) } == ["lrwxrwxrwx", "0/0", "->", "../etc/passwd"])
+        #expect(entry("./d/fifo")?.first?.hasPrefix("p") == true)
+        #expect(entry("./big").map { $0[2] } == "50331648")
+        #expect(entry("./bin/busybox")?.first?.hasPrefix("-rwxr-xr-x") == true)
+        #expect(try Command.run(["tar", "-xOf", tar, "./d/h1"]).stdout == "h\n")
+        let sum = try Command.run(["sh", "-c", "tar -xOf \(tar) ./big | cmp -s - /dev/zero -n 50331648 && echo same"])
+        #expect(sum.stdout == "same\n")
+      }
+    }
+  }
+
+  /// Regular files of more than 1 MiB below `dir`, by path.
+  static func largeFiles(under dir: String) -> [String] {
+    guard let walk = FileManager.default.enumerator(atPath: dir) else { return [] }
+    var out = [String]()
+    while let rel = walk.nextObject() as? String {
+      var st = stat()
+      let path = dir + "/" + rel
+      if lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size > 1 << 20 { out.append(path) }
+    }
+    return out
   }
 
   /// search on a registry (no search API) lists its catalog entries containing the term.

@@ -49,11 +49,11 @@ extension BuildSession {
     let storage = self.storage
     var next = try await withMount(state, createdBy: createdBy) { m in
       if let contextOp {
-        try contextOp.apply(to: m.rootfs, workdir: workdir)
+        try await contextOp.apply(to: m.rootfs, workdir: workdir)
       } else if let fromState {
         let src = try await storage.mount(fromState, id: m.id + "-from")
         do {
-          try CopyOperation(ins, from: .rootfs(src.rootfs)).apply(to: m.rootfs, workdir: workdir)
+          try await CopyOperation(ins, from: .rootfs(src.rootfs)).apply(to: m.rootfs, workdir: workdir)
           await storage.release(src)
         } catch {
           await storage.release(src)
@@ -117,7 +117,7 @@ extension BuildSession {
     let op = try CopyOperation(plain, from: .rootfs(downloads))
     let workdir = state.config.config?.workingDir ?? "/"
     var next = try await withMount(state, createdBy: createdBy) { m in
-      try op.apply(to: m.rootfs, workdir: workdir)
+      try await op.apply(to: m.rootfs, workdir: workdir)
     }
     next.cacheID = key.digest
     try builder.cache.store(next, for: key)

@@ -7,16 +7,20 @@ extension CopyOperation {
   /// a directory source copies its contents; several sources (or a wildcard matching several) need a directory
   /// destination ending in `/`; missing parents are created (owned by the `--chown` user); ADD unpacks local tar
   /// archives.
-  func apply(to rootfs: URL, workdir: String) throws(BuildError) {
+  ///
+  /// The rootfs is an image's, so hostile: the destination is resolved inside it (openat2(RESOLVE_IN_ROOT): a link
+  /// `/dst -> /host/dir` leads to the rootfs's own `/host/dir`), made through the descriptors of its resolved
+  /// parents, and written through the descriptor of the directory that was checked, by LayerFS's tree copy (the
+  /// sources as a tar stream, read through descriptors, unpacked by the one unpacker). No path of the rootfs is
+  /// used as a string.
+  func apply(to rootfs: URL, workdir: String) async throws(BuildError) {
     var dest = instruction.destination
     let endsWithSlash = dest.hasSuffix("/") || dest == "." || dest.hasSuffix("/.")
     if !dest.hasPrefix("/") { dest = (workdir.isEmpty ? "/" : workdir) + "/" + dest }
-    if sources.count > 1 && !endsWithSlash {
-      var st = stat()
-      let host = ScopedPath.resolve(dest, in: rootfs)
-      guard stat(host.path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
-        throw .destinationNotDirectory(instruction.destination, instruction: instruction.keyword)
-      }
+    let root = try Root(rootfs)
+    defer { close(root.fd) }
+    if sources.count > 1 && !endsWithSlash && !root.isDirectory(dest) {
+      throw .destinationNotDirectory(instruction.destination, instruction: instruction.keyword)
     }
     let users = try UserDatabase(buildRootfs: rootfs)
     let owner: (uid: UInt32, gid: UInt32)? = try instruction.chown.map { (c) throws(BuildError) in
@@ -27,146 +31,109 @@ extension CopyOperation {
       return v
     }
     let created = owner ?? (0, 0)
-    let destHost = ScopedPath.resolve(dest, in: rootfs)
+    var tree = TreeOptions(
+      owner: owner ?? (source.preservesOwners ? nil : (0, 0)), permissions: mode, followLast: true)
 
     for s in sources {
-      let all = try entries(of: s)
       if s.isDirectory {
-        try makeDirectories(destHost, rootfs: rootfs, owner: created)
-        try copy(all.dropFirst(), into: destHost, owner: owner, mode: mode)
+        let dir = try makeDirectories(dest, in: root, owner: created)
+        defer { close(dir) }
+        tree.includeTop = false
+        tree.excludes = excludeFilter(s)
+        try await copy(s, as: ".", into: dir, tree: tree)
         continue
       }
-      let top = all[0]
-      if instruction.isAdd, LayerUnpacker.isArchive(top.path) {
-        try makeDirectories(destHost, rootfs: rootfs, owner: created)
-        try extractArchive(top.path, into: dest, rootfs: rootfs, what: s.pattern)
+      if instruction.isAdd, let top = try entries(of: s).first, LayerUnpacker.isArchive(top.path) {
+        let dir = try makeDirectories(dest, in: root, owner: created)
+        defer { close(dir) }
+        try extractArchive(top.path, into: dir, what: s.pattern)
         continue
       }
-      var st = stat()
-      let destIsDir = endsWithSlash || (stat(destHost.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR)
+      let destIsDir = endsWithSlash || root.isDirectory(dest)
       let name = s.relative.split(separator: "/").last.map(String.init) ?? s.pattern
-      let target = destIsDir ? destHost.appendingPathComponent(name) : destHost
-      try makeDirectories(target.deletingLastPathComponent(), rootfs: rootfs, owner: created)
-      var entry = top
-      entry.relative = ""
-      try copyEntry(entry, to: target.path, owner: owner, mode: mode)
+      let components = dest.split(separator: "/").map(String.init)
+      guard destIsDir || !components.isEmpty else {
+        throw .destinationNotDirectory(instruction.destination, instruction: instruction.keyword)
+      }
+      let dir = try makeDirectories(
+        destIsDir ? dest : "/" + components.dropLast().joined(separator: "/"), in: root, owner: created)
+      defer { close(dir) }
+      tree.includeTop = true
+      tree.excludes = nil
+      try await copy(s, as: destIsDir ? name : components[components.count - 1], into: dir, tree: tree)
     }
   }
 
-  /// ADD of a local archive: unpacked by LayerFS's unpacker (the one every extraction goes through) into
-  /// `destination`, resolved inside `rootfs`, owners and modes kept. Whiteout names are ordinary files here:
-  /// Docker extracts an ADD source as `tar -x` would.
-  private func extractArchive(_ path: String, into destination: String, rootfs: URL, what: String)
-    throws(BuildError)
+  /// The rootfs open as an `O_PATH` descriptor, and its path for messages.
+  private struct Root {
+    let fd: Int32
+    let path: String
+
+    init(_ url: URL) throws(BuildError) {
+      path = url.path
+      do throws(LayerFSError) { fd = try FileOps.openRoot(path) } catch {
+        throw .archive(path, reason: error.description)
+      }
+    }
+
+    /// Whether `path` is a directory as the image sees it (resolved inside the root).
+    func isDirectory(_ path: String) -> Bool {
+      guard let fd = FileOps.openDirectory(path, inRoot: self.fd) else { return false }
+      close(fd)
+      return true
+    }
+  }
+
+  /// `mkdir -p` of `dir` inside the rootfs (LayerFS's, as the unpacker makes parents): only the directories created
+  /// here get `owner`, mode 0755. Returns an `O_PATH` descriptor of the directory, which the caller closes.
+  private func makeDirectories(_ dir: String, in root: Root, owner: (uid: UInt32, gid: UInt32)) throws(BuildError)
+    -> Int32
   {
+    let components = ScopedPath.clean(dir).split(separator: "/").map { Array($0.utf8) }
     do throws(LayerFSError) {
-      let dir = try FileOps.openDirectory(destination, inRoot: rootfs.path)
-      defer { close(dir) }
+      return try FileOps.makeDirectories(components, inRoot: root.fd, display: root.path, owner: owner)
+    } catch .io(let op, let path, let e) where op == "openat2" && (e == ENOTDIR || e == EEXIST) {
+      throw .invalidInstruction(
+        instruction.keyword, reason: "cannot copy to \(path.dropFirst(root.path.count)): not a directory")
+    } catch {
+      throw .archive(instruction.destination, reason: error.description)
+    }
+  }
+
+  /// Copies source `s` as `name` into the directory open as `dir`, through LayerFS's tree copy.
+  private func copy(_ s: Source, as name: String, into dir: Int32, tree: TreeOptions) async throws(BuildError) {
+    do throws(LayerFSError) {
+      try await TreeCopy.copy(
+        s.relative.isEmpty ? "/" : s.relative, inRoot: source.root.path, as: name, tree: tree,
+        into: "/proc/self/fd/\(dir)",
+        unpack: UnpackOptions(whiteouts: .keep, preserveOwnership: true, limits: .unlimited))
+    } catch {
+      throw .archive(s.pattern, reason: error.description)
+    }
+  }
+
+  /// The `.dockerignore` patterns (on the context path) and `--exclude` ones (below the source) for source `s`.
+  private func excludeFilter(_ s: Source) -> @Sendable (String) -> Bool {
+    let source = self.source
+    let excludes = self.excludes
+    let base = s.relative
+    return { rel in
+      source.isExcluded(base.isEmpty ? rel : base + "/" + rel)
+        || (!excludes.patterns.isEmpty && excludes.matches(rel))
+    }
+  }
+
+  /// ADD of a local archive: unpacked by LayerFS's unpacker (the one every extraction goes through) into the
+  /// directory open as `dir`, owners and modes kept. Whiteout names are ordinary files here: Docker extracts an
+  /// ADD source as `tar -x` would.
+  private func extractArchive(_ path: String, into dir: Int32, what: String) throws(BuildError) {
+    do throws(LayerFSError) {
       let fd = try FileOps.open(path, O_RDONLY)
       defer { close(fd) }
       _ = try LayerUnpacker.unpackSync(
         fd: fd, displayName: what, into: "/proc/self/fd/\(dir)", options: UnpackOptions(whiteouts: .keep))
     } catch {
       throw .archive(what, reason: error.description)
-    }
-  }
-
-  /// `mkdir -p` inside the rootfs; only the directories created here get `owner`.
-  private func makeDirectories(_ dir: URL, rootfs: URL, owner: (uid: UInt32, gid: UInt32)) throws(BuildError) {
-    var st = stat()
-    if stat(dir.path, &st) == 0 {
-      guard (st.st_mode & S_IFMT) == S_IFDIR else {
-        throw .invalidInstruction(
-          instruction.keyword, reason: "cannot copy to \(dir.path.dropFirst(rootfs.path.count)): not a directory")
-      }
-      return
-    }
-    try makeDirectories(dir.deletingLastPathComponent(), rootfs: rootfs, owner: owner)
-    guard mkdir(dir.path, 0o755) == 0 || errno == EEXIST else { throw .io(path: dir.path, errno: errno) }
-    _ = chmod(dir.path, 0o755)
-    guard lchown(dir.path, owner.uid, owner.gid) == 0 else { throw .io(path: dir.path, errno: errno) }
-  }
-
-  private func copy(
-    _ entries: ArraySlice<Entry>, into dir: URL, owner: (uid: UInt32, gid: UInt32)?, mode: mode_t?
-  ) throws(BuildError) {
-    var dirs: [(String, stat)] = []
-    for e in entries {
-      let target = dir.path + "/" + e.relative
-      try copyEntry(e, to: target, owner: owner, mode: mode)
-      if (e.info.st_mode & S_IFMT) == S_IFDIR { dirs.append((target, e.info)) }
-    }
-    // Directory times last: writing their children changed them.
-    for (path, st) in dirs.reversed() { setTimes(path, st, follow: true) }
-  }
-
-  private func copyEntry(
-    _ e: Entry, to target: String, owner: (uid: UInt32, gid: UInt32)?, mode: mode_t?
-  ) throws(BuildError) {
-    let st = e.info
-    let type = st.st_mode & S_IFMT
-    let uid = owner?.uid ?? (source.preservesOwners ? st.st_uid : 0)
-    let gid = owner?.gid ?? (source.preservesOwners ? st.st_gid : 0)
-    let perm = mode ?? (st.st_mode & 0o7777)
-    var existing = stat()
-    let exists = lstat(target, &existing) == 0
-    if exists, type != S_IFDIR || (existing.st_mode & S_IFMT) != S_IFDIR {
-      if (existing.st_mode & S_IFMT) == S_IFDIR {
-        do { try FileManager.default.removeItem(atPath: target) } catch {
-          throw .io(path: target, errno: EISDIR)
-        }
-      } else if unlink(target) != 0 {
-        throw .io(path: target, errno: errno)
-      }
-    }
-    switch type {
-    case S_IFDIR:
-      if !(exists && (existing.st_mode & S_IFMT) == S_IFDIR) {
-        guard mkdir(target, 0o700) == 0 else { throw .io(path: target, errno: errno) }
-      }
-      guard lchown(target, uid, gid) == 0, chmod(target, perm) == 0 else { throw .io(path: target, errno: errno) }
-    case S_IFREG:
-      try copyFile(from: e.path, to: target)
-      guard lchown(target, uid, gid) == 0, chmod(target, perm) == 0 else { throw .io(path: target, errno: errno) }
-      setTimes(target, st, follow: false)
-    case S_IFLNK:
-      let link = ScopedPath.readLink(e.path) ?? ""
-      guard symlink(link, target) == 0, lchown(target, uid, gid) == 0 else { throw .io(path: target, errno: errno) }
-      setTimes(target, st, follow: false)
-    default:
-      guard mknod(target, (st.st_mode & S_IFMT) | perm, st.st_rdev) == 0, lchown(target, uid, gid) == 0 else {
-        throw .io(path: target, errno: errno)
-      }
-    }
-  }
-
-  private func setTimes(_ path: String, _ st: stat, follow: Bool) {
-    var times = [st.st_atim, st.st_mtim]
-    _ = utimensat(AT_FDCWD, path, &times, follow ? 0 : AT_SYMLINK_NOFOLLOW)
-  }
-
-  private func copyFile(from: String, to: String) throws(BuildError) {
-    let src = open(from, O_RDONLY | O_CLOEXEC)
-    guard src >= 0 else { throw .io(path: from, errno: errno) }
-    defer { close(src) }
-    let dst = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-    guard dst >= 0 else { throw .io(path: to, errno: errno) }
-    defer { close(dst) }
-    var buf = [UInt8](repeating: 0, count: 1 << 17)
-    while true {
-      let n = Syscall.retrying { buf.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) } }
-      if n < 0 {
-        throw .io(path: from, errno: errno)
-      }
-      if n == 0 { break }
-      var off = 0
-      while off < n {
-        let w = Syscall.retrying { buf.withUnsafeBytes { write(dst, $0.baseAddress! + off, n - off) } }
-        if w < 0 {
-          throw .io(path: to, errno: errno)
-        }
-        off += w
-      }
     }
   }
 }

@@ -2,6 +2,7 @@
 #include "CLinuxSystem.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -35,6 +36,8 @@ int cls_epoll_wait_fds(int epfd, int *fds, int max, int timeout_ms) {
 }
 
 int cls_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
+
+int cls_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int cls_spawn_closefrom(posix_spawn_file_actions_t *actions, int from) {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))

@@ -1,5 +1,6 @@
 import ContainerKit
 import Foundation
+import LayerFS
 import LinuxSystem
 
 /// A tar stream of files of a container (`archive(_:path:)`), as chunks of bytes: docker's
@@ -72,7 +73,7 @@ extension ContainerArchive {
   /// Writes all of `bytes` to `fd`; false when the reader is gone (EPIPE; SIGPIPE is blocked on the copy's
   /// threads) or another error stops it.
   static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Bool {
-    ContainerCopy.blockSIGPIPE()
+    TreeCopy.blockSIGPIPE()
     var offset = 0
     while offset < bytes.count {
       let n = Syscall.retrying { bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) } }

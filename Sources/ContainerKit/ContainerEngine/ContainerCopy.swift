@@ -34,28 +34,20 @@ package enum ContainerCopy {
   }
 
   /// Streams `path` (inside `archiver.root`) as `name` into the directory `directory`, unpacked there with
-  /// ownership kept when `preserveOwnership`, within `limits`.
+  /// ownership kept when `preserveOwnership`, within `limits` (LayerFS's tree copy, as the builder's `COPY`).
   package static func copy(
     _ path: String, as name: String, with archiver: RootedArchiver, into directory: String, preserveOwnership: Bool,
     limits: UnpackLimits = UnpackLimits()
   ) async throws {
-    let (r, w) = try ProcessIO.makePipe()
-    async let written: Result<Void, RootedArchiver.Failure> = BlockingCall.run {
-      defer { close(w) }
-      blockSIGPIPE()
-      return Result { () throws(RootedArchiver.Failure) in try archiver.write(path, as: name, to: w) }
+    do {
+      try await TreeCopy.copy(
+        path, inRoot: archiver.root, as: name,
+        tree: TreeOptions(owner: archiver.owner, followLast: archiver.followLast), into: directory,
+        unpack: UnpackOptions(whiteouts: .keep, preserveOwnership: preserveOwnership, limits: limits))
+    } catch {
+      if RootedArchiver.isMissingSource(error) { throw RootedArchiver.Failure.notFound(path: path) }
+      throw error
     }
-    let unpacked: Result<Void, LayerFSError> = await BlockingCall.run {
-      defer { close(r) }
-      return Result { () throws(LayerFSError) in
-        _ = try LayerUnpacker.unpackSync(
-          fd: r, displayName: path, into: directory,
-          options: UnpackOptions(whiteouts: .keep, preserveOwnership: preserveOwnership, limits: limits))
-      }
-    }
-    // The writer's error says why first (a missing file); the reader's follows from it.
-    try await written.get()
-    try unpacked.get()
   }
 
   /// Opens directory `path` of the tree at `root`, resolved inside it (`RESOLVE_IN_ROOT`: the container's links
@@ -69,16 +61,6 @@ package enum ContainerCopy {
       rootfd, path, UInt64(UInt32(bitPattern: CK_O_PATH | O_DIRECTORY | O_CLOEXEC)), 0,
       CK_RESOLVE_IN_ROOT | CK_RESOLVE_NO_MAGICLINKS)
     return fd >= 0 ? fd : nil
-  }
-
-  /// A reader that goes away (the unpacker failing, `| head`) must end the copy with EPIPE, not kill the
-  /// embedding process with SIGPIPE: the signal is blocked on the writing thread (a thread of its own, whose
-  /// pending signal is dropped when it ends).
-  static func blockSIGPIPE() {
-    var set = sigset_t()
-    sigemptyset(&set)
-    sigaddset(&set, SIGPIPE)
-    pthread_sigmask(SIG_BLOCK, &set, nil)
   }
 
   /// A path naming the directory held open by `fd` (a magic link to it, whatever happens to its name).
@@ -101,7 +83,7 @@ package enum ContainerCopy {
     let name = path.hasSuffix("/.") ? "." : baseName(path)
     try await mapped(container) {
       try await BlockingCall.run {
-        blockSIGPIPE()
+        TreeCopy.blockSIGPIPE()
         return Result { () throws(RootedArchiver.Failure) in try archiver.write(path, as: name, to: fd) }
       }.get()
     }

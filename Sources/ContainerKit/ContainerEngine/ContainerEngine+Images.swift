@@ -117,14 +117,13 @@ extension ContainerEngine {
   }
 
   /// The images `references` name as a docker-archive (docker's `save`, loadable by `load` and `docker load`),
-  /// as a stream of byte chunks.
+  /// as a stream of byte chunks, written as they are read (no temporary file; a slow consumer holds the writer
+  /// back).
   public func save(_ references: [String]) -> EngineStream<[UInt8]> {
     let engine = self.engine
-    return EngineStream(context: "save \(references.joined(separator: " "))") { yield in
-      let scratch = engine.scratchFile("save")
-      defer { try? FileManager.default.removeItem(atPath: scratch) }
-      try await engine.save(references, to: scratch)
-      try await Self.chunks(of: scratch, yield)
+    return EngineStream(context: "save \(references.joined(separator: " "))", capacity: Self.archiveChunksBuffered) {
+      channel in
+      try await engine.save(references, into: channel)
     }
   }
 
@@ -157,18 +156,18 @@ extension ContainerEngine {
   }
 
   /// The root filesystem of container `reference` as a plain tar (docker's `export`), numeric owners kept, as a
-  /// stream of byte chunks.
+  /// stream of byte chunks. The tar is written as it is read (no temporary file); at most about 1 MiB waits for
+  /// a slow consumer, which holds the writer back.
   public func exportContainer(_ reference: String) -> EngineStream<[UInt8]> {
     let engine = self.engine
     let store = self.store
-    return EngineStream(context: "export \(reference)") { yield in
-      let record = try store.find(reference)
-      let scratch = engine.scratchFile("export")
-      defer { try? FileManager.default.removeItem(atPath: scratch) }
-      try await engine.export(record, to: scratch)
-      try await Self.chunks(of: scratch, yield)
+    return EngineStream(context: "export \(reference)", capacity: Self.archiveChunksBuffered) { channel in
+      try await engine.export(try store.find(reference), into: channel)
     }
   }
+
+  /// Chunks (of 64 KiB) of an archive that wait for its consumer before the writer waits.
+  static let archiveChunksBuffered = 16
 
   /// Repositories matching `term` (docker's `search`): `HOST/term` searches the registry HOST (a name with a dot
   /// or a port, or `localhost`), which lists its catalog entries containing `term`; any other term searches Docker
@@ -281,17 +280,5 @@ extension ContainerEngine {
     else { throw EngineError.state(path: path, reason: "cannot create") }
     defer { try? out.close() }
     for try await chunk in input { try out.write(contentsOf: chunk) }
-  }
-
-  /// Yields the file `path` in chunks of 1 MiB.
-  static func chunks(of path: String, _ yield: @Sendable ([UInt8]) -> Void) async throws {
-    guard let input = FileHandle(forReadingAtPath: path) else {
-      throw EngineError.state(path: path, reason: "cannot read")
-    }
-    defer { try? input.close() }
-    while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
-      try Task.checkCancellation()
-      yield([UInt8](chunk))
-    }
   }
 }

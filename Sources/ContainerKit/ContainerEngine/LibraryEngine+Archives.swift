@@ -1,14 +1,22 @@
 import ContainerKit
 import Foundation
 import ImageStore
+import LayerFS
+import LinuxSystem
 import OCI
 
 extension LibraryEngine {
-  /// `save`: a docker-archive of `references`, written to the file `path`.
-  package func save(_ references: [String], to path: String) async throws {
+  /// `save`: a docker-archive of `references`, sent in chunks into `channel` as it is written (no temporary
+  /// file: each layer is decompressed straight into the archive).
+  package func save(_ references: [String], into channel: BoundedChannel<[UInt8]>) async throws {
     for r in references { _ = try await resolved(r) }
     let store = try await store()
-    do { try await store.save(references, toDockerArchive: URL(fileURLWithPath: path)) } catch {
+    do {
+      let plan = try await store.savePlan(references)
+      try await BlockingCall.run {
+        Self.writeTar(into: channel) { writer in try plan.write(into: writer) }
+      }.get()
+    } catch let e as EngineError { throw e } catch {
       throw EngineError.underlying(context: "save \(references.joined(separator: " "))", cause: error)
     }
     for r in references { EventJournal(root: root).image("save", id: "\(try await resolved(r).id)", name: r) }
@@ -27,14 +35,38 @@ extension LibraryEngine {
     }
   }
 
-  /// `export`: the container's whole root filesystem as a plain tar, numeric owners kept, written to `path`. `tar`
-  /// is awaited without holding a pool thread.
-  package func export(_ record: ContainerRecord, to path: String) async throws {
-    let snap = try await snapshot(record)
-    let argv = ["/bin/tar", "--numeric-owner", "--xattrs", "-C", snap.rootfs, "-cf", path, "."]
-    let status = await Self.runQuietly(argv)
-    if status != 0 {
-      throw EngineError.underlying(context: "export \(record.shortID)", cause: TarFailure(status: status))
+  /// `export`: the container's whole root filesystem as a plain tar (`./`, `./bin/`, ... as `tar -C ROOTFS -c .`
+  /// names them; numeric owners, modes, times, xattrs, hard links kept), sent in chunks into `channel` as it is
+  /// written: no temporary file, and a consumer that falls behind holds the writer back. The tree is walked
+  /// through descriptors (LayerFS's tree writer): a link in the container leads nowhere outside it.
+  package func export(_ record: ContainerRecord, into channel: BoundedChannel<[UInt8]>) async throws {
+    let rootfs = try await snapshot(record).rootfs
+    try await BlockingCall.run {
+      Self.writeTar(into: channel) { writer in try writer.addTree("/", inRoot: rootfs, as: "./") }
+    }.get()
+  }
+
+  /// Runs `body` with a plain tar writer whose bytes go into `channel` in chunks of `chunkSize`; on the blocking
+  /// pool only (a send waits for the consumer). The consumer gone ends the writer with EPIPE.
+  package static func writeTar(
+    into channel: BoundedChannel<[UInt8]>, chunkSize: Int = 1 << 16,
+    _ body: (LayerTarWriter) throws -> Void
+  ) -> Result<Void, any Error> {
+    Result { () throws in
+      var pending = [UInt8]()
+      pending.reserveCapacity(chunkSize)
+      func flush() throws(LayerFSError) {
+        guard !pending.isEmpty else { return }
+        guard channel.send(pending) else { throw .io(operation: "write", path: "archive stream", errno: EPIPE) }
+        pending.removeAll(keepingCapacity: true)
+      }
+      let writer = try LayerTarWriter(gzipLevel: nil) { (bytes) throws(LayerFSError) in
+        pending.append(contentsOf: bytes)
+        if pending.count >= chunkSize { try flush() }
+      }
+      try body(writer)
+      _ = try writer.finish()
+      try flush()
     }
   }
 
@@ -78,10 +110,4 @@ extension LibraryEngine {
   package func scratchFile(_ purpose: String) -> String {
     root.path + "/\(purpose)-\(UUID().uuidString.prefix(8)).tar"
   }
-}
-
-/// `tar` ended with a failure status (its message went to its standard error).
-struct TarFailure: Error, CustomStringConvertible {
-  var status: Int32
-  var description: String { "tar exited \(status)" }
 }

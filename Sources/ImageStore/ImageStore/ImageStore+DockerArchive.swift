@@ -1,5 +1,6 @@
 import Foundation
 import LayerFS
+import LinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -101,57 +102,52 @@ extension ImageStore {
 
   /// `docker save`: writes the images as a docker-archive tarball (the classic layout that `docker load` and
   /// `skopeo docker-archive:` read): `<config hex>.json`, `<diffID hex>/layer.tar` (uncompressed),
-  /// `manifest.json`, `repositories`.
+  /// `manifest.json`, `repositories`. Written to a temporary file beside `url`, renamed when complete.
   public func save(_ references: [String], toDockerArchive url: URL) async throws(ImageStoreError) {
-    let tmp = "\(content.root)/ingest/save-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    do throws(LayerFSError) { try FileOps.makeDirectories(tmp) } catch { throw .layer(error) }
-    defer { try? FileOps.removeTree(tmp) }
     let outPath = url.path + ".tmp-\(getpid())"
     let out: Int32
     do throws(LayerFSError) { out = try FileOps.open(outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644) } catch {
       throw .layer(error)
     }
     defer { close(out) }
-    let writer: LayerTarWriter
-    do {
-      writer = try LayerTarWriter(gzipLevel: nil) { (b) throws(LayerFSError) in
-        try FileOps.writeAll(out, b, path: outPath)
+    let plan = try await savePlan(references)
+    let written = await BlockingCall.run { () -> Result<Void, ImageStoreError> in
+      Result { () throws(ImageStoreError) in
+        let writer: LayerTarWriter
+        do throws(LayerFSError) {
+          writer = try LayerTarWriter(gzipLevel: nil) { (b) throws(LayerFSError) in
+            try FileOps.writeAll(out, b, path: outPath)
+          }
+        } catch { throw .layer(error) }
+        try plan.write(into: writer)
+        do throws(LayerFSError) { _ = try writer.finish() } catch { throw .layer(error) }
       }
-    } catch { throw .layer(error) }
+    }
+    do throws(ImageStoreError) { try written.get() } catch {
+      unlink(outPath)
+      throw error
+    }
+    guard fsync(out) == 0, rename(outPath, url.path) == 0 else {
+      let e = errno
+      unlink(outPath)
+      throw .layer(.io(operation: "rename", path: url.path, errno: e))
+    }
+  }
+
+  /// What `save` of `references` writes, looked up in the store; ``DockerArchivePlan/write(into:)`` writes it
+  /// (on the blocking pool: it reads blobs and waits for the writer's sink) with no temporary file.
+  public func savePlan(_ references: [String]) async throws(ImageStoreError) -> DockerArchivePlan {
+    var plan = DockerArchivePlan()
     var manifests: [DockerArchiveManifest] = []
     var repositories: [String: [String: String]] = [:]
-    var written = Set<String>()
-    func addFile(_ name: String, source: String) throws(ImageStoreError) {
-      guard written.insert(name).inserted else { return }
-      var st = stat()
-      guard stat(source, &st) == 0 else { throw .layer(.io(operation: "stat", path: source, errno: errno)) }
-      var e = LayerTarWriter.Entry(path: name, type: FileType.regular, permissions: 0o644)
-      e.size = Int64(st.st_size)
-      e.source = source
-      do throws(LayerFSError) { try writer.add(e) } catch { throw .layer(error) }
-    }
     for reference in references {
       let img = try await image(named: reference)
       let configName = "\(img.id.encoded).json"
-      try addFile(configName, source: content.path(for: img.id))
+      plan.files.append((configName, content.path(for: img.id)))
       var layerNames: [String] = []
       for (layer, diffID) in zip(img.manifest.layers, img.config.rootfs.diffIDs) {
-        let name = "\(diffID.encoded)/layer.tar"
-        layerNames.append(name)
-        if written.contains(name) { continue }
-        let plain = tmp + "/\(diffID.encoded).tar"
-        let r: UnpackResult
-        do { r = try await LayerCodec.decompress(content.path(for: layer.digest), to: plain) } catch {
-          throw .layer(error)
-        }
-        guard r.diffID == diffID else {
-          throw .digestMismatch(what: "layer \(layer.digest)", expected: diffID, actual: r.diffID)
-        }
-        var d = LayerTarWriter.Entry(path: diffID.encoded, type: FileType.directory, permissions: 0o755)
-        d.mtime = timespec()
-        do throws(LayerFSError) { try writer.add(d) } catch { throw .layer(error) }
-        try addFile(name, source: plain)
-        unlink(plain)
+        layerNames.append("\(diffID.encoded)/layer.tar")
+        plan.layers.append((diffID, content.path(for: layer.digest), layer.digest))
       }
       var tags: [String] = []
       if let name = try? ImageName.normalize(reference), !reference.contains("@"),
@@ -164,15 +160,67 @@ extension ImageStore {
       manifests.append(
         DockerArchiveManifest(Config: configName, RepoTags: tags.isEmpty ? nil : tags, Layers: layerNames))
     }
-    try JSONFile.write(manifests, tmp + "/manifest.json")
-    try addFile("manifest.json", source: tmp + "/manifest.json")
-    try JSONFile.write(repositories, tmp + "/repositories")
-    try addFile("repositories", source: tmp + "/repositories")
-    do throws(LayerFSError) { _ = try writer.finish() } catch { throw .layer(error) }
-    guard fsync(out) == 0, rename(outPath, url.path) == 0 else {
-      let e = errno
-      unlink(outPath)
-      throw .layer(.io(operation: "rename", path: url.path, errno: e))
+    do {
+      plan.manifest = Array(try SpecJSON.encode(manifests))
+      plan.repositories = Array(try SpecJSON.encode(repositories))
+    } catch {
+      throw .invalidArchive("manifest.json", reason: "cannot encode: \(error)")
+    }
+    return plan
+  }
+}
+
+/// The contents of a docker-archive, as ``ImageStore/savePlan(_:)`` found them in the store.
+public struct DockerArchivePlan: Sendable {
+  /// Config blobs: name in the archive, path in the store.
+  var files: [(name: String, path: String)] = []
+  /// Layers in order: diffID, compressed blob path, its digest (for errors).
+  var layers: [(diffID: Digest, path: String, digest: Digest)] = []
+  var manifest: [UInt8] = []
+  var repositories: [UInt8] = []
+
+  /// Writes the archive's entries into `writer` (which the caller finishes). Each layer is read twice, decompressed: once for its
+  /// size (a tar header comes before the bytes) and to check its diffID, once into the archive; nothing is
+  /// spooled to a file. Blocking: call it on the blocking pool.
+  public func write(into writer: LayerTarWriter) throws(ImageStoreError) {
+    var written = Set<String>()
+    do throws(LayerFSError) {
+      func add(_ name: String, bytes: [UInt8]) throws(LayerFSError) {
+        var e = LayerTarWriter.Entry(path: name, type: FileType.regular, permissions: 0o644)
+        e.size = Int64(bytes.count)
+        try writer.add(e)
+        let failed: LayerFSError? = bytes.withUnsafeBytes { b in
+          do throws(LayerFSError) { try writer.write(b) } catch { return error }
+          return nil
+        }
+        if let failed { throw failed }
+      }
+      for f in files where written.insert(f.name).inserted {
+        try add(f.name, bytes: try FileOps.readFile(f.path))
+      }
+      for layer in layers where written.insert(layer.diffID.encoded).inserted {
+        let first = try LayerCodec.decompressSync(layer.path, limits: .unlimited) { _ in }
+        guard first.diffID == layer.diffID else {
+          throw .digestMismatch(what: "layer \(layer.digest)", expected: layer.diffID, actual: first.diffID)
+        }
+        var d = LayerTarWriter.Entry(path: layer.diffID.encoded, type: FileType.directory, permissions: 0o755)
+        d.mtime = timespec()
+        try writer.add(d)
+        var e = LayerTarWriter.Entry(
+          path: "\(layer.diffID.encoded)/layer.tar", type: FileType.regular, permissions: 0o644)
+        e.size = first.uncompressedSize
+        try writer.add(e)
+        let second = try LayerCodec.decompressSync(layer.path, limits: .unlimited) { (b) throws(LayerFSError) in
+          try writer.write(b)
+        }
+        guard second.diffID == layer.diffID else {
+          throw .digestMismatch(what: "layer \(layer.digest)", expected: layer.diffID, actual: second.diffID)
+        }
+      }
+      try add("manifest.json", bytes: manifest)
+      try add("repositories", bytes: repositories)
+    } catch {
+      throw .layer(error)
     }
   }
 }

@@ -120,32 +120,13 @@ final class Extractor {
   }
 
   private func makeParents(_ parent: [[UInt8]], entry: String) throws(LayerFSError) -> Int32 {
-    var prev: Int32 = -1
-    defer { if prev >= 0 { Glibc.close(prev) } }
-    for i in 1...parent.count {
-      let key = Self.join(parent[0..<i])
-      let c = Self.cString(key)
-      var fd = c.withUnsafeBufferPointer {
-        ck_openat2(rootfd, $0.baseAddress, UInt64(CK_O_PATH | O_DIRECTORY | O_CLOEXEC), 0, Self.resolve)
+    do {
+      return try FileOps.makeDirectories(parent, inRoot: rootfd, display: rootPath) { path in
+        if options.whiteouts == .apply { created.insert(Self.join(path[...])) }
       }
-      if fd < 0 && errno == ENOENT {
-        let at = prev >= 0 ? prev : rootfd
-        let made = Self.cString(parent[i - 1]).withUnsafeBufferPointer { mkdirat(at, $0.baseAddress!, 0o755) }
-        if made != 0 && errno != EEXIST {
-          throw .io(operation: "mkdir", path: rootPath + "/" + Self.display(key), errno: errno)
-        }
-        if options.whiteouts == .apply { created.insert(key) }
-        fd = c.withUnsafeBufferPointer {
-          ck_openat2(rootfd, $0.baseAddress, UInt64(CK_O_PATH | O_DIRECTORY | O_CLOEXEC), 0, Self.resolve)
-        }
-      }
-      if fd < 0 { throw Self.resolveError(errno, entry: entry, path: key) }
-      if prev >= 0 { Glibc.close(prev) }
-      prev = fd
+    } catch .io("openat2", _, let e) {
+      throw Self.resolveError(e, entry: entry, path: Self.join(parent[...]))
     }
-    let out = prev
-    prev = -1
-    return out
   }
 
   private func invalidateCache() {

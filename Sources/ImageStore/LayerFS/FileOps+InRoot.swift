@@ -51,3 +51,108 @@ extension FileOps {
     }
   }
 }
+
+extension FileOps {
+  /// `mkdir -p` of the directory `components` inside the tree open as `rootfd` (an `O_PATH` descriptor), for
+  /// writers into a hostile tree (the unpacker, the builder's `COPY`), as the container would see it: links are
+  /// followed inside the tree (an image's `/dst -> /host/dir` leads to the tree's own `/host/dir`, made if
+  /// missing; at most 40 of them, as the kernel's path walk), `..` stops at its top. Each step is checked by the
+  /// kernel: every prefix is opened with openat2(RESOLVE_IN_ROOT), a missing component is made with mkdirat
+  /// under the descriptor of its resolved parent, and its `mode` and `owner` (nil: the caller's) are set through
+  /// a descriptor of what was made; `made` is told its path inside the tree. Returns an `O_PATH` descriptor of the
+  /// directory, which the caller closes. Failures are `.io` naming `display` and the component's path:
+  /// `openat2` with ENOTDIR (a file on the way), ELOOP (too many links) or EXDEV.
+  public static func makeDirectories(
+    _ components: [[UInt8]], inRoot rootfd: Int32, display: String, mode: mode_t = 0o755,
+    owner: (uid: UInt32, gid: UInt32)? = nil, made: (_ path: [[UInt8]]) -> Void = { _ in }
+  ) throws(LayerFSError) -> Int32 {
+    let resolve = CK_RESOLVE_IN_ROOT | CK_RESOLVE_NO_MAGICLINKS
+    func open(_ comps: [[UInt8]], _ flags: Int32) -> Int32 {
+      var c = [CChar]()
+      for (i, part) in comps.enumerated() {
+        if i > 0 { c.append(CChar(UInt8(ascii: "/"))) }
+        c.append(contentsOf: part.map { CChar(bitPattern: $0) })
+      }
+      if c.isEmpty { c.append(CChar(UInt8(ascii: "."))) }
+      c.append(0)
+      return c.withUnsafeBufferPointer { ck_openat2(rootfd, $0.baseAddress, UInt64(flags | O_CLOEXEC), 0, resolve) }
+    }
+    func name(_ comps: [[UInt8]]) -> String {
+      display + "/" + comps.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/")
+    }
+    var resolved: [[UInt8]] = []
+    var pending = Array(components.reversed())
+    var links = 0
+    while let c = pending.popLast() {
+      if c == [UInt8(ascii: ".")] { continue }
+      if c == [UInt8(ascii: "."), UInt8(ascii: ".")] {
+        _ = resolved.popLast()
+        continue
+      }
+      let candidate = resolved + [c]
+      let fd = open(candidate, CK_O_PATH | O_NOFOLLOW)
+      if fd >= 0 {
+        defer { close(fd) }
+        var st = stat()
+        guard fstatat(fd, "", &st, CK_AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 else {
+          throw .io(operation: "stat", path: name(candidate), errno: errno)
+        }
+        switch st.st_mode & FileType.mask {
+        case FileType.directory:
+          resolved = candidate
+        case FileType.symlink:
+          links += 1
+          guard links <= 40 else { throw .io(operation: "openat2", path: name(candidate), errno: ELOOP) }
+          var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+          let n = target.withUnsafeMutableBytes { readlinkat(fd, "", $0.baseAddress!, $0.count - 1) }
+          guard n >= 0 else { throw .io(operation: "readlink", path: name(candidate), errno: errno) }
+          if target.first == UInt8(ascii: "/") { resolved = [] }
+          let parts = target[0..<n].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+          pending.append(contentsOf: parts.reversed().map { Array($0) })
+        default:
+          throw .io(operation: "openat2", path: name(candidate), errno: ENOTDIR)
+        }
+        continue
+      }
+      guard errno == ENOENT else { throw .io(operation: "openat2", path: name(candidate), errno: errno) }
+      let parent = open(resolved, CK_O_PATH | O_DIRECTORY)
+      guard parent >= 0 else { throw .io(operation: "openat2", path: name(resolved), errno: errno) }
+      defer { close(parent) }
+      let cname = c.map { CChar(bitPattern: $0) } + [0]
+      guard mkdirat(parent, cname, 0o700) == 0 else {
+        // Made meanwhile by someone else: look at it again.
+        guard errno == EEXIST else { throw .io(operation: "mkdir", path: name(candidate), errno: errno) }
+        pending.append(c)
+        continue
+      }
+      let dir = openat(parent, cname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+      guard dir >= 0 else { throw .io(operation: "open", path: name(candidate), errno: errno) }
+      defer { close(dir) }
+      if let owner, fchown(dir, owner.uid, owner.gid) != 0 {
+        throw .io(operation: "chown", path: name(candidate), errno: errno)
+      }
+      guard fchmod(dir, mode) == 0 else { throw .io(operation: "chmod", path: name(candidate), errno: errno) }
+      made(candidate)
+      resolved = candidate
+    }
+    let fd = open(resolved, CK_O_PATH | O_DIRECTORY)
+    guard fd >= 0 else { throw .io(operation: "openat2", path: name(resolved), errno: errno) }
+    return fd
+  }
+}
+
+extension FileOps {
+  /// An `O_PATH` descriptor of the directory `root`, for the calls that resolve paths inside it.
+  public static func openRoot(_ root: String) throws(LayerFSError) -> Int32 {
+    try open(root, CK_O_PATH | O_DIRECTORY)
+  }
+
+  /// An `O_PATH` descriptor of directory `path` of the tree open as `rootfd`, resolved inside it (its links and
+  /// `..` stay in the tree); nil when it is missing or not a directory (as the tree sees it).
+  public static func openDirectory(_ path: String, inRoot rootfd: Int32) -> Int32? {
+    let fd = ck_openat2(
+      rootfd, path, UInt64(UInt32(bitPattern: CK_O_PATH | O_DIRECTORY | O_CLOEXEC)), 0,
+      CK_RESOLVE_IN_ROOT | CK_RESOLVE_NO_MAGICLINKS)
+    return fd >= 0 ? fd : nil
+  }
+}

@@ -28,24 +28,32 @@ public enum LayerCodec {
   {
     let box = SinkBox(sink)
     return try await BlockingCall.run { () throws(LayerFSError) in
-      let fd = try FileOps.open(path, O_RDONLY)
-      defer { close(fd) }
-      let input = try LayerInput(fd: fd, displayName: path, algorithm: .sha256)
-      input.limits = limits
-      var block: UnsafeRawPointer?
-      while true {
-        let n = input.nextUncompressed(&block)
-        if n == 0 { break }
-        guard n > 0, let block else {
-          throw input.pendingError ?? .archive(entry: nil, message: "\(path): decompression failed")
-        }
-        try box.sink(UnsafeRawBufferPointer(start: block, count: n))
-      }
-      let (digest, diffID) = try input.finish()
-      return UnpackResult(
-        diffID: diffID, digest: digest, compressedSize: input.compressedSize,
-        uncompressedSize: input.uncompressedSize, compression: input.compression, entries: 0)
+      try decompressSync(path, limits: limits, sink: box.sink)
     }
+  }
+
+  /// ``decompress(_:limits:sink:)`` on the calling thread, for callers already on the blocking pool (a
+  /// docker-archive written into a stream).
+  public static func decompressSync(
+    _ path: String, limits: UnpackLimits, sink: (UnsafeRawBufferPointer) throws(LayerFSError) -> Void
+  ) throws(LayerFSError) -> UnpackResult {
+    let fd = try FileOps.open(path, O_RDONLY)
+    defer { close(fd) }
+    let input = try LayerInput(fd: fd, displayName: path, algorithm: .sha256)
+    input.limits = limits
+    var block: UnsafeRawPointer?
+    while true {
+      let n = input.nextUncompressed(&block)
+      if n == 0 { break }
+      guard n > 0, let block else {
+        throw input.pendingError ?? .archive(entry: nil, message: "\(path): decompression failed")
+      }
+      try sink(UnsafeRawBufferPointer(start: block, count: n))
+    }
+    let (digest, diffID) = try input.finish()
+    return UnpackResult(
+      diffID: diffID, digest: digest, compressedSize: input.compressedSize,
+      uncompressedSize: input.uncompressedSize, compression: input.compression, entries: 0)
   }
 
   /// Gzips the file at `path` into `sink`; returns the digest of the uncompressed input (the diffID when the

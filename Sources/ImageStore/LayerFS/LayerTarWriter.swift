@@ -93,7 +93,43 @@ public final class LayerTarWriter {
     }
   }
 
+  /// Adds `entry`; a regular file's content is read from `entry.source` (by name: for trees the caller owns, such
+  /// as a container's upper directory being committed). Without a source, the caller writes the entry's
+  /// `size` bytes with ``write(_:)`` next.
   public func add(_ entry: Entry) throws(LayerFSError) {
+    guard entry.type == FileType.regular, entry.hardlinkTarget == nil, entry.size > 0, let source = entry.source
+    else { return try writeHeader(entry) }
+    let fd = try FileOps.open(source, O_RDONLY | O_NOFOLLOW)
+    defer { close(fd) }
+    try add(entry, contentsOf: fd, display: source)
+  }
+
+  /// Adds regular file `entry` with `entry.size` bytes read from the open file `fd` (the inode a tree walk
+  /// checked, never a name looked up again); `display` names it in errors. A file that shrank meanwhile is an
+  /// error, one that grew is cut at the size in the header.
+  public func add(_ entry: Entry, contentsOf fd: Int32, display: String) throws(LayerFSError) {
+    try writeHeader(entry)
+    var left = entry.size
+    while left > 0 {
+      let n = try FileOps.read(fd, into: buffer.baseAddress!, count: min(buffer.count, Int(left)), path: display)
+      guard n > 0 else {
+        throw .sizeMismatch(
+          what: "file \(display) (changed while it was read)", expected: entry.size, actual: entry.size - left)
+      }
+      try write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+      left -= Int64(n)
+    }
+  }
+
+  /// Writes data of the regular file whose header ``add(_:)`` wrote without a source.
+  public func write(_ bytes: UnsafeRawBufferPointer) throws(LayerFSError) {
+    guard let tar, bytes.count > 0 else { return }
+    guard archive_write_data(tar, bytes.baseAddress, bytes.count) == bytes.count else {
+      throw pendingError ?? .archive(entry: nil, message: LayerInput.errorString(tar))
+    }
+  }
+
+  private func writeHeader(_ entry: Entry) throws(LayerFSError) {
     guard let tar else { return }
     let e = archive_entry_new()
     defer { archive_entry_free(e) }
@@ -122,22 +158,6 @@ public final class LayerTarWriter {
     }
     guard archive_write_header(tar, e) >= ARCHIVE_WARN else {
       throw pendingError ?? .archive(entry: entry.path, message: LayerInput.errorString(tar))
-    }
-    if entry.type == FileType.regular, entry.hardlinkTarget == nil, entry.size > 0, let source = entry.source {
-      let fd = try FileOps.open(source, O_RDONLY | O_NOFOLLOW)
-      defer { close(fd) }
-      var left = entry.size
-      while left > 0 {
-        let n = try FileOps.read(fd, into: buffer.baseAddress!, count: min(buffer.count, Int(left)), path: source)
-        guard n > 0 else {
-          throw .sizeMismatch(
-            what: "file \(source) (changed while committing)", expected: entry.size, actual: entry.size - left)
-        }
-        guard archive_write_data(tar, buffer.baseAddress, n) == n else {
-          throw pendingError ?? .archive(entry: entry.path, message: LayerInput.errorString(tar))
-        }
-        left -= Int64(n)
-      }
     }
   }
 

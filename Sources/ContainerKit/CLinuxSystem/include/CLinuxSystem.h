@@ -30,6 +30,10 @@ int cls_epoll_wait_fds(int epfd, int *fds, int max, int timeout_ms);
 /* memfd_create(2) with MFD_CLOEXEC: a memory file, for a child's stdin that it may leave unread. */
 int cls_memfd(const char *name);
 
+/* pipe2(2) with O_CLOEXEC, which Swift's Glibc module hides behind _GNU_SOURCE: both ends close-on-exec from the
+ * start, so no other thread's child inherits the write end (a reader would then never see EOF). */
+int cls_pipe(int fds[2]);
+
 /* open(2)'s O_PATH, which Glibc's Swift module hides behind _GNU_SOURCE: the one definition for every module (a
  * literal, which Swift imports as an Int32 constant). */
 #define CK_O_PATH 010000000
