@@ -307,7 +307,8 @@ struct BuildEndToEndTests {
       // With the server gone, the step is still a hit: the checksum is the key, nothing is fetched.
       // SIGKILL: busybox httpd ignores SIGTERM. The scratch root reaps it.
       kill(server.processIdentifier, SIGKILL)
-      usleep(50_000)
+      // Gone before the build, so that a fetch could not succeed: an event, not a fixed wait.
+      #expect(try await eventually { !server.isRunning }, "httpd outlived SIGKILL")
       let (second, _) = try await build(e, dockerfile, BuildOptions(tags: ["url:1"]))
       #expect(second.executedSteps == 0)
       #expect(second.imageID == first.imageID)

@@ -1,4 +1,5 @@
 import Glibc
+import OCI
 import TestSupport
 
 @testable import Cgroups
@@ -115,4 +116,43 @@ extension CgroupTest {
 
   /// The 2 MiB huge pages the kernel holds (`hugepages=` on the guest's command line).
   static var hugePages: Int { Int(read("/proc/sys/vm/nr_hugepages") ?? "") ?? 0 }
+}
+
+extension CgroupTest {
+  /// The drivers that hold this host's resource controllers (memory, cpu, pids): v1 on this hybrid machine, v2 in
+  /// the pure v2 guest of `make test-guest`. The limit tests of the contract run on these.
+  static let resourceDrivers: [any CgroupDriver] =
+    (hasV1 ? [CgroupV1Driver(mounts: mounts)] : [])
+    + (hasV2Controllers ? [CgroupV2Driver(root: mounts.unified ?? "/sys/fs/cgroup")] : [])
+
+  /// A controller's file `name` of cgroup `path`: under the controller's v1 hierarchy, or in the one v2 tree.
+  static func file(_ driver: any CgroupDriver, _ controller: String, _ path: String, _ name: String) -> String? {
+    let base = driver.version == .v1 ? mounts.v1[controller] : (driver as? CgroupV2Driver)?.root
+    return base.flatMap { read($0 + "/" + path + "/" + name) }
+  }
+
+  /// The directories of `path` still there: in every v1 hierarchy of a v1 driver, and in the unified tree (where a
+  /// hybrid host tracks processes too).
+  static func leftovers(_ path: String, of driver: any CgroupDriver) -> [String] {
+    var dirs = (driver as? CgroupV1Driver)?.hierarchies.map { $0 + "/" + path } ?? []
+    if let unified = mounts.unified { dirs.append(unified + "/" + path) }
+    return dirs.filter(exists)
+  }
+}
+
+extension CgroupDriver {
+  /// Creates `path` with `resources` and starts `script` in it: the child's `read _` holds it until it is placed,
+  /// so everything it does (forks, allocations) is accounted there.
+  func start(_ script: String, in path: String, resources: LinuxResources? = nil) throws -> ChildProcess {
+    try create(path, resources: resources)
+    return try place(script, in: path)
+  }
+
+  /// Starts `script` in the existing cgroup `path`, released once it is placed.
+  func place(_ script: String, in path: String) throws -> ChildProcess {
+    let child = try ChildProcess(script)
+    try addProcess(child.pid, to: path)
+    child.release()
+    return child
+  }
 }

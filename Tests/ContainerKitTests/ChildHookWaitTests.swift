@@ -106,6 +106,8 @@ struct ChildHookWaitTests {
           }
         }
         group.addTask {
+          // This sleep is the behaviour under test, not a wait for an effect: the task must need the pool again
+          // after the starts are under way, which it can only get if they left it free.
           try? await Task.sleep(for: .milliseconds(500))
           FileManager.default.createFile(atPath: shared.appendingPathComponent("go").path, contents: Data())
           return nil

@@ -13,6 +13,17 @@ struct InProcessStartTests {
     return String(decoding: raw.split(separator: 0).first ?? Data(), as: UTF8.self)
   }
 
+  /// Whether the process sleeps in read(2) (/proc/PID/syscall names the call a blocked task is in; read is 0 on
+  /// x86_64 and 63 on arm64).
+  static func blockedInRead(_ pid: Int32) -> Bool {
+    let raw = (try? String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8)) ?? ""
+    #if arch(arm64)
+      return raw.hasPrefix("63 ")
+    #else
+      return raw.hasPrefix("0 ")
+    #endif
+  }
+
   @Test("no exec fifo; the state file is there; the program waits for start(), then its output and exit code")
   func startsOnChannel() async throws {
     try await withScratchRoot { scratch in
@@ -24,8 +35,10 @@ struct InProcessStartTests {
       #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("exec.fifo").path))
       #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("state.json").path))
       #expect(c.status == .created)
-      usleep(50_000)
-      #expect(Self.commandLine(c.pid) != "sh", "the program ran before start()")
+      // The init reaches its wait for start() (blocked in read(2) on the sync socket, still the runtime's own
+      // image): an event, after which a program that did not wait would already have run and exited.
+      let waiting = try await eventually { Self.blockedInRead(c.pid) && Self.commandLine(c.pid) != "sh" }
+      #expect(waiting, "the init never waited for start(): \(Self.commandLine(c.pid))")
       let output = try await RuntimeFixture.output(starting: c)
       #expect(output.out == "hi\n")
       #expect(output.status.code == 3)

@@ -203,12 +203,7 @@ struct CkitSeedTests {
       // As a server would bind it (the proxied connection may leave TIME_WAIT entries behind).
       var one: Int32 = 1
       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-      var addr = sockaddr_in()
-      addr.sin_family = sa_family_t(AF_INET)
-      addr.sin_port = in_port_t(UInt16(port).bigEndian)
-      let bound = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-      }
+      let bound = try LoopbackSocket.withAddress(host: "0.0.0.0", port: port) { bind(fd, $0, $1) }
       #expect(bound == 0, "port \(port) still taken after stop")
       #expect(!FileManager.default.fileExists(atPath: "/run/netns/ckit-\(String(run.stdout.prefix(12)))"))
     }
