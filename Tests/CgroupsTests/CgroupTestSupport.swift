@@ -140,6 +140,32 @@ extension CgroupTest {
   }
 }
 
+extension CgroupTest {
+  /// Runs `body` with cgroup `name` created below a parent of its own (with `limits` set on fresh resources, when
+  /// given); the parent is deleted with everything below it afterwards, whatever the body did.
+  static func withCgroup(
+    _ driver: any CgroupDriver, _ name: String, limits: ((inout LinuxResources) -> Void)? = nil,
+    _ body: (String) async throws -> Void
+  ) async throws {
+    let parent = uniqueParent()
+    defer { try? driver.delete(parent) }
+    var resources = LinuxResources()
+    limits?(&resources)
+    try driver.create(parent + "/" + name, resources: limits == nil ? nil : resources)
+    try await body(parent + "/" + name)
+  }
+
+  /// The limits both real drivers' read-back tests write: memory with a reservation and swap, CPU shares, quota
+  /// and set, pids.
+  static var sampleLimits: LinuxResources {
+    var resources = LinuxResources()
+    resources.memory = .init(limit: 64 << 20, reservation: 32 << 20, swap: 96 << 20)
+    resources.cpu = .init(shares: 512, quota: 50_000, period: 100_000, cpus: "0", mems: "0")
+    resources.pids = .init(limit: 64)
+    return resources
+  }
+}
+
 extension CgroupDriver {
   /// Creates `path` with `resources` and starts `script` in it: the child's `read _` holds it until it is placed,
   /// so everything it does (forks, allocations) is accounted there.

@@ -28,10 +28,7 @@ struct CgroupV2ControllerTests {
   @Test func limitsAreWrittenAndReadBack() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/limits"
-    var resources = LinuxResources()
-    resources.memory = .init(limit: 64 << 20, reservation: 32 << 20, swap: 96 << 20)
-    resources.cpu = .init(shares: 512, quota: 50_000, period: 100_000, cpus: "0", mems: "0")
-    resources.pids = .init(limit: 64)
+    var resources = CgroupTest.sampleLimits
     resources.blockIO = .init(weight: 500)
     resources.hugepageLimits = [.init(pageSize: "2MB", limit: 4 << 20)]
     try driver.create(path, resources: resources)

@@ -8,26 +8,9 @@ import Testing
 /// file read back.
 @Suite("Runtime with cgroups on the real kernel", .enabled(if: isRoot, "requires root"))
 struct CgroupLimitTests {
-  /// The container's cgroup directory for `controller`, from /proc/PID/cgroup and the host's mounts.
-  static func cgroupFile(pid: Int32, controller: String, file: String) throws -> String {
-    let lines = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8).split(separator: "\n")
-    for line in lines {
-      let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
-      guard parts.count == 3 else { continue }
-      let controllers = parts[1].split(separator: ",").map(String.init)
-      if controllers.contains(controller) {
-        return "/sys/fs/cgroup/\(parts[1])\(parts[2])/\(file)"
-      }
-      if parts[1].isEmpty, controller == "unified" || CgroupLayout.host == .unified {
-        return (CgroupLayout.host == .unified ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified") + "\(parts[2])/\(file)"
-      }
-    }
-    throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "\(controller) for \(pid)"])
-  }
-
   /// The content of the container's cgroup file.
   static func readCgroup(pid: Int32, controller: String, file: String) throws -> String {
-    try String(contentsOfFile: try cgroupFile(pid: pid, controller: controller, file: file), encoding: .utf8)
+    try CgroupLayout.read(file, controller: controller, process: String(pid))
   }
 
   @Test("a memory limit is enforced: the process past it is OOM-killed and reported as such")

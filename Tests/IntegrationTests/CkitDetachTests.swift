@@ -40,8 +40,7 @@ struct CkitDetachTests {
       #expect(try env.ckit(["run", "-d", "--network", "none", "--name", "t", env.image, "sleep", "3600"]).status == 0)
       let pin = scratch.path.appendingPathComponent("run/mntns").path
       #expect(try Command.run(["findmnt", "-n", "-o", "FSTYPE", pin]).stdout == "nsfs\n")
-      let pid = try env.ckit(["inspect", "-f", "{{.State.Pid}}", "t"]).stdout.trimmingCharacters(
-        in: .whitespacesAndNewlines)
+      let pid = try env.pid("t")
       let mounts = try String(contentsOfFile: "/proc/\(pid)/mountinfo", encoding: .utf8).split(separator: "\n")
         .map { $0.split(separator: " ") }
       let root = try #require(mounts.first { $0.count > 4 && $0[4] == "/" })

@@ -6,14 +6,6 @@ import Testing
 /// `ckit` binary against a real registry and the real kernel. Each test has its own state root.
 @Suite(.enabled(if: isRoot, "requires root"), .serialized)
 struct CkitMoreTests {
-  func withEnv(_ body: (CkitSeedTests.Env) async throws -> Void) async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      try await body(env)
-    }
-  }
-
   /// `-P` publishes the exposed port on a free host port (`ckit port` names it and it serves on loopback),
   /// `--network container:NAME` shares that container's network namespace, `--env-file` sets the environment.
   @Test func publishAllSharedNetworkAndEnvFile() async throws {
@@ -97,25 +89,18 @@ struct CkitMoreTests {
       #expect(try await eventually { try counter() > first }, "the container does not count")
       #expect(try env.ckit(["pause", "p1"]).status == 0)
       #expect(try env.ckit(["inspect", "-f", "{{.State.Paused}}", "p1"]).stdout == "true\n")
-      let pid = try env.ckit(["inspect", "-f", "{{.State.Pid}}", "p1"]).stdout.trimmingCharacters(
-        in: .whitespacesAndNewlines)
+      let pid = try env.pid("p1")
       // --network none without a restart policy: the namespace is its processes' own, keyed by its init.
       let key = try env.ckit(["inspect", "-f", "{{.NetworkSettings.SandboxKey}}", "p1"]).stdout
       #expect(key == "/proc/\(pid)/ns/net\n")
       let hostNet = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
       #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net") != hostNet)
       // Read back from the kernel: the v1 freezer's state, or cgroup.events' `frozen` on v2.
-      let cgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8).split(separator: "\n")
-      let controller = CgroupLayout.host == .unified ? "::" : ":freezer:"
-      let line = try #require(cgroups.first(where: { $0.contains(controller) }), "\(cgroups)")
-      let path =
-        CgroupLayout.directory("freezer")
-        + line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)[2]
       if CgroupLayout.host == .unified {
-        let events = try String(contentsOfFile: path + "/cgroup.events", encoding: .utf8)
+        let events = try CgroupLayout.read("cgroup.events", controller: "freezer", process: pid)
         #expect(events.contains("frozen 1\n"), "\(events)")
       } else {
-        #expect(try String(contentsOfFile: path + "/freezer.state", encoding: .utf8) == "FROZEN\n")
+        #expect(try CgroupLayout.read("freezer.state", controller: "freezer", process: pid) == "FROZEN\n")
       }
       let frozen = try counter()
       // As long as a control running the same loop on the host takes to tick ten times: unfrozen, it would count.

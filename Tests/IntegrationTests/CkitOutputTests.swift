@@ -6,14 +6,6 @@ import Testing
 /// registry. Each test has its own state root, bridge and cgroup parent.
 @Suite(.enabled(if: isRoot, "requires root"), .serialized)
 struct CkitOutputTests {
-  func withEnv(_ body: (CkitSeedTests.Env) async throws -> Void) async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      try await body(env)
-    }
-  }
-
   /// `-m 64m` reads back as a 64MiB limit from the container's cgroup; its processes are counted.
   @Test func statsReadsTheContainersCgroup() async throws {
     try await withEnv { env in

@@ -35,7 +35,7 @@ struct CkitPrivateStateTests {
   /// class). The scratch root is made 0755 before ckit first opens it, as an older version left it: it must be
   /// tightened. Containers running as a non-root user still work (they reach their files through mounts).
   @Test func localUsersCannotReadSecretsOrRunLayerBinaries() async throws {
-    try await CkitSeedTests().withEnv { env in
+    try await withEnv { env in
       let root = env.scratch.path.path
       chmod(root, 0o755)
       let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
@@ -89,7 +89,7 @@ struct CkitPrivateStateTests {
   /// `-u NAME` read `ROOTFS/etc/passwd` as a host path: an image whose `/etc/passwd` is a link to a host file had
   /// ckit read the host's entries, and one whose `/etc/passwd` is a FIFO hung `ckit run` forever.
   @Test func userLookupStaysInTheImageAndNeverWaits() async throws {
-    try await CkitSeedTests().withEnv { env in
+    try await withEnv { env in
       let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
       let hostFile = "/tmp/ckit-modes-passwd-\(tag)"
       try "hostonly\(tag):x:4242:4242::/:/bin/sh\n".write(toFile: hostFile, atomically: false, encoding: .utf8)
@@ -126,7 +126,7 @@ struct CkitPrivateStateTests {
   /// `ckit exec` gave the container ckit's own stdout and stderr: with ckit's stdout a host file, the container's
   /// fd 1 was that file, which it could reopen through `/proc/self/fd/1` and write after ckit was gone.
   @Test func execGivesTheContainerPipesNotCkitsFiles() async throws {
-    try await CkitSeedTests().withEnv { env in
+    try await withEnv { env in
       #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
       #expect(
         try env.ckit(["run", "-d", "--network", "none", "--name", "live", env.image, "sleep", "600"]).status == 0)

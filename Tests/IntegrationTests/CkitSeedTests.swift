@@ -4,6 +4,17 @@ import Testing
 
 /// The seed scenario, end to end through the real `ckit` binary: a real registry, the real kernel, the
 /// real runtime and monitor. Each test has its own state root and its own bridge and subnet.
+/// Runs `body` with an `Env` of its own (pulled busybox first with `pull`), torn down after: the end-to-end ckit
+/// suites' one setup.
+func withEnv(pull: Bool = false, _ body: (CkitSeedTests.Env) async throws -> Void) async throws {
+  try await withScratchRoot { scratch in
+    let env = try CkitSeedTests.Env(scratch)
+    defer { env.teardown() }
+    if pull { #expect(try env.ckit(["pull", "-q", env.image]).status == 0) }
+    try await body(env)
+  }
+}
+
 @Suite(.enabled(if: isRoot, "requires root"), .serialized)
 struct CkitSeedTests {
   /// A state root with a bridge of its own (`network/bridge.json`) and a pulled busybox.
@@ -28,6 +39,11 @@ struct CkitSeedTests {
       try CkitCLITests.ckit(scratch, args, stdin: stdin)
     }
 
+    /// The host pid of container `name`'s init (`inspect`'s `.State.Pid`).
+    func pid(_ name: String) throws -> String {
+      try ckit(["inspect", "-f", "{{.State.Pid}}", name]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Stops everything left and removes the bridge and its NAT table.
     func teardown() {
       if let ids = try? ckit(["ps", "-aq"]).stdout.split(separator: "\n") {
@@ -36,14 +52,6 @@ struct CkitSeedTests {
       _ = try? Command.run(["nft", "delete", "table", "ip", "ckit_\(bridge)"], check: false)
       _ = try? Command.run(["ip", "link", "del", bridge], check: false)
       registry.stop()
-    }
-  }
-
-  func withEnv(_ body: (Env) async throws -> Void) async throws {
-    try await withScratchRoot { scratch in
-      let env = try Env(scratch)
-      defer { env.teardown() }
-      try await body(env)
     }
   }
 
