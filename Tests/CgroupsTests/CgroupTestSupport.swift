@@ -1,6 +1,7 @@
 import Glibc
 import OCI
 import TestSupport
+import Testing
 
 @testable import Cgroups
 
@@ -163,6 +164,20 @@ extension CgroupTest {
     resources.cpu = .init(shares: 512, quota: 50_000, period: 100_000, cpus: "0", mems: "0")
     resources.pids = .init(limit: 64)
     return resources
+  }
+}
+
+extension CgroupTest {
+  /// The read-back tests' common end: after their update to 256 MiB of memory and 10 pids, the stats report both;
+  /// a memory limit of -1 then lifts the limit.
+  static func expectUpdatedStatsThenLiftMemory(_ driver: any CgroupDriver, _ path: String) throws {
+    let stats = try driver.stats(path)
+    #expect(stats.memory?.limit == 256 << 20)
+    #expect(stats.pids == .init(current: 0, limit: 10))
+    var unlimited = LinuxResources()
+    unlimited.memory = .init(limit: -1)
+    try driver.update(path, resources: unlimited)
+    #expect(try driver.stats(path).memory?.limit == nil)
   }
 }
 

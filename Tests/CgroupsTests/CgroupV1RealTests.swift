@@ -49,14 +49,7 @@ struct CgroupV1RealTests {
     #expect(file("cpu", path, "cpu.cfs_period_us") == "50000")
     #expect(file("pids", path, "pids.max") == "10")
 
-    let stats = try driver.stats(path)
-    #expect(stats.memory?.limit == 256 << 20)
-    #expect(stats.pids == .init(current: 0, limit: 10))
-
-    var unlimited = LinuxResources()
-    unlimited.memory = .init(limit: -1)
-    try driver.update(path, resources: unlimited)
-    #expect(try driver.stats(path).memory?.limit == nil)
+    try CgroupTest.expectUpdatedStatsThenLiftMemory(driver, path)
     if CgroupTest.exists(CgroupTest.mounts.v1["memory"]! + "/memory.memsw.limit_in_bytes") {
       #expect(file("memory", path, "memory.memsw.limit_in_bytes") == String(CgroupV1Driver.unlimitedMemory))
     }

@@ -15,8 +15,7 @@ struct CgroupLimitTests {
 
   @Test("a memory limit is enforced: the process past it is OOM-killed and reported as such")
   func memoryLimit() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let spec = f.spec(
         ["sh", "-c", "dd if=/dev/zero of=/dev/null bs=256M count=1; echo \"dd status $?\""],
         limits: { $0.memory = LinuxResources.Memory(limit: 32 << 20, swap: 32 << 20) })
@@ -35,8 +34,7 @@ struct CgroupLimitTests {
 
   @Test("an OOM-killed init is reported as OOM killed")
   func oomKilledInit() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let spec = f.spec(
         ["dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1"],
         limits: { $0.memory = LinuxResources.Memory(limit: 32 << 20, swap: 32 << 20) })
@@ -48,8 +46,7 @@ struct CgroupLimitTests {
 
   @Test("pids.max stops a fork loop")
   func pidsLimit() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       // Counting and cleaning up with shell builtins only: once the limit is reached no fork works.
       // The inner shell forks until refused and gives up; the outer one counts what is left.
       let script =
@@ -65,8 +62,7 @@ struct CgroupLimitTests {
 
   @Test("cpu quota and cpuset read back from the cgroup files")
   func cpuReadBack() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let spec = f.spec(
         ["sleep", "3600"], limits: { $0.cpu = LinuxResources.CPU(quota: 50_000, period: 100_000, cpus: "0") })
       let c = try await f.create(spec, id: "cpu")
@@ -85,8 +81,7 @@ struct CgroupLimitTests {
 
   @Test("pause freezes, resume thaws (state read back)")
   func pauseResume() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let c = try await f.start(f.spec(["sleep", "3600"]), id: "frozen")
       try c.pause()
       #expect(c.state().status == .paused)
@@ -101,8 +96,7 @@ struct CgroupLimitTests {
 
   @Test("kill --all signals every process of the cgroup")
   func killAll() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let c = try await f.start(f.spec(["sh", "-c", "sleep 3600 & sleep 3600 & wait"]), id: "all")
       let cgroups = try #require(f.runtime.cgroups)
       let path = try #require(c.cgroupPath)

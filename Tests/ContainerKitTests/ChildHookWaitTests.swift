@@ -22,15 +22,14 @@ struct ChildHookWaitTests {
 
   @Test("a startContainer hook past its timeout is killed even when pidfd_open is refused")
   func timeoutWithoutPidfd() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["touch", "/ran"])
       Self.withoutPidfd(&spec)
       var hooks = Spec.Hooks()
       hooks.startContainer = [Spec.Hook(path: "/bin/sh", args: ["sh", "-c", "sleep 5"], timeout: 1)]
       spec.hooks = hooks
       let c = try await f.runtime.create(id: "sc-nopidfd", spec: spec, io: .null)
-      scratch.register(pid: c.pid)
+      f.scratch.register(pid: c.pid)
       await #expect { try await c.start() } throws: {
         "\($0)" == "startContainer hook /bin/sh: timed out after 1s"
       }
@@ -43,8 +42,7 @@ struct ChildHookWaitTests {
 
   @Test("a failing hook's error quotes the end of a long stderr, with and without a pidfd")
   func longStderrTail() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       for pidfd in [true, false] {
         var spec = f.spec(["true"])
         if !pidfd { Self.withoutPidfd(&spec) }
@@ -57,7 +55,7 @@ struct ChildHookWaitTests {
         spec.hooks = hooks
         let id = "sc-tail-\(pidfd)"
         let c = try await f.runtime.create(id: id, spec: spec, io: .null)
-        scratch.register(pid: c.pid)
+        f.scratch.register(pid: c.pid)
         await #expect {
           try await c.start()
         } throws: {
@@ -78,9 +76,8 @@ struct ChildHookWaitTests {
   /// the pool busy for tens of seconds, which must not fail a start that leaves it free.
   @Test("start waits for startContainer hooks off the concurrency pool")
   func startLeavesThePoolFree() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch, cgroups: false)
-      let shared = try scratch.directory("go-ahead")
+    try await withRuntimeFixture(cgroups: false) { f in
+      let shared = try f.scratch.directory("go-ahead")
       let count = max(2, ProcessInfo.processInfo.activeProcessorCount)
       var containers: [Container] = []
       for i in 0..<count {
@@ -93,7 +90,7 @@ struct ChildHookWaitTests {
         ]
         spec.hooks = hooks
         let c = try await f.runtime.create(id: "sc-pool-\(i)", spec: spec, io: .null)
-        scratch.register(pid: c.pid)
+        f.scratch.register(pid: c.pid)
         containers.append(c)
       }
       let results = await withTaskGroup(of: String?.self) { group in

@@ -26,11 +26,10 @@ struct InProcessStartTests {
 
   @Test("no exec fifo; the state file is there; the program waits for start(), then its output and exit code")
   func startsOnChannel() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let spec = f.spec(["sh", "-c", "echo hi; exit 3"])
       let c = try await f.runtime.create(id: "ips", spec: spec, io: .pipes, inProcessStart: true)
-      scratch.register(pid: c.pid)
+      f.scratch.register(pid: c.pid)
       let dir = f.runtime.root.appendingPathComponent("ips")
       #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("exec.fifo").path))
       #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("state.json").path))
@@ -49,10 +48,9 @@ struct InProcessStartTests {
 
   @Test("a missing binary fails start() with the exec error and exit 127, as through the fifo")
   func missingBinary() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let c = try await f.runtime.create(id: "ips-nope", spec: f.spec(["/bin/nope"]), inProcessStart: true)
-      scratch.register(pid: c.pid)
+      f.scratch.register(pid: c.pid)
       await #expect {
         try await c.start()
       } throws: { error in
@@ -65,10 +63,9 @@ struct InProcessStartTests {
 
   @Test("deleted before start: the waiting program is killed and nothing is left")
   func deleteBeforeStart() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let c = try await f.runtime.create(id: "ips-del", spec: f.spec(["true"]), inProcessStart: true)
-      scratch.register(pid: c.pid)
+      f.scratch.register(pid: c.pid)
       try await f.remove(c, force: true)
       #expect(kill(c.pid, 0) != 0)
     }

@@ -34,8 +34,7 @@ struct RuntimeBinaryTests {
 
   @Test("in-process: /proc/self/exe, as the program, a script's interpreter or exec'd, is the sealed trampoline")
   func inProcessSelfExec() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       try Self.addSelfExecScript(f.rootfs)
       // The host's libraries, read-only, so that this test process's own (dynamically linked) executable could run
       // in the container if it were ever exec'd there: its `--help` would print XCTest's usage.
@@ -69,8 +68,7 @@ struct RuntimeBinaryTests {
 
   @Test("a seccomp profile that forbids execveat: the program still runs, through /proc/self/fd of the trampoline")
   func execveatForbidden() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["sh", "-c", "echo ran"])
       spec.linux?.seccomp = Spec.Seccomp(
         defaultAction: "SCMP_ACT_ALLOW",

@@ -199,3 +199,9 @@ struct RuntimeFixture {
     return left
   }
 }
+
+/// Runs `body` with a fixture in a scratch root of its own (cleaned up however the body ends): the opening of every
+/// runtime test.
+func withRuntimeFixture<T>(cgroups: Bool = true, _ body: (RuntimeFixture) async throws -> T) async throws -> T {
+  try await withScratchRoot { scratch in try await body(try RuntimeFixture(scratch, cgroups: cgroups)) }
+}

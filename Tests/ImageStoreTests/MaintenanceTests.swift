@@ -5,10 +5,6 @@ import OCI
 import TestSupport
 import Testing
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 @Suite struct MaintenanceTests {
   @Test func gcKeepsWhatImagesSnapshotsAndLeasesReach() async throws {
     try await withScratchRoot { scratch in

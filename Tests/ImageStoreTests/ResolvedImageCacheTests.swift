@@ -6,10 +6,6 @@ import Testing
 
 @testable import ImageStore
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 @Suite struct ResolvedImageCacheTests {
   /// A store keeps the images it has read: a second lookup (by name or by image ID, as a container start does)
   /// gives the same image with its names, and a blob removed behind the store's back makes the image unreadable

@@ -13,8 +13,7 @@ struct CkitCgroupTests {
   /// `--cpus` and `--pids-limit` land in the kernel's files; the pids limit stops a fork loop run with `exec`;
   /// `stats --no-stream` and `top` see the container's processes.
   @Test func cpusAndPidsLimitAreAppliedAndEnforced() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       let run = try env.ckit([
         "run", "-d", "--name", "lim", "--network", "none", "--cpus", "0.5", "--pids-limit", "8", env.image, "sleep",
         "3600",

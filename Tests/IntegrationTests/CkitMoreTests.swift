@@ -9,8 +9,7 @@ struct CkitMoreTests {
   /// `-P` publishes the exposed port on a free host port (`ckit port` names it and it serves on loopback),
   /// `--network container:NAME` shares that container's network namespace, `--env-file` sets the environment.
   @Test func publishAllSharedNetworkAndEnvFile() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       let run = try env.ckit([
         "run", "-d", "--name", "web", "-P", "--expose", "80", env.image, "sh", "-c",
         "mkdir -p /www && echo hi-from-web > /www/index.html && exec httpd -f -p 80 -h /www",
@@ -71,8 +70,7 @@ struct CkitMoreTests {
 
   /// pause freezes the container's cgroup (read back from the freezer), so its counter stops; unpause thaws it.
   @Test func pauseFreezesTheCgroupAndUnpauseThawsIt() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       // Written aside and renamed, so a copy never reads the file truncated mid-write.
       let script = "i=0; while :; do i=$((i+1)); echo $i > /tmp/n.t; mv /tmp/n.t /tmp/n; sleep 0.02; done"
       #expect(
@@ -117,8 +115,7 @@ struct CkitMoreTests {
 
   /// The seed Dockerfile builds; the image runs and shows the ADDed file; a second build is all cache.
   @Test func buildRunAndCache() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       let ctx = try env.scratch.directory("ctx")
       try "hello from the context\n".write(
         to: ctx.appendingPathComponent("hello.txt"), atomically: true, encoding: .utf8)
@@ -172,8 +169,7 @@ struct CkitMoreTests {
 
   /// diff after a run that adds, changes and deletes; cp both ways; export then import; save, rmi, load.
   @Test func diffCpExportImportSaveLoad() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       // A link the container plants where a copy will land must not send the copy to the host.
       let probe = "ckit-cp-plant-\(UInt32.random(in: 0..<UInt32.max))"
       let made = try env.ckit([

@@ -126,8 +126,7 @@ struct CkitPrivateStateTests {
   /// `ckit exec` gave the container ckit's own stdout and stderr: with ckit's stdout a host file, the container's
   /// fd 1 was that file, which it could reopen through `/proc/self/fd/1` and write after ckit was gone.
   @Test func execGivesTheContainerPipesNotCkitsFiles() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       #expect(
         try env.ckit(["run", "-d", "--network", "none", "--name", "live", env.image, "sleep", "600"]).status == 0)
       // Command.run sends ckit's stdout to a host file.
