@@ -15,9 +15,7 @@ struct ChildHookWaitTests {
   /// A profile that refuses pidfd_open as an old kernel would (ENOSYS), loaded before the hooks.
   static func withoutPidfd(_ spec: inout Spec) {
     spec.process?.noNewPrivileges = false
-    spec.linux?.seccomp = Spec.Seccomp(
-      defaultAction: "SCMP_ACT_ALLOW",
-      syscalls: [.init(names: ["pidfd_open"], action: "SCMP_ACT_ERRNO", errnoRet: UInt32(ENOSYS))])
+    spec.linux?.seccomp = .denying(["pidfd_open"], errno: ENOSYS)
   }
 
   @Test("a startContainer hook past its timeout is killed even when pidfd_open is refused")

@@ -28,8 +28,7 @@ struct InProcessStartTests {
   func startsOnChannel() async throws {
     try await withRuntimeFixture { f in
       let spec = f.spec(["sh", "-c", "echo hi; exit 3"])
-      let c = try await f.runtime.create(id: "ips", spec: spec, io: .pipes, inProcessStart: true)
-      f.scratch.register(pid: c.pid)
+      let c = try await f.create(spec, id: "ips", io: .pipes, inProcessStart: true)
       let dir = f.runtime.root.appendingPathComponent("ips")
       #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("exec.fifo").path))
       #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("state.json").path))
@@ -49,8 +48,7 @@ struct InProcessStartTests {
   @Test("a missing binary fails start() with the exec error and exit 127, as through the fifo")
   func missingBinary() async throws {
     try await withRuntimeFixture { f in
-      let c = try await f.runtime.create(id: "ips-nope", spec: f.spec(["/bin/nope"]), inProcessStart: true)
-      f.scratch.register(pid: c.pid)
+      let c = try await f.create(f.spec(["/bin/nope"]), id: "ips-nope", inProcessStart: true)
       await #expect {
         try await c.start()
       } throws: { error in
@@ -64,8 +62,7 @@ struct InProcessStartTests {
   @Test("deleted before start: the waiting program is killed and nothing is left")
   func deleteBeforeStart() async throws {
     try await withRuntimeFixture { f in
-      let c = try await f.runtime.create(id: "ips-del", spec: f.spec(["true"]), inProcessStart: true)
-      f.scratch.register(pid: c.pid)
+      let c = try await f.create(f.spec(["true"]), id: "ips-del", inProcessStart: true)
       try await f.remove(c, force: true)
       #expect(kill(c.pid, 0) != 0)
     }

@@ -201,9 +201,7 @@ struct LifecycleTests {
   func seccomp() async throws {
     try await withRuntimeFixture { f in
       var spec = f.spec(["sh", "-c", "mkdir /tmp/d; echo $?"])
-      spec.linux?.seccomp = Spec.Seccomp(
-        defaultAction: "SCMP_ACT_ALLOW",
-        syscalls: [.init(names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: UInt32(EACCES))])
+      spec.linux?.seccomp = .denying(["mkdir", "mkdirat"], errno: EACCES)
       let r = try await f.run(spec)
       #expect(r.out == "1\n")
       #expect(r.err.contains("Permission denied"))

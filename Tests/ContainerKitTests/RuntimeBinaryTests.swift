@@ -70,9 +70,7 @@ struct RuntimeBinaryTests {
   func execveatForbidden() async throws {
     try await withRuntimeFixture { f in
       var spec = f.spec(["sh", "-c", "echo ran"])
-      spec.linux?.seccomp = Spec.Seccomp(
-        defaultAction: "SCMP_ACT_ALLOW",
-        syscalls: [.init(names: ["execveat"], action: "SCMP_ACT_ERRNO", errnoRet: UInt32(EPERM))])
+      spec.linux?.seccomp = .denying(["execveat"], errno: EPERM)
       let r = try await f.run(spec)
       #expect(r.out == "ran\n")
       #expect(r.status.code == 0)

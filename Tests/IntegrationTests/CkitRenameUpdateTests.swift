@@ -6,10 +6,7 @@ import Testing
 @Suite(.enabled(if: isRoot, "requires root"), .serialized)
 struct CkitRenameUpdateTests {
   @Test func renameThenUpdateTheMemoryLimit() async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       let run = try env.ckit(["run", "-d", "--network", "none", "-m", "64m", "--name", "r1", env.image, "sleep", "600"])
       #expect(run.status == 0)
       #expect(try env.ckit(["rename", "r1", "r2"]).stdout == "")
@@ -31,10 +28,7 @@ struct CkitRenameUpdateTests {
 
   /// A `--rm` container's exit code reaches `wait` though the monitor's exit command removes the container.
   @Test func waitSeesTheExitCodeOfARemovedContainer() async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       let run = try env.ckit(["run", "-d", "--rm", "--network", "none", env.image, "sh", "-c", "sleep 0.5; exit 3"])
       #expect(run.status == 0)
       let id = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
