@@ -10,9 +10,7 @@ struct CkitDetachTests {
   /// The container is still running afterwards, so the pipe's end did not come from its exit.
   @Test func runDetachedReleasesTheCallersPipes() async throws {
     try await withEnv(pull: true) { env in
-      var environment = ProcessInfo.processInfo.environment
-      environment["CKIT_RUNTIME"] = CkitCLITests.runtime
-      environment["CKIT_CGROUP_PARENT"] = env.scratch.cgroupParent()
+      let environment = env.processEnvironment
       let ckit = CkitCLITests.products.appendingPathComponent("ckit").path
       let line =
         "\(ckit) --root \(env.scratch.path.path) run -d --network none --name held \(env.image) sleep 120 2>&1 | cat"

@@ -43,10 +43,7 @@ struct CkitMoreTests {
   /// `login` checks the credentials against a real registry with htpasswd auth and stores them where docker does
   /// (`$DOCKER_CONFIG/config.json`); wrong ones are refused and stored nowhere; `logout` removes them.
   @Test func loginAndLogoutAgainstARealRegistry() async throws {
-    try await withScratchRoot { scratch in
-      let dir = try scratch.directory("auth")
-      let registry = try LocalRegistry.start(user: "me", password: "secret", directory: dir)
-      defer { registry.stop() }
+    try await withLoginRegistry { scratch, dir, registry in
       var environment = ProcessInfo.processInfo.environment
       environment["DOCKER_CONFIG"] = dir.path
       func ckit(_ args: [String]) throws -> CommandResult {

@@ -11,9 +11,7 @@ struct CkitParityTests {
     _ env: CkitSeedTests.Env, _ args: [String], prefix: [String] = [], stdin: String? = nil,
     environment extra: [String: String] = [:]
   ) throws -> CommandResult {
-    var environment = ProcessInfo.processInfo.environment
-    environment["CKIT_RUNTIME"] = CkitCLITests.runtime
-    environment["CKIT_CGROUP_PARENT"] = env.scratch.cgroupParent()
+    var environment = env.processEnvironment
     environment.merge(extra) { $1 }
     return try Command.run(
       prefix + [CkitCLITests.products.appendingPathComponent("ckit").path, "--root", env.scratch.path.path] + args,

@@ -102,9 +102,7 @@ struct CkitPrivateStateTests {
         unlink(tree + "/etc/passwd")
         #expect(mkfifo(tree + "/etc/passwd", 0o644) == 0)
       }
-      var environment = ProcessInfo.processInfo.environment
-      environment["CKIT_RUNTIME"] = CkitCLITests.runtime
-      environment["CKIT_CGROUP_PARENT"] = env.scratch.cgroupParent()
+      let environment = env.processEnvironment
       let ckit = [
         "timeout", "60", CkitCLITests.products.appendingPathComponent("ckit").path, "--root", env.scratch.path.path,
       ]
@@ -141,9 +139,7 @@ struct CkitPrivateStateTests {
       // After ckit is gone (killed once the process has started), the process writes to its fd 1 and 2, and to
       // them reopened: the host file must not change.
       let hostFile = try env.scratch.directory("out").appendingPathComponent("exec.out").path
-      var environment = ProcessInfo.processInfo.environment
-      environment["CKIT_RUNTIME"] = CkitCLITests.runtime
-      environment["CKIT_CGROUP_PARENT"] = env.scratch.cgroupParent()
+      let environment = env.processEnvironment
       let ckit = CkitCLITests.products.appendingPathComponent("ckit").path
       // Opening a pipe whose reader is gone for writing waits for a reader: `timeout` ends that wait.
       let script =
@@ -185,10 +181,7 @@ struct CkitPrivateStateTests {
   /// then chmodded it: a window in which any local user could open it and keep the fd. Traced: every file ckit
   /// creates in the directory is created 0600, none is chmodded, and the directory is made 0700.
   @Test func loginWritesCredentialsPrivateFromTheirCreation() async throws {
-    try await withScratchRoot { scratch in
-      let dir = try scratch.directory("auth")
-      let registry = try LocalRegistry.start(user: "me", password: "secret", directory: dir)
-      defer { registry.stop() }
+    try await withLoginRegistry { scratch, dir, registry in
       let home = try scratch.directory("home").path
       var environment = ProcessInfo.processInfo.environment
       environment["HOME"] = home
@@ -222,10 +215,7 @@ struct CkitPrivateStateTests {
   @Test func loginSendsNoPasswordInClearToANameThatOnlyLooksLocal() async throws {
     #expect(!ImageReference.isLoopback(host: "localhost.example.invalid:5000"))
     #expect(!ImageReference.isLoopback(host: "127.evil:5000"))
-    try await withScratchRoot { scratch in
-      let dir = try scratch.directory("auth")
-      let registry = try LocalRegistry.start(user: "me", password: "secret", directory: dir)
-      defer { registry.stop() }
+    try await withLoginRegistry { scratch, dir, registry in
       let hosts = dir.appendingPathComponent("hosts").path
       try "127.0.0.1 localhost\n127.0.0.1 localhost.example.invalid\n".write(
         toFile: hosts, atomically: false, encoding: .utf8)

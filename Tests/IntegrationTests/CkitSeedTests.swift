@@ -15,6 +15,17 @@ func withEnv(pull: Bool = false, _ body: (CkitSeedTests.Env) async throws -> Voi
   }
 }
 
+/// Runs `body` with a scratch root and a registry that lets in `me` with `secret` only, its files (and the client's
+/// config, for the tests that set DOCKER_CONFIG) in `scratch/auth`: the opening of the login tests.
+func withLoginRegistry(_ body: (ScratchRoot, URL, LocalRegistry) async throws -> Void) async throws {
+  try await withScratchRoot { scratch in
+    let dir = try scratch.directory("auth")
+    let registry = try LocalRegistry.start(user: "me", password: "secret", directory: dir)
+    defer { registry.stop() }
+    try await body(scratch, dir, registry)
+  }
+}
+
 @Suite(.enabled(if: isRoot, "requires root"), .serialized)
 struct CkitSeedTests {
   /// A state root with a bridge of its own (`network/bridge.json`) and a pulled busybox.
@@ -37,6 +48,15 @@ struct CkitSeedTests {
 
     func ckit(_ args: [String], stdin: String? = nil) throws -> CommandResult {
       try CkitCLITests.ckit(scratch, args, stdin: stdin)
+    }
+
+    /// The environment of a `ckit` started some other way than `ckit(_:)` (through a shell, under `setpriv`): this
+    /// test's runtime and cgroup parent.
+    var processEnvironment: [String: String] {
+      var environment = ProcessInfo.processInfo.environment
+      environment["CKIT_RUNTIME"] = CkitCLITests.runtime
+      environment["CKIT_CGROUP_PARENT"] = scratch.cgroupParent()
+      return environment
     }
 
     /// The host pid of container `name`'s init (`inspect`'s `.State.Pid`).

@@ -12,9 +12,7 @@ struct CkitUntrustedArchiveTests {
   static func ckit(_ env: CkitSeedTests.Env, _ script: String, _ args: [String], extra: [String: String] = [:])
     throws -> CommandResult
   {
-    var environment = ProcessInfo.processInfo.environment
-    environment["CKIT_RUNTIME"] = CkitCLITests.runtime
-    environment["CKIT_CGROUP_PARENT"] = env.scratch.cgroupParent()
+    var environment = env.processEnvironment
     environment.merge(extra) { $1 }
     let ckit = CkitCLITests.products.appendingPathComponent("ckit").path
     return try Command.run(
