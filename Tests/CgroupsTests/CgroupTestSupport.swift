@@ -88,11 +88,7 @@ enum CgroupTest {
   }
 
   /// Whether `pid` still exists (a zombie counts as gone: it can no longer run).
-  static func isAlive(_ pid: Int32) -> Bool {
-    guard let stat = read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return false }
-    let state = stat[stat.index(close, offsetBy: 2)]
-    return state != "Z" && state != "X"
-  }
+  static func isAlive(_ pid: Int32) -> Bool { ProcessTable.isAlive(pid) }
 }
 
 extension CgroupTest {

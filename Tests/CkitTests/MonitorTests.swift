@@ -161,15 +161,6 @@ import Testing
     }
   }
 
-  /// The processes whose command line contains `text`.
-  static func processes(naming text: String) -> [Int32] {
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    return entries.compactMap(Int32.init).filter { pid in
-      guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-      return String(decoding: raw.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(text)
-    }
-  }
-
   /// Who stops the container, and whether it said it cleans up (the stop queued with the value 1).
   enum Stopper: CaseIterable, Sendable {
     /// A plain SIGTERM: the monitor's exit command releases the container.
@@ -217,7 +208,7 @@ import Testing
         // The monitor forks its exit command before it exits, and it has exited: such a fork is still running
         // (its command line, the monitor's copy or the shell's, names the marker) or has written the marker. Both
         // are checked in that order, so no fixed wait is needed and an exit command that ran cannot be missed.
-        #expect(Self.processes(naming: marker).isEmpty, "an exit command is running")
+        #expect(ProcessTable.pids(commandLineContaining: marker).isEmpty, "an exit command is running")
         #expect(!FileManager.default.fileExists(atPath: marker))
       } else {
         #expect(try await eventually { FileManager.default.fileExists(atPath: marker) }, "no exit command")
