@@ -37,17 +37,24 @@ struct BuildEndToEndTests {
     }
   }
 
-  func env(_ scratch: ScratchRoot) async throws -> Env {
-    let root = try scratch.directory("store")
+  /// The store under `scratch/name` (its step cache there too), its runtime under `name-run`; the context is
+  /// `scratch/ctx` unless given.
+  static func env(_ scratch: ScratchRoot, _ name: String = "store", context: URL? = nil) async throws -> Env {
+    let root = try scratch.directory(name)
     let store = try await ImageStore(root: root)
     _ = try await store.importOCILayout(at: try BusyboxImage.layout(), tag: "busybox:latest")
     let parent = "ckit-build-test-\(UUID().uuidString.prefix(8))"
-    let runtime = ContainerRuntime.detectingCgroups(root: try scratch.directory("run").path, cgroupParent: parent)
+    let runtime = ContainerRuntime.detectingCgroups(
+      root: try scratch.directory(name + "-run").path, cgroupParent: parent)
     for dir in Self.cgroupDirectories(parent) { scratch.register(cgroup: dir) }
     let builder = try ImageBuilder(
       storage: StoreBuildStorage(store: store), executor: RuntimeBuildExecutor(runtime: runtime), root: root)
-    return Env(store: store, runtime: runtime, builder: builder, root: root, context: try scratch.directory("ctx"))
+    return Env(
+      store: store, runtime: runtime, builder: builder, root: root,
+      context: try context ?? scratch.directory("ctx"))
   }
+
+  func env(_ scratch: ScratchRoot) async throws -> Env { try await Self.env(scratch) }
 
   /// Collects progress events.
   final class Log: @unchecked Sendable {
@@ -58,7 +65,7 @@ struct BuildEndToEndTests {
     var text: String { all.map(\.classicText).joined() }
   }
 
-  func build(_ e: Env, _ dockerfile: String, _ options: BuildOptions = BuildOptions()) async throws -> (
+  static func build(_ e: Env, _ dockerfile: String, _ options: BuildOptions = BuildOptions()) async throws -> (
     BuildResult, Log
   ) {
     let log = Log()
@@ -67,6 +74,10 @@ struct BuildEndToEndTests {
     ) { log.add($0) }
     return (r, log)
   }
+
+  func build(_ e: Env, _ dockerfile: String, _ options: BuildOptions = BuildOptions()) async throws -> (
+    BuildResult, Log
+  ) { try await Self.build(e, dockerfile, options) }
 
   /// Runs `args` in a container of `image` and returns its output.
   func runImage(_ e: Env, _ image: String, _ args: [String]) async throws -> (Int32, String) {
@@ -307,7 +318,8 @@ struct BuildEndToEndTests {
       // With the server gone, the step is still a hit: the checksum is the key, nothing is fetched.
       // SIGKILL: busybox httpd ignores SIGTERM. The scratch root reaps it.
       kill(server.processIdentifier, SIGKILL)
-      usleep(50_000)
+      // Gone before the build, so that a fetch could not succeed: an event, not a fixed wait.
+      #expect(try await eventually { !server.isRunning }, "httpd outlived SIGKILL")
       let (second, _) = try await build(e, dockerfile, BuildOptions(tags: ["url:1"]))
       #expect(second.executedSteps == 0)
       #expect(second.imageID == first.imageID)

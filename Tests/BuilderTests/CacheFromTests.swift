@@ -11,35 +11,15 @@ import Testing
 /// it continues, with the real store and runtime.
 @Suite("Cache from images", .serialized)
 struct CacheFromTests {
-  struct Env {
-    let store: ImageStore
-    let builder: ImageBuilder
-    let context: URL
-  }
+  typealias Env = BuildEndToEndTests.Env
 
-  /// A store under `scratch/name` with busybox imported, and a builder over it whose cache is there too.
   func env(_ scratch: ScratchRoot, _ name: String, context: URL) async throws -> Env {
-    let root = try scratch.directory(name)
-    let store = try await ImageStore(root: root)
-    _ = try await store.importOCILayout(at: try BusyboxImage.layout(), tag: "busybox:latest")
-    let parent = "ckit-cachefrom-test-\(UUID().uuidString.prefix(8))"
-    let runtime = ContainerRuntime.detectingCgroups(
-      root: try scratch.directory(name + "-run").path, cgroupParent: parent)
-    for dir in BuildEndToEndTests.cgroupDirectories(parent) { scratch.register(cgroup: dir) }
-    let builder = try ImageBuilder(
-      storage: StoreBuildStorage(store: store), executor: RuntimeBuildExecutor(runtime: runtime), root: root)
-    return Env(store: store, builder: builder, context: context)
+    try await BuildEndToEndTests.env(scratch, name, context: context)
   }
 
   func build(_ e: Env, _ dockerfile: String, _ options: BuildOptions) async throws -> (
     BuildResult, BuildEndToEndTests.Log
-  ) {
-    let log = BuildEndToEndTests.Log()
-    let r = try await e.builder.build(
-      dockerfile: dockerfile, context: try BuildContext(directory: e.context), options: options
-    ) { log.add($0) }
-    return (r, log)
-  }
+  ) { try await BuildEndToEndTests.build(e, dockerfile, options) }
 
   static let dockerfile = """
     FROM busybox

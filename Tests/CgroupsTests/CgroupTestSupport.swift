@@ -1,5 +1,7 @@
 import Glibc
+import OCI
 import TestSupport
+import Testing
 
 @testable import Cgroups
 
@@ -86,11 +88,7 @@ enum CgroupTest {
   }
 
   /// Whether `pid` still exists (a zombie counts as gone: it can no longer run).
-  static func isAlive(_ pid: Int32) -> Bool {
-    guard let stat = read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return false }
-    let state = stat[stat.index(close, offsetBy: 2)]
-    return state != "Z" && state != "X"
-  }
+  static func isAlive(_ pid: Int32) -> Bool { ProcessTable.isAlive(pid) }
 }
 
 extension CgroupTest {
@@ -115,4 +113,83 @@ extension CgroupTest {
 
   /// The 2 MiB huge pages the kernel holds (`hugepages=` on the guest's command line).
   static var hugePages: Int { Int(read("/proc/sys/vm/nr_hugepages") ?? "") ?? 0 }
+}
+
+extension CgroupTest {
+  /// The drivers that hold this host's resource controllers (memory, cpu, pids): v1 on this hybrid machine, v2 in
+  /// the pure v2 guest of `make test-guest`. The limit tests of the contract run on these.
+  static let resourceDrivers: [any CgroupDriver] =
+    (hasV1 ? [CgroupV1Driver(mounts: mounts)] : [])
+    + (hasV2Controllers ? [CgroupV2Driver(root: mounts.unified ?? "/sys/fs/cgroup")] : [])
+
+  /// A controller's file `name` of cgroup `path`: under the controller's v1 hierarchy, or in the one v2 tree.
+  static func file(_ driver: any CgroupDriver, _ controller: String, _ path: String, _ name: String) -> String? {
+    let base = driver.version == .v1 ? mounts.v1[controller] : (driver as? CgroupV2Driver)?.root
+    return base.flatMap { read($0 + "/" + path + "/" + name) }
+  }
+
+  /// The directories of `path` still there: in every v1 hierarchy of a v1 driver, and in the unified tree (where a
+  /// hybrid host tracks processes too).
+  static func leftovers(_ path: String, of driver: any CgroupDriver) -> [String] {
+    var dirs = (driver as? CgroupV1Driver)?.hierarchies.map { $0 + "/" + path } ?? []
+    if let unified = mounts.unified { dirs.append(unified + "/" + path) }
+    return dirs.filter(exists)
+  }
+}
+
+extension CgroupTest {
+  /// Runs `body` with cgroup `name` created below a parent of its own (with `limits` set on fresh resources, when
+  /// given); the parent is deleted with everything below it afterwards, whatever the body did.
+  static func withCgroup(
+    _ driver: any CgroupDriver, _ name: String, limits: ((inout LinuxResources) -> Void)? = nil,
+    _ body: (String) async throws -> Void
+  ) async throws {
+    let parent = uniqueParent()
+    defer { try? driver.delete(parent) }
+    var resources = LinuxResources()
+    limits?(&resources)
+    try driver.create(parent + "/" + name, resources: limits == nil ? nil : resources)
+    try await body(parent + "/" + name)
+  }
+
+  /// The limits both real drivers' read-back tests write: memory with a reservation and swap, CPU shares, quota
+  /// and set, pids.
+  static var sampleLimits: LinuxResources {
+    var resources = LinuxResources()
+    resources.memory = .init(limit: 64 << 20, reservation: 32 << 20, swap: 96 << 20)
+    resources.cpu = .init(shares: 512, quota: 50_000, period: 100_000, cpus: "0", mems: "0")
+    resources.pids = .init(limit: 64)
+    return resources
+  }
+}
+
+extension CgroupTest {
+  /// The read-back tests' common end: after their update to 256 MiB of memory and 10 pids, the stats report both;
+  /// a memory limit of -1 then lifts the limit.
+  static func expectUpdatedStatsThenLiftMemory(_ driver: any CgroupDriver, _ path: String) throws {
+    let stats = try driver.stats(path)
+    #expect(stats.memory?.limit == 256 << 20)
+    #expect(stats.pids == .init(current: 0, limit: 10))
+    var unlimited = LinuxResources()
+    unlimited.memory = .init(limit: -1)
+    try driver.update(path, resources: unlimited)
+    #expect(try driver.stats(path).memory?.limit == nil)
+  }
+}
+
+extension CgroupDriver {
+  /// Creates `path` with `resources` and starts `script` in it: the child's `read _` holds it until it is placed,
+  /// so everything it does (forks, allocations) is accounted there.
+  func start(_ script: String, in path: String, resources: LinuxResources? = nil) throws -> ChildProcess {
+    try create(path, resources: resources)
+    return try place(script, in: path)
+  }
+
+  /// Starts `script` in the existing cgroup `path`, released once it is placed.
+  func place(_ script: String, in path: String) throws -> ChildProcess {
+    let child = try ChildProcess(script)
+    try addProcess(child.pid, to: path)
+    child.release()
+    return child
+  }
 }

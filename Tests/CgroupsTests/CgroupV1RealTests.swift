@@ -15,28 +15,20 @@ struct CgroupV1RealTests {
   let parent = CgroupTest.uniqueParent()
 
   func file(_ controller: String, _ path: String, _ name: String) -> String? {
-    CgroupTest.read((CgroupTest.mounts.v1[controller] ?? "/nonexistent") + "/" + path + "/" + name)
+    CgroupTest.file(driver, controller, path, name)
   }
 
-  func leftovers(_ path: String) -> [String] {
-    var dirs = driver.hierarchies.map { $0 + "/" + path }
-    if let unified = CgroupTest.mounts.unified { dirs.append(unified + "/" + path) }
-    return dirs.filter(CgroupTest.exists)
-  }
+  func leftovers(_ path: String) -> [String] { CgroupTest.leftovers(path, of: driver) }
 
   @Test func limitsAreWrittenAndReadBack() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/limits"
-    var resources = LinuxResources()
-    resources.memory = .init(limit: 64 << 20, reservation: 32 << 20, swap: 64 << 20)
-    resources.cpu = .init(shares: 512, quota: 50_000, period: 100_000, cpus: "0", mems: "0")
-    resources.pids = .init(limit: 64)
-    try driver.create(path, resources: resources)
+    try driver.create(path, resources: CgroupTest.sampleLimits)
 
     #expect(file("memory", path, "memory.limit_in_bytes") == "67108864")
     #expect(file("memory", path, "memory.soft_limit_in_bytes") == "33554432")
     if CgroupTest.exists(CgroupTest.mounts.v1["memory"]! + "/memory.memsw.limit_in_bytes") {
-      #expect(file("memory", path, "memory.memsw.limit_in_bytes") == "67108864")
+      #expect(file("memory", path, "memory.memsw.limit_in_bytes") == "100663296")
     }
     #expect(file("cpu", path, "cpu.shares") == "512")
     #expect(file("cpu", path, "cpu.cfs_quota_us") == "50000")
@@ -57,14 +49,7 @@ struct CgroupV1RealTests {
     #expect(file("cpu", path, "cpu.cfs_period_us") == "50000")
     #expect(file("pids", path, "pids.max") == "10")
 
-    let stats = try driver.stats(path)
-    #expect(stats.memory?.limit == 256 << 20)
-    #expect(stats.pids == .init(current: 0, limit: 10))
-
-    var unlimited = LinuxResources()
-    unlimited.memory = .init(limit: -1)
-    try driver.update(path, resources: unlimited)
-    #expect(try driver.stats(path).memory?.limit == nil)
+    try CgroupTest.expectUpdatedStatsThenLiftMemory(driver, path)
     if CgroupTest.exists(CgroupTest.mounts.v1["memory"]! + "/memory.memsw.limit_in_bytes") {
       #expect(file("memory", path, "memory.memsw.limit_in_bytes") == String(CgroupV1Driver.unlimitedMemory))
     }
@@ -104,9 +89,7 @@ struct CgroupV1RealTests {
     #expect(file("cpuset", foreign + "/child", "cpuset.mems") == hostMems)
 
     // Tasks are accepted in a cloned cpuset (the kernel refuses them in an empty one).
-    let child = try ChildProcess("read _")
-    try driver.addProcess(child.pid, to: parent + "/plain")
-    child.release()
+    let child = try driver.place("read _", in: parent + "/plain")
     #expect(await child.wait() != nil)
 
     try driver.delete(parent)
@@ -132,83 +115,6 @@ struct CgroupV1RealTests {
     }
     try driver.delete(parent)
     #expect(leftovers(parent).isEmpty)
-  }
-
-  @Test func cpuQuotaThrottlesAndCpusetPinsARealProcess() async throws {
-    defer { try? driver.delete(parent) }
-    let path = parent + "/cpu"
-    var resources = LinuxResources()
-    resources.cpu = .init(quota: 10_000, period: 100_000, cpus: "0")  // 10% of one CPU, on CPU 0
-    try driver.create(path, resources: resources)
-    let child = try ChildProcess("read _; while :; do :; done")
-    try driver.addProcess(child.pid, to: path)
-    let clock = ContinuousClock()
-    let released = clock.now
-    child.release()
-    #expect(CgroupTest.read("/proc/\(child.pid)/status")?.contains("Cpus_allowed_list:\t0\n") == true)
-    // Throttled once it has used its 10 ms of a period: at once on an idle CPU 0, later when the suite's other
-    // work shares it. At least 450 ms, so that the usage below compares against a spin of that long.
-    try await Task.sleep(for: .milliseconds(450))
-    let throttled = try await eventuallyValue(every: .milliseconds(50)) { () -> CgroupStats.CPU? in
-      let cpu = try driver.stats(path).cpu
-      return (cpu?.throttledPeriods ?? 0) >= 2 ? cpu : nil
-    }
-    let elapsed = clock.now - released
-    let last = try driver.stats(path).cpu
-    let cpu = try #require(throttled, "never throttled: \(String(describing: last))")
-    #expect(cpu.throttledNanoseconds > 0)
-    // Unthrottled, a spinning shell alone on CPU 0 would use all of `elapsed`; 10% of it is the most it may take
-    // (+ one period of slack and the first period's head start).
-    let allowed = elapsed / 10 + .milliseconds(100)
-    #expect(
-      Duration.nanoseconds(Int64(cpu.usageNanoseconds)) < allowed, "used \(cpu.usageNanoseconds) ns in \(elapsed)")
-    try driver.delete(path)
-    #expect(await child.wait() != nil)
-  }
-
-  @Test func memoryLimitIsEnforcedByTheOOMKiller() async throws {
-    defer { try? driver.delete(parent) }
-    let path = parent + "/oom"
-    var resources = LinuxResources()
-    resources.memory = .init(limit: 32 << 20, swap: 32 << 20)
-    try driver.create(path, resources: resources)
-    #expect(try driver.oomKillCount(path) == 0)
-
-    // tail keeps a newline-free stream in memory: 256 MiB against a 32 MiB limit.
-    let child = try ChildProcess("read _; head -c 268435456 /dev/zero | tail; exit $?")
-    try driver.addProcess(child.pid, to: path)
-    child.release()
-    #expect(await child.wait(timeout: .seconds(30)) != nil)
-    #expect(child.exitCode == 128 + SIGKILL)  // the shell reports tail's SIGKILL
-    #expect(try driver.oomKillCount(path) >= 1)
-    let stats = try driver.stats(path)
-    #expect((stats.memory?.peak ?? 0) > 16 << 20)
-    #expect((stats.memory?.peak ?? .max) <= 32 << 20)
-    try driver.delete(path)
-  }
-
-  @Test func pidsLimitStopsAForkLoop() async throws {
-    defer { try? driver.delete(parent) }
-    let path = parent + "/pids"
-    var resources = LinuxResources()
-    resources.pids = .init(limit: 6)
-    try driver.create(path, resources: resources)
-
-    let child = try ChildProcess("read _; i=0; while [ $i -lt 30 ]; do sleep 3600 & i=$((i+1)); done; exit 0")
-    try driver.addProcess(child.pid, to: path)
-    child.release()
-    #expect(await child.wait() != nil)
-    let refused = CgroupFS.keyedValues(file("pids", path, "pids.events") ?? "")["max"] ?? 0
-    #expect(refused > 0)
-    let stats = try driver.stats(path)
-    #expect(stats.pids?.limit == 6)
-    #expect((stats.pids?.current ?? 99) <= 6)
-    let survivors = try driver.processes(in: path)
-    #expect(!survivors.isEmpty && survivors.count <= 6, "sh: \(child.outcome), survivors \(survivors)")
-
-    try driver.delete(path)
-    for pid in survivors { #expect(!CgroupTest.isAlive(pid)) }
-    #expect(leftovers(path).isEmpty)
   }
 
   @Test func freezerFreezesAndThaws() async throws {
@@ -242,19 +148,6 @@ struct CgroupV1RealTests {
     try driver.delete(path)
   }
 
-  @Test func deleteOfAFrozenCgroupKillsItsProcesses() async throws {
-    defer { try? driver.delete(parent) }
-    let path = parent + "/frozen-delete"
-    try driver.create(path, resources: nil)
-    let child = try ChildProcess("exec sleep 3600")
-    try driver.addProcess(child.pid, to: path)
-    try driver.freeze(path)
-    try driver.delete(path)  // `docker rm -f` of a paused container
-    #expect(await child.wait() != nil)
-    #expect(child.terminatingSignal == SIGKILL)
-    #expect(leftovers(path).isEmpty)
-  }
-
   @Test func statsReportRealUsage() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/stats"
@@ -279,35 +172,6 @@ struct CgroupV1RealTests {
     #expect(await child.wait() != nil)
   }
 
-  @Test func deleteKillsLeftoversInNestedCgroupsAndRemovesEveryDirectory() async throws {
-    defer { try? driver.delete(parent) }
-    let path = parent + "/nested"
-    try driver.create(path, resources: nil)
-    try driver.create(path + "/inner", resources: nil)
-    let outer = try ChildProcess("read _; sleep 3600 & exec sleep 3600")
-    let inner = try ChildProcess("exec sleep 3600")
-    try driver.addProcess(outer.pid, to: path)
-    try driver.addProcess(inner.pid, to: path + "/inner")
-    outer.release()
-    if let unified = CgroupTest.mounts.unified {
-      // Hybrid host: the process is tracked in the unified tree too.
-      #expect(CgroupTest.read("/proc/\(inner.pid)/cgroup")?.contains("0::/\(path)/inner") == true)
-      #expect(CgroupTest.exists(unified + "/" + path + "/inner"))
-    }
-    let pids = try await CgroupTest.awaitProcesses(2, in: path, driver: driver)
-    #expect(pids.count == 2, "outer: \(outer.outcome), inner: \(inner.outcome)")
-
-    try driver.delete(path)
-    #expect(await outer.wait() != nil)
-    #expect(outer.terminatingSignal == SIGKILL)
-    #expect(await inner.wait() != nil)
-    #expect(inner.terminatingSignal == SIGKILL)
-    for pid in pids { #expect(!CgroupTest.isAlive(pid)) }
-    #expect(leftovers(path).isEmpty)
-    try driver.delete(parent)
-    #expect(leftovers(parent).isEmpty)
-  }
-
   @Test func deviceRulesAreEnforced() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/devices"
@@ -317,10 +181,8 @@ struct CgroupV1RealTests {
     let list = file("devices", path, "devices.list") ?? ""
     #expect(list.contains("c 1:3 rwm") && list.contains("c 136:* rwm") && !list.contains("a *:* rwm"))
     // /dev/null (1:3) is a default and opens; /dev/loop-control (10:237) is denied.
-    let child = try ChildProcess(
-      "read _; head -c0 /dev/null || exit 2; if head -c0 /dev/loop-control; then exit 1; fi; exit 0")
-    try driver.addProcess(child.pid, to: path)
-    child.release()
+    let child = try driver.place(
+      "read _; head -c0 /dev/null || exit 2; if head -c0 /dev/loop-control; then exit 1; fi; exit 0", in: path)
     #expect(await child.wait() != nil)
     #expect(child.exitCode == 0)
     try driver.delete(path)

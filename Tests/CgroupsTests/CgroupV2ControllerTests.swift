@@ -28,10 +28,7 @@ struct CgroupV2ControllerTests {
   @Test func limitsAreWrittenAndReadBack() async throws {
     defer { try? driver.delete(parent) }
     let path = parent + "/limits"
-    var resources = LinuxResources()
-    resources.memory = .init(limit: 64 << 20, reservation: 32 << 20, swap: 96 << 20)
-    resources.cpu = .init(shares: 512, quota: 50_000, period: 100_000, cpus: "0", mems: "0")
-    resources.pids = .init(limit: 64)
+    var resources = CgroupTest.sampleLimits
     resources.blockIO = .init(weight: 500)
     resources.hugepageLimits = [.init(pageSize: "2MB", limit: 4 << 20)]
     try driver.create(path, resources: resources)
@@ -65,38 +62,9 @@ struct CgroupV2ControllerTests {
     #expect(file(path, "memory.swap.max") == "0")
     #expect(file(path, "cpu.max") == "max 100000")
     #expect(file(path, "pids.max") == "10")
-    let stats = try driver.stats(path)
-    #expect(stats.memory?.limit == 256 << 20)
-    #expect(stats.pids == .init(current: 0, limit: 10))
-
-    var unlimited = LinuxResources()
-    unlimited.memory = .init(limit: -1)
-    try driver.update(path, resources: unlimited)
+    try CgroupTest.expectUpdatedStatsThenLiftMemory(driver, path)
     #expect(file(path, "memory.max") == "max")
     #expect(file(path, "memory.swap.max") == "max")
-    #expect(try driver.stats(path).memory?.limit == nil)
-    try driver.delete(path)
-  }
-
-  @Test func memoryLimitIsEnforcedByTheOOMKillerAndCountedInMemoryEvents() async throws {
-    defer { try? driver.delete(parent) }
-    let path = parent + "/oom"
-    var resources = LinuxResources()
-    resources.memory = .init(limit: 32 << 20, swap: 32 << 20)  // no swap: the limit is the limit
-    try driver.create(path, resources: resources)
-    #expect(try driver.oomKillCount(path) == 0)
-
-    // tail keeps a newline-free stream in memory: 256 MiB against a 32 MiB limit.
-    let child = try ChildProcess("read _; head -c 268435456 /dev/zero | tail; exit $?")
-    try driver.addProcess(child.pid, to: path)
-    child.release()
-    #expect(await child.wait(timeout: .seconds(60)) != nil)
-    #expect(child.exitCode == 128 + SIGKILL)  // the shell reports tail's SIGKILL
-    #expect(try driver.oomKillCount(path) >= 1)
-    #expect(events(path, "memory.events")["oom_kill"] ?? 0 >= 1)
-    #expect(events(path, "memory.events")["max"] ?? 0 >= 1)
-    let stats = try driver.stats(path)
-    #expect((stats.memory?.peak ?? stats.memory?.usage ?? .max) <= 32 << 20)
     try driver.delete(path)
   }
 
@@ -110,9 +78,8 @@ struct CgroupV2ControllerTests {
     #expect(file(path, "memory.swap.max") == String(128 << 20))
 
     // 64 MiB held in memory by tail: twice the memory limit, so half of it must be swapped out.
-    let child = try ChildProcess("read _; n=$(head -c 67108864 /dev/zero | tail | wc -c); [ \"$n\" = 67108864 ]")
-    try driver.addProcess(child.pid, to: path)
-    child.release()
+    let child = try driver.place(
+      "read _; n=$(head -c 67108864 /dev/zero | tail | wc -c); [ \"$n\" = 67108864 ]", in: path)
     #expect(await child.wait(timeout: .seconds(120)) != nil)
     #expect(child.exitCode == 0, "\(child.outcome)")
     #expect(try driver.oomKillCount(path) == 0)
@@ -123,59 +90,12 @@ struct CgroupV2ControllerTests {
     noSwap.memory = .init(limit: 32 << 20, swap: 32 << 20)
     try driver.update(path, resources: noSwap)
     #expect(file(path, "memory.swap.max") == "0")
-    let second = try ChildProcess("read _; n=$(head -c 67108864 /dev/zero | tail | wc -c); [ \"$n\" = 67108864 ]")
-    try driver.addProcess(second.pid, to: path)
-    second.release()
+    let second = try driver.place(
+      "read _; n=$(head -c 67108864 /dev/zero | tail | wc -c); [ \"$n\" = 67108864 ]", in: path)
     #expect(await second.wait(timeout: .seconds(120)) != nil)
     #expect(second.exitCode != 0)
     #expect(try driver.oomKillCount(path) >= 1)
     try driver.delete(path)
-  }
-
-  @Test func cpuMaxThrottlesAndCpusetPinsARealProcess() async throws {
-    defer { try? driver.delete(parent) }
-    let path = parent + "/cpu"
-    let cpus = CgroupTest.read(driver.root + "/cpuset.cpus.effective") ?? "0"
-    let last = String(cpus.split(whereSeparator: { $0 == "," || $0 == "-" }).last ?? "0")
-    var resources = LinuxResources()
-    resources.cpu = .init(quota: 10_000, period: 100_000, cpus: last)
-    try driver.create(path, resources: resources)
-    let child = try ChildProcess("read _; while :; do :; done")
-    try driver.addProcess(child.pid, to: path)
-    child.release()
-    defer { kill(child.pid, SIGKILL) }
-
-    let throttled = try await eventually(timeout: .seconds(30)) {
-      (try? driver.stats(path).cpu?.throttledPeriods ?? 0) ?? 0 > 0
-    }
-    #expect(throttled, "a busy loop under cpu.max 10000 100000 was never throttled")
-    #expect(events(path, "cpu.stat")["nr_throttled"] ?? 0 > 0)
-    let status = CgroupTest.read("/proc/\(child.pid)/status") ?? ""
-    #expect(status.contains("Cpus_allowed_list:\t\(last)\n"), "\(status)")
-    #expect(file(path, "cpuset.cpus.effective") == last)
-    try driver.delete(path)
-    #expect(await child.wait() != nil)
-  }
-
-  @Test func pidsLimitStopsAForkLoop() async throws {
-    defer { try? driver.delete(parent) }
-    let path = parent + "/pids"
-    var resources = LinuxResources()
-    resources.pids = .init(limit: 6)
-    try driver.create(path, resources: resources)
-
-    let child = try ChildProcess("read _; i=0; while [ $i -lt 30 ]; do sleep 3600 & i=$((i+1)); done; exit 0")
-    try driver.addProcess(child.pid, to: path)
-    child.release()
-    #expect(await child.wait(timeout: .seconds(60)) != nil)
-    #expect(events(path, "pids.events")["max"] ?? 0 > 0)
-    let stats = try driver.stats(path)
-    #expect(stats.pids?.limit == 6)
-    #expect((stats.pids?.current ?? 99) <= 6)
-    let survivors = try driver.processes(in: path)
-    #expect(!survivors.isEmpty && survivors.count <= 6, "sh: \(child.outcome), survivors \(survivors)")
-    try driver.delete(path)
-    for pid in survivors { #expect(!CgroupTest.isAlive(pid)) }
   }
 
   @Test(.enabled(if: CgroupTest.scratchDisk != nil, "requires v2 controllers and the guest's scratch disk"))
@@ -215,9 +135,7 @@ struct CgroupV2ControllerTests {
     try driver.create(path, resources: resources)
     // Two private huge pages (MAP_HUGETLB): the first fault is charged, the second is over the limit: SIGBUS.
     let map = "import mmap; m = mmap.mmap(-1, 4 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | 0x40000)"
-    let child = try ChildProcess("read _; exec python3 -c '\(map); m[0] = 1; m[2 << 20] = 1'")
-    try driver.addProcess(child.pid, to: path)
-    child.release()
+    let child = try driver.place("read _; exec python3 -c '\(map); m[0] = 1; m[2 << 20] = 1'", in: path)
     #expect(await child.wait(timeout: .seconds(60)) != nil)
     #expect(child.terminatingSignal == SIGBUS, "\(child.outcome)")
     #expect(events(path, "hugetlb.2MB.events")["max"] ?? 0 >= 1)

@@ -205,7 +205,10 @@ import Testing
       // The exit command is the monitor's orphan: wait for the shell it starts, however long a loaded machine
       // takes to run it. Where it must not run, the monitor is gone and the marker stays absent.
       if stopper == .cleanerAlive {
-        try await Task.sleep(for: .milliseconds(300))
+        // The monitor forks its exit command before it exits, and it has exited: such a fork is still running
+        // (its command line, the monitor's copy or the shell's, names the marker) or has written the marker. Both
+        // are checked in that order, so no fixed wait is needed and an exit command that ran cannot be missed.
+        #expect(ProcessTable.pids(commandLineContaining: marker).isEmpty, "an exit command is running")
         #expect(!FileManager.default.fileExists(atPath: marker))
       } else {
         #expect(try await eventually { FileManager.default.fileExists(atPath: marker) }, "no exit command")

@@ -8,32 +8,14 @@ import Testing
 /// file read back.
 @Suite("Runtime with cgroups on the real kernel", .enabled(if: isRoot, "requires root"))
 struct CgroupLimitTests {
-  /// The container's cgroup directory for `controller`, from /proc/PID/cgroup and the host's mounts.
-  static func cgroupFile(pid: Int32, controller: String, file: String) throws -> String {
-    let lines = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8).split(separator: "\n")
-    for line in lines {
-      let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
-      guard parts.count == 3 else { continue }
-      let controllers = parts[1].split(separator: ",").map(String.init)
-      if controllers.contains(controller) {
-        return "/sys/fs/cgroup/\(parts[1])\(parts[2])/\(file)"
-      }
-      if parts[1].isEmpty, controller == "unified" || CgroupLayout.host == .unified {
-        return (CgroupLayout.host == .unified ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified") + "\(parts[2])/\(file)"
-      }
-    }
-    throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "\(controller) for \(pid)"])
-  }
-
   /// The content of the container's cgroup file.
   static func readCgroup(pid: Int32, controller: String, file: String) throws -> String {
-    try String(contentsOfFile: try cgroupFile(pid: pid, controller: controller, file: file), encoding: .utf8)
+    try CgroupLayout.read(file, controller: controller, process: String(pid))
   }
 
   @Test("a memory limit is enforced: the process past it is OOM-killed and reported as such")
   func memoryLimit() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let spec = f.spec(
         ["sh", "-c", "dd if=/dev/zero of=/dev/null bs=256M count=1; echo \"dd status $?\""],
         limits: { $0.memory = LinuxResources.Memory(limit: 32 << 20, swap: 32 << 20) })
@@ -52,8 +34,7 @@ struct CgroupLimitTests {
 
   @Test("an OOM-killed init is reported as OOM killed")
   func oomKilledInit() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let spec = f.spec(
         ["dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1"],
         limits: { $0.memory = LinuxResources.Memory(limit: 32 << 20, swap: 32 << 20) })
@@ -65,8 +46,7 @@ struct CgroupLimitTests {
 
   @Test("pids.max stops a fork loop")
   func pidsLimit() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       // Counting and cleaning up with shell builtins only: once the limit is reached no fork works.
       // The inner shell forks until refused and gives up; the outer one counts what is left.
       let script =
@@ -82,8 +62,7 @@ struct CgroupLimitTests {
 
   @Test("cpu quota and cpuset read back from the cgroup files")
   func cpuReadBack() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let spec = f.spec(
         ["sleep", "3600"], limits: { $0.cpu = LinuxResources.CPU(quota: 50_000, period: 100_000, cpus: "0") })
       let c = try await f.create(spec, id: "cpu")
@@ -102,8 +81,7 @@ struct CgroupLimitTests {
 
   @Test("pause freezes, resume thaws (state read back)")
   func pauseResume() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let c = try await f.start(f.spec(["sleep", "3600"]), id: "frozen")
       try c.pause()
       #expect(c.state().status == .paused)
@@ -118,8 +96,7 @@ struct CgroupLimitTests {
 
   @Test("kill --all signals every process of the cgroup")
   func killAll() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let c = try await f.start(f.spec(["sh", "-c", "sleep 3600 & sleep 3600 & wait"]), id: "all")
       let cgroups = try #require(f.runtime.cgroups)
       let path = try #require(c.cgroupPath)

@@ -10,8 +10,7 @@ import Testing
 struct ChildHookStateTests {
   /// The `pid` a startContainer hook was given, and the container's host pid.
   func hookPid(ownPidNamespace: Bool) async throws -> (seen: Int, host: Int32) {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["true"])
       if !ownPidNamespace { spec.linux?.namespaces?.removeAll { $0.type == .pid } }
       var hooks = Spec.Hooks()
@@ -19,7 +18,7 @@ struct ChildHookStateTests {
       spec.hooks = hooks
       let id = "sc-state-\(ownPidNamespace)"
       let c = try await f.runtime.create(id: id, spec: spec, io: .null)
-      scratch.register(pid: c.pid)
+      f.scratch.register(pid: c.pid)
       let host = c.pid
       try await c.start()
       _ = await c.wait()

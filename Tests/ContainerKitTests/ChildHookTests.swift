@@ -13,9 +13,8 @@ struct ChildHookTests {
 
   @Test("createContainer runs in the container's mount namespace, after createRuntime, before pivot_root")
   func createContainer() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
-      let out = try scratch.directory("hook-out").path
+    try await withRuntimeFixture { f in
+      let out = try f.scratch.directory("hook-out").path
       let rootfs = f.rootfs.path
       let spec = f.spec(
         ["true"],
@@ -58,8 +57,7 @@ struct ChildHookTests {
 
   @Test("a failing createContainer hook fails create, naming the hook; nothing is left")
   func failingCreateContainer() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       await f.expectCreateFails(
         f.spec(["true"], hooks: { $0.createContainer = [Spec.Hook(path: "/bin/false")] }), id: "cc-fail",
         "createContainer hook /bin/false: exited with status 1")
@@ -71,10 +69,9 @@ struct ChildHookTests {
 
   @Test("a createContainer hook past its timeout is killed and fails create")
   func createContainerTimeout() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch, cgroups: false)
-      let marker = scratch.path.appendingPathComponent("late").path
-      let started = scratch.path.appendingPathComponent("started").path
+    try await withRuntimeFixture(cgroups: false) { f in
+      let marker = f.scratch.path.appendingPathComponent("late").path
+      let started = f.scratch.path.appendingPathComponent("started").path
       var spec = f.spec(
         ["true"],
         hooks: {
@@ -99,8 +96,7 @@ struct ChildHookTests {
 
   @Test("startContainer resolves in the container and runs before the program, which sees its marker")
   func startContainer() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       // Only the container has /start-hook: its path must resolve after pivot_root.
       let script = f.rootfs.appendingPathComponent("start-hook").path
       try "#!/bin/sh\n{ echo \"hooked $(hostname)\"; cat; } > /marker\n".write(
@@ -123,8 +119,7 @@ struct ChildHookTests {
 
   @Test("a failing startContainer hook fails start and the program never runs")
   func failingStartContainer() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let spec = f.spec(["touch", "/ran"], hooks: { $0.startContainer = [Self.sh("echo not ready >&2; exit 3")] })
       let c = try await f.create(spec, id: "sc-fail")
       await #expect { try await c.start() } throws: {
@@ -138,8 +133,7 @@ struct ChildHookTests {
 
   @Test("startContainer runs with the program's identity and the container's stdio")
   func startContainerIdentity() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(
         ["sh", "-c", "echo program $(id -u)"],
         hooks: {

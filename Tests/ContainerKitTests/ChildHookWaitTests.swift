@@ -15,22 +15,19 @@ struct ChildHookWaitTests {
   /// A profile that refuses pidfd_open as an old kernel would (ENOSYS), loaded before the hooks.
   static func withoutPidfd(_ spec: inout Spec) {
     spec.process?.noNewPrivileges = false
-    spec.linux?.seccomp = Spec.Seccomp(
-      defaultAction: "SCMP_ACT_ALLOW",
-      syscalls: [.init(names: ["pidfd_open"], action: "SCMP_ACT_ERRNO", errnoRet: UInt32(ENOSYS))])
+    spec.linux?.seccomp = .denying(["pidfd_open"], errno: ENOSYS)
   }
 
   @Test("a startContainer hook past its timeout is killed even when pidfd_open is refused")
   func timeoutWithoutPidfd() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["touch", "/ran"])
       Self.withoutPidfd(&spec)
       var hooks = Spec.Hooks()
       hooks.startContainer = [Spec.Hook(path: "/bin/sh", args: ["sh", "-c", "sleep 5"], timeout: 1)]
       spec.hooks = hooks
       let c = try await f.runtime.create(id: "sc-nopidfd", spec: spec, io: .null)
-      scratch.register(pid: c.pid)
+      f.scratch.register(pid: c.pid)
       await #expect { try await c.start() } throws: {
         "\($0)" == "startContainer hook /bin/sh: timed out after 1s"
       }
@@ -43,8 +40,7 @@ struct ChildHookWaitTests {
 
   @Test("a failing hook's error quotes the end of a long stderr, with and without a pidfd")
   func longStderrTail() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       for pidfd in [true, false] {
         var spec = f.spec(["true"])
         if !pidfd { Self.withoutPidfd(&spec) }
@@ -57,7 +53,7 @@ struct ChildHookWaitTests {
         spec.hooks = hooks
         let id = "sc-tail-\(pidfd)"
         let c = try await f.runtime.create(id: id, spec: spec, io: .null)
-        scratch.register(pid: c.pid)
+        f.scratch.register(pid: c.pid)
         await #expect {
           try await c.start()
         } throws: {
@@ -78,9 +74,8 @@ struct ChildHookWaitTests {
   /// the pool busy for tens of seconds, which must not fail a start that leaves it free.
   @Test("start waits for startContainer hooks off the concurrency pool")
   func startLeavesThePoolFree() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch, cgroups: false)
-      let shared = try scratch.directory("go-ahead")
+    try await withRuntimeFixture(cgroups: false) { f in
+      let shared = try f.scratch.directory("go-ahead")
       let count = max(2, ProcessInfo.processInfo.activeProcessorCount)
       var containers: [Container] = []
       for i in 0..<count {
@@ -93,7 +88,7 @@ struct ChildHookWaitTests {
         ]
         spec.hooks = hooks
         let c = try await f.runtime.create(id: "sc-pool-\(i)", spec: spec, io: .null)
-        scratch.register(pid: c.pid)
+        f.scratch.register(pid: c.pid)
         containers.append(c)
       }
       let results = await withTaskGroup(of: String?.self) { group in
@@ -106,6 +101,8 @@ struct ChildHookWaitTests {
           }
         }
         group.addTask {
+          // This sleep is the behaviour under test, not a wait for an effect: the task must need the pool again
+          // after the starts are under way, which it can only get if they left it free.
           try? await Task.sleep(for: .milliseconds(500))
           FileManager.default.createFile(atPath: shared.appendingPathComponent("go").path, contents: Data())
           return nil

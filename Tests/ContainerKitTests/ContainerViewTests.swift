@@ -14,8 +14,7 @@ struct ContainerViewTests {
 
   @Test("a time namespace: /proc/uptime inside is ahead by the boottime offset")
   func timeOffsets() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let offset: Int64 = 10 * 86_400
       var spec = f.spec(["cat", "/proc/uptime"])
       spec.linux?.namespaces?.append(Spec.Namespace(.time))
@@ -35,8 +34,7 @@ struct ContainerViewTests {
 
   @Test("a time namespace: the program's children see the offset too")
   func timeOffsetsOfChildren() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["sh", "-c", "cat /proc/uptime & wait"])
       spec.linux?.namespaces?.append(Spec.Namespace(.time))
       spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 2_000_000)]
@@ -49,8 +47,7 @@ struct ContainerViewTests {
 
   @Test("time offsets without a time namespace, or on an unknown clock, are errors naming the field")
   func badTimeOffsets() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["true"])
       spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 5)]
       await f.expectCreateFails(
@@ -64,8 +61,7 @@ struct ContainerViewTests {
 
   @Test("exec joins the container's time namespace")
   func execTimeNamespace() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["sleep", "3600"])
       spec.linux?.namespaces?.append(Spec.Namespace(.time))
       spec.linux?.timeOffsets = ["boottime": Spec.TimeOffset(secs: 1_000_000)]
@@ -79,8 +75,7 @@ struct ContainerViewTests {
 
   @Test("a terminal from the container's own devpts: tty is /dev/pts/0, listed there, bound on /dev/console")
   func console() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let script = "stat -c '%F %t' /dev/console; echo hi > /dev/console; tty; ls -1 /dev/pts; stty size"
       // The master came back from the child: resizing it reaches the program's terminal.
       let r = try await f.runOnTerminal(
@@ -94,8 +89,7 @@ struct ContainerViewTests {
 
   @Test("in a user namespace, the terminal belongs to the program's user")
   func terminalInUserNamespace() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["sh", "-c", "tty; stat -c %u $(tty)"])
       try f.inUserNamespace(&spec, hostID: 200_000)
       spec.process?.user = Spec.User(uid: 1000, gid: 1000)
@@ -107,8 +101,7 @@ struct ContainerViewTests {
 
   @Test("exec with a terminal gets the next pty of the container's devpts")
   func execTerminal() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let c = try await f.start(f.spec(["sleep", "3600"]), id: "exec-tty", io: .terminal())
       let p = try await c.exec(Spec.Process(args: ["sh", "-c", "tty; ls -1 /dev/pts"]), io: .terminal())
       let out = await RuntimeFixture.readTerminal(try #require(p.streams.terminal))
@@ -122,8 +115,7 @@ struct ContainerViewTests {
 
   @Test("without a terminal there is no /dev/console")
   func noConsole() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let r = try await f.run(f.spec(["sh", "-c", "test -e /dev/console; echo $?"]))
       #expect(r.out == "1\n")
     }
@@ -147,8 +139,7 @@ struct ContainerViewTests {
 
   @Test("a cgroup namespace: its own cgroup is the root of /proc/self/cgroup and of the cgroupfs it mounts")
   func cgroupNamespace() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let (memory, pids) = (CgroupLayout.directory("memory"), CgroupLayout.directory("pids"))
       let script = """
         cat /proc/self/cgroup; echo --
@@ -175,8 +166,7 @@ struct ContainerViewTests {
 
   @Test("no cgroup namespace: the container's own cgroup directories are bound in, read-only")
   func cgroupBinds() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       // v1: a directory per hierarchy (cpu a link to cpu,cpuacct); v2: the container's own directory of the tree.
       let (memory, pids) = (CgroupLayout.directory("memory"), CgroupLayout.directory("pids"))
       let ownLine = CgroupLayout.host == .unified ? "cat /proc/self/cgroup" : "grep memory /proc/self/cgroup"
@@ -203,8 +193,7 @@ struct ContainerViewTests {
 
   @Test("a cgroup namespace owned by a user namespace: the same own view")
   func cgroupNamespaceInUserNamespace() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let limit = CgroupLayout.directory("memory") + "/" + CgroupLayout.memoryLimitFile
       let script = "grep -c ':/$' /proc/self/cgroup; cat \(limit)"
       var spec = Self.cgroupSpec(f, script, namespace: true)

@@ -8,9 +8,8 @@ import Testing
 struct HookTests {
   @Test("prestart, createRuntime, poststart and poststop run with the state on stdin")
   func hooksRun() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
-      let log = scratch.path.appendingPathComponent("hooks.log").path
+    try await withRuntimeFixture { f in
+      let log = f.scratch.path.appendingPathComponent("hooks.log").path
       func hook(_ name: String) -> Spec.Hook {
         // Each hook appends its name and the status it was told to the log.
         Spec.Hook(
@@ -37,9 +36,8 @@ struct HookTests {
 
   @Test("the state file is on disk when prestart runs (written while the child sets up), with the container's pid")
   func stateFileBeforePrestart() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
-      let copy = scratch.path.appendingPathComponent("state-at-prestart.json").path
+    try await withRuntimeFixture { f in
+      let copy = f.scratch.path.appendingPathComponent("state-at-prestart.json").path
       let stateFile = f.runtime.root.appendingPathComponent("early/state.json").path
       let spec = f.spec(
         ["true"], hooks: { $0.prestart = [Spec.Hook(path: "/bin/cp", args: ["cp", stateFile, copy])] })
@@ -53,8 +51,7 @@ struct HookTests {
 
   @Test("a failing prestart or createRuntime hook fails create, quoting its stderr, and leaves nothing behind")
   func failingHook() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       await f.expectCreateFails(
         f.spec(["true"], hooks: { $0.prestart = [Spec.Hook(path: "/bin/false")] }), id: "badhook",
         "prestart hook /bin/false: exited with status 1")
@@ -70,9 +67,8 @@ struct HookTests {
 
   @Test("a hook past its timeout is killed and fails create; args[0] is the hook's argv[0], env is all it gets")
   func hookTimeoutAndArgv() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
-      let out = scratch.path.appendingPathComponent("argv.txt").path
+    try await withRuntimeFixture { f in
+      let out = f.scratch.path.appendingPathComponent("argv.txt").path
       var spec = f.spec(["true"])
       var hooks = Spec.Hooks()
       hooks.prestart = [

@@ -13,19 +13,30 @@ struct InProcessStartTests {
     return String(decoding: raw.split(separator: 0).first ?? Data(), as: UTF8.self)
   }
 
+  /// Whether the process sleeps in read(2) (/proc/PID/syscall names the call a blocked task is in; read is 0 on
+  /// x86_64 and 63 on arm64).
+  static func blockedInRead(_ pid: Int32) -> Bool {
+    let raw = (try? String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8)) ?? ""
+    #if arch(arm64)
+      return raw.hasPrefix("63 ")
+    #else
+      return raw.hasPrefix("0 ")
+    #endif
+  }
+
   @Test("no exec fifo; the state file is there; the program waits for start(), then its output and exit code")
   func startsOnChannel() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let spec = f.spec(["sh", "-c", "echo hi; exit 3"])
-      let c = try await f.runtime.create(id: "ips", spec: spec, io: .pipes, inProcessStart: true)
-      scratch.register(pid: c.pid)
+      let c = try await f.create(spec, id: "ips", io: .pipes, inProcessStart: true)
       let dir = f.runtime.root.appendingPathComponent("ips")
       #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("exec.fifo").path))
       #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("state.json").path))
       #expect(c.status == .created)
-      usleep(50_000)
-      #expect(Self.commandLine(c.pid) != "sh", "the program ran before start()")
+      // The init reaches its wait for start() (blocked in read(2) on the sync socket, still the runtime's own
+      // image): an event, after which a program that did not wait would already have run and exited.
+      let waiting = try await eventually { Self.blockedInRead(c.pid) && Self.commandLine(c.pid) != "sh" }
+      #expect(waiting, "the init never waited for start(): \(Self.commandLine(c.pid))")
       let output = try await RuntimeFixture.output(starting: c)
       #expect(output.out == "hi\n")
       #expect(output.status.code == 3)
@@ -36,10 +47,8 @@ struct InProcessStartTests {
 
   @Test("a missing binary fails start() with the exec error and exit 127, as through the fifo")
   func missingBinary() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
-      let c = try await f.runtime.create(id: "ips-nope", spec: f.spec(["/bin/nope"]), inProcessStart: true)
-      scratch.register(pid: c.pid)
+    try await withRuntimeFixture { f in
+      let c = try await f.create(f.spec(["/bin/nope"]), id: "ips-nope", inProcessStart: true)
       await #expect {
         try await c.start()
       } throws: { error in
@@ -52,10 +61,8 @@ struct InProcessStartTests {
 
   @Test("deleted before start: the waiting program is killed and nothing is left")
   func deleteBeforeStart() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
-      let c = try await f.runtime.create(id: "ips-del", spec: f.spec(["true"]), inProcessStart: true)
-      scratch.register(pid: c.pid)
+    try await withRuntimeFixture { f in
+      let c = try await f.create(f.spec(["true"]), id: "ips-del", inProcessStart: true)
       try await f.remove(c, force: true)
       #expect(kill(c.pid, 0) != 0)
     }

@@ -10,8 +10,7 @@ import Testing
 struct LifecycleTests {
   @Test("pid 1 inside, host pids invisible")
   func pidNamespace() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let r = try await f.run(f.spec(["sh", "-c", "echo $$; ls /proc | grep -cE '^[0-9]+$'"]), id: "pidns")
       let lines = r.out.split(separator: "\n")
       #expect(lines.first == "1")
@@ -23,8 +22,7 @@ struct LifecycleTests {
 
   @Test("hostname is set")
   func hostname() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let r = try await f.run(f.spec(["hostname"], hostname: "ckit-box"))
       #expect(r.out == "ckit-box\n")
     }
@@ -32,8 +30,7 @@ struct LifecycleTests {
 
   @Test("a read-only rootfs refuses writes")
   func readonlyRootfs() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["sh", "-c", "touch /written; echo $?"])
       spec.root?.readonly = true
       let r = try await f.run(spec)
@@ -46,8 +43,7 @@ struct LifecycleTests {
   /// /proc/kcore is masked too, but this kernel has none; /proc/timer_list has content on the host.
   @Test("masked /proc/timer_list reads empty, /proc/sys is read-only")
   func maskedPaths() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let host = try String(contentsOfFile: "/proc/timer_list", encoding: .utf8)
       #expect(!host.isEmpty)
       let r = try await f.run(
@@ -58,8 +54,7 @@ struct LifecycleTests {
 
   @Test("without CAP_SYS_ADMIN, mount and sethostname fail inside")
   func noSysAdmin() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let r = try await f.run(
         f.spec(["sh", "-c", "mount -t tmpfs t /mnt; echo m=$?; hostname other; echo h=$?; hostname"], hostname: "kept"))
       #expect(r.out == "m=255\nh=1\nkept\n" || r.out == "m=1\nh=1\nkept\n")
@@ -69,8 +64,7 @@ struct LifecycleTests {
 
   @Test("no fd beyond 0-2 is open inside")
   func noLeakedFDs() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       // Some fds open in the test process that must not reach the container.
       let extra = open("/etc/hostname", O_RDONLY)
       defer { close(extra) }
@@ -81,8 +75,7 @@ struct LifecycleTests {
 
   @Test("a missing binary: 'exec: /bin/nope: no such file or directory' and exit 127")
   func missingBinary() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let c = try await f.create(f.spec(["/bin/nope"]), id: "nope")
       await #expect {
         try await c.start()
@@ -98,8 +91,7 @@ struct LifecycleTests {
   /// A missing cwd is made (as runc makes it); one that cannot be a directory fails with its own message.
   @Test("a bad cwd has its own message")
   func badCwd() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["true"])
       spec.process?.cwd = "/etc/passwd/below"
       await f.expectCreateFails(spec, id: "cwd", "cwd: /etc/passwd/below: not a directory")
@@ -108,8 +100,7 @@ struct LifecycleTests {
 
   @Test("an invalid config is a clear error naming the field")
   func invalidConfig() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["true"])
       spec.process?.args = []
       await #expect {
@@ -120,7 +111,7 @@ struct LifecycleTests {
       await #expect {
         _ = try await f.runtime.create(id: "bad", spec: spec)
       } throws: { "\($0)".contains("mounts[\(Spec.defaultMounts.count)].destination") }
-      let bundle = scratch.path.appendingPathComponent("badbundle")
+      let bundle = f.scratch.path.appendingPathComponent("badbundle")
       try FileManager.default.createDirectory(at: bundle, withIntermediateDirectories: true)
       try Data(#"{"ociVersion":"1.0.0","process":{"user":{"uid":"root","gid":0},"args":["sh"],"cwd":"/"}}"#.utf8)
         .write(to: bundle.appendingPathComponent("config.json"))
@@ -133,8 +124,7 @@ struct LifecycleTests {
 
   @Test("create, then start: states created, running, stopped; state is found by another runtime")
   func lifecycle() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let c = try await f.create(f.spec(["sleep", "3600"]), id: "life")
       #expect(c.state().status == .created)
       let other = ContainerRuntime(root: f.runtime.root.path, cgroupParent: f.cgroupParent, cgroups: f.runtime.cgroups)
@@ -155,8 +145,7 @@ struct LifecycleTests {
 
   @Test("stop of a process ignoring SIGTERM ends by SIGKILL after the timeout")
   func stopEscalates() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let c = try await f.start(
         f.spec(["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"]), id: "stubborn", io: .pipes)
       let stdout = c.streams.stdout ?? -1
@@ -177,8 +166,7 @@ struct LifecycleTests {
 
   @Test("exec into a running container sees its filesystem and pid namespace")
   func execJoins() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let c = try await f.start(f.spec(["sh", "-c", "echo inside > /tmp/marker; exec sleep 3600"]), id: "execd")
       let marker = f.rootfs.appendingPathComponent("tmp/marker").path
       #expect(try await RuntimeFixture.eventually { FileManager.default.contents(atPath: marker) } != nil)
@@ -200,8 +188,7 @@ struct LifecycleTests {
 
   @Test("a pty: the program's stdio is a terminal")
   func terminal() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       let r = try await f.runOnTerminal(
         f.spec(["sh", "-c", "test -t 0 && test -t 1 && echo tty; stty size"]), id: "tty",
         io: .terminal(rows: 33, columns: 101))
@@ -212,12 +199,9 @@ struct LifecycleTests {
 
   @Test("a seccomp profile from the spec is enforced")
   func seccomp() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["sh", "-c", "mkdir /tmp/d; echo $?"])
-      spec.linux?.seccomp = Spec.Seccomp(
-        defaultAction: "SCMP_ACT_ALLOW",
-        syscalls: [.init(names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: UInt32(EACCES))])
+      spec.linux?.seccomp = .denying(["mkdir", "mkdirat"], errno: EACCES)
       let r = try await f.run(spec)
       #expect(r.out == "1\n")
       #expect(r.err.contains("Permission denied"))
@@ -226,8 +210,7 @@ struct LifecycleTests {
 
   @Test("a user namespace maps container root to a host range")
   func userNamespace() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["sh", "-c", "id -u; touch /tmp/owned"])
       try f.inUserNamespace(&spec, hostID: 200_000)
       let r = try await f.run(spec)
@@ -241,9 +224,8 @@ struct LifecycleTests {
 
   @Test("a symlink in the image cannot send a mount onto the host")
   func symlinkedMountDestination() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
-      let host = try scratch.directory("host-target")
+    try await withRuntimeFixture { f in
+      let host = try f.scratch.directory("host-target")
       try FileManager.default.createDirectory(
         at: f.rootfs.appendingPathComponent("mnt"), withIntermediateDirectories: true)
       try FileManager.default.createSymbolicLink(

@@ -87,10 +87,9 @@ struct MountNamespaceTemplateTests {
 
   @Test("a container built from the template sees its rootfs, submounts and binds, and nothing of the template")
   func runsFromTemplate() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
-      let (spec, ours) = try Self.prepare(f, scratch)
-      let pin = scratch.path.appendingPathComponent("mntns").path
+    try await withRuntimeFixture { f in
+      let (spec, ours) = try Self.prepare(f, f.scratch)
+      let pin = f.scratch.path.appendingPathComponent("mntns").path
       var runtime = f.runtime
       runtime.mountNamespaceTemplate = try MountNamespaceTemplate.pinned(at: pin)
       let (r, fromTemplate) = try await Self.run(f, runtime, spec, id: "tpl", ours: ours + [pin])
@@ -111,9 +110,8 @@ struct MountNamespaceTemplateTests {
 
   @Test("without the template the same container runs from a copy of the host's namespace")
   func classicIsSlave() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
-      let (spec, ours) = try Self.prepare(f, scratch)
+    try await withRuntimeFixture { f in
+      let (spec, ours) = try Self.prepare(f, f.scratch)
       let (r, fromTemplate) = try await Self.run(f, f.runtime, spec, id: "classic", ours: ours)
       #expect(!fromTemplate)
       #expect(r.status.code == 0, "\(r.err)")
@@ -124,14 +122,13 @@ struct MountNamespaceTemplateTests {
 
   @Test("joining another process's network namespace still builds the mount namespace from the template")
   func joinedNetwork() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
-      let (spec0, ours) = try Self.prepare(f, scratch)
+    try await withRuntimeFixture { f in
+      let (spec0, ours) = try Self.prepare(f, f.scratch)
       let holder = Process()
       holder.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
       holder.arguments = ["-n", "sleep", "60"]
       try holder.run()
-      scratch.register(pid: holder.processIdentifier)
+      f.scratch.register(pid: holder.processIdentifier)
       // unshare's execve of sleep happens after its unshare: wait until the namespace differs from ours.
       let netns = "/proc/\(holder.processIdentifier)/ns/net"
       for _ in 0..<200 {
@@ -142,7 +139,7 @@ struct MountNamespaceTemplateTests {
       var spec = spec0
       let namespaces = spec.linux?.namespaces ?? []
       spec.linux?.namespaces = namespaces.map { $0.type == .network ? Spec.Namespace(.network, path: netns) : $0 }
-      let pin = scratch.path.appendingPathComponent("mntns").path
+      let pin = f.scratch.path.appendingPathComponent("mntns").path
       var runtime = f.runtime
       runtime.mountNamespaceTemplate = try MountNamespaceTemplate.pinned(at: pin)
       let (r, fromTemplate) = try await Self.run(f, runtime, spec, id: "tpl-netns", ours: ours + [pin])
@@ -155,13 +152,12 @@ struct MountNamespaceTemplateTests {
 
   @Test("a plan the template cannot serve (a createContainer hook) runs the classic way")
   func hookFallsBack() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
-      var (spec, ours) = try Self.prepare(f, scratch)
+    try await withRuntimeFixture { f in
+      var (spec, ours) = try Self.prepare(f, f.scratch)
       var hooks = Spec.Hooks()
       hooks.createContainer = [Spec.Hook(path: "/bin/true")]
       spec.hooks = hooks
-      let pin = scratch.path.appendingPathComponent("mntns").path
+      let pin = f.scratch.path.appendingPathComponent("mntns").path
       var runtime = f.runtime
       runtime.mountNamespaceTemplate = try MountNamespaceTemplate.pinned(at: pin)
       let (r, fromTemplate) = try await Self.run(f, runtime, spec, id: "tpl-hook", ours: ours + [pin])

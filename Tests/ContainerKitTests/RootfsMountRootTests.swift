@@ -53,8 +53,7 @@ struct RootfsMountRootTests {
 
   @Test("an overlay mounted at the rootfs path runs as the root, its submounts kept, the host's mount untouched")
   func mountRoot() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       try Self.overlay(f)
       try Self.submount(in: f.rootfs, marker: "under-overlay")
       var spec = f.spec(["sh", "-c", "cat /mnt/sub/marker; echo; cat /proc/self/mountinfo"])
@@ -72,8 +71,7 @@ struct RootfsMountRootTests {
 
   @Test("a plain directory rootfs is bound for pivot_root and keeps what is mounted under it")
   func plainDirectory() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       try Self.submount(in: f.rootfs, marker: "under-dir")
       let sub = f.rootfs.path + "/mnt/sub"
       let r = try await Self.run(f, f.spec(["cat", "/mnt/sub/marker"]), id: "mntroot-dir", ours: [sub])
@@ -85,12 +83,11 @@ struct RootfsMountRootTests {
 
   @Test("the old root's detach does not reach a host mount whose parent is shared")
   func sharedHostParent() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       try Self.overlay(f)
       // A shared parent with a child on the host: the container's copy of the parent starts as its peer, so
       // detaching the old root would unmount the host's child too, were any mount of the copy left shared.
-      let parent = scratch.path.appendingPathComponent("shared").path
+      let parent = f.scratch.path.appendingPathComponent("shared").path
       try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
       try Command.run(["mount", "-t", "tmpfs", "-o", "size=64k", "ckit-shared", parent])
       try Command.run(["mount", "--make-shared", parent])

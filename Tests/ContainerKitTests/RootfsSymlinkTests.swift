@@ -100,9 +100,8 @@ struct RootfsSymlinkTests {
 
   /// Runs the image in-process, classic or from `template`, and checks the host and the result.
   func check(place: Place, link: Link, template: MountNamespaceTemplate?) async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
-      let layout = try Self.layout(scratch, from: f.rootfs.path, place: place, link: link)
+    try await withRuntimeFixture { f in
+      let layout = try Self.layout(f.scratch, from: f.rootfs.path, place: place, link: link)
       let before = Snapshot(layout.host)
       var runtime = f.runtime
       runtime.mountNamespaceTemplate = template
@@ -110,7 +109,7 @@ struct RootfsSymlinkTests {
       let outcome: String
       do {
         let c = try await runtime.create(id: id, spec: Self.spec(layout), io: .pipes)
-        scratch.register(pid: c.pid)
+        f.scratch.register(pid: c.pid)
         if template != nil { #expect(try MountNamespaceTemplateTests.mountedOnTemplate(c.pid)) }
         let r = try await RuntimeFixture.output(starting: c)
         try await c.delete(force: true)
@@ -125,7 +124,7 @@ struct RootfsSymlinkTests {
         #expect(outcome.contains(place.rawValue) && outcome.contains("root"), "\(outcome)")
       }
       #expect(Snapshot(layout.host) == before, "host directory changed: \(outcome)")
-      #expect(!FileManager.default.fileExists(atPath: scratch.path.appendingPathComponent("nowhere").path))
+      #expect(!FileManager.default.fileExists(atPath: f.scratch.path.appendingPathComponent("nowhere").path))
       #expect(f.leftovers(id: id).isEmpty)
     }
   }

@@ -34,8 +34,7 @@ struct RuntimeBinaryTests {
 
   @Test("in-process: /proc/self/exe, as the program, a script's interpreter or exec'd, is the sealed trampoline")
   func inProcessSelfExec() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       try Self.addSelfExecScript(f.rootfs)
       // The host's libraries, read-only, so that this test process's own (dynamically linked) executable could run
       // in the container if it were ever exec'd there: its `--help` would print XCTest's usage.
@@ -69,12 +68,9 @@ struct RuntimeBinaryTests {
 
   @Test("a seccomp profile that forbids execveat: the program still runs, through /proc/self/fd of the trampoline")
   func execveatForbidden() async throws {
-    try await withScratchRoot { scratch in
-      let f = try RuntimeFixture(scratch)
+    try await withRuntimeFixture { f in
       var spec = f.spec(["sh", "-c", "echo ran"])
-      spec.linux?.seccomp = Spec.Seccomp(
-        defaultAction: "SCMP_ACT_ALLOW",
-        syscalls: [.init(names: ["execveat"], action: "SCMP_ACT_ERRNO", errnoRet: UInt32(EPERM))])
+      spec.linux?.seccomp = .denying(["execveat"], errno: EPERM)
       let r = try await f.run(spec)
       #expect(r.out == "ran\n")
       #expect(r.status.code == 0)

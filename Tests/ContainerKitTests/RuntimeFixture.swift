@@ -74,9 +74,10 @@ struct RuntimeFixture {
 
   /// Creates the container, its pid registered so the scratch root kills it whatever the test does.
   func create(
-    _ spec: Spec, id: String = "c-\(UUID().uuidString.prefix(8))", io: ProcessIO = .null
+    _ spec: Spec, id: String = "c-\(UUID().uuidString.prefix(8))", io: ProcessIO = .null,
+    inProcessStart: Bool = false
   ) async throws -> Container {
-    let c = try await runtime.create(id: id, spec: spec, io: io)
+    let c = try await runtime.create(id: id, spec: spec, io: io, inProcessStart: inProcessStart)
     scratch.register(pid: c.pid)
     return c
   }
@@ -197,5 +198,20 @@ struct RuntimeFixture {
     }
     left += scratch.mounts()
     return left
+  }
+}
+
+/// Runs `body` with a fixture in a scratch root of its own (cleaned up however the body ends): the opening of every
+/// runtime test.
+func withRuntimeFixture<T>(cgroups: Bool = true, _ body: (RuntimeFixture) async throws -> T) async throws -> T {
+  try await withScratchRoot { scratch in try await body(try RuntimeFixture(scratch, cgroups: cgroups)) }
+}
+
+extension Spec.Seccomp {
+  /// A profile that allows every call but `names`, which fail with `errno`: how the tests take one call away.
+  static func denying(_ names: [String], errno: Int32) -> Spec.Seccomp {
+    Spec.Seccomp(
+      defaultAction: "SCMP_ACT_ALLOW",
+      syscalls: [.init(names: names, action: "SCMP_ACT_ERRNO", errnoRet: UInt32(errno))])
   }
 }

@@ -74,8 +74,7 @@ import Testing
   }
 
   @Test func dockerArchiveRoundTripsAndSkopeoReadsIt() async throws {
-    try await withScratchRoot { scratch in
-      let store = try await ImageStore(root: try scratch.directory("store"), driver: VFSDriver())
+    try await withVFSStore { store, scratch in
       let img = try await store.importOCILayout(at: try BusyboxImage.layout(), tag: "busybox:latest")[0]
       let archive = scratch.path.appendingPathComponent("busybox.tar")
       try await store.save(["busybox:latest"], toDockerArchive: archive)

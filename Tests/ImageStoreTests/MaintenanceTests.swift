@@ -5,14 +5,9 @@ import OCI
 import TestSupport
 import Testing
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 @Suite struct MaintenanceTests {
   @Test func gcKeepsWhatImagesSnapshotsAndLeasesReach() async throws {
-    try await withScratchRoot { scratch in
-      let store = try await ImageStore(root: try scratch.directory("store"), driver: VFSDriver())
+    try await withVFSStore { store, scratch in
       let keep = try await TestImage.make(
         in: store, name: "keep:1", layers: [[.file("k", "keep")]], scratch: scratch.path.path)
       let drop = try await TestImage.make(
@@ -212,8 +207,7 @@ import Testing
   /// An index (as a multi-platform pull stores it) resolves to this platform's manifest; other platforms' blobs
   /// need not be present, and gc keeps what the index reaches.
   @Test func indexResolvesToThePlatformManifest() async throws {
-    try await withScratchRoot { scratch in
-      let store = try await ImageStore(root: try scratch.directory("store"), driver: VFSDriver())
+    try await withVFSStore { store, scratch in
       let img = try await TestImage.make(
         in: store, name: "tmp:1", layers: [[.file("f", "here")]], scratch: scratch.path.path)
       let absent = Descriptor(

@@ -6,17 +6,12 @@ import Testing
 
 @testable import ImageStore
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 @Suite struct ResolvedImageCacheTests {
   /// A store keeps the images it has read: a second lookup (by name or by image ID, as a container start does)
   /// gives the same image with its names, and a blob removed behind the store's back makes the image unreadable
   /// again instead of being served from memory.
   @Test func readImagesAreKeptUntilTheirBlobsGo() async throws {
-    try await withScratchRoot { scratch in
-      let store = try await ImageStore(root: try scratch.directory("store"), driver: VFSDriver())
+    try await withVFSStore { store, scratch in
       let made = try await TestImage.make(
         in: store, name: "cache/a:1", layers: [[.file("a", "a")]], scratch: scratch.path.path)
       let first = try await store.image(named: "cache/a:1")

@@ -48,3 +48,11 @@ enum TestImage {
     [.dir("etc"), .file("etc/motd", "welcome\n"), .dir("var"), .dir("var/cache"), .file("var/cache/.wh.b")],
   ]
 }
+
+/// Runs `body` with an image store on the vfs driver in a scratch root of its own (cleaned up however the body
+/// ends): the opening of the store tests that need no overlay.
+func withVFSStore(_ body: (ImageStore, ScratchRoot) async throws -> Void) async throws {
+  try await withScratchRoot { scratch in
+    try await body(try await ImageStore(root: try scratch.directory("store"), driver: VFSDriver()), scratch)
+  }
+}

@@ -6,44 +6,20 @@ import Testing
 /// host has (hybrid v1 here, pure v2 with controllers in the guest of `make test-guest`) and enforced.
 @Suite(.enabled(if: isRoot, "requires root"), .serialized)
 struct CkitCgroupTests {
-  func withEnv(_ body: (CkitSeedTests.Env) async throws -> Void) async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      try await body(env)
-    }
-  }
-
-  /// The host's path of `file` in the cgroup of process `pid` for `controller` (its v1 hierarchy, or the tree).
-  static func cgroupFile(pid: String, controller: String, _ file: String) throws -> String {
-    let lines = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8).split(separator: "\n")
-    for line in lines {
-      let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-      guard parts.count == 3 else { continue }
-      let matches =
-        CgroupLayout.host == .unified
-        ? parts[0] == "0" && parts[1].isEmpty : parts[1].split(separator: ",").contains(Substring(controller))
-      if matches { return CgroupLayout.directory(controller) + parts[2] + "/" + file }
-    }
-    throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "\(controller) of \(pid): \(lines)"])
-  }
-
   static func read(pid: String, controller: String, _ file: String) throws -> String {
-    try String(contentsOfFile: try cgroupFile(pid: pid, controller: controller, file), encoding: .utf8)
+    try CgroupLayout.read(file, controller: controller, process: pid)
   }
 
   /// `--cpus` and `--pids-limit` land in the kernel's files; the pids limit stops a fork loop run with `exec`;
   /// `stats --no-stream` and `top` see the container's processes.
   @Test func cpusAndPidsLimitAreAppliedAndEnforced() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       let run = try env.ckit([
         "run", "-d", "--name", "lim", "--network", "none", "--cpus", "0.5", "--pids-limit", "8", env.image, "sleep",
         "3600",
       ])
       #expect(run.status == 0, "\(run.stderr)")
-      let pid = try env.ckit(["inspect", "-f", "{{.State.Pid}}", "lim"]).stdout.trimmingCharacters(
-        in: .whitespacesAndNewlines)
+      let pid = try env.pid("lim")
       if CgroupLayout.host == .unified {
         #expect(try Self.read(pid: pid, controller: "cpu", "cpu.max") == "50000 100000\n")
       } else {

@@ -9,16 +9,11 @@ struct CkitDetachTests {
   /// stdout and stderr are one pipe read to its end by `cat`: it ends when ckit ends, not when the container does.
   /// The container is still running afterwards, so the pipe's end did not come from its exit.
   @Test func runDetachedReleasesTheCallersPipes() async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
-      var environment = ProcessInfo.processInfo.environment
-      environment["CKIT_RUNTIME"] = CkitCLITests.runtime
-      environment["CKIT_CGROUP_PARENT"] = scratch.cgroupParent()
+    try await withEnv(pull: true) { env in
+      let environment = env.processEnvironment
       let ckit = CkitCLITests.products.appendingPathComponent("ckit").path
       let line =
-        "\(ckit) --root \(scratch.path.path) run -d --network none --name held \(env.image) sleep 120 2>&1 | cat"
+        "\(ckit) --root \(env.scratch.path.path) run -d --network none --name held \(env.image) sleep 120 2>&1 | cat"
       // Were a pipe held, `timeout` would end the shell after 60 s with status 124.
       let r = try Command.run(["timeout", "60", "sh", "-c", line], check: false, environment: environment)
       #expect(r.status == 0, "\(r.stderr)")
@@ -33,15 +28,11 @@ struct CkitDetachTests {
   /// outside its view (the parent of its `/` is not among its mounts), and exec still reaches its filesystem.
   @Test(.enabled(if: CkitCLITests.runtime.hasSuffix("ckit-runtime"), "ckit-runtime only"))
   func mountNamespaceComesFromTheTemplate() async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       #expect(try env.ckit(["run", "-d", "--network", "none", "--name", "t", env.image, "sleep", "3600"]).status == 0)
-      let pin = scratch.path.appendingPathComponent("run/mntns").path
+      let pin = env.scratch.path.appendingPathComponent("run/mntns").path
       #expect(try Command.run(["findmnt", "-n", "-o", "FSTYPE", pin]).stdout == "nsfs\n")
-      let pid = try env.ckit(["inspect", "-f", "{{.State.Pid}}", "t"]).stdout.trimmingCharacters(
-        in: .whitespacesAndNewlines)
+      let pid = try env.pid("t")
       let mounts = try String(contentsOfFile: "/proc/\(pid)/mountinfo", encoding: .utf8).split(separator: "\n")
         .map { $0.split(separator: " ") }
       let root = try #require(mounts.first { $0.count > 4 && $0[4] == "/" })
@@ -54,10 +45,7 @@ struct CkitDetachTests {
   /// `attach` with stdin passes what it reads to the container until the detach keys (ctrl-p ctrl-q, the bytes
   /// 0x10 0x11) come: then it leaves with docker's "read escape sequence" and the container runs on.
   @Test func attachDetachesOnCtrlPCtrlQAndTheContainerRunsOn() async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       #expect(try env.ckit(["run", "-d", "-i", "--network", "none", "--name", "a", env.image, "sh"]).status == 0)
       let attached = try env.ckit(["attach", "a"], stdin: "echo attached-$((6*7))\n\u{10}\u{11}echo too-late\n")
       #expect(attached.status == 0, "\(attached.stderr)")

@@ -37,15 +37,12 @@ struct CkitEventsTests {
   /// A live `ckit events` sees what other ckit processes do, in order: a detached container whose end is
   /// recorded by its monitor's exit command (`monitor-exit`), once, though `rm` looks at it again.
   @Test func liveEventsOfOtherProcesses() async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       // Absolute: a relative `--since 1m` below missed the die when the test ran longer than a minute, under load.
       let since = String(Date().timeIntervalSince1970)
       let events = try BackgroundCommand(
         [
-          CkitCLITests.products.appendingPathComponent("ckit").path, "--root", scratch.path.path, "events",
+          CkitCLITests.products.appendingPathComponent("ckit").path, "--root", env.scratch.path.path, "events",
           "--since", since, "--filter", "type=container", "--format",
           "{{.Action}} {{.Actor.Attributes.name}}",
         ], environment: env.environment)

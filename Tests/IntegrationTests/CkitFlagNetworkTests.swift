@@ -38,15 +38,7 @@ struct CkitFlagNetworkTests {
     defer { close(fd) }
     var timeout = timeval(tv_sec: 1, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let sent = withUnsafePointer(to: &addr) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        sendto(fd, text, text.utf8.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    }
+    let sent = try? LoopbackSocket.withAddress(port: port) { sendto(fd, text, text.utf8.count, 0, $0, $1) }
     guard sent == text.utf8.count else { return nil }
     var buffer = [UInt8](repeating: 0, count: 512)
     let n = recv(fd, &buffer, buffer.count, 0)

@@ -47,10 +47,12 @@ struct CkitFlagRestartTests {
         })
       #expect(try await eventually { Int(try CkitFlag.inspect(env, "flappy", "{{.RestartCount}}")) ?? 0 >= 5 })
 
+      let monitor = try #require(try CkitFlag.monitorState(env, "flappy")["MonitorPid"] as? Int)
       #expect(try env.ckit(["stop", "-t", "1", "flappy"]).status == 0)
       let stopped = Self.starts(file).count
       #expect(try CkitFlag.inspect(env, "flappy", "{{.State.Status}}") == "exited")
-      try await Task.sleep(for: .seconds(2))
+      // Only the monitor restarts: once it has exited (an event, not a fixed wait), no start can come any more.
+      #expect(try await eventually { !ProcessTable.isAlive(Int32(monitor)) }, "the monitor outlived stop")
       #expect(Self.starts(file).count == stopped, "restarted after stop")
     }
   }
@@ -61,9 +63,11 @@ struct CkitFlagRestartTests {
     try await CkitFlag.withEnv { env in
       let file = try Self.runRecording(env, "us", policy: "unless-stopped", exit: 0)
       #expect(try await eventually { Self.starts(file).count >= 3 })
+      let monitor = try #require(try CkitFlag.monitorState(env, "us")["MonitorPid"] as? Int)
       #expect(try env.ckit(["stop", "us"]).status == 0)
       let stopped = Self.starts(file).count
-      try await Task.sleep(for: .seconds(1))
+      // Only the monitor restarts: once it has exited (an event, not a fixed wait), no start can come any more.
+      #expect(try await eventually { !ProcessTable.isAlive(Int32(monitor)) }, "the monitor outlived stop")
       #expect(Self.starts(file).count == stopped)
       #expect(try CkitFlag.inspect(env, "us", "{{.HostConfig.RestartPolicy.Name}}") == "unless-stopped")
       #expect(try env.ckit(["start", "us"]).status == 0)

@@ -6,19 +6,10 @@ import Testing
 /// `ckit` binary against a real registry and the real kernel. Each test has its own state root.
 @Suite(.enabled(if: isRoot, "requires root"), .serialized)
 struct CkitMoreTests {
-  func withEnv(_ body: (CkitSeedTests.Env) async throws -> Void) async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      try await body(env)
-    }
-  }
-
   /// `-P` publishes the exposed port on a free host port (`ckit port` names it and it serves on loopback),
   /// `--network container:NAME` shares that container's network namespace, `--env-file` sets the environment.
   @Test func publishAllSharedNetworkAndEnvFile() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       let run = try env.ckit([
         "run", "-d", "--name", "web", "-P", "--expose", "80", env.image, "sh", "-c",
         "mkdir -p /www && echo hi-from-web > /www/index.html && exec httpd -f -p 80 -h /www",
@@ -52,10 +43,7 @@ struct CkitMoreTests {
   /// `login` checks the credentials against a real registry with htpasswd auth and stores them where docker does
   /// (`$DOCKER_CONFIG/config.json`); wrong ones are refused and stored nowhere; `logout` removes them.
   @Test func loginAndLogoutAgainstARealRegistry() async throws {
-    try await withScratchRoot { scratch in
-      let dir = try scratch.directory("auth")
-      let registry = try LocalRegistry.start(user: "me", password: "secret", directory: dir)
-      defer { registry.stop() }
+    try await withLoginRegistry { scratch, dir, registry in
       var environment = ProcessInfo.processInfo.environment
       environment["DOCKER_CONFIG"] = dir.path
       func ckit(_ args: [String]) throws -> CommandResult {
@@ -79,8 +67,7 @@ struct CkitMoreTests {
 
   /// pause freezes the container's cgroup (read back from the freezer), so its counter stops; unpause thaws it.
   @Test func pauseFreezesTheCgroupAndUnpauseThawsIt() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       // Written aside and renamed, so a copy never reads the file truncated mid-write.
       let script = "i=0; while :; do i=$((i+1)); echo $i > /tmp/n.t; mv /tmp/n.t /tmp/n; sleep 0.02; done"
       #expect(
@@ -97,28 +84,22 @@ struct CkitMoreTests {
       #expect(try await eventually { try counter() > first }, "the container does not count")
       #expect(try env.ckit(["pause", "p1"]).status == 0)
       #expect(try env.ckit(["inspect", "-f", "{{.State.Paused}}", "p1"]).stdout == "true\n")
-      let pid = try env.ckit(["inspect", "-f", "{{.State.Pid}}", "p1"]).stdout.trimmingCharacters(
-        in: .whitespacesAndNewlines)
+      let pid = try env.pid("p1")
       // --network none without a restart policy: the namespace is its processes' own, keyed by its init.
       let key = try env.ckit(["inspect", "-f", "{{.NetworkSettings.SandboxKey}}", "p1"]).stdout
       #expect(key == "/proc/\(pid)/ns/net\n")
       let hostNet = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
       #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net") != hostNet)
       // Read back from the kernel: the v1 freezer's state, or cgroup.events' `frozen` on v2.
-      let cgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8).split(separator: "\n")
-      let controller = CgroupLayout.host == .unified ? "::" : ":freezer:"
-      let line = try #require(cgroups.first(where: { $0.contains(controller) }), "\(cgroups)")
-      let path =
-        CgroupLayout.directory("freezer")
-        + line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)[2]
       if CgroupLayout.host == .unified {
-        let events = try String(contentsOfFile: path + "/cgroup.events", encoding: .utf8)
+        let events = try CgroupLayout.read("cgroup.events", controller: "freezer", process: pid)
         #expect(events.contains("frozen 1\n"), "\(events)")
       } else {
-        #expect(try String(contentsOfFile: path + "/freezer.state", encoding: .utf8) == "FROZEN\n")
+        #expect(try CgroupLayout.read("freezer.state", controller: "freezer", process: pid) == "FROZEN\n")
       }
       let frozen = try counter()
-      try await Task.sleep(for: .milliseconds(300))
+      // As long as a control running the same loop on the host takes to tick ten times: unfrozen, it would count.
+      #expect(try await ControlTicker.waitForTicks(), "the control never ticked")
       #expect(try counter() == frozen)
       #expect(try env.ckit(["pause", "p1"]).status != 0)  // already paused
       #expect(try env.ckit(["unpause", "p1"]).status == 0)
@@ -131,8 +112,7 @@ struct CkitMoreTests {
 
   /// The seed Dockerfile builds; the image runs and shows the ADDed file; a second build is all cache.
   @Test func buildRunAndCache() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       let ctx = try env.scratch.directory("ctx")
       try "hello from the context\n".write(
         to: ctx.appendingPathComponent("hello.txt"), atomically: true, encoding: .utf8)
@@ -186,8 +166,7 @@ struct CkitMoreTests {
 
   /// diff after a run that adds, changes and deletes; cp both ways; export then import; save, rmi, load.
   @Test func diffCpExportImportSaveLoad() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       // A link the container plants where a copy will land must not send the copy to the host.
       let probe = "ckit-cp-plant-\(UInt32.random(in: 0..<UInt32.max))"
       let made = try env.ckit([

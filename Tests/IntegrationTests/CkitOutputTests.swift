@@ -6,18 +6,9 @@ import Testing
 /// registry. Each test has its own state root, bridge and cgroup parent.
 @Suite(.enabled(if: isRoot, "requires root"), .serialized)
 struct CkitOutputTests {
-  func withEnv(_ body: (CkitSeedTests.Env) async throws -> Void) async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      try await body(env)
-    }
-  }
-
   /// `-m 64m` reads back as a 64MiB limit from the container's cgroup; its processes are counted.
   @Test func statsReadsTheContainersCgroup() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       let run = try env.ckit([
         "run", "-d", "--name", "st", "-m", "64m", env.image, "sh", "-c", "sleep 3600 & sleep 3600",
       ])
@@ -140,8 +131,7 @@ struct CkitOutputTests {
 
   /// cp out: a file, a directory, a link to /etc/shadow (the container's, not the host's) and a tar on stdout.
   @Test func cpOutResolvesInsideTheContainer() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       let made = try env.ckit([
         "run", "--name", "files", env.image, "sh", "-c",
         "echo container-secret > /etc/shadow && ln -s /etc/shadow /tmp/sh && mkdir -p /tmp/d/e"
@@ -183,8 +173,7 @@ struct CkitOutputTests {
   /// cp in: a destination that is a link the container planted (to a host-looking path) is not followed on the
   /// host; a directory copies whole; stdin takes a tar.
   @Test func cpInNeverFollowsTheContainersLinksOnTheHost() async throws {
-    try await withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       let probe = "ckit-cp-trap-\(UInt32.random(in: 0..<UInt32.max))"
       let made = try env.ckit([
         "run", "--name", "in", env.image, "sh", "-c", "ln -s /etc/\(probe) /tmp/trap && ln -s / /tmp/rootlink",

@@ -6,23 +6,12 @@ import Testing
 /// its effect observed inside the container or on the host: what Docker gives for the same flags.
 @Suite(.enabled(if: isRoot, "requires root"), .serialized)
 struct CkitParityTests {
-  func withEnv(_ body: (CkitSeedTests.Env) async throws -> Void) async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
-      try await body(env)
-    }
-  }
-
   /// `ckit` run with `prefix` before it (`setpriv ...`), `stdin` and extra environment variables.
   static func ckit(
     _ env: CkitSeedTests.Env, _ args: [String], prefix: [String] = [], stdin: String? = nil,
     environment extra: [String: String] = [:]
   ) throws -> CommandResult {
-    var environment = ProcessInfo.processInfo.environment
-    environment["CKIT_RUNTIME"] = CkitCLITests.runtime
-    environment["CKIT_CGROUP_PARENT"] = env.scratch.cgroupParent()
+    var environment = env.processEnvironment
     environment.merge(extra) { $1 }
     return try Command.run(
       prefix + [CkitCLITests.products.appendingPathComponent("ckit").path, "--root", env.scratch.path.path] + args,
@@ -44,7 +33,7 @@ struct CkitParityTests {
   /// `--privileged` and `--cap-add ALL` give the container every capability of ckit's bounding set, as Docker
   /// does, instead of a fixed list that capset refuses; adding one the host cannot give is refused up front.
   @Test func privilegedAndCapAddAllGrantWhatTheBoundingSetHolds() async throws {
-    try await withEnv { env in
+    try await withEnv(pull: true) { env in
       let own = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
       let host = try #require(Self.capabilities("CapBnd", in: own)) & ~Self.sysResource
       let priv = try Self.ckit(
@@ -114,7 +103,7 @@ struct CkitParityTests {
   /// The JVM-style check of #20: a container's limits are readable from its own /sys/fs/cgroup (Docker's
   /// read-only `cgroup` mount), which it cannot write.
   @Test func limitsAreReadableFromTheContainersCgroupMount() async throws {
-    try await withEnv { env in
+    try await withEnv(pull: true) { env in
       let unified = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers")
       let files =
         unified
@@ -158,7 +147,7 @@ struct CkitParityTests {
   /// `--init`: Docker's init as pid 1 (`/sbin/docker-init`, ckit's static `ckit-init`, bind-mounted read-only),
   /// which reaps orphans and forwards `ckit stop`'s signal to the program.
   @Test func initIsPid1ReapsZombiesAndForwardsStop() async throws {
-    try await withEnv { env in
+    try await withEnv(pull: true) { env in
       let ps = try env.ckit(["run", "--rm", "--network", "none", "--init", env.image, "ps", "-o", "pid,comm"])
       #expect(ps.status == 0, "\(ps.stderr)")
       let rows = ps.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ").map(String.init) }
@@ -208,7 +197,7 @@ struct CkitParityTests {
   /// `--env-file` reads any readable file to its end, as Docker does: /dev/null, a pipe; comments and blank lines
   /// skipped, values kept as written, `KEY` alone taking ckit's own value (left out when ckit has none).
   @Test func envFileReadsDevicesAndPipesInDockersFormat() async throws {
-    try await withEnv { env in
+    try await withEnv(pull: true) { env in
       let empty = try env.ckit(["run", "--rm", "--network", "none", "--env-file", "/dev/null", env.image, "true"])
       #expect(empty.status == 0, "\(empty.stderr)")
 

@@ -35,7 +35,7 @@ struct CkitPrivateStateTests {
   /// class). The scratch root is made 0755 before ckit first opens it, as an older version left it: it must be
   /// tightened. Containers running as a non-root user still work (they reach their files through mounts).
   @Test func localUsersCannotReadSecretsOrRunLayerBinaries() async throws {
-    try await CkitSeedTests().withEnv { env in
+    try await withEnv { env in
       let root = env.scratch.path.path
       chmod(root, 0o755)
       let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
@@ -89,7 +89,7 @@ struct CkitPrivateStateTests {
   /// `-u NAME` read `ROOTFS/etc/passwd` as a host path: an image whose `/etc/passwd` is a link to a host file had
   /// ckit read the host's entries, and one whose `/etc/passwd` is a FIFO hung `ckit run` forever.
   @Test func userLookupStaysInTheImageAndNeverWaits() async throws {
-    try await CkitSeedTests().withEnv { env in
+    try await withEnv { env in
       let tag = String(UInt32.random(in: 0..<UInt32.max), radix: 16)
       let hostFile = "/tmp/ckit-modes-passwd-\(tag)"
       try "hostonly\(tag):x:4242:4242::/:/bin/sh\n".write(toFile: hostFile, atomically: false, encoding: .utf8)
@@ -102,9 +102,7 @@ struct CkitPrivateStateTests {
         unlink(tree + "/etc/passwd")
         #expect(mkfifo(tree + "/etc/passwd", 0o644) == 0)
       }
-      var environment = ProcessInfo.processInfo.environment
-      environment["CKIT_RUNTIME"] = CkitCLITests.runtime
-      environment["CKIT_CGROUP_PARENT"] = env.scratch.cgroupParent()
+      let environment = env.processEnvironment
       let ckit = [
         "timeout", "60", CkitCLITests.products.appendingPathComponent("ckit").path, "--root", env.scratch.path.path,
       ]
@@ -126,8 +124,7 @@ struct CkitPrivateStateTests {
   /// `ckit exec` gave the container ckit's own stdout and stderr: with ckit's stdout a host file, the container's
   /// fd 1 was that file, which it could reopen through `/proc/self/fd/1` and write after ckit was gone.
   @Test func execGivesTheContainerPipesNotCkitsFiles() async throws {
-    try await CkitSeedTests().withEnv { env in
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       #expect(
         try env.ckit(["run", "-d", "--network", "none", "--name", "live", env.image, "sleep", "600"]).status == 0)
       // Command.run sends ckit's stdout to a host file.
@@ -142,9 +139,7 @@ struct CkitPrivateStateTests {
       // After ckit is gone (killed once the process has started), the process writes to its fd 1 and 2, and to
       // them reopened: the host file must not change.
       let hostFile = try env.scratch.directory("out").appendingPathComponent("exec.out").path
-      var environment = ProcessInfo.processInfo.environment
-      environment["CKIT_RUNTIME"] = CkitCLITests.runtime
-      environment["CKIT_CGROUP_PARENT"] = env.scratch.cgroupParent()
+      let environment = env.processEnvironment
       let ckit = CkitCLITests.products.appendingPathComponent("ckit").path
       // Opening a pipe whose reader is gone for writing waits for a reader: `timeout` ends that wait.
       let script =
@@ -186,10 +181,7 @@ struct CkitPrivateStateTests {
   /// then chmodded it: a window in which any local user could open it and keep the fd. Traced: every file ckit
   /// creates in the directory is created 0600, none is chmodded, and the directory is made 0700.
   @Test func loginWritesCredentialsPrivateFromTheirCreation() async throws {
-    try await withScratchRoot { scratch in
-      let dir = try scratch.directory("auth")
-      let registry = try LocalRegistry.start(user: "me", password: "secret", directory: dir)
-      defer { registry.stop() }
+    try await withLoginRegistry { scratch, dir, registry in
       let home = try scratch.directory("home").path
       var environment = ProcessInfo.processInfo.environment
       environment["HOME"] = home
@@ -223,10 +215,7 @@ struct CkitPrivateStateTests {
   @Test func loginSendsNoPasswordInClearToANameThatOnlyLooksLocal() async throws {
     #expect(!ImageReference.isLoopback(host: "localhost.example.invalid:5000"))
     #expect(!ImageReference.isLoopback(host: "127.evil:5000"))
-    try await withScratchRoot { scratch in
-      let dir = try scratch.directory("auth")
-      let registry = try LocalRegistry.start(user: "me", password: "secret", directory: dir)
-      defer { registry.stop() }
+    try await withLoginRegistry { scratch, dir, registry in
       let hosts = dir.appendingPathComponent("hosts").path
       try "127.0.0.1 localhost\n127.0.0.1 localhost.example.invalid\n".write(
         toFile: hosts, atomically: false, encoding: .utf8)

@@ -6,10 +6,7 @@ import Testing
 @Suite(.enabled(if: isRoot, "requires root"), .serialized)
 struct CkitRenameUpdateTests {
   @Test func renameThenUpdateTheMemoryLimit() async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       let run = try env.ckit(["run", "-d", "--network", "none", "-m", "64m", "--name", "r1", env.image, "sleep", "600"])
       #expect(run.status == 0)
       #expect(try env.ckit(["rename", "r1", "r2"]).stdout == "")
@@ -21,16 +18,9 @@ struct CkitRenameUpdateTests {
       #expect(try env.ckit(["update", "-m", "32m", "--restart", "on-failure:3", "r2"]).stdout == "r2\n")
       #expect(try env.ckit(["inspect", "-f", "{{.HostConfig.Memory}}", "r2"]).stdout == "\(32 << 20)\n")
       #expect(try env.ckit(["inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", "r2"]).stdout == "on-failure\n")
-      let pid = try env.ckit(["inspect", "-f", "{{.State.Pid}}", "r2"]).stdout.trimmingCharacters(
-        in: .whitespacesAndNewlines)
-      let cgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8).split(separator: "\n")
-      let controller = CgroupLayout.host == .unified ? "::" : ":memory:"
-      let line = try #require(cgroups.first(where: { $0.contains(controller) }), "\(cgroups)")
-      let path =
-        CgroupLayout.directory("memory")
-        + line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)[2]
-      let file = CgroupLayout.host == .unified ? "/memory.max" : "/memory.limit_in_bytes"
-      #expect(try String(contentsOfFile: path + file, encoding: .utf8) == "\(32 << 20)\n")
+      let pid = try env.pid("r2")
+      #expect(
+        try CgroupLayout.read(CgroupLayout.memoryLimitFile, controller: "memory", process: pid) == "\(32 << 20)\n")
       #expect(try env.ckit(["update", "-m", "1m", "r2"]).status != 0)
       #expect(try env.ckit(["rm", "-f", "r2"]).status == 0)
     }
@@ -38,10 +28,7 @@ struct CkitRenameUpdateTests {
 
   /// A `--rm` container's exit code reaches `wait` though the monitor's exit command removes the container.
   @Test func waitSeesTheExitCodeOfARemovedContainer() async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      #expect(try env.ckit(["pull", "-q", env.image]).status == 0)
+    try await withEnv(pull: true) { env in
       let run = try env.ckit(["run", "-d", "--rm", "--network", "none", env.image, "sh", "-c", "sleep 0.5; exit 3"])
       #expect(run.status == 0)
       let id = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

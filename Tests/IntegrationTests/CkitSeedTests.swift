@@ -4,6 +4,28 @@ import Testing
 
 /// The seed scenario, end to end through the real `ckit` binary: a real registry, the real kernel, the
 /// real runtime and monitor. Each test has its own state root and its own bridge and subnet.
+/// Runs `body` with an `Env` of its own (pulled busybox first with `pull`), torn down after: the end-to-end ckit
+/// suites' one setup.
+func withEnv(pull: Bool = false, _ body: (CkitSeedTests.Env) async throws -> Void) async throws {
+  try await withScratchRoot { scratch in
+    let env = try CkitSeedTests.Env(scratch)
+    defer { env.teardown() }
+    if pull { #expect(try env.ckit(["pull", "-q", env.image]).status == 0) }
+    try await body(env)
+  }
+}
+
+/// Runs `body` with a scratch root and a registry that lets in `me` with `secret` only, its files (and the client's
+/// config, for the tests that set DOCKER_CONFIG) in `scratch/auth`: the opening of the login tests.
+func withLoginRegistry(_ body: (ScratchRoot, URL, LocalRegistry) async throws -> Void) async throws {
+  try await withScratchRoot { scratch in
+    let dir = try scratch.directory("auth")
+    let registry = try LocalRegistry.start(user: "me", password: "secret", directory: dir)
+    defer { registry.stop() }
+    try await body(scratch, dir, registry)
+  }
+}
+
 @Suite(.enabled(if: isRoot, "requires root"), .serialized)
 struct CkitSeedTests {
   /// A state root with a bridge of its own (`network/bridge.json`) and a pulled busybox.
@@ -28,6 +50,20 @@ struct CkitSeedTests {
       try CkitCLITests.ckit(scratch, args, stdin: stdin)
     }
 
+    /// The environment of a `ckit` started some other way than `ckit(_:)` (through a shell, under `setpriv`): this
+    /// test's runtime and cgroup parent.
+    var processEnvironment: [String: String] {
+      var environment = ProcessInfo.processInfo.environment
+      environment["CKIT_RUNTIME"] = CkitCLITests.runtime
+      environment["CKIT_CGROUP_PARENT"] = scratch.cgroupParent()
+      return environment
+    }
+
+    /// The host pid of container `name`'s init (`inspect`'s `.State.Pid`).
+    func pid(_ name: String) throws -> String {
+      try ckit(["inspect", "-f", "{{.State.Pid}}", name]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Stops everything left and removes the bridge and its NAT table.
     func teardown() {
       if let ids = try? ckit(["ps", "-aq"]).stdout.split(separator: "\n") {
@@ -36,14 +72,6 @@ struct CkitSeedTests {
       _ = try? Command.run(["nft", "delete", "table", "ip", "ckit_\(bridge)"], check: false)
       _ = try? Command.run(["ip", "link", "del", bridge], check: false)
       registry.stop()
-    }
-  }
-
-  func withEnv(_ body: (Env) async throws -> Void) async throws {
-    try await withScratchRoot { scratch in
-      let env = try Env(scratch)
-      defer { env.teardown() }
-      try await body(env)
     }
   }
 
@@ -203,12 +231,7 @@ struct CkitSeedTests {
       // As a server would bind it (the proxied connection may leave TIME_WAIT entries behind).
       var one: Int32 = 1
       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-      var addr = sockaddr_in()
-      addr.sin_family = sa_family_t(AF_INET)
-      addr.sin_port = in_port_t(UInt16(port).bigEndian)
-      let bound = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-      }
+      let bound = try LoopbackSocket.withAddress(host: "0.0.0.0", port: port) { bind(fd, $0, $1) }
       #expect(bound == 0, "port \(port) still taken after stop")
       #expect(!FileManager.default.fileExists(atPath: "/run/netns/ckit-\(String(run.stdout.prefix(12)))"))
     }

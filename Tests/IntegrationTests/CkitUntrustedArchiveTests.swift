@@ -8,21 +8,11 @@ import Testing
 /// link to a host file, and a gzip bomb through `import`.
 @Suite(.enabled(if: isRoot, "requires root"), .serialized)
 struct CkitUntrustedArchiveTests {
-  func withEnv(_ body: (CkitSeedTests.Env) async throws -> Void) async throws {
-    try await withScratchRoot { scratch in
-      let env = try CkitSeedTests.Env(scratch)
-      defer { env.teardown() }
-      try await body(env)
-    }
-  }
-
   /// `ckit` with a shell around it, for stdin from a file and an environment of the test's own.
   static func ckit(_ env: CkitSeedTests.Env, _ script: String, _ args: [String], extra: [String: String] = [:])
     throws -> CommandResult
   {
-    var environment = ProcessInfo.processInfo.environment
-    environment["CKIT_RUNTIME"] = CkitCLITests.runtime
-    environment["CKIT_CGROUP_PARENT"] = env.scratch.cgroupParent()
+    var environment = env.processEnvironment
     environment.merge(extra) { $1 }
     let ckit = CkitCLITests.products.appendingPathComponent("ckit").path
     return try Command.run(

@@ -5,10 +5,6 @@ import OCI
 import TestSupport
 import Testing
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 @Suite struct DiffTests {
   /// An overlay upper dir (whiteout char device, opaque dir, xattr) becomes an OCI layer with `.wh.` entries, and
   /// the digests the writer reports are those of the bytes it wrote, identical on a second run.

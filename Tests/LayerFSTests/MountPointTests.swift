@@ -4,10 +4,6 @@ import Testing
 
 @testable import LayerFS
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 @Suite struct MountPointTests {
   /// The statx answer agrees with mountinfo for a mount of another file system, a bind mount of the same one (same
   /// device as its parent, which a device comparison would miss), a plain directory and a missing path; and a

@@ -1,14 +1,4 @@
-import Foundation
-import LayerFS
+import TestSupport
 
-struct Scratch {
-  let path: String
-
-  init(_ label: String = "layerfs") throws {
-    let base = FileManager.default.temporaryDirectory.path + "/ckit-\(label)-\(UUID().uuidString.prefix(8))"
-    try FileOps.makeDirectories(base)
-    path = base
-  }
-
-  func remove() { try? FileOps.removeTree(path) }
-}
+/// The shared scratch directory (TestSupport), under the name these tests use.
+typealias Scratch = ScratchDirectory

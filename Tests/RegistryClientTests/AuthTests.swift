@@ -10,8 +10,7 @@ struct AuthTests {
   @Test func basicAuthBehindTLSWithGeneratedCA() async throws {
     let secure = try SecureLocalRegistry.start()
     defer { secure.stop() }
-    let source = MemoryContentStore()
-    let manifest = try TestImages.make(in: source, layerSizes: [2048, 4096])
+    let (source, manifest) = try TestImages.staged(layerSizes: [2048, 4096])
     let ref = try ImageReference(parsing: "\(secure.host)/private/app:1")
     let configDir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-docker-\(UUID())")
     defer { try? FileManager.default.removeItem(at: configDir) }
@@ -63,8 +62,7 @@ struct AuthTests {
   @Test func bearerTokenAuthWithTokenServer() async throws {
     let tok = try TokenAuthRegistry.start()
     defer { tok.stop() }
-    let source = MemoryContentStore()
-    let manifest = try TestImages.make(in: source, layerSizes: [1000, 2000, 3000])
+    let (source, manifest) = try TestImages.staged(layerSizes: [1000, 2000, 3000])
     let ref = try ImageReference(parsing: "\(tok.host)/team/app:1")
 
     // Anonymous tokens carry only pull: the push is refused with a clear error.
@@ -114,8 +112,7 @@ struct RedirectTests {
   @Test func blobRedirectToAnotherHostGetsNoAuthorization() async throws {
     let tok = try TokenAuthRegistry.start()
     defer { tok.stop() }
-    let source = MemoryContentStore()
-    let manifest = try TestImages.make(in: source, layerSizes: [5000, 7000])
+    let (source, manifest) = try TestImages.staged(layerSizes: [5000, 7000])
     let ref = try ImageReference(parsing: "\(tok.host)/team/redirected:1")
     try await withClient(makeClient()) { client in
       try await client.login(
@@ -157,8 +154,7 @@ struct ClientCertificateTests {
   @Test func clientCertificateFromCertsDirectory() async throws {
     let secure = try SecureLocalRegistry.start(requireClientCertificate: true)
     defer { secure.stop() }
-    let source = MemoryContentStore()
-    let manifest = try TestImages.make(in: source, layerSizes: [300])
+    let (source, manifest) = try TestImages.staged(layerSizes: [300])
     let ref = try ImageReference(parsing: "\(secure.host)/mtls/app:1")
     // The CA alone is not enough: the handshake needs the client certificate.
     await #expect {

@@ -9,8 +9,7 @@ struct CatalogSearchTests {
   @Test func catalogPaginatesAndSearchFiltersIt() async throws {
     let registry = try LocalRegistry.start(busybox: false)
     defer { registry.stop() }
-    let source = MemoryContentStore()
-    let manifest = try TestImages.make(in: source, layerSizes: [10])
+    let (source, manifest) = try TestImages.staged(layerSizes: [10])
     let names = ["team/api", "team/web", "tools/busybox", "busybox"]
     try await withClient(makeClient()) { client in
       for n in names {

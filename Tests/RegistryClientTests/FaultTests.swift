@@ -28,9 +28,8 @@ struct FaultTests {
   @Test func registryStoppedMidPullThenSecondPullReusesWholeBlobs() async throws {
     let registry = try LocalRegistry.start(busybox: false)
     defer { registry.stop() }
-    let source = MemoryContentStore()
     // Small blobs first (they complete), one big layer last (cut in the middle).
-    let manifest = try TestImages.make(in: source, layerSizes: [1000, 2000, 3_000_000])
+    let (source, manifest) = try TestImages.staged(layerSizes: [1000, 2000, 3_000_000])
     let direct = try ImageReference(parsing: "\(registry.host)/big/app:1")
     try await withClient(makeClient()) { try await $0.push(manifest, from: source, to: direct) }
 

@@ -46,8 +46,7 @@ struct PushTests {
   @Test func chunkedUploadAndPullBack() async throws {
     let registry = try LocalRegistry.start(busybox: false)
     defer { registry.stop() }
-    let source = MemoryContentStore()
-    let manifest = try TestImages.make(in: source, layerSizes: [300_000, 70_000, 10])
+    let (source, manifest) = try TestImages.staged(layerSizes: [300_000, 70_000, 10])
     let ref = try ImageReference(parsing: "\(registry.host)/chunked/app:latest")
     try await withClient(makeClient(chunk: 64 * 1024)) { client in
       try await client.push(manifest, from: source, to: ref)
@@ -61,8 +60,7 @@ struct PushTests {
   @Test func manifestPushByDigestAndTagList() async throws {
     let registry = try LocalRegistry.start(busybox: false)
     defer { registry.stop() }
-    let source = MemoryContentStore()
-    let manifest = try TestImages.make(in: source, layerSizes: [100])
+    let (source, manifest) = try TestImages.staged(layerSizes: [100])
     let repo = try ImageReference(parsing: "\(registry.host)/tags/app", defaultTag: false)
     try await withClient(makeClient()) { client in
       try await client.push(manifest, from: source, to: repo.withDigest(manifest.digest))

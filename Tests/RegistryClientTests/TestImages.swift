@@ -37,6 +37,12 @@ enum TestImages {
     return d
   }
 
+  /// A fresh store holding one image of `layerSizes`, and its manifest descriptor: what a push test starts from.
+  static func staged(layerSizes: [Int]) throws -> (MemoryContentStore, Descriptor) {
+    let store = MemoryContentStore()
+    return (store, try make(in: store, layerSizes: layerSizes))
+  }
+
   static func index(in store: MemoryContentStore, manifests: [Descriptor]) throws -> Descriptor {
     store.add(Array(try SpecJSON.encode(ImageIndex(manifests: manifests))), mediaType: MediaType.ociIndex)
   }

@@ -29,22 +29,15 @@ public final class LocalRegistry: @unchecked Sendable {
     func section(_ lines: [String], indent: String) -> String {
       lines.map { "\n" + indent + $0 }.joined()
     }
+    let template = try String(
+      contentsOf: RepoPaths.scripts.appendingPathComponent("fixtures/registry.yml"), encoding: .utf8)
     return try start(
       configYAML: { port, storage in
-        """
-        version: 0.1
-        log:
-          level: error
-          accesslog:
-            disabled: true
-        storage:
-          filesystem:
-            rootdirectory: \(storage.path)
-          delete:
-            enabled: true\(auth.isEmpty ? "" : "\nauth:" + section(auth, indent: "  "))
-        http:
-          addr: 127.0.0.1:\(port)\(tls.isEmpty ? "" : "\n  tls:" + section(tls, indent: "    "))
-        """
+        // The template ends with http's addr: tls lines indented below it are http's; auth is a section of its own.
+        template.replacingOccurrences(of: "@STORAGE@", with: storage.path)
+          .replacingOccurrences(of: "@PORT@", with: String(port))
+          + (tls.isEmpty ? "" : "  tls:" + section(tls, indent: "    ") + "\n")
+          + (auth.isEmpty ? "" : "auth:" + section(auth, indent: "  ") + "\n")
       }, scheme: scheme)
   }
 
@@ -111,15 +104,7 @@ public final class LocalRegistry: @unchecked Sendable {
   private func canConnect() -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &addr) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    } == 0
+    return (try? LoopbackSocket.connect(fd, port: port)) != nil
   }
 
   /// Pushes an OCI layout's tag into `repository:tag` with skopeo (an independent client).

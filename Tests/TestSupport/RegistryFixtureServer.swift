@@ -52,22 +52,13 @@ public final class RegistryFixtureServer: Sendable {
     guard fd >= 0 else { throw POSIXError(.EIO) }
     var one: Int32 = 1
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) { p in
-      p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(fd, $0, len) == 0 && listen(fd, 64) == 0 && getsockname(fd, $0, &len) == 0
-      }
-    }
-    guard ok else {
+    do {
+      self.port = try LoopbackSocket.bind(fd, listen: 64)
+    } catch {
       close(fd)
-      throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EADDRINUSE)
+      throw error
     }
     self.listener = fd
-    self.port = Int(UInt16(bigEndian: addr.sin_port))
     self.handler = handler
     let t = Thread { [self] in self.acceptLoop() }
     t.start()

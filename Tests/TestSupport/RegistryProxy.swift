@@ -80,16 +80,7 @@ public final class RegistryProxy: Sendable {
     let up = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard up >= 0 else { return }
     defer { close(up) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let rc = withUnsafePointer(to: &addr) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(up, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-      }
-    }
-    guard rc == 0 else {
+    guard (try? LoopbackSocket.connect(up, port: port)) != nil else {
       RegistryFixtureServer.writeResponse(client, status: 502, headers: [:], body: Array("upstream down".utf8))
       return
     }
