@@ -116,7 +116,7 @@ do {
     var held: [Sandbox] = []
     for _ in 0..<count {
       let s = try await Sandbox.open(image: image, configuration: config)
-      // Every other one reset: its pid 1 and cgroup are then the second generation's (`ID.1`).
+      // Every other one reset (same pid 1 and cgroup, its root file system swapped).
       if held.count % 2 == 1 { try await s.reset() }
       _ = try await s.start(["sleep", "1000"])
       ids.append(s.id)

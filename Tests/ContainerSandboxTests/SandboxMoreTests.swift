@@ -124,8 +124,8 @@ struct SandboxMoreTests {
     #expect(try await sandbox.run(["echo", "from the trait"]).stdout == "from the trait\n")
   }
 
-  /// A test process killed with SIGKILL while it holds 5 sandboxes (each running a process): the next sweep
-  /// removes every process, mount, cgroup and record they left.
+  /// A test process killed with SIGKILL while it holds 5 sandboxes (each running a process): their processes end
+  /// with it, and the next sweep removes every mount, cgroup and record they left.
   @Test func sweepAfterOwnerKilled() async throws {
     try await withScratchRoot { scratch in
       let root = scratch.path.path + "/sweep-root"
@@ -150,8 +150,21 @@ struct SandboxMoreTests {
       #expect(SandboxFixture.overlays(below: root).count == 5)
       #expect(SandboxFixture.cgroups(named: ids).count == 5)
 
+      let groups = SandboxFixture.cgroups(named: ids)
       kill(p.processIdentifier, SIGKILL)
       p.waitUntilExit()
+      // Before any sweep: each pid 1 sees its owner's pipe hang up and exits, and the kernel kills the rest of
+      // its pid namespace (the `sleep`s). With a pid 1 that waits to be killed, they all stay.
+      func left() -> [String] {
+        pids.filter { !Self.isGone($0) }.map { "pid 1 \($0)" }
+          + groups.flatMap { g in
+            ((try? String(contentsOfFile: g + "/cgroup.procs", encoding: .utf8)) ?? "").split(separator: "\n")
+              .map { "\(g): \($0)" }
+          }
+      }
+      let deadline = ContinuousClock.now + .seconds(20)
+      while !left().isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+      #expect(left().isEmpty)
       let removed = try await Sandbox.sweep(root: root)
       #expect(Set(removed) == Set(ids))
       #expect(SandboxFixture.overlays(below: root).isEmpty)
@@ -170,11 +183,9 @@ struct SandboxMoreTests {
     return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
   }
 
-  /// The sandbox's pid 1 (of its latest generation), from the runtime's state file.
+  /// The sandbox's pid 1, from the runtime's state file.
   static func initPid(root: String, id: String) -> Int32? {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/images/snapshots/.run")) ?? []
-    guard let current = names.filter({ $0 == id || $0.hasPrefix(id + ".") }).max(by: { $0.count < $1.count }),
-      let data = FileManager.default.contents(atPath: "\(root)/images/snapshots/.run/\(current)/state.json"),
+    guard let data = FileManager.default.contents(atPath: "\(root)/images/snapshots/.run/\(id)/state.json"),
       let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     else { return nil }
     return (json["pid"] as? NSNumber)?.int32Value

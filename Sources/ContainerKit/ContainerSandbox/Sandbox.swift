@@ -23,8 +23,8 @@ import Synchronization
 /// A sandbox's pid 1 is the runtime's pause init (the sealed exec trampoline in its pause mode): it holds the
 /// namespaces, the cgroup and the root file system, reaps orphans, and runs no program of the image, so any image
 /// works, even one with no shell or `sleep`. Every ``run(_:stdin:timeout:)`` execs into it. When the test process
-/// dies, pid 1 gets its parent-death signal, which ends every process of the sandbox: only mounts, cgroups and
-/// directories are left, for the next sweep.
+/// dies, pid 1 sees its owner's pipe hang up (``OwnerPipe``) and exits, which ends every process of the sandbox:
+/// only mounts, cgroups and directories are left, for the next sweep.
 public final class Sandbox: Sendable {
   public let id: String
   public let configuration: SandboxConfiguration
@@ -220,7 +220,7 @@ public final class Sandbox: Sendable {
 
   /// Creates pid 1 (namespaces, cgroup, mounts, pivot), the runtime's pause init: a few KiB resident, so the OOM
   /// killer ranks it last in the sandbox's cgroup, and SIGCHLD ignored, so orphans leave no zombie. It lives until
-  /// the sandbox is reset or closed, or until a sweep finds its owner dead.
+  /// the sandbox is closed, or until this process dies (``OwnerPipe``); resets keep it.
   func startInit() async throws(SandboxError) -> Container {
     var held: HeldNetworkNamespace?
     if configuration.network == .loopback {
@@ -232,7 +232,7 @@ public final class Sandbox: Sendable {
     let spec = makeSpec(networkPath: held?.path)
     let runtime = host.runtime
     let container: Container
-    do { container = try await runtime.create(id: id, spec: spec, io: .null, pauseInit: true) } catch {
+    do { container = try await runtime.create(id: id, spec: spec, io: OwnerPipe.initIO, pauseInit: true) } catch {
       throw .runtime(operation: "start sandbox \(id)", cause: error)
     }
     return container
