@@ -34,6 +34,7 @@ extension Sandbox {
       retired = .success(
         try await BlockingCall.run { () throws(SandboxError) -> String in
           try self.killAll(but: container)
+          try self.emptyScratchMounts(of: container)
           let retired = try self.swapUpper(lowers: self.state.withLock { $0.lowers }, keep: keep)
           try self.swapRoot(of: container)
           return retired
@@ -108,9 +109,28 @@ extension Sandbox {
     }
   }
 
-  /// The mount points of the root file system's top-level submounts in pid 1's mount namespace (each moves with
-  /// what is mounted below it), read once: nothing in the sandbox can mount (no CAP_SYS_ADMIN by default), and
-  /// the swap keeps them as they are.
+  /// Empties the sandbox's writable file systems other than the overlay, which the swap keeps mounted: those the
+  /// spec mounts as tmpfs (`/dev/shm`; not `/dev`, which holds the runtime's device nodes and links) or mqueue
+  /// (`/dev/mqueue`). What a process left there is the sandbox's state as much as its upper directory is. Each is
+  /// resolved in pid 1's root, never following a symlink out of it.
+  func emptyScratchMounts(of container: Container) throws(SandboxError) {
+    let paths = (makeSpec(networkPath: nil).mounts ?? []).filter {
+      ($0.type == "tmpfs" && $0.destination != "/dev") || $0.type == "mqueue"
+    }.map(\.destination)
+    guard !paths.isEmpty else { return }
+    let files = try RootedFiles(rootfs: "/proc/\(container.pid)/root")
+    defer { files.close() }
+    for path in paths {
+      let at = try files.resolve(path, flags: O_DIRECTORY | O_NOFOLLOW)
+      defer { Glibc.close(at) }
+      let dir = try RootedFiles.reopen(at, O_RDONLY | O_DIRECTORY, what: path)
+      defer { Glibc.close(dir) }
+      Self.removeContents(dir)
+    }
+  }
+
+  /// The mount points of pid 1's top-level submounts (`/proc`, `/dev`, `/sys`, binds), read once from its
+  /// mountinfo: nothing in the sandbox can mount (no CAP_SYS_ADMIN by default), and the swap keeps them as they are.
   func submounts(of container: Container) throws(SandboxError) -> [String] {
     if let known = state.withLock({ $0.submounts }) { return known }
     let file = "/proc/\(container.pid)/mountinfo"
@@ -120,7 +140,8 @@ extension Sandbox {
     return found
   }
 
-  /// The mount points below `/` that lie under no other mount point, without repeats, in mount order.
+  /// The mount points below `/` that lie under no other mount point, without repeats, in mount order: each moves
+  /// to the new root with what is mounted below it.
   static func topLevelMountPoints(_ entries: [MountInfoEntry]) -> [String] {
     var points: [String] = []
     for e in entries where e.mountPoint != "/" && !points.contains(e.mountPoint) { points.append(e.mountPoint) }

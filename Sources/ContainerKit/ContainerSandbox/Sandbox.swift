@@ -45,8 +45,7 @@ public final class Sandbox: Sendable {
     var lowers: [String]
     /// Numbers the upper directories retired by reset and snapshot.
     var generation = 0
-    /// The mount points of pid 1's root file system's top-level submounts (`/proc`, `/dev`, binds), read from its
-    /// mountinfo at the first reset: they move from the old root to the new one at each.
+    /// The mount points of pid 1's top-level submounts, read at the first reset (``Sandbox/submounts(of:)``).
     var submounts: [String]?
     var processes: [Int32: SandboxProcess] = [:]
     var closed = false
