@@ -101,7 +101,7 @@ do {
         ])
         // The previous reset's old upper directory is removed on the side: let that end first, so that the CPU
         // figure is the reset's own.
-        try await Task.sleep(for: .milliseconds(30))
+        try await Task.sleep(for: .milliseconds(150))
         let start = clock.now
         let cpu0 = cpuMs()
         try await s.reset()

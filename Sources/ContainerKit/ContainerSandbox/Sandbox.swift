@@ -161,16 +161,16 @@ public final class Sandbox: Sendable {
     if clean { OwnerRecord.remove(id, in: host.ownersDirectory) }
   }
 
-  /// SIGKILL to pid 1 and to the sandbox's cgroup, then waits for every process (pid 1 of a pid namespace exits
-  /// only once its processes are reaped, and the exec'd ones are this process's children) and deletes the
-  /// container's cgroup and state.
+  /// SIGKILL to pid 1, whose end makes the kernel kill every other process of its pid namespace (all the
+  /// sandbox's: `run` joins it), then waits for every process (pid 1 of a pid namespace exits only once its
+  /// processes are reaped, and the exec'd ones are this process's children) and deletes the container's cgroup
+  /// (which kills whatever would still be in it) and state.
   static func stop(_ container: Container?, _ processes: [SandboxProcess]) async {
     for p in processes { p.terminate() }
     guard let container else {
       for p in processes { _ = await p.exitStatus() }
       return
     }
-    try? container.kill(SIGKILL, all: true)
     try? container.kill(SIGKILL)
     for p in processes { _ = await p.exitStatus() }
     _ = await container.wait()
