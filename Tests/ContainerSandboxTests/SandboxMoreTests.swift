@@ -58,6 +58,44 @@ struct SandboxMoreTests {
     }
   }
 
+  /// A reset keeps pid 1's namespaces and moves its mounts to the new root: read-only binds of a host directory
+  /// and of a host file are still there (and still read-only), and a server started after the reset is reached
+  /// through the same network namespace.
+  @Test func resetKeepsBindsAndNetwork() async throws {
+    try await withScratchRoot { scratch in
+      let dir = scratch.path.path + "/shared"
+      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+      try Data("from the host\n".utf8).write(to: URL(fileURLWithPath: dir + "/a"))
+      try Data("one file\n".utf8).write(to: URL(fileURLWithPath: scratch.path.path + "/fixture.txt"))
+      let config = SandboxFixture.configuration {
+        $0.network = .loopback
+        $0.mounts = [
+          .init(source: dir, destination: "/host-data"),
+          .init(source: scratch.path.path + "/fixture.txt", destination: "/etc/fixture.txt"),
+        ]
+      }
+      try await Sandbox.withSandbox(image: try SandboxFixture.image, configuration: config) { sandbox in
+        let net = try await sandbox.run(["readlink", "/proc/1/ns/net"]).stdout
+        try await sandbox.writeFile("/tmp/x", contents: [1])
+        try await sandbox.reset()
+        #expect(try await sandbox.run(["test", "-e", "/tmp/x"]).exitCode == 1)
+        let r = try await sandbox.run(["cat", "/host-data/a", "/etc/fixture.txt"])
+        #expect(r.stdout == "from the host\none file\n")
+        #expect(try await sandbox.run(["touch", "/host-data/b"]).exitCode != 0)
+        #expect(try await sandbox.run(["readlink", "/proc/1/ns/net"]).stdout == net)
+        try await sandbox.writeFile("/www/index.html", contents: Array("after reset\n".utf8))
+        let server = try await sandbox.start(["httpd", "-f", "-p", "8080", "-h", "/www"])
+        try await sandbox.waitForPort(8080)
+        let connection = try await sandbox.connect(port: 8080)
+        try await connection.send(Array("GET /index.html HTTP/1.0\r\nHost: x\r\n\r\n".utf8))
+        let response = String(decoding: try await connection.receiveAll(), as: UTF8.self)
+        #expect(response.hasSuffix("after reset\n"))
+        try server.signal(SIGTERM)
+        _ = await server.wait()
+      }
+    }
+  }
+
   /// The streaming variant: chunks as they come, stdin written while it runs, a log line waited for.
   @Test func streamingAndBackgroundProcesses() async throws {
     try await Sandbox.withSandbox(image: try SandboxFixture.image, configuration: SandboxFixture.configuration()) {
