@@ -59,8 +59,8 @@ struct SandboxMoreTests {
   }
 
   /// A reset keeps pid 1's namespaces and moves its mounts to the new root: read-only binds of a host directory
-  /// and of a host file are still there (and still read-only), and a server started after the reset is reached
-  /// through the same network namespace.
+  /// and of a host file are still there (and still read-only), the working directory the image lacks is there
+  /// again, and a server started after the reset is reached through the same network namespace.
   @Test func resetKeepsBindsAndNetwork() async throws {
     try await withScratchRoot { scratch in
       let dir = scratch.path.path + "/shared"
@@ -69,6 +69,7 @@ struct SandboxMoreTests {
       try Data("one file\n".utf8).write(to: URL(fileURLWithPath: scratch.path.path + "/fixture.txt"))
       let config = SandboxFixture.configuration {
         $0.network = .loopback
+        $0.workingDirectory = "/work/dir"
         $0.mounts = [
           .init(source: dir, destination: "/host-data"),
           .init(source: scratch.path.path + "/fixture.txt", destination: "/etc/fixture.txt"),
@@ -83,6 +84,8 @@ struct SandboxMoreTests {
         #expect(r.stdout == "from the host\none file\n")
         #expect(try await sandbox.run(["touch", "/host-data/b"]).exitCode != 0)
         #expect(try await sandbox.run(["readlink", "/proc/1/ns/net"]).stdout == net)
+        // Not in the image: made again in the new upper directory, as the runtime made it in the first.
+        #expect(try await sandbox.run(["pwd"]).stdout == "/work/dir\n")
         try await sandbox.writeFile("/www/index.html", contents: Array("after reset\n".utf8))
         let server = try await sandbox.start(["httpd", "-f", "-p", "8080", "-h", "/www"])
         try await sandbox.waitForPort(8080)

@@ -36,6 +36,7 @@ extension Sandbox {
           try self.killAll(but: container)
           try self.emptyScratchMounts(of: container)
           let retired = try self.swapUpper(lowers: self.state.withLock { $0.lowers }, keep: keep)
+          try self.makeWorkingDirectory()
           try self.swapRoot(of: container)
           return retired
         })
@@ -82,6 +83,16 @@ extension Sandbox {
       for f in fds { Glibc.close(f.fd) }
     }
     throw .timedOut("the processes of sandbox \(id) to exit")
+  }
+
+  /// The working directory, made in the new upper directory when the image lacks it, as the runtime made it in
+  /// the first one when it created pid 1: `run` starts there.
+  func makeWorkingDirectory() throws(SandboxError) {
+    let path = configuration.workingDirectory
+    guard RootedFiles.split(path).count > 0 else { return }
+    let files = try RootedFiles(rootfs: rootfs)
+    defer { files.close() }
+    Glibc.close(try files.directory(path, create: true))
   }
 
   /// Gives pid 1's mount namespace the overlay now mounted on the host (``swapUpper(lowers:keep:)``) as its
