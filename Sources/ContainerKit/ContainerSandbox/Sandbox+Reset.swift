@@ -85,8 +85,8 @@ extension Sandbox {
     throw .timedOut("the processes of sandbox \(id) to exit")
   }
 
-  /// The working directory, made in the new upper directory when the image lacks it, as the runtime made it in
-  /// the first one when it created pid 1: `run` starts there.
+  /// The working directory, made in the upper directory when the image lacks it (at the start and after each
+  /// swap): `run` starts there, pid 1 in `/`.
   func makeWorkingDirectory() throws(SandboxError) {
     let path = configuration.workingDirectory
     guard RootedFiles.split(path).count > 0 else { return }

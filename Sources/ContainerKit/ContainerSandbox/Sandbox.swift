@@ -127,6 +127,7 @@ public final class Sandbox: Sendable {
       image: image, reference: reference, lowers: lowers ?? image.lowers)
     do {
       if let lowers, lowers != image.lowers { sandbox.removeInBackground(try sandbox.swapUpper(lowers: lowers)) }
+      try sandbox.makeWorkingDirectory()
       let container = try await sandbox.startInit()
       sandbox.state.withLock { $0.container = container }
     } catch {
@@ -183,7 +184,9 @@ public final class Sandbox: Sendable {
   func makeSpec(networkPath: String?) -> Spec {
     let c = configuration
     // Not executed: pid 1 is the runtime's pause init; the args only name it in the runtime's state.
-    var spec = Spec.container(rootfs: rootfs, args: ["pause"], env: environment, cwd: c.workingDirectory)
+    // pid 1's cwd is `/`, which a reset's `pivot_root` moves to the new root (a cwd below it would keep the first
+    // overlay alive); `run` starts in the working directory, made by `makeWorkingDirectory()`.
+    var spec = Spec.container(rootfs: rootfs, args: ["pause"], env: environment, cwd: "/")
     if let networkPath, var namespaces = spec.linux?.namespaces {
       namespaces.removeAll { $0.type == .network }
       namespaces.append(Spec.Namespace(.network, path: networkPath))
