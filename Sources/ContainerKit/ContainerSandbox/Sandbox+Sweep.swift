@@ -38,14 +38,18 @@ extension SandboxHost {
     let id = owner.id
     switch owner.kind {
     case .sandbox:
-      if let container = try? runtime.container(id: id) {
-        try? container.kill(SIGKILL, all: true)
-        try? container.kill(SIGKILL)
-        do { try await container.delete(force: true) } catch { return false }
-      } else if let cgroups = runtime.cgroups {
-        // Killed between the cgroup's creation and the state file: the runtime's default path.
-        try? cgroups.delete("container-sandbox/\(id)")
-        Sandbox.removeTree(runtime.root.path + "/" + id)
+      // Its pid 1 (`ID`; `ID.N` too: before resets kept pid 1, each made a new one, and a root may still hold them).
+      let generations = Self.list(runtime.root.path).filter { $0 == id || $0.hasPrefix(id + ".") }
+      for cid in generations.isEmpty ? [id] : generations {
+        if let container = try? runtime.container(id: cid) {
+          try? container.kill(SIGKILL, all: true)
+          try? container.kill(SIGKILL)
+          do { try await container.delete(force: true) } catch { return false }
+        } else if let cgroups = runtime.cgroups {
+          // Killed between the cgroup's creation and the state file: the runtime's default path.
+          try? cgroups.delete("container-sandbox/\(cid)")
+          Sandbox.removeTree(runtime.root.path + "/" + cid)
+        }
       }
       do { try await store.removeSnapshot(id: id) } catch {
         guard case .snapshotNotFound = error else { return false }
