@@ -58,6 +58,47 @@ struct SandboxMoreTests {
     }
   }
 
+  /// A reset keeps pid 1's namespaces and moves its mounts to the new root: read-only binds of a host directory
+  /// and of a host file are still there (and still read-only), the working directory the image lacks is there
+  /// again, and a server started after the reset is reached through the same network namespace.
+  @Test func resetKeepsBindsAndNetwork() async throws {
+    try await withScratchRoot { scratch in
+      let dir = scratch.path.path + "/shared"
+      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+      try Data("from the host\n".utf8).write(to: URL(fileURLWithPath: dir + "/a"))
+      try Data("one file\n".utf8).write(to: URL(fileURLWithPath: scratch.path.path + "/fixture.txt"))
+      let config = SandboxFixture.configuration {
+        $0.network = .loopback
+        $0.workingDirectory = "/work/dir"
+        $0.mounts = [
+          .init(source: dir, destination: "/host-data"),
+          .init(source: scratch.path.path + "/fixture.txt", destination: "/etc/fixture.txt"),
+        ]
+      }
+      try await Sandbox.withSandbox(image: try SandboxFixture.image, configuration: config) { sandbox in
+        let net = try await sandbox.run(["readlink", "/proc/1/ns/net"]).stdout
+        try await sandbox.writeFile("/tmp/x", contents: [1])
+        try await sandbox.reset()
+        #expect(try await sandbox.run(["test", "-e", "/tmp/x"]).exitCode == 1)
+        let r = try await sandbox.run(["cat", "/host-data/a", "/etc/fixture.txt"])
+        #expect(r.stdout == "from the host\none file\n")
+        #expect(try await sandbox.run(["touch", "/host-data/b"]).exitCode != 0)
+        #expect(try await sandbox.run(["readlink", "/proc/1/ns/net"]).stdout == net)
+        // Not in the image: made again in the new upper directory, as the runtime made it in the first.
+        #expect(try await sandbox.run(["pwd"]).stdout == "/work/dir\n")
+        try await sandbox.writeFile("/www/index.html", contents: Array("after reset\n".utf8))
+        let server = try await sandbox.start(["httpd", "-f", "-p", "8080", "-h", "/www"])
+        try await sandbox.waitForPort(8080)
+        let connection = try await sandbox.connect(port: 8080)
+        try await connection.send(Array("GET /index.html HTTP/1.0\r\nHost: x\r\n\r\n".utf8))
+        let response = String(decoding: try await connection.receiveAll(), as: UTF8.self)
+        #expect(response.hasSuffix("after reset\n"))
+        try server.signal(SIGTERM)
+        _ = await server.wait()
+      }
+    }
+  }
+
   /// The streaming variant: chunks as they come, stdin written while it runs, a log line waited for.
   @Test func streamingAndBackgroundProcesses() async throws {
     try await Sandbox.withSandbox(image: try SandboxFixture.image, configuration: SandboxFixture.configuration()) {
@@ -124,8 +165,8 @@ struct SandboxMoreTests {
     #expect(try await sandbox.run(["echo", "from the trait"]).stdout == "from the trait\n")
   }
 
-  /// A test process killed with SIGKILL while it holds 5 sandboxes (each running a process): the next sweep
-  /// removes every process, mount, cgroup and record they left.
+  /// A test process killed with SIGKILL while it holds 5 sandboxes (each running a process): their processes end
+  /// with it, and the next sweep removes every mount, cgroup and record they left.
   @Test func sweepAfterOwnerKilled() async throws {
     try await withScratchRoot { scratch in
       let root = scratch.path.path + "/sweep-root"
@@ -150,8 +191,21 @@ struct SandboxMoreTests {
       #expect(SandboxFixture.overlays(below: root).count == 5)
       #expect(SandboxFixture.cgroups(named: ids).count == 5)
 
+      let groups = SandboxFixture.cgroups(named: ids)
       kill(p.processIdentifier, SIGKILL)
       p.waitUntilExit()
+      // Before any sweep: each pid 1 sees its owner's pipe hang up and exits, and the kernel kills the rest of
+      // its pid namespace (the `sleep`s). With a pid 1 that waits to be killed, they all stay.
+      func left() -> [String] {
+        pids.filter { !Self.isGone($0) }.map { "pid 1 \($0)" }
+          + groups.flatMap { g in
+            ((try? String(contentsOfFile: g + "/cgroup.procs", encoding: .utf8)) ?? "").split(separator: "\n")
+              .map { "\(g): \($0)" }
+          }
+      }
+      let deadline = ContinuousClock.now + .seconds(20)
+      while !left().isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+      #expect(left().isEmpty)
       let removed = try await Sandbox.sweep(root: root)
       #expect(Set(removed) == Set(ids))
       #expect(SandboxFixture.overlays(below: root).isEmpty)
@@ -170,11 +224,9 @@ struct SandboxMoreTests {
     return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
   }
 
-  /// The sandbox's pid 1 (of its latest generation), from the runtime's state file.
+  /// The sandbox's pid 1, from the runtime's state file.
   static func initPid(root: String, id: String) -> Int32? {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/images/snapshots/.run")) ?? []
-    guard let current = names.filter({ $0 == id || $0.hasPrefix(id + ".") }).max(by: { $0.count < $1.count }),
-      let data = FileManager.default.contents(atPath: "\(root)/images/snapshots/.run/\(current)/state.json"),
+    guard let data = FileManager.default.contents(atPath: "\(root)/images/snapshots/.run/\(id)/state.json"),
       let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     else { return nil }
     return (json["pid"] as? NSNumber)?.int32Value

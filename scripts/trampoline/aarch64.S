@@ -3,7 +3,8 @@
  * Runs execve(argv[0], &argv[1], envp): argv[0] is the program's resolved path, the rest its own argv.
  * On failure: "<path>: exec failed: errno N\n" on stderr, exit 127 for ENOENT, else 126.
  * With one empty argument (argv = {""}), the pause init instead: SIGCHLD ignored, so that the kernel reaps the
- * orphans re-parented to it, then ppoll() with no fds and no timeout until killed. */
+ * orphans re-parented to it, then it waits until stdin hangs up (a pipe whose write ends are all closed: its owner
+ * died) and exits, or, when stdin cannot hang up (/dev/null, closed), sleeps in ppoll() with no fds until killed. */
         .text
         .globl _start
 _start:
@@ -64,6 +65,20 @@ fewer:  cmp     x9, #1
         mov     x3, #8
         mov     x8, #134                    /* rt_sigaction */
         svc     #0
+watch:  str     xzr, [sp]                   /* ppoll({fd 0, events 0}, 1, NULL, NULL, 0): POLLHUP, POLLERR, POLLNVAL */
+        mov     x0, sp
+        mov     x1, #1
+        mov     x2, #0
+        mov     x3, #0
+        mov     x4, #0
+        mov     x8, #73                     /* ppoll */
+        svc     #0
+        cmn     x0, #4                      /* -EINTR */
+        b.eq    watch
+        ldrh    w3, [sp, #6]
+        tbz     w3, #4, sleep               /* revents & POLLHUP: every write end of the pipe on stdin is closed */
+        mov     x0, #0                      /* the owner is gone: exit, and the kernel kills the pid namespace */
+        b       leave
 sleep:  mov     x0, #0                      /* ppoll(NULL, 0, NULL, NULL, 0): only SIGKILL ends it */
         mov     x1, #0
         mov     x2, #0

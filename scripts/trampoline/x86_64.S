@@ -3,7 +3,8 @@
  * Runs execve(argv[0], &argv[1], envp): argv[0] is the program's resolved path, the rest its own argv.
  * On failure: "<path>: exec failed: errno N\n" on stderr, exit 127 for ENOENT, else 126.
  * With one empty argument (argv = {""}), the pause init instead: SIGCHLD ignored, so that the kernel reaps the
- * orphans re-parented to it, then pause() until killed. */
+ * orphans re-parented to it, then it waits until stdin hangs up (a pipe whose write ends are all closed: its owner
+ * died) and exits, or, when stdin cannot hang up (/dev/null, closed), until killed. */
         .intel_syntax noprefix
         .text
         .globl _start
@@ -69,6 +70,18 @@ fewer:  cmp     rcx, 1
         mov     r10d, 8
         mov     eax, 13                     /* rt_sigaction */
         syscall
+watch:  mov     qword ptr [rsp], 0          /* poll({fd 0, events 0}, 1, -1): only POLLHUP, POLLERR, POLLNVAL */
+        mov     rdi, rsp
+        mov     esi, 1
+        mov     edx, -1
+        mov     eax, 7                      /* poll */
+        syscall
+        cmp     rax, -4                     /* EINTR */
+        je      watch
+        test    word ptr [rsp + 6], 0x10    /* revents & POLLHUP: every write end of the pipe on stdin is closed */
+        jz      sleep
+        xor     edi, edi                    /* the owner is gone: exit, and the kernel kills the pid namespace */
+        jmp     leave
 sleep:  mov     eax, 34                     /* pause: no signal has a handler, so only SIGKILL ends it */
         syscall
         jmp     sleep

@@ -179,7 +179,7 @@ static int ck_exec_trampoline(const struct ck_plan *plan, const char *const *arg
 
 /* The pause init: nothing of the container's file system is needed, and its /proc/1/exe is the sealed trampoline.
  * No parent-death signal: the parent is whichever thread of the blocking pool spawned it, and the pool retires idle
- * threads; an owner that dies leaves it to the owner's sweep (ContainerSandbox marks each sandbox with its owner). */
+ * threads. It exits when its stdin hangs up instead (ContainerSandbox gives it a pipe only the owner writes to). */
 static __attribute__((noreturn)) void ck_exec_pause(const struct ck_plan *plan) {
   static const char *const argv[] = {"", NULL};
   int err = ck_exec_trampoline(plan, argv);

@@ -94,8 +94,9 @@ public struct ContainerRuntime: Sendable {
   ///     it. No other process can start it (to them it looks running).
   ///   - pauseInit: the init is the runtime's built-in pause process instead of `spec.process.args` (a holder of
   ///     namespaces for processes exec'd later, as a sandbox or a pod needs): it needs nothing from the root file
-  ///     system, reaps orphans and ranks last for the OOM killer; it lives until the container is killed or deleted
-  ///     (whoever owns it sweeps it if the owner dies). It runs at once: the container is `running` when this
+  ///     system, reaps orphans and ranks last for the OOM killer; it lives until the container is killed or deleted,
+  ///     or until its stdin hangs up (a pipe whose write ends are all closed: an owner's lifeline, as
+  ///     ContainerSandbox gives it; `/dev/null` never does). It runs at once: the container is `running` when this
   ///     returns, with no ``Container/start()``.
   public func create(
     id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, inProcessStart: Bool = false,

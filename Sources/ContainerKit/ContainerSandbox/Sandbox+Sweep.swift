@@ -38,7 +38,7 @@ extension SandboxHost {
     let id = owner.id
     switch owner.kind {
     case .sandbox:
-      // Every pid 1 the sandbox had (`ID`, then `ID.N` after resets).
+      // Its pid 1 (`ID`; `ID.N` too: before resets kept pid 1, each made a new one, and a root may still hold them).
       let generations = Self.list(runtime.root.path).filter { $0 == id || $0.hasPrefix(id + ".") }
       for cid in generations.isEmpty ? [id] : generations {
         if let container = try? runtime.container(id: cid) {

@@ -4,8 +4,8 @@
 
 extension Sandbox {
   /// Freezes what the sandbox wrote as a template: its processes are stopped, its upper directory becomes the
-  /// template's read-only layer (renamed, not copied), and the sandbox goes on over that layer with a new pid 1
-  /// and an empty upper directory of its own.
+  /// template's read-only layer (renamed, not copied), and the sandbox goes on over that layer with an empty
+  /// upper directory of its own (under the same pid 1, as ``reset()``).
   public func snapshot() async throws(SandboxError) -> SandboxTemplate {
     let tid = Self.newID(.template)
     try OwnerRecord.mine(id: tid, kind: .template).write(in: host.ownersDirectory)
@@ -16,10 +16,8 @@ extension Sandbox {
     }
     let layer = dir + "/layer"
     do {
-      // Waiting for the old pid 1 and its processes: nothing may write to the upper once it is a lower layer.
-      try await restart(waitingForTheOld: true) { () throws(SandboxError) in
-        try self.swapUpper(lowers: self.state.withLock { $0.lowers }, keep: layer)
-      }
+      // The processes are gone before the upper is renamed: nothing writes to it once it is a lower layer.
+      try await replaceRoot(keep: layer)
     } catch {
       if access(layer, F_OK) != 0 {
         rmdir(dir)

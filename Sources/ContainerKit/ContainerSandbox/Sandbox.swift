@@ -23,8 +23,8 @@ import Synchronization
 /// A sandbox's pid 1 is the runtime's pause init (the sealed exec trampoline in its pause mode): it holds the
 /// namespaces, the cgroup and the root file system, reaps orphans, and runs no program of the image, so any image
 /// works, even one with no shell or `sleep`. Every ``run(_:stdin:timeout:)`` execs into it. When the test process
-/// dies, pid 1 gets its parent-death signal, which ends every process of the sandbox: only mounts, cgroups and
-/// directories are left, for the next sweep.
+/// dies, pid 1 sees its owner's pipe hang up (``OwnerPipe``) and exits, which ends every process of the sandbox:
+/// only mounts, cgroups and directories are left, for the next sweep.
 public final class Sandbox: Sendable {
   public let id: String
   public let configuration: SandboxConfiguration
@@ -45,15 +45,12 @@ public final class Sandbox: Sendable {
     var lowers: [String]
     /// Numbers the upper directories retired by reset and snapshot.
     var generation = 0
-    /// Numbers the pid 1s made by reset and snapshot.
-    var initGeneration = 0
+    /// The mount points of pid 1's top-level submounts, read at the first reset (``Sandbox/submounts(of:)``).
+    var submounts: [String]?
     var processes: [Int32: SandboxProcess] = [:]
     var closed = false
-    /// Removals of retired upper directories and reaping of old pid 1s, running on threads of their own.
+    /// Removals of retired upper directories, running on the blocking pool.
     var cleanups: [Task<Void, Never>] = []
-    /// Retired directories not yet being removed: their removal starts once the new pid 1 is up, so that it does
-    /// not compete with it for the CPU.
-    var retired: [String] = []
   }
 
   init(
@@ -129,7 +126,8 @@ public final class Sandbox: Sendable {
       id: id, configuration: configuration, host: host, directory: snapshot.directory, rootfs: snapshot.rootfs,
       image: image, reference: reference, lowers: lowers ?? image.lowers)
     do {
-      if let lowers, lowers != image.lowers { try sandbox.swapUpper(lowers: lowers) }
+      if let lowers, lowers != image.lowers { sandbox.removeInBackground(try sandbox.swapUpper(lowers: lowers)) }
+      try sandbox.makeWorkingDirectory()
       let container = try await sandbox.startInit()
       sandbox.state.withLock { $0.container = container }
     } catch {
@@ -164,16 +162,16 @@ public final class Sandbox: Sendable {
     if clean { OwnerRecord.remove(id, in: host.ownersDirectory) }
   }
 
-  /// SIGKILL to pid 1 and to the sandbox's cgroup, then waits for every process (pid 1 of a pid namespace exits
-  /// only once its processes are reaped, and the exec'd ones are this process's children) and deletes the
-  /// container's cgroup and state.
+  /// SIGKILL to pid 1, whose end makes the kernel kill every other process of its pid namespace (all the
+  /// sandbox's: `run` joins it), then waits for every process (pid 1 of a pid namespace exits only once its
+  /// processes are reaped, and the exec'd ones are this process's children) and deletes the container's cgroup
+  /// (which kills whatever would still be in it) and state.
   static func stop(_ container: Container?, _ processes: [SandboxProcess]) async {
     for p in processes { p.terminate() }
     guard let container else {
       for p in processes { _ = await p.exitStatus() }
       return
     }
-    try? container.kill(SIGKILL, all: true)
     try? container.kill(SIGKILL)
     for p in processes { _ = await p.exitStatus() }
     _ = await container.wait()
@@ -186,7 +184,9 @@ public final class Sandbox: Sendable {
   func makeSpec(networkPath: String?) -> Spec {
     let c = configuration
     // Not executed: pid 1 is the runtime's pause init; the args only name it in the runtime's state.
-    var spec = Spec.container(rootfs: rootfs, args: ["pause"], env: environment, cwd: c.workingDirectory)
+    // pid 1's cwd is `/`, which a reset's `pivot_root` moves to the new root (a cwd below it would keep the first
+    // overlay alive); `run` starts in the working directory, made by `makeWorkingDirectory()`.
+    var spec = Spec.container(rootfs: rootfs, args: ["pause"], env: environment, cwd: "/")
     if let networkPath, var namespaces = spec.linux?.namespaces {
       namespaces.removeAll { $0.type == .network }
       namespaces.append(Spec.Namespace(.network, path: networkPath))
@@ -222,8 +222,8 @@ public final class Sandbox: Sendable {
 
   /// Creates pid 1 (namespaces, cgroup, mounts, pivot), the runtime's pause init: a few KiB resident, so the OOM
   /// killer ranks it last in the sandbox's cgroup, and SIGCHLD ignored, so orphans leave no zombie. It lives until
-  /// the sandbox is reset or closed, or until a sweep finds its owner dead.
-  func startInit(generation: Int = 0) async throws(SandboxError) -> Container {
+  /// the sandbox is closed, or until this process dies (``OwnerPipe``); resets keep it.
+  func startInit() async throws(SandboxError) -> Container {
     var held: HeldNetworkNamespace?
     if configuration.network == .loopback {
       do { held = try await HeldNetworkNamespace.create() } catch {
@@ -233,18 +233,11 @@ public final class Sandbox: Sendable {
     defer { held?.close() }
     let spec = makeSpec(networkPath: held?.path)
     let runtime = host.runtime
-    let id = Self.containerID(self.id, generation: generation)
     let container: Container
-    do { container = try await runtime.create(id: id, spec: spec, io: .null, pauseInit: true) } catch {
+    do { container = try await runtime.create(id: id, spec: spec, io: OwnerPipe.initIO, pauseInit: true) } catch {
       throw .runtime(operation: "start sandbox \(id)", cause: error)
     }
     return container
-  }
-
-  /// The runtime's id of the sandbox's pid 1 of `generation`: each reset makes a new one (with a cgroup of its
-  /// own) while the old one is still being reaped. ``sweep(root:)`` finds them all by the prefix.
-  static func containerID(_ id: String, generation: Int) -> String {
-    generation == 0 ? id : "\(id).\(generation)"
   }
 
   /// The running container, or an error when the sandbox is closed.
@@ -255,13 +248,14 @@ public final class Sandbox: Sendable {
 
   // MARK: Upper directory
 
-  /// Retires the overlay's upper directory and mounts the overlay again over `lowers` with a fresh, empty one: no
-  /// unpack, no copy. Pid 1 must be gone (its mount namespace held the old overlay). The retired directory is
-  /// removed on a thread of its own, or, with `keep`, renamed to `keep` and stacked as the top-most lower layer
-  /// (a template's layer: what was written stays visible, read-only).
-  func swapUpper(lowers: [String], keep: String? = nil) throws(SandboxError) {
+  /// Retires the overlay's upper directory and mounts the overlay on the host again over `lowers` with a fresh,
+  /// empty one: no unpack, no copy. The sandbox's processes must be gone but pid 1 (``swapRoot(of:)`` then gives
+  /// it the new overlay). Returns the retired directory, for the caller to remove on the side; with `keep`, the
+  /// old upper directory is renamed to `keep` instead and stacked as the top-most lower layer (a template's layer:
+  /// what was written stays visible, read-only).
+  func swapUpper(lowers: [String], keep: String? = nil) throws(SandboxError) -> String {
     let merged = rootfs
-    // Detached, as in close(): pid 1 is gone, nothing uses the mount, and a lazy unmount skips the RCU wait.
+    // Detached, as in close(): no process uses the host's mount, and a lazy unmount skips the RCU wait.
     while ck_is_mount_point(merged) == 1 {
       guard umount2(merged, Int32(MNT_DETACH)) == 0 else { throw .system(call: "umount", object: merged, errno: errno) }
     }
@@ -282,10 +276,8 @@ public final class Sandbox: Sendable {
     }
     let stacked = keep.map { [$0] + lowers } ?? lowers
     try Self.mountOverlay(target: merged, lowers: stacked, upper: directory + "/upper", work: directory + "/work")
-    state.withLock {
-      $0.lowers = stacked
-      $0.retired.append(retired)
-    }
+    state.withLock { $0.lowers = stacked }
+    return retired
   }
 
   static func mountOverlay(target: String, lowers: [String], upper: String, work: String) throws(SandboxError) {
@@ -343,63 +335,6 @@ public final class Sandbox: Sendable {
         Glibc.close(sub)
       }
       unlinkat(dir, name, AT_REMOVEDIR)
-    }
-  }
-
-  // MARK: Reset
-
-  /// Kills every process of the sandbox and gives it back its image's file system: the overlay's upper
-  /// directory is swapped for an empty one (the old one is removed on a thread of its own) and a new pid 1 is
-  /// made. Files written before are gone, whatever their number; nothing is unpacked or copied.
-  public func reset() async throws(SandboxError) {
-    try await restart(waitingForTheOld: false) { () throws(SandboxError) in
-      try self.swapUpper(lowers: self.state.withLock { $0.lowers })
-    }
-  }
-
-  /// Stops pid 1 and every process, runs `change` while nothing runs, and makes a new pid 1.
-  func restart(waitingForTheOld: Bool, _ change: () throws(SandboxError) -> Void) async throws(SandboxError) {
-    let (container, processes, generation) = try state.withLock { s throws(SandboxError) in
-      guard !s.closed, let c = s.container else { throw SandboxError.closed(id: id) }
-      defer {
-        s.container = nil
-        s.processes = [:]
-        s.initGeneration += 1
-      }
-      return (c, Array(s.processes.values), s.initGeneration + 1)
-    }
-    if waitingForTheOld {
-      await Self.stop(container, processes)
-    } else {
-      // The new pid 1 does not wait for the old one's end: SIGKILL now, the reaping and the cgroup's removal on
-      // the side (close() waits for them). Its own container id keeps the two apart.
-      for p in processes { p.terminate() }
-      try? container.kill(SIGKILL, all: true)
-      try? container.kill(SIGKILL)
-    }
-    do { try change() } catch {
-      if !waitingForTheOld { await Self.stop(container, processes) }
-      throw error
-    }
-    let started: Result<Container, SandboxError>
-    do { started = .success(try await startInit(generation: generation)) } catch { started = .failure(error) }
-    // The old pid 1's reaping and the retired upper's removal, once the new pid 1 is up.
-    if !waitingForTheOld {
-      let old = Task.detached { await Self.stop(container, processes) }
-      state.withLock { $0.cleanups.append(old) }
-    }
-    for dir in state.withLock({ s in
-      defer { s.retired = [] }
-      return s.retired
-    }) { removeInBackground(dir) }
-    let new = try started.get()
-    let closed = state.withLock { s in
-      if !s.closed { s.container = new }
-      return s.closed
-    }
-    if closed {
-      await Self.stop(new, [])
-      throw .closed(id: id)
     }
   }
 }

@@ -232,6 +232,13 @@ int ck_is_sealed(int fd);
 int ck_execveat(int fd, char *const argv[], char *const envp[]);
 /* pipe2(O_CLOEXEC): no other thread's child may inherit either end. */
 int ck_pipe(int fds[2]);
+/* Replaces the root file system of the running container whose mount namespace is `mntns` (an fd) with a clone of
+ * the mount at `new_root` (a host path), keeping its init and namespaces (rootswap.c). Its top-level submounts
+ * (`paths`, absolute inside the container) move onto the new root; every process whose root was the old one is
+ * moved to the new one. The caller's thread waits for a helper in that namespace. 0, or -errno with *step and
+ * *object naming what failed. */
+int ck_swap_root(int mntns, const char *new_root, const char *const *paths, int count, const char **step,
+                 const char **object);
 
 #ifdef __cplusplus
 }

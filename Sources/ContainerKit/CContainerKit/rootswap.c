@@ -1,0 +1,145 @@
+/* A running container's root file system replaced under its init (ContainerSandbox's reset and snapshot).
+ *
+ * A sandbox's reset swaps its overlay's upper directory for an empty one. Making a new init for that (namespaces,
+ * a network namespace, cgroups, every mount) costs as much as a start; here the init, its namespaces and cgroup
+ * stay, and only the root mount changes. A threaded process cannot setns() into a mount namespace, so a helper
+ * does it: cloned with CLONE_VM | CLONE_VFORK (no page table copied; the calling thread waits for it), it enters
+ * the container's mount namespace, stacks the new root on the old one, moves the old root's top-level submounts
+ * (/proc, /dev, /sys, binds: their subtrees go with them) onto it, creating their mount points, and pivots:
+ * pivot_root moves every process whose root or cwd was the old root (the init) to the new one, and the old root,
+ * then stacked on the new, is detached. setns and exec start at the namespace's topmost root mount: the new one.
+ *
+ * The helper runs system calls only, on a stack in the caller's frame, with every signal blocked. */
+#define _GNU_SOURCE
+#include "internal.h"
+#include "mountapi.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct ck_swap {
+  int mntns;
+  int tree;
+  const char *const *paths;
+  int count;
+  int err;
+  const char *step;
+  const char *object;
+};
+
+static int ck_swap_failed(struct ck_swap *s, const char *step, const char *object) {
+  s->err = errno;
+  s->step = step;
+  s->object = object;
+  return 1;
+}
+
+/* The mount point for `path` (absolute, inside the container) below `root`: its missing directories made, and
+ * the last component a directory or, for a file's bind, an empty file, as the runtime made it in the old root.
+ * No symlink is followed. Returns an O_PATH descriptor of it, or -1. */
+static int ck_swap_mount_point(int root, const char *path, int directory) {
+  char name[256];
+  int dir = dup(root);
+  while (dir >= 0) {
+    while (*path == '/') path++;
+    size_t n = 0;
+    while (path[n] != '\0' && path[n] != '/') n++;
+    if (n == 0) return dir;
+    if (n >= sizeof name) {
+      close(dir);
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    memcpy(name, path, n);
+    name[n] = '\0';
+    path += n;
+    while (*path == '/') path++;
+    int last = *path == '\0';
+    if (last && !directory) {
+      int f = openat(dir, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0644);
+      if (f >= 0) close(f);
+    } else if (mkdirat(dir, name, 0755) != 0 && errno != EEXIST) {
+      close(dir);
+      return -1;
+    }
+    int next = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (last && !directory ? 0 : O_DIRECTORY));
+    int e = errno;
+    close(dir);
+    errno = e;
+    if (last) return next;
+    dir = next;
+  }
+  return -1;
+}
+
+static int ck_swap_child(void *arg) {
+  struct ck_swap *s = arg;
+  if (setns(s->mntns, CLONE_NEWNS) != 0) return ck_swap_failed(s, "setns", "mount namespace");
+  /* Our root is now the namespace's: the old root file system, through which the submounts are reached. */
+  int old = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (old < 0) return ck_swap_failed(s, "open", "/");
+  if (syscall(SYS_move_mount, s->tree, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    return ck_swap_failed(s, "attach the new root", "/");
+  for (int i = 0; i < s->count; i++) {
+    int from = ck_open_in_root(old, s->paths[i], O_PATH | O_NOFOLLOW);
+    if (from < 0) return ck_swap_failed(s, "open", s->paths[i]);
+    struct stat st;
+    if (fstat(from, &st) != 0) return ck_swap_failed(s, "stat", s->paths[i]);
+    int to = ck_swap_mount_point(s->tree, s->paths[i], S_ISDIR(st.st_mode));
+    if (to < 0) return ck_swap_failed(s, "make mount point", s->paths[i]);
+    if (ck_attach_tree(from, to) != 0) return ck_swap_failed(s, "move mount", s->paths[i]);
+    close(from);
+    close(to);
+  }
+  if (fchdir(s->tree) != 0) return ck_swap_failed(s, "chdir", "new root");
+  if (syscall(SYS_pivot_root, ".", ".") != 0) return ck_swap_failed(s, "pivot_root", "new root");
+  if (umount2(".", MNT_DETACH) != 0) return ck_swap_failed(s, "unmount", "old root");
+  return 0;
+}
+
+int ck_swap_root(int mntns, const char *new_root, const char *const *paths, int count, const char **step,
+                 const char **object) {
+  struct ck_swap s = {.mntns = mntns, .paths = paths, .count = count, .step = "clone", .object = new_root};
+  *step = "open_tree";
+  *object = new_root;
+  s.tree = ck_tree(AT_FDCWD, new_root, 0);
+  if (s.tree < 0) return -errno;
+  /* A clone of a shared mount is its peer: private, so nothing of the container's reaches the host's tree. */
+  if (ck_tree_propagation(s.tree, MS_PRIVATE) != 0) {
+    int e = errno;
+    close(s.tree);
+    *step = "make private";
+    return -e;
+  }
+  /* The helper's stack: the calling thread waits (CLONE_VFORK) until the helper has exited. */
+  enum { size = 64 * 1024 };
+  char stack[size] __attribute__((aligned(64)));
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = clone(ck_swap_child, stack + size, CLONE_VM | CLONE_VFORK, &s);
+  int err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  int status = 0;
+  if (pid > 0) {
+    while (waitpid(pid, &status, __WCLONE) < 0 && errno == EINTR) {
+    }
+  }
+  close(s.tree);
+  if (pid < 0) {
+    *step = "clone";
+    return -err;
+  }
+  *step = s.step;
+  *object = s.object;
+  if (s.err != 0) return -s.err;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+}

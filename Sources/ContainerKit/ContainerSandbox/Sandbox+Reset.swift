@@ -1,0 +1,161 @@
+import CContainerKit
+import CLinuxSystem
+import ContainerKit
+import LinuxSystem
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+extension Sandbox {
+  /// Kills every process of the sandbox and gives it back its image's file system: the overlay's upper
+  /// directory is swapped for an empty one (the old one is removed on the side) under the same pid 1, which keeps
+  /// the sandbox's namespaces, network namespace and cgroup. Files written before are gone, whatever their number;
+  /// nothing is unpacked or copied.
+  public func reset() async throws(SandboxError) {
+    try await replaceRoot(keep: nil)
+  }
+
+  /// Kills every process but pid 1, retires the upper directory (removed, or renamed to `keep` and stacked as the
+  /// top-most lower layer: a template's layer) and gives pid 1's mount namespace the new overlay as its root.
+  /// While it runs, the sandbox looks closed to ``run(_:stdin:timeout:)``.
+  func replaceRoot(keep: String?) async throws(SandboxError) {
+    let (container, processes) = try state.withLock { s throws(SandboxError) in
+      guard !s.closed, let c = s.container else { throw SandboxError.closed(id: id) }
+      defer {
+        s.container = nil
+        s.processes = [:]
+      }
+      return (c, Array(s.processes.values))
+    }
+    for p in processes { p.terminate() }
+    let retired: Result<String, SandboxError>
+    do {
+      retired = .success(
+        try await BlockingCall.run { () throws(SandboxError) -> String in
+          try self.killAll(but: container)
+          try self.emptyScratchMounts(of: container)
+          let retired = try self.swapUpper(lowers: self.state.withLock { $0.lowers }, keep: keep)
+          try self.makeWorkingDirectory()
+          try self.swapRoot(of: container)
+          return retired
+        })
+    } catch { retired = .failure(error) }
+    // The processes `run` started are this process's children: reaped by their ProcessExit.
+    for p in processes { _ = await p.exitStatus() }
+    let closed = state.withLock { s in
+      if !s.closed { s.container = container }
+      return s.closed
+    }
+    if closed {
+      await Self.stop(container, [])
+      throw .closed(id: id)
+    }
+    switch retired {
+    case .success(let dir): removeInBackground(dir)
+    case .failure(let error): throw error
+    }
+  }
+
+  /// SIGKILLs every process of the sandbox's cgroup but pid 1 until none is left (a process forking meanwhile
+  /// adds to the next round), and waits for their exits (their pidfds). The orphans among them are pid 1's
+  /// children, reaped by the kernel (pid 1 ignores SIGCHLD); those `run` started are reaped by their waiters.
+  /// Blocks: on the blocking pool.
+  func killAll(but container: Container) throws(SandboxError) {
+    guard let path = container.cgroupPath, let cgroups = host.runtime.cgroups else {
+      throw .invalidConfiguration("sandbox \(id) has no cgroup")
+    }
+    for _ in 0..<1000 {
+      let pids: [Int32]
+      do { pids = try cgroups.processes(in: path).filter { $0 != container.pid } } catch {
+        throw .runtime(operation: "list the processes of sandbox \(id)", cause: error)
+      }
+      if pids.isEmpty { return }
+      var fds: [pollfd] = []
+      for pid in pids {
+        let fd = cls_pidfd_open(pid)
+        guard fd >= 0 else { continue }
+        _ = cls_pidfd_send_signal(fd, SIGKILL)
+        fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
+      }
+      // Readable once each has exited; whatever is left (or was forked meanwhile) is in the next round's list.
+      _ = Syscall.retrying { poll(&fds, nfds_t(fds.count), 10) }
+      for f in fds { Glibc.close(f.fd) }
+    }
+    throw .timedOut("the processes of sandbox \(id) to exit")
+  }
+
+  /// The working directory, made in the upper directory when the image lacks it (at the start and after each
+  /// swap): `run` starts there, pid 1 in `/`.
+  func makeWorkingDirectory() throws(SandboxError) {
+    let path = configuration.workingDirectory
+    guard RootedFiles.split(path).count > 0 else { return }
+    let files = try RootedFiles(rootfs: rootfs)
+    defer { files.close() }
+    Glibc.close(try files.directory(path, create: true))
+  }
+
+  /// Gives pid 1's mount namespace the overlay now mounted on the host (``swapUpper(lowers:keep:)``) as its
+  /// root: a helper in that namespace moves `/proc`, `/dev`, `/sys` and the binds onto it and pivots, which moves
+  /// pid 1 too, then detaches the old root (`ck_swap_root`). Blocks.
+  func swapRoot(of container: Container) throws(SandboxError) {
+    let nsPath = "/proc/\(container.pid)/ns/mnt"
+    let ns = Glibc.open(nsPath, O_RDONLY | O_CLOEXEC)
+    guard ns >= 0 else { throw .system(call: "open", object: nsPath, errno: errno) }
+    defer { Glibc.close(ns) }
+    let paths = try submounts(of: container)
+    var cStrings = paths.map { strdup($0) }
+    defer { cStrings.forEach { free($0) } }
+    var step: UnsafePointer<CChar>?
+    var object: UnsafePointer<CChar>?
+    let r: Int32 = cStrings.withUnsafeMutableBufferPointer { buf in
+      buf.withMemoryRebound(to: UnsafePointer<CChar>?.self) { lp in
+        ck_swap_root(ns, rootfs, lp.baseAddress, Int32(paths.count), &step, &object)
+      }
+    }
+    guard r == 0 else {
+      throw .system(
+        call: "replace the root of sandbox \(id): \(step.map { String(cString: $0) } ?? "")",
+        object: object.map { String(cString: $0) } ?? rootfs, errno: -r)
+    }
+  }
+
+  /// Empties the sandbox's writable file systems other than the overlay, which the swap keeps mounted: those the
+  /// spec mounts as tmpfs (`/dev/shm`; not `/dev`, which holds the runtime's device nodes and links) or mqueue
+  /// (`/dev/mqueue`). What a process left there is the sandbox's state as much as its upper directory is. Each is
+  /// resolved in pid 1's root, never following a symlink out of it.
+  func emptyScratchMounts(of container: Container) throws(SandboxError) {
+    let paths = (makeSpec(networkPath: nil).mounts ?? []).filter {
+      ($0.type == "tmpfs" && $0.destination != "/dev") || $0.type == "mqueue"
+    }.map(\.destination)
+    guard !paths.isEmpty else { return }
+    let files = try RootedFiles(rootfs: "/proc/\(container.pid)/root")
+    defer { files.close() }
+    for path in paths {
+      let at = try files.resolve(path, flags: O_DIRECTORY | O_NOFOLLOW)
+      defer { Glibc.close(at) }
+      let dir = try RootedFiles.reopen(at, O_RDONLY | O_DIRECTORY, what: path)
+      defer { Glibc.close(dir) }
+      Self.removeContents(dir)
+    }
+  }
+
+  /// The mount points of pid 1's top-level submounts (`/proc`, `/dev`, `/sys`, binds), read once from its
+  /// mountinfo: nothing in the sandbox can mount (no CAP_SYS_ADMIN by default), and the swap keeps them as they are.
+  func submounts(of container: Container) throws(SandboxError) -> [String] {
+    if let known = state.withLock({ $0.submounts }) { return known }
+    let file = "/proc/\(container.pid)/mountinfo"
+    guard let text = SystemFile.read(file) else { throw .system(call: "read", object: file, errno: errno) }
+    let found = Self.topLevelMountPoints(MountInfo.parse(text))
+    state.withLock { $0.submounts = found }
+    return found
+  }
+
+  /// The mount points below `/` that lie under no other mount point, without repeats, in mount order: each moves
+  /// to the new root with what is mounted below it.
+  static func topLevelMountPoints(_ entries: [MountInfoEntry]) -> [String] {
+    var points: [String] = []
+    for e in entries where e.mountPoint != "/" && !points.contains(e.mountPoint) { points.append(e.mountPoint) }
+    return points.filter { p in !points.contains { q in q != p && p.hasPrefix(q + "/") } }
+  }
+}
