@@ -94,6 +94,16 @@ enum JSON: Sendable, Equatable {
   }
 
   private static func quote(_ s: String, into out: inout String) {
+    // Most strings (IDs, names, states, paths) need no escape: appended whole, not scalar by scalar (`ps` with a
+    // thousand containers quotes tens of thousands of strings).
+    if !s.utf8.contains(where: {
+      $0 < 0x20 || $0 >= 0x80 || $0 == 0x22 || $0 == 0x5C || $0 == 0x3C || $0 == 0x3E || $0 == 0x26
+    }) {
+      out += "\""
+      out += s
+      out += "\""
+      return
+    }
     out += "\""
     for scalar in s.unicodeScalars {
       switch scalar {
