@@ -29,9 +29,9 @@ import PackageDescription
 let runtimePathSettings: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
 
 /// The link of `ckit` and `ckitd`: fully static, as ckit-runtime below. Every `ckit` start paid the dynamic loader
-/// for 18 shared libraries (libarchive's pulled in libxml2 and ICU) and a 36,000-entry dynamic symbol table that the Swift runtime
-/// scans with `_dl_addr`: `--version` 4.3 -> 2.1 ms of CPU (Documentation/Benchmarks.md, Ckit). ckit uses all
-/// of Foundation, so CoreFoundation's and ICU's archives are named; then the static archives of what ckit's
+/// for 18 shared libraries (libarchive's pulled in libxml2 and ICU) and a 36,000-entry dynamic symbol table that
+/// the Swift runtime scans with `_dl_addr`: `--version` 4.3 -> 2.1 ms of CPU (Documentation/Benchmarks.md, Ckit).
+/// ckit uses all of Foundation, so CoreFoundation's and ICU's archives are named; then the static archives of what ckit's
 /// libarchive calls (its decoders, ACLs), and libstdc++ again after ICU. ISA-L has no static archive in Debian:
 /// scripts/install-deps.sh builds one into /usr/local/lib. Not position independent (as ckit-runtime).
 /// The two `--wrap`s leave crtbeginT's weak calls that register the whole .eh_frame with libgcc's unwinder
@@ -40,8 +40,8 @@ let runtimePathSettings: [SwiftSetting] = [.enableUpcomingFeature("MemberImportV
 /// every async command) sorted all 145,000 FDEs: 35 ms of CPU per `ckit run -d`.
 /// Host names still resolve (static glibc has the files and dns NSS sources built in).
 /// Release only: the flags reach CkitTests' bundle, which links swift-testing against the shared runtime.
-/// ckitd links it for its resident memory as well: the shared Foundation, CoreFoundation and ICU libraries it
-/// mapped were most of its idle RSS (Documentation/Benchmarks.md, ckitd).
+/// ckitd is linked so too, for its resident memory (a page of a shared library counts in each process mapping it)
+/// and its start; a static binary cannot load NSS modules, so it reads /etc/group itself (SocketPermissions).
 let staticToolSettings: [LinkerSetting] = [
   .unsafeFlags(
     [
