@@ -58,11 +58,7 @@ cleanup() {
   nft delete table ip "ckit_$CKITD_BRIDGE" 2>/dev/null || true
   ip link del "$CKITD_BRIDGE" 2>/dev/null || true
   ip link del "$DOCKERD_BRIDGE" 2>/dev/null || true
-  for d in /sys/fs/cgroup/*/"$CKIT_CGROUP_PARENT" /sys/fs/cgroup/"$CKIT_CGROUP_PARENT"; do
-    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
-  done
-  findmnt -rn -o TARGET | grep "^$WORK/" | sort -r | xargs -r -n 1 umount -l 2>/dev/null || true
-  rm -rf "$WORK"
+  remove_scratch "$WORK" "$CKIT_CGROUP_PARENT"
 }
 trap cleanup EXIT
 

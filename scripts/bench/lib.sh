@@ -49,3 +49,15 @@ rss_kib() {
   done
   echo "$total"
 }
+
+# remove_scratch DIR CGROUP_PARENT: what a script's containers left under DIR and in the cgroup hierarchies under
+# CGROUP_PARENT (its CKIT_CGROUP_PARENT): the cgroups, deepest first, then whatever is still mounted below DIR
+# (the mount namespace templates' pins), then DIR.
+remove_scratch() {
+  local dir=$1 parent=$2 d
+  for d in /sys/fs/cgroup/*/"$parent" /sys/fs/cgroup/"$parent"; do
+    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
+  findmnt -rn -o TARGET | grep "^$dir/" | sort -r | xargs -r -n 1 umount -l 2>/dev/null || true
+  rm -rf "$dir"
+}
