@@ -31,9 +31,9 @@ let runtimePathSettings: [SwiftSetting] = [.enableUpcomingFeature("MemberImportV
 /// The link of `ckit` and `ckitd`: fully static, as ckit-runtime below. Every `ckit` start paid the dynamic loader
 /// for 18 shared libraries (libarchive's pulled in libxml2 and ICU) and a 36,000-entry dynamic symbol table that
 /// the Swift runtime scans with `_dl_addr`: `--version` 4.3 -> 2.1 ms of CPU (Documentation/Benchmarks.md, Ckit).
-/// ckit uses all of Foundation, so CoreFoundation's and ICU's archives are named; then the static archives of what ckit's
-/// libarchive calls (its decoders, ACLs), and libstdc++ again after ICU. ISA-L has no static archive in Debian:
-/// scripts/install-deps.sh builds one into /usr/local/lib. Not position independent (as ckit-runtime).
+/// ckit uses all of Foundation, so CoreFoundation's and ICU's archives are named; then the static archives of what
+/// ckit's libarchive calls (its decoders, ACLs), and libstdc++ again after ICU. ISA-L has no static archive in
+/// Debian: scripts/install-deps.sh builds one into /usr/local/lib. Not position independent (as ckit-runtime).
 /// The two `--wrap`s leave crtbeginT's weak calls that register the whole .eh_frame with libgcc's unwinder
 /// unresolved, so they are skipped: the unwinder then finds frames through .eh_frame_hdr, as in a dynamic
 /// binary. Registered, the first unwind (pthread_exit of the main thread under dispatch_main, at the end of
