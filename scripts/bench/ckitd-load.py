@@ -11,6 +11,8 @@
   ckitd-load.py compare LABEL N HOST_A HOST_B CMD...  runs CMD (the docker CLI) N times with DOCKER_HOST=HOST_A
                                                 and HOST_B in turn (interleaved, so load changes hit both), after
                                                 one warm-up each; prints medians and the ratio A/B
+  ckitd-load.py get LABEL N SOCK_A SOCK_B PATH  the same for one API request over a kept connection: the
+                                                servers' own time, without the CLI's
 
 Every request is checked: any status other than the one Docker documents, a refused or cut connection or a stream
 that ends early counts as an error. API version 1.41: the newest dockerd 20.10 serves.
@@ -206,19 +208,39 @@ def cmd_load(sock, image, seconds, clients):
     print(json.dumps(result))
 
 
-def cmd_compare(label, n, host_a, host_b, *cmd):
-    samples = {host_a: [], host_b: []}
+def interleaved(label, n, targets, run):
+    samples = {t: [] for t in targets}
     for i in range(int(n) + 1):
-        for host in (host_a, host_b):
+        for target in targets:
             t = time.perf_counter()
-            subprocess.run(cmd, env=dict(os.environ, DOCKER_HOST=host), check=True, stdout=subprocess.DEVNULL)
+            run(target)
             if i > 0:
-                samples[host].append((time.perf_counter() - t) * 1000)
-    a, b = (sorted(samples[h]) for h in (host_a, host_b))
+                samples[target].append((time.perf_counter() - t) * 1000)
+    a, b = (sorted(samples[t]) for t in targets)
     ma, mb = statistics.median(a), statistics.median(b)
     print("%s (n=%s): ckitd median %.1f ms (p90 %.1f), dockerd %.1f ms (p90 %.1f): %.3fx"
           % (label, n, ma, a[len(a) * 9 // 10], mb, b[len(b) * 9 // 10], ma / mb))
 
 
+def cmd_compare(label, n, host_a, host_b, *cmd):
+    def run(host):
+        subprocess.run(cmd, env=dict(os.environ, DOCKER_HOST=host), check=True, stdout=subprocess.DEVNULL)
+
+    interleaved(label, n, (host_a, host_b), run)
+
+
+def cmd_get(label, n, sock_a, sock_b, path):
+    connections = {sock: UnixConnection(sock) for sock in (sock_a, sock_b)}
+
+    def fetch(sock):  # the body read whole, not decoded: the client's cost stays small beside the server's
+        connections[sock].request("GET", API + path)
+        response = connections[sock].getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise APIError("GET %s: %d %s" % (path, response.status, body[:200]))
+
+    interleaved(label, n, (sock_a, sock_b), fetch)
+
+
 if __name__ == "__main__":
-    {"compare": cmd_compare, "create": cmd_create, "remove": cmd_remove, "load": cmd_load, "ping": cmd_ping}[sys.argv[1]](*sys.argv[2:])
+    {"compare": cmd_compare, "get": cmd_get, "create": cmd_create, "remove": cmd_remove, "load": cmd_load, "ping": cmd_ping}[sys.argv[1]](*sys.argv[2:])

@@ -3,7 +3,8 @@
 # "Benchmarks"). Both pull the same busybox from the project's local registry; each has a bridge of its own and a
 # private socket, state root and data root; dockerd runs with --iptables=false (scripts/bench/lib.sh).
 #   1. `docker run --rm busybox true`, RUN_N times each, interleaved: medians and the ratio (target <= 0.25x);
-#   2. `docker ps -a` with PS_N containers created (not running) on both: medians and ratio (target <= 0.5x);
+#   2. `docker ps -a` with PS_N containers created (not running) on both: medians and ratio (target <= 0.5x), and
+#      its request alone (the servers' time without the CLI's);
 #   3. LOAD_CLIENTS API clients for LOAD_SECONDS (create/start/wait/remove loops, `logs -f` and `stats` streams,
 #      scripts/bench/ckitd-load.py) against each: errors, p50/p99 of `GET /_ping` timed meanwhile (target p99
 #      <= 50 ms for ckitd), ckitd's descriptors and RSS before and after (target: no growth);
@@ -83,6 +84,7 @@ $LOAD compare "docker run --rm busybox true" "$RUN_N" "$CKITD_HOST" "$DOCKERD_HO
 for sock in "$CKITD_SOCK" "$WORK/dockerd/docker.sock"; do $LOAD create "$sock" "$IMAGE" "$PS_N"; done
 echo "ps -a lists: ckitd $(DOCKER_HOST=$CKITD_HOST docker ps -aq | wc -l), dockerd $(DOCKER_HOST=$DOCKERD_HOST docker ps -aq | wc -l)"
 $LOAD compare "docker ps -a, $PS_N containers" 10 "$CKITD_HOST" "$DOCKERD_HOST" docker ps -a
+$LOAD get "GET /containers/json?all=1 alone" 10 "$CKITD_SOCK" "$WORK/dockerd/docker.sock" "/containers/json?all=1"
 echo "RSS with $PS_N created: ckitd $(mib "$(rss_kib "$ckitd_pid")"), dockerd $(mib "$(rss_kib "$DOCKERD_PID")")" \
   "+ containerd $(mib "$(rss_kib $containerd_pid)")"
 for sock in "$CKITD_SOCK" "$WORK/dockerd/docker.sock"; do $LOAD remove "$sock"; done
