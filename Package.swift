@@ -28,6 +28,30 @@ import PackageDescription
 /// and links all of Foundation, CoreFoundation and ICU into the static binary.
 let runtimePathSettings: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
 
+/// The link of `ckit` and `ckitd`: fully static, as ckit-runtime below. Every `ckit` start paid the dynamic loader
+/// for 18 shared libraries (libarchive's pulled in libxml2 and ICU) and a 36,000-entry dynamic symbol table that
+/// the Swift runtime scans with `_dl_addr`: `--version` 4.3 -> 2.1 ms of CPU (Documentation/Benchmarks.md, Ckit).
+/// ckit uses all of Foundation, so CoreFoundation's and ICU's archives are named; then the static archives of what
+/// ckit's libarchive calls (its decoders, ACLs), and libstdc++ again after ICU. ISA-L has no static archive in
+/// Debian: scripts/install-deps.sh builds one into /usr/local/lib. Not position independent (as ckit-runtime).
+/// The two `--wrap`s leave crtbeginT's weak calls that register the whole .eh_frame with libgcc's unwinder
+/// unresolved, so they are skipped: the unwinder then finds frames through .eh_frame_hdr, as in a dynamic
+/// binary. Registered, the first unwind (pthread_exit of the main thread under dispatch_main, at the end of
+/// every async command) sorted all 145,000 FDEs: 35 ms of CPU per `ckit run -d`.
+/// Host names still resolve (static glibc has the files and dns NSS sources built in).
+/// Release only: the flags reach CkitTests' bundle, which links swift-testing against the shared runtime.
+/// ckitd is linked so too, for its resident memory (a page of a shared library counts in each process mapping it)
+/// and its start; a static binary cannot load NSS modules, so it reads /etc/group itself (SocketPermissions).
+let staticToolSettings: [LinkerSetting] = [
+  .unsafeFlags(
+    [
+      "-static-executable", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections",
+      "-l_FoundationCShims", "-lacl", "-llzma", "-lzstd", "-llz4", "-lbz2", "-lz", "-lstdc++", "-L/usr/local/lib",
+      "-Xlinker", "--eh-frame-hdr", "-Xlinker", "--wrap=__register_frame_info", "-Xlinker",
+      "--wrap=__deregister_frame_info",
+    ], .when(configuration: .release))
+]
+
 let package = Package(
   name: "ContainerKit",
   platforms: [.macOS(.v15)],
@@ -204,27 +228,8 @@ let package = Package(
         .product(name: "NIOCore", package: "swift-nio"),
       ],
       path: "Sources/Examples/ckit",
-      // Fully static, as ckit-runtime below: every `ckit` start paid the dynamic loader for 18 shared libraries
-      // (libarchive's pulled in libxml2 and ICU) and a 36,000-entry dynamic symbol table that the Swift runtime
-      // scans with `_dl_addr`: `--version` 4.3 -> 2.1 ms of CPU (Documentation/Benchmarks.md, Ckit). ckit uses all
-      // of Foundation, so CoreFoundation's and ICU's archives are named; then the static archives of what ckit's
-      // libarchive calls (its decoders, ACLs), and libstdc++ again after ICU. ISA-L has no static archive in Debian:
-      // scripts/install-deps.sh builds one into /usr/local/lib. Not position independent (as ckit-runtime).
-      // The two `--wrap`s leave crtbeginT's weak calls that register the whole .eh_frame with libgcc's unwinder
-      // unresolved, so they are skipped: the unwinder then finds frames through .eh_frame_hdr, as in a dynamic
-      // binary. Registered, the first unwind (pthread_exit of the main thread under dispatch_main, at the end of
-      // every async command) sorted all 145,000 FDEs: 35 ms of CPU per `ckit run -d`.
-      // Host names still resolve (static glibc has the files and dns NSS sources built in).
-      // Release only: the flags reach CkitTests' bundle, which links swift-testing against the shared runtime.
-      linkerSettings: [
-        .unsafeFlags(
-          [
-            "-static-executable", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCollections",
-            "-l_FoundationCShims", "-lacl", "-llzma", "-lzstd", "-llz4", "-lbz2", "-lz", "-lstdc++", "-L/usr/local/lib",
-            "-Xlinker", "--eh-frame-hdr", "-Xlinker", "--wrap=__register_frame_info", "-Xlinker",
-            "--wrap=__deregister_frame_info",
-          ], .when(configuration: .release))
-      ]),
+      // Fully static: see `staticToolSettings`.
+      linkerSettings: staticToolSettings),
     // Docker's Engine API on a unix socket (Documentation/ckitd.md): SwiftNIO's HTTP/1.1 server over the public
     // ContainerEngine API only, so that the docker CLI, docker-py and testcontainers drive ContainerKit.
     .executableTarget(
@@ -239,7 +244,8 @@ let package = Package(
         // The websocket attach: RFC 6455's frames, and the handshake's SHA-1.
         .product(name: "NIOWebSocket", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto"),
       ],
-      path: "Sources/Examples/ckitd"),
+      path: "Sources/Examples/ckitd",
+      linkerSettings: staticToolSettings),
     // A fully static executable (glibc, libseccomp and the Swift runtime included): loading and relocating shared
     // libraries was most of a `run true`, and even with the Swift runtime static, the dynamic loader and the 47,000
     // relative relocations of a PIE cost ~3 ms of CPU per run. Not position-independent, as Debian's runc is not

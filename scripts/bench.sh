@@ -15,7 +15,9 @@ if [ $# -gt 0 ]; then
   scripts=()
   for n in "$@"; do scripts+=("scripts/bench/${n%.sh}.sh"); done
 else
-  scripts=(scripts/bench/*.sh)
+  scripts=()
+  # lib.sh holds the scripts' shared helpers: sourced by them, not a benchmark.
+  for b in scripts/bench/*.sh; do [ "$b" = scripts/bench/lib.sh ] || scripts+=("$b"); done
 fi
 
 # What a benchmark may leave behind, one entry a line.

@@ -13,7 +13,7 @@
 set -euo pipefail
 layout=$1
 n=${2:-30}
-command -v dockerd >/dev/null || apt-get install -y -q docker.io >/dev/null
+. "$(dirname "$0")/lib.sh"
 command -v podman >/dev/null || apt-get install -y -q podman >/dev/null
 python3 -c "import testcontainers" 2>/dev/null || pip install -q testcontainers >/dev/null
 # Lower case only: podman names an image pulled from an oci: layout after its path, and refuses capitals.
@@ -21,12 +21,8 @@ work=/tmp/ckit-sbx-peers-$$
 mkdir -p "$work"
 cp -a "$layout" "$work/layout"
 layout=$work/layout
-dockerd_pid=
 cleanup() {
-  if [ -n "$dockerd_pid" ]; then
-    kill "$dockerd_pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.1; done
-  fi
+  dockerd_stop
   findmnt -rn -o TARGET | grep "^$work/" | sort -r | xargs -r -n 1 umount -l 2>/dev/null || true
   rm -rf "$work"
 }
@@ -35,11 +31,8 @@ trap cleanup EXIT
 podman_image=$(podman pull -q "oci:$layout:latest" | tail -1)
 podman save -q --format docker-archive -o "$work/busybox.tar" "$podman_image" >/dev/null
 
-export DOCKER_HOST="unix://$work/docker.sock"
-dockerd --data-root "$work/data" --exec-root "$work/exec" -H "$DOCKER_HOST" --pidfile "$work/docker.pid" \
-  --bridge=none --iptables=false --ip6tables=false --ip-masq=false >"$work/dockerd.log" 2>&1 &
-dockerd_pid=$!
-for _ in $(seq 300); do docker info >/dev/null 2>&1 && break; sleep 0.1; done
+dockerd_start "$work"
+export DOCKER_HOST=$DOCKERD_HOST
 docker load -q -i "$work/busybox.tar" | tail -1 >"$work/loaded"
 docker_image=$(sed 's/^Loaded image[^:]*: //' "$work/loaded")
 

@@ -5,7 +5,7 @@ import OCI
 /// Everything `ckit` knows about a container that does not change while it runs, saved as
 /// `containers/<id>/container.json`. The live part (pid, exit code, restarts) is the monitor's `state.json`.
 /// Field names follow docker's inspect so that `inspect` is mostly a re-encoding.
-package struct ContainerRecord: Codable, Equatable {
+package struct ContainerRecord: Codable, Equatable, Sendable {
   package var id: String
   package var name: String
   package var created: Date
@@ -48,7 +48,7 @@ package struct ContainerRecord: Codable, Equatable {
   package var argv: [String] { (config.entrypoint ?? []) + (config.cmd ?? []) }
 }
 
-package struct ContainerConfig: Codable, Equatable {
+package struct ContainerConfig: Codable, Equatable, Sendable {
   package var hostname: String
   package var user: String = ""
   package var env: [String] = []
@@ -80,7 +80,7 @@ package struct ContainerConfig: Codable, Equatable {
   }
 }
 
-package struct HostConfig: Codable, Equatable {
+package struct HostConfig: Codable, Equatable, Sendable {
   package var binds: [String] = []
   package var tmpfs: [String] = []
   package var portBindings: [PortMapping] = []

@@ -11,6 +11,9 @@ package struct ContainerStore {
     self.root = root
   }
 
+  /// The records this process decoded (see `DecodedFileCache`).
+  static let records = DecodedFileCache<ContainerRecord>()
+
   package static let encoder: JSONEncoder = {
     let e = JSONEncoder()
     e.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -113,16 +116,23 @@ package struct ContainerStore {
 
   package func load(id: String) throws -> ContainerRecord {
     let path = root.recordPath(id)
-    guard let data = FileManager.default.contents(atPath: path) else { throw EngineError.noSuchContainer(id) }
-    do { return try Self.decoder.decode(ContainerRecord.self, from: data) } catch {
+    let record: ContainerRecord?
+    do {
+      record = try Self.records.value(path) {
+        try Self.decoder.decode(ContainerRecord.self, from: Data($0))
+      }
+    } catch {
       throw EngineError.state(path: path, reason: "corrupt record: \(error)")
     }
+    guard let record else { throw EngineError.noSuchContainer(id) }
+    return record
   }
 
   /// Every record, newest first (the order of `ps`). Directories without a readable record (a create in progress
   /// or a half-removed container) are skipped.
   package func all() throws -> [ContainerRecord] {
     let ids = (try? FileManager.default.contentsOfDirectory(atPath: root.containers)) ?? []
+    Self.records.retain(under: root.containers, Set(ids.map(root.recordPath)))
     return ids.compactMap { try? load(id: $0) }.sorted { $0.created > $1.created }
   }
 

@@ -2,7 +2,7 @@ import ContainerKit
 import Foundation
 
 /// The monitor's `state.json`: written atomically by ckit-monitor at every start, exit and restart.
-package struct MonitorState: Codable, Equatable {
+package struct MonitorState: Codable, Equatable, Sendable {
   package var MonitorPid: Int32
   package var Pid: Int32
   package var Status: String
@@ -28,9 +28,11 @@ package struct MonitorState: Codable, Equatable {
     self.Error = Error
   }
 
+  /// The files this process decoded (see `DecodedFileCache`): `ps` reads every container's.
+  static let cache = DecodedFileCache<MonitorState>()
+
   package static func read(_ path: String) -> MonitorState? {
-    guard let data = FileManager.default.contents(atPath: path) else { return nil }
-    return try? JSONDecoder().decode(MonitorState.self, from: data)
+    try? cache.value(path) { try JSONDecoder().decode(MonitorState.self, from: Data($0)) }
   }
 
   /// Whether the monitor process is still there. A monitor killed with -9 leaves "running" in its file; the file

@@ -62,10 +62,13 @@ final class APIConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler 
   private func start(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
     busy = true
     keepAlive = head.isKeepAlive
-    let (source, body) = makeBody(context: context)
-    self.source = source
     let (uriPath, query) = APIRequest.split(uri: head.uri)
     let (version, path) = APIVersion.split(uriPath)
+    if path == "/_ping", head.method == .GET || head.method == .HEAD, (try? APIVersion.check(version)) != nil {
+      return answerPing(isHead: head.method == .HEAD, context: context)
+    }
+    let (source, body) = makeBody(context: context)
+    self.source = source
     let request = APIRequest(
       method: head.method, path: path, version: version, query: query, headers: head.headers, body: body)
     let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -76,6 +79,16 @@ final class APIConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler 
       await router.serve(request, writer)
       loop.execute { connection.value.finished() }
     }
+  }
+
+  /// `/_ping`, answered here on the event loop: no task, no hop to the cooperative pool and back (see
+  /// `SystemRoutes.pingResponse`). Its body, if a client sent one, is dropped as it arrives.
+  private func answerPing(isHead: Bool, context: ChannelHandlerContext) {
+    let (head, body) = SystemRoutes.pingResponse()
+    context.write(wrapOutboundOut(.head(head)), promise: nil)
+    if !isHead { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+    let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
+    context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in connection.value.finished() }
   }
 
   private func makeBody(context: ChannelHandlerContext) -> (RequestBody.Producer.Source, RequestBody) {

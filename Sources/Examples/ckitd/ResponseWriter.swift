@@ -54,15 +54,26 @@ struct ResponseWriter: Sendable {
     _ status: HTTPResponseStatus, body: ByteBuffer = ByteBuffer(), contentType: String? = nil,
     headers extra: HTTPHeaders = [:]
   ) async throws {
-    var headers = Self.baseHeaders()
-    if let contentType { headers.add(name: "Content-Type", value: contentType) }
-    if status != .noContent && status != .notModified {
-      headers.add(name: "Content-Length", value: "\(body.readableBytes)")
-    }
-    headers.add(contentsOf: extra)
-    try await head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))
+    try await send(Self.head(status, length: body.readableBytes, contentType: contentType, headers: extra), body: body)
+  }
+
+  /// A whole response whose head is made (`head(_:length:contentType:headers:)`).
+  func send(_ head: HTTPResponseHead, body: ByteBuffer) async throws {
+    try await self.head(head)
     if body.readableBytes > 0 && !isHead { channel.write(HTTPServerResponsePart.body(.byteBuffer(body)), promise: nil) }
     try await channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+  }
+
+  /// The head of a whole response of `length` bytes: the base headers, the type, the length (none for 204 and
+  /// 304, which have no body), then `extra`.
+  static func head(
+    _ status: HTTPResponseStatus, length: Int, contentType: String?, headers extra: HTTPHeaders = [:]
+  ) -> HTTPResponseHead {
+    var headers = baseHeaders()
+    if let contentType { headers.add(name: "Content-Type", value: contentType) }
+    if status != .noContent && status != .notModified { headers.add(name: "Content-Length", value: "\(length)") }
+    headers.add(contentsOf: extra)
+    return HTTPResponseHead(version: .http1_1, status: status, headers: headers)
   }
 
   /// A JSON answer (`application/json`, the value followed by a newline as Go's encoder writes it).

@@ -1,17 +1,32 @@
 import ContainerEngine
 import Foundation
+import NIOCore
 import NIOHTTP1
 
 /// `/_ping`, `/version`, `/info`, `/events`, `/system/df`, `/auth`.
 enum SystemRoutes {
+  /// `/_ping`'s content type.
+  static let pingContentType = "text/plain; charset=utf-8"
+
+  /// `GET`/`HEAD /_ping`'s answer: the docker CLI's first request, and the health check of every client. The
+  /// headers tell the API version to use, the OS, and (Builder-Version 1) that builds use the classic builder's
+  /// stream, not BuildKit's session. It needs nothing of the engine, so `APIConnectionHandler` answers it on the
+  /// connection's event loop, with no task: a probe gets it at once however busy the engine's work keeps the
+  /// cooperative pool (as dockerd's, whose ping is answered on its own goroutine).
+  static func pingResponse() -> (head: HTTPResponseHead, body: ByteBuffer) {
+    var headers: HTTPHeaders = ["Builder-Version": "1", "Cache-Control": "no-cache, no-store, must-revalidate"]
+    headers.add(name: "Pragma", value: "no-cache")
+    let body = ByteBuffer(string: "OK")
+    let head = ResponseWriter.head(.ok, length: body.readableBytes, contentType: pingContentType, headers: headers)
+    return (head, body)
+  }
+
   static func register(on router: inout Router, engine: ContainerEngine) {
-    // The docker CLI's first request: the headers tell it the API version to use, the OS, and (Builder-Version 1)
-    // that builds use the classic builder's stream, not BuildKit's session.
+    // Answered by APIConnectionHandler on the event loop (`pingResponse`); these routes give the other methods
+    // their 405.
     let ping: Router.Handler = { _, response in
-      var headers: HTTPHeaders = ["Builder-Version": "1", "Cache-Control": "no-cache, no-store, must-revalidate"]
-      headers.add(name: "Pragma", value: "no-cache")
-      try await response.send(
-        .ok, body: .init(string: "OK"), contentType: "text/plain; charset=utf-8", headers: headers)
+      let (head, body) = pingResponse()
+      try await response.send(head, body: body)
     }
     router.add(.GET, "/_ping", ping)
     router.add(.HEAD, "/_ping", ping)
