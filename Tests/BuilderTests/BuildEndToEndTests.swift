@@ -285,20 +285,18 @@ struct BuildEndToEndTests {
       try FileTree.write(["files/hello.txt": "remote content\n"], in: www)
       // A port that was free a moment ago: if another process took it first, httpd exits and the next is tried.
       var port = 0
-      var server = Process()
+      var server: Subprocess?
       for _ in 0..<3 {
         port = try FreePort.next()
-        server = Process()
-        server.executableURL = URL(fileURLWithPath: "/bin/busybox")
-        server.arguments = ["httpd", "-f", "-p", "127.0.0.1:\(port)", "-h", www.path]
-        try server.run()
-        scratch.register(pid: server.processIdentifier)
+        let started = try Subprocess(["/bin/busybox", "httpd", "-f", "-p", "127.0.0.1:\(port)", "-h", www.path])
+        server = started
         let serving = try await eventually {
-          !server.isRunning || (try? HTTPProbe.get(port: port, path: "/files/hello.txt"))?.status == 200
+          !started.isRunning || (try? HTTPProbe.get(port: port, path: "/files/hello.txt"))?.status == 200
         }
-        if serving && server.isRunning { break }
+        if serving && started.isRunning { break }
       }
-      #expect(server.isRunning, "httpd did not serve on 127.0.0.1:\(port)")
+      let httpd = try #require(server)
+      #expect(httpd.isRunning, "httpd did not serve on 127.0.0.1:\(port)")
       let sum = Digest.sha256(of: Array("remote content\n".utf8))
       let dockerfile = "FROM busybox\nADD --checksum=\(sum) http://127.0.0.1:\(port)/files/hello.txt /srv/\n"
       let (first, _) = try await build(e, dockerfile, BuildOptions(tags: ["url:1"]))
@@ -316,10 +314,10 @@ struct BuildEndToEndTests {
       ) { _ = try await build(e, bad, BuildOptions()) }
 
       // With the server gone, the step is still a hit: the checksum is the key, nothing is fetched.
-      // SIGKILL: busybox httpd ignores SIGTERM. The scratch root reaps it.
-      kill(server.processIdentifier, SIGKILL)
+      // SIGKILL: busybox httpd ignores SIGTERM.
+      httpd.signal(SIGKILL)
       // Gone before the build, so that a fetch could not succeed: an event, not a fixed wait.
-      #expect(try await eventually { !server.isRunning }, "httpd outlived SIGKILL")
+      #expect(await httpd.ended(within: .seconds(20)), "httpd outlived SIGKILL")
       let (second, _) = try await build(e, dockerfile, BuildOptions(tags: ["url:1"]))
       #expect(second.executedSteps == 0)
       #expect(second.imageID == first.imageID)

@@ -60,23 +60,12 @@ struct MountNamespaceTemplateTests {
       tmpfs = p is not None and struct.unpack_from("=Q", p, 24)[0] == 0x01021994
       sys.exit(0 if tmpfs and struct.unpack_from("=Q", p, 64)[0] & 0x8 else 1)
       """
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    p.arguments = ["-c", script]
-    try p.run()
-    p.waitUntilExit()
-    return p.terminationStatus == 0
+    return try Subprocess(["/usr/bin/python3", "-c", script]).waitUntilExit() == 0
   }
 
   /// Runs `argv` in the mount namespace of `pid`; its exit status.
   static func nsenter(_ pid: Int32, _ argv: [String]) throws -> Int32 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
-    p.arguments = ["-t", "\(pid)", "-m"] + argv
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    return p.terminationStatus
+    try Command.run(["/usr/bin/nsenter", "-t", "\(pid)", "-m"] + argv, check: false).status
   }
 
   /// The container's `/` line of mountinfo.
@@ -124,13 +113,9 @@ struct MountNamespaceTemplateTests {
   func joinedNetwork() async throws {
     try await withRuntimeFixture { f in
       let (spec0, ours) = try Self.prepare(f, f.scratch)
-      let holder = Process()
-      holder.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-      holder.arguments = ["-n", "sleep", "60"]
-      try holder.run()
-      f.scratch.register(pid: holder.processIdentifier)
+      let holder = try Subprocess(["/usr/bin/unshare", "-n", "sleep", "60"])
       // unshare's execve of sleep happens after its unshare: wait until the namespace differs from ours.
-      let netns = "/proc/\(holder.processIdentifier)/ns/net"
+      let netns = "/proc/\(holder.pid)/ns/net"
       for _ in 0..<200 {
         let mine = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
         if let theirs = try? FileManager.default.destinationOfSymbolicLink(atPath: netns), theirs != mine { break }
@@ -143,7 +128,7 @@ struct MountNamespaceTemplateTests {
       var runtime = f.runtime
       runtime.mountNamespaceTemplate = try MountNamespaceTemplate.pinned(at: pin)
       let (r, fromTemplate) = try await Self.run(f, runtime, spec, id: "tpl-netns", ours: ours + [pin])
-      holder.terminate()
+      holder.signal(SIGTERM)
       #expect(fromTemplate)
       #expect(r.status.code == 0, "\(r.err)")
       #expect(r.out.hasPrefix("sub\nbound\n"), "\(r.out)")

@@ -176,14 +176,8 @@ struct SandboxMoreTests {
           ?? [".build/debug/sandbox-bench"].map({ RepoPaths.root.appendingPathComponent($0) }).first(where: {
             FileManager.default.isExecutableFile(atPath: $0.path)
           }), "sandbox-bench must be built (swift build --build-tests)")
-      let p = Process()
-      p.executableURL = helper
-      p.arguments = [root, try SandboxFixture.image, "hold", "5"]
-      let out = Pipe()
-      p.standardOutput = out
-      try p.run()
-      scratch.register(pid: p.processIdentifier)
-      let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+      let (p, out) = try Subprocess.withStdoutPipe([helper.path, root, try SandboxFixture.image, "hold", "5"])
+      let line = String(decoding: out.availableData, as: UTF8.self)
       let ids = line.split(separator: " ").dropFirst().map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
       try #require(line.hasPrefix("ready ") && ids.count == 5, "helper said: \(line)")
       let pids = ids.compactMap { Self.initPid(root: root, id: $0) }
@@ -192,7 +186,7 @@ struct SandboxMoreTests {
       #expect(SandboxFixture.cgroups(named: ids).count == 5)
 
       let groups = SandboxFixture.cgroups(named: ids)
-      kill(p.processIdentifier, SIGKILL)
+      p.signal(SIGKILL)
       p.waitUntilExit()
       // Before any sweep: each pid 1 sees its owner's pipe hang up and exits, and the kernel kills the rest of
       // its pid namespace (the `sleep`s). With a pid 1 that waits to be killed, they all stay.

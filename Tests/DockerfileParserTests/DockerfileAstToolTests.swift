@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The `dockerfile-ast` example passes BuildKit's `check-dump.py` and reports invalid files on stderr.
@@ -11,18 +12,8 @@ import Testing
   }()
 
   func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    let r = try Command.run([executable] + arguments, check: false)
+    return (r.status, r.stdout, r.stderr)
   }
 
   @Test(.enabled(if: ConformanceData.required)) func checkDumpReportsAllPassed() throws {

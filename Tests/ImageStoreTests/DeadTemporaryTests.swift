@@ -17,11 +17,9 @@ import Testing
       let ingest = root.path + "/ingest"
       _ = try await ImageStore(root: root, driver: VFSDriver())
       // A pid that was alive a moment ago and is no more.
-      let ended = Process()
-      ended.executableURL = URL(fileURLWithPath: "/bin/true")
-      try ended.run()
+      let ended = try Subprocess(["/bin/true"])
       ended.waitUntilExit()
-      let dead = ingest + "/tmp-\(ended.processIdentifier)-1"
+      let dead = ingest + "/tmp-\(ended.pid)-1"
       // pid 1 lives: its file stays although nothing holds its flock (its writer may not have taken it yet).
       let living = ingest + "/tmp-1-2"
       // Held by a writer of this process.

@@ -79,18 +79,11 @@ import Testing
             FileManager.default.isExecutableFile(atPath: $0.path)
           }), "ckit-bench must be built (swift build --build-tests)")
       let size = 3_000_000
-      let p = Process()
-      p.executableURL = bench
-      p.arguments = ["layerfs", "ingest-hold", root.path, "\(size)"]
-      let out = Pipe()
-      p.standardOutput = out
-      try p.run()
-      scratch.register(pid: p.processIdentifier)
-      let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+      let (p, out) = try Subprocess.withStdoutPipe([bench.path, "layerfs", "ingest-hold", root.path, "\(size)"])
+      let line = String(decoding: out.availableData, as: UTF8.self)
       #expect(line.hasPrefix("ready "))
-      kill(p.processIdentifier, SIGKILL)
-      p.waitUntilExit()
-      #expect(p.terminationReason == .uncaughtSignal)
+      p.signal(SIGKILL)
+      #expect(p.waitUntilExit() == SIGKILL && p.endedBySignal)
 
       let digest = try Digest(parsing: String(line.dropFirst(6)).trimmingCharacters(in: .whitespacesAndNewlines))
       let store = try await ImageStore(root: root, driver: VFSDriver())

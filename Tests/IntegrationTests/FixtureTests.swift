@@ -61,16 +61,10 @@ import Testing
   }
 
   @Test func scratchRootKillsRegisteredProcesses() async throws {
-    let p = Process()
-    try await withScratchRoot { root in
-      p.executableURL = URL(fileURLWithPath: "/bin/sleep")
-      p.arguments = ["600"]
-      try p.run()
-      root.register(pid: p.processIdentifier)
-    }
-    // Foundation reaps its child once the cleanup's SIGKILL has ended it; asked through the Process, not by pid
-    // (the number may be another process's by then).
-    #expect(try await eventually { !p.isRunning })
-    #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL)
+    let p = try Subprocess(["/bin/sleep", "600"])
+    try await withScratchRoot { root in root.register(pid: p.pid) }
+    // The cleanup's SIGKILL ended it (a zombie until the Subprocess reaps it: the pid cannot be another's yet).
+    #expect(await p.ended(within: .seconds(30)))
+    #expect(p.waitUntilExit() == SIGKILL && p.endedBySignal)
   }
 }

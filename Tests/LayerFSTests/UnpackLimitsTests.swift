@@ -29,18 +29,12 @@ import Testing
       defer { close(fd) }
       return try LayerUnpacker.unpackSync(fd: fd, displayName: "layer x", into: root, options: options)
     }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/cat")
-    p.arguments = [path]
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    try p.run()
+    let (p, pipe) = try Subprocess.withStdoutPipe(["/bin/cat", path])
     defer {
-      try? pipe.fileHandleForReading.close()
+      try? pipe.close()
       p.waitUntilExit()
     }
-    return try LayerUnpacker.unpackSync(
-      fd: pipe.fileHandleForReading.fileDescriptor, displayName: "layer x", into: root, options: options)
+    return try LayerUnpacker.unpackSync(fd: pipe.fileDescriptor, displayName: "layer x", into: root, options: options)
   }
 
   @Test func aBombFromAFileIsRefusedByTheRatio() throws {

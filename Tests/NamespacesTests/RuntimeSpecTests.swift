@@ -1,6 +1,7 @@
 import Foundation
 import Namespaces
 import OCI
+import TestSupport
 import Testing
 
 @Suite("Runtime spec: config.json from runc and crun")
@@ -15,12 +16,8 @@ struct RuntimeSpecTests {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-spec-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: exe)
-    p.arguments = ["spec"]
-    p.currentDirectoryURL = dir
-    try p.run()
-    p.waitUntilExit()
+    // `env -C`: the spec is written into the working directory.
+    try Subprocess(["-C", dir.path, exe, "spec"]).waitUntilExit()
     return FileManager.default.contents(atPath: dir.appendingPathComponent("config.json").path)
   }
 

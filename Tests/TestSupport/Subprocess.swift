@@ -30,6 +30,19 @@ public final class Subprocess: Sendable {
     exit = ProcessExit(pid: pid, reaps: true)
   }
 
+  /// Starts `argv` with its stdout on a pipe, whose read end is returned (for a helper that says when it is
+  /// ready: read its first line with `availableData`); stdin `/dev/null`, stderr this process's.
+  public static func withStdoutPipe(_ argv: [String], environment: [String: String]? = nil) throws -> (
+    process: Subprocess, stdout: FileHandle
+  ) {
+    var fds: [Int32] = [-1, -1]
+    guard pipe(&fds) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    defer { close(fds[1]) }
+    let reader = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
+    return (try Subprocess(argv, environment: environment, stdout: fds[1]), reader)
+  }
+
   /// Whether it has not ended yet.
   public var isRunning: Bool { !exit.hasEnded }
 
