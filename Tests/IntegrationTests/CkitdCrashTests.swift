@@ -43,17 +43,14 @@ struct CkitdCrashTests {
       ])
       #expect(run.status == 0, "\(run.stderr)")
       let ingest = env.scratch.path.appendingPathComponent("images/ingest").path
+      let daemon = try #require(d.pid, "ckitd's pid")
+      // ckitd dies the moment the commit's temporary layer blob appears (an inotify event read on a thread of
+      // its own, then SIGKILL): mid-commit whatever the machine's load, where a poll of the directory could miss
+      // a commit that writes its 48 MiB faster than the poll comes round.
+      let killed = try Self.killOnFirstFile(in: ingest, pid: daemon)
       let first = try d.dockerInBackground(["commit", "filled", "filled:1"])
-      // The layer's temporary blob has begun: the commit is under way.
-      let writing = try await eventually(every: .milliseconds(5)) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: ingest)) ?? []
-        return names.contains { name in
-          name.hasPrefix("tmp-")
-            && ((try? FileManager.default.attributesOfItem(atPath: ingest + "/" + name)[.size] as? Int) ?? 0) > 0
-        }
-      }
-      #expect(writing, "no layer was being written: \(first.text)")
-      d.stop(signal: SIGKILL)
+      #expect(await killed.value, "ckitd was not killed by a new file in \(ingest): \(first.text)")
+      _ = d.stop(signal: SIGKILL)
       _ = first.stop()
 
       try await d.start()
@@ -66,6 +63,26 @@ struct CkitdCrashTests {
       #expect(size.stdout.hasPrefix("50331648 "), "\(size.stdout)\(size.stderr)")
       #expect(try d.docker(["rm", "filled"]).status == 0)
       try await Self.expectStoreClean(env, d)
+    }
+  }
+
+  /// Watches `directory` (inotify) and sends SIGKILL to `pid` at the first file created in it; the task's value
+  /// says whether that happened (false after 60 s without one).
+  static func killOnFirstFile(in directory: String, pid: Int32) throws -> Task<Bool, Never> {
+    let fd = inotify_init1(Int32(IN_CLOEXEC))
+    guard fd >= 0, inotify_add_watch(fd, directory, UInt32(IN_CREATE)) >= 0 else {
+      throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: directory])
+    }
+    return Task.detached {
+      await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+        Thread.detachNewThread {
+          defer { close(fd) }
+          var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+          guard poll(&p, 1, 60_000) == 1 else { return done.resume(returning: false) }
+          kill(pid, SIGKILL)
+          done.resume(returning: true)
+        }
+      }
     }
   }
 
