@@ -7,21 +7,8 @@ import Testing
 /// machine from Debian's source package; the only reason to skip is that its sources cannot be fetched.
 @Suite(
   "runtime-tools validation suite against ckit-runtime", .enabled(if: isRoot, "requires root"),
-  .enabled(if: RuntimeValidationTests.built.ok, RuntimeValidationTests.built.reason))
+  .enabled(if: ValidationSuite.built.ok, ValidationSuite.built.reason))
 struct RuntimeValidationTests {
-  static let script = RepoPaths.root.appendingPathComponent("scripts/runtime-validation.sh").path
-
-  /// Whether the suite is built (the script's `build`, a no-op after the first time), and why not: exit 77 is the
-  /// script's "sources unreachable"; any other failure is not skipped, the test reports it.
-  static let built: (ok: Bool, reason: Comment) = {
-    guard isRoot, let r = try? Command.run(["bash", script, "build"], check: false) else { return (true, "") }
-    if r.status == 77 {
-      let line = r.stderr.split(separator: "\n").last { $0.contains("sources unreachable") } ?? ""
-      return (false, Comment(rawValue: "runtime-tools validation sources unreachable (\(line))"))
-    }
-    return (true, "")
-  }()
-
   @Test("every validation file listed as passing still passes")
   func listedFilesPass() async throws {
     let list = try String(
@@ -36,7 +23,8 @@ struct RuntimeValidationTests {
       environment["CKIT_RUNTIME"] = RuntimeCLITests.binary
       environment["FILES"] = list.joined(separator: " ")
       environment["LOGDIR"] = logs
-      let r = try Command.run(["bash", Self.script, "run", "ckit-runtime"], check: false, environment: environment)
+      let r = try Command.run(
+        ["bash", ValidationSuite.script, "run", "ckit-runtime"], check: false, environment: environment)
       #expect(r.status == 0, "\(r.stderr)")
       let results = try String(contentsOfFile: logs + "/results", encoding: .utf8).split(separator: "\n")
       var passed: Set<String> = []
@@ -51,4 +39,20 @@ struct RuntimeValidationTests {
       }
     }
   }
+}
+
+/// The built suite, for RuntimeValidationTests' trait.
+enum ValidationSuite {
+  static let script = RepoPaths.root.appendingPathComponent("scripts/runtime-validation.sh").path
+
+  /// Whether the suite is built (the script's `build`, a no-op after the first time), and why not: exit 77 is the
+  /// script's "sources unreachable"; any other failure is not skipped, the test reports it.
+  static let built: (ok: Bool, reason: Comment) = {
+    guard isRoot, let r = try? Command.run(["bash", script, "build"], check: false) else { return (true, "") }
+    if r.status == 77 {
+      let line = r.stderr.split(separator: "\n").last { $0.contains("sources unreachable") } ?? ""
+      return (false, Comment(rawValue: "runtime-tools validation sources unreachable (\(line))"))
+    }
+    return (true, "")
+  }()
 }
