@@ -107,13 +107,13 @@ build_suite() {
 
 # One runtime's column: each file run from the suite's directory (it takes runtimetest and its rootfs tarball
 # from there); its TAP output kept in $LOGDIR/RUNTIME/FILE.tap, its stderr in FILE.err, its exit status in
-# $LOGDIR/status.
+# $LOGDIR/status. Its bundles go to $LOGDIR/tmp (TMPDIR), removed at the end: a file that stops early leaves its own.
 run_files() {
   local name=$1 command=$2 file rc
-  mkdir -p "$LOGDIR/$name"
+  mkdir -p "$LOGDIR/$name" "$LOGDIR/tmp"
   for file in $files; do
     rc=0
-    (cd "$tree" && RUNTIME=$command timeout "${TIMEOUT:-120}" "validation/$file/$file.t") \
+    (cd "$tree" && TMPDIR="$LOGDIR/tmp" RUNTIME=$command timeout "${TIMEOUT:-120}" "validation/$file/$file.t") \
       >"$LOGDIR/$name/$file.tap" 2>"$LOGDIR/$name/$file.err" || rc=$?
     echo "$file $name $rc" >>"$LOGDIR/status"
   done
@@ -150,6 +150,7 @@ case $mode in
       run_files $r $command"
     done
     unshare -m --propagation private bash -c "$script"
+    rm -rf "$LOGDIR/tmp"
     python3 - "$LOGDIR" "${runtimes[@]}" <<'PY'
 import re, sys
 logdir, runtimes = sys.argv[1], sys.argv[2:]
