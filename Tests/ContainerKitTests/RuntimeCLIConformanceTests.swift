@@ -98,4 +98,17 @@ struct RuntimeCLIConformanceTests {
       #expect((try? String(contentsOfFile: marker, encoding: .utf8)) == "ran\n")
     }
   }
+
+  @Test("an ociVersion that is not SemVer 2.0.0 is refused, naming the field; 1.0.2-dev is accepted")
+  func invalidVersion() async throws {
+    try await withScratchRoot { scratch in
+      let bad = try RuntimeCLISpecTests.run(scratch, "conf-version", "true") { $0["ociVersion"] = "invalid" }
+      #expect(bad.status == 1)
+      #expect(bad.stderr.contains("ociVersion: \"invalid\" is not a SemVer 2.0.0 version"), "\(bad.stderr)")
+      #expect(try RuntimeCLISpecTests.state(scratch, "conf-version") == nil)
+      try FileManager.default.removeItem(at: scratch.path.appendingPathComponent("bundle"))
+      let good = try RuntimeCLISpecTests.run(scratch, "conf-version-dev", "true") { $0["ociVersion"] = "1.0.2-dev" }
+      #expect(good.status == 0, "\(good.stderr)")
+    }
+  }
 }
