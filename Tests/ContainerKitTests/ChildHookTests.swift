@@ -45,7 +45,7 @@ struct ChildHookTests {
       // On the host the rootfs's /proc is an empty directory.
       #expect(!FileManager.default.fileExists(atPath: "\(rootfs)/proc/self/stat"))
       let state = try read("state.json")
-      #expect(state.contains(#""status":"creating""#))
+      #expect(state.contains(#""status":"created""#))
       #expect(state.contains(#""id":"cc-hook""#))
       // As the container sees it (its own pid namespace): the OCI rule for hooks run in the container namespace.
       #expect(state.contains(#""pid":1,"#) || state.contains(#""pid":1}"#))

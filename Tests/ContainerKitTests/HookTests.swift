@@ -28,7 +28,7 @@ struct HookTests {
       let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
       #expect(
         lines == [
-          #"prestart "status":"creating""#, #"createRuntime "status":"creating""#, #"poststart "status":"running""#,
+          #"prestart "status":"created""#, #"createRuntime "status":"created""#, #"poststart "status":"running""#,
           #"poststop "status":"stopped""#,
         ])
     }

@@ -76,7 +76,7 @@ struct RuntimeCLISpecTests {
       }
       #expect(r.status == 0, "\(r.stderr)")
       let expected = [
-        "prestart": "creating", "createRuntime": "creating", "poststart": "running", "poststop": "stopped",
+        "prestart": "created", "createRuntime": "created", "poststart": "running", "poststop": "stopped",
       ]
       var pids: Set<Int> = []
       for (name, status) in expected {

@@ -160,7 +160,13 @@ static int ck_executable(const char *path) {
   struct stat st;
   if (stat(path, &st) != 0) return errno;
   if (!S_ISREG(st.st_mode)) return EACCES;
-  if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0) return errno;
+  if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) == 0) return 0;
+  /* glibc asks faccessat2, and falls back to the older call only on ENOSYS. A seccomp profile that predates
+   * faccessat2 but names a newer syscall (runtime-tools' default names landlock_restrict_self) refuses it with its
+   * default EPERM, which X_OK cannot otherwise return: ask faccessat, which checks the real ids (the effective
+   * ones by now); when the profile refuses that too, execve decides. */
+  if (errno != EPERM && errno != ENOSYS) return errno;
+  if (syscall(SYS_faccessat, AT_FDCWD, path, X_OK) != 0 && errno != EPERM && errno != ENOSYS) return errno;
   return 0;
 }
 
@@ -284,7 +290,11 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
   }
 
   int terminal = -1;
+  int proc_fd = -1;
   if (plan->rootfs != NULL && plan->chroot_only) {
+    /* No mount namespace: the rootfs has no /proc of its own, so the exec fifo is reopened through the host's,
+     * held from before the chroot (closed before the exec). */
+    if (plan->exec_fifo_fd >= 0) proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
     ck_chroot_rootfs(plan);
     if (plan->terminal) terminal = ck_open_terminal(plan);
   } else if (plan->rootfs != NULL) {
@@ -313,15 +323,16 @@ static __attribute__((noreturn)) void ck_child(const struct ck_plan *plan) {
     char fifo[64];
     char num[32];
     ck_itoa(num, sizeof num, plan->exec_fifo_fd);
-    ck_join(fifo, sizeof fifo, "/proc/self/fd/", num);
+    ck_join(fifo, sizeof fifo, proc_fd >= 0 ? "self/fd/" : "/proc/self/fd/", num);
     int fd;
     do {
-      fd = open(fifo, O_WRONLY | O_CLOEXEC);
+      fd = openat(proc_fd >= 0 ? proc_fd : AT_FDCWD, fifo, O_WRONLY | O_CLOEXEC);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0) ck_fail(plan, "open exec fifo", errno, fifo, 1);
     if (write(fd, "0", 1) != 1) ck_fail(plan, "write exec fifo", errno, fifo, 1);
     close(fd);
     close(plan->exec_fifo_fd);
+    if (proc_fd >= 0) close(proc_fd);
   } else if (plan->start_on_sync) {
     do {
       r = read(plan->sync_fd, &go, 1);

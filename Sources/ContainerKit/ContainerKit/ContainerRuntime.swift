@@ -218,7 +218,8 @@ public struct ContainerRuntime: Sendable {
         saved = record
       }
       let hooks: (Int32) throws -> Void = { pid in
-        var state = ContainerState(id: id, status: .creating, pid: pid, bundle: bundlePath)
+        // After the runtime environment is made (lifecycle step 2): `created`, as crun and runtime-tools have it.
+        var state = ContainerState(id: id, status: .created, pid: pid, bundle: bundlePath)
         state.annotations = spec.annotations
         try HookRunner.run(spec.hooks?.prestart, name: "prestart", state: state)
         try HookRunner.run(spec.hooks?.createRuntime, name: "createRuntime", state: state)

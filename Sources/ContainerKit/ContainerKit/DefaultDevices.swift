@@ -9,7 +9,8 @@ enum DefaultDevices {
   static func apply(_ resources: LinuxResources?, devices: [Spec.Device]?) -> LinuxResources? {
     guard var r = resources, let own = r.devices, !own.isEmpty else { return resources }
     var rules = own
-    for d in devices ?? [] {
+    // A FIFO ("p") is no device to the devices controller, which has no rule type for it.
+    for d in devices ?? [] where d.type != "p" {
       rules.append(
         .init(allow: true, type: d.type == "u" ? "c" : d.type, major: d.major, minor: d.minor, access: "rwm"))
     }

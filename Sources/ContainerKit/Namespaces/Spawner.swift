@@ -164,7 +164,7 @@ public enum Spawner {
       }
       // These hooks run in the container's namespaces: the OCI state gives them the pid as the container sees it.
       let seen = stateFDs.create >= 0 || stateFDs.start >= 0 ? pidInOwnNamespace(pid) : pid
-      if stateFDs.create >= 0 { try writeState(hookState(seen, "creating"), to: stateFDs.create) }
+      if stateFDs.create >= 0 { try writeState(hookState(seen, "created"), to: stateFDs.create) }
       if stateFDs.start >= 0 { try writeState(hookState(seen, "created"), to: stateFDs.start) }
       do {
         try place(pid)

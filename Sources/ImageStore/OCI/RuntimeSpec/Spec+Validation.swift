@@ -9,6 +9,10 @@ extension Spec {
   /// Checks what the runtime relies on, before anything is created, so a bad config fails with the field's name
   /// instead of half way through container setup.
   public func validate() throws(SpecError) {
+    // "MUST be in SemVer v2.0.0 format" (config.md): an invalid value is an error, not a guess.
+    guard Self.isSemVer(ociVersion) else {
+      throw .invalidField("ociVersion", reason: "\"\(ociVersion)\" is not a SemVer 2.0.0 version")
+    }
     guard let process else { throw .invalidField("process", reason: "missing") }
     guard let args = process.args, !args.isEmpty else {
       throw .invalidField("process.args", reason: "must not be empty")
@@ -41,6 +45,31 @@ extension Spec {
       throw .invalidField("hostname", reason: "setting a hostname needs a uts namespace")
     }
     try hooks?.validate()
+  }
+}
+
+extension Spec {
+  /// `MAJOR.MINOR.PATCH`, numbers without leading zeros, then an optional `-pre.release` and `+build` of
+  /// alphanumerics, dots and hyphens (SemVer 2.0.0).
+  static func isSemVer(_ version: String) -> Bool {
+    var rest = Substring(version)
+    var suffix: Substring = ""
+    if let cut = rest.firstIndex(where: { $0 == "-" || $0 == "+" }) {
+      suffix = rest[cut...]
+      rest = rest[..<cut]
+    }
+    let core = rest.split(separator: ".", omittingEmptySubsequences: false)
+    let numeric = core.allSatisfy { n in
+      !n.isEmpty && n.allSatisfy(\.isASCII) && n.allSatisfy(\.isNumber) && (n == "0" || n.first != "0")
+    }
+    guard core.count == 3, numeric else { return false }
+    guard !suffix.isEmpty else { return true }
+    // Each identifier after "-" or "+" is non-empty and made of [0-9A-Za-z-].
+    let identifiers = suffix.dropFirst().split(
+      omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == "+" })
+    return identifiers.allSatisfy { id in
+      !id.isEmpty && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+    }
   }
 }
 
