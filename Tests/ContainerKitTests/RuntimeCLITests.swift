@@ -14,12 +14,8 @@ struct RuntimeCLITests {
   static func bundle(_ scratch: ScratchRoot, args: [String]) throws -> URL {
     let bundle = try scratch.directory("bundle")
     try Command.run(["cp", "-a", try BusyboxImage.rootfsTemplate().path, bundle.appendingPathComponent("rootfs").path])
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/sbin/runc")
-    p.arguments = ["spec"]
-    p.currentDirectoryURL = bundle
-    try p.run()
-    p.waitUntilExit()
+    // `env -C`: runc writes the spec into its working directory.
+    try Command.run(["-C", bundle.path, "/usr/sbin/runc", "spec"])
     let url = bundle.appendingPathComponent("config.json")
     var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     var process = try #require(config["process"] as? [String: Any])
@@ -118,23 +114,19 @@ struct RuntimeCLITests {
       for dir in RuntimeFixture.cgroupDirectories(parent) { scratch.register(cgroup: dir) }
       let pidFile = scratch.path.appendingPathComponent("pid").path
       let state = scratch.path.appendingPathComponent("state").path
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: Self.binary)
-      p.arguments = [
-        "--root", state, "--cgroup-parent", parent, "run", "-b", bundle.path, "--pid-file", pidFile, "cli-one",
-      ]
-      try p.run()
-      scratch.register(pid: p.processIdentifier)
+      let p = try Subprocess([
+        Self.binary, "--root", state, "--cgroup-parent", parent, "run", "-b", bundle.path, "--pid-file", pidFile,
+        "cli-one",
+      ])
       let running = try await eventually(every: .milliseconds(5)) {
         try Self.cli(scratch, ["state", "cli-one"]).stdout.contains(#""status":"running""#)
       }
       #expect(running)
       if let pid = Int32((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "") { scratch.register(pid: pid) }
-      let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(p.processIdentifier)/task")
+      let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(p.pid)/task")
       #expect(threads.count == 1, "threads: \(threads)")
       #expect(try Self.cli(scratch, ["kill", "cli-one", "KILL"]).status == 0)
-      p.waitUntilExit()
-      #expect(p.terminationStatus == 137)
+      #expect(p.waitUntilExit() == 137)
       #expect(!FileManager.default.fileExists(atPath: state + "/cli-one"))
     }
   }
