@@ -42,16 +42,21 @@ struct CkitdCrashTests {
         "run", "--name", "filled", env.image, "dd", "if=/dev/urandom", "of=/filled", "bs=1M", "count=48",
       ])
       #expect(run.status == 0, "\(run.stderr)")
-      let ingest = env.scratch.path.appendingPathComponent("images/ingest").path
       let daemon = try #require(d.pid, "ckitd's pid")
-      // ckitd dies the moment the commit's temporary layer blob appears (an inotify event read on a thread of
-      // its own, then SIGKILL): mid-commit whatever the machine's load, where a poll of the directory could miss
-      // a commit that writes its 48 MiB faster than the poll comes round.
-      let killed = try Self.killOnFirstFile(in: ingest, pid: daemon)
+      // The container's 48 MiB file in its writable layer: the commit reads it to write the layer.
+      let found = try Command.run([
+        "find", env.scratch.path.path, "-path", "*upper*", "-name", "filled", "-size", "+40M",
+      ])
+      let filled = try #require(found.stdout.split(separator: "\n").first.map(String.init), "no upper file: \(found)")
+      // ckitd is killed while its open of that file waits for a fanotify permission answer: mid-commit (the
+      // layer's temporary blob begun, nothing named), whatever the machine's load.
+      let guardian = try BackgroundCommand(["python3", "-c", Self.killAtOpen, filled, String(daemon)])
+      #expect(try await guardian.waitForOutput { $0.contains("ready") }, "fanotify: \(guardian.text)")
       let first = try d.dockerInBackground(["commit", "filled", "filled:1"])
-      #expect(await killed.value, "ckitd was not killed by a new file in \(ingest): \(first.text)")
+      #expect(try await guardian.waitForOutput { $0.contains("killed") }, "\(guardian.text)\(first.text)")
       _ = d.stop(signal: SIGKILL)
       _ = first.stop()
+      _ = guardian.stop()
 
       try await d.start()
       try await Self.expectStoreClean(env, d)
@@ -66,25 +71,26 @@ struct CkitdCrashTests {
     }
   }
 
-  /// Watches `directory` (inotify) and sends SIGKILL to `pid` at the first file created in it; the task's value
-  /// says whether that happened (false after 60 s without one).
-  static func killOnFirstFile(in directory: String, pid: Int32) throws -> Task<Bool, Never> {
-    let fd = inotify_init1(Int32(IN_CLOEXEC))
-    guard fd >= 0, inotify_add_watch(fd, directory, UInt32(IN_CREATE)) >= 0 else {
-      throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: directory])
-    }
-    return Task.detached {
-      await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
-        Thread.detachNewThread {
-          defer { close(fd) }
-          var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-          guard poll(&p, 1, 60_000) == 1 else { return done.resume(returning: false) }
-          kill(pid, SIGKILL)
-          done.resume(returning: true)
-        }
-      }
-    }
-  }
+  /// A fanotify permission watch on the file `argv[1]`: the first open of it by the process `argv[2]` is held
+  /// (FAN_OPEN_PERM) while that process is sent SIGKILL; prints `ready` once the watch is set, `killed` after.
+  static let killAtOpen = """
+    import ctypes, os, struct, sys, signal
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.fanotify_init(0x4 | 0x1, os.O_RDONLY)  # FAN_CLASS_CONTENT | FAN_CLOEXEC
+    if fd < 0 or libc.fanotify_mark(fd, 0x1, ctypes.c_uint64(0x10000), -100, sys.argv[1].encode()) < 0:
+        sys.exit("fanotify: errno %d" % ctypes.get_errno())  # FAN_MARK_ADD, FAN_OPEN_PERM, AT_FDCWD
+    print("ready", flush=True)
+    while True:
+        buf = os.read(fd, 4096)
+        _, _, _, _, _, efd, pid = struct.unpack_from("=IBBHQii", buf, 0)
+        if pid == int(sys.argv[2]):
+            os.kill(pid, signal.SIGKILL)
+            print("killed", flush=True)
+        os.write(fd, struct.pack("=iI", efd, 1))  # FAN_ALLOW (the killed process never sees it)
+        os.close(efd)
+        if pid == int(sys.argv[2]):
+            break
+    """
 
   /// What ckitd's store holds once ckitd opened it (a request that lists the images): no problem for the store's
   /// own check (no half-written blob, dangling name, orphan layer or snapshot) and no temporary file. A pull's
