@@ -47,9 +47,14 @@ final class CkitdDaemon: @unchecked Sendable {
   }
 
   /// How many descriptors ckitd holds.
-  var openFiles: Int {
-    guard let pid else { return -1 }
-    return (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+  var openFiles: Int { openFileTargets.count }
+
+  /// What ckitd's descriptors name (`socket:[...]`, `anon_inode:[eventpoll]`, paths), sorted: a leak's kind.
+  var openFileTargets: [String] {
+    guard let pid else { return [] }
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+    return names.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)") }
+      .map { $0.hasPrefix("socket:") ? "socket" : $0.hasPrefix("pipe:") ? "pipe" : $0 }.sorted()
   }
 
   /// The environment the docker CLI runs with: this daemon, a private config, the classic builder.
