@@ -66,15 +66,19 @@ struct CgroupDriverContractTests {
   }
 
   /// v1 kills what it finds in each directory, deepest first; v2 writes cgroup.kill: either way no process of the
-  /// tree survives (a background job of the init, one in a nested cgroup) and no directory is left.
+  /// tree survives (a background job of the init, one in a nested cgroup) and no directory is left. On v2 the
+  /// init's processes sit in a leaf of their own beside the nested one: v2 refuses processes in a cgroup whose
+  /// children are domains (the "no internal processes" rule; the write fails with EOPNOTSUPP).
   @Test(arguments: drivers)
   func deleteKillsEveryProcessOfNestedCgroupsAndRemovesEveryDirectory(driver: any CgroupDriver) async throws {
     try await CgroupTest.withCgroup(driver, "nested") { path in
-      let outer = try driver.place("read _; sleep 3600 & exec sleep 3600", in: path)
+      let own = driver is CgroupV2Driver ? path + "/init" : path
+      let script = "read _; sleep 3600 & exec sleep 3600"
+      let outer = try own == path ? driver.place(script, in: path) : driver.start(script, in: own)
       let inner = try driver.start("exec sleep 3600", in: path + "/inner")
       // The process is tracked in the unified tree too (on a hybrid host, beside the v1 hierarchies).
       #expect(CgroupTest.read("/proc/\(inner.pid)/cgroup")?.contains("0::/\(path)/inner") == true)
-      let pids = try await CgroupTest.awaitProcesses(2, in: path, driver: driver)
+      let pids = try await CgroupTest.awaitProcesses(2, in: own, driver: driver)
       #expect(pids.count == 2, "outer: \(outer.outcome), inner: \(inner.outcome)")  // sh's exec'd sleep, its job
 
       try driver.delete(path)

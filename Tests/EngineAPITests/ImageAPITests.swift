@@ -250,12 +250,20 @@ import Testing
           + " && chmod 4750 /d/h1 && mkfifo /d/fifo && dd if=/dev/zero of=/big bs=1M count=48 2>/dev/null"
         let container = try await engine.run(ContainerSpec(image: image, command: ["sh", "-c", script]))
         #expect(try await engine.wait(container) == 0)
+        // Where a spool could go: the engine's state root (all of it) and the temporary directory's own files
+        // (not the trees of the tests running beside this one, nor the test harness's output files).
         let tmp = FileManager.default.temporaryDirectory.path
-        let before = Set(Self.largeFiles(under: tmp))
+        func spools() -> Set<String> {
+          let top = ((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [])
+            .filter { !$0.hasPrefix("ckit-cmd-") && !$0.hasPrefix("ckit-bg-") }.map { tmp + "/" + $0 }
+            .filter(Self.isLargeFile)
+          return Set(Self.largeFiles(under: engine.configuration.root) + top)
+        }
+        let before = spools()
         var chunks = engine.exportContainer(container).makeAsyncIterator()
         var exported = try #require(try await chunks.next())
         // The writer is ahead of us, or waiting for us: never spooling to a file.
-        let appeared = Set(Self.largeFiles(under: tmp)).subtracting(before)
+        let appeared = spools().subtracting(before)
         #expect(appeared.isEmpty, "files of more than 1 MiB appeared during the export: \(appeared)")
         while let chunk = try await chunks.next() { exported += chunk }
         let tar = try scratch.directory("out").path + "/export.tar"
@@ -284,11 +292,15 @@ import Testing
     guard let walk = FileManager.default.enumerator(atPath: dir) else { return [] }
     var out = [String]()
     while let rel = walk.nextObject() as? String {
-      var st = stat()
-      let path = dir + "/" + rel
-      if lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size > 1 << 20 { out.append(path) }
+      if isLargeFile(dir + "/" + rel) { out.append(dir + "/" + rel) }
     }
     return out
+  }
+
+  /// A regular file (not through a link) of more than 1 MiB.
+  static func isLargeFile(_ path: String) -> Bool {
+    var st = stat()
+    return lstat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFREG && st.st_size > 1 << 20
   }
 
   /// search on a registry (no search API) lists its catalog entries containing the term.
