@@ -65,7 +65,9 @@ failures=$(LC_ALL=C grep -aiE 'recorded an issue at|failed after [0-9.]+ seconds
 # exist for another kind of host, whose reasons are listed in scripts/expected-skips.txt. Matched on the words in
 # the C locale, not on swift-testing's status symbol, which is not ASCII; XCTest's "Test Case ... skipped" too.
 if [ "$(id -u)" -eq 0 ]; then
-  skips=$(LC_ALL=C grep -aE '(Test|Suite|Test Case) .* skipped' "$log" | LC_ALL=C grep -avFf scripts/expected-skips.txt || true)
+  # `skipped:` (a reason), `skipped (` (XCTest's time) or the line's end; a test whose name says "skipped" is
+  # not one (its `started.` and `passed` lines).
+  skips=$(LC_ALL=C grep -aE '(Test|Suite|Test Case) .* skipped(: | \(|\.?$)' "$log" | LC_ALL=C grep -avE ' (started|passed after .*)\.$' | LC_ALL=C grep -avFf scripts/expected-skips.txt || true)
   if [ -n "$skips" ]; then
     echo "test: tests skipped themselves while running as root:" >&2
     echo "$skips" >&2
