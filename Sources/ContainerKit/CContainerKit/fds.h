@@ -66,7 +66,7 @@ static inline void ck_close_range_listed(unsigned int first, unsigned int last) 
   int dir = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) {
     struct rlimit limit;
-    unsigned long bound = syscall(SYS_getrlimit, RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_max : 1UL << 20;
+    unsigned long bound = syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &limit) == 0 ? limit.rlim_max : 1UL << 20;
     if (bound > 1UL << 20) bound = 1UL << 20;
     for (unsigned long fd = first; fd <= last && fd < bound; fd++) close((int)fd);
     return;
