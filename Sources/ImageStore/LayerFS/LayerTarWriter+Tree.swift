@@ -64,10 +64,10 @@ extension LayerTarWriter {
 ///
 /// The walk is a loop over an explicit stack of directories, never a recursion: a container can nest directories
 /// thousands deep (`mkdir d; cd d` in a loop), which a recursion would turn into a stack overflow on a pool thread.
-/// Each directory's names are read and its stream closed before the walk descends, and only the deepest
-/// directory's descriptor stays open: going back up opens `..` and checks that it is the directory that was left
-/// (same device and inode), so the descriptors held do not grow with the depth. Below ``maxDepth`` levels the walk
-/// stops with an error naming the path.
+/// Each directory's names are read and its stream closed before the walk descends, and only the descriptors of the
+/// top ``heldLevels`` directories and of the deepest one stay open: going back up past those opens `..` and checks
+/// that it is the directory that was left (same device and inode), so the descriptors held do not grow with the
+/// depth. Below ``maxDepth`` levels the walk stops with an error naming the path.
 private struct TreeWalk {
   let writer: LayerTarWriter
   let options: TreeOptions
@@ -76,6 +76,9 @@ private struct TreeWalk {
   /// Directories deeper than this below the top are refused: far more than any real tree (PATH_MAX allows 2048
   /// levels of one-letter names), few enough that a hostile tree cannot make the walk's stack grow without bound.
   static let maxDepth = 4096
+  /// Directories whose descriptors stay open while the walk is below them: a real tree is walked as before, by
+  /// descriptors only (a container renaming a directory meanwhile does not stop the walk); past them, `..`.
+  static let heldLevels = 32
 
   /// A directory being walked: its children's names, read at once, and where the walk is among them.
   private struct Level {
@@ -129,7 +132,7 @@ private struct TreeWalk {
         close(child)
         continue
       }
-      if level.owned {
+      if level.owned && stack.count > Self.heldLevels {
         close(level.fd)
         stack[last].fd = -1
       }
@@ -137,10 +140,11 @@ private struct TreeWalk {
     }
   }
 
-  /// The parent `expected` of `child`, opened again as `child`'s `..`; refused when it is another directory (the
-  /// container moved `child` meanwhile), so the walk never wanders where it was not led by name.
+  /// The parent `expected` of `child`: its descriptor while held, else opened again as `child`'s `..`, refused when
+  /// it is another directory (the container moved `child` meanwhile), so the walk never wanders where it was not led
+  /// by name.
   private static func reopenParent(of child: Level, expecting expected: Level) throws(LayerFSError) -> Int32 {
-    if !expected.owned { return expected.fd }
+    if expected.fd >= 0 { return expected.fd }
     let fd = openat(child.fd, "..", CK_O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
     guard fd >= 0 else { throw .io(operation: "open", path: child.display + "/..", errno: errno) }
     var st = stat()
