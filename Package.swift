@@ -320,7 +320,11 @@ let package = Package(
       ]),
     // ckitd's own logic (Docker's JSON shapes, X-Registry-Auth, the build query and context), unit-tested.
     .testTarget(
-      name: "CkitdTests", dependencies: ["ckitd", "Builder", "ContainerEngine", "ContainerNetwork", "TestSupport"]),
+      name: "CkitdTests",
+      dependencies: [
+        "ckitd", "Builder", "ContainerEngine", "ContainerNetwork", "TestSupport",
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ]),
     .testTarget(
       name: "ContainerEngineTests", dependencies: ["ContainerEngine", "ContainerNetwork", "OCI", "TestSupport"]),
     // Written as a user of the library would: ContainerSandbox and the fixtures' registry, nothing `package`.

@@ -6,7 +6,9 @@
 #define CK_FDS_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -56,10 +58,51 @@ static inline long ck_recv_with_fd(int socket_fd, void *buf, size_t size, int *p
   return (long)n;
 }
 
-/* close_range(2) (Linux 5.9) of [first, last], or a close per fd below 1024 where the kernel lacks it. */
+/* Closes the open fds in [first, last] that /proc/self/fd lists: close_range's stand-in on kernels without it
+ * (5.6 to 5.8), where a loop to a fixed bound would leave the fds above it open in the container. getdents64 into a
+ * buffer on the stack; the listing is read again until a pass closes nothing, since closing entries while reading
+ * may skip some. Without /proc (not mounted yet), a close per fd up to RLIMIT_NOFILE's hard limit. */
+static inline void ck_close_range_listed(unsigned int first, unsigned int last) {
+  int dir = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) {
+    struct rlimit limit;
+    unsigned long bound = syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &limit) == 0 ? limit.rlim_max : 1UL << 20;
+    if (bound > 1UL << 20) bound = 1UL << 20;
+    for (unsigned long fd = first; fd <= last && fd < bound; fd++) close((int)fd);
+    return;
+  }
+  for (int closed = 1; closed;) {
+    closed = 0;
+    if (lseek(dir, 0, SEEK_SET) < 0) break;
+    char buf[4096] __attribute__((aligned(8)));
+    long n;
+    while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+      for (long at = 0; at < n;) {
+        struct ck_dirent64 {
+          unsigned long long ino;
+          long long off;
+          unsigned short reclen;
+          unsigned char type;
+          char name[];
+        } *e = (struct ck_dirent64 *)(buf + at);
+        at += e->reclen;
+        unsigned long fd = 0;
+        const char *c = e->name;
+        if (*c < '0' || *c > '9') continue;
+        for (; *c >= '0' && *c <= '9' && fd <= 0xffffffffUL; c++) fd = fd * 10 + (unsigned long)(*c - '0');
+        if (*c != 0 || fd < first || fd > last || (int)fd == dir) continue;
+        close((int)fd);
+        closed = 1;
+      }
+    }
+  }
+  close(dir);
+}
+
+/* close_range(2) (Linux 5.9) of [first, last], or ck_close_range_listed where the kernel lacks it. */
 static inline void ck_close_range(unsigned int first, unsigned int last) {
   if (syscall(SYS_close_range, first, last, 0) == 0 || errno != ENOSYS) return;
-  for (unsigned int fd = first; fd <= last && fd < 1024; fd++) close((int)fd);
+  ck_close_range_listed(first, last);
 }
 
 /* Closes every fd from 3 up except the `n` of `keep` (sorted here in place; negative ones ignored): one

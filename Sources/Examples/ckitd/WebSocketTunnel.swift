@@ -30,6 +30,9 @@ final class WebSocketTunnel: ChannelDuplexHandler, RemovableChannelHandler {
     case .binary, .text, .continuation:
       context.fireChannelRead(wrapInboundOut(.body(frame.unmaskedData)))
     case .ping:
+      // A client that floods pings and never reads would otherwise grow the outbound buffer without bound: while
+      // the channel is not writable the pong is dropped (RFC 6455 5.5.3 lets an endpoint answer only the latest).
+      guard context.channel.isWritable else { return }
       context.writeAndFlush(
         wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
     case .connectionClose:

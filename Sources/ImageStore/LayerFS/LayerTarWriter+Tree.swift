@@ -56,25 +56,121 @@ extension LayerTarWriter {
       resolve: CK_RESOLVE_IN_ROOT | CK_RESOLVE_NO_MAGICLINKS)
     defer { close(src) }
     var walk = TreeWalk(writer: self, options: options)
-    try walk.add(src, name: name, relative: "", display: root + "/" + path.drop { $0 == "/" })
+    try walk.run(src, name: name, display: root + "/" + path.drop { $0 == "/" })
   }
 }
 
 /// One tree's walk: the options, and the hard links seen so far.
+///
+/// The walk is a loop over an explicit stack of directories, never a recursion: a container can nest directories
+/// thousands deep (`mkdir d; cd d` in a loop), which a recursion would turn into a stack overflow on a pool thread.
+/// Each directory's names are read and its stream closed before the walk descends, and only the descriptors of the
+/// top ``heldLevels`` directories and of the deepest one stay open: going back up past those opens `..` and checks
+/// that it is the directory that was left (same device and inode), so the descriptors held do not grow with the
+/// depth. Below ``maxDepth`` levels the walk stops with an error naming the path.
 private struct TreeWalk {
   let writer: LayerTarWriter
   let options: TreeOptions
   var links = [String: String]()
 
-  /// Adds the object `fd` (an `O_PATH` descriptor) as `name`, and a directory's children after it; `relative` is
-  /// its path below the top, for `excludes`.
-  mutating func add(_ fd: Int32, name: String, relative: String, display: String) throws(LayerFSError) {
+  /// Directories deeper than this below the top are refused: far more than any real tree (PATH_MAX allows 2048
+  /// levels of one-letter names), few enough that a hostile tree cannot make the walk's stack grow without bound.
+  static let maxDepth = 4096
+  /// Directories whose descriptors stay open while the walk is below them: a real tree is walked as before, by
+  /// descriptors only (a container renaming a directory meanwhile does not stop the walk); past them, `..`.
+  static let heldLevels = 32
+
+  /// A directory being walked: its children's names, read at once, and where the walk is among them.
+  private struct Level {
+    /// `O_PATH` descriptor of the directory, or -1 while the walk is below it (reopened from its child's `..`).
+    var fd: Int32
+    /// Whether the walk closes `fd` (the top's belongs to the caller).
+    let owned: Bool
+    let device: UInt
+    let inode: UInt
+    let name: String
+    let relative: String
+    let display: String
+    let names: [String]
+    var next = 0
+  }
+
+  /// Adds the object `top` (an `O_PATH` descriptor, left open) as `name`, and everything below it.
+  mutating func run(_ top: Int32, name: String, display: String) throws(LayerFSError) {
+    guard let first = try add(top, owned: false, name: name, relative: "", display: display) else { return }
+    var stack = [first]
+    defer { for level in stack where level.owned && level.fd >= 0 { close(level.fd) } }
+    while let last = stack.indices.last {
+      guard stack[last].next < stack[last].names.count else {
+        let done = stack.removeLast()
+        defer { if done.owned { close(done.fd) } }
+        if let parent = stack.indices.last {
+          stack[parent].fd = try Self.reopenParent(of: done, expecting: stack[parent])
+        }
+        continue
+      }
+      let n = stack[last].names[stack[last].next]
+      stack[last].next += 1
+      let level = stack[last]
+      let childRelative = level.relative.isEmpty ? n : level.relative + "/" + n
+      if let excludes = options.excludes, excludes(childRelative) { continue }
+      let childDisplay = level.display + "/" + n
+      guard stack.count <= Self.maxDepth else {
+        throw .refusedFile(path: childDisplay, reason: "more than \(Self.maxDepth) directories deep")
+      }
+      let child = openat(level.fd, n, CK_O_PATH | O_NOFOLLOW | O_CLOEXEC)
+      // Removed while we walk: what is gone is not archived.
+      if child < 0 && errno == ENOENT { continue }
+      guard child >= 0 else { throw .io(operation: "open", path: childDisplay, errno: errno) }
+      let childName = level.name == "." ? n : (level.name.hasSuffix("/") ? level.name + n : level.name + "/" + n)
+      let sub: Level?
+      do { sub = try add(child, owned: true, name: childName, relative: childRelative, display: childDisplay) } catch {
+        close(child)
+        throw error
+      }
+      guard let sub else {
+        close(child)
+        continue
+      }
+      if level.owned && stack.count > Self.heldLevels {
+        close(level.fd)
+        stack[last].fd = -1
+      }
+      stack.append(sub)
+    }
+  }
+
+  /// The parent `expected` of `child`: its descriptor while held, else opened again as `child`'s `..`, refused when
+  /// it is another directory (the container moved `child` meanwhile), so the walk never wanders where it was not led
+  /// by name.
+  private static func reopenParent(of child: Level, expecting expected: Level) throws(LayerFSError) -> Int32 {
+    if expected.fd >= 0 { return expected.fd }
+    let fd = openat(child.fd, "..", CK_O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    guard fd >= 0 else { throw .io(operation: "open", path: child.display + "/..", errno: errno) }
+    var st = stat()
+    guard fstatat(fd, "", &st, CK_AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 else {
+      close(fd)
+      throw .io(operation: "stat", path: expected.display, errno: errno)
+    }
+    guard UInt(st.st_dev) == expected.device, UInt(st.st_ino) == expected.inode else {
+      close(fd)
+      throw .io(operation: "walk", path: child.display, errno: ESTALE)
+    }
+    return fd
+  }
+
+  /// Adds the object `fd` (an `O_PATH` descriptor) as `name`; `relative` is its path below the top, for
+  /// `excludes`. A directory's level is returned, its children's names read and its stream closed, holding `fd`
+  /// (which the caller closes otherwise).
+  private mutating func add(_ fd: Int32, owned: Bool, name: String, relative: String, display: String)
+    throws(LayerFSError) -> Level?
+  {
     var st = stat()
     guard fstatat(fd, "", &st, CK_AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 else {
       throw .io(operation: "stat", path: display, errno: errno)
     }
     let type = st.st_mode & FileType.mask
-    if type == FileType.socket { return }
+    if type == FileType.socket { return nil }
     let isTop = relative.isEmpty
     var entry = LayerTarWriter.Entry(
       path: type == FileType.directory && !name.hasSuffix("/") && name != "." ? name + "/" : name, type: type,
@@ -120,11 +216,12 @@ private struct TreeWalk {
         try writer.add(entry)
       }
     }
-    if type == FileType.directory {
-      let dirfd = content
-      content = -1
-      try children(of: dirfd, name: name, relative: relative, display: display)
-    }
+    guard type == FileType.directory else { return nil }
+    let dirfd = content
+    content = -1
+    return Level(
+      fd: fd, owned: owned, device: UInt(st.st_dev), inode: UInt(st.st_ino), name: name, relative: relative,
+      display: display, names: try Self.names(of: dirfd, display: display))
   }
 
   /// The extended attributes of open file `fd`, by name; overlayfs' own (`trusted.overlay.*`) are not the file's.
@@ -147,10 +244,8 @@ private struct TreeWalk {
     return out.sorted { $0.0 < $1.0 }
   }
 
-  /// Adds the children of the directory open as `dirfd` (which this closes), in name order.
-  private mutating func children(of dirfd: Int32, name: String, relative: String, display: String)
-    throws(LayerFSError)
-  {
+  /// The names in the directory open as `dirfd` (which this closes), sorted, without `.` and `..`.
+  private static func names(of dirfd: Int32, display: String) throws(LayerFSError) -> [String] {
     guard let dir = fdopendir(dirfd) else {
       close(dirfd)
       throw .io(operation: "opendir", path: display, errno: errno)
@@ -163,16 +258,6 @@ private struct TreeWalk {
       }
       if n != "." && n != ".." { names.append(n) }
     }
-    for n in names.sorted() {
-      let childRelative = relative.isEmpty ? n : relative + "/" + n
-      if let excludes = options.excludes, excludes(childRelative) { continue }
-      let child = openat(dirfd, n, CK_O_PATH | O_NOFOLLOW | O_CLOEXEC)
-      // Removed while we walk: what is gone is not archived.
-      if child < 0 && errno == ENOENT { continue }
-      guard child >= 0 else { throw .io(operation: "open", path: display + "/" + n, errno: errno) }
-      defer { close(child) }
-      let childName = name == "." ? n : (name.hasSuffix("/") ? name + n : name + "/" + n)
-      try add(child, name: childName, relative: childRelative, display: display + "/" + n)
-    }
+    return names.sorted()
   }
 }

@@ -230,6 +230,9 @@ int ck_sealed_copy(int src_fd, const char *name);
 int ck_is_sealed(int fd);
 /* execveat(fd, "", argv, envp, AT_EMPTY_PATH); returns -errno when it fails. */
 int ck_execveat(int fd, char *const argv[], char *const envp[]);
+/* The fallback of ck_close_all_but on kernels without close_range (before 5.9): closes the open fds in
+ * [first, last] as /proc/self/fd lists them. Exported for its tests, which cannot make the kernel lack the call. */
+void ck_close_range_without_syscall(unsigned int first, unsigned int last);
 /* pipe2(O_CLOEXEC): no other thread's child may inherit either end. */
 int ck_pipe(int fds[2]);
 /* Replaces the root file system of the running container whose mount namespace is `mntns` (an fd) with a clone of

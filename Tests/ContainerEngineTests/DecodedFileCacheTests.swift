@@ -1,0 +1,70 @@
+import ContainerEngine
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The cache of decoded state files (`ps`'s records and monitor states).
+@Suite struct DecodedFileCacheTests {
+  /// Writes `text` over the file at `path` in place (same inode), then puts its access and modification times back to `mtime`.
+  static func overwrite(_ path: String, _ text: String, mtime: timespec) throws {
+    let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+    try #require(fd >= 0)
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    try #require(write(fd, bytes, bytes.count) == bytes.count)
+    var times = [mtime, mtime]
+    try #require(futimens(fd, &times) == 0)
+  }
+
+  /// A file rewritten with other bytes of the same size on the same inode within one timestamp tick (the mtime is
+  /// put back to show it) is decoded again: an (inode, size, mtime) key answered the old value.
+  @Test func sameStampOtherBytesIsDecodedAgain() throws {
+    let scratch = try ScratchDirectory("decodedcache-stamp")
+    defer { scratch.remove() }
+    let path = scratch.path + "/state.json"
+    try "one".write(toFile: path, atomically: false, encoding: .utf8)
+    var st = stat()
+    try #require(stat(path, &st) == 0)
+    let cache = DecodedFileCache<String>()
+    var decodes = 0
+    func read() -> String? {
+      cache.value(path) { bytes in
+        decodes += 1
+        return String(decoding: bytes, as: UTF8.self)
+      }
+    }
+    #expect(read() == "one")
+    #expect(read() == "one")
+    #expect(decodes == 1)
+    try Self.overwrite(path, "two", mtime: st.st_mtim)
+    var after = stat()
+    try #require(stat(path, &after) == 0)
+    try #require(after.st_ino == st.st_ino && after.st_size == st.st_size)
+    try #require(after.st_mtim.tv_sec == st.st_mtim.tv_sec && after.st_mtim.tv_nsec == st.st_mtim.tv_nsec)
+    #expect(read() == "two")
+    #expect(decodes == 2)
+  }
+
+  /// Entries of files removed unseen (never asked for again, never told by `retain`) are swept once the cache has
+  /// doubled: the cache holds about twice the live files at most, not every file it ever saw.
+  @Test func entriesOfRemovedFilesArePruned() throws {
+    let scratch = try ScratchDirectory("decodedcache-prune")
+    defer { scratch.remove() }
+    let cache = DecodedFileCache<Int>()
+    func add(_ name: String) throws {
+      let path = scratch.path + "/" + name
+      try "x".write(toFile: path, atomically: false, encoding: .utf8)
+      #expect(cache.value(path) { $0.count } == 1)
+    }
+    for i in 0..<70 { try add("old-\(i)") }
+    #expect(cache.count == 70)
+    for i in 0..<70 { try FileManager.default.removeItem(atPath: scratch.path + "/old-\(i)") }
+    for i in 0..<60 { try add("new-\(i)") }
+    // The sweep at 128 entries dropped the 70 gone files.
+    #expect(cache.count == 60)
+  }
+}
