@@ -30,14 +30,24 @@ extension Sandbox {
     }
     for p in processes { p.terminate() }
     let retired: Result<String, SandboxError>
+    // Whether a failure may have left pid 1's root half-built (the new overlay attached on `/`, some mounts moved).
+    var rootTouched = false
     do {
+      try await BlockingCall.run { () throws(SandboxError) in
+        try self.killAll(but: container)
+        try self.emptyScratchMounts(of: container)
+      }
+      rootTouched = true
       retired = .success(
         try await BlockingCall.run { () throws(SandboxError) -> String in
-          try self.killAll(but: container)
-          try self.emptyScratchMounts(of: container)
           let retired = try self.swapUpper(lowers: self.state.withLock { $0.lowers }, keep: keep)
-          try self.makeWorkingDirectory()
-          try self.swapRoot(of: container)
+          do throws(SandboxError) {
+            try self.makeWorkingDirectory()
+            try self.swapRoot(of: container)
+          } catch {
+            self.removeInBackground(retired)
+            throw error
+          }
           return retired
         })
     } catch { retired = .failure(error) }
@@ -53,7 +63,11 @@ extension Sandbox {
     }
     switch retired {
     case .success(let dir): removeInBackground(dir)
-    case .failure(let error): throw error
+    case .failure(let error):
+      // No later run may enter a half-built root: the sandbox is closed (pid 1 stopped, its directories removed)
+      // and every later call throws ``SandboxError/closed(id:)``.
+      if rootTouched { await close() }
+      throw error
     }
   }
 
