@@ -80,4 +80,17 @@ struct SandboxResetReviewTests {
       await #expect { try await sandbox.run(["true"]) } throws: { Self.isClosed($0) }
     }
   }
+
+  /// pid 1 is not dumpable: root in the sandbox cannot reopen its stdin (the owner's pipe) through
+  /// `/proc/1/fd/0`, for writing or reading, so no sandbox reaches that pipe (or another sandbox's pid 1).
+  @Test func pid1sOwnerPipeIsOutOfReach() async throws {
+    let config = SandboxFixture.configuration()
+    try await Sandbox.withSandbox(image: try SandboxFixture.image, configuration: config) { sandbox in
+      #expect(try await sandbox.run(["id", "-u"]).stdout == "0\n")
+      let write = try await sandbox.run(["sh", "-c", "echo x > /proc/1/fd/0"])
+      #expect(write.exitCode != 0)
+      #expect(write.stderr.contains("denied") || write.stderr.contains("not permitted"))
+      #expect(try await sandbox.run(["sh", "-c", "exec 3< /proc/1/fd/0"]).exitCode != 0)
+    }
+  }
 }
