@@ -53,6 +53,9 @@ public final class Sandbox: Sendable {
     var cleanups: [Task<Void, Never>] = []
     /// The write end of pid 1's ``OwnerPipe``, closed by ``Sandbox/close()``; -1 when none.
     var ownerPipe: Int32 = -1
+    /// ``Sandbox/start(_:)`` calls past their check of `container` whose process is not registered yet: a reset
+    /// waits until none is left (see ``Sandbox/replaceRoot(keep:)``).
+    var startsInFlight = 0
   }
 
   init(
