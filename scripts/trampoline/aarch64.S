@@ -3,7 +3,8 @@
  * Runs execve(argv[0], &argv[1], envp): argv[0] is the program's resolved path, the rest its own argv.
  * On failure: "<path>: exec failed: errno N\n" on stderr, exit 127 for ENOENT, else 126.
  * With one empty argument (argv = {""}), the pause init instead: SIGCHLD ignored, so that the kernel reaps the
- * orphans re-parented to it, then it waits until stdin hangs up (a pipe whose write ends are all closed: its owner
+ * orphans re-parented to it, not dumpable (the sandbox's processes neither open its /proc/1/fd nor ptrace it),
+ * then it waits until stdin hangs up (a pipe whose write ends are all closed: its owner
  * died) and exits, or, when stdin cannot hang up (/dev/null, closed), sleeps in ppoll() with no fds until killed. */
         .text
         .globl _start
@@ -64,6 +65,10 @@ fewer:  cmp     x9, #1
         mov     x2, #0
         mov     x3, #8
         mov     x8, #134                    /* rt_sigaction */
+        svc     #0
+        mov     x0, #4                      /* prctl(PR_SET_DUMPABLE, 0): no process of the sandbox opens */
+        mov     x1, #0                      /* /proc/1/fd/0 (the owner's pipe) or ptraces pid 1 */
+        mov     x8, #167                    /* prctl */
         svc     #0
 watch:  str     xzr, [sp]                   /* ppoll({fd 0, events 0}, 1, NULL, NULL, 0): POLLHUP, POLLERR, POLLNVAL */
         mov     x0, sp

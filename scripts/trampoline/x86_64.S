@@ -3,7 +3,8 @@
  * Runs execve(argv[0], &argv[1], envp): argv[0] is the program's resolved path, the rest its own argv.
  * On failure: "<path>: exec failed: errno N\n" on stderr, exit 127 for ENOENT, else 126.
  * With one empty argument (argv = {""}), the pause init instead: SIGCHLD ignored, so that the kernel reaps the
- * orphans re-parented to it, then it waits until stdin hangs up (a pipe whose write ends are all closed: its owner
+ * orphans re-parented to it, not dumpable (the sandbox's processes neither open its /proc/1/fd nor ptrace it),
+ * then it waits until stdin hangs up (a pipe whose write ends are all closed: its owner
  * died) and exits, or, when stdin cannot hang up (/dev/null, closed), until killed. */
         .intel_syntax noprefix
         .text
@@ -69,6 +70,10 @@ fewer:  cmp     rcx, 1
         xor     edx, edx
         mov     r10d, 8
         mov     eax, 13                     /* rt_sigaction */
+        syscall
+        mov     edi, 4                      /* prctl(PR_SET_DUMPABLE, 0): no process of the sandbox opens */
+        xor     esi, esi                    /* /proc/1/fd/0 (the owner's pipe) or ptraces pid 1 */
+        mov     eax, 157                    /* prctl */
         syscall
 watch:  mov     qword ptr [rsp], 0          /* poll({fd 0, events 0}, 1, -1): only POLLHUP, POLLERR, POLLNVAL */
         mov     rdi, rsp

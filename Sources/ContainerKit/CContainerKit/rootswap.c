@@ -63,10 +63,11 @@ static int ck_swap_mount_point(int root, const char *path, int directory) {
     path += n;
     while (*path == '/') path++;
     int last = *path == '\0';
-    if (last && !directory) {
-      int f = openat(dir, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0644);
-      if (f >= 0) close(f);
-    } else if (mkdirat(dir, name, 0755) != 0 && errno != EEXIST) {
+    /* A file's mount point is made by mknodat, never opened for anything but O_PATH: what the image or a sandbox
+     * process left there (a FIFO would block an open for writing forever, a device node would be opened from the
+     * host) is only looked at. */
+    int made = last && !directory ? mknodat(dir, name, S_IFREG | 0644, 0) : mkdirat(dir, name, 0755);
+    if (made != 0 && errno != EEXIST) {
       close(dir);
       return -1;
     }
@@ -74,6 +75,17 @@ static int ck_swap_mount_point(int root, const char *path, int directory) {
     int e = errno;
     close(dir);
     errno = e;
+    if (last && !directory && next >= 0) {
+      /* As rootfs.c's ck_create_in: a file is bound onto a regular file only (not a FIFO, socket, device). */
+      struct stat st;
+      int ok = fstat(next, &st) == 0;
+      if (!ok || !S_ISREG(st.st_mode)) {
+        e = ok ? EEXIST : errno;
+        close(next);
+        errno = e;
+        return -1;
+      }
+    }
     if (last) return next;
     dir = next;
   }

@@ -29,15 +29,31 @@ extension Sandbox {
       return (c, Array(s.processes.values))
     }
     for p in processes { p.terminate() }
+    // `container` is nil now, so no start begins; those already past that check exec, see that the sandbox changed
+    // and kill their process. Until they have, a process could exec into the old root after killAll's last pass.
+    while state.withLock({ $0.startsInFlight }) > 0 {
+      // A cancelled task's sleep returns at once: then on the blocking pool, not spinning on the cooperative one.
+      if (try? await Task.sleep(for: .milliseconds(2))) == nil { await BlockingCall.run { _ = usleep(2000) } }
+    }
     let retired: Result<String, SandboxError>
+    // Whether a failure may have left pid 1's root half-built (the new overlay attached on `/`, some mounts moved).
+    var rootTouched = false
     do {
+      try await BlockingCall.run { () throws(SandboxError) in
+        try self.killAll(but: container)
+        try self.emptyScratchMounts(of: container)
+      }
+      rootTouched = true
       retired = .success(
         try await BlockingCall.run { () throws(SandboxError) -> String in
-          try self.killAll(but: container)
-          try self.emptyScratchMounts(of: container)
           let retired = try self.swapUpper(lowers: self.state.withLock { $0.lowers }, keep: keep)
-          try self.makeWorkingDirectory()
-          try self.swapRoot(of: container)
+          do throws(SandboxError) {
+            try self.makeWorkingDirectory()
+            try self.swapRoot(of: container)
+          } catch {
+            self.removeInBackground(retired)
+            throw error
+          }
           return retired
         })
     } catch { retired = .failure(error) }
@@ -53,7 +69,11 @@ extension Sandbox {
     }
     switch retired {
     case .success(let dir): removeInBackground(dir)
-    case .failure(let error): throw error
+    case .failure(let error):
+      // No later run may enter a half-built root: the sandbox is closed (pid 1 stopped, its directories removed)
+      // and every later call throws ``SandboxError/closed(id:)``.
+      if rootTouched { await close() }
+      throw error
     }
   }
 
@@ -65,16 +85,32 @@ extension Sandbox {
     guard let path = container.cgroupPath, let cgroups = host.runtime.cgroups else {
       throw .invalidConfiguration("sandbox \(id) has no cgroup")
     }
-    for _ in 0..<1000 {
-      let pids: [Int32]
-      do { pids = try cgroups.processes(in: path).filter { $0 != container.pid } } catch {
-        throw .runtime(operation: "list the processes of sandbox \(id)", cause: error)
+    let list = { () throws(SandboxError) -> Set<Int32> in
+      do { return Set(try cgroups.processes(in: path).filter { $0 != container.pid }) } catch {
+        throw .runtime(operation: "list the processes of sandbox \(self.id)", cause: error)
       }
+    }
+    for _ in 0..<1000 {
+      let pids = try list()
       if pids.isEmpty { return }
-      var fds: [pollfd] = []
+      // A pid read from cgroup.procs may have exited and been reused by a host process before pidfd_open: only
+      // the pidfds of pids still listed once they are open (a pidfd pins its process) are signalled.
+      var opened: [(pid: Int32, fd: Int32)] = []
       for pid in pids {
         let fd = cls_pidfd_open(pid)
-        guard fd >= 0 else { continue }
+        if fd >= 0 { opened.append((pid, fd)) }
+      }
+      let still: Set<Int32>
+      do { still = try list() } catch {
+        for o in opened { Glibc.close(o.fd) }
+        throw error
+      }
+      var fds: [pollfd] = []
+      for (pid, fd) in opened {
+        guard still.contains(pid) else {
+          Glibc.close(fd)
+          continue
+        }
         _ = cls_pidfd_send_signal(fd, SIGKILL)
         fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
       }

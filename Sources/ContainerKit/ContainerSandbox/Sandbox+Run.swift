@@ -47,7 +47,14 @@ extension Sandbox {
   /// for it, or leave it running (a server) until the sandbox is reset or closed.
   public func start(_ arguments: [String]) async throws(SandboxError) -> SandboxProcess {
     guard !arguments.isEmpty else { throw .invalidConfiguration("no program to run") }
-    let container = try current()
+    // Counted until the process is registered (or killed): a reset or snapshot waits for it, so that nothing
+    // execs into the old root after its last kill pass and writes to an upper directory that becomes a layer.
+    let container = try state.withLock { s throws(SandboxError) in
+      guard !s.closed, let c = s.container else { throw SandboxError.closed(id: id) }
+      s.startsInFlight += 1
+      return c
+    }
+    defer { state.withLock { $0.startsInFlight -= 1 } }
     let c = configuration
     var p = Spec.Process(
       args: arguments, env: environment, cwd: c.workingDirectory,

@@ -1,3 +1,5 @@
+import LinuxSystem
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -19,8 +21,10 @@ extension Sandbox {
       // The processes are gone before the upper is renamed: nothing writes to it once it is a lower layer.
       try await replaceRoot(keep: layer)
     } catch {
-      if access(layer, F_OK) != 0 {
-        rmdir(dir)
+      // No template: its directory goes, the layer too when nothing stacks it (the swap failed before renaming the
+      // upper, or after, which closed the sandbox).
+      if access(layer, F_OK) != 0 || state.withLock({ $0.closed }) {
+        await BlockingCall.run { Self.removeTree(dir) }
         OwnerRecord.remove(tid, in: host.ownersDirectory)
       }
       throw error

@@ -51,6 +51,11 @@ public final class Sandbox: Sendable {
     var closed = false
     /// Removals of retired upper directories, running on the blocking pool.
     var cleanups: [Task<Void, Never>] = []
+    /// The write end of pid 1's ``OwnerPipe``, closed by ``Sandbox/close()``; -1 when none.
+    var ownerPipe: Int32 = -1
+    /// ``Sandbox/start(_:)`` calls past their check of `container` whose process is not registered yet: a reset
+    /// waits until none is left (see ``Sandbox/replaceRoot(keep:)``).
+    var startsInFlight = 0
   }
 
   init(
@@ -140,17 +145,19 @@ public final class Sandbox: Sendable {
   /// Kills every process of the sandbox and removes everything it made. Idempotent; never throws (what cannot be
   /// removed now is left to ``sweep(root:)``, under the owner record that stays).
   public func close() async {
-    let (container, processes, cleanups, wasClosed) = state.withLock { s in
+    let (container, processes, cleanups, wasClosed, ownerPipe) = state.withLock { s in
       defer {
         s.closed = true
         s.container = nil
         s.processes = [:]
         s.cleanups = []
+        s.ownerPipe = -1
       }
-      return (s.container, Array(s.processes.values), s.cleanups, s.closed)
+      return (s.container, Array(s.processes.values), s.cleanups, s.closed, s.ownerPipe)
     }
     if wasClosed && container == nil && processes.isEmpty { return }
     await Self.stop(container, processes)
+    if ownerPipe >= 0 { Glibc.close(ownerPipe) }
     for c in cleanups { await c.value }
     // Detached: a lazy unmount does not wait for an RCU grace period (milliseconds on a busy host), and nothing
     // uses the mount any more.
@@ -233,10 +240,14 @@ public final class Sandbox: Sendable {
     defer { held?.close() }
     let spec = makeSpec(networkPath: held?.path)
     let runtime = host.runtime
+    let pipe = OwnerPipe.make()
+    defer { pipe.closeReadEnd() }
     let container: Container
-    do { container = try await runtime.create(id: id, spec: spec, io: OwnerPipe.initIO, pauseInit: true) } catch {
+    do { container = try await runtime.create(id: id, spec: spec, io: pipe.initIO, pauseInit: true) } catch {
+      if pipe.writeEnd >= 0 { Glibc.close(pipe.writeEnd) }
       throw .runtime(operation: "start sandbox \(id)", cause: error)
     }
+    state.withLock { $0.ownerPipe = pipe.writeEnd }
     return container
   }
 
