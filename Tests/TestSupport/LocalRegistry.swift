@@ -48,9 +48,10 @@ public final class LocalRegistry: @unchecked Sendable {
     }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-registry-\(UUID().uuidString)")
     let storage = dir.appendingPathComponent("storage")
-    try FileManager.default.createDirectory(at: storage, withIntermediateDirectories: true)
     var lastError: any Error = FixtureError.broken("registry did not start")
     for _ in 0..<5 {
+      // Again on each attempt: a failed attempt's stop() removed the directory.
+      try FileManager.default.createDirectory(at: storage, withIntermediateDirectories: true)
       let port = try FreePort.next()
       let config = dir.appendingPathComponent("config.yml")
       try configYAML(port, storage).write(to: config, atomically: true, encoding: .utf8)
