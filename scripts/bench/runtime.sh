@@ -18,18 +18,7 @@ bin=$(swift build -c release --scratch-path .build-bench --show-bin-path)
 
 work=$(mktemp -d /tmp/ckit-bench-runtime.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-bash scripts/fixtures/busybox-image.sh "$work/image" >/dev/null
-mkdir -p "$work/bundle"
-cp -a "$work/image/rootfs" "$work/bundle/rootfs"
-(cd "$work/bundle" && runc spec)
-python3 - "$work/bundle/config.json" <<'PY'
-import json, sys
-p = sys.argv[1]
-c = json.load(open(p))
-c["process"]["terminal"] = False
-c["process"]["args"] = ["true"]
-json.dump(c, open(p, "w"))
-PY
+bash scripts/fixtures/true-bundle.sh "$work/bundle" >/dev/null
 : >"$work/empty-controllers"
 
 cat >"$work/measure.sh" <<EOF
