@@ -17,6 +17,7 @@
 # accepts.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 N="${1:-${N:-200}}"
 PARALLEL="${PARALLEL:-4}"
 BRIDGE_N="${BRIDGE_N:-0}"
@@ -59,29 +60,13 @@ cleanup() {
     nft delete table ip "ckit_$b" 2>/dev/null || true
     ip link del "$b" 2>/dev/null || true
   done
-  for d in /sys/fs/cgroup/*/"$CKIT_CGROUP_PARENT" /sys/fs/cgroup/"$CKIT_CGROUP_PARENT"; do
-    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
-  done
   echo $$ >/sys/fs/cgroup/cpuacct/cgroup.procs 2>/dev/null || true
   rmdir "$CPU_CGROUP" 2>/dev/null || true
   rm -rf "$BUNDLE"
-  # Whatever is still mounted below the roots, deepest first: the mount namespace templates' pins (ROOT/run/mntns).
-  findmnt -rn -o TARGET | grep "^$ROOT/" | sort -r | xargs -r -n 1 umount -l 2>/dev/null || true
-  rm -rf "$ROOT"
+  remove_scratch "$ROOT" "$CKIT_CGROUP_PARENT"
 }
 trap cleanup EXIT
-# The project's local registry with its busybox image (built from Debian's busybox-static in $REG/busybox).
-IMAGE="$(scripts/fixtures/registry.sh start "$REG")/library/busybox:latest"
-LAYOUT="$REG/busybox/layout"
-"$BIN/ckit" --root "$ROOT/cli" pull -q "$IMAGE" >/dev/null
-"$BIN/ckit" --root "$ROOT/lib" pull -q "$IMAGE" >/dev/null
-PODMAN_IMAGE=$(podman pull -q "oci:$LAYOUT:latest" | tail -1)
-PODMAN="podman --cgroup-manager=cgroupfs --runtime runc run --rm --ulimit nofile=1024:1024 --ulimit nproc=4096:4096"
-
-# A plain bundle of the same image for the OCI runtimes.
-mkdir -p "$BUNDLE/rootfs"
-cp -a "$(dirname "$LAYOUT")/rootfs/." "$BUNDLE/rootfs/"
-(cd "$BUNDLE" && runc spec && sed -i 's/"terminal": true/"terminal": false/; s/"sh"/"true"/' config.json)
+busybox_everywhere "$REG" "$BUNDLE" "$BIN/ckit" "$ROOT/cli" "$BIN/ckit" "$ROOT/lib"
 
 # ext4 without a journal (this VM's disk) skips, at every inode it allocates, each free inode deleted in the last
 # 60 s (RECENTCY_MIN in fs/ext4/ialloc.c; 360 s while its inode-table block is still dirty, which writeback ends after

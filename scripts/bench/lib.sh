@@ -61,3 +61,22 @@ remove_scratch() {
   findmnt -rn -o TARGET | grep "^$dir/" | sort -r | xargs -r -n 1 umount -l 2>/dev/null || true
   rm -rf "$dir"
 }
+
+# busybox_everywhere REG BUNDLE [CKIT ROOT]...: the one busybox image every peer of a start-time comparison runs:
+# the project's local registry under REG serving it (built from Debian's busybox-static in REG/busybox;
+# `scripts/fixtures/registry.sh stop REG` ends it), pulled by each CKIT binary into its state ROOT, podman's copy of
+# it, and a `runc spec` bundle of it running `true` at BUNDLE for the OCI runtimes (scripts/fixtures/true-bundle.sh).
+# Sets IMAGE (its reference in the registry), PODMAN_IMAGE, and PODMAN: `podman run --rm` as this VM accepts it
+# (cgroupfs, runc, ulimits within the VM's).
+busybox_everywhere() {
+  local reg=$1 bundle=$2
+  shift 2
+  IMAGE="$(scripts/fixtures/registry.sh start "$reg")/library/busybox:latest"
+  while [ $# -ge 2 ]; do
+    "$1" --root "$2" pull -q "$IMAGE" >/dev/null
+    shift 2
+  done
+  PODMAN_IMAGE=$(podman pull -q "oci:$reg/busybox/layout:latest" | tail -1)
+  PODMAN="podman --cgroup-manager=cgroupfs --runtime runc run --rm --ulimit nofile=1024:1024 --ulimit nproc=4096:4096"
+  bash scripts/fixtures/true-bundle.sh "$bundle" >/dev/null
+}

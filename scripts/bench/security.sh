@@ -8,6 +8,7 @@
 # Usage: scripts/bench/security.sh   Env: RUNS (hyperfine runs, default 50), BEFORE_REV, BEFORE_BIN.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 RUNS=${RUNS:-50}
 BEFORE_REV=${BEFORE_REV:-ab0e10c}
 for p in ckit ckit-monitor ckit-runtime; do
@@ -41,22 +42,10 @@ cleanup() {
     done
   done
   scripts/fixtures/registry.sh stop "$REG"
-  for d in /sys/fs/cgroup/*/"$CKIT_CGROUP_PARENT"; do
-    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
-  done
-  findmnt -rn -o TARGET | grep "^$WORK/" | sort -r | xargs -r -n 1 umount -l 2>/dev/null || true
-  rm -rf "$WORK"
+  remove_scratch "$WORK" "$CKIT_CGROUP_PARENT"
 }
 trap cleanup EXIT
-IMAGE="$(scripts/fixtures/registry.sh start "$REG")/library/busybox:latest"
-LAYOUT="$REG/busybox/layout"
-"$BIN/ckit" --root "$WORK/after" pull -q "$IMAGE" >/dev/null
-"$BEFORE_BIN/ckit" --root "$WORK/before" pull -q "$IMAGE" >/dev/null
-PODMAN_IMAGE=$(podman pull -q "oci:$LAYOUT:latest" | tail -1)
-PODMAN="podman --cgroup-manager=cgroupfs --runtime runc run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096"
-mkdir -p "$WORK/bundle/rootfs"
-cp -a "$(dirname "$LAYOUT")/rootfs/." "$WORK/bundle/rootfs/"
-(cd "$WORK/bundle" && runc spec && sed -i 's/"terminal": true/"terminal": false/; s/"sh"/"true"/' config.json)
+busybox_everywhere "$REG" "$WORK/bundle" "$BIN/ckit" "$WORK/after" "$BEFORE_BIN/ckit" "$WORK/before"
 # A second bundle whose process stays up, for exec.
 cp -a "$WORK/bundle" "$WORK/bundle-sleep"
 sed -i 's/"true"/"sleep", "3600"/' "$WORK/bundle-sleep/config.json"
@@ -77,7 +66,7 @@ echo "== ckit run --rm IMAGE true (--network none)"
 hyperfine -N --warmup 3 --runs $((RUNS / 2)) --export-json "$WORK/ckit.json" \\
   -n "ckit before" "$BEFORE_BIN/ckit --root $WORK/before run --rm --network none $IMAGE true" \\
   -n "ckit after" "$BIN/ckit --root $WORK/after run --rm --network none $IMAGE true" \\
-  -n podman "$PODMAN $PODMAN_IMAGE true"
+  -n podman "$PODMAN --network none $PODMAN_IMAGE true"
 echo "== exec true into a running container"
 # Detached: their stdio must not be this script's pipe, which would then never close.
 "$BEFORE_BIN/ckit-runtime" --root $WORK/ckit-before --cgroup-parent $CKIT_CGROUP_PARENT run -d -b $S eb </dev/null >/dev/null 2>&1
