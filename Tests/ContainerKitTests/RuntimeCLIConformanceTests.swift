@@ -27,14 +27,14 @@ struct RuntimeCLIConformanceTests {
     let names = try Self.syscallNames(except: ["faccessat2"])
     #expect(names.contains("landlock_restrict_self"))
     try await withScratchRoot { scratch in
-      let r = try RuntimeCLISpecTests.run(scratch, "conf-seccomp", "echo found") { config in
-        var linux = try #require(config["linux"] as? [String: Any])
-        linux["seccomp"] = [
-          "defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
-          "syscalls": [["names": names, "action": "SCMP_ACT_ALLOW"]],
-        ]
-        config["linux"] = linux
-      }
+      let r = try RuntimeCLISpecTests.run(
+        scratch, "conf-seccomp", "echo found",
+        RuntimeCLIHookTests.object("linux") { linux in
+          linux["seccomp"] = [
+            "defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
+            "syscalls": [["names": names, "action": "SCMP_ACT_ALLOW"]],
+          ]
+        })
       #expect(r.stdout == "found\n", "\(r.stderr)")
       #expect(r.status == 0)
     }
@@ -44,12 +44,7 @@ struct RuntimeCLIConformanceTests {
   func createWithoutMountNamespace() async throws {
     try await withScratchRoot { scratch in
       let bundle = try RuntimeCLITests.bundle(scratch, args: ["sh", "-c", "echo started > /marker"])
-      try RuntimeCLIHookTests.edit(bundle) { config in
-        var linux = try #require(config["linux"] as? [String: Any])
-        let namespaces = try #require(linux["namespaces"] as? [[String: Any]])
-        linux["namespaces"] = namespaces.filter { $0["type"] as? String != "mount" }
-        config["linux"] = linux
-      }
+      try RuntimeCLIHookTests.edit(bundle, RuntimeCLIHookTests.withoutMountNamespace)
       let created = try RuntimeCLITests.cli(scratch, ["create", "--bundle", bundle.path, "conf-nomnt"])
       #expect(created.status == 0, "\(created.stderr)")
       let state = try RuntimeCLISpecTests.state(scratch, "conf-nomnt")
@@ -71,11 +66,11 @@ struct RuntimeCLIConformanceTests {
   @Test("a FIFO in linux.devices is made, with a config that restricts devices (no cgroup rule for it)")
   func fifoDevice() async throws {
     try await withScratchRoot { scratch in
-      let r = try RuntimeCLISpecTests.run(scratch, "conf-fifo", "test -p /dev/conf-fifo && echo fifo") { config in
-        var linux = try #require(config["linux"] as? [String: Any])
-        linux["devices"] = [["path": "/dev/conf-fifo", "type": "p", "major": 0, "minor": 0, "fileMode": 0o666]]
-        config["linux"] = linux
-      }
+      let r = try RuntimeCLISpecTests.run(
+        scratch, "conf-fifo", "test -p /dev/conf-fifo && echo fifo",
+        RuntimeCLIHookTests.object("linux") { linux in
+          linux["devices"] = [["path": "/dev/conf-fifo", "type": "p", "major": 0, "minor": 0, "fileMode": 0o666]]
+        })
       #expect(r.stdout == "fifo\n", "\(r.stderr)")
       #expect(r.status == 0)
     }

@@ -13,6 +13,31 @@ struct RuntimeCLIHookTests {
     try JSONSerialization.data(withJSONObject: config).write(to: url)
   }
 
+  /// A change to the config's `key` object (`"linux"`, `"process"`), which `change` edits in place.
+  static func object(_ key: String, _ change: @escaping (inout [String: Any]) throws -> Void) -> (
+    inout [String: Any]
+  ) throws -> Void {
+    { config in
+      var object = try #require(config[key] as? [String: Any])
+      try change(&object)
+      config[key] = object
+    }
+  }
+
+  /// The config's hooks: one of `kind` (`prestart`, `poststop`...) that runs `script` with /bin/sh.
+  static func shellHook(_ kind: String, _ script: String) -> (inout [String: Any]) throws -> Void {
+    { $0["hooks"] = [kind: [["path": "/bin/sh", "args": ["sh", "-c", script]]]] }
+  }
+
+  /// Drops the mount namespace from `linux.namespaces`: the configs that runtime-tools' validation suite runs
+  /// without one.
+  static func withoutMountNamespace(_ config: inout [String: Any]) throws {
+    try object("linux") { linux in
+      let namespaces = try #require(linux["namespaces"] as? [[String: Any]])
+      linux["namespaces"] = namespaces.filter { $0["type"] as? String != "mount" }
+    }(&config)
+  }
+
   @Test("run with a cgroup namespace: runc's cgroup mount shows the container's cgroup as the root")
   func cgroupNamespace() async throws {
     try await withScratchRoot { scratch in
@@ -21,14 +46,16 @@ struct RuntimeCLIHookTests {
         args: [
           "sh", "-c", "grep -vc ':/$' /proc/self/cgroup; ls \(CgroupLayout.directory("memory")) | grep -c ckit-cli-",
         ])
-      try Self.edit(bundle) { config in
-        var linux = try #require(config["linux"] as? [String: Any])
-        var namespaces = try #require(linux["namespaces"] as? [[String: Any]])
-        // `spec` already has one on a pure v2 host, as runc's does.
-        if !namespaces.contains(where: { $0["type"] as? String == "cgroup" }) { namespaces.append(["type": "cgroup"]) }
-        linux["namespaces"] = namespaces
-        config["linux"] = linux
-      }
+      try Self.edit(
+        bundle,
+        Self.object("linux") { linux in
+          var namespaces = try #require(linux["namespaces"] as? [[String: Any]])
+          // `spec` already has one on a pure v2 host, as runc's does.
+          if !namespaces.contains(where: { $0["type"] as? String == "cgroup" }) {
+            namespaces.append(["type": "cgroup"])
+          }
+          linux["namespaces"] = namespaces
+        })
       let r = try RuntimeCLITests.cli(scratch, ["run", "--bundle", bundle.path, "cli-cgns"])
       // No line of /proc/self/cgroup but "/" paths, and not the host's tree with the test's cgroup parent.
       #expect(r.stdout == "0\n0\n", "\(r.stderr)")
@@ -36,38 +63,31 @@ struct RuntimeCLIHookTests {
     }
   }
 
-  @Test("a failing createContainer hook: run fails with the hook named, nothing left")
-  func failingHook() async throws {
+  @Test(
+    "a failing createContainer or prestart hook: run fails with the hook named (its stderr quoted), nothing left",
+    arguments: [
+      ("createContainer", "exit 4", "createContainer hook /bin/sh: exited with status 4"),
+      ("prestart", "echo not ready >&2; exit 3", "prestart hook /bin/sh: exited with status 3: not ready"),
+    ])
+  func failingHook(kind: String, script: String, message: String) async throws {
     try await withScratchRoot { scratch in
       let bundle = try RuntimeCLITests.bundle(scratch, args: ["true"])
-      try Self.edit(bundle) { config in
-        config["hooks"] = ["createContainer": [["path": "/bin/sh", "args": ["sh", "-c", "exit 4"]]]]
-      }
-      let r = try RuntimeCLITests.cli(scratch, ["run", "--bundle", bundle.path, "cli-hook"])
-      #expect(r.status != 0)
-      #expect(r.stderr.contains("createContainer hook /bin/sh: exited with status 4"), "\(r.stderr)")
-      #expect(!FileManager.default.fileExists(atPath: scratch.path.appendingPathComponent("state/cli-hook").path))
+      try Self.edit(bundle, Self.shellHook(kind, script))
+      let id = "cli-\(kind.lowercased())"
+      let r = try RuntimeCLITests.cli(scratch, ["run", "--bundle", bundle.path, id])
+      #expect(r.failed(saying: message), "\(r.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: scratch.path.appendingPathComponent("state/\(id)").path))
     }
   }
 
-  @Test("hooks the runtime runs quote their stderr: a failing prestart fails run, a failing poststop only warns")
-  func runtimeHookStderr() async throws {
+  @Test("a failing poststop hook, which the runtime runs, only warns, quoting its stderr")
+  func poststopHookWarns() async throws {
     try await withScratchRoot { scratch in
       let bundle = try RuntimeCLITests.bundle(scratch, args: ["true"])
-      try Self.edit(bundle) { config in
-        config["hooks"] = ["poststop": [["path": "/bin/sh", "args": ["sh", "-c", "echo gone wrong >&2; exit 2"]]]]
-      }
-      var r = try RuntimeCLITests.cli(scratch, ["run", "--bundle", bundle.path, "cli-poststop"])
+      try Self.edit(bundle, Self.shellHook("poststop", "echo gone wrong >&2; exit 2"))
+      let r = try RuntimeCLITests.cli(scratch, ["run", "--bundle", bundle.path, "cli-poststop"])
       #expect(r.status == 0, "\(r.stderr)")
       #expect(r.stderr == "warning: poststop hook /bin/sh: exited with status 2: gone wrong\n")
-
-      try Self.edit(bundle) { config in
-        config["hooks"] = ["prestart": [["path": "/bin/sh", "args": ["sh", "-c", "echo not ready >&2; exit 3"]]]]
-      }
-      r = try RuntimeCLITests.cli(scratch, ["run", "--bundle", bundle.path, "cli-prestart"])
-      #expect(r.status != 0)
-      #expect(r.stderr.contains("prestart hook /bin/sh: exited with status 3: not ready"), "\(r.stderr)")
-      #expect(!FileManager.default.fileExists(atPath: scratch.path.appendingPathComponent("state/cli-prestart").path))
     }
   }
 }

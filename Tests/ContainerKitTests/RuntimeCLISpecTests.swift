@@ -29,11 +29,7 @@ struct RuntimeCLISpecTests {
   func refusals() async throws {
     try await withScratchRoot { scratch in
       let bundle = try RuntimeCLITests.bundle(scratch, args: ["sleep", "3600"])
-      let pidFile = scratch.path.appendingPathComponent("pid").path
-      let created = try Self.cli(scratch, ["create", "--bundle", bundle.path, "--pid-file", pidFile, "spec-del"])
-      #expect(created.status == 0, "\(created.stderr)")
-      let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)))
-      scratch.register(pid: pid)
+      let (_, pid) = try RuntimeCLITests.withPidFile(scratch, ["create"], bundle, "spec-del")
       #expect(try Self.state(scratch, "spec-del")?["pid"] as? Int == Int(pid))
 
       var refused = try Self.cli(scratch, ["delete", "spec-del"])
@@ -102,11 +98,9 @@ struct RuntimeCLISpecTests {
       for (propagation, mark) in expected.sorted(by: { $0.key < $1.key }) {
         let id = "spec-prop-\(propagation)"
         // The optional fields of / in its mountinfo line (between the mount options and " - ").
-        let r = try Self.run(scratch, id, #"awk '$5 == "/" { print }' /proc/self/mountinfo"#) { config in
-          var linux = try #require(config["linux"] as? [String: Any])
-          linux["rootfsPropagation"] = propagation
-          config["linux"] = linux
-        }
+        let r = try Self.run(
+          scratch, id, #"awk '$5 == "/" { print }' /proc/self/mountinfo"#,
+          RuntimeCLIHookTests.object("linux") { $0["rootfsPropagation"] = propagation })
         #expect(r.status == 0, "\(propagation): \(r.stderr)")
         let fields = r.stdout.components(separatedBy: " - ").first ?? ""
         for other in ["shared:", "unbindable"] {
@@ -123,12 +117,11 @@ struct RuntimeCLISpecTests {
   func kernelMemory() async throws {
     let tcp = "/sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes"
     try await withScratchRoot { scratch in
-      let r = try Self.run(scratch, "spec-kmem", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; cat \(tcp)") {
-        config in
-        var linux = try #require(config["linux"] as? [String: Any])
-        linux["resources"] = ["memory": ["limit": 104_857_600, "kernel": 52_428_800, "kernelTCP": 41_943_040]]
-        config["linux"] = linux
-      }
+      let r = try Self.run(
+        scratch, "spec-kmem", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; cat \(tcp)",
+        RuntimeCLIHookTests.object("linux") { linux in
+          linux["resources"] = ["memory": ["limit": 104_857_600, "kernel": 52_428_800, "kernelTCP": 41_943_040]]
+        })
       // The runc spec's cgroup mount binds the container's own cgroup at the host's path.
       #expect(r.stdout == "104857600\n41943040\n", "\(r.stderr)")
       #expect(r.status == 0)
@@ -139,10 +132,8 @@ struct RuntimeCLISpecTests {
   func rlimits() async throws {
     try await withScratchRoot { scratch in
       func limits(_ soft: Int, _ hard: Int) -> (inout [String: Any]) throws -> Void {
-        { config in
-          var process = try #require(config["process"] as? [String: Any])
-          process["rlimits"] = [["type": "RLIMIT_NOFILE", "soft": soft, "hard": hard]]
-          config["process"] = process
+        RuntimeCLIHookTests.object("process") {
+          $0["rlimits"] = [["type": "RLIMIT_NOFILE", "soft": soft, "hard": hard]]
         }
       }
       let r = try Self.run(scratch, "spec-rlimit", "ulimit -Sn; ulimit -Hn", limits(333, 4000))
@@ -160,37 +151,25 @@ struct RuntimeCLISpecTests {
       let cases: [(String, String, (inout [String: Any]) throws -> Void)] = [
         (
           "rlimit", "process.rlimits[0].type",
-          { c in
-            var p = try #require(c["process"] as? [String: Any])
-            p["rlimits"] = [["type": "RLIMIT_TEST", "soft": 1024, "hard": 1024]]
-            c["process"] = p
+          RuntimeCLIHookTests.object("process") {
+            $0["rlimits"] = [["type": "RLIMIT_TEST", "soft": 1024, "hard": 1024]]
           }
         ),
         (
           "capability", "process.capabilities.bounding",
-          { c in
-            var p = try #require(c["process"] as? [String: Any])
+          RuntimeCLIHookTests.object("process") { p in
             var caps = try #require(p["capabilities"] as? [String: Any])
             caps["bounding"] = ((caps["bounding"] as? [String]) ?? []) + ["CAP_TEST"]
             p["capabilities"] = caps
-            c["process"] = p
           }
         ),
         (
           "propagation", "linux.rootfsPropagation",
-          { c in
-            var l = try #require(c["linux"] as? [String: Any])
-            l["rootfsPropagation"] = "sideways"
-            c["linux"] = l
-          }
+          RuntimeCLIHookTests.object("linux") { $0["rootfsPropagation"] = "sideways" }
         ),
         (
           "swappiness", "memory.swappiness",
-          { c in
-            var l = try #require(c["linux"] as? [String: Any])
-            l["resources"] = ["memory": ["swappiness": 101]]
-            c["linux"] = l
-          }
+          RuntimeCLIHookTests.object("linux") { $0["resources"] = ["memory": ["swappiness": 101]] }
         ),
       ]
       for (name, field, change) in cases {
@@ -208,12 +187,12 @@ struct RuntimeCLISpecTests {
   func sysctlBeforeReadonly() async throws {
     try await withScratchRoot { scratch in
       let script = "cat /proc/sys/net/ipv4/ping_group_range; echo 0 > /proc/sys/net/ipv4/ip_forward"
-      let r = try Self.run(scratch, "spec-sysctl", script) { config in
-        var linux = try #require(config["linux"] as? [String: Any])
-        #expect((linux["readonlyPaths"] as? [String])?.contains("/proc/sys") == true)
-        linux["sysctl"] = ["net.ipv4.ping_group_range": "0 2147483647"]
-        config["linux"] = linux
-      }
+      let r = try Self.run(
+        scratch, "spec-sysctl", script,
+        RuntimeCLIHookTests.object("linux") { linux in
+          #expect((linux["readonlyPaths"] as? [String])?.contains("/proc/sys") == true)
+          linux["sysctl"] = ["net.ipv4.ping_group_range": "0 2147483647"]
+        })
       #expect(r.stdout == "0\t2147483647\n", "\(r.stderr)")
       #expect(r.stderr.contains("Read-only file system"), "\(r.stderr)")
       #expect(r.status == 1)
@@ -224,18 +203,9 @@ struct RuntimeCLISpecTests {
   func noMountNamespace() async throws {
     try await withScratchRoot { scratch in
       let bundle = try RuntimeCLITests.bundle(scratch, args: ["sleep", "3600"])
-      try RuntimeCLIHookTests.edit(bundle) { config in
-        var linux = try #require(config["linux"] as? [String: Any])
-        let namespaces = try #require(linux["namespaces"] as? [[String: Any]])
-        linux["namespaces"] = namespaces.filter { $0["type"] as? String != "mount" }
-        config["linux"] = linux
-      }
-      let pidFile = scratch.path.appendingPathComponent("pid").path
-      let r = try Self.cli(scratch, ["run", "-d", "--bundle", bundle.path, "--pid-file", pidFile, "spec-nomnt"])
-      #expect(r.status == 0, "\(r.stderr)")
+      try RuntimeCLIHookTests.edit(bundle, RuntimeCLIHookTests.withoutMountNamespace)
+      let (r, pid) = try RuntimeCLITests.withPidFile(scratch, ["run", "-d"], bundle, "spec-nomnt")
       #expect(r.stderr.contains("warning: no mount namespace"), "\(r.stderr)")
-      let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)))
-      scratch.register(pid: pid)
       let ns = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/mnt")
       #expect(ns == (try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/mnt")))
       let root = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/root")
@@ -248,11 +218,7 @@ struct RuntimeCLISpecTests {
   func callersCommands() async throws {
     try await withScratchRoot { scratch in
       let bundle = try RuntimeCLITests.bundle(scratch, args: ["sh", "-c", "sleep 3600 & sleep 3600"])
-      let pidFile = scratch.path.appendingPathComponent("pid").path
-      let r = try Self.cli(scratch, ["run", "-d", "--bundle", bundle.path, "--pid-file", pidFile, "spec-calls"])
-      #expect(r.status == 0, "\(r.stderr)")
-      let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8)))
-      scratch.register(pid: pid)
+      let (_, pid) = try RuntimeCLITests.withPidFile(scratch, ["run", "-d"], bundle, "spec-calls")
 
       let resources = scratch.path.appendingPathComponent("resources.json")
       try Data(#"{"memory":{"limit":67108864},"pids":{"limit":50}}"#.utf8).write(to: resources)

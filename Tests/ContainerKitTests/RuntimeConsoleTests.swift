@@ -34,11 +34,7 @@ struct RuntimeConsoleTests {
   func consoleSocket() async throws {
     try await withScratchRoot { scratch in
       let bundle = try RuntimeCLITests.bundle(scratch, args: ["sh", "-c", "tty; test -t 0 && echo tty"])
-      try RuntimeCLIHookTests.edit(bundle) { config in
-        var process = try #require(config["process"] as? [String: Any])
-        process["terminal"] = true
-        config["process"] = process
-      }
+      try RuntimeCLIHookTests.edit(bundle, RuntimeCLIHookTests.object("process") { $0["terminal"] = true })
 
       let parent = RuntimeCLITests.cgroupParent(scratch)
       for dir in RuntimeFixture.cgroupDirectories(parent) { scratch.register(cgroup: dir) }

@@ -170,12 +170,8 @@ struct SandboxMoreTests {
   @Test func sweepAfterOwnerKilled() async throws {
     try await withScratchRoot { scratch in
       let root = scratch.path.path + "/sweep-root"
-      let exe = Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("sandbox-bench")
       let helper = try #require(
-        exe.flatMap { FileManager.default.isExecutableFile(atPath: $0.path) ? $0 : nil }
-          ?? [".build/debug/sandbox-bench"].map({ RepoPaths.root.appendingPathComponent($0) }).first(where: {
-            FileManager.default.isExecutableFile(atPath: $0.path)
-          }), "sandbox-bench must be built (swift build --build-tests)")
+        RepoPaths.builtProduct("sandbox-bench"), "sandbox-bench must be built (swift build --build-tests)")
       let (p, out) = try Subprocess.withStdoutPipe([helper.path, root, try SandboxFixture.image, "hold", "5"])
       let line = String(decoding: out.availableData, as: UTF8.self)
       let ids = line.split(separator: " ").dropFirst().map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }

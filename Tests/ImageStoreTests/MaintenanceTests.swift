@@ -72,12 +72,8 @@ import Testing
   @Test func killedIngestLeavesNoPartialBlob() async throws {
     try await withScratchRoot { scratch in
       let root = try scratch.directory("store")
-      let exe = Bundle.main.executableURL?.deletingLastPathComponent().appendingPathComponent("ckit-bench")
       let bench = try #require(
-        exe.flatMap { FileManager.default.isExecutableFile(atPath: $0.path) ? $0 : nil }
-          ?? [".build/debug/ckit-bench"].map({ RepoPaths.root.appendingPathComponent($0) }).first(where: {
-            FileManager.default.isExecutableFile(atPath: $0.path)
-          }), "ckit-bench must be built (swift build --build-tests)")
+        RepoPaths.builtProduct("ckit-bench"), "ckit-bench must be built (swift build --build-tests)")
       let size = 3_000_000
       let (p, out) = try Subprocess.withStdoutPipe([bench.path, "layerfs", "ingest-hold", root.path, "\(size)"])
       let line = String(decoding: out.availableData, as: UTF8.self)

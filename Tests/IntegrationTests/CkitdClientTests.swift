@@ -71,24 +71,11 @@ struct CkitdClientTests {
     }
   }
 
-  @Test func dockerCLI() async throws {
-    let r = try await pytest("test_docker_cli.py")
-    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-  }
-
-  @Test func dockerPy() async throws {
-    let r = try await pytest("test_docker_py.py")
-    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-  }
-
-  /// The websocket attach (`/containers/{id}/attach/ws`) through websocket-client.
-  @Test func attachWebSocket() async throws {
-    let r = try await pytest("test_attach_ws.py")
-    #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-  }
-
-  @Test func testcontainers() async throws {
-    let r = try await pytest("test_testcontainers.py")
+  /// Each module of `Tests/Clients`: the docker CLI, docker-py, the websocket attach (`/containers/{id}/attach/ws`)
+  /// through websocket-client, testcontainers.
+  @Test(arguments: ["test_docker_cli.py", "test_docker_py.py", "test_attach_ws.py", "test_testcontainers.py"])
+  func client(_ module: String) async throws {
+    let r = try await pytest(module)
     #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
   }
 }

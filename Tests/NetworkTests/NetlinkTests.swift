@@ -31,6 +31,16 @@ struct NetlinkTests {
       return ns
     }
 
+    /// Runs `body` on a new scene and cleans it up after, whether `body` threw or not.
+    static func with(_ body: (Scene) async throws -> Void) async throws {
+      let s = try Scene()
+      do { try await body(s) } catch {
+        await s.cleanup()
+        throw error
+      }
+      await s.cleanup()
+    }
+
     func cleanup() async {
       try? await NATRules.remove(bridge: bridge)
       for ns in namespaces { try? await ns.remove() }
@@ -48,8 +58,7 @@ struct NetlinkTests {
   }
 
   @Test func bridgeIsCreatedUpWithItsGatewayOnce() async throws {
-    let s = try Scene()
-    do {
+    try await Scene.with { s in
       try await s.bridge.ensure()
       #expect(FileManager.default.fileExists(atPath: "/sys/class/net/\(s.bridge.name)/bridge"))
       #expect(Self.linkIsUp(s.bridge.name))
@@ -60,16 +69,11 @@ struct NetlinkTests {
       #expect(addrs.components(separatedBy: "inet ").count == 2)
       try await s.bridge.remove()
       #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/\(s.bridge.name)"))
-    } catch {
-      await s.cleanup()
-      throw error
     }
-    await s.cleanup()
   }
 
   @Test func namespaceIsMadeWithoutIPAndListedByIt() async throws {
-    let s = try Scene()
-    do {
+    try await Scene.with { s in
       let ns = try await s.namespace("a")
       #expect(try Command.run(["ip", "netns", "list"]).stdout.contains(ns.name))
       let lo = try Command.run(["ip", "-n", ns.name, "-o", "link", "show", "lo"]).stdout
@@ -93,11 +97,7 @@ struct NetlinkTests {
       for bad in [".", "..", "a/b", ""] {
         #expect(throws: NetworkError.invalidNetworkMode(bad)) { try NetworkNamespace(name: bad) }
       }
-    } catch {
-      await s.cleanup()
-      throw error
     }
-    await s.cleanup()
   }
 
   /// Two namespaces on one bridge: addresses, MAC and route read back with `ip -n`, then ping and an HTTP GET
@@ -165,8 +165,7 @@ struct NetlinkTests {
   /// A link of another kind holding the host veth's name is not deleted: the error names it. A stale veth of
   /// that name (a container that died unseen) is replaced.
   @Test func duplicateLinkNamesAreTypedErrors() async throws {
-    let s = try Scene()
-    do {
+    try await Scene.with { s in
       let ns = try await s.namespace("d")
       let id = "d0\(s.tag)0000"
       let host = VethPair.hostInterfaceName(containerID: id)
@@ -206,17 +205,12 @@ struct NetlinkTests {
       #expect(s.bridge.ports == [host])
       #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/ckx\(s.tag)"))
       try await net.disconnect(containerID: id, hostInterface: ep.hostInterface)
-    } catch {
-      await s.cleanup()
-      throw error
     }
-    await s.cleanup()
   }
 
   /// A failure inside the namespace names the step, the interface and the namespace, and rolls the pair back.
   @Test func failureInsideTheNamespaceIsNamedAndRolledBack() async throws {
-    let s = try Scene()
-    do {
+    try await Scene.with { s in
       let ns = try await s.namespace("r")
       try await s.bridge.ensure()
       let gw = s.bridge.subnet.gateway
@@ -244,11 +238,7 @@ struct NetlinkTests {
         _ = try await VethPair.attach(
           containerID: id, netnsPath: "/run/netns/ckn-\(s.tag)-none", bridge: s.bridge, address: address)
       }
-    } catch {
-      await s.cleanup()
-      throw error
     }
-    await s.cleanup()
   }
 
   static func reap(_ pid: pid_t) {

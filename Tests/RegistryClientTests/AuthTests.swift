@@ -8,7 +8,7 @@ import Testing
 @Suite("Authentication against real registries")
 struct AuthTests {
   @Test func basicAuthBehindTLSWithGeneratedCA() async throws {
-    let secure = try SecureLocalRegistry.start()
+    let secure = try SecureLocalRegistry()
     defer { secure.stop() }
     let (source, manifest) = try TestImages.staged(layerSizes: [2048, 4096])
     let ref = try ImageReference(parsing: "\(secure.host)/private/app:1")
@@ -60,7 +60,7 @@ struct AuthTests {
   }
 
   @Test func bearerTokenAuthWithTokenServer() async throws {
-    let tok = try TokenAuthRegistry.start()
+    let tok = try TokenAuthRegistry()
     defer { tok.stop() }
     let (source, manifest) = try TestImages.staged(layerSizes: [1000, 2000, 3000])
     let ref = try ImageReference(parsing: "\(tok.host)/team/app:1")
@@ -110,7 +110,7 @@ struct AuthTests {
 @Suite("Redirects")
 struct RedirectTests {
   @Test func blobRedirectToAnotherHostGetsNoAuthorization() async throws {
-    let tok = try TokenAuthRegistry.start()
+    let tok = try TokenAuthRegistry()
     defer { tok.stop() }
     let (source, manifest) = try TestImages.staged(layerSizes: [5000, 7000])
     let ref = try ImageReference(parsing: "\(tok.host)/team/redirected:1")
@@ -152,7 +152,7 @@ final class SeenHeaders: Sendable {
 @Suite("Client certificates")
 struct ClientCertificateTests {
   @Test func clientCertificateFromCertsDirectory() async throws {
-    let secure = try SecureLocalRegistry.start(requireClientCertificate: true)
+    let secure = try SecureLocalRegistry(requireClientCertificate: true)
     defer { secure.stop() }
     let (source, manifest) = try TestImages.staged(layerSizes: [300])
     let ref = try ImageReference(parsing: "\(secure.host)/mtls/app:1")

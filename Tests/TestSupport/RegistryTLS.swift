@@ -17,10 +17,13 @@ public final class SecureLocalRegistry: Sendable {
   /// With `requireClientCertificate`, the registry also demands a client certificate signed by the CA, and
   /// `certsDirectory` holds one as Docker expects it (`client.cert`, `client.key`); `caOnlyDirectory` has the CA
   /// alone.
-  public static func start(
+  public init(
     username: String = "ckit", password: String = "s3cret-pass", requireClientCertificate: Bool = false
-  ) throws -> SecureLocalRegistry {
+  ) throws {
+    self.username = username
+    self.password = password
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-tls-\(UUID().uuidString.prefix(8))")
+    self.dir = dir
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let p = dir.path
     try Command.run([
@@ -50,13 +53,13 @@ public final class SecureLocalRegistry: Sendable {
     }
     let htpasswd = try Command.run(["htpasswd", "-Bbn", username, password]).stdout
     try htpasswd.write(toFile: "\(p)/htpasswd", atomically: true, encoding: .utf8)
-    let registry = try LocalRegistry.start(
+    registry = try LocalRegistry.start(
       auth: ["htpasswd:", "  realm: ckit-basic-realm", "  path: \(p)/htpasswd"],
       tls: ["certificate: \(p)/server.crt", "key: \(p)/server.key"]
         + (requireClientCertificate ? ["clientcas:", "  - \(p)/ca.crt"] : []),
       scheme: "https")
-    let certs = dir.appendingPathComponent("certs.d")
-    let hostDir = certs.appendingPathComponent(registry.host)
+    certsDirectory = dir.appendingPathComponent("certs.d")
+    let hostDir = certsDirectory.appendingPathComponent(registry.host)
     try FileManager.default.createDirectory(at: hostDir, withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: "\(p)/ca.crt", toPath: hostDir.appendingPathComponent("ca.crt").path)
     let caOnly = dir.appendingPathComponent("certs-ca-only.d").appendingPathComponent(registry.host)
@@ -67,16 +70,6 @@ public final class SecureLocalRegistry: Sendable {
         try FileManager.default.copyItem(atPath: "\(p)/\(f)", toPath: hostDir.appendingPathComponent(f).path)
       }
     }
-    return SecureLocalRegistry(
-      registry: registry, certsDirectory: certs, username: username, password: password, dir: dir)
-  }
-
-  private init(registry: LocalRegistry, certsDirectory: URL, username: String, password: String, dir: URL) {
-    self.registry = registry
-    self.certsDirectory = certsDirectory
-    self.username = username
-    self.password = password
-    self.dir = dir
   }
 
   deinit { stop() }

@@ -26,10 +26,11 @@ public final class TokenAuthRegistry: Sendable {
     let log = Mutex<[String]>([])
   }
 
-  public static func start(
-    username: String = "ckit", password: String = "tok3n-pass", tokenLifetime: Int = 300
-  ) throws -> TokenAuthRegistry {
+  public init(username: String = "ckit", password: String = "tok3n-pass", tokenLifetime: Int = 300) throws {
+    self.username = username
+    self.password = password
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-tok-\(UUID().uuidString.prefix(8))")
+    self.dir = dir
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let p = dir.path
     try Command.run([
@@ -39,9 +40,11 @@ public final class TokenAuthRegistry: Sendable {
     let der = try Command.run(["sh", "-c", "openssl x509 -in \"$0\" -outform DER | base64 -w0", "\(p)/token.crt"])
       .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     let refresh = "refresh-\(UUID().uuidString)"
+    refreshToken = refresh
     let issued = Issued()
+    self.issued = issued
     let keyPath = "\(p)/token.key"
-    let server = try RegistryFixtureServer { request, _ in
+    tokenServer = try RegistryFixtureServer { request, _ in
       guard request.path == "/token" else { return .response(status: 404, headers: [:], body: []) }
       var params = request.query
       if request.method == "POST" {
@@ -78,11 +81,12 @@ public final class TokenAuthRegistry: Sendable {
       }
       let now = Int(Date().timeIntervalSince1970)
       let claims: [String: Any] = [
-        "iss": issuer, "sub": subject, "aud": service, "exp": now + tokenLifetime, "nbf": now - 10, "iat": now,
+        "iss": TokenAuthRegistry.issuer, "sub": subject, "aud": TokenAuthRegistry.service, "exp": now + tokenLifetime,
+        "nbf": now - 10, "iat": now,
         "jti": UUID().uuidString, "access": access,
       ]
       let header: [String: Any] = ["typ": "JWT", "alg": "RS256", "x5c": [der]]
-      guard let token = try? Self.sign(header: header, claims: claims, keyPath: keyPath) else {
+      guard let token = try? TokenAuthRegistry.sign(header: header, claims: claims, keyPath: keyPath) else {
         return .response(status: 500, headers: [:], body: Array("signing failed".utf8))
       }
       let json: [String: Any] = [
@@ -92,26 +96,11 @@ public final class TokenAuthRegistry: Sendable {
       let body = (try? JSONSerialization.data(withJSONObject: json)) ?? Data()
       return .response(status: 200, headers: ["Content-Type": "application/json"], body: Array(body))
     }
-    let registry = try LocalRegistry.start(auth: [
-      "token:", "  realm: http://127.0.0.1:\(server.port)/token", "  service: \(service)", "  issuer: \(issuer)",
+    registry = try LocalRegistry.start(auth: [
+      "token:", "  realm: http://127.0.0.1:\(tokenServer.port)/token", "  service: \(TokenAuthRegistry.service)",
+      "  issuer: \(TokenAuthRegistry.issuer)",
       "  rootcertbundle: \(p)/token.crt",
     ])
-    return TokenAuthRegistry(
-      registry: registry, tokenServer: server, username: username, password: password, refreshToken: refresh,
-      dir: dir, issued: issued)
-  }
-
-  private init(
-    registry: LocalRegistry, tokenServer: RegistryFixtureServer, username: String, password: String,
-    refreshToken: String, dir: URL, issued: Issued
-  ) {
-    self.registry = registry
-    self.tokenServer = tokenServer
-    self.username = username
-    self.password = password
-    self.refreshToken = refreshToken
-    self.dir = dir
-    self.issued = issued
   }
 
   deinit { stop() }

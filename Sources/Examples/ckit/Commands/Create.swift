@@ -7,8 +7,7 @@ struct Create: AsyncParsableCommand {
     commandName: "create",
     abstract: "Create a new container", usage: "ckit create [OPTIONS] IMAGE [COMMAND] [ARG...]")
 
-  @OptionGroup var global: GlobalOptions
-  @OptionGroup var options: ContainerOptions
+  @OptionGroup var options: CreateOptions
   @Flag(help: "Automatically remove the container when it exits") var rm = false
   @Argument(parsing: .postTerminator, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
 
@@ -17,19 +16,6 @@ struct Create: AsyncParsableCommand {
   }
 
   func run() async throws {
-    print(
-      try await CreateFlow.create(global: global, options: options, imageAndCommand: imageAndCommand, autoRemove: rm))
-  }
-}
-
-/// Shared by run and create: the flags as a `ContainerSpec`, created by the engine (which checks it, then pulls
-/// the image if needed). Returns the container's ID.
-enum CreateFlow {
-  static func create(global: GlobalOptions, options: ContainerOptions, imageAndCommand: [String], autoRemove: Bool)
-    async throws -> String
-  {
-    let spec = try options.spec(
-      image: imageAndCommand[0], command: Array(imageAndCommand.dropFirst()), autoRemove: autoRemove)
-    return try await global.engine().create(spec)
+    print(try await options.create(imageAndCommand: imageAndCommand, autoRemove: rm))
   }
 }

@@ -6,10 +6,9 @@ struct Diff: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "diff",
     abstract: "Inspect changes to files or directories on a container's filesystem")
-  @OptionGroup var global: GlobalOptions
-  @Argument(help: "CONTAINER") var container: String
+  @OptionGroup var target: ContainerTarget
 
   func run() async throws {
-    for change in try await global.engine().diff(container) { print(change) }
+    for change in try await target.global.engine().diff(target.container) { print(change) }
   }
 }

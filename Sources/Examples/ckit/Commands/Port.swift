@@ -7,12 +7,11 @@ struct Port: AsyncParsableCommand {
     commandName: "port",
     abstract: "List port mappings or a specific mapping for the container")
 
-  @OptionGroup var global: GlobalOptions
-  @Argument(help: "CONTAINER") var container: String
+  @OptionGroup var target: ContainerTarget
   @Argument(help: "PRIVATE_PORT[/PROTO]") var privatePort: String?
 
   func run() async throws {
-    let ports = try await global.engine().port(container)
+    let ports = try await target.global.engine().port(target.container)
     if let privatePort {
       let parts = privatePort.split(separator: "/")
       let proto = parts.count > 1 ? String(parts[1]) : "tcp"
@@ -21,7 +20,7 @@ struct Port: AsyncParsableCommand {
       }
       guard !matches.isEmpty else {
         throw CkitError.invalidArgument(
-          "No public port '\(privatePort)\(parts.count > 1 ? "" : "/tcp")' published for \(container)")
+          "No public port '\(privatePort)\(parts.count > 1 ? "" : "/tcp")' published for \(target.container)")
       }
       for m in matches { print("\(m.hostIP.isEmpty ? "0.0.0.0" : m.hostIP):\(m.hostPort)") }
       return

@@ -5,11 +5,10 @@ import Foundation
 struct Rename: AsyncParsableCommand {
   static let configuration = CommandConfiguration(commandName: "rename", abstract: "Rename a container")
 
-  @OptionGroup var global: GlobalOptions
-  @Argument(help: "CONTAINER") var container: String
+  @OptionGroup var target: ContainerTarget
   @Argument(help: "NEW_NAME") var newName: String
 
   func run() async throws {
-    try await global.engine().rename(container, to: newName)
+    try await target.global.engine().rename(target.container, to: newName)
   }
 }

@@ -5,11 +5,9 @@ import Foundation
 struct Restart: AsyncParsableCommand {
   static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart one or more containers")
 
-  @OptionGroup var global: GlobalOptions
   @OptionGroup var options: StopOptions
 
   func run() async throws {
-    let engine = try global.engine()
-    try await ForEachContainer.run(options.containers) { try await engine.restart($0, timeout: options.time) }
+    try await options.each { try await $0.restart($1, timeout: $2) }
   }
 }

@@ -10,12 +10,8 @@ struct Rmi: AsyncParsableCommand {
 
   func run() async throws {
     let engine = try global.engine()
-    var errors = [String]()
-    for ref in images {
-      do {
-        for line in try await engine.removeImage(ref, force: force) { print(line) }
-      } catch { errors.append("\(error)") }
+    try await ForEachContainer.run(images, quietSuccess: true) {
+      for line in try await engine.removeImage($0, force: force) { print(line) }
     }
-    if !errors.isEmpty { throw CkitError.invalidArgument(errors.joined(separator: "\n")) }
   }
 }

@@ -6,12 +6,11 @@ struct Top: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "top", abstract: "Display the running processes of a container")
 
-  @OptionGroup var global: GlobalOptions
-  @Argument(help: "CONTAINER") var container: String
+  @OptionGroup var target: ContainerTarget
   @Argument(parsing: .captureForPassthrough, help: "[ps OPTIONS]") var psOptions: [String] = []
 
   func run() async throws {
-    let top = try await global.engine().top(container, psArgs: psOptions)
+    let top = try await target.global.engine().top(target.container, psArgs: psOptions)
     var table = Table(top.titles)
     for row in top.processes { table.append(row) }
     print(table.render(), terminator: "")

@@ -62,18 +62,15 @@ struct Volume: AsyncParsableCommand {
 
     func run() async throws {
       let engine = try global.engine()
-      var errors = [String]()
-      for n in names {
+      // -f: a volume that is not there is no failure, and not printed.
+      try await ForEachContainer.run(names, quietSuccess: true) { n in
         do {
           try await engine.removeVolume(n, force: force)
           print(n)
         } catch CkitError.noSuchVolume(let v) where force {
           _ = v
-        } catch {
-          errors.append("\(error)")
         }
       }
-      if !errors.isEmpty { throw CkitError.invalidArgument(errors.joined(separator: "\n")) }
     }
   }
 
