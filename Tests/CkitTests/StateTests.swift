@@ -1,9 +1,9 @@
-import ContainerEngine
 import ContainerNetwork
 import Foundation
 import TestSupport
 import Testing
 
+@testable import ContainerEngine
 @testable import ckit
 
 @Suite struct StateTests {

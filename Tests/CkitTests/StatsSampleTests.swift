@@ -1,6 +1,6 @@
-import ContainerEngine
 import Testing
 
+@testable import ContainerEngine
 @testable import ckit
 
 @Suite struct StatsSampleTests {

@@ -1,8 +1,8 @@
-import ContainerEngine
 import ContainerNetwork
 import Foundation
 import Testing
 
+@testable import ContainerEngine
 @testable import ckitd
 
 /// Docker's JSON shapes of the image, volume and network endpoints, field by field as moby's swagger names them.

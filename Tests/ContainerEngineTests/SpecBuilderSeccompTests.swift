@@ -1,7 +1,8 @@
-import ContainerEngine
 import Foundation
 import OCI
 import Testing
+
+@testable import ContainerEngine
 
 /// The engine's seccomp choices in the config.json it writes: Docker's default resolved for the container's
 /// capabilities, none when unconfined or privileged, a custom profile resolved the same way.

@@ -1,7 +1,8 @@
-import ContainerEngine
 import Foundation
 import OCI
 import Testing
+
+@testable import ContainerEngine
 
 /// The OCI config the engine writes for a record: what docker's capability options grant.
 @Suite struct SpecBuilderTests {

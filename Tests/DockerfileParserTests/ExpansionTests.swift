@@ -1,5 +1,6 @@
-import DockerfileParser
 import Testing
+
+@testable import DockerfileParser
 
 /// ARG scoping and which instructions expand, as a build sees them.
 @Suite struct ExpansionTests {

@@ -1,5 +1,6 @@
-import DockerfileParser
 import Testing
+
+@testable import DockerfileParser
 
 /// Typed instructions, stages, and the errors BuildKit reports for invalid ones.
 @Suite struct InstructionTests {

@@ -1,6 +1,7 @@
-import DockerfileParser
 import Foundation
 import Testing
+
+@testable import DockerfileParser
 
 /// Random and mutated input never crashes or hangs the parser, and printing a parsed file gives the same parse.
 @Suite struct RobustnessTests {

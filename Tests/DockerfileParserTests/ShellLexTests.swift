@@ -1,5 +1,6 @@
-import DockerfileParser
 import Testing
+
+@testable import DockerfileParser
 
 /// Word expansion beyond BuildKit's shared cases: pattern operators, `?` errors, escape tokens, raw modes.
 @Suite struct ShellLexTests {

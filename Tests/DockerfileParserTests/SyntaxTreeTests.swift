@@ -1,5 +1,6 @@
-import DockerfileParser
 import Testing
+
+@testable import DockerfileParser
 
 /// The line-level grammar: directives, continuations, comments, heredocs, JSON versus shell form, flags.
 @Suite struct SyntaxTreeTests {

@@ -1,6 +1,7 @@
 import Foundation
-import LayerFS
 import Testing
+
+@testable import LayerFS
 
 /// #13: an image's `/etc/passwd` and `/etc/group` are read inside its root, regular files only, bounded.
 @Suite struct UserDatabaseTests {

@@ -1,8 +1,9 @@
 import Foundation
 import OCI
-import RegistryClient
 import TestSupport
 import Testing
+
+@testable import RegistryClient
 
 @Suite("Catalog and search")
 struct CatalogSearchTests {

@@ -8,37 +8,22 @@ public protocol BuildExecutor: Sendable {
   func run(_ request: RunRequest, output: @escaping @Sendable ([UInt8]) -> Void) async throws -> Int32
 }
 
-/// One RUN, resolved: argv, environment, user and mounts, ready for a container.
+/// One RUN, resolved: argv, environment, user and mounts, ready for a container. The builder makes it; an executor
+/// reads it.
 public struct RunRequest: Sendable, Hashable {
   /// Unique per step (container ID, cgroup name).
   public var id: String
   public var rootfs: URL
   public var args: [String]
   public var env: [String]
-  public var cwd: String
-  public var uid: UInt32
-  public var gid: UInt32
-  public var additionalGids: [UInt32]
+  public var cwd: String = "/"
+  public var uid: UInt32 = 0
+  public var gid: UInt32 = 0
+  public var additionalGids: [UInt32] = []
   /// `--network`: `none` (default here: no networking is set up for builds) or `host`.
-  public var network: String
+  public var network: String = "none"
   /// `--mount=type=bind|cache|tmpfs`, with host sources already resolved.
-  public var mounts: [Mount]
-
-  public init(
-    id: String, rootfs: URL, args: [String], env: [String], cwd: String = "/", uid: UInt32 = 0, gid: UInt32 = 0,
-    additionalGids: [UInt32] = [], network: String = "none", mounts: [Mount] = []
-  ) {
-    self.id = id
-    self.rootfs = rootfs
-    self.args = args
-    self.env = env
-    self.cwd = cwd
-    self.uid = uid
-    self.gid = gid
-    self.additionalGids = additionalGids
-    self.network = network
-    self.mounts = mounts
-  }
+  public var mounts: [Mount] = []
 }
 
 extension RunRequest {
@@ -52,18 +37,10 @@ extension RunRequest {
     /// The mount's type (`type=` of `--mount`).
     public var kind: Kind
     /// Host path (bind, cache); unused for tmpfs.
-    public var source: String
+    public var source: String = ""
     /// Path in the container.
     public var target: String
     /// Whether the container may not write through it (binds are read-only unless `rw`).
-    public var readOnly: Bool
-
-    /// A resolved mount, ready for the executor.
-    public init(kind: Kind, source: String = "", target: String, readOnly: Bool = false) {
-      self.kind = kind
-      self.source = source
-      self.target = target
-      self.readOnly = readOnly
-    }
+    public var readOnly: Bool = false
   }
 }

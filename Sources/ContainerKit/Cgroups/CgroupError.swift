@@ -1,4 +1,4 @@
-import Glibc
+import LinuxSystem
 
 /// Why a cgroup operation failed, naming the file or directory and the errno so the message can be acted on.
 public enum CgroupError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -28,25 +28,20 @@ public enum CgroupError: Error, Sendable, Hashable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .noCgroupMount(let mountInfo): "no cgroup filesystem mounted (read \(mountInfo))"
-    case .mountInfoUnreadable(let path, let errno): "read \(path): \(Self.message(errno))"
+    case .mountInfoUnreadable(let path, let errno): "read \(path): \(SystemError.reason(errno))"
     case .invalidPath(let path, let reason): "invalid cgroup path \"\(path)\": \(reason)"
     case .controllerUnavailable(let controller, let path):
       "cgroup controller \(controller) is not available for \(path)"
     case .invalidResource(let field, let reason): "invalid \(field): \(reason)"
     case .notFound(let path): "cgroup \(path) does not exist"
-    case .createFailed(let directory, let errno): "mkdir \(directory): \(Self.message(errno))"
-    case .removeFailed(let directory, let errno): "rmdir \(directory): \(Self.message(errno))"
-    case .readFailed(let file, let errno): "read \(file): \(Self.message(errno))"
-    case .writeFailed(let file, let value, let errno): "write \"\(value)\" to \(file): \(Self.message(errno))"
+    case .createFailed(let directory, let errno): "mkdir \(directory): \(SystemError.reason(errno))"
+    case .removeFailed(let directory, let errno): "rmdir \(directory): \(SystemError.reason(errno))"
+    case .readFailed(let file, let errno): "read \(file): \(SystemError.reason(errno))"
+    case .writeFailed(let file, let value, let errno): "write \"\(value)\" to \(file): \(SystemError.reason(errno))"
     case .unexpectedContent(let file, let content): "unexpected content in \(file): \"\(content)\""
     case .timeout(let operation, let path): "\(operation) \(path): timed out"
     case .deviceFilterFailed(let path, let operation, let errno):
-      "device filter for \(path): \(operation): \(Self.message(errno))"
+      "device filter for \(path): \(operation): \(SystemError.reason(errno))"
     }
-  }
-
-  static func message(_ errno: Int32) -> String {
-    guard let text = strerror(errno) else { return "errno \(errno)" }
-    return String(cString: text)
   }
 }

@@ -18,7 +18,7 @@ extension ContainerEngine {
       return ContainerTop(
         titles: ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"],
         processes: pids.compactMap { p in
-          ProcessTree.info(p).map { [$0.uid, String(p), String($0.ppid), "0", $0.start, $0.tty, $0.time, $0.command] }
+          ProcessTree.info(p).map { [$0.uid, String(p), String($0.ppid), "0", "-", $0.tty, $0.time, $0.command] }
         })
     }
     // `ps` runs as a tool process: its output is read and its exit awaited without holding a pool thread.

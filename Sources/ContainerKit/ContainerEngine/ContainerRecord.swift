@@ -60,24 +60,6 @@ package struct ContainerConfig: Codable, Equatable, Sendable {
   package var exposedPorts: [String] = []
   package var labels: [String: String] = [:]
   package var stopSignal: String = "SIGTERM"
-
-  package init(
-    hostname: String, user: String = "", env: [String] = [], cmd: [String]? = nil, entrypoint: [String]? = nil,
-    workingDir: String = "", tty: Bool = false, openStdin: Bool = false, exposedPorts: [String] = [],
-    labels: [String: String] = [:], stopSignal: String = "SIGTERM"
-  ) {
-    self.hostname = hostname
-    self.user = user
-    self.env = env
-    self.cmd = cmd
-    self.entrypoint = entrypoint
-    self.workingDir = workingDir
-    self.tty = tty
-    self.openStdin = openStdin
-    self.exposedPorts = exposedPorts
-    self.labels = labels
-    self.stopSignal = stopSignal
-  }
 }
 
 package struct HostConfig: Codable, Equatable, Sendable {
@@ -103,33 +85,6 @@ package struct HostConfig: Codable, Equatable, Sendable {
   package var seccomp: SeccompChoice?
   /// `--security-opt no-new-privileges[=BOOL]`: nil keeps the default, on.
   package var noNewPrivileges: Bool?
-
-  package init(
-    binds: [String] = [], tmpfs: [String] = [], portBindings: [PortMapping] = [], publishAllPorts: Bool = false,
-    networkMode: NetworkMode = .bridge, restartPolicy: RestartPolicy = .init(), autoRemove: Bool = false,
-    readonlyRootfs: Bool = false, privileged: Bool = false, capAdd: [String] = [], capDrop: [String] = [],
-    memory: Int64 = 0, nanoCPUs: Int64 = 0, cpuShares: Int64 = 0, pidsLimit: Int64 = 0, initProcess: Bool = false,
-    logMaxSize: Int64 = 10 << 20, logMaxFiles: Int = 3
-  ) {
-    self.binds = binds
-    self.tmpfs = tmpfs
-    self.portBindings = portBindings
-    self.publishAllPorts = publishAllPorts
-    self.networkMode = networkMode
-    self.restartPolicy = restartPolicy
-    self.autoRemove = autoRemove
-    self.readonlyRootfs = readonlyRootfs
-    self.privileged = privileged
-    self.capAdd = capAdd
-    self.capDrop = capDrop
-    self.memory = memory
-    self.nanoCPUs = nanoCPUs
-    self.cpuShares = cpuShares
-    self.pidsLimit = pidsLimit
-    self.initProcess = initProcess
-    self.logMaxSize = logMaxSize
-    self.logMaxFiles = logMaxFiles
-  }
 }
 
 /// `--restart no|on-failure[:N]|always|unless-stopped`: when the monitor starts the container again after it

@@ -11,14 +11,6 @@ public struct DiskUsageReport: Sendable, Hashable {
     public var size: Int64
     /// Bytes of those not in use.
     public var reclaimable: Int64
-
-    /// A category of its fields.
-    public init(total: Int, active: Int, size: Int64, reclaimable: Int64) {
-      self.total = total
-      self.active = active
-      self.size = size
-      self.reclaimable = reclaimable
-    }
   }
 
   /// Images of the store (their layers' size).
@@ -29,12 +21,4 @@ public struct DiskUsageReport: Sendable, Hashable {
   public var volumes: Category
   /// The build step cache's entries.
   public var buildCache: Category
-
-  /// A report of its categories.
-  public init(images: Category, containers: Category, volumes: Category, buildCache: Category) {
-    self.images = images
-    self.containers = containers
-    self.volumes = volumes
-    self.buildCache = buildCache
-  }
 }

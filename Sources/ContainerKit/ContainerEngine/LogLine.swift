@@ -17,15 +17,11 @@ public struct LogLine: Sendable, Equatable {
   public var text: String
   /// When the monitor logged it.
   public var time: Date
+}
 
-  /// A line as logged.
-  public init(stream: Stream, text: String, time: Date) {
-    self.stream = stream
-    self.text = text
-    self.time = time
-  }
-
+extension LogLine {
   /// The line of a json-file entry, its time prefixed to the text (as logged, nanoseconds kept) for `timestamps`.
+  /// In an extension, so that the memberwise initializer stays (the engine alone makes lines).
   init(_ entry: JSONLog.Entry, timestamps: Bool) {
     self.init(
       stream: entry.stream == "stderr" ? .stderr : .stdout,

@@ -6,7 +6,6 @@ enum ProcessTree {
   struct Info {
     var ppid: Int32
     var uid: String
-    var start: String
     var tty: String
     var time: String
     var command: String
@@ -57,7 +56,7 @@ enum ProcessTree {
       uid = id == "0" ? "root" : id
     }
     return Info(
-      ppid: Int32(f[1]) ?? 0, uid: uid, start: "-", tty: f[4] == "0" ? "?" : "pts",
+      ppid: Int32(f[1]) ?? 0, uid: uid, tty: f[4] == "0" ? "?" : "pts",
       time: String(format: "%02d:%02d:%02d", secs / 3600, secs / 60 % 60, secs % 60),
       command: cmdline.isEmpty
         ? "[\(stat[stat.index(after: stat.firstIndex(of: "(") ?? stat.startIndex)..<close])]" : cmdline)

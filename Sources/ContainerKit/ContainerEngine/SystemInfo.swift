@@ -35,30 +35,4 @@ public struct SystemInfo: Sendable, Hashable {
   public var name: String
   /// The engine's version (Docker's `ServerVersion`).
   public var serverVersion: String
-
-  /// Info made of its fields; the engine makes it (`ContainerEngine.info()`).
-  public init(
-    containers: Int, containersRunning: Int, containersPaused: Int, containersStopped: Int, images: Int,
-    driver: String, loggingDriver: String, cgroupVersion: String, kernelVersion: String, operatingSystem: String,
-    osType: String, architecture: String, ncpu: Int, memTotal: Int64, rootDirectory: String, name: String,
-    serverVersion: String
-  ) {
-    self.containers = containers
-    self.containersRunning = containersRunning
-    self.containersPaused = containersPaused
-    self.containersStopped = containersStopped
-    self.images = images
-    self.driver = driver
-    self.loggingDriver = loggingDriver
-    self.cgroupVersion = cgroupVersion
-    self.kernelVersion = kernelVersion
-    self.operatingSystem = operatingSystem
-    self.osType = osType
-    self.architecture = architecture
-    self.ncpu = ncpu
-    self.memTotal = memTotal
-    self.rootDirectory = rootDirectory
-    self.name = name
-    self.serverVersion = serverVersion
-  }
 }

@@ -10,13 +10,4 @@ public struct VersionInfo: Sendable, Hashable {
   public var arch: String
   /// The kernel's release.
   public var kernelVersion: String
-
-  /// A version made of its fields; the engine makes it (`ContainerEngine.version()`).
-  public init(version: String, apiVersion: String, os: String, arch: String, kernelVersion: String) {
-    self.version = version
-    self.apiVersion = apiVersion
-    self.os = os
-    self.arch = arch
-    self.kernelVersion = kernelVersion
-  }
 }

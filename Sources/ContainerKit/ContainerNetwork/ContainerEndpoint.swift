@@ -11,18 +11,4 @@ public struct ContainerEndpoint: Sendable, Hashable, Codable {
   public var prefixLength: Int
   public var gateway: IPv4Address
   public var macAddress: String
-
-  public init(
-    containerID: String, bridge: String, hostInterface: String, containerInterface: String, address: IPv4Address,
-    prefixLength: Int, gateway: IPv4Address, macAddress: String
-  ) {
-    self.containerID = containerID
-    self.bridge = bridge
-    self.hostInterface = hostInterface
-    self.containerInterface = containerInterface
-    self.address = address
-    self.prefixLength = prefixLength
-    self.gateway = gateway
-    self.macAddress = macAddress
-  }
 }

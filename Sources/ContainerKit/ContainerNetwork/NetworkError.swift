@@ -1,4 +1,5 @@
 import Foundation
+import LinuxSystem
 
 /// Errors from container networking. Each names the object that was wrong, in docker's words where docker has them,
 /// so that `ckit` can print them as they are.
@@ -30,10 +31,10 @@ public enum NetworkError: Error, Sendable, Equatable, CustomStringConvertible {
     case .commandFailed(let command, let status, let output):
       "\(command.joined(separator: " ")) exited \(status): \(output.trimmingCharacters(in: .whitespacesAndNewlines))"
     case .stateFile(let path, let reason): "network state \(path): \(reason)"
-    case .socket(let op, let e): "\(op): \(String(cString: strerror(e)))"
+    case .socket(let op, let e): "\(op): \(SystemError.reason(e))"
     case .netlink(let op, let e, let message):
-      "\(op): \(String(cString: strerror(e)))\(message.isEmpty ? "" : " (\(message))")"
-    case .namespace(let op, let e): "\(op): \(String(cString: strerror(e)))"
+      "\(op): \(SystemError.reason(e))\(message.isEmpty ? "" : " (\(message))")"
+    case .namespace(let op, let e): "\(op): \(SystemError.reason(e))"
     }
   }
 }

@@ -1,4 +1,5 @@
-/// One line of a mountinfo file (`/proc/<pid>/mountinfo`, proc(5)): where something is mounted and what.
+/// One line of a mountinfo file (`/proc/<pid>/mountinfo`, proc(5)): where something is mounted and what. Only
+/// ``MountInfo/parse(_:)`` makes one.
 public struct MountInfoEntry: Sendable, Hashable {
   /// The mount point, unescaped (field 5).
   public var mountPoint: String
@@ -12,19 +13,6 @@ public struct MountInfoEntry: Sendable, Hashable {
   public var source: String
   /// The per-superblock options (for a v1 `cgroup` mount, its controllers among them).
   public var superOptions: [String]
-
-  /// An entry with these fields.
-  public init(
-    mountPoint: String, root: String = "/", mountOptions: [String] = [], fsType: String, source: String = "none",
-    superOptions: [String] = []
-  ) {
-    self.mountPoint = mountPoint
-    self.root = root
-    self.mountOptions = mountOptions
-    self.fsType = fsType
-    self.source = source
-    self.superOptions = superOptions
-  }
 }
 
 /// The one mountinfo parser of the package (cgroup discovery, mount-point checks, the tests' leak checks).

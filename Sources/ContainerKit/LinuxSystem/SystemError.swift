@@ -16,5 +16,12 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
   }
 
   /// `call: reason`, as strerror words it.
-  public var description: String { "\(call): \(String(cString: strerror(errno)))" }
+  public var description: String { "\(call): \(Self.reason(errno))" }
+
+  /// strerror's words for `errno` (`No such file or directory`): the one place the errors of the layers above
+  /// (cgroups, network, the child's) take them from.
+  public static func reason(_ errno: Int32) -> String {
+    guard let text = strerror(errno) else { return "errno \(errno)" }
+    return String(cString: text)
+  }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
+import LinuxSystem
 
 /// A failure inside the container's child process before its program ran, as the child reported it: which step,
 /// the errno, and the object (path, mount, namespace) it was working on.
@@ -31,8 +29,7 @@ public struct ChildError: Error, Sendable, Equatable, CustomStringConvertible {
 
   /// strerror, lower-cased as Go prints it.
   public static func reason(_ code: Int32) -> String {
-    guard let c = strerror(code) else { return "errno \(code)" }
-    let s = String(cString: c)
+    let s = SystemError.reason(code)
     guard let first = s.first else { return s }
     return first.lowercased() + s.dropFirst()
   }

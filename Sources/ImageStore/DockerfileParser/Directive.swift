@@ -5,10 +5,4 @@ public struct Directive: Sendable, Hashable {
   public var value: String
   /// 1-based line.
   public var line: Int
-
-  public init(name: String, value: String, line: Int) {
-    self.name = name
-    self.value = value
-    self.line = line
-  }
 }

@@ -3,21 +3,13 @@ public struct Heredoc: Sendable, Hashable {
   /// The delimiter word, quotes removed; also the file name for `COPY <<EOF /dst`.
   public var name: String
   /// The descriptor before `<<` (`3<<EOF`), 0 when absent.
-  public var fileDescriptor: UInt
+  public var fileDescriptor: UInt = 0
   /// False when any part of the delimiter was quoted: the body is then taken literally.
-  public var expand: Bool
+  public var expand: Bool = true
   /// `<<-`: leading tabs are stripped from the body lines and the terminator.
-  public var chomp: Bool
+  public var chomp: Bool = false
   /// The body as written, every line with its newline, terminator excluded.
-  public var content: String
-
-  public init(name: String, fileDescriptor: UInt = 0, expand: Bool = true, chomp: Bool = false, content: String = "") {
-    self.name = name
-    self.fileDescriptor = fileDescriptor
-    self.expand = expand
-    self.chomp = chomp
-    self.content = content
-  }
+  public var content: String = ""
 
   /// The body with leading tabs removed from every line when `chomp` is set (what `<<-` means).
   public var effectiveContent: String {

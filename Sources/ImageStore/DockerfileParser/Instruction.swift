@@ -58,32 +58,15 @@ public struct From: Sendable, Hashable {
   /// Lower-cased stage name.
   public var name: String?
   public var platform: String?
-
-  public init(image: String, name: String? = nil, platform: String? = nil) {
-    self.image = image
-    self.name = name
-    self.platform = platform
-  }
 }
 
 /// `RUN [--mount=...] [--network=...] [--security=...] command`, with any heredocs that follow it.
 public struct Run: Sendable, Hashable {
   public var command: CommandForm
-  public var mounts: [RunMount]
+  public var mounts: [RunMount] = []
   public var network: RunNetwork?
   public var security: SecurityMode?
-  public var heredocs: [Heredoc]
-
-  public init(
-    command: CommandForm, mounts: [RunMount] = [], network: RunNetwork? = nil, security: SecurityMode? = nil,
-    heredocs: [Heredoc] = []
-  ) {
-    self.command = command
-    self.mounts = mounts
-    self.network = network
-    self.security = security
-    self.heredocs = heredocs
-  }
+  public var heredocs: [Heredoc] = []
 
   /// The heredoc BuildKit runs as a program file instead of through the shell: `RUN <<EOF` whose body starts with
   /// `#!` is written to a file and executed directly, so `#!/usr/bin/env python3` bodies work.
@@ -137,11 +120,6 @@ public struct KeyValue: Sendable, Hashable {
 public struct ArgDeclaration: Sendable, Hashable {
   public var name: String
   public var defaultValue: String?
-
-  public init(name: String, defaultValue: String? = nil) {
-    self.name = name
-    self.defaultValue = defaultValue
-  }
 }
 
 /// A source of ADD or COPY: a path (or URL, for ADD) or an inline heredoc file.
@@ -157,23 +135,9 @@ public struct Copy: Sendable, Hashable {
   public var from: String?
   public var chown: String?
   public var chmod: String?
-  public var link: Bool
-  public var parents: Bool
-  public var excludes: [String]
-
-  public init(
-    sources: [Source], destination: String, from: String? = nil, chown: String? = nil, chmod: String? = nil,
-    link: Bool = false, parents: Bool = false, excludes: [String] = []
-  ) {
-    self.sources = sources
-    self.destination = destination
-    self.from = from
-    self.chown = chown
-    self.chmod = chmod
-    self.link = link
-    self.parents = parents
-    self.excludes = excludes
-  }
+  public var link: Bool = false
+  public var parents: Bool = false
+  public var excludes: [String] = []
 }
 
 /// `ADD [flags] src... dest`.
@@ -182,26 +146,11 @@ public struct Add: Sendable, Hashable {
   public var destination: String
   public var chown: String?
   public var chmod: String?
-  public var link: Bool
-  public var keepGitDir: Bool
+  public var link: Bool = false
+  public var keepGitDir: Bool = false
   public var checksum: String?
   public var unpack: Bool?
-  public var excludes: [String]
-
-  public init(
-    sources: [Source], destination: String, chown: String? = nil, chmod: String? = nil, link: Bool = false,
-    keepGitDir: Bool = false, checksum: String? = nil, unpack: Bool? = nil, excludes: [String] = []
-  ) {
-    self.sources = sources
-    self.destination = destination
-    self.chown = chown
-    self.chmod = chmod
-    self.link = link
-    self.keepGitDir = keepGitDir
-    self.checksum = checksum
-    self.unpack = unpack
-    self.excludes = excludes
-  }
+  public var excludes: [String] = []
 }
 
 /// `USER user[:group]`.
@@ -209,22 +158,18 @@ public struct User: Sendable, Hashable {
   public var user: String
   public var group: String?
 
-  public init(user: String, group: String? = nil) {
-    self.user = user
-    self.group = group
-  }
+  public var description: String { group.map { "\(user):\($0)" } ?? user }
+}
 
+extension User {
+  /// `user[:group]` as written.
   public init(parsing s: String) {
     if let i = s.firstIndex(of: ":") {
-      user = String(s[..<i])
-      group = String(s[s.index(after: i)...])
+      self.init(user: String(s[..<i]), group: String(s[s.index(after: i)...]))
     } else {
-      user = s
-      group = nil
+      self.init(user: s)
     }
   }
-
-  public var description: String { group.map { "\(user):\($0)" } ?? user }
 }
 
 /// `ONBUILD trigger`: the trigger text (run when a child image builds FROM this one) and its typed form.
@@ -233,11 +178,6 @@ public struct Onbuild: Sendable, Hashable {
   public var expression: String
   /// The typed trigger; nil when it only fails at the child's build (as BuildKit defers it).
   public var trigger: Instruction?
-
-  public init(expression: String, trigger: Instruction?) {
-    self.expression = expression
-    self.trigger = trigger
-  }
 }
 
 /// `HEALTHCHECK NONE` or `HEALTHCHECK [options] CMD command`.
@@ -253,28 +193,12 @@ public struct HealthcheckOptions: Sendable, Hashable {
   public var startPeriod: Duration?
   public var startInterval: Duration?
   public var retries: Int?
-
-  public init(
-    interval: Duration? = nil, timeout: Duration? = nil, startPeriod: Duration? = nil,
-    startInterval: Duration? = nil, retries: Int? = nil
-  ) {
-    self.interval = interval
-    self.timeout = timeout
-    self.startPeriod = startPeriod
-    self.startInterval = startInterval
-    self.retries = retries
-  }
 }
 
 /// Where an instruction came from: 1-based first and last line.
 public struct SourceRange: Sendable, Hashable {
   public var start: Int
   public var end: Int
-
-  public init(start: Int, end: Int) {
-    self.start = start
-    self.end = end
-  }
 }
 
 /// An instruction with its lines and original text.

@@ -90,9 +90,14 @@ enum InstructionParser {
     return out
   }
 
-  static func sources(_ node: Node, _ name: String) throws(DockerfileError.Reason) -> ([Source], String) {
+  /// The flags (of those `spec` allows), sources and destination of ADD or COPY (`name`). Too few arguments is
+  /// reported before any flag error, as BuildKit does.
+  static func sources(_ node: Node, _ name: String, flags spec: [String: FlagKind]) throws(DockerfileError.Reason)
+    -> (Flags, [Source], String)
+  {
     let a = node.arguments
     guard a.count >= 2, let dest = a.last else { throw .noDestination(name) }
+    let flags = try parseFlags(node.flags, spec)
     if !node.isJSON, (try Heredoc.parse(word: dest)) != nil { throw .heredocAsDestination(name) }
     var byName: [String: Heredoc] = [:]
     for h in node.heredocs { byName[h.name] = h }
@@ -107,7 +112,7 @@ enum InstructionParser {
         out.append(.path(s))
       }
     }
-    return (out, dest)
+    return (flags, out, dest)
   }
 
   static func parse(_ node: Node) throws(DockerfileError) -> Instruction {
@@ -121,6 +126,12 @@ enum InstructionParser {
 
   static func parseReason(_ node: Node) throws(DockerfileError.Reason) -> Instruction {
     let a = node.arguments
+    /// The argument of MAINTAINER, USER, WORKDIR and STOPSIGNAL: exactly one, and no flags.
+    func only(_ instruction: String) throws(DockerfileError.Reason) -> String {
+      guard a.count == 1 else { throw .exactlyOneArgument(instruction) }
+      _ = try parseFlags(node.flags, noFlags)
+      return a[0]
+    }
     switch node.command {
     case "from":
       var stageName: String?
@@ -166,27 +177,21 @@ enum InstructionParser {
       _ = try parseFlags(node.flags, noFlags)
       return .env(try keyValues(node, "ENV"))
     case "maintainer":
-      guard a.count == 1 else { throw .exactlyOneArgument("MAINTAINER") }
-      _ = try parseFlags(node.flags, noFlags)
-      return .maintainer(a[0])
+      return .maintainer(try only("MAINTAINER"))
     case "expose":
       guard !a.isEmpty else { throw .atLeastOneArgument("EXPOSE") }
       _ = try parseFlags(node.flags, noFlags)
       for p in a where !p.utf8.contains(0x24) { _ = try PortSpec(parsing: p) }
       return .expose(a)
     case "add":
-      guard a.count >= 2 else { throw .noDestination("ADD") }
-      let f = try parseFlags(node.flags, addFlags)
-      let (src, dest) = try sources(node, "ADD")
+      let (f, src, dest) = try sources(node, "ADD", flags: addFlags)
       return .add(
         Add(
           sources: src, destination: dest, chown: f.string("chown"), chmod: f.string("chmod"), link: f.bool("link"),
           keepGitDir: f.bool("keep-git-dir"), checksum: f.string("checksum"),
           unpack: f.string("unpack").map { $0 == "true" }, excludes: f.lists["exclude"] ?? []))
     case "copy":
-      guard a.count >= 2 else { throw .noDestination("COPY") }
-      let f = try parseFlags(node.flags, copyFlags)
-      let (src, dest) = try sources(node, "COPY")
+      let (f, src, dest) = try sources(node, "COPY", flags: copyFlags)
       return .copy(
         Copy(
           sources: src, destination: dest, from: f.string("from"), chown: f.string("chown"),
@@ -203,13 +208,9 @@ enum InstructionParser {
       }
       return .volume(vols)
     case "user":
-      guard a.count == 1 else { throw .exactlyOneArgument("USER") }
-      _ = try parseFlags(node.flags, noFlags)
-      return .user(User(parsing: a[0]))
+      return .user(User(parsing: try only("USER")))
     case "workdir":
-      guard a.count == 1 else { throw .exactlyOneArgument("WORKDIR") }
-      _ = try parseFlags(node.flags, noFlags)
-      return .workdir(a[0])
+      return .workdir(try only("WORKDIR"))
     case "arg":
       guard !a.isEmpty else { throw .atLeastOneArgument("ARG") }
       _ = try parseFlags(node.flags, noFlags)
@@ -238,9 +239,7 @@ enum InstructionParser {
       sub.heredocs = node.heredocs
       return .onbuild(Onbuild(expression: expression, trigger: try? parseReason(sub)))
     case "stopsignal":
-      guard a.count == 1 else { throw .exactlyOneArgument("STOPSIGNAL") }
-      _ = try parseFlags(node.flags, noFlags)
-      return .stopSignal(a[0])
+      return .stopSignal(try only("STOPSIGNAL"))
     case "healthcheck":
       guard let first = a.first else { throw .atLeastOneArgument("HEALTHCHECK") }
       let typ = first.uppercased()

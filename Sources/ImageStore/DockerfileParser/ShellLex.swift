@@ -84,11 +84,6 @@ public struct ShellLexError: Error, Sendable, Hashable, CustomStringConvertible 
   public var word: String
   public var kind: Kind
 
-  public init(word: String, kind: Kind) {
-    self.word = word
-    self.kind = kind
-  }
-
   public enum Kind: Error, Sendable, Hashable, CustomStringConvertible {
     case unterminated(String)
     case missingBrace
@@ -190,7 +185,7 @@ struct ShellWordScanner {
       buf.append(contentsOf: bytes)
       inWord = true
     }
-    mutating func addChar(_ bytes: ArraySlice<UInt8>, isSpace: Bool) {
+    mutating func addChar(_ bytes: some Sequence<UInt8>, isSpace: Bool) {
       guard enabled else { return }
       if isSpace {
         if inWord && !buf.isEmpty {
@@ -210,17 +205,7 @@ struct ShellWordScanner {
         var i = 0
         while i < sb.count {
           let (sc, w) = GoText.decode(sb, i)
-          let space = GoText.isSpace(sc)
-          if space {
-            if inWord && !buf.isEmpty {
-              words.append(String(decoding: buf, as: UTF8.self))
-              buf.removeAll(keepingCapacity: true)
-              inWord = false
-            }
-          } else {
-            buf.append(contentsOf: UnsafeBufferPointer(rebasing: sb[i..<(i + w)]))
-            inWord = true
-          }
+          addChar(UnsafeBufferPointer(rebasing: sb[i..<(i + w)]), isSpace: GoText.isSpace(sc))
           i += w
         }
       }
@@ -259,7 +244,7 @@ struct ShellWordScanner {
         continue
       }
       if !skipProcessQuotes && (ch == 0x27 || ch == 0x22) {
-        let tmp = ch == 0x27 ? try processSingleQuote() : try processDoubleQuote()
+        let tmp = try processQuoted(ch)
         result.append(contentsOf: tmp)
         try bounded(result)
         words.addRaw(tmp)
@@ -287,31 +272,22 @@ struct ShellWordScanner {
     return (result, words.finish())
   }
 
-  mutating func processSingleQuote() throws(Kind) -> [UInt8] {
+  /// A quoted part, from its opening `quote` (`'` or `"`) to the closing one: taken as it is between single
+  /// quotes; between double quotes, `$` expands and the escape token escapes `"`, `$` and itself.
+  mutating func processQuoted(_ quote: UInt8) throws(Kind) -> [UInt8] {
     var result: [UInt8] = []
     pos += 1
-    if rawQuotes { result.append(0x27) }
+    if rawQuotes { result.append(quote) }
     while true {
-      guard let ch = peekByte() else { throw .unterminated("single-quote") }
-      if ch == 0x27 {
+      guard let ch = peekByte() else { throw .unterminated(quote == 0x27 ? "single-quote" : "double-quote") }
+      if ch == quote {
         pos += 1
-        if rawQuotes { result.append(0x27) }
+        if rawQuotes { result.append(quote) }
         return result
       }
-      _ = take(into: &result)
-    }
-  }
-
-  mutating func processDoubleQuote() throws(Kind) -> [UInt8] {
-    var result: [UInt8] = []
-    pos += 1
-    if rawQuotes { result.append(0x22) }
-    while true {
-      guard let ch = peekByte() else { throw .unterminated("double-quote") }
-      if ch == 0x22 {
-        pos += 1
-        if rawQuotes { result.append(0x22) }
-        return result
+      if quote == 0x27 {
+        _ = take(into: &result)
+        continue
       }
       if ch == 0x24 {
         result.append(contentsOf: try processDollar())
@@ -434,13 +410,7 @@ struct ShellWordScanner {
     let chsString = String(decoding: chs, as: UTF8.self)
     let rawEsc = ch == 0x23 || ch == 0x25
     if nullIsUnset && rawEsc { throw .unsupportedModifier(chsString) }
-    let word: [UInt8]
-    do {
-      word = try processStopOn(0x7D, rawEscapes: rawEsc, wantWords: false).0
-    } catch {
-      if atEOF { throw .missingBrace }
-      throw error
-    }
+    let word = try modifierWord(until: 0x7D, rawEscapes: rawEsc, unterminated: .missingBrace)
     let value = lookup(name)
     if skipUnsetEnv && value == nil {
       return Array("${\(nameString)\(chsString)".utf8) + word + [0x7D]
@@ -480,23 +450,21 @@ struct ShellWordScanner {
     }
   }
 
+  /// A word of a `${name...}` modifier, up to `stop` (consumed); the input ending first is `unterminated`.
+  mutating func modifierWord(until stop: UInt8, rawEscapes: Bool, unterminated: Kind) throws(Kind) -> [UInt8] {
+    do {
+      return try processStopOn(stop, rawEscapes: rawEscapes, wantWords: false).0
+    } catch {
+      if atEOF { throw unterminated }
+      throw error
+    }
+  }
+
   mutating func processReplace(name: [UInt8], nameString: String) throws(Kind) -> [UInt8] {
     let replaceAll = peekByte() == 0x2F
     if replaceAll { pos += 1 }
-    let pattern: [UInt8]
-    do {
-      pattern = try processStopOn(0x2F, rawEscapes: true, wantWords: false).0
-    } catch {
-      if atEOF { throw .missingSlash }
-      throw error
-    }
-    let replacement: [UInt8]
-    do {
-      replacement = try processStopOn(0x7D, rawEscapes: true, wantWords: false).0
-    } catch {
-      if atEOF { throw .missingBrace }
-      throw error
-    }
+    let pattern = try modifierWord(until: 0x2F, rawEscapes: true, unterminated: .missingSlash)
+    let replacement = try modifierWord(until: 0x7D, rawEscapes: true, unterminated: .missingBrace)
     let value = lookup(name)
     if value == nil && skipUnsetEnv {
       return Array("${\(nameString)/".utf8) + pattern + [0x2F] + replacement + [0x7D]

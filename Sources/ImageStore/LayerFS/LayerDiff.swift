@@ -32,7 +32,7 @@ public enum LayerDiff {
       }
       try writer.add(entry(relPath, full: full, st: st, links: &links))
       if st.st_mode & FileType.mask == FileType.directory {
-        if getXattr(full, "trusted.overlay.opaque") == Array("y".utf8) {
+        if ExtendedAttributes.path(full).value("trusted.overlay.opaque") == Array("y".utf8) {
           try writer.add(.whiteout(relPath + "/.wh..wh..opq"))
         }
         try walkUpper(base, rel: relPath, writer: writer, links: &links)
@@ -147,7 +147,7 @@ public enum LayerDiff {
     default: break
     }
     if st.st_mode & FileType.mask != FileType.symlink {
-      e.xattrs = getXattrs(full).filter { !$0.0.hasPrefix("trusted.overlay.") }
+      e.xattrs = ExtendedAttributes.path(full).all { !$0.hasPrefix("trusted.overlay.") }
     }
     return e
   }
@@ -159,28 +159,8 @@ public enum LayerDiff {
     return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
-  static func getXattr(_ path: String, _ name: String) -> [UInt8]? {
-    let size = lgetxattr(path, name, nil, 0)
-    guard size >= 0 else { return nil }
-    var buf = [UInt8](repeating: 0, count: size)
-    let n = buf.withUnsafeMutableBytes { lgetxattr(path, name, $0.baseAddress, $0.count) }
-    return n < 0 ? nil : Array(buf[0..<n])
-  }
-
-  /// All xattrs, sorted by name.
-  static func getXattrs(_ path: String) -> [(String, [UInt8])] {
-    let size = llistxattr(path, nil, 0)
-    guard size > 0 else { return [] }
-    var buf = [CChar](repeating: 0, count: size)
-    let n = llistxattr(path, &buf, size)
-    guard n > 0 else { return [] }
-    var out: [(String, [UInt8])] = []
-    for raw in buf[0..<n].split(separator: 0) {
-      let name = String(decoding: raw.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-      if let v = getXattr(path, name) { out.append((name, v)) }
-    }
-    return out.sorted { $0.0 < $1.0 }
-  }
+  /// All xattrs of `path` (not of a link's target), sorted by name.
+  static func getXattrs(_ path: String) -> [(String, [UInt8])] { ExtendedAttributes.path(path).all() }
 }
 
 private func sameXattrs(_ a: [(String, [UInt8])], _ b: [(String, [UInt8])]) -> Bool {

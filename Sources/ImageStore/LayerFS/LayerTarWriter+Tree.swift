@@ -206,9 +206,9 @@ private struct TreeWalk {
       entry.rdev = st.st_rdev
     default: break
     }
-    // xattrs (file capabilities, ACLs) as tar --xattrs and docker's cp keep them; a link's are left out (no
-    // descriptor reads them without following it).
-    if content >= 0 { entry.xattrs = Self.xattrs(content) }
+    // xattrs (file capabilities, ACLs) as tar --xattrs and docker's cp keep them, but overlayfs' own
+    // (`trusted.overlay.*`: not the file's); a link's are left out (no descriptor reads them without following it).
+    if content >= 0 { entry.xattrs = ExtendedAttributes.descriptor(content).all { !$0.hasPrefix("trusted.overlay.") } }
     if !isTop || options.includeTop {
       if type == FileType.regular, entry.hardlinkTarget == nil {
         try writer.add(entry, contentsOf: content, display: display)
@@ -222,26 +222,6 @@ private struct TreeWalk {
     return Level(
       fd: fd, owned: owned, device: UInt(st.st_dev), inode: UInt(st.st_ino), name: name, relative: relative,
       display: display, names: try Self.names(of: dirfd, display: display))
-  }
-
-  /// The extended attributes of open file `fd`, by name; overlayfs' own (`trusted.overlay.*`) are not the file's.
-  static func xattrs(_ fd: Int32) -> [(String, [UInt8])] {
-    let size = flistxattr(fd, nil, 0)
-    guard size > 0 else { return [] }
-    var names = [CChar](repeating: 0, count: size)
-    let n = flistxattr(fd, &names, size)
-    guard n > 0 else { return [] }
-    var out = [(String, [UInt8])]()
-    for raw in names[0..<n].split(separator: 0) {
-      let key = String(decoding: raw.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-      if key.hasPrefix("trusted.overlay.") { continue }
-      let length = fgetxattr(fd, key, nil, 0)
-      guard length >= 0 else { continue }
-      var value = [UInt8](repeating: 0, count: length)
-      let got = value.withUnsafeMutableBytes { fgetxattr(fd, key, $0.baseAddress, $0.count) }
-      if got >= 0 { out.append((key, Array(value[0..<got]))) }
-    }
-    return out.sorted { $0.0 < $1.0 }
   }
 
   /// The names in the directory open as `dirfd` (which this closes), sorted, without `.` and `..`.

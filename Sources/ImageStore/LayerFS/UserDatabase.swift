@@ -3,43 +3,30 @@
 /// of them, because the image is hostile: its files are read resolved inside its root, regular files only, and
 /// bounded (see `FileOps.readRegularFile(inRoot:_:limit:)`).
 public struct UserDatabase: Sendable {
+  /// A line of `/etc/passwd`; only the database makes them.
   public struct User: Sendable, Equatable {
     public var name: String
     public var uid: UInt32
     public var gid: UInt32
     public var home: String
-
-    public init(name: String, uid: UInt32, gid: UInt32, home: String) {
-      self.name = name
-      self.uid = uid
-      self.gid = gid
-      self.home = home
-    }
   }
 
+  /// A line of `/etc/group`; only the database makes them.
   public struct Group: Sendable, Equatable {
     public var name: String
     public var gid: UInt32
     public var members: [String]
-
-    public init(name: String, gid: UInt32, members: [String]) {
-      self.name = name
-      self.gid = gid
-      self.members = members
-    }
   }
 
   /// The largest `/etc/passwd` or `/etc/group` read (4 MiB): a system's with tens of thousands of users fits;
   /// an image's 10 GB one is an error, not an allocation.
   public static let maxFileBytes = 4 << 20
 
-  public var users: [User]
-  public var groups: [Group]
+  public var users: [User] = []
+  public var groups: [Group] = []
 
-  public init(users: [User] = [], groups: [Group] = []) {
-    self.users = users
-    self.groups = groups
-  }
+  /// An empty database: numeric IDs still work.
+  public init() {}
 
   /// Reads the databases of `rootfs`; missing files mean an empty database (numeric IDs still work).
   public init(rootfs: String) throws(LayerFSError) {

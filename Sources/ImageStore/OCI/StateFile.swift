@@ -59,11 +59,5 @@ public struct StateFileError: Error, Sendable, Equatable, CustomStringConvertibl
   public var path: String
   public var errno: Int32
 
-  public init(call: String, path: String, errno: Int32) {
-    self.call = call
-    self.path = path
-    self.errno = errno
-  }
-
   public var description: String { "\(call) \(path): \(String(cString: strerror(errno)))" }
 }

@@ -13,19 +13,6 @@ public struct PulledImage: Sendable, Hashable {
   /// Blobs that were transferred (the others were already present).
   public var downloadedBlobs: Int
   public var downloadedBytes: Int64
-
-  public init(
-    reference: ImageReference, target: Descriptor, manifestDescriptor: Descriptor, manifest: ImageManifest,
-    configBytes: [UInt8], downloadedBlobs: Int, downloadedBytes: Int64
-  ) {
-    self.reference = reference
-    self.target = target
-    self.manifestDescriptor = manifestDescriptor
-    self.manifest = manifest
-    self.configBytes = configBytes
-    self.downloadedBlobs = downloadedBlobs
-    self.downloadedBytes = downloadedBytes
-  }
 }
 
 /// A reference resolved to one platform's manifest, before any blob is fetched.

@@ -1,10 +1,10 @@
 /// One row of `docker search`: NAME, DESCRIPTION, STARS, OFFICIAL.
 public struct SearchResult: Sendable, Hashable, Codable {
   public var name: String
-  public var description: String
-  public var starCount: Int
-  public var isOfficial: Bool
-  public var isAutomated: Bool
+  public var description: String = ""
+  public var starCount: Int = 0
+  public var isOfficial: Bool = false
+  public var isAutomated: Bool = false
 
   enum CodingKeys: String, CodingKey {
     case name, description
@@ -13,17 +13,10 @@ public struct SearchResult: Sendable, Hashable, Codable {
     case isAutomated = "is_automated"
   }
 
-  public init(
-    name: String, description: String = "", starCount: Int = 0, isOfficial: Bool = false,
-    isAutomated: Bool = false
-  ) {
-    self.name = name
-    self.description = description
-    self.starCount = starCount
-    self.isOfficial = isOfficial
-    self.isAutomated = isAutomated
-  }
+}
 
+extension SearchResult {
+  /// Decodes a row of the registry's answer; a missing field keeps its default (registries leave some out).
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     name = try c.decode(String.self, forKey: .name)
