@@ -143,6 +143,28 @@ struct LifecycleTests {
     }
   }
 
+  @Test("delete by id from another runtime: the running init killed, cgroup and state gone, poststop run")
+  func deleteByID() async throws {
+    try await withRuntimeFixture { f in
+      let log = f.scratch.path.appendingPathComponent("poststop.log").path
+      let spec = f.spec(
+        ["sleep", "3600"],
+        hooks: { $0.poststop = [Spec.Hook(path: "/bin/sh", args: ["sh", "-c", "cat > \(log)"])] })
+      let c = try await f.start(spec, id: "byid")
+      let other = ContainerRuntime(root: f.runtime.root.path, cgroupParent: f.cgroupParent, cgroups: f.runtime.cgroups)
+      await #expect(throws: ContainerError.self) { try await other.delete(id: "byid") }
+      #expect(kill(c.pid, 0) == 0)
+      try await other.delete(id: "byid", force: true)
+      let status = await c.wait()
+      #expect(status.signal == SIGKILL)
+      #expect(f.leftovers(id: "byid").isEmpty)
+      // The hook got the state, with the status it is in now.
+      let state = try String(contentsOfFile: log, encoding: .utf8)
+      #expect(state.contains(#""id":"byid""#) && state.contains(#""status":"stopped""#))
+      await #expect(throws: ContainerError.self) { try await other.delete(id: "byid", force: true) }
+    }
+  }
+
   @Test("stop of a process ignoring SIGTERM ends by SIGKILL after the timeout")
   func stopEscalates() async throws {
     try await withRuntimeFixture { f in

@@ -42,6 +42,34 @@ struct ContainerRecordTests {
     #expect(back.spec.root?.path == "/srv/rootfs")
   }
 
+  @Test("a delete reads the record's fields, hooks and annotations, and nothing else of the spec")
+  func forDelete() throws {
+    var r = record(bundle: "/b", cgroupPath: "ckit/c-1", exitCode: 7)
+    var hooks = Spec.Hooks()
+    hooks.poststop = [Spec.Hook(path: "/bin/true")]
+    r.spec.hooks = hooks
+    r.spec.linux?.seccomp = Spec.Seccomp.docker(capabilities: [])
+    let dir =
+      FileManager.default.temporaryDirectory.path + "/ckit-record-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try r.save(path: dir + "/state.json")
+    let light = try RuntimeRecord.loadForDelete(path: dir + "/state.json", id: "c-1")
+    #expect(light.id == r.id && light.bundle == r.bundle && light.rootfs == r.rootfs && light.pid == r.pid)
+    #expect(light.pidStartTime == r.pidStartTime && light.created == r.created && light.exitCode == 7)
+    #expect(light.cgroupPath == "ckit/c-1")
+    #expect(light.spec.hooks == hooks && light.spec.annotations == r.spec.annotations)
+    #expect(light.spec.linux == nil && light.spec.process == nil)
+
+    // A spec this version cannot decode (a field of another type) still leaves the container deletable: the
+    // proof that the rest of the spec is not decoded at all.
+    let odd = r.encode(specJSON: Data(#"{"ociVersion":"1.0.2","linux":{"seccomp":{"defaultAction":5}}}"#.utf8))
+    try odd.write(to: URL(fileURLWithPath: dir + "/state.json"))
+    #expect(throws: ContainerError.self) { try RuntimeRecord.load(path: dir + "/state.json", id: "c-1") }
+    #expect(try RuntimeRecord.loadForDelete(path: dir + "/state.json", id: "c-1").pid == r.pid)
+    #expect(throws: ContainerError.self) { try RuntimeRecord.loadForDelete(path: dir + "/nothing.json", id: "c-1") }
+  }
+
   @Test("RFC 3339 timestamps as runc writes them")
   func timestamps() {
     #expect(RFC3339.format(seconds: 0, nanoseconds: 0) == "1970-01-01T00:00:00.000000000Z")

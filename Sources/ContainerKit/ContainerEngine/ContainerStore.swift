@@ -1,5 +1,7 @@
 import ContainerKit
 import Foundation
+import LayerFS
+import LinuxSystem
 import OCI
 
 /// Container records on disk: create with a unique name, look up by ID, ID prefix or name as docker does, list,
@@ -67,8 +69,8 @@ package struct ContainerStore {
     try root.locked {
       try ensureNameIndex()
       let link = root.namePath(record.name)
-      if let owner = try? FileManager.default.destinationOfSymbolicLink(atPath: link) {
-        if FileManager.default.fileExists(atPath: root.recordPath(owner)) {
+      if let owner = SystemFile.readLink(link) {
+        if access(root.recordPath(owner), F_OK) == 0 {
           throw EngineError.nameInUse(name: record.name, id: owner)
         }
         unlink(link)  // its container was removed unseen
@@ -92,7 +94,7 @@ package struct ContainerStore {
 
   /// Builds the name index of a root made before it existed (once, under the root's lock).
   func ensureNameIndex() throws {
-    guard !FileManager.default.fileExists(atPath: root.names) else { return }
+    guard access(root.names, F_OK) != 0 else { return }
     let staging = root.names + ".new"
     try? FileManager.default.removeItem(atPath: staging)
     do {
@@ -162,12 +164,10 @@ package struct ContainerStore {
     try root.locked {
       let dir = root.containerDir(id)
       let record = try? load(id: id)
-      if let name = record?.name,
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: root.namePath(name))) == id
-      {
+      if let name = record?.name, SystemFile.readLink(root.namePath(name)) == id {
         unlink(root.namePath(name))
       }
-      try? FileManager.default.removeItem(atPath: root.attachSocket(id))
+      unlink(root.attachSocket(id))
       // The directory leaves its name in one step, so that a late writer (the monitor's exit command taking the
       // container's lock) cannot recreate a file in it while it is being emptied, and `ps` never sees half of it.
       let trash = root.containers + "/.removing-" + id
@@ -178,7 +178,8 @@ package struct ContainerStore {
         return
       }
       if let record { EventJournal(root: root).container("destroy", record) }
-      do { try FileManager.default.removeItem(atPath: trash) } catch {
+      // With system calls: FileManager's walk cost more than the unlinks it makes.
+      do { try FileOps.removeTree(trash) } catch {
         throw EngineError.state(path: trash, reason: "\(error)")
       }
     }

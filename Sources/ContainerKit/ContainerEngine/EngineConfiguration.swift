@@ -1,6 +1,7 @@
 import Foundation
 import LayerFS
 import RegistryClient
+import Synchronization
 
 /// Where an engine keeps its state and finds its helpers. The defaults suit a process that ships `ckit-runtime`
 /// and `ckit-monitor` beside its own executable; an embedder names them instead.
@@ -90,15 +91,26 @@ public struct EngineConfiguration: Sendable, Equatable {
   }
 
   static func locate(_ name: String, environment: String) throws(EngineError) -> String {
-    let env = ProcessInfo.processInfo.environment
-    if let path = env[environment], !path.isEmpty { return path }
+    // getenv, not ProcessInfo's environment: that builds a dictionary of the whole environment at each call.
+    if let value = getenv(environment), value.pointee != 0 { return String(cString: value) }
+    if let found = located.withLock({ $0[name] }) { return found }
     let selfDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     let candidates =
       [selfDir.appendingPathComponent(name).path]
-      + (env["PATH"] ?? "").split(separator: ":").map { "\($0)/\(name)" }
-    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+      + (getenv("PATH").map { String(cString: $0) } ?? "").split(separator: ":").map { "\($0)/\(name)" }
+    guard let found = candidates.first(where: { access($0, X_OK) == 0 && !Self.isDirectory($0) }) else {
       throw .executableNotFound(name: name, variable: environment)
     }
+    located.withLock { $0[name] = found }
     return found
+  }
+
+  /// The helpers found beside this executable or on PATH, by name: the search (symlinks resolved, a check per
+  /// candidate) ran several times per container start, and where they are does not change while this process runs.
+  private static let located = Mutex<[String: String]>([:])
+
+  static func isDirectory(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
   }
 }

@@ -53,9 +53,10 @@ package struct LibraryEngine: Engine {
     }
   }
 
-  /// The host's cgroup driver, detected once per process: detection reads /proc/self/mountinfo, which grows by two
-  /// lines per running container (its overlay and its network namespace).
-  static let cgroupDriver: (any CgroupDriver)? = try? Cgroups.detect()
+  /// The host's cgroup driver, detected once per process, the way the runtime finds it: from /sys/fs/cgroup's
+  /// entries, not /proc/self/mountinfo, which grows by two lines per running container (its overlay and its
+  /// network namespace) and which the kernel formats afresh at each read (mountinfo only for a non-standard layout).
+  static let cgroupDriver: (any CgroupDriver)? = ContainerRuntime.detectingCgroups().cgroups
 
   package func runtimePath() throws -> String { try configuration.resolvedRuntime() }
 
@@ -171,12 +172,10 @@ package struct LibraryEngine: Engine {
     if Self.isOwnRuntime(runtime) {
       let local = ContainerRuntime(
         root: runtimeRoot, cgroupParent: configuration.cgroupParent, cgroups: Self.cgroupDriver)
-      if let container = try? local.container(id: id) {
-        do {
-          try await container.delete(force: true)
-          return
-        } catch {}
-      }
+      do {
+        try await local.delete(id: id, force: true)
+        return
+      } catch {}
     }
     await Self.runQuietly([runtime, "--root", runtimeRoot, "delete", "--force", id])
   }

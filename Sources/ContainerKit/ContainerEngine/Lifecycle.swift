@@ -311,7 +311,7 @@ package struct Lifecycle {
       try? store.save(latest)
     }
     try? await engine.release(record, root: root)
-    try? FileManager.default.removeItem(atPath: root.attachSocket(record.id))
+    unlink(root.attachSocket(record.id))
     if removeIfAuto, record.hostConfig.autoRemove {
       try? await engine.remove(record, root: root)
       let (store, id) = (store, record.id)

@@ -36,10 +36,15 @@ enum CgroupProbe {
     return mounts.v1.isEmpty ? nil : CgroupV1Driver(mounts: mounts)
   }
 
+  /// /sys/fs/cgroup as read once per process: the driver and a `cgroup` mount's view both come from it (each walked
+  /// it, two dozen `access` calls, in every `ckit-runtime run`), and a host's hierarchies do not change under it.
+  private static let layout: (unifiedOnly: Bool, hierarchies: [CgroupView.Hierarchy]?) =
+    exists(root + "/cgroup.controllers") ? (true, nil) : (false, hierarchies())
+
   /// The mounts under /sys/fs/cgroup, or nil when they are not laid out as expected.
   static func mounts() -> CgroupMounts? {
-    if exists(root + "/cgroup.controllers") { return CgroupMounts(unified: root) }
-    guard let hierarchies = hierarchies() else { return nil }
+    if layout.unifiedOnly { return CgroupMounts(unified: root) }
+    guard let hierarchies = layout.hierarchies else { return nil }
     var mounts = CgroupMounts()
     for h in hierarchies {
       if h.type == "cgroup2" {
@@ -55,8 +60,8 @@ enum CgroupProbe {
   /// `CgroupView.host()` reads from mountinfo, which the kernel formats afresh for every mount the host has. Nil
   /// when the layout is not the standard one.
   static func view() -> CgroupView? {
-    if exists(root + "/cgroup.controllers") { return CgroupView(hierarchies: [], unifiedOnly: true) }
-    guard let hierarchies = hierarchies() else { return nil }
+    if layout.unifiedOnly { return CgroupView(hierarchies: [], unifiedOnly: true) }
+    guard let hierarchies = layout.hierarchies else { return nil }
     return CgroupView(hierarchies: hierarchies.sorted { $0.name < $1.name }, unifiedOnly: false)
   }
 

@@ -275,6 +275,16 @@ public struct ContainerRuntime: Sendable {
     return Container(runtime: self, record: record, channel: nil, streams: ProcessStreams(), isChild: false)
   }
 
+  /// Deletes the container `id` as ``Container/delete(force:)`` does, from a record read without the parts of its
+  /// spec a delete does not use (see `RuntimeRecord.loadForDelete`): the engine removes every `--rm` container
+  /// this way, and `ckit-runtime delete` is this call.
+  public func delete(id: String, force: Bool = false) async throws(ContainerError) {
+    try Self.validate(id: id)
+    let record = try RuntimeRecord.loadForDelete(path: directoryPath(id) + "/state.json", id: id)
+    let c = Container(runtime: self, record: record, channel: nil, streams: ProcessStreams(), isChild: false)
+    try await c.delete(force: force)
+  }
+
   /// Every container recorded under `root`.
   public func list() -> [Container] {
     let ids = (try? FileManager.default.contentsOfDirectory(atPath: rootPath)) ?? []

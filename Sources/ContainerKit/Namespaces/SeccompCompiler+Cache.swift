@@ -23,7 +23,8 @@ extension SeccompCompiler {
   public static func cachedCompile(_ profile: Spec.Seccomp, cacheDirectory: String?) throws(NamespaceError)
     -> Program
   {
-    if let p = memo.withLock({ $0[profile] }) { return p }
+    // Hashing a profile walks all of it: not worth it in a process that has compiled none (a runtime's CLI).
+    if let p = memo.withLock({ $0.isEmpty ? nil : $0[profile] }) { return p }
     let key = canonicalText(profile)
     let file = cacheDirectory.map { "\($0)/\(fnv1a(key)).bpf" }
     if let file, let p = read(file, key: key) {

@@ -18,7 +18,7 @@ enum RuntimeActions {
 
   static func delete(_ id: String, force: Bool) async throws {
     do {
-      try await runtime.container(id: id).delete(force: force)
+      try await runtime.delete(id: id, force: force)
     } catch ContainerError.notFound where force {
       return
     }
