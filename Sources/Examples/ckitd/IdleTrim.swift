@@ -8,9 +8,6 @@ import Synchronization
 /// connection has been closed for `delay` with none opened since: a busy daemon never pays for it, and nobody waits
 /// on the event loop it runs on.
 final class IdleTrim: Sendable {
-  /// How long ckitd must have had no connection.
-  static let delay = TimeAmount.seconds(2)
-
   private struct State {
     var open = 0
     /// Counts connections opened, so that a trim scheduled before the last of them is known to be stale.
@@ -18,6 +15,14 @@ final class IdleTrim: Sendable {
   }
 
   private let state = Mutex(State())
+  private let delay: TimeAmount
+  private let trim: @Sendable () -> Void
+
+  /// `trim` runs `delay` after the last connection closed (glibc's `malloc_trim(0)` unless told otherwise).
+  init(delay: TimeAmount = .seconds(2), trim: @escaping @Sendable () -> Void = { _ = cls_malloc_trim() }) {
+    self.delay = delay
+    self.trim = trim
+  }
 
   /// Counts `channel` as open until it closes; the last close schedules a trim.
   func track(_ channel: any Channel) {
@@ -31,8 +36,8 @@ final class IdleTrim: Sendable {
         return state.open == 0 ? state.opened : nil
       }
       guard let opened else { return }
-      channel.eventLoop.scheduleTask(in: Self.delay) { [self] in
-        if state.withLock({ $0.open == 0 && $0.opened == opened }) { _ = cls_malloc_trim() }
+      channel.eventLoop.scheduleTask(in: delay) { [self] in
+        if state.withLock({ $0.open == 0 && $0.opened == opened }) { trim() }
       }
     }
   }
