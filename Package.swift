@@ -236,6 +236,7 @@ let package = Package(
       name: "ckitd",
       dependencies: [
         "ContainerEngine", "ContainerNetwork", "ContainerKit", "Builder", "OCI", "RegistryClient", "LinuxSystem",
+        "CLinuxSystem",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),

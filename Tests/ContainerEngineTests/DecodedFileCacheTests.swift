@@ -67,4 +67,32 @@ import Testing
     // The sweep at 128 entries dropped the 70 gone files.
     #expect(cache.count == 60)
   }
+
+  /// A file opened relative to a descriptor of its directory is the same entry as by its path: decoded once for
+  /// both, and again when its bytes change.
+  @Test func relativeOpenSharesThePathsEntry() throws {
+    let scratch = try ScratchDirectory("decodedcache-relative")
+    defer { scratch.remove() }
+    try FileManager.default.createDirectory(atPath: scratch.path + "/c", withIntermediateDirectories: true)
+    let path = scratch.path + "/c/state.json"
+    try "one".write(toFile: path, atomically: false, encoding: .utf8)
+    let directory = open(scratch.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    try #require(directory >= 0)
+    defer { close(directory) }
+    let cache = DecodedFileCache<String>()
+    var decodes = 0
+    func decode(_ bytes: [UInt8]) -> String {
+      decodes += 1
+      return String(decoding: bytes, as: UTF8.self)
+    }
+    #expect(cache.value(path, decode: decode) == "one")
+    #expect(cache.value(path, in: directory, relative: "c/state.json", decode: decode) == "one")
+    #expect(decodes == 1 && cache.count == 1)
+    try "two!".write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(cache.value(path, in: directory, relative: "c/state.json", decode: decode) == "two!")
+    #expect(decodes == 2)
+    try FileManager.default.removeItem(atPath: path)
+    #expect(cache.value(path, in: directory, relative: "c/state.json", decode: decode) == nil)
+    #expect(cache.count == 0)
+  }
 }

@@ -13,6 +13,8 @@
                                                 one warm-up each; prints medians and the ratio A/B
   ckitd-load.py get LABEL N SOCK_A SOCK_B PATH  the same for one API request over a kept connection: the
                                                 servers' own time, without the CLI's
+  ckitd-load.py replay SOCK SOURCE PATH         serves on SOCK, at once, the answer SOURCE gave to GET PATH
+                                                (and /_ping): the CLI's own time with that answer, no server's
 
 Every request is checked: any status other than the one Docker documents, a refused or cut connection or a stream
 that ends early counts as an error. API version 1.41: the newest dockerd 20.10 serves.
@@ -20,6 +22,7 @@ that ends early counts as an error. API version 1.41: the newest dockerd 20.10 s
 import http.client
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -209,24 +212,72 @@ def cmd_load(sock, image, seconds, clients):
 
 
 def interleaved(label, n, targets, run):
+    """run(target) may return the CPU milliseconds it cost (the CLI's, for `compare`), printed beside the times."""
     samples = {t: [] for t in targets}
+    cpu = {t: [] for t in targets}
     for i in range(int(n) + 1):
         for target in targets:
             t = time.perf_counter()
-            run(target)
+            used = run(target)
             if i > 0:
                 samples[target].append((time.perf_counter() - t) * 1000)
+                if used is not None:
+                    cpu[target].append(used)
     a, b = (sorted(samples[t]) for t in targets)
     ma, mb = statistics.median(a), statistics.median(b)
-    print("%s (n=%s): ckitd median %.1f ms (p90 %.1f), dockerd %.1f ms (p90 %.1f): %.3fx"
-          % (label, n, ma, a[len(a) * 9 // 10], mb, b[len(b) * 9 // 10], ma / mb))
+    cpus = ""
+    if all(cpu.values()):
+        cpus = "; CLI CPU (user+sys) median %.1f / %.1f ms" % tuple(statistics.median(cpu[t]) for t in targets)
+    print("%s (n=%s): ckitd median %.1f ms (p90 %.1f), dockerd %.1f ms (p90 %.1f): %.3fx%s"
+          % (label, n, ma, a[len(a) * 9 // 10], mb, b[len(b) * 9 // 10], ma / mb, cpus))
 
 
 def cmd_compare(label, n, host_a, host_b, *cmd):
     def run(host):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(cmd, env=dict(os.environ, DOCKER_HOST=host), check=True, stdout=subprocess.DEVNULL)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
 
     interleaved(label, n, (host_a, host_b), run)
+
+
+def cmd_replay(sock, source, path):
+    """Serves, on `sock`, `/_ping` and, for any other request, the answer `source` (a daemon's socket) gave to
+    GET `path`, at once: `docker ps -a` against it costs the CLI's own time with that daemon's answer, nothing of
+    a server's. Runs until killed."""
+    conn = UnixConnection(source)
+    conn.request("GET", API + path)
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise APIError("GET %s: %d" % (path, response.status))
+    head = b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nOstype: linux\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
+    ping = head % (b"text/plain", 2) + b"OK"
+    answer = head % (b"application/json", len(body)) + body
+    if os.path.exists(sock):
+        os.unlink(sock)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(sock)
+    server.listen(16)
+    while True:
+        client, _ = server.accept()
+        pending = b""
+        while True:
+            while b"\r\n\r\n" not in pending:
+                data = client.recv(65536)
+                if not data:
+                    break
+                pending += data
+            if b"\r\n\r\n" not in pending:
+                break
+            request, pending = pending.split(b"\r\n\r\n", 1)
+            line = request.split(b"\r\n")[0]
+            if line.startswith(b"HEAD /_ping"):
+                client.sendall(ping[:ping.index(b"\r\n\r\n") + 4])
+            else:
+                client.sendall(ping if b"/_ping" in line else answer)
+        client.close()
 
 
 def cmd_get(label, n, sock_a, sock_b, path):
@@ -243,4 +294,4 @@ def cmd_get(label, n, sock_a, sock_b, path):
 
 
 if __name__ == "__main__":
-    {"compare": cmd_compare, "get": cmd_get, "create": cmd_create, "remove": cmd_remove, "load": cmd_load, "ping": cmd_ping}[sys.argv[1]](*sys.argv[2:])
+    {"compare": cmd_compare, "get": cmd_get, "replay": cmd_replay, "create": cmd_create, "remove": cmd_remove, "load": cmd_load, "ping": cmd_ping}[sys.argv[1]](*sys.argv[2:])

@@ -4,7 +4,8 @@
 # private socket, state root and data root; dockerd runs with --iptables=false (scripts/bench/lib.sh).
 #   1. `docker run --rm busybox true`, RUN_N times each, interleaved: medians and the ratio (target <= 0.25x);
 #   2. `docker ps -a` with PS_N containers created (not running) on both: medians and ratio (target <= 0.5x), and
-#      its request alone (the servers' time without the CLI's);
+#      its request alone (the servers' time without the CLI's), and the CLI alone against each daemon's answer
+#      replayed by a server that takes no time (the floor of the ratio);
 #   3. LOAD_CLIENTS API clients for LOAD_SECONDS (create/start/wait/remove loops, `logs -f` and `stats` streams,
 #      scripts/bench/ckitd-load.py) against each: errors, p50/p99 of `GET /_ping` timed meanwhile (target p99
 #      <= 50 ms for ckitd), ckitd's descriptors and RSS before and after (target: no growth);
@@ -47,7 +48,9 @@ ip link set "$DOCKERD_BRIDGE" up
 CKITD_SOCK=$WORK/ckitd.sock
 CKITD_HOST=unix://$CKITD_SOCK
 ckitd_pid=
+replay_pids=()
 cleanup() {
+  if [ ${#replay_pids[@]} -gt 0 ]; then kill "${replay_pids[@]}" 2>/dev/null || true; fi
   if [ -n "$ckitd_pid" ]; then
     $LOAD remove "$CKITD_SOCK" 2>/dev/null || true
     kill "$ckitd_pid" 2>/dev/null || true
@@ -85,6 +88,21 @@ for sock in "$CKITD_SOCK" "$WORK/dockerd/docker.sock"; do $LOAD create "$sock" "
 echo "ps -a lists: ckitd $(DOCKER_HOST=$CKITD_HOST docker ps -aq | wc -l), dockerd $(DOCKER_HOST=$DOCKERD_HOST docker ps -aq | wc -l)"
 $LOAD compare "docker ps -a, $PS_N containers" 10 "$CKITD_HOST" "$DOCKERD_HOST" docker ps -a
 $LOAD get "GET /containers/json?all=1 alone" 10 "$CKITD_SOCK" "$WORK/dockerd/docker.sock" "/containers/json?all=1"
+# The CLI's own share: `docker ps -a` against servers that answer at once with each daemon's recorded list. Its
+# time against dockerd's answer, over dockerd's whole `ps -a`, is the ratio ckitd could reach with a server that
+# took no time at all.
+for who in ckitd dockerd; do
+  source=$CKITD_SOCK
+  [ "$who" = dockerd ] && source=$WORK/dockerd/docker.sock
+  $LOAD replay "$WORK/replay-$who.sock" "$source" "/containers/json?all=1" &
+  replay_pids+=($!)
+done
+for _ in $(seq 50); do [ -S "$WORK/replay-ckitd.sock" ] && [ -S "$WORK/replay-dockerd.sock" ] && break; sleep 0.1; done
+$LOAD compare "docker ps -a, $PS_N, the CLI alone (replayed answers)" 10 "unix://$WORK/replay-ckitd.sock" \
+  "unix://$WORK/replay-dockerd.sock" docker ps -a
+kill "${replay_pids[@]}"
+wait "${replay_pids[@]}" 2>/dev/null || true
+replay_pids=()
 echo "RSS with $PS_N created: ckitd $(mib "$(rss_kib "$ckitd_pid")"), dockerd $(mib "$(rss_kib "$DOCKERD_PID")")" \
   "+ containerd $(mib "$(rss_kib $containerd_pid)")"
 for sock in "$CKITD_SOCK" "$WORK/dockerd/docker.sock"; do $LOAD remove "$sock"; done

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -48,3 +49,7 @@ int cls_spawn_closefrom(posix_spawn_file_actions_t *actions, int from) {
   return ENOSYS;
 #endif
 }
+
+int cls_malloc_arena_max(int n) { return mallopt(M_ARENA_MAX, n); }
+
+int cls_malloc_trim(void) { return malloc_trim(0); }

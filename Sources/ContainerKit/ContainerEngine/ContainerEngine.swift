@@ -97,13 +97,14 @@ public struct ContainerEngine: Sendable {
   {
     try await mapped("list containers") {
       let filter = try ContainerFilter(filters, store: store)
-      var rows = try store.all().map { ($0, store.status($0)) }.filter { filter.matches($0.0, $0.1) }
-      if let limit, limit >= 0 {
-        rows = Array(rows.prefix(limit))
-      } else if !all && !filter.hasStatus {
-        rows = rows.filter { $0.1.isRunning }
+      let limit = limit.flatMap { $0 >= 0 ? $0 : nil }
+      let runningOnly = limit == nil && !all && !filter.hasStatus
+      var infos = [ContainerInfo]()
+      for row in store.allWithStatus() where infos.count < limit ?? .max {
+        guard filter.matches(row.record, row.status), !runningOnly || row.status.isRunning else { continue }
+        infos.append(ContainerInfo(row.record, row.status))
       }
-      return rows.map { ContainerInfo($0.0, $0.1) }
+      return infos
     }
   }
 

@@ -31,9 +31,13 @@ package final class DecodedFileCache<Value: Sendable>: Sendable {
   package var count: Int { state.withLock { $0.entries.count } }
 
   /// The value of the file at `path`: the cached one while the file holds the bytes it was decoded from, else
-  /// `decode` of its bytes (then cached). Nil when the file cannot be opened or read.
-  package func value(_ path: String, decode: ([UInt8]) throws -> Value) rethrows -> Value? {
-    let fd = Syscall.retrying { open(path, O_RDONLY | O_CLOEXEC) }
+  /// `decode` of its bytes (then cached). Nil when the file cannot be opened or read. With `directory`, a
+  /// descriptor of one of `path`'s parents, the file is opened as `relative` to it (`path` stays the key): `ps`
+  /// reads two files per container, and a walk of the root's whole path for each was the kernel's largest share.
+  package func value(
+    _ path: String, in directory: Int32 = AT_FDCWD, relative: String? = nil, decode: ([UInt8]) throws -> Value
+  ) rethrows -> Value? {
+    let fd = Syscall.retrying { openat(directory, relative ?? path, O_RDONLY | O_CLOEXEC) }
     guard fd >= 0 else {
       state.withLock { _ = $0.entries.removeValue(forKey: path) }
       return nil

@@ -31,8 +31,11 @@ package struct MonitorState: Codable, Equatable, Sendable {
   /// The files this process decoded (see `DecodedFileCache`): `ps` reads every container's.
   static let cache = DecodedFileCache<MonitorState>()
 
-  package static func read(_ path: String) -> MonitorState? {
-    try? cache.value(path) { try JSONDecoder().decode(MonitorState.self, from: Data($0)) }
+  /// The monitor's state file at `path` (opened as `relative` to `directory` when given: see `DecodedFileCache`).
+  package static func read(_ path: String, in directory: Int32 = AT_FDCWD, relative: String? = nil) -> MonitorState? {
+    try? cache.value(path, in: directory, relative: relative) {
+      try JSONDecoder().decode(MonitorState.self, from: Data($0))
+    }
   }
 
   /// Whether the monitor process is still there. A monitor killed with -9 leaves "running" in its file; the file

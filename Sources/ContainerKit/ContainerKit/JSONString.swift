@@ -35,7 +35,14 @@ public enum JSONString {
 
   private static let hexDigits = Array("0123456789abcdef".utf8)
 
-  private static func append(_ value: String, escapingHTML: Bool, to out: inout [UInt8]) {
+  /// ``quoted(_:escapingHTML:)`` appended to bytes being built (ckitd writes its answers as bytes).
+  public static func append(_ value: String, escapingHTML: Bool = false, to out: inout [UInt8]) {
+    if !value.utf8.contains(where: { needsEscape($0, escapingHTML: escapingHTML) }) {
+      out.append(UInt8(ascii: "\""))
+      out.append(contentsOf: value.utf8)
+      out.append(UInt8(ascii: "\""))
+      return
+    }
     let backslash = UInt8(ascii: "\\")
     func unicode(_ scalar: UInt32) {
       out += [backslash, UInt8(ascii: "u")]

@@ -9,6 +9,8 @@ import NIOSSL
 struct APIServer: Sendable {
   let router: Router
   let tls: NIOSSLContext?
+  /// Returns freed heap to the kernel when the last connection has gone.
+  let idleTrim = IdleTrim()
   /// How long a connection may send nothing while no request of it is being served.
   static let idleTimeout = TimeAmount.seconds(120)
 
@@ -19,8 +21,9 @@ struct APIServer: Sendable {
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelOption(.allowRemoteHalfClosure, value: true)
       .childChannelOption(.maxMessagesPerRead, value: 4)
-      .childChannelInitializer { [router, tls] channel in
-        channel.eventLoop.makeCompletedFuture {
+      .childChannelInitializer { [router, tls, idleTrim] channel in
+        idleTrim.track(channel)
+        return channel.eventLoop.makeCompletedFuture {
           let sync = channel.pipeline.syncOperations
           if let tls, case .tcp = address { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
           try sync.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))

@@ -78,9 +78,8 @@ struct ResponseWriter: Sendable {
 
   /// A JSON answer (`application/json`, the value followed by a newline as Go's encoder writes it).
   func json(_ value: JSON, status: HTTPResponseStatus = .ok) async throws {
-    var text = value.serialized()
-    text.append("\n")
-    try await send(status, body: ByteBuffer(string: text), contentType: "application/json")
+    let bytes = value.bytes(terminator: UInt8(ascii: "\n"))
+    try await send(status, body: ByteBuffer(bytes: bytes), contentType: "application/json")
   }
 
   /// 204 No Content, the answer of most actions.
@@ -93,9 +92,7 @@ struct ResponseWriter: Sendable {
 
   /// One JSON value of a JSON-lines stream (events, pull progress, stats).
   func writeLine(_ value: JSON) async throws {
-    var text = value.serialized()
-    text.append("\n")
-    try await write(ByteBuffer(string: text))
+    try await write(ByteBuffer(bytes: value.bytes(terminator: UInt8(ascii: "\n"))))
   }
 
   /// Hijacks the connection (attach, exec start): answers `101 UPGRADED` with `Connection: Upgrade`, `Upgrade:

@@ -43,4 +43,11 @@ int cls_pipe(int fds[2]);
  * or an error number (ENOSYS with an older glibc), as the posix_spawn functions do. */
 int cls_spawn_closefrom(posix_spawn_file_actions_t *actions, int from);
 
+/* mallopt(M_ARENA_MAX, n) (no malloc.h in Swift's Glibc module): at most `n` malloc arenas, whatever the number of
+ * threads. Returns 1 on success, 0 on failure, as mallopt does. */
+int cls_malloc_arena_max(int n);
+
+/* malloc_trim(0): the free memory inside every malloc arena given back to the kernel. Returns 1 when some was. */
+int cls_malloc_trim(void);
+
 #endif
