@@ -91,35 +91,16 @@ extension BuildSession {
       if m.from != nil {
         throw .invalidInstruction("RUN --mount", reason: "\"\(m.raw)\": bind from a stage is not supported")
       }
-      return RunRequest.Mount(
-        kind: .bind, source: try contextPath(m.source ?? "/", in: context, for: m), target: target,
-        readOnly: m.readOnly)
+      // The runtime mounts by path: the one of the object the kernel resolved inside the (hostile) context, never
+      // one through a link the host would follow out of it.
+      guard let src = ScopedPath.resolve(ScopedPath.clean(m.source ?? "/"), in: context) else {
+        throw .sourceNotFound(m.source ?? "/", instruction: "RUN --mount=\(m.raw)")
+      }
+      return RunRequest.Mount(kind: .bind, source: src.path, target: target, readOnly: m.readOnly)
     case .tmpfs:
       return RunRequest.Mount(kind: .tmpfs, target: target)
     case .secret, .ssh:
       throw .invalidInstruction("RUN --mount", reason: "\"\(m.raw)\": unsupported type \(m.type.rawValue)")
-    }
-  }
-}
-
-extension BuildSession {
-  /// The host path of `source` in the context at `context`, as the kernel resolves it inside the context
-  /// (openat2(RESOLVE_IN_ROOT)), for a bind mount the runtime makes by path: the context is hostile, and a link of
-  /// it that a resolver of ours would give up on (a loop, a chain of more than 40) must not hand the runtime a path
-  /// through that link, which the host would follow out of the context. The path is the one of the object opened
-  /// (`/proc/self/fd/N`'s target); missing is a source not found.
-  static func contextPath(_ source: String, in context: URL, for m: RunMount) throws(BuildError) -> String {
-    do throws(LayerFSError) {
-      let root = try FileOps.openRoot(context.path)
-      defer { close(root) }
-      let fd = try FileOps.openPath(ScopedPath.clean(source), inRoot: root)
-      defer { close(fd) }
-      guard let path = ScopedPath.readLink("/proc/self/fd/\(fd)") else {
-        throw .io(operation: "readlink", path: source, errno: errno)
-      }
-      return path
-    } catch {
-      throw .sourceNotFound(source, instruction: "RUN --mount=\(m.raw)")
     }
   }
 }

@@ -54,10 +54,10 @@ struct CopyOperation: Sendable {
     if clean.isEmpty { return [Source(pattern: pattern, relative: "", isDirectory: true)] }
     if !hasWildcard(clean) {
       if source.isExcluded(clean) { return [] }
-      let host = ScopedPath.resolve(clean, in: root)
-      guard let st = info(clean, in: root) else { return [] }
-      let rel = String(host.path.dropFirst(root.path.count)).trimmingPrefix("/")
-      return [Source(pattern: pattern, relative: String(rel), isDirectory: (st.st_mode & S_IFMT) == S_IFDIR)]
+      guard let found = ScopedPath.resolve(clean, in: root) else { return [] }
+      return [
+        Source(pattern: pattern, relative: found.relative, isDirectory: (found.info.st_mode & S_IFMT) == S_IFDIR)
+      ]
     }
     var current: [String] = [""]
     let parts = clean.split(separator: "/").map(String.init)
@@ -74,27 +74,17 @@ struct CopyOperation: Sendable {
           next.append(base.isEmpty ? part : base + "/" + part)
         }
       }
+      // A link of a hostile context (`a.tar -> /etc/shadow`, or a chain of more links than the kernel follows)
+      // leads to the context's own path or nowhere, never to the host's.
       current = next.filter { rel in
-        guard let st = info(rel, in: root, followLast: false) else { return false }
+        guard let st = ScopedPath.resolve(rel, in: root, followLast: false)?.info else { return false }
         return i == parts.count - 1 || (st.st_mode & S_IFMT) == S_IFDIR
       }
     }
     return current.filter { !source.isExcluded($0) }.map { rel in
-      let isDir = info(rel, in: root).map { ($0.st_mode & S_IFMT) == S_IFDIR } ?? false
+      let isDir = ScopedPath.resolve(rel, in: root).map { ($0.info.st_mode & S_IFMT) == S_IFDIR } ?? false
       return Source(pattern: pattern, relative: rel, isDirectory: isDir)
     }
-  }
-
-  /// What `relative` is in the tree at `root`, as the kernel resolves it inside the tree (openat2(RESOLVE_IN_ROOT)):
-  /// a link of a hostile context (`a.tar -> /etc/shadow`, or a chain of more links than a resolver follows) leads
-  /// to the context's own path or nowhere, never to the host's. nil when it is missing (or loops).
-  private static func info(_ relative: String, in root: URL, followLast: Bool = true) -> stat? {
-    guard let rootfd = try? FileOps.openRoot(root.path) else { return nil }
-    defer { close(rootfd) }
-    guard let fd = try? FileOps.openPath(relative, inRoot: rootfd, followLast: followLast) else { return nil }
-    defer { close(fd) }
-    var st = stat()
-    return fstat(fd, &st) == 0 ? st : nil
   }
 
   /// Gives `body` the files of one source, parents before children. The source is opened inside its root
