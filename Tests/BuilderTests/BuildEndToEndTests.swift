@@ -345,4 +345,25 @@ struct BuildEndToEndTests {
       #expect(try await runImage(e, "mnt:2", ["ls", "/var/cache/app"]).1 == "", "cache contents stay out of the layer")
     }
   }
+
+  /// A base image whose `/w` leads to a host directory through a link its own copy of that path loops on: `WORKDIR
+  /// /w/sub` is made inside the rootfs or not at all, never in the host directory. Before, the builder's resolver
+  /// gave up on the loop and `mkdir -p` followed the path through the link to the host: `sub` appeared there.
+  @Test(.enabled(if: isRoot, "requires root")) func workdirThroughAHostileLinkStaysInTheRootfs() async throws {
+    try await withScratchRoot { scratch in
+      let e = try await env(scratch)
+      let host = try scratch.directory("host-\(UInt32.random(in: 0..<UInt32.max))").path
+      var entries: [TarFixture.Entry] = []
+      var path = ""
+      for part in host.split(separator: "/").dropLast() {
+        path += (path.isEmpty ? "" : "/") + part
+        entries.append(.dir(path))
+      }
+      entries += [.symlink(String(host.dropFirst()), to: host), .symlink("w", to: host)]
+      try TarFixture.write(entries, to: e.context.appendingPathComponent("links.tar").path)
+      try "x".write(to: e.context.appendingPathComponent("f"), atomically: true, encoding: .utf8)
+      _ = try? await Self.build(e, "FROM busybox:latest\nADD links.tar /\nWORKDIR /w/sub\nCOPY f /f\n")
+      #expect(try FileManager.default.contentsOfDirectory(atPath: host).isEmpty, "WORKDIR made a host directory")
+    }
+  }
 }

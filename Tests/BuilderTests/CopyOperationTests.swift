@@ -195,6 +195,56 @@ struct CopyOperationTests {
     }
   }
 
+  /// A hostile context (any client of ckitd uploads one) names a host archive by a link: ADD must read the archive
+  /// inside the context, as Docker does (a link resolves inside the context; one that leads nowhere there is a
+  /// missing source), and never unpack the host's file. `loop.tar -> /<secret's host path>`, with the context's own
+  /// copy of that path a link to itself, is the hole this closes: the builder's own resolver stopped after 40 links
+  /// and handed the host a path through the last, which the host followed to its secret and unpacked. A link to a
+  /// host file, a linked parent directory and a long chain fail the same way; links inside the context still work.
+  @Test(.enabled(if: isRoot, "requires root")) func addReadsArchivesInsideTheContextOnly() async throws {
+    try await withScratchRoot { scratch in
+      let f = try fixture(scratch, files: [:])
+      let marker = "host-secret-\(UUID().uuidString)"
+      let secretDir = try scratch.directory("secret-\(UInt32.random(in: 0..<UInt32.max))")
+      let secret = try TarFixture.write([.file("leaked.txt", marker)], to: secretDir.path + "/secret.tar")
+      try TarFixture.write([.file("inside.txt", "inside")], to: f.ctxDir.path + "/real.tar")
+      let ctxPath = f.ctxDir.path
+      func link(_ name: String, _ target: String) throws {
+        let path = ctxPath + "/" + name
+        try FileManager.default.createDirectory(
+          atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try #require(symlink(target, path) == 0, "symlink \(name)")
+      }
+      try link("direct.tar", secret)
+      try link("parent", secretDir.path)
+      try link("loop.tar", secret)
+      try link(String(secret.dropFirst()), secret)
+      for i in 0..<41 { try link("l\(i).tar", i == 40 ? secret : "l\(i + 1).tar") }
+      try link("abs.tar", "/real.tar")
+      try link("rel.tar", "real.tar")
+      let ctx = try BuildContext(directory: f.ctxDir)
+      for source in ["direct.tar", "parent/secret.tar", "loop.tar", String(secret.dropFirst()), "l0.tar"] {
+        do throws(BuildError) {
+          try await CopyOperation(
+            CopyInstruction(sources: [source], destination: "/x/", isAdd: true), from: .context(ctx)
+          )
+          .apply(to: f.rootfs, workdir: "/")
+          Issue.record("ADD \(source) succeeded")
+        } catch {
+          #expect(error == .sourceNotFound(source, instruction: "ADD"), "\(source): \(error)")
+        }
+        #expect(!FileTree.contains(f.rootfs, marker), "ADD \(source) unpacked the host's archive")
+      }
+      for source in ["abs.tar", "rel.tar"] {
+        try await CopyOperation(
+          CopyInstruction(sources: [source], destination: "/\(source)/", isAdd: true), from: .context(ctx)
+        )
+        .apply(to: f.rootfs, workdir: "/")
+        #expect(FileTree.read(f.rootfs.appendingPathComponent("\(source)/inside.txt")) == "inside", "\(source)")
+      }
+    }
+  }
+
   @Test(.enabled(if: isRoot, "requires root")) func symlinkInRootfsCannotEscape() async throws {
     try await withScratchRoot { scratch in
       let f = try fixture(scratch, files: ["a": "A"])

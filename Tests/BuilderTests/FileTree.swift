@@ -27,6 +27,11 @@ enum FileTree {
     return (e.allObjects as? [String] ?? []).sorted()
   }
 
+  /// Whether a file of the tree at `dir` (links not followed) holds `text`: a leak's check.
+  static func contains(_ dir: URL, _ text: String) -> Bool {
+    manifest(dir).contains { $0.contains(text) }
+  }
+
   /// Names, types, modes, owners, link targets and contents of a tree: what "the same file tree" means.
   static func manifest(_ dir: URL) -> [String] {
     list(dir).map { rel in

@@ -1,3 +1,4 @@
+import Builder
 import ContainerEngine
 import Foundation
 import TestSupport
@@ -8,20 +9,28 @@ import Testing
 /// `POST /build`'s query and its untrusted context; `X-Registry-Auth`.
 @Suite struct BuildRequestTests {
   @Test func queryBecomesOptions() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckitd-ctx-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try "FROM scratch\n".write(to: dir.appendingPathComponent("sub/Dockerfile.dev"), atomically: true, encoding: .utf8)
+    let context = try BuildContext(directory: dir)
     let request = try BuildRequest(query: [
       "dockerfile": ["./sub/Dockerfile.dev"], "t": ["a:1", "b:2"], "buildargs": [#"{"A":"1","B":null}"#],
       "labels": [#"{"l":"v"}"#], "target": ["build"], "nocache": ["1"], "pull": ["true"], "q": ["1"], "rm": ["1"],
       "cachefrom": [#"["x:1"]"#],
     ])
-    let options = request.options(contextRoot: "/ctx")
-    #expect(options.dockerfile == "/ctx/sub/Dockerfile.dev")
+    let options = try request.options(context: context)
+    #expect(options.dockerfile == "sub/Dockerfile.dev" && options.dockerfileText == "FROM scratch\n")
     #expect(options.tags == ["a:1", "b:2"])
     #expect(options.buildArgs == ["A": "1"])
     #expect(options.labels == ["l": "v"])
     #expect(options.target == "build")
     #expect(options.noCache && options.pull && request.quiet)
     #expect(options.cacheFrom == ["x:1"])
-    #expect(options.context == .directory("/ctx"))
+    #expect(options.context == .directory(context.root.path))
+    #expect(throws: EngineError.invalidArgument("Cannot locate specified Dockerfile: Dockerfile")) {
+      try BuildRequest(query: [:]).options(context: context)
+    }
     let defaults = try BuildRequest(query: ["nocache": ["0"], "pull": [""]])
     #expect(defaults.dockerfile == "Dockerfile" && !defaults.noCache && !defaults.pull && !defaults.quiet)
   }

@@ -90,6 +90,24 @@ def test_stream_waits_for_the_start(container):
     assert c.wait(timeout=60)["StatusCode"] == 0
 
 
+@pytest.mark.parametrize("leave", ["close frame", "connection dropped"])
+def test_leaving_closes_the_stdin_of_a_container_started_attached(container, leave):
+    """A container started with the websocket attached to its stdin (create, attach, start: how a client runs one
+    with `StdinOnce`): when the client leaves, by its close frame or by dropping the connection, the container's
+    stdin is closed, as dockerd closes a `StdinOnce` container's, so `cat` reads its end and exits."""
+    c = container("cat", stdin_open=True)
+    ws = connect(f"/v1.47/containers/{c.id}/attach/ws?stream=1&stdin=1&stdout=1&stderr=1")
+    c.start()
+    ws.send_binary(b"before leaving\n")
+    assert joined(frames(ws, until=lambda b: b"before leaving\n" in b)) == b"before leaving\n"
+    if leave == "close frame":
+        ws.close()
+    else:
+        ws.sock.shutdown(socket.SHUT_RDWR)
+        ws.sock.close()
+    assert c.wait(timeout=30)["StatusCode"] == 0
+
+
 def test_refusals(container):
     path = os.environ["DOCKER_HOST"][len("unix://"):]
 

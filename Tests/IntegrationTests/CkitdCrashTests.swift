@@ -42,21 +42,7 @@ struct CkitdCrashTests {
         "run", "--name", "filled", env.image, "dd", "if=/dev/urandom", "of=/filled", "bs=1M", "count=48",
       ])
       #expect(run.status == 0, "\(run.stderr)")
-      let daemon = try #require(d.pid, "ckitd's pid")
-      // The container's 48 MiB file in its writable layer: the commit reads it to write the layer.
-      let found = try Command.run([
-        "find", env.scratch.path.path, "-path", "*upper*", "-name", "filled", "-size", "+40M",
-      ])
-      let filled = try #require(found.stdout.split(separator: "\n").first.map(String.init), "no upper file: \(found)")
-      // ckitd is killed while its open of that file waits for a fanotify permission answer: mid-commit (the
-      // layer's temporary blob begun, nothing named), whatever the machine's load.
-      let guardian = try BackgroundCommand(["python3", "-c", Self.killAtOpen, filled, String(daemon)])
-      #expect(try await guardian.waitForOutput { $0.contains("ready") }, "fanotify: \(guardian.text)")
-      let first = try d.dockerInBackground(["commit", "filled", "filled:1"])
-      #expect(try await guardian.waitForOutput { $0.contains("killed") }, "\(guardian.text)\(first.text)")
-      _ = d.stop(signal: SIGKILL)
-      _ = first.stop()
-      _ = guardian.stop()
+      try await Self.killMidCommit(env, d, container: "filled", file: "filled", reference: "filled:1")
 
       try await d.start()
       try await Self.expectStoreClean(env, d)
@@ -69,6 +55,68 @@ struct CkitdCrashTests {
       #expect(try d.docker(["rm", "filled"]).status == 0)
       try await Self.expectStoreClean(env, d)
     }
+  }
+
+  /// `kill -9` of ckitd while it commits a running container: the commit froze it, and nothing thawed it. Started
+  /// again, ckitd thaws it (the commit's mark says whose freeze it was, and that process is gone): it is not
+  /// paused, it still runs and serves an exec; a container paused by `docker pause` stays paused.
+  @Test func commitOfARunningContainerKilledThenThawed() async throws {
+    try await CkitdDaemon.with { env, d in
+      let run = try d.docker([
+        "run", "-d", "--name", "busy", env.image, "sh", "-c",
+        "dd if=/dev/urandom of=/filled bs=1M count=48 && touch /done && exec sleep 3600",
+      ])
+      #expect(run.status == 0, "\(run.stderr)")
+      #expect(try d.docker(["run", "-d", "--name", "held", env.image, "sleep", "3600"]).status == 0)
+      #expect(try d.docker(["pause", "held"]).status == 0)
+      let written = try await eventuallyValue { () -> Bool? in
+        try d.docker(["exec", "busy", "test", "-f", "/done"]).status == 0 ? true : nil
+      }
+      try #require(written == true, "the container's file was not written")
+      let id = try d.docker(["inspect", "--format", "{{.Id}}", "busy"]).stdout.trimmingCharacters(
+        in: .whitespacesAndNewlines)
+      try await Self.killMidCommit(env, d, container: "busy", file: "filled", reference: "busy:1")
+      // Killed while the container was frozen for the commit: its mark is there.
+      let mark = env.scratch.path.appendingPathComponent("containers/\(id)/commit-pause").path
+      #expect(FileManager.default.fileExists(atPath: mark))
+
+      try await d.start()
+      func state(_ name: String, _ field: String) throws -> String {
+        try d.docker(["inspect", "--format", "{{.State.\(field)}}", name]).stdout
+      }
+      #expect(try state("busy", "Paused") == "false\n")
+      #expect(try state("busy", "Running") == "true\n")
+      let exec = try Command.run(
+        ["timeout", "30", "docker", "exec", "busy", "echo", "alive"], check: false,
+        environment: d.dockerEnvironment)
+      #expect(exec.stdout == "alive\n", "\(exec.status) \(exec.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: mark))
+      #expect(try state("held", "Paused") == "true\n", "a container the user paused was thawed")
+      #expect(try d.docker(["unpause", "held"]).status == 0)
+      #expect(try d.docker(["rm", "-f", "busy", "held"]).status == 0)
+      try await Self.expectStoreClean(env, d)
+    }
+  }
+
+  /// Commits `container` as `reference` and SIGKILLs ckitd while the commit's open of `file` (a file of more than
+  /// 40 MiB in the container's writable layer, which the commit reads to write the layer) waits for a fanotify
+  /// permission answer: mid-commit (the layer's temporary blob begun, nothing named), whatever the machine's load.
+  /// Returns with ckitd and the client gone.
+  static func killMidCommit(
+    _ env: CkitSeedTests.Env, _ d: CkitdDaemon, container: String, file: String, reference: String
+  ) async throws {
+    let daemon = try #require(d.pid, "ckitd's pid")
+    let found = try Command.run([
+      "find", env.scratch.path.path, "-path", "*upper*", "-name", file, "-size", "+40M",
+    ])
+    let path = try #require(found.stdout.split(separator: "\n").first.map(String.init), "no upper file: \(found)")
+    let guardian = try BackgroundCommand(["python3", "-c", Self.killAtOpen, path, String(daemon)])
+    #expect(try await guardian.waitForOutput { $0.contains("ready") }, "fanotify: \(guardian.text)")
+    let first = try d.dockerInBackground(["commit", container, reference])
+    #expect(try await guardian.waitForOutput { $0.contains("killed") }, "\(guardian.text)\(first.text)")
+    _ = d.stop(signal: SIGKILL)
+    _ = first.stop()
+    _ = guardian.stop()
   }
 
   /// A fanotify permission watch on the file `argv[1]`: the first open of it by the process `argv[2]` is held

@@ -125,4 +125,51 @@ struct CkitdRobustnessTests {
       #expect(try RawSocket.status(RawSocket.exchange(d.socket, RawSocket.request("GET", "/_ping"))) == 200)
     }
   }
+
+  /// A hostile build context through `POST /build` (raw: the docker CLI resolves a linked Dockerfile on its own
+  /// side): its links name files of ckitd's host. Each resolves inside the context, as dockerd's do, so the host's
+  /// file is never read: `Dockerfile -> <host file>` is dockerd's `Cannot locate specified Dockerfile` (ckitd read
+  /// the host's file, and its parse error quoted it), and `ADD loop.tar` (a link to a host archive whose path in
+  /// the context is a link to itself) is a missing source (ckitd unpacked the host's archive into the image). A
+  /// link that stays in the context still works.
+  @Test func buildContextLinksStayInsideTheContext() async throws {
+    try await CkitdDaemon.with { env, d in
+      let marker = "hostsecret\(UInt64.random(in: 0..<UInt64.max))"
+      let host = try env.scratch.directory("host-\(UInt32.random(in: 0..<UInt32.max))").path
+      try "\(marker) line\n".write(toFile: host + "/secret.txt", atomically: true, encoding: .utf8)
+      try TarFixture.write([.file("leaked.txt", marker)], to: host + "/secret.tar")
+      /// POSTs a context of `entries` (with the parents of the self-link of `host`'s archive) and returns the answer.
+      func build(_ tag: String, _ entries: [TarFixture.Entry]) throws -> String {
+        var parents: [TarFixture.Entry] = []
+        var path = ""
+        for part in host.split(separator: "/") {
+          path += (path.isEmpty ? "" : "/") + part
+          parents.append(.dir(path))
+        }
+        let selfLink = TarFixture.Entry.symlink(String(host.dropFirst()) + "/secret.tar", to: host + "/secret.tar")
+        let tar = try TarFixture.write(parents + [selfLink] + entries, to: host + "/context-\(tag).tar")
+        let body = [UInt8](try Data(contentsOf: URL(fileURLWithPath: tar)))
+        let head =
+          "POST /build?t=\(tag)%3A1 HTTP/1.1\r\nHost: ckitd\r\nContent-Type: application/x-tar\r\n"
+          + "Content-Length: \(body.count)\r\n\r\n"
+        return try RawSocket.exchange(d.socket, Array(head.utf8) + body, timeout: 60)
+      }
+      let linkedDockerfile = try build("linkeddockerfile", [.symlink("Dockerfile", to: host + "/secret.txt")])
+      #expect(!linkedDockerfile.lowercased().contains(marker), "\(linkedDockerfile)")
+      #expect(linkedDockerfile.contains("Cannot locate specified Dockerfile: Dockerfile"), "\(linkedDockerfile)")
+      let add = try build(
+        "linkedarchive",
+        [.file("Dockerfile", "FROM scratch\nADD loop.tar /x/\n"), .symlink("loop.tar", to: host + "/secret.tar")])
+      #expect(add.contains(#"ADD: source \"loop.tar\" not found in build context"#), "\(add)")
+      #expect(!add.contains("Successfully built"), "\(add)")
+      #expect(try d.docker(["image", "inspect", "linkedarchive:1"]).status != 0)
+      let inside = try build(
+        "insidelink",
+        [
+          .file("Dockerfile", "FROM scratch\nCOPY ok.txt /\n"), .dir("sub"), .file("sub/in.txt", "inside"),
+          .symlink("ok.txt", to: "/sub/in.txt"),
+        ])
+      #expect(inside.contains("Successfully built"), "\(inside)")
+    }
+  }
 }

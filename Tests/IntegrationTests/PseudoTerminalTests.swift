@@ -1,6 +1,7 @@
 import Foundation
-import TestSupport
 import Testing
+
+@testable import TestSupport
 
 /// The terminal harness itself (`PseudoTerminal`), with the host's shell: what the terminal tests rely on (a
 /// controlling terminal of the given size, keys in, text out, the real exit status, no process left behind) must
@@ -23,6 +24,24 @@ import Testing
     #expect(!screen.contains("\u{1b}") && !screen.contains("\r"), "\(screen)")
     try term.type("exit 7\r")
     #expect(await term.exitStatus() == 7, "\(term.report())")
+  }
+
+  /// `type` after `close` throws and writes nothing, even when the master's old number names another descriptor
+  /// (here a pipe put there on purpose, as any later open may do): before, the keys went into that pipe. The pipe
+  /// takes the number only if it is free (F_DUPFD: the lowest free one from there), never another test's; taken
+  /// meanwhile by another, the throw is all that is checked.
+  @Test func typeAfterCloseThrowsAndWritesNowhere() throws {
+    // The pipe first, so that it does not take the master's number itself once that is free.
+    var ends: [Int32] = [-1, -1]
+    try #require(pipe(&ends) == 0 && fcntl(ends[0], F_SETFL, O_NONBLOCK) == 0)
+    let term = try PseudoTerminal(["cat"])
+    term.close()
+    let reused = fcntl(ends[1], F_DUPFD_CLOEXEC, term.master)
+    defer { for fd in ends + [reused] where fd >= 0 { close(fd) } }
+    let error = #expect(throws: (any Error).self) { try term.type("leaked\r") }
+    #expect("\(error.map { "\($0)" } ?? "")".contains("write to the terminal"), "\(String(describing: error))")
+    var buffer = [UInt8](repeating: 0, count: 64)
+    #expect(read(ends[0], &buffer, buffer.count) == -1 && errno == EAGAIN, "the keys went to another descriptor")
   }
 
   @Test func aSignalEndsTheProgramWithItsStatusAndCloseEndsOneThatRunsOn() async throws {

@@ -26,7 +26,9 @@ public final class PseudoTerminal: Sendable {
   /// The program's pid (the session leader; `setsid --ctty` execs it in place).
   public let pid: pid_t
   /// The pty's master, non-blocking: reads never wait, and what is not there yet is read on the next look.
-  private let master: Int32
+  /// Its number outlives ``close()``, and may then name any descriptor the process opens next: it is used only
+  /// under `state`'s lock, while `closed` is false.
+  let master: Int32
   private let waiter: ProcessExit
   private struct State {
     /// Everything read from the master so far (the last `limit` bytes).
@@ -72,20 +74,25 @@ public final class PseudoTerminal: Sendable {
     waiter = ProcessExit(pid: pid, reaps: true)
   }
 
-  /// Types `text` as keys (`"\r"` is Enter, `"\u{10}"` ctrl-p).
+  /// Types `text` as keys (`"\r"` is Enter, `"\u{10}"` ctrl-p). After ``close()`` it throws (EBADF) and writes
+  /// nothing: the master's number may name another descriptor by then.
   public func type(_ text: String) throws {
     var bytes = Array(text.utf8)[...]
     let clock = ContinuousClock()
     let deadline = clock.now + .seconds(5)
     while !bytes.isEmpty {
-      let n = bytes.withUnsafeBytes { Glibc.write(master, $0.baseAddress, $0.count) }
+      let (n, error) = try state.withLock { st throws(SystemError) in
+        guard !st.closed else { throw SystemError(call: "write to the terminal", errno: EBADF) }
+        let n = bytes.withUnsafeBytes { Glibc.write(master, $0.baseAddress, $0.count) }
+        return (n, n < 0 ? errno : 0)
+      }
       if n > 0 {
         bytes = bytes.dropFirst(n)
         continue
       }
       // A full input queue (the program reads nothing): the bytes not taken are an error after a while.
-      guard n < 0, errno == EAGAIN || errno == EINTR, clock.now < deadline else {
-        throw SystemError(call: "write to the terminal", errno: n < 0 ? errno : EIO)
+      guard n < 0, error == EAGAIN || error == EINTR, clock.now < deadline else {
+        throw SystemError(call: "write to the terminal", errno: n < 0 ? error : EIO)
       }
       _ = drain()
       Thread.sleep(forTimeInterval: 0.01)

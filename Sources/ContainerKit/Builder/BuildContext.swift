@@ -90,12 +90,35 @@ public struct BuildContext: Sendable {
     }
   }
 
-  /// The context's `.dockerignore`, read by the parser's matcher (moby/patternmatcher's rules).
+  /// The Dockerfile at `path` (relative to the context root), for a daemon that received the context: read as
+  /// the context sees it, never from the host. The context is hostile (any client uploads one): every component,
+  /// links included, resolves inside it (openat2(RESOLVE_IN_ROOT)), so `Dockerfile -> /etc/shadow` names the
+  /// context's own `/etc/shadow` (missing) and the host's is never read; a FIFO or device is refused unopened,
+  /// and more than 16 MiB is refused. nil when it is missing there.
+  public func dockerfile(_ path: String) throws(BuildError) -> String? {
+    try readFile(path, what: path).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// File `path` of the context at `root`, resolved inside it (`FileOps.readRegularFile(inRoot:)`); nil when
+  /// missing. Errors name `what`.
+  private static func readFile(_ path: String, in root: URL, what: String) throws(BuildError) -> [UInt8]? {
+    do throws(LayerFSError) {
+      return try FileOps.readRegularFile(inRoot: root.path, path, limit: 16 << 20)
+    } catch {
+      throw .contextUnreadable(what, reason: error.description)
+    }
+  }
+
+  private func readFile(_ path: String, what: String) throws(BuildError) -> [UInt8]? {
+    try Self.readFile(path, in: root, what: what)
+  }
+
+  /// The context's `.dockerignore`, read inside the context as the Dockerfile is (a link to a host file is not
+  /// followed out of it), by the parser's matcher (moby/patternmatcher's rules).
   static func loadIgnore(_ root: URL) throws(BuildError) -> DockerIgnore {
-    let url = root.appendingPathComponent(".dockerignore")
+    let bytes = try readFile(".dockerignore", in: root, what: ".dockerignore")
     do {
-      guard let data = FileManager.default.contents(atPath: url.path) else { return try DockerIgnore(patterns: []) }
-      return try DockerIgnore(parsing: String(decoding: data, as: UTF8.self))
+      return try DockerIgnore(parsing: String(decoding: bytes ?? [], as: UTF8.self))
     } catch {
       throw .invalidInstruction(".dockerignore", reason: error.description)
     }

@@ -91,7 +91,11 @@ extension BuildSession {
       if m.from != nil {
         throw .invalidInstruction("RUN --mount", reason: "\"\(m.raw)\": bind from a stage is not supported")
       }
-      let src = ScopedPath.resolve(m.source ?? "/", in: context)
+      // The runtime mounts by path: the one of the object the kernel resolved inside the (hostile) context, never
+      // one through a link the host would follow out of it.
+      guard let src = ScopedPath.resolve(ScopedPath.clean(m.source ?? "/"), in: context) else {
+        throw .sourceNotFound(m.source ?? "/", instruction: "RUN --mount=\(m.raw)")
+      }
       return RunRequest.Mount(kind: .bind, source: src.path, target: target, readOnly: m.readOnly)
     case .tmpfs:
       return RunRequest.Mount(kind: .tmpfs, target: target)

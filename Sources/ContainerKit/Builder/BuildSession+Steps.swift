@@ -1,5 +1,6 @@
 import DockerfileParser
 import Foundation
+import LayerFS
 import OCI
 
 extension BuildSession {
@@ -81,9 +82,12 @@ extension BuildSession {
     let id = "ckit-build-\(UUID().uuidString.prefix(12).lowercased())"
     let m = try await storage.mount(state, id: id)
     do {
-      if let wd = state.config.config?.workingDir, wd != "/" {
-        let dir = ScopedPath.resolve(wd, in: m.rootfs)
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+      if let wd = state.config.config?.workingDir, wd != "/", let root = try? FileOps.openRoot(m.rootfs.path) {
+        // Made inside the rootfs by LayerFS's in-root `mkdir -p` (as COPY's destination): a hostile image's links
+        // lead into it, never to the host, whatever their number.
+        defer { close(root) }
+        let components = ScopedPath.clean(wd).split(separator: "/").map { Array($0.utf8) }
+        if let dir = try? FileOps.makeDirectories(components, inRoot: root, display: m.rootfs.path) { close(dir) }
       }
       try await body(m)
       var next = try await storage.commit(m, onto: state, createdBy: createdBy)

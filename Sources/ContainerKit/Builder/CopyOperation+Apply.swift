@@ -43,12 +43,7 @@ extension CopyOperation {
         try await copy(s, as: ".", into: dir, tree: tree)
         continue
       }
-      if instruction.isAdd, let top = try entries(of: s).first, LayerUnpacker.isArchive(top.path) {
-        let dir = try makeDirectories(dest, in: root, owner: created)
-        defer { close(dir) }
-        try extractArchive(top.path, into: dir, what: s.pattern)
-        continue
-      }
+      if instruction.isAdd, try extractArchive(s, to: dest, in: root, owner: created) { continue }
       let destIsDir = endsWithSlash || root.isDirectory(dest)
       let name = s.relative.split(separator: "/").last.map(String.init) ?? s.pattern
       let components = dest.split(separator: "/").map(String.init)
@@ -123,17 +118,31 @@ extension CopyOperation {
     }
   }
 
-  /// ADD of a local archive: unpacked by LayerFS's unpacker (the one every extraction goes through) into the
-  /// directory open as `dir`, owners and modes kept. Whiteout names are ordinary files here: Docker extracts an
-  /// ADD source as `tar -x` would.
-  private func extractArchive(_ path: String, into dir: Int32, what: String) throws(BuildError) {
-    do throws(LayerFSError) {
-      let fd = try FileOps.open(path, O_RDONLY)
-      defer { close(fd) }
-      _ = try LayerUnpacker.unpackSync(
-        fd: fd, displayName: what, into: "/proc/self/fd/\(dir)", options: UnpackOptions(whiteouts: .keep))
-    } catch {
-      throw .archive(what, reason: error.description)
+  /// ADD of a local archive: unpacked by LayerFS's unpacker (the one every extraction goes through) into `dest`,
+  /// owners and modes kept; false (nothing made) when `s` is not a regular file holding an archive. Whiteout names
+  /// are ordinary files here: Docker extracts an ADD source as `tar -x` would.
+  ///
+  /// The context is hostile (any client of ckitd uploads one): the archive is the object `entries(of:)` resolved
+  /// inside the context and read through its descriptor, so `a.tar -> /etc/shadow` (or a link chain longer than a
+  /// resolver follows, or a linked parent directory) reads the context's own path or fails as missing, never the
+  /// host's file. Only a regular file is probed: opening a FIFO would wait forever.
+  private func extractArchive(_ s: Source, to dest: String, in root: Root, owner: (uid: UInt32, gid: UInt32))
+    throws(BuildError) -> Bool
+  {
+    try entries(of: s) { (entries) throws(BuildError) -> Bool in
+      let top = entries[0]
+      guard (top.info.st_mode & S_IFMT) == S_IFREG, LayerUnpacker.isArchive(top.path) else { return false }
+      let dir = try makeDirectories(dest, in: root, owner: owner)
+      defer { close(dir) }
+      do throws(LayerFSError) {
+        let fd = try FileOps.open(top.path, O_RDONLY | O_NOCTTY)
+        defer { close(fd) }
+        _ = try LayerUnpacker.unpackSync(
+          fd: fd, displayName: s.pattern, into: "/proc/self/fd/\(dir)", options: UnpackOptions(whiteouts: .keep))
+      } catch {
+        throw .archive(s.pattern, reason: error.description)
+      }
+      return true
     }
   }
 }

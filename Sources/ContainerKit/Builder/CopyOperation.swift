@@ -1,5 +1,6 @@
 import DockerfileParser
 import Foundation
+import LayerFS
 import LinuxSystem
 import OCI
 
@@ -53,11 +54,10 @@ struct CopyOperation: Sendable {
     if clean.isEmpty { return [Source(pattern: pattern, relative: "", isDirectory: true)] }
     if !hasWildcard(clean) {
       if source.isExcluded(clean) { return [] }
-      let host = ScopedPath.resolve(clean, in: root)
-      var st = stat()
-      guard stat(host.path, &st) == 0 else { return [] }
-      let rel = String(host.path.dropFirst(root.path.count)).trimmingPrefix("/")
-      return [Source(pattern: pattern, relative: String(rel), isDirectory: (st.st_mode & S_IFMT) == S_IFDIR)]
+      guard let found = ScopedPath.resolve(clean, in: root) else { return [] }
+      return [
+        Source(pattern: pattern, relative: found.relative, isDirectory: (found.info.st_mode & S_IFMT) == S_IFDIR)
+      ]
     }
     var current: [String] = [""]
     let parts = clean.split(separator: "/").map(String.init)
@@ -74,30 +74,40 @@ struct CopyOperation: Sendable {
           next.append(base.isEmpty ? part : base + "/" + part)
         }
       }
+      // A link of a hostile context (`a.tar -> /etc/shadow`, or a chain of more links than the kernel follows)
+      // leads to the context's own path or nowhere, never to the host's.
       current = next.filter { rel in
-        var st = stat()
-        guard lstat(root.path + "/" + rel, &st) == 0 else { return false }
+        guard let st = ScopedPath.resolve(rel, in: root, followLast: false)?.info else { return false }
         return i == parts.count - 1 || (st.st_mode & S_IFMT) == S_IFDIR
       }
     }
     return current.filter { !source.isExcluded($0) }.map { rel in
-      var st = stat()
-      let host = ScopedPath.resolve(rel, in: root)
-      let isDir = stat(host.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+      let isDir = ScopedPath.resolve(rel, in: root).map { ($0.info.st_mode & S_IFMT) == S_IFDIR } ?? false
       return Source(pattern: pattern, relative: rel, isDirectory: isDir)
     }
   }
 
-  /// The files of one source, parents before children. A top-level symlink is followed (Docker follows the path
-  /// given); symlinks below are kept as links.
-  func entries(of s: Source) throws(BuildError) -> [Entry] {
-    let root = source.root
-    let top = ScopedPath.resolve(s.relative, in: root)
+  /// Gives `body` the files of one source, parents before children. The source is opened inside its root
+  /// (openat2(RESOLVE_IN_ROOT); a top-level symlink is followed there, as Docker follows the path given in the
+  /// context) and every path handed out starts at that descriptor (`/proc/self/fd/N/...`, valid during `body`):
+  /// what is digested and read is the object that was resolved, never a name the host resolves again. Symlinks
+  /// below the top are kept as links.
+  func entries<T>(of s: Source, _ body: ([Entry]) throws(BuildError) -> T) throws(BuildError) -> T {
+    let top: Int32
+    do throws(LayerFSError) {
+      let root = try FileOps.openRoot(source.root.path)
+      defer { close(root) }
+      top = try FileOps.openPath(s.relative, inRoot: root)
+    } catch {
+      throw .sourceNotFound(s.pattern, instruction: instruction.keyword)
+    }
+    defer { close(top) }
     var st = stat()
-    guard stat(top.path, &st) == 0 else { throw .sourceNotFound(s.pattern, instruction: instruction.keyword) }
-    var out = [Entry(relative: "", path: top.path, info: st)]
-    if s.isDirectory { try walk(top.path, rel: "", contextBase: s.relative, into: &out) }
-    return out
+    guard fstat(top, &st) == 0 else { throw .io(path: s.pattern, errno: errno) }
+    let path = "/proc/self/fd/\(top)"
+    var out = [Entry(relative: "", path: path, info: st)]
+    if (st.st_mode & S_IFMT) == S_IFDIR { try walk(path, rel: "", contextBase: s.relative, into: &out) }
+    return try body(out)
   }
 
   private func walk(_ dir: String, rel: String, contextBase: String, into out: inout [Entry]) throws(BuildError) {
@@ -122,18 +132,20 @@ struct CopyOperation: Sendable {
     var h = DigestHasher()
     for s in sources {
       h.update(Array("source \(s.pattern) \(s.relative) \(s.isDirectory)\n".utf8))
-      for e in try entries(of: s) {
-        let st = e.info
-        let type = st.st_mode & S_IFMT
-        var line = "\(e.relative)\0\(type)\0\(st.st_mode & 0o7777)\0\(st.st_uid):\(st.st_gid)\0"
-        if type == S_IFLNK {
-          line += ScopedPath.readLink(e.path) ?? ""
-        } else if type == S_IFREG {
-          line += "\(st.st_size)\0" + (try Self.fileDigest(e.path)).description
-        } else if type == S_IFCHR || type == S_IFBLK {
-          line += "\(st.st_rdev)"
+      try entries(of: s) { (entries) throws(BuildError) in
+        for e in entries {
+          let st = e.info
+          let type = st.st_mode & S_IFMT
+          var line = "\(e.relative)\0\(type)\0\(st.st_mode & 0o7777)\0\(st.st_uid):\(st.st_gid)\0"
+          if type == S_IFLNK {
+            line += ScopedPath.readLink(e.path) ?? ""
+          } else if type == S_IFREG {
+            line += "\(st.st_size)\0" + (try Self.fileDigest(e.path)).description
+          } else if type == S_IFCHR || type == S_IFBLK {
+            line += "\(st.st_rdev)"
+          }
+          h.update(Array((line + "\n").utf8))
         }
-        h.update(Array((line + "\n").utf8))
       }
     }
     return h.finalize()

@@ -1,34 +1,26 @@
 import Foundation
+import LayerFS
 
-/// Resolves a path inside a root directory the way the container will see it: symlinks are followed relative to
-/// the root, `..` never climbs above it (like `securejoin` in runc and BuildKit). COPY destinations and `--from`
-/// sources go through here, so a symlink in an image can never make the builder write or read outside its rootfs.
+/// Paths inside a root directory (a build context, a stage's or an image's rootfs) the way the container will see
+/// them. The tree is hostile, so the kernel resolves them (openat2(RESOLVE_IN_ROOT)): symlinks are followed
+/// relative to the root, `..` never climbs above it, a loop or a chain of more than 40 links is an error, never
+/// a path through a link the host would then follow out of the tree.
 enum ScopedPath {
-  /// The host path for `path` (absolute or relative, inside `root`), with every symlink component resolved.
-  /// The last component is followed too unless `followLast` is false (a COPY onto a symlink replaces it).
-  static func resolve(_ path: String, in root: URL, followLast: Bool = true) -> URL {
-    var resolved: [String] = []
-    var pending = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-    var hops = 0
-    while !pending.isEmpty {
-      let c = pending.removeFirst()
-      if c == "." { continue }
-      if c == ".." {
-        if !resolved.isEmpty { resolved.removeLast() }
-        continue
-      }
-      let candidate = resolved + [c]
-      let host = root.path + "/" + candidate.joined(separator: "/")
-      let isLast = pending.isEmpty
-      if (!isLast || followLast), hops < 40, let target = readLink(host) {
-        hops += 1
-        if target.hasPrefix("/") { resolved = [] }
-        pending = target.split(separator: "/", omittingEmptySubsequences: true).map(String.init) + pending
-        continue
-      }
-      resolved = candidate
-    }
-    return resolved.isEmpty ? root : root.appendingPathComponent(resolved.joined(separator: "/"))
+  /// What `path` resolved inside `root` is: the host path of the object the kernel found (its descriptor's
+  /// `/proc/self/fd/N` target), that path relative to the root, and its `stat`. The last component is followed
+  /// unless `followLast` is false. nil when it is missing, loops, or leaves the tree's mount.
+  static func resolve(_ path: String, in root: URL, followLast: Bool = true) -> (
+    path: String, relative: String, info: stat
+  )? {
+    guard let rootfd = try? FileOps.openRoot(root.path) else { return nil }
+    defer { close(rootfd) }
+    guard let fd = try? FileOps.openPath(path, inRoot: rootfd, followLast: followLast) else { return nil }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0, let top = readLink("/proc/self/fd/\(rootfd)"),
+      let host = readLink("/proc/self/fd/\(fd)"), host == top || host.hasPrefix(top == "/" ? "/" : top + "/")
+    else { return nil }
+    return (host, String(host.dropFirst(top.count).drop { $0 == "/" }), st)
   }
 
   /// `filepath.Clean`, with any leading `/` dropped: COPY sources and WORKDIR paths are cleaned lexically before

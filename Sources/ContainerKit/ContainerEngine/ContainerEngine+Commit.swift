@@ -5,7 +5,8 @@ import OCI
 extension ContainerEngine {
   /// docker commit: a new image of the container's filesystem over its image's, with `options`' author, message
   /// and config changes; returns the image's ID. A running container is paused meanwhile unless `options.pause`
-  /// is false. The container must have run once (it has no filesystem before).
+  /// is false; if this process dies before it thaws it, the next `sweep` does (`CommitPause`). The container must
+  /// have run once (it has no filesystem before).
   @discardableResult
   public func commit(_ reference: String, options: CommitOptions = CommitOptions()) async throws(EngineError)
     -> String
@@ -16,15 +17,28 @@ extension ContainerEngine {
       var scratch = ImageConfiguration.ContainerConfig()
       try CommitChanges.apply(options.changes, to: &scratch)
       let freeze = options.pause && store.status(record).phase == .running
-      if freeze { try await pause(record.id) }
+      // Marked before the freeze, cleared after the thaw: a committer killed in between leaves the mark, and the
+      // next sweep thaws the container (`CommitPause`).
+      let marks = CommitPause(root: root)
+      if freeze {
+        try marks.mark(record.id)
+        do { try await pause(record.id) } catch {
+          marks.clear(record.id)
+          throw error
+        }
+      }
+      let thaw = { () async in
+        guard freeze, (try? await unpause(record.id)) != nil else { return }
+        marks.clear(record.id)
+      }
       do {
         let id = try await engine.commit(
           record, reference: options.reference, message: options.message, author: options.author,
           changes: options.changes)
-        if freeze { try? await unpause(record.id) }
+        await thaw()
         return id
       } catch {
-        if freeze { try? await unpause(record.id) }
+        await thaw()
         throw error
       }
     }

@@ -218,7 +218,8 @@ public struct ContainerEngine: Sendable {
     }
   }
 
-  /// Releases what containers whose monitor died (kill -9, reboot) still hold.
+  /// Releases what containers whose monitor died (kill -9, reboot) still hold, and thaws the containers a commit
+  /// froze whose committing process died before thawing them (`kill -9` mid-commit).
   public func sweep() async { await lifecycle.sweep() }
 
   /// Runs `body`, passing the engine's errors on and keeping anything else whole as the cause of an

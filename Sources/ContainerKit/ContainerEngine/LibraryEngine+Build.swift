@@ -31,7 +31,14 @@ extension LibraryEngine {
       throw EngineError.invalidArgument("unable to prepare context: \(error.description)")
     }
     defer { context.discard() }
-    let text = try options.dockerfileText ?? Self.dockerfileText(options.dockerfile, context: context.root)
+    let text: String
+    if let given = options.dockerfileText {
+      text = given
+    } else if case .tarStream = options.context {
+      text = try Self.dockerfileText(options.dockerfile, received: context)
+    } else {
+      text = try Self.dockerfileText(options.dockerfile, context: context.root)
+    }
     let storage = StoreBuildStorage(store: store, pull: pull)
     let runtime = ContainerRuntime.detectingCgroups(
       root: root.path + "/build-run", cgroupParent: configuration.cgroupParent)
@@ -79,6 +86,20 @@ extension LibraryEngine {
     throw EngineError.invalidArgument(
       "unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat \(candidates[0]): no such file or directory"
     )
+  }
+
+  /// The Dockerfile of a context received as a stream (`build - < context.tar`): a file of the archive (`-f`
+  /// relative to it; default `Dockerfile`, else `dockerfile`), read inside it by `BuildContext.dockerfile`, as
+  /// dockerd does: a stream is untrusted, so its `Dockerfile -> /etc/shadow` is never read from the host.
+  static func dockerfileText(_ file: String?, received context: BuildContext) throws -> String {
+    for name in file.map({ [$0] }) ?? ["Dockerfile", "dockerfile"] {
+      let text: String?
+      do { text = try context.dockerfile(name) } catch {
+        throw EngineError.underlying(context: "unable to prepare context", cause: error)
+      }
+      if let text { return text }
+    }
+    throw EngineError.invalidArgument("Cannot locate specified Dockerfile: \(file ?? "Dockerfile")")
   }
 
   /// `reference` as Docker names it in a tag event: short, with its tag (`busybox:latest`).

@@ -266,6 +266,18 @@ package struct Lifecycle {
     try store.save(latest)
   }
 
+  /// Thaws `record` if a commit froze it and died before thawing it (its `CommitPause` mark's process is gone);
+  /// the mark is removed once the container is thawed or no longer paused.
+  package func thawInterruptedCommit(_ record: ContainerRecord) async {
+    let marks = CommitPause(root: root)
+    guard marks.isOrphaned(record.id) else { return }
+    if store.status(record).phase == .paused {
+      guard (try? await freeze(record, false)) != nil else { return }
+      EventJournal(root: root).container("unpause", record)
+    }
+    marks.clear(record.id)
+  }
+
   package func waitForMonitorExit(_ id: String, pid: pid_t, seconds: Double) async -> Bool {
     await MonitorWatch.waitForExit(pid, timeout: seconds)
   }
@@ -324,6 +336,7 @@ package struct Lifecycle {
   /// After a kill -9 of monitors: containers whose monitor is gone but whose resources remain get them released.
   package func sweep() async {
     guard let records = try? store.all() else { return }
+    for r in records { await thawInterruptedCommit(r) }
     for r in records where !store.status(r).isRunning && store.monitorState(r.id)?.Status == "running" {
       try? await cleanup(r, removeIfAuto: true)
     }

@@ -1,9 +1,9 @@
 import Namespaces
 
 /// Facts about a host process read from /proc, used to tell whether a recorded pid is still the container's.
-enum ProcInfo {
+package enum ProcInfo {
   /// Field 22 of /proc/PID/stat (start time in clock ticks since boot), and the state letter (field 3).
-  static func stat(_ pid: Int32) -> (state: Character, startTime: UInt64)? {
+  package static func stat(_ pid: Int32) -> (state: Character, startTime: UInt64)? {
     guard pid > 0, let text = SysFile.read("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else {
       return nil
     }
@@ -30,7 +30,7 @@ enum ProcInfo {
   }
 
   /// Whether `pid` is alive (not a zombie) and is the process that started at `startTime`.
-  static func isAlive(_ pid: Int32, startTime: UInt64) -> Bool {
+  package static func isAlive(_ pid: Int32, startTime: UInt64) -> Bool {
     guard let s = stat(pid) else { return false }
     return s.startTime == startTime && s.state != "Z" && s.state != "X"
   }

@@ -57,11 +57,18 @@ struct BuildRequest: Equatable, Sendable {
     }
   }
 
-  /// The engine's options for a build of the context unpacked at `root`: the Dockerfile by its absolute path there.
-  func options(contextRoot root: String) -> ImageBuildOptions {
-    ImageBuildOptions(
-      context: .directory(root), dockerfile: root + "/" + dockerfile, tags: tags, buildArgs: buildArgs,
-      labels: labels, target: target, noCache: noCache, pull: pull, cacheFrom: cacheFrom)
+  /// The engine's options for a build of the received `context`, with its Dockerfile's text: read inside the
+  /// context (`BuildContext.dockerfile`), as dockerd reads it, so an uploaded `Dockerfile -> /etc/shadow` is never
+  /// read from the host (a path handed to the engine would be). Missing: dockerd's classic builder's words.
+  func options(context: BuildContext) throws(EngineError) -> ImageBuildOptions {
+    let text: String?
+    do { text = try context.dockerfile(dockerfile) } catch {
+      throw .underlying(context: "unable to prepare context", cause: error)
+    }
+    guard let text else { throw .invalidArgument("Cannot locate specified Dockerfile: \(dockerfile)") }
+    return ImageBuildOptions(
+      context: .directory(context.root.path), dockerfile: dockerfile, dockerfileText: text, tags: tags,
+      buildArgs: buildArgs, labels: labels, target: target, noCache: noCache, pull: pull, cacheFrom: cacheFrom)
   }
 
   /// `path` as a path inside the context: leading `./` and `/` dropped (the CLI sends it relative to the context

@@ -21,7 +21,7 @@ enum BuildRoutes {
       defer { upload.discard() }
       let credentials = auths.values.map { (registry: $0.registry(for: ""), auth: $0) }
       try await RegistryAuth.withEngine(engine, credentials: credentials) { engine in
-        try await ProgressResponse.run(engine.build(build.options(contextRoot: upload.root)), on: response) {
+        try await ProgressResponse.run(engine.build(build.options(context: upload.context)), on: response) {
           DockerProgressJSON.build($0, quiet: build.quiet)
         }
       }

@@ -57,6 +57,8 @@ struct Ckitd: AsyncParsableCommand {
           + "--tlsverify --tlscacert --tlscert --tlskey")
     }
     let engine = try ContainerEngine(configuration: engineConfiguration())
+    // What a killed ckitd left: containers whose monitor died, and those its interrupted commit left frozen.
+    await engine.sweep()
     var router = Routes.all(engine: engine)
     router.debug = debug
     let server = APIServer(router: router, tls: tls)

@@ -7,9 +7,12 @@ import NIOWebSocket
 /// handler, so that one input path and one output path serve requests, hijacked streams and websockets alike.
 /// - In: the data of the client's frames become request body parts (a container's stdin); pings are answered.
 /// - Out: each body part (a piece of a container's output) is one frame, binary or text as the API version says.
-/// - Closing handshake: the client's close frame is answered with ours, then the connection closes (the container's
-///   stdin stays open: a client that leaves is no half-close). When the server ends the stream, its close frame
-///   goes first and the connection closes once the client answers, or after `closeTimeout`.
+/// - Closing handshake: the client's close frame is answered with ours, then the connection closes. The client's
+///   close frame, or the connection's end without one, is the end of its stdin (a websocket has no half-close):
+///   the body ends cleanly, so the attach closes the container's stdin as a hijacked attach's half-close does,
+///   and `cat` reads its end, as dockerd closes a `StdinOnce` container's stdin when its attach leaves. When the
+///   server ends the stream, its close frame goes first and the connection closes once the client answers, or
+///   after `closeTimeout`.
 final class WebSocketTunnel: ChannelDuplexHandler, RemovableChannelHandler {
   typealias InboundIn = WebSocketFrame
   typealias InboundOut = HTTPServerRequestPart
@@ -21,6 +24,8 @@ final class WebSocketTunnel: ChannelDuplexHandler, RemovableChannelHandler {
 
   private let opcode: WebSocketOpcode
   private var sentClose = false
+  /// The end of the client's input went up (`endInput`).
+  private var inputEnded = false
 
   init(binary: Bool) { opcode = binary ? .binary : .text }
 
@@ -36,6 +41,7 @@ final class WebSocketTunnel: ChannelDuplexHandler, RemovableChannelHandler {
       context.writeAndFlush(
         wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
     case .connectionClose:
+      endInput(context)
       if !sentClose {
         sentClose = true
         context.write(wrapOutboundOut(closeFrame(context, code: .normalClosure)), promise: nil)
@@ -45,6 +51,20 @@ final class WebSocketTunnel: ChannelDuplexHandler, RemovableChannelHandler {
     default:
       break
     }
+  }
+
+  /// A connection that ends without a close frame ends the input too, before the handlers above learn that the
+  /// connection is gone (which they take as an error, not as the end of stdin).
+  func channelInactive(context: ChannelHandlerContext) {
+    endInput(context)
+    context.fireChannelInactive()
+  }
+
+  /// Passes the end of the client's input up once: the request body's end, as a half-close is on a raw hijack.
+  private func endInput(_ context: ChannelHandlerContext) {
+    guard !inputEnded else { return }
+    inputEnded = true
+    context.fireChannelRead(wrapInboundOut(.end(nil)))
   }
 
   func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

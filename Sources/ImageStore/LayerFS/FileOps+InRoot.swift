@@ -147,6 +147,18 @@ extension FileOps {
     try open(root, CK_O_PATH | O_DIRECTORY)
   }
 
+  /// An `O_PATH` descriptor of `path` of the tree open as `rootfd`, resolved inside it (its links and `..` stay in
+  /// the tree; the last component is followed unless `followLast` is false), for a reader of a hostile tree (a
+  /// build context) that checks what it got (fstat) and then reads that very object through `/proc/self/fd/N`,
+  /// never through a path the host resolves. An empty `path` is the root itself.
+  public static func openPath(_ path: String, inRoot rootfd: Int32, followLast: Bool = true) throws(LayerFSError)
+    -> Int32
+  {
+    try openat2(
+      rootfd, path.isEmpty ? "." : path, flags: CK_O_PATH | (followLast ? 0 : O_NOFOLLOW),
+      resolve: CK_RESOLVE_IN_ROOT | CK_RESOLVE_NO_MAGICLINKS)
+  }
+
   /// An `O_PATH` descriptor of directory `path` of the tree open as `rootfd`, resolved inside it (its links and
   /// `..` stay in the tree); nil when it is missing or not a directory (as the tree sees it).
   public static func openDirectory(_ path: String, inRoot rootfd: Int32) -> Int32? {
