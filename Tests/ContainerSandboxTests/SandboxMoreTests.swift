@@ -144,6 +144,39 @@ struct SandboxMoreTests {
     #expect(SandboxFixture.cgroups(named: ids).isEmpty)
   }
 
+  /// A sandbox's cgroup is made only in the hierarchies it uses (`devices` always, those of its limits), and
+  /// what they enforce still holds: a node of the host's disk made with `mknod` cannot be opened (with no
+  /// `devices` cgroup it reads the disk), forks past the pids limit fail.
+  @Test func cgroupOnlyWhereUsedAndEnforced() async throws {
+    let disk = try #require(Self.hostBlockDevice(), "no block device in /sys/block")
+    let image = try SandboxFixture.image
+    try await Sandbox.withSandbox(image: image, configuration: SandboxFixture.configuration()) { s in
+      let groups = SandboxFixture.cgroups(named: [s.id]).map { $0.split(separator: "/")[3] }
+      #expect(groups == ["devices"])
+      let r = try await s.run(["sh", "-c", "mknod /tmp/disk b \(disk) && head -c 512 /tmp/disk | wc -c"])
+      #expect(r.stderr.contains("Operation not permitted"), "\(r)")
+      #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
+    let limited = SandboxFixture.configuration {
+      $0.memoryLimit = 256 << 20
+      $0.pidsLimit = 8
+    }
+    try await Sandbox.withSandbox(image: image, configuration: limited) { s in
+      let groups = SandboxFixture.cgroups(named: [s.id]).map { $0.split(separator: "/")[3] }
+      #expect(Set(groups) == ["devices", "memory", "pids"])
+      let r = try await s.run(["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 1 & done; wait"])
+      #expect(r.stderr.contains("can't fork"), "\(r)")
+    }
+  }
+
+  /// `MAJOR MINOR` of a disk of the host (a `vd`, `sd` or `nvme` device, else any), from /sys/block.
+  static func hostBlockDevice() -> String? {
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/block")) ?? []).sorted()
+    let disk = names.first { ["vd", "sd", "nvme", "xvd"].contains(where: $0.hasPrefix) } ?? names.first
+    guard let disk, let dev = try? String(contentsOfFile: "/sys/block/\(disk)/dev", encoding: .utf8) else { return nil }
+    return dev.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: ":", with: " ")
+  }
+
   /// A pool hands out warm sandboxes and takes them back reset.
   @Test func poolResetsWhatItTakesBack() async throws {
     let pool = SandboxPool(image: try SandboxFixture.image, configuration: SandboxFixture.configuration(), size: 2)
@@ -183,7 +216,7 @@ struct SandboxMoreTests {
       let pids = ids.compactMap { Self.initPid(root: root, id: $0) }
       #expect(pids.count == 5)
       #expect(SandboxFixture.overlays(below: root).count == 5)
-      #expect(SandboxFixture.cgroups(named: ids).count == 5)
+      #expect(Set(SandboxFixture.cgroups(named: ids).map { String($0.split(separator: "/").last ?? "") }) == Set(ids))
 
       let groups = SandboxFixture.cgroups(named: ids)
       p.signal(SIGKILL)

@@ -82,7 +82,7 @@ extension Sandbox {
   /// children, reaped by the kernel (pid 1 ignores SIGCHLD); those `run` started are reaped by their waiters.
   /// Blocks: on the blocking pool.
   func killAll(but container: Container) throws(SandboxError) {
-    guard let path = container.cgroupPath, let cgroups = host.runtime.cgroups else {
+    guard let path = container.cgroupPath, let cgroups = container.runtime.cgroups else {
       throw .invalidConfiguration("sandbox \(id) has no cgroup")
     }
     let list = { () throws(SandboxError) -> Set<Int32> in

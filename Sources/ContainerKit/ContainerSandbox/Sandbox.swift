@@ -239,7 +239,7 @@ public final class Sandbox: Sendable {
     }
     defer { held?.close() }
     let spec = makeSpec(networkPath: held?.path)
-    let runtime = host.runtime
+    let runtime = host.runtime(for: configuration)
     let pipe = OwnerPipe.make()
     defer { pipe.closeReadEnd() }
     let container: Container
