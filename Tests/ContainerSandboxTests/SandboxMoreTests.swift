@@ -150,7 +150,8 @@ struct SandboxMoreTests {
   @Test func cgroupOnlyWhereUsedAndEnforced() async throws {
     let disk = try #require(Self.hostBlockDevice(), "no block device in /sys/block")
     let image = try SandboxFixture.image
-    try await Sandbox.withSandbox(image: image, configuration: SandboxFixture.configuration()) { s in
+    try await Sandbox.withSandbox(image: image, configuration: SandboxFixture.configuration()) {
+      (s: Sandbox) async throws in
       let groups = SandboxFixture.cgroups(named: [s.id]).map { $0.split(separator: "/")[3] }
       #expect(groups == ["devices"])
       let r = try await s.run(["sh", "-c", "mknod /tmp/disk b \(disk) && head -c 512 /tmp/disk | wc -c"])
@@ -161,11 +162,50 @@ struct SandboxMoreTests {
       $0.memoryLimit = 256 << 20
       $0.pidsLimit = 8
     }
-    try await Sandbox.withSandbox(image: image, configuration: limited) { s in
+    try await Sandbox.withSandbox(image: image, configuration: limited) { (s: Sandbox) async throws in
       let groups = SandboxFixture.cgroups(named: [s.id]).map { $0.split(separator: "/")[3] }
       #expect(Set(groups) == ["devices", "memory", "pids"])
       let r = try await s.run(["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 1 & done; wait"])
       #expect(r.stderr.contains("can't fork"), "\(r)")
+    }
+  }
+
+  /// A closed sandbox's network namespace is handed to the next one (same namespace), with nothing of the first
+  /// left in it: its listening socket went with its processes, loopback is down. A
+  /// sandbox that could change its namespace (CAP_NET_ADMIN: it brings loopback up) neither takes one nor gives its
+  /// own on. Its own root: the pool is per root, and other tests close sandboxes meanwhile.
+  @Test func networkNamespaceHandedOnClean() async throws {
+    try await withScratchRoot { scratch in
+      let config = SandboxConfiguration(root: scratch.path.path + "/netns-root")
+      let image = try SandboxFixture.image
+      let netns = ["readlink", "/proc/self/ns/net"]
+      let sockets = [
+        "sh", "-c", "cat /proc/net/tcp /proc/net/tcp6 | grep -c -v local_address",
+      ]
+      let first = try await Sandbox.withSandbox(image: image, configuration: config) { (s: Sandbox) async throws in
+        _ = try await s.start(["nc", "-l", "-p", "8080"])
+        _ = try await s.start(["sleep", "60"])
+        for _ in 0..<500 where try await s.run(sockets).stdout != "1\n" { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await s.run(sockets).stdout == "1\n")
+        return try await s.run(netns).stdout
+      }
+      try await Sandbox.withSandbox(image: image, configuration: config) { (s: Sandbox) async throws in
+        #expect(try await s.run(netns).stdout == first)
+        #expect(try await s.run(sockets).stdout == "0\n")
+        let lo = try await s.run(["ip", "link", "show", "lo"]).stdout
+        #expect(lo.contains("lo: <LOOPBACK>") && lo.contains("state DOWN"), "\(lo)")
+      }
+      var admin = config
+      admin.capabilities = ["CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_SETUID", "CAP_SETGID"]
+      let changed = try await Sandbox.withSandbox(image: image, configuration: admin) { (s: Sandbox) async throws in
+        #expect(try await s.run(netns).stdout != first)
+        #expect(try await s.run(["ip", "link", "set", "lo", "up"]).exitCode == 0)
+        return try await s.run(netns).stdout
+      }
+      try await Sandbox.withSandbox(image: image, configuration: config) { (s: Sandbox) async throws in
+        #expect(try await s.run(netns).stdout == first)
+        #expect(try await s.run(netns).stdout != changed)
+      }
     }
   }
 

@@ -21,6 +21,8 @@ final class SandboxHost: Sendable {
   let store: ImageStore
   let runtime: ContainerRuntime
   private let images = Mutex<[String: ResolvedImage]>([:])
+  /// Network namespaces of closed sandboxes, for the next ones to join (``SandboxConfiguration/reusesNetworkNamespace``).
+  let networkNamespaces = NetworkNamespacePool()
   /// The runtimes of ``runtime(for:)``, by the v1 controllers their driver uses.
   private let runtimes = Mutex<[[String]: ContainerRuntime]>([:])
 
