@@ -140,8 +140,8 @@ public struct ContainerRuntime: Sendable {
         var st = stat()
         return stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFDIR
       }
-      // Not for a pause init, which runs no program of the image (each exec gets the filter; its check and JIT
-      // per process were a tenth of a sandbox's life), unless its container's processes may hold CAP_SYS_PTRACE
+      // Not for a pause init, which runs no program of the image (each exec gets the filter; its check and JIT in
+      // pid 1 and in one exec were a tenth of a sandbox's life), unless its container's processes may hold CAP_SYS_PTRACE
       // (bit 19), with which they could ptrace it and make system calls outside the filter.
       let ptrace = plan.capabilities.map { $0.bounding & (1 << 19) != 0 } ?? true
       if let profile = spec.linux?.seccomp, !pauseInit || ptrace {
