@@ -262,30 +262,11 @@ public final class Sandbox: Sendable {
     // Pid 1's namespace, to hand on at close: the one it joined or the one the runtime made.
     let networkNamespace = reuses ? (kept ?? Glibc.open("/proc/\(container.pid)/ns/net", O_RDONLY | O_CLOEXEC)) : -1
     kept = nil
-    // Pid 1 is dumpable from its exec until the pause mode's first system calls make it not, before it sleeps in
-    // poll: a `run` in between could reopen its stdin, the owner's pipe, through /proc/1/fd/0. So the sandbox is
-    // not handed out before pid 1 sleeps; it nearly always does by now, and waits on the blocking pool otherwise.
-    let pid = container.pid
-    if Self.isStarting(pid) {
-      await BlockingCall.run {
-        for _ in 0..<200_000 where Self.isStarting(pid) { _ = usleep(50) }
-      }
-    }
     state.withLock {
       $0.ownerPipe = pipe.writeEnd
       $0.networkNamespace = networkNamespace
     }
     return container
-  }
-
-  /// Whether pid 1 `pid` is still on its way to its poll: running or runnable (`R`), or in an uninterruptible wait
-  /// (`D`, a page fault), by field 3 of /proc/PID/stat. Not when it sleeps (`S`: the pause mode's poll, the only
-  /// system call of it that sleeps) or is gone.
-  static func isStarting(_ pid: Int32) -> Bool {
-    guard let stat = SystemFile.readBytes("/proc/\(pid)/stat"), let close = stat.lastIndex(of: UInt8(ascii: ")")),
-      close + 2 < stat.count
-    else { return false }
-    return stat[close + 2] == UInt8(ascii: "R") || stat[close + 2] == UInt8(ascii: "D")
   }
 
   /// The running container, or an error when the sandbox is closed.
