@@ -75,11 +75,14 @@ enum SandboxFixture {
     (try? FileManager.default.contentsOfDirectory(atPath: root + "/images/snapshots/.owners")) ?? []
   }
 
-  /// Cgroup directories of sandboxes in the memory hierarchy (the runtime's parent is shared by all roots): one per
-  /// sandbox, kept across its resets.
+  /// Cgroup directories of sandboxes in every hierarchy (the runtime's parent is shared by all roots; a sandbox's
+  /// cgroup is in `devices` and in those of its limits), kept across its resets.
   static func cgroups(named ids: [String]) -> [String] {
-    let parent = "/sys/fs/cgroup/memory/container-sandbox"
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
-    return names.filter { ids.contains($0) }.map { parent + "/" + $0 }
+    let hierarchies = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
+    return hierarchies.sorted().flatMap { h in
+      let parent = "/sys/fs/cgroup/\(h)/container-sandbox"
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+      return names.filter { ids.contains($0) }.map { parent + "/" + $0 }
+    }
   }
 }

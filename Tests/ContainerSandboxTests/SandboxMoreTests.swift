@@ -144,6 +144,95 @@ struct SandboxMoreTests {
     #expect(SandboxFixture.cgroups(named: ids).isEmpty)
   }
 
+  /// A sandbox's cgroup is made only in the hierarchies it uses (`devices` always, those of its limits), and
+  /// what they enforce still holds: a node of the host's disk made with `mknod` cannot be opened (with no
+  /// `devices` cgroup it reads the disk), forks past the pids limit fail.
+  @Test func cgroupOnlyWhereUsedAndEnforced() async throws {
+    let disk = try #require(Self.hostBlockDevice(), "no block device in /sys/block")
+    let image = try SandboxFixture.image
+    try await Sandbox.withSandbox(image: image, configuration: SandboxFixture.configuration()) {
+      (s: Sandbox) async throws in
+      let groups = SandboxFixture.cgroups(named: [s.id]).map { $0.split(separator: "/")[3] }
+      #expect(groups == ["devices"])
+      let r = try await s.run(["sh", "-c", "mknod /tmp/disk b \(disk) && head -c 512 /tmp/disk | wc -c"])
+      #expect(r.stderr.contains("Operation not permitted"), "\(r)")
+      #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+    }
+    let limited = SandboxFixture.configuration {
+      $0.memoryLimit = 256 << 20
+      $0.pidsLimit = 8
+    }
+    try await Sandbox.withSandbox(image: image, configuration: limited) { (s: Sandbox) async throws in
+      let groups = SandboxFixture.cgroups(named: [s.id]).map { $0.split(separator: "/")[3] }
+      #expect(Set(groups) == ["devices", "memory", "pids"])
+      let r = try await s.run(["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 1 & done; wait"])
+      #expect(r.stderr.contains("can't fork"), "\(r)")
+    }
+  }
+
+  /// A closed sandbox's network namespace is handed to the next one (same namespace), with nothing of the first
+  /// left in it: its listening socket went with its processes, loopback is down. A
+  /// sandbox that could change its namespace (CAP_NET_ADMIN: it brings loopback up) neither takes one nor gives its
+  /// own on. Its own root: the pool is per root, and other tests close sandboxes meanwhile.
+  @Test func networkNamespaceHandedOnClean() async throws {
+    try await withScratchRoot { scratch in
+      let config = SandboxConfiguration(root: scratch.path.path + "/netns-root")
+      let image = try SandboxFixture.image
+      let netns = ["readlink", "/proc/self/ns/net"]
+      let sockets = [
+        "sh", "-c", "cat /proc/net/tcp /proc/net/tcp6 | grep -c -v local_address",
+      ]
+      let first = try await Sandbox.withSandbox(image: image, configuration: config) { (s: Sandbox) async throws in
+        _ = try await s.start(["nc", "-l", "-p", "8080"])
+        _ = try await s.start(["sleep", "60"])
+        for _ in 0..<500 where try await s.run(sockets).stdout != "1\n" { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await s.run(sockets).stdout == "1\n")
+        return try await s.run(netns).stdout
+      }
+      try await Sandbox.withSandbox(image: image, configuration: config) { (s: Sandbox) async throws in
+        #expect(try await s.run(netns).stdout == first)
+        #expect(try await s.run(sockets).stdout == "0\n")
+        let lo = try await s.run(["ip", "link", "show", "lo"]).stdout
+        #expect(lo.contains("lo: <LOOPBACK> "), "\(lo)")  // <LOOPBACK,UP,LOWER_UP> once up
+      }
+      var admin = config
+      admin.capabilities = ["CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_SETUID", "CAP_SETGID"]
+      let changed = try await Sandbox.withSandbox(image: image, configuration: admin) { (s: Sandbox) async throws in
+        #expect(try await s.run(netns).stdout != first)
+        #expect(try await s.run(["ip", "link", "set", "lo", "up"]).exitCode == 0)
+        return try await s.run(netns).stdout
+      }
+      try await Sandbox.withSandbox(image: image, configuration: config) { (s: Sandbox) async throws in
+        #expect(try await s.run(netns).stdout == first)
+        #expect(try await s.run(netns).stdout != changed)
+      }
+    }
+  }
+
+  /// Pid 1 (the pause init, running no program of the image) has no seccomp filter, every `run` has the default
+  /// one; with CAP_SYS_PTRACE, which could reach pid 1 by ptrace, pid 1 is filtered too.
+  @Test func seccompOnEveryProcessThatCanBeReached() async throws {
+    let image = try SandboxFixture.image
+    let mode = ["sh", "-c", "grep Seccomp: /proc/1/status /proc/self/status | tr -d ' \\t'"]
+    let plain = try await Sandbox.withSandbox(image: image, configuration: SandboxFixture.configuration()) {
+      (s: Sandbox) async throws in try await s.run(mode).stdout
+    }
+    #expect(plain == "/proc/1/status:Seccomp:0\n/proc/self/status:Seccomp:2\n")
+    let tracer = SandboxFixture.configuration { $0.capabilities = ["CAP_SYS_PTRACE", "CAP_SETUID", "CAP_SETGID"] }
+    let traced = try await Sandbox.withSandbox(image: image, configuration: tracer) {
+      (s: Sandbox) async throws in try await s.run(mode).stdout
+    }
+    #expect(traced == "/proc/1/status:Seccomp:2\n/proc/self/status:Seccomp:2\n")
+  }
+
+  /// `MAJOR MINOR` of a disk of the host (a `vd`, `sd` or `nvme` device, else any), from /sys/block.
+  static func hostBlockDevice() -> String? {
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/block")) ?? []).sorted()
+    let disk = names.first { ["vd", "sd", "nvme", "xvd"].contains(where: $0.hasPrefix) } ?? names.first
+    guard let disk, let dev = try? String(contentsOfFile: "/sys/block/\(disk)/dev", encoding: .utf8) else { return nil }
+    return dev.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: ":", with: " ")
+  }
+
   /// A pool hands out warm sandboxes and takes them back reset.
   @Test func poolResetsWhatItTakesBack() async throws {
     let pool = SandboxPool(image: try SandboxFixture.image, configuration: SandboxFixture.configuration(), size: 2)
@@ -179,7 +268,7 @@ struct SandboxMoreTests {
       let pids = ids.compactMap { Self.initPid(root: root, id: $0) }
       #expect(pids.count == 5)
       #expect(SandboxFixture.overlays(below: root).count == 5)
-      #expect(SandboxFixture.cgroups(named: ids).count == 5)
+      #expect(Set(SandboxFixture.cgroups(named: ids).map { String($0.split(separator: "/").last ?? "") }) == Set(ids))
 
       let groups = SandboxFixture.cgroups(named: ids)
       p.signal(SIGKILL)

@@ -35,28 +35,26 @@ extension Sandbox {
       // A cancelled task's sleep returns at once: then on the blocking pool, not spinning on the cooperative one.
       if (try? await Task.sleep(for: .milliseconds(2))) == nil { await BlockingCall.run { _ = usleep(2000) } }
     }
-    let retired: Result<String, SandboxError>
-    // Whether a failure may have left pid 1's root half-built (the new overlay attached on `/`, some mounts moved).
-    var rootTouched = false
-    do {
-      try await BlockingCall.run { () throws(SandboxError) in
+    // One hop to the blocking pool for the whole swap (each hop waits for a thread to be scheduled): whether a
+    // failure may have left pid 1's root half-built (the new overlay attached on `/`, some mounts moved), and the
+    // retired upper directory or the error.
+    let (rootTouched, retired) = await BlockingCall.run { () -> (Bool, Result<String, SandboxError>) in
+      do throws(SandboxError) {
         try self.killAll(but: container)
         try self.emptyScratchMounts(of: container)
-      }
-      rootTouched = true
-      retired = .success(
-        try await BlockingCall.run { () throws(SandboxError) -> String in
-          let retired = try self.swapUpper(lowers: self.state.withLock { $0.lowers }, keep: keep)
-          do throws(SandboxError) {
-            try self.makeWorkingDirectory()
-            try self.swapRoot(of: container)
-          } catch {
-            self.removeInBackground(retired)
-            throw error
-          }
-          return retired
-        })
-    } catch { retired = .failure(error) }
+      } catch { return (false, .failure(error)) }
+      do throws(SandboxError) {
+        let retired = try self.swapUpper(lowers: self.state.withLock { $0.lowers }, keep: keep)
+        do throws(SandboxError) {
+          try self.makeWorkingDirectory()
+          try self.swapRoot(of: container)
+        } catch {
+          self.removeInBackground(retired)
+          throw error
+        }
+        return (true, .success(retired))
+      } catch { return (true, .failure(error)) }
+    }
     // The processes `run` started are this process's children: reaped by their ProcessExit.
     for p in processes { _ = await p.exitStatus() }
     let closed = state.withLock { s in
@@ -82,7 +80,7 @@ extension Sandbox {
   /// children, reaped by the kernel (pid 1 ignores SIGCHLD); those `run` started are reaped by their waiters.
   /// Blocks: on the blocking pool.
   func killAll(but container: Container) throws(SandboxError) {
-    guard let path = container.cgroupPath, let cgroups = host.runtime.cgroups else {
+    guard let path = container.cgroupPath, let cgroups = container.runtime.cgroups else {
       throw .invalidConfiguration("sandbox \(id) has no cgroup")
     }
     let list = { () throws(SandboxError) -> Set<Int32> in

@@ -53,6 +53,9 @@ public final class Sandbox: Sendable {
     var cleanups: [Task<Void, Never>] = []
     /// The write end of pid 1's ``OwnerPipe``, closed by ``Sandbox/close()``; -1 when none.
     var ownerPipe: Int32 = -1
+    /// A descriptor of pid 1's network namespace, handed to the host's pool when the sandbox is closed; -1 when
+    /// it is not to be reused (``SandboxConfiguration/reusesNetworkNamespace``).
+    var networkNamespace: Int32 = -1
     /// ``Sandbox/start(_:)`` calls past their check of `container` whose process is not registered yet: a reset
     /// waits until none is left (see ``Sandbox/replaceRoot(keep:)``).
     var startsInFlight = 0
@@ -145,18 +148,24 @@ public final class Sandbox: Sendable {
   /// Kills every process of the sandbox and removes everything it made. Idempotent; never throws (what cannot be
   /// removed now is left to ``sweep(root:)``, under the owner record that stays).
   public func close() async {
-    let (container, processes, cleanups, wasClosed, ownerPipe) = state.withLock { s in
+    let (container, processes, cleanups, wasClosed, ownerPipe, networkNamespace) = state.withLock { s in
       defer {
         s.closed = true
         s.container = nil
         s.processes = [:]
         s.cleanups = []
         s.ownerPipe = -1
+        s.networkNamespace = -1
       }
-      return (s.container, Array(s.processes.values), s.cleanups, s.closed, s.ownerPipe)
+      return (s.container, Array(s.processes.values), s.cleanups, s.closed, s.ownerPipe, s.networkNamespace)
     }
     if wasClosed && container == nil && processes.isEmpty { return }
     await Self.stop(container, processes)
+    if networkNamespace >= 0 {
+      // Every process of the namespace is gone once pid 1 is waited for (the kernel reaps its pid namespace
+      // first); without a container here (a reset in flight stops it) it may not be yet: not reused then.
+      if container != nil { host.networkNamespaces.giveBack(networkNamespace) } else { Glibc.close(networkNamespace) }
+    }
     if ownerPipe >= 0 { Glibc.close(ownerPipe) }
     for c in cleanups { await c.value }
     // Detached: a lazy unmount does not wait for an RCU grace period (milliseconds on a busy host), and nothing
@@ -238,8 +247,11 @@ public final class Sandbox: Sendable {
       }
     }
     defer { held?.close() }
-    let spec = makeSpec(networkPath: held?.path)
-    let runtime = host.runtime
+    let reuses = configuration.reusesNetworkNamespace
+    var kept = reuses ? host.networkNamespaces.take() : nil
+    defer { if let kept { Glibc.close(kept) } }
+    let spec = makeSpec(networkPath: held?.path ?? kept.map { "/proc/\(getpid())/fd/\($0)" })
+    let runtime = host.runtime(for: configuration)
     let pipe = OwnerPipe.make()
     defer { pipe.closeReadEnd() }
     let container: Container
@@ -247,7 +259,13 @@ public final class Sandbox: Sendable {
       if pipe.writeEnd >= 0 { Glibc.close(pipe.writeEnd) }
       throw .runtime(operation: "start sandbox \(id)", cause: error)
     }
-    state.withLock { $0.ownerPipe = pipe.writeEnd }
+    // Pid 1's namespace, to hand on at close: the one it joined or the one the runtime made.
+    let networkNamespace = reuses ? (kept ?? Glibc.open("/proc/\(container.pid)/ns/net", O_RDONLY | O_CLOEXEC)) : -1
+    kept = nil
+    state.withLock {
+      $0.ownerPipe = pipe.writeEnd
+      $0.networkNamespace = networkNamespace
+    }
     return container
   }
 

@@ -76,11 +76,31 @@ public struct SandboxConfiguration: Sendable, Hashable {
   }
 
   public enum Network: Sendable, Hashable {
-    /// A network namespace of its own with nothing up in it: no network at all.
+    /// A network namespace of its own with nothing up in it: no network at all. (It may be one a closed
+    /// sandbox had, when neither could change it: see `NetworkNamespacePool`.)
     case none
     /// A network namespace of its own with loopback up: servers in the sandbox are reachable from the test
     /// through ``Sandbox/connect(port:)``, nothing else is.
     case loopback
+  }
+}
+
+extension SandboxConfiguration {
+  /// Capabilities that change a network namespace beyond its sockets: interfaces, routes, netfilter, the
+  /// loopback's state and `net` sysctls (CAP_NET_ADMIN), and what CAP_SYS_ADMIN or CAP_BPF can attach to it.
+  static let namespaceChangingCapabilities: Set<String> = ["CAP_NET_ADMIN", "CAP_SYS_ADMIN", "CAP_BPF", "ALL"]
+
+  /// Whether the sandbox may join the network namespace of a closed sandbox (`NetworkNamespacePool`) and hand
+  /// its own on: with ``Network/none`` (a loopback down, so no connection of it can outlive its processes) and no
+  /// capability that changes the namespace. Docker's default set (nil) has none of them.
+  var reusesNetworkNamespace: Bool {
+    guard network == .none else { return false }
+    guard let capabilities else { return true }
+    return !capabilities.contains { c in
+      let name = c.uppercased()
+      return Self.namespaceChangingCapabilities.contains(name.hasPrefix("CAP_") ? name : "CAP_" + name)
+        || Self.namespaceChangingCapabilities.contains(name)
+    }
   }
 }
 

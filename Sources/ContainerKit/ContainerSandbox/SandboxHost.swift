@@ -1,4 +1,5 @@
 import CLayerFS
+import Cgroups
 import ContainerKit
 import Foundation
 import ImageStore
@@ -20,6 +21,10 @@ final class SandboxHost: Sendable {
   let store: ImageStore
   let runtime: ContainerRuntime
   private let images = Mutex<[String: ResolvedImage]>([:])
+  /// Network namespaces of closed sandboxes, for the next ones to join (``SandboxConfiguration/reusesNetworkNamespace``).
+  let networkNamespaces = NetworkNamespacePool()
+  /// The runtimes of ``runtime(for:)``, by the v1 controllers their driver uses.
+  private let runtimes = Mutex<[[String]: ContainerRuntime]>([:])
 
   /// An image's manifest and its layers as overlay lower directories, top-most first.
   struct ResolvedImage: Sendable {
@@ -77,6 +82,31 @@ final class SandboxHost: Sendable {
       hosts.withLock { _ = $0.removeValue(forKey: root) }
       if let e = error as? SandboxError { throw e }
       throw .image(reference: root, cause: error)
+    }
+  }
+
+  /// The runtime that starts a sandbox of `configuration`. The host's runtime makes a container's cgroup in
+  /// every v1 hierarchy and in the hybrid unified tree (nine directories here, each made, joined and removed:
+  /// a tenth of a sandbox's life). A sandbox's cgroup is made only where it is used: `devices` always (its rules
+  /// keep a root process's `mknod` away from the host's disks, and it lists the sandbox's processes for reset and
+  /// close), `memory`, `pids` and `cpu` when their limit is set (the memory one also counts OOM kills for `run`).
+  /// ``runtime`` (the full driver) still deletes what a dead owner left: it skips hierarchies without the cgroup.
+  /// On cgroup v2 (one directory whatever the controllers) or without a `devices` hierarchy, the host's runtime.
+  func runtime(for configuration: SandboxConfiguration) -> ContainerRuntime {
+    guard let driver = runtime.cgroups as? CgroupV1Driver, driver.mounts.v1["devices"] != nil else { return runtime }
+    var controllers = ["devices"]
+    if configuration.memoryLimit != nil { controllers.append("memory") }
+    if configuration.pidsLimit != nil { controllers.append("pids") }
+    if configuration.cpuLimit != nil { controllers.append("cpu") }
+    return runtimes.withLock { runtimes in
+      if let known = runtimes[controllers] { return known }
+      let mounts = CgroupMounts(v1: driver.mounts.v1.filter { controllers.contains($0.key) })
+      var made = ContainerRuntime(
+        root: Self.volatile(root) + "/.run", cgroupParent: runtime.cgroupParent,
+        cgroups: CgroupV1Driver(mounts: mounts, useUnified: false, timeoutMilliseconds: driver.timeoutMilliseconds))
+      made.mountNamespaceTemplate = runtime.mountNamespaceTemplate
+      runtimes[controllers] = made
+      return made
     }
   }
 
