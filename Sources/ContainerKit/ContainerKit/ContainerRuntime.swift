@@ -97,8 +97,7 @@ public struct ContainerRuntime: Sendable {
   ///     system, reaps orphans and ranks last for the OOM killer; it lives until the container is killed or deleted,
   ///     or until its stdin hangs up (a pipe whose write ends are all closed: an owner's lifeline, as
   ///     ContainerSandbox gives it; `/dev/null` never does). It runs at once: the container is `running` when this
-  ///     returns, with no ``Container/start()``. It gets no seccomp filter unless the spec's capabilities include
-  ///     CAP_SYS_PTRACE (an exec that gives its process CAP_SYS_PTRACE of its own could reach it unfiltered).
+  ///     returns, with no ``Container/start()``.
   public func create(
     id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, inProcessStart: Bool = false,
     pauseInit: Bool = false
@@ -140,11 +139,7 @@ public struct ContainerRuntime: Sendable {
         var st = stat()
         return stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFDIR
       }
-      // Not for a pause init, which runs no program of the image (each exec gets the filter; its check and JIT in
-      // pid 1 and in one exec were a tenth of a sandbox's life), unless its container's processes may hold CAP_SYS_PTRACE
-      // (bit 19), with which they could ptrace it and make system calls outside the filter.
-      let ptrace = plan.capabilities.map { $0.bounding & (1 << 19) != 0 } ?? true
-      if let profile = spec.linux?.seccomp, !pauseInit || ptrace {
+      if let profile = spec.linux?.seccomp {
         plan.seccomp = try SeccompCompiler.cachedCompile(profile, cacheDirectory: seccompCacheDirectory)
       }
     } catch {
