@@ -28,6 +28,13 @@ import PackageDescription
 /// and links all of Foundation, CoreFoundation and ICU into the static binary.
 let runtimePathSettings: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
 
+/// What ContainerEngine and ContainerSandbox both build on: the runtime (ContainerKit and the modules whose types it
+/// takes), the image side (ImageStore, the registry client, layers) and networking. Each adds its own to it.
+let bothSidesDependencies: [Target.Dependency] = [
+  "ContainerKit", "CContainerKit", "ImageStore", "RegistryClient", "LayerFS", "CLayerFS", "ContainerNetwork", "Cgroups",
+  "Namespaces", "OCI", "LinuxSystem", "CLinuxSystem",
+]
+
 /// The link of `ckit` and `ckitd`: fully static, as ckit-runtime below. Every `ckit` start paid the dynamic loader
 /// for 18 shared libraries (libarchive's pulled in libxml2 and ICU) and a 36,000-entry dynamic symbol table that
 /// the Swift runtime scans with `_dl_addr`: `--version` 4.3 -> 2.1 ms of CPU (Documentation/Benchmarks.md, Ckit).
@@ -55,22 +62,16 @@ let staticToolSettings: [LinkerSetting] = [
 let package = Package(
   name: "ContainerKit",
   platforms: [.macOS(.v15)],
-  products: [
-    .library(name: "ContainerKit", targets: ["ContainerKit"]),
-    .library(name: "ImageStore", targets: ["ImageStore"]),
-    .library(name: "Builder", targets: ["Builder"]),
-    .library(name: "ContainerEngine", targets: ["ContainerEngine"]),
-    .library(name: "DockerfileParser", targets: ["DockerfileParser"]),
-    .library(name: "ContainerSandbox", targets: ["ContainerSandbox"]),
-    .executable(name: "ckit", targets: ["ckit"]),
-    .executable(name: "ckit-runtime", targets: ["ckit-runtime"]),
-    .executable(name: "ckitd", targets: ["ckitd"]),
-    // What the engine runs beside an embedder's program: the per-container monitor, and pid 1 of `--init`
-    // containers. Declared so that a package depending on this one can build and ship them with its executable.
-    .executable(name: "ckit-monitor", targets: ["ckit-monitor"]),
-    .executable(name: "ckit-init", targets: ["ckit-init"]),
-    .executable(name: "dockerfile-ast", targets: ["dockerfile-ast"]),
-  ],
+  // Each product is the target of its name.
+  products: ["ContainerKit", "ImageStore", "Builder", "ContainerEngine", "DockerfileParser", "ContainerSandbox"].map {
+    Product.library(name: $0, targets: [$0])
+  }
+    // ckit-monitor and ckit-init are what the engine runs beside an embedder's program: the per-container monitor,
+    // and pid 1 of `--init` containers. Declared so that a package depending on this one can build and ship them
+    // with its executable.
+    + ["ckit", "ckit-runtime", "ckitd", "ckit-monitor", "ckit-init", "dockerfile-ast"].map {
+      Product.executable(name: $0, targets: [$0])
+    },
   dependencies: [
     .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -201,10 +202,8 @@ let package = Package(
     // networking; ckit is its command line.
     .target(
       name: "ContainerEngine",
-      dependencies: [
-        "ContainerKit", "CContainerKit", "ImageStore", "Builder", "ContainerNetwork", "Cgroups", "LayerFS",
-        "CLayerFS", "CArchive", "RegistryClient", "Namespaces", "OCI", "LinuxSystem", "CLinuxSystem",
-        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+      dependencies: bothSidesDependencies + [
+        "Builder", "CArchive", .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ],
       path: "Sources/ContainerKit/ContainerEngine"),
 
@@ -212,10 +211,7 @@ let package = Package(
     // and overlay snapshots of the image store; see Documentation/Sandbox.md.
     .target(
       name: "ContainerSandbox",
-      dependencies: [
-        "ContainerKit", "ImageStore", "RegistryClient", "LayerFS", "CLayerFS", "ContainerNetwork", "CNetlink",
-        "Cgroups", "Namespaces", "CContainerKit", "OCI", "LinuxSystem", "CLinuxSystem",
-      ],
+      dependencies: bothSidesDependencies + ["CNetlink"],
       path: "Sources/ContainerKit/ContainerSandbox"),
 
     // MARK: Sample tools

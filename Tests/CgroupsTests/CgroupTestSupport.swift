@@ -152,6 +152,9 @@ extension CgroupTest {
     try await body(parent + "/" + name)
   }
 
+  /// The device rules `runc spec` writes: deny everything (the drivers add the defaults after it).
+  static let runcSpecDevices: [LinuxResources.DeviceRule] = [.init(allow: false, access: "rwm")]
+
   /// The limits both real drivers' read-back tests write: memory with a reservation and swap, CPU shares, quota
   /// and set, pids.
   static var sampleLimits: LinuxResources {

@@ -58,11 +58,11 @@ struct ChildHookTests {
   @Test("a failing createContainer hook fails create, naming the hook; nothing is left")
   func failingCreateContainer() async throws {
     try await withRuntimeFixture { f in
-      await f.expectCreateFails(
-        f.spec(["true"], hooks: { $0.createContainer = [Spec.Hook(path: "/bin/false")] }), id: "cc-fail",
+      await f.expectHookFails(
+        \.createContainer, Spec.Hook(path: "/bin/false"), id: "cc-fail",
         "createContainer hook /bin/false: exited with status 1")
-      await f.expectCreateFails(
-        f.spec(["true"], hooks: { $0.createContainer = [Spec.Hook(path: "/nonexistent/hook")] }), id: "cc-missing",
+      await f.expectHookFails(
+        \.createContainer, Spec.Hook(path: "/nonexistent/hook"), id: "cc-missing",
         "createContainer hook /nonexistent/hook: no such file or directory")
     }
   }

@@ -52,15 +52,12 @@ struct HookTests {
   @Test("a failing prestart or createRuntime hook fails create, quoting its stderr, and leaves nothing behind")
   func failingHook() async throws {
     try await withRuntimeFixture { f in
-      await f.expectCreateFails(
-        f.spec(["true"], hooks: { $0.prestart = [Spec.Hook(path: "/bin/false")] }), id: "badhook",
-        "prestart hook /bin/false: exited with status 1")
+      await f.expectHookFails(
+        \.prestart, Spec.Hook(path: "/bin/false"), id: "badhook", "prestart hook /bin/false: exited with status 1")
       // What the hook said on stderr is quoted, its end as the child's hooks do; createRuntime runs from Swift too.
       let said = "not ready: " + String(repeating: "x", count: 300) + " (the end)"
-      await f.expectCreateFails(
-        f.spec(
-          ["true"],
-          hooks: { $0.createRuntime = [Spec.Hook(path: "/bin/sh", args: ["sh", "-c", "echo '\(said)' >&2; exit 3"])] }),
+      await f.expectHookFails(
+        \.createRuntime, Spec.Hook(path: "/bin/sh", args: ["sh", "-c", "echo '\(said)' >&2; exit 3"]),
         id: "saidhook", "createRuntime hook /bin/sh: exited with status 3: " + String(said.suffix(254)))
     }
   }

@@ -156,16 +156,19 @@ struct RuntimeBinaryTests {
     let runtime: String
     let before: String
     let bundle: URL
-    let rootfs: URL
     let state: String
     let parent: String
+    /// The bundle's writable rootfs: the attacker, and the log it writes.
+    var rootfs: URL { bundle.appendingPathComponent("rootfs") }
 
     init(_ scratch: ScratchRoot, args: [String]) throws {
       runtime = try scratch.directory("bin").appendingPathComponent("ckit-runtime").path
       try Command.run(["cp", RuntimeCLITests.binary, runtime])
       before = try Self.sha256(runtime)
       bundle = try RuntimeCLITests.bundle(scratch, args: args)
-      rootfs = bundle.appendingPathComponent("rootfs")
+      parent = RuntimeCLITests.cgroupParent(scratch)
+      for dir in RuntimeFixture.cgroupDirectories(parent) { scratch.register(cgroup: dir) }
+      state = scratch.path.appendingPathComponent("state").path
       let source = scratch.path.appendingPathComponent("attacker.c")
       try Data(RuntimeBinaryTests.attacker.utf8).write(to: source)
       try Command.run(["gcc", "-static", "-O2", "-o", rootfs.appendingPathComponent("attacker").path, source.path])
@@ -178,9 +181,6 @@ struct RuntimeBinaryTests {
       spec["process"] = process
       spec["root"] = ["path": "rootfs", "readonly": false]  // the attacker's log
       try JSONSerialization.data(withJSONObject: spec).write(to: config)
-      parent = RuntimeCLITests.cgroupParent(scratch)
-      for dir in RuntimeFixture.cgroupDirectories(parent) { scratch.register(cgroup: dir) }
-      state = scratch.path.appendingPathComponent("state").path
     }
 
     static func sha256(_ path: String) throws -> String {

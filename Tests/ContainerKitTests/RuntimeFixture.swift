@@ -180,6 +180,15 @@ struct RuntimeFixture {
     #expect(leftovers(id: id).isEmpty, sourceLocation: sourceLocation)
   }
 
+  /// `expectCreateFails` for a `true` container whose one hook, at `point`, is `hook`.
+  func expectHookFails(
+    _ point: WritableKeyPath<Spec.Hooks, [Spec.Hook]?>, _ hook: Spec.Hook, id: String, _ message: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) async {
+    await expectCreateFails(
+      spec(["true"], hooks: { $0[keyPath: point] = [hook] }), id: id, message, sourceLocation: sourceLocation)
+  }
+
   /// Deletes the container (`force`: a running one too) and expects nothing of it left behind.
   func remove(_ c: Container, force: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) async throws {
     try await c.delete(force: force)

@@ -38,8 +38,7 @@ import Testing
   /// A tty container: a resize through the session reaches its terminal (`stty size`).
   @Test func attachResizesATty() async throws {
     try await withEngine { engine, image in
-      var spec = ContainerSpec(
-        image: image, command: ["sh", "-c", "read x; stty size; sleep 600"], network: .none)
+      var spec = ContainerSpec.shell(image, "read x; stty size; sleep 600")
       spec.openStdin = true
       spec.tty = true
       let id = try await engine.run(spec)

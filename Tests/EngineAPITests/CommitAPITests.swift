@@ -9,8 +9,7 @@ struct CommitAPITests {
   @Test func commitWithChangesThenRunTheImage() async throws {
     try await withEngine { engine, image in
       let id = try await engine.run(
-        ContainerSpec(
-          image: image, command: ["sh", "-c", "echo committed > /hello; sleep 3600"], network: .none))
+        .shell(image, "echo committed > /hello; sleep 3600"))
       let diffed = try await eventuallyValue {
         let changes = try await engine.diff(id)
         return changes.contains(FilesystemChange(kind: .added, path: "/hello")) ? changes : nil
@@ -44,9 +43,7 @@ struct CommitAPITests {
   @Test func diffListsAddedChangedAndDeletedPaths() async throws {
     try await withEngine { engine, image in
       let id = try await engine.run(
-        ContainerSpec(
-          image: image, command: ["sh", "-c", "mkdir /added && echo x >> /etc/passwd && rm /etc/group"],
-          network: .none))
+        .shell(image, "mkdir /added && echo x >> /etc/passwd && rm /etc/group"))
       #expect(try await engine.wait(id) == 0)
       let changes = try await engine.diff(id)
       #expect(changes.contains(FilesystemChange(kind: .added, path: "/added")))

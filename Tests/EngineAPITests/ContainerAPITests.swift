@@ -119,8 +119,7 @@ struct ContainerAPITests {
   @Test func pauseFreezesTheProcessesAndUnpauseThawsThem() async throws {
     try await withEngine { engine, image in
       let id = try await engine.run(
-        ContainerSpec(
-          image: image, command: ["sh", "-c", "while :; do echo tick; sleep 0.05; done"], network: .none))
+        .shell(image, "while :; do echo tick; sleep 0.05; done"))
       let pid = try await engine.inspect(id).state.pid
       #expect(try await eventually { try await engine.logs(id).count >= 2 })
       try await engine.pause(id)
@@ -214,7 +213,7 @@ struct ContainerAPITests {
       await #expect(throws: EngineError.noSuchContainer(kept0)) { try await engine.inspect(kept0) }
 
       // removed: a kept one, once someone removes it.
-      let kept = try await engine.run(ContainerSpec(image: image, command: ["sh", "-c", "exit 6"], network: .none))
+      let kept = try await engine.run(.shell(image, "exit 6"))
       let waiter = Task { try await engine.wait(kept, condition: .removed) }
       #expect(try await engine.wait(kept) == 6)
       try await Task.sleep(for: .milliseconds(200))

@@ -45,9 +45,7 @@ struct EngineLifecycleTests {
   @Test func noneNetworkIsPrivateWithLoopbackUpAndNoNamedMount() async throws {
     try await withEngine { engine, image in
       let id = try await engine.run(
-        ContainerSpec(
-          image: image, command: ["sh", "-c", "cat /sys/class/net/lo/flags; ls /sys/class/net; sleep 3600"],
-          network: .none))
+        .shell(image, "cat /sys/class/net/lo/flags; ls /sys/class/net; sleep 3600"))
       let pid = try await engine.inspect(id).state.pid
       #expect(!FileManager.default.fileExists(atPath: "/run/netns/ckit-\(id.prefix(12))"))
       let own = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
@@ -108,7 +106,7 @@ struct EngineLifecycleTests {
 
   @Test func waitReturnsTheExitCodeAndAutoRemoveRemoves() async throws {
     try await withEngine { engine, image in
-      let kept = try await engine.run(ContainerSpec(image: image, command: ["sh", "-c", "exit 3"], network: .none))
+      let kept = try await engine.run(.shell(image, "exit 3"))
       #expect(try await engine.wait(kept) == 3)
       let info = try await engine.inspect(kept)
       #expect(info.state.status == .exited)

@@ -32,7 +32,7 @@ import Testing
   @Test func logsTailSinceUntil() async throws {
     try await withEngine { engine, image in
       let id = try await engine.run(
-        ContainerSpec(image: image, command: ["sh", "-c", "for i in 1 2 3 4 5; do echo $i; done"], network: .none))
+        .shell(image, "for i in 1 2 3 4 5; do echo $i; done"))
       #expect(try await engine.wait(id) == 0)
       #expect(try await engine.logs(id).map(\.text) == ["1\n", "2\n", "3\n", "4\n", "5\n"])
       func texts(_ options: LogOptions) async throws -> [String] {

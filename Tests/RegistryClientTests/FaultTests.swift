@@ -29,8 +29,8 @@ struct FaultTests {
     let registry = try LocalRegistry.start(busybox: false)
     defer { registry.stop() }
     // Small blobs first (they complete), one big layer last (cut in the middle).
-    let (source, manifest) = try TestImages.staged(layerSizes: [1000, 2000, 3_000_000])
-    let direct = try ImageReference(parsing: "\(registry.host)/big/app:1")
+    let (source, manifest, direct) = try TestImages.staged(
+      layerSizes: [1000, 2000, 3_000_000], for: "\(registry.host)/big/app:1")
     try await withClient(makeClient()) { try await $0.push(manifest, from: source, to: direct) }
 
     let proxy = try RegistryProxy(upstreamPort: registry.port, mode: .stopDuringBlob(afterBytes: 1_000_000))

@@ -74,8 +74,8 @@ struct ImageStorePullTests {
     let registry = try LocalRegistry.start(busybox: false)
     defer { registry.stop() }
     // Not a real tar: the registry side only; pulled with the client alone, straight into the content store.
-    let (source, manifest) = try TestImages.staged(layerSizes: [500, 2_500_000])
-    let direct = try ImageReference(parsing: "\(registry.host)/big/blob:1")
+    let (source, manifest, direct) = try TestImages.staged(
+      layerSizes: [500, 2_500_000], for: "\(registry.host)/big/blob:1")
     try await withClient(makeClient()) { try await $0.push(manifest, from: source, to: direct) }
     let proxy = try RegistryProxy(upstreamPort: registry.port, mode: .stopDuringBlob(afterBytes: 1_000_000))
     defer { proxy.stop() }

@@ -7,29 +7,28 @@ import Testing
 @Suite("Pull from a real registry")
 struct PullTests {
   @Test func pullsSkopeoPushedBusyboxWithIdenticalDigest() async throws {
-    let registry = try LocalRegistry.start(busybox: true)
-    defer { registry.stop() }
-    let store = MemoryContentStore()
-    let ref = try ImageReference(parsing: "\(registry.host)/library/busybox")
-    let (events, task) = makeClient().pullWithProgressAndShutdown(ref, into: store)
-    var last: [Digest: LayerProgress] = [:]
-    for await e in events { last[e.digest] = e }
-    let image = try await task.value
-    #expect(image.manifestDescriptor.digest.description == (try BusyboxImage.manifestDigest()))
-    #expect(image.manifest.layers.count >= 1)
-    for layer in image.manifest.layers {
-      #expect(await store.contains(layer.digest))
-      #expect(last[layer.digest]?.state == .complete)
-      #expect(last[layer.digest]?.bytesDone == layer.size)
-    }
-    #expect(await store.contains(image.manifestDescriptor.digest))
-    let config = try SpecJSON.decode(ImageConfiguration.self, from: Data(image.configBytes), what: "config")
-    #expect(config.rootfs.diffIDs.count == image.manifest.layers.count)
+    try await withBusyboxRegistry { registry, store in
+      let ref = try ImageReference(parsing: "\(registry.host)/library/busybox")
+      let (events, task) = makeClient().pullWithProgressAndShutdown(ref, into: store)
+      var last: [Digest: LayerProgress] = [:]
+      for await e in events { last[e.digest] = e }
+      let image = try await task.value
+      #expect(image.manifestDescriptor.digest.description == (try BusyboxImage.manifestDigest()))
+      #expect(image.manifest.layers.count >= 1)
+      for layer in image.manifest.layers {
+        #expect(await store.contains(layer.digest))
+        #expect(last[layer.digest]?.state == .complete)
+        #expect(last[layer.digest]?.bytesDone == layer.size)
+      }
+      #expect(await store.contains(image.manifestDescriptor.digest))
+      let config = try SpecJSON.decode(ImageConfiguration.self, from: Data(image.configBytes), what: "config")
+      #expect(config.rootfs.diffIDs.count == image.manifest.layers.count)
 
-    // A second pull transfers nothing and reports every layer as present.
-    let again = try await withClient(makeClient()) { try await $0.pull(ref, into: store) }
-    #expect(again.downloadedBlobs == 0)
-    #expect(again.manifestDescriptor == image.manifestDescriptor)
+      // A second pull transfers nothing and reports every layer as present.
+      let again = try await withClient(makeClient()) { try await $0.pull(ref, into: store) }
+      #expect(again.downloadedBlobs == 0)
+      #expect(again.manifestDescriptor == image.manifestDescriptor)
+    }
   }
 
   @Test func pullByDigestIsVerified() async throws {
@@ -50,18 +49,17 @@ struct PullTests {
   }
 
   @Test func unknownTagAndRepositoryArePreciseErrors() async throws {
-    let registry = try LocalRegistry.start(busybox: true)
-    defer { registry.stop() }
-    let store = MemoryContentStore()
-    let noTag = try ImageReference(parsing: "\(registry.host)/library/busybox:nope")
-    let noRepo = try ImageReference(parsing: "\(registry.host)/nobody/here:latest")
-    try await withClient(makeClient()) { client in
-      await #expect(throws: RegistryError.unknownTag(noTag)) { try await client.pull(noTag, into: store) }
-      await #expect(throws: RegistryError.unknownRepository(noRepo)) { try await client.pull(noRepo, into: store) }
-      await #expect(throws: RegistryError.unknownRepository(noRepo)) { try await client.tags(noRepo) }
+    try await withBusyboxRegistry { registry, store in
+      let noTag = try ImageReference(parsing: "\(registry.host)/library/busybox:nope")
+      let noRepo = try ImageReference(parsing: "\(registry.host)/nobody/here:latest")
+      try await withClient(makeClient()) { client in
+        await #expect(throws: RegistryError.unknownTag(noTag)) { try await client.pull(noTag, into: store) }
+        await #expect(throws: RegistryError.unknownRepository(noRepo)) { try await client.pull(noRepo, into: store) }
+        await #expect(throws: RegistryError.unknownRepository(noRepo)) { try await client.tags(noRepo) }
+      }
+      #expect(RegistryError.unknownTag(noTag).description.contains("tag \"nope\" does not exist"))
+      #expect(store.digests.isEmpty)
     }
-    #expect(RegistryError.unknownTag(noTag).description.contains("tag \"nope\" does not exist"))
-    #expect(store.digests.isEmpty)
   }
 
   @Test func multiPlatformIndexPullsTheRequestedPlatform() async throws {

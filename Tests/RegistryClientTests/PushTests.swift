@@ -7,47 +7,46 @@ import Testing
 @Suite("Push to a real registry")
 struct PushTests {
   @Test func pushedImageReadsBackIdenticallyInSkopeo() async throws {
-    let registry = try LocalRegistry.start(busybox: true)
-    defer { registry.stop() }
-    let store = MemoryContentStore()
-    let source = try ImageReference(parsing: "\(registry.host)/library/busybox:latest")
-    let target = try ImageReference(parsing: "\(registry.host)/copies/busybox:v1")
-    let other = try ImageReference(parsing: "\(registry.host)/fresh/busybox:v2")
-    let (events, continuation) = AsyncStream<LayerProgress>.makeStream()
-    let image = try await withClient(makeClient()) { client in
-      let image = try await client.pull(source, into: store)
-      // Same registry: layers are mounted from the source repository, not uploaded.
-      try await client.push(image.target, from: store, to: target, mountFrom: source, progress: continuation)
-      // No mount source: uploaded, so the second push sees them already there.
-      try await client.push(image.target, from: store, to: other)
-      try await client.push(image.target, from: store, to: other)
-      continuation.finish()
-      return image
-    }
-    var states: [Digest: LayerProgress.State] = [:]
-    for await e in events { states[e.digest] = e.state }
-    for layer in image.manifest.layers { #expect(states[layer.digest] == .mounted) }
+    try await withBusyboxRegistry { registry, store in
+      let source = try ImageReference(parsing: "\(registry.host)/library/busybox:latest")
+      let target = try ImageReference(parsing: "\(registry.host)/copies/busybox:v1")
+      let other = try ImageReference(parsing: "\(registry.host)/fresh/busybox:v2")
+      let (events, continuation) = AsyncStream<LayerProgress>.makeStream()
+      let image = try await withClient(makeClient()) { client in
+        let image = try await client.pull(source, into: store)
+        // Same registry: layers are mounted from the source repository, not uploaded.
+        try await client.push(image.target, from: store, to: target, mountFrom: source, progress: continuation)
+        // No mount source: uploaded, so the second push sees them already there.
+        try await client.push(image.target, from: store, to: other)
+        try await client.push(image.target, from: store, to: other)
+        continuation.finish()
+        return image
+      }
+      var states: [Digest: LayerProgress.State] = [:]
+      for await e in events { states[e.digest] = e.state }
+      for layer in image.manifest.layers { #expect(states[layer.digest] == .mounted) }
 
-    for ref in [target, other] {
-      let raw = try Command.run([
-        "skopeo", "inspect", "--raw", "--tls-verify=false", "docker://\(ref.name):\(ref.tag ?? "")",
-      ]).stdout
-      #expect(Digest.sha256(of: Array(raw.utf8)) == image.manifestDescriptor.digest)
+      for ref in [target, other] {
+        let raw = try Command.run([
+          "skopeo", "inspect", "--raw", "--tls-verify=false", "docker://\(ref.name):\(ref.tag ?? "")",
+        ]).stdout
+        #expect(Digest.sha256(of: Array(raw.utf8)) == image.manifestDescriptor.digest)
+      }
+      // skopeo can copy the whole image out, which reads every blob.
+      let out = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-skopeo-\(UUID())")
+      defer { try? FileManager.default.removeItem(at: out) }
+      try Command.run([
+        "skopeo", "copy", "--quiet", "--src-tls-verify=false", "docker://\(other.name):v2", "oci:\(out.path):x",
+      ])
+      #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("index.json").path))
     }
-    // skopeo can copy the whole image out, which reads every blob.
-    let out = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-skopeo-\(UUID())")
-    defer { try? FileManager.default.removeItem(at: out) }
-    try Command.run([
-      "skopeo", "copy", "--quiet", "--src-tls-verify=false", "docker://\(other.name):v2", "oci:\(out.path):x",
-    ])
-    #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("index.json").path))
   }
 
   @Test func chunkedUploadAndPullBack() async throws {
     let registry = try LocalRegistry.start(busybox: false)
     defer { registry.stop() }
-    let (source, manifest) = try TestImages.staged(layerSizes: [300_000, 70_000, 10])
-    let ref = try ImageReference(parsing: "\(registry.host)/chunked/app:latest")
+    let (source, manifest, ref) = try TestImages.staged(
+      layerSizes: [300_000, 70_000, 10], for: "\(registry.host)/chunked/app:latest")
     try await withClient(makeClient(chunk: 64 * 1024)) { client in
       try await client.push(manifest, from: source, to: ref)
     }

@@ -43,6 +43,14 @@ enum TestImages {
     return (store, try make(in: store, layerSizes: layerSizes))
   }
 
+  /// `staged(layerSizes:)` and the reference it is to be pushed to.
+  static func staged(
+    layerSizes: [Int], for reference: String
+  ) throws -> (MemoryContentStore, Descriptor, ImageReference) {
+    let (store, manifest) = try staged(layerSizes: layerSizes)
+    return (store, manifest, try ImageReference(parsing: reference))
+  }
+
   static func index(in store: MemoryContentStore, manifests: [Descriptor]) throws -> Descriptor {
     store.add(Array(try SpecJSON.encode(ImageIndex(manifests: manifests))), mediaType: MediaType.ociIndex)
   }
@@ -68,4 +76,11 @@ func withClient<T: Sendable>(
   _ client: RegistryClient, _ body: (RegistryClient) async throws -> T
 ) async throws -> T {
   try await client.withShutdown(body)
+}
+
+/// Runs `body` with a registry holding busybox, stopped afterwards even when `body` throws, and a fresh store.
+func withBusyboxRegistry<T: Sendable>(
+  _ body: (LocalRegistry, MemoryContentStore) async throws -> T
+) async throws -> T {
+  try await withFixture(try LocalRegistry.start(busybox: true)) { try await body($0, MemoryContentStore()) }
 }

@@ -70,18 +70,16 @@ public enum FixtureCache {
   }()
 }
 
-public enum FixtureError: Error, CustomStringConvertible {
-  case missingTool(String)
-  case broken(String)
-  case timeout(String)
+/// Why a fixture could not be set up: what the test's failure says, not something a test tells apart.
+public struct FixtureError: Error, CustomStringConvertible {
+  public let description: String
 
-  public var description: String {
-    switch self {
-    case .missingTool(let t): "fixture needs \(t)"
-    case .broken(let s): "fixture broken: \(s)"
-    case .timeout(let s): "fixture timed out: \(s)"
-    }
-  }
+  /// A tool the fixture runs is not installed.
+  public static func missingTool(_ tool: String) -> Self { Self(description: "fixture needs \(tool)") }
+  /// The fixture started but did not work.
+  public static func broken(_ what: String) -> Self { Self(description: "fixture broken: \(what)") }
+  /// The fixture did not become ready in time.
+  public static func timeout(_ what: String) -> Self { Self(description: "fixture timed out: \(what)") }
 }
 
 /// Paths inside the repository, found from this file's location so tests work from any clone.

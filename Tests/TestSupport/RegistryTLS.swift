@@ -7,10 +7,10 @@ public final class SecureLocalRegistry: Sendable {
   /// Pass as `certificatesDirectory`: contains `127.0.0.1:PORT/ca.crt` (and the client certificate if required).
   public let certsDirectory: URL
   /// A `certs.d` with the CA only.
-  public var caOnlyDirectory: URL { dir.appendingPathComponent("certs-ca-only.d") }
+  public var caOnlyDirectory: URL { dir.url.appendingPathComponent("certs-ca-only.d") }
   public let username: String
   public let password: String
-  private let dir: URL
+  private let dir: ScratchDirectory
 
   public var host: String { registry.host }
 
@@ -22,9 +22,7 @@ public final class SecureLocalRegistry: Sendable {
   ) throws {
     self.username = username
     self.password = password
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-tls-\(UUID().uuidString.prefix(8))")
-    self.dir = dir
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    dir = try ScratchDirectory("tls")
     let p = dir.path
     try Command.run([
       "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -58,11 +56,11 @@ public final class SecureLocalRegistry: Sendable {
       tls: ["certificate: \(p)/server.crt", "key: \(p)/server.key"]
         + (requireClientCertificate ? ["clientcas:", "  - \(p)/ca.crt"] : []),
       scheme: "https")
-    certsDirectory = dir.appendingPathComponent("certs.d")
+    certsDirectory = dir.url.appendingPathComponent("certs.d")
     let hostDir = certsDirectory.appendingPathComponent(registry.host)
     try FileManager.default.createDirectory(at: hostDir, withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: "\(p)/ca.crt", toPath: hostDir.appendingPathComponent("ca.crt").path)
-    let caOnly = dir.appendingPathComponent("certs-ca-only.d").appendingPathComponent(registry.host)
+    let caOnly = caOnlyDirectory.appendingPathComponent(registry.host)
     try FileManager.default.createDirectory(at: caOnly, withIntermediateDirectories: true)
     try FileManager.default.copyItem(atPath: "\(p)/ca.crt", toPath: caOnly.appendingPathComponent("ca.crt").path)
     if requireClientCertificate {
@@ -76,6 +74,6 @@ public final class SecureLocalRegistry: Sendable {
 
   public func stop() {
     registry.stop()
-    try? FileManager.default.removeItem(at: dir)
+    dir.remove()
   }
 }

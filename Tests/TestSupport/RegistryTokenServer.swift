@@ -15,7 +15,7 @@ public final class TokenAuthRegistry: Sendable {
   public let refreshToken: String
   public static let service = "ckit-test-registry"
   static let issuer = "ckit-test-issuer"
-  private let dir: URL
+  private let dir: ScratchDirectory
   private let issued: Issued
 
   public var host: String { registry.host }
@@ -29,9 +29,7 @@ public final class TokenAuthRegistry: Sendable {
   public init(username: String = "ckit", password: String = "tok3n-pass", tokenLifetime: Int = 300) throws {
     self.username = username
     self.password = password
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ckit-tok-\(UUID().uuidString.prefix(8))")
-    self.dir = dir
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    dir = try ScratchDirectory("tok")
     let p = dir.path
     try Command.run([
       "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(p)/token.key", "-out",
@@ -108,7 +106,7 @@ public final class TokenAuthRegistry: Sendable {
   public func stop() {
     registry.stop()
     tokenServer.stop()
-    try? FileManager.default.removeItem(at: dir)
+    dir.remove()
   }
 
   static func base64url(_ data: Data) -> String {

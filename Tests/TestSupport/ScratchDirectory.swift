@@ -4,6 +4,8 @@ import Foundation
 /// which need a plain directory and none of `ScratchRoot`'s kernel cleanup.
 public struct ScratchDirectory: Sendable {
   public let path: String
+  /// `path` as a file URL, for Foundation's URL-taking calls.
+  public var url: URL { URL(fileURLWithPath: path) }
 
   /// A new directory `/tmp/ckit-LABEL-XXXXXXXX`.
   public init(_ label: String = "scratch") throws {

@@ -37,64 +37,41 @@ struct Events: ParsableCommand, Subcommand {
   }
 }
 
-/// runc's `events` JSON: `{"type":"stats","id":...,"data":{cpu, memory, pids, blkio}}`, the fields it fills.
+/// runc's `events` JSON: `{"type":"stats","id":...,"data":{cpu, memory, pids, blkio}}`, the fields it fills. Each
+/// section is an object of counters under runc's names; a counter the kernel does not report is left out.
 struct StatsEvent: Encodable {
+  typealias Counters = [String: UInt64]
+
   var type = "stats"
   var id: String
   var data: Data
 
   struct Data: Encodable {
-    var cpu: CPU?
-    var memory: Memory?
-    var pids: Pids?
-    var blkio: Blkio?
-  }
-  struct CPU: Encodable {
-    struct Usage: Encodable {
-      var total: UInt64
-      var kernel: UInt64
-      var user: UInt64
-    }
-    struct Throttling: Encodable {
-      var throttledPeriods: UInt64
-      var throttledTime: UInt64
-    }
-    var usage: Usage
-    var throttling: Throttling
-  }
-  struct Memory: Encodable {
-    struct Entry: Encodable {
-      var usage: UInt64
-      var max: UInt64?
-      var limit: UInt64?
-    }
-    var usage: Entry
-  }
-  struct Pids: Encodable {
-    var current: UInt64
-    var limit: UInt64?
-  }
-  struct Blkio: Encodable {
-    var readBytes: UInt64
-    var writeBytes: UInt64
-    var readOperations: UInt64
-    var writeOperations: UInt64
+    var cpu: [String: Counters]?
+    var memory: [String: Counters]?
+    var pids: Counters?
+    var blkio: Counters?
   }
 
   init(id: String, stats: CgroupStats) {
     self.id = id
     data = Data(
       cpu: stats.cpu.map {
-        CPU(
-          usage: .init(total: $0.usageNanoseconds, kernel: $0.systemNanoseconds, user: $0.userNanoseconds),
-          throttling: .init(throttledPeriods: $0.throttledPeriods, throttledTime: $0.throttledNanoseconds))
+        [
+          "usage": ["total": $0.usageNanoseconds, "kernel": $0.systemNanoseconds, "user": $0.userNanoseconds],
+          "throttling": ["throttledPeriods": $0.throttledPeriods, "throttledTime": $0.throttledNanoseconds],
+        ]
       },
-      memory: stats.memory.map { Memory(usage: .init(usage: $0.usage, max: $0.peak, limit: $0.limit)) },
-      pids: stats.pids.map { Pids(current: $0.current, limit: $0.limit) },
+      memory: stats.memory.map { ["usage": Self.present(["usage": $0.usage, "max": $0.peak, "limit": $0.limit])] },
+      pids: stats.pids.map { Self.present(["current": $0.current, "limit": $0.limit]) },
       blkio: stats.io.map {
-        Blkio(
-          readBytes: $0.readBytes, writeBytes: $0.writeBytes, readOperations: $0.readOperations,
-          writeOperations: $0.writeOperations)
+        [
+          "readBytes": $0.readBytes, "writeBytes": $0.writeBytes, "readOperations": $0.readOperations,
+          "writeOperations": $0.writeOperations,
+        ]
       })
   }
+
+  /// The counters that have a value.
+  static func present(_ counters: [String: UInt64?]) -> Counters { counters.compactMapValues { $0 } }
 }

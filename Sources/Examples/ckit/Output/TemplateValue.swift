@@ -4,7 +4,7 @@ import enum ContainerKit.JSONString
 
 /// The data a `--format` template reads: what `{{.ID}}` resolves against and what `{{json .}}` prints. Objects
 /// keep their key order, so JSON output reads like docker's.
-indirect enum TemplateValue: Equatable, CustomStringConvertible {
+indirect enum TemplateValue: CustomStringConvertible {
   case string(String)
   case int(Int64)
   case double(Double)
@@ -12,19 +12,6 @@ indirect enum TemplateValue: Equatable, CustomStringConvertible {
   case array([TemplateValue])
   case object([(String, TemplateValue)])
   case null
-
-  static func == (a: TemplateValue, b: TemplateValue) -> Bool {
-    switch (a, b) {
-    case (.string(let x), .string(let y)): x == y
-    case (.int(let x), .int(let y)): x == y
-    case (.double(let x), .double(let y)): x == y
-    case (.bool(let x), .bool(let y)): x == y
-    case (.array(let x), .array(let y)): x == y
-    case (.object(let x), .object(let y)): x.map(\.0) == y.map(\.0) && x.map(\.1) == y.map(\.1)
-    case (.null, .null): true
-    default: false
-    }
-  }
 
   subscript(key: String) -> TemplateValue? {
     guard case .object(let fields) = self else { return nil }
