@@ -99,9 +99,7 @@ struct ChildHookTests {
     try await withRuntimeFixture { f in
       // Only the container has /start-hook: its path must resolve after pivot_root.
       let script = f.rootfs.appendingPathComponent("start-hook").path
-      try "#!/bin/sh\n{ echo \"hooked $(hostname)\"; cat; } > /marker\n".write(
-        toFile: script, atomically: true, encoding: .utf8)
-      chmod(script, 0o755)
+      try ExecutableFile.write("#!/bin/sh\n{ echo \"hooked $(hostname)\"; cat; } > /marker\n", to: script)
       #expect(!FileManager.default.fileExists(atPath: "/start-hook"))
       var spec = f.spec(["cat", "/marker"], hooks: { $0.startContainer = [Spec.Hook(path: "/start-hook")] })
       spec.hostname = "box"

@@ -1,5 +1,6 @@
 import Foundation
 import OCI
+import TestSupport
 import Testing
 
 @testable import RegistryClient
@@ -35,16 +36,16 @@ struct ParsingTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let helper = dir.appendingPathComponent("docker-credential-ckittest")
     // A credential helper speaking Docker's protocol: server URL on stdin, JSON on stdout.
-    try """
-    #!/bin/sh
-    read server
-    if [ "$1" = get ] && [ "$server" = "helped.example.com" ]; then
-      echo '{"ServerURL":"helped.example.com","Username":"hu","Secret":"hs"}'
-    else
-      echo "credentials not found in native keychain"; exit 1
-    fi
-    """.write(to: helper, atomically: true, encoding: .utf8)
-    chmod(helper.path, 0o755)
+    try ExecutableFile.write(
+      """
+      #!/bin/sh
+      read server
+      if [ "$1" = get ] && [ "$server" = "helped.example.com" ]; then
+        echo '{"ServerURL":"helped.example.com","Username":"hu","Secret":"hs"}'
+      else
+        echo "credentials not found in native keychain"; exit 1
+      fi
+      """, to: helper.path)
     let config = dir.appendingPathComponent("config.json")
     let json = """
       {"auths": {"https://index.docker.io/v1/": {"auth": "\(Data("hub:pw".utf8).base64EncodedString())"},
