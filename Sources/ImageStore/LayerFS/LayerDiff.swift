@@ -1,4 +1,5 @@
 import CLayerFS
+import CLinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -14,18 +15,26 @@ public enum LayerDiff {
   /// 0:0 and opaque directories marked by `trusted.overlay.opaque=y`.
   public static func fromOverlayUpper(_ upper: String, into writer: LayerTarWriter) throws(LayerFSError) {
     var links: [UInt64: String] = [:]
-    try walkUpper(upper, rel: "", writer: writer, links: &links)
+    let fd = try FileOps.open(upper, CK_O_PATH | O_DIRECTORY)
+    defer { close(fd) }
+    try walkUpper(fd, rel: "", writer: writer, links: &links)
   }
 
-  private static func walkUpper(_ base: String, rel: String, writer: LayerTarWriter, links: inout [UInt64: String])
+  /// The directory `rel` of the upper directory, open as `dirfd` (`O_PATH`). The upper directory is a running
+  /// container's (a commit without pause): its processes can replace any directory by a link to a host one
+  /// while the walk is below it, and a path from the upper's top, looked up again for each name, would then be
+  /// followed out of it. So each directory is held by a descriptor opened from its parent's without following a
+  /// link, and each name is looked up only as the last component below `/proc/self/fd/N`, by calls that do not
+  /// follow it (lstat, readlink, llistxattr, the writer's O_NOFOLLOW open, made before this returns).
+  private static func walkUpper(_ dirfd: Int32, rel: String, writer: LayerTarWriter, links: inout [UInt64: String])
     throws(LayerFSError)
   {
-    let dir = rel.isEmpty ? base : base + "/" + rel
+    let dir = "/proc/self/fd/\(dirfd)"
     for name in try FileOps.listDirectory(dir).sorted() {
       let relPath = rel.isEmpty ? name : rel + "/" + name
-      let full = base + "/" + relPath
+      let full = dir + "/" + name
       var st = stat()
-      guard lstat(full, &st) == 0 else { throw .io(operation: "lstat", path: full, errno: errno) }
+      guard lstat(full, &st) == 0 else { throw .io(operation: "lstat", path: relPath, errno: errno) }
       if st.st_mode & FileType.mask == FileType.characterDevice && st.st_rdev == 0 {
         try writer.add(.whiteout(rel.isEmpty ? ".wh." + name : rel + "/.wh." + name))
         continue
@@ -35,7 +44,10 @@ public enum LayerDiff {
         if ExtendedAttributes.path(full).value("trusted.overlay.opaque") == Array("y".utf8) {
           try writer.add(.whiteout(relPath + "/.wh..wh..opq"))
         }
-        try walkUpper(base, rel: relPath, writer: writer, links: &links)
+        let child = openat(dirfd, name, CK_O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard child >= 0 else { throw .io(operation: "open", path: relPath, errno: errno) }
+        defer { close(child) }
+        try walkUpper(child, rel: relPath, writer: writer, links: &links)
       }
     }
   }
