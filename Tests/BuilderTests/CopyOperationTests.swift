@@ -109,6 +109,14 @@ struct CopyOperationTests {
       #expect(throws: BuildError.sourceNotFound("*.none", instruction: "COPY")) {
         _ = try CopyOperation(CopyInstruction(sources: ["*.none"], destination: "/d/"), from: .context(ctx))
       }
+      // A link to an ignored file does not bring it back (Docker's daemon never receives the file: the link
+      // dangles). Before the fix the link was followed to the ignored file.
+      try #require(symlink("secret.key", f.ctxDir.path + "/public.txt") == 0)
+      for source in ["public.txt", "public.*"] {
+        #expect(throws: BuildError.sourceNotFound(source, instruction: "COPY"), "\(source)") {
+          _ = try CopyOperation(CopyInstruction(sources: [source], destination: "/d/"), from: .context(ctx))
+        }
+      }
     }
   }
 

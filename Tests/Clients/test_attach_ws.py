@@ -108,6 +108,21 @@ def test_leaving_closes_the_stdin_of_a_container_started_attached(container, lea
     assert c.wait(timeout=30)["StatusCode"] == 0
 
 
+def test_output_after_the_close_frame_still_reaches_the_client(container):
+    """The client's close frame ends its stdin, not the output: a client that sends its close and keeps reading (a
+    websocket's half-close) gets what the container writes after its stdin's end, then the server's close frame,
+    as from dockerd (whose websocket closes when the attach ends). Before the fix ckitd answered the close at once
+    and dropped the connection, so `after eof` never arrived."""
+    c = container(["sh", "-c", "cat; echo after eof"], stdin_open=True)
+    ws = connect(f"/v1.47/containers/{c.id}/attach/ws?stream=1&stdin=1&stdout=1&stderr=1")
+    c.start()
+    ws.send_binary(b"in\n")
+    assert joined(frames(ws, until=lambda b: b"in\n" in b)) == b"in\n"
+    ws.send_close()
+    assert joined(frames(ws)) == b"after eof\n"
+    assert c.wait(timeout=30)["StatusCode"] == 0
+
+
 def test_refusals(container):
     path = os.environ["DOCKER_HOST"][len("unix://"):]
 

@@ -1,7 +1,8 @@
-@testable import ContainerEngine
 import Foundation
 import TestSupport
 import Testing
+
+@testable import ContainerEngine
 
 /// `ps`'s rows from the store: every record with its monitor's state, read through one descriptor of the containers
 /// directory.

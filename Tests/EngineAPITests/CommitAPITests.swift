@@ -54,4 +54,27 @@ struct CommitAPITests {
       #expect(changes.map(\.path) == changes.map(\.path).sorted())
     }
   }
+
+  /// A commit killed while it held the container frozen leaves its mark (`containers/<id>/commit-pause`, a pid
+  /// that is gone); the user then unpauses and pauses the container themselves. The next sweep (ckitd's start,
+  /// `ckit ps`) must leave the user's pause alone: the mark stopped meaning anything once the user took the freeze
+  /// over. Before the fix the sweep thawed it.
+  @Test func aPauseByTheUserAfterAnInterruptedCommitSurvivesTheSweep() async throws {
+    try await withEngine { engine, image in
+      let id = try await engine.run(ContainerSpec(image: image, command: ["sleep", "3600"], network: .none))
+      let pid = try await engine.inspect(id).state.pid
+      // What a committer killed mid-commit leaves: the container frozen, the mark of a process that is gone.
+      let mark = engine.configuration.root + "/containers/\(id)/commit-pause"
+      try await engine.pause(id)
+      try "2147483647 1\n".write(toFile: mark, atomically: true, encoding: .utf8)
+      try await engine.unpause(id)
+      try await engine.pause(id)
+      await engine.sweep()
+      #expect(try await engine.inspect(id).state.paused, "the sweep thawed a container the user paused")
+      #expect(ContainerAPITests.frozen(pid))
+      #expect(!FileManager.default.fileExists(atPath: mark))
+      try await engine.unpause(id)
+      #expect(!ContainerAPITests.frozen(pid))
+    }
+  }
 }

@@ -56,4 +56,58 @@ import Testing
       #expect(getxattr(again + "/tool", "user.mark", &v, 8) == 1 && v[0] == UInt8(ascii: "v"))
     }
   }
+
+  /// A commit without pause reads the upper directory of a running container (or its whole rootfs, with the
+  /// `vfs` driver), whose processes can replace a directory by a link to a host one while the walk is inside it.
+  /// Replayed here: once the writer is busy with `d/a`, `d` is moved away and a link `d -> <host dir>` put in its
+  /// place. The rest of `d` must come from the directory that was listed, never from the host: before the fix,
+  /// `d/b` was looked up again from the tree's top, through the link, and the host's `b` went into the layer.
+  @Test func aDirectorySwappedForALinkMidWalkIsNotFollowed() async throws {
+    try await withScratchRoot { scratch in
+      let base = try scratch.directory("base").path
+      try Self.expectNoHostFileAfterSwap(scratch, tree: "upper") { try LayerDiff.fromOverlayUpper($0, into: $1) }
+      try Self.expectNoHostFileAfterSwap(scratch, tree: "rootfs") {
+        try LayerDiff.compare(base: base, current: $0, into: $1)
+      }
+    }
+  }
+
+  /// Runs `diff` of the tree `name` (holding `d/a`, 1 MiB, and `d/b`) into a writer that swaps `d` for a link to
+  /// a host directory holding a secret `b` once 64 KiB are written; expects the layer to hold the tree's `b`.
+  static func expectNoHostFileAfterSwap(
+    _ scratch: ScratchRoot, tree name: String, _ diff: (String, LayerTarWriter) throws -> Void
+  ) throws {
+    let tree = try scratch.directory(name).path
+    let host = try scratch.directory(name + "-host").path
+    let secret = "host-secret-\(UUID().uuidString)"
+    try FileOps.makeDirectories(tree + "/d")
+    try String(repeating: "x", count: 1 << 20).write(toFile: tree + "/d/a", atomically: false, encoding: .utf8)
+    try "inside".write(toFile: tree + "/d/b", atomically: false, encoding: .utf8)
+    try secret.write(toFile: host + "/b", atomically: false, encoding: .utf8)
+
+    final class Output: @unchecked Sendable {
+      var bytes: [UInt8] = []
+      var swapped = false
+    }
+    let out = Output()
+    let w = try LayerTarWriter(gzipLevel: nil) { (b) throws(LayerFSError) in
+      out.bytes.append(contentsOf: b)
+      // Mid `d/a`: what a container process does to its own tree.
+      if !out.swapped, out.bytes.count > 64 << 10 {
+        out.swapped = true
+        #expect(rename(tree + "/d", tree + "/moved") == 0 && symlink(host, tree + "/d") == 0)
+      }
+    }
+    try diff(tree, w)
+    _ = try w.finish()
+    #expect(out.swapped, "\(name): the tree was not changed mid-walk")
+    func holds(_ text: String) -> Bool {
+      let needle = Array(text.utf8)
+      return out.bytes.indices.dropLast(needle.count).contains {
+        out.bytes[$0..<$0 + needle.count].elementsEqual(needle)
+      }
+    }
+    #expect(!holds(secret), "\(name): the host's file went into the layer")
+    #expect(holds("inside"), "\(name)")
+  }
 }

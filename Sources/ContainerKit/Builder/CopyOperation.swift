@@ -54,7 +54,8 @@ struct CopyOperation: Sendable {
     if clean.isEmpty { return [Source(pattern: pattern, relative: "", isDirectory: true)] }
     if !hasWildcard(clean) {
       if source.isExcluded(clean) { return [] }
-      guard let found = ScopedPath.resolve(clean, in: root) else { return [] }
+      // A link to an excluded file is no way around `.dockerignore` (Docker's daemon never receives that file).
+      guard let found = ScopedPath.resolve(clean, in: root), !source.isExcluded(found.relative) else { return [] }
       return [
         Source(pattern: pattern, relative: found.relative, isDirectory: (found.info.st_mode & S_IFMT) == S_IFDIR)
       ]
@@ -81,8 +82,10 @@ struct CopyOperation: Sendable {
         return i == parts.count - 1 || (st.st_mode & S_IFMT) == S_IFDIR
       }
     }
-    return current.filter { !source.isExcluded($0) }.map { rel in
-      let isDir = ScopedPath.resolve(rel, in: root).map { ($0.info.st_mode & S_IFMT) == S_IFDIR } ?? false
+    return current.compactMap { rel in
+      let found = ScopedPath.resolve(rel, in: root)
+      if source.isExcluded(rel) || found.map({ source.isExcluded($0.relative) }) == true { return nil }
+      let isDir = found.map { ($0.info.st_mode & S_IFMT) == S_IFDIR } ?? false
       return Source(pattern: pattern, relative: rel, isDirectory: isDir)
     }
   }

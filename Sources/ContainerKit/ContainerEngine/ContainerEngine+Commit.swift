@@ -22,13 +22,17 @@ extension ContainerEngine {
       let marks = CommitPause(root: root)
       if freeze {
         try marks.mark(record.id)
-        do { try await pause(record.id) } catch {
+        do { try await self.freeze(record.id, paused: true, byCommit: true) } catch {
           marks.clear(record.id)
           throw error
         }
       }
+      // Only a freeze that is still this commit's: a user who paused or unpaused meanwhile took it over (and
+      // dropped the mark), and what they asked stays.
       let thaw = { () async in
-        guard freeze, (try? await unpause(record.id)) != nil else { return }
+        guard freeze, marks.isOwn(record.id),
+          (try? await self.freeze(record.id, paused: false, byCommit: true)) != nil
+        else { return }
         marks.clear(record.id)
       }
       do {

@@ -31,7 +31,10 @@ extension ContainerEngine {
     try await freeze(reference, paused: false)
   }
 
-  private func freeze(_ reference: String, paused: Bool) async throws(EngineError) {
+  /// Freezes or thaws the container. A user's pause or unpause (not `byCommit`) takes the freeze over from any
+  /// commit: its `CommitPause` mark is dropped, so that neither the commit's own thaw nor a later `sweep` (for a
+  /// mark its dead committer left) undoes what the user asked.
+  func freeze(_ reference: String, paused: Bool, byCommit: Bool = false) async throws(EngineError) {
     try await mapped() {
       let record = try store.find(reference)
       let status = store.status(record)
@@ -41,6 +44,7 @@ extension ContainerEngine {
       }
       if !paused, status.phase != .paused { throw EngineError.invalidArgument("Container \(record.id) is not paused") }
       try await lifecycle.freeze(record, paused)
+      if !byCommit { CommitPause(root: root).clear(record.id) }
       journal.container(paused ? "pause" : "unpause", record)
     }
   }

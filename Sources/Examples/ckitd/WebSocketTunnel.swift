@@ -7,12 +7,12 @@ import NIOWebSocket
 /// handler, so that one input path and one output path serve requests, hijacked streams and websockets alike.
 /// - In: the data of the client's frames become request body parts (a container's stdin); pings are answered.
 /// - Out: each body part (a piece of a container's output) is one frame, binary or text as the API version says.
-/// - Closing handshake: the client's close frame is answered with ours, then the connection closes. The client's
-///   close frame, or the connection's end without one, is the end of its stdin (a websocket has no half-close):
+/// - Closing handshake: the client's close frame, or the connection's end without one, is the end of its stdin:
 ///   the body ends cleanly, so the attach closes the container's stdin as a hijacked attach's half-close does,
-///   and `cat` reads its end, as dockerd closes a `StdinOnce` container's stdin when its attach leaves. When the
-///   server ends the stream, its close frame goes first and the connection closes once the client answers, or
-///   after `closeTimeout`.
+///   and `cat` reads its end, as dockerd closes a `StdinOnce` container's stdin when its attach leaves. The output
+///   goes on until the stream ends (a client that sent its close and keeps reading gets the rest, as from
+///   dockerd); then our close frame answers and the connection closes. When the server ends the stream first,
+///   its close frame goes first and the connection closes once the client answers, or after `closeTimeout`.
 final class WebSocketTunnel: ChannelDuplexHandler, RemovableChannelHandler {
   typealias InboundIn = WebSocketFrame
   typealias InboundOut = HTTPServerRequestPart
@@ -26,6 +26,8 @@ final class WebSocketTunnel: ChannelDuplexHandler, RemovableChannelHandler {
   private var sentClose = false
   /// The end of the client's input went up (`endInput`).
   private var inputEnded = false
+  /// The client's close frame came: ours, when the stream ends, is the last step and the connection closes.
+  private var receivedClose = false
 
   init(binary: Bool) { opcode = binary ? .binary : .text }
 
@@ -41,13 +43,12 @@ final class WebSocketTunnel: ChannelDuplexHandler, RemovableChannelHandler {
       context.writeAndFlush(
         wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
     case .connectionClose:
+      // The end of the client's input only: the output goes on until the stream ends, and our close frame then
+      // answers (as dockerd's websocket closes when its attach ends), so a client that closes and keeps reading
+      // gets what the container writes after its stdin's end.
+      receivedClose = true
       endInput(context)
-      if !sentClose {
-        sentClose = true
-        context.write(wrapOutboundOut(closeFrame(context, code: .normalClosure)), promise: nil)
-      }
-      context.flush()
-      context.close(promise: nil)
+      if sentClose { context.close(promise: nil) }
     default:
       break
     }
@@ -82,9 +83,14 @@ final class WebSocketTunnel: ChannelDuplexHandler, RemovableChannelHandler {
       return
     }
     sentClose = true
-    context.writeAndFlush(wrapOutboundOut(closeFrame(context, code: .normalClosure)), promise: nil)
-    context.channel.closeFuture.cascade(to: promise)
     let channel = context.channel
+    let sent = context.writeAndFlush(wrapOutboundOut(closeFrame(context, code: .normalClosure)))
+    if receivedClose {
+      // The handshake is complete: the server closes the connection first (RFC 6455 7.1.1).
+      sent.whenComplete { _ in channel.close(mode: mode, promise: promise) }
+      return
+    }
+    context.channel.closeFuture.cascade(to: promise)
     context.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
   }
 

@@ -1,4 +1,5 @@
 import CLayerFS
+import CLinuxSystem
 import OCI
 
 #if canImport(Glibc)
@@ -14,18 +15,26 @@ public enum LayerDiff {
   /// 0:0 and opaque directories marked by `trusted.overlay.opaque=y`.
   public static func fromOverlayUpper(_ upper: String, into writer: LayerTarWriter) throws(LayerFSError) {
     var links: [UInt64: String] = [:]
-    try walkUpper(upper, rel: "", writer: writer, links: &links)
+    let fd = try FileOps.open(upper, CK_O_PATH | O_DIRECTORY)
+    defer { close(fd) }
+    try walkUpper(fd, rel: "", writer: writer, links: &links)
   }
 
-  private static func walkUpper(_ base: String, rel: String, writer: LayerTarWriter, links: inout [UInt64: String])
+  /// The directory `rel` of the upper directory, open as `dirfd` (`O_PATH`). The upper directory is a running
+  /// container's (a commit without pause): its processes can replace any directory by a link to a host one
+  /// while the walk is below it, and a path from the upper's top, looked up again for each name, would then be
+  /// followed out of it. So each directory is held by a descriptor opened from its parent's without following a
+  /// link, and each name is looked up only as the last component below `/proc/self/fd/N`, by calls that do not
+  /// follow it (lstat, readlink, llistxattr, the writer's O_NOFOLLOW open, made before this returns).
+  private static func walkUpper(_ dirfd: Int32, rel: String, writer: LayerTarWriter, links: inout [UInt64: String])
     throws(LayerFSError)
   {
-    let dir = rel.isEmpty ? base : base + "/" + rel
+    let dir = "/proc/self/fd/\(dirfd)"
     for name in try FileOps.listDirectory(dir).sorted() {
       let relPath = rel.isEmpty ? name : rel + "/" + name
-      let full = base + "/" + relPath
+      let full = dir + "/" + name
       var st = stat()
-      guard lstat(full, &st) == 0 else { throw .io(operation: "lstat", path: full, errno: errno) }
+      guard lstat(full, &st) == 0 else { throw .io(operation: "lstat", path: relPath, errno: errno) }
       if st.st_mode & FileType.mask == FileType.characterDevice && st.st_rdev == 0 {
         try writer.add(.whiteout(rel.isEmpty ? ".wh." + name : rel + "/.wh." + name))
         continue
@@ -35,9 +44,18 @@ public enum LayerDiff {
         if ExtendedAttributes.path(full).value("trusted.overlay.opaque") == Array("y".utf8) {
           try writer.add(.whiteout(relPath + "/.wh..wh..opq"))
         }
-        try walkUpper(base, rel: relPath, writer: writer, links: &links)
+        let child = try openDirectory(name, in: dirfd, display: relPath)
+        defer { close(child) }
+        try walkUpper(child, rel: relPath, writer: writer, links: &links)
       }
     }
+  }
+
+  /// An `O_PATH` descriptor of directory `name` of the directory open as `dirfd`, never through a link.
+  private static func openDirectory(_ name: String, in dirfd: Int32, display: String) throws(LayerFSError) -> Int32 {
+    let fd = openat(dirfd, name, CK_O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    guard fd >= 0 else { throw .io(operation: "open", path: display, errno: errno) }
+    return fd
   }
 
   /// The diff of `current` against `base` (two full trees, as the `vfs` driver keeps them): added and changed
@@ -45,13 +63,17 @@ public enum LayerDiff {
   /// included, as Docker does, so the layer recreates them with their metadata.
   public static func compare(base: String, current: String, into writer: LayerTarWriter) throws(LayerFSError) {
     var links: [UInt64: String] = [:]
-    try compareDir(base: base, current: current, rel: "", writer: writer, links: &links)
+    let fd = try FileOps.open(current, CK_O_PATH | O_DIRECTORY)
+    defer { close(fd) }
+    try compareDir(base: base, current: fd, rel: "", writer: writer, links: &links)
   }
 
+  /// Directory `rel` of both trees, the current one open as `curfd`: the current tree is a container's rootfs,
+  /// walked by descriptors as `walkUpper` walks an upper directory, for the same reason.
   private static func compareDir(
-    base: String, current: String, rel: String, writer: LayerTarWriter, links: inout [UInt64: String]
+    base: String, current curfd: Int32, rel: String, writer: LayerTarWriter, links: inout [UInt64: String]
   ) throws(LayerFSError) {
-    let curDir = rel.isEmpty ? current : current + "/" + rel
+    let curDir = "/proc/self/fd/\(curfd)"
     let baseDir = rel.isEmpty ? base : base + "/" + rel
     let curNames = try FileOps.listDirectory(curDir)
     let baseNames = FileOps.isDirectory(baseDir) ? try FileOps.listDirectory(baseDir) : []
@@ -61,20 +83,24 @@ public enum LayerDiff {
     }
     for name in curNames.sorted() {
       let relPath = rel.isEmpty ? name : rel + "/" + name
-      let full = current + "/" + relPath
+      let full = curDir + "/" + name
       var st = stat()
-      guard lstat(full, &st) == 0 else { throw .io(operation: "lstat", path: full, errno: errno) }
+      guard lstat(full, &st) == 0 else { throw .io(operation: "lstat", path: relPath, errno: errno) }
       var old = stat()
       let existed = lstat(base + "/" + relPath, &old) == 0
       let isDir = st.st_mode & FileType.mask == FileType.directory
       if isDir && existed && old.st_mode & FileType.mask == FileType.directory {
         let changed = !sameMetadata(st, old) || !sameXattrs(getXattrs(full), getXattrs(base + "/" + relPath))
-        if changed {
+        let child = try openDirectory(name, in: curfd, display: relPath)
+        defer { close(child) }
+        // subtreeDiffers reads only metadata (by path below the descriptor): what is written comes from compareDir.
+        var differs = changed
+        if !differs {
+          differs = try subtreeDiffers(base: base + "/" + relPath, current: "/proc/self/fd/\(child)", rel: "")
+        }
+        if differs {
           try writer.add(entry(relPath, full: full, st: st, links: &links))
-          try compareDir(base: base, current: current, rel: relPath, writer: writer, links: &links)
-        } else if try subtreeDiffers(base: base, current: current, rel: relPath) {
-          try writer.add(entry(relPath, full: full, st: st, links: &links))
-          try compareDir(base: base, current: current, rel: relPath, writer: writer, links: &links)
+          try compareDir(base: base, current: child, rel: relPath, writer: writer, links: &links)
         }
         continue
       }
@@ -82,7 +108,9 @@ public enum LayerDiff {
       try writer.add(entry(relPath, full: full, st: st, links: &links))
       if isDir {
         // New directory (or replacing a non-directory): everything below is new.
-        try compareDir(base: base, current: current, rel: relPath, writer: writer, links: &links)
+        let child = try openDirectory(name, in: curfd, display: relPath)
+        defer { close(child) }
+        try compareDir(base: base, current: child, rel: relPath, writer: writer, links: &links)
       }
     }
   }
