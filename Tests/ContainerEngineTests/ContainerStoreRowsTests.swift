@@ -1,4 +1,4 @@
-import ContainerEngine
+@testable import ContainerEngine
 import Foundation
 import TestSupport
 import Testing
