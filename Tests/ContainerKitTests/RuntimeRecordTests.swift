@@ -70,6 +70,37 @@ struct ContainerRecordTests {
     #expect(throws: ContainerError.self) { try RuntimeRecord.loadForDelete(path: dir + "/nothing.json", id: "c-1") }
   }
 
+  @Test("a pause init's state file: hooks and annotations only, marked, read by load and loadForDelete alike")
+  func savedForDelete() throws {
+    var r = record(bundle: "/b", cgroupPath: "ckit/c-1", exitCode: nil)
+    var hooks = Spec.Hooks()
+    hooks.poststop = [Spec.Hook(path: "/bin/true")]
+    r.spec.hooks = hooks
+    r.spec.linux?.seccomp = Spec.Seccomp.docker(capabilities: [])
+    let dir =
+      FileManager.default.temporaryDirectory.path + "/ckit-record-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try r.save(path: dir + "/whole.json")
+    try r.saveForDelete(path: dir + "/state.json")
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/state.json"))
+    let whole = try Data(contentsOf: URL(fileURLWithPath: dir + "/whole.json"))
+    // Written by hand as SpecJSON would write the record (sorted keys), and a small fraction of the whole.
+    var expected = Spec()
+    expected.hooks = hooks
+    expected.annotations = r.spec.annotations
+    var marked = r.with(spec: expected)
+    marked.specOmitted = true
+    #expect(bytes == (try SpecJSON.encode(marked)))
+    #expect(bytes.count * 10 < whole.count, "\(bytes.count) of \(whole.count) bytes")
+    let full = try RuntimeRecord.load(path: dir + "/state.json", id: "c-1")
+    #expect(full.specOmitted == true && full.pid == r.pid && full.cgroupPath == "ckit/c-1")
+    #expect(full.spec.hooks == hooks && full.spec.annotations == r.spec.annotations && full.spec.linux == nil)
+    let light = try RuntimeRecord.loadForDelete(path: dir + "/state.json", id: "c-1")
+    #expect(light.specOmitted == true && light.spec.hooks == hooks && light.pidStartTime == r.pidStartTime)
+    #expect(try RuntimeRecord.load(path: dir + "/whole.json", id: "c-1").specOmitted == nil)
+  }
+
   @Test("RFC 3339 timestamps as runc writes them")
   func timestamps() {
     #expect(RFC3339.format(seconds: 0, nanoseconds: 0) == "1970-01-01T00:00:00.000000000Z")

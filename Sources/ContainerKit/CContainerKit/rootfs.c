@@ -357,17 +357,25 @@ static void ck_make_device(const struct ck_plan *plan, const struct ck_mntns_str
   close(target);
 }
 
+static const char *const ck_dev_links[][2] = {
+    {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+    {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},
+};
+
+int ck_dev_link(int i, const char **target, const char **name) {
+  if (i < 0 || (size_t)i >= sizeof ck_dev_links / sizeof ck_dev_links[0]) return -1;
+  *target = ck_dev_links[i][0];
+  *name = ck_dev_links[i][1];
+  return 0;
+}
+
 static void ck_dev_symlinks(const struct ck_plan *plan) {
-  static const char *const links[][2] = {
-      {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
-      {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"},
-  };
   int dir = ck_resolve("/dev", CK_DEST_DIR, 1);
   if (dir < 0) ck_fail(plan, "symlink", errno, "/dev", 1);
-  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-    if (symlinkat(links[i][0], dir, links[i][1]) != 0 && errno != EEXIST) {
+  for (size_t i = 0; i < sizeof ck_dev_links / sizeof ck_dev_links[0]; i++) {
+    if (symlinkat(ck_dev_links[i][0], dir, ck_dev_links[i][1]) != 0 && errno != EEXIST) {
       char object[64];
-      ck_join(object, sizeof object, "/dev/", links[i][1]);
+      ck_join(object, sizeof object, "/dev/", ck_dev_links[i][1]);
       ck_fail(plan, "symlink", errno, object, 1);
     }
   }

@@ -9,6 +9,11 @@
  * pivot_root moves every process whose root or cwd was the old root (the init) to the new one, and the old root,
  * then stacked on the new, is detached. setns and exec start at the namespace's topmost root mount: the new one.
  *
+ * Before the swap, the helper also enters the container's IPC namespace (when it has its own) and removes every
+ * System V IPC object left there (shared memory, semaphore sets, message queues): a fresh container has none,
+ * and the processes that made them are dead by then. They are listed by index (SHM_INFO and SHM_STAT_ANY, and
+ * the same for the others), without reading /proc/sysvipc.
+ *
  * The helper runs system calls only, on a stack in the caller's frame, with every signal blocked. */
 #define _GNU_SOURCE
 #include "internal.h"
@@ -19,14 +24,20 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ipc.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 struct ck_swap {
   int mntns;
+  int ipcns;
   int tree;
   const char *const *paths;
   int count;
@@ -92,8 +103,45 @@ static int ck_swap_mount_point(int root, const char *path, int directory) {
   return -1;
 }
 
+/* glibc leaves semctl's fourth argument for the caller to define. */
+union ck_semun {
+  struct semid_ds *buf;
+  struct seminfo *info;
+};
+
+/* Removes every System V IPC object of the caller's IPC namespace. SHM_INFO, MSG_INFO and SEM_INFO return the
+ * highest index in use; *_STAT_ANY turns an index into its object's id whatever the object's permissions. An object
+ * gone meanwhile (EINVAL, EIDRM) is skipped. */
+static void ck_swap_remove_ipc(void) {
+  struct shm_info shm_info;
+  struct shmid_ds shm;
+  int last = shmctl(0, SHM_INFO, (struct shmid_ds *)&shm_info);
+  for (int i = 0; i <= last; i++) {
+    int id = shmctl(i, SHM_STAT_ANY, &shm);
+    if (id >= 0) shmctl(id, IPC_RMID, NULL);
+  }
+  struct msginfo msg_info;
+  struct msqid_ds msg;
+  last = msgctl(0, MSG_INFO, (struct msqid_ds *)&msg_info);
+  for (int i = 0; i <= last; i++) {
+    int id = msgctl(i, MSG_STAT_ANY, &msg);
+    if (id >= 0) msgctl(id, IPC_RMID, NULL);
+  }
+  struct seminfo sem_info;
+  struct semid_ds sem;
+  last = semctl(0, 0, SEM_INFO, (union ck_semun){.info = &sem_info});
+  for (int i = 0; i <= last; i++) {
+    int id = semctl(i, 0, SEM_STAT_ANY, (union ck_semun){.buf = &sem});
+    if (id >= 0) semctl(id, 0, IPC_RMID);
+  }
+}
+
 static int ck_swap_child(void *arg) {
   struct ck_swap *s = arg;
+  if (s->ipcns >= 0) {
+    if (setns(s->ipcns, CLONE_NEWIPC) != 0) return ck_swap_failed(s, "setns", "IPC namespace");
+    ck_swap_remove_ipc();
+  }
   if (setns(s->mntns, CLONE_NEWNS) != 0) return ck_swap_failed(s, "setns", "mount namespace");
   /* Our root is now the namespace's: the old root file system, through which the submounts are reached. */
   int old = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -117,9 +165,15 @@ static int ck_swap_child(void *arg) {
   return 0;
 }
 
-int ck_swap_root(int mntns, const char *new_root, const char *const *paths, int count, const char **step,
+int ck_swap_root(int mntns, int ipcns, const char *new_root, const char *const *paths, int count, const char **step,
                  const char **object) {
-  struct ck_swap s = {.mntns = mntns, .paths = paths, .count = count, .step = "clone", .object = new_root};
+  /* The container may share this process's IPC namespace: its objects are then not the container's to remove. */
+  struct stat theirs, ours;
+  if (ipcns >= 0 && fstat(ipcns, &theirs) == 0 && stat("/proc/self/ns/ipc", &ours) == 0 &&
+      theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino)
+    ipcns = -1;
+  struct ck_swap s = {
+      .mntns = mntns, .ipcns = ipcns, .paths = paths, .count = count, .step = "clone", .object = new_root};
   *step = "open_tree";
   *object = new_root;
   s.tree = ck_tree(AT_FDCWD, new_root, 0);
@@ -155,3 +209,5 @@ int ck_swap_root(int mntns, const char *new_root, const char *const *paths, int 
   if (s.err != 0) return -s.err;
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
 }
+
+dev_t ck_dev_number(unsigned int major, unsigned int minor) { return makedev(major, minor); }

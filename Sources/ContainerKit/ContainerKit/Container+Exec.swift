@@ -31,6 +31,9 @@ extension Container {
     guard status == .running || status == .created else {
       throw .wrongState(id: id, operation: "exec into", status: status)
     }
+    guard record.specOmitted != true else {
+      throw .invalidConfig("cannot exec into container \"\(id)\": its state holds no spec (exec through its creator)")
+    }
     try runtime.beforeVisibleSpawn?()
     var plan = ChildPlan()
     for ns in spec.linux?.namespaces ?? [] {

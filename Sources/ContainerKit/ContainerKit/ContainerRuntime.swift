@@ -214,7 +214,12 @@ public struct ContainerRuntime: Sendable {
           id: id, bundle: bundlePath, rootfs: plan.rootfs ?? "", pid: pid,
           pidStartTime: ProcInfo.stat(pid)?.startTime ?? 0, created: created, cgroupPath: cgroupPath,
           spec: spec)
-        try record.save(path: dir + "/state.json", specJSON: config.json)
+        // A pause init's owner keeps `record` in memory: other processes only list, signal, delete or sweep it.
+        if pauseInit {
+          try record.saveForDelete(path: dir + "/state.json")
+        } else {
+          try record.save(path: dir + "/state.json", specJSON: config.json)
+        }
         saved = record
       }
       let hooks: (Int32) throws -> Void = { pid in

@@ -23,12 +23,15 @@ struct RuntimeRecordOf<SpecPart: Codable & Sendable>: Codable, Sendable {
   var cgroupPath: String?
   var spec: SpecPart
   var exitCode: Int32?
+  /// True when the state file holds, of the spec, only what a delete reads (``saveForDelete(path:)``): the
+  /// process that created the container keeps the whole spec in its ``Container``. Nil in older files.
+  var specOmitted: Bool? = nil
 
   /// The same record with `spec` in place of this one's.
   func with<Other>(spec: Other) -> RuntimeRecordOf<Other> {
     RuntimeRecordOf<Other>(
       id: id, bundle: bundle, rootfs: rootfs, pid: pid, pidStartTime: pidStartTime, created: created,
-      cgroupPath: cgroupPath, spec: spec, exitCode: exitCode)
+      cgroupPath: cgroupPath, spec: spec, exitCode: exitCode, specOmitted: specOmitted)
   }
 }
 
@@ -85,6 +88,23 @@ extension RuntimeRecordOf where SpecPart == Spec {
     }
   }
 
+  /// Writes the state file with only the spec's hooks and annotations (and its `ociVersion`, so that ``load(path:id:)``
+  /// still reads it), marked ``specOmitted``: for a container whose creator keeps its ``Container`` in memory for
+  /// everything but a delete (a pause init: ContainerSandbox's pid 1, held by its owner process). Another process
+  /// can list, inspect, signal, delete or sweep it as before, but not exec into it (that needs the namespaces and
+  /// the security settings: ``Container/exec(_:io:)`` refuses). Encoding the whole spec, its seccomp profile
+  /// included, was the largest cost left in a sandbox's life.
+  func saveForDelete(path: String) throws(ContainerError) {
+    var part = Spec()
+    part.hooks = spec.hooks
+    part.annotations = spec.annotations
+    var file = self
+    file.specOmitted = true
+    let json: Data
+    do { json = try SpecJSON.encode(part) } catch { throw .system(call: "write", object: path, errno: EINVAL) }
+    try file.save(path: path, specJSON: json)
+  }
+
   static func encodedSpec(_ spec: Spec) throws -> Data {
     if let last = lastEncoded.withLock({ $0 }), last.spec == spec { return last.json }
     let json = try SpecJSON.encode(spec)
@@ -124,6 +144,10 @@ extension RuntimeRecordOf where SpecPart == Spec {
     string(rootfs)
     key("spec")
     out.append(specJSON)
+    if specOmitted == true {
+      key("specOmitted")
+      out.append(contentsOf: Array("true".utf8))
+    }
     out.append(UInt8(ascii: "}"))
     return out
   }

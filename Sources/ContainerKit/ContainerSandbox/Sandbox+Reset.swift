@@ -2,6 +2,7 @@ import CContainerKit
 import CLinuxSystem
 import ContainerKit
 import LinuxSystem
+import Namespaces
 
 #if canImport(Glibc)
   import Glibc
@@ -42,6 +43,7 @@ extension Sandbox {
       do throws(SandboxError) {
         try self.killAll(but: container)
         try self.emptyScratchMounts(of: container)
+        try self.restoreDev(of: container)
       } catch { return (false, .failure(error)) }
       do throws(SandboxError) {
         let retired = try self.swapUpper(lowers: self.state.withLock { $0.lowers }, keep: keep)
@@ -131,12 +133,17 @@ extension Sandbox {
 
   /// Gives pid 1's mount namespace the overlay now mounted on the host (``swapUpper(lowers:keep:)``) as its
   /// root: a helper in that namespace moves `/proc`, `/dev`, `/sys` and the binds onto it and pivots, which moves
-  /// pid 1 too, then detaches the old root (`ck_swap_root`). Blocks.
+  /// pid 1 too, then detaches the old root (`ck_swap_root`). Before that, the helper removes the System V IPC
+  /// objects of the sandbox's IPC namespace: a fresh sandbox has none. Blocks.
   func swapRoot(of container: Container) throws(SandboxError) {
     let nsPath = "/proc/\(container.pid)/ns/mnt"
     let ns = Glibc.open(nsPath, O_RDONLY | O_CLOEXEC)
     guard ns >= 0 else { throw .system(call: "open", object: nsPath, errno: errno) }
     defer { Glibc.close(ns) }
+    let ipcPath = "/proc/\(container.pid)/ns/ipc"
+    let ipc = Glibc.open(ipcPath, O_RDONLY | O_CLOEXEC)
+    guard ipc >= 0 else { throw .system(call: "open", object: ipcPath, errno: errno) }
+    defer { Glibc.close(ipc) }
     let paths = try submounts(of: container)
     var cStrings = paths.map { strdup($0) }
     defer { cStrings.forEach { free($0) } }
@@ -144,7 +151,7 @@ extension Sandbox {
     var object: UnsafePointer<CChar>?
     let r: Int32 = cStrings.withUnsafeMutableBufferPointer { buf in
       buf.withMemoryRebound(to: UnsafePointer<CChar>?.self) { lp in
-        ck_swap_root(ns, rootfs, lp.baseAddress, Int32(paths.count), &step, &object)
+        ck_swap_root(ns, ipc, rootfs, lp.baseAddress, Int32(paths.count), &step, &object)
       }
     }
     guard r == 0 else {
@@ -171,6 +178,58 @@ extension Sandbox {
       let dir = try RootedFiles.reopen(at, O_RDONLY | O_DIRECTORY, what: path)
       defer { Glibc.close(dir) }
       Self.removeContents(dir)
+    }
+  }
+
+  /// Puts pid 1's `/dev` (a tmpfs the runtime filled, kept by the swap) back as the runtime made it: what a
+  /// process added there is removed, and the runtime's device nodes and links that were removed or changed (type,
+  /// device number, mode, owner, target) are made again. Mount points (`/dev/pts`, `/dev/shm`, binds) are left
+  /// alone. Only `/dev`'s own entries are looked at, so it costs a directory read and a stat per entry. Nothing in
+  /// the sandbox runs by then but pid 1, which never touches `/dev`.
+  func restoreDev(of container: Container) throws(SandboxError) {
+    let files = try RootedFiles(rootfs: "/proc/\(container.pid)/root")
+    defer { files.close() }
+    let at = try files.resolve("/dev", flags: O_DIRECTORY | O_NOFOLLOW)
+    defer { Glibc.close(at) }
+    let dev = try RootedFiles.reopen(at, O_RDONLY | O_DIRECTORY, what: "/dev")
+    defer { Glibc.close(dev) }
+    var own = stat()
+    guard fstat(dev, &own) == 0 else { throw .system(call: "fstat", object: "/dev", errno: errno) }
+    var devices: [String: dev_t] = [:]
+    for (path, major, minor) in ChildPlan.defaultDevices {
+      devices[String(path.dropFirst(5))] = ck_dev_number(major, minor)
+    }
+    var links: [String: String] = [:]
+    var target: UnsafePointer<CChar>?
+    var name: UnsafePointer<CChar>?
+    for i in 0... {
+      guard ck_dev_link(Int32(i), &target, &name) == 0, let target, let name else { break }
+      links[String(cString: name)] = String(cString: target)
+    }
+    let deviceMode = S_IFCHR | 0o666
+    for entry in RootedFiles.entries(of: dev) {
+      var st = stat()
+      guard fstatat(dev, entry, &st, AT_SYMLINK_NOFOLLOW) == 0, st.st_dev == own.st_dev else { continue }
+      if let rdev = devices[entry], st.st_mode == deviceMode, st.st_rdev == rdev, st.st_uid == 0, st.st_gid == 0 {
+        devices[entry] = nil
+        continue
+      }
+      if let link = links[entry], st.st_mode & S_IFMT == S_IFLNK,
+        SystemFile.readLink("/proc/self/fd/\(dev)/\(entry)") == link
+      {
+        links[entry] = nil
+        continue
+      }
+      Self.remove(entry, in: dev)
+    }
+    for (entry, rdev) in devices {
+      // mknodat applies this process's umask: the mode is set again after.
+      guard mknodat(dev, entry, deviceMode, rdev) == 0, fchmodat(dev, entry, 0o666, 0) == 0 else {
+        throw .system(call: "mknod", object: "/dev/\(entry)", errno: errno)
+      }
+    }
+    for (entry, link) in links where symlinkat(link, dev, entry) != 0 {
+      throw .system(call: "symlink", object: "/dev/\(entry)", errno: errno)
     }
   }
 

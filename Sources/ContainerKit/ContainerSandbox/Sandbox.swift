@@ -345,25 +345,20 @@ public final class Sandbox: Sendable {
 
   /// Removes what `dir` holds, never following a symlink (only names inside `dir` are touched).
   static func removeContents(_ dir: Int32) {
-    let copy = dup(dir)
-    guard copy >= 0, let stream = fdopendir(copy) else { return }
-    defer { closedir(stream) }
-    var names: [String] = []
-    while let entry = readdir(stream) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) {
-        String(cString: $0.bindMemory(to: CChar.self).baseAddress!)
-      }
-      if name != "." && name != ".." { names.append(name) }
-    }
-    for name in names {
-      if unlinkat(dir, name, 0) == 0 { continue }
-      guard errno == EISDIR else { continue }
-      let sub = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-      if sub >= 0 {
-        removeContents(sub)
-        Glibc.close(sub)
-      }
-      unlinkat(dir, name, AT_REMOVEDIR)
-    }
+    for name in RootedFiles.entries(of: dir) { remove(name, in: dir) }
   }
+
+  /// Removes the entry `name` of the directory `dir`, a directory with everything below it, never following a
+  /// symlink. Errors are ignored: what cannot be removed is left.
+  static func remove(_ name: String, in dir: Int32) {
+    if unlinkat(dir, name, 0) == 0 { return }
+    guard errno == EISDIR else { return }
+    let sub = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    if sub >= 0 {
+      removeContents(sub)
+      Glibc.close(sub)
+    }
+    unlinkat(dir, name, AT_REMOVEDIR)
+  }
+
 }

@@ -2,7 +2,7 @@ import OCI
 
 extension ChildPlan {
   /// The standard devices of a container's /dev, as `runc spec` and Docker give them.
-  static let defaultDevices: [(String, UInt32, UInt32)] = [
+  package static let defaultDevices: [(String, UInt32, UInt32)] = [
     ("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7), ("/dev/random", 1, 8), ("/dev/urandom", 1, 9),
     ("/dev/tty", 5, 0),
   ]

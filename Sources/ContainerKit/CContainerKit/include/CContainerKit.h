@@ -235,12 +235,18 @@ int ck_execveat(int fd, char *const argv[], char *const envp[]);
 void ck_close_range_without_syscall(unsigned int first, unsigned int last);
 /* pipe2(O_CLOEXEC): no other thread's child may inherit either end. */
 int ck_pipe(int fds[2]);
+/* makedev(3), a macro Swift cannot call: the device number of `major`:`minor` (rootswap.c). */
+dev_t ck_dev_number(unsigned int major, unsigned int minor);
+/* The i-th symbolic link a container's /dev gets (rootfs.c): its target and name in /dev. 0, or -1 past the last.
+ * For ContainerSandbox's reset, which puts /dev back as the runtime made it. */
+int ck_dev_link(int i, const char **target, const char **name);
 /* Replaces the root file system of the running container whose mount namespace is `mntns` (an fd) with a clone of
  * the mount at `new_root` (a host path), keeping its init and namespaces (rootswap.c). Its top-level submounts
  * (`paths`, absolute inside the container) move onto the new root; every process whose root was the old one is
  * moved to the new one. The caller's thread waits for a helper in that namespace. 0, or -errno with *step and
- * *object naming what failed. */
-int ck_swap_root(int mntns, const char *new_root, const char *const *paths, int count, const char **step,
+ * *object naming what failed. With `ipcns` (an fd, or -1) the container's IPC namespace, the helper first removes
+ * every System V IPC object in it, unless it is the caller's own. */
+int ck_swap_root(int mntns, int ipcns, const char *new_root, const char *const *paths, int count, const char **step,
                  const char **object);
 
 #ifdef __cplusplus
