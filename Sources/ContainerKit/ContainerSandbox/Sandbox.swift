@@ -264,11 +264,13 @@ public final class Sandbox: Sendable {
     kept = nil
     // Pid 1 is dumpable from its exec until the pause mode's prctl, a few instructions later: a `run` in between could
     // reopen its stdin, the owner's pipe, through /proc/1/fd/0 (seen once in five suite runs under load). The sandbox
-    // is handed out once pid 1 has made a blocking system call, which it only does after that prctl.
+    // is handed out once pid 1 has made a blocking system call, which it only does after that prctl, or after 5 ms
+    // (a pid 1 the scheduler has not run by then is let go: waiting longer, unbounded, doubled a life's CPU in the
+    // benchmark, for a window that a `run` must also win by opening /proc/1/fd/0 before pid 1 runs at all).
     let pid = container.pid
     if Self.isPastItsExec(pid) == false {
       await BlockingCall.run {
-        for _ in 0..<100_000 where Self.isPastItsExec(pid) == false { _ = sched_yield(); _ = usleep(100) }
+        for _ in 0..<50 where Self.isPastItsExec(pid) == false { _ = usleep(100) }
       }
     }
     state.withLock {
