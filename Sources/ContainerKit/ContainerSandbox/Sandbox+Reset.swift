@@ -39,23 +39,32 @@ extension Sandbox {
     // One hop to the blocking pool for the whole swap (each hop waits for a thread to be scheduled): whether a
     // failure may have left pid 1's root half-built (the new overlay attached on `/`, some mounts moved), and the
     // retired upper directory or the error.
-    let (rootTouched, retired) = await BlockingCall.run { () -> (Bool, Result<String, SandboxError>) in
+    let (rootTouched, retired, oldRoot) = await BlockingCall.run {
+      () -> (Bool, Result<String, SandboxError>, Int32) in
       do throws(SandboxError) {
         try self.killAll(but: container)
         try self.emptyScratchMounts(of: container)
         try self.restoreDev(of: container)
-      } catch { return (false, .failure(error)) }
+      } catch { return (false, .failure(error), -1) }
+      // Pid 1's old root, held open past the swap (a reset only: a snapshot stacks the old upper at once): the old
+      // overlay is torn down, its dentries and inodes for every file written, when this is closed on the side, not
+      // when the swap detaches it.
+      let oldRoot =
+        keep == nil ? Glibc.open("/proc/\(container.pid)/root", Int32(CK_O_PATH) | O_DIRECTORY | O_CLOEXEC) : -1
       do throws(SandboxError) {
         let retired = try self.swapUpper(lowers: self.state.withLock { $0.lowers }, keep: keep)
         do throws(SandboxError) {
           try self.makeWorkingDirectory()
           try self.swapRoot(of: container)
         } catch {
-          self.removeInBackground(retired)
+          self.removeInBackground(retired, closing: oldRoot)
           throw error
         }
-        return (true, .success(retired))
-      } catch { return (true, .failure(error)) }
+        return (true, .success(retired), oldRoot)
+      } catch {
+        if oldRoot >= 0 { Glibc.close(oldRoot) }
+        return (true, .failure(error), -1)
+      }
     }
     // The processes `run` started are this process's children: reaped by their ProcessExit.
     for p in processes { _ = await p.exitStatus() }
@@ -64,11 +73,12 @@ extension Sandbox {
       return s.closed
     }
     if closed {
+      if oldRoot >= 0 { Glibc.close(oldRoot) }
       await Self.stop(container, [])
       throw .closed(id: id)
     }
     switch retired {
-    case .success(let dir): removeInBackground(dir)
+    case .success(let dir): removeInBackground(dir, closing: oldRoot)
     case .failure(let error):
       // No later run may enter a half-built root: the sandbox is closed (pid 1 stopped, its directories removed)
       // and every later call throws ``SandboxError/closed(id:)``.

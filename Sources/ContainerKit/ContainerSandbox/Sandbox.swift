@@ -352,10 +352,14 @@ public final class Sandbox: Sendable {
     }
   }
 
-  /// Removes `path` on a thread of its own; ``close()`` waits for it before the snapshot directory goes.
-  func removeInBackground(_ path: String) {
+  /// Removes `path` on a thread of its own, after closing `fd` (a descriptor that pins what used `path`, or -1);
+  /// ``close()`` waits for it before the snapshot directory goes.
+  func removeInBackground(_ path: String, closing fd: Int32 = -1) {
     let task = Task.detached {
-      await BlockingCall.run { Self.removeTree(path) }
+      await BlockingCall.run {
+        if fd >= 0 { Glibc.close(fd) }
+        Self.removeTree(path)
+      }
     }
     state.withLock { $0.cleanups.append(task) }
   }
