@@ -42,9 +42,10 @@ struct ContainerRecordTests {
     #expect(back.spec.root?.path == "/srv/rootfs")
   }
 
-  @Test("a delete reads the record's fields, hooks and annotations, and nothing else of the spec")
-  func forDelete() throws {
-    var r = record(bundle: "/b", cgroupPath: "ckit/c-1", exitCode: 7)
+  /// A record whose spec has a poststop hook and Docker's seccomp profile (what a delete must keep and may skip),
+  /// with a directory of its own for the state files, removed after `body`.
+  func withHookedRecord(exitCode: Int32?, _ body: (RuntimeRecord, Spec.Hooks, String) throws -> Void) throws {
+    var r = record(bundle: "/b", cgroupPath: "ckit/c-1", exitCode: exitCode)
     var hooks = Spec.Hooks()
     hooks.poststop = [Spec.Hook(path: "/bin/true")]
     r.spec.hooks = hooks
@@ -53,52 +54,52 @@ struct ContainerRecordTests {
       FileManager.default.temporaryDirectory.path + "/ckit-record-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    try r.save(path: dir + "/state.json")
-    let light = try RuntimeRecord.loadForDelete(path: dir + "/state.json", id: "c-1")
-    #expect(light.id == r.id && light.bundle == r.bundle && light.rootfs == r.rootfs && light.pid == r.pid)
-    #expect(light.pidStartTime == r.pidStartTime && light.created == r.created && light.exitCode == 7)
-    #expect(light.cgroupPath == "ckit/c-1")
-    #expect(light.spec.hooks == hooks && light.spec.annotations == r.spec.annotations)
-    #expect(light.spec.linux == nil && light.spec.process == nil)
+    try body(r, hooks, dir)
+  }
 
-    // A spec this version cannot decode (a field of another type) still leaves the container deletable: the
-    // proof that the rest of the spec is not decoded at all.
-    let odd = r.encode(specJSON: Data(#"{"ociVersion":"1.0.2","linux":{"seccomp":{"defaultAction":5}}}"#.utf8))
-    try odd.write(to: URL(fileURLWithPath: dir + "/state.json"))
-    #expect(throws: ContainerError.self) { try RuntimeRecord.load(path: dir + "/state.json", id: "c-1") }
-    #expect(try RuntimeRecord.loadForDelete(path: dir + "/state.json", id: "c-1").pid == r.pid)
-    #expect(throws: ContainerError.self) { try RuntimeRecord.loadForDelete(path: dir + "/nothing.json", id: "c-1") }
+  @Test("a delete reads the record's fields, hooks and annotations, and nothing else of the spec")
+  func forDelete() throws {
+    try withHookedRecord(exitCode: 7) { r, hooks, dir in
+      try r.save(path: dir + "/state.json")
+      let light = try RuntimeRecord.loadForDelete(path: dir + "/state.json", id: "c-1")
+      #expect(light.id == r.id && light.bundle == r.bundle && light.rootfs == r.rootfs && light.pid == r.pid)
+      #expect(light.pidStartTime == r.pidStartTime && light.created == r.created && light.exitCode == 7)
+      #expect(light.cgroupPath == "ckit/c-1")
+      #expect(light.spec.hooks == hooks && light.spec.annotations == r.spec.annotations)
+      #expect(light.spec.linux == nil && light.spec.process == nil)
+
+      // A spec this version cannot decode (a field of another type) still leaves the container deletable: the
+      // proof that the rest of the spec is not decoded at all.
+      let odd = r.encode(specJSON: Data(#"{"ociVersion":"1.0.2","linux":{"seccomp":{"defaultAction":5}}}"#.utf8))
+      try odd.write(to: URL(fileURLWithPath: dir + "/state.json"))
+      #expect(throws: ContainerError.self) { try RuntimeRecord.load(path: dir + "/state.json", id: "c-1") }
+      #expect(try RuntimeRecord.loadForDelete(path: dir + "/state.json", id: "c-1").pid == r.pid)
+      #expect(throws: ContainerError.self) { try RuntimeRecord.loadForDelete(path: dir + "/nothing.json", id: "c-1") }
+    }
   }
 
   @Test("a pause init's state file: hooks and annotations only, marked, read by load and loadForDelete alike")
   func savedForDelete() throws {
-    var r = record(bundle: "/b", cgroupPath: "ckit/c-1", exitCode: nil)
-    var hooks = Spec.Hooks()
-    hooks.poststop = [Spec.Hook(path: "/bin/true")]
-    r.spec.hooks = hooks
-    r.spec.linux?.seccomp = Spec.Seccomp.docker(capabilities: [])
-    let dir =
-      FileManager.default.temporaryDirectory.path + "/ckit-record-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    try r.save(path: dir + "/whole.json")
-    try r.saveForDelete(path: dir + "/state.json")
-    let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/state.json"))
-    let whole = try Data(contentsOf: URL(fileURLWithPath: dir + "/whole.json"))
-    // Written by hand as SpecJSON would write the record (sorted keys), and a small fraction of the whole.
-    var expected = Spec()
-    expected.hooks = hooks
-    expected.annotations = r.spec.annotations
-    var marked = r.with(spec: expected)
-    marked.specOmitted = true
-    #expect(bytes == (try SpecJSON.encode(marked)))
-    #expect(bytes.count * 10 < whole.count, "\(bytes.count) of \(whole.count) bytes")
-    let full = try RuntimeRecord.load(path: dir + "/state.json", id: "c-1")
-    #expect(full.specOmitted == true && full.pid == r.pid && full.cgroupPath == "ckit/c-1")
-    #expect(full.spec.hooks == hooks && full.spec.annotations == r.spec.annotations && full.spec.linux == nil)
-    let light = try RuntimeRecord.loadForDelete(path: dir + "/state.json", id: "c-1")
-    #expect(light.specOmitted == true && light.spec.hooks == hooks && light.pidStartTime == r.pidStartTime)
-    #expect(try RuntimeRecord.load(path: dir + "/whole.json", id: "c-1").specOmitted == nil)
+    try withHookedRecord(exitCode: nil) { r, hooks, dir in
+      try r.save(path: dir + "/whole.json")
+      try r.saveForDelete(path: dir + "/state.json")
+      let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/state.json"))
+      let whole = try Data(contentsOf: URL(fileURLWithPath: dir + "/whole.json"))
+      // Written by hand as SpecJSON would write the record (sorted keys), and a small fraction of the whole.
+      var expected = Spec()
+      expected.hooks = hooks
+      expected.annotations = r.spec.annotations
+      var marked = r.with(spec: expected)
+      marked.specOmitted = true
+      #expect(bytes == (try SpecJSON.encode(marked)))
+      #expect(bytes.count * 10 < whole.count, "\(bytes.count) of \(whole.count) bytes")
+      let full = try RuntimeRecord.load(path: dir + "/state.json", id: "c-1")
+      #expect(full.specOmitted == true && full.pid == r.pid && full.cgroupPath == "ckit/c-1")
+      #expect(full.spec.hooks == hooks && full.spec.annotations == r.spec.annotations && full.spec.linux == nil)
+      let light = try RuntimeRecord.loadForDelete(path: dir + "/state.json", id: "c-1")
+      #expect(light.specOmitted == true && light.spec.hooks == hooks && light.pidStartTime == r.pidStartTime)
+      #expect(try RuntimeRecord.load(path: dir + "/whole.json", id: "c-1").specOmitted == nil)
+    }
   }
 
   @Test("RFC 3339 timestamps as runc writes them")
