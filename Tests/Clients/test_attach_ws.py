@@ -23,7 +23,9 @@ def frames(ws, until=None):
     while True:
         try:
             opcode, data = ws.recv_data()
-        except websocket.WebSocketConnectionClosedException:
+        except (websocket.WebSocketConnectionClosedException, BrokenPipeError, ConnectionResetError):
+            # websocket-client answers the server's close frame with its own; once the client has sent its close
+            # first, the server may already have closed the connection (RFC 6455 7.1.1), and that answer fails.
             break
         if opcode == websocket.ABNF.OPCODE_CLOSE:
             break

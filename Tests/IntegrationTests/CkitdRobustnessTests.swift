@@ -111,7 +111,8 @@ struct CkitdRobustnessTests {
       try fuzz(200)
       let before = d.openFileTargets
       try fuzz(2000)
-      let after = try await eventuallyValue { () -> Int? in
+      // Closes of the last connections may still be in flight on a loaded machine (CI saw one descriptor more).
+      let after = try await eventuallyValue(timeout: .seconds(30)) { () -> Int? in
         let n = d.openFiles
         return n <= before.count ? n : nil
       }
