@@ -57,7 +57,8 @@ extension Sandbox {
           try self.makeWorkingDirectory()
           try self.swapRoot(of: container)
         } catch {
-          self.removeInBackground(retired, closing: oldRoot)
+          // `oldRoot` is closed once, by the catch below.
+          self.removeInBackground(retired)
           throw error
         }
         return (true, .success(retired), oldRoot)
