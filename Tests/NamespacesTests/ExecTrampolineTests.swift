@@ -83,8 +83,17 @@ struct ExecTrampolineTests {
     }
     let chmodded = fchmod(fd, 0o644)
     #expect(chmodded == -1 && errno == EPERM)
-    if chmodded == 0 { fchmod(fd, 0o755) }
+    if chmodded == 0 { fchmod(fd, 0o111) }
     #expect(ftruncate(fd, 0) == -1 && errno == EPERM)
     #expect(try ExecTrampoline.fd() == fd, "one trampoline per process")
+  }
+
+  /// Execute-only: a process that cannot read the file it execs is made non-dumpable by the kernel, which is what
+  /// keeps a sandbox's pid 1 (no capability) out of reach from its exec on (`SandboxInitDumpableTests`).
+  @Test("mode 0111: executable by anyone, readable by no one without CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH")
+  func executeOnly() throws {
+    var st = stat()
+    #expect(fstat(try ExecTrampoline.fd(), &st) == 0)
+    #expect(st.st_mode & 0o7777 == 0o111, "mode \(String(st.st_mode & 0o7777, radix: 8))")
   }
 }

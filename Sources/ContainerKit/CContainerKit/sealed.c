@@ -43,7 +43,7 @@ static int ck_seal_or_close(int fd, int filled) {
   return -err;
 }
 
-int ck_sealed_memfd(const char *name, const void *bytes, unsigned long size) {
+int ck_sealed_memfd(const char *name, const void *bytes, unsigned long size, unsigned int mode) {
   int fd = ck_exec_memfd(name);
   if (fd < 0) return -errno;
   const char *p = bytes;
@@ -55,7 +55,8 @@ int ck_sealed_memfd(const char *name, const void *bytes, unsigned long size) {
     if (n <= 0) break;
     done += (unsigned long)n;
   }
-  return ck_seal_or_close(fd, done == size);
+  /* Before the seals: F_SEAL_EXEC forbids any later chmod. */
+  return ck_seal_or_close(fd, done == size && fchmod(fd, (mode_t)mode) == 0);
 }
 
 int ck_sealed_copy(int src_fd, const char *name) {

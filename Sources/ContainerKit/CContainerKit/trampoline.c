@@ -254,8 +254,13 @@ static void ck_trampoline_image(struct ck_trampoline_image *image) {
   memcpy(image->code, ck_trampoline_code, sizeof ck_trampoline_code);
 }
 
+/* Execute-only (0111): the kernel marks the exec of a file its process cannot read non-dumpable (would_dump), so a
+ * process without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (the pause init, which runs with no capability at all)
+ * is not dumpable from its first instruction: nothing in its namespaces can ptrace it or open its /proc/PID/fd
+ * before its own prctl(PR_SET_DUMPABLE, 0). The kernel maps the image without a read permission check; the program
+ * the trampoline execs is dumpable again as usual. */
 int ck_trampoline_create(void) {
   struct ck_trampoline_image image;
   ck_trampoline_image(&image);
-  return ck_sealed_memfd("ckit-exec-trampoline", &image, CK_TRAMPOLINE_SIZE);
+  return ck_sealed_memfd("ckit-exec-trampoline", &image, CK_TRAMPOLINE_SIZE, 0111);
 }

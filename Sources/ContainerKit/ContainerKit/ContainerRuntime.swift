@@ -150,6 +150,10 @@ public struct ContainerRuntime: Sendable {
     Self.warnIgnored(plan)
     plan.mountNamespaceTemplate = mountNamespaceTemplate?.fd
     plan.pauseInit = pauseInit
+    // The pause init runs none of the image's programs and needs no capability. Without CAP_DAC_OVERRIDE and
+    // CAP_DAC_READ_SEARCH it cannot read the execute-only trampoline, so the kernel makes its exec non-dumpable
+    // (trampoline.c): no process in the container can reach it between that exec and its own prctl.
+    if pauseInit { plan.capabilities = ChildPlan.Capabilities() }
     let startsLater = !pauseInit
     if let rootfs = plan.rootfs, access(rootfs, F_OK) != 0 {
       throw .invalidConfig("invalid config: root.path: \(rootfs) does not exist")

@@ -262,40 +262,12 @@ public final class Sandbox: Sendable {
     // Pid 1's namespace, to hand on at close: the one it joined or the one the runtime made.
     let networkNamespace = reuses ? (kept ?? Glibc.open("/proc/\(container.pid)/ns/net", O_RDONLY | O_CLOEXEC)) : -1
     kept = nil
-    // Pid 1 is dumpable from its exec until the pause mode's prctl, a few instructions later: a `run` in between could
-    // reopen its stdin, the owner's pipe, through /proc/1/fd/0 (seen once in five suite runs under load). The sandbox
-    // is handed out once pid 1 has made a blocking system call, which it only does after that prctl, or after 5 ms
-    // (a pid 1 the scheduler has not run by then is let go: waiting longer, unbounded, doubled a life's CPU in the
-    // benchmark, for a window that a `run` must also win by opening /proc/1/fd/0 before pid 1 runs at all).
-    let pid = container.pid
-    if Self.isPastItsExec(pid) == false {
-      await BlockingCall.run {
-        for _ in 0..<50 where Self.isPastItsExec(pid) == false { _ = usleep(100) }
-      }
-    }
     state.withLock {
       $0.ownerPipe = pipe.writeEnd
       $0.networkNamespace = networkNamespace
     }
     return container
   }
-
-  /// Whether pid 1 `pid` has left the few instructions between its exec and its first blocking system call, by
-  /// /proc/PID/syscall: `running` while it runs, `-1 ...` while it waits outside a system call (a page fault), the
-  /// call's number once it sleeps in one (past its exec: its poll or a reap); nothing once it is gone (then there is
-  /// nothing to reach either).
-  static func isPastItsExec(_ pid: Int32) -> Bool {
-    guard let text = SystemFile.read("/proc/\(pid)/syscall") else { return true }
-    guard let number = Int(text.prefix(while: { $0 != " " && $0 != "\n" })), number >= 0 else { return false }
-    return !execCalls.contains(number)
-  }
-
-  #if arch(x86_64)
-    /// execve and execveat, in which pid 1 may still sleep (reading the trampoline) before it runs it.
-    static let execCalls: Set<Int> = [59, 322]
-  #else
-    static let execCalls: Set<Int> = [221, 281]
-  #endif
 
   /// The running container, or an error when the sandbox is closed.
   func current() throws(SandboxError) -> Container {

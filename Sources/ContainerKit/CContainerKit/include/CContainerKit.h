@@ -219,11 +219,12 @@ int ck_send_fd(int socket_fd, int fd);
  * message's length, 0 at EOF, or -errno. */
 long ck_recv_message(int socket_fd, void *buf, unsigned long size, int *passed);
 int ck_set_winsize(int fd, uint16_t rows, uint16_t cols);
-/* A sealed memfd (close-on-exec, executable, every seal: no write, resize or chmod) holding the exec trampoline,
- * a tiny static ELF that runs execve(argv[0], &argv[1], envp). -errno on failure. */
+/* A sealed memfd (close-on-exec, mode 0111: execute-only, every seal: no write, resize or chmod) holding the exec
+ * trampoline, a tiny static ELF that runs execve(argv[0], &argv[1], envp). -errno on failure. */
 int ck_trampoline_create(void);
-/* A sealed memfd holding `size` bytes, or a copy of the file open on `src_fd` (sendfile). -errno on failure. */
-int ck_sealed_memfd(const char *name, const void *bytes, unsigned long size);
+/* A sealed memfd holding `size` bytes with permission bits `mode` (the trampoline's 0111: see trampoline.c), or a
+ * copy of the file open on `src_fd` (sendfile; 0777). -errno on failure. */
+int ck_sealed_memfd(const char *name, const void *bytes, unsigned long size, unsigned int mode);
 int ck_sealed_copy(int src_fd, const char *name);
 /* 1 when no process can change the file open on fd, whatever path it reopens it by: a memfd sealed against writes
  * and shrinking, or a file on a read-only mount. */
