@@ -40,8 +40,12 @@ struct PodmanRuntimeTests {
 
     /// Runs podman with no descriptor of this process but stdio: conmon, which outlives `run -d`, would keep the
     /// socket Foundation's Process watches for the child's exit, and the call would last as long as the container.
+    /// In the scratch directory: podman 4.3 starts conmon in its own working directory, and conmon creates an empty
+    /// `oom` file there (a relative path) when the container is OOM-killed; from the test process's it was the
+    /// repository's root.
     func callAsFunction(_ args: [String]) throws -> CommandResult {
-      try Command.run(["bash", "-c", Self.closingDescriptors, "bash"] + global + args, check: false)
+      try Command.run(
+        ["env", "-C", scratch.path.path, "bash", "-c", Self.closingDescriptors, "bash"] + global + args, check: false)
     }
 
     static let closingDescriptors =
@@ -123,6 +127,10 @@ struct PodmanRuntimeTests {
 
   @Test("--memory is enforced: the cgroup's limit is set and going past it gets the container OOM-killed")
   func memoryLimit() async throws {
+    // conmon's `oom` file, which it writes in its working directory (see callAsFunction), is not left here.
+    let stray = FileManager.default.currentDirectoryPath + "/oom"
+    let strayBefore = FileManager.default.fileExists(atPath: stray)
+    defer { #expect(strayBefore || !FileManager.default.fileExists(atPath: stray), "conmon wrote \(stray)") }
     try await Podman.with { podman in
       let limit = try podman.run(["--rm", "--memory", "32m"], ["cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes"])
       #expect(limit.stdout == "33554432\n", "\(limit.stderr)")
