@@ -13,10 +13,12 @@ struct APIServer: Sendable {
   let idleTrim = IdleTrim()
   /// How long a connection may send nothing while no request of it is being served.
   static let idleTimeout = TimeAmount.seconds(120)
+  /// The event loops of every listener and connection: NIO's shared group, one thread per core.
+  var group: MultiThreadedEventLoopGroup { .singleton }
 
   /// Binds `address`; a unix socket gets mode 0660 and group `group` when that group exists, else 0600.
   func bind(_ address: ListenAddress, group: String) async throws -> any Channel {
-    let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    let bootstrap = ServerBootstrap(group: self.group)
       .serverChannelOption(.backlog, value: 256)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelOption(.allowRemoteHalfClosure, value: true)

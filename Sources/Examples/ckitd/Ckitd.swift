@@ -62,6 +62,7 @@ struct Ckitd: AsyncParsableCommand {
     var router = Routes.all(engine: engine)
     router.debug = debug
     let server = APIServer(router: router, tls: tls)
+    await EventLoopPriority.raise(server.group)
     var channels: [any Channel] = []
     let mask = umask(0o177)  // the socket is created 0600, then opened to its group
     defer { _ = umask(mask) }
