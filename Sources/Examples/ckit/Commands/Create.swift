@@ -16,6 +16,6 @@ struct Create: AsyncParsableCommand {
   }
 
   func run() async throws {
-    print(try await options.create(imageAndCommand: imageAndCommand, autoRemove: rm))
+    print(try await options.create(imageAndCommand: imageAndCommand, autoRemove: rm, in: options.global.engine()))
   }
 }

@@ -7,11 +7,12 @@ struct CreateOptions: ParsableArguments {
   @OptionGroup var global: GlobalOptions
   @OptionGroup var container: ContainerOptions
 
-  /// The flags as a `ContainerSpec`, created by the engine (which checks it, then pulls the image if needed).
-  /// Returns the container's ID.
-  func create(imageAndCommand: [String], autoRemove: Bool) async throws -> String {
+  /// The flags as a `ContainerSpec`, created by `engine` (which checks it, then pulls the image if needed).
+  /// Returns the container's ID. The engine is the caller's: `run` starts the container with the same one, whose
+  /// image store is then opened once (a second engine opened it again: its directories made, overlayfs probed).
+  func create(imageAndCommand: [String], autoRemove: Bool, in engine: ContainerEngine) async throws -> String {
     let spec = try container.spec(
       image: imageAndCommand[0], command: Array(imageAndCommand.dropFirst()), autoRemove: autoRemove)
-    return try await global.engine().create(spec)
+    return try await engine.create(spec)
   }
 }
