@@ -29,7 +29,8 @@ struct Run: AsyncParsableCommand {
       print(id)
       return
     }
-    let code = try await ForegroundRun.run(engine, id: id, stdin: try await engine.inspect(id).config.openStdin)
+    // -i is the container's openStdin: no inspect (its state files read again) to learn it.
+    let code = try await ForegroundRun.run(engine, id: id, stdin: options.interactive)
     if code != 0 { throw ContainerExit(code: code) }
   }
 }
