@@ -36,7 +36,7 @@ import Testing
     let run = try #require(command as? Run)
     #expect(run.detach && run.rm)
     #expect(run.imageAndCommand == ["busybox", "-c", "echo hi"])
-    let r = try run.options.container.spec(image: "busybox", command: ["-c", "echo hi"], autoRemove: true)
+    let r = try run.options.spec(image: "busybox", command: ["-c", "echo hi"], autoRemove: true)
       .record(id: ContainerStore.newID(), imageID: "sha256:x", defaults: ImageDefaults(cmd: ["sh"]))
     #expect(r.name == "web")
     #expect(r.config.entrypoint == ["/bin/sh"])
@@ -54,7 +54,7 @@ import Testing
   @Test func badInputIsRejectedBeforeAnythingIsCreated() throws {
     func record(_ extra: [String]) throws -> ContainerRecord {
       let run = try #require(try Ckit.parseAsRoot(ArgumentRewriter.rewrite(["run"] + extra + ["busybox"])) as? Run)
-      return try run.options.container.spec(image: "busybox", command: [], autoRemove: false)
+      return try run.options.spec(image: "busybox", command: [], autoRemove: false)
         .record(id: ContainerStore.newID(), imageID: "sha256:x", defaults: ImageDefaults(cmd: ["sh"]))
     }
     #expect(throws: NetworkError.invalidPortSpec("8888:http", reason: "Invalid containerPort: http")) {

@@ -55,7 +55,7 @@ public struct EngineConfiguration: Sendable, Equatable {
   /// `unpackLimits`, else `$CKIT_UNPACK_LIMITS`, else the defaults.
   public func resolvedUnpackLimits() throws(EngineError) -> UnpackLimits {
     if let unpackLimits { return unpackLimits }
-    let text = ProcessInfo.processInfo.environment["CKIT_UNPACK_LIMITS"] ?? ""
+    let text = Self.variable("CKIT_UNPACK_LIMITS") ?? ""
     if text.isEmpty { return UnpackLimits() }
     guard let limits = UnpackLimits(parsing: text) else {
       throw .invalidArgument(
@@ -66,7 +66,7 @@ public struct EngineConfiguration: Sendable, Equatable {
 
   /// `$CKIT_CGROUP_PARENT` if set (tests use a parent of their own, so they can remove it), else `ckit`.
   public static var defaultCgroupParent: String {
-    let env = ProcessInfo.processInfo.environment["CKIT_CGROUP_PARENT"] ?? ""
+    let env = variable("CKIT_CGROUP_PARENT") ?? ""
     return env.isEmpty || env.contains("..") ? "ckit" : env
   }
 
@@ -90,9 +90,15 @@ public struct EngineConfiguration: Sendable, Equatable {
     return URL(fileURLWithPath: path).standardizedFileURL.path
   }
 
+  /// The environment variable `name`, through getenv: ProcessInfo's `environment` builds a dictionary of the
+  /// whole environment at each call, and a `ckit run` read four variables that way, each engine (a tenth of
+  /// ckit's own instructions before its image store opened).
+  static func variable(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }
+  }
+
   static func locate(_ name: String, environment: String) throws(EngineError) -> String {
-    // getenv, not ProcessInfo's environment: that builds a dictionary of the whole environment at each call.
-    if let value = getenv(environment), value.pointee != 0 { return String(cString: value) }
+    if let value = variable(environment), !value.isEmpty { return value }
     if let found = located.withLock({ $0[name] }) { return found }
     let selfDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     let candidates =

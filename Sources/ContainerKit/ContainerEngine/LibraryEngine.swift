@@ -37,7 +37,7 @@ package struct LibraryEngine: Engine {
   func openStore() async throws -> ImageStore {
     let limits = try configuration.resolvedUnpackLimits()
     let driver: (any SnapshotDriver)?
-    switch configuration.storageDriver ?? ProcessInfo.processInfo.environment["CKIT_STORAGE_DRIVER"] ?? "" {
+    switch configuration.storageDriver ?? EngineConfiguration.variable("CKIT_STORAGE_DRIVER") ?? "" {
     case "": driver = nil
     case "overlay": driver = OverlayDriver()
     case "vfs": driver = VFSDriver(limits: limits)

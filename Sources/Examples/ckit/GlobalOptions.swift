@@ -4,8 +4,11 @@ import Foundation
 
 /// Options every command takes: where the state is.
 struct GlobalOptions: ParsableArguments {
+  /// `--root`, else `$CKIT_ROOT` (which `ckit --root R` sets), else `/var/lib/ckit`. Read with getenv: the
+  /// parser makes this value several times per command, and ProcessInfo's `environment` builds a dictionary of
+  /// the whole environment at each call.
   @Option(name: .customLong("root"), help: "Root of the ckit state (containers, images, volumes)")
-  var root: String = ProcessInfo.processInfo.environment["CKIT_ROOT"] ?? "/var/lib/ckit"
+  var root: String = getenv("CKIT_ROOT").map { String(cString: $0) } ?? "/var/lib/ckit"
 }
 
 /// `--format`: a Go template, `table ...`, or `json`.

@@ -38,6 +38,17 @@ struct ContainerOptions: ParsableArguments {
   @Option(name: .customLong("stop-signal"), help: "Signal to stop the container") var stopSignal: String?
   @Option(name: .customLong("log-opt"), help: "Log driver options (max-size, max-file)") var logOpt: [String] = []
 
+  /// The flags as a `ContainerSpec`, created by `engine` (which checks it, then pulls the image if needed): what
+  /// `run` and `create` do first. Returns the container's ID. The engine is the caller's: `run` starts the
+  /// container with the same one, whose image store is then opened once (a second engine opened it again: its
+  /// directories made, overlayfs probed). `run` and `create` take these flags and `GlobalOptions` as two groups,
+  /// not one group holding both: each group type costs the parser some five conformance lookups at every start,
+  /// a scan of the binary's ten thousand conformance records each.
+  func create(imageAndCommand: [String], autoRemove: Bool, in engine: ContainerEngine) async throws -> String {
+    let spec = try spec(image: imageAndCommand[0], command: Array(imageAndCommand.dropFirst()), autoRemove: autoRemove)
+    return try await engine.create(spec)
+  }
+
   /// The flags as the engine's spec for `image` and `command`. What only the CLI knows is resolved here (env
   /// files, `-e NAME` from ckit's environment, sizes and port specs in their text forms); the engine checks the
   /// rest before it creates anything. `fileEnv` is what ``readEnvFiles()`` gave (read here when nil): a pipe or a

@@ -1,7 +1,7 @@
 import ArgumentParser
 import ContainerEngine
 
-/// What the commands that only act on each container they name take (`PauseCommand`): the state root and the
+/// What the commands that only act on each container they name take (`pause`, `unpause`): the state root and the
 /// containers.
 struct ContainerTargets: ParsableArguments {
   @OptionGroup var global: GlobalOptions

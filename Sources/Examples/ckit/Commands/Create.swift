@@ -7,7 +7,8 @@ struct Create: AsyncParsableCommand {
     commandName: "create",
     abstract: "Create a new container", usage: "ckit create [OPTIONS] IMAGE [COMMAND] [ARG...]")
 
-  @OptionGroup var options: CreateOptions
+  @OptionGroup var global: GlobalOptions
+  @OptionGroup var options: ContainerOptions
   @Flag(help: "Automatically remove the container when it exits") var rm = false
   @Argument(parsing: .postTerminator, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
 
@@ -16,6 +17,6 @@ struct Create: AsyncParsableCommand {
   }
 
   func run() async throws {
-    print(try await options.create(imageAndCommand: imageAndCommand, autoRemove: rm))
+    print(try await options.create(imageAndCommand: imageAndCommand, autoRemove: rm, in: global.engine()))
   }
 }

@@ -7,7 +7,8 @@ struct Run: AsyncParsableCommand {
     commandName: "run",
     abstract: "Create and run a new container from an image", usage: "ckit run [OPTIONS] IMAGE [COMMAND] [ARG...]")
 
-  @OptionGroup var options: CreateOptions
+  @OptionGroup var global: GlobalOptions
+  @OptionGroup var options: ContainerOptions
   @Flag(name: .shortAndLong, help: "Run container in background and print container ID") var detach = false
   @Flag(help: "Automatically remove the container when it exits") var rm = false
   @Argument(parsing: .postTerminator, help: "IMAGE [COMMAND] [ARG...]") var imageAndCommand: [String] = []
@@ -18,8 +19,8 @@ struct Run: AsyncParsableCommand {
 
   func run() async throws {
     // No sweep here (ps, start and prune do it): it reads every container's state, which a run must not cost.
-    let id = try await options.create(imageAndCommand: imageAndCommand, autoRemove: rm)
-    let engine = try options.global.engine()
+    let engine = try global.engine()
+    let id = try await options.create(imageAndCommand: imageAndCommand, autoRemove: rm, in: engine)
     if detach {
       do { try await engine.start(id) } catch EngineError.startFailed(_, let code, let message) {
         FileHandle.standardError.write(Data("ckit: \(message)\n".utf8))
@@ -28,7 +29,8 @@ struct Run: AsyncParsableCommand {
       print(id)
       return
     }
-    let code = try await ForegroundRun.run(engine, id: id, stdin: try await engine.inspect(id).config.openStdin)
+    // -i is the container's openStdin: no inspect (its state files read again) to learn it.
+    let code = try await ForegroundRun.run(engine, id: id, stdin: options.interactive)
     if code != 0 { throw ContainerExit(code: code) }
   }
 }
