@@ -92,9 +92,15 @@ for line in subprocess.run(["nm", "-n", "--defined-only", binary], capture_outpu
     if len(f) == 3 and f[1] in "tTwWiI":
         symbols.append((int(f[0], 16), f[2]))
 starts = [a for a, _ in symbols]
-# The ordered block: from the first to the last ordered function in the binary.
-placed = [a for a, n in symbols if n in known]
-low, high = min(placed), max(placed)
+# The ordered block: the largest run of ordered functions with no gap of 512 KiB (a few, such as crtbegin's, stay
+# where the linker puts them and must not stretch it).
+placed = sorted(a for a, n in symbols if n in known)
+runs, first = [], 0
+for i in range(1, len(placed) + 1):
+    if i == len(placed) or placed[i] - placed[i - 1] > 512 * 1024:
+        runs.append((i - first, placed[first], placed[i - 1]))
+        first = i
+_, low, high = max(runs)
 text_end = symbols[-1][0]
 new = []
 for line in open(faults):
