@@ -14,7 +14,8 @@
 # whose first instruction fault lands outside the ordered block is added. Stale names (code changed since) are
 # ignored by the link.
 # Run as root, after changes to what ckitd runs at start or for ping, list and pull; commit the file it writes.
-# Usage: scripts/ckitd-order.sh   Env: PASSES (3). Needs valgrind, perf (scripts/install-deps.sh) and the docker CLI (docker.io, installed when missing, as lib.sh does).
+# Usage: scripts/ckitd-order.sh   Env: PASSES (3). Needs valgrind, perf (scripts/install-deps.sh) and the docker
+# CLI (docker.io, installed when missing, as lib.sh does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench/lib.sh
