@@ -59,6 +59,23 @@ let staticToolSettings: [LinkerSetting] = [
     ], .when(configuration: .release))
 ]
 
+/// ckitd's release link, on top of `staticToolSettings`: lld with Sources/Examples/ckitd/ckitd.order (written by
+/// scripts/ckitd-order.sh from a profile of start, ping, list and pull), which places the functions an idle daemon
+/// has run together. The kernel maps a binary's pages in 64 KiB blocks around each fault, so spread over the 29 MiB
+/// text, ~2 MiB of code kept ~13 MiB resident (issue 15, Documentation/Benchmarks.md). gold orders sections by name
+/// only, and most of the toolchain's and the dependencies' code is one `.text` per file; lld orders by symbol.
+/// lld leaves the `--wrap`ped weak references of crtbeginT undefined where gold makes them 0: the `--defsym`s give
+/// the same 0, so the whole .eh_frame is still not registered (see `staticToolSettings`).
+let ckitdLinkSettings: [LinkerSetting] = [
+  .unsafeFlags(
+    [
+      "-use-ld=lld", "-Xlinker",
+      "--symbol-ordering-file=\(Context.packageDirectory)/Sources/Examples/ckitd/ckitd.order",
+      "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--defsym=__wrap___register_frame_info=0", "-Xlinker",
+      "--defsym=__wrap___deregister_frame_info=0",
+    ], .when(configuration: .release))
+]
+
 let package = Package(
   name: "ContainerKit",
   platforms: [.macOS(.v15)],
@@ -242,7 +259,8 @@ let package = Package(
         .product(name: "NIOWebSocket", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto"),
       ],
       path: "Sources/Examples/ckitd",
-      linkerSettings: staticToolSettings),
+      exclude: ["ckitd.order"],
+      linkerSettings: staticToolSettings + ckitdLinkSettings),
     // A fully static executable (glibc, libseccomp and the Swift runtime included): loading and relocating shared
     // libraries was most of a `run true`, and even with the Swift runtime static, the dynamic loader and the 47,000
     // relative relocations of a PIE cost ~3 ms of CPU per run. Not position-independent, as Debian's runc is not

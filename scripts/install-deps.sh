@@ -17,6 +17,8 @@ PACKAGES=(
   iproute2 nftables iptables
   # benchmarks
   hyperfine libarchive-tools
+  # ckitd's link order (scripts/ckitd-order.sh profiles it: callgrind, then perf's page faults)
+  valgrind linux-perf
   # tests: crafted tarballs (python3 tarfile), zstd-compressed layers
   python3 zstd
   # tests: a credential file traced (strace), commands as another user (setpriv, util-linux), static C probes (gcc)
