@@ -343,7 +343,7 @@ let package = Package(
     .testTarget(
       name: "ContainerEngineTests", dependencies: ["ContainerEngine", "ContainerNetwork", "OCI", "TestSupport"]),
     // Written as a user of the library would: ContainerSandbox and the fixtures' registry, nothing `package`.
-    .testTarget(name: "ContainerSandboxTests", dependencies: ["ContainerSandbox", "TestSupport"]),
+    .testTarget(name: "ContainerSandboxTests", dependencies: ["ContainerSandbox", "Namespaces", "TestSupport"]),
     // The engine as an embedder sees it: ContainerEngine's public API and the fixtures, nothing `package`.
     .testTarget(
       name: "EngineAPITests", dependencies: ["ContainerEngine", "ContainerNetwork", "RegistryClient", "TestSupport"]),

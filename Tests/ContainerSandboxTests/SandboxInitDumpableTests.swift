@@ -1,5 +1,6 @@
 import ContainerSandbox
 import Foundation
+import Namespaces
 import TestSupport
 import Testing
 
@@ -38,6 +39,22 @@ struct SandboxInitDumpableTests {
   /// CAP_SYS_PTRACE) must still fail to reopen its stdin, or read its environment, in every
   /// one of several sandboxes. Without the fix (pid 1 with capabilities, or a readable trampoline) each succeeds.
   @Test func pid1IsNotDumpableFromItsExec() async throws {
+    try await Self.expectPid1OutOfReach(sandboxes: 4)
+  }
+
+  /// Root in any container can make the shared trampoline readable: chmod through /proc/PID/exe of a process
+  /// exec'ing through it (F_SEAL_EXEC seals the execute bits only). Replayed here from the host: a sandbox's pid 1
+  /// made afterwards is still out of reach, as it execs a trampoline of its own. Without that, it execs the
+  /// readable one and every attack of `expectPid1OutOfReach` succeeds.
+  @Test func aReadableSharedTrampolineLeavesPid1OutOfReach() async throws {
+    let shared = try ExecTrampoline.fd()
+    #expect(fchmod(shared, 0o555) == 0)
+    defer { _ = fchmod(shared, 0o111) }
+    try await Self.expectPid1OutOfReach(sandboxes: 2)
+  }
+
+  /// Root in each of `sandboxes` sandboxes whose pid 1 cannot make itself non-dumpable fails to reach it.
+  static func expectPid1OutOfReach(sandboxes: Int) async throws {
     let config = SandboxFixture.configuration {
       $0.seccomp = .init(
         defaultAction: "SCMP_ACT_ALLOW",
@@ -47,7 +64,7 @@ struct SandboxInitDumpableTests {
             args: [.init(index: 0, value: 4, op: "SCMP_CMP_EQ")])  // PR_SET_DUMPABLE
         ])
     }
-    for _ in 0..<4 {
+    for _ in 0..<sandboxes {
       try await Sandbox.withSandbox(image: try SandboxFixture.image, configuration: config) { sandbox in
         #expect(try await sandbox.run(["id", "-u"]).stdout == "0\n")
         for attack in ["exec 3< /proc/1/fd/0", "echo x > /proc/1/fd/0", "cat /proc/1/environ"] {

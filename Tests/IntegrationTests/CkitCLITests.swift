@@ -76,6 +76,15 @@ import Testing
       #expect(unknownFlag.stderr.contains("--bogus"))
       let containers = (try? FileManager.default.contentsOfDirectory(atPath: root.path.path + "/containers")) ?? []
       #expect(containers.isEmpty)
+      // The flags are checked before the engine opens its state root, which would make it.
+      let fresh = root.path.path + "/fresh"
+      for verb in ["run", "create"] {
+        let r = try Command.run(
+          [Self.products.appendingPathComponent("ckit").path, "--root", fresh, verb, "-p", "8888:http", "busybox"],
+          check: false)
+        #expect(r.status == 125 && r.stderr.contains("Invalid containerPort"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fresh), "\(verb) made the state root of a bad command")
+      }
     }
   }
 

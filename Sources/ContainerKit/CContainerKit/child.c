@@ -188,6 +188,13 @@ static int ck_exec_trampoline(const struct ck_plan *plan, const char *const *arg
  * threads. It exits when its stdin hangs up instead (ContainerSandbox gives it a pipe only the owner writes to). */
 static __attribute__((noreturn)) void ck_exec_pause(const struct ck_plan *plan) {
   static const char *const argv[] = {"", NULL};
+  /* SIGCHLD ignored from before the exec (an ignored signal stays ignored across it), not from the pause mode's
+   * first instructions: the sandbox is handed out as soon as pid 1 has exec'd, and an orphan that died before the
+   * pause mode ran would otherwise stay a zombie (setting SIG_IGN later reaps none), counted in pids.max. */
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_IGN;
+  (void)sigaction(SIGCHLD, &sa, NULL);
   int err = ck_exec_trampoline(plan, argv);
   ck_fail(plan, "exec", err, "pause init", 126);
 }

@@ -97,7 +97,9 @@ public struct ContainerRuntime: Sendable {
   ///     system, reaps orphans and ranks last for the OOM killer; it lives until the container is killed or deleted,
   ///     or until its stdin hangs up (a pipe whose write ends are all closed: an owner's lifeline, as
   ///     ContainerSandbox gives it; `/dev/null` never does). It runs at once: the container is `running` when this
-  ///     returns, with no ``Container/start()``.
+  ///     returns, with no ``Container/start()``. It runs with no capability whatever the spec lists (its
+  ///     `startContainer` hooks too: they run as it), so its exec of its own execute-only trampoline is
+  ///     non-dumpable and nothing in the container can reach it (`ExecTrampoline.make`).
   public func create(
     id: String, bundle: String? = nil, spec: Spec? = nil, io: ProcessIO = .inherit, inProcessStart: Bool = false,
     pauseInit: Bool = false

@@ -237,10 +237,11 @@ public final class Sandbox: Sendable {
   }
 
   /// Creates pid 1 (namespaces, cgroup, mounts, pivot), the runtime's pause init: a few KiB resident, so the OOM
-  /// killer ranks it last in the sandbox's cgroup, and SIGCHLD ignored, so orphans leave no zombie. It lives until
-  /// the sandbox is closed, or until this process dies (``OwnerPipe``); resets keep it. It is handed out as soon as
-  /// it has exec'd: it runs with no capability, so that exec (of the execute-only trampoline) is non-dumpable and
-  /// no `run` can reach it before its own `prctl` (`ContainerRuntime.create`).
+  /// killer ranks it last in the sandbox's cgroup, and SIGCHLD ignored from before its exec, so orphans leave no
+  /// zombie. It lives until the sandbox is closed, or until this process dies (``OwnerPipe``); resets keep it. It
+  /// is handed out as soon as it has exec'd: it runs with no capability, so that exec (of an execute-only
+  /// trampoline of its own) is non-dumpable and no `run` can reach it before its own `prctl`
+  /// (`ContainerRuntime.create`, `ExecTrampoline.make`).
   func startInit() async throws(SandboxError) -> Container {
     var held: HeldNetworkNamespace?
     if configuration.network == .loopback {

@@ -78,7 +78,9 @@ public enum Spawner {
     _ plan: ChildPlan, io: IO, sharing: Bool, place: (Int32) throws -> Void, settingUp: (Int32) throws -> Void,
     hooks: (Int32) throws -> Void, hookState: (Int32, String) -> [UInt8]
   ) throws -> (child: Child, failure: ChildError?) {
-    let trampoline = try ExecTrampoline.fd()
+    // A pause init execs a trampoline of its own (ExecTrampoline.make: the shared one may have been made readable).
+    let trampoline = plan.pauseInit ? try ExecTrampoline.make() : try ExecTrampoline.fd()
+    defer { if plan.pauseInit { close(trampoline) } }
     var joinFDs: [Int32] = []
     defer { for fd in joinFDs { close(fd) } }
     // The state files exist before the clone so the child holds them; they are filled once its pid is known.

@@ -8,6 +8,8 @@ import NIOCore
 /// 20 ms of a `/_ping` p99 of about 50 ms under issue 15's load, the rest being the client's own wake-up;
 /// Documentation/Benchmarks.md). The event loops only parse, answer pings and move bytes, so a larger weight
 /// shortens their wait without taking a visible share from the engine, whose threads keep the default priority.
+/// The registry client and AsyncHTTPClient run on these loops too (NIO's shared group): a pull's network I/O and
+/// TLS get the same weight, which is bounded by the network.
 enum EventLoopPriority {
   /// The event loops' nice value: weight 9548 against the default 1024 (the kernel's `sched_prio_to_weight`).
   static let nice: Int32 = -10

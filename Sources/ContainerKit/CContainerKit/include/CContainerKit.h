@@ -219,7 +219,8 @@ int ck_send_fd(int socket_fd, int fd);
  * message's length, 0 at EOF, or -errno. */
 long ck_recv_message(int socket_fd, void *buf, unsigned long size, int *passed);
 int ck_set_winsize(int fd, uint16_t rows, uint16_t cols);
-/* A sealed memfd (close-on-exec, mode 0111: execute-only, every seal: no write, resize or chmod) holding the exec
+/* A sealed memfd (close-on-exec, mode 0111: execute-only, every seal: no write, resize or change of the execute
+ * bits; F_SEAL_EXEC leaves the read bits to the owner and CAP_FOWNER) holding the exec
  * trampoline, a tiny static ELF that runs execve(argv[0], &argv[1], envp). -errno on failure. */
 int ck_trampoline_create(void);
 /* A sealed memfd holding `size` bytes with permission bits `mode` (the trampoline's 0111: see trampoline.c), or a

@@ -44,9 +44,13 @@ struct ContainerOptions: ParsableArguments {
   /// directories made, overlayfs probed). `run` and `create` take these flags and `GlobalOptions` as two groups,
   /// not one group holding both: each group type costs the parser some five conformance lookups at every start,
   /// a scan of the binary's ten thousand conformance records each.
-  func create(imageAndCommand: [String], autoRemove: Bool, in engine: ContainerEngine) async throws -> String {
+  /// The engine is opened after the flags are checked: a bad flag makes no state root (`StateRoot.prepare`).
+  func create(imageAndCommand: [String], autoRemove: Bool, in engine: () throws -> ContainerEngine) async throws
+    -> (engine: ContainerEngine, id: String)
+  {
     let spec = try spec(image: imageAndCommand[0], command: Array(imageAndCommand.dropFirst()), autoRemove: autoRemove)
-    return try await engine.create(spec)
+    let engine = try engine()
+    return (engine, try await engine.create(spec))
   }
 
   /// The flags as the engine's spec for `image` and `command`. What only the CLI knows is resolved here (env

@@ -17,6 +17,6 @@ struct Create: AsyncParsableCommand {
   }
 
   func run() async throws {
-    print(try await options.create(imageAndCommand: imageAndCommand, autoRemove: rm, in: global.engine()))
+    print(try await options.create(imageAndCommand: imageAndCommand, autoRemove: rm, in: global.engine).id)
   }
 }

@@ -19,8 +19,7 @@ struct Run: AsyncParsableCommand {
 
   func run() async throws {
     // No sweep here (ps, start and prune do it): it reads every container's state, which a run must not cost.
-    let engine = try global.engine()
-    let id = try await options.create(imageAndCommand: imageAndCommand, autoRemove: rm, in: engine)
+    let (engine, id) = try await options.create(imageAndCommand: imageAndCommand, autoRemove: rm, in: global.engine)
     if detach {
       do { try await engine.start(id) } catch EngineError.startFailed(_, let code, let message) {
         FileHandle.standardError.write(Data("ckit: \(message)\n".utf8))
