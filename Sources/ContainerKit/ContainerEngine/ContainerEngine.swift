@@ -130,8 +130,7 @@ public struct ContainerEngine: Sendable {
           guard FileManager.default.fileExists(atPath: root.recordPath(record.id)) else {
             throw EngineError.noSuchContainer(reference)
           }
-          let now = store.monitorState(record.id)
-          let status = LiveStatus.of(record, monitor: now)
+          let (now, status) = store.statusAndMonitor(record)
           if let now,
             (now.FinishedAt != before && Self.isExitTime(now.FinishedAt))
               || (!status.isRunning && now.Status != "exited")
@@ -165,9 +164,11 @@ public struct ContainerEngine: Sendable {
     var code = status.exitCode
     if status.isRunning, status.monitorPid > 0 {
       if record.hostConfig.autoRemove, !configuration.exitCommand.isEmpty {
-        while let m = store.monitorState(record.id), m.MonitorPid == status.monitorPid {
-          code = LiveStatus.of(record, monitor: m).exitCode
-          if !m.monitorAlive { break }
+        while case let (m?, now) = store.statusAndMonitor(record), m.MonitorPid == status.monitorPid {
+          code = now.exitCode
+          // Done once `now` tells of an end and the monitor is gone; a monitor that ends after `now` was read is
+          // read again on the next turn, so the code is never one from before its end (the old loop's 137).
+          if !now.isRunning, !m.monitorAlive { break }
           try await Task.sleep(nanoseconds: 20_000_000)
         }
       } else {

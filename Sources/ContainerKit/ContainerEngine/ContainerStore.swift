@@ -141,9 +141,10 @@ package struct ContainerStore {
   /// Every record with its live state, newest first: `ps`'s rows.
   package func allWithStatus() -> [(record: ContainerRecord, status: LiveStatus)] {
     rows { record, directory in
-      let monitor = MonitorState.read(
-        root.monitorStatePath(record.id), in: directory, relative: record.id + "/state.json")
-      return (record, LiveStatus.of(record, monitor: monitor))
+      let status = LiveStatus.read(record) {
+        MonitorState.read(root.monitorStatePath(record.id), in: directory, relative: record.id + "/state.json")
+      }
+      return (record, status.status)
     }
   }
 
@@ -261,5 +262,10 @@ package struct ContainerStore {
 
   package func monitorState(_ id: String) -> MonitorState? { MonitorState.read(root.monitorStatePath(id)) }
 
-  package func status(_ r: ContainerRecord) -> LiveStatus { .of(r, monitor: monitorState(r.id)) }
+  package func status(_ r: ContainerRecord) -> LiveStatus { statusAndMonitor(r).status }
+
+  /// The container's status and the monitor state it was derived from, read together (see `LiveStatus.read`).
+  package func statusAndMonitor(_ r: ContainerRecord) -> (monitor: MonitorState?, status: LiveStatus) {
+    LiveStatus.read(r) { monitorState(r.id) }
+  }
 }

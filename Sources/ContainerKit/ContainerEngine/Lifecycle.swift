@@ -78,8 +78,7 @@ package struct Lifecycle {
   private func startLocked(_ id: String, foreground: Foreground?) async throws -> (monitor: pid_t, syncFD: Int32) {
     var record = try store.load(id: id)
     let saved = record
-    let previous = store.monitorState(id)
-    let status = LiveStatus.of(record, monitor: previous)
+    let (previous, status) = store.statusAndMonitor(record)
     if status.isRunning { return (status.monitorPid, -1) }
     // Leftovers from a run that ended unseen (monitor killed): release them first. A container that never ran
     // (no monitor state, no namespace) has none, and skipping this saves a fresh `run` several process starts.

@@ -106,4 +106,22 @@ package struct LiveStatus: Equatable {
   }
 
   package var isRunning: Bool { phase.isRunning }
+
+  /// `record`'s status from its monitor's state file as `read` reads it, and the state it was derived from. A state
+  /// that says the container runs while its monitor is gone is read once more before the container counts as
+  /// killed with its monitor (exited 137): the file is read before the monitor is looked for, and a monitor that
+  /// wrote its last state and exited in between (a `true` ends within milliseconds of its start) has left that
+  /// state by the time it is seen gone. Under load the gap is long enough to matter: `wait` answered 137 for `true`
+  /// twice in 2,858 runs (issue 15). A second reading that finds the file gone (its container removed meanwhile)
+  /// leaves the first one's answer.
+  package static func read(_ record: ContainerRecord, _ read: () -> MonitorState?) -> (
+    monitor: MonitorState?, status: LiveStatus
+  ) {
+    let monitor = read()
+    let status = of(record, monitor: monitor)
+    guard let first = monitor, first.Status != "exited", status.phase == .exited, let again = read() else {
+      return (monitor, status)
+    }
+    return (again, of(record, monitor: again))
+  }
 }
