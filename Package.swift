@@ -347,6 +347,6 @@ let package = Package(
     // The engine as an embedder sees it: ContainerEngine's public API and the fixtures, nothing `package`.
     .testTarget(
       name: "EngineAPITests", dependencies: ["ContainerEngine", "ContainerNetwork", "RegistryClient", "TestSupport"]),
-    .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "TestSupport"]),
+    .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "CLinuxSystem", "TestSupport"]),
   ]
 )

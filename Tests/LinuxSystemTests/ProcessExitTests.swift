@@ -1,5 +1,8 @@
-import LinuxSystem
+import CLinuxSystem
+import Synchronization
 import Testing
+
+@testable import LinuxSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -24,6 +27,26 @@ struct ProcessExitTests {
     #expect(sb == sa)
     #expect(await exit.wait() == sa)
     #expect(exit.hasEnded)
+  }
+
+  /// The race of a timed wait: epoll reported a pidfd ready, its waiter gave up and closed it, and a new wait took
+  /// the number for a process that still runs. The late event must not wake the new waiter.
+  @Test("a late readiness of a descriptor number since reused wakes no one")
+  func staleEventWakesNoOne() throws {
+    let pid = try spawn("sleep 100000")
+    defer {
+      kill(pid, SIGKILL)
+      waitpid(pid, nil, 0)
+    }
+    let fd = cls_pidfd_open(pid)
+    try #require(fd >= 0)
+    defer { close(fd) }
+    let woken = Mutex(false)
+    #expect(ExitWatcher.shared.watch(pidfd: fd) { woken.withLock { $0 = true } })
+    ExitWatcher.shared.fire([fd])
+    let wokenByTheLateEvent = woken.withLock { $0 }
+    #expect(!wokenByTheLateEvent)
+    #expect(ExitWatcher.shared.unwatch(pidfd: fd), "the running process's handler was taken")
   }
 
   @Test("a timeout returns false while the process runs, true once it ended")

@@ -49,9 +49,18 @@ final class ExitWatcher: Sendable {
     }
   }
 
-  /// The handlers of ready fds, taken out under the lock and called outside it.
-  private func fire(_ fds: ArraySlice<Int32>) {
-    let ready = state.withLock { st in fds.compactMap { st.handlers.removeValue(forKey: $0) } }
+  /// The handlers of ready fds, taken out under the lock and called outside it. Only a descriptor that is readable
+  /// now fires: between `epoll_wait` and this lock its waiter may have given up (``unwatch``) and closed it, and a
+  /// new wait may have taken the same number for another process, whose handler must wait for that one's end (its
+  /// own registration is armed and reports it).
+  func fire(_ fds: ArraySlice<Int32>) {
+    let ready = state.withLock { st in
+      fds.compactMap { fd -> (@Sendable () -> Void)? in
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&p, 1, 0) == 1, p.revents & Int16(POLLIN) != 0 else { return nil }
+        return st.handlers.removeValue(forKey: fd)
+      }
+    }
     for handler in ready { handler() }
   }
 
