@@ -115,7 +115,9 @@ echo "load, ckitd: $($LOAD load "$CKITD_SOCK" "$IMAGE" "$LOAD_SECONDS" "$LOAD_CL
 settle
 echo "ckitd before the load: $before; after: fds $(fds "$ckitd_pid"), RSS $(mib "$(rss_kib "$ckitd_pid")")"
 echo "load, dockerd: $($LOAD load "$WORK/dockerd/docker.sock" "$IMAGE" "$LOAD_SECONDS" "$LOAD_CLIENTS")"
-for sock in "$CKITD_SOCK" "$WORK/dockerd/docker.sock"; do $LOAD remove "$sock"; done
+$LOAD remove "$CKITD_SOCK"
+# dockerd under this load may not answer its removals within the client's 120 s: that ends its part, not the run.
+$LOAD remove "$WORK/dockerd/docker.sock" 2>/dev/null || echo "dockerd: its containers were not all removed after its load (timed out)"
 
 # 4. Memory with RUNNING_N running.
 $LOAD create "$CKITD_SOCK" "$IMAGE" "$RUNNING_N" running
