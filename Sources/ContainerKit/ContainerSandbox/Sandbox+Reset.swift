@@ -226,7 +226,7 @@ extension Sandbox {
         continue
       }
       if let link = links[entry], st.st_mode & S_IFMT == S_IFLNK,
-        SystemFile.readLink("/proc/self/fd/\(dev)/\(entry)") == link
+        SystemFile.readLink(entry, in: dev) == link
       {
         links[entry] = nil
         continue

@@ -32,11 +32,12 @@ public enum SystemFile {
     readBytes(path).map { String(decoding: $0, as: UTF8.self) }
   }
 
-  /// The target of the symbolic link at `path` (`/proc/<pid>/ns/net`, `/proc/self/exe`), or nil when it is not one
-  /// or cannot be read.
-  public static func readLink(_ path: String) -> String? {
+  /// The target of the symbolic link at `path` (`/proc/<pid>/ns/net`, `/proc/self/exe`), relative to the directory
+  /// `directory` (a descriptor already resolved, as inside a container's root) or to the working directory, or nil
+  /// when it is not one or cannot be read.
+  public static func readLink(_ path: String, in directory: Int32 = AT_FDCWD) -> String? {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let n = buffer.withUnsafeMutableBufferPointer { readlink(path, $0.baseAddress!, $0.count - 1) }
+    let n = buffer.withUnsafeMutableBufferPointer { readlinkat(directory, path, $0.baseAddress!, $0.count - 1) }
     guard n >= 0 else { return nil }
     return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
