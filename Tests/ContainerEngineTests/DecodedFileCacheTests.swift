@@ -1,5 +1,6 @@
 import ContainerEngine
 import Foundation
+import LinuxSystem
 import TestSupport
 import Testing
 
@@ -93,6 +94,43 @@ import Testing
     #expect(decodes == 2)
     try FileManager.default.removeItem(atPath: path)
     #expect(cache.value(path, in: directory, relative: "c/state.json", decode: decode) == nil)
-    #expect(cache.count == 0)
+    // Remembered absent (an entry without a value) until the file comes back.
+    #expect(cache.value(path, decode: decode) == nil)
+    try "three".write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(cache.value(path, in: directory, relative: "c/state.json", decode: decode) == "three")
+    #expect(decodes == 3)
+  }
+
+  /// A file known unchanged (read twice, so its directory is watched, and no event since) is answered without being
+  /// opened:
+  /// a bind mount over it (which sends no inotify event) shows other bytes to any open, and the cached value is
+  /// still the answer. A write through the directory is seen at the next call.
+  @Test func aWatchedFileIsAnsweredWithoutARead() throws {
+    let scratch = try ScratchDirectory("decodedcache-watched")
+    defer { scratch.remove() }
+    let path = scratch.path + "/state.json"
+    try "one".write(toFile: path, atomically: true, encoding: .utf8)
+    let cache = DecodedFileCache<String>()
+    var decodes = 0
+    func read() -> String? {
+      cache.value(path) { bytes in
+        decodes += 1
+        return String(decoding: bytes, as: UTF8.self)
+      }
+    }
+    #expect(read() == "one")
+    #expect(!FileChangeWatch.shared.isWatched(scratch.path))  // a file read once takes no watch
+    #expect(read() == "one")
+    #expect(FileChangeWatch.shared.isWatched(scratch.path))
+    let other = scratch.path + "/other"
+    try "two".write(toFile: other, atomically: false, encoding: .utf8)
+    try #require(mount(other, path, nil, UInt(MS_BIND), nil) == 0)
+    defer { umount2(path, Int32(MNT_DETACH)) }
+    #expect(read() == "one")
+    #expect(decodes == 1)
+    try #require(umount2(path, Int32(MNT_DETACH)) == 0)
+    try "three".write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(read() == "three")
+    #expect(decodes == 2)
   }
 }

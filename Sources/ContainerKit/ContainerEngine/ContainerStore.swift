@@ -3,6 +3,7 @@ import Foundation
 import LayerFS
 import LinuxSystem
 import OCI
+import Synchronization
 
 /// Container records on disk: create with a unique name, look up by ID, ID prefix or name as docker does, list,
 /// update, remove.
@@ -117,13 +118,15 @@ package struct ContainerStore {
   }
 
   /// The record of container `id` (opened relative to `directory`, a descriptor of the containers directory, when
-  /// given).
-  package func load(id: String, in directory: Int32? = nil) throws -> ContainerRecord {
+  /// given; `caughtUp` as `DecodedFileCache.value` takes it).
+  package func load(id: String, in directory: Int32? = nil, caughtUp: FileChangeWatch.Moment? = nil) throws
+    -> ContainerRecord
+  {
     let path = root.recordPath(id)
     let record: ContainerRecord?
     do {
       record = try Self.records.value(
-        path, in: directory ?? AT_FDCWD, relative: directory.map { _ in id + "/container.json" }
+        path, in: directory ?? AT_FDCWD, relative: directory.map { _ in id + "/container.json" }, caughtUp: caughtUp
       ) {
         try Self.decoder.decode(ContainerRecord.self, from: Data($0))
       }
@@ -136,34 +139,78 @@ package struct ContainerStore {
 
   /// Every record, newest first (the order of `ps`). Directories without a readable record (a create in progress
   /// or a half-removed container) are skipped.
-  package func all() throws -> [ContainerRecord] { rows { record, _ in record } }
+  package func all() throws -> [ContainerRecord] { snapshot().map(\.record) }
 
   /// Every record with its live state, newest first: `ps`'s rows.
   package func allWithStatus() -> [(record: ContainerRecord, status: LiveStatus)] {
-    rows { record, directory in
-      let status = LiveStatus.read(record) {
-        MonitorState.read(root.monitorStatePath(record.id), in: directory, relative: record.id + "/state.json")
+    snapshot().map { row in
+      // The listed state serves the first read only: the second (a monitor found gone after the first) reads the
+      // file again, through the events since.
+      var first = true
+      let status = LiveStatus.read(row.record) {
+        defer { first = false }
+        return first ? row.monitor : monitorState(row.record.id)
       }
-      return (record, status.status)
+      return (row.record, status.status)
     }
   }
 
-  /// `row` of every readable record, newest first. One descriptor of the containers directory serves its listing
-  /// and every open below it (short relative paths, not the root's whole path twice per container), and the
-  /// records are sorted by index: a `ContainerRecord` moved by the sort is some twenty retains and releases, which
-  /// were a quarter of a thousand-container `ps`.
-  private func rows<Row>(_ row: (ContainerRecord, Int32) -> Row) -> [Row] {
+  /// A list of the containers directory, and the moment of `FileChangeWatch.shared` it was read at (nil: read
+  /// without watches, not to be given again).
+  private struct Snapshot {
+    let moment: FileChangeWatch.Moment?
+    let rows: [(record: ContainerRecord, monitor: MonitorState?)]
+  }
+
+  /// The last list of each containers directory, valid while the watch has seen nothing change since (at most
+  /// `maxSnapshots` roots: a process that lists many roots, as the tests do, keeps only the latest).
+  private static let snapshots = Mutex([String: Snapshot]())
+  private static let maxSnapshots = 8
+
+  /// Every readable record with its monitor's state, newest first. While nothing watched has changed since the
+  /// last list of this root (no container made, removed or written, no state file written: `FileChangeWatch`),
+  /// that list is the answer, with no file opened: a thousand-container `ps` cost two opens and a read per
+  /// container otherwise, most of ckitd's `GET /containers/json` (issue 15). Else the list is read again, each
+  /// file through `DecodedFileCache` (read only when it changed). One descriptor of the containers directory
+  /// serves its listing and every open below it (short relative paths, not the root's whole path twice per
+  /// container), and the records are sorted by index: a `ContainerRecord` moved by the sort is some twenty retains
+  /// and releases, which were a quarter of a thousand-container `ps`.
+  private func snapshot() -> [(record: ContainerRecord, monitor: MonitorState?)] {
     let directory = Syscall.retrying { open(root.containers, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
     guard directory >= 0 else {
       Self.records.retain(under: root.containers, [])
+      Self.snapshots.withLock { _ = $0.removeValue(forKey: root.containers) }
       return []
     }
     defer { close(directory) }
+    let watch = FileChangeWatch.shared
+    var identity = stat()
+    if fstat(directory, &identity) == 0 {
+      watch.confirm(root.containers, device: UInt64(identity.st_dev), inode: UInt64(identity.st_ino))
+    }
+    let moment = watch.catchUp()
+    let last = Self.snapshots.withLock { $0[root.containers] }
+    if let last, let stamp = last.moment, watch.isQuiet(since: stamp) { return last.rows }
+    // A root listed before by this process is watched from this list on, the containers directory before it is
+    // listed (a container made or removed from now on is an event after `stamp`), each file before it is read. A
+    // process that lists once (`ckit ps`) takes no watch.
+    let watching = last != nil
+    let stamp = watching ? watch.watch(root.containers, name: nil) : nil
     let ids = Self.names(in: directory)
     Self.records.retain(under: root.containers, Set(ids.map(root.recordPath)))
-    let records = ids.compactMap { try? load(id: $0, in: directory) }
+    let records = ids.compactMap { try? load(id: $0, in: directory, caughtUp: watching ? moment : nil) }
     let order = records.indices.sorted { records[$0].created > records[$1].created }
-    return order.map { row(records[$0], directory) }
+    let rows = order.map { index in
+      let id = records[index].id
+      let monitor = MonitorState.read(
+        root.monitorStatePath(id), in: directory, relative: id + "/state.json", caughtUp: watching ? moment : nil)
+      return (record: records[index], monitor: monitor)
+    }
+    Self.snapshots.withLock { snapshots in
+      if snapshots.count >= Self.maxSnapshots && snapshots[root.containers] == nil { snapshots.removeAll() }
+      snapshots[root.containers] = Snapshot(moment: stamp, rows: rows)
+    }
+    return rows
   }
 
   /// The entries of the directory open on `directory` (its own descriptor stays open and unmoved), without the

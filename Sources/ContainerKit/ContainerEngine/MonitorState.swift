@@ -1,5 +1,6 @@
 import ContainerKit
 import Foundation
+import LinuxSystem
 
 /// The monitor's `state.json`: written atomically by ckit-monitor at every start, exit and restart.
 package struct MonitorState: Codable, Equatable, Sendable {
@@ -32,8 +33,10 @@ package struct MonitorState: Codable, Equatable, Sendable {
   static let cache = DecodedFileCache<MonitorState>()
 
   /// The monitor's state file at `path` (opened as `relative` to `directory` when given: see `DecodedFileCache`).
-  package static func read(_ path: String, in directory: Int32 = AT_FDCWD, relative: String? = nil) -> MonitorState? {
-    try? cache.value(path, in: directory, relative: relative) {
+  package static func read(
+    _ path: String, in directory: Int32 = AT_FDCWD, relative: String? = nil, caughtUp: FileChangeWatch.Moment? = nil
+  ) -> MonitorState? {
+    try? cache.value(path, in: directory, relative: relative, caughtUp: caughtUp) {
       try JSONDecoder().decode(MonitorState.self, from: Data($0))
     }
   }

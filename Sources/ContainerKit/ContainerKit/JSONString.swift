@@ -15,13 +15,23 @@ public enum JSONString {
 
   /// ``quoted(_:escapingHTML:)`` appended to a string being built: the tools build their JSON text as a `String`.
   public static func append(_ value: String, escapingHTML: Bool = false, to out: inout String) {
-    if !value.utf8.contains(where: { needsEscape($0, escapingHTML: escapingHTML) }) {
+    if isPlain(value, escapingHTML: escapingHTML) {
       out += "\""
       out += value
       out += "\""
       return
     }
     out += String(decoding: quoted(value, escapingHTML: escapingHTML), as: UTF8.self)
+  }
+
+  /// Whether `value` is written as it is, between quotes. A loop over the string's contiguous bytes: the generic
+  /// `contains(where:)` over its UTF-8 view was a sixth of ckitd's answer to a thousand-container `ps`.
+  private static func isPlain(_ value: String, escapingHTML: Bool) -> Bool {
+    let plain = value.utf8.withContiguousStorageIfAvailable { bytes in
+      for byte in bytes where needsEscape(byte, escapingHTML: escapingHTML) { return false }
+      return true
+    }
+    return plain ?? !value.utf8.contains(where: { needsEscape($0, escapingHTML: escapingHTML) })
   }
 
   /// Whether `byte` may stand for something written escaped (for U+2028 and U+2029, their first byte).
@@ -37,7 +47,7 @@ public enum JSONString {
 
   /// ``quoted(_:escapingHTML:)`` appended to bytes being built (ckitd writes its answers as bytes).
   public static func append(_ value: String, escapingHTML: Bool = false, to out: inout [UInt8]) {
-    if !value.utf8.contains(where: { needsEscape($0, escapingHTML: escapingHTML) }) {
+    if isPlain(value, escapingHTML: escapingHTML) {
       out.append(UInt8(ascii: "\""))
       out.append(contentsOf: value.utf8)
       out.append(UInt8(ascii: "\""))

@@ -7,6 +7,15 @@ enum ContainerJSON {
   /// A `GET /containers/json` entry (Docker's `ContainerSummary`).
   /// `bridge`: the bridge's gateway and prefix length, for the containers that have an address on it.
   static func summary(_ c: ContainerInfo, now: Date = Date(), bridge: (gateway: String, prefix: Int)? = nil) -> JSON {
+    let fields = summaryFields(c, bridge: bridge)
+    return .object(fields.head + [("Status", .string(c.statusText(now: now)))] + fields.tail)
+  }
+
+  /// A summary's fields before its `Status` and after it: the status text alone depends on the time
+  /// (`ContainerSummaryCache` keeps the rest written).
+  static func summaryFields(_ c: ContainerInfo, bridge: (gateway: String, prefix: Int)?) -> (
+    head: [(String, JSON)], tail: [(String, JSON)]
+  ) {
     let name = c.name.hasPrefix("/") ? c.name : "/" + c.name
     var network: [(String, JSON)] = []
     if case .bridge = c.network {
@@ -16,16 +25,18 @@ enum ContainerJSON {
     } else {
       network.append((c.network.description, endpoint(ip: "", prefix: 0, gateway: "", mac: "")))
     }
-    return [
-      "Id": .string(c.id), "Names": [.string(name)], "Image": .string(c.image), "ImageID": .string(c.imageID),
-      "Command": .string(c.command.joined(separator: " ")),
-      "Created": .number(Int64(c.created.timeIntervalSince1970)),
-      "Ports": .array(c.ports.map(port)), "Labels": .map(c.labels), "State": .string(c.state.rawValue),
-      "Status": .string(c.statusText(now: now)),
-      "HostConfig": ["NetworkMode": .string(c.network.description)],
-      "NetworkSettings": ["Networks": .object(network)],
-      "Mounts": .array(c.mounts.map { ["Type": "bind", "Destination": .string($0)] }),
+    let head: [(String, JSON)] = [
+      ("Id", .string(c.id)), ("Names", [.string(name)]), ("Image", .string(c.image)), ("ImageID", .string(c.imageID)),
+      ("Command", .string(c.command.joined(separator: " "))),
+      ("Created", .number(Int64(c.created.timeIntervalSince1970))),
+      ("Ports", .array(c.ports.map(port))), ("Labels", .map(c.labels)), ("State", .string(c.state.rawValue)),
     ]
+    let tail: [(String, JSON)] = [
+      ("HostConfig", ["NetworkMode": .string(c.network.description)]),
+      ("NetworkSettings", ["Networks": .object(network)]),
+      ("Mounts", .array(c.mounts.map { ["Type": "bind", "Destination": .string($0)] })),
+    ]
+    return (head, tail)
   }
 
   /// One published port of a summary.

@@ -7,6 +7,7 @@ import NIOCore
 /// stats, export, archive) are in ContainerStreamRoutes.swift.
 enum ContainerRoutes {
   static func register(on router: inout Router, engine: ContainerEngine, attaches: AttachRegistry) {
+    let summaries = ContainerSummaryCache()
     router.add(.POST, "/containers/create") { request, response in
       let body = try JSON.parse(Array(buffer: try await request.body.collect()))
       let create = try ContainerCreateRequest(body: body, name: request.query("name"))
@@ -29,7 +30,8 @@ enum ContainerRoutes {
         let settings = try await engine.inspect(c.id).networkSettings
         bridge = (settings.gateway, settings.ipPrefixLen)
       }
-      try await response.json(.array(containers.map { ContainerJSON.summary($0, now: now, bridge: bridge) }))
+      let body = summaries.array(containers, now: now, bridge: bridge)
+      try await response.send(.ok, body: ByteBuffer(bytes: body), contentType: "application/json")
     }
 
     router.add(.GET, "/containers/{id}/json") { request, response in
