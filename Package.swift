@@ -7,7 +7,7 @@
 // repeats them, and `scripts/check-api.py layers` fails the test command when the two differ):
 //
 //   system layer   CLinuxSystem  <-  LinuxSystem (blocking executor, process waiter, EINTR retries, small-file
-//                  reads, mountinfo): under both sides
+//                  reads, mountinfo, state files' inotify watch): under both sides
 //   image side     OCI, CArchive, CLayerFS  <-  LayerFS          OCI  <-  RegistryClient
 //                  OCI, LayerFS, RegistryClient  <-  ImageStore    DockerfileParser (imports nothing of ours)
 //   runtime side   OCI, CContainerKit, CSeccomp  <-  Namespaces    OCI  <-  Cgroups  (both on LinuxSystem)
@@ -63,7 +63,9 @@ let staticToolSettings: [LinkerSetting] = [
 /// scripts/ckitd-order.sh from a profile of start, ping, list and pull), which places the functions an idle daemon
 /// has run together. The kernel maps a binary's pages in 64 KiB blocks around each fault, so spread over the 29 MiB
 /// text, ~2 MiB of code kept ~13 MiB resident (issue 15, Documentation/Benchmarks.md). gold orders sections by name
-/// only, and most of the toolchain's and the dependencies' code is one `.text` per file; lld orders by symbol.
+/// only; lld moves the section of each symbol named, so the order is by function where the objects have a section
+/// per function (the benchmarks' release build, `release_build` in scripts/bench/lib.sh, compiles everything but
+/// the toolchain's archives so) and by whole object file otherwise.
 /// lld leaves the `--wrap`ped weak references of crtbeginT undefined where gold makes them 0: the `--defsym`s give
 /// the same 0, so the whole .eh_frame is still not registered (see `staticToolSettings`).
 let ckitdLinkSettings: [LinkerSetting] = [

@@ -9,7 +9,8 @@
 # Knobs the scripts read: RUNS (hyperfine runs), N (ckit.sh density containers), ITERATIONS (network.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --scratch-path .build-bench -j "$(nproc)" || exit 1
+. scripts/bench/lib.sh
+release_build -j "$(nproc)" || exit 1
 
 if [ $# -gt 0 ]; then
   scripts=()

@@ -14,16 +14,16 @@
 # whose first instruction fault lands outside the ordered block is added. Stale names (code changed since) are
 # ignored by the link.
 # Run as root, after changes to what ckitd runs at start or for ping, list and pull; commit the file it writes.
-# Usage: scripts/ckitd-order.sh   Env: PASSES (3). Needs valgrind, perf (scripts/install-deps.sh) and the docker
+# Usage: scripts/ckitd-order.sh   Env: PASSES (40). Needs valgrind, perf (scripts/install-deps.sh) and the docker
 # CLI (docker.io, installed when missing, as lib.sh does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench/lib.sh
 command -v valgrind >/dev/null || { echo "ckitd-order.sh: valgrind missing (scripts/install-deps.sh)" >&2; exit 1; }
 command -v docker >/dev/null || apt-get install -y -q docker.io >/dev/null
-swift build -c release --scratch-path .build-bench --product ckitd >/dev/null
+release_build --product ckitd >/dev/null
 OUT=Sources/Examples/ckitd/ckitd.order
-PASSES=${PASSES:-3}
+PASSES=${PASSES:-40}
 command -v perf >/dev/null || { echo "ckitd-order.sh: perf missing (scripts/install-deps.sh)" >&2; exit 1; }
 
 WORK=/tmp/ckitd-order-$$
@@ -67,7 +67,7 @@ profile() {
 # SwiftPM does not know the file is an input of the link: relink.
 relink() {
   rm -f .build-bench/release/ckitd .build-bench/*/release/ckitd
-  swift build -c release --scratch-path .build-bench --product ckitd >/dev/null
+  release_build --product ckitd >/dev/null
 }
 
 # valgrind 3.19 (Debian 12) cannot read the DWARF 5 of the build; the symbol table is all callgrind needs.

@@ -1,5 +1,6 @@
 import ContainerNetwork
 import Foundation
+import NIOCore
 import Testing
 
 @testable import ContainerEngine
@@ -18,9 +19,10 @@ import Testing
     return info
   }
 
-  func fresh(_ containers: [ContainerInfo], now: Date, bridge: (gateway: String, prefix: Int)?) -> [UInt8] {
-    JSON.array(containers.map { ContainerJSON.summary($0, now: now, bridge: bridge) })
-      .bytes(terminator: UInt8(ascii: "\n"))
+  func fresh(_ containers: [ContainerInfo], now: Date, bridge: (gateway: String, prefix: Int)?) -> ByteBuffer {
+    ByteBuffer(
+      bytes: JSON.array(containers.map { ContainerJSON.summary($0, now: now, bridge: bridge) })
+        .bytes(terminator: UInt8(ascii: "\n")))
   }
 
   @Test func keptRowsAreTheBytesOfFreshOnes() {
@@ -47,13 +49,13 @@ import Testing
     let later = now.addingTimeInterval(7200)
     let kept = cache.array(containers, now: later, bridge: bridge)
     #expect(kept == fresh(containers, now: later, bridge: bridge))
-    #expect(String(decoding: kept, as: UTF8.self).contains("Exited (3) 2 hours ago"))
+    #expect(String(buffer: kept).contains("Exited (3) 2 hours ago"))
     // Any change of a container, or of the bridge, is written afresh.
     containers[0].labels["html"] = "changed"
     containers[2].state = .running
     #expect(cache.array(containers, now: later, bridge: bridge) == fresh(containers, now: later, bridge: bridge))
     let moved = (gateway: "10.89.0.1", prefix: 24)
     #expect(cache.array(containers, now: later, bridge: moved) == fresh(containers, now: later, bridge: moved))
-    #expect(cache.array([], now: later, bridge: nil) == Array("[]\n".utf8))
+    #expect(cache.array([], now: later, bridge: nil) == ByteBuffer(string: "[]\n"))
   }
 }

@@ -10,6 +10,22 @@ import Testing
 
 /// The cache of decoded state files (`ps`'s records and monitor states).
 @Suite struct DecodedFileCacheTests {
+  /// A file read through a cache of its own, counting the decodes.
+  final class CountedFile {
+    let path: String
+    let cache = DecodedFileCache<String>()
+    var decodes = 0
+
+    init(_ path: String) { self.path = path }
+
+    func read() -> String? {
+      cache.value(path) { bytes in
+        decodes += 1
+        return String(decoding: bytes, as: UTF8.self)
+      }
+    }
+  }
+
   /// Writes `text` over the file at `path` in place (same inode), then puts its access and modification times back to `mtime`.
   static func overwrite(_ path: String, _ text: String, mtime: timespec) throws {
     let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
@@ -30,24 +46,17 @@ import Testing
     try "one".write(toFile: path, atomically: false, encoding: .utf8)
     var st = stat()
     try #require(stat(path, &st) == 0)
-    let cache = DecodedFileCache<String>()
-    var decodes = 0
-    func read() -> String? {
-      cache.value(path) { bytes in
-        decodes += 1
-        return String(decoding: bytes, as: UTF8.self)
-      }
-    }
-    #expect(read() == "one")
-    #expect(read() == "one")
-    #expect(decodes == 1)
+    let file = CountedFile(path)
+    #expect(file.read() == "one")
+    #expect(file.read() == "one")
+    #expect(file.decodes == 1)
     try Self.overwrite(path, "two", mtime: st.st_mtim)
     var after = stat()
     try #require(stat(path, &after) == 0)
     try #require(after.st_ino == st.st_ino && after.st_size == st.st_size)
     try #require(after.st_mtim.tv_sec == st.st_mtim.tv_sec && after.st_mtim.tv_nsec == st.st_mtim.tv_nsec)
-    #expect(read() == "two")
-    #expect(decodes == 2)
+    #expect(file.read() == "two")
+    #expect(file.decodes == 2)
   }
 
   /// Entries of files removed unseen (never asked for again, never told by `retain`) are swept once the cache has
@@ -110,27 +119,20 @@ import Testing
     defer { scratch.remove() }
     let path = scratch.path + "/state.json"
     try "one".write(toFile: path, atomically: true, encoding: .utf8)
-    let cache = DecodedFileCache<String>()
-    var decodes = 0
-    func read() -> String? {
-      cache.value(path) { bytes in
-        decodes += 1
-        return String(decoding: bytes, as: UTF8.self)
-      }
-    }
-    #expect(read() == "one")
+    let file = CountedFile(path)
+    #expect(file.read() == "one")
     #expect(!FileChangeWatch.shared.isWatched(scratch.path))  // a file read once takes no watch
-    #expect(read() == "one")
+    #expect(file.read() == "one")
     #expect(FileChangeWatch.shared.isWatched(scratch.path))
     let other = scratch.path + "/other"
     try "two".write(toFile: other, atomically: false, encoding: .utf8)
     try #require(mount(other, path, nil, UInt(MS_BIND), nil) == 0)
     defer { umount2(path, Int32(MNT_DETACH)) }
-    #expect(read() == "one")
-    #expect(decodes == 1)
+    #expect(file.read() == "one")
+    #expect(file.decodes == 1)
     try #require(umount2(path, Int32(MNT_DETACH)) == 0)
     try "three".write(toFile: path, atomically: true, encoding: .utf8)
-    #expect(read() == "three")
-    #expect(decodes == 2)
+    #expect(file.read() == "three")
+    #expect(file.decodes == 2)
   }
 }

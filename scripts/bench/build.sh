@@ -4,9 +4,10 @@
 # Dockerfile (FROM busybox, a RUN, an ENV, a COPY). Cold = the build cache emptied, base image present.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 command -v hyperfine >/dev/null || { echo "build.sh: hyperfine missing (scripts/install-deps.sh)" >&2; exit 1; }
 command -v buildah >/dev/null || { echo "build.sh: buildah missing (scripts/install-deps.sh)" >&2; exit 1; }
-swift build -c release --scratch-path .build-bench --product ckit-bench >/dev/null
+release_build --product ckit-bench >/dev/null
 BENCH=$PWD/.build-bench/release/ckit-bench
 
 # buildah names a pulled layout after its path, which must be lowercase.

@@ -5,9 +5,10 @@
 # mount namespace where the hybrid host's unified cgroup.controllers reads empty, so crun accepts the host.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 PAIRS=${PAIRS:-40}
-swift build -c release --scratch-path .build-bench --product ckit-runtime >/dev/null
-ck="$(swift build -c release --scratch-path .build-bench --show-bin-path)/ckit-runtime"
+release_build --product ckit-runtime >/dev/null
+ck="$(release_build --show-bin-path)/ckit-runtime"
 
 work=$(mktemp -d /tmp/ckit-bench-cgview.XXXXXX)
 trap 'rm -rf "$work"' EXIT

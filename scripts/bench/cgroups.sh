@@ -3,5 +3,6 @@
 # No peer runs cgroup operations alone; compare the sum with crun's whole `run true` (8.3 ms here, issue 3).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-swift build -c release --scratch-path .build-bench --product ckit-bench >/dev/null
+. scripts/bench/lib.sh
+release_build --product ckit-bench >/dev/null
 .build-bench/release/ckit-bench cgroups "${1:-500}"

@@ -25,7 +25,7 @@ if [ "${BUILD:-release}" = "debug" ]; then
   BIN=.build/debug
 else
   for p in ckit ckit-monitor ckit-runtime ckit-bench; do
-    swift build -c release --scratch-path .build-bench --product "$p" >/dev/null
+    release_build --product "$p" >/dev/null
   done
   BIN=.build-bench/release
 fi

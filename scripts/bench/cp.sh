@@ -8,11 +8,12 @@
 # which take seconds each on this disk; BUILD=debug uses .build/debug instead of a release build in .build-bench)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 if [ "${BUILD:-release}" = "debug" ]; then
   BIN=.build/debug
 else
   for p in ckit ckit-runtime ckit-monitor; do
-    swift build -c release --scratch-path .build-bench --product "$p" >/dev/null
+    release_build --product "$p" >/dev/null
   done
   BIN=.build-bench/release
 fi

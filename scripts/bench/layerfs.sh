@@ -4,8 +4,9 @@
 # run per layer; then commit of a 50 MB change (tree -> gzip layer) beside `tar -c | gzip`. Prints ratios.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 [ "$(id -u)" -eq 0 ] || { echo "layerfs bench: needs root (tmpfs mount, ownership)" >&2; exit 1; }
-swift build -c release --scratch-path .build-bench --product ckit-bench -j "$(nproc)" >/dev/null
+release_build --product ckit-bench -j "$(nproc)" >/dev/null
 bench=$PWD/.build-bench/release/ckit-bench
 
 T=$(mktemp -d /tmp/ckit-bench-layerfs.XXXXXX)

@@ -1,6 +1,16 @@
 #!/usr/bin/env bash
 # Helpers the benchmark scripts share (sourced, never run: scripts/bench.sh skips it).
 #
+# release_build [SWIFT-BUILD-ARGS...]: the release build every benchmark measures, in .build-bench: each function
+# and each C datum in a section of its own, so that ckitd's link can place the code an idle daemon runs together
+# (Package.swift, `ckitdLinkSettings`; with one section per object file lld could only move whole files: 1.3 MiB
+# more resident, Documentation/Benchmarks.md). Every script builds through it: SwiftPM does not recompile what was
+# compiled with other flags, so a build into .build-bench without them would mix the two.
+release_build() {
+  swift build -c release --scratch-path .build-bench -Xswiftc -Xfrontend -Xswiftc -function-sections \
+    -Xcc -ffunction-sections -Xcc -fdata-sections "$@"
+}
+
 # dockerd_start DIR [DOCKERD-ARGS...]: Debian's dockerd (docker.io 20.10, installed when missing) on a socket, data
 # root, exec root and pidfile of its own under DIR, touching nothing of the host's network (no iptables rules, no
 # masquerade; no bridge unless ARGS name one with --bridge=NAME). It starts its own containerd (under the exec

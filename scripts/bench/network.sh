@@ -5,8 +5,9 @@
 # build in .build-bench. Leaves no bridge, netns or NAT table behind.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 ITERATIONS=${ITERATIONS:-50}
-swift build -c release --scratch-path .build-bench --product ckit-bench >/dev/null
-bin=$(swift build -c release --scratch-path .build-bench --show-bin-path)
+release_build --product ckit-bench >/dev/null
+bin=$(release_build --show-bin-path)
 "$bin/ckit-bench" network "$ITERATIONS"
 "$bin/ckit-bench" network "$ITERATIONS" fast

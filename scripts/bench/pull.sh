@@ -5,6 +5,7 @@
 # Prints hyperfine's table and the ratios ckit / (skopeo+umoci) and ckit / bsdtar. Needs root (tmpfs, unpack).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 [ "$(id -u)" -eq 0 ] || { echo "pull.sh: run as root (tmpfs mount, layer unpack)" >&2; exit 1; }
 for t in docker-registry skopeo umoci bsdtar hyperfine python3; do
   command -v "$t" >/dev/null || { echo "pull.sh: missing $t; run scripts/install-deps.sh" >&2; exit 1; }
@@ -13,8 +14,8 @@ done
 # CKIT_BENCH=path/to/ckit-bench skips the release build (to try the script with another build).
 bench=${CKIT_BENCH:-}
 if [ -z "$bench" ]; then
-  swift build -c release --product ckit-bench --scratch-path .build-bench >&2
-  bench="$(swift build -c release --scratch-path .build-bench --show-bin-path)/ckit-bench"
+  release_build --product ckit-bench >&2
+  bench="$(release_build --show-bin-path)/ckit-bench"
 fi
 
 work=$(mktemp -d /tmp/ckit-bench-pull.XXXXXX)

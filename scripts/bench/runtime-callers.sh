@@ -10,9 +10,10 @@
 # started there (conmon, containerd and its shims) inherit it, and all three runtimes see the same tree.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 RUNS=${RUNS:-30}
-swift build -c release --scratch-path .build-bench --product ckit-runtime >/dev/null
-ckit=$(swift build -c release --scratch-path .build-bench --show-bin-path)/ckit-runtime
+release_build --product ckit-runtime >/dev/null
+ckit=$(release_build --show-bin-path)/ckit-runtime
 
 work=$(mktemp -d /tmp/ckit-bench-callers.XXXXXX)
 cleanup() {

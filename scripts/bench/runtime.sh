@@ -10,11 +10,12 @@
 # library) see the same cgroup tree.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 RUNS=${RUNS:-100}
 ROUNDS=${ROUNDS:-3}
-swift build -c release --scratch-path .build-bench --product ckit-runtime >/dev/null
-swift build -c release --scratch-path .build-bench --product ckit-bench >/dev/null
-bin=$(swift build -c release --scratch-path .build-bench --show-bin-path)
+release_build --product ckit-runtime >/dev/null
+release_build --product ckit-bench >/dev/null
+bin=$(release_build --show-bin-path)
 
 work=$(mktemp -d /tmp/ckit-bench-runtime.XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -6,8 +6,9 @@
 set -euo pipefail
 uptime
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 n=${1:-1000}
-swift build -c release --scratch-path .build-bench --product sandbox-bench >/dev/null
+release_build --product sandbox-bench >/dev/null
 work=$(mktemp -d /tmp/ckit-sandbox-bench.XXXXXX)
 cleanup() {
   # The bench's sandboxes are gone when it exits; the state root keeps its tmpfs for snapshots and the store.

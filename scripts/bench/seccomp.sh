@@ -6,11 +6,12 @@
 # (default 5) alternates the two containers; the figure is the median per call.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 CALLS=${CALLS:-1000000}
 ROUNDS=${ROUNDS:-5}
 RUNS=${RUNS:-50}
-swift build -c release --scratch-path .build-bench --product ckit-runtime >/dev/null
-bin=$(swift build -c release --scratch-path .build-bench --show-bin-path)
+release_build --product ckit-runtime >/dev/null
+bin=$(release_build --show-bin-path)
 
 work=$(mktemp -d /tmp/ckit-bench-seccomp.XXXXXX)
 tag=$$

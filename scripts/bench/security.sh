@@ -12,14 +12,14 @@ cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-50}
 BEFORE_REV=${BEFORE_REV:-ab0e10c}
 for p in ckit ckit-monitor ckit-runtime; do
-  swift build -c release --scratch-path .build-bench --product "$p" >/dev/null
+  release_build --product "$p" >/dev/null
 done
 BIN=$(cd .build-bench/release && pwd)
 if [ -z "${BEFORE_BIN:-}" ]; then
   src=/tmp/ckit-bench-before-$BEFORE_REV
   [ -d "$src" ] || git worktree add -q --detach "$src" "$BEFORE_REV"
   for p in ckit ckit-monitor ckit-runtime; do
-    (cd "$src" && swift build -c release --scratch-path .build-bench --product "$p" >/dev/null)
+    (cd "$src" && release_build --product "$p" >/dev/null)
   done
   BEFORE_BIN=$src/.build-bench/release
 fi

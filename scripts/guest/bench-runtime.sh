@@ -8,12 +8,13 @@
 # names another). RUNS (default 30) per command. Inside the guest (`--inside`), the bundle lives on its tmpfs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/bench/lib.sh
 RUNS=${RUNS:-30}
 
 if [ "${1:-}" != "--inside" ]; then
   bin=${CKIT_RUNTIME:-.build-bench/release/ckit-runtime}
   if [ -z "${CKIT_RUNTIME:-}" ] && [ ! -x "$bin" ]; then
-    swift build -c release --scratch-path .build-bench --product ckit-runtime >/dev/null
+    release_build --product ckit-runtime >/dev/null
   fi
   [ -x "$bin" ] || { echo "bench-runtime: $bin is not executable" >&2; exit 1; }
   exec bash scripts/guest/guest.sh -t "${CKIT_GUEST_TIMEOUT:-1200}" \

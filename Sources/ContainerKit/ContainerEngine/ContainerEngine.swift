@@ -100,9 +100,11 @@ public struct ContainerEngine: Sendable {
       let limit = limit.flatMap { $0 >= 0 ? $0 : nil }
       let runningOnly = limit == nil && !all && !filter.hasStatus
       var infos = [ContainerInfo]()
-      for row in store.allWithStatus() where infos.count < limit ?? .max {
-        guard filter.matches(row.record, row.status), !runningOnly || row.status.isRunning else { continue }
-        infos.append(ContainerInfo(row.record, row.status))
+      store.forEachWithStatus { record, status in
+        guard infos.count < limit ?? .max, filter.matches(record, status), !runningOnly || status.isRunning else {
+          return
+        }
+        infos.append(ContainerInfo(record, status))
       }
       return infos
     }

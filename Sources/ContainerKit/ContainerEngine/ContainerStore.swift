@@ -143,7 +143,15 @@ package struct ContainerStore {
 
   /// Every record with its live state, newest first: `ps`'s rows.
   package func allWithStatus() -> [(record: ContainerRecord, status: LiveStatus)] {
-    snapshot().map { row in
+    var rows = [(record: ContainerRecord, status: LiveStatus)]()
+    forEachWithStatus { rows.append(($0, $1)) }
+    return rows
+  }
+
+  /// `body` of every record with its live state, newest first, the record lent from the list (a thousand-container
+  /// `ps` copied each record twice on its way to its row, some thirty retains and releases a copy).
+  package func forEachWithStatus(_ body: (ContainerRecord, LiveStatus) throws -> Void) rethrows {
+    for row in snapshot() {
       // The listed state serves the first read only: the second (a monitor found gone after the first) reads the
       // file again, through the events since.
       var first = true
@@ -151,7 +159,7 @@ package struct ContainerStore {
         defer { first = false }
         return first ? row.monitor : monitorState(row.record.id)
       }
-      return (row.record, status.status)
+      try body(row.record, status.status)
     }
   }
 
@@ -159,7 +167,20 @@ package struct ContainerStore {
   /// without watches, not to be given again).
   private struct Snapshot {
     let moment: FileChangeWatch.Moment?
-    let rows: [(record: ContainerRecord, monitor: MonitorState?)]
+    let rows: [Row]
+  }
+
+  /// A record with its monitor's state as listed: a class, so that a list lends its rows rather than copying each
+  /// record (some thirty retains and releases a copy, most of a thousand-container `ps` once the files are not
+  /// read).
+  package final class Row: Sendable {
+    package let record: ContainerRecord
+    package let monitor: MonitorState?
+
+    init(record: ContainerRecord, monitor: MonitorState?) {
+      self.record = record
+      self.monitor = monitor
+    }
   }
 
   /// The last list of each containers directory, valid while the watch has seen nothing change since (at most
@@ -175,7 +196,7 @@ package struct ContainerStore {
   /// serves its listing and every open below it (short relative paths, not the root's whole path twice per
   /// container), and the records are sorted by index: a `ContainerRecord` moved by the sort is some twenty retains
   /// and releases, which were a quarter of a thousand-container `ps`.
-  private func snapshot() -> [(record: ContainerRecord, monitor: MonitorState?)] {
+  private func snapshot() -> [Row] {
     let directory = Syscall.retrying { open(root.containers, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
     guard directory >= 0 else {
       Self.records.retain(under: root.containers, [])
@@ -204,7 +225,7 @@ package struct ContainerStore {
       let id = records[index].id
       let monitor = MonitorState.read(
         root.monitorStatePath(id), in: directory, relative: id + "/state.json", caughtUp: watching ? moment : nil)
-      return (record: records[index], monitor: monitor)
+      return Row(record: records[index], monitor: monitor)
     }
     Self.snapshots.withLock { snapshots in
       if snapshots.count >= Self.maxSnapshots && snapshots[root.containers] == nil { snapshots.removeAll() }

@@ -31,7 +31,7 @@ enum ContainerRoutes {
         bridge = (settings.gateway, settings.ipPrefixLen)
       }
       let body = summaries.array(containers, now: now, bridge: bridge)
-      try await response.send(.ok, body: ByteBuffer(bytes: body), contentType: "application/json")
+      try await response.send(.ok, body: body, contentType: "application/json")
     }
 
     router.add(.GET, "/containers/{id}/json") { request, response in
