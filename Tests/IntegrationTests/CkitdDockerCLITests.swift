@@ -16,6 +16,12 @@ struct CkitdDockerCLITests {
       #expect(code.status == 3)
       #expect(code.stdout == "out\n")
       #expect(code.stderr.contains("err\n"))
+      // A `--rm` container's code, though its exit command may remove it (its state file with it) before the wait
+      // reads it: then the code comes from the `die` the command journaled. Three runs: the race goes either way.
+      for _ in 0..<3 {
+        let removed = try d.docker(["run", "--rm", env.image, "sh", "-c", "exit 3"])
+        #expect(removed.status == 3, "\(removed.stderr)")
+      }
 
       let cat = try d.docker(["run", "--rm", "-i", env.image, "cat"], stdin: "through stdin\n")
       #expect(cat.status == 0, "\(cat.stderr)")

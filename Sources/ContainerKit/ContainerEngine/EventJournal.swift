@@ -82,6 +82,17 @@ package struct EventJournal: Sendable {
     container("die", record, ["exitCode": String(monitor.ExitCode)])
   }
 
+  /// The exit code of the last `die` of container `id` the journal keeps from `since` on: what `wait` answers for
+  /// a container removed with its monitor's file before it could read it (a `--rm` container's exit command
+  /// journals the `die` before it removes the container).
+  package func lastExitCode(of id: String, since: Date) -> Int32? {
+    let from = Int64(since.timeIntervalSince1970 * 1e9)
+    let die = all().last {
+      $0.type == .container && $0.action == "die" && $0.actor.id == id && $0.timeNano >= from
+    }
+    return die?.actor.attributes["exitCode"].flatMap { Int32($0) }
+  }
+
   /// Every event kept, oldest first.
   package func all() -> [EngineEvent] {
     [previousPath, path].flatMap { p in
