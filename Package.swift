@@ -343,7 +343,8 @@ let package = Package(
         .product(name: "NIOEmbedded", package: "swift-nio"),
       ]),
     .testTarget(
-      name: "ContainerEngineTests", dependencies: ["ContainerEngine", "ContainerNetwork", "OCI", "TestSupport"]),
+      name: "ContainerEngineTests",
+      dependencies: ["ContainerEngine", "ContainerNetwork", "LinuxSystem", "OCI", "TestSupport"]),
     // Written as a user of the library would: ContainerSandbox and the fixtures' registry, nothing `package`.
     .testTarget(name: "ContainerSandboxTests", dependencies: ["ContainerSandbox", "Namespaces", "TestSupport"]),
     // The engine as an embedder sees it: ContainerEngine's public API and the fixtures, nothing `package`.
