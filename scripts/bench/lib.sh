@@ -3,7 +3,7 @@
 #
 # release_build [SWIFT-BUILD-ARGS...]: the release build every benchmark measures, in .build-bench: each function
 # and each C datum in a section of its own, so that ckitd's link can place the code an idle daemon runs together
-# (Package.swift, `ckitdLinkSettings`; with one section per object file lld could only move whole files: 1.3 MiB
+# (Package.swift, `ckitdLinkSettings`; with one section per object file lld could only move whole files: 2.5 MiB
 # more resident, Documentation/Benchmarks.md). Every script builds through it: SwiftPM does not recompile what was
 # compiled with other flags, so a build into .build-bench without them would mix the two.
 release_build() {
