@@ -28,8 +28,12 @@ package final class DecodedFileCache<Value: Sendable>: Sendable {
   static var minimumSweep: Int { 64 }
 
   private let state = Mutex(State())
+  /// The process's watch (`FileChangeWatch.shared`), or a test's own: one whose events nothing else shares.
+  private let watch: FileChangeWatch
 
-  package init() {}
+  package init(watch: FileChangeWatch = .shared) {
+    self.watch = watch
+  }
 
   /// The entries held (for the tests).
   package var count: Int { state.withLock { $0.entries.count } }
@@ -45,7 +49,6 @@ package final class DecodedFileCache<Value: Sendable>: Sendable {
     _ path: String, in directory: Int32 = AT_FDCWD, relative: String? = nil,
     caughtUp: FileChangeWatch.Moment? = nil, decode: ([UInt8]) throws -> Value
   ) rethrows -> Value? {
-    let watch = FileChangeWatch.shared
     let slash = path.utf8.lastIndex(of: UInt8(ascii: "/"))
     let parent = slash.map { String(path[..<$0]) } ?? "."
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
