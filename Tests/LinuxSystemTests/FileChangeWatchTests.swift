@@ -112,9 +112,8 @@ import Testing
   }
 
   /// More events than the kernel queues (fs.inotify.max_queued_events, read, not changed) overflow the queue: every
-  /// moment before the overflow is then unchanged no more, whatever file was asked about. A log kept open and
-  /// written (as a monitor writes a container's) sends no event at all.
-  @Test func anOverflowedQueueChangesEverythingAndOpenWritesNothing() throws {
+  /// moment before the overflow is then unchanged no more, whatever file was asked about.
+  @Test func anOverflowedQueueChangesEverything() throws {
     let scratch = try ScratchDirectory("watch-overflow")
     defer { scratch.remove() }
     let limit = try #require(
@@ -124,16 +123,8 @@ import Testing
     let watch = FileChangeWatch()
     let dir = scratch.path
     try Self.write(dir + "/quiet", "1")
-    _ = try #require(watch.watch(dir, name: nil))
+    _ = try #require(watch.watch(dir, name: "quiet"))
     let moment = watch.catchUp()
-    let log = open(dir + "/log", O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-    try #require(log >= 0)
-    defer { close(log) }
-    _ = watch.catchUp()  // the log's creation
-    let opened = watch.catchUp()
-    for _ in 0..<(limit + 64) { _ = Glibc.write(log, "z", 1) }
-    _ = watch.catchUp()
-    #expect(watch.isQuiet(since: opened))
     // Renames to and fro: two events each, never the same as the one queued before, so none is merged.
     try Self.write(dir + "/a", "x")
     for i in 0..<(limit / 2 + 64) {

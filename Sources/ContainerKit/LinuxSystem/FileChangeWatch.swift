@@ -5,8 +5,8 @@ import Synchronization
 #endif
 
 /// Tells whether a file may have changed since a moment, without reading it: one inotify instance per process
-/// watches the directories of the files asked about, and every event it reports for a file (written and closed,
-/// replaced by a rename, created, removed), for its directory as a whole (moved, removed) or for all of them (the kernel's
+/// watches the directories of the files asked about, and every event it reports for a file (written, replaced by
+/// a rename, created, removed), for its directory as a whole (moved, removed) or for all of them (the kernel's
 /// queue overflowed) marks that file changed. A file counts as unchanged since a `Moment` only when its directory
 /// was watched from before that moment and no event concerning it has come since; every doubt answers "changed".
 ///
@@ -52,12 +52,13 @@ package final class FileChangeWatch: Sendable {
     var byDescriptor = [Int32: (path: String, directory: Directory)]()
   }
 
-  /// The events that may change a file's content or the file a name stands for, and those that end the watch. Not
-  /// `IN_MODIFY`: a container's log, kept open by its monitor in the watched directory, sent one per write, which
-  /// filled the kernel's queue (an overflow makes every file count as changed); a file written in place is seen
-  /// at its close (`IN_CLOSE_WRITE`), and the state files are replaced by a rename.
+  /// The events that may change a file's content or the file a name stands for, and those that end the watch.
+  /// `IN_MODIFY` too, though `IN_CLOSE_WRITE` comes after it: a close is late when the process forked meanwhile
+  /// (the child holds the file until its exec), and a write must count at once. A container's log, written in a
+  /// watched directory, queues those events as well: they do not count (not a name asked about), and an overflow
+  /// they cause only makes every file be read again.
   private static let mask = UInt32(
-    IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF
+    IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF
       | IN_MOVE_SELF | IN_ONLYDIR)
 
   /// The process's watch (one inotify instance: the kernel allows 128 per user by default).
