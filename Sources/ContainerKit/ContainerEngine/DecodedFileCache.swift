@@ -67,10 +67,13 @@ package final class DecodedFileCache<Value: Sendable>: Sendable {
     }
     defer { close(fd) }
     guard let bytes = SystemFile.readBytes(fd: fd) else { return nil }
-    if let cached = state.withLock({ $0.entries[path] }), cached.bytes == bytes, let value = cached.value {
-      state.withLock { $0.entries[path]?.read = moment }
+    // The same bytes as decoded: the value stands, now known as of this read (one lock: looked up and stamped).
+    let kept: Value? = state.withLock { state in
+      guard let entry = state.entries[path], entry.bytes == bytes, let value = entry.value else { return nil }
+      state.entries[path]?.read = moment
       return value
     }
+    if let kept { return kept }
     let value = try decode(bytes)
     state.withLock { state in
       state.entries[path] = (bytes, value, moment)
